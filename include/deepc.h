@@ -1,0 +1,479 @@
+/*
+ * deepc.h — the one public header of deepc, a deep-learning framework in C.
+ *
+ * Read this file top to bottom once and you know the whole API. It is in
+ * six parts, following the floors of the library (docs/ARCHITECTURE.md):
+ *
+ *   1. Errors, threads, random numbers
+ *   2. Tensors
+ *   3. Graphs and autograd: ops with forward and backward
+ *   4. Models: layers, initializers, losses, optimizers
+ *   5. Data: IDX files and in-memory datasets
+ *   6. Training, evaluation, prediction; model files and descriptions
+ *
+ * Conventions
+ *   - Every function that can fail on bad input returns NULL or a negative
+ *     dc_status and leaves a message in dc_last_error(). Nothing in the
+ *     library calls exit() or abort().
+ *   - Every *_new / *_load has exactly one *_free; *_free(NULL) is a no-op.
+ *   - Shapes are batch first: (N, features) for dense data, (N, C, H, W) for
+ *     images. Up to DC_MAX_DIMS dimensions.
+ *   - Randomness only comes from an explicit dc_rng: same seed, same thread
+ *     count, bit-identical results.
+ */
+#ifndef DEEPC_H
+#define DEEPC_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define DEEPC_VERSION "0.1.0"
+#define DC_MAX_DIMS 8
+
+/* ===================================================================== */
+/* 1. Errors, threads, random numbers                                     */
+/* ===================================================================== */
+
+typedef enum {
+    DC_OK = 0,
+    DC_ERR_INVALID = -1, /* bad argument, wrong shape, malformed input     */
+    DC_ERR_IO = -2,      /* a file could not be opened, read or written     */
+    DC_ERR_FORMAT = -3,  /* a file is not what it claims to be              */
+    DC_ERR_NOMEM = -4,   /* an allocation failed (or a size overflowed)     */
+    DC_ERR_NUMERIC = -5, /* a NaN or infinite loss                          */
+    DC_ERR_INTERRUPTED = -6 /* Ctrl-C stopped training after a batch        */
+} dc_status;
+
+/* The message of the most recent error on this thread ("" if none). It names
+ * the file and the place (line:column or byte offset) where that applies. */
+const char *dc_last_error(void);
+/* Forget the last error. */
+void dc_clear_error(void);
+
+/* Number of threads deepc uses for its own loops and for BLAS. 0 or a
+ * negative value picks the default: DEEPC_NUM_THREADS, else OMP_NUM_THREADS,
+ * else the number of cores. Results are bit-identical for a fixed count. */
+void dc_set_num_threads(int n);
+int dc_get_num_threads(void);
+
+/* A seeded random generator (PCG32). Copy it by value to save its state. */
+typedef struct {
+    uint64_t state;
+    uint64_t inc;
+} dc_rng;
+
+void dc_rng_seed(dc_rng *r, uint64_t seed);
+uint32_t dc_rng_u32(dc_rng *r);
+/* Uniform in [0, 1). */
+float dc_rng_uniform(dc_rng *r);
+/* Standard normal (Box-Muller, no cached second value: state is all in r). */
+float dc_rng_normal(dc_rng *r);
+/* Uniform integer in [0, n). n must be > 0. */
+uint32_t dc_rng_below(dc_rng *r, uint32_t n);
+/* Fisher-Yates shuffle of n indices. */
+void dc_rng_shuffle(dc_rng *r, int64_t *idx, int64_t n);
+
+/* ===================================================================== */
+/* 2. Tensors                                                             */
+/* ===================================================================== */
+
+typedef enum { DC_F32 = 0, DC_I32 = 1 } dc_dtype;
+
+typedef struct dc_graph dc_graph;
+typedef struct dc_tensor dc_tensor;
+struct dc_op_def;
+
+/* A dense, contiguous, row-major tensor. Tensors made by ops live in the
+ * arena of a dc_graph and die at dc_graph_reset(); tensors made with
+ * dc_tensor_new() are owned by the caller and freed with dc_tensor_free(). */
+struct dc_tensor {
+    int ndim;                     /* number of dimensions, 0..DC_MAX_DIMS    */
+    int64_t shape[DC_MAX_DIMS];   /* extent of each dimension                */
+    int64_t size;                 /* product of shape (1 for a scalar)       */
+    dc_dtype dtype;               /* DC_F32 uses data, DC_I32 uses idata     */
+    float *data;                  /* values (DC_F32)                         */
+    int32_t *idata;               /* values (DC_I32): labels, token ids      */
+    float *grad;                  /* d(loss)/d(this), NULL until needed      */
+    int requires_grad;            /* does backward need to reach this?       */
+    /* --- autograd bookkeeping, filled by ops --- */
+    const struct dc_op_def *op;   /* the op that made this, NULL for leaves  */
+    dc_tensor **src;              /* its inputs                              */
+    int nsrc;                     /* how many inputs                         */
+    float farg[4];                /* float parameters of the op              */
+    int64_t iarg[4];              /* integer parameters of the op            */
+    void *aux;                    /* op scratch kept for backward (arena)    */
+    dc_graph *graph;              /* the graph that owns it, NULL if caller's */
+    int owns_data;                /* caller-owned tensor: free data on free  */
+};
+
+/* A caller-owned tensor filled with zeros. ndim may be 0 (a scalar). */
+dc_tensor *dc_tensor_new(dc_dtype dtype, int ndim, const int64_t *shape);
+/* A caller-owned float tensor that wraps (does not copy or free) data. */
+dc_tensor *dc_tensor_wrap(float *data, int ndim, const int64_t *shape);
+void dc_tensor_free(dc_tensor *t);
+/* Allocate t->grad (zeroed) for a caller-owned tensor and mark it as
+ * requiring grad: it becomes a trainable leaf. */
+dc_status dc_tensor_require_grad(dc_tensor *t);
+/* Write "(2, 3, 4)" into buf. */
+void dc_shape_str(const dc_tensor *t, char *buf, size_t n);
+int dc_same_shape(const dc_tensor *a, const dc_tensor *b);
+
+/* ===================================================================== */
+/* 3. Graphs and autograd                                                 */
+/* ===================================================================== */
+
+/* A dc_graph is an arena plus a tape. Ops allocate their outputs in the
+ * arena and, when any input requires grad, record themselves on the tape.
+ * dc_backward() walks the tape in reverse. dc_graph_reset() forgets every
+ * tensor of the step but keeps the memory, so a training step that repeats
+ * allocates nothing after the first. */
+dc_graph *dc_graph_new(void);
+void dc_graph_free(dc_graph *g);
+void dc_graph_reset(dc_graph *g);
+/* Training mode (1) makes dropout drop; eval mode (0, default) is identity. */
+void dc_graph_set_training(dc_graph *g, int training);
+int dc_graph_training(const dc_graph *g);
+/* Gradient recording (default on). Off: ops record nothing on the tape, so
+ * inference never pays for autograd bookkeeping (torch.no_grad). */
+void dc_graph_set_grad_enabled(dc_graph *g, int enabled);
+/* The generator dropout draws from (not owned; NULL = no dropout masks). */
+void dc_graph_set_rng(dc_graph *g, dc_rng *rng);
+/* Bytes the arena holds (for memory accounting). */
+size_t dc_graph_arena_bytes(const dc_graph *g);
+
+/* A fresh arena tensor (zeros), not on the tape: inputs of a step. */
+dc_tensor *dc_input(dc_graph *g, dc_dtype dtype, int ndim, const int64_t *shape);
+
+/* Run backward from a scalar (or any tensor: its grad is seeded with ones).
+ * Gradients accumulate (+=) into every tensor that requires grad, including
+ * caller-owned leaves such as model parameters. Returns DC_OK or an error. */
+dc_status dc_backward(dc_graph *g, dc_tensor *loss);
+
+/* Ops. Each returns a new arena tensor, or NULL with dc_last_error() set on a
+ * shape error. Formulas use x, y for inputs, z for the output. Binary ops
+ * broadcast like NumPy/PyTorch (trailing dimensions aligned; 1 stretches). */
+#define DC_ALL_AXES 127 /* reduction axis meaning "every axis" */
+
+dc_tensor *dc_add(dc_graph *g, dc_tensor *x, dc_tensor *y); /* z = x + y */
+dc_tensor *dc_sub(dc_graph *g, dc_tensor *x, dc_tensor *y); /* z = x - y */
+dc_tensor *dc_mul(dc_graph *g, dc_tensor *x, dc_tensor *y); /* z = x * y */
+dc_tensor *dc_div(dc_graph *g, dc_tensor *x, dc_tensor *y); /* z = x / y */
+dc_tensor *dc_add_scalar(dc_graph *g, dc_tensor *x, float c); /* z = x + c */
+dc_tensor *dc_mul_scalar(dc_graph *g, dc_tensor *x, float c); /* z = x * c */
+/* z = x @ y. x (M,K) or batched (B,M,K); y (K,N) or (B,K,N). */
+dc_tensor *dc_matmul(dc_graph *g, dc_tensor *x, dc_tensor *y);
+/* Dense layer: z = x W^T + b. x (N,in), W (out,in) as PyTorch, b (out) or NULL. */
+dc_tensor *dc_linear(dc_graph *g, dc_tensor *x, dc_tensor *w, dc_tensor *b);
+
+/* Reductions over one axis (negative counts from the end) or DC_ALL_AXES. */
+dc_tensor *dc_sum(dc_graph *g, dc_tensor *x, int axis, int keepdim);
+dc_tensor *dc_mean(dc_graph *g, dc_tensor *x, int axis, int keepdim);
+/* Max; the gradient goes to the first maximum, as in PyTorch. */
+dc_tensor *dc_max(dc_graph *g, dc_tensor *x, int axis, int keepdim);
+
+/* Shape ops. reshape accepts one -1 dimension. */
+dc_tensor *dc_reshape(dc_graph *g, dc_tensor *x, int ndim, const int64_t *shape);
+/* (N, d1, d2, ...) -> (N, d1*d2*...). */
+dc_tensor *dc_flatten(dc_graph *g, dc_tensor *x);
+/* Swap two axes. */
+dc_tensor *dc_transpose(dc_graph *g, dc_tensor *x, int axis0, int axis1);
+/* Join n tensors along axis; other extents must match. */
+dc_tensor *dc_concat(dc_graph *g, dc_tensor *const *xs, int n, int axis);
+/* Elements [start, end) along axis. */
+dc_tensor *dc_slice(dc_graph *g, dc_tensor *x, int axis, int64_t start, int64_t end);
+
+/* Elementwise math. */
+dc_tensor *dc_exp(dc_graph *g, dc_tensor *x);
+dc_tensor *dc_log(dc_graph *g, dc_tensor *x);
+dc_tensor *dc_sqrt(dc_graph *g, dc_tensor *x);
+dc_tensor *dc_pow(dc_graph *g, dc_tensor *x, float p); /* z = x^p */
+dc_tensor *dc_abs(dc_graph *g, dc_tensor *x);          /* dz/dx = sign(x), 0 at 0 */
+/* z = min(max(x, lo), hi); gradient passes where lo <= x <= hi. */
+dc_tensor *dc_clamp(dc_graph *g, dc_tensor *x, float lo, float hi);
+
+/* Activations. */
+dc_tensor *dc_relu(dc_graph *g, dc_tensor *x);
+dc_tensor *dc_leaky_relu(dc_graph *g, dc_tensor *x, float slope);
+dc_tensor *dc_sigmoid(dc_graph *g, dc_tensor *x);
+dc_tensor *dc_tanh(dc_graph *g, dc_tensor *x);
+/* Exact GELU: x * Phi(x), as torch.nn.GELU() (not the tanh approximation). */
+dc_tensor *dc_gelu(dc_graph *g, dc_tensor *x);
+/* Softmax and log-softmax along axis (usually -1), numerically stable. */
+dc_tensor *dc_softmax(dc_graph *g, dc_tensor *x, int axis);
+dc_tensor *dc_log_softmax(dc_graph *g, dc_tensor *x, int axis);
+/* Inverted dropout: in training mode zero each element with probability p
+ * and scale the rest by 1/(1-p); in eval mode return x unchanged. */
+dc_tensor *dc_dropout(dc_graph *g, dc_tensor *x, float p);
+
+/* Losses: each returns a scalar, the mean over all elements (or rows). */
+dc_tensor *dc_mse_loss(dc_graph *g, dc_tensor *pred, dc_tensor *target);
+/* Binary cross-entropy from probabilities; log is clamped at -100 as in
+ * torch.nn.BCELoss, so p = 0 or 1 gives a finite loss. */
+dc_tensor *dc_bce_loss(dc_graph *g, dc_tensor *prob, dc_tensor *target);
+/* Binary cross-entropy from logits: max(x,0) - x t + log(1 + e^-|x|). */
+dc_tensor *dc_bce_logits_loss(dc_graph *g, dc_tensor *logits, dc_tensor *target);
+/* Categorical cross-entropy over the last axis of x (N, C), mean over rows.
+ * target is either DC_I32 class indices (N) or DC_F32 one-hot /
+ * probabilities (N, C). from_logits = 1: x are logits (log-softmax inside);
+ * from_logits = 0: x are probabilities (clipped to [1e-7, 1] as Keras does). */
+dc_tensor *dc_cross_entropy(dc_graph *g, dc_tensor *x, dc_tensor *target, int from_logits);
+
+/* ===================================================================== */
+/* 4. Models                                                              */
+/* ===================================================================== */
+
+typedef enum {
+    DC_ACT_NONE = 0, DC_ACT_RELU, DC_ACT_LEAKY_RELU, DC_ACT_SIGMOID, DC_ACT_TANH,
+    DC_ACT_GELU, DC_ACT_SOFTMAX, DC_ACT_LOG_SOFTMAX
+} dc_activation;
+
+typedef enum {
+    DC_INIT_DEFAULT = 0,      /* layer's own default                        */
+    DC_INIT_ZEROS,
+    DC_INIT_ONES,
+    DC_INIT_GLOROT_UNIFORM,   /* U(-a, a), a = sqrt(6/(fan_in+fan_out))     */
+    DC_INIT_GLOROT_NORMAL,    /* N(0, 2/(fan_in+fan_out))                   */
+    DC_INIT_HE_UNIFORM,       /* U(-a, a), a = sqrt(6/fan_in)               */
+    DC_INIT_HE_NORMAL,        /* N(0, 2/fan_in)                             */
+    DC_INIT_LECUN_UNIFORM     /* U(-a, a), a = sqrt(3/fan_in)               */
+} dc_init;
+
+/* Fill n values (fan_in, fan_out describe the layer) from rng. */
+void dc_init_fill(float *w, int64_t n, dc_init kind, int64_t fan_in, int64_t fan_out, dc_rng *rng);
+
+typedef enum {
+    DC_LAYER_FLATTEN, DC_LAYER_DENSE, DC_LAYER_DROPOUT, DC_LAYER_ACTIVATION
+} dc_layer_kind;
+
+/* One layer of a sequential model. Parameters are views into the model's
+ * flat parameter buffer (weight/bias point into model->params). */
+typedef struct {
+    dc_layer_kind kind;
+    char name[32];               /* "dense_1", unique in the model            */
+    int units;                   /* Dense: output features                    */
+    dc_activation activation;    /* Dense (fused) or Activation layer         */
+    float alpha;                 /* leaky_relu slope                          */
+    float rate;                  /* Dropout probability                       */
+    int use_bias;                /* Dense: has a bias (default 1)             */
+    dc_init kernel_init, bias_init;
+    int out_ndim;                /* per-sample output shape (no batch dim)    */
+    int64_t out_shape[DC_MAX_DIMS];
+    dc_tensor *weight, *bias;    /* Dense parameters (NULL otherwise)         */
+    int line;                    /* line in the description (0 if built in C) */
+} dc_layer;
+
+typedef enum {
+    DC_LOSS_NONE = 0,
+    DC_LOSS_MSE,
+    DC_LOSS_BCE,                  /* binary cross-entropy                   */
+    DC_LOSS_CATEGORICAL_CE,       /* categorical cross-entropy              */
+} dc_loss_kind;
+
+typedef enum { DC_OPT_SGD = 0, DC_OPT_ADAM = 1 } dc_opt_kind;
+
+/* Optimizer settings; names and defaults as torch.optim. */
+typedef struct {
+    dc_opt_kind kind;
+    float lr;            /* SGD 0.01, Adam 0.001                              */
+    float momentum;      /* SGD                                               */
+    float beta1, beta2;  /* Adam 0.9, 0.999                                   */
+    float eps;           /* Adam 1e-8                                         */
+    float weight_decay;  /* L2 added to the gradient, as torch                */
+} dc_opt_config;
+
+dc_opt_config dc_sgd(float lr);
+dc_opt_config dc_adam(float lr);
+
+/* An optimizer owns its state (moments) and updates one flat buffer. New
+ * optimizers are one step function in src/nn/optim.c. */
+typedef struct dc_optimizer dc_optimizer;
+dc_optimizer *dc_optimizer_new(dc_opt_config cfg, int64_t nparams);
+void dc_optimizer_free(dc_optimizer *o);
+/* p -= update(g); one pass over the flat buffers. */
+void dc_optimizer_step(dc_optimizer *o, float *params, const float *grads);
+int64_t dc_optimizer_steps(const dc_optimizer *o);
+
+/* Training recipe stored with a model (from the description's `fit` line). */
+typedef struct {
+    int epochs;              /* default 10                                  */
+    int batch_size;          /* default 32                                  */
+    float validation_split;  /* fraction of training data held out          */
+    int shuffle;             /* default 1                                   */
+    uint64_t seed;           /* default 42                                  */
+} dc_fit_config;
+
+typedef struct dc_model dc_model;
+
+/* A sequential model. Build it from a description (section 6) or in C:
+ *   dc_model *m = dc_model_new(2, (int64_t[]){28, 28});
+ *   dc_model_add_flatten(m); dc_model_add_dense(m, 128, DC_ACT_RELU); ...
+ *   dc_model_build(m, seed);     allocate and initialize parameters
+ */
+dc_model *dc_model_new(int in_ndim, const int64_t *in_shape);
+void dc_model_free(dc_model *m);
+dc_status dc_model_add_flatten(dc_model *m);
+dc_status dc_model_add_dense(dc_model *m, int units, dc_activation act);
+dc_status dc_model_add_dropout(dc_model *m, float rate);
+dc_status dc_model_add_activation(dc_model *m, dc_activation act);
+/* The last layer added (to tweak initializers or names before build). */
+dc_layer *dc_model_last_layer(dc_model *m);
+/* Allocate the flat parameter buffer and initialize every parameter from a
+ * generator seeded with seed. */
+dc_status dc_model_build(dc_model *m, uint64_t seed);
+/* Loss and optimizer used by dc_fit/dc_evaluate. */
+dc_status dc_model_compile(dc_model *m, dc_loss_kind loss, dc_opt_config opt);
+
+int dc_model_num_layers(const dc_model *m);
+dc_layer *dc_model_layer(dc_model *m, int i);
+int64_t dc_model_num_params(const dc_model *m);
+/* The flat parameter and gradient buffers (dc_model_num_params floats). */
+float *dc_model_params(dc_model *m);
+float *dc_model_grads(dc_model *m);
+/* Number of named parameter tensors and each one ("dense_1.weight"). */
+int dc_model_num_param_tensors(const dc_model *m);
+dc_tensor *dc_model_param_tensor(dc_model *m, int i, const char **name);
+/* The model's fit recipe and description text (NULL if built in C). */
+dc_fit_config *dc_model_fit_config(dc_model *m);
+const char *dc_model_description(const dc_model *m);
+dc_loss_kind dc_model_loss(const dc_model *m);
+const dc_opt_config *dc_model_optimizer(const dc_model *m);
+/* Per-sample output shape of the whole model. */
+int dc_model_output_shape(const dc_model *m, int64_t *shape);
+int dc_model_input_shape(const dc_model *m, int64_t *shape);
+
+/* Forward x (N, input shape...) through every layer on graph g. With
+ * logits != NULL, also returns the tensor before a final softmax/sigmoid
+ * (the same tensor as the result when there is none) for a stable loss. */
+dc_tensor *dc_model_forward(dc_model *m, dc_graph *g, dc_tensor *x, dc_tensor **logits);
+
+/* Print a Keras-style summary (layers, output shapes, parameter counts). */
+void dc_model_summary(const dc_model *m, FILE *out);
+
+/* ===================================================================== */
+/* 5. Data                                                                */
+/* ===================================================================== */
+
+/* An in-memory labelled dataset. Features are stored as uint8 (images,
+ * scaled to [0,1] on the way into a batch) or float32. */
+typedef struct {
+    int64_t n;                       /* number of samples                   */
+    int sample_ndim;                 /* per-sample shape                    */
+    int64_t sample_shape[DC_MAX_DIMS];
+    int64_t sample_size;             /* product of sample_shape             */
+    uint8_t *u8;                     /* n * sample_size bytes, or NULL      */
+    float *f32;                      /* n * sample_size floats, or NULL     */
+    float scale;                     /* u8 -> float multiplier (1/255)      */
+    int32_t *labels;                 /* n class indices                     */
+    int num_classes;                 /* 1 + largest label                   */
+} dc_dataset;
+
+/* Load an image IDX file and a label IDX file (gzip or raw: detected from
+ * the content, not the name). Checks magic, dimensions, lengths and that
+ * the two files agree. Pixels are scaled to [0,1] when batched. */
+dc_dataset *dc_idx_load(const char *images_path, const char *labels_path);
+/* Load "train" or "test" from a folder holding the four MNIST-format files
+ * (train-images-idx3-ubyte[.gz], ...). name "fashion-mnist" means
+ * /usr/share/datasets/fashion-mnist (or $DEEPC_DATA_DIR/fashion-mnist). */
+dc_dataset *dc_mnist_load(const char *dir_or_name, const char *split);
+/* Read one IDX file into a freshly malloc'ed byte buffer (for tools). */
+dc_status dc_idx_read(const char *path, int *ndim, int64_t *dims, uint8_t **data, int64_t *nbytes);
+void dc_dataset_free(dc_dataset *d);
+/* A new dataset holding rows idx[0..n) of d (copies). */
+dc_dataset *dc_dataset_subset(const dc_dataset *d, const int64_t *idx, int64_t n);
+/* Split off the last `fraction` of d (after an optional seeded shuffle)
+ * into *val, the rest into *train. Like Keras, no shuffle takes the tail. */
+dc_status dc_dataset_split(const dc_dataset *d, float fraction, int shuffle, uint64_t seed,
+                           dc_dataset **train, dc_dataset **val);
+/* Copy rows idx[0..n) into x (n * sample_size floats, scaled) and y. */
+void dc_dataset_gather(const dc_dataset *d, const int64_t *idx, int64_t n, float *x, int32_t *y);
+/* One-hot encode n labels into out (n * num_classes floats). Returns
+ * DC_ERR_INVALID if a label is outside [0, num_classes). */
+dc_status dc_one_hot(const int32_t *labels, int64_t n, int num_classes, float *out);
+
+/* ===================================================================== */
+/* 6. Training, evaluation, prediction; files                            */
+/* ===================================================================== */
+
+/* Metrics of one epoch (or one evaluation). NAN where not computed. */
+typedef struct {
+    double loss, accuracy, val_loss, val_accuracy;
+    double seconds;
+} dc_epoch_stats;
+
+typedef struct {
+    int epochs;                /* 0 = model's recipe                          */
+    int batch_size;            /* 0 = model's recipe                          */
+    float validation_split;    /* <0 = model's recipe; ignored with val set  */
+    const dc_dataset *validation; /* a separate validation set, or NULL     */
+    int shuffle;               /* -1 = model's recipe                         */
+    uint64_t seed;             /* 0 = model's recipe                          */
+    int verbose;               /* 0 silent, 1 progress (bar on a tty)         */
+    FILE *out;                 /* progress stream (NULL = stdout)             */
+    int handle_sigint;         /* Ctrl-C stops after the current batch        */
+} dc_fit_options;
+
+typedef struct {
+    int epochs_run;
+    dc_epoch_stats *epoch;     /* epochs_run entries (malloc'ed)              */
+    int interrupted;           /* stopped by Ctrl-C                           */
+} dc_history;
+
+void dc_history_free(dc_history *h);
+
+/* Train m on data. On success *hist (if not NULL) holds per-epoch metrics.
+ * Returns DC_ERR_INTERRUPTED (weights intact, history valid) when Ctrl-C
+ * stopped it, DC_ERR_NUMERIC when the loss turns NaN/inf. */
+dc_status dc_fit(dc_model *m, const dc_dataset *data, const dc_fit_options *opt, dc_history *hist);
+/* Mean loss and accuracy over data, in eval mode. */
+dc_status dc_evaluate(dc_model *m, const dc_dataset *data, int batch_size, double *loss, double *accuracy);
+/* Model outputs for n samples of data (out: n * output size floats). */
+dc_status dc_predict(dc_model *m, const dc_dataset *data, int64_t n, int batch_size, float *out);
+
+/* Model description files: text, one layer per line (docs/FORMATS.md).
+ * Errors name "file:line:column". */
+dc_model *dc_model_parse(const char *text, const char *filename);
+dc_model *dc_model_parse_file(const char *path);
+
+/* Model files: safetensors with the description and format version in
+ * __metadata__. Written atomically (temp file, fsync, rename). */
+dc_status dc_model_save(const dc_model *m, const char *path);
+dc_model *dc_model_load(const char *path);
+
+/* Low-level safetensors access, for tools and tests. */
+typedef struct {
+    char name[256];
+    char dtype[8];                 /* "F32", "I32", ...                    */
+    int ndim;
+    int64_t shape[DC_MAX_DIMS];
+    const void *data;              /* points into the file's aligned copy  */
+    int64_t nbytes;
+} dc_st_tensor;
+
+typedef struct dc_st_file dc_st_file;
+dc_st_file *dc_st_open(const char *path);
+void dc_st_close(dc_st_file *f);
+int dc_st_count(const dc_st_file *f);
+const dc_st_tensor *dc_st_get(const dc_st_file *f, int i);
+const dc_st_tensor *dc_st_find(const dc_st_file *f, const char *name);
+/* A metadata value, or NULL. */
+const char *dc_st_metadata(const dc_st_file *f, const char *key);
+
+typedef struct {
+    const char *name;
+    int ndim;
+    const int64_t *shape;
+    const float *data;              /* F32 only when writing                */
+} dc_st_entry;
+/* Write tensors and string metadata (keys[i] -> values[i]) atomically. */
+dc_status dc_st_write(const char *path, const dc_st_entry *t, int nt,
+                      const char *const *keys, const char *const *values, int nmeta);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* DEEPC_H */

@@ -1,0 +1,205 @@
+/* graph.c — the arena every step allocates from, the tape ops record on,
+ * and dc_backward, which replays the tape in reverse.
+ *
+ * Why a tape and an arena (not a static graph): loops written in C (RNN time
+ * steps, generation) just call ops; after the first step the arena has grown
+ * to the step's size and is reused, so the steady state mallocs nothing. */
+#include "internal.h"
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct chunk {
+    struct chunk *next;
+    size_t size, used;
+    unsigned char *mem;
+} chunk;
+
+struct dc_graph {
+    chunk *chunks;          /* newest first                                 */
+    size_t total;           /* bytes held by all chunks                     */
+    dc_tensor **tape;       /* tensors that require grad, in creation order */
+    size_t ntape, cap_tape;
+    int training;
+    int no_grad;            /* set: ops record nothing (inference)          */
+    dc_rng *rng;
+};
+
+#define ALIGN 64
+
+static chunk *chunk_new(size_t size) {
+    chunk *c = malloc(sizeof *c);
+    if (!c) return NULL;
+    c->mem = aligned_alloc(ALIGN, (size + ALIGN - 1) / ALIGN * ALIGN);
+    if (!c->mem) {
+        free(c);
+        return NULL;
+    }
+    c->size = size;
+    c->used = 0;
+    c->next = NULL;
+    return c;
+}
+
+dc_graph *dc_graph_new(void) {
+    dc_graph *g = calloc(1, sizeof *g);
+    if (!g) {
+        dc_set_error(DC_ERR_NOMEM, "graph: out of memory");
+        return NULL;
+    }
+    g->chunks = chunk_new(1 << 20);
+    if (!g->chunks) {
+        free(g);
+        dc_set_error(DC_ERR_NOMEM, "graph: out of memory");
+        return NULL;
+    }
+    g->total = g->chunks->size;
+    return g;
+}
+
+static void free_chunks(chunk *c) {
+    while (c) {
+        chunk *n = c->next;
+        free(c->mem);
+        free(c);
+        c = n;
+    }
+}
+
+void dc_graph_free(dc_graph *g) {
+    if (!g) return;
+    free_chunks(g->chunks);
+    free(g->tape);
+    free(g);
+}
+
+void dc_graph_reset(dc_graph *g) {
+    if (!g) return;
+    if (g->chunks->next) {
+        /* the step outgrew the arena: replace the chunks by one that holds
+         * everything, so the next identical step fits without a malloc */
+        size_t total = g->total;
+        chunk *c = chunk_new(total);
+        if (c) {
+            free_chunks(g->chunks);
+            g->chunks = c;
+        } else {
+            free_chunks(g->chunks->next);
+            g->chunks->next = NULL;
+            g->total = g->chunks->size;
+        }
+    }
+    g->chunks->used = 0;
+    g->ntape = 0;
+}
+
+void dc_graph_set_training(dc_graph *g, int training) { g->training = training; }
+void dc_graph_set_grad_enabled(dc_graph *g, int enabled) { g->no_grad = !enabled; }
+int dc_graph_training(const dc_graph *g) { return g->training; }
+void dc_graph_set_rng(dc_graph *g, dc_rng *rng) { g->rng = rng; }
+dc_rng *dc_graph_rng(dc_graph *g) { return g->rng; }
+size_t dc_graph_arena_bytes(const dc_graph *g) { return g->total; }
+
+void *dc_arena_alloc_raw(dc_graph *g, size_t bytes) {
+    bytes = (bytes + ALIGN - 1) / ALIGN * ALIGN;
+    if (bytes == 0) bytes = ALIGN;
+    chunk *c = g->chunks;
+    if (c->used + bytes > c->size) {
+        size_t size = c->size * 2 > bytes ? c->size * 2 : bytes;
+        chunk *n = chunk_new(size);
+        if (!n) {
+            dc_set_error(DC_ERR_NOMEM, "graph: out of memory (%zu bytes)", bytes);
+            return NULL;
+        }
+        n->next = c;
+        g->chunks = n;
+        g->total += size;
+        c = n;
+    }
+    void *p = c->mem + c->used;
+    c->used += bytes;
+    return p;
+}
+
+void *dc_arena_alloc(dc_graph *g, size_t bytes) {
+    void *p = dc_arena_alloc_raw(g, bytes);
+    if (p) memset(p, 0, bytes);
+    return p;
+}
+
+static dc_tensor *arena_tensor(dc_graph *g, dc_dtype dtype, int ndim, const int64_t *shape, int zero) {
+    if (ndim < 0 || ndim > DC_MAX_DIMS) {
+        dc_set_error(DC_ERR_INVALID, "tensor: %d dimensions (at most %d)", ndim, DC_MAX_DIMS);
+        return NULL;
+    }
+    int64_t size = dc_shape_size(ndim, shape);
+    if (size < 0 || size > INT64_MAX / 8) {
+        dc_set_error(DC_ERR_INVALID, "tensor: invalid or overflowing shape");
+        return NULL;
+    }
+    dc_tensor *t = dc_arena_alloc(g, sizeof *t);
+    if (!t) return NULL;
+    t->ndim = ndim;
+    memcpy(t->shape, shape, sizeof(int64_t) * (size_t)ndim);
+    t->size = size;
+    t->dtype = dtype;
+    t->graph = g;
+    size_t bytes = (size_t)size * 4;
+    void *p = zero ? dc_arena_alloc(g, bytes) : dc_arena_alloc_raw(g, bytes);
+    if (!p) return NULL;
+    if (dtype == DC_I32) t->idata = p;
+    else t->data = p;
+    return t;
+}
+
+dc_tensor *dc_input(dc_graph *g, dc_dtype dtype, int ndim, const int64_t *shape) {
+    return arena_tensor(g, dtype, ndim, shape, 1);
+}
+
+dc_tensor *dc_op_output(dc_graph *g, const dc_op_def *op, int ndim, const int64_t *shape,
+                        dc_tensor *const *srcs, int nsrc) {
+    dc_tensor *t = arena_tensor(g, DC_F32, ndim, shape, 0);
+    if (!t) return NULL;
+    t->op = op;
+    int rg = 0;
+    for (int i = 0; i < nsrc; i++) rg |= srcs[i]->requires_grad;
+    if (!rg || g->no_grad) return t; /* inference: nothing to remember */
+    t->src = dc_arena_alloc_raw(g, sizeof(dc_tensor *) * (size_t)nsrc);
+    if (!t->src) return NULL;
+    memcpy(t->src, srcs, sizeof(dc_tensor *) * (size_t)nsrc);
+    t->nsrc = nsrc;
+    t->requires_grad = 1;
+    if (g->ntape == g->cap_tape) {
+        size_t cap = g->cap_tape ? g->cap_tape * 2 : 256;
+        dc_tensor **nt = realloc(g->tape, cap * sizeof *nt);
+        if (!nt) {
+            dc_set_error(DC_ERR_NOMEM, "graph: out of memory for the tape");
+            return NULL;
+        }
+        g->tape = nt;
+        g->cap_tape = cap;
+    }
+    g->tape[g->ntape++] = t;
+    return t;
+}
+
+float *dc_grad_of(dc_graph *g, dc_tensor *t) {
+    if (!t->grad) t->grad = dc_arena_alloc(g, (size_t)t->size * sizeof(float));
+    return t->grad;
+}
+
+dc_status dc_backward(dc_graph *g, dc_tensor *loss) {
+    if (!loss || loss->dtype != DC_F32) return dc_set_error(DC_ERR_INVALID, "backward: needs a float tensor");
+    if (!loss->requires_grad) return dc_set_error(DC_ERR_INVALID, "backward: nothing in this graph requires grad");
+    float *seed = dc_grad_of(g, loss);
+    if (!seed) return DC_ERR_NOMEM;
+    for (int64_t i = 0; i < loss->size; i++) seed[i] = 1.0f;
+    for (size_t k = g->ntape; k-- > 0;) {
+        dc_tensor *t = g->tape[k];
+        if (!t->grad || !t->op || !t->op->backward) continue;
+        /* make sure every input that needs a gradient has a buffer */
+        for (int i = 0; i < t->nsrc; i++)
+            if (t->src[i]->requires_grad && !dc_grad_of(g, t->src[i])) return DC_ERR_NOMEM;
+        t->op->backward(g, t);
+    }
+    return DC_OK;
+}

@@ -1,0 +1,46 @@
+/* internal.h — what the floors of deepc share but users never see:
+ * error setting, the arena, the op table entry, and small helpers. */
+#ifndef DC_INTERNAL_H
+#define DC_INTERNAL_H
+
+#include "deepc.h"
+#include <stdarg.h>
+
+/* Set the thread's last error (printf-style) and return code. */
+dc_status dc_set_error(dc_status code, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* The backward half of an op: read t->grad, add into t->src[i]->grad for
+ * every input that requires grad. Forward and shape inference live in the
+ * op's public function, next to its backward in the same file. */
+typedef void (*dc_backward_fn)(dc_graph *g, dc_tensor *t);
+
+typedef struct dc_op_def {
+    const char *name;          /* "matmul", for messages and debugging */
+    dc_backward_fn backward;
+} dc_op_def;
+
+/* Arena allocation: 64-byte aligned, zeroed, freed at dc_graph_reset. */
+void *dc_arena_alloc(dc_graph *g, size_t bytes);
+/* Same, not zeroed (for buffers that are fully overwritten). */
+void *dc_arena_alloc_raw(dc_graph *g, size_t bytes);
+
+/* A new arena tensor of the given shape (uninitialised data) produced by op
+ * from srcs. It requires grad when any src does, and is then put on the
+ * tape. Returns NULL (error set) on a bad shape. */
+dc_tensor *dc_op_output(dc_graph *g, const dc_op_def *op, int ndim, const int64_t *shape,
+                        dc_tensor *const *srcs, int nsrc);
+/* The grad buffer of t, allocated zeroed in the arena on first use. */
+float *dc_grad_of(dc_graph *g, dc_tensor *t);
+
+/* Checks used by ops: return 0 and set an error naming op when they fail. */
+int dc_check_f32(const char *op, const dc_tensor *t);
+int dc_norm_axis(const char *op, const dc_tensor *t, int axis, int *out);
+
+/* Threads used for deepc's own loops (OpenMP). */
+int dc_threads(void);
+
+/* Product of shape with overflow check; -1 on overflow or negative dims. */
+int64_t dc_shape_size(int ndim, const int64_t *shape);
+
+#endif

@@ -1,0 +1,396 @@
+/* describe.c — the model description language: one layer per line.
+ *
+ *   # comment                      (anywhere; to the end of the line)
+ *   input 28x28                    per-sample input shape
+ *   flatten
+ *   dense 128 activation=relu      units, activation, use_bias, kernel_initializer, bias_initializer, alpha
+ *   dropout 0.2
+ *   relu | sigmoid | tanh | gelu | softmax | log_softmax | leaky_relu alpha=0.01 | activation NAME
+ *   loss categorical_crossentropy  mse | binary_crossentropy | categorical_crossentropy
+ *   optimizer adam lr=0.001        sgd (lr, momentum, weight_decay) | adam (lr, beta1, beta2, eps, weight_decay)
+ *   fit epochs=10 batch_size=64 validation_split=0.1 seed=42 shuffle=true
+ *
+ * docs/FORMATS.md is the full reference. Every error is
+ * "FILE:LINE:COLUMN: what is wrong (what was expected)". */
+#include "../nn/model.h"
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_TOKENS 32
+#define MAX_LINE 4096
+
+typedef struct {
+    char text[256];
+    int col;          /* 1-based column of the token's first character */
+} token;
+
+typedef struct {
+    const char *file;
+    int line;
+    token tok[MAX_TOKENS];
+    int ntok;
+    int used[MAX_TOKENS];   /* options consumed; leftovers are errors */
+} line_ctx;
+
+static dc_status err_at(const line_ctx *c, int col, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static dc_status err_at(const line_ctx *c, int col, const char *fmt, ...) {
+    char msg[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return dc_set_error(DC_ERR_FORMAT, "%s:%d:%d: %s", c->file, c->line, col, msg);
+}
+
+/* Split one line into tokens; returns DC_OK or an error. */
+static dc_status tokenize(line_ctx *c, const char *s, size_t len) {
+    c->ntok = 0;
+    size_t i = 0;
+    while (i < len) {
+        while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r')) i++;
+        if (i >= len || s[i] == '#') break;
+        size_t st = i;
+        while (i < len && s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '#') i++;
+        if (c->ntok == MAX_TOKENS) return err_at(c, (int)st + 1, "too many words on one line (at most %d)", MAX_TOKENS);
+        if (i - st >= sizeof c->tok[0].text) return err_at(c, (int)st + 1, "word longer than %zu characters", sizeof c->tok[0].text - 1);
+        token *t = &c->tok[c->ntok++];
+        memcpy(t->text, s + st, i - st);
+        t->text[i - st] = 0;
+        t->col = (int)st + 1;
+        for (size_t k = st; k < i; k++)
+            if ((unsigned char)s[k] < 0x20 || (unsigned char)s[k] == 0x7f)
+                return err_at(c, (int)k + 1, "control character in the description");
+    }
+    memset(c->used, 0, sizeof c->used);
+    return DC_OK;
+}
+
+/* Find option key=...; returns the value (and its column) or NULL. */
+static const char *opt(line_ctx *c, const char *key, int *col) {
+    size_t kl = strlen(key);
+    for (int i = 1; i < c->ntok; i++)
+        if (!strncmp(c->tok[i].text, key, kl) && c->tok[i].text[kl] == '=') {
+            c->used[i] = 1;
+            if (col) *col = c->tok[i].col + (int)kl + 1;
+            return c->tok[i].text + kl + 1;
+        }
+    return NULL;
+}
+
+/* The first positional (non key=value) argument, or NULL. */
+static const char *positional(line_ctx *c, int *col) {
+    for (int i = 1; i < c->ntok; i++)
+        if (!strchr(c->tok[i].text, '=') && !c->used[i]) {
+            c->used[i] = 1;
+            if (col) *col = c->tok[i].col;
+            return c->tok[i].text;
+        }
+    return NULL;
+}
+
+static dc_status leftovers(const line_ctx *c, const char *allowed) {
+    for (int i = 1; i < c->ntok; i++)
+        if (!c->used[i]) {
+            if (strchr(c->tok[i].text, '='))
+                return err_at(c, c->tok[i].col, "unknown option \"%.*s\" for '%s' (expected: %s)",
+                              (int)(strchr(c->tok[i].text, '=') - c->tok[i].text), c->tok[i].text, c->tok[0].text, allowed);
+            return err_at(c, c->tok[i].col, "unexpected \"%s\" for '%s' (expected: %s)", c->tok[i].text, c->tok[0].text, allowed);
+        }
+    return DC_OK;
+}
+
+static dc_status parse_float(const line_ctx *c, const char *s, int col, const char *what, float lo, float hi, float *out) {
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || *end || errno || !isfinite(v))
+        return err_at(c, col, "%s must be a number, not \"%s\"", what, s);
+    if (v < lo || v > hi) return err_at(c, col, "%s %s is outside [%g, %g]", what, s, lo, hi);
+    *out = (float)v;
+    return DC_OK;
+}
+
+static dc_status parse_int(const line_ctx *c, const char *s, int col, const char *what, long lo, long hi, long *out) {
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (end == s || *end || errno) return err_at(c, col, "%s must be a whole number, not \"%s\"", what, s);
+    if (v < lo || v > hi) return err_at(c, col, "%s %ld is outside [%ld, %ld]", what, v, lo, hi);
+    *out = v;
+    return DC_OK;
+}
+
+static dc_status parse_bool(const line_ctx *c, const char *s, int col, const char *what, int *out) {
+    if (!strcmp(s, "true") || !strcmp(s, "1") || !strcmp(s, "yes")) *out = 1;
+    else if (!strcmp(s, "false") || !strcmp(s, "0") || !strcmp(s, "no")) *out = 0;
+    else return err_at(c, col, "%s must be true or false, not \"%s\"", what, s);
+    return DC_OK;
+}
+
+static const struct { const char *name; dc_init kind; } inits[] = {
+    {"zeros", DC_INIT_ZEROS}, {"ones", DC_INIT_ONES}, {"glorot_uniform", DC_INIT_GLOROT_UNIFORM},
+    {"glorot_normal", DC_INIT_GLOROT_NORMAL}, {"xavier_uniform", DC_INIT_GLOROT_UNIFORM},
+    {"xavier_normal", DC_INIT_GLOROT_NORMAL}, {"he_uniform", DC_INIT_HE_UNIFORM}, {"he_normal", DC_INIT_HE_NORMAL},
+    {"lecun_uniform", DC_INIT_LECUN_UNIFORM}};
+
+static dc_status parse_init(const line_ctx *c, const char *s, int col, dc_init *out) {
+    for (size_t i = 0; i < sizeof inits / sizeof *inits; i++)
+        if (!strcmp(s, inits[i].name)) {
+            *out = inits[i].kind;
+            return DC_OK;
+        }
+    return err_at(c, col, "unknown initializer \"%s\" (expected zeros, ones, glorot_uniform, glorot_normal, he_uniform, he_normal, lecun_uniform)", s);
+}
+
+static dc_status parse_activation(const line_ctx *c, const char *s, int col, dc_activation *out) {
+    int a = dc_activation_from_name(s);
+    if (a < 0) return err_at(c, col, "unknown activation \"%s\" (expected linear, relu, leaky_relu, sigmoid, tanh, gelu, softmax, log_softmax)", s);
+    *out = (dc_activation)a;
+    return DC_OK;
+}
+
+/* Wrap an error from the model API with this line's position. */
+static dc_status model_err(const line_ctx *c, dc_status st) {
+    if (!st) return DC_OK;
+    char msg[1024];
+    snprintf(msg, sizeof msg, "%s", dc_last_error());
+    return err_at(c, c->tok[0].col, "%s", msg);
+}
+
+static dc_status parse_input(line_ctx *c, dc_model **m) {
+    if (*m) return err_at(c, c->tok[0].col, "a second 'input' line (the first one already set the input shape)");
+    int col = 0;
+    const char *s = opt(c, "shape", &col);
+    if (!s) s = positional(c, &col);
+    if (!s) return err_at(c, c->tok[0].col, "'input' needs a shape such as 28x28 or 784");
+    int64_t shape[DC_MAX_DIMS];
+    int nd = 0;
+    const char *p = s;
+    for (;;) {
+        if (nd == DC_MAX_DIMS - 1) return err_at(c, col, "input shape has too many dimensions");
+        char *end;
+        errno = 0;
+        long v = strtol(p, &end, 10);
+        if (end == p || errno || v <= 0 || v > (1 << 30))
+            return err_at(c, col + (int)(p - s), "input shape \"%s\": expected positive extents separated by 'x'", s);
+        shape[nd++] = v;
+        if (*end == 0) break;
+        if (*end != 'x' && *end != ',') return err_at(c, col + (int)(end - s), "input shape \"%s\": expected 'x' between extents", s);
+        p = end + 1;
+    }
+    dc_status st = leftovers(c, "a shape");
+    if (st) return st;
+    *m = dc_model_new(nd, shape);
+    return *m ? DC_OK : model_err(c, DC_ERR_INVALID);
+}
+
+static dc_status parse_dense(line_ctx *c, dc_model *m) {
+    int col = 0;
+    long units;
+    const char *s = opt(c, "units", &col);
+    if (!s) s = positional(c, &col);
+    if (!s) return err_at(c, c->tok[0].col, "'dense' needs a number of units, e.g. dense 128");
+    dc_status st = parse_int(c, s, col, "units", 1, 1 << 24, &units);
+    dc_activation act = DC_ACT_NONE;
+    if (!st && (s = opt(c, "activation", &col))) st = parse_activation(c, s, col, &act);
+    if (st) return st;
+    if ((st = model_err(c, dc_model_add_dense(m, (int)units, act)))) return st;
+    dc_layer *l = dc_model_last_layer(m);
+    l->line = c->line;
+    if ((s = opt(c, "use_bias", &col)) && (st = parse_bool(c, s, col, "use_bias", &l->use_bias))) return st;
+    if ((s = opt(c, "kernel_initializer", &col)) && (st = parse_init(c, s, col, &l->kernel_init))) return st;
+    if ((s = opt(c, "bias_initializer", &col)) && (st = parse_init(c, s, col, &l->bias_init))) return st;
+    if ((s = opt(c, "alpha", &col)) && (st = parse_float(c, s, col, "alpha", 0.0f, 1e6f, &l->alpha))) return st;
+    return leftovers(c, "units, activation, use_bias, kernel_initializer, bias_initializer, alpha");
+}
+
+static dc_status parse_loss(line_ctx *c, dc_model *m) {
+    int col = 0;
+    const char *s = positional(c, &col);
+    if (!s) return err_at(c, c->tok[0].col, "'loss' needs a name (mse, binary_crossentropy, categorical_crossentropy)");
+    if (!strcmp(s, "mse") || !strcmp(s, "mean_squared_error")) m->loss = DC_LOSS_MSE;
+    else if (!strcmp(s, "binary_crossentropy") || !strcmp(s, "bce")) m->loss = DC_LOSS_BCE;
+    else if (!strcmp(s, "categorical_crossentropy") || !strcmp(s, "sparse_categorical_crossentropy") ||
+             !strcmp(s, "cross_entropy"))
+        m->loss = DC_LOSS_CATEGORICAL_CE;
+    else return err_at(c, col, "unknown loss \"%s\" (expected mse, binary_crossentropy, categorical_crossentropy)", s);
+    m->compiled = 1;
+    return leftovers(c, "a loss name");
+}
+
+static dc_status parse_optimizer(line_ctx *c, dc_model *m) {
+    int col = 0;
+    const char *s = positional(c, &col);
+    if (!s) return err_at(c, c->tok[0].col, "'optimizer' needs a name (sgd, adam)");
+    dc_opt_config o;
+    if (!strcmp(s, "sgd")) o = dc_sgd(0.01f);
+    else if (!strcmp(s, "adam")) o = dc_adam(0.001f);
+    else return err_at(c, col, "unknown optimizer \"%s\" (expected sgd, adam)", s);
+    dc_status st = DC_OK;
+    if (!st && (s = opt(c, "lr", &col))) st = parse_float(c, s, col, "lr", 0.0f, 1e6f, &o.lr);
+    if (!st && (s = opt(c, "learning_rate", &col))) st = parse_float(c, s, col, "learning_rate", 0.0f, 1e6f, &o.lr);
+    if (!st && (s = opt(c, "weight_decay", &col))) st = parse_float(c, s, col, "weight_decay", 0.0f, 1e6f, &o.weight_decay);
+    if (o.kind == DC_OPT_SGD) {
+        if (!st && (s = opt(c, "momentum", &col))) st = parse_float(c, s, col, "momentum", 0.0f, 1.0f, &o.momentum);
+        if (!st) st = leftovers(c, "lr, momentum, weight_decay");
+    } else {
+        if (!st && (s = opt(c, "beta1", &col))) st = parse_float(c, s, col, "beta1", 0.0f, 0.999999f, &o.beta1);
+        if (!st && (s = opt(c, "beta2", &col))) st = parse_float(c, s, col, "beta2", 0.0f, 0.999999f, &o.beta2);
+        if (!st && (s = opt(c, "eps", &col))) st = parse_float(c, s, col, "eps", 0.0f, 1.0f, &o.eps);
+        if (!st) st = leftovers(c, "lr, beta1, beta2, eps, weight_decay");
+    }
+    if (!st) m->opt = o;
+    return st;
+}
+
+static dc_status parse_fit(line_ctx *c, dc_model *m) {
+    int col = 0;
+    long v;
+    const char *s;
+    dc_status st = DC_OK;
+    dc_fit_config *f = &m->fit;
+    if (!st && (s = opt(c, "epochs", &col)) && !(st = parse_int(c, s, col, "epochs", 1, 1000000, &v))) f->epochs = (int)v;
+    if (!st && (s = opt(c, "batch_size", &col)) && !(st = parse_int(c, s, col, "batch_size", 1, 1 << 20, &v))) f->batch_size = (int)v;
+    if (!st && (s = opt(c, "validation_split", &col))) st = parse_float(c, s, col, "validation_split", 0.0f, 0.99f, &f->validation_split);
+    if (!st && (s = opt(c, "shuffle", &col))) st = parse_bool(c, s, col, "shuffle", &f->shuffle);
+    if (!st && (s = opt(c, "seed", &col)) && !(st = parse_int(c, s, col, "seed", 0, 0x7fffffffL, &v))) f->seed = (uint64_t)v;
+    if (!st) st = leftovers(c, "epochs, batch_size, validation_split, shuffle, seed");
+    return st;
+}
+
+static dc_status parse_line(line_ctx *c, dc_model **mp) {
+    const char *kw = c->tok[0].text;
+    if (!strcmp(kw, "input")) return parse_input(c, mp);
+    dc_model *m = *mp;
+    if (!m) return err_at(c, c->tok[0].col, "'%s' before 'input' (the first line must give the input shape, e.g. input 28x28)", kw);
+    int col = 0;
+    const char *s;
+    dc_status st;
+    if (!strcmp(kw, "flatten")) {
+        if ((st = leftovers(c, "nothing"))) return st;
+        if ((st = model_err(c, dc_model_add_flatten(m)))) return st;
+    } else if (!strcmp(kw, "dense")) {
+        return parse_dense(c, m);
+    } else if (!strcmp(kw, "dropout")) {
+        float rate;
+        if (!(s = opt(c, "rate", &col)) && !(s = positional(c, &col)))
+            return err_at(c, c->tok[0].col, "'dropout' needs a rate, e.g. dropout 0.2");
+        if ((st = parse_float(c, s, col, "rate", 0.0f, 0.999f, &rate)) || (st = leftovers(c, "rate"))) return st;
+        if ((st = model_err(c, dc_model_add_dropout(m, rate)))) return st;
+    } else if (!strcmp(kw, "activation") || dc_activation_from_name(kw) >= 0) {
+        dc_activation a = DC_ACT_NONE;
+        if (!strcmp(kw, "activation")) {
+            if (!(s = positional(c, &col))) return err_at(c, c->tok[0].col, "'activation' needs a name, e.g. activation relu");
+        } else {
+            s = kw;
+            col = c->tok[0].col;
+        }
+        if ((st = parse_activation(c, s, col, &a))) return st;
+        float alpha = 0.01f;
+        if ((s = opt(c, "alpha", &col)) && (st = parse_float(c, s, col, "alpha", 0.0f, 1e6f, &alpha))) return st;
+        if ((st = leftovers(c, "alpha"))) return st;
+        if ((st = model_err(c, dc_model_add_activation(m, a)))) return st;
+        dc_model_last_layer(m)->alpha = alpha;
+    } else if (!strcmp(kw, "loss")) {
+        return parse_loss(c, m);
+    } else if (!strcmp(kw, "optimizer")) {
+        return parse_optimizer(c, m);
+    } else if (!strcmp(kw, "fit")) {
+        return parse_fit(c, m);
+    } else {
+        return err_at(c, c->tok[0].col, "unknown keyword \"%s\" (expected input, flatten, dense, dropout, an activation, loss, optimizer, fit)", kw);
+    }
+    dc_model_last_layer(m)->line = c->line;
+    return DC_OK;
+}
+
+/* Loss when the description has no `loss` line, chosen from the output. */
+static dc_loss_kind default_loss(const dc_model *m) {
+    dc_activation a = dc_model_final_activation(m);
+    int64_t out[DC_MAX_DIMS];
+    dc_model_output_shape(m, out);
+    if (a == DC_ACT_SOFTMAX) return DC_LOSS_CATEGORICAL_CE;
+    if (a == DC_ACT_SIGMOID && out[0] == 1) return DC_LOSS_BCE;
+    return DC_LOSS_MSE;
+}
+
+dc_model *dc_model_parse(const char *text, const char *filename) {
+    line_ctx c = {.file = filename ? filename : "<description>"};
+    dc_model *m = NULL;
+    const char *p = text;
+    size_t total = strlen(text);
+    if (total > (1u << 20)) {
+        dc_set_error(DC_ERR_FORMAT, "%s: description is larger than 1 MiB", c.file);
+        return NULL;
+    }
+    while (*p) {
+        c.line++;
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        if (len > MAX_LINE) {
+            err_at(&c, MAX_LINE, "line longer than %d characters", MAX_LINE);
+            goto fail;
+        }
+        if (tokenize(&c, p, len)) goto fail;
+        if (c.ntok && parse_line(&c, &m)) goto fail;
+        p = nl ? nl + 1 : p + len;
+    }
+    if (!m) {
+        dc_set_error(DC_ERR_FORMAT, "%s: no 'input' line: a description starts with the input shape (e.g. input 28x28)", c.file);
+        return NULL;
+    }
+    if (m->nlayers == 0) {
+        dc_set_error(DC_ERR_FORMAT, "%s: the description has no layers", c.file);
+        goto fail;
+    }
+    if (!m->compiled) m->loss = default_loss(m);
+    m->compiled = 1;
+    if (!(m->description = strdup(text))) {
+        dc_set_error(DC_ERR_NOMEM, "out of memory");
+        goto fail;
+    }
+    if (dc_model_build(m, m->fit.seed)) goto fail;
+    return m;
+fail:
+    dc_model_free(m);
+    return NULL;
+}
+
+dc_model *dc_model_parse_file(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        dc_set_error(DC_ERR_IO, "%s: cannot open (%s)", path, strerror(errno));
+        return NULL;
+    }
+    char *buf = malloc((1u << 20) + 2);
+    if (!buf) {
+        fclose(f);
+        dc_set_error(DC_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    size_t n = fread(buf, 1, (1u << 20) + 1, f);
+    int err = ferror(f);
+    fclose(f);
+    if (err) {
+        free(buf);
+        dc_set_error(DC_ERR_IO, "%s: read error", path);
+        return NULL;
+    }
+    if (n > (1u << 20)) {
+        free(buf);
+        dc_set_error(DC_ERR_FORMAT, "%s: description is larger than 1 MiB", path);
+        return NULL;
+    }
+    buf[n] = 0;
+    if (memchr(buf, 0, n)) {
+        free(buf);
+        dc_set_error(DC_ERR_FORMAT, "%s: contains a NUL byte; a description is text", path);
+        return NULL;
+    }
+    dc_model *m = dc_model_parse(buf, path);
+    free(buf);
+    return m;
+}

@@ -1,0 +1,365 @@
+/* safetensors.c — reader and atomic writer for the safetensors format
+ * (docs/FORMATS.md): 8-byte little-endian header length N, N bytes of JSON,
+ * then the raw data. The reader enforces the rules of the reference
+ * implementation: N <= 100 MB and inside the file, header starts with '{',
+ * known dtypes, overflow-checked sizes that match the shape, offsets that
+ * start at 0, follow each other with no gap or overlap, and cover the data
+ * exactly. */
+#include "../core/internal.h"
+#include "json.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define ST_MAX_HEADER 100000000u
+#define ST_MAX_TENSORS 100000
+
+struct dc_st_file {
+    unsigned char *data;      /* the data section, 64-byte aligned copy */
+    dc_st_tensor *t;
+    int nt;
+    char **meta_keys, **meta_vals;
+    int nmeta;
+};
+
+static const struct { const char *name; int size; } st_dtypes[] = {
+    {"BOOL", 1}, {"U8", 1}, {"I8", 1}, {"F8_E5M2", 1}, {"F8_E4M3", 1}, {"I16", 2}, {"U16", 2}, {"F16", 2},
+    {"BF16", 2}, {"I32", 4}, {"U32", 4}, {"F32", 4}, {"F64", 8}, {"I64", 8}, {"U64", 8}};
+
+static int dtype_size(const char *s) {
+    for (size_t i = 0; i < sizeof st_dtypes / sizeof *st_dtypes; i++)
+        if (!strcmp(s, st_dtypes[i].name)) return st_dtypes[i].size;
+    return 0;
+}
+
+void dc_st_close(dc_st_file *f) {
+    if (!f) return;
+    free(f->data);
+    free(f->t);
+    for (int i = 0; i < f->nmeta; i++) {
+        free(f->meta_keys[i]);
+        free(f->meta_vals[i]);
+    }
+    free(f->meta_keys);
+    free(f->meta_vals);
+    free(f);
+}
+
+static int cmp_offset(const void *a, const void *b) {
+    const dc_st_tensor *x = a, *y = b;
+    /* data holds the begin offset (as an integer) until the end of parsing */
+    uintptr_t ox = (uintptr_t)x->data, oy = (uintptr_t)y->data;
+    return ox < oy ? -1 : ox > oy;
+}
+
+/* Read exactly n bytes or fail. */
+static int read_full(int fd, void *buf, size_t n) {
+    size_t got = 0;
+    while (got < n) {
+        ssize_t r = read(fd, (char *)buf + got, n - got);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) return -1;
+        got += (size_t)r;
+    }
+    return 0;
+}
+
+static dc_status parse_header(dc_st_file *f, const char *path, const dc_json *root, uint64_t data_len) {
+    if (root->kind != J_OBJECT) return dc_set_error(DC_ERR_FORMAT, "%s: header is not a JSON object", path);
+    if (root->n > ST_MAX_TENSORS) return dc_set_error(DC_ERR_FORMAT, "%s: header lists %zu entries (limit %d)", path, root->n, ST_MAX_TENSORS);
+    f->t = calloc(root->n + 1, sizeof *f->t);
+    if (!f->t) return dc_set_error(DC_ERR_NOMEM, "%s: out of memory", path);
+    for (const dc_json *e = root->child; e; e = e->next) {
+        if (!strcmp(e->key, "__metadata__")) {
+            if (e->kind != J_OBJECT) return dc_set_error(DC_ERR_FORMAT, "%s: __metadata__ must be an object of strings", path);
+            f->meta_keys = calloc(e->n + 1, sizeof(char *));
+            f->meta_vals = calloc(e->n + 1, sizeof(char *));
+            if (!f->meta_keys || !f->meta_vals) return dc_set_error(DC_ERR_NOMEM, "%s: out of memory", path);
+            for (const dc_json *m = e->child; m; m = m->next) {
+                if (m->kind != J_STRING)
+                    return dc_set_error(DC_ERR_FORMAT, "%s: __metadata__ value of \"%s\" is not a string", path, m->key);
+                f->meta_keys[f->nmeta] = strdup(m->key);
+                f->meta_vals[f->nmeta] = strdup(m->s);
+                f->nmeta++;
+                if (!f->meta_keys[f->nmeta - 1] || !f->meta_vals[f->nmeta - 1]) return dc_set_error(DC_ERR_NOMEM, "%s: out of memory", path);
+            }
+            continue;
+        }
+        dc_st_tensor *t = &f->t[f->nt];
+        if (strlen(e->key) >= sizeof t->name)
+            return dc_set_error(DC_ERR_FORMAT, "%s: tensor name longer than %zu bytes", path, sizeof t->name - 1);
+        strcpy(t->name, e->key);
+        const dc_json *dt = dc_json_get(e, "dtype"), *sh = dc_json_get(e, "shape"), *off = dc_json_get(e, "data_offsets");
+        if (e->kind != J_OBJECT || !dt || dt->kind != J_STRING || !sh || sh->kind != J_ARRAY || !off ||
+            off->kind != J_ARRAY || off->n != 2)
+            return dc_set_error(DC_ERR_FORMAT, "%s: tensor \"%s\" needs \"dtype\" (string), \"shape\" (array) and \"data_offsets\" ([begin, end])", path, t->name);
+        int esize = dtype_size(dt->s);
+        if (!esize || strlen(dt->s) >= sizeof t->dtype) return dc_set_error(DC_ERR_FORMAT, "%s: tensor \"%s\": unknown dtype \"%s\"", path, t->name, dt->s);
+        strcpy(t->dtype, dt->s);
+        if (sh->n > DC_MAX_DIMS) return dc_set_error(DC_ERR_FORMAT, "%s: tensor \"%s\" has %zu dimensions (at most %d)", path, t->name, sh->n, DC_MAX_DIMS);
+        uint64_t nbytes = (uint64_t)esize;
+        t->ndim = 0;
+        for (const dc_json *d = sh->child; d; d = d->next) {
+            if (d->kind != J_INT || d->i < 0) return dc_set_error(DC_ERR_FORMAT, "%s: tensor \"%s\": shape entries must be non-negative integers", path, t->name);
+            if (d->i && nbytes > UINT64_MAX / (uint64_t)d->i) return dc_set_error(DC_ERR_FORMAT, "%s: tensor \"%s\": size overflows", path, t->name);
+            nbytes *= (uint64_t)d->i;
+            t->shape[t->ndim++] = d->i;
+        }
+        const dc_json *b = off->child, *en = off->child->next;
+        if (b->kind != J_INT || en->kind != J_INT || b->i < 0 || en->i < b->i)
+            return dc_set_error(DC_ERR_FORMAT, "%s: tensor \"%s\": data_offsets must be integers with 0 <= begin <= end", path, t->name);
+        if ((uint64_t)(en->i - b->i) != nbytes)
+            return dc_set_error(DC_ERR_FORMAT, "%s: tensor \"%s\": shape and dtype need %llu bytes but data_offsets span %lld", path,
+                                t->name, (unsigned long long)nbytes, (long long)(en->i - b->i));
+        if ((uint64_t)en->i > data_len)
+            return dc_set_error(DC_ERR_FORMAT, "%s: tensor \"%s\": data_offsets end %lld is past the data (%llu bytes)", path, t->name,
+                                (long long)en->i, (unsigned long long)data_len);
+        t->data = (const void *)(uintptr_t)b->i;
+        t->nbytes = (int64_t)nbytes;
+        f->nt++;
+    }
+    /* contiguity: sorted by begin, each begins where the previous ended */
+    qsort(f->t, (size_t)f->nt, sizeof *f->t, cmp_offset);
+    uint64_t pos = 0;
+    for (int i = 0; i < f->nt; i++) {
+        uint64_t b = (uint64_t)(uintptr_t)f->t[i].data;
+        if (b != pos)
+            return dc_set_error(DC_ERR_FORMAT, "%s: tensor \"%s\" starts at data byte %llu, expected %llu (%s)", path, f->t[i].name,
+                                (unsigned long long)b, (unsigned long long)pos, b < pos ? "overlaps the previous tensor" : "gap before it");
+        pos = b + (uint64_t)f->t[i].nbytes;
+    }
+    if (pos != data_len)
+        return dc_set_error(DC_ERR_FORMAT, "%s: tensors cover %llu data bytes but the file holds %llu after the header", path,
+                            (unsigned long long)pos, (unsigned long long)data_len);
+    for (int i = 0; i < f->nt; i++) f->t[i].data = f->data + (uintptr_t)f->t[i].data;
+    return DC_OK;
+}
+
+dc_st_file *dc_st_open(const char *path) {
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) {
+        dc_set_error(DC_ERR_IO, "%s: cannot open (%s)", path, strerror(errno));
+        return NULL;
+    }
+    dc_st_file *f = calloc(1, sizeof *f);
+    char *header = NULL;
+    dc_json *root = NULL;
+    struct stat st;
+    unsigned char len8[8];
+    if (!f) {
+        dc_set_error(DC_ERR_NOMEM, "%s: out of memory", path);
+        goto fail;
+    }
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        dc_set_error(DC_ERR_IO, "%s: not a regular file", path);
+        goto fail;
+    }
+    uint64_t size = (uint64_t)st.st_size;
+    if (size < 8 || read_full(fd, len8, 8)) {
+        dc_set_error(DC_ERR_FORMAT, "%s: %llu bytes, too short for a safetensors file (8-byte header length)", path, (unsigned long long)size);
+        goto fail;
+    }
+    uint64_t n = 0;
+    for (int i = 7; i >= 0; i--) n = (n << 8) | len8[i];
+    if (n > ST_MAX_HEADER) {
+        dc_set_error(DC_ERR_FORMAT, "%s: byte 0: header length %llu exceeds the %u-byte limit", path, (unsigned long long)n, ST_MAX_HEADER);
+        goto fail;
+    }
+    if (n > size - 8) {
+        dc_set_error(DC_ERR_FORMAT, "%s: byte 0: header length %llu runs past the end of the file (%llu bytes)", path,
+                     (unsigned long long)n, (unsigned long long)size);
+        goto fail;
+    }
+    if (n < 2) {
+        dc_set_error(DC_ERR_FORMAT, "%s: byte 8: header of %llu bytes cannot hold a JSON object", path, (unsigned long long)n);
+        goto fail;
+    }
+    header = malloc(n);
+    if (!header || read_full(fd, header, n)) {
+        dc_set_error(DC_ERR_IO, "%s: cannot read the %llu-byte header", path, (unsigned long long)n);
+        goto fail;
+    }
+    if (header[0] != '{') {
+        dc_set_error(DC_ERR_FORMAT, "%s: byte 8: header does not start with '{'", path);
+        goto fail;
+    }
+    const char *jerr;
+    size_t joff;
+    root = dc_json_parse(header, n, &jerr, &joff);
+    if (!root) {
+        dc_set_error(DC_ERR_FORMAT, "%s: byte %llu: bad JSON header: %s", path, (unsigned long long)(8 + joff), jerr);
+        goto fail;
+    }
+    uint64_t data_len = size - 8 - n;
+    f->data = aligned_alloc(64, (data_len + 64) / 64 * 64);
+    if (!f->data) {
+        dc_set_error(DC_ERR_NOMEM, "%s: out of memory for %llu bytes", path, (unsigned long long)data_len);
+        goto fail;
+    }
+    if (parse_header(f, path, root, data_len)) goto fail;
+    if (read_full(fd, f->data, data_len)) {
+        dc_set_error(DC_ERR_IO, "%s: cannot read the data section", path);
+        goto fail;
+    }
+    dc_json_free(root);
+    free(header);
+    close(fd);
+    return f;
+fail:
+    dc_json_free(root);
+    free(header);
+    dc_st_close(f);
+    close(fd);
+    return NULL;
+}
+
+int dc_st_count(const dc_st_file *f) { return f->nt; }
+const dc_st_tensor *dc_st_get(const dc_st_file *f, int i) { return i >= 0 && i < f->nt ? &f->t[i] : NULL; }
+
+const dc_st_tensor *dc_st_find(const dc_st_file *f, const char *name) {
+    for (int i = 0; i < f->nt; i++)
+        if (!strcmp(f->t[i].name, name)) return &f->t[i];
+    return NULL;
+}
+
+const char *dc_st_metadata(const dc_st_file *f, const char *key) {
+    for (int i = 0; i < f->nmeta; i++)
+        if (!strcmp(f->meta_keys[i], key)) return f->meta_vals[i];
+    return NULL;
+}
+
+/* ---- writing ------------------------------------------------------------ */
+
+typedef struct {
+    char *s;
+    size_t n, cap;
+    int oom;
+} sbuf;
+
+static void sb_put(sbuf *b, const char *s, size_t n) {
+    if (b->oom) return;
+    if (b->n + n + 1 > b->cap) {
+        size_t cap = (b->cap ? b->cap * 2 : 4096);
+        while (cap < b->n + n + 1) cap *= 2;
+        char *ns = realloc(b->s, cap);
+        if (!ns) {
+            b->oom = 1;
+            return;
+        }
+        b->s = ns;
+        b->cap = cap;
+    }
+    memcpy(b->s + b->n, s, n);
+    b->n += n;
+    b->s[b->n] = 0;
+}
+static void sb_str(sbuf *b, const char *s) { sb_put(b, s, strlen(s)); }
+
+static void sb_json_string(sbuf *b, const char *s) {
+    sb_put(b, "\"", 1);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        char esc[8];
+        if (c == '"') sb_str(b, "\\\"");
+        else if (c == '\\') sb_str(b, "\\\\");
+        else if (c == '\n') sb_str(b, "\\n");
+        else if (c == '\t') sb_str(b, "\\t");
+        else if (c == '\r') sb_str(b, "\\r");
+        else if (c < 0x20) {
+            snprintf(esc, sizeof esc, "\\u%04x", c);
+            sb_str(b, esc);
+        } else sb_put(b, (const char *)s, 1);
+    }
+    sb_put(b, "\"", 1);
+}
+
+static int write_full(int fd, const void *p, size_t n) {
+    size_t done = 0;
+    while (done < n) {
+        ssize_t w = write(fd, (const char *)p + done, n - done);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return -1;
+        done += (size_t)w;
+    }
+    return 0;
+}
+
+dc_status dc_st_write(const char *path, const dc_st_entry *t, int nt, const char *const *keys,
+                      const char *const *values, int nmeta) {
+    sbuf h = {0};
+    char num[64];
+    sb_str(&h, "{");
+    if (nmeta > 0) {
+        sb_str(&h, "\"__metadata__\":{");
+        for (int i = 0; i < nmeta; i++) {
+            if (i) sb_str(&h, ",");
+            sb_json_string(&h, keys[i]);
+            sb_str(&h, ":");
+            sb_json_string(&h, values[i]);
+        }
+        sb_str(&h, "}");
+    }
+    uint64_t off = 0;
+    for (int i = 0; i < nt; i++) {
+        if (i || nmeta > 0) sb_str(&h, ",");
+        sb_json_string(&h, t[i].name);
+        sb_str(&h, ":{\"dtype\":\"F32\",\"shape\":[");
+        int64_t n = 1;
+        for (int d = 0; d < t[i].ndim; d++) {
+            snprintf(num, sizeof num, d ? ",%lld" : "%lld", (long long)t[i].shape[d]);
+            sb_str(&h, num);
+            n *= t[i].shape[d];
+        }
+        snprintf(num, sizeof num, "],\"data_offsets\":[%llu,%llu]}", (unsigned long long)off,
+                 (unsigned long long)(off + (uint64_t)n * 4));
+        sb_str(&h, num);
+        off += (uint64_t)n * 4;
+    }
+    sb_str(&h, "}");
+    while (h.n % 8) sb_str(&h, " "); /* pad so the data starts 8-byte aligned */
+    if (h.oom) {
+        free(h.s);
+        return dc_set_error(DC_ERR_NOMEM, "%s: out of memory for the header", path);
+    }
+    /* atomic write: temp file in the same folder, fsync, rename */
+    size_t plen = strlen(path);
+    char *tmp = malloc(plen + 16);
+    if (!tmp) {
+        free(h.s);
+        return dc_set_error(DC_ERR_NOMEM, "out of memory");
+    }
+    snprintf(tmp, plen + 16, "%s.tmp.XXXXXX", path);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        dc_status st = dc_set_error(DC_ERR_IO, "%s: cannot create a temporary file beside it (%s)", path, strerror(errno));
+        free(tmp);
+        free(h.s);
+        return st;
+    }
+    unsigned char len8[8];
+    for (int i = 0; i < 8; i++) len8[i] = (unsigned char)((uint64_t)h.n >> (8 * i));
+    int bad = write_full(fd, len8, 8) || write_full(fd, h.s, h.n);
+    for (int i = 0; !bad && i < nt; i++) {
+        int64_t n = dc_shape_size(t[i].ndim, t[i].shape);
+        bad = write_full(fd, t[i].data, (size_t)n * 4);
+    }
+    /* mkstemp makes the file 0600; give it the mode a plain fopen would */
+    mode_t mask = umask(0);
+    umask(mask);
+    bad = bad || fchmod(fd, 0666 & ~mask) != 0;
+    bad = bad || fsync(fd) != 0;
+    bad = close(fd) != 0 || bad;
+    free(h.s);
+    if (!bad) bad = rename(tmp, path) != 0;
+    if (bad) {
+        dc_status st = dc_set_error(DC_ERR_IO, "%s: write failed (%s); the previous file, if any, is untouched", path, strerror(errno));
+        unlink(tmp);
+        free(tmp);
+        return st;
+    }
+    free(tmp);
+    return DC_OK;
+}

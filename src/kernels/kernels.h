@@ -1,0 +1,24 @@
+/* kernels.h — floor 1: raw math on contiguous float buffers. No allocation,
+ * no autograd, no error handling: callers have checked shapes. */
+#ifndef DC_KERNELS_H
+#define DC_KERNELS_H
+#include <stdint.h>
+
+/* Loops shorter than this run on one thread: waking the pool costs more. */
+#define DC_PAR_MIN 32768
+
+/* C (M,N) = alpha * op(A) op(B) + beta * C, row-major; ta/tb transpose A/B.
+ * lda/ldb/ldc are the row strides of A, B, C as stored. */
+void dc_k_gemm(int ta, int tb, int64_t M, int64_t N, int64_t K, float alpha, const float *A,
+               int64_t lda, const float *B, int64_t ldb, float beta, float *C, int64_t ldc);
+
+/* Row-wise softmax / log-softmax of rows x cols, stable (max subtracted). */
+void dc_k_softmax_rows(const float *x, float *z, int64_t rows, int64_t cols);
+void dc_k_log_softmax_rows(const float *x, float *z, int64_t rows, int64_t cols);
+
+/* out[j] += sum_i x[i*cols + j]: column sums of a rows x cols matrix. */
+void dc_k_colsum_add(const float *x, float *out, int64_t rows, int64_t cols);
+
+/* y[i] += a * x[i] */
+void dc_k_axpy(int64_t n, float a, const float *x, float *y);
+#endif

@@ -1,0 +1,61 @@
+/* progress.c — "Epoch 3/10" and a redrawn bar on a terminal; one plain line
+ * per epoch when the output is a pipe or a file (CI logs stay readable). */
+#include "progress.h"
+#include <math.h>
+#include <time.h>
+#include <unistd.h>
+
+double dc_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+void dc_progress_begin_epoch(dc_progress *p, FILE *out, int epoch, int epochs, int64_t steps) {
+    p->out = out;
+    p->tty = isatty(fileno(out));
+    p->epoch = epoch;
+    p->epochs = epochs;
+    p->steps = steps;
+    p->t0 = dc_now();
+    p->last_draw = 0;
+    if (p->tty) fprintf(out, "Epoch %d/%d\n", epoch, epochs);
+}
+
+static void bar(dc_progress *p, int64_t step, double elapsed) {
+    int width = 30, done = p->steps ? (int)(width * step / p->steps) : width;
+    int digits = snprintf(NULL, 0, "%lld", (long long)p->steps);
+    fprintf(p->out, "\r%*lld/%lld [", digits, (long long)step, (long long)p->steps);
+    for (int i = 0; i < width; i++) fputc(i < done - 1 || (i == done - 1 && step == p->steps) ? '=' : i == done - 1 ? '>' : '.', p->out);
+    fputc(']', p->out);
+    if (step < p->steps) {
+        double eta = step ? elapsed / (double)step * (double)(p->steps - step) : 0;
+        fprintf(p->out, " - ETA: %.0fs", eta);
+    } else {
+        fprintf(p->out, " - %.0fs %.0fms/step", elapsed, step ? 1000.0 * elapsed / (double)step : 0.0);
+    }
+}
+
+void dc_progress_step(dc_progress *p, int64_t step, double loss, double acc) {
+    if (!p->tty) return;
+    double t = dc_now();
+    if (step < p->steps && t - p->last_draw < 0.1) return; /* ~10 redraws a second */
+    p->last_draw = t;
+    bar(p, step, t - p->t0);
+    fprintf(p->out, " - loss: %.4f - accuracy: %.4f", loss, acc);
+    fflush(p->out);
+}
+
+void dc_progress_end_epoch(dc_progress *p, double loss, double acc, double val_loss, double val_acc) {
+    double elapsed = dc_now() - p->t0;
+    if (p->tty) {
+        bar(p, p->steps, elapsed);
+    } else {
+        fprintf(p->out, "Epoch %d/%d - %lld/%lld - %.1fs - %.2fms/step", p->epoch, p->epochs, (long long)p->steps,
+                (long long)p->steps, elapsed, p->steps ? 1000.0 * elapsed / (double)p->steps : 0.0);
+    }
+    fprintf(p->out, " - loss: %.4f - accuracy: %.4f", loss, acc);
+    if (!isnan(val_loss)) fprintf(p->out, " - val_loss: %.4f - val_accuracy: %.4f", val_loss, val_acc);
+    fprintf(p->out, "\n");
+    fflush(p->out);
+}

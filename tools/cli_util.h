@@ -1,0 +1,15 @@
+/* cli_util.h — small helpers for the deepc command: option values and
+ * JSON output. */
+#ifndef DC_CLI_UTIL_H
+#define DC_CLI_UTIL_H
+#include <stdint.h>
+#include <stdio.h>
+
+/* Parse a whole-number / real option value; on error print it and return -1. */
+int cli_int(const char *opt, const char *s, long lo, long hi, long *out);
+int cli_float(const char *opt, const char *s, double lo, double hi, double *out);
+/* Print s as a JSON string literal. */
+void cli_json_string(FILE *f, const char *s);
+/* Print a double as a JSON number (null for NaN/inf). */
+void cli_json_number(FILE *f, double v);
+#endif
