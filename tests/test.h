@@ -1,0 +1,33 @@
+/* test.h — a tiny test harness: CHECK records a failure and goes on; the
+ * program ends with "N passed, N failed" and exits non-zero on failure. */
+#ifndef DC_TEST_H
+#define DC_TEST_H
+#include <deepc.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int test_passed, test_failed;
+
+#define CHECK(cond, ...)                                                  \
+    do {                                                                  \
+        if (cond) test_passed++;                                          \
+        else {                                                            \
+            test_failed++;                                                \
+            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);          \
+            fprintf(stderr, __VA_ARGS__);                                 \
+            fprintf(stderr, "\n");                                        \
+        }                                                                 \
+    } while (0)
+
+/* An error was reported and its message contains `needle`. */
+#define CHECK_ERR(ok_value_is_failure, needle)                                               \
+    CHECK((ok_value_is_failure) && strstr(dc_last_error(), needle),                          \
+          "expected an error mentioning \"%s\", got \"%s\"", needle, dc_last_error())
+
+static inline int test_summary(const char *name) {
+    printf("%s: %d passed, %d failed\n", name, test_passed, test_failed);
+    return test_failed ? 1 : 0;
+}
+#endif

@@ -1,0 +1,296 @@
+/* test_grad.c — finite-difference gradient check of every op.
+ *
+ * For an op f and fixed random weights R, L = sum(f(inputs) * R). The
+ * analytic gradient (dc_backward) must match the central difference
+ * (L(x+h) - L(x-h)) / 2h for every element of every input, and must not be
+ * all zeros (a backward that does nothing would otherwise pass). */
+#include "test.h"
+
+#define MAXIN 4
+
+typedef dc_tensor *(*op_fn)(dc_graph *g, dc_tensor **in);
+
+static dc_rng rng;
+static dc_rng dropout_rng; /* reseeded before each forward: same mask every time */
+
+/* Input with values in [lo, hi], away from kinks by construction of lo/hi. */
+static dc_tensor *rand_tensor(int nd, const int64_t *shape, float lo, float hi) {
+    dc_tensor *t = dc_tensor_new(DC_F32, nd, shape);
+    for (int64_t i = 0; i < t->size; i++) t->data[i] = lo + (hi - lo) * dc_rng_uniform(&rng);
+    dc_tensor_require_grad(t);
+    return t;
+}
+
+/* Values whose magnitude is in [0.2, 1.5] with a random sign. */
+static dc_tensor *rand_signed(int nd, const int64_t *shape) {
+    dc_tensor *t = rand_tensor(nd, shape, 0.2f, 1.5f);
+    for (int64_t i = 0; i < t->size; i++)
+        if (dc_rng_u32(&rng) & 1) t->data[i] = -t->data[i];
+    return t;
+}
+
+static double eval_loss(dc_graph *g, op_fn f, dc_tensor **in, const float *R, int64_t *n_out) {
+    dc_graph_reset(g);
+    dc_rng_seed(&dropout_rng, 99);
+    dc_tensor *z = f(g, in);
+    if (!z) return NAN;
+    double s = 0.0;
+    for (int64_t i = 0; i < z->size; i++) s += (double)z->data[i] * R[i];
+    if (n_out) *n_out = z->size;
+    return s;
+}
+
+static void gradcheck(const char *name, op_fn f, dc_tensor **in, int nin, double h, double tol) {
+    dc_graph *g = dc_graph_new();
+    dc_graph_set_training(g, 1);
+    dc_graph_set_rng(g, &dropout_rng);
+    /* forward once to learn the output size, then make R */
+    dc_rng_seed(&dropout_rng, 99);
+    dc_tensor *z = f(g, in);
+    CHECK(z != NULL, "%s: forward failed: %s", name, dc_last_error());
+    if (!z) {
+        dc_graph_free(g);
+        return;
+    }
+    int64_t nout = z->size;
+    float *R = malloc(sizeof(float) * (size_t)nout);
+    for (int64_t i = 0; i < nout; i++) R[i] = 2.0f * dc_rng_uniform(&rng) - 1.0f;
+    /* analytic: backward of sum(z * R) seeds z's gradient with R */
+    for (int k = 0; k < nin; k++)
+        if (in[k]->dtype == DC_F32) memset(in[k]->grad, 0, sizeof(float) * (size_t)in[k]->size);
+    dc_tensor *rt = dc_input(g, DC_F32, z->ndim, z->shape);
+    memcpy(rt->data, R, sizeof(float) * (size_t)nout);
+    dc_tensor *L = dc_sum(g, dc_mul(g, z, rt), DC_ALL_AXES, 0);
+    CHECK(L && dc_backward(g, L) == DC_OK, "%s: backward failed: %s", name, dc_last_error());
+    int bad = 0;
+    double max_err = 0.0, gnorm = 0.0;
+    for (int k = 0; k < nin; k++) {
+        dc_tensor *x = in[k];
+        if (x->dtype != DC_F32 || !x->requires_grad) continue;
+        float *ana = malloc(sizeof(float) * (size_t)x->size);
+        memcpy(ana, x->grad, sizeof(float) * (size_t)x->size);
+        for (int64_t i = 0; i < x->size; i++) {
+            float orig = x->data[i];
+            x->data[i] = orig + (float)h;
+            double lp = eval_loss(g, f, in, R, NULL);
+            x->data[i] = orig - (float)h;
+            double lm = eval_loss(g, f, in, R, NULL);
+            x->data[i] = orig;
+            double num = (lp - lm) / (2.0 * h);
+            double err = fabs(num - ana[i]) / fmax(1.0, fabs(num));
+            gnorm += fabs(ana[i]);
+            if (err > max_err) max_err = err;
+            if (err > tol && bad++ < 3)
+                fprintf(stderr, "  %s: input %d element %lld: analytic %.6g numeric %.6g\n", name, k, (long long)i,
+                        (double)ana[i], num);
+        }
+        free(ana);
+    }
+    CHECK(!bad, "%s: %d gradient entries off (max error %.3g)", name, bad, max_err);
+    CHECK(gnorm > 0.0, "%s: gradient is all zeros", name);
+    free(R);
+    dc_graph_free(g);
+}
+
+static void free_all(dc_tensor **in, int n) {
+    for (int i = 0; i < n; i++) dc_tensor_free(in[i]);
+}
+
+/* ---- the op wrappers: each maps inputs to one output ---------------------- */
+static dc_tensor *f_add(dc_graph *g, dc_tensor **a) { return dc_add(g, a[0], a[1]); }
+static dc_tensor *f_sub(dc_graph *g, dc_tensor **a) { return dc_sub(g, a[0], a[1]); }
+static dc_tensor *f_mul(dc_graph *g, dc_tensor **a) { return dc_mul(g, a[0], a[1]); }
+static dc_tensor *f_div(dc_graph *g, dc_tensor **a) { return dc_div(g, a[0], a[1]); }
+static dc_tensor *f_mul_self(dc_graph *g, dc_tensor **a) { return dc_mul(g, a[0], a[0]); }
+static dc_tensor *f_add_scalar(dc_graph *g, dc_tensor **a) { return dc_add_scalar(g, a[0], 0.7f); }
+static dc_tensor *f_mul_scalar(dc_graph *g, dc_tensor **a) { return dc_mul_scalar(g, a[0], -1.3f); }
+static dc_tensor *f_matmul(dc_graph *g, dc_tensor **a) { return dc_matmul(g, a[0], a[1]); }
+static dc_tensor *f_linear(dc_graph *g, dc_tensor **a) { return dc_linear(g, a[0], a[1], a[2]); }
+static dc_tensor *f_linear_nobias(dc_graph *g, dc_tensor **a) { return dc_linear(g, a[0], a[1], NULL); }
+static dc_tensor *f_sum0(dc_graph *g, dc_tensor **a) { return dc_sum(g, a[0], 0, 0); }
+static dc_tensor *f_sum1k(dc_graph *g, dc_tensor **a) { return dc_sum(g, a[0], 1, 1); }
+static dc_tensor *f_sum_all(dc_graph *g, dc_tensor **a) { return dc_sum(g, a[0], DC_ALL_AXES, 0); }
+static dc_tensor *f_mean_last(dc_graph *g, dc_tensor **a) { return dc_mean(g, a[0], -1, 0); }
+static dc_tensor *f_mean_all(dc_graph *g, dc_tensor **a) { return dc_mean(g, a[0], DC_ALL_AXES, 1); }
+static dc_tensor *f_max1(dc_graph *g, dc_tensor **a) { return dc_max(g, a[0], 1, 0); }
+static dc_tensor *f_max_all(dc_graph *g, dc_tensor **a) { return dc_max(g, a[0], DC_ALL_AXES, 0); }
+static dc_tensor *f_reshape(dc_graph *g, dc_tensor **a) { return dc_reshape(g, a[0], 2, (int64_t[]){-1, 6}); }
+static dc_tensor *f_flatten(dc_graph *g, dc_tensor **a) { return dc_flatten(g, a[0]); }
+static dc_tensor *f_transpose(dc_graph *g, dc_tensor **a) { return dc_transpose(g, a[0], 0, 2); }
+static dc_tensor *f_transpose2(dc_graph *g, dc_tensor **a) { return dc_transpose(g, a[0], -1, -2); }
+static dc_tensor *f_concat(dc_graph *g, dc_tensor **a) { return dc_concat(g, a, 3, 1); }
+static dc_tensor *f_slice(dc_graph *g, dc_tensor **a) { return dc_slice(g, a[0], 1, 1, 3); }
+static dc_tensor *f_exp(dc_graph *g, dc_tensor **a) { return dc_exp(g, a[0]); }
+static dc_tensor *f_log(dc_graph *g, dc_tensor **a) { return dc_log(g, a[0]); }
+static dc_tensor *f_sqrt(dc_graph *g, dc_tensor **a) { return dc_sqrt(g, a[0]); }
+static dc_tensor *f_pow(dc_graph *g, dc_tensor **a) { return dc_pow(g, a[0], 2.5f); }
+static dc_tensor *f_pow3(dc_graph *g, dc_tensor **a) { return dc_pow(g, a[0], 3.0f); }
+static dc_tensor *f_abs(dc_graph *g, dc_tensor **a) { return dc_abs(g, a[0]); }
+static dc_tensor *f_clamp(dc_graph *g, dc_tensor **a) { return dc_clamp(g, a[0], -0.75f, 0.65f); }
+static dc_tensor *f_relu(dc_graph *g, dc_tensor **a) { return dc_relu(g, a[0]); }
+static dc_tensor *f_leaky(dc_graph *g, dc_tensor **a) { return dc_leaky_relu(g, a[0], 0.1f); }
+static dc_tensor *f_sigmoid(dc_graph *g, dc_tensor **a) { return dc_sigmoid(g, a[0]); }
+static dc_tensor *f_tanh(dc_graph *g, dc_tensor **a) { return dc_tanh(g, a[0]); }
+static dc_tensor *f_gelu(dc_graph *g, dc_tensor **a) { return dc_gelu(g, a[0]); }
+static dc_tensor *f_softmax(dc_graph *g, dc_tensor **a) { return dc_softmax(g, a[0], -1); }
+static dc_tensor *f_softmax_mid(dc_graph *g, dc_tensor **a) { return dc_softmax(g, a[0], 1); }
+static dc_tensor *f_log_softmax(dc_graph *g, dc_tensor **a) { return dc_log_softmax(g, a[0], -1); }
+static dc_tensor *f_log_softmax0(dc_graph *g, dc_tensor **a) { return dc_log_softmax(g, a[0], 0); }
+static dc_tensor *f_dropout(dc_graph *g, dc_tensor **a) { return dc_dropout(g, a[0], 0.4f); }
+static dc_tensor *f_mse(dc_graph *g, dc_tensor **a) { return dc_mse_loss(g, a[0], a[1]); }
+static dc_tensor *f_bce(dc_graph *g, dc_tensor **a) { return dc_bce_loss(g, a[0], a[1]); }
+static dc_tensor *f_bce_logits(dc_graph *g, dc_tensor **a) { return dc_bce_logits_loss(g, a[0], a[1]); }
+static dc_tensor *f_ce_logits(dc_graph *g, dc_tensor **a) { return dc_cross_entropy(g, a[0], a[1], 1); }
+static dc_tensor *f_ce_probs(dc_graph *g, dc_tensor **a) { return dc_cross_entropy(g, a[0], a[1], 0); }
+static dc_tensor *f_chain(dc_graph *g, dc_tensor **a) {
+    /* a small network: tanh(x W^T + b) summed with a broadcast, then softmax */
+    dc_tensor *h = dc_tanh(g, dc_linear(g, a[0], a[1], a[2]));
+    return dc_softmax(g, dc_add(g, h, a[3]), -1);
+}
+
+#define S(...) ((int64_t[]){__VA_ARGS__})
+
+static void unary_case(const char *name, op_fn f, int nd, const int64_t *shape, float lo, float hi, int signed_vals) {
+    dc_tensor *in[1] = {signed_vals ? rand_signed(nd, shape) : rand_tensor(nd, shape, lo, hi)};
+    gradcheck(name, f, in, 1, 1e-3, 2e-2);
+    free_all(in, 1);
+}
+
+static void binary_case(const char *name, op_fn f, int nda, const int64_t *sa, int ndb, const int64_t *sb, float blo) {
+    dc_tensor *in[2] = {rand_signed(nda, sa), rand_tensor(ndb, sb, blo, 1.5f)};
+    gradcheck(name, f, in, 2, 1e-3, 2e-2);
+    free_all(in, 2);
+}
+
+int main(void) {
+    dc_rng_seed(&rng, 1234);
+    dc_set_num_threads(1);
+
+    /* elementwise binary: same shape and broadcasting (both directions) */
+    binary_case("add", f_add, 2, S(3, 4), 2, S(3, 4), -1.0f);
+    binary_case("add broadcast (2,3,4)+(3,1)", f_add, 3, S(2, 3, 4), 2, S(3, 1), -1.0f);
+    binary_case("sub broadcast (2,1,4)-(3,4)", f_sub, 3, S(2, 1, 4), 2, S(3, 4), -1.0f);
+    binary_case("mul broadcast (4)*(2,3,4)", f_mul, 1, S(4), 3, S(2, 3, 4), -1.0f);
+    binary_case("mul", f_mul, 2, S(5, 3), 2, S(5, 3), -1.0f);
+    binary_case("div", f_div, 2, S(3, 4), 2, S(3, 4), 0.5f);
+    binary_case("div broadcast (3,4)/(1,4)", f_div, 2, S(3, 4), 2, S(1, 4), 0.5f);
+    binary_case("div broadcast scalar (3,4)/()", f_div, 2, S(3, 4), 0, S(1), 0.5f);
+    unary_case("mul x*x (same tensor twice)", f_mul_self, 2, S(3, 3), 0, 0, 1);
+    unary_case("add_scalar", f_add_scalar, 2, S(2, 5), 0, 0, 1);
+    unary_case("mul_scalar", f_mul_scalar, 2, S(2, 5), 0, 0, 1);
+
+    /* products */
+    binary_case("matmul (3,4)@(4,5)", f_matmul, 2, S(3, 4), 2, S(4, 5), -1.0f);
+    binary_case("matmul (2,3,4)@(4,5)", f_matmul, 3, S(2, 3, 4), 2, S(4, 5), -1.0f);
+    binary_case("matmul (2,3,4)@(2,4,5)", f_matmul, 3, S(2, 3, 4), 3, S(2, 4, 5), -1.0f);
+    {
+        dc_tensor *in[3] = {rand_signed(2, S(5, 7)), rand_signed(2, S(4, 7)), rand_signed(1, S(4))};
+        gradcheck("linear", f_linear, in, 3, 1e-3, 2e-2);
+        gradcheck("linear without bias", f_linear_nobias, in, 2, 1e-3, 2e-2);
+        free_all(in, 3);
+    }
+
+    /* reductions */
+    unary_case("sum axis 0", f_sum0, 3, S(3, 4, 2), 0, 0, 1);
+    unary_case("sum axis 1 keepdim", f_sum1k, 3, S(3, 4, 2), 0, 0, 1);
+    unary_case("sum all", f_sum_all, 2, S(3, 4), 0, 0, 1);
+    unary_case("mean axis -1", f_mean_last, 3, S(2, 3, 5), 0, 0, 1);
+    unary_case("mean all keepdim", f_mean_all, 2, S(3, 4), 0, 0, 1);
+    {
+        /* max: distinct values 0.1 apart, so no two tie within the step h */
+        dc_tensor *in[1] = {rand_signed(3, S(3, 5, 2))};
+        int64_t idx[30];
+        for (int i = 0; i < 30; i++) idx[i] = i;
+        dc_rng_shuffle(&rng, idx, 30);
+        for (int i = 0; i < 30; i++) in[0]->data[i] = 0.1f * (float)idx[i] - 1.5f;
+        gradcheck("max axis 1", f_max1, in, 1, 1e-3, 2e-2);
+        gradcheck("max all", f_max_all, in, 1, 1e-3, 2e-2);
+        free_all(in, 1);
+    }
+
+    /* shapes */
+    unary_case("reshape", f_reshape, 3, S(2, 3, 2), 0, 0, 1);
+    unary_case("flatten", f_flatten, 3, S(2, 3, 4), 0, 0, 1);
+    unary_case("transpose 0,2", f_transpose, 3, S(2, 3, 4), 0, 0, 1);
+    unary_case("transpose -1,-2", f_transpose2, 3, S(2, 3, 4), 0, 0, 1);
+    {
+        dc_tensor *in[3] = {rand_signed(3, S(2, 1, 3)), rand_signed(3, S(2, 4, 3)), rand_signed(3, S(2, 2, 3))};
+        gradcheck("concat axis 1", f_concat, in, 3, 1e-3, 2e-2);
+        free_all(in, 3);
+    }
+    unary_case("slice axis 1", f_slice, 3, S(2, 4, 3), 0, 0, 1);
+
+    /* elementwise math (inputs kept in each function's smooth domain) */
+    unary_case("exp", f_exp, 2, S(3, 4), 0, 0, 1);
+    unary_case("log", f_log, 2, S(3, 4), 0.3f, 2.0f, 0);
+    unary_case("sqrt", f_sqrt, 2, S(3, 4), 0.3f, 2.0f, 0);
+    unary_case("pow 2.5", f_pow, 2, S(3, 4), 0.3f, 2.0f, 0);
+    unary_case("pow 3 (negative inputs)", f_pow3, 2, S(3, 4), 0, 0, 1);
+    unary_case("abs", f_abs, 2, S(3, 4), 0, 0, 1);
+    unary_case("clamp", f_clamp, 2, S(4, 5), 0, 0, 1);
+
+    /* activations */
+    unary_case("relu", f_relu, 2, S(4, 5), 0, 0, 1);
+    unary_case("leaky_relu", f_leaky, 2, S(4, 5), 0, 0, 1);
+    unary_case("sigmoid", f_sigmoid, 2, S(4, 5), 0, 0, 1);
+    unary_case("tanh", f_tanh, 2, S(4, 5), 0, 0, 1);
+    unary_case("gelu", f_gelu, 2, S(4, 5), 0, 0, 1);
+    unary_case("softmax axis -1", f_softmax, 2, S(3, 6), 0, 0, 1);
+    unary_case("softmax axis 1 of 3-D", f_softmax_mid, 3, S(2, 4, 3), 0, 0, 1);
+    unary_case("log_softmax axis -1", f_log_softmax, 2, S(3, 6), 0, 0, 1);
+    unary_case("log_softmax axis 0", f_log_softmax0, 2, S(4, 3), 0, 0, 1);
+    unary_case("dropout (training mode)", f_dropout, 2, S(6, 7), 0, 0, 1);
+
+    /* losses: gradient for predictions and, where defined, targets */
+    {
+        dc_tensor *in[2] = {rand_signed(2, S(4, 3)), rand_signed(2, S(4, 3))};
+        gradcheck("mse_loss", f_mse, in, 2, 1e-3, 2e-2);
+        free_all(in, 2);
+    }
+    {
+        dc_tensor *in[2] = {rand_tensor(2, S(4, 3), 0.05f, 0.95f), rand_tensor(2, S(4, 3), 0.0f, 1.0f)};
+        gradcheck("bce_loss", f_bce, in, 2, 1e-4, 2e-2);
+        free_all(in, 2);
+    }
+    {
+        dc_tensor *in[2] = {rand_signed(2, S(4, 3)), rand_tensor(2, S(4, 3), 0.0f, 1.0f)};
+        gradcheck("bce_logits_loss", f_bce_logits, in, 2, 1e-3, 2e-2);
+        free_all(in, 2);
+    }
+    {
+        dc_tensor *labels = dc_tensor_new(DC_I32, 1, S(5));
+        for (int i = 0; i < 5; i++) labels->idata[i] = (i * 3) % 4;
+        dc_tensor *in[2] = {rand_signed(2, S(5, 4)), labels};
+        gradcheck("cross_entropy logits, integer labels", f_ce_logits, in, 2, 1e-3, 2e-2);
+        dc_tensor *probs = rand_tensor(2, S(5, 4), 0.05f, 0.95f);
+        dc_tensor *in2[2] = {probs, labels};
+        gradcheck("cross_entropy probabilities, integer labels", f_ce_probs, in2, 2, 1e-4, 2e-2);
+        free_all(in, 2);
+        dc_tensor_free(probs);
+    }
+    {
+        dc_tensor *in[2] = {rand_signed(2, S(5, 4)), rand_tensor(2, S(5, 4), 0.0f, 1.0f)};
+        gradcheck("cross_entropy logits, soft targets", f_ce_logits, in, 2, 1e-3, 2e-2);
+        free_all(in, 2);
+    }
+    {
+        dc_tensor *in[4] = {rand_signed(2, S(3, 5)), rand_signed(2, S(4, 5)), rand_signed(1, S(4)), rand_signed(1, S(4))};
+        gradcheck("chain linear-tanh-add-softmax", f_chain, in, 4, 1e-3, 2e-2);
+        free_all(in, 4);
+    }
+
+    /* shape errors are reported, not crashed on */
+    dc_graph *g = dc_graph_new();
+    dc_tensor *a = dc_input(g, DC_F32, 2, S(2, 3)), *b = dc_input(g, DC_F32, 2, S(4, 5));
+    CHECK_ERR(dc_add(g, a, b) == NULL, "do not broadcast");
+    CHECK_ERR(dc_matmul(g, a, b) == NULL, "cannot multiply");
+    CHECK_ERR(dc_sum(g, a, 5, 0) == NULL, "out of range");
+    CHECK_ERR(dc_reshape(g, a, 2, S(4, 2)) == NULL, "cannot view");
+    CHECK_ERR(dc_slice(g, a, 1, 2, 5) == NULL, "outside axis");
+    CHECK_ERR(dc_relu(g, NULL) == NULL, "NULL");
+    dc_tensor *lab = dc_input(g, DC_I32, 1, S(2));
+    lab->idata[1] = 7;
+    CHECK_ERR(dc_cross_entropy(g, a, lab, 1) == NULL, "outside [0, 3)");
+    dc_graph_free(g);
+    return test_summary("test_grad");
+}

@@ -1,0 +1,250 @@
+/* test_parity.c — writes inputs, outputs and gradients of deepc's layers,
+ * activations, losses and optimizers to a safetensors file; parity.py runs
+ * the same computations in PyTorch and compares (rtol 1e-5). */
+#include "test.h"
+
+#define MAXE 512
+static dc_st_entry ent[MAXE];
+static int nent;
+static dc_rng rng;
+
+static void put(const char *name, const dc_tensor *t, const float *data) {
+    dc_st_entry *e = &ent[nent++];
+    e->name = strdup(name);
+    int64_t *shape = malloc(sizeof(int64_t) * (size_t)(t->ndim ? t->ndim : 1));
+    memcpy(shape, t->shape, sizeof(int64_t) * (size_t)t->ndim);
+    e->shape = shape;
+    e->ndim = t->ndim;
+    float *copy = malloc(sizeof(float) * (size_t)(t->size ? t->size : 1));
+    memcpy(copy, data, sizeof(float) * (size_t)t->size);
+    e->data = copy;
+}
+
+static void putf(const char *prefix, const char *what, const dc_tensor *t, const float *data) {
+    char name[256];
+    snprintf(name, sizeof name, "%s.%s", prefix, what);
+    put(name, t, data);
+}
+
+static dc_tensor *randn(int nd, const int64_t *shape, float scale) {
+    dc_tensor *t = dc_tensor_new(DC_F32, nd, shape);
+    for (int64_t i = 0; i < t->size; i++) t->data[i] = scale * dc_rng_normal(&rng);
+    dc_tensor_require_grad(t);
+    return t;
+}
+
+#define S(...) ((int64_t[]){__VA_ARGS__})
+
+/* Run out = f(x), backward with upstream gradient gout; record everything. */
+static void activation_case(const char *name, dc_tensor *(*f)(dc_graph *, dc_tensor *)) {
+    dc_graph *g = dc_graph_new();
+    dc_tensor *x = randn(2, S(6, 7), 2.0f);
+    dc_tensor *out = f(g, x);
+    dc_tensor *gout = dc_input(g, DC_F32, 2, out->shape);
+    for (int64_t i = 0; i < gout->size; i++) gout->data[i] = dc_rng_normal(&rng);
+    dc_backward(g, dc_sum(g, dc_mul(g, out, gout), DC_ALL_AXES, 0));
+    char p[64];
+    snprintf(p, sizeof p, "act.%s", name);
+    putf(p, "x", x, x->data);
+    putf(p, "gout", gout, gout->data);
+    putf(p, "out", out, out->data);
+    putf(p, "dx", x, x->grad);
+    dc_tensor_free(x);
+    dc_graph_free(g);
+}
+static dc_tensor *a_relu(dc_graph *g, dc_tensor *x) { return dc_relu(g, x); }
+static dc_tensor *a_leaky(dc_graph *g, dc_tensor *x) { return dc_leaky_relu(g, x, 0.1f); }
+static dc_tensor *a_sigmoid(dc_graph *g, dc_tensor *x) { return dc_sigmoid(g, x); }
+static dc_tensor *a_tanh(dc_graph *g, dc_tensor *x) { return dc_tanh(g, x); }
+static dc_tensor *a_gelu(dc_graph *g, dc_tensor *x) { return dc_gelu(g, x); }
+static dc_tensor *a_softmax(dc_graph *g, dc_tensor *x) { return dc_softmax(g, x, -1); }
+static dc_tensor *a_log_softmax(dc_graph *g, dc_tensor *x) { return dc_log_softmax(g, x, -1); }
+
+static void dense_case(void) {
+    dc_graph *g = dc_graph_new();
+    dc_tensor *x = randn(2, S(5, 7), 1.0f), *w = randn(2, S(4, 7), 0.5f), *b = randn(1, S(4), 0.5f);
+    dc_tensor *out = dc_linear(g, x, w, b);
+    dc_tensor *gout = dc_input(g, DC_F32, 2, out->shape);
+    for (int64_t i = 0; i < gout->size; i++) gout->data[i] = dc_rng_normal(&rng);
+    dc_backward(g, dc_sum(g, dc_mul(g, out, gout), DC_ALL_AXES, 0));
+    put("dense.x", x, x->data);
+    put("dense.w", w, w->data);
+    put("dense.b", b, b->data);
+    put("dense.gout", gout, gout->data);
+    put("dense.out", out, out->data);
+    put("dense.dx", x, x->grad);
+    put("dense.dw", w, w->grad);
+    put("dense.db", b, b->grad);
+    dc_tensor_free(x);
+    dc_tensor_free(w);
+    dc_tensor_free(b);
+    dc_graph_free(g);
+}
+
+/* loss(pred, target): value and d/dpred */
+static void loss_case(const char *name, dc_tensor *pred, dc_tensor *target, int kind) {
+    dc_graph *g = dc_graph_new();
+    dc_tensor *l = NULL;
+    switch (kind) {
+    case 0: l = dc_mse_loss(g, pred, target); break;
+    case 1: l = dc_bce_loss(g, pred, target); break;
+    case 2: l = dc_bce_logits_loss(g, pred, target); break;
+    case 3: l = dc_cross_entropy(g, pred, target, 1); break;
+    case 4: l = dc_cross_entropy(g, pred, target, 0); break;
+    }
+    CHECK(l && dc_backward(g, l) == DC_OK, "%s: %s", name, dc_last_error());
+    char p[64];
+    snprintf(p, sizeof p, "loss.%s", name);
+    putf(p, "pred", pred, pred->data);
+    if (target->dtype == DC_I32) {
+        float lab[64];
+        for (int64_t i = 0; i < target->size; i++) lab[i] = (float)target->idata[i];
+        putf(p, "labels", target, lab);
+    } else {
+        putf(p, "target", target, target->data);
+    }
+    putf(p, "value", l, l->data);
+    putf(p, "dpred", pred, pred->grad);
+    dc_graph_free(g);
+}
+
+static void losses(void) {
+    dc_tensor *p = randn(2, S(6, 4), 1.0f), *t = randn(2, S(6, 4), 1.0f);
+    loss_case("mse", p, t, 0);
+    dc_tensor_free(p);
+    dc_tensor_free(t);
+
+    dc_tensor *prob = dc_tensor_new(DC_F32, 2, S(6, 3)), *t01 = dc_tensor_new(DC_F32, 2, S(6, 3));
+    dc_tensor_require_grad(prob);
+    for (int i = 0; i < 18; i++) {
+        prob->data[i] = 0.02f + 0.96f * dc_rng_uniform(&rng);
+        t01->data[i] = (float)(dc_rng_u32(&rng) & 1);
+    }
+    loss_case("bce", prob, t01, 1);
+    dc_tensor *logit = randn(2, S(6, 3), 3.0f);
+    loss_case("bce_logits", logit, t01, 2);
+    dc_tensor_free(prob);
+    dc_tensor_free(logit);
+    dc_tensor_free(t01);
+
+    dc_tensor *x = randn(2, S(7, 5), 2.0f), *lab = dc_tensor_new(DC_I32, 1, S(7));
+    for (int i = 0; i < 7; i++) lab->idata[i] = (int32_t)dc_rng_below(&rng, 5);
+    loss_case("ce_logits_labels", x, lab, 3);
+    dc_tensor *soft = dc_tensor_new(DC_F32, 2, S(7, 5));
+    for (int r = 0; r < 7; r++) { /* probability rows */
+        float s = 0;
+        for (int c = 0; c < 5; c++) s += soft->data[r * 5 + c] = dc_rng_uniform(&rng);
+        for (int c = 0; c < 5; c++) soft->data[r * 5 + c] /= s;
+    }
+    dc_tensor_free(x);
+    x = randn(2, S(7, 5), 2.0f);
+    loss_case("ce_logits_soft", x, soft, 3);
+    dc_tensor *pr = dc_tensor_new(DC_F32, 2, S(7, 5));
+    dc_tensor_require_grad(pr);
+    for (int r = 0; r < 7; r++) {
+        float s = 0;
+        for (int c = 0; c < 5; c++) s += pr->data[r * 5 + c] = 0.05f + dc_rng_uniform(&rng);
+        for (int c = 0; c < 5; c++) pr->data[r * 5 + c] /= s;
+    }
+    loss_case("ce_probs_labels", pr, lab, 4);
+    dc_tensor_free(x);
+    dc_tensor_free(lab);
+    dc_tensor_free(soft);
+    dc_tensor_free(pr);
+}
+
+/* 10 optimizer steps on a 6-5-3 MLP with cross-entropy; records the start
+ * and the end so PyTorch can replay them. */
+static void optimizer_case(const char *name, dc_opt_config cfg) {
+    dc_rng_seed(&rng, 77); /* the same problem for every optimizer */
+    dc_tensor *x = randn(2, S(8, 6), 1.0f), *lab = dc_tensor_new(DC_I32, 1, S(8));
+    for (int i = 0; i < 8; i++) lab->idata[i] = (int32_t)dc_rng_below(&rng, 3);
+    dc_tensor *w1 = randn(2, S(5, 6), 0.5f), *b1 = randn(1, S(5), 0.1f);
+    dc_tensor *w2 = randn(2, S(3, 5), 0.5f), *b2 = randn(1, S(3), 0.1f);
+    dc_tensor *ps[4] = {w1, b1, w2, b2};
+    const char *pn[4] = {"w1", "b1", "w2", "b2"};
+    char p[64];
+    snprintf(p, sizeof p, "opt.%s", name);
+    if (!strcmp(name, "sgd")) { /* the problem itself, recorded once */
+        put("opt.x", x, x->data);
+        float l[8];
+        for (int i = 0; i < 8; i++) l[i] = (float)lab->idata[i];
+        put("opt.labels", lab, l);
+        for (int k = 0; k < 4; k++) {
+            char n[32];
+            snprintf(n, sizeof n, "init.%s", pn[k]);
+            putf("opt", n, ps[k], ps[k]->data);
+        }
+    }
+    /* one flat buffer, as models use */
+    int64_t n = 0;
+    for (int k = 0; k < 4; k++) n += ps[k]->size;
+    float *flat = malloc(sizeof(float) * (size_t)n), *gflat = malloc(sizeof(float) * (size_t)n);
+    dc_optimizer *o = dc_optimizer_new(cfg, n);
+    dc_graph *g = dc_graph_new();
+    for (int step = 0; step < 10; step++) {
+        dc_graph_reset(g);
+        for (int k = 0; k < 4; k++) memset(ps[k]->grad, 0, sizeof(float) * (size_t)ps[k]->size);
+        dc_tensor *h = dc_relu(g, dc_linear(g, x, w1, b1));
+        dc_tensor *l = dc_cross_entropy(g, dc_linear(g, h, w2, b2), lab, 1);
+        dc_backward(g, l);
+        int64_t off = 0;
+        for (int k = 0; k < 4; k++) {
+            memcpy(flat + off, ps[k]->data, sizeof(float) * (size_t)ps[k]->size);
+            memcpy(gflat + off, ps[k]->grad, sizeof(float) * (size_t)ps[k]->size);
+            off += ps[k]->size;
+        }
+        dc_optimizer_step(o, flat, gflat);
+        off = 0;
+        for (int k = 0; k < 4; k++) {
+            memcpy(ps[k]->data, flat + off, sizeof(float) * (size_t)ps[k]->size);
+            off += ps[k]->size;
+        }
+    }
+    for (int k = 0; k < 4; k++) putf(p, pn[k], ps[k], ps[k]->data);
+    dc_graph_free(g);
+    dc_optimizer_free(o);
+    free(flat);
+    free(gflat);
+    for (int k = 0; k < 4; k++) dc_tensor_free(ps[k]);
+    dc_tensor_free(x);
+    dc_tensor_free(lab);
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        fprintf(stderr, "usage: test_parity OUT.safetensors\n");
+        return 2;
+    }
+    dc_set_num_threads(1);
+    dc_rng_seed(&rng, 2024);
+    dense_case();
+    activation_case("relu", a_relu);
+    activation_case("leaky_relu", a_leaky);
+    activation_case("sigmoid", a_sigmoid);
+    activation_case("tanh", a_tanh);
+    activation_case("gelu", a_gelu);
+    activation_case("softmax", a_softmax);
+    activation_case("log_softmax", a_log_softmax);
+    losses();
+    optimizer_case("sgd", dc_sgd(0.1f));
+    dc_opt_config c = dc_sgd(0.05f);
+    c.momentum = 0.9f;
+    c.weight_decay = 0.01f;
+    optimizer_case("sgd_momentum_wd", c);
+    optimizer_case("adam", dc_adam(0.01f));
+    c = dc_adam(0.02f);
+    c.beta1 = 0.8f;
+    c.beta2 = 0.99f;
+    c.eps = 1e-6f;
+    c.weight_decay = 0.1f;
+    optimizer_case("adam_custom", c);
+    dc_status st = dc_st_write(argv[1], ent, nent, NULL, NULL, 0);
+    CHECK(st == DC_OK, "write %s: %s", argv[1], dc_last_error());
+    for (int i = 0; i < nent; i++) {
+        free((void *)ent[i].name);
+        free((void *)ent[i].shape);
+        free((void *)ent[i].data);
+    }
+    return test_summary("test_parity (deepc side)");
+}
