@@ -132,6 +132,7 @@ static int cmd_train(const args *a) {
                          .shuffle = -1, .seed = a->seed >= 0 ? (uint64_t)a->seed : 0, .verbose = !a->quiet,
                          .handle_sigint = 1};
     if (!a->quiet) dc_model_summary(m, stdout);
+    fflush(stdout); /* the summary shows before training starts, even in a pipe */
     dc_history h;
     dc_status st = dc_fit(m, train, &fo, &h);
     int rc = 0;

@@ -1,0 +1,14 @@
+#!/bin/sh
+# setup.sh — install what deepc needs on Debian 12 (build tools, OpenBLAS,
+# zlib, PyTorch and NumPy for parity tests, the Fashion-MNIST data set).
+# Skips apt entirely when everything is already installed.
+set -e
+PKGS="build-essential cmake pkg-config libopenblas-dev zlib1g-dev python3 python3-numpy python3-torch dataset-fashion-mnist"
+if dpkg -s $PKGS > /dev/null 2>&1; then
+  exit 0
+fi
+SUDO=""
+[ "$(id -u)" = 0 ] || SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update
+$SUDO apt-get install -y --no-install-recommends $PKGS

@@ -1,0 +1,13 @@
+#!/bin/sh
+# test.sh — the whole test suite: set up, build, run every test; then build
+# again with AddressSanitizer + UBSan and run the suite once more.
+set -e
+cd "$(dirname "$0")/.."
+sh scripts/setup.sh
+JOBS=$(nproc)
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release > /dev/null
+cmake --build build -j"$JOBS"
+(cd build && ctest --output-on-failure)
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DDEEPC_SANITIZE=ON > /dev/null
+cmake --build build-asan -j"$JOBS"
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure)

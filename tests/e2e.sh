@@ -1,0 +1,67 @@
+#!/bin/sh
+# e2e.sh DEEPC WORKDIR SOURCE_DIR — the deepc command end to end on
+# Fashion-MNIST: a short real training run must reach a set accuracy; the
+# model file must read in Python, eval/predict/summary must work, runs must
+# be reproducible, Ctrl-C must save, and bad input must fail cleanly.
+set -u
+DEEPC=$1; W=$2; SRC=$3
+PY=${PYTHON:-/usr/bin/python3}
+DATA=${DEEPC_DATA_DIR:-/usr/share/datasets}/fashion-mnist
+rm -rf "$W"; mkdir -p "$W"
+pass=0; fail=0
+ok()  { pass=$((pass+1)); }
+bad() { fail=$((fail+1)); echo "FAIL: $*"; }
+json_field() { tail -n 1 "$1" | "$PY" -c "import json,sys; print(json.load(sys.stdin)$2)"; }
+
+# 1. a short real run: 10,000 training images, 1 epoch
+"$DEEPC" train "$SRC/models/fashion_mlp.dc" --data fashion-mnist --limit 10000 --epochs 1 \
+    --out "$W/mlp.safetensors" --json > "$W/train.out" 2>&1 || bad "train exited $?: $(tail -3 "$W/train.out")"
+acc=$(json_field "$W/train.out" "['test_accuracy']")
+echo "short run test accuracy: $acc"
+"$PY" -c "import sys; sys.exit(0 if float('$acc') >= 0.76 else 1)" && ok || bad "test accuracy $acc < 0.76"
+grep -q "^Epoch 1/1 - " "$W/train.out" && ok || bad "no plain epoch line in piped output"
+json_field "$W/train.out" "['history'][0]['val_accuracy']" | grep -q '^0\.' && ok || bad "history lacks val_accuracy"
+
+# 2. eval agrees with train's test metrics; predict; Python reads the file
+"$DEEPC" eval "$W/mlp.safetensors" --data fashion-mnist --json > "$W/eval.out" 2>&1 || bad "eval failed"
+[ "$(json_field "$W/eval.out" "['test_accuracy']")" = "$acc" ] && ok || bad "eval accuracy differs from train's"
+"$DEEPC" predict "$W/mlp.safetensors" --data "$DATA" --limit 50 > "$W/pred.out" 2>&1 || bad "predict failed"
+[ "$(grep -c '^[0-9]$' "$W/pred.out")" = 50 ] && ok || bad "predict did not print 50 classes"
+(cd "$SRC/tests" && "$PY" read_model.py "$W/mlp.safetensors" "$DATA" "$W/pred.out") && ok || bad "Python could not read the model"
+"$DEEPC" summary "$W/mlp.safetensors" --json > "$W/sum.out" 2>&1 && grep -q "Total params: 101770" "$W/sum.out" && ok || bad "summary of model"
+"$DEEPC" summary "$SRC/models/fashion_mlp.dc" > "$W/sum2.out" 2>&1 && grep -q "dense_1 (Dense)" "$W/sum2.out" && ok || bad "summary of description"
+
+# 3. same seed, same threads: bit-identical model files
+for i in 1 2; do
+  "$DEEPC" train "$SRC/models/fashion_mlp.dc" --data fashion-mnist --limit 3000 --epochs 2 --seed 5 --threads 2 \
+      --quiet --out "$W/det$i.safetensors" > /dev/null 2>&1 || bad "determinism run $i failed"
+done
+cmp -s "$W/det1.safetensors" "$W/det2.safetensors" && ok || bad "two runs with the same seed differ"
+
+# 4. Ctrl-C stops after the current batch and still saves
+"$DEEPC" train "$SRC/models/fashion_mlp.dc" --data fashion-mnist --epochs 100 --out "$W/int.safetensors" > "$W/int.out" 2>&1 &
+pid=$!
+# wait until training has started (the summary is printed right before fit)
+for i in $(seq 1 600); do grep -q "Total params" "$W/int.out" 2>/dev/null && break; sleep 0.1; done
+sleep 2; kill -INT $pid; wait $pid; rc=$?
+[ $rc = 130 ] && ok || bad "interrupted train exited $rc, expected 130"
+"$DEEPC" eval "$W/int.safetensors" --data fashion-mnist --limit 100 > /dev/null 2>&1 && ok || bad "interrupted model not loadable"
+
+# 5. bad input: clear message, non-zero exit, no crash
+expect_fail() { # expect_fail NEEDLE CMD...
+  needle=$1; shift
+  "$@" > "$W/err.out" 2>&1; rc=$?
+  if [ $rc -ne 0 ] && [ $rc -lt 128 ] && grep -q -- "$needle" "$W/err.out"; then ok; else bad "'$*' (rc $rc): $(cat "$W/err.out")"; fi
+}
+printf 'input 28x28\nflatten\ndense 128 activation=rel\n' > "$W/bad.dc"
+expect_fail "bad.dc:3:22: unknown activation" "$DEEPC" train "$W/bad.dc" --data fashion-mnist
+expect_fail "no t10k-images" "$DEEPC" eval "$W/mlp.safetensors" --data "$W"
+expect_fail "unknown option --epoch" "$DEEPC" train "$SRC/models/fashion_mlp.dc" --epoch 3
+expect_fail "needs a whole number" "$DEEPC" train "$SRC/models/fashion_mlp.dc" --data fashion-mnist --epochs ten
+head -c 300 "$W/mlp.safetensors" > "$W/cut.safetensors"
+expect_fail "cut.safetensors" "$DEEPC" eval "$W/cut.safetensors" --data fashion-mnist
+expect_fail "unknown command" "$DEEPC" fly
+"$DEEPC" --help | grep -q "deepc COMMAND" && ok || bad "--help"
+
+echo "e2e: $pass passed, $fail failed"
+[ $fail = 0 ]

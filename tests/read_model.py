@@ -1,0 +1,27 @@
+"""read_model.py MODEL.safetensors DATA_DIR PREDICTIONS_FILE — read a deepc
+model file with json/struct/numpy only, check its metadata, names and
+shapes, run the MLP in numpy on the first test images and compare with the
+classes `deepc predict` printed."""
+import gzip
+import sys
+
+import numpy as np
+
+from st_read import read
+
+tensors, meta = read(sys.argv[1])
+assert meta["format"] == "deepc" and meta["format_version"] == "1", meta
+assert "dense 128 activation=relu" in meta["description"], meta["description"]
+shapes = {k: v.shape for k, v in tensors.items()}
+expected = {"dense.weight": (128, 784), "dense.bias": (128,), "dense_1.weight": (10, 128), "dense_1.bias": (10,)}
+assert shapes == expected, shapes
+
+preds = [int(line) for line in open(sys.argv[3]) if line.strip().isdigit()]
+with gzip.open(sys.argv[2] + "/t10k-images-idx3-ubyte.gz") as f:
+    raw = f.read()
+x = np.frombuffer(raw[16:16 + len(preds) * 784], dtype=np.uint8).reshape(-1, 784).astype(np.float32) / 255.0
+h = np.maximum(x @ tensors["dense.weight"].T + tensors["dense.bias"], 0)
+logits = h @ tensors["dense_1.weight"].T + tensors["dense_1.bias"]
+ours = logits.argmax(1).tolist()
+assert ours == preds, (ours, preds)
+print(f"read_model: 1 passed, 0 failed ({len(preds)} predictions agree, names and shapes as expected)")
