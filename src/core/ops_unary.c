@@ -33,46 +33,60 @@ static inline float sigmoidf(float x) {
 #define INV_SQRT2 0.70710678118654752440f
 #define INV_SQRT_2PI 0.39894228040143267794f
 
-static inline float unary_forward(int k, float x, const float *a) {
+/* One loop per op, the switch outside it, so each loop vectorizes. */
+#define EACH(...) for (int64_t i = 0; i < n; i++) { __VA_ARGS__; } break
+
+static void forward_range(int k, const float *x, float *z, int64_t n, float a0, float a1) {
     switch (k) {
-    case U_EXP: return expf(x);
-    case U_LOG: return logf(x);
-    case U_SQRT: return sqrtf(x);
-    case U_POW: return powf(x, a[0]);
-    case U_ABS: return fabsf(x);
-    case U_CLAMP: return x < a[0] ? a[0] : (x > a[1] ? a[1] : x);
-    case U_RELU: return x > 0.0f ? x : 0.0f;
-    case U_LEAKY_RELU: return x > 0.0f ? x : a[0] * x;
-    case U_SIGMOID: return sigmoidf(x);
-    case U_TANH: return tanhf(x);
-    default: return 0.5f * x * (1.0f + erff(x * INV_SQRT2)); /* U_GELU */
+    case U_EXP: EACH(z[i] = expf(x[i]));
+    case U_LOG: EACH(z[i] = logf(x[i]));
+    case U_SQRT: EACH(z[i] = sqrtf(x[i]));
+    case U_POW: EACH(z[i] = powf(x[i], a0));
+    case U_ABS: EACH(z[i] = fabsf(x[i]));
+    case U_CLAMP: EACH(z[i] = x[i] < a0 ? a0 : (x[i] > a1 ? a1 : x[i]));
+    case U_RELU: EACH(z[i] = x[i] > 0.0f ? x[i] : 0.0f);
+    case U_LEAKY_RELU: EACH(z[i] = x[i] > 0.0f ? x[i] : a0 * x[i]);
+    case U_SIGMOID: EACH(z[i] = sigmoidf(x[i]));
+    case U_TANH: EACH(z[i] = tanhf(x[i]));
+    case U_GELU: EACH(z[i] = 0.5f * x[i] * (1.0f + erff(x[i] * INV_SQRT2)));
     }
 }
 
-static inline float unary_backward(int k, float x, float z, const float *a) {
+/* gx += gz * dz/dx, from x (input) and z (output) */
+static void backward_range(int k, const float *x, const float *z, const float *gz, float *gx, int64_t n, float a0,
+                           float a1) {
     switch (k) {
-    case U_EXP: return z;
-    case U_LOG: return 1.0f / x;
-    case U_SQRT: return 0.5f / z;
-    case U_POW: return a[0] * powf(x, a[0] - 1.0f);
-    case U_ABS: return (float)((x > 0.0f) - (x < 0.0f));
-    case U_CLAMP: return (x >= a[0] && x <= a[1]) ? 1.0f : 0.0f;
-    case U_RELU: return x > 0.0f ? 1.0f : 0.0f;
-    case U_LEAKY_RELU: return x > 0.0f ? 1.0f : a[0];
-    case U_SIGMOID: return z * (1.0f - z);
-    case U_TANH: return 1.0f - z * z;
-    default: /* U_GELU */
-        return 0.5f * (1.0f + erff(x * INV_SQRT2)) + x * INV_SQRT_2PI * expf(-0.5f * x * x);
+    case U_EXP: EACH(gx[i] += gz[i] * z[i]);
+    case U_LOG: EACH(gx[i] += gz[i] / x[i]);
+    case U_SQRT: EACH(gx[i] += gz[i] * 0.5f / z[i]);
+    case U_POW: EACH(gx[i] += gz[i] * a0 * powf(x[i], a0 - 1.0f));
+    case U_ABS: EACH(gx[i] += gz[i] * (float)((x[i] > 0.0f) - (x[i] < 0.0f)));
+    case U_CLAMP: EACH(gx[i] += (x[i] >= a0 && x[i] <= a1) ? gz[i] : 0.0f);
+    case U_RELU: EACH(gx[i] += x[i] > 0.0f ? gz[i] : 0.0f);
+    case U_LEAKY_RELU: EACH(gx[i] += x[i] > 0.0f ? gz[i] : a0 * gz[i]);
+    case U_SIGMOID: EACH(gx[i] += gz[i] * z[i] * (1.0f - z[i]));
+    case U_TANH: EACH(gx[i] += gz[i] * (1.0f - z[i] * z[i]));
+    case U_GELU:
+        EACH(gx[i] += gz[i] * (0.5f * (1.0f + erff(x[i] * INV_SQRT2)) + x[i] * INV_SQRT_2PI * expf(-0.5f * x[i] * x[i])));
     }
 }
+#undef EACH
+
+/* Elementwise work split into fixed chunks: the result never depends on the
+ * thread count, and small tensors stay on one thread. */
+#define CHUNK 16384
 
 static void unary_bwd(dc_graph *g, dc_tensor *t) {
     (void)g;
-    int k = (int)t->iarg[0];
-    const float *x = t->src[0]->data, *z = t->data, *gz = t->grad, *a = t->farg;
+    const int k = (int)t->iarg[0];
+    const float *x = t->src[0]->data, *z = t->data, *gz = t->grad;
     float *gx = t->src[0]->grad;
-#pragma omp parallel for if (t->size > DC_PAR_MIN) schedule(static)
-    for (int64_t i = 0; i < t->size; i++) gx[i] += gz[i] * unary_backward(k, x[i], z[i], a);
+    const int64_t n = t->size, nch = (n + CHUNK - 1) / CHUNK;
+#pragma omp parallel for if (nch > 1) schedule(static)
+    for (int64_t c = 0; c < nch; c++) {
+        int64_t s = c * CHUNK;
+        backward_range(k, x + s, z + s, gz + s, gx + s, n - s < CHUNK ? n - s : CHUNK, t->farg[0], t->farg[1]);
+    }
 }
 
 static const dc_op_def unary_ops[U_COUNT] = {
@@ -87,10 +101,14 @@ static dc_tensor *unary(dc_graph *g, dc_tensor *x, int k, float a0, float a1) {
     z->iarg[0] = k;
     z->farg[0] = a0;
     z->farg[1] = a1;
-    const float *xd = x->data, *a = z->farg;
+    const float *xd = x->data;
     float *zd = z->data;
-#pragma omp parallel for if (z->size > DC_PAR_MIN) schedule(static)
-    for (int64_t i = 0; i < z->size; i++) zd[i] = unary_forward(k, xd[i], a);
+    const int64_t n = z->size, nch = (n + CHUNK - 1) / CHUNK;
+#pragma omp parallel for if (nch > 1) schedule(static)
+    for (int64_t c = 0; c < nch; c++) {
+        int64_t s = c * CHUNK;
+        forward_range(k, xd + s, zd + s, n - s < CHUNK ? n - s : CHUNK, a0, a1);
+    }
     return z;
 }
 

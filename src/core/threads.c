@@ -1,6 +1,6 @@
 /* threads.c — one thread count for OpenMP loops and for OpenBLAS.
- * BLAS calls are made from outside our parallel regions, so the two pools
- * never nest. */
+ * OpenBLAS runs single-threaded inside our OpenMP threads (see dc_k_gemm),
+ * so the two pools never nest or compete. */
 #include "internal.h"
 #include <stdlib.h>
 #include <unistd.h>
@@ -30,7 +30,9 @@ void dc_set_num_threads(int n) {
 #ifdef _OPENMP
     omp_set_num_threads(n);
 #endif
-    openblas_set_num_threads(n);
+    /* OpenBLAS itself stays single-threaded: dc_k_gemm splits large products
+     * over our OpenMP threads, so two thread pools never compete for cores */
+    openblas_set_num_threads(1);
 }
 
 int dc_get_num_threads(void) {

@@ -1,10 +1,10 @@
 /* idx.c — the IDX format of MNIST-style data sets (raw or gzip-compressed).
  *
  * Layout: 2 zero bytes, a type byte (0x08 = unsigned byte), a dimension
- * count, then one big-endian uint32 per dimension, then the values. We read
- * the whole (decompressed) file first and trust nothing in the header until
- * it has been checked against the real length: a lying header can neither
- * make us allocate gigabytes nor read past the end. */
+ * count, then one big-endian uint32 per dimension, then the values. The
+ * header is checked field by field, and the promised length against the
+ * real one: a lying header can neither make us allocate gigabytes up front
+ * nor read past the end. */
 #include "../core/internal.h"
 #include <errno.h>
 #include <stdlib.h>
@@ -13,90 +13,71 @@
 
 #define IDX_MAX_BYTES ((int64_t)1 << 31) /* 2 GiB decompressed: far above any real IDX file */
 
-/* Read all of path (gzip or raw; zlib passes raw files through). */
-static dc_status slurp(const char *path, uint8_t **out, int64_t *len) {
-    gzFile f = gzopen(path, "rb");
-    if (!f) return dc_set_error(DC_ERR_IO, "%s: cannot open (%s)", path, strerror(errno ? errno : ENOENT));
-    size_t cap = 1 << 20, n = 0;
-    uint8_t *buf = malloc(cap);
-    if (!buf) {
-        gzclose(f);
-        return dc_set_error(DC_ERR_NOMEM, "%s: out of memory", path);
-    }
-    for (;;) {
-        if (n == cap) {
-            if ((int64_t)cap >= IDX_MAX_BYTES) {
-                free(buf);
-                gzclose(f);
-                return dc_set_error(DC_ERR_FORMAT, "%s: larger than %lld bytes decompressed; not an IDX file we accept",
-                                    path, (long long)IDX_MAX_BYTES);
-            }
-            uint8_t *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                free(buf);
-                gzclose(f);
-                return dc_set_error(DC_ERR_NOMEM, "%s: out of memory", path);
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        int r = gzread(f, buf + n, (unsigned)(cap - n));
-        if (r < 0) {
-            int e;
-            const char *msg = gzerror(f, &e);
-            dc_set_error(DC_ERR_FORMAT, "%s: corrupt compressed data after byte %zu (%s)", path, n, msg);
-            free(buf);
-            gzclose(f);
-            return DC_ERR_FORMAT;
-        }
+static dc_status read_error(gzFile f, const char *path, int64_t at) {
+    int e = Z_OK;
+    const char *msg = gzerror(f, &e);
+    return dc_set_error(DC_ERR_FORMAT, "%s: corrupt or truncated compressed data after byte %lld (%s)", path,
+                        (long long)at, e == Z_OK || e == Z_STREAM_END ? "unexpected end" : msg);
+}
+
+/* Read up to n bytes; returns the count, or -1 on a zlib error. A truncated
+ * gzip stream is an error (zlib reports Z_BUF_ERROR for it), not an EOF. */
+static int64_t read_some(gzFile f, uint8_t *buf, int64_t n) {
+    int64_t got = 0;
+    while (got < n) {
+        unsigned want = n - got > (1 << 30) ? (1u << 30) : (unsigned)(n - got);
+        int r = gzread(f, buf + got, want);
+        if (r < 0) return -1;
         if (r == 0) break;
-        n += (size_t)r;
+        got += r;
     }
-    /* a truncated gzip stream ends without error from gzread: ask zlib */
     int e = Z_OK;
     gzerror(f, &e);
-    gzclose(f);
-    if (e != Z_OK && e != Z_STREAM_END) {
-        free(buf);
-        return dc_set_error(DC_ERR_FORMAT, "%s: truncated or corrupt gzip stream", path);
-    }
-    *out = buf;
-    *len = (int64_t)n;
-    return DC_OK;
+    return e == Z_OK || e == Z_STREAM_END ? got : -1;
 }
 
 dc_status dc_idx_read(const char *path, int *ndim, int64_t *dims, uint8_t **data, int64_t *nbytes) {
-    uint8_t *buf = NULL;
-    int64_t len = 0;
-    dc_status st = slurp(path, &buf, &len);
-    if (st) return st;
+    gzFile f = gzopen(path, "rb"); /* raw files pass through zlib unchanged */
+    if (!f) return dc_set_error(DC_ERR_IO, "%s: cannot open (%s)", path, strerror(errno ? errno : ENOENT));
+    uint8_t head[4 + 4 * DC_MAX_DIMS], *buf = NULL;
+    dc_status st;
+    int64_t len = read_some(f, head, 4);
+    if (len < 0) {
+        st = read_error(f, path, 0);
+        goto fail;
+    }
     if (len < 4) {
         st = dc_set_error(DC_ERR_FORMAT, "%s: %lld bytes, too short for an IDX header (4 bytes at least)", path, (long long)len);
         goto fail;
     }
-    if (buf[0] != 0 || buf[1] != 0) {
+    if (head[0] != 0 || head[1] != 0) {
         st = dc_set_error(DC_ERR_FORMAT, "%s: byte 0: bad magic %02x %02x %02x %02x (an IDX file starts 00 00 08 NDIM)",
-                          path, buf[0], buf[1], buf[2], buf[3]);
+                          path, head[0], head[1], head[2], head[3]);
         goto fail;
     }
-    if (buf[2] != 0x08) {
-        st = dc_set_error(DC_ERR_FORMAT, "%s: byte 2: element type 0x%02x is not supported (only 0x08, unsigned byte)", path, buf[2]);
+    if (head[2] != 0x08) {
+        st = dc_set_error(DC_ERR_FORMAT, "%s: byte 2: element type 0x%02x is not supported (only 0x08, unsigned byte)", path, head[2]);
         goto fail;
     }
-    int nd = buf[3];
+    int nd = head[3];
     if (nd < 1 || nd > DC_MAX_DIMS) {
         st = dc_set_error(DC_ERR_FORMAT, "%s: byte 3: %d dimensions (expected 1 to %d)", path, nd, DC_MAX_DIMS);
         goto fail;
     }
     int64_t header = 4 + 4 * (int64_t)nd;
-    if (len < header) {
+    len = read_some(f, head + 4, header - 4);
+    if (len < 0) {
+        st = read_error(f, path, 4);
+        goto fail;
+    }
+    if (len < header - 4) {
         st = dc_set_error(DC_ERR_FORMAT, "%s: truncated header: %lld bytes, the %d dimensions need %lld", path,
-                          (long long)len, nd, (long long)header);
+                          (long long)(4 + len), nd, (long long)header);
         goto fail;
     }
     int64_t count = 1;
     for (int i = 0; i < nd; i++) {
-        const uint8_t *p = buf + 4 + 4 * i;
+        const uint8_t *p = head + 4 + 4 * i;
         dims[i] = ((int64_t)p[0] << 24) | ((int64_t)p[1] << 16) | ((int64_t)p[2] << 8) | p[3];
         if (dims[i] != 0 && count > IDX_MAX_BYTES / dims[i]) {
             st = dc_set_error(DC_ERR_FORMAT, "%s: dimensions multiply to more than %lld bytes", path, (long long)IDX_MAX_BYTES);
@@ -104,18 +85,45 @@ dc_status dc_idx_read(const char *path, int *ndim, int64_t *dims, uint8_t **data
         }
         count *= dims[i];
     }
-    if (len - header != count) {
-        st = dc_set_error(DC_ERR_FORMAT, "%s: header promises %lld data bytes after byte %lld, the file has %lld (%s)", path,
-                          (long long)count, (long long)header, (long long)(len - header),
-                          len - header < count ? "truncated" : "trailing garbage");
+    /* The header is not trusted with a big allocation: start at most at
+     * 64 MiB and grow only as real data arrives. One byte more than promised
+     * is asked for, to detect trailing garbage. */
+    int64_t cap = count + 1 < ((int64_t)64 << 20) ? count + 1 : ((int64_t)64 << 20), got = 0;
+    buf = malloc((size_t)cap);
+    if (!buf) {
+        st = dc_set_error(DC_ERR_NOMEM, "%s: out of memory", path);
         goto fail;
     }
-    memmove(buf, buf + header, (size_t)count);
+    for (;;) {
+        int64_t r = read_some(f, buf + got, cap - got);
+        if (r < 0) {
+            st = read_error(f, path, header + got);
+            goto fail;
+        }
+        got += r;
+        if (got < cap || cap == count + 1) break; /* end of file, or all we will accept */
+        int64_t ncap = cap * 2 < count + 1 ? cap * 2 : count + 1;
+        uint8_t *nb = realloc(buf, (size_t)ncap);
+        if (!nb) {
+            st = dc_set_error(DC_ERR_NOMEM, "%s: out of memory", path);
+            goto fail;
+        }
+        buf = nb;
+        cap = ncap;
+    }
+    if (got != count) {
+        st = dc_set_error(DC_ERR_FORMAT, "%s: header promises %lld data bytes after byte %lld, the file has %s%lld (%s)", path,
+                          (long long)count, (long long)header, got > count ? "more than " : "", (long long)got,
+                          got < count ? "truncated" : "trailing garbage");
+        goto fail;
+    }
+    gzclose(f);
     *ndim = nd;
     *data = buf;
     *nbytes = count;
     return DC_OK;
 fail:
+    gzclose(f);
     free(buf);
     return st;
 }

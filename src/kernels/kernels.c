@@ -3,6 +3,17 @@
 #include "kernels.h"
 #include <cblas.h>
 #include <math.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+int dc_threads(void);
+
+static void gemm1(int ta, int tb, int64_t M, int64_t N, int64_t K, float alpha, const float *A, int64_t lda,
+                  const float *B, int64_t ldb, float beta, float *C, int64_t ldc) {
+    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, (int)M, (int)N, (int)K,
+                alpha, A, (int)lda, B, (int)ldb, beta, C, (int)ldc);
+}
 
 void dc_k_gemm(int ta, int tb, int64_t M, int64_t N, int64_t K, float alpha, const float *A,
                int64_t lda, const float *B, int64_t ldb, float beta, float *C, int64_t ldc) {
@@ -12,8 +23,32 @@ void dc_k_gemm(int ta, int tb, int64_t M, int64_t N, int64_t K, float alpha, con
             for (int64_t j = 0; j < N; j++) C[i * ldc + j] = beta == 0.0f ? 0.0f : beta * C[i * ldc + j];
         return;
     }
-    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
-                (int)M, (int)N, (int)K, alpha, A, (int)lda, B, (int)ldb, beta, C, (int)ldc);
+    int nt = dc_threads();
+#ifdef _OPENMP
+    if (omp_in_parallel()) nt = 1;
+#endif
+    /* Small products run on one thread: splitting costs more than it saves. */
+    if (nt < 2 || (double)M * (double)N * (double)K < DC_GEMM_PAR_MIN) {
+        gemm1(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+        return;
+    }
+    /* Split the larger output dimension into one block per thread; each
+     * block is a single-threaded BLAS call on its own part of C. Our
+     * OpenMP pool wakes faster than OpenBLAS's for the small matrices of a
+     * training step, and the two pools never run at once. */
+    int splitM = M >= N;
+    int64_t ext = splitM ? M : N;
+    int64_t blk = (ext + nt - 1) / nt;
+    blk = (blk + 15) / 16 * 16;
+#pragma omp parallel for num_threads(nt) schedule(static)
+    for (int t = 0; t < nt; t++) {
+        int64_t s = (int64_t)t * blk, n = ext - s < blk ? ext - s : blk;
+        if (n <= 0) continue;
+        if (splitM)
+            gemm1(ta, tb, n, N, K, alpha, ta ? A + s : A + s * lda, lda, B, ldb, beta, C + s * ldc, ldc);
+        else
+            gemm1(ta, tb, M, n, K, alpha, A, lda, tb ? B + s * ldb : B + s, ldb, beta, C + s, ldc);
+    }
 }
 
 void dc_k_softmax_rows(const float *x, float *z, int64_t rows, int64_t cols) {

@@ -6,6 +6,8 @@
 
 /* Loops shorter than this run on one thread: waking the pool costs more. */
 #define DC_PAR_MIN 32768
+/* Products with fewer multiply-adds than this run on one thread. */
+#define DC_GEMM_PAR_MIN 262144.0
 
 /* C (M,N) = alpha * op(A) op(B) + beta * C, row-major; ta/tb transpose A/B.
  * lda/ldb/ldc are the row strides of A, B, C as stored. */

@@ -102,17 +102,19 @@ static dc_status make_batch(dc_graph *g, const dc_model *m, const dc_dataset *d,
     return DC_OK;
 }
 
-static dc_status evaluate_on(dc_model *m, dc_graph *g, const dc_dataset *d, int batch, double *loss, double *acc) {
-    int64_t *idx = malloc(sizeof(int64_t) * (size_t)(batch > d->n ? d->n : batch));
+/* Mean loss and accuracy over rows [off, off + count) of d, in eval mode. */
+static dc_status evaluate_on(dc_model *m, dc_graph *g, const dc_dataset *d, int64_t off, int64_t count, int batch,
+                             double *loss, double *acc) {
+    int64_t *idx = malloc(sizeof(int64_t) * (size_t)(batch > count ? count : batch));
     if (!idx) return dc_set_error(DC_ERR_NOMEM, "evaluate: out of memory");
     double lsum = 0.0;
     int64_t correct = 0;
     dc_status st = DC_OK;
     dc_graph_set_training(g, 0);
     dc_graph_set_grad_enabled(g, 0);
-    for (int64_t s = 0; s < d->n && !st; s += batch) {
-        int64_t n = d->n - s < batch ? d->n - s : batch;
-        for (int64_t i = 0; i < n; i++) idx[i] = s + i;
+    for (int64_t s = 0; s < count && !st; s += batch) {
+        int64_t n = count - s < batch ? count - s : batch;
+        for (int64_t i = 0; i < n; i++) idx[i] = off + s + i;
         dc_graph_reset(g);
         dc_tensor *x, *y, *logits, *out, *l = NULL;
         if ((st = make_batch(g, m, d, idx, n, &x, &y))) break;
@@ -128,8 +130,8 @@ static dc_status evaluate_on(dc_model *m, dc_graph *g, const dc_dataset *d, int 
     dc_graph_set_grad_enabled(g, 1);
     free(idx);
     if (!st) {
-        *loss = lsum / (double)d->n;
-        *acc = (double)correct / (double)d->n;
+        *loss = lsum / (double)count;
+        *acc = (double)correct / (double)count;
     }
     return st;
 }
@@ -140,7 +142,7 @@ dc_status dc_evaluate(dc_model *m, const dc_dataset *data, int batch_size, doubl
     dc_graph *g = dc_graph_new();
     if (!g) return DC_ERR_NOMEM;
     dc_get_num_threads();
-    st = evaluate_on(m, g, data, batch_size > 0 ? batch_size : 256, loss, accuracy);
+    st = evaluate_on(m, g, data, 0, data->n, batch_size > 0 ? batch_size : 256, loss, accuracy);
     dc_graph_free(g);
     return st;
 }
@@ -174,17 +176,18 @@ dc_status dc_predict(dc_model *m, const dc_dataset *data, int64_t n, int batch_s
     return st;
 }
 
+/* Training rows are [0, ntrain) of train; validation rows [val_off,
+ * val_off + nval) of val. A validation split is a range of the same data
+ * set, not a copy: memory stays at one copy of the data. */
 typedef struct {
-    dc_dataset *train_owned, *val_owned;  /* made by a validation split */
     const dc_dataset *train, *val;
+    int64_t ntrain, val_off, nval;
     int64_t *idx;
     dc_optimizer *opt;
     dc_graph *g;
 } fit_state;
 
 static void fit_cleanup(fit_state *s) {
-    dc_dataset_free(s->train_owned);
-    dc_dataset_free(s->val_owned);
     free(s->idx);
     dc_optimizer_free(s->opt);
     dc_graph_free(s->g);
@@ -222,20 +225,21 @@ dc_status dc_fit(dc_model *m, const dc_dataset *data, const dc_fit_options *o, d
     dc_status st = check_data(m, data, "fit");
     if (st) return st;
     if (batch <= 0) return dc_set_error(DC_ERR_INVALID, "fit: batch size must be positive");
-    fit_state s = {0};
-    s.train = data;
-    s.val = o->validation;
-    if (!s.val && vsplit > 0.0f) {
+    fit_state s = {.train = data, .ntrain = data->n, .val = o->validation};
+    if (s.val) {
+        s.nval = s.val->n;
+        if ((st = check_data(m, s.val, "fit (validation data)"))) return st;
+    } else if (vsplit > 0.0f) {
         /* Keras: the last fraction of the data, taken before shuffling */
-        if ((st = dc_dataset_split(data, vsplit, 0, seed, &s.train_owned, &s.val_owned))) return st;
-        s.train = s.train_owned;
-        s.val = s.val_owned;
+        s.nval = (int64_t)((double)data->n * vsplit);
+        if (s.nval < 1 || s.nval >= data->n)
+            return dc_set_error(DC_ERR_INVALID, "fit: validation split %g of %lld samples leaves an empty part", vsplit,
+                                (long long)data->n);
+        s.val = data;
+        s.ntrain = data->n - s.nval;
+        s.val_off = s.ntrain;
     }
-    if (s.val && (st = check_data(m, s.val, "fit (validation data)"))) {
-        fit_cleanup(&s);
-        return st;
-    }
-    s.idx = malloc(sizeof(int64_t) * (size_t)s.train->n);
+    s.idx = malloc(sizeof(int64_t) * (size_t)s.ntrain);
     s.opt = dc_optimizer_new(m->opt, m->nparams);
     s.g = dc_graph_new();
     if (!s.idx || !s.opt || !s.g) {
@@ -257,16 +261,16 @@ dc_status dc_fit(dc_model *m, const dc_dataset *data, const dc_fit_options *o, d
         sigemptyset(&sa.sa_mask);
         sigaction(SIGINT, &sa, &old_sa);
     }
-    for (int64_t i = 0; i < s.train->n; i++) s.idx[i] = i;
-    int64_t steps = (s.train->n + batch - 1) / batch;
+    for (int64_t i = 0; i < s.ntrain; i++) s.idx[i] = i;
+    int64_t steps = (s.ntrain + batch - 1) / batch;
     for (int e = 0; e < epochs && !st; e++) {
         dc_progress p;
         if (o->verbose) dc_progress_begin_epoch(&p, out, e + 1, epochs, steps);
-        if (shuffle) dc_rng_shuffle(&rng, s.idx, s.train->n);
+        if (shuffle) dc_rng_shuffle(&rng, s.idx, s.ntrain);
         double t0 = dc_now(), lsum = 0.0;
         int64_t correct = 0, seen = 0, step = 0;
         for (; step < steps && !st; step++) {
-            int64_t start = step * batch, n = s.train->n - start < batch ? s.train->n - start : batch;
+            int64_t start = step * batch, n = s.ntrain - start < batch ? s.ntrain - start : batch;
             dc_graph_set_training(s.g, 1);
             st = train_step(m, &s, s.idx + start, n, &lsum, &correct);
             if (st == DC_ERR_NUMERIC) {
@@ -283,7 +287,8 @@ dc_status dc_fit(dc_model *m, const dc_dataset *data, const dc_fit_options *o, d
         }
         if (st) break;
         dc_epoch_stats es = {lsum / (double)seen, (double)correct / (double)seen, NAN, NAN, 0};
-        if (s.val && !stop_requested && (st = evaluate_on(m, s.g, s.val, batch > 256 ? batch : 256, &es.val_loss, &es.val_accuracy)))
+        if (s.val && !stop_requested &&
+            (st = evaluate_on(m, s.g, s.val, s.val_off, s.nval, batch > 256 ? batch : 256, &es.val_loss, &es.val_accuracy)))
             break;
         es.seconds = dc_now() - t0;
         if (o->verbose) {
