@@ -32,7 +32,9 @@ static void bar(dc_progress *p, int64_t step, double elapsed) {
         double eta = step ? elapsed / (double)step * (double)(p->steps - step) : 0;
         fprintf(p->out, " - ETA: %.0fs", eta);
     } else {
-        fprintf(p->out, " - %.0fs %.0fms/step", elapsed, step ? 1000.0 * elapsed / (double)step : 0.0);
+        double per = step ? elapsed / (double)step : 0.0; /* Keras: ms/step, or us/step below 1 ms */
+        if (per >= 1e-3) fprintf(p->out, " - %.0fs %.0fms/step", elapsed, 1e3 * per);
+        else fprintf(p->out, " - %.0fs %.0fus/step", elapsed, 1e6 * per);
     }
 }
 
