@@ -274,20 +274,42 @@ typedef enum {
     DC_LOSS_CATEGORICAL_CE,       /* categorical cross-entropy              */
 } dc_loss_kind;
 
-typedef enum { DC_OPT_SGD = 0, DC_OPT_ADAM = 1 } dc_opt_kind;
+typedef enum {
+    DC_OPT_SGD = 0,   /* with momentum, dampening, Nesterov                 */
+    DC_OPT_ADAM,      /* optionally AMSGrad                                 */
+    DC_OPT_ADAMW,     /* Adam with decoupled weight decay                   */
+    DC_OPT_ADAGRAD,
+    DC_OPT_RMSPROP    /* optionally centered, with momentum                 */
+} dc_opt_kind;
 
-/* Optimizer settings; names and defaults as torch.optim. */
+/* Optimizer settings. Names, defaults and update rules are torch.optim's
+ * (1.13); the constructors below fill the defaults. */
 typedef struct {
     dc_opt_kind kind;
-    float lr;            /* SGD 0.01, Adam 0.001                              */
-    float momentum;      /* SGD                                               */
-    float beta1, beta2;  /* Adam 0.9, 0.999                                   */
-    float eps;           /* Adam 1e-8                                         */
-    float weight_decay;  /* L2 added to the gradient, as torch                */
+    float lr;            /* SGD 0.01, Adam(W) 0.001, Adagrad 0.01, RMSprop 0.01 */
+    float momentum;      /* SGD, RMSprop: 0                                     */
+    float dampening;     /* SGD: 0                                              */
+    int nesterov;        /* SGD: 0 (needs momentum > 0, dampening 0)            */
+    float beta1, beta2;  /* Adam(W): 0.9, 0.999                                 */
+    float eps;           /* Adam(W) 1e-8, Adagrad 1e-10, RMSprop 1e-8           */
+    int amsgrad;         /* Adam(W): 0                                          */
+    float alpha;         /* RMSprop smoothing constant: 0.99                    */
+    int centered;        /* RMSprop: 0                                          */
+    float lr_decay;      /* Adagrad: 0                                          */
+    float initial_accumulator_value; /* Adagrad: 0                              */
+    float weight_decay;  /* L2 added to the gradient (AdamW: decoupled, 0.01)   */
+    float clip_norm;     /* > 0: scale gradients to this global L2 norm (fit)   */
+    float clip_value;    /* > 0: clamp each gradient to [-v, v] (fit)           */
 } dc_opt_config;
 
 dc_opt_config dc_sgd(float lr);
 dc_opt_config dc_adam(float lr);
+dc_opt_config dc_adamw(float lr);
+dc_opt_config dc_adagrad(float lr);
+dc_opt_config dc_rmsprop(float lr);
+/* "sgd", "adam", "adamw", "adagrad", "rmsprop" -> default config; -1 if unknown. */
+int dc_opt_from_name(const char *name, dc_opt_config *out);
+const char *dc_opt_name(dc_opt_kind k);
 
 /* An optimizer owns its state (moments) and updates one flat buffer. New
  * optimizers are one step function in src/nn/optim.c. */
@@ -297,6 +319,68 @@ void dc_optimizer_free(dc_optimizer *o);
 /* p -= update(g); one pass over the flat buffers. */
 void dc_optimizer_step(dc_optimizer *o, float *params, const float *grads);
 int64_t dc_optimizer_steps(const dc_optimizer *o);
+/* The learning rate of the next step (schedules change it). */
+void dc_optimizer_set_lr(dc_optimizer *o, float lr);
+float dc_optimizer_lr(const dc_optimizer *o);
+/* State buffers (each nparams floats) for checkpoints: count, then each. */
+int dc_optimizer_num_buffers(const dc_optimizer *o);
+float *dc_optimizer_buffer(dc_optimizer *o, int i);
+void dc_optimizer_set_steps(dc_optimizer *o, int64_t t);
+
+/* Gradient clipping over a flat gradient buffer, as
+ * torch.nn.utils.clip_grad_norm_ / clip_grad_value_. Returns the norm
+ * before clipping. */
+double dc_clip_grad_norm(float *grads, int64_t n, float max_norm);
+void dc_clip_grad_value(float *grads, int64_t n, float clip);
+/* Keras-style kernel regularization of n weights w: adds the gradient of
+ * l1 sum|w| + l2 sum w^2 into g and returns that penalty. */
+double dc_regularize(const float *w, float *g, int64_t n, float l1, float l2);
+
+/* Learning-rate schedules, stepped once per epoch (as torch.optim.lr_scheduler
+ * used in the usual way). An optional linear warmup runs first. */
+typedef enum {
+    DC_SCHED_CONSTANT = 0,
+    DC_SCHED_STEP,              /* lr0 * gamma^floor(e / step_size)          */
+    DC_SCHED_MULTISTEP,         /* lr0 * gamma^(milestones passed)          */
+    DC_SCHED_EXPONENTIAL,       /* lr0 * gamma^e                            */
+    DC_SCHED_COSINE,            /* eta_min + (lr0-eta_min)(1+cos(pi e/T))/2 */
+    DC_SCHED_COSINE_RESTARTS,   /* cosine restarting after T_0, T_0*T_mult… */
+    DC_SCHED_PLATEAU            /* reduce by factor after patience epochs    */
+} dc_sched_kind;
+
+typedef struct {
+    dc_sched_kind kind;
+    int step_size;              /* STEP                                     */
+    int milestones[16];         /* MULTISTEP, increasing                    */
+    int nmilestones;
+    float gamma;                /* STEP, MULTISTEP, EXPONENTIAL: 0.1        */
+    int t_max;                  /* COSINE                                   */
+    int t_0, t_mult;            /* COSINE_RESTARTS: T_0, T_mult (1)         */
+    float eta_min;              /* COSINE*: 0                               */
+    float factor;               /* PLATEAU: 0.1                             */
+    int patience;               /* PLATEAU: 10                              */
+    float threshold;            /* PLATEAU: 1e-4 (relative)                 */
+    int cooldown;               /* PLATEAU: 0                               */
+    float min_lr;               /* PLATEAU: 0                               */
+    int mode_max;               /* PLATEAU: 0 = lower metric is better      */
+    int warmup;                 /* epochs of linear warmup (0 = none)       */
+    float warmup_start;         /* warmup start factor: 1/3 as torch LinearLR */
+} dc_schedule;
+
+/* Default settings for a kind. */
+dc_schedule dc_schedule_default(dc_sched_kind kind);
+/* Live state of a schedule (plateau bookkeeping). */
+typedef struct {
+    float lr;                   /* current learning rate                    */
+    double best;                /* PLATEAU: best metric so far              */
+    int num_bad, cooldown_left; /* PLATEAU counters                          */
+    int epoch;                  /* epochs completed                         */
+} dc_schedule_state;
+/* Start state for base learning rate lr0. */
+dc_schedule_state dc_schedule_start(const dc_schedule *s, float lr0);
+/* After an epoch: advance and return the learning rate for the next one.
+ * metric is what PLATEAU watches (ignored by the others). */
+float dc_schedule_step(const dc_schedule *s, dc_schedule_state *st, float lr0, double metric);
 
 /* Training recipe stored with a model (from the description's `fit` line). */
 typedef struct {

@@ -1,6 +1,7 @@
 """parity.py — compare deepc's results (written by test_parity) with
 PyTorch's on the same inputs: outputs and gradients of Dense, every
-activation and loss, and 10 steps of each optimizer. rtol 1e-5."""
+activation and loss, and 20 steps of every optimizer, schedule, clipping and
+regularization case. rtol 1e-5."""
 import sys
 
 import numpy as np
@@ -79,25 +80,65 @@ loss_check("ce_logits_labels", torch.nn.CrossEntropyLoss(), "labels")
 loss_check("ce_logits_soft", torch.nn.CrossEntropyLoss())  # probability targets (torch >= 1.10)
 loss_check("ce_probs_labels", lambda p, y: F.nll_loss(torch.log(p.clamp(1e-7, 1.0)), y), "labels")
 
-# optimizers: replay 10 steps on the recorded problem
+# optimizers, schedules, clipping, regularization: replay 20 steps per case
 x = t("opt.x")
 labels = torch.tensor(T["opt.labels"]).long()
-configs = {
-    "sgd": lambda ps: torch.optim.SGD(ps, lr=0.1),
-    "sgd_momentum_wd": lambda ps: torch.optim.SGD(ps, lr=0.05, momentum=0.9, weight_decay=0.01),
-    "adam": lambda ps: torch.optim.Adam(ps, lr=0.01),
-    "adam_custom": lambda ps: torch.optim.Adam(ps, lr=0.02, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.1),
+O = torch.optim
+S = torch.optim.lr_scheduler
+cases = {
+    "sgd": (lambda ps: O.SGD(ps, lr=0.1), None),
+    "sgd_momentum_wd": (lambda ps: O.SGD(ps, lr=0.05, momentum=0.9, weight_decay=0.01), None),
+    "sgd_nesterov": (lambda ps: O.SGD(ps, lr=0.05, momentum=0.9, nesterov=True), None),
+    "sgd_dampening": (lambda ps: O.SGD(ps, lr=0.05, momentum=0.9, dampening=0.3), None),
+    "adam": (lambda ps: O.Adam(ps, lr=0.01), None),
+    "adam_custom": (lambda ps: O.Adam(ps, lr=0.02, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.1), None),
+    "adam_amsgrad": (lambda ps: O.Adam(ps, lr=0.01, amsgrad=True), None),
+    "adamw": (lambda ps: O.AdamW(ps, lr=0.01), None),
+    "adamw_amsgrad": (lambda ps: O.AdamW(ps, lr=0.01, weight_decay=0.1, amsgrad=True), None),
+    "adagrad": (lambda ps: O.Adagrad(ps, lr=0.1), None),
+    "adagrad_decay": (lambda ps: O.Adagrad(ps, lr=0.1, lr_decay=0.01, weight_decay=0.01, initial_accumulator_value=0.1), None),
+    "rmsprop": (lambda ps: O.RMSprop(ps, lr=0.01), None),
+    "rmsprop_momentum": (lambda ps: O.RMSprop(ps, lr=0.01, momentum=0.5), None),
+    "rmsprop_centered": (lambda ps: O.RMSprop(ps, lr=0.005, centered=True), None),
+    "rmsprop_centered_momentum_wd": (lambda ps: O.RMSprop(ps, lr=0.01, momentum=0.9, centered=True, weight_decay=0.01), None),
+    "sched_step": (lambda ps: O.SGD(ps, lr=0.1, momentum=0.9), lambda o: S.StepLR(o, step_size=5, gamma=0.5)),
+    "sched_multistep": (lambda ps: O.SGD(ps, lr=0.1, momentum=0.9), lambda o: S.MultiStepLR(o, [3, 7, 12], gamma=0.3)),
+    "sched_exponential": (lambda ps: O.SGD(ps, lr=0.1, momentum=0.9), lambda o: S.ExponentialLR(o, gamma=0.9)),
+    "sched_cosine": (lambda ps: O.SGD(ps, lr=0.1, momentum=0.9), lambda o: S.CosineAnnealingLR(o, T_max=8, eta_min=0.01)),
+    "sched_cosine_restarts": (lambda ps: O.SGD(ps, lr=0.1, momentum=0.9),
+                              lambda o: S.CosineAnnealingWarmRestarts(o, T_0=4, T_mult=2, eta_min=0.001)),
+    "sched_warmup_cosine": (lambda ps: O.SGD(ps, lr=0.1, momentum=0.9),
+                            lambda o: S.SequentialLR(o, [S.LinearLR(o, start_factor=0.2, total_iters=5),
+                                                         S.CosineAnnealingLR(o, T_max=10)], milestones=[5])),
+    "sched_plateau": (lambda ps: O.SGD(ps, lr=0.5, momentum=0.9),
+                      lambda o: S.ReduceLROnPlateau(o, factor=0.5, patience=1, cooldown=1)),
+    "sgd_clipnorm": (lambda ps: O.SGD(ps, lr=0.1), None),
+    "adam_clipvalue": (lambda ps: O.Adam(ps, lr=0.01), None),
+    "sgd_l1_l2": (lambda ps: O.SGD(ps, lr=0.1), None),
 }
-for name, make in configs.items():
+for name, (make, make_sched) in cases.items():
     ps = [t(f"opt.init.{k}", True) for k in ("w1", "b1", "w2", "b2")]
     opt = make(ps)
-    for _ in range(10):
+    sched = make_sched(opt) if make_sched else None
+    for _ in range(20):
         opt.zero_grad()
         h = F.relu(F.linear(x, ps[0], ps[1]))
-        F.cross_entropy(F.linear(h, ps[2], ps[3]), labels).backward()
+        loss = F.cross_entropy(F.linear(h, ps[2], ps[3]), labels)
+        if name == "sgd_l1_l2":
+            for w in (ps[0], ps[2]):
+                loss = loss + 0.01 * w.abs().sum() + 0.02 * (w * w).sum()
+        loss.backward()
+        if name == "sgd_clipnorm":
+            torch.nn.utils.clip_grad_norm_(ps, 0.5)
+        if name == "adam_clipvalue":
+            torch.nn.utils.clip_grad_value_(ps, 0.05)
         opt.step()
+        if isinstance(sched, S.ReduceLROnPlateau):
+            sched.step(loss.item())
+        elif sched:
+            sched.step()
     for k, p in zip(("w1", "b1", "w2", "b2"), ps):
-        close(f"{name} after 10 steps: {k}", T[f"opt.{name}.{k}"], p)
+        close(f"{name} after 20 steps: {k}", T[f"opt.{name}.{k}"], p)
 
 print(f"parity: {passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)

@@ -153,10 +153,20 @@ static void losses(void) {
     dc_tensor_free(pr);
 }
 
-/* 10 optimizer steps on a 6-5-3 MLP with cross-entropy; records the start
- * and the end so PyTorch can replay them. */
-static void optimizer_case(const char *name, dc_opt_config cfg) {
-    dc_rng_seed(&rng, 77); /* the same problem for every optimizer */
+/* 20 optimizer steps on a 6-5-3 MLP with cross-entropy, with an optional
+ * schedule (stepped after every step, as if each were an epoch), gradient
+ * clipping and L1/L2 penalties on the two weight matrices. Records the start
+ * once and the end per case, so PyTorch can replay every case. */
+typedef struct {
+    const char *name;
+    dc_opt_config cfg;
+    int has_sched;
+    dc_schedule sched;
+    float l1, l2;
+} opt_case;
+
+static void optimizer_case(const opt_case *oc, int record_problem) {
+    dc_rng_seed(&rng, 77); /* the same problem for every case */
     dc_tensor *x = randn(2, S(8, 6), 1.0f), *lab = dc_tensor_new(DC_I32, 1, S(8));
     for (int i = 0; i < 8; i++) lab->idata[i] = (int32_t)dc_rng_below(&rng, 3);
     dc_tensor *w1 = randn(2, S(5, 6), 0.5f), *b1 = randn(1, S(5), 0.1f);
@@ -164,8 +174,8 @@ static void optimizer_case(const char *name, dc_opt_config cfg) {
     dc_tensor *ps[4] = {w1, b1, w2, b2};
     const char *pn[4] = {"w1", "b1", "w2", "b2"};
     char p[64];
-    snprintf(p, sizeof p, "opt.%s", name);
-    if (!strcmp(name, "sgd")) { /* the problem itself, recorded once */
+    snprintf(p, sizeof p, "opt.%s", oc->name);
+    if (record_problem) {
         put("opt.x", x, x->data);
         float l[8];
         for (int i = 0; i < 8; i++) l[i] = (float)lab->idata[i];
@@ -177,29 +187,34 @@ static void optimizer_case(const char *name, dc_opt_config cfg) {
         }
     }
     /* one flat buffer, as models use */
-    int64_t n = 0;
-    for (int k = 0; k < 4; k++) n += ps[k]->size;
+    int64_t n = 0, off[5] = {0};
+    for (int k = 0; k < 4; k++) off[k + 1] = n += ps[k]->size;
     float *flat = malloc(sizeof(float) * (size_t)n), *gflat = malloc(sizeof(float) * (size_t)n);
-    dc_optimizer *o = dc_optimizer_new(cfg, n);
+    dc_optimizer *o = dc_optimizer_new(oc->cfg, n);
+    CHECK(o != NULL, "%s: %s", oc->name, dc_last_error());
+    dc_schedule_state st = dc_schedule_start(&oc->sched, oc->cfg.lr);
     dc_graph *g = dc_graph_new();
-    for (int step = 0; step < 10; step++) {
+    for (int step = 0; step < 20 && o; step++) {
         dc_graph_reset(g);
         for (int k = 0; k < 4; k++) memset(ps[k]->grad, 0, sizeof(float) * (size_t)ps[k]->size);
         dc_tensor *h = dc_relu(g, dc_linear(g, x, w1, b1));
         dc_tensor *l = dc_cross_entropy(g, dc_linear(g, h, w2, b2), lab, 1);
         dc_backward(g, l);
-        int64_t off = 0;
         for (int k = 0; k < 4; k++) {
-            memcpy(flat + off, ps[k]->data, sizeof(float) * (size_t)ps[k]->size);
-            memcpy(gflat + off, ps[k]->grad, sizeof(float) * (size_t)ps[k]->size);
-            off += ps[k]->size;
+            memcpy(flat + off[k], ps[k]->data, sizeof(float) * (size_t)ps[k]->size);
+            memcpy(gflat + off[k], ps[k]->grad, sizeof(float) * (size_t)ps[k]->size);
         }
+        double loss = l->data[0];
+        if (oc->l1 > 0 || oc->l2 > 0) {
+            loss += dc_regularize(flat + off[0], gflat + off[0], w1->size, oc->l1, oc->l2);
+            loss += dc_regularize(flat + off[2], gflat + off[2], w2->size, oc->l1, oc->l2);
+        }
+        if (oc->cfg.clip_norm > 0) dc_clip_grad_norm(gflat, n, oc->cfg.clip_norm);
+        if (oc->cfg.clip_value > 0) dc_clip_grad_value(gflat, n, oc->cfg.clip_value);
+        if (oc->has_sched) dc_optimizer_set_lr(o, st.lr);
         dc_optimizer_step(o, flat, gflat);
-        off = 0;
-        for (int k = 0; k < 4; k++) {
-            memcpy(ps[k]->data, flat + off, sizeof(float) * (size_t)ps[k]->size);
-            off += ps[k]->size;
-        }
+        if (oc->has_sched) dc_schedule_step(&oc->sched, &st, oc->cfg.lr, (float)loss);
+        for (int k = 0; k < 4; k++) memcpy(ps[k]->data, flat + off[k], sizeof(float) * (size_t)ps[k]->size);
     }
     for (int k = 0; k < 4; k++) putf(p, pn[k], ps[k], ps[k]->data);
     dc_graph_free(g);
@@ -209,6 +224,96 @@ static void optimizer_case(const char *name, dc_opt_config cfg) {
     for (int k = 0; k < 4; k++) dc_tensor_free(ps[k]);
     dc_tensor_free(x);
     dc_tensor_free(lab);
+}
+
+static dc_opt_config with(dc_opt_config c, float momentum, float wd) {
+    c.momentum = momentum;
+    c.weight_decay = wd;
+    return c;
+}
+
+static void optimizer_cases(void) {
+    opt_case cases[40];
+    int n = 0;
+    dc_opt_config c;
+    cases[n++] = (opt_case){"sgd", dc_sgd(0.1f)};
+    cases[n++] = (opt_case){"sgd_momentum_wd", with(dc_sgd(0.05f), 0.9f, 0.01f)};
+    c = with(dc_sgd(0.05f), 0.9f, 0.0f);
+    c.nesterov = 1;
+    cases[n++] = (opt_case){"sgd_nesterov", c};
+    c = with(dc_sgd(0.05f), 0.9f, 0.0f);
+    c.dampening = 0.3f;
+    cases[n++] = (opt_case){"sgd_dampening", c};
+    cases[n++] = (opt_case){"adam", dc_adam(0.01f)};
+    c = with(dc_adam(0.02f), 0, 0.1f);
+    c.beta1 = 0.8f;
+    c.beta2 = 0.99f;
+    c.eps = 1e-6f;
+    cases[n++] = (opt_case){"adam_custom", c};
+    c = dc_adam(0.01f);
+    c.amsgrad = 1;
+    cases[n++] = (opt_case){"adam_amsgrad", c};
+    cases[n++] = (opt_case){"adamw", dc_adamw(0.01f)};
+    c = with(dc_adamw(0.01f), 0, 0.1f);
+    c.amsgrad = 1;
+    cases[n++] = (opt_case){"adamw_amsgrad", c};
+    cases[n++] = (opt_case){"adagrad", dc_adagrad(0.1f)};
+    c = with(dc_adagrad(0.1f), 0, 0.01f);
+    c.lr_decay = 0.01f;
+    c.initial_accumulator_value = 0.1f;
+    cases[n++] = (opt_case){"adagrad_decay", c};
+    cases[n++] = (opt_case){"rmsprop", dc_rmsprop(0.01f)};
+    cases[n++] = (opt_case){"rmsprop_momentum", with(dc_rmsprop(0.01f), 0.5f, 0.0f)};
+    c = dc_rmsprop(0.005f);
+    c.centered = 1;
+    cases[n++] = (opt_case){"rmsprop_centered", c};
+    c = with(dc_rmsprop(0.01f), 0.9f, 0.01f);
+    c.centered = 1;
+    cases[n++] = (opt_case){"rmsprop_centered_momentum_wd", c};
+    /* schedules, on SGD with momentum */
+    dc_opt_config base = with(dc_sgd(0.1f), 0.9f, 0.0f);
+    dc_schedule s = dc_schedule_default(DC_SCHED_STEP);
+    s.step_size = 5;
+    s.gamma = 0.5f;
+    cases[n++] = (opt_case){"sched_step", base, 1, s};
+    s = dc_schedule_default(DC_SCHED_MULTISTEP);
+    s.nmilestones = 3;
+    s.milestones[0] = 3;
+    s.milestones[1] = 7;
+    s.milestones[2] = 12;
+    s.gamma = 0.3f;
+    cases[n++] = (opt_case){"sched_multistep", base, 1, s};
+    s = dc_schedule_default(DC_SCHED_EXPONENTIAL);
+    s.gamma = 0.9f;
+    cases[n++] = (opt_case){"sched_exponential", base, 1, s};
+    s = dc_schedule_default(DC_SCHED_COSINE);
+    s.t_max = 8;
+    s.eta_min = 0.01f;
+    cases[n++] = (opt_case){"sched_cosine", base, 1, s};
+    s = dc_schedule_default(DC_SCHED_COSINE_RESTARTS);
+    s.t_0 = 4;
+    s.t_mult = 2;
+    s.eta_min = 0.001f;
+    cases[n++] = (opt_case){"sched_cosine_restarts", base, 1, s};
+    s = dc_schedule_default(DC_SCHED_COSINE);
+    s.t_max = 10;
+    s.warmup = 5;
+    s.warmup_start = 0.2f;
+    cases[n++] = (opt_case){"sched_warmup_cosine", base, 1, s};
+    s = dc_schedule_default(DC_SCHED_PLATEAU);
+    s.patience = 1;
+    s.factor = 0.5f;
+    s.cooldown = 1;
+    cases[n++] = (opt_case){"sched_plateau", with(dc_sgd(0.5f), 0.9f, 0.0f), 1, s};
+    /* clipping and regularization */
+    c = dc_sgd(0.1f);
+    c.clip_norm = 0.5f;
+    cases[n++] = (opt_case){"sgd_clipnorm", c};
+    c = dc_adam(0.01f);
+    c.clip_value = 0.05f;
+    cases[n++] = (opt_case){"adam_clipvalue", c};
+    cases[n++] = (opt_case){"sgd_l1_l2", dc_sgd(0.1f), 0, {0}, 0.01f, 0.02f};
+    for (int i = 0; i < n; i++) optimizer_case(&cases[i], i == 0);
 }
 
 int main(int argc, char **argv) {
@@ -227,18 +332,7 @@ int main(int argc, char **argv) {
     activation_case("softmax", a_softmax);
     activation_case("log_softmax", a_log_softmax);
     losses();
-    optimizer_case("sgd", dc_sgd(0.1f));
-    dc_opt_config c = dc_sgd(0.05f);
-    c.momentum = 0.9f;
-    c.weight_decay = 0.01f;
-    optimizer_case("sgd_momentum_wd", c);
-    optimizer_case("adam", dc_adam(0.01f));
-    c = dc_adam(0.02f);
-    c.beta1 = 0.8f;
-    c.beta2 = 0.99f;
-    c.eps = 1e-6f;
-    c.weight_decay = 0.1f;
-    optimizer_case("adam_custom", c);
+    optimizer_cases();
     dc_status st = dc_st_write(argv[1], ent, nent, NULL, NULL, 0);
     CHECK(st == DC_OK, "write %s: %s", argv[1], dc_last_error());
     for (int i = 0; i < nent; i++) {
