@@ -261,6 +261,7 @@ typedef struct {
     float rate;                  /* Dropout probability                       */
     int use_bias;                /* Dense: has a bias (default 1)             */
     dc_init kernel_init, bias_init;
+    float l1, l2;                /* Dense kernel regularization (Keras style)  */
     int out_ndim;                /* per-sample output shape (no batch dim)    */
     int64_t out_shape[DC_MAX_DIMS];
     dc_tensor *weight, *bias;    /* Dense parameters (NULL otherwise)         */
@@ -382,13 +383,28 @@ dc_schedule_state dc_schedule_start(const dc_schedule *s, float lr0);
  * metric is what PLATEAU watches (ignored by the others). */
 float dc_schedule_step(const dc_schedule *s, dc_schedule_state *st, float lr0, double metric);
 
-/* Training recipe stored with a model (from the description's `fit` line). */
+/* Early stopping, as keras.callbacks.EarlyStopping. */
+typedef struct {
+    int enabled;
+    char monitor[16];        /* "val_loss" (default), "val_accuracy", "loss", "accuracy" */
+    int mode_max;            /* 1: higher is better (default for accuracies) */
+    int patience;            /* epochs without improvement before stopping  */
+    float min_delta;         /* smallest change that counts as improvement  */
+    int restore_best;        /* put back the best epoch's weights at the end */
+} dc_early_stopping;
+
+/* Training recipe stored with a model (the description's `fit`, `schedule`
+ * and `early_stopping` lines). */
 typedef struct {
     int epochs;              /* default 10                                  */
     int batch_size;          /* default 32                                  */
     float validation_split;  /* fraction of training data held out          */
     int shuffle;             /* default 1                                   */
     uint64_t seed;           /* default 42                                  */
+    int has_schedule;
+    dc_schedule schedule;    /* learning-rate schedule, stepped per epoch   */
+    char schedule_monitor[16]; /* metric a plateau schedule watches         */
+    dc_early_stopping early_stopping;
 } dc_fit_config;
 
 typedef struct dc_model dc_model;
@@ -454,6 +470,8 @@ typedef struct {
     float scale;                     /* u8 -> float multiplier (1/255)      */
     int32_t *labels;                 /* n class indices                     */
     int num_classes;                 /* 1 + largest label                   */
+    float *targets;                  /* regression: n * target_dim, or NULL */
+    int target_dim;
 } dc_dataset;
 
 /* Load an image IDX file and a label IDX file (gzip or raw: detected from
@@ -486,8 +504,32 @@ dc_status dc_one_hot(const int32_t *labels, int64_t n, int num_classes, float *o
 /* Metrics of one epoch (or one evaluation). NAN where not computed. */
 typedef struct {
     double loss, accuracy, val_loss, val_accuracy;
+    double lr;                 /* learning rate used in the epoch             */
     double seconds;
 } dc_epoch_stats;
+
+typedef struct {
+    int epochs_run;
+    dc_epoch_stats *epoch;     /* epochs_run entries (malloc'ed)              */
+    int interrupted;           /* stopped by Ctrl-C or stop_after_steps       */
+    int stopped_early;         /* stopped by early stopping                   */
+    int best_epoch;            /* early stopping's best epoch (1-based), or 0 */
+} dc_history;
+
+void dc_history_free(dc_history *h);
+
+/* Everything needed to continue a fit exactly where it stopped: epoch and
+ * batch position, the epoch's shuffle order, generator state, optimizer
+ * moments, schedule and early-stopping bookkeeping, and the history so far.
+ * A model file can carry it (dc_model_save_state / dc_model_load_state). */
+typedef struct dc_train_state dc_train_state;
+dc_train_state *dc_train_state_new(void);
+void dc_train_state_free(dc_train_state *s);
+/* Epochs completed, and whether training has finished. */
+int dc_train_state_epoch(const dc_train_state *s);
+/* Training samples the run was started with (0 before it starts). */
+int64_t dc_train_state_samples(const dc_train_state *s);
+int dc_train_state_done(const dc_train_state *s);
 
 typedef struct {
     int epochs;                /* 0 = model's recipe                          */
@@ -499,24 +541,26 @@ typedef struct {
     int verbose;               /* 0 silent, 1 progress (bar on a tty)         */
     FILE *out;                 /* progress stream (NULL = stdout)             */
     int handle_sigint;         /* Ctrl-C stops after the current batch        */
+    int64_t stop_after_steps;  /* > 0: stop after this many batches, as Ctrl-C would */
+    dc_train_state *state;     /* resume from / record into this (NULL: none) */
+    const char *checkpoint;    /* save model + state here every ... epochs    */
+    int checkpoint_every;      /* ... (default 1 when checkpoint is set)      */
+    const char *best_checkpoint; /* save here whenever the monitored metric improves */
+    const char *log_csv;       /* append one CSV row per epoch                */
 } dc_fit_options;
 
-typedef struct {
-    int epochs_run;
-    dc_epoch_stats *epoch;     /* epochs_run entries (malloc'ed)              */
-    int interrupted;           /* stopped by Ctrl-C                           */
-} dc_history;
-
-void dc_history_free(dc_history *h);
-
-/* Train m on data. On success *hist (if not NULL) holds per-epoch metrics.
- * Returns DC_ERR_INTERRUPTED (weights intact, history valid) when Ctrl-C
- * stopped it, DC_ERR_NUMERIC when the loss turns NaN/inf. */
+/* Train m on data. On success *hist (if not NULL) holds per-epoch metrics
+ * of the whole run (including epochs before a resume). Returns
+ * DC_ERR_INTERRUPTED (weights intact, state resumable) when Ctrl-C or
+ * stop_after_steps stopped it, DC_ERR_NUMERIC when the loss turns NaN/inf. */
 dc_status dc_fit(dc_model *m, const dc_dataset *data, const dc_fit_options *opt, dc_history *hist);
 /* Mean loss and accuracy over data, in eval mode. */
 dc_status dc_evaluate(dc_model *m, const dc_dataset *data, int batch_size, double *loss, double *accuracy);
 /* Model outputs for n samples of data (out: n * output size floats). */
 dc_status dc_predict(dc_model *m, const dc_dataset *data, int64_t n, int batch_size, float *out);
+/* Write the training curves (loss and accuracy, train vs validation) of a
+ * history as an SVG image. */
+dc_status dc_plot_history_svg(const dc_history *h, const char *path);
 
 /* Model description files: text, one layer per line (docs/FORMATS.md).
  * Errors name "file:line:column". */
@@ -527,6 +571,10 @@ dc_model *dc_model_parse_file(const char *path);
  * __metadata__. Written atomically (temp file, fsync, rename). */
 dc_status dc_model_save(const dc_model *m, const char *path);
 dc_model *dc_model_load(const char *path);
+/* The same, with the training state (for resume); state may be NULL. A file
+ * without state loads with *state = NULL. */
+dc_status dc_model_save_state(const dc_model *m, const dc_train_state *state, const char *path);
+dc_model *dc_model_load_state(const char *path, dc_train_state **state);
 
 /* Low-level safetensors access, for tools and tests. */
 typedef struct {
@@ -551,7 +599,8 @@ typedef struct {
     const char *name;
     int ndim;
     const int64_t *shape;
-    const float *data;              /* F32 only when writing                */
+    const void *data;
+    const char *dtype;              /* "F32" (or NULL) or "I32"             */
 } dc_st_entry;
 /* Write tensors and string metadata (keys[i] -> values[i]) atomically. */
 dc_status dc_st_write(const char *path, const dc_st_entry *t, int nt,

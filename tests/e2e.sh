@@ -48,6 +48,30 @@ for i in 1 2; do
 done
 cmp -s "$W/det1.safetensors" "$W/det2.safetensors" && ok || bad "two runs with the same seed differ"
 
+# 3b. a run stopped mid-epoch and resumed ends bit-identical to one that was
+# never stopped (dropout, L2, AdamW, clipping, warmup + cosine, early stopping)
+T="$SRC/models/fashion_mlp_tuned.dc"
+"$DEEPC" train "$T" --data fashion-mnist --limit 4000 --epochs 4 --quiet --out "$W/straight.safetensors" \
+    --log "$W/run.csv" --plot "$W/run.svg" --checkpoint "$W/ckpt.safetensors" --checkpoint-best "$W/best.safetensors" \
+    > /dev/null 2>&1 || bad "tuned run failed"
+"$DEEPC" train "$T" --data fashion-mnist --limit 4000 --epochs 4 --quiet --stop-after 100 --out "$W/part.safetensors" \
+    > /dev/null 2>&1; rc=$?
+[ $rc = 130 ] && ok || bad "--stop-after exited $rc, expected 130"
+"$DEEPC" train --resume "$W/part.safetensors" --data fashion-mnist --quiet --out "$W/resumed.safetensors" \
+    > /dev/null 2>&1 || bad "resume failed"
+cmp -s "$W/straight.safetensors" "$W/resumed.safetensors" && ok || bad "resumed run differs from the uninterrupted one"
+[ "$(wc -l < "$W/run.csv")" = 5 ] && head -1 "$W/run.csv" | grep -q "^epoch,loss,accuracy,val_loss,val_accuracy,lr" && ok || bad "CSV log"
+grep -q "<polyline" "$W/run.svg" && grep -q "validation" "$W/run.svg" && ok || bad "SVG plot"
+"$DEEPC" eval "$W/ckpt.safetensors" --data fashion-mnist --limit 100 > /dev/null 2>&1 && ok || bad "checkpoint not loadable"
+"$DEEPC" eval "$W/best.safetensors" --data fashion-mnist --limit 100 > /dev/null 2>&1 && ok || bad "best checkpoint not loadable"
+"$PY" -c "
+import sys; sys.path.insert(0, '$SRC/tests')
+from st_read import read
+t, meta = read('$W/straight.safetensors')
+assert 'training_state' in meta and t['train.permutation'].dtype.name == 'int32', meta.keys()
+assert t['dense.weight'].shape == (256, 784)
+" && ok || bad "Python read of a model with training state"
+
 # 4. Ctrl-C stops after the current batch and still saves
 "$DEEPC" train "$SRC/models/fashion_mlp.dc" --data fashion-mnist --epochs 100 --out "$W/int.safetensors" > "$W/int.out" 2>&1 &
 pid=$!
@@ -70,6 +94,11 @@ expect_fail "unknown option --epoch" "$DEEPC" train "$SRC/models/fashion_mlp.dc"
 expect_fail "needs a whole number" "$DEEPC" train "$SRC/models/fashion_mlp.dc" --data fashion-mnist --epochs ten
 head -c 300 "$W/mlp.safetensors" > "$W/cut.safetensors"
 expect_fail "cut.safetensors" "$DEEPC" eval "$W/cut.safetensors" --data fashion-mnist
+expect_fail "resuming a run over 10000 samples with data of 5" "$DEEPC" train --resume "$W/mlp.safetensors" --data fashion-mnist --limit 5 --epochs 2
+"$DEEPC" train --resume "$W/det1.safetensors" --data fashion-mnist > "$W/fin.out" 2>&1 && grep -q "already finished" "$W/fin.out" && ok || bad "resume of a finished run"
+cp "$W/det1.safetensors" "$W/more.safetensors"
+"$DEEPC" train --resume "$W/more.safetensors" --data fashion-mnist --epochs 3 --quiet --json > "$W/more.out" 2>&1 && \
+  [ "$(json_field "$W/more.out" "['epochs']")" = 3 ] && ok || bad "resume with more epochs"
 expect_fail "unknown command" "$DEEPC" fly
 "$DEEPC" --help | grep -q "deepc COMMAND" && ok || bad "--help"
 

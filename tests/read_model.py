@@ -12,7 +12,10 @@ from st_read import read
 tensors, meta = read(sys.argv[1])
 assert meta["format"] == "deepc" and meta["format_version"] == "1", meta
 assert "dense 128 activation=relu" in meta["description"], meta["description"]
-shapes = {k: v.shape for k, v in tensors.items()}
+shapes = {k: v.shape for k, v in tensors.items() if not k.startswith(("optimizer.", "train."))}
+# the training state rides along: Adam's two moment buffers and the epoch's order
+assert tensors["optimizer.state.0"].shape == (101770,) and tensors["optimizer.state.1"].shape == (101770,)
+assert tensors["train.permutation"].dtype == np.int32 and "training_state" in meta
 expected = {"dense.weight": (128, 784), "dense.bias": (128,), "dense_1.weight": (10, 128), "dense_1.bias": (10,)}
 assert shapes == expected, shapes
 

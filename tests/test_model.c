@@ -180,6 +180,40 @@ static void train_tests(void) {
     dc_dataset_free(test);
 }
 
+/* Early stopping with restore: stops before the last epoch when the
+ * validation loss stops improving, and leaves the best epoch's weights. */
+static void callbacks_test(void) {
+    dc_dataset *train = blobs(400, 11), *val = blobs(200, 12);
+    const char *desc =
+        "input 6\ndense 32 activation=relu\ndense 3 activation=softmax\n"
+        "optimizer sgd lr=2.0 momentum=0.9\n" /* far too large: val loss gets worse quickly */
+        "schedule step step_size=2 gamma=0.5\n"
+        "early_stopping monitor=val_loss patience=2 restore_best_weights=true\nfit epochs=30 batch_size=16\n";
+    dc_model *m = dc_model_parse(desc, "es.dc");
+    CHECK(m && dc_model_fit_config(m)->early_stopping.enabled && dc_model_fit_config(m)->has_schedule, "parse: %s", dc_last_error());
+    if (!m) return;
+    dc_fit_options fo = {.validation = val, .verbose = 0, .validation_split = -1, .shuffle = -1};
+    dc_history h;
+    CHECK(dc_fit(m, train, &fo, &h) == DC_OK, "fit: %s", dc_last_error());
+    CHECK(h.stopped_early && h.epochs_run < 30 && h.best_epoch >= 1 && h.best_epoch == h.epochs_run - 2,
+          "stopped early at %d, best %d", h.epochs_run, h.best_epoch);
+    CHECK(h.epoch[0].lr == 2.0 && h.epoch[2].lr == 1.0, "step schedule halves lr every 2 epochs (%g, %g)", h.epoch[0].lr, h.epoch[2].lr);
+    double loss, acc;
+    dc_evaluate(m, val, 64, &loss, &acc);
+    CHECK(fabs(loss - h.epoch[h.best_epoch - 1].val_loss) < 1e-5 * fabs(loss), "restored weights give the best val loss (%g vs %g)", loss,
+          h.epoch[h.best_epoch - 1].val_loss);
+    dc_history_free(&h);
+    dc_model_free(m);
+    dc_dataset_free(train);
+    dc_dataset_free(val);
+    expect_parse_error("input 6\ndense 3\noptimizer rmsprop beta1=0.9\n", "bad.dc:3:19", "unknown option \"beta1\" for 'optimizer' (expected: lr, learning_rate, weight_decay, clipnorm, clipvalue, momentum, eps, alpha, centered)");
+    expect_parse_error("input 6\ndense 3\nschedule cosine tmax=3\n", "bad.dc:3:17", "unknown option \"tmax\"");
+    expect_parse_error("input 6\ndense 3\nschedule triangle\n", "bad.dc:3:10", "needs a kind");
+    expect_parse_error("input 6\ndense 3\nschedule multistep milestones=5,3\n", "bad.dc:3:33", "increasing");
+    expect_parse_error("input 6\ndense 3\nearly_stopping monitor=f1\n", "bad.dc:3:24", "monitor must be");
+    expect_parse_error("input 6\ndense 3\noptimizer sgd nesterov=true\n", "bad.dc:3:1", "needs momentum");
+}
+
 static void one_hot_test(void) {
     int32_t lab[3] = {2, 0, 1};
     float out[9];
@@ -207,5 +241,6 @@ int main(int argc, char **argv) {
     train_tests();
     one_hot_test();
     split_test();
+    callbacks_test();
     return test_summary("test_model");
 }

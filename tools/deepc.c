@@ -13,7 +13,11 @@ static const char *usage_text =
     "commands:\n"
     "  train DESCRIPTION --data DATA [--out MODEL.safetensors] [--epochs N] [--batch-size B]\n"
     "        [--lr X] [--seed S] [--validation-split F] [--limit N] [--threads T] [--json]\n"
+    "        [--log FILE.csv] [--plot FILE.svg] [--checkpoint FILE [--checkpoint-every N]]\n"
+    "        [--checkpoint-best FILE] [--stop-after BATCHES]\n"
     "      Train the model described in DESCRIPTION (models/*.dc), save it, print test metrics.\n"
+    "  train --resume MODEL --data DATA [--epochs N] [--out FILE] ...\n"
+    "      Continue a saved run exactly where it stopped (Ctrl-C, --stop-after, a checkpoint).\n"
     "  eval MODEL --data DATA [--batch-size B] [--limit N] [--threads T] [--json]\n"
     "      Loss and accuracy of a saved model on the test split.\n"
     "  predict MODEL --data DATA [--limit N] [--threads T] [--json]\n"
@@ -27,7 +31,8 @@ static const char *usage_text =
 
 typedef struct {
     const char *cmd, *target, *data, *out;
-    long epochs, batch, seed, limit, threads;
+    const char *resume, *checkpoint, *best, *log, *plot;
+    long epochs, batch, seed, limit, threads, ckpt_every, stop_after;
     double lr, vsplit;
     int json, quiet;
 } args;
@@ -61,6 +66,13 @@ static int parse_args(int argc, char **argv, args *a) {
         else if (!strcmp(o, "--quiet")) a->quiet = 1;
         else if (!strcmp(o, "--data")) { NEEDV(); a->data = v; }
         else if (!strcmp(o, "--out")) { NEEDV(); a->out = v; }
+        else if (!strcmp(o, "--resume")) { NEEDV(); a->resume = v; }
+        else if (!strcmp(o, "--checkpoint")) { NEEDV(); a->checkpoint = v; }
+        else if (!strcmp(o, "--checkpoint-best")) { NEEDV(); a->best = v; }
+        else if (!strcmp(o, "--log")) { NEEDV(); a->log = v; }
+        else if (!strcmp(o, "--plot")) { NEEDV(); a->plot = v; }
+        else if (!strcmp(o, "--checkpoint-every")) { NEEDV(); if (cli_int(o, v, 1, 1000000, &a->ckpt_every)) return -1; }
+        else if (!strcmp(o, "--stop-after")) { NEEDV(); if (cli_int(o, v, 1, 1L << 40, &a->stop_after)) return -1; }
         else if (!strcmp(o, "--epochs")) { NEEDV(); if (cli_int(o, v, 1, 1000000, &a->epochs)) return -1; }
         else if (!strcmp(o, "--batch-size")) { NEEDV(); if (cli_int(o, v, 1, 1 << 20, &a->batch)) return -1; }
         else if (!strcmp(o, "--seed")) { NEEDV(); if (cli_int(o, v, 0, 0x7fffffffL, &a->seed)) return -1; }
@@ -98,12 +110,52 @@ static int ends_with(const char *s, const char *suf) {
     return n >= k && !strcmp(s + n - k, suf);
 }
 
+static void print_json_history(const dc_history *h) {
+    printf("[");
+    for (int e = 0; e < h->epochs_run; e++) {
+        const dc_epoch_stats *s = &h->epoch[e];
+        printf("%s{\"epoch\":%d,\"loss\":", e ? "," : "", e + 1);
+        cli_json_number(stdout, s->loss);
+        printf(",\"accuracy\":");
+        cli_json_number(stdout, s->accuracy);
+        printf(",\"val_loss\":");
+        cli_json_number(stdout, s->val_loss);
+        printf(",\"val_accuracy\":");
+        cli_json_number(stdout, s->val_accuracy);
+        printf(",\"lr\":");
+        cli_json_number(stdout, s->lr);
+        printf(",\"seconds\":");
+        cli_json_number(stdout, s->seconds);
+        printf("}");
+    }
+    printf("]");
+}
+
 static int cmd_train(const args *a) {
-    if (need(a, "a DESCRIPTION file", a->target) || need(a, "--data", a->data)) return 2;
-    dc_model *m = dc_model_parse_file(a->target);
-    if (!m) return fail("cannot read the model description");
+    if (!a->resume && need(a, "a DESCRIPTION file (or --resume MODEL)", a->target)) return 2;
+    if (need(a, "--data", a->data)) return 2;
+    dc_train_state *state = NULL;
+    dc_model *m = a->resume ? dc_model_load_state(a->resume, &state) : dc_model_parse_file(a->target);
+    if (!m) return fail(a->resume ? "cannot load the model to resume" : "cannot read the model description");
+    if (a->resume && !state) {
+        dc_model_free(m);
+        fprintf(stderr, "deepc: %s holds no training state to resume (it was not saved by deepc train)\n", a->resume);
+        return 1;
+    }
+    if (state && dc_train_state_done(state) && (a->epochs <= 0 || a->epochs <= dc_train_state_epoch(state))) {
+        printf("%s already finished its %d epochs; pass --epochs N (more than %d) to train further\n", a->resume,
+               dc_train_state_epoch(state), dc_train_state_epoch(state));
+        dc_train_state_free(state);
+        dc_model_free(m);
+        return 0;
+    }
+    if (!state && !(state = dc_train_state_new())) {
+        dc_model_free(m);
+        return fail("out of memory");
+    }
     char outbuf[1024];
     const char *out = a->out;
+    if (!out && a->resume) out = a->resume;
     if (!out) { /* models/fashion_mlp.dc -> fashion_mlp.safetensors */
         const char *base = strrchr(a->target, '/');
         base = base ? base + 1 : a->target;
@@ -116,37 +168,44 @@ static int cmd_train(const args *a) {
         o.lr = (float)a->lr;
         dc_model_compile(m, dc_model_loss(m), o);
     }
-    dc_dataset *train = dc_mnist_load(a->data, "train");
+    int rc = 0;
+    dc_history h = {0};
+    dc_dataset *train = dc_mnist_load(a->data, "train"), *test = NULL;
     if (!train) {
-        dc_model_free(m);
-        return fail("cannot load the training data");
+        rc = fail("cannot load the training data");
+        goto done;
     }
-    dc_dataset *test = dc_mnist_load(a->data, "test");
-    if (!test) {
-        dc_dataset_free(train);
-        dc_model_free(m);
-        return fail("cannot load the test data");
+    if (!(test = dc_mnist_load(a->data, "test"))) {
+        rc = fail("cannot load the test data");
+        goto done;
     }
-    truncate_dataset(train, a->limit);
+    /* a resumed run uses the samples it started with (--limit included) */
+    truncate_dataset(train, a->limit ? a->limit : (long)dc_train_state_samples(state));
     dc_fit_options fo = {.epochs = (int)a->epochs, .batch_size = (int)a->batch, .validation_split = (float)a->vsplit,
                          .shuffle = -1, .seed = a->seed >= 0 ? (uint64_t)a->seed : 0, .verbose = !a->quiet,
-                         .handle_sigint = 1};
-    if (!a->quiet) dc_model_summary(m, stdout);
+                         .handle_sigint = 1, .stop_after_steps = a->stop_after, .state = state,
+                         .checkpoint = a->checkpoint, .checkpoint_every = (int)a->ckpt_every,
+                         .best_checkpoint = a->best, .log_csv = a->log};
+    if (!a->quiet && !a->resume) dc_model_summary(m, stdout);
+    if (!a->quiet && a->resume) printf("Resuming %s after epoch %d\n", a->resume, dc_train_state_epoch(state));
     fflush(stdout); /* the summary shows before training starts, even in a pipe */
-    dc_history h;
     dc_status st = dc_fit(m, train, &fo, &h);
-    int rc = 0;
     if (st && st != DC_ERR_INTERRUPTED) {
         rc = fail("training failed");
         goto done;
     }
-    /* save even after Ctrl-C: the weights of the last finished batch */
-    if (dc_model_save(m, out)) {
+    /* save even after Ctrl-C: the weights of the last finished batch, and
+     * the state to resume from */
+    if (dc_model_save_state(m, state, out)) {
         rc = fail("cannot save the model");
         goto done;
     }
+    if (a->plot && dc_plot_history_svg(&h, a->plot)) {
+        rc = fail("cannot write the plot");
+        goto done;
+    }
     if (st == DC_ERR_INTERRUPTED) {
-        fprintf(stderr, "deepc: interrupted; the model so far is saved in %s\n", out);
+        fprintf(stderr, "deepc: interrupted; the model so far is saved in %s (continue with --resume %s)\n", out, out);
         rc = 130;
         goto done;
     }
@@ -158,26 +217,16 @@ static int cmd_train(const args *a) {
     if (!a->quiet) printf("Saved %s\nTest accuracy: %.4f - test loss: %.4f\n", out, acc, loss);
     if (a->json) {
         double secs = 0;
+        int timed = 0;
+        for (int e = 0; e < h.epochs_run; e++)
+            if (h.epoch[e].seconds > 0) secs += h.epoch[e].seconds, timed++;
         printf("{\"command\":\"train\",\"model\":");
         cli_json_string(stdout, out);
-        printf(",\"epochs\":%d,\"history\":[", h.epochs_run);
-        for (int e = 0; e < h.epochs_run; e++) {
-            dc_epoch_stats *s = &h.epoch[e];
-            secs += s->seconds;
-            printf("%s{\"epoch\":%d,\"loss\":", e ? "," : "", e + 1);
-            cli_json_number(stdout, s->loss);
-            printf(",\"accuracy\":");
-            cli_json_number(stdout, s->accuracy);
-            printf(",\"val_loss\":");
-            cli_json_number(stdout, s->val_loss);
-            printf(",\"val_accuracy\":");
-            cli_json_number(stdout, s->val_accuracy);
-            printf(",\"seconds\":");
-            cli_json_number(stdout, s->seconds);
-            printf("}");
-        }
-        printf("],\"seconds_per_epoch\":");
-        cli_json_number(stdout, h.epochs_run ? secs / h.epochs_run : NAN);
+        printf(",\"epochs\":%d,\"stopped_early\":%s,\"best_epoch\":%d,\"history\":", h.epochs_run,
+               h.stopped_early ? "true" : "false", h.best_epoch);
+        print_json_history(&h);
+        printf(",\"seconds_per_epoch\":");
+        cli_json_number(stdout, timed ? secs / timed : NAN);
         printf(",\"threads\":%d,\"test_loss\":", dc_get_num_threads());
         cli_json_number(stdout, loss);
         printf(",\"test_accuracy\":");
@@ -186,6 +235,7 @@ static int cmd_train(const args *a) {
     }
 done:
     dc_history_free(&h);
+    dc_train_state_free(state);
     dc_dataset_free(train);
     dc_dataset_free(test);
     dc_model_free(m);

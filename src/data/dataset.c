@@ -10,6 +10,7 @@ void dc_dataset_free(dc_dataset *d) {
     free(d->u8);
     free(d->f32);
     free(d->labels);
+    free(d->targets);
     free(d);
 }
 
@@ -59,18 +60,22 @@ dc_dataset *dc_dataset_subset(const dc_dataset *d, const int64_t *idx, int64_t n
     *s = *d;
     s->u8 = NULL;
     s->f32 = NULL;
+    s->targets = NULL;
     s->n = n;
     size_t cnt = (size_t)(n ? n : 1) * (size_t)d->sample_size;
     s->labels = malloc(sizeof(int32_t) * (size_t)(n ? n : 1));
     if (!s->labels) goto nomem;
     if (d->u8 && !(s->u8 = malloc(cnt))) goto nomem;
     if (d->f32 && !(s->f32 = malloc(cnt * sizeof(float)))) goto nomem;
+    if (d->targets && !(s->targets = malloc(sizeof(float) * (size_t)(n ? n : 1) * (size_t)d->target_dim))) goto nomem;
     for (int64_t i = 0; i < n; i++) {
         int64_t j = idx[i];
         s->labels[i] = d->labels[j];
         if (d->u8) memcpy(s->u8 + i * d->sample_size, d->u8 + j * d->sample_size, (size_t)d->sample_size);
         if (d->f32)
             memcpy(s->f32 + i * d->sample_size, d->f32 + j * d->sample_size, sizeof(float) * (size_t)d->sample_size);
+        if (d->targets)
+            memcpy(s->targets + i * d->target_dim, d->targets + j * d->target_dim, sizeof(float) * (size_t)d->target_dim);
     }
     return s;
 nomem:

@@ -3,11 +3,13 @@
  *   # comment                      (anywhere; to the end of the line)
  *   input 28x28                    per-sample input shape
  *   flatten
- *   dense 128 activation=relu      units, activation, use_bias, kernel_initializer, bias_initializer, alpha
+ *   dense 128 activation=relu      units, activation, use_bias, kernel_initializer, bias_initializer, alpha, l1, l2
  *   dropout 0.2
  *   relu | sigmoid | tanh | gelu | softmax | log_softmax | leaky_relu alpha=0.01 | activation NAME
  *   loss categorical_crossentropy  mse | binary_crossentropy | categorical_crossentropy
- *   optimizer adam lr=0.001        sgd (lr, momentum, weight_decay) | adam (lr, beta1, beta2, eps, weight_decay)
+ *   optimizer adam lr=0.001        sgd | adam | adamw | adagrad | rmsprop, torch.optim's options, clipnorm, clipvalue
+ *   schedule cosine t_max=10 warmup=2   step | multistep | exponential | cosine | cosine_restarts | plateau
+ *   early_stopping monitor=val_loss patience=3 restore_best_weights=true
  *   fit epochs=10 batch_size=64 validation_split=0.1 seed=42 shuffle=true
  *
  * docs/FORMATS.md is the full reference. Every error is
@@ -204,7 +206,9 @@ static dc_status parse_dense(line_ctx *c, dc_model *m) {
     if ((s = opt(c, "kernel_initializer", &col)) && (st = parse_init(c, s, col, &l->kernel_init))) return st;
     if ((s = opt(c, "bias_initializer", &col)) && (st = parse_init(c, s, col, &l->bias_init))) return st;
     if ((s = opt(c, "alpha", &col)) && (st = parse_float(c, s, col, "alpha", 0.0f, 1e6f, &l->alpha))) return st;
-    return leftovers(c, "units, activation, use_bias, kernel_initializer, bias_initializer, alpha");
+    if ((s = opt(c, "l1", &col)) && (st = parse_float(c, s, col, "l1", 0.0f, 1e6f, &l->l1))) return st;
+    if ((s = opt(c, "l2", &col)) && (st = parse_float(c, s, col, "l2", 0.0f, 1e6f, &l->l2))) return st;
+    return leftovers(c, "units, activation, use_bias, kernel_initializer, bias_initializer, alpha, l1, l2");
 }
 
 static dc_status parse_loss(line_ctx *c, dc_model *m) {
@@ -224,25 +228,126 @@ static dc_status parse_loss(line_ctx *c, dc_model *m) {
 static dc_status parse_optimizer(line_ctx *c, dc_model *m) {
     int col = 0;
     const char *s = positional(c, &col);
-    if (!s) return err_at(c, c->tok[0].col, "'optimizer' needs a name (sgd, adam)");
+    if (!s) return err_at(c, c->tok[0].col, "'optimizer' needs a name (sgd, adam, adamw, adagrad, rmsprop)");
     dc_opt_config o;
-    if (!strcmp(s, "sgd")) o = dc_sgd(0.01f);
-    else if (!strcmp(s, "adam")) o = dc_adam(0.001f);
-    else return err_at(c, col, "unknown optimizer \"%s\" (expected sgd, adam)", s);
+    if (dc_opt_from_name(s, &o)) return err_at(c, col, "unknown optimizer \"%s\" (expected sgd, adam, adamw, adagrad, rmsprop)", s);
+    /* every option, and which optimizers take it */
+    static const struct { const char *key; unsigned kinds; } known[] = {
+        {"lr", 31}, {"learning_rate", 31}, {"weight_decay", 31}, {"clipnorm", 31}, {"clipvalue", 31},
+        {"momentum", 1 | 16}, {"dampening", 1}, {"nesterov", 1}, {"beta1", 2 | 4}, {"beta2", 2 | 4},
+        {"eps", 2 | 4 | 8 | 16}, {"amsgrad", 2 | 4}, {"alpha", 16}, {"centered", 16}, {"lr_decay", 8},
+        {"initial_accumulator_value", 8}};
+    char allowed[256] = "";
+    for (size_t i = 0; i < sizeof known / sizeof *known; i++)
+        if (known[i].kinds & (1u << o.kind)) {
+            if (*allowed) strcat(allowed, ", ");
+            strcat(allowed, known[i].key);
+        }
     dc_status st = DC_OK;
-    if (!st && (s = opt(c, "lr", &col))) st = parse_float(c, s, col, "lr", 0.0f, 1e6f, &o.lr);
-    if (!st && (s = opt(c, "learning_rate", &col))) st = parse_float(c, s, col, "learning_rate", 0.0f, 1e6f, &o.lr);
-    if (!st && (s = opt(c, "weight_decay", &col))) st = parse_float(c, s, col, "weight_decay", 0.0f, 1e6f, &o.weight_decay);
-    if (o.kind == DC_OPT_SGD) {
-        if (!st && (s = opt(c, "momentum", &col))) st = parse_float(c, s, col, "momentum", 0.0f, 1.0f, &o.momentum);
-        if (!st) st = leftovers(c, "lr, momentum, weight_decay");
-    } else {
-        if (!st && (s = opt(c, "beta1", &col))) st = parse_float(c, s, col, "beta1", 0.0f, 0.999999f, &o.beta1);
-        if (!st && (s = opt(c, "beta2", &col))) st = parse_float(c, s, col, "beta2", 0.0f, 0.999999f, &o.beta2);
-        if (!st && (s = opt(c, "eps", &col))) st = parse_float(c, s, col, "eps", 0.0f, 1.0f, &o.eps);
-        if (!st) st = leftovers(c, "lr, beta1, beta2, eps, weight_decay");
+    for (size_t i = 0; i < sizeof known / sizeof *known && !st; i++) {
+        const char *k = known[i].key;
+        if (!(known[i].kinds & (1u << o.kind)) || !(s = opt(c, k, &col))) continue;
+        if (!strcmp(k, "lr") || !strcmp(k, "learning_rate")) st = parse_float(c, s, col, k, 0.0f, 1e6f, &o.lr);
+        else if (!strcmp(k, "weight_decay")) st = parse_float(c, s, col, k, 0.0f, 1e6f, &o.weight_decay);
+        else if (!strcmp(k, "clipnorm")) st = parse_float(c, s, col, k, 0.0f, 1e9f, &o.clip_norm);
+        else if (!strcmp(k, "clipvalue")) st = parse_float(c, s, col, k, 0.0f, 1e9f, &o.clip_value);
+        else if (!strcmp(k, "momentum")) st = parse_float(c, s, col, k, 0.0f, 1.0f, &o.momentum);
+        else if (!strcmp(k, "dampening")) st = parse_float(c, s, col, k, 0.0f, 1.0f, &o.dampening);
+        else if (!strcmp(k, "nesterov")) st = parse_bool(c, s, col, k, &o.nesterov);
+        else if (!strcmp(k, "beta1")) st = parse_float(c, s, col, k, 0.0f, 0.999999f, &o.beta1);
+        else if (!strcmp(k, "beta2")) st = parse_float(c, s, col, k, 0.0f, 0.999999f, &o.beta2);
+        else if (!strcmp(k, "eps")) st = parse_float(c, s, col, k, 0.0f, 1.0f, &o.eps);
+        else if (!strcmp(k, "amsgrad")) st = parse_bool(c, s, col, k, &o.amsgrad);
+        else if (!strcmp(k, "alpha")) st = parse_float(c, s, col, k, 0.0f, 1.0f, &o.alpha);
+        else if (!strcmp(k, "centered")) st = parse_bool(c, s, col, k, &o.centered);
+        else if (!strcmp(k, "lr_decay")) st = parse_float(c, s, col, k, 0.0f, 1e6f, &o.lr_decay);
+        else st = parse_float(c, s, col, k, 0.0f, 1e6f, &o.initial_accumulator_value);
     }
+    if (!st) st = leftovers(c, allowed);
+    if (!st && o.nesterov && (o.momentum <= 0.0f || o.dampening != 0.0f))
+        st = err_at(c, c->tok[0].col, "nesterov=true needs momentum > 0 and dampening 0");
     if (!st) m->opt = o;
+    return st;
+}
+
+static dc_status parse_schedule(line_ctx *c, dc_model *m) {
+    int col = 0;
+    const char *s = positional(c, &col);
+    static const char *const names[] = {"constant", "step", "multistep", "exponential", "cosine", "cosine_restarts", "plateau"};
+    int kind = -1;
+    for (int i = 0; s && i < 7; i++)
+        if (!strcmp(s, names[i])) kind = i;
+    if (kind < 0)
+        return err_at(c, s ? col : c->tok[0].col, "'schedule' needs a kind: constant, step, multistep, exponential, cosine, cosine_restarts, plateau");
+    dc_schedule sc = dc_schedule_default((dc_sched_kind)kind);
+    dc_status st = DC_OK;
+    long v;
+    if (!st && (s = opt(c, "step_size", &col)) && !(st = parse_int(c, s, col, "step_size", 1, 1000000, &v))) sc.step_size = (int)v;
+    if (!st && (s = opt(c, "gamma", &col))) st = parse_float(c, s, col, "gamma", 0.0f, 1e6f, &sc.gamma);
+    if (!st && (s = opt(c, "milestones", &col))) {
+        const char *p = s;
+        sc.nmilestones = 0;
+        while (*p && !st) {
+            char *end;
+            long e = strtol(p, &end, 10);
+            if (end == p || e < 1 || (sc.nmilestones && e <= sc.milestones[sc.nmilestones - 1]) || sc.nmilestones == 16)
+                st = err_at(c, col + (int)(p - s), "milestones must be increasing positive epochs separated by ',' (at most 16)");
+            else sc.milestones[sc.nmilestones++] = (int)e;
+            p = *end == ',' ? end + 1 : end;
+            if (!st && *end && *end != ',') st = err_at(c, col + (int)(end - s), "milestones: expected ',' between epochs");
+        }
+    }
+    if (!st && (s = opt(c, "t_max", &col)) && !(st = parse_int(c, s, col, "t_max", 1, 1000000, &v))) sc.t_max = (int)v;
+    if (!st && (s = opt(c, "t_0", &col)) && !(st = parse_int(c, s, col, "t_0", 1, 1000000, &v))) sc.t_0 = (int)v;
+    if (!st && (s = opt(c, "t_mult", &col)) && !(st = parse_int(c, s, col, "t_mult", 1, 1000, &v))) sc.t_mult = (int)v;
+    if (!st && (s = opt(c, "eta_min", &col))) st = parse_float(c, s, col, "eta_min", 0.0f, 1e6f, &sc.eta_min);
+    if (!st && (s = opt(c, "factor", &col))) st = parse_float(c, s, col, "factor", 0.0f, 0.999999f, &sc.factor);
+    if (!st && (s = opt(c, "patience", &col)) && !(st = parse_int(c, s, col, "patience", 0, 1000000, &v))) sc.patience = (int)v;
+    if (!st && (s = opt(c, "threshold", &col))) st = parse_float(c, s, col, "threshold", 0.0f, 1.0f, &sc.threshold);
+    if (!st && (s = opt(c, "cooldown", &col)) && !(st = parse_int(c, s, col, "cooldown", 0, 1000000, &v))) sc.cooldown = (int)v;
+    if (!st && (s = opt(c, "min_lr", &col))) st = parse_float(c, s, col, "min_lr", 0.0f, 1e6f, &sc.min_lr);
+    if (!st && (s = opt(c, "warmup", &col)) && !(st = parse_int(c, s, col, "warmup", 0, 1000000, &v))) sc.warmup = (int)v;
+    if (!st && (s = opt(c, "warmup_start", &col))) st = parse_float(c, s, col, "warmup_start", 0.0f, 1.0f, &sc.warmup_start);
+    if (!st && (s = opt(c, "monitor", &col))) {
+        if (strcmp(s, "loss") && strcmp(s, "val_loss") && strcmp(s, "accuracy") && strcmp(s, "val_accuracy"))
+            st = err_at(c, col, "monitor must be loss, val_loss, accuracy or val_accuracy, not \"%s\"", s);
+        else snprintf(m->fit.schedule_monitor, sizeof m->fit.schedule_monitor, "%s", s);
+        sc.mode_max = strstr(s, "accuracy") != NULL;
+    }
+    if (!st && (s = opt(c, "mode", &col))) {
+        if (strcmp(s, "min") && strcmp(s, "max")) st = err_at(c, col, "mode must be min or max");
+        else sc.mode_max = !strcmp(s, "max");
+    }
+    if (!st) st = leftovers(c, "step_size, gamma, milestones, t_max, t_0, t_mult, eta_min, factor, patience, threshold, cooldown, min_lr, monitor, mode, warmup, warmup_start");
+    if (!st) {
+        m->fit.schedule = sc;
+        m->fit.has_schedule = 1;
+    }
+    return st;
+}
+
+static dc_status parse_early_stopping(line_ctx *c, dc_model *m) {
+    dc_early_stopping e = {.enabled = 1, .monitor = "val_loss"};
+    int col = 0, mode_set = 0;
+    long v;
+    const char *s;
+    dc_status st = DC_OK;
+    if ((s = opt(c, "monitor", &col))) {
+        if (strcmp(s, "loss") && strcmp(s, "val_loss") && strcmp(s, "accuracy") && strcmp(s, "val_accuracy"))
+            return err_at(c, col, "monitor must be loss, val_loss, accuracy or val_accuracy, not \"%s\"", s);
+        snprintf(e.monitor, sizeof e.monitor, "%s", s);
+    }
+    if ((s = opt(c, "mode", &col))) {
+        if (strcmp(s, "min") && strcmp(s, "max") && strcmp(s, "auto")) return err_at(c, col, "mode must be min, max or auto");
+        mode_set = strcmp(s, "auto") != 0;
+        e.mode_max = !strcmp(s, "max");
+    }
+    if (!mode_set) e.mode_max = strstr(e.monitor, "accuracy") != NULL; /* Keras "auto" */
+    if (!st && (s = opt(c, "patience", &col)) && !(st = parse_int(c, s, col, "patience", 0, 1000000, &v))) e.patience = (int)v;
+    if (!st && (s = opt(c, "min_delta", &col))) st = parse_float(c, s, col, "min_delta", 0.0f, 1e6f, &e.min_delta);
+    if (!st && (s = opt(c, "restore_best_weights", &col))) st = parse_bool(c, s, col, "restore_best_weights", &e.restore_best);
+    if (!st) st = leftovers(c, "monitor, mode, patience, min_delta, restore_best_weights");
+    if (!st) m->fit.early_stopping = e;
     return st;
 }
 
@@ -300,8 +405,12 @@ static dc_status parse_line(line_ctx *c, dc_model **mp) {
         return parse_optimizer(c, m);
     } else if (!strcmp(kw, "fit")) {
         return parse_fit(c, m);
+    } else if (!strcmp(kw, "schedule")) {
+        return parse_schedule(c, m);
+    } else if (!strcmp(kw, "early_stopping")) {
+        return parse_early_stopping(c, m);
     } else {
-        return err_at(c, c->tok[0].col, "unknown keyword \"%s\" (expected input, flatten, dense, dropout, an activation, loss, optimizer, fit)", kw);
+        return err_at(c, c->tok[0].col, "unknown keyword \"%s\" (expected input, flatten, dense, dropout, an activation, loss, optimizer, schedule, early_stopping, fit)", kw);
     }
     dc_model_last_layer(m)->line = c->line;
     return DC_OK;

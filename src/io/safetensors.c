@@ -305,8 +305,15 @@ dc_status dc_st_write(const char *path, const dc_st_entry *t, int nt, const char
     uint64_t off = 0;
     for (int i = 0; i < nt; i++) {
         if (i || nmeta > 0) sb_str(&h, ",");
+        const char *dt = t[i].dtype ? t[i].dtype : "F32";
+        if (strcmp(dt, "F32") && strcmp(dt, "I32")) {
+            free(h.s);
+            return dc_set_error(DC_ERR_INVALID, "%s: tensor \"%s\": can only write F32 or I32, not %s", path, t[i].name, dt);
+        }
         sb_json_string(&h, t[i].name);
-        sb_str(&h, ":{\"dtype\":\"F32\",\"shape\":[");
+        sb_str(&h, ":{\"dtype\":\"");
+        sb_str(&h, dt);
+        sb_str(&h, "\",\"shape\":[");
         int64_t n = 1;
         for (int d = 0; d < t[i].ndim; d++) {
             snprintf(num, sizeof num, d ? ",%lld" : "%lld", (long long)t[i].shape[d]);

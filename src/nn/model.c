@@ -57,6 +57,7 @@ void dc_model_free(dc_model *m) {
     free(m->params);
     free(m->grads);
     free(m->description);
+    free(m->preprocess);
     free(m);
 }
 

@@ -24,6 +24,7 @@ struct dc_model {
     int compiled;
     dc_fit_config fit;                 /* recipe defaults                  */
     char *description;                 /* text it was parsed from, or NULL */
+    char *preprocess;                  /* tabular pipeline text, or NULL   */
 };
 
 /* Name for a loss / optimizer / activation, and back (-1 if unknown). */

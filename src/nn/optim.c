@@ -207,10 +207,22 @@ void dc_optimizer_step(dc_optimizer *o, float *params, const float *grads) {
     }
 }
 
+/* Sum of squares in 16 float lanes (lane j takes elements i = j mod 16,
+ * so the loop vectorizes without reassociation), lanes added in double.
+ * Serial and fixed-order: the same for any thread count. */
+static double sum_squares(const float *g, int64_t n) {
+    float lane[16] = {0};
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        for (int j = 0; j < 16; j++) lane[j] += g[i + j] * g[i + j];
+    double total = 0.0;
+    for (int j = 0; j < 16; j++) total += lane[j];
+    for (; i < n; i++) total += (double)g[i] * g[i];
+    return total;
+}
+
 double dc_clip_grad_norm(float *g, int64_t n, float max_norm) {
-    double s = 0.0; /* serial, in double: the same norm for any thread count */
-    for (int64_t i = 0; i < n; i++) s += (double)g[i] * (double)g[i];
-    double norm = sqrt(s);
+    double norm = sqrt(sum_squares(g, n));
     /* torch: coef = max_norm / (norm + 1e-6), applied when below 1 */
     double coef = (double)max_norm / (norm + 1e-6);
     if (coef < 1.0) {
@@ -225,11 +237,20 @@ void dc_clip_grad_value(float *g, int64_t n, float clip) {
 }
 
 double dc_regularize(const float *w, float *g, int64_t n, float l1, float l2) {
-    double pen = 0.0;
     for (int64_t i = 0; i < n; i++) {
         float s = (float)((w[i] > 0.0f) - (w[i] < 0.0f)); /* d|w|/dw = sign(w), 0 at 0 */
         g[i] += l1 * s + 2.0f * l2 * w[i];
-        pen += (double)l1 * fabs((double)w[i]) + (double)l2 * (double)w[i] * (double)w[i];
     }
-    return pen;
+    /* the penalty, for the reported loss: lanes as in sum_squares */
+    float a1[16] = {0}, a2[16] = {0};
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        for (int j = 0; j < 16; j++) {
+            a1[j] += fabsf(w[i + j]);
+            a2[j] += w[i + j] * w[i + j];
+        }
+    double s1 = 0.0, s2 = 0.0;
+    for (int j = 0; j < 16; j++) s1 += a1[j], s2 += a2[j];
+    for (; i < n; i++) s1 += fabs((double)w[i]), s2 += (double)w[i] * w[i];
+    return (double)l1 * s1 + (double)l2 * s2;
 }

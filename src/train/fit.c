@@ -1,10 +1,12 @@
 /* fit.c — the training loop (fit), evaluate and predict.
  *
  * One step: reset the graph arena, gather a batch, forward, loss, zero the
- * flat gradient buffer, backward, one optimizer loop over the flat buffers.
- * After the first step nothing is allocated: the arena and the tape have
- * reached their size. */
-#include "../nn/model.h"
+ * flat gradient buffer, backward, regularization, clipping, one optimizer
+ * loop over the flat buffers. After the first step nothing is allocated.
+ * Everything that must survive an interruption lives in dc_train_state, so
+ * a run stopped after any batch and resumed is bit-identical to one that
+ * never stopped. */
+#include "state.h"
 #include "progress.h"
 #include <math.h>
 #include <signal.h>
@@ -21,9 +23,59 @@ static void on_sigint(int sig) {
 void dc_history_free(dc_history *h) {
     if (!h) return;
     free(h->epoch);
-    h->epoch = NULL;
-    h->epochs_run = 0;
+    memset(h, 0, sizeof *h);
 }
+
+/* ---- training state ------------------------------------------------------ */
+
+dc_train_state *dc_train_state_new(void) {
+    dc_train_state *s = calloc(1, sizeof *s);
+    if (!s) dc_set_error(DC_ERR_NOMEM, "out of memory");
+    return s;
+}
+
+void dc_train_state_free(dc_train_state *s) {
+    if (!s) return;
+    free(s->perm);
+    free(s->best_params);
+    dc_optimizer_free(s->opt);
+    free(s->hist);
+    free(s);
+}
+
+int dc_train_state_epoch(const dc_train_state *s) { return s->epoch; }
+int64_t dc_train_state_samples(const dc_train_state *s) { return s->initialized ? s->n_data : 0; }
+int dc_train_state_done(const dc_train_state *s) { return s->finished; }
+
+dc_status dc_train_state_alloc(dc_train_state *s, const dc_model *m, int64_t ntrain) {
+    s->perm = malloc(sizeof(int64_t) * (size_t)(ntrain ? ntrain : 1));
+    s->opt = dc_optimizer_new(m->opt, m->nparams);
+    if (!s->perm || !s->opt) return dc_set_error(DC_ERR_NOMEM, "fit: out of memory");
+    if (m->fit.early_stopping.enabled && m->fit.early_stopping.restore_best &&
+        !(s->best_params = malloc(sizeof(float) * (size_t)(m->nparams ? m->nparams : 1))))
+        return dc_set_error(DC_ERR_NOMEM, "fit: out of memory");
+    return DC_OK;
+}
+
+dc_status dc_train_state_alloc_best(dc_train_state *s, const dc_model *m) {
+    if (!(s->best_params = calloc((size_t)(m->nparams ? m->nparams : 1), sizeof(float))))
+        return dc_set_error(DC_ERR_NOMEM, "out of memory");
+    return DC_OK;
+}
+
+static dc_status push_history(dc_train_state *s, const dc_epoch_stats *e) {
+    if (s->nhist == s->cap_hist) {
+        int cap = s->cap_hist ? s->cap_hist * 2 : 16;
+        dc_epoch_stats *n = realloc(s->hist, sizeof *n * (size_t)cap);
+        if (!n) return dc_set_error(DC_ERR_NOMEM, "fit: out of memory");
+        s->hist = n;
+        s->cap_hist = cap;
+    }
+    s->hist[s->nhist++] = *e;
+    return DC_OK;
+}
+
+/* ---- batches, losses, metrics --------------------------------------------- */
 
 static int64_t output_width(const dc_model *m) {
     int64_t s[DC_MAX_DIMS];
@@ -32,8 +84,10 @@ static int64_t output_width(const dc_model *m) {
 }
 
 /* The loss of a batch, choosing the numerically stable form: a softmax or
- * sigmoid at the end is folded into the loss (the loss reads its logits). */
-static dc_tensor *batch_loss(dc_model *m, dc_graph *g, dc_tensor *out, dc_tensor *logits, dc_tensor *labels) {
+ * sigmoid at the end is folded into the loss (the loss reads its logits).
+ * y holds class labels, or regression targets in yf. */
+static dc_tensor *batch_loss(dc_model *m, dc_graph *g, dc_tensor *out, dc_tensor *logits, dc_tensor *labels,
+                             dc_tensor *targets) {
     dc_activation act = dc_model_final_activation(m);
     int64_t N = out->shape[0], C = out->shape[1];
     switch (m->loss) {
@@ -43,13 +97,15 @@ static dc_tensor *batch_loss(dc_model *m, dc_graph *g, dc_tensor *out, dc_tensor
         return dc_cross_entropy(g, out, labels, 0);
     case DC_LOSS_BCE:
     case DC_LOSS_MSE: {
-        int64_t shape[2] = {N, C};
-        dc_tensor *t = dc_input(g, DC_F32, 2, shape);
-        if (!t) return NULL;
-        if (C == 1) {
-            for (int64_t i = 0; i < N; i++) t->data[i] = (float)labels->idata[i];
-        } else if (dc_one_hot(labels->idata, N, (int)C, t->data)) {
-            return NULL;
+        dc_tensor *t = targets;
+        if (!t) {
+            int64_t shape[2] = {N, C};
+            if (!(t = dc_input(g, DC_F32, 2, shape))) return NULL;
+            if (C == 1) {
+                for (int64_t i = 0; i < N; i++) t->data[i] = (float)labels->idata[i];
+            } else if (dc_one_hot(labels->idata, N, (int)C, t->data)) {
+                return NULL;
+            }
         }
         if (m->loss == DC_LOSS_MSE) return dc_mse_loss(g, out, t);
         if (act == DC_ACT_SIGMOID) return dc_bce_logits_loss(g, logits, t);
@@ -62,8 +118,10 @@ static dc_tensor *batch_loss(dc_model *m, dc_graph *g, dc_tensor *out, dc_tensor
     }
 }
 
-/* Correct predictions in a batch: argmax, or threshold 0.5 for one output. */
-static int64_t batch_correct(const dc_tensor *out, const int32_t *labels) {
+/* Correct predictions in a batch: argmax, or threshold 0.5 for one output.
+ * Regression (targets) has no accuracy: counts 0. */
+static int64_t batch_correct(const dc_tensor *out, const int32_t *labels, int regression) {
+    if (regression) return 0;
     int64_t N = out->shape[0], C = out->shape[1], ok = 0;
     for (int64_t i = 0; i < N; i++) {
         const float *r = out->data + i * C;
@@ -85,20 +143,30 @@ static dc_status check_data(const dc_model *m, const dc_dataset *d, const char *
     if (m->loss == DC_LOSS_CATEGORICAL_CE && d->num_classes > C)
         return dc_set_error(DC_ERR_INVALID, "%s: the data has %d classes but the model outputs %lld values", what,
                             d->num_classes, (long long)C);
+    if (d->targets && C != d->target_dim)
+        return dc_set_error(DC_ERR_INVALID, "%s: %d regression targets per row but the model outputs %lld values", what,
+                            d->target_dim, (long long)C);
     if (d->n == 0) return dc_set_error(DC_ERR_INVALID, "%s: the dataset is empty", what);
     return DC_OK;
 }
 
 /* Make the batch tensors and fill them from rows idx[0..n). */
 static dc_status make_batch(dc_graph *g, const dc_model *m, const dc_dataset *d, const int64_t *idx, int64_t n,
-                            dc_tensor **x, dc_tensor **y) {
+                            dc_tensor **x, dc_tensor **y, dc_tensor **yf) {
     int64_t shape[DC_MAX_DIMS];
     shape[0] = n;
     memcpy(shape + 1, m->in_shape, sizeof(int64_t) * (size_t)m->in_ndim);
     *x = dc_input(g, DC_F32, m->in_ndim + 1, shape);
     *y = dc_input(g, DC_I32, 1, shape);
+    *yf = NULL;
     if (!*x || !*y) return DC_ERR_NOMEM;
     dc_dataset_gather(d, idx, n, (*x)->data, (*y)->idata);
+    if (d->targets) {
+        int64_t ts[2] = {n, d->target_dim};
+        if (!(*yf = dc_input(g, DC_F32, 2, ts))) return DC_ERR_NOMEM;
+        for (int64_t i = 0; i < n; i++)
+            memcpy((*yf)->data + i * d->target_dim, d->targets + idx[i] * d->target_dim, sizeof(float) * (size_t)d->target_dim);
+    }
     return DC_OK;
 }
 
@@ -116,22 +184,22 @@ static dc_status evaluate_on(dc_model *m, dc_graph *g, const dc_dataset *d, int6
         int64_t n = count - s < batch ? count - s : batch;
         for (int64_t i = 0; i < n; i++) idx[i] = off + s + i;
         dc_graph_reset(g);
-        dc_tensor *x, *y, *logits, *out, *l = NULL;
-        if ((st = make_batch(g, m, d, idx, n, &x, &y))) break;
+        dc_tensor *x, *y, *yf, *logits, *out, *l = NULL;
+        if ((st = make_batch(g, m, d, idx, n, &x, &y, &yf))) break;
         out = dc_model_forward(m, g, x, &logits);
-        if (out) l = batch_loss(m, g, out, logits, y);
+        if (out) l = batch_loss(m, g, out, logits, y, yf);
         if (!l) {
             st = DC_ERR_INVALID;
             break;
         }
         lsum += (double)l->data[0] * (double)n;
-        correct += batch_correct(out, y->idata);
+        correct += batch_correct(out, y->idata, d->targets != NULL);
     }
     dc_graph_set_grad_enabled(g, 1);
     free(idx);
     if (!st) {
         *loss = lsum / (double)count;
-        *acc = (double)correct / (double)count;
+        *acc = d->targets ? NAN : (double)correct / (double)count;
     }
     return st;
 }
@@ -148,13 +216,15 @@ dc_status dc_evaluate(dc_model *m, const dc_dataset *data, int batch_size, doubl
 }
 
 dc_status dc_predict(dc_model *m, const dc_dataset *data, int64_t n, int batch_size, float *out) {
-    dc_status st = check_data(m, data, "predict");
-    if (st) return st;
+    int ok = data && data->sample_ndim == m->in_ndim;
+    for (int i = 0; ok && i < m->in_ndim; i++) ok = data->sample_shape[i] == m->in_shape[i];
+    if (!ok) return dc_set_error(DC_ERR_INVALID, "predict: samples do not match the model's input shape");
     if (n < 0 || n > data->n) return dc_set_error(DC_ERR_INVALID, "predict: %lld samples requested, the data has %lld", (long long)n, (long long)data->n);
     int batch = batch_size > 0 ? batch_size : 256;
     int64_t C = output_width(m);
     dc_graph *g = dc_graph_new();
     int64_t *idx = malloc(sizeof(int64_t) * (size_t)batch);
+    dc_status st = DC_OK;
     if (!g || !idx) {
         dc_graph_free(g);
         free(idx);
@@ -166,8 +236,8 @@ dc_status dc_predict(dc_model *m, const dc_dataset *data, int64_t n, int batch_s
         int64_t b = n - s < batch ? n - s : batch;
         for (int64_t i = 0; i < b; i++) idx[i] = s + i;
         dc_graph_reset(g);
-        dc_tensor *x, *y, *o;
-        if ((st = make_batch(g, m, data, idx, b, &x, &y))) break;
+        dc_tensor *x, *y, *yf, *o;
+        if ((st = make_batch(g, m, data, idx, b, &x, &y, &yf))) break;
         if (!(o = dc_model_forward(m, g, x, NULL))) st = DC_ERR_INVALID;
         else memcpy(out + s * C, o->data, sizeof(float) * (size_t)(b * C));
     }
@@ -176,39 +246,200 @@ dc_status dc_predict(dc_model *m, const dc_dataset *data, int64_t n, int batch_s
     return st;
 }
 
-/* Training rows are [0, ntrain) of train; validation rows [val_off,
- * val_off + nval) of val. A validation split is a range of the same data
- * set, not a copy: memory stays at one copy of the data. */
+/* ---- the loop ---------------------------------------------------------------- */
+
 typedef struct {
+    dc_model *m;
     const dc_dataset *train, *val;
-    int64_t ntrain, val_off, nval;
-    int64_t *idx;
-    dc_optimizer *opt;
+    dc_train_state *s;
     dc_graph *g;
-} fit_state;
+    const dc_fit_options *o;
+} fit_ctx;
 
-static void fit_cleanup(fit_state *s) {
-    free(s->idx);
-    dc_optimizer_free(s->opt);
-    dc_graph_free(s->g);
-}
-
-/* One training step on rows idx[0..n). Adds to the running sums. */
-static dc_status train_step(dc_model *m, fit_state *s, const int64_t *idx, int64_t n, double *lsum, int64_t *correct) {
-    dc_graph *g = s->g;
+/* One training step on rows idx[0..n). Adds to the epoch's running sums. */
+static dc_status train_step(fit_ctx *c, const int64_t *idx, int64_t n) {
+    dc_model *m = c->m;
+    dc_graph *g = c->g;
     dc_graph_reset(g);
-    dc_tensor *x, *y, *logits, *out, *l = NULL;
-    dc_status st = make_batch(g, m, s->train, idx, n, &x, &y);
+    dc_graph_set_training(g, 1);
+    dc_tensor *x, *y, *yf, *logits, *out, *l = NULL;
+    dc_status st = make_batch(g, m, c->train, idx, n, &x, &y, &yf);
     if (st) return st;
     out = dc_model_forward(m, g, x, &logits);
-    if (out) l = batch_loss(m, g, out, logits, y);
+    if (out) l = batch_loss(m, g, out, logits, y, yf);
     if (!l) return DC_ERR_INVALID;
-    if (!isfinite(l->data[0])) return dc_set_error(DC_ERR_NUMERIC, "loss is %f: training diverged (try a smaller learning rate)", (double)l->data[0]);
+    if (!isfinite(l->data[0]))
+        return dc_set_error(DC_ERR_NUMERIC, "loss is %f: training diverged (try a smaller learning rate)", (double)l->data[0]);
     memset(m->grads, 0, sizeof(float) * (size_t)m->nparams);
     if ((st = dc_backward(g, l))) return st;
-    dc_optimizer_step(s->opt, m->params, m->grads);
-    *lsum += (double)l->data[0] * (double)n;
-    *correct += batch_correct(out, y->idata);
+    double loss = l->data[0];
+    for (int i = 0; i < m->nlayers; i++) { /* Keras kernel_regularizer: added to loss and gradient */
+        dc_layer *ly = &m->layers[i];
+        if (ly->weight && (ly->l1 > 0.0f || ly->l2 > 0.0f))
+            loss += dc_regularize(ly->weight->data, ly->weight->grad, ly->weight->size, ly->l1, ly->l2);
+    }
+    if (m->opt.clip_norm > 0.0f) dc_clip_grad_norm(m->grads, m->nparams, m->opt.clip_norm);
+    if (m->opt.clip_value > 0.0f) dc_clip_grad_value(m->grads, m->nparams, m->opt.clip_value);
+    dc_optimizer_step(c->s->opt, m->params, m->grads);
+    c->s->lsum += loss * (double)n;
+    c->s->correct += batch_correct(out, y->idata, c->train->targets != NULL);
+    c->s->seen += n;
+    return DC_OK;
+}
+
+/* Value of a named metric in an epoch's stats (NAN if unknown or absent). */
+static double metric_of(const dc_epoch_stats *e, const char *name) {
+    if (!strcmp(name, "loss")) return e->loss;
+    if (!strcmp(name, "accuracy")) return e->accuracy;
+    if (!strcmp(name, "val_loss")) return e->val_loss;
+    if (!strcmp(name, "val_accuracy")) return e->val_accuracy;
+    return NAN;
+}
+
+/* Validation metrics when there is validation data, training ones otherwise. */
+static double monitored(const dc_epoch_stats *e, const char *name) {
+    double v = metric_of(e, name);
+    if (isnan(v) && !strncmp(name, "val_", 4)) v = metric_of(e, name + 4);
+    return v;
+}
+
+static dc_status init_state(fit_ctx *c, const dc_dataset *data) {
+    dc_model *m = c->m;
+    const dc_fit_options *o = c->o;
+    dc_train_state *s = c->s;
+    s->epochs = o->epochs > 0 ? o->epochs : m->fit.epochs;
+    s->batch_size = o->batch_size > 0 ? o->batch_size : m->fit.batch_size;
+    s->validation_split = o->validation_split >= 0.0f ? o->validation_split : m->fit.validation_split;
+    s->shuffle = o->shuffle >= 0 ? o->shuffle : m->fit.shuffle;
+    s->seed = o->seed ? o->seed : m->fit.seed;
+    s->n_data = data->n;
+    s->ntrain = data->n;
+    if (s->batch_size <= 0) return dc_set_error(DC_ERR_INVALID, "fit: batch size must be positive");
+    if (!o->validation && s->validation_split > 0.0f) {
+        /* Keras: the last fraction of the data, taken before shuffling. A
+         * range of the same data set, not a copy. */
+        s->nval = (int64_t)((double)data->n * s->validation_split);
+        if (s->nval < 1 || s->nval >= data->n)
+            return dc_set_error(DC_ERR_INVALID, "fit: validation split %g of %lld samples leaves an empty part",
+                                s->validation_split, (long long)data->n);
+        s->ntrain = data->n - s->nval;
+        s->val_off = s->ntrain;
+    }
+    dc_status st = dc_train_state_alloc(s, m, s->ntrain);
+    if (st) return st;
+    for (int64_t i = 0; i < s->ntrain; i++) s->perm[i] = i;
+    dc_rng_seed(&s->rng, s->seed);
+    s->sched = dc_schedule_start(&m->fit.schedule, m->opt.lr);
+    s->es_best = m->fit.early_stopping.mode_max ? -INFINITY : INFINITY;
+    s->initialized = 1;
+    return DC_OK;
+}
+
+static void log_csv(const char *path, const dc_train_state *s, const dc_epoch_stats *e) {
+    FILE *f = fopen(path, s->epoch == 1 ? "w" : "a");
+    if (!f) return;
+    if (s->epoch == 1) fprintf(f, "epoch,loss,accuracy,val_loss,val_accuracy,lr,seconds\n");
+    fprintf(f, "%d,%.6g,%.6g,%.6g,%.6g,%.6g,%.4f\n", s->epoch, e->loss, e->accuracy, e->val_loss, e->val_accuracy, e->lr,
+            e->seconds);
+    fclose(f);
+}
+
+/* Early stopping after an epoch: returns 1 to stop. */
+static int early_stop_check(fit_ctx *c, const dc_epoch_stats *e, int *improved) {
+    const dc_early_stopping *es = &c->m->fit.early_stopping;
+    dc_train_state *s = c->s;
+    double v = monitored(e, es->monitor[0] ? es->monitor : "val_loss");
+    *improved = es->mode_max ? v - es->min_delta > s->es_best : v + es->min_delta < s->es_best;
+    if (*improved) {
+        s->es_best = v;
+        s->es_wait = 0;
+        s->es_best_epoch = s->epoch;
+        if (s->best_params) memcpy(s->best_params, c->m->params, sizeof(float) * (size_t)c->m->nparams);
+        return 0;
+    }
+    return es->enabled && ++s->es_wait >= es->patience;
+}
+
+static void fill_history(dc_history *h, const dc_train_state *s, int interrupted) {
+    if (!h) return;
+    h->epoch = malloc(sizeof *h->epoch * (size_t)(s->nhist ? s->nhist : 1));
+    if (h->epoch) {
+        memcpy(h->epoch, s->hist, sizeof *h->epoch * (size_t)s->nhist);
+        h->epochs_run = s->nhist;
+    }
+    h->interrupted = interrupted;
+    h->stopped_early = s->stopped_early;
+    h->best_epoch = s->es_best_epoch;
+}
+
+dc_status dc_model_save_state(const dc_model *m, const dc_train_state *state, const char *path);
+
+static dc_status run_epochs(fit_ctx *c) {
+    dc_model *m = c->m;
+    dc_train_state *s = c->s;
+    const dc_fit_options *o = c->o;
+    FILE *out = o->out ? o->out : stdout;
+    const int64_t batch = s->batch_size, steps = (s->ntrain + batch - 1) / batch;
+    int64_t budget = o->stop_after_steps;
+    dc_status st = DC_OK;
+    while (s->epoch < s->epochs && !s->stopped_early) {
+        if (s->step == 0) {
+            if (s->shuffle) dc_rng_shuffle(&s->rng, s->perm, s->ntrain);
+            s->lsum = 0.0;
+            s->correct = s->seen = 0;
+        }
+        dc_optimizer_set_lr(s->opt, s->sched.lr);
+        dc_progress p;
+        if (o->verbose) dc_progress_begin_epoch(&p, out, s->epoch + 1, s->epochs, steps);
+        double t0 = dc_now();
+        while (s->step < steps) {
+            int64_t start = s->step * batch, n = s->ntrain - start < batch ? s->ntrain - start : batch;
+            if ((st = train_step(c, s->perm + start, n))) {
+                if (st == DC_ERR_NUMERIC) {
+                    char msg[512];
+                    snprintf(msg, sizeof msg, "%s", dc_last_error());
+                    dc_set_error(DC_ERR_NUMERIC, "fit: epoch %d, batch %lld: %s", s->epoch + 1, (long long)s->step + 1, msg);
+                }
+                return st;
+            }
+            s->step++;
+            if (o->verbose) dc_progress_step(&p, s->step, s->lsum / (double)s->seen, (double)s->correct / (double)s->seen);
+            if (stop_requested || (budget > 0 && --budget == 0)) {
+                if (o->verbose) fprintf(out, "\nInterrupted after batch %lld of epoch %d\n", (long long)s->step, s->epoch + 1);
+                return dc_set_error(DC_ERR_INTERRUPTED, "fit: interrupted after epoch %d, batch %lld", s->epoch + 1,
+                                    (long long)s->step);
+            }
+        }
+        dc_epoch_stats es = {s->lsum / (double)s->seen, c->train->targets ? NAN : (double)s->correct / (double)s->seen,
+                             NAN, NAN, s->sched.lr, 0};
+        if (c->val && (st = evaluate_on(m, c->g, c->val, s->val_off, s->nval, batch > 256 ? (int)batch : 256, &es.val_loss,
+                                        &es.val_accuracy)))
+            return st;
+        es.seconds = dc_now() - t0;
+        if (o->verbose) dc_progress_end_epoch(&p, es.loss, es.accuracy, es.val_loss, es.val_accuracy);
+        s->epoch++;
+        s->step = 0;
+        if ((st = push_history(s, &es))) return st;
+        int improved = 0;
+        if (early_stop_check(c, &es, &improved)) {
+            s->stopped_early = 1;
+            if (o->verbose) fprintf(out, "Early stopping: no improvement in %s for %d epochs (best: epoch %d)\n",
+                                    m->fit.early_stopping.monitor, m->fit.early_stopping.patience, s->es_best_epoch);
+        }
+        if (m->fit.has_schedule) {
+            const char *mon = m->fit.schedule_monitor[0] ? m->fit.schedule_monitor : "val_loss";
+            dc_schedule_step(&m->fit.schedule, &s->sched, m->opt.lr, monitored(&es, mon));
+        }
+        if (o->log_csv) log_csv(o->log_csv, s, &es);
+        int every = o->checkpoint_every > 0 ? o->checkpoint_every : 1;
+        if (o->checkpoint && (s->epoch % every == 0) && (st = dc_model_save_state(m, s, o->checkpoint))) return st;
+        if (o->best_checkpoint && improved && (st = dc_model_save_state(m, s, o->best_checkpoint))) return st;
+    }
+    if (s->best_params && s->es_best_epoch > 0 && m->fit.early_stopping.restore_best) {
+        memcpy(m->params, s->best_params, sizeof(float) * (size_t)m->nparams);
+        if (o->verbose) fprintf(out, "Restored the weights of epoch %d\n", s->es_best_epoch);
+    }
+    s->finished = 1;
     return DC_OK;
 }
 
@@ -216,44 +447,34 @@ dc_status dc_fit(dc_model *m, const dc_dataset *data, const dc_fit_options *o, d
     dc_fit_options dflt = {.validation_split = -1.0f, .shuffle = -1, .verbose = 1};
     if (!o) o = &dflt;
     if (hist) memset(hist, 0, sizeof *hist);
-    int epochs = o->epochs > 0 ? o->epochs : m->fit.epochs;
-    int batch = o->batch_size > 0 ? o->batch_size : m->fit.batch_size;
-    float vsplit = o->validation_split >= 0.0f ? o->validation_split : m->fit.validation_split;
-    int shuffle = o->shuffle >= 0 ? o->shuffle : m->fit.shuffle;
-    uint64_t seed = o->seed ? o->seed : m->fit.seed;
-    FILE *out = o->out ? o->out : stdout;
     dc_status st = check_data(m, data, "fit");
     if (st) return st;
-    if (batch <= 0) return dc_set_error(DC_ERR_INVALID, "fit: batch size must be positive");
-    fit_state s = {.train = data, .ntrain = data->n, .val = o->validation};
-    if (s.val) {
-        s.nval = s.val->n;
-        if ((st = check_data(m, s.val, "fit (validation data)"))) return st;
-    } else if (vsplit > 0.0f) {
-        /* Keras: the last fraction of the data, taken before shuffling */
-        s.nval = (int64_t)((double)data->n * vsplit);
-        if (s.nval < 1 || s.nval >= data->n)
-            return dc_set_error(DC_ERR_INVALID, "fit: validation split %g of %lld samples leaves an empty part", vsplit,
-                                (long long)data->n);
-        s.val = data;
-        s.ntrain = data->n - s.nval;
-        s.val_off = s.ntrain;
+    fit_ctx c = {.m = m, .train = data, .val = o->validation, .o = o};
+    c.s = o->state ? o->state : dc_train_state_new();
+    if (!c.s) return DC_ERR_NOMEM;
+    if (!c.s->initialized) {
+        st = init_state(&c, data);
+    } else if (c.s->n_data != data->n) {
+        st = dc_set_error(DC_ERR_INVALID, "fit: resuming a run over %lld samples with data of %lld samples",
+                          (long long)c.s->n_data, (long long)data->n);
+    } else if (o->epochs > 0) {
+        c.s->epochs = o->epochs; /* a resume may extend the run */
     }
-    s.idx = malloc(sizeof(int64_t) * (size_t)s.ntrain);
-    s.opt = dc_optimizer_new(m->opt, m->nparams);
-    s.g = dc_graph_new();
-    if (!s.idx || !s.opt || !s.g) {
-        fit_cleanup(&s);
-        return dc_set_error(DC_ERR_NOMEM, "fit: out of memory");
+    if (!st && c.s->finished && c.s->epoch < c.s->epochs && !c.s->stopped_early) c.s->finished = 0;
+    if (!st && o->validation) {
+        c.s->nval = o->validation->n;
+        c.s->val_off = 0;
+        st = check_data(m, o->validation, "fit (validation data)");
+    } else if (!st && c.s->nval > 0) {
+        c.val = data;
     }
-    if (hist && !(hist->epoch = calloc((size_t)epochs, sizeof *hist->epoch))) {
-        fit_cleanup(&s);
-        return dc_set_error(DC_ERR_NOMEM, "fit: out of memory");
+    if (!st && !(c.g = dc_graph_new())) st = DC_ERR_NOMEM;
+    if (st) {
+        if (!o->state) dc_train_state_free(c.s);
+        return st;
     }
     dc_get_num_threads();
-    dc_rng rng; /* one generator: shuffles, then dropout masks, in a fixed order */
-    dc_rng_seed(&rng, seed);
-    dc_graph_set_rng(s.g, &rng);
+    dc_graph_set_rng(c.g, &c.s->rng);
     struct sigaction sa = {0}, old_sa;
     if (o->handle_sigint) {
         stop_requested = 0;
@@ -261,49 +482,11 @@ dc_status dc_fit(dc_model *m, const dc_dataset *data, const dc_fit_options *o, d
         sigemptyset(&sa.sa_mask);
         sigaction(SIGINT, &sa, &old_sa);
     }
-    for (int64_t i = 0; i < s.ntrain; i++) s.idx[i] = i;
-    int64_t steps = (s.ntrain + batch - 1) / batch;
-    for (int e = 0; e < epochs && !st; e++) {
-        dc_progress p;
-        if (o->verbose) dc_progress_begin_epoch(&p, out, e + 1, epochs, steps);
-        if (shuffle) dc_rng_shuffle(&rng, s.idx, s.ntrain);
-        double t0 = dc_now(), lsum = 0.0;
-        int64_t correct = 0, seen = 0, step = 0;
-        for (; step < steps && !st; step++) {
-            int64_t start = step * batch, n = s.ntrain - start < batch ? s.ntrain - start : batch;
-            dc_graph_set_training(s.g, 1);
-            st = train_step(m, &s, s.idx + start, n, &lsum, &correct);
-            if (st == DC_ERR_NUMERIC) {
-                char msg[512];
-                snprintf(msg, sizeof msg, "%s", dc_last_error());
-                dc_set_error(DC_ERR_NUMERIC, "fit: epoch %d, batch %lld: %s", e + 1, (long long)step + 1, msg);
-            }
-            seen += n;
-            if (o->verbose && !st) dc_progress_step(&p, step + 1, lsum / (double)seen, (double)correct / (double)seen);
-            if (stop_requested) {
-                step++;
-                break;
-            }
-        }
-        if (st) break;
-        dc_epoch_stats es = {lsum / (double)seen, (double)correct / (double)seen, NAN, NAN, 0};
-        if (s.val && !stop_requested &&
-            (st = evaluate_on(m, s.g, s.val, s.val_off, s.nval, batch > 256 ? batch : 256, &es.val_loss, &es.val_accuracy)))
-            break;
-        es.seconds = dc_now() - t0;
-        if (o->verbose) {
-            p.steps = step;
-            dc_progress_end_epoch(&p, es.loss, es.accuracy, es.val_loss, es.val_accuracy);
-        }
-        if (hist) hist->epoch[hist->epochs_run++] = es;
-        if (stop_requested) {
-            if (hist) hist->interrupted = 1;
-            if (o->verbose) fprintf(out, "Interrupted: stopped after batch %lld of epoch %d\n", (long long)step, e + 1);
-            st = dc_set_error(DC_ERR_INTERRUPTED, "fit: interrupted by Ctrl-C after epoch %d, batch %lld", e + 1, (long long)step);
-        }
-    }
+    st = run_epochs(&c);
     if (o->handle_sigint) sigaction(SIGINT, &old_sa, NULL);
     stop_requested = 0;
-    fit_cleanup(&s);
+    fill_history(hist, c.s, st == DC_ERR_INTERRUPTED);
+    dc_graph_free(c.g);
+    if (!o->state) dc_train_state_free(c.s);
     return st;
 }

@@ -1,0 +1,38 @@
+/* state.h — the training state behind dc_train_state (resume, checkpoints).
+ * Shared by fit.c (which runs it) and io/model_file.c (which saves it). */
+#ifndef DC_STATE_H
+#define DC_STATE_H
+#include "../nn/model.h"
+
+struct dc_train_state {
+    int initialized;
+    /* settings, fixed when training starts */
+    int epochs, batch_size, shuffle;
+    float validation_split;
+    uint64_t seed;
+    int64_t n_data;               /* samples in the training data given      */
+    int64_t ntrain, val_off, nval;
+    /* position */
+    int epoch;                    /* epochs completed                        */
+    int64_t step;                 /* batches done in the current epoch       */
+    int64_t *perm;                /* this epoch's order of training rows     */
+    dc_rng rng;                   /* shuffles, then dropout, in a fixed order */
+    dc_optimizer *opt;
+    dc_schedule_state sched;
+    double lsum;                  /* running sums of the current epoch       */
+    int64_t correct, seen;
+    /* early stopping */
+    double es_best;
+    int es_wait, es_best_epoch;
+    float *best_params;           /* weights of the best epoch (restore_best) */
+    int stopped_early, finished;
+    /* history */
+    dc_epoch_stats *hist;
+    int nhist, cap_hist;
+};
+
+/* Allocate perm/best_params/optimizer for a model of nparams, n rows. */
+dc_status dc_train_state_alloc(dc_train_state *s, const dc_model *m, int64_t ntrain);
+/* A zeroed best-weights buffer (when a checkpoint had none yet). */
+dc_status dc_train_state_alloc_best(dc_train_state *s, const dc_model *m);
+#endif
