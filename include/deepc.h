@@ -562,6 +562,44 @@ dc_status dc_predict(dc_model *m, const dc_dataset *data, int64_t n, int batch_s
  * history as an SVG image. */
 dc_status dc_plot_history_svg(const dc_history *h, const char *path);
 
+/* Classification metrics from predicted probabilities (n x C, rows of a
+ * softmax; C = 1 means one sigmoid output, read as [1-p, p]) and labels.
+ * Definitions follow scikit-learn: precision/recall of a class with no
+ * predicted/true samples is 0; micro averages pool all decisions; weighted
+ * averages weight classes by support; AUC is binary (class 1) or the macro
+ * average of one-vs-rest; log loss clips probabilities to [1e-15, 1-1e-15]
+ * and renormalizes rows. */
+typedef struct {
+    int num_classes;
+    int64_t n;
+    double accuracy;
+    int top_k;                  /* k used for top_k_accuracy              */
+    double top_k_accuracy;
+    double *precision, *recall, *f1;   /* per class (num_classes)        */
+    int64_t *support;                  /* true samples per class         */
+    double macro_precision, macro_recall, macro_f1;
+    double micro_precision, micro_recall, micro_f1;
+    double weighted_precision, weighted_recall, weighted_f1;
+    int64_t *confusion;         /* C x C: row = true class, col = predicted */
+    double *auc_per_class;      /* one-vs-rest AUC (NAN if a class is absent) */
+    double auc;                 /* binary AUC, or macro one-vs-rest        */
+    double log_loss;
+} dc_class_metrics;
+
+dc_status dc_classification_metrics(const float *probs, const int32_t *labels, int64_t n, int num_classes, int top_k,
+                                    dc_class_metrics *out);
+void dc_class_metrics_free(dc_class_metrics *m);
+/* ROC curve of scores against binary truth (1 = positive): one point per
+ * distinct threshold, from (0,0) to (1,1). *fpr and *tpr are malloc'ed.
+ * Returns the area under it (trapezoids, ties handled as scikit-learn). */
+double dc_roc_curve(const float *scores, const int32_t *truth, int64_t n, double **fpr, double **tpr, int64_t *npoints);
+
+/* Regression metrics over n * dim values. */
+typedef struct {
+    double mse, mae, r2;
+} dc_regression_metrics;
+dc_regression_metrics dc_regression_metrics_compute(const float *pred, const float *target, int64_t n);
+
 /* Model description files: text, one layer per line (docs/FORMATS.md).
  * Errors name "file:line:column". */
 dc_model *dc_model_parse(const char *text, const char *filename);
