@@ -54,6 +54,8 @@ typedef enum {
 const char *dc_last_error(void);
 /* Forget the last error. */
 void dc_clear_error(void);
+/* Set the last error from outside the library (tools built on it). */
+void dc_set_error_message(const char *msg);
 
 /* Number of threads deepc uses for its own loops and for BLAS. 0 or a
  * negative value picks the default: DEEPC_NUM_THREADS, else OMP_NUM_THREADS,
@@ -497,6 +499,55 @@ void dc_dataset_gather(const dc_dataset *d, const int64_t *idx, int64_t n, float
  * DC_ERR_INVALID if a label is outside [0, num_classes). */
 dc_status dc_one_hot(const int32_t *labels, int64_t n, int num_classes, float *out);
 
+/* Tables (CSV). A dc_tabular is a fitted preprocessing pipeline: which
+ * columns are features and label, how categorical columns are one-hot
+ * encoded, how missing values are handled, the scaling and PCA statistics
+ * (all fitted on the training split only). It is stored in the model file,
+ * so evaluation and prediction on new rows apply exactly the same steps. */
+typedef enum { DC_MISSING_DROP = 0, DC_MISSING_MEAN, DC_MISSING_MEDIAN, DC_MISSING_MOST_FREQUENT } dc_missing;
+typedef enum { DC_SCALE_NONE = 0, DC_SCALE_STANDARD, DC_SCALE_MINMAX } dc_scaling;
+
+typedef struct {
+    char delimiter;          /* ',' (0 = ',')                                  */
+    int no_header;           /* 1: the first row is data; columns column_1...  */
+    int skip_rows;           /* lines to ignore before the header              */
+    const char *label;       /* label column, by name or index (-1 = last); NULL = last */
+    const char *features;    /* comma-separated feature columns; NULL = all others */
+    int regression;          /* the label is a number to predict               */
+    dc_missing missing;      /* what to do with empty/NA/NaN/? cells           */
+    dc_scaling scaling;      /* feature scaling (default none)                 */
+    int pca;                 /* keep this many principal components (0 = off)  */
+    float test_split;        /* fraction held out as the test split (0 = none) */
+    int stratify;            /* keep class proportions in the split            */
+    uint64_t seed;           /* split shuffle (0 = 42)                         */
+    int folds, fold;         /* folds > 1: the test part is fold `fold` of `folds`
+                                (k-fold cross-validation; replaces test_split)  */
+} dc_csv_options;
+
+typedef struct dc_tabular dc_tabular;
+
+/* Read a CSV, split it, fit the pipeline on the training rows and transform
+ * both parts. *test is NULL without a test split. A summary of what was
+ * done (columns, classes, rows dropped, values imputed, PCA variance) goes
+ * to report when it is not NULL. */
+dc_status dc_csv_load(const char *path, const dc_csv_options *o, dc_tabular **pipe, dc_dataset **train,
+                      dc_dataset **test, FILE *report);
+/* Transform another CSV with a fitted pipeline. need_label = 0 accepts
+ * files without the label column (prediction). */
+dc_dataset *dc_tabular_transform(const dc_tabular *p, const char *path, int need_label);
+/* Read further files differently from the training file (the default is
+ * the training file's way): delimiter (0 = keep), header (-1 = keep), skip (-1 = keep). */
+void dc_tabular_set_reading(dc_tabular *p, char delimiter, int no_header, int skip_rows);
+void dc_tabular_free(dc_tabular *p);
+int dc_tabular_num_features(const dc_tabular *p);
+int dc_tabular_is_regression(const dc_tabular *p);
+int dc_tabular_num_classes(const dc_tabular *p);
+const char *dc_tabular_class_name(const dc_tabular *p, int i);
+const char *dc_tabular_label_name(const dc_tabular *p);
+/* Text form kept in the model file, and back. */
+char *dc_tabular_serialize(const dc_tabular *p);
+dc_tabular *dc_tabular_parse(const char *text, const char *where);
+
 /* ===================================================================== */
 /* 6. Training, evaluation, prediction; files                            */
 /* ===================================================================== */
@@ -603,6 +654,14 @@ dc_regression_metrics dc_regression_metrics_compute(const float *pred, const flo
 /* Model description files: text, one layer per line (docs/FORMATS.md).
  * Errors name "file:line:column". */
 dc_model *dc_model_parse(const char *text, const char *filename);
+/* The same, for descriptions that say `input auto`: the input shape comes
+ * from the data (e.g. the feature count of a preprocessed CSV). */
+dc_model *dc_model_parse_auto(const char *text, const char *filename, int in_ndim, const int64_t *in_shape);
+dc_model *dc_model_parse_file_auto(const char *path, int in_ndim, const int64_t *in_shape);
+/* The preprocessing pipeline stored with a model (NULL if none), and
+ * setting it (the model keeps a copy of the text form). */
+dc_tabular *dc_model_tabular(const dc_model *m);
+dc_status dc_model_set_tabular(dc_model *m, const dc_tabular *p);
 dc_model *dc_model_parse_file(const char *path);
 
 /* Model files: safetensors with the description and format version in

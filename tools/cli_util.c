@@ -1,5 +1,8 @@
 /* cli_util.c — option parsing and JSON printing for tools/deepc.c. */
 #include "cli_util.h"
+#include "cli_data.h"
+#include <stdarg.h>
+#include <string.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -43,4 +46,16 @@ void cli_json_string(FILE *f, const char *s) {
 void cli_json_number(FILE *f, double v) {
     if (isfinite(v)) fprintf(f, "%.6g", v);
     else fputs("null", f);
+}
+
+/* The command's own errors go through dc_last_error() too, so every
+ * failure is printed the same way. */
+dc_status dc_set_error_cli(const char *fmt, ...) {
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    dc_set_error_message(msg);
+    return DC_ERR_INVALID;
 }

@@ -1,8 +1,10 @@
-/* deepc.c — the deepc command: train, eval, predict, summary.
+/* deepc.c — the deepc command: train, eval, predict, summary, cv.
  * Every command takes --json (one JSON object as the last line of stdout)
- * and --help; any error prints "deepc: <message>" and exits non-zero. */
+ * and --help; any error prints "deepc: <message>" and exits non-zero
+ * (1 for errors, 2 for usage, 130 after Ctrl-C once the model is saved). */
+#include "cli_data.h"
+#include "cli_report.h"
 #include "cli_util.h"
-#include <deepc.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,73 +16,83 @@ static const char *usage_text =
     "  train DESCRIPTION --data DATA [--out MODEL.safetensors] [--epochs N] [--batch-size B]\n"
     "        [--lr X] [--seed S] [--validation-split F] [--limit N] [--threads T] [--json]\n"
     "        [--log FILE.csv] [--plot FILE.svg] [--checkpoint FILE [--checkpoint-every N]]\n"
-    "        [--checkpoint-best FILE] [--stop-after BATCHES]\n"
+    "        [--checkpoint-best FILE] [--stop-after BATCHES] [--quiet]\n"
     "      Train the model described in DESCRIPTION (models/*.dc), save it, print test metrics.\n"
     "  train --resume MODEL --data DATA [--epochs N] [--out FILE] ...\n"
     "      Continue a saved run exactly where it stopped (Ctrl-C, --stop-after, a checkpoint).\n"
-    "  eval MODEL --data DATA [--batch-size B] [--limit N] [--threads T] [--json]\n"
-    "      Loss and accuracy of a saved model on the test split.\n"
-    "  predict MODEL --data DATA [--limit N] [--threads T] [--json]\n"
-    "      One predicted class per line for the test split.\n"
+    "  eval MODEL --data DATA [--limit N] [--json]\n"
+    "      Report: loss, accuracy, top-5, precision/recall/F1 per class and averaged,\n"
+    "      confusion matrix, ROC AUC, log loss (MSE, MAE, R^2 for regression).\n"
+    "  predict MODEL --data DATA [--limit N] [--json]\n"
+    "      One predicted class per line (IDX data); a CSV of predictions (CSV data).\n"
     "  summary MODEL_OR_DESCRIPTION [--json]\n"
     "      Layers, output shapes and parameter counts.\n"
+    "  cv DESCRIPTION --data DATA --folds K [train options]\n"
+    "      k-fold cross-validation: trains K models, reports mean and std of each metric.\n"
     "\n"
     "DATA is 'fashion-mnist' (Debian's dataset-fashion-mnist under /usr/share/datasets),\n"
-    "'mnist', or a folder holding the four MNIST-format IDX files (.gz or raw).\n"
+    "'mnist', a folder holding the four MNIST-format IDX files (.gz or raw), or a CSV file.\n"
+    "CSV options: --label COLUMN (name or index, default: last) [--features a,b,...]\n"
+    "  [--delimiter C] [--no-header | --header] [--skip-rows N] [--regression] [--stratify]\n"
+    "  [--test-split F] [--missing drop|mean|median|most_frequent] [--scale none|standard|minmax]\n"
+    "  [--pca K]. The fitted preprocessing is saved with the model and reused by eval/predict.\n"
     "Threads default to DEEPC_NUM_THREADS, OMP_NUM_THREADS or the number of cores.\n";
-
-typedef struct {
-    const char *cmd, *target, *data, *out;
-    const char *resume, *checkpoint, *best, *log, *plot;
-    long epochs, batch, seed, limit, threads, ckpt_every, stop_after;
-    double lr, vsplit;
-    int json, quiet;
-} args;
 
 static int fail(const char *what) {
     fprintf(stderr, "deepc: %s%s%s\n", what, *dc_last_error() ? ": " : "", dc_last_error());
     return 1;
 }
 
-static int parse_args(int argc, char **argv, args *a) {
+static int parse_args(int argc, char **argv, cli_args *a) {
     memset(a, 0, sizeof *a);
     a->lr = -1;
     a->vsplit = -1;
     a->seed = -1;
+    a->test_split = -1;
+    a->skip_rows = -1;
     a->cmd = argv[1];
     for (int i = 2; i < argc; i++) {
         const char *o = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-#define NEEDV()                                                              \
-    do {                                                                     \
-        if (!v) {                                                            \
+#define NEEDV()                                                                         \
+    do {                                                                                \
+        if (!v) {                                                                       \
             fprintf(stderr, "deepc: %s needs a value (deepc %s --help)\n", o, a->cmd); \
-            return -1;                                                       \
-        }                                                                    \
-        i++;                                                                 \
+            return -1;                                                                  \
+        }                                                                               \
+        i++;                                                                            \
     } while (0)
+#define STR(flag, field) else if (!strcmp(o, flag)) { NEEDV(); a->field = v; }
+#define INT(flag, field, lo, hi) else if (!strcmp(o, flag)) { NEEDV(); if (cli_int(o, v, lo, hi, &a->field)) return -1; }
+#define DBL(flag, field, lo, hi) else if (!strcmp(o, flag)) { NEEDV(); if (cli_float(o, v, lo, hi, &a->field)) return -1; }
+#define FLAG(flag, field) else if (!strcmp(o, flag)) a->field = 1;
         if (!strcmp(o, "--help") || !strcmp(o, "-h")) {
             fputs(usage_text, stdout);
             exit(0);
-        } else if (!strcmp(o, "--json")) a->json = 1;
-        else if (!strcmp(o, "--quiet")) a->quiet = 1;
-        else if (!strcmp(o, "--data")) { NEEDV(); a->data = v; }
-        else if (!strcmp(o, "--out")) { NEEDV(); a->out = v; }
-        else if (!strcmp(o, "--resume")) { NEEDV(); a->resume = v; }
-        else if (!strcmp(o, "--checkpoint")) { NEEDV(); a->checkpoint = v; }
-        else if (!strcmp(o, "--checkpoint-best")) { NEEDV(); a->best = v; }
-        else if (!strcmp(o, "--log")) { NEEDV(); a->log = v; }
-        else if (!strcmp(o, "--plot")) { NEEDV(); a->plot = v; }
-        else if (!strcmp(o, "--checkpoint-every")) { NEEDV(); if (cli_int(o, v, 1, 1000000, &a->ckpt_every)) return -1; }
-        else if (!strcmp(o, "--stop-after")) { NEEDV(); if (cli_int(o, v, 1, 1L << 40, &a->stop_after)) return -1; }
-        else if (!strcmp(o, "--epochs")) { NEEDV(); if (cli_int(o, v, 1, 1000000, &a->epochs)) return -1; }
-        else if (!strcmp(o, "--batch-size")) { NEEDV(); if (cli_int(o, v, 1, 1 << 20, &a->batch)) return -1; }
-        else if (!strcmp(o, "--seed")) { NEEDV(); if (cli_int(o, v, 0, 0x7fffffffL, &a->seed)) return -1; }
-        else if (!strcmp(o, "--limit")) { NEEDV(); if (cli_int(o, v, 1, 1L << 40, &a->limit)) return -1; }
-        else if (!strcmp(o, "--threads")) { NEEDV(); if (cli_int(o, v, 1, 1024, &a->threads)) return -1; }
-        else if (!strcmp(o, "--lr")) { NEEDV(); if (cli_float(o, v, 0.0, 1e6, &a->lr)) return -1; }
-        else if (!strcmp(o, "--validation-split")) { NEEDV(); if (cli_float(o, v, 0.0, 0.99, &a->vsplit)) return -1; }
-        else if (o[0] == '-' && o[1]) {
+        }
+        FLAG("--json", json) FLAG("--quiet", quiet) FLAG("--regression", regression)
+        FLAG("--stratify", stratify)
+        STR("--data", data) STR("--out", out) STR("--resume", resume) STR("--checkpoint", checkpoint)
+        STR("--checkpoint-best", best) STR("--log", log) STR("--plot", plot) STR("--label", label)
+        STR("--features", features) STR("--missing", missing) STR("--scale", scale)
+        INT("--epochs", epochs, 1, 1000000) INT("--batch-size", batch, 1, 1 << 20) INT("--seed", seed, 0, 0x7fffffffL)
+        INT("--limit", limit, 1, 1L << 40) INT("--threads", threads, 1, 1024) INT("--checkpoint-every", ckpt_every, 1, 1000000)
+        INT("--stop-after", stop_after, 1, 1L << 40) INT("--folds", folds, 2, 1000) INT("--skip-rows", skip_rows, 0, 1000000)
+        INT("--pca", pca, 1, 100000)
+        else if (!strcmp(o, "--no-header") || !strcmp(o, "--header")) { /* given: overrides a model's stored way */
+            a->no_header = o[2] == 'n';
+            a->header_given = 1;
+        }
+        DBL("--lr", lr, 0.0, 1e6) DBL("--validation-split", vsplit, 0.0, 0.99) DBL("--test-split", test_split, 0.0, 0.99)
+        else if (!strcmp(o, "--delimiter")) {
+            NEEDV();
+            if (!strcmp(v, "tab") || !strcmp(v, "\\t")) a->delimiter = '\t';
+            else if (strlen(v) == 1 && v[0] != '"' && v[0] != '\n') a->delimiter = v[0];
+            else {
+                fprintf(stderr, "deepc: --delimiter takes one character (or 'tab'), not \"%s\"\n", v);
+                return -1;
+            }
+        } else if (o[0] == '-' && o[1]) {
             fprintf(stderr, "deepc: unknown option %s (deepc %s --help)\n", o, a->cmd);
             return -1;
         } else if (!a->target) a->target = o;
@@ -89,17 +101,16 @@ static int parse_args(int argc, char **argv, args *a) {
             return -1;
         }
 #undef NEEDV
+#undef STR
+#undef INT
+#undef DBL
+#undef FLAG
     }
     dc_set_num_threads((int)a->threads);
     return 0;
 }
 
-/* The first n samples of d, in place (n < d->n). */
-static void truncate_dataset(dc_dataset *d, long n) {
-    if (n > 0 && n < d->n) d->n = n;
-}
-
-static int need(const args *a, const char *what, const char *v) {
+static int need(const cli_args *a, const char *what, const void *v) {
     if (v) return 0;
     fprintf(stderr, "deepc: %s needs %s (deepc %s --help)\n", a->cmd, what, a->cmd);
     return 1;
@@ -108,6 +119,13 @@ static int need(const args *a, const char *what, const char *v) {
 static int ends_with(const char *s, const char *suf) {
     size_t n = strlen(s), k = strlen(suf);
     return n >= k && !strcmp(s + n - k, suf);
+}
+
+/* Parse a description for these data: `input auto` takes the CSV width. */
+static dc_model *parse_for(const char *path, const cli_bundle *b) {
+    if (!b->tab) return dc_model_parse_file(path);
+    int64_t w = dc_tabular_num_features(b->tab);
+    return dc_model_parse_file_auto(path, 1, &w);
 }
 
 static void print_json_history(const dc_history *h) {
@@ -131,31 +149,69 @@ static void print_json_history(const dc_history *h) {
     printf("]");
 }
 
-static int cmd_train(const args *a) {
+static dc_fit_options fit_options(const cli_args *a, dc_train_state *state) {
+    return (dc_fit_options){.epochs = (int)a->epochs, .batch_size = (int)a->batch, .validation_split = (float)a->vsplit,
+                            .shuffle = -1, .seed = a->seed >= 0 ? (uint64_t)a->seed : 0, .verbose = !a->quiet,
+                            .handle_sigint = 1, .stop_after_steps = a->stop_after, .state = state,
+                            .checkpoint = a->checkpoint, .checkpoint_every = (int)a->ckpt_every,
+                            .best_checkpoint = a->best, .log_csv = a->log};
+}
+
+static void apply_lr(const cli_args *a, dc_model *m) {
+    if (a->lr < 0) return;
+    dc_opt_config o = *dc_model_optimizer(m);
+    o.lr = (float)a->lr;
+    dc_model_compile(m, dc_model_loss(m), o);
+}
+
+static int cmd_train(const cli_args *a) {
     if (!a->resume && need(a, "a DESCRIPTION file (or --resume MODEL)", a->target)) return 2;
     if (need(a, "--data", a->data)) return 2;
     dc_train_state *state = NULL;
-    dc_model *m = a->resume ? dc_model_load_state(a->resume, &state) : dc_model_parse_file(a->target);
-    if (!m) return fail(a->resume ? "cannot load the model to resume" : "cannot read the model description");
-    if (a->resume && !state) {
-        dc_model_free(m);
-        fprintf(stderr, "deepc: %s holds no training state to resume (it was not saved by deepc train)\n", a->resume);
-        return 1;
+    dc_model *m = NULL;
+    cli_bundle b = {0};
+    dc_history h = {0};
+    cli_metrics r = {0};
+    int rc = 0;
+    if (a->resume) {
+        if (!(m = dc_model_load_state(a->resume, &state))) return fail("cannot load the model to resume");
+        if (!state) {
+            dc_model_free(m);
+            fprintf(stderr, "deepc: %s holds no training state to resume\n", a->resume);
+            return 1;
+        }
+        if (dc_train_state_done(state) && (a->epochs <= 0 || a->epochs <= dc_train_state_epoch(state))) {
+            printf("%s already finished its %d epochs; pass --epochs N (more than %d) to train further\n", a->resume,
+                   dc_train_state_epoch(state), dc_train_state_epoch(state));
+            dc_train_state_free(state);
+            dc_model_free(m);
+            return 0;
+        }
     }
-    if (state && dc_train_state_done(state) && (a->epochs <= 0 || a->epochs <= dc_train_state_epoch(state))) {
-        printf("%s already finished its %d epochs; pass --epochs N (more than %d) to train further\n", a->resume,
-               dc_train_state_epoch(state), dc_train_state_epoch(state));
-        dc_train_state_free(state);
-        dc_model_free(m);
-        return 0;
+    /* data first: a CSV decides the input width of `input auto` */
+    cli_args la = *a;
+    if (a->resume && !a->limit) la.limit = (long)dc_train_state_samples(state); /* the run's samples */
+    /* a resumed CSV run re-reads the table with the same options: the split
+     * and the refitted pipeline come out the same (seeded, deterministic) */
+    if (cli_load_training(&la, &b, a->quiet ? NULL : stdout)) {
+        rc = fail("cannot load the training data");
+        goto done;
+    }
+    if (!m && !(m = parse_for(a->target, &b))) {
+        rc = fail("cannot read the model description");
+        goto done;
+    }
+    if (b.tab && dc_model_set_tabular(m, b.tab)) {
+        rc = fail("cannot store the preprocessing");
+        goto done;
     }
     if (!state && !(state = dc_train_state_new())) {
-        dc_model_free(m);
-        return fail("out of memory");
+        rc = fail("out of memory");
+        goto done;
     }
+    apply_lr(a, m);
     char outbuf[1024];
-    const char *out = a->out;
-    if (!out && a->resume) out = a->resume;
+    const char *out = a->out ? a->out : a->resume;
     if (!out) { /* models/fashion_mlp.dc -> fashion_mlp.safetensors */
         const char *base = strrchr(a->target, '/');
         base = base ? base + 1 : a->target;
@@ -163,39 +219,16 @@ static int cmd_train(const args *a) {
         snprintf(outbuf, sizeof outbuf, "%.*s.safetensors", (int)(dot ? dot - base : (long)strlen(base)), base);
         out = outbuf;
     }
-    if (a->lr >= 0) {
-        dc_opt_config o = *dc_model_optimizer(m);
-        o.lr = (float)a->lr;
-        dc_model_compile(m, dc_model_loss(m), o);
-    }
-    int rc = 0;
-    dc_history h = {0};
-    dc_dataset *train = dc_mnist_load(a->data, "train"), *test = NULL;
-    if (!train) {
-        rc = fail("cannot load the training data");
-        goto done;
-    }
-    if (!(test = dc_mnist_load(a->data, "test"))) {
-        rc = fail("cannot load the test data");
-        goto done;
-    }
-    /* a resumed run uses the samples it started with (--limit included) */
-    truncate_dataset(train, a->limit ? a->limit : (long)dc_train_state_samples(state));
-    dc_fit_options fo = {.epochs = (int)a->epochs, .batch_size = (int)a->batch, .validation_split = (float)a->vsplit,
-                         .shuffle = -1, .seed = a->seed >= 0 ? (uint64_t)a->seed : 0, .verbose = !a->quiet,
-                         .handle_sigint = 1, .stop_after_steps = a->stop_after, .state = state,
-                         .checkpoint = a->checkpoint, .checkpoint_every = (int)a->ckpt_every,
-                         .best_checkpoint = a->best, .log_csv = a->log};
+    dc_fit_options fo = fit_options(a, state);
     if (!a->quiet && !a->resume) dc_model_summary(m, stdout);
     if (!a->quiet && a->resume) printf("Resuming %s after epoch %d\n", a->resume, dc_train_state_epoch(state));
     fflush(stdout); /* the summary shows before training starts, even in a pipe */
-    dc_status st = dc_fit(m, train, &fo, &h);
+    dc_status st = dc_fit(m, b.train, &fo, &h);
     if (st && st != DC_ERR_INTERRUPTED) {
         rc = fail("training failed");
         goto done;
     }
-    /* save even after Ctrl-C: the weights of the last finished batch, and
-     * the state to resume from */
+    /* save even after Ctrl-C: the last finished batch, with the state to resume */
     if (dc_model_save_state(m, state, out)) {
         rc = fail("cannot save the model");
         goto done;
@@ -209,12 +242,16 @@ static int cmd_train(const args *a) {
         rc = 130;
         goto done;
     }
-    double loss, acc;
-    if (dc_evaluate(m, test, 256, &loss, &acc)) {
+    if (b.test && cli_compute_metrics(m, b.test, &r)) {
         rc = fail("evaluation failed");
         goto done;
     }
-    if (!a->quiet) printf("Saved %s\nTest accuracy: %.4f - test loss: %.4f\n", out, acc, loss);
+    if (!a->quiet) {
+        printf("Saved %s\n", out);
+        if (b.test && r.regression)
+            printf("Test loss: %.4f - mse: %.4f - mae: %.4f - r2: %.4f\n", r.loss, r.reg.mse, r.reg.mae, r.reg.r2);
+        else if (b.test) printf("Test accuracy: %.4f - test loss: %.4f\n", r.cls.accuracy, r.loss);
+    }
     if (a->json) {
         double secs = 0;
         int timed = 0;
@@ -227,96 +264,113 @@ static int cmd_train(const args *a) {
         print_json_history(&h);
         printf(",\"seconds_per_epoch\":");
         cli_json_number(stdout, timed ? secs / timed : NAN);
-        printf(",\"threads\":%d,\"test_loss\":", dc_get_num_threads());
-        cli_json_number(stdout, loss);
-        printf(",\"test_accuracy\":");
-        cli_json_number(stdout, acc);
+        printf(",\"threads\":%d", dc_get_num_threads());
+        if (b.test) {
+            printf(",");
+            cli_print_json_metrics(a, b.tab, &r);
+        }
         printf("}\n");
     }
 done:
+    cli_metrics_free(&r);
     dc_history_free(&h);
     dc_train_state_free(state);
-    dc_dataset_free(train);
-    dc_dataset_free(test);
+    cli_bundle_free(&b);
     dc_model_free(m);
     return rc;
 }
 
-static int cmd_eval(const args *a) {
+static int cmd_eval(const cli_args *a) {
     if (need(a, "a MODEL file", a->target) || need(a, "--data", a->data)) return 2;
     dc_model *m = dc_model_load(a->target);
     if (!m) return fail("cannot load the model");
-    dc_dataset *test = dc_mnist_load(a->data, "test");
-    if (!test) {
-        dc_model_free(m);
-        return fail("cannot load the test data");
-    }
-    truncate_dataset(test, a->limit);
-    double loss, acc;
+    dc_tabular *tab = NULL;
+    dc_dataset *d = cli_load_eval(a, m, &tab, 1);
+    cli_metrics r = {0};
     int rc = 0;
-    if (dc_evaluate(m, test, a->batch ? (int)a->batch : 256, &loss, &acc)) rc = fail("evaluation failed");
+    if (!d) rc = fail("cannot load the evaluation data");
+    else if (cli_compute_metrics(m, d, &r)) rc = fail("evaluation failed");
     else {
-        printf("%lld test samples - test loss: %.4f - test accuracy: %.4f\n", (long long)test->n, loss, acc);
+        cli_print_report(a, tab, &r, stdout);
         if (a->json) {
-            printf("{\"command\":\"eval\",\"samples\":%lld,\"test_loss\":", (long long)test->n);
-            cli_json_number(stdout, loss);
-            printf(",\"test_accuracy\":");
-            cli_json_number(stdout, acc);
+            printf("{\"command\":\"eval\",\"samples\":%lld,", (long long)d->n);
+            cli_print_json_metrics(a, tab, &r);
             printf("}\n");
         }
     }
-    dc_dataset_free(test);
+    cli_metrics_free(&r);
+    dc_tabular_free(tab);
+    dc_dataset_free(d);
     dc_model_free(m);
     return rc;
 }
 
-static int cmd_predict(const args *a) {
+static int cmd_predict(const cli_args *a) {
     if (need(a, "a MODEL file", a->target) || need(a, "--data", a->data)) return 2;
     dc_model *m = dc_model_load(a->target);
     if (!m) return fail("cannot load the model");
-    dc_dataset *test = dc_mnist_load(a->data, "test");
-    if (!test) {
-        dc_model_free(m);
-        return fail("cannot load the test data");
-    }
-    int64_t n = a->limit > 0 && a->limit < test->n ? a->limit : test->n;
-    int64_t oshape[DC_MAX_DIMS];
+    dc_tabular *tab = NULL;
+    dc_dataset *d = cli_load_eval(a, m, &tab, 0);
+    int64_t oshape[DC_MAX_DIMS], C = 1;
     int nd = dc_model_output_shape(m, oshape);
-    int64_t C = 1;
     for (int i = 0; i < nd; i++) C *= oshape[i];
-    float *out = malloc(sizeof(float) * (size_t)(n * C));
+    float *out = d ? malloc(sizeof(float) * (size_t)(d->n * C)) : NULL;
     int rc = 0;
-    if (!out) rc = fail("out of memory");
-    else if (dc_predict(m, test, n, 256, out)) rc = fail("prediction failed");
+    char nb[32];
+    if (!d) rc = fail("cannot load the data");
+    else if (!out) rc = fail("out of memory");
+    else if (dc_predict(m, d, d->n, 256, out)) rc = fail("prediction failed");
     else {
-        for (int64_t i = 0; i < n; i++) {
-            const float *r = out + i * C;
-            int64_t best = 0;
-            if (C == 1) best = r[0] >= 0.5f;
+        int regression = tab && dc_tabular_is_regression(tab);
+        if (tab) { /* CSV out: the prediction, then each class probability */
+            printf("%s", regression ? dc_tabular_label_name(tab) : "prediction");
+            for (int k = 0; !regression && k < C; k++) printf(",p_%s", C == 1 ? dc_tabular_class_name(tab, 1) : dc_tabular_class_name(tab, k));
+            printf("\n");
+        }
+        for (int64_t i = 0; i < d->n; i++) {
+            const float *row = out + i * C;
+            if (regression) {
+                printf("%.6g\n", row[0]);
+                continue;
+            }
+            int64_t best = C == 1 ? row[0] >= 0.5f : 0;
             for (int64_t k = 1; k < C; k++)
-                if (r[k] > r[best]) best = k;
-            printf("%lld\n", (long long)best);
+                if (row[k] > row[best]) best = k;
+            if (!tab) {
+                printf("%lld\n", (long long)best);
+                continue;
+            }
+            printf("%s", cli_class_name(a, tab, (int)best, nb, sizeof nb));
+            for (int64_t k = 0; k < C; k++) printf(",%.6f", row[k]);
+            printf("\n");
         }
         if (a->json) {
-            printf("{\"command\":\"predict\",\"count\":%lld,\"predictions\":[", (long long)n);
-            for (int64_t i = 0; i < n; i++) {
-                const float *r = out + i * C;
-                int64_t best = 0;
-                if (C == 1) best = r[0] >= 0.5f;
+            printf("{\"command\":\"predict\",\"count\":%lld,\"predictions\":[", (long long)d->n);
+            for (int64_t i = 0; i < d->n; i++) {
+                const float *row = out + i * C;
+                if (regression) {
+                    printf("%s", i ? "," : "");
+                    cli_json_number(stdout, row[0]);
+                    continue;
+                }
+                int64_t best = C == 1 ? row[0] >= 0.5f : 0;
                 for (int64_t k = 1; k < C; k++)
-                    if (r[k] > r[best]) best = k;
-                printf("%s%lld", i ? "," : "", (long long)best);
+                    if (row[k] > row[best]) best = k;
+                printf("%s", i ? "," : "");
+                if (tab) cli_json_string(stdout, cli_class_name(a, tab, (int)best, nb, sizeof nb));
+                else printf("%lld", (long long)best);
             }
             printf("]}\n");
         }
     }
     free(out);
-    dc_dataset_free(test);
+    dc_tabular_free(tab);
+    dc_dataset_free(d);
     dc_model_free(m);
     return rc;
 }
 
-static int cmd_summary(const args *a) {
+static int cmd_summary(const cli_args *a) {
     if (need(a, "a MODEL or DESCRIPTION file", a->target)) return 2;
     dc_model *m = ends_with(a->target, ".safetensors") ? dc_model_load(a->target) : dc_model_parse_file(a->target);
     if (!m) return fail("cannot read the model");
@@ -337,6 +391,121 @@ static int cmd_summary(const args *a) {
     return 0;
 }
 
+/* k-fold cross-validation: fold k is the validation set of model k. CSV
+ * tables refit their preprocessing on each fold's training part. */
+static int cmd_cv(const cli_args *a) {
+    if (need(a, "a DESCRIPTION file", a->target) || need(a, "--data", a->data) || need(a, "--folds K", a->folds ? a : NULL)) return 2;
+    int K = (int)a->folds, rc = 0;
+    enum { NM = 6 };
+    const char *names[NM] = {"accuracy", "loss", "macro_f1", "auc", "mse", "r2"};
+    double vals[64][NM];
+    int regression = 0;
+    dc_dataset *all = NULL;
+    int64_t *idx = NULL;
+    if (!cli_is_csv(a->data)) { /* IDX: folds of the training split */
+        if (!(all = dc_mnist_load(a->data, "train"))) return fail("cannot load the data");
+        if (a->limit > 0 && a->limit < all->n) all->n = a->limit;
+        idx = malloc(sizeof(int64_t) * (size_t)all->n);
+        if (!idx) {
+            dc_dataset_free(all);
+            return fail("out of memory");
+        }
+        for (int64_t i = 0; i < all->n; i++) idx[i] = i;
+        dc_rng r;
+        dc_rng_seed(&r, a->seed >= 0 ? (uint64_t)a->seed : 42);
+        dc_rng_shuffle(&r, idx, all->n);
+    }
+    if (K > 64) K = 64;
+    for (int k = 0; k < K && !rc; k++) {
+        cli_bundle b = {0};
+        if (all) {
+            int64_t nv = 0, nt = 0;
+            int64_t *vi = malloc(sizeof(int64_t) * (size_t)all->n), *ti = malloc(sizeof(int64_t) * (size_t)all->n);
+            for (int64_t i = 0; vi && ti && i < all->n; i++) {
+                if (i % K == k) vi[nv++] = idx[i];
+                else ti[nt++] = idx[i];
+            }
+            b.train = vi && ti ? dc_dataset_subset(all, ti, nt) : NULL;
+            b.test = vi && ti ? dc_dataset_subset(all, vi, nv) : NULL;
+            free(vi);
+            free(ti);
+            if (!b.train || !b.test) rc = fail("out of memory");
+        } else {
+            dc_csv_options o;
+            if (cli_csv_options(a, &o)) rc = fail("bad CSV options");
+            else {
+                o.folds = K;
+                o.fold = k;
+                o.stratify = !a->regression; /* folds keep class proportions */
+                if (dc_csv_load(a->data, &o, &b.tab, &b.train, &b.test, k == 0 && !a->quiet ? stdout : NULL))
+                    rc = fail("cannot load the data");
+            }
+        }
+        dc_model *m = rc ? NULL : parse_for(a->target, &b);
+        if (!rc && !m) rc = fail("cannot read the model description");
+        dc_history h = {0};
+        cli_metrics r = {0};
+        if (!rc) {
+            apply_lr(a, m);
+            dc_fit_options fo = fit_options(a, NULL);
+            fo.validation = b.test;
+            fo.verbose = 0;
+            fo.handle_sigint = 0;
+            fo.checkpoint = fo.best_checkpoint = fo.log_csv = NULL;
+            fo.stop_after_steps = 0;
+            if (dc_fit(m, b.train, &fo, &h) || cli_compute_metrics(m, b.test, &r)) rc = fail("training a fold failed");
+        }
+        if (!rc) {
+            regression = r.regression;
+            double v[NM] = {regression ? NAN : r.cls.accuracy, r.loss, regression ? NAN : r.cls.macro_f1,
+                            regression ? NAN : r.cls.auc, regression ? r.reg.mse : NAN, regression ? r.reg.r2 : NAN};
+            memcpy(vals[k], v, sizeof v);
+            if (!a->quiet) {
+                printf("fold %d/%d: %lld train, %lld validation - ", k + 1, K, (long long)b.train->n, (long long)b.test->n);
+                if (regression) printf("loss: %.4f - mse: %.4f - r2: %.4f\n", r.loss, r.reg.mse, r.reg.r2);
+                else printf("loss: %.4f - accuracy: %.4f - macro_f1: %.4f\n", r.loss, r.cls.accuracy, r.cls.macro_f1);
+                fflush(stdout);
+            }
+        }
+        cli_metrics_free(&r);
+        dc_history_free(&h);
+        dc_model_free(m);
+        cli_bundle_free(&b);
+    }
+    dc_dataset_free(all);
+    free(idx);
+    if (rc) return rc;
+    double mean[NM], sd[NM];
+    for (int j = 0; j < NM; j++) {
+        mean[j] = sd[j] = 0;
+        for (int k = 0; k < K; k++) mean[j] += vals[k][j] / K;
+        for (int k = 0; k < K; k++) sd[j] += (vals[k][j] - mean[j]) * (vals[k][j] - mean[j]) / K;
+        sd[j] = sqrt(sd[j]);
+    }
+    printf("%d-fold cross-validation:", K);
+    for (int j = 0; j < NM; j++)
+        if (!isnan(mean[j])) printf(" %s %.4f +/- %.4f", names[j], mean[j], sd[j]);
+    printf("\n");
+    if (a->json) {
+        printf("{\"command\":\"cv\",\"folds\":%d", K);
+        for (int j = 0; j < NM; j++) {
+            if (isnan(mean[j])) continue;
+            printf(",\"%s_mean\":", names[j]);
+            cli_json_number(stdout, mean[j]);
+            printf(",\"%s_std\":", names[j]);
+            cli_json_number(stdout, sd[j]);
+            printf(",\"%s_folds\":[", names[j]);
+            for (int k = 0; k < K; k++) {
+                printf("%s", k ? "," : "");
+                cli_json_number(stdout, vals[k][j]);
+            }
+            printf("]");
+        }
+        printf("}\n");
+    }
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         fputs(usage_text, argc < 2 ? stderr : stdout);
@@ -346,12 +515,13 @@ int main(int argc, char **argv) {
         printf("deepc %s\n", DEEPC_VERSION);
         return 0;
     }
-    args a;
+    cli_args a;
     if (parse_args(argc, argv, &a)) return 2;
     if (!strcmp(a.cmd, "train")) return cmd_train(&a);
     if (!strcmp(a.cmd, "eval")) return cmd_eval(&a);
     if (!strcmp(a.cmd, "predict")) return cmd_predict(&a);
     if (!strcmp(a.cmd, "summary")) return cmd_summary(&a);
+    if (!strcmp(a.cmd, "cv")) return cmd_cv(&a);
     fprintf(stderr, "deepc: unknown command \"%s\" (deepc --help)\n", a.cmd);
     return 2;
 }

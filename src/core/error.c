@@ -14,3 +14,5 @@ dc_status dc_set_error(dc_status code, const char *fmt, ...) {
 
 const char *dc_last_error(void) { return last_error; }
 void dc_clear_error(void) { last_error[0] = 0; }
+
+void dc_set_error_message(const char *msg) { snprintf(last_error, sizeof last_error, "%s", msg); }

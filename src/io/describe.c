@@ -32,6 +32,8 @@ typedef struct {
 typedef struct {
     const char *file;
     int line;
+    int auto_ndim;              /* shape for `input auto` (0: not available) */
+    const int64_t *auto_shape;
     token tok[MAX_TOKENS];
     int ntok;
     int used[MAX_TOKENS];   /* options consumed; leftovers are errors */
@@ -168,6 +170,15 @@ static dc_status parse_input(line_ctx *c, dc_model **m) {
     const char *s = opt(c, "shape", &col);
     if (!s) s = positional(c, &col);
     if (!s) return err_at(c, c->tok[0].col, "'input' needs a shape such as 28x28 or 784");
+    if (!strcmp(s, "auto")) {
+        if (c->auto_ndim <= 0)
+            return err_at(c, col, "'input auto' takes its shape from the data, and none was given (use it with CSV data)");
+        dc_status st = leftovers(c, "a shape");
+        if (st) return st;
+        *m = dc_model_new(c->auto_ndim, c->auto_shape);
+        if (*m) (*m)->auto_input = 1;
+        return *m ? DC_OK : model_err(c, DC_ERR_INVALID);
+    }
     int64_t shape[DC_MAX_DIMS];
     int nd = 0;
     const char *p = s;
@@ -426,8 +437,10 @@ static dc_loss_kind default_loss(const dc_model *m) {
     return DC_LOSS_MSE;
 }
 
-dc_model *dc_model_parse(const char *text, const char *filename) {
-    line_ctx c = {.file = filename ? filename : "<description>"};
+dc_model *dc_model_parse(const char *text, const char *filename) { return dc_model_parse_auto(text, filename, 0, NULL); }
+
+dc_model *dc_model_parse_auto(const char *text, const char *filename, int in_ndim, const int64_t *in_shape) {
+    line_ctx c = {.file = filename ? filename : "<description>", .auto_ndim = in_ndim, .auto_shape = in_shape};
     dc_model *m = NULL;
     const char *p = text;
     size_t total = strlen(text);
@@ -468,7 +481,9 @@ fail:
     return NULL;
 }
 
-dc_model *dc_model_parse_file(const char *path) {
+dc_model *dc_model_parse_file(const char *path) { return dc_model_parse_file_auto(path, 0, NULL); }
+
+dc_model *dc_model_parse_file_auto(const char *path, int in_ndim, const int64_t *in_shape) {
     FILE *f = fopen(path, "rb");
     if (!f) {
         dc_set_error(DC_ERR_IO, "%s: cannot open (%s)", path, strerror(errno));
@@ -499,7 +514,7 @@ dc_model *dc_model_parse_file(const char *path) {
         dc_set_error(DC_ERR_FORMAT, "%s: contains a NUL byte; a description is text", path);
         return NULL;
     }
-    dc_model *m = dc_model_parse(buf, path);
+    dc_model *m = dc_model_parse_auto(buf, path, in_ndim, in_shape);
     free(buf);
     return m;
 }

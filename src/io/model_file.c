@@ -179,9 +179,17 @@ dc_status dc_model_save_state(const dc_model *m, const dc_train_state *s, const 
             goto done;
         }
     }
-    const char *keys[6] = {"format", "format_version", "deepc_version", "description"};
-    const char *vals[6] = {"deepc", FORMAT_VERSION, DEEPC_VERSION, m->description};
+    const char *keys[7] = {"format", "format_version", "deepc_version", "description"};
+    const char *vals[7] = {"deepc", FORMAT_VERSION, DEEPC_VERSION, m->description};
     int nk = 4;
+    char shape_txt[160] = "";
+    if (m->auto_input) { /* `input auto`: the shape the data gave it */
+        size_t k = 0;
+        for (int i = 0; i < m->in_ndim; i++)
+            k += (size_t)snprintf(shape_txt + k, sizeof shape_txt - k, i ? "x%lld" : "%lld", (long long)m->in_shape[i]);
+        keys[nk] = "input_shape";
+        vals[nk++] = shape_txt;
+    }
     if (m->preprocess) {
         keys[nk] = "preprocess";
         vals[nk++] = m->preprocess;
@@ -273,7 +281,24 @@ dc_model *dc_model_load_state(const char *path, dc_train_state **state) {
     }
     char where[1100];
     snprintf(where, sizeof where, "%s [embedded description]", path);
-    if (!(m = dc_model_parse(desc, where))) goto fail;
+    const char *ishape = dc_st_metadata(f, "input_shape");
+    int64_t in_shape[DC_MAX_DIMS];
+    int in_nd = 0;
+    for (const char *q = ishape; q && *q && in_nd < DC_MAX_DIMS - 1;) {
+        char *end;
+        long v = strtol(q, &end, 10);
+        if (end == q || v <= 0) {
+            dc_set_error(DC_ERR_FORMAT, "%s: bad input_shape \"%s\" in __metadata__", path, ishape);
+            goto fail;
+        }
+        in_shape[in_nd++] = v;
+        q = *end == 'x' ? end + 1 : end;
+        if (*end && *end != 'x') {
+            dc_set_error(DC_ERR_FORMAT, "%s: bad input_shape \"%s\" in __metadata__", path, ishape);
+            goto fail;
+        }
+    }
+    if (!(m = dc_model_parse_auto(desc, where, in_nd, in_shape))) goto fail;
     int weights = 0;
     for (int i = 0; i < dc_st_count(f); i++) {
         const char *n = dc_st_get(f, i)->name;

@@ -333,3 +333,15 @@ void dc_model_summary(const dc_model *m, FILE *out) {
     memset(line, '_', 65);
     fprintf(out, "%s\n", line);
 }
+
+dc_tabular *dc_model_tabular(const dc_model *m) {
+    return m->preprocess ? dc_tabular_parse(m->preprocess, "model") : NULL;
+}
+
+dc_status dc_model_set_tabular(dc_model *m, const dc_tabular *p) {
+    char *t = dc_tabular_serialize(p);
+    if (!t) return dc_set_error(DC_ERR_NOMEM, "out of memory");
+    free(m->preprocess);
+    m->preprocess = t;
+    return DC_OK;
+}

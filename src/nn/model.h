@@ -25,6 +25,7 @@ struct dc_model {
     dc_fit_config fit;                 /* recipe defaults                  */
     char *description;                 /* text it was parsed from, or NULL */
     char *preprocess;                  /* tabular pipeline text, or NULL   */
+    int auto_input;                    /* description says `input auto`    */
 };
 
 /* Name for a loss / optimizer / activation, and back (-1 if unknown). */

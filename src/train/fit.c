@@ -364,7 +364,7 @@ static void fill_history(dc_history *h, const dc_train_state *s, int interrupted
     if (!h) return;
     h->epoch = malloc(sizeof *h->epoch * (size_t)(s->nhist ? s->nhist : 1));
     if (h->epoch) {
-        memcpy(h->epoch, s->hist, sizeof *h->epoch * (size_t)s->nhist);
+        if (s->nhist) memcpy(h->epoch, s->hist, sizeof *h->epoch * (size_t)s->nhist);
         h->epochs_run = s->nhist;
     }
     h->interrupted = interrupted;

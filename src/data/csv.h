@@ -1,0 +1,30 @@
+/* csv.h — a CSV file as a table of strings (internal to src/data). */
+#ifndef DC_CSV_H
+#define DC_CSV_H
+#include "../core/internal.h"
+
+typedef struct {
+    int ncols;
+    int64_t nrows;
+    char **names;       /* ncols column names ("column_1"... without a header) */
+    char **cells;       /* nrows * ncols, row-major, NUL-terminated, "" if empty */
+    int64_t *line;      /* line in the file where each row starts (errors)     */
+    char *buf;          /* storage for names and cells                         */
+    const char *path;
+} dc_csv;
+
+/* Read path. delim: field separator; header: first row holds names;
+ * skip: lines ignored before it. Quoted fields follow RFC 4180 ("" is a
+ * quote, delimiters and newlines allowed inside quotes). Ragged rows,
+ * unterminated quotes, an empty file or one with no data row are errors
+ * naming the line. */
+dc_csv *dc_csv_read(const char *path, char delim, int header, int skip);
+void dc_csv_free(dc_csv *t);
+/* Column index of a name, or of an index written as text ("0", "-1" = last);
+ * -1 if neither. */
+int dc_csv_column(const dc_csv *t, const char *name_or_index);
+/* Is this cell a missing value (empty, NA, N/A, NaN, null, ?) */
+int dc_csv_missing(const char *cell);
+/* Parse a whole cell as a finite number. */
+int dc_csv_number(const char *cell, double *out);
+#endif

@@ -1,0 +1,901 @@
+/* tabular.c — the CSV preprocessing pipeline: column roles and types,
+ * missing values, one-hot encoding, scaling and PCA, fitted on the training
+ * split only and kept (as text) in the model file.
+ *
+ * A row becomes features in three steps, in this order:
+ *   encode  numeric columns as their value (missing -> imputed), categorical
+ *           columns one-hot over the training categories (unknown -> zeros)
+ *   scale   x' = (x - offset) / scale per encoded feature (identity if off)
+ *   PCA     z = C (x' - mean), C the top principal directions of training x' */
+#include "csv.h"
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    char *name;
+    int categorical;
+    double impute;        /* numeric fill value (training mean/median/mode)  */
+    char **cats;          /* categorical: training categories, sorted        */
+    int ncats;
+    int impute_cat;       /* categorical fill: index into cats (-1 = zeros)  */
+} tcol;
+
+struct dc_tabular {
+    char delimiter;
+    int no_header, skip_rows;
+    char *label;
+    int regression;
+    char **classes;
+    int nclasses;
+    tcol *cols;
+    int ncols;
+    dc_missing missing;
+    dc_scaling scaling;
+    int width;            /* encoded features before PCA                     */
+    double *offset, *scale;
+    int pca;              /* components kept (0 = none)                      */
+    double *pca_mean, *pca_comp, *explained;
+};
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+static int cmp_dbl(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+void dc_tabular_free(dc_tabular *p) {
+    if (!p) return;
+    for (int i = 0; i < p->ncols; i++) {
+        free(p->cols[i].name);
+        for (int k = 0; k < p->cols[i].ncats; k++) free(p->cols[i].cats[k]);
+        free(p->cols[i].cats);
+    }
+    free(p->cols);
+    for (int i = 0; i < p->nclasses; i++) free(p->classes[i]);
+    free(p->classes);
+    free(p->label);
+    free(p->offset);
+    free(p->scale);
+    free(p->pca_mean);
+    free(p->pca_comp);
+    free(p->explained);
+    free(p);
+}
+
+int dc_tabular_num_features(const dc_tabular *p) { return p->pca ? p->pca : p->width; }
+int dc_tabular_is_regression(const dc_tabular *p) { return p->regression; }
+int dc_tabular_num_classes(const dc_tabular *p) { return p->nclasses; }
+const char *dc_tabular_class_name(const dc_tabular *p, int i) { return i >= 0 && i < p->nclasses ? p->classes[i] : "?"; }
+const char *dc_tabular_label_name(const dc_tabular *p) { return p->label; }
+
+/* Sorted unique strings of a list (in place); returns the count. */
+static int unique_sorted(char **v, int64_t n, int numeric) {
+    if (numeric) { /* numeric labels sort by value: "2" before "10" */
+        double *d = malloc(sizeof(double) * (size_t)(n ? n : 1));
+        char **tmp = malloc(sizeof(char *) * (size_t)(n ? n : 1));
+        if (!d || !tmp) {
+            free(d);
+            free(tmp);
+            return -1;
+        }
+        /* insertion by value: n is small for label sets after dedupe */
+        qsort(v, (size_t)n, sizeof *v, cmp_str);
+        int64_t m = 0;
+        for (int64_t i = 0; i < n; i++)
+            if (!m || strcmp(v[i], tmp[m - 1])) tmp[m++] = v[i];
+        for (int64_t i = 0; i < m; i++) dc_csv_number(tmp[i], &d[i]);
+        for (int64_t i = 1; i < m; i++) /* sort tmp by d */
+            for (int64_t j = i; j > 0 && d[j] < d[j - 1]; j--) {
+                double td = d[j]; d[j] = d[j - 1]; d[j - 1] = td;
+                char *ts = tmp[j]; tmp[j] = tmp[j - 1]; tmp[j - 1] = ts;
+            }
+        memcpy(v, tmp, sizeof(char *) * (size_t)m);
+        free(d);
+        free(tmp);
+        return (int)m;
+    }
+    qsort(v, (size_t)n, sizeof *v, cmp_str);
+    int64_t m = 0;
+    for (int64_t i = 0; i < n; i++)
+        if (!m || strcmp(v[i], v[m - 1])) v[m++] = v[i];
+    return (int)m;
+}
+
+static int find_str(char *const *v, int n, const char *s) {
+    int lo = 0, hi = n - 1;
+    while (lo <= hi) { /* v is sorted by strcmp */
+        int mid = (lo + hi) / 2, c = strcmp(v[mid], s);
+        if (!c) return mid;
+        if (c < 0) lo = mid + 1;
+        else hi = mid - 1;
+    }
+    return -1;
+}
+
+static int class_index(const dc_tabular *p, const char *s) {
+    for (int i = 0; i < p->nclasses; i++)
+        if (!strcmp(p->classes[i], s)) return i;
+    return -1;
+}
+
+/* Encode one row (cells by tabular column) into x[width]. */
+static void encode_row(const dc_tabular *p, char *const *cells, float *x, int64_t *imputed) {
+    int k = 0;
+    for (int c = 0; c < p->ncols; c++) {
+        const tcol *col = &p->cols[c];
+        const char *cell = cells[c];
+        int miss = dc_csv_missing(cell);
+        if (!col->categorical) {
+            double v;
+            if (miss || !dc_csv_number(cell, &v)) {
+                v = col->impute;
+                if (imputed) (*imputed)++;
+            }
+            x[k++] = (float)v;
+        } else {
+            int idx = miss ? col->impute_cat : find_str(col->cats, col->ncats, cell);
+            if (miss && imputed) (*imputed)++;
+            for (int j = 0; j < col->ncats; j++) x[k + j] = j == idx ? 1.0f : 0.0f;
+            k += col->ncats;
+        }
+    }
+}
+
+/* Scale then project x[width] into out[num_features]. */
+static void finish_row(const dc_tabular *p, float *x, float *out) {
+    for (int j = 0; j < p->width; j++) x[j] = (float)(((double)x[j] - p->offset[j]) / p->scale[j]);
+    if (!p->pca) {
+        memcpy(out, x, sizeof(float) * (size_t)p->width);
+        return;
+    }
+    for (int k = 0; k < p->pca; k++) {
+        double s = 0.0;
+        for (int j = 0; j < p->width; j++) s += p->pca_comp[(int64_t)k * p->width + j] * ((double)x[j] - p->pca_mean[j]);
+        out[k] = (float)s;
+    }
+}
+
+/* Jacobi eigen-decomposition of a symmetric d x d matrix a (destroyed):
+ * eigenvalues in w, eigenvectors as the columns of v. */
+static void jacobi(double *a, int d, double *w, double *v) {
+    for (int i = 0; i < d; i++)
+        for (int j = 0; j < d; j++) v[i * d + j] = i == j;
+    for (int sweep = 0; sweep < 100; sweep++) {
+        double off = 0.0;
+        for (int i = 0; i < d; i++)
+            for (int j = i + 1; j < d; j++) off += a[i * d + j] * a[i * d + j];
+        if (off < 1e-22) break;
+        for (int p = 0; p < d; p++)
+            for (int q = p + 1; q < d; q++) {
+                double apq = a[p * d + q];
+                if (fabs(apq) < 1e-300) continue;
+                double theta = (a[q * d + q] - a[p * d + p]) / (2.0 * apq);
+                double t = (theta >= 0 ? 1.0 : -1.0) / (fabs(theta) + sqrt(theta * theta + 1.0));
+                double c = 1.0 / sqrt(t * t + 1.0), s = t * c;
+                for (int k = 0; k < d; k++) { /* rotate rows/cols p and q */
+                    double akp = a[k * d + p], akq = a[k * d + q];
+                    a[k * d + p] = c * akp - s * akq;
+                    a[k * d + q] = s * akp + c * akq;
+                }
+                for (int k = 0; k < d; k++) {
+                    double apk = a[p * d + k], aqk = a[q * d + k];
+                    a[p * d + k] = c * apk - s * aqk;
+                    a[q * d + k] = s * apk + c * aqk;
+                }
+                for (int k = 0; k < d; k++) {
+                    double vkp = v[k * d + p], vkq = v[k * d + q];
+                    v[k * d + p] = c * vkp - s * vkq;
+                    v[k * d + q] = s * vkp + c * vkq;
+                }
+            }
+    }
+    for (int i = 0; i < d; i++) w[i] = a[i * d + i];
+}
+
+/* Fit scaling and PCA on encoded training rows X (n x width). */
+static dc_status fit_numeric(dc_tabular *p, float *X, int64_t n) {
+    int d = p->width;
+    p->offset = calloc((size_t)d, sizeof(double));
+    p->scale = malloc(sizeof(double) * (size_t)d);
+    if (!p->offset || !p->scale) return dc_set_error(DC_ERR_NOMEM, "out of memory");
+    for (int j = 0; j < d; j++) {
+        double mean = 0, mn = INFINITY, mx = -INFINITY, var = 0;
+        for (int64_t i = 0; i < n; i++) {
+            double v = X[i * d + j];
+            mean += v;
+            mn = fmin(mn, v);
+            mx = fmax(mx, v);
+        }
+        mean /= (double)n;
+        for (int64_t i = 0; i < n; i++) var += ((double)X[i * d + j] - mean) * ((double)X[i * d + j] - mean);
+        double sd = sqrt(var / (double)n); /* population std, as sklearn's StandardScaler */
+        p->scale[j] = 1.0;
+        if (p->scaling == DC_SCALE_STANDARD) {
+            p->offset[j] = mean;
+            p->scale[j] = sd > 0 ? sd : 1.0;
+        } else if (p->scaling == DC_SCALE_MINMAX) {
+            p->offset[j] = mn;
+            p->scale[j] = mx > mn ? mx - mn : 1.0;
+        }
+    }
+    for (int64_t i = 0; i < n; i++)
+        for (int j = 0; j < d; j++) X[i * d + j] = (float)(((double)X[i * d + j] - p->offset[j]) / p->scale[j]);
+    if (!p->pca) return DC_OK;
+    if (p->pca > d) return dc_set_error(DC_ERR_INVALID, "pca: %d components requested, the data has %d features", p->pca, d);
+    if (n < 2) return dc_set_error(DC_ERR_INVALID, "pca: needs at least 2 training rows");
+    double *cov = calloc((size_t)d * (size_t)d, sizeof(double)), *w = malloc(sizeof(double) * (size_t)d);
+    double *v = malloc(sizeof(double) * (size_t)d * (size_t)d);
+    p->pca_mean = calloc((size_t)d, sizeof(double));
+    p->pca_comp = malloc(sizeof(double) * (size_t)p->pca * (size_t)d);
+    p->explained = malloc(sizeof(double) * (size_t)p->pca);
+    if (!cov || !w || !v || !p->pca_mean || !p->pca_comp || !p->explained) {
+        free(cov);
+        free(w);
+        free(v);
+        return dc_set_error(DC_ERR_NOMEM, "out of memory");
+    }
+    for (int j = 0; j < d; j++) {
+        for (int64_t i = 0; i < n; i++) p->pca_mean[j] += X[i * d + j];
+        p->pca_mean[j] /= (double)n;
+    }
+    for (int64_t i = 0; i < n; i++)
+        for (int a = 0; a < d; a++) {
+            double xa = X[i * d + a] - p->pca_mean[a];
+            for (int b = a; b < d; b++) cov[a * d + b] += xa * (X[i * d + b] - p->pca_mean[b]);
+        }
+    for (int a = 0; a < d; a++)
+        for (int b = a; b < d; b++) cov[b * d + a] = cov[a * d + b] /= (double)(n - 1);
+    jacobi(cov, d, w, v);
+    double total = 0;
+    for (int j = 0; j < d; j++) total += w[j] > 0 ? w[j] : 0;
+    for (int k = 0; k < p->pca; k++) { /* pick the largest remaining eigenvalue */
+        int best = -1;
+        for (int j = 0; j < d; j++)
+            if (w[j] > -INFINITY && (best < 0 || w[j] > w[best])) best = j;
+        p->explained[k] = total > 0 ? fmax(w[best], 0) / total : 0;
+        int big = 0; /* sign: the largest |entry| positive, so the result is unique */
+        for (int j = 0; j < d; j++)
+            if (fabs(v[j * d + best]) > fabs(v[big * d + best])) big = j;
+        double sgn = v[big * d + best] < 0 ? -1.0 : 1.0;
+        for (int j = 0; j < d; j++) p->pca_comp[(int64_t)k * d + j] = sgn * v[j * d + best];
+        w[best] = -INFINITY;
+    }
+    free(cov);
+    free(w);
+    free(v);
+    return DC_OK;
+}
+
+static dc_dataset *new_dataset(const dc_tabular *p, int64_t n) {
+    dc_dataset *d = calloc(1, sizeof *d);
+    if (!d) return NULL;
+    d->n = n;
+    d->sample_ndim = 1;
+    d->sample_shape[0] = dc_tabular_num_features(p);
+    d->sample_size = d->sample_shape[0];
+    d->scale = 1.0f;
+    d->f32 = malloc(sizeof(float) * (size_t)(n ? n : 1) * (size_t)d->sample_size);
+    d->labels = calloc((size_t)(n ? n : 1), sizeof(int32_t));
+    if (p->regression) {
+        d->target_dim = 1;
+        d->targets = calloc((size_t)(n ? n : 1), sizeof(float));
+    }
+    d->num_classes = p->regression ? 0 : p->nclasses;
+    if (!d->f32 || !d->labels || (p->regression && !d->targets)) {
+        dc_dataset_free(d);
+        return NULL;
+    }
+    return d;
+}
+
+/* Fill dataset rows from table rows rows[0..n). lab = label column or -1. */
+static dc_status fill(const dc_tabular *p, const dc_csv *t, const int *colmap, int lab, const int64_t *rows, int64_t n,
+                      dc_dataset *d, int64_t *imputed) {
+    char **cells = malloc(sizeof(char *) * (size_t)(p->ncols ? p->ncols : 1));
+    float *x = malloc(sizeof(float) * (size_t)(p->width ? p->width : 1));
+    if (!cells || !x) {
+        free(cells);
+        free(x);
+        return dc_set_error(DC_ERR_NOMEM, "out of memory");
+    }
+    dc_status st = DC_OK;
+    for (int64_t i = 0; i < n && !st; i++) {
+        char **row = t->cells + rows[i] * t->ncols;
+        for (int c = 0; c < p->ncols && !st; c++) {
+            double v;
+            cells[c] = row[colmap[c]];
+            if (!p->cols[c].categorical && !dc_csv_missing(cells[c]) && !dc_csv_number(cells[c], &v))
+                st = dc_set_error(DC_ERR_FORMAT, "%s:%lld: column \"%s\": \"%s\" is not a number", t->path,
+                                  (long long)t->line[rows[i]], p->cols[c].name, cells[c]);
+        }
+        if (st) break;
+        encode_row(p, cells, x, imputed);
+        finish_row(p, x, d->f32 + i * d->sample_size);
+        if (lab < 0) continue;
+        const char *y = row[lab];
+        if (dc_csv_missing(y)) st = dc_set_error(DC_ERR_FORMAT, "%s:%lld: the label \"%s\" is missing", t->path, (long long)t->line[rows[i]], t->names[lab]);
+        else if (p->regression) {
+            double v;
+            if (!dc_csv_number(y, &v))
+                st = dc_set_error(DC_ERR_FORMAT, "%s:%lld: label column \"%s\": \"%s\" is not a number", t->path,
+                                  (long long)t->line[rows[i]], t->names[lab], y);
+            d->targets[i] = (float)v;
+        } else {
+            int k = class_index(p, y);
+            if (k < 0) st = dc_set_error(DC_ERR_FORMAT, "%s:%lld: class \"%s\" was not seen in training", t->path, (long long)t->line[rows[i]], y);
+            d->labels[i] = k;
+        }
+    }
+    free(cells);
+    free(x);
+    return st;
+}
+
+/* Resolve feature columns of t: the pipeline's by name, or from options. */
+static dc_status pick_columns(const dc_csv *t, const dc_csv_options *o, int lab, int **cols, int *ncols) {
+    int *c = malloc(sizeof(int) * (size_t)t->ncols);
+    if (!c) return dc_set_error(DC_ERR_NOMEM, "out of memory");
+    int n = 0;
+    if (o->features && *o->features) {
+        char buf[4096];
+        snprintf(buf, sizeof buf, "%s", o->features);
+        for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+            int k = dc_csv_column(t, tok);
+            if (k < 0) {
+                free(c);
+                return dc_set_error(DC_ERR_INVALID, "%s: no feature column \"%s\" (columns: %s, ...)", t->path, tok, t->names[0]);
+            }
+            if (k == lab) {
+                free(c);
+                return dc_set_error(DC_ERR_INVALID, "%s: column \"%s\" cannot be both a feature and the label", t->path, tok);
+            }
+            if (n < t->ncols) c[n++] = k;
+        }
+    } else {
+        for (int k = 0; k < t->ncols; k++)
+            if (k != lab) c[n++] = k;
+    }
+    if (n == 0) {
+        free(c);
+        return dc_set_error(DC_ERR_INVALID, "%s: no feature columns left besides the label", t->path);
+    }
+    *cols = c;
+    *ncols = n;
+    return DC_OK;
+}
+
+dc_status dc_csv_load(const char *path, const dc_csv_options *o, dc_tabular **pipe, dc_dataset **train, dc_dataset **test,
+                      FILE *report) {
+    *pipe = NULL;
+    *train = NULL;
+    if (test) *test = NULL;
+    char delim = o->delimiter ? o->delimiter : ',';
+    dc_csv *t = dc_csv_read(path, delim, !o->no_header, o->skip_rows);
+    if (!t) return DC_ERR_FORMAT;
+    dc_status st = DC_OK;
+    int *fcols = NULL, nf = 0;
+    int64_t *keep = NULL, *tr = NULL, *te = NULL, ntr = 0, nte = 0, nkeep = 0, dropped = 0, imputed = 0;
+    float *X = NULL;
+    char **tmp = NULL;
+    dc_tabular *p = calloc(1, sizeof *p);
+    if (!p) {
+        st = dc_set_error(DC_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    int lab = dc_csv_column(t, o->label ? o->label : "-1");
+    if (lab < 0) {
+        st = dc_set_error(DC_ERR_INVALID, "%s: no label column \"%s\" (the header has %d columns: \"%s\", ...)", path,
+                          o->label, t->ncols, t->names[0]);
+        goto done;
+    }
+    if ((st = pick_columns(t, o, lab, &fcols, &nf))) goto done;
+    p->delimiter = delim;
+    p->no_header = o->no_header;
+    p->skip_rows = o->skip_rows;
+    p->regression = o->regression;
+    p->missing = o->missing;
+    p->scaling = o->scaling;
+    p->pca = o->pca;
+    p->ncols = nf;
+    p->label = strdup(t->names[lab]);
+    p->cols = calloc((size_t)nf, sizeof *p->cols);
+    keep = malloc(sizeof(int64_t) * (size_t)t->nrows);
+    tmp = malloc(sizeof(char *) * (size_t)t->nrows);
+    if (!p->label || !p->cols || !keep || !tmp) {
+        st = dc_set_error(DC_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    /* column types: categorical when most present cells are not numbers; a
+     * mostly numeric column with a stray word is an error, not a category */
+    for (int c = 0; c < nf; c++) {
+        tcol *col = &p->cols[c];
+        col->name = strdup(t->names[fcols[c]]);
+        col->impute_cat = -1;
+        if (!col->name) {
+            st = dc_set_error(DC_ERR_NOMEM, "out of memory");
+            goto done;
+        }
+        int64_t nums = 0, words = 0, first_word = -1;
+        for (int64_t r = 0; r < t->nrows; r++) {
+            const char *cell = t->cells[r * t->ncols + fcols[c]];
+            double v;
+            if (dc_csv_missing(cell)) continue;
+            if (dc_csv_number(cell, &v)) nums++;
+            else if (words++ == 0) first_word = r;
+        }
+        if (words && nums > words) {
+            st = dc_set_error(DC_ERR_FORMAT, "%s:%lld: column \"%s\": \"%s\" is not a number (%lld of its values are numbers)",
+                              path, (long long)t->line[first_word], col->name, t->cells[first_word * t->ncols + fcols[c]],
+                              (long long)nums);
+            goto done;
+        }
+        col->categorical = words > 0;
+    }
+    /* rows: a missing label always drops the row; missing features too
+     * under DC_MISSING_DROP; regression labels must be numbers */
+    for (int64_t r = 0; r < t->nrows; r++) {
+        char **row = t->cells + r * t->ncols;
+        int miss = dc_csv_missing(row[lab]);
+        for (int c = 0; c < nf && !miss && o->missing == DC_MISSING_DROP; c++) miss = dc_csv_missing(row[fcols[c]]);
+        if (miss) {
+            dropped++;
+            continue;
+        }
+        double v;
+        if (o->regression && !dc_csv_number(row[lab], &v)) {
+            st = dc_set_error(DC_ERR_FORMAT, "%s:%lld: label column \"%s\": \"%s\" is not a number (a regression needs numbers)",
+                              path, (long long)t->line[r], t->names[lab], row[lab]);
+            goto done;
+        }
+        keep[nkeep++] = r;
+    }
+    if (nkeep < 2) {
+        st = dc_set_error(DC_ERR_FORMAT, "%s: %lld usable rows after dropping %lld with missing values", path, (long long)nkeep, (long long)dropped);
+        goto done;
+    }
+    if (!o->regression) { /* classes: sorted unique labels (numerically when all are numbers) */
+        int numeric = 1;
+        for (int64_t i = 0; i < nkeep; i++) {
+            double v;
+            tmp[i] = t->cells[keep[i] * t->ncols + lab];
+            numeric = numeric && dc_csv_number(tmp[i], &v);
+        }
+        int k = unique_sorted(tmp, nkeep, numeric);
+        p->classes = calloc((size_t)(k > 0 ? k : 1), sizeof(char *));
+        if (k < 0 || !p->classes) {
+            st = dc_set_error(DC_ERR_NOMEM, "out of memory");
+            goto done;
+        }
+        for (int i = 0; i < k; i++)
+            if (!(p->classes[p->nclasses++] = strdup(tmp[i]))) {
+                st = dc_set_error(DC_ERR_NOMEM, "out of memory");
+                goto done;
+            }
+        if (k < 2) {
+            st = dc_set_error(DC_ERR_FORMAT, "%s: label column \"%s\" has a single class \"%s\"", path, p->label, p->classes[0]);
+            goto done;
+        }
+    }
+    /* split: seeded shuffle; stratified takes the same fraction of each class */
+    tr = malloc(sizeof(int64_t) * (size_t)nkeep);
+    te = malloc(sizeof(int64_t) * (size_t)nkeep);
+    if (!tr || !te) {
+        st = dc_set_error(DC_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    dc_rng rng;
+    dc_rng_seed(&rng, o->seed ? o->seed : 42);
+    int kfold = o->folds > 1;
+    if (kfold && (o->fold < 0 || o->fold >= o->folds)) {
+        st = dc_set_error(DC_ERR_INVALID, "cross-validation: fold %d of %d", o->fold, o->folds);
+        goto done;
+    }
+    if (o->test_split > 0.0f || kfold) dc_rng_shuffle(&rng, keep, nkeep);
+    if ((o->test_split > 0.0f || kfold) && o->stratify && !o->regression) {
+        /* class by class, in shuffled order: the same share of each class */
+        for (int k = 0; k < p->nclasses; k++) {
+            int64_t cnt = 0, pos = 0;
+            for (int64_t i = 0; i < nkeep; i++) cnt += class_index(p, t->cells[keep[i] * t->ncols + lab]) == k;
+            int64_t want = (int64_t)llround((double)cnt * o->test_split);
+            for (int64_t i = 0; i < nkeep; i++)
+                if (class_index(p, t->cells[keep[i] * t->ncols + lab]) == k) {
+                    int to_test = kfold ? pos % o->folds == o->fold : pos < want;
+                    pos++;
+                    if (to_test) te[nte++] = keep[i];
+                    else tr[ntr++] = keep[i];
+                }
+        }
+    } else {
+        int64_t want = (int64_t)((double)nkeep * o->test_split);
+        for (int64_t i = 0; i < nkeep; i++) {
+            if (kfold ? i % o->folds == o->fold : i < want) te[nte++] = keep[i];
+            else tr[ntr++] = keep[i];
+        }
+    }
+    if (ntr < 2 || ((o->test_split > 0.0f || kfold) && nte < 1)) {
+        st = dc_set_error(DC_ERR_INVALID, "%s: a test split of %g leaves %lld training and %lld test rows", path,
+                          o->test_split, (long long)ntr, (long long)nte);
+        goto done;
+    }
+    /* fit on training rows: categories, fill values */
+    p->width = 0;
+    for (int c = 0; c < nf; c++) {
+        tcol *col = &p->cols[c];
+        int64_t m = 0;
+        for (int64_t i = 0; i < ntr; i++) {
+            const char *cell = t->cells[tr[i] * t->ncols + fcols[c]];
+            if (!dc_csv_missing(cell)) tmp[m++] = (char *)cell;
+        }
+        if (m == 0) {
+            st = dc_set_error(DC_ERR_FORMAT, "%s: column \"%s\" has no values in the training rows", path, col->name);
+            goto done;
+        }
+        if (col->categorical) {
+            /* most frequent category (ties: first in sorted order) */
+            qsort(tmp, (size_t)m, sizeof *tmp, cmp_str);
+            int64_t best = 0, bestn = 0;
+            for (int64_t i = 0, j; i < m; i = j) {
+                for (j = i; j < m && !strcmp(tmp[j], tmp[i]); j++) {}
+                if (j - i > bestn) bestn = j - i, best = i;
+            }
+            char *mode = tmp[best];
+            int k = unique_sorted(tmp, m, 0);
+            col->cats = calloc((size_t)k, sizeof(char *));
+            if (!col->cats) {
+                st = dc_set_error(DC_ERR_NOMEM, "out of memory");
+                goto done;
+            }
+            for (int i = 0; i < k; i++) col->cats[col->ncats++] = strdup(tmp[i]);
+            col->impute_cat = find_str(col->cats, col->ncats, mode);
+            p->width += col->ncats;
+        } else {
+            double *v = malloc(sizeof(double) * (size_t)m), s = 0;
+            if (!v) {
+                st = dc_set_error(DC_ERR_NOMEM, "out of memory");
+                goto done;
+            }
+            for (int64_t i = 0; i < m; i++) dc_csv_number(tmp[i], &v[i]), s += v[i];
+            qsort(v, (size_t)m, sizeof *v, cmp_dbl);
+            if (o->missing == DC_MISSING_MEDIAN) col->impute = m % 2 ? v[m / 2] : 0.5 * (v[m / 2 - 1] + v[m / 2]);
+            else if (o->missing == DC_MISSING_MOST_FREQUENT) {
+                int64_t best = 0, bestn = 0;
+                for (int64_t i = 0, j; i < m; i = j) {
+                    for (j = i; j < m && v[j] == v[i]; j++) {}
+                    if (j - i > bestn) bestn = j - i, best = i;
+                }
+                col->impute = v[best];
+            } else col->impute = s / (double)m; /* mean; also the fallback at prediction time */
+            free(v);
+            p->width++;
+        }
+    }
+    X = malloc(sizeof(float) * (size_t)ntr * (size_t)p->width);
+    char **cells = malloc(sizeof(char *) * (size_t)nf);
+    if (!X || !cells) {
+        free(cells);
+        st = dc_set_error(DC_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    for (int64_t i = 0; i < ntr; i++) {
+        for (int c = 0; c < nf; c++) cells[c] = t->cells[tr[i] * t->ncols + fcols[c]];
+        encode_row(p, cells, X + i * p->width, NULL);
+    }
+    free(cells);
+    if ((st = fit_numeric(p, X, ntr))) goto done;
+    *train = new_dataset(p, ntr);
+    if (test && nte) *test = new_dataset(p, nte);
+    if (!*train || (test && nte && !*test)) {
+        st = dc_set_error(DC_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    if ((st = fill(p, t, fcols, lab, tr, ntr, *train, &imputed))) goto done;
+    if (test && nte && (st = fill(p, t, fcols, lab, te, nte, *test, &imputed))) goto done;
+    if (report) {
+        int ncat = 0;
+        for (int c = 0; c < nf; c++) ncat += p->cols[c].categorical;
+        fprintf(report, "%s: %lld rows, %d feature columns (%d numeric, %d categorical) -> %d features", path,
+                (long long)t->nrows, nf, nf - ncat, ncat, p->width);
+        if (p->regression) fprintf(report, "; label \"%s\" (regression)\n", p->label);
+        else fprintf(report, "; label \"%s\" with %d classes\n", p->label, p->nclasses);
+        fprintf(report, "missing values: %lld rows dropped, %lld values imputed (%s)\n", (long long)dropped,
+                (long long)imputed, o->missing == DC_MISSING_DROP ? "drop" : o->missing == DC_MISSING_MEAN ? "mean" :
+                o->missing == DC_MISSING_MEDIAN ? "median" : "most frequent");
+        fprintf(report, "split: %lld training rows, %lld test rows%s; scaling: %s\n", (long long)ntr, (long long)nte,
+                o->stratify && !o->regression ? " (stratified)" : "",
+                p->scaling == DC_SCALE_STANDARD ? "standard" : p->scaling == DC_SCALE_MINMAX ? "min-max" : "none");
+        if (p->pca) {
+            double cum = 0;
+            fprintf(report, "PCA: %d components, explained variance", p->pca);
+            for (int k = 0; k < p->pca; k++) fprintf(report, " %.3f", p->explained[k]), cum += p->explained[k];
+            fprintf(report, " (total %.3f)\n", cum);
+        }
+    }
+done:
+    free(fcols);
+    free(keep);
+    free(tr);
+    free(te);
+    free(X);
+    free(tmp);
+    dc_csv_free(t);
+    if (st) {
+        dc_dataset_free(*train);
+        *train = NULL;
+        if (test) {
+            dc_dataset_free(*test);
+            *test = NULL;
+        }
+        dc_tabular_free(p);
+        return st;
+    }
+    *pipe = p;
+    return DC_OK;
+}
+
+void dc_tabular_set_reading(dc_tabular *p, char delimiter, int no_header, int skip_rows) {
+    if (delimiter) p->delimiter = delimiter;
+    if (no_header >= 0) p->no_header = no_header;
+    if (skip_rows >= 0) p->skip_rows = skip_rows;
+}
+
+dc_dataset *dc_tabular_transform(const dc_tabular *p, const char *path, int need_label) {
+    dc_csv *t = dc_csv_read(path, p->delimiter, !p->no_header, p->skip_rows);
+    if (!t) return NULL;
+    int *map = malloc(sizeof(int) * (size_t)p->ncols);
+    int64_t *rows = malloc(sizeof(int64_t) * (size_t)t->nrows);
+    dc_dataset *d = NULL;
+    if (!map || !rows) {
+        dc_set_error(DC_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    for (int c = 0; c < p->ncols; c++) {
+        map[c] = dc_csv_column(t, p->cols[c].name);
+        if (map[c] < 0) {
+            dc_set_error(DC_ERR_FORMAT, "%s: no column \"%s\", which the model was trained on", path, p->cols[c].name);
+            goto done;
+        }
+    }
+    int lab = dc_csv_column(t, p->label);
+    if (need_label && lab < 0) {
+        dc_set_error(DC_ERR_FORMAT, "%s: no label column \"%s\"", path, p->label);
+        goto done;
+    }
+    for (int64_t r = 0; r < t->nrows; r++) rows[r] = r;
+    if (!(d = new_dataset(p, t->nrows))) {
+        dc_set_error(DC_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    if (fill(p, t, map, need_label ? lab : -1, rows, t->nrows, d, NULL)) {
+        dc_dataset_free(d);
+        d = NULL;
+    }
+done:
+    free(map);
+    free(rows);
+    dc_csv_free(t);
+    return d;
+}
+
+/* ---- text form ------------------------------------------------------------ */
+
+typedef struct {
+    char *s;
+    size_t n, cap;
+    int oom;
+} sb;
+
+static void put(sb *b, const char *s, size_t n) {
+    if (b->oom) return;
+    if (b->n + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 1024;
+        while (cap < b->n + n + 1) cap *= 2;
+        char *ns = realloc(b->s, cap);
+        if (!ns) {
+            b->oom = 1;
+            return;
+        }
+        b->s = ns;
+        b->cap = cap;
+    }
+    memcpy(b->s + b->n, s, n);
+    b->n += n;
+    b->s[b->n] = 0;
+}
+static void puts_(sb *b, const char *s) { put(b, s, strlen(s)); }
+/* names may hold any byte: percent-escape the separators */
+static void put_esc(sb *b, const char *s) {
+    for (; *s; s++) {
+        char e[4];
+        if (*s == '%' || *s == ',' || *s == '\n' || *s == '|' || *s == '=' || *s == '\r') {
+            snprintf(e, sizeof e, "%%%02X", (unsigned char)*s);
+            puts_(b, e);
+        } else put(b, s, 1);
+    }
+}
+static void put_num(sb *b, double v) {
+    char e[40];
+    snprintf(e, sizeof e, "%a", v);
+    puts_(b, e);
+}
+static void put_nums(sb *b, const char *key, const double *v, int64_t n) {
+    puts_(b, key);
+    puts_(b, "=");
+    for (int64_t i = 0; i < n; i++) {
+        if (i) puts_(b, ",");
+        put_num(b, v[i]);
+    }
+    puts_(b, "\n");
+}
+
+char *dc_tabular_serialize(const dc_tabular *p) {
+    sb b = {0};
+    char line[128];
+    snprintf(line, sizeof line, "delimiter=%d\nno_header=%d\nskip_rows=%d\nregression=%d\nmissing=%d\nscaling=%d\npca=%d\nwidth=%d\n",
+             (unsigned char)p->delimiter, p->no_header, p->skip_rows, p->regression, (int)p->missing, (int)p->scaling, p->pca, p->width);
+    puts_(&b, line);
+    puts_(&b, "label=");
+    put_esc(&b, p->label);
+    puts_(&b, "\nclasses=");
+    for (int i = 0; i < p->nclasses; i++) {
+        if (i) puts_(&b, ",");
+        put_esc(&b, p->classes[i]);
+    }
+    puts_(&b, "\n");
+    for (int c = 0; c < p->ncols; c++) {
+        const tcol *col = &p->cols[c];
+        puts_(&b, "column=");
+        put_esc(&b, col->name);
+        puts_(&b, col->categorical ? "|categorical|" : "|numeric|");
+        if (col->categorical) {
+            snprintf(line, sizeof line, "%d|", col->impute_cat);
+            puts_(&b, line);
+            for (int k = 0; k < col->ncats; k++) {
+                if (k) puts_(&b, ",");
+                put_esc(&b, col->cats[k]);
+            }
+        } else put_num(&b, col->impute);
+        puts_(&b, "\n");
+    }
+    put_nums(&b, "offset", p->offset, p->width);
+    put_nums(&b, "scale", p->scale, p->width);
+    if (p->pca) {
+        put_nums(&b, "pca_mean", p->pca_mean, p->width);
+        put_nums(&b, "pca_components", p->pca_comp, (int64_t)p->pca * p->width);
+        put_nums(&b, "explained", p->explained, p->pca);
+    }
+    if (b.oom) {
+        free(b.s);
+        return NULL;
+    }
+    return b.s;
+}
+
+static char *unescape(const char *s, size_t n) {
+    char *o = malloc(n + 1), *w = o;
+    if (!o) return NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '%' && i + 2 < n) {
+            unsigned v;
+            char hex[3] = {s[i + 1], s[i + 2], 0};
+            if (sscanf(hex, "%2x", &v) == 1 && v > 0) {
+                *w++ = (char)v;
+                i += 2;
+                continue;
+            }
+        }
+        *w++ = s[i];
+    }
+    *w = 0;
+    return o;
+}
+
+/* Split s[0..n) at sep into malloc'ed unescaped strings. */
+static char **split_list(const char *s, size_t n, char sep, int *count) {
+    int k = n ? 1 : 0;
+    for (size_t i = 0; i < n; i++) k += s[i] == sep;
+    char **v = calloc((size_t)(k ? k : 1), sizeof(char *));
+    if (!v) return NULL;
+    size_t start = 0;
+    int m = 0;
+    for (size_t i = 0; i <= n && k; i++)
+        if (i == n || s[i] == sep) {
+            v[m++] = unescape(s + start, i - start);
+            start = i + 1;
+        }
+    *count = m;
+    return v;
+}
+
+static int parse_nums(const char *s, double *out, int64_t n) {
+    for (int64_t i = 0; i < n; i++) {
+        char *end;
+        out[i] = strtod(s, &end);
+        if (end == s) return 0;
+        s = end;
+        if (i + 1 < n) {
+            if (*s != ',') return 0;
+            s++;
+        }
+    }
+    return *s == 0 || *s == '\n';
+}
+
+dc_tabular *dc_tabular_parse(const char *text, const char *where) {
+    dc_tabular *p = calloc(1, sizeof *p);
+    if (!p) return NULL;
+    int ncols_cap = 0, lineno = 0, d = 0, ok = 1;
+    const char *s = text;
+    while (*s && ok) {
+        lineno++;
+        const char *nl = strchr(s, '\n');
+        size_t len = nl ? (size_t)(nl - s) : strlen(s);
+        const char *eq = memchr(s, '=', len);
+        char key[32] = "";
+        if (eq && (size_t)(eq - s) < sizeof key) memcpy(key, s, (size_t)(eq - s)), key[eq - s] = 0;
+        const char *v = eq ? eq + 1 : s + len;
+        size_t vl = (size_t)(s + len - v);
+        char *vs = strndup(v, vl);
+        if (!vs) ok = 0;
+        else if (!strcmp(key, "delimiter")) d = atoi(vs), p->delimiter = (char)d;
+        else if (!strcmp(key, "no_header")) p->no_header = atoi(vs);
+        else if (!strcmp(key, "skip_rows")) p->skip_rows = atoi(vs);
+        else if (!strcmp(key, "regression")) p->regression = atoi(vs);
+        else if (!strcmp(key, "missing")) p->missing = (dc_missing)atoi(vs);
+        else if (!strcmp(key, "scaling")) p->scaling = (dc_scaling)atoi(vs);
+        else if (!strcmp(key, "pca")) p->pca = atoi(vs);
+        else if (!strcmp(key, "width")) p->width = atoi(vs);
+        else if (!strcmp(key, "label")) ok = (p->label = unescape(vs, vl)) != NULL;
+        else if (!strcmp(key, "classes")) ok = (p->classes = split_list(vs, vl, ',', &p->nclasses)) != NULL || vl == 0;
+        else if (!strcmp(key, "column")) {
+            if (p->ncols == ncols_cap) {
+                ncols_cap = ncols_cap ? 2 * ncols_cap : 16;
+                tcol *nc = realloc(p->cols, sizeof *nc * (size_t)ncols_cap);
+                if (!nc) ok = 0;
+                else p->cols = nc;
+            }
+            if (ok) {
+                tcol *col = &p->cols[p->ncols++];
+                memset(col, 0, sizeof *col);
+                col->impute_cat = -1;
+                int np = 0;
+                char **parts = split_list(vs, vl, '|', &np);
+                ok = parts && np >= 3;
+                if (ok) {
+                    col->name = parts[0];
+                    parts[0] = NULL;
+                    col->categorical = !strcmp(parts[1], "categorical");
+                    if (col->categorical) {
+                        ok = np == 4;
+                        col->impute_cat = atoi(parts[2]);
+                        if (ok) col->cats = split_list(parts[3], strlen(parts[3]), ',', &col->ncats);
+                        ok = ok && col->cats && col->impute_cat < col->ncats;
+                    } else {
+                        col->impute = strtod(parts[2], NULL);
+                    }
+                }
+                for (int i = 0; parts && i < np; i++) free(parts[i]);
+                free(parts);
+            }
+        } else if (!strcmp(key, "offset") || !strcmp(key, "scale") || !strcmp(key, "pca_mean") ||
+                   !strcmp(key, "pca_components") || !strcmp(key, "explained")) {
+            int64_t n = !strcmp(key, "pca_components") ? (int64_t)p->pca * p->width : !strcmp(key, "explained") ? p->pca : p->width;
+            double **dst = !strcmp(key, "offset") ? &p->offset : !strcmp(key, "scale") ? &p->scale :
+                           !strcmp(key, "pca_mean") ? &p->pca_mean : !strcmp(key, "explained") ? &p->explained : &p->pca_comp;
+            ok = n > 0 && n < (1 << 26) && !*dst && (*dst = malloc(sizeof(double) * (size_t)n)) && parse_nums(vs, *dst, n);
+        }
+        free(vs);
+        s = nl ? nl + 1 : s + len;
+    }
+    int width = 0;
+    for (int c = 0; ok && c < p->ncols; c++) width += p->cols[c].categorical ? p->cols[c].ncats : 1;
+    ok = ok && p->label && p->ncols > 0 && width == p->width && p->offset && p->scale && p->pca >= 0 && p->pca <= p->width &&
+         (!p->pca || (p->pca_mean && p->pca_comp && p->explained)) && (p->regression || p->nclasses >= 2);
+    for (int j = 0; ok && j < p->width; j++) ok = p->scale[j] != 0.0;
+    if (!ok) {
+        dc_set_error(DC_ERR_FORMAT, "%s: the stored preprocessing pipeline is malformed (near line %d)", where, lineno);
+        dc_tabular_free(p);
+        return NULL;
+    }
+    return p;
+}

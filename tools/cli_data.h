@@ -1,0 +1,36 @@
+/* cli_data.h — data loading and shared argument struct of the deepc command. */
+#ifndef DC_CLI_DATA_H
+#define DC_CLI_DATA_H
+#include <deepc.h>
+
+typedef struct {
+    const char *cmd, *target, *data, *out;
+    const char *resume, *checkpoint, *best, *log, *plot;
+    long epochs, batch, seed, limit, threads, ckpt_every, stop_after, folds;
+    double lr, vsplit;
+    int json, quiet;
+    /* CSV */
+    const char *label, *features, *missing, *scale;
+    char delimiter;
+    int no_header, header_given, regression, stratify;
+    long skip_rows, pca; /* skip_rows -1: not given */
+    double test_split;
+} cli_args;
+
+typedef struct {
+    dc_dataset *train, *test; /* test is NULL for a CSV without a test split */
+    dc_tabular *tab;          /* CSV pipeline, or NULL for IDX data          */
+} cli_bundle;
+
+int cli_is_csv(const char *data);
+dc_status cli_csv_options(const cli_args *a, dc_csv_options *o);
+/* Training data (and the test split) for train. */
+dc_status cli_load_training(const cli_args *a, cli_bundle *b, FILE *report);
+void cli_bundle_free(cli_bundle *b);
+/* Evaluation data for a saved model: the IDX test split, or a CSV through
+ * the model's stored pipeline (*tab receives it, to free). */
+dc_dataset *cli_load_eval(const cli_args *a, const dc_model *m, dc_tabular **tab, int need_label);
+const char *cli_class_name(const cli_args *a, const dc_tabular *tab, int k, char *buf, size_t n);
+/* Set dc_last_error() from the command (printf-style); returns DC_ERR_INVALID. */
+dc_status dc_set_error_cli(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#endif

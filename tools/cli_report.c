@@ -1,0 +1,126 @@
+/* cli_report.c — metrics report: accuracy, top-k, P/R/F1 per class and
+ * averaged, confusion matrix with class names, ROC AUC, log loss; MSE, MAE
+ * and R^2 for regression. */
+#include "cli_report.h"
+#include "cli_util.h"
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+dc_status cli_compute_metrics(dc_model *m, const dc_dataset *d, cli_metrics *r) {
+    memset(r, 0, sizeof *r);
+    int64_t oshape[DC_MAX_DIMS];
+    int nd = dc_model_output_shape(m, oshape);
+    int64_t C = 1;
+    for (int i = 0; i < nd; i++) C *= oshape[i];
+    double acc;
+    dc_status st = dc_evaluate(m, d, 256, &r->loss, &acc);
+    if (st) return st;
+    float *out = malloc(sizeof(float) * (size_t)(d->n * C));
+    if (!out) return dc_set_error_cli("out of memory");
+    if ((st = dc_predict(m, d, d->n, 256, out))) {
+        free(out);
+        return st;
+    }
+    if (d->targets) {
+        r->regression = 1;
+        r->reg = dc_regression_metrics_compute(out, d->targets, d->n * d->target_dim);
+    } else {
+        int classes = (int)C;
+        if (C == 1) classes = 1; /* one sigmoid output: binary */
+        st = dc_classification_metrics(out, d->labels, d->n, classes, 5, &r->cls);
+    }
+    free(out);
+    return st;
+}
+
+void cli_metrics_free(cli_metrics *r) { dc_class_metrics_free(&r->cls); }
+
+void cli_print_report(const cli_args *a, const dc_tabular *tab, const cli_metrics *r, FILE *f) {
+    if (r->regression) {
+        fprintf(f, "loss: %.4f - mse: %.4f - mae: %.4f - r2: %.4f\n", r->loss, r->reg.mse, r->reg.mae, r->reg.r2);
+        return;
+    }
+    const dc_class_metrics *c = &r->cls;
+    char nb[32];
+    fprintf(f, "%lld samples - loss: %.4f - accuracy: %.4f - top-%d accuracy: %.4f\n", (long long)c->n, r->loss,
+            c->accuracy, c->top_k, c->top_k_accuracy);
+    fprintf(f, "ROC AUC (%s): %.4f - log loss: %.4f\n\n", c->num_classes == 2 ? "binary" : "one-vs-rest, macro", c->auc,
+            c->log_loss);
+    fprintf(f, "%14s %10s %10s %10s %10s\n", "class", "precision", "recall", "f1-score", "support");
+    for (int k = 0; k < c->num_classes; k++)
+        fprintf(f, "%14.14s %10.4f %10.4f %10.4f %10lld\n", cli_class_name(a, tab, k, nb, sizeof nb), c->precision[k],
+                c->recall[k], c->f1[k], (long long)c->support[k]);
+    fprintf(f, "\n%14s %10.4f %10.4f %10.4f %10lld\n", "macro avg", c->macro_precision, c->macro_recall, c->macro_f1, (long long)c->n);
+    fprintf(f, "%14s %10.4f %10.4f %10.4f %10lld\n", "weighted avg", c->weighted_precision, c->weighted_recall,
+            c->weighted_f1, (long long)c->n);
+    fprintf(f, "%14s %10.4f %10.4f %10.4f %10lld\n\n", "micro avg", c->micro_precision, c->micro_recall, c->micro_f1, (long long)c->n);
+    fprintf(f, "confusion matrix (rows: true class, columns: predicted)\n%14s", "");
+    for (int k = 0; k < c->num_classes; k++) fprintf(f, " %7.7s", cli_class_name(a, tab, k, nb, sizeof nb));
+    fprintf(f, "\n");
+    for (int i = 0; i < c->num_classes; i++) {
+        fprintf(f, "%14.14s", cli_class_name(a, tab, i, nb, sizeof nb));
+        for (int k = 0; k < c->num_classes; k++) fprintf(f, " %7lld", (long long)c->confusion[i * c->num_classes + k]);
+        fprintf(f, "\n");
+    }
+}
+
+static void num(const char *key, double v, int comma) {
+    printf("%s\"%s\":", comma ? "," : "", key);
+    cli_json_number(stdout, v);
+}
+
+static void arr(const char *key, const double *v, int n) {
+    printf(",\"%s\":[", key);
+    for (int i = 0; i < n; i++) {
+        if (i) printf(",");
+        cli_json_number(stdout, v[i]);
+    }
+    printf("]");
+}
+
+void cli_print_json_metrics(const cli_args *a, const dc_tabular *tab, const cli_metrics *r) {
+    num("test_loss", r->loss, 0);
+    if (r->regression) {
+        num("test_mse", r->reg.mse, 1);
+        num("test_mae", r->reg.mae, 1);
+        num("test_r2", r->reg.r2, 1);
+        printf(",\"test_accuracy\":null");
+        return;
+    }
+    const dc_class_metrics *c = &r->cls;
+    char nb[32];
+    num("test_accuracy", c->accuracy, 1);
+    printf(",\"top_k\":%d", c->top_k);
+    num("top_k_accuracy", c->top_k_accuracy, 1);
+    num("macro_precision", c->macro_precision, 1);
+    num("macro_recall", c->macro_recall, 1);
+    num("macro_f1", c->macro_f1, 1);
+    num("micro_precision", c->micro_precision, 1);
+    num("micro_recall", c->micro_recall, 1);
+    num("micro_f1", c->micro_f1, 1);
+    num("weighted_precision", c->weighted_precision, 1);
+    num("weighted_recall", c->weighted_recall, 1);
+    num("weighted_f1", c->weighted_f1, 1);
+    num("auc", c->auc, 1);
+    num("log_loss", c->log_loss, 1);
+    printf(",\"classes\":[");
+    for (int k = 0; k < c->num_classes; k++) {
+        if (k) printf(",");
+        cli_json_string(stdout, cli_class_name(a, tab, k, nb, sizeof nb));
+    }
+    printf("]");
+    arr("precision", c->precision, c->num_classes);
+    arr("recall", c->recall, c->num_classes);
+    arr("f1", c->f1, c->num_classes);
+    arr("auc_per_class", c->auc_per_class, c->num_classes);
+    printf(",\"support\":[");
+    for (int k = 0; k < c->num_classes; k++) printf("%s%lld", k ? "," : "", (long long)c->support[k]);
+    printf("],\"confusion_matrix\":[");
+    for (int i = 0; i < c->num_classes; i++) {
+        printf("%s[", i ? "," : "");
+        for (int k = 0; k < c->num_classes; k++) printf("%s%lld", k ? "," : "", (long long)c->confusion[i * c->num_classes + k]);
+        printf("]");
+    }
+    printf("]");
+}
