@@ -117,16 +117,32 @@ float *dc_optimizer_buffer(dc_optimizer *o, int i) { return i >= 0 && i < o->nbu
  *       p -= lr d                                                        */
 static void sgd_step(dc_optimizer *o, float *p, const float *g) {
     const float lr = o->cfg.lr, wd = o->cfg.weight_decay, mu = o->cfg.momentum, damp = 1.0f - o->cfg.dampening;
-    const int first = o->t == 1, nest = o->cfg.nesterov;
+    const int64_t n = o->n;
     float *b = o->buf[0];
-#pragma omp parallel for if (o->n > DC_PAR_MIN) schedule(static)
-    for (int64_t i = 0; i < o->n; i++) {
-        float d = g[i] + wd * p[i];
-        if (b) {
-            b[i] = first ? d : mu * b[i] + damp * d;
-            d = nest ? d + mu * b[i] : b[i];
+    /* one branch-free loop per case, so each vectorizes */
+    if (!b) {
+#pragma omp parallel for if (n > DC_PAR_MIN) schedule(static)
+        for (int64_t i = 0; i < n; i++) p[i] -= lr * (g[i] + wd * p[i]);
+    } else if (o->t == 1) {
+#pragma omp parallel for if (n > DC_PAR_MIN) schedule(static)
+        for (int64_t i = 0; i < n; i++) {
+            float d = g[i] + wd * p[i];
+            b[i] = d;
+            p[i] -= lr * (o->cfg.nesterov ? d + mu * d : d);
         }
-        p[i] -= lr * d;
+    } else if (o->cfg.nesterov) {
+#pragma omp parallel for if (n > DC_PAR_MIN) schedule(static)
+        for (int64_t i = 0; i < n; i++) {
+            float d = g[i] + wd * p[i];
+            b[i] = mu * b[i] + damp * d;
+            p[i] -= lr * (d + mu * b[i]);
+        }
+    } else {
+#pragma omp parallel for if (n > DC_PAR_MIN) schedule(static)
+        for (int64_t i = 0; i < n; i++) {
+            b[i] = mu * b[i] + damp * (g[i] + wd * p[i]);
+            p[i] -= lr * b[i];
+        }
     }
 }
 
@@ -174,11 +190,21 @@ static void adagrad_step(dc_optimizer *o, float *p, const float *g) {
  *           momentum: b = mu b + g / d;  p -= lr b,   else p -= lr g / d          */
 static void rmsprop_step(dc_optimizer *o, float *p, const float *g) {
     const float a = o->cfg.alpha, wd = o->cfg.weight_decay, eps = o->cfg.eps, lr = o->cfg.lr, mu = o->cfg.momentum;
+    const int64_t n = o->n;
     float *s = o->buf[0];
     float *b = mu > 0.0f ? o->buf[1] : NULL;
     float *ga = o->cfg.centered ? o->buf[mu > 0.0f ? 2 : 1] : NULL;
-#pragma omp parallel for if (o->n > DC_PAR_MIN) schedule(static)
-    for (int64_t i = 0; i < o->n; i++) {
+    if (!b && !ga) { /* the common case, branch-free so it vectorizes */
+#pragma omp parallel for if (n > DC_PAR_MIN) schedule(static)
+        for (int64_t i = 0; i < n; i++) {
+            float gi = g[i] + wd * p[i];
+            s[i] = s[i] * a + gi * gi * (1.0f - a);
+            p[i] += -lr * (gi / (sqrtf(s[i]) + eps));
+        }
+        return;
+    }
+#pragma omp parallel for if (n > DC_PAR_MIN) schedule(static)
+    for (int64_t i = 0; i < n; i++) {
         float gi = g[i] + wd * p[i];
         s[i] = s[i] * a + gi * gi * (1.0f - a);
         float d;
