@@ -9,6 +9,7 @@ ln -s "$BUILD" "$W/build"
 ln -s "$SRC/models" "$W/models"
 ln -s "$SRC/examples" "$W/examples"
 ln -s "$SRC/CMakeLists.txt" "$W/CMakeLists.txt"
+ln -s "$SRC/scripts" "$W/scripts"
 awk '/^```sh$/ {on=1; next} /^```/ {on=0} on' "$SRC/README.md" > "$W/examples.sh"
 blocks=$(grep -c '^```sh$' "$SRC/README.md")
 cd "$W"
