@@ -212,6 +212,33 @@ dc_tensor *dc_log_softmax(dc_graph *g, dc_tensor *x, int axis);
  * and scale the rest by 1/(1-p); in eval mode return x unchanged. */
 dc_tensor *dc_dropout(dc_graph *g, dc_tensor *x, float p);
 
+/* Convolution and pooling, channels first. */
+typedef struct {
+    int stride_h, stride_w;     /* 1                                          */
+    int pad_top, pad_bottom, pad_left, pad_right; /* zeros added around x     */
+    int dil_h, dil_w;           /* dilation, 1                                */
+    int groups;                 /* 1; C and OC must both divide by it         */
+} dc_conv_params;
+/* z = conv(x, w) + b. x (N, C, H, W), w (OC, C/groups, KH, KW) as PyTorch,
+ * b (OC) or NULL; z (N, OC, OH, OW), OH = (H + pads - dil(KH-1) - 1)/stride + 1.
+ * im2col + GEMM over the whole batch. */
+dc_tensor *dc_conv2d(dc_graph *g, dc_tensor *x, dc_tensor *w, dc_tensor *b, const dc_conv_params *p);
+/* Max / average pooling over kh x kw windows (padding counts as -inf for max,
+ * as zeros in the average, like torch's count_include_pad=True). */
+dc_tensor *dc_maxpool2d(dc_graph *g, dc_tensor *x, int kh, int kw, int sh, int sw, int ph, int pw);
+dc_tensor *dc_avgpool2d(dc_graph *g, dc_tensor *x, int kh, int kw, int sh, int sw, int ph, int pw);
+/* Zeros around the last two dimensions. */
+dc_tensor *dc_pad2d(dc_graph *g, dc_tensor *x, int top, int bottom, int left, int right);
+/* Batch normalization over channel axis 1 of x (N, C) or (N, C, H, W).
+ * Training mode normalizes with the batch statistics and updates the
+ * running ones (running = (1-momentum) running + momentum batch, the
+ * variance unbiased, as torch); eval mode uses the running statistics. */
+dc_tensor *dc_batchnorm(dc_graph *g, dc_tensor *x, dc_tensor *gamma, dc_tensor *beta, float *running_mean,
+                        float *running_var, float momentum, float eps);
+/* Dropout of whole channels (SpatialDropout2D): x (N, C, ...) keeps or
+ * zeroes each (n, c) slice, scaled by 1/(1-p); identity in eval mode. */
+dc_tensor *dc_dropout_channels(dc_graph *g, dc_tensor *x, float p);
+
 /* Losses: each returns a scalar, the mean over all elements (or rows). */
 dc_tensor *dc_mse_loss(dc_graph *g, dc_tensor *pred, dc_tensor *target);
 /* Binary cross-entropy from probabilities; log is clamped at -100 as in

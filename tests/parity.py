@@ -80,6 +80,44 @@ loss_check("ce_logits_labels", torch.nn.CrossEntropyLoss(), "labels")
 loss_check("ce_logits_soft", torch.nn.CrossEntropyLoss())  # probability targets (torch >= 1.10)
 loss_check("ce_probs_labels", lambda p, y: F.nll_loss(torch.log(p.clamp(1e-7, 1.0)), y), "labels")
 
+# convolution (torch.nn.functional.conv2d / conv1d), pooling, batch norm
+for name, kw in (("conv_a", dict(stride=(2, 1), padding=(1, 2), dilation=(1, 2))), ("conv_b", dict(padding=1, groups=2)), ("conv1d", {})):
+    x, w, b = t(f"{name}.x", True), t(f"{name}.w", True), t(f"{name}.b", True)
+    if name == "conv1d":  # stored as (N, C, 1, L) and (OC, C, 1, K): compare with the 1-D op
+        out = F.conv1d(x.squeeze(2), w.squeeze(2), b).unsqueeze(2)
+    else:
+        out = F.conv2d(x, w, b, **kw)
+    (out * t(f"{name}.gout")).sum().backward()
+    close(f"{name} output", T[f"{name}.out"], out, rtol=1e-5, atol=1e-5)
+    close(f"{name} dx", T[f"{name}.dx"], x.grad, rtol=1e-5, atol=1e-5)
+    close(f"{name} dw", T[f"{name}.dw"], w.grad, rtol=1e-5, atol=1e-5)
+    close(f"{name} db", T[f"{name}.db"], b.grad, rtol=1e-5, atol=1e-5)
+for name, fn in (("maxpool", lambda x: F.max_pool2d(x, 3, 2, 1)), ("avgpool", lambda x: F.avg_pool2d(x, 2, 2))):
+    x = t(f"{name}.x", True)
+    out = fn(x)
+    (out * t(f"{name}.gout")).sum().backward()
+    close(f"{name} output", T[f"{name}.out"], out)
+    close(f"{name} dx", T[f"{name}.dx"], x.grad)
+bn = torch.nn.BatchNorm2d(3, eps=1e-5, momentum=0.1)
+with torch.no_grad():
+    bn.weight.copy_(t("bn.gamma"))
+    bn.bias.copy_(t("bn.beta"))
+x = t("bn.x", True)
+bn.train()
+out = bn(x)
+(out * t("bn.gout")).sum().backward()
+close("batchnorm training output", T["bn.out"], out, atol=1e-5)
+close("batchnorm dx", T["bn.dx"], x.grad, atol=1e-5)
+close("batchnorm dgamma", T["bn.dgamma"], bn.weight.grad, atol=1e-5)
+close("batchnorm dbeta", T["bn.dbeta"], bn.bias.grad, atol=1e-5)
+with torch.no_grad():
+    bn(t("bn.x2"))
+    bn.eval()
+    ev = bn(t("bn.x"))
+close("batchnorm running mean", T["bn.running_mean"], bn.running_mean)
+close("batchnorm running var", T["bn.running_var"], bn.running_var)
+close("batchnorm eval output", T["bn.eval_out"], ev, atol=1e-5)
+
 # optimizers, schedules, clipping, regularization: replay 20 steps per case
 x = t("opt.x")
 labels = torch.tensor(T["opt.labels"]).long()

@@ -142,6 +142,16 @@ static dc_tensor *f_bce(dc_graph *g, dc_tensor **a) { return dc_bce_loss(g, a[0]
 static dc_tensor *f_bce_logits(dc_graph *g, dc_tensor **a) { return dc_bce_logits_loss(g, a[0], a[1]); }
 static dc_tensor *f_ce_logits(dc_graph *g, dc_tensor **a) { return dc_cross_entropy(g, a[0], a[1], 1); }
 static dc_tensor *f_ce_probs(dc_graph *g, dc_tensor **a) { return dc_cross_entropy(g, a[0], a[1], 0); }
+static dc_conv_params cp;
+static dc_tensor *f_conv(dc_graph *g, dc_tensor **a) { return dc_conv2d(g, a[0], a[1], a[2], &cp); }
+static dc_tensor *f_conv_nobias(dc_graph *g, dc_tensor **a) { return dc_conv2d(g, a[0], a[1], NULL, &cp); }
+static dc_tensor *f_maxpool(dc_graph *g, dc_tensor **a) { return dc_maxpool2d(g, a[0], 2, 2, 2, 2, 0, 0); }
+static dc_tensor *f_maxpool_pad(dc_graph *g, dc_tensor **a) { return dc_maxpool2d(g, a[0], 3, 3, 2, 2, 1, 1); }
+static dc_tensor *f_avgpool(dc_graph *g, dc_tensor **a) { return dc_avgpool2d(g, a[0], 3, 2, 1, 2, 1, 0); }
+static dc_tensor *f_pad(dc_graph *g, dc_tensor **a) { return dc_pad2d(g, a[0], 1, 2, 0, 1); }
+static float bn_rm[8], bn_rv[8] = {1, 1, 1, 1, 1, 1, 1, 1};
+static dc_tensor *f_bn(dc_graph *g, dc_tensor **a) { return dc_batchnorm(g, a[0], a[1], a[2], bn_rm, bn_rv, 0.1f, 1e-5f); }
+static dc_tensor *f_chdrop(dc_graph *g, dc_tensor **a) { return dc_dropout_channels(g, a[0], 0.5f); }
 static dc_tensor *f_chain(dc_graph *g, dc_tensor **a) {
     /* a small network: tanh(x W^T + b) summed with a broadcast, then softmax */
     dc_tensor *h = dc_tanh(g, dc_linear(g, a[0], a[1], a[2]));
@@ -277,6 +287,43 @@ int main(void) {
         dc_tensor *in[4] = {rand_signed(2, S(3, 5)), rand_signed(2, S(4, 5)), rand_signed(1, S(4)), rand_signed(1, S(4))};
         gradcheck("chain linear-tanh-add-softmax", f_chain, in, 4, 1e-3, 2e-2);
         free_all(in, 4);
+    }
+
+    /* convolution: plain, strided + padded, dilated, grouped, asymmetric padding */
+    {
+        dc_conv_params cases[5] = {{1, 1, 0, 0, 0, 0, 1, 1, 1}, {2, 2, 1, 1, 1, 1, 1, 1, 1}, {1, 1, 2, 2, 2, 2, 2, 2, 1},
+                                   {1, 2, 1, 0, 0, 1, 1, 1, 2}, {1, 1, 0, 1, 1, 0, 1, 1, 4}};
+        const char *names[5] = {"conv2d", "conv2d stride 2 pad 1", "conv2d dilation 2", "conv2d groups 2 asym pad",
+                                "conv2d depthwise"};
+        for (int k = 0; k < 5; k++) {
+            cp = cases[k];
+            int64_t cin = 4, cout = k == 4 ? 4 : 6;
+            dc_tensor *in[3] = {rand_signed(4, S(2, cin, 6, 5)), rand_signed(4, S(cout, cin / cp.groups, 3, 3)), rand_signed(1, S(cout))};
+            gradcheck(names[k], k == 2 ? f_conv_nobias : f_conv, in, k == 2 ? 2 : 3, 1e-3, 2e-2);
+            free_all(in, 3);
+        }
+    }
+    {
+        /* pooling inputs: distinct values, so no window has a near-tie */
+        dc_tensor *in[1] = {rand_signed(4, S(2, 3, 6, 6))};
+        int64_t idx[216];
+        for (int i = 0; i < 216; i++) idx[i] = i;
+        dc_rng_shuffle(&rng, idx, 216);
+        for (int i = 0; i < 216; i++) in[0]->data[i] = 0.01f * (float)idx[i] - 1.0f;
+        gradcheck("maxpool2d 2x2", f_maxpool, in, 1, 1e-3, 2e-2);
+        gradcheck("maxpool2d 3x3 stride 2 pad 1", f_maxpool_pad, in, 1, 1e-3, 2e-2);
+        gradcheck("avgpool2d 3x2 stride (1,2) pad (1,0)", f_avgpool, in, 1, 1e-3, 2e-2);
+        gradcheck("pad2d", f_pad, in, 1, 1e-3, 2e-2);
+        gradcheck("dropout_channels (training mode)", f_chdrop, in, 1, 1e-3, 2e-2);
+        free_all(in, 1);
+    }
+    {
+        dc_tensor *in[3] = {rand_signed(4, S(3, 4, 3, 2)), rand_tensor(1, S(4), 0.5f, 1.5f), rand_signed(1, S(4))};
+        gradcheck("batchnorm 2d (training)", f_bn, in, 3, 1e-3, 3e-2);
+        free_all(in, 3);
+        dc_tensor *in2[3] = {rand_signed(2, S(6, 5)), rand_tensor(1, S(5), 0.5f, 1.5f), rand_signed(1, S(5))};
+        gradcheck("batchnorm 1d (training)", f_bn, in2, 3, 1e-3, 3e-2);
+        free_all(in2, 3);
     }
 
     /* shape errors are reported, not crashed on */

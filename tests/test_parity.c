@@ -316,6 +316,84 @@ static void optimizer_cases(void) {
     for (int i = 0; i < n; i++) optimizer_case(&cases[i], i == 0);
 }
 
+/* Convolution, pooling and batch normalization: outputs and gradients. */
+static void conv_cases(void) {
+    dc_conv_params ps[3] = {{2, 1, 1, 1, 2, 2, 1, 2, 1}, {1, 1, 1, 1, 1, 1, 1, 1, 2}, {1, 1, 0, 0, 0, 0, 1, 1, 1}};
+    const char *names[3] = {"conv_a", "conv_b", "conv1d"};
+    for (int k = 0; k < 3; k++) {
+        dc_graph *g = dc_graph_new();
+        int conv1d = k == 2;
+        dc_tensor *x = conv1d ? randn(4, S(2, 4, 1, 9), 1.0f) : randn(4, S(2, 4, 7, 6), 1.0f);
+        dc_tensor *w = conv1d ? randn(4, S(5, 4, 1, 3), 0.3f) : randn(4, S(6, 4 / ps[k].groups, 3, 3), 0.3f);
+        dc_tensor *b = randn(1, S(w->shape[0]), 0.1f);
+        dc_tensor *out = dc_conv2d(g, x, w, b, &ps[k]);
+        dc_tensor *gout = dc_input(g, DC_F32, 4, out->shape);
+        for (int64_t i = 0; i < gout->size; i++) gout->data[i] = dc_rng_normal(&rng);
+        dc_backward(g, dc_sum(g, dc_mul(g, out, gout), DC_ALL_AXES, 0));
+        putf(names[k], "x", x, x->data);
+        putf(names[k], "w", w, w->data);
+        putf(names[k], "b", b, b->data);
+        putf(names[k], "gout", gout, gout->data);
+        putf(names[k], "out", out, out->data);
+        putf(names[k], "dx", x, x->grad);
+        putf(names[k], "dw", w, w->grad);
+        putf(names[k], "db", b, b->grad);
+        dc_tensor_free(x);
+        dc_tensor_free(w);
+        dc_tensor_free(b);
+        dc_graph_free(g);
+    }
+    for (int k = 0; k < 2; k++) { /* max pool 3x3/2 pad 1; avg pool 2x2/2 */
+        dc_graph *g = dc_graph_new();
+        dc_tensor *x = randn(4, S(2, 3, 7, 8), 1.0f);
+        dc_tensor *out = k ? dc_avgpool2d(g, x, 2, 2, 2, 2, 0, 0) : dc_maxpool2d(g, x, 3, 3, 2, 2, 1, 1);
+        dc_tensor *gout = dc_input(g, DC_F32, 4, out->shape);
+        for (int64_t i = 0; i < gout->size; i++) gout->data[i] = dc_rng_normal(&rng);
+        dc_backward(g, dc_sum(g, dc_mul(g, out, gout), DC_ALL_AXES, 0));
+        const char *n = k ? "avgpool" : "maxpool";
+        putf(n, "x", x, x->data);
+        putf(n, "gout", gout, gout->data);
+        putf(n, "out", out, out->data);
+        putf(n, "dx", x, x->grad);
+        dc_tensor_free(x);
+        dc_graph_free(g);
+    }
+    { /* batch norm: two training steps (running statistics), then eval */
+        dc_tensor *x = randn(4, S(4, 3, 5, 5), 2.0f), *gm = randn(1, S(3), 0.5f), *bt = randn(1, S(3), 0.5f);
+        dc_tensor *x2 = randn(4, S(4, 3, 5, 5), 1.0f);
+        float rm[3] = {0, 0, 0}, rv[3] = {1, 1, 1};
+        dc_graph *g = dc_graph_new();
+        dc_graph_set_training(g, 1);
+        dc_tensor *out = dc_batchnorm(g, x, gm, bt, rm, rv, 0.1f, 1e-5f);
+        dc_tensor *gout = dc_input(g, DC_F32, 4, out->shape);
+        for (int64_t i = 0; i < gout->size; i++) gout->data[i] = dc_rng_normal(&rng);
+        dc_backward(g, dc_sum(g, dc_mul(g, out, gout), DC_ALL_AXES, 0));
+        put("bn.x", x, x->data);
+        put("bn.x2", x2, x2->data);
+        put("bn.gamma", gm, gm->data);
+        put("bn.beta", bt, bt->data);
+        put("bn.gout", gout, gout->data);
+        put("bn.out", out, out->data);
+        put("bn.dx", x, x->grad);
+        put("bn.dgamma", gm, gm->grad);
+        put("bn.dbeta", bt, bt->grad);
+        dc_graph_reset(g);
+        dc_batchnorm(g, x2, gm, bt, rm, rv, 0.1f, 1e-5f); /* second training step */
+        dc_graph_reset(g);
+        dc_graph_set_training(g, 0);
+        dc_tensor *ev = dc_batchnorm(g, x, gm, bt, rm, rv, 0.1f, 1e-5f);
+        put("bn.eval_out", ev, ev->data);
+        dc_tensor rt = {.ndim = 1, .shape = {3}, .size = 3};
+        put("bn.running_mean", &rt, rm);
+        put("bn.running_var", &rt, rv);
+        dc_graph_free(g);
+        dc_tensor_free(x);
+        dc_tensor_free(x2);
+        dc_tensor_free(gm);
+        dc_tensor_free(bt);
+    }
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
         fprintf(stderr, "usage: test_parity OUT.safetensors\n");
@@ -332,6 +410,7 @@ int main(int argc, char **argv) {
     activation_case("softmax", a_softmax);
     activation_case("log_softmax", a_log_softmax);
     losses();
+    conv_cases();
     optimizer_cases();
     dc_status st = dc_st_write(argv[1], ent, nent, NULL, NULL, 0);
     CHECK(st == DC_OK, "write %s: %s", argv[1], dc_last_error());

@@ -1,0 +1,104 @@
+/* ops_norm.c — batch normalization over axis 1 of (N, C) or (N, C, H, W).
+ * With M = elements per channel, xhat = (x - mean) / sqrt(var + eps):
+ *   z = gamma xhat + beta
+ *   training:  dx = gamma invstd / M (M g - sum g - xhat sum(g xhat))
+ *   eval:      dx = gamma invstd_running g
+ *   dgamma = sum g xhat      dbeta = sum g
+ * Per-channel sums run over n then spatial position in a fixed order. */
+#include "internal.h"
+#include <math.h>
+#include <string.h>
+
+typedef struct {
+    int64_t N, C, S;      /* batch, channels, spatial size (1 for (N, C))      */
+    int training;
+    float *mean, *invstd; /* per channel, as used in the forward pass          */
+} bn_aux;
+
+static void bn_backward(dc_graph *g, dc_tensor *t) {
+    (void)g;
+    const bn_aux *a = t->aux;
+    dc_tensor *x = t->src[0], *gm = t->src[1], *bt = t->src[2];
+    const int64_t M = a->N * a->S;
+#pragma omp parallel for if (x->size > 32768) schedule(static)
+    for (int64_t c = 0; c < a->C; c++) {
+        double sg = 0.0, sgx = 0.0;
+        for (int64_t n = 0; n < a->N; n++)
+            for (int64_t s = 0; s < a->S; s++) {
+                int64_t i = (n * a->C + c) * a->S + s;
+                double xh = ((double)x->data[i] - a->mean[c]) * a->invstd[c];
+                sg += t->grad[i];
+                sgx += t->grad[i] * xh;
+            }
+        if (gm->requires_grad) gm->grad[c] += (float)sgx;
+        if (bt->requires_grad) bt->grad[c] += (float)sg;
+        if (!x->requires_grad) continue;
+        const double k = (double)gm->data[c] * a->invstd[c];
+        for (int64_t n = 0; n < a->N; n++)
+            for (int64_t s = 0; s < a->S; s++) {
+                int64_t i = (n * a->C + c) * a->S + s;
+                if (a->training) {
+                    double xh = ((double)x->data[i] - a->mean[c]) * a->invstd[c];
+                    x->grad[i] += (float)(k / (double)M * ((double)M * t->grad[i] - sg - xh * sgx));
+                } else {
+                    x->grad[i] += (float)(k * t->grad[i]);
+                }
+            }
+    }
+}
+static const dc_op_def op_bn = {"batchnorm", bn_backward};
+
+dc_tensor *dc_batchnorm(dc_graph *g, dc_tensor *x, dc_tensor *gamma, dc_tensor *beta, float *rmean, float *rvar,
+                        float momentum, float eps) {
+    if (!dc_check_f32("batchnorm", x) || !dc_check_f32("batchnorm", gamma) || !dc_check_f32("batchnorm", beta)) return NULL;
+    if ((x->ndim != 2 && x->ndim != 4) || gamma->size != x->shape[1] || beta->size != x->shape[1] || !rmean || !rvar) {
+        char sx[128];
+        dc_shape_str(x, sx, sizeof sx);
+        dc_set_error(DC_ERR_INVALID, "batchnorm: input %s must be (N, C) or (N, C, H, W) with C-sized gamma, beta and running statistics", sx);
+        return NULL;
+    }
+    bn_aux a = {x->shape[0], x->shape[1], x->ndim == 4 ? x->shape[2] * x->shape[3] : 1, dc_graph_training(g), NULL, NULL};
+    const int64_t M = a.N * a.S;
+    if (a.training && M < 2) {
+        dc_set_error(DC_ERR_INVALID, "batchnorm: training needs more than one value per channel (batch of %lld)", (long long)a.N);
+        return NULL;
+    }
+    dc_tensor *srcs[3] = {x, gamma, beta};
+    dc_tensor *z = dc_op_output(g, &op_bn, x->ndim, x->shape, srcs, 3);
+    bn_aux *ap = z ? dc_arena_alloc_raw(g, sizeof *ap) : NULL;
+    if (!ap) return NULL;
+    a.mean = dc_arena_alloc_raw(g, sizeof(float) * (size_t)a.C);
+    a.invstd = dc_arena_alloc_raw(g, sizeof(float) * (size_t)a.C);
+    if (!a.mean || !a.invstd) return NULL;
+    *ap = a;
+    z->aux = ap;
+#pragma omp parallel for if (x->size > 32768) schedule(static)
+    for (int64_t c = 0; c < a.C; c++) {
+        double mean, var;
+        if (a.training) {
+            double s = 0.0, ss = 0.0;
+            for (int64_t n = 0; n < a.N; n++)
+                for (int64_t q = 0; q < a.S; q++) s += x->data[(n * a.C + c) * a.S + q];
+            mean = s / (double)M;
+            for (int64_t n = 0; n < a.N; n++)
+                for (int64_t q = 0; q < a.S; q++) {
+                    double d = x->data[(n * a.C + c) * a.S + q] - mean;
+                    ss += d * d;
+                }
+            var = ss / (double)M;
+            rmean[c] = (float)((1.0 - momentum) * rmean[c] + momentum * mean);
+            rvar[c] = (float)((1.0 - momentum) * rvar[c] + momentum * ss / (double)(M - 1));
+        } else {
+            mean = rmean[c];
+            var = rvar[c];
+        }
+        a.mean[c] = (float)mean;
+        a.invstd[c] = (float)(1.0 / sqrt(var + eps));
+        for (int64_t n = 0; n < a.N; n++)
+            for (int64_t q = 0; q < a.S; q++) {
+                int64_t i = (n * a.C + c) * a.S + q;
+                z->data[i] = gamma->data[c] * ((x->data[i] - a.mean[c]) * a.invstd[c]) + beta->data[c];
+            }
+    }
+    return z;
+}
