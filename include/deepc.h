@@ -276,7 +276,10 @@ typedef enum {
 void dc_init_fill(float *w, int64_t n, dc_init kind, int64_t fan_in, int64_t fan_out, dc_rng *rng);
 
 typedef enum {
-    DC_LAYER_FLATTEN, DC_LAYER_DENSE, DC_LAYER_DROPOUT, DC_LAYER_ACTIVATION
+    DC_LAYER_FLATTEN, DC_LAYER_DENSE, DC_LAYER_DROPOUT, DC_LAYER_ACTIVATION,
+    DC_LAYER_CONV2D, DC_LAYER_MAXPOOL2D, DC_LAYER_AVGPOOL2D, DC_LAYER_GLOBAL_AVGPOOL2D,
+    DC_LAYER_GLOBAL_MAXPOOL2D, DC_LAYER_BATCHNORM, DC_LAYER_SPATIAL_DROPOUT2D, DC_LAYER_ZEROPAD2D,
+    DC_LAYER_CONV1D, DC_LAYER_MAXPOOL1D
 } dc_layer_kind;
 
 /* One layer of a sequential model. Parameters are views into the model's
@@ -290,10 +293,19 @@ typedef struct {
     float rate;                  /* Dropout probability                       */
     int use_bias;                /* Dense: has a bias (default 1)             */
     dc_init kernel_init, bias_init;
-    float l1, l2;                /* Dense kernel regularization (Keras style)  */
+    float l1, l2;                /* kernel regularization (Keras style)        */
+    /* convolution and pooling (channels first: per sample (C, H, W) or (C, L)) */
+    int kernel_h, kernel_w;      /* Conv: kernel; pools: window              */
+    dc_conv_params conv;         /* Conv: stride, padding, dilation, groups   */
+    int pool_stride_h, pool_stride_w, pool_pad_h, pool_pad_w;
+    int pad[4];                  /* ZeroPadding2D: top, bottom, left, right   */
+    float momentum, eps;         /* BatchNorm (PyTorch's meaning: 0.1, 1e-5)  */
+    int in_ndim;                 /* per-sample input shape                    */
+    int64_t in_shape[DC_MAX_DIMS];
     int out_ndim;                /* per-sample output shape (no batch dim)    */
     int64_t out_shape[DC_MAX_DIMS];
-    dc_tensor *weight, *bias;    /* Dense parameters (NULL otherwise)         */
+    dc_tensor *weight, *bias;    /* Dense/Conv kernel and bias; BatchNorm gamma and beta */
+    dc_tensor *running_mean, *running_var; /* BatchNorm buffers (not trained) */
     int line;                    /* line in the description (0 if built in C) */
 } dc_layer;
 
@@ -449,6 +461,19 @@ dc_status dc_model_add_flatten(dc_model *m);
 dc_status dc_model_add_dense(dc_model *m, int units, dc_activation act);
 dc_status dc_model_add_dropout(dc_model *m, float rate);
 dc_status dc_model_add_activation(dc_model *m, dc_activation act);
+/* Conv2D with `filters` output channels, a kh x kw kernel and p (NULL:
+ * stride 1, no padding). same_padding = 1 computes Keras' 'same' padding. */
+dc_status dc_model_add_conv2d(dc_model *m, int filters, int kh, int kw, const dc_conv_params *p, int same_padding,
+                              dc_activation act);
+dc_status dc_model_add_conv1d(dc_model *m, int filters, int k, int stride, int pad, int dilation, int groups,
+                              int same_padding, dc_activation act);
+/* Pooling windows kh x kw, stride (0 = the window), symmetric padding. */
+dc_status dc_model_add_pool2d(dc_model *m, int is_max, int kh, int kw, int sh, int sw, int ph, int pw);
+dc_status dc_model_add_maxpool1d(dc_model *m, int k, int stride, int pad);
+dc_status dc_model_add_global_pool2d(dc_model *m, int is_max);
+dc_status dc_model_add_batchnorm(dc_model *m, float momentum, float eps);
+dc_status dc_model_add_spatial_dropout2d(dc_model *m, float rate);
+dc_status dc_model_add_zero_padding2d(dc_model *m, int top, int bottom, int left, int right);
 /* The last layer added (to tweak initializers or names before build). */
 dc_layer *dc_model_last_layer(dc_model *m);
 /* Allocate the flat parameter buffer and initialize every parameter from a
@@ -463,7 +488,9 @@ int64_t dc_model_num_params(const dc_model *m);
 /* The flat parameter and gradient buffers (dc_model_num_params floats). */
 float *dc_model_params(dc_model *m);
 float *dc_model_grads(dc_model *m);
-/* Number of named parameter tensors and each one ("dense_1.weight"). */
+/* Number of named tensors and each one ("dense_1.weight"): the trainable
+ * parameters, then non-trainable buffers (BatchNorm running statistics),
+ * which live outside the flat parameter buffer. */
 int dc_model_num_param_tensors(const dc_model *m);
 dc_tensor *dc_model_param_tensor(dc_model *m, int i, const char **name);
 /* The model's fit recipe and description text (NULL if built in C). */

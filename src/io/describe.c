@@ -4,6 +4,9 @@
  *   input 28x28                    per-sample input shape
  *   flatten
  *   dense 128 activation=relu      units, activation, use_bias, kernel_initializer, bias_initializer, alpha, l1, l2
+ *   conv2d 32 kernel=3 padding=same activation=relu   stride, dilation, groups, use_bias, initializers, l1, l2
+ *   maxpool2d 2 | avgpool2d 2 | global_avg_pool2d | global_max_pool2d | batchnorm | zero_padding2d 1
+ *   conv1d 16 kernel=5 | maxpool1d 2 | spatial_dropout2d 0.1
  *   dropout 0.2
  *   relu | sigmoid | tanh | gelu | softmax | log_softmax | leaky_relu alpha=0.01 | activation NAME
  *   loss categorical_crossentropy  mse | binary_crossentropy | categorical_crossentropy
@@ -222,6 +225,78 @@ static dc_status parse_dense(line_ctx *c, dc_model *m) {
     return leftovers(c, "units, activation, use_bias, kernel_initializer, bias_initializer, alpha, l1, l2");
 }
 
+/* "3" or "3x5" into a, b (b = a for one number); 0 = fine */
+static dc_status parse_pair(const line_ctx *c, const char *s, int col, const char *what, long lo, long hi, int *a, int *b) {
+    char *end;
+    long x = strtol(s, &end, 10), y;
+    if (end == s || x < lo || x > hi) return err_at(c, col, "%s must be N or NxM with N in [%ld, %ld], not \"%s\"", what, lo, hi, s);
+    y = x;
+    if (*end == 'x') {
+        const char *q = end + 1;
+        y = strtol(q, &end, 10);
+        if (end == q || y < lo || y > hi) return err_at(c, col, "%s must be N or NxM with N in [%ld, %ld], not \"%s\"", what, lo, hi, s);
+    }
+    if (*end) return err_at(c, col + (int)(end - s), "%s: unexpected \"%s\"", what, end);
+    *a = (int)x;
+    *b = (int)y;
+    return DC_OK;
+}
+
+/* conv2d 32 kernel=3 stride=1 padding=valid|same|N|NxM dilation=1 groups=1 activation=relu ...
+ * conv1d 16 kernel=5 ... (the same options, one number each) */
+static dc_status parse_conv(line_ctx *c, dc_model *m, int one_d) {
+    int col = 0;
+    long filters;
+    const char *s = opt(c, "filters", &col);
+    if (!s) s = positional(c, &col);
+    if (!s) return err_at(c, c->tok[0].col, "'%s' needs a number of filters, e.g. %s 32 kernel=3", c->tok[0].text, c->tok[0].text);
+    dc_status st = parse_int(c, s, col, "filters", 1, 1 << 20, &filters);
+    int kh = 3, kw = 3, sh = 1, sw = 1, dh = 1, dw = 1, ph = 0, pw = 0, same = 0, groups = 1;
+    dc_activation act = DC_ACT_NONE;
+    if (!st && !(s = opt(c, "kernel", &col))) st = err_at(c, c->tok[0].col, "'%s' needs kernel=N%s", c->tok[0].text, one_d ? "" : " or kernel=NxM");
+    if (!st) st = parse_pair(c, s, col, "kernel", 1, 1024, &kh, &kw);
+    if (!st && (s = opt(c, "stride", &col))) st = parse_pair(c, s, col, "stride", 1, 1024, &sh, &sw);
+    if (!st && (s = opt(c, "dilation", &col))) st = parse_pair(c, s, col, "dilation", 1, 1024, &dh, &dw);
+    if (!st && (s = opt(c, "padding", &col))) {
+        if (!strcmp(s, "same")) same = 1;
+        else if (strcmp(s, "valid")) st = parse_pair(c, s, col, "padding (valid, same, N or NxM)", 0, 1024, &ph, &pw);
+    }
+    long gl;
+    if (!st && (s = opt(c, "groups", &col)) && !(st = parse_int(c, s, col, "groups", 1, 1 << 20, &gl))) groups = (int)gl;
+    if (!st && (s = opt(c, "activation", &col))) st = parse_activation(c, s, col, &act);
+    if (st) return st;
+    if (one_d) st = model_err(c, dc_model_add_conv1d(m, (int)filters, kh, sh, ph, dh, groups, same, act));
+    else {
+        dc_conv_params p = {sh, sw, ph, ph, pw, pw, dh, dw, groups};
+        st = model_err(c, dc_model_add_conv2d(m, (int)filters, kh, kw, &p, same, act));
+    }
+    if (st) return st;
+    dc_layer *l = dc_model_last_layer(m);
+    l->line = c->line;
+    if ((s = opt(c, "use_bias", &col)) && (st = parse_bool(c, s, col, "use_bias", &l->use_bias))) return st;
+    if ((s = opt(c, "kernel_initializer", &col)) && (st = parse_init(c, s, col, &l->kernel_init))) return st;
+    if ((s = opt(c, "bias_initializer", &col)) && (st = parse_init(c, s, col, &l->bias_init))) return st;
+    if ((s = opt(c, "alpha", &col)) && (st = parse_float(c, s, col, "alpha", 0.0f, 1e6f, &l->alpha))) return st;
+    if ((s = opt(c, "l1", &col)) && (st = parse_float(c, s, col, "l1", 0.0f, 1e6f, &l->l1))) return st;
+    if ((s = opt(c, "l2", &col)) && (st = parse_float(c, s, col, "l2", 0.0f, 1e6f, &l->l2))) return st;
+    return leftovers(c, "filters, kernel, stride, padding, dilation, groups, activation, use_bias, kernel_initializer, bias_initializer, alpha, l1, l2");
+}
+
+/* maxpool2d 2 stride=2 padding=0   (avgpool2d, maxpool1d alike) */
+static dc_status parse_pool(line_ctx *c, dc_model *m, int kind) {
+    int col = 0, kh = 2, kw = 2, sh = 0, sw = 0, ph = 0, pw = 0;
+    const char *s = opt(c, "pool", &col);
+    if (!s) s = positional(c, &col);
+    dc_status st = DC_OK;
+    if (s) st = parse_pair(c, s, col, "pool size", 1, 1024, &kh, &kw);
+    if (!st && (s = opt(c, "stride", &col))) st = parse_pair(c, s, col, "stride", 1, 1024, &sh, &sw);
+    if (!st && (s = opt(c, "padding", &col)) && strcmp(s, "valid")) st = parse_pair(c, s, col, "padding (valid, N or NxM)", 0, 1024, &ph, &pw);
+    if (!st) st = leftovers(c, "pool, stride, padding");
+    if (st) return st;
+    if (kind == 2) return model_err(c, dc_model_add_maxpool1d(m, kh, sh, ph));
+    return model_err(c, dc_model_add_pool2d(m, kind == 0, kh, kw, sh, sw, ph, pw));
+}
+
 static dc_status parse_loss(line_ctx *c, dc_model *m) {
     int col = 0;
     const char *s = positional(c, &col);
@@ -390,6 +465,28 @@ static dc_status parse_line(line_ctx *c, dc_model **mp) {
         if ((st = model_err(c, dc_model_add_flatten(m)))) return st;
     } else if (!strcmp(kw, "dense")) {
         return parse_dense(c, m);
+    } else if (!strcmp(kw, "conv2d") || !strcmp(kw, "conv1d")) {
+        return parse_conv(c, m, kw[4] == '1');
+    } else if (!strcmp(kw, "maxpool2d") || !strcmp(kw, "avgpool2d") || !strcmp(kw, "maxpool1d")) {
+        if ((st = parse_pool(c, m, kw[0] == 'a' ? 1 : kw[7] == '1' ? 2 : 0))) return st;
+    } else if (!strcmp(kw, "global_avg_pool2d") || !strcmp(kw, "global_max_pool2d")) {
+        if ((st = leftovers(c, "nothing")) || (st = model_err(c, dc_model_add_global_pool2d(m, kw[7] == 'm')))) return st;
+    } else if (!strcmp(kw, "batchnorm")) {
+        float mom = 0.1f, eps = 1e-5f;
+        if ((s = opt(c, "momentum", &col)) && (st = parse_float(c, s, col, "momentum", 0.0f, 1.0f, &mom))) return st;
+        if ((s = opt(c, "eps", &col)) && (st = parse_float(c, s, col, "eps", 1e-12f, 1.0f, &eps))) return st;
+        if ((st = leftovers(c, "momentum, eps")) || (st = model_err(c, dc_model_add_batchnorm(m, mom, eps)))) return st;
+    } else if (!strcmp(kw, "spatial_dropout2d")) {
+        float rate;
+        if (!(s = opt(c, "rate", &col)) && !(s = positional(c, &col)))
+            return err_at(c, c->tok[0].col, "'spatial_dropout2d' needs a rate, e.g. spatial_dropout2d 0.2");
+        if ((st = parse_float(c, s, col, "rate", 0.0f, 0.999f, &rate)) || (st = leftovers(c, "rate"))) return st;
+        if ((st = model_err(c, dc_model_add_spatial_dropout2d(m, rate)))) return st;
+    } else if (!strcmp(kw, "zero_padding2d")) {
+        int a = 1, b = 1;
+        if (((s = opt(c, "padding", &col)) || (s = positional(c, &col))) && (st = parse_pair(c, s, col, "padding", 0, 4096, &a, &b)))
+            return st;
+        if ((st = leftovers(c, "padding")) || (st = model_err(c, dc_model_add_zero_padding2d(m, a, a, b, b)))) return st;
     } else if (!strcmp(kw, "dropout")) {
         float rate;
         if (!(s = opt(c, "rate", &col)) && !(s = positional(c, &col)))
@@ -421,7 +518,7 @@ static dc_status parse_line(line_ctx *c, dc_model **mp) {
     } else if (!strcmp(kw, "early_stopping")) {
         return parse_early_stopping(c, m);
     } else {
-        return err_at(c, c->tok[0].col, "unknown keyword \"%s\" (expected input, flatten, dense, dropout, an activation, loss, optimizer, schedule, early_stopping, fit)", kw);
+        return err_at(c, c->tok[0].col, "unknown keyword \"%s\" (expected input, flatten, dense, conv2d, conv1d, maxpool2d, avgpool2d, maxpool1d, global_avg_pool2d, global_max_pool2d, batchnorm, dropout, spatial_dropout2d, zero_padding2d, an activation, loss, optimizer, schedule, early_stopping, fit)", kw);
     }
     dc_model_last_layer(m)->line = c->line;
     return DC_OK;

@@ -7,6 +7,7 @@
 typedef struct {
     char name[64];        /* "dense_1.weight"                         */
     dc_tensor *t;         /* view into the flat buffers               */
+    int buffer;           /* 1: non-trainable (in m->buffers)         */
 } dc_named_param;
 
 struct dc_model {
@@ -17,6 +18,8 @@ struct dc_model {
     int built;                         /* parameters allocated?            */
     float *params, *grads;             /* the flat buffers                 */
     int64_t nparams;
+    float *buffers;                    /* non-trainable state (BN stats)   */
+    int64_t nbuffers;
     dc_named_param *named;             /* one per parameter tensor         */
     int nnamed;
     dc_loss_kind loss;                 /* set by compile or description    */

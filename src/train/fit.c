@@ -135,10 +135,20 @@ static int64_t batch_correct(const dc_tensor *out, const int32_t *labels, int re
     return ok;
 }
 
+/* Samples fit a model when they hold as many values as its input: a 28x28
+ * image feeds `input 1x28x28` (the batch is viewed in the model's shape). */
+static int fits_input(const dc_model *m, const dc_dataset *d) {
+    return d && d->sample_size == dc_shape_size(m->in_ndim, m->in_shape);
+}
+
 static dc_status check_data(const dc_model *m, const dc_dataset *d, const char *what) {
-    int ok = d && d->sample_ndim == m->in_ndim;
-    for (int i = 0; ok && i < m->in_ndim; i++) ok = d->sample_shape[i] == m->in_shape[i];
-    if (!ok) return dc_set_error(DC_ERR_INVALID, "%s: samples do not match the model's input shape", what);
+    if (!fits_input(m, d)) {
+        char want[128] = "";
+        size_t k = 0;
+        for (int i = 0; i < m->in_ndim; i++) k += (size_t)snprintf(want + k, sizeof want - k, i ? "x%lld" : "%lld", (long long)m->in_shape[i]);
+        return dc_set_error(DC_ERR_INVALID, "%s: samples of %lld values do not fit the model's input %s", what,
+                            d ? (long long)d->sample_size : 0LL, want);
+    }
     int64_t C = output_width(m);
     if (m->loss == DC_LOSS_CATEGORICAL_CE && d->num_classes > C)
         return dc_set_error(DC_ERR_INVALID, "%s: the data has %d classes but the model outputs %lld values", what,
@@ -216,9 +226,7 @@ dc_status dc_evaluate(dc_model *m, const dc_dataset *data, int batch_size, doubl
 }
 
 dc_status dc_predict(dc_model *m, const dc_dataset *data, int64_t n, int batch_size, float *out) {
-    int ok = data && data->sample_ndim == m->in_ndim;
-    for (int i = 0; ok && i < m->in_ndim; i++) ok = data->sample_shape[i] == m->in_shape[i];
-    if (!ok) return dc_set_error(DC_ERR_INVALID, "predict: samples do not match the model's input shape");
+    if (!fits_input(m, data)) return check_data(m, data, "predict");
     if (n < 0 || n > data->n) return dc_set_error(DC_ERR_INVALID, "predict: %lld samples requested, the data has %lld", (long long)n, (long long)data->n);
     int batch = batch_size > 0 ? batch_size : 256;
     int64_t C = output_width(m);
