@@ -514,6 +514,18 @@ void dc_model_summary(const dc_model *m, FILE *out);
 /* 5. Data                                                                */
 /* ===================================================================== */
 
+/* Augmentation on the fly, as keras ImageDataGenerator: random rotation
+ * (degrees), shifts (fractions of width/height), shear (degrees), zoom
+ * (scale in [1-zoom, 1+zoom]), flips; points outside the image are filled
+ * by `fill`. Applied to training batches only, drawn from the fit's seeded
+ * generator. */
+typedef enum { DC_FILL_NEAREST = 0, DC_FILL_CONSTANT, DC_FILL_REFLECT } dc_fill_mode;
+typedef struct {
+    float rotation, width_shift, height_shift, shear, zoom;
+    int hflip, vflip;
+    dc_fill_mode fill;
+    float cval;                  /* DC_FILL_CONSTANT value, in [0, 1]      */
+} dc_augment;
 /* An in-memory labelled dataset. Features are stored as uint8 (images,
  * scaled to [0,1] on the way into a batch) or float32. */
 typedef struct {
@@ -528,6 +540,7 @@ typedef struct {
     int num_classes;                 /* 1 + largest label                   */
     float *targets;                  /* regression: n * target_dim, or NULL */
     int target_dim;
+    const dc_augment *augment;       /* applied to training batches, or NULL */
 } dc_dataset;
 
 /* Load an image IDX file and a label IDX file (gzip or raw: detected from
@@ -552,6 +565,29 @@ void dc_dataset_gather(const dc_dataset *d, const int64_t *idx, int64_t n, float
 /* One-hot encode n labels into out (n * num_classes floats). Returns
  * DC_ERR_INVALID if a label is outside [0, num_classes). */
 dc_status dc_one_hot(const int32_t *labels, int64_t n, int num_classes, float *out);
+
+/* Images. Decoding is stb_image (PNG, JPEG, BMP, GIF, ...): grayscale
+ * (channels = 1) or RGB (3; gray and RGBA are converted). */
+dc_status dc_image_read(const char *path, int channels, int *width, int *height, uint8_t **pixels);
+/* Bilinear resize of an interleaved (HWC) u8 image into planar (CHW) u8. */
+void dc_image_resize(const uint8_t *src, int sw, int sh, int channels, uint8_t *dst, int dw, int dh);
+/* Write an interleaved u8 image as PNG, atomically. */
+dc_status dc_image_write_png(const char *path, const uint8_t *pixels, int width, int height, int channels);
+/* A folder of images sorted into one subfolder per class (Keras'
+ * flow_from_directory): classes are the subfolder names in sorted order,
+ * every image is decoded and resized to height x width with `channels`
+ * channels (stored as uint8, scaled to [0,1] in batches). skip_bad = 1
+ * skips undecodable files with a warning (counted in the report) instead of
+ * failing. The class names are written to *names (malloc'ed, to free with
+ * dc_free_names). */
+dc_dataset *dc_image_folder_load(const char *root, int channels, int height, int width, int skip_bad, char ***names,
+                                 int *nnames, FILE *report);
+void dc_free_names(char **names, int n);
+
+/* "rotation=40,shift=0.2,shear=0.2,zoom=0.2,hflip,fill=nearest" */
+dc_status dc_augment_parse(const char *spec, dc_augment *out);
+/* Augment one planar image in place (c x h x w floats in [0, 1]). */
+void dc_augment_image(const dc_augment *a, float *img, int c, int h, int w, dc_rng *rng);
 
 /* Tables (CSV). A dc_tabular is a fitted preprocessing pipeline: which
  * columns are features and label, how categorical columns are one-hot
@@ -715,6 +751,10 @@ dc_model *dc_model_parse_file_auto(const char *path, int in_ndim, const int64_t 
 /* The preprocessing pipeline stored with a model (NULL if none), and
  * setting it (the model keeps a copy of the text form). */
 dc_tabular *dc_model_tabular(const dc_model *m);
+/* Class names kept in the model file (image folders): set, and read the
+ * k-th into buf (returns 0 if there are none). */
+dc_status dc_model_set_class_names(dc_model *m, char *const *names, int n);
+int dc_model_class_name(const dc_model *m, int k, char *buf, size_t n);
 dc_status dc_model_set_tabular(dc_model *m, const dc_tabular *p);
 dc_model *dc_model_parse_file(const char *path);
 

@@ -16,6 +16,34 @@ int cli_is_csv(const char *data) {
     return stat(data, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+int cli_is_image_folder(const char *data) {
+    struct stat st;
+    char p[4200];
+    if (stat(data, &st) != 0 || !S_ISDIR(st.st_mode)) return 0;
+    snprintf(p, sizeof p, "%s/train-images-idx3-ubyte.gz", data);
+    if (stat(p, &st) == 0) return 0;
+    snprintf(p, sizeof p, "%s/train-images-idx3-ubyte", data);
+    return stat(p, &st) != 0;
+}
+
+dc_dataset *cli_load_images(const cli_args *a, const dc_model *m, const char *dir, int set_names, dc_model *named) {
+    int64_t s[DC_MAX_DIMS];
+    int nd = dc_model_input_shape(m, s);
+    if (nd != 3 || (s[0] != 1 && s[0] != 3)) {
+        dc_set_error_cli("%s holds images: the model's input must be CHANNELSxHEIGHTxWIDTH with 1 or 3 channels", dir);
+        return NULL;
+    }
+    char **names = NULL;
+    int nn = 0;
+    dc_dataset *d = dc_image_folder_load(dir, (int)s[0], (int)s[1], (int)s[2], a->skip_bad, &names, &nn, a->quiet ? NULL : stdout);
+    if (d && set_names && named && dc_model_set_class_names(named, names, nn)) {
+        dc_dataset_free(d);
+        d = NULL;
+    }
+    dc_free_names(names, nn);
+    return d;
+}
+
 dc_status cli_csv_options(const cli_args *a, dc_csv_options *o) {
     memset(o, 0, sizeof *o);
     o->delimiter = a->delimiter;
@@ -67,7 +95,9 @@ dc_status cli_load_training(const cli_args *a, cli_bundle *b, FILE *report) {
 dc_dataset *cli_load_eval(const cli_args *a, const dc_model *m, dc_tabular **tab, int need_label) {
     *tab = dc_model_tabular(m);
     dc_dataset *d;
-    if (cli_is_csv(a->data)) {
+    if (cli_is_image_folder(a->data)) {
+        d = cli_load_images(a, m, a->data, 0, NULL);
+    } else if (cli_is_csv(a->data)) {
         if (!*tab) {
             dc_set_error_cli("%s is a CSV file, but this model was trained on images (no stored CSV pipeline)", a->data);
             return NULL;
@@ -85,8 +115,9 @@ dc_dataset *cli_load_eval(const cli_args *a, const dc_model *m, dc_tabular **tab
     return d;
 }
 
-const char *cli_class_name(const cli_args *a, const dc_tabular *tab, int k, char *buf, size_t n) {
+const char *cli_class_name(const cli_args *a, const dc_tabular *tab, const dc_model *m, int k, char *buf, size_t n) {
     if (tab && !dc_tabular_is_regression(tab)) return dc_tabular_class_name(tab, k);
+    if (m && dc_model_class_name(m, k, buf, n)) return buf;
     if (a->data && strstr(a->data, "fashion") && k >= 0 && k < 10) return fashion_names[k];
     snprintf(buf, n, "%d", k);
     return buf;

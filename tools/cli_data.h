@@ -15,6 +15,11 @@ typedef struct {
     int no_header, header_given, regression, stratify;
     long skip_rows, pca; /* skip_rows -1: not given */
     double test_split;
+    /* images */
+    int image_h, image_w, grayscale, skip_bad;
+    const char *augment, *validation_data;
+    const char *images[256]; /* extra positional arguments: files to predict */
+    int nimages;
 } cli_args;
 
 typedef struct {
@@ -23,6 +28,10 @@ typedef struct {
 } cli_bundle;
 
 int cli_is_csv(const char *data);
+/* A folder of class subfolders (not an IDX data folder). */
+int cli_is_image_folder(const char *data);
+/* Images of a folder in the model's input shape (C, H, W). */
+dc_dataset *cli_load_images(const cli_args *a, const dc_model *m, const char *dir, int set_names, dc_model *named);
 dc_status cli_csv_options(const cli_args *a, dc_csv_options *o);
 /* Training data (and the test split) for train. */
 dc_status cli_load_training(const cli_args *a, cli_bundle *b, FILE *report);
@@ -30,7 +39,7 @@ void cli_bundle_free(cli_bundle *b);
 /* Evaluation data for a saved model: the IDX test split, or a CSV through
  * the model's stored pipeline (*tab receives it, to free). */
 dc_dataset *cli_load_eval(const cli_args *a, const dc_model *m, dc_tabular **tab, int need_label);
-const char *cli_class_name(const cli_args *a, const dc_tabular *tab, int k, char *buf, size_t n);
+const char *cli_class_name(const cli_args *a, const dc_tabular *tab, const dc_model *m, int k, char *buf, size_t n);
 /* Set dc_last_error() from the command (printf-style); returns DC_ERR_INVALID. */
 dc_status dc_set_error_cli(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 #endif

@@ -36,7 +36,7 @@ dc_status cli_compute_metrics(dc_model *m, const dc_dataset *d, cli_metrics *r) 
 
 void cli_metrics_free(cli_metrics *r) { dc_class_metrics_free(&r->cls); }
 
-void cli_print_report(const cli_args *a, const dc_tabular *tab, const cli_metrics *r, FILE *f) {
+void cli_print_report(const cli_args *a, const dc_tabular *tab, const dc_model *m, const cli_metrics *r, FILE *f) {
     if (r->regression) {
         fprintf(f, "loss: %.4f - mse: %.4f - mae: %.4f - r2: %.4f\n", r->loss, r->reg.mse, r->reg.mae, r->reg.r2);
         return;
@@ -49,17 +49,17 @@ void cli_print_report(const cli_args *a, const dc_tabular *tab, const cli_metric
             c->log_loss);
     fprintf(f, "%14s %10s %10s %10s %10s\n", "class", "precision", "recall", "f1-score", "support");
     for (int k = 0; k < c->num_classes; k++)
-        fprintf(f, "%14.14s %10.4f %10.4f %10.4f %10lld\n", cli_class_name(a, tab, k, nb, sizeof nb), c->precision[k],
+        fprintf(f, "%14.14s %10.4f %10.4f %10.4f %10lld\n", cli_class_name(a, tab, m, k, nb, sizeof nb), c->precision[k],
                 c->recall[k], c->f1[k], (long long)c->support[k]);
     fprintf(f, "\n%14s %10.4f %10.4f %10.4f %10lld\n", "macro avg", c->macro_precision, c->macro_recall, c->macro_f1, (long long)c->n);
     fprintf(f, "%14s %10.4f %10.4f %10.4f %10lld\n", "weighted avg", c->weighted_precision, c->weighted_recall,
             c->weighted_f1, (long long)c->n);
     fprintf(f, "%14s %10.4f %10.4f %10.4f %10lld\n\n", "micro avg", c->micro_precision, c->micro_recall, c->micro_f1, (long long)c->n);
     fprintf(f, "confusion matrix (rows: true class, columns: predicted)\n%14s", "");
-    for (int k = 0; k < c->num_classes; k++) fprintf(f, " %7.7s", cli_class_name(a, tab, k, nb, sizeof nb));
+    for (int k = 0; k < c->num_classes; k++) fprintf(f, " %7.7s", cli_class_name(a, tab, m, k, nb, sizeof nb));
     fprintf(f, "\n");
     for (int i = 0; i < c->num_classes; i++) {
-        fprintf(f, "%14.14s", cli_class_name(a, tab, i, nb, sizeof nb));
+        fprintf(f, "%14.14s", cli_class_name(a, tab, m, i, nb, sizeof nb));
         for (int k = 0; k < c->num_classes; k++) fprintf(f, " %7lld", (long long)c->confusion[i * c->num_classes + k]);
         fprintf(f, "\n");
     }
@@ -79,7 +79,7 @@ static void arr(const char *key, const double *v, int n) {
     printf("]");
 }
 
-void cli_print_json_metrics(const cli_args *a, const dc_tabular *tab, const cli_metrics *r) {
+void cli_print_json_metrics(const cli_args *a, const dc_tabular *tab, const dc_model *m, const cli_metrics *r) {
     num("test_loss", r->loss, 0);
     if (r->regression) {
         num("test_mse", r->reg.mse, 1);
@@ -107,7 +107,7 @@ void cli_print_json_metrics(const cli_args *a, const dc_tabular *tab, const cli_
     printf(",\"classes\":[");
     for (int k = 0; k < c->num_classes; k++) {
         if (k) printf(",");
-        cli_json_string(stdout, cli_class_name(a, tab, k, nb, sizeof nb));
+        cli_json_string(stdout, cli_class_name(a, tab, m, k, nb, sizeof nb));
     }
     printf("]");
     arr("precision", c->precision, c->num_classes);

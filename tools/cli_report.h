@@ -14,7 +14,7 @@ typedef struct {
 dc_status cli_compute_metrics(dc_model *m, const dc_dataset *d, cli_metrics *out);
 void cli_metrics_free(cli_metrics *r);
 /* Human-readable report (per-class table and confusion matrix). */
-void cli_print_report(const cli_args *a, const dc_tabular *tab, const cli_metrics *r, FILE *f);
+void cli_print_report(const cli_args *a, const dc_tabular *tab, const dc_model *m, const cli_metrics *r, FILE *f);
 /* The JSON members (without braces) of a report. */
-void cli_print_json_metrics(const cli_args *a, const dc_tabular *tab, const cli_metrics *r);
+void cli_print_json_metrics(const cli_args *a, const dc_tabular *tab, const dc_model *m, const cli_metrics *r);
 #endif

@@ -23,10 +23,13 @@ static const char *usage_text =
     "  eval MODEL --data DATA [--limit N] [--json]\n"
     "      Report: loss, accuracy, top-5, precision/recall/F1 per class and averaged,\n"
     "      confusion matrix, ROC AUC, log loss (MSE, MAE, R^2 for regression).\n"
-    "  predict MODEL --data DATA [--limit N] [--json]\n"
-    "      One predicted class per line (IDX data); a CSV of predictions (CSV data).\n"
+    "  predict MODEL --data DATA [--limit N] [--json]   |   predict MODEL IMAGE...\n"
+    "      One predicted class per line (IDX data); a CSV of predictions (CSV data);\n"
+    "      class and probability per image file.\n"
     "  summary MODEL_OR_DESCRIPTION [--json]\n"
     "      Layers, output shapes and parameter counts.\n"
+    "  augment FOLDER --augment SPEC --out GRID.png [--image-size HxW] [--grayscale]\n"
+    "      A grid of images and augmented versions, to see what augmentation does.\n"
     "  cv DESCRIPTION --data DATA --folds K [train options]\n"
     "      k-fold cross-validation: trains K models, reports mean and std of each metric.\n"
     "\n"
@@ -36,6 +39,9 @@ static const char *usage_text =
     "  [--delimiter C] [--no-header | --header] [--skip-rows N] [--regression] [--stratify]\n"
     "  [--test-split F] [--missing drop|mean|median|most_frequent] [--scale none|standard|minmax]\n"
     "  [--pca K]. The fitted preprocessing is saved with the model and reused by eval/predict.\n"
+    "Image folders (DATA/CLASS_NAME/*.png|jpg): the model's input (e.g. input 3x150x150) sets the\n"
+    "  size; [--image-size HxW [--grayscale]] for input auto; [--validation-data DIR]\n"
+    "  [--augment rotation=40,shift=0.2,shear=0.2,zoom=0.2,hflip,fill=nearest] [--skip-bad].\n"
     "Threads default to DEEPC_NUM_THREADS, OMP_NUM_THREADS or the number of cores.\n";
 
 static int fail(const char *what) {
@@ -74,7 +80,8 @@ static int parse_args(int argc, char **argv, cli_args *a) {
         FLAG("--stratify", stratify)
         STR("--data", data) STR("--out", out) STR("--resume", resume) STR("--checkpoint", checkpoint)
         STR("--checkpoint-best", best) STR("--log", log) STR("--plot", plot) STR("--label", label)
-        STR("--features", features) STR("--missing", missing) STR("--scale", scale)
+        STR("--features", features) STR("--missing", missing) STR("--scale", scale) STR("--augment", augment)
+        STR("--validation-data", validation_data) FLAG("--grayscale", grayscale) FLAG("--skip-bad", skip_bad)
         INT("--epochs", epochs, 1, 1000000) INT("--batch-size", batch, 1, 1 << 20) INT("--seed", seed, 0, 0x7fffffffL)
         INT("--limit", limit, 1, 1L << 40) INT("--threads", threads, 1, 1024) INT("--checkpoint-every", ckpt_every, 1, 1000000)
         INT("--stop-after", stop_after, 1, 1L << 40) INT("--folds", folds, 2, 1000) INT("--skip-rows", skip_rows, 0, 1000000)
@@ -84,7 +91,18 @@ static int parse_args(int argc, char **argv, cli_args *a) {
             a->header_given = 1;
         }
         DBL("--lr", lr, 0.0, 1e6) DBL("--validation-split", vsplit, 0.0, 0.99) DBL("--test-split", test_split, 0.0, 0.99)
-        else if (!strcmp(o, "--delimiter")) {
+        else if (!strcmp(o, "--image-size")) {
+            NEEDV();
+            char *end;
+            long h = strtol(v, &end, 10), w = h;
+            if (*end == 'x') w = strtol(end + 1, &end, 10);
+            if (*end || h < 1 || w < 1 || h > 4096 || w > 4096) {
+                fprintf(stderr, "deepc: --image-size takes HEIGHTxWIDTH (e.g. 150x150), not \"%s\"\n", v);
+                return -1;
+            }
+            a->image_h = (int)h;
+            a->image_w = (int)w;
+        } else if (!strcmp(o, "--delimiter")) {
             NEEDV();
             if (!strcmp(v, "tab") || !strcmp(v, "\\t")) a->delimiter = '\t';
             else if (strlen(v) == 1 && v[0] != '"' && v[0] != '\n') a->delimiter = v[0];
@@ -96,6 +114,7 @@ static int parse_args(int argc, char **argv, cli_args *a) {
             fprintf(stderr, "deepc: unknown option %s (deepc %s --help)\n", o, a->cmd);
             return -1;
         } else if (!a->target) a->target = o;
+        else if (!strcmp(a->cmd, "predict") && a->nimages < 256) a->images[a->nimages++] = o;
         else {
             fprintf(stderr, "deepc: unexpected argument \"%s\"\n", o);
             return -1;
@@ -126,6 +145,21 @@ static dc_model *parse_for(const char *path, const cli_bundle *b) {
     if (!b->tab) return dc_model_parse_file(path);
     int64_t w = dc_tabular_num_features(b->tab);
     return dc_model_parse_file_auto(path, 1, &w);
+}
+
+/* A description for image folders: --image-size (and --grayscale) give the
+ * shape of `input auto`, and must agree with an explicit input line. */
+static dc_model *parse_for_images(const cli_args *a) {
+    if (!a->image_h) return dc_model_parse_file(a->target);
+    int64_t shape[3] = {a->grayscale ? 1 : 3, a->image_h, a->image_w}, got[DC_MAX_DIMS];
+    dc_model *m = dc_model_parse_file_auto(a->target, 3, shape);
+    if (m && (dc_model_input_shape(m, got) != 3 || got[0] != shape[0] || got[1] != shape[1] || got[2] != shape[2])) {
+        dc_set_error_cli("%s: its input line does not match --image-size %dx%d with %lld channels (write input auto, or drop --image-size)",
+                         a->target, a->image_h, a->image_w, (long long)shape[0]);
+        dc_model_free(m);
+        return NULL;
+    }
+    return m;
 }
 
 static void print_json_history(const dc_history *h) {
@@ -193,7 +227,29 @@ static int cmd_train(const cli_args *a) {
     if (a->resume && !a->limit) la.limit = (long)dc_train_state_samples(state); /* the run's samples */
     /* a resumed CSV run re-reads the table with the same options: the split
      * and the refitted pipeline come out the same (seeded, deterministic) */
-    if (cli_load_training(&la, &b, a->quiet ? NULL : stdout)) {
+    static dc_augment aug;
+    int images = cli_is_image_folder(a->data);
+    if (images) { /* image folders: the model's input shape decides the image size */
+        if (!m && !(m = parse_for_images(a))) {
+            rc = fail("cannot read the model description");
+            goto done;
+        }
+        if (!(b.train = cli_load_images(a, m, a->data, 1, m))) {
+            rc = fail("cannot load the training images");
+            goto done;
+        }
+        if (a->validation_data && !(b.test = cli_load_images(a, m, a->validation_data, 0, NULL))) {
+            rc = fail("cannot load the validation images");
+            goto done;
+        }
+        if (a->augment) {
+            if (dc_augment_parse(a->augment, &aug)) {
+                rc = fail("bad --augment");
+                goto done;
+            }
+            b.train->augment = &aug;
+        }
+    } else if (cli_load_training(&la, &b, a->quiet ? NULL : stdout)) {
         rc = fail("cannot load the training data");
         goto done;
     }
@@ -220,6 +276,7 @@ static int cmd_train(const cli_args *a) {
         out = outbuf;
     }
     dc_fit_options fo = fit_options(a, state);
+    if (images) fo.validation = b.test; /* a validation folder is both validation and test */
     if (!a->quiet && !a->resume) dc_model_summary(m, stdout);
     if (!a->quiet && a->resume) printf("Resuming %s after epoch %d\n", a->resume, dc_train_state_epoch(state));
     fflush(stdout); /* the summary shows before training starts, even in a pipe */
@@ -267,7 +324,7 @@ static int cmd_train(const cli_args *a) {
         printf(",\"threads\":%d", dc_get_num_threads());
         if (b.test) {
             printf(",");
-            cli_print_json_metrics(a, b.tab, &r);
+            cli_print_json_metrics(a, b.tab, m, &r);
         }
         printf("}\n");
     }
@@ -291,10 +348,10 @@ static int cmd_eval(const cli_args *a) {
     if (!d) rc = fail("cannot load the evaluation data");
     else if (cli_compute_metrics(m, d, &r)) rc = fail("evaluation failed");
     else {
-        cli_print_report(a, tab, &r, stdout);
+        cli_print_report(a, tab, m, &r, stdout);
         if (a->json) {
             printf("{\"command\":\"eval\",\"samples\":%lld,", (long long)d->n);
-            cli_print_json_metrics(a, tab, &r);
+            cli_print_json_metrics(a, tab, m, &r);
             printf("}\n");
         }
     }
@@ -305,10 +362,60 @@ static int cmd_eval(const cli_args *a) {
     return rc;
 }
 
+/* deepc predict MODEL a.png b.jpg ...: class and probability per image */
+static int predict_images(const cli_args *a, dc_model *m) {
+    int64_t s[DC_MAX_DIMS], o[DC_MAX_DIMS], C = 1;
+    int nd = dc_model_input_shape(m, s), no = dc_model_output_shape(m, o);
+    for (int i = 0; i < no; i++) C *= o[i];
+    if (nd != 3 || (s[0] != 1 && s[0] != 3)) {
+        fprintf(stderr, "deepc: this model does not take images (its input is not CHANNELSxHEIGHTxWIDTH)\n");
+        return 1;
+    }
+    int64_t size = s[0] * s[1] * s[2];
+    dc_dataset d = {.n = 1, .sample_ndim = 3, .sample_shape = {s[0], s[1], s[2]}, .sample_size = size, .scale = 1.0f / 255.0f};
+    int32_t label = 0;
+    d.labels = &label;
+    d.u8 = malloc((size_t)size);
+    float *out = malloc(sizeof(float) * (size_t)C);
+    int rc = 0;
+    char nb[256];
+    for (int i = 0; i < a->nimages && d.u8 && out; i++) {
+        int w, h;
+        uint8_t *px;
+        if (dc_image_read(a->images[i], (int)s[0], &w, &h, &px)) {
+            rc = fail("cannot read the image");
+            continue;
+        }
+        dc_image_resize(px, w, h, (int)s[0], d.u8, (int)s[2], (int)s[1]);
+        free(px);
+        if (dc_predict(m, &d, 1, 1, out)) {
+            rc = fail("prediction failed");
+            break;
+        }
+        int64_t best = C == 1 ? out[0] >= 0.5f : 0;
+        for (int64_t k = 1; k < C; k++)
+            if (out[k] > out[best]) best = k;
+        double p = C == 1 ? (best ? out[0] : 1.0 - out[0]) : out[best];
+        printf("%s: %s (%.4f)\n", a->images[i], cli_class_name(a, NULL, m, (int)best, nb, sizeof nb), p);
+    }
+    free(d.u8);
+    free(out);
+    return rc;
+}
+
 static int cmd_predict(const cli_args *a) {
-    if (need(a, "a MODEL file", a->target) || need(a, "--data", a->data)) return 2;
+    if (need(a, "a MODEL file", a->target)) return 2;
     dc_model *m = dc_model_load(a->target);
     if (!m) return fail("cannot load the model");
+    if (a->nimages) {
+        int rc = predict_images(a, m);
+        dc_model_free(m);
+        return rc;
+    }
+    if (need(a, "--data (or image files)", a->data)) {
+        dc_model_free(m);
+        return 2;
+    }
     dc_tabular *tab = NULL;
     dc_dataset *d = cli_load_eval(a, m, &tab, 0);
     int64_t oshape[DC_MAX_DIMS], C = 1;
@@ -340,7 +447,7 @@ static int cmd_predict(const cli_args *a) {
                 printf("%lld\n", (long long)best);
                 continue;
             }
-            printf("%s", cli_class_name(a, tab, (int)best, nb, sizeof nb));
+            printf("%s", cli_class_name(a, tab, m, (int)best, nb, sizeof nb));
             for (int64_t k = 0; k < C; k++) printf(",%.6f", row[k]);
             printf("\n");
         }
@@ -357,7 +464,7 @@ static int cmd_predict(const cli_args *a) {
                 for (int64_t k = 1; k < C; k++)
                     if (row[k] > row[best]) best = k;
                 printf("%s", i ? "," : "");
-                if (tab) cli_json_string(stdout, cli_class_name(a, tab, (int)best, nb, sizeof nb));
+                if (tab) cli_json_string(stdout, cli_class_name(a, tab, m, (int)best, nb, sizeof nb));
                 else printf("%lld", (long long)best);
             }
             printf("]}\n");
@@ -389,6 +496,49 @@ static int cmd_summary(const cli_args *a) {
     }
     dc_model_free(m);
     return 0;
+}
+
+/* deepc augment DIR --augment SPEC --out grid.png: the first images of a
+ * folder (rows), each followed by augmented versions (columns), so a person
+ * can see what the augmentation does. */
+static int cmd_augment(const cli_args *a) {
+    if (need(a, "an image FOLDER", a->target) || need(a, "--augment SPEC", a->augment) || need(a, "--out FILE.png", a->out)) return 2;
+    dc_augment aug;
+    if (dc_augment_parse(a->augment, &aug)) return fail("bad --augment");
+    int C = a->grayscale ? 1 : 3, H = a->image_h ? a->image_h : 64, W = a->image_w ? a->image_w : 64;
+    char **names = NULL;
+    int nn = 0;
+    dc_dataset *d = dc_image_folder_load(a->target, C, H, W, a->skip_bad, &names, &nn, NULL);
+    dc_free_names(names, nn);
+    if (!d) return fail("cannot load the images");
+    const int rows = d->n < 6 ? (int)d->n : 6, cols = 6, gap = 2;
+    const int GW = cols * (W + gap), GH = rows * (H + gap);
+    uint8_t *grid = calloc((size_t)GW * GH * C, 1);
+    float *img = malloc(sizeof(float) * (size_t)C * H * W);
+    dc_rng rng;
+    dc_rng_seed(&rng, a->seed >= 0 ? (uint64_t)a->seed : 42);
+    int rc = 0;
+    for (int r = 0; grid && img && r < rows; r++) {
+        int64_t pick = r * (d->n / rows); /* spread over the classes */
+        for (int c = 0; c < cols; c++) {
+            dc_dataset_gather(d, &pick, 1, img, NULL);
+            if (c > 0) dc_augment_image(&aug, img, C, H, W, &rng); /* column 0: the original */
+            for (int k = 0; k < C; k++)
+                for (int y = 0; y < H; y++)
+                    for (int x = 0; x < W; x++) {
+                        float v = img[((size_t)k * H + y) * W + x] * 255.0f + 0.5f;
+                        grid[(((size_t)r * (H + gap) + y) * GW + (size_t)c * (W + gap) + x) * C + k] =
+                            (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+                    }
+        }
+    }
+    if (!grid || !img) rc = fail("out of memory");
+    else if (dc_image_write_png(a->out, grid, GW, GH, C)) rc = fail("cannot write the grid");
+    else printf("wrote %s: %d images (rows), the original then %d augmented versions each\n", a->out, rows, cols - 1);
+    free(grid);
+    free(img);
+    dc_dataset_free(d);
+    return rc;
 }
 
 /* k-fold cross-validation: fold k is the validation set of model k. CSV
@@ -522,6 +672,7 @@ int main(int argc, char **argv) {
     if (!strcmp(a.cmd, "predict")) return cmd_predict(&a);
     if (!strcmp(a.cmd, "summary")) return cmd_summary(&a);
     if (!strcmp(a.cmd, "cv")) return cmd_cv(&a);
+    if (!strcmp(a.cmd, "augment")) return cmd_augment(&a);
     fprintf(stderr, "deepc: unknown command \"%s\" (deepc --help)\n", a.cmd);
     return 2;
 }

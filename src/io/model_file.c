@@ -179,8 +179,8 @@ dc_status dc_model_save_state(const dc_model *m, const dc_train_state *s, const 
             goto done;
         }
     }
-    const char *keys[7] = {"format", "format_version", "deepc_version", "description"};
-    const char *vals[7] = {"deepc", FORMAT_VERSION, DEEPC_VERSION, m->description};
+    const char *keys[8] = {"format", "format_version", "deepc_version", "description"};
+    const char *vals[8] = {"deepc", FORMAT_VERSION, DEEPC_VERSION, m->description};
     int nk = 4;
     char shape_txt[160] = "";
     if (m->auto_input) { /* `input auto`: the shape the data gave it */
@@ -193,6 +193,10 @@ dc_status dc_model_save_state(const dc_model *m, const dc_train_state *s, const 
     if (m->preprocess) {
         keys[nk] = "preprocess";
         vals[nk++] = m->preprocess;
+    }
+    if (m->class_names) {
+        keys[nk] = "class_names";
+        vals[nk++] = m->class_names;
     }
     if (stxt) {
         keys[nk] = "training_state";
@@ -328,6 +332,11 @@ dc_model *dc_model_load_state(const char *path, dc_train_state **state) {
     }
     const char *pre = dc_st_metadata(f, "preprocess");
     if (pre && !(m->preprocess = strdup(pre))) {
+        dc_set_error(DC_ERR_NOMEM, "out of memory");
+        goto fail;
+    }
+    const char *cn = dc_st_metadata(f, "class_names");
+    if (cn && !(m->class_names = strdup(cn))) {
         dc_set_error(DC_ERR_NOMEM, "out of memory");
         goto fail;
     }

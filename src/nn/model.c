@@ -59,6 +59,7 @@ void dc_model_free(dc_model *m) {
     free(m->buffers);
     free(m->description);
     free(m->preprocess);
+    free(m->class_names);
     free(m);
 }
 
@@ -637,4 +638,42 @@ dc_status dc_model_set_tabular(dc_model *m, const dc_tabular *p) {
     free(m->preprocess);
     m->preprocess = t;
     return DC_OK;
+}
+
+dc_status dc_model_set_class_names(dc_model *m, char *const *names, int n) {
+    size_t len = 1;
+    for (int i = 0; i < n; i++) len += 3 * strlen(names[i]) + 1;
+    char *t = malloc(len), *w = t;
+    if (!t) return dc_set_error(DC_ERR_NOMEM, "out of memory");
+    for (int i = 0; i < n; i++) {
+        if (i) *w++ = ',';
+        for (const char *c = names[i]; *c; c++) { /* escape the separator */
+            if (*c == ',' || *c == '%' || (unsigned char)*c < 0x20) w += sprintf(w, "%%%02X", (unsigned char)*c);
+            else *w++ = *c;
+        }
+    }
+    *w = 0;
+    free(m->class_names);
+    m->class_names = t;
+    return DC_OK;
+}
+
+int dc_model_class_name(const dc_model *m, int k, char *buf, size_t n) {
+    if (!m->class_names || k < 0) return 0;
+    const char *p = m->class_names;
+    for (int i = 0; i < k; i++) {
+        p = strchr(p, ',');
+        if (!p) return 0;
+        p++;
+    }
+    size_t o = 0;
+    for (; *p && *p != ',' && o + 1 < n; p++) {
+        unsigned v;
+        if (*p == '%' && p[1] && p[2] && sscanf(p + 1, "%2x", &v) == 1) {
+            buf[o++] = (char)v;
+            p += 2;
+        } else buf[o++] = *p;
+    }
+    buf[o] = 0;
+    return 1;
 }

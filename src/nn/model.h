@@ -29,6 +29,7 @@ struct dc_model {
     char *description;                 /* text it was parsed from, or NULL */
     char *preprocess;                  /* tabular pipeline text, or NULL   */
     int auto_input;                    /* description says `input auto`    */
+    char *class_names;                 /* "a,b,..." (%-escaped), or NULL   */
 };
 
 /* Name for a loss / optimizer / activation, and back (-1 if unknown). */

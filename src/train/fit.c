@@ -273,6 +273,19 @@ static dc_status train_step(fit_ctx *c, const int64_t *idx, int64_t n) {
     dc_tensor *x, *y, *yf, *logits, *out, *l = NULL;
     dc_status st = make_batch(g, m, c->train, idx, n, &x, &y, &yf);
     if (st) return st;
+    const dc_augment *aug = c->train->augment;
+    if (aug && m->in_ndim == 3) {
+        /* one draw from the run's generator per batch, then a generator per
+         * sample from it: parallel, yet the same for any thread count */
+        uint64_t base = (uint64_t)dc_rng_u32(&c->s->rng) << 32;
+        const int C = (int)m->in_shape[0], H = (int)m->in_shape[1], W = (int)m->in_shape[2];
+#pragma omp parallel for schedule(static)
+        for (int64_t i = 0; i < n; i++) {
+            dc_rng r;
+            dc_rng_seed(&r, base | (uint64_t)i);
+            dc_augment_image(aug, x->data + i * (int64_t)C * H * W, C, H, W, &r);
+        }
+    }
     out = dc_model_forward(m, g, x, &logits);
     if (out) l = batch_loss(m, g, out, logits, y, yf);
     if (!l) return DC_ERR_INVALID;
