@@ -155,7 +155,7 @@ static void train_tests(void) {
     CHECK_ERR(dc_fit(small, train, &fo, NULL) != DC_OK, "3 classes but the model outputs 2");
     dc_model_free(small);
     dc_model *wide = dc_model_parse("input 7\ndense 3\n", "w.dc");
-    CHECK_ERR(dc_fit(wide, train, &fo, NULL) != DC_OK, "input shape");
+    CHECK_ERR(dc_fit(wide, train, &fo, NULL) != DC_OK, "do not fit the model's input 7");
     dc_model_free(wide);
 
     /* a diverging run stops with a clear NaN/inf error */

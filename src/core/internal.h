@@ -43,4 +43,15 @@ int dc_threads(void);
 /* Product of shape with overflow check; -1 on overflow or negative dims. */
 int64_t dc_shape_size(int ndim, const int64_t *shape);
 
+/* A growable string (strbuf.c). Start zeroed; s is NUL-terminated;
+ * oom = 1 after a failed allocation. Free s with free(). */
+typedef struct {
+    char *s;
+    size_t n, cap;
+    int oom;
+} dc_strbuf;
+void dc_sb_put(dc_strbuf *b, const char *s, size_t n);
+void dc_sb_puts(dc_strbuf *b, const char *s);
+void dc_sb_printf(dc_strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 #endif

@@ -679,83 +679,59 @@ done:
 
 /* ---- text form ------------------------------------------------------------ */
 
-typedef struct {
-    char *s;
-    size_t n, cap;
-    int oom;
-} sb;
-
-static void put(sb *b, const char *s, size_t n) {
-    if (b->oom) return;
-    if (b->n + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 1024;
-        while (cap < b->n + n + 1) cap *= 2;
-        char *ns = realloc(b->s, cap);
-        if (!ns) {
-            b->oom = 1;
-            return;
-        }
-        b->s = ns;
-        b->cap = cap;
-    }
-    memcpy(b->s + b->n, s, n);
-    b->n += n;
-    b->s[b->n] = 0;
-}
-static void puts_(sb *b, const char *s) { put(b, s, strlen(s)); }
 /* names may hold any byte: percent-escape the separators */
-static void put_esc(sb *b, const char *s) {
+static void put_esc(dc_strbuf *b, const char *s) {
     for (; *s; s++) {
         char e[4];
         if (*s == '%' || *s == ',' || *s == '\n' || *s == '|' || *s == '=' || *s == '\r') {
             snprintf(e, sizeof e, "%%%02X", (unsigned char)*s);
-            puts_(b, e);
-        } else put(b, s, 1);
+            dc_sb_puts(b, e);
+        } else dc_sb_put(b, s, 1);
     }
 }
-static void put_num(sb *b, double v) {
+static void put_num(dc_strbuf *b, double v) {
     char e[40];
     snprintf(e, sizeof e, "%a", v);
-    puts_(b, e);
+    dc_sb_puts(b, e);
 }
-static void put_nums(sb *b, const char *key, const double *v, int64_t n) {
-    puts_(b, key);
-    puts_(b, "=");
+static void put_nums(dc_strbuf *b, const char *key, const double *v, int64_t n) {
+    dc_sb_puts(b, key);
+    dc_sb_puts(b, "=");
     for (int64_t i = 0; i < n; i++) {
-        if (i) puts_(b, ",");
+        if (i) dc_sb_puts(b, ",");
         put_num(b, v[i]);
     }
-    puts_(b, "\n");
+    dc_sb_puts(b, "\n");
 }
 
 char *dc_tabular_serialize(const dc_tabular *p) {
-    sb b = {0};
+    dc_strbuf b = {0};
     char line[128];
     snprintf(line, sizeof line, "delimiter=%d\nno_header=%d\nskip_rows=%d\nregression=%d\nmissing=%d\nscaling=%d\npca=%d\nwidth=%d\n",
              (unsigned char)p->delimiter, p->no_header, p->skip_rows, p->regression, (int)p->missing, (int)p->scaling, p->pca, p->width);
-    puts_(&b, line);
-    puts_(&b, "label=");
+    dc_sb_puts(&b, line);
+    dc_sb_puts(&b, "label=");
     put_esc(&b, p->label);
-    puts_(&b, "\nclasses=");
+    dc_sb_puts(&b, "\nclasses=");
     for (int i = 0; i < p->nclasses; i++) {
-        if (i) puts_(&b, ",");
+        if (i) dc_sb_puts(&b, ",");
         put_esc(&b, p->classes[i]);
     }
-    puts_(&b, "\n");
+    dc_sb_puts(&b, "\n");
     for (int c = 0; c < p->ncols; c++) {
         const tcol *col = &p->cols[c];
-        puts_(&b, "column=");
+        dc_sb_puts(&b, "column=");
         put_esc(&b, col->name);
-        puts_(&b, col->categorical ? "|categorical|" : "|numeric|");
+        dc_sb_puts(&b, col->categorical ? "|categorical|" : "|numeric|");
         if (col->categorical) {
             snprintf(line, sizeof line, "%d|", col->impute_cat);
-            puts_(&b, line);
+            dc_sb_puts(&b, line);
             for (int k = 0; k < col->ncats; k++) {
-                if (k) puts_(&b, ",");
+                if (k) dc_sb_puts(&b, ",");
                 put_esc(&b, col->cats[k]);
             }
         } else put_num(&b, col->impute);
-        puts_(&b, "\n");
+        dc_sb_puts(&b, "\n");
     }
     put_nums(&b, "offset", p->offset, p->width);
     put_nums(&b, "scale", p->scale, p->width);

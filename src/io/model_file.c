@@ -21,49 +21,27 @@
 
 /* ---- training state as text (exact: doubles in hex float) ---------------- */
 
-typedef struct {
-    char *s;
-    size_t n, cap;
-} text;
-
-static void tput(text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void tput(text *t, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    int k = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (k < 0 || !t) return;
-    if (t->n + (size_t)k + 1 > t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 1024;
-        while (cap < t->n + (size_t)k + 1) cap *= 2;
-        char *ns = realloc(t->s, cap);
-        if (!ns) return;
-        t->s = ns;
-        t->cap = cap;
-    }
-    va_start(ap, fmt);
-    vsnprintf(t->s + t->n, t->cap - t->n, fmt, ap);
-    va_end(ap);
-    t->n += (size_t)k;
-}
-
 static char *state_text(const dc_train_state *s) {
-    text t = {0};
-    tput(&t, "epochs=%d\nbatch_size=%d\nshuffle=%d\nvalidation_split=%a\nseed=%" PRIu64 "\n", s->epochs, s->batch_size,
+    dc_strbuf t = {0};
+    dc_sb_printf(&t, "epochs=%d\nbatch_size=%d\nshuffle=%d\nvalidation_split=%a\nseed=%" PRIu64 "\n", s->epochs, s->batch_size,
          s->shuffle, (double)s->validation_split, s->seed);
-    tput(&t, "n_data=%" PRId64 "\nntrain=%" PRId64 "\nval_off=%" PRId64 "\nnval=%" PRId64 "\n", s->n_data, s->ntrain,
+    dc_sb_printf(&t, "n_data=%" PRId64 "\nntrain=%" PRId64 "\nval_off=%" PRId64 "\nnval=%" PRId64 "\n", s->n_data, s->ntrain,
          s->val_off, s->nval);
-    tput(&t, "epoch=%d\nstep=%" PRId64 "\nrng_state=%" PRIu64 "\nrng_inc=%" PRIu64 "\n", s->epoch, s->step, s->rng.state,
+    dc_sb_printf(&t, "epoch=%d\nstep=%" PRId64 "\nrng_state=%" PRIu64 "\nrng_inc=%" PRIu64 "\n", s->epoch, s->step, s->rng.state,
          s->rng.inc);
-    tput(&t, "opt_steps=%" PRId64 "\nlsum=%a\ncorrect=%" PRId64 "\nseen=%" PRId64 "\n", dc_optimizer_steps(s->opt), s->lsum,
+    dc_sb_printf(&t, "opt_steps=%" PRId64 "\nlsum=%a\ncorrect=%" PRId64 "\nseen=%" PRId64 "\n", dc_optimizer_steps(s->opt), s->lsum,
          s->correct, s->seen);
-    tput(&t, "sched_lr=%a\nsched_best=%a\nsched_num_bad=%d\nsched_cooldown=%d\nsched_epoch=%d\n", (double)s->sched.lr,
+    dc_sb_printf(&t, "sched_lr=%a\nsched_best=%a\nsched_num_bad=%d\nsched_cooldown=%d\nsched_epoch=%d\n", (double)s->sched.lr,
          s->sched.best, s->sched.num_bad, s->sched.cooldown_left, s->sched.epoch);
-    tput(&t, "es_best=%a\nes_wait=%d\nes_best_epoch=%d\nstopped_early=%d\nfinished=%d\n", s->es_best, s->es_wait,
+    dc_sb_printf(&t, "es_best=%a\nes_wait=%d\nes_best_epoch=%d\nstopped_early=%d\nfinished=%d\n", s->es_best, s->es_wait,
          s->es_best_epoch, s->stopped_early, s->finished);
     for (int i = 0; i < s->nhist; i++) {
         const dc_epoch_stats *e = &s->hist[i];
-        tput(&t, "history=%a,%a,%a,%a,%a\n", e->loss, e->accuracy, e->val_loss, e->val_accuracy, e->lr);
+        dc_sb_printf(&t, "history=%a,%a,%a,%a,%a\n", e->loss, e->accuracy, e->val_loss, e->val_accuracy, e->lr);
+    }
+    if (t.oom) {
+        free(t.s);
+        return NULL;
     }
     return t.s;
 }

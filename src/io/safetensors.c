@@ -233,47 +233,22 @@ const char *dc_st_metadata(const dc_st_file *f, const char *key) {
 
 /* ---- writing ------------------------------------------------------------ */
 
-typedef struct {
-    char *s;
-    size_t n, cap;
-    int oom;
-} sbuf;
-
-static void sb_put(sbuf *b, const char *s, size_t n) {
-    if (b->oom) return;
-    if (b->n + n + 1 > b->cap) {
-        size_t cap = (b->cap ? b->cap * 2 : 4096);
-        while (cap < b->n + n + 1) cap *= 2;
-        char *ns = realloc(b->s, cap);
-        if (!ns) {
-            b->oom = 1;
-            return;
-        }
-        b->s = ns;
-        b->cap = cap;
-    }
-    memcpy(b->s + b->n, s, n);
-    b->n += n;
-    b->s[b->n] = 0;
-}
-static void sb_str(sbuf *b, const char *s) { sb_put(b, s, strlen(s)); }
-
-static void sb_json_string(sbuf *b, const char *s) {
-    sb_put(b, "\"", 1);
+static void sb_json_string(dc_strbuf *b, const char *s) {
+    dc_sb_put(b, "\"", 1);
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
         char esc[8];
-        if (c == '"') sb_str(b, "\\\"");
-        else if (c == '\\') sb_str(b, "\\\\");
-        else if (c == '\n') sb_str(b, "\\n");
-        else if (c == '\t') sb_str(b, "\\t");
-        else if (c == '\r') sb_str(b, "\\r");
+        if (c == '"') dc_sb_puts(b, "\\\"");
+        else if (c == '\\') dc_sb_puts(b, "\\\\");
+        else if (c == '\n') dc_sb_puts(b, "\\n");
+        else if (c == '\t') dc_sb_puts(b, "\\t");
+        else if (c == '\r') dc_sb_puts(b, "\\r");
         else if (c < 0x20) {
             snprintf(esc, sizeof esc, "\\u%04x", c);
-            sb_str(b, esc);
-        } else sb_put(b, (const char *)s, 1);
+            dc_sb_puts(b, esc);
+        } else dc_sb_put(b, (const char *)s, 1);
     }
-    sb_put(b, "\"", 1);
+    dc_sb_put(b, "\"", 1);
 }
 
 static int write_full(int fd, const void *p, size_t n) {
@@ -289,44 +264,44 @@ static int write_full(int fd, const void *p, size_t n) {
 
 dc_status dc_st_write(const char *path, const dc_st_entry *t, int nt, const char *const *keys,
                       const char *const *values, int nmeta) {
-    sbuf h = {0};
+    dc_strbuf h = {0};
     char num[64];
-    sb_str(&h, "{");
+    dc_sb_puts(&h, "{");
     if (nmeta > 0) {
-        sb_str(&h, "\"__metadata__\":{");
+        dc_sb_puts(&h, "\"__metadata__\":{");
         for (int i = 0; i < nmeta; i++) {
-            if (i) sb_str(&h, ",");
+            if (i) dc_sb_puts(&h, ",");
             sb_json_string(&h, keys[i]);
-            sb_str(&h, ":");
+            dc_sb_puts(&h, ":");
             sb_json_string(&h, values[i]);
         }
-        sb_str(&h, "}");
+        dc_sb_puts(&h, "}");
     }
     uint64_t off = 0;
     for (int i = 0; i < nt; i++) {
-        if (i || nmeta > 0) sb_str(&h, ",");
+        if (i || nmeta > 0) dc_sb_puts(&h, ",");
         const char *dt = t[i].dtype ? t[i].dtype : "F32";
         if (strcmp(dt, "F32") && strcmp(dt, "I32")) {
             free(h.s);
             return dc_set_error(DC_ERR_INVALID, "%s: tensor \"%s\": can only write F32 or I32, not %s", path, t[i].name, dt);
         }
         sb_json_string(&h, t[i].name);
-        sb_str(&h, ":{\"dtype\":\"");
-        sb_str(&h, dt);
-        sb_str(&h, "\",\"shape\":[");
+        dc_sb_puts(&h, ":{\"dtype\":\"");
+        dc_sb_puts(&h, dt);
+        dc_sb_puts(&h, "\",\"shape\":[");
         int64_t n = 1;
         for (int d = 0; d < t[i].ndim; d++) {
             snprintf(num, sizeof num, d ? ",%lld" : "%lld", (long long)t[i].shape[d]);
-            sb_str(&h, num);
+            dc_sb_puts(&h, num);
             n *= t[i].shape[d];
         }
         snprintf(num, sizeof num, "],\"data_offsets\":[%llu,%llu]}", (unsigned long long)off,
                  (unsigned long long)(off + (uint64_t)n * 4));
-        sb_str(&h, num);
+        dc_sb_puts(&h, num);
         off += (uint64_t)n * 4;
     }
-    sb_str(&h, "}");
-    while (h.n % 8) sb_str(&h, " "); /* pad so the data starts 8-byte aligned */
+    dc_sb_puts(&h, "}");
+    while (h.n % 8) dc_sb_puts(&h, " "); /* pad so the data starts 8-byte aligned */
     if (h.oom) {
         free(h.s);
         return dc_set_error(DC_ERR_NOMEM, "%s: out of memory for the header", path);
