@@ -18,24 +18,32 @@ typedef struct {
 
 /* col[(c*KH + i)*KW + j][n*OH*OW + y*OW + x] = X[n, c, y*sh + i*dh - pt, x*sw + j*dw - pl] (0 outside) */
 static void im2col(const conv_aux *a, const float *X, int64_t c0, int64_t cn, float *col) {
-    const int64_t K = cn * a->KH * a->KW, P = a->OH * a->OW, NP = a->N * P;
+    const int64_t KH = a->KH, KW = a->KW, K = cn * KH * KW, OH = a->OH, OW = a->OW, P = OH * OW, NP = a->N * P;
+    const int64_t N = a->N, C = a->C, H = a->H, W = a->W, sh = a->p.stride_h, sw = a->p.stride_w;
+    const int64_t dh = a->p.dil_h, dw = a->p.dil_w, pt = a->p.pad_top, pl = a->p.pad_left;
 #pragma omp parallel for if (K * NP > DC_PAR_MIN) schedule(static)
     for (int64_t r = 0; r < K; r++) {
-        int64_t c = c0 + r / (a->KH * a->KW), i = (r / a->KW) % a->KH, j = r % a->KW;
+        int64_t c = c0 + r / (KH * KW), i = (r / KW) % KH, j = r % KW;
         float *dst = col + r * NP;
-        for (int64_t n = 0; n < a->N; n++) {
-            const float *src = X + (n * a->C + c) * a->H * a->W;
-            for (int64_t y = 0; y < a->OH; y++) {
-                int64_t iy = y * a->p.stride_h + i * a->p.dil_h - a->p.pad_top;
-                float *d = dst + n * P + y * a->OW;
-                if (iy < 0 || iy >= a->H) {
-                    memset(d, 0, sizeof(float) * (size_t)a->OW);
+        /* the output columns whose input column is inside the image */
+        int64_t x_lo = 0, x_hi = OW;
+        while (x_lo < OW && x_lo * sw + j * dw - pl < 0) x_lo++;
+        while (x_hi > x_lo && (x_hi - 1) * sw + j * dw - pl >= W) x_hi--;
+        for (int64_t n = 0; n < N; n++) {
+            const float *src = X + (n * C + c) * H * W;
+            for (int64_t y = 0; y < OH; y++) {
+                int64_t iy = y * sh + i * dh - pt;
+                float *d = dst + n * P + y * OW;
+                if (iy < 0 || iy >= H) {
+                    memset(d, 0, sizeof(float) * (size_t)OW);
                     continue;
                 }
-                for (int64_t x = 0; x < a->OW; x++) {
-                    int64_t ix = x * a->p.stride_w + j * a->p.dil_w - a->p.pad_left;
-                    d[x] = ix >= 0 && ix < a->W ? src[iy * a->W + ix] : 0.0f;
-                }
+                const float *srow = src + iy * W + j * dw - pl;
+                for (int64_t x = 0; x < x_lo; x++) d[x] = 0.0f;
+                if (sw == 1) memcpy(d + x_lo, srow + x_lo, sizeof(float) * (size_t)(x_hi - x_lo));
+                else
+                    for (int64_t x = x_lo; x < x_hi; x++) d[x] = srow[x * sw];
+                for (int64_t x = x_hi; x < OW; x++) d[x] = 0.0f;
             }
         }
     }
@@ -219,26 +227,53 @@ static dc_tensor *pool(dc_graph *g, dc_tensor *x, int kh, int kw, int sh, int sw
     *ap = a;
     z->aux = ap;
     const float inv = 1.0f / (float)(kh * kw);
+    const float *X = x->data;
+    float *Z = z->data;
+    int32_t *ARG = a.arg;
+    const int64_t H = a.H, W = a.W, OH = a.OH, OW = a.OW;
+    if (is_max && kh == 2 && kw == 2 && sh == 2 && sw == 2 && ph == 0 && pw == 0) {
+        /* the common 2x2/2 max pool: no bounds to check */
+#pragma omp parallel for if (planes * P > DC_PAR_MIN) schedule(static)
+        for (int64_t pl = 0; pl < planes; pl++) {
+            const float *xp = X + pl * HW;
+            float *zp = Z + pl * P;
+            int32_t *ap = ARG + pl * P;
+            for (int64_t y = 0; y < OH; y++) {
+                const float *r0 = xp + 2 * y * W, *r1 = r0 + W;
+                for (int64_t xo = 0; xo < OW; xo++) {
+                    int64_t c = 2 * xo;
+                    float best = r0[c];
+                    int32_t arg = (int32_t)(2 * y * W + c);
+                    if (r0[c + 1] > best) best = r0[c + 1], arg = (int32_t)(2 * y * W + c + 1);
+                    if (r1[c] > best) best = r1[c], arg = (int32_t)((2 * y + 1) * W + c);
+                    if (r1[c + 1] > best) best = r1[c + 1], arg = (int32_t)((2 * y + 1) * W + c + 1);
+                    zp[y * OW + xo] = best;
+                    ap[y * OW + xo] = arg;
+                }
+            }
+        }
+        return z;
+    }
 #pragma omp parallel for if (planes * P > DC_PAR_MIN) schedule(static)
     for (int64_t pl = 0; pl < planes; pl++) {
-        const float *xp = x->data + pl * HW;
-        for (int64_t y = 0; y < a.OH; y++)
-            for (int64_t xo = 0; xo < a.OW; xo++) {
+        const float *xp = X + pl * HW;
+        for (int64_t y = 0; y < OH; y++)
+            for (int64_t xo = 0; xo < OW; xo++) {
                 float best = -INFINITY, sum = 0.0f;
                 int32_t arg = -1;
                 for (int i = 0; i < kh; i++) {
                     int64_t iy = y * sh + i - ph;
-                    if (iy < 0 || iy >= a.H) continue;
+                    if (iy < 0 || iy >= H) continue;
                     for (int j = 0; j < kw; j++) {
                         int64_t ix = xo * sw + j - pw;
-                        if (ix < 0 || ix >= a.W) continue;
-                        float v = xp[iy * a.W + ix];
+                        if (ix < 0 || ix >= W) continue;
+                        float v = xp[iy * W + ix];
                         sum += v;
-                        if (v > best || arg < 0) best = v, arg = (int32_t)(iy * a.W + ix);
+                        if (v > best || arg < 0) best = v, arg = (int32_t)(iy * W + ix);
                     }
                 }
-                z->data[pl * P + y * a.OW + xo] = is_max ? best : sum * inv;
-                if (is_max) a.arg[pl * P + y * a.OW + xo] = arg;
+                Z[pl * P + y * OW + xo] = is_max ? best : sum * inv;
+                if (is_max) ARG[pl * P + y * OW + xo] = arg;
             }
     }
     return z;
