@@ -4,6 +4,7 @@
 #include "cli_data.h"
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
 
 static const char *const fashion_names[10] = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
@@ -23,7 +24,20 @@ int cli_is_image_folder(const char *data) {
     snprintf(p, sizeof p, "%s/train-images-idx3-ubyte.gz", data);
     if (stat(p, &st) == 0) return 0;
     snprintf(p, sizeof p, "%s/train-images-idx3-ubyte", data);
-    return stat(p, &st) != 0;
+    if (stat(p, &st) == 0) return 0;
+    /* class subfolders make it an image folder; anything else is left to
+     * the IDX loader, whose error names the missing files */
+    DIR *d = opendir(data);
+    struct dirent *e;
+    int sub = 0, entries = 0;
+    while (d && !sub && (e = readdir(d))) {
+        if (e->d_name[0] == '.') continue;
+        entries++;
+        snprintf(p, sizeof p, "%s/%s", data, e->d_name);
+        sub = stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+    }
+    if (d) closedir(d);
+    return sub || entries == 0; /* an empty folder: say what an image folder needs */
 }
 
 dc_dataset *cli_load_images(const cli_args *a, const dc_model *m, const char *dir, int set_names, dc_model *named) {
