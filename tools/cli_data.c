@@ -102,7 +102,11 @@ dc_status cli_load_training(const cli_args *a, cli_bundle *b, FILE *report) {
         cli_bundle_free(b);
         return DC_ERR_IO;
     }
-    if (a->limit > 0 && a->limit < b->train->n) b->train->n = a->limit;
+    if (a->limit > 0 && a->limit < b->train->n) { /* drop the rest: memory follows --limit */
+        b->train->n = a->limit;
+        uint8_t *u = realloc(b->train->u8, (size_t)(a->limit * b->train->sample_size));
+        if (u) b->train->u8 = u;
+    }
     return DC_OK;
 }
 

@@ -14,11 +14,11 @@ dc_status cli_compute_metrics(dc_model *m, const dc_dataset *d, cli_metrics *r) 
     int64_t C = 1;
     for (int i = 0; i < nd; i++) C *= oshape[i];
     double acc;
-    dc_status st = dc_evaluate(m, d, 256, &r->loss, &acc);
+    dc_status st = dc_evaluate(m, d, 64, &r->loss, &acc);
     if (st) return st;
     float *out = malloc(sizeof(float) * (size_t)(d->n * C));
     if (!out) return dc_set_error_cli("out of memory");
-    if ((st = dc_predict(m, d, d->n, 256, out))) {
+    if ((st = dc_predict(m, d, d->n, 64, out))) {
         free(out);
         return st;
     }

@@ -426,7 +426,7 @@ static int cmd_predict(const cli_args *a) {
     char nb[32];
     if (!d) rc = fail("cannot load the data");
     else if (!out) rc = fail("out of memory");
-    else if (dc_predict(m, d, d->n, 256, out)) rc = fail("prediction failed");
+    else if (dc_predict(m, d, d->n, 64, out)) rc = fail("prediction failed");
     else {
         int regression = tab && dc_tabular_is_regression(tab);
         if (tab) { /* CSV out: the prediction, then each class probability */

@@ -76,19 +76,17 @@ void dc_graph_reset(dc_graph *g) {
     if (!g) return;
     if (g->chunks->next) {
         /* the step outgrew the arena: replace the chunks by one that holds
-         * everything, so the next identical step fits without a malloc */
-        size_t total = g->total;
-        chunk *c = chunk_new(total);
-        if (c) {
-            free_chunks(g->chunks);
-            g->chunks = c;
-        } else {
-            free_chunks(g->chunks->next);
-            g->chunks->next = NULL;
-            g->total = g->chunks->size;
-        }
+         * everything, so the next identical step fits without a malloc.
+         * The old chunks go first, so peak memory is one arena, not two. */
+        size_t total = 0;
+        for (chunk *c = g->chunks; c; c = c->next) total += c->used; /* what the step used, not the chunks' tails */
+        total += total / 8;
+        free_chunks(g->chunks);
+        g->chunks = chunk_new(total);
+        if (!g->chunks) g->chunks = chunk_new(1 << 20); /* keep a usable (small) arena */
+        g->total = g->chunks ? g->chunks->size : 0;
     }
-    g->chunks->used = 0;
+    if (g->chunks) g->chunks->used = 0;
     g->ntape = 0;
 }
 
@@ -103,8 +101,8 @@ void *dc_arena_alloc_raw(dc_graph *g, size_t bytes) {
     bytes = (bytes + ALIGN - 1) / ALIGN * ALIGN;
     if (bytes == 0) bytes = ALIGN;
     chunk *c = g->chunks;
-    if (c->used + bytes > c->size) {
-        size_t size = c->size * 2 > bytes ? c->size * 2 : bytes;
+    if (!c || c->used + bytes > c->size) {
+        size_t size = c && c->size * 2 > bytes ? c->size * 2 : bytes;
         chunk *n = chunk_new(size);
         if (!n) {
             dc_set_error(DC_ERR_NOMEM, "graph: out of memory (%zu bytes)", bytes);

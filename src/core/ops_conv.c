@@ -79,31 +79,50 @@ static void conv_backward(dc_graph *g, dc_tensor *t) {
     const conv_aux *a = t->aux;
     dc_tensor *x = t->src[0], *w = t->src[1], *b = t->nsrc > 2 ? t->src[2] : NULL;
     const int64_t G = a->p.groups, Cg = a->C / G, OCg = a->OC / G, K = Cg * a->KH * a->KW;
-    const int64_t P = a->OH * a->OW, NP = a->N * P;
-    /* dZ as (OC, N*P): the layout of the product */
-    float *dz = dc_arena_alloc_raw(g, sizeof(float) * (size_t)(a->OC * NP));
+    const int64_t N = a->N, P = a->OH * a->OW, NP = N * P, OC = a->OC;
     float *dcol = x->requires_grad ? dc_arena_alloc_raw(g, sizeof(float) * (size_t)(K * NP)) : NULL;
-    if (!dz || (x->requires_grad && !dcol)) return; /* out of memory: error already set */
-#pragma omp parallel for if (a->OC * NP > DC_PAR_MIN) schedule(static)
-    for (int64_t o = 0; o < a->OC; o++)
-        for (int64_t n = 0; n < a->N; n++) memcpy(dz + o * NP + n * P, t->grad + (n * a->OC + o) * P, sizeof(float) * (size_t)P);
+    if (x->requires_grad && !dcol) return; /* out of memory: error already set */
     if (b && b->requires_grad)
-        for (int64_t o = 0; o < a->OC; o++) {
+        for (int64_t o = 0; o < OC; o++) {
             double s = 0.0;
-            for (int64_t k = 0; k < NP; k++) s += dz[o * NP + k];
+            for (int64_t n = 0; n < N; n++)
+                for (int64_t k = 0; k < P; k++) s += t->grad[(n * OC + o) * P + k];
             b->grad[o] += (float)s;
         }
     for (int64_t gi = 0; gi < G; gi++) {
-        const float *colg = a->col + gi * K * NP, *dzg = dz + gi * OCg * NP, *wg = w->data + gi * OCg * K;
-        if (w->requires_grad) dc_k_gemm(0, 1, OCg, K, NP, 1.0f, dzg, NP, colg, NP, 1.0f, w->grad + gi * OCg * K, K);
+        const float *colg = a->col + gi * K * NP, *wg = w->data + gi * OCg * K;
+        /* dW_g += sum_n dZ[n]_g (OCg, P) @ col_g[:, n]^T: samples in order */
+        if (w->requires_grad)
+            for (int64_t n = 0; n < N; n++)
+                dc_k_gemm(0, 1, OCg, K, P, 1.0f, t->grad + (n * OC + gi * OCg) * P, P, colg + n * P, NP, 1.0f,
+                          w->grad + gi * OCg * K, K);
         if (x->requires_grad) {
-            dc_k_gemm(1, 0, K, NP, OCg, 1.0f, wg, K, dzg, NP, 0.0f, dcol, NP);
+            /* dcol[:, n] = W_g^T @ dZ[n]_g: one product per sample, in parallel */
+            if (N > 1 && K * NP * OCg > (int64_t)DC_GEMM_PAR_MIN) {
+#pragma omp parallel for schedule(static)
+                for (int64_t n = 0; n < N; n++)
+                    dc_k_gemm(1, 0, K, P, OCg, 1.0f, wg, K, t->grad + (n * OC + gi * OCg) * P, P, 0.0f, dcol + n * P, NP);
+            } else {
+                for (int64_t n = 0; n < N; n++)
+                    dc_k_gemm(1, 0, K, P, OCg, 1.0f, wg, K, t->grad + (n * OC + gi * OCg) * P, P, 0.0f, dcol + n * P, NP);
+            }
             col2im(a, dcol, gi * Cg, Cg, x->grad);
         }
     }
-    (void)g;
 }
 static const dc_op_def op_conv2d = {"conv2d", conv_backward};
+
+/* Z[n]_g (OCg, P) = W_g @ col_g[:, n*P:(n+1)*P] (+ bias), into the output */
+static void conv_forward_one(const conv_aux *a, const dc_tensor *x, const dc_tensor *w, const dc_tensor *b,
+                             const float *col, dc_tensor *z, int64_t n, int64_t gi) {
+    const int64_t G = a->p.groups, OCg = a->OC / G, K = (a->C / G) * a->KH * a->KW, P = a->OH * a->OW, NP = a->N * P;
+    float *zn = z->data + (n * a->OC + gi * OCg) * P;
+    (void)x;
+    if (b)
+        for (int64_t o = 0; o < OCg; o++)
+            for (int64_t k = 0; k < P; k++) zn[o * P + k] = b->data[gi * OCg + o];
+    dc_k_gemm(0, 0, OCg, P, K, 1.0f, w->data + gi * OCg * K, K, col + gi * K * NP + n * P, NP, b ? 1.0f : 0.0f, zn, P);
+}
 
 dc_tensor *dc_conv2d(dc_graph *g, dc_tensor *x, dc_tensor *w, dc_tensor *b, const dc_conv_params *p) {
     if (!dc_check_f32("conv2d", x) || !dc_check_f32("conv2d", w) || (b && !dc_check_f32("conv2d", b))) return NULL;
@@ -138,26 +157,26 @@ dc_tensor *dc_conv2d(dc_graph *g, dc_tensor *x, dc_tensor *w, dc_tensor *b, cons
     dc_tensor *srcs[3] = {x, w, b};
     dc_tensor *z = dc_op_output(g, &op_conv2d, 4, shape, srcs, b ? 3 : 2);
     if (!z) return NULL;
-    const int64_t G = q.groups, Cg = a.C / G, OCg = a.OC / G, K = Cg * a.KH * a.KW, P = a.OH * a.OW, NP = a.N * P;
+    const int64_t G = q.groups, Cg = a.C / G, OCg = a.OC / G, K = Cg * a.KH * a.KW, P = a.OH * a.OW, N = a.N, NP = N * P;
     conv_aux *ap = dc_arena_alloc_raw(g, sizeof *ap);
     float *col = dc_arena_alloc_raw(g, sizeof(float) * (size_t)(G * K * NP));
-    float *zt = dc_arena_alloc_raw(g, sizeof(float) * (size_t)(a.OC * NP));
-    if (!ap || !col || !zt) return NULL;
+    if (!ap || !col) return NULL;
     *ap = a;
     ap->col = col;
     z->aux = ap;
-    for (int64_t gi = 0; gi < G; gi++) {
-        im2col(ap, x->data, gi * Cg, Cg, col + gi * K * NP);
-        dc_k_gemm(0, 0, OCg, NP, K, 1.0f, w->data + gi * OCg * K, K, col + gi * K * NP, NP, 0.0f, zt + gi * OCg * NP, NP);
+    for (int64_t gi = 0; gi < G; gi++) im2col(ap, x->data, gi * Cg, Cg, col + gi * K * NP);
+    /* one product per sample, written straight into the (N, OC, OH, OW)
+     * output; in parallel over samples (each single-threaded inside, so the
+     * result does not depend on scheduling) */
+    const int par = N * G > 1 && OCg * NP * K > (int64_t)DC_GEMM_PAR_MIN;
+    if (par) {
+#pragma omp parallel for collapse(2) schedule(static)
+        for (int64_t n = 0; n < N; n++)
+            for (int64_t gi = 0; gi < G; gi++) conv_forward_one(&a, x, w, b, col, z, n, gi);
+    } else { /* one sample: let the GEMM itself use the threads */
+        for (int64_t n = 0; n < N; n++)
+            for (int64_t gi = 0; gi < G; gi++) conv_forward_one(&a, x, w, b, col, z, n, gi);
     }
-    /* (OC, N*P) -> (N, OC, P), adding the bias */
-#pragma omp parallel for if (a.OC * NP > DC_PAR_MIN) schedule(static)
-    for (int64_t n = 0; n < a.N; n++)
-        for (int64_t o = 0; o < a.OC; o++) {
-            const float *s = zt + o * NP + n * P;
-            float *d = z->data + (n * a.OC + o) * P, bo = b ? b->data[o] : 0.0f;
-            for (int64_t k = 0; k < P; k++) d[k] = s[k] + bo;
-        }
     return z;
 }
 

@@ -433,8 +433,9 @@ static dc_status run_epochs(fit_ctx *c) {
         }
         dc_epoch_stats es = {s->lsum / (double)s->seen, c->train->targets ? NAN : (double)s->correct / (double)s->seen,
                              NAN, NAN, s->sched.lr, 0};
-        if (c->val && (st = evaluate_on(m, c->g, c->val, s->val_off, s->nval, batch > 256 ? (int)batch : 256, &es.val_loss,
-                                        &es.val_accuracy)))
+        /* validation in training-sized batches (as Keras): the arena the
+         * training step needs is enough, memory stays at one step's worth */
+        if (c->val && (st = evaluate_on(m, c->g, c->val, s->val_off, s->nval, (int)batch, &es.val_loss, &es.val_accuracy)))
             return st;
         es.seconds = dc_now() - t0;
         if (o->verbose) dc_progress_end_epoch(&p, es.loss, es.accuracy, es.val_loss, es.val_accuracy);
