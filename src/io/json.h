@@ -12,7 +12,7 @@ typedef struct dc_json dc_json;
 struct dc_json {
     dc_json_kind kind;
     int64_t i;            /* J_INT value, J_BOOL 0/1                       */
-    char *s;              /* J_STRING value (NUL-terminated, may hold NUL?  no: \u0000 rejected) */
+    char *s;              /* J_STRING value, NUL-terminated (\u0000 is rejected) */
     char *key;            /* member name when inside an object             */
     dc_json *child;       /* first element / member                        */
     dc_json *next;        /* next sibling                                  */
