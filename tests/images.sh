@@ -44,6 +44,18 @@ grep -q "301 images in 2 classes (ankle_boot, sneaker), resized to 1x28x28" "$W/
 vacc=$(json_field "$W/train.out" "['history'][-1]['val_accuracy']")
 echo "small CNN val_accuracy: $vacc"
 "$PY" -c "import sys; sys.exit(0 if float('$vacc') >= 0.7 else 1)" && ok || bad "val_accuracy $vacc < 0.7"
+# augmented batches come from a background thread: still bit-identical, and
+# a run stopped mid-epoch and resumed ends the same
+"$DEEPC" train "$W/small.dc" --data "$W/shoes/train" --augment rotation=15,shift=0.1,zoom=0.1,hflip --epochs 2 --quiet \
+   --out "$W/a1.safetensors" > /dev/null 2>&1 || bad "augmented run 1"
+"$DEEPC" train "$W/small.dc" --data "$W/shoes/train" --augment rotation=15,shift=0.1,zoom=0.1,hflip --epochs 2 --quiet \
+   --out "$W/a2.safetensors" > /dev/null 2>&1 || bad "augmented run 2"
+cmp -s "$W/a1.safetensors" "$W/a2.safetensors" && ok || bad "two augmented runs differ"
+"$DEEPC" train "$W/small.dc" --data "$W/shoes/train" --augment rotation=15,shift=0.1,zoom=0.1,hflip --epochs 2 --quiet \
+   --stop-after 25 --out "$W/a3.safetensors" > /dev/null 2>&1
+"$DEEPC" train --resume "$W/a3.safetensors" --data "$W/shoes/train" --augment rotation=15,shift=0.1,zoom=0.1,hflip --quiet \
+   > /dev/null 2>&1 || bad "augmented resume"
+cmp -s "$W/a1.safetensors" "$W/a3.safetensors" && ok || bad "augmented resume differs from the straight run"
 img=$(ls "$W/shoes/validation/sneaker" | head -1)
 "$DEEPC" predict "$W/shoes.safetensors" "$W/shoes/validation/sneaker/$img" "$W/shoes/train/sneaker/rgb.png" > "$W/pred.out" 2>&1 \
    && grep -q "sneaker/$img: \(sneaker\|ankle_boot\) (0\.[0-9]*)" "$W/pred.out" && [ "$(wc -l < "$W/pred.out")" = 2 ] && ok \

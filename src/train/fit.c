@@ -7,6 +7,7 @@
  * a run stopped after any batch and resumed is bit-identical to one that
  * never stopped. */
 #include "state.h"
+#include "prefetch.h"
 #include "progress.h"
 #include <math.h>
 #include <signal.h>
@@ -170,6 +171,7 @@ static dc_status make_batch(dc_graph *g, const dc_model *m, const dc_dataset *d,
     *y = dc_input(g, DC_I32, 1, shape);
     *yf = NULL;
     if (!*x || !*y) return DC_ERR_NOMEM;
+    if (!idx) return DC_OK; /* prepared elsewhere (prefetch) */
     dc_dataset_gather(d, idx, n, (*x)->data, (*y)->idata);
     if (d->targets) {
         int64_t ts[2] = {n, d->target_dim};
@@ -264,27 +266,29 @@ typedef struct {
     const dc_fit_options *o;
 } fit_ctx;
 
-/* One training step on rows idx[0..n). Adds to the epoch's running sums. */
-static dc_status train_step(fit_ctx *c, const int64_t *idx, int64_t n) {
+/* Seed of a batch's augmentation: a function of the run's seed and the
+ * batch's place, so the background thread can draw it without touching the
+ * run's generator (and a resumed run draws the same). splitmix64. */
+static uint64_t batch_seed(const dc_train_state *s) {
+    uint64_t z = s->seed + 0x9E3779B97F4A7C15ULL * (((uint64_t)s->epoch << 32) + (uint64_t)s->step + 1);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+/* One training step on rows idx[0..n), or on a batch already prepared in
+ * px/py (by the background thread). Adds to the epoch's running sums. */
+static dc_status train_step(fit_ctx *c, const int64_t *idx, int64_t n, const float *px, const int32_t *py) {
     dc_model *m = c->m;
     dc_graph *g = c->g;
     dc_graph_reset(g);
     dc_graph_set_training(g, 1);
     dc_tensor *x, *y, *yf, *logits, *out, *l = NULL;
-    dc_status st = make_batch(g, m, c->train, idx, n, &x, &y, &yf);
+    dc_status st = make_batch(g, m, c->train, px ? NULL : idx, n, &x, &y, &yf);
     if (st) return st;
-    const dc_augment *aug = c->train->augment;
-    if (aug && m->in_ndim == 3) {
-        /* one draw from the run's generator per batch, then a generator per
-         * sample from it: parallel, yet the same for any thread count */
-        uint64_t base = (uint64_t)dc_rng_u32(&c->s->rng) << 32;
-        const int C = (int)m->in_shape[0], H = (int)m->in_shape[1], W = (int)m->in_shape[2];
-#pragma omp parallel for schedule(static)
-        for (int64_t i = 0; i < n; i++) {
-            dc_rng r;
-            dc_rng_seed(&r, base | (uint64_t)i);
-            dc_augment_image(aug, x->data + i * (int64_t)C * H * W, C, H, W, &r);
-        }
+    if (px) {
+        memcpy(x->data, px, sizeof(float) * (size_t)x->size);
+        memcpy(y->idata, py, sizeof(int32_t) * (size_t)n);
     }
     out = dc_model_forward(m, g, x, &logits);
     if (out) l = batch_loss(m, g, out, logits, y, yf);
@@ -395,13 +399,31 @@ static void fill_history(dc_history *h, const dc_train_state *s, int interrupted
 
 dc_status dc_model_save_state(const dc_model *m, const dc_train_state *state, const char *path);
 
+static dc_status run_epochs_loop(fit_ctx *c, dc_prefetch *pf, int64_t steps, int64_t budget);
+
 static dc_status run_epochs(fit_ctx *c) {
     dc_model *m = c->m;
     dc_train_state *s = c->s;
     const dc_fit_options *o = c->o;
-    FILE *out = o->out ? o->out : stdout;
     const int64_t batch = s->batch_size, steps = (s->ntrain + batch - 1) / batch;
     int64_t budget = o->stop_after_steps;
+    dc_status st = DC_OK;
+    /* augmented images are prepared by a background thread, one batch ahead */
+    dc_prefetch pf = {0};
+    const int prefetch = c->train->augment && m->in_ndim == 3 && !c->train->targets;
+    if (prefetch && (st = dc_prefetch_start(&pf, c->train, batch, (int)m->in_shape[0], (int)m->in_shape[1], (int)m->in_shape[2])))
+        return st;
+    st = run_epochs_loop(c, prefetch ? &pf : NULL, steps, budget);
+    if (prefetch) dc_prefetch_stop(&pf);
+    return st;
+}
+
+static dc_status run_epochs_loop(fit_ctx *c, dc_prefetch *pf, int64_t steps, int64_t budget) {
+    dc_model *m = c->m;
+    dc_train_state *s = c->s;
+    const dc_fit_options *o = c->o;
+    FILE *out = o->out ? o->out : stdout;
+    const int64_t batch = s->batch_size;
     dc_status st = DC_OK;
     while (s->epoch < s->epochs && !s->stopped_early) {
         if (s->step == 0) {
@@ -409,13 +431,33 @@ static dc_status run_epochs(fit_ctx *c) {
             s->lsum = 0.0;
             s->correct = s->seen = 0;
         }
+        int slot = 0;
+        if (pf) { /* the epoch's first batch */
+            int64_t start = s->step * batch, n = s->ntrain - start < batch ? s->ntrain - start : batch;
+            dc_prefetch_request(pf, slot, s->perm + start, n, batch_seed(s));
+        }
         dc_optimizer_set_lr(s->opt, s->sched.lr);
         dc_progress p;
         if (o->verbose) dc_progress_begin_epoch(&p, out, s->epoch + 1, s->epochs, steps);
         double t0 = dc_now();
         while (s->step < steps) {
             int64_t start = s->step * batch, n = s->ntrain - start < batch ? s->ntrain - start : batch;
-            if ((st = train_step(c, s->perm + start, n))) {
+            const float *px = NULL;
+            const int32_t *py = NULL;
+            if (pf) {
+                dc_prefetch_wait(pf);
+                px = pf->x[slot];
+                py = pf->y[slot];
+                if (s->step + 1 < steps) { /* start on the next batch while this one trains */
+                    int64_t s2 = start + batch, n2 = s->ntrain - s2 < batch ? s->ntrain - s2 : batch;
+                    s->step++;
+                    uint64_t seed2 = batch_seed(s);
+                    s->step--;
+                    dc_prefetch_request(pf, slot ^ 1, s->perm + s2, n2, seed2);
+                }
+                slot ^= 1;
+            }
+            if ((st = train_step(c, s->perm + start, n, px, py))) {
                 if (st == DC_ERR_NUMERIC) {
                     char msg[512];
                     snprintf(msg, sizeof msg, "%s", dc_last_error());
