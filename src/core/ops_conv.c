@@ -243,6 +243,7 @@ static dc_tensor *pool(dc_graph *g, dc_tensor *x, int kh, int kw, int sh, int sw
     if (!ap) return NULL;
     const int64_t planes = a.N * a.C, P = a.OH * a.OW, HW = a.H * a.W;
     if (is_max && !(a.arg = dc_arena_alloc_raw(g, sizeof(int32_t) * (size_t)(planes * P)))) return NULL;
+    /* (the inference path below leaves arg unused: nothing reads it without a tape) */
     *ap = a;
     z->aux = ap;
     const float inv = 1.0f / (float)(kh * kw);
@@ -250,6 +251,23 @@ static dc_tensor *pool(dc_graph *g, dc_tensor *x, int kh, int kw, int sh, int sw
     float *Z = z->data;
     int32_t *ARG = a.arg;
     const int64_t H = a.H, W = a.W, OH = a.OH, OW = a.OW;
+    if (is_max && kh == 2 && kw == 2 && sh == 2 && sw == 2 && ph == 0 && pw == 0 && !z->requires_grad) {
+        /* inference: no argmax to remember, just the maxima */
+#pragma omp parallel for if (planes * P > DC_PAR_MIN) schedule(static)
+        for (int64_t pl = 0; pl < planes; pl++) {
+            const float *xp = X + pl * HW;
+            float *zp = Z + pl * P;
+            for (int64_t y = 0; y < OH; y++) {
+                const float *r0 = xp + 2 * y * W, *r1 = r0 + W;
+                for (int64_t xo = 0; xo < OW; xo++) {
+                    float a0 = r0[2 * xo] > r0[2 * xo + 1] ? r0[2 * xo] : r0[2 * xo + 1];
+                    float a1 = r1[2 * xo] > r1[2 * xo + 1] ? r1[2 * xo] : r1[2 * xo + 1];
+                    zp[y * OW + xo] = a0 > a1 ? a0 : a1;
+                }
+            }
+        }
+        return z;
+    }
     if (is_max && kh == 2 && kw == 2 && sh == 2 && sw == 2 && ph == 0 && pw == 0) {
         /* the common 2x2/2 max pool: no bounds to check */
 #pragma omp parallel for if (planes * P > DC_PAR_MIN) schedule(static)
