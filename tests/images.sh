@@ -44,6 +44,12 @@ grep -q "301 images in 2 classes (ankle_boot, sneaker), resized to 1x28x28" "$W/
 vacc=$(json_field "$W/train.out" "['history'][-1]['val_accuracy']")
 echo "small CNN val_accuracy: $vacc"
 "$PY" -c "import sys; sys.exit(0 if float('$vacc') >= 0.7 else 1)" && ok || bad "val_accuracy $vacc < 0.7"
+# a validation split of a (class-sorted) folder holds both classes
+"$DEEPC" train "$W/small.dc" --data "$W/shoes/train" --validation-split 0.3 --json --quiet --out "$W/vs.safetensors" > "$W/vs.out" 2>&1 \
+   || bad "validation split on a folder"
+vs=$(json_field "$W/vs.out" "['history'][-1]['val_accuracy']")
+"$PY" -c "import sys; sys.exit(0 if 0.6 <= float('$vs') < 1.0 else 1)" && ok || bad "folder validation split accuracy $vs"
+
 # augmented batches come from a background thread: still bit-identical, and
 # a run stopped mid-epoch and resumed ends the same
 "$DEEPC" train "$W/small.dc" --data "$W/shoes/train" --augment rotation=15,shift=0.1,zoom=0.1,hflip --epochs 2 --quiet \

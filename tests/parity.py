@@ -98,6 +98,30 @@ for name, fn in (("maxpool", lambda x: F.max_pool2d(x, 3, 2, 1)), ("avgpool", la
     (out * t(f"{name}.gout")).sum().backward()
     close(f"{name} output", T[f"{name}.out"], out)
     close(f"{name} dx", T[f"{name}.dx"], x.grad)
+ops = {
+    "gap": lambda x: torch.nn.AdaptiveAvgPool2d(1)(x).flatten(1),
+    "gmp": lambda x: torch.nn.AdaptiveMaxPool2d(1)(x).flatten(1),
+    "zpad": lambda x: torch.nn.ZeroPad2d((0, 1, 1, 2))(x),  # (left, right, top, bottom)
+    "maxpool1d": lambda x: torch.nn.MaxPool1d(3, 2, 1)(x),
+}
+for name, fn in ops.items():
+    x = t(f"{name}.x", True)
+    out = fn(x)
+    (out * t(f"{name}.gout")).sum().backward()
+    close(f"{name} output", T[f"{name}.out"], out)
+    close(f"{name} dx", T[f"{name}.dx"], x.grad)
+bn1 = torch.nn.BatchNorm1d(4, eps=1e-5, momentum=0.1)
+with torch.no_grad():
+    bn1.weight.copy_(t("bn1.gamma"))
+    bn1.bias.copy_(t("bn1.beta"))
+x = t("bn1.x", True)
+out = bn1(x)
+(out * t("bn1.gout")).sum().backward()
+close("batchnorm1d output", T["bn1.out"], out, atol=1e-5)
+close("batchnorm1d dx", T["bn1.dx"], x.grad, atol=1e-5)
+close("batchnorm1d dgamma", T["bn1.dgamma"], bn1.weight.grad, atol=1e-5)
+close("batchnorm1d running var", T["bn1.running_var"], bn1.running_var)
+
 bn = torch.nn.BatchNorm2d(3, eps=1e-5, momentum=0.1)
 with torch.no_grad():
     bn.weight.copy_(t("bn.gamma"))

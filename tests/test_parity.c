@@ -358,6 +358,54 @@ static void conv_cases(void) {
         dc_tensor_free(x);
         dc_graph_free(g);
     }
+    { /* global average / max pooling (as the layers do it), zero padding, 1-D max pooling */
+        const char *names[4] = {"gap", "gmp", "zpad", "maxpool1d"};
+        for (int k = 0; k < 4; k++) {
+            dc_graph *g = dc_graph_new();
+            dc_tensor *x = k == 3 ? randn(3, S(2, 3, 11), 1.0f) : randn(4, S(2, 3, 5, 4), 1.0f), *out;
+            if (k < 2) {
+                dc_tensor *r = dc_reshape(g, x, 3, S(2, 3, 20));
+                out = k == 0 ? dc_mean(g, r, -1, 0) : dc_max(g, r, -1, 0);
+            } else if (k == 2) {
+                out = dc_pad2d(g, x, 1, 2, 0, 1);
+            } else {
+                dc_tensor *r = dc_maxpool2d(g, dc_reshape(g, x, 4, S(2, 3, 1, 11)), 1, 3, 1, 2, 0, 1);
+                out = dc_reshape(g, r, 3, S(2, 3, r->shape[3]));
+            }
+            dc_tensor *gout = dc_input(g, DC_F32, out->ndim, out->shape);
+            for (int64_t i = 0; i < gout->size; i++) gout->data[i] = dc_rng_normal(&rng);
+            dc_backward(g, dc_sum(g, dc_mul(g, out, gout), DC_ALL_AXES, 0));
+            putf(names[k], "x", x, x->data);
+            putf(names[k], "gout", gout, gout->data);
+            putf(names[k], "out", out, out->data);
+            putf(names[k], "dx", x, x->grad);
+            dc_tensor_free(x);
+            dc_graph_free(g);
+        }
+    }
+    { /* batch norm over features (BatchNorm1d), training mode */
+        dc_tensor *x = randn(2, S(6, 4), 2.0f), *gm = randn(1, S(4), 0.5f), *bt = randn(1, S(4), 0.5f);
+        float rm[4] = {0}, rv[4] = {1, 1, 1, 1};
+        dc_graph *g = dc_graph_new();
+        dc_graph_set_training(g, 1);
+        dc_tensor *out = dc_batchnorm(g, x, gm, bt, rm, rv, 0.1f, 1e-5f);
+        dc_tensor *gout = dc_input(g, DC_F32, 2, out->shape);
+        for (int64_t i = 0; i < gout->size; i++) gout->data[i] = dc_rng_normal(&rng);
+        dc_backward(g, dc_sum(g, dc_mul(g, out, gout), DC_ALL_AXES, 0));
+        put("bn1.x", x, x->data);
+        put("bn1.gamma", gm, gm->data);
+        put("bn1.beta", bt, bt->data);
+        put("bn1.gout", gout, gout->data);
+        put("bn1.out", out, out->data);
+        put("bn1.dx", x, x->grad);
+        put("bn1.dgamma", gm, gm->grad);
+        dc_tensor rt = {.ndim = 1, .shape = {4}, .size = 4};
+        put("bn1.running_var", &rt, rv);
+        dc_graph_free(g);
+        dc_tensor_free(x);
+        dc_tensor_free(gm);
+        dc_tensor_free(bt);
+    }
     { /* batch norm: two training steps (running statistics), then eval */
         dc_tensor *x = randn(4, S(4, 3, 5, 5), 2.0f), *gm = randn(1, S(3), 0.5f), *bt = randn(1, S(3), 0.5f);
         dc_tensor *x2 = randn(4, S(4, 3, 5, 5), 1.0f);

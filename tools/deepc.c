@@ -241,6 +241,25 @@ static int cmd_train(const cli_args *a) {
         if (a->validation_data && !(b.test = cli_load_images(a, m, a->validation_data, 0, NULL))) {
             rc = fail("cannot load the validation images");
             goto done;
+        } else if (!a->validation_data) {
+            /* the folder comes sorted by class: mix it (seeded) so that a
+             * validation split takes every class, as Keras' per-class split */
+            int64_t n = b.train->n, *idx = malloc(sizeof(int64_t) * (size_t)n);
+            dc_dataset *mixed = NULL;
+            if (idx) {
+                dc_rng r;
+                for (int64_t i = 0; i < n; i++) idx[i] = i;
+                dc_rng_seed(&r, a->seed >= 0 ? (uint64_t)a->seed : dc_model_fit_config(m)->seed);
+                dc_rng_shuffle(&r, idx, n);
+                mixed = dc_dataset_subset(b.train, idx, n);
+                free(idx);
+            }
+            if (!mixed) {
+                rc = fail("out of memory");
+                goto done;
+            }
+            dc_dataset_free(b.train);
+            b.train = mixed;
         }
         if (a->augment) {
             if (dc_augment_parse(a->augment, &aug)) {
