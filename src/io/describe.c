@@ -203,6 +203,21 @@ static dc_status parse_input(line_ctx *c, dc_model **m) {
     return *m ? DC_OK : model_err(c, DC_ERR_INVALID);
 }
 
+/* Options every layer with a kernel takes (dense, conv2d, conv1d). */
+static dc_status parse_kernel_options(line_ctx *c, dc_layer *l) {
+    int col = 0;
+    const char *s;
+    dc_status st = DC_OK;
+    l->line = c->line;
+    if (!st && (s = opt(c, "use_bias", &col))) st = parse_bool(c, s, col, "use_bias", &l->use_bias);
+    if (!st && (s = opt(c, "kernel_initializer", &col))) st = parse_init(c, s, col, &l->kernel_init);
+    if (!st && (s = opt(c, "bias_initializer", &col))) st = parse_init(c, s, col, &l->bias_init);
+    if (!st && (s = opt(c, "alpha", &col))) st = parse_float(c, s, col, "alpha", 0.0f, 1e6f, &l->alpha);
+    if (!st && (s = opt(c, "l1", &col))) st = parse_float(c, s, col, "l1", 0.0f, 1e6f, &l->l1);
+    if (!st && (s = opt(c, "l2", &col))) st = parse_float(c, s, col, "l2", 0.0f, 1e6f, &l->l2);
+    return st;
+}
+
 static dc_status parse_dense(line_ctx *c, dc_model *m) {
     int col = 0;
     long units;
@@ -214,14 +229,7 @@ static dc_status parse_dense(line_ctx *c, dc_model *m) {
     if (!st && (s = opt(c, "activation", &col))) st = parse_activation(c, s, col, &act);
     if (st) return st;
     if ((st = model_err(c, dc_model_add_dense(m, (int)units, act)))) return st;
-    dc_layer *l = dc_model_last_layer(m);
-    l->line = c->line;
-    if ((s = opt(c, "use_bias", &col)) && (st = parse_bool(c, s, col, "use_bias", &l->use_bias))) return st;
-    if ((s = opt(c, "kernel_initializer", &col)) && (st = parse_init(c, s, col, &l->kernel_init))) return st;
-    if ((s = opt(c, "bias_initializer", &col)) && (st = parse_init(c, s, col, &l->bias_init))) return st;
-    if ((s = opt(c, "alpha", &col)) && (st = parse_float(c, s, col, "alpha", 0.0f, 1e6f, &l->alpha))) return st;
-    if ((s = opt(c, "l1", &col)) && (st = parse_float(c, s, col, "l1", 0.0f, 1e6f, &l->l1))) return st;
-    if ((s = opt(c, "l2", &col)) && (st = parse_float(c, s, col, "l2", 0.0f, 1e6f, &l->l2))) return st;
+    if ((st = parse_kernel_options(c, dc_model_last_layer(m)))) return st;
     return leftovers(c, "units, activation, use_bias, kernel_initializer, bias_initializer, alpha, l1, l2");
 }
 
@@ -271,14 +279,7 @@ static dc_status parse_conv(line_ctx *c, dc_model *m, int one_d) {
         st = model_err(c, dc_model_add_conv2d(m, (int)filters, kh, kw, &p, same, act));
     }
     if (st) return st;
-    dc_layer *l = dc_model_last_layer(m);
-    l->line = c->line;
-    if ((s = opt(c, "use_bias", &col)) && (st = parse_bool(c, s, col, "use_bias", &l->use_bias))) return st;
-    if ((s = opt(c, "kernel_initializer", &col)) && (st = parse_init(c, s, col, &l->kernel_init))) return st;
-    if ((s = opt(c, "bias_initializer", &col)) && (st = parse_init(c, s, col, &l->bias_init))) return st;
-    if ((s = opt(c, "alpha", &col)) && (st = parse_float(c, s, col, "alpha", 0.0f, 1e6f, &l->alpha))) return st;
-    if ((s = opt(c, "l1", &col)) && (st = parse_float(c, s, col, "l1", 0.0f, 1e6f, &l->l1))) return st;
-    if ((s = opt(c, "l2", &col)) && (st = parse_float(c, s, col, "l2", 0.0f, 1e6f, &l->l2))) return st;
+    if ((st = parse_kernel_options(c, dc_model_last_layer(m)))) return st;
     return leftovers(c, "filters, kernel, stride, padding, dilation, groups, activation, use_bias, kernel_initializer, bias_initializer, alpha, l1, l2");
 }
 

@@ -177,6 +177,19 @@ static dc_status need_image(dc_model *m, const char *what, int want_nd) {
     return DC_OK;
 }
 
+/* What conv2d and conv1d layers share: kernel, parameters, defaults. */
+static void set_conv_layer(dc_layer *l, int filters, int kh, int kw, const dc_conv_params *p, dc_activation act) {
+    l->units = filters;
+    l->kernel_h = kh;
+    l->kernel_w = kw;
+    l->conv = *p;
+    l->activation = act;
+    l->alpha = 0.01f;
+    l->kernel_init = DC_INIT_GLOROT_UNIFORM; /* Keras' defaults */
+    l->bias_init = DC_INIT_ZEROS;
+    l->out_shape[0] = filters;
+}
+
 dc_status dc_model_add_conv2d(dc_model *m, int filters, int kh, int kw, const dc_conv_params *pp, int same, dc_activation act) {
     dc_status st = need_image(m, "conv2d", 3);
     if (st) return st;
@@ -207,15 +220,7 @@ dc_status dc_model_add_conv2d(dc_model *m, int filters, int kh, int kw, const dc
         return dc_set_error(DC_ERR_INVALID, "conv2d: a %dx%d kernel does not fit the %lldx%lld input", kh, kw,
                             (long long)l->in_shape[1], (long long)l->in_shape[2]);
     }
-    l->units = filters;
-    l->kernel_h = kh;
-    l->kernel_w = kw;
-    l->conv = p;
-    l->activation = act;
-    l->alpha = 0.01f;
-    l->kernel_init = DC_INIT_GLOROT_UNIFORM;
-    l->bias_init = DC_INIT_ZEROS;
-    l->out_shape[0] = filters;
+    set_conv_layer(l, filters, kh, kw, &p, act);
     l->out_shape[1] = oh;
     l->out_shape[2] = ow;
     return DC_OK;
@@ -243,15 +248,7 @@ dc_status dc_model_add_conv1d(dc_model *m, int filters, int k, int stride, int p
     if (!l) return DC_ERR_INVALID;
     p.stride_w = p.stride_h; /* stride runs along the length (W) */
     p.stride_h = 1;
-    l->units = filters;
-    l->kernel_h = 1;
-    l->kernel_w = k;
-    l->conv = p;
-    l->activation = act;
-    l->alpha = 0.01f;
-    l->kernel_init = DC_INIT_GLOROT_UNIFORM;
-    l->bias_init = DC_INIT_ZEROS;
-    l->out_shape[0] = filters;
+    set_conv_layer(l, filters, 1, k, &p, act);
     l->out_shape[1] = ol;
     return DC_OK;
 }
