@@ -7,9 +7,11 @@
  *   1. Errors, threads, random numbers
  *   2. Tensors
  *   3. Graphs and autograd: ops with forward and backward
- *   4. Models: layers, initializers, losses, optimizers
- *   5. Data: IDX files and in-memory datasets
- *   6. Training, evaluation, prediction; model files and descriptions
+ *   4. Models: layers (dense, convolution, pooling, normalization),
+ *      initializers, losses, optimizers, clipping, schedules
+ *   5. Data: IDX files, images and augmentation, CSV tables, datasets
+ *   6. Training (callbacks, resume), evaluation, metrics, prediction;
+ *      model files and descriptions
  *
  * Conventions
  *   - Every function that can fail on bad input returns NULL or a negative
@@ -57,7 +59,8 @@ void dc_clear_error(void);
 /* Set the last error from outside the library (tools built on it). */
 void dc_set_error_message(const char *msg);
 
-/* Number of threads deepc uses for its own loops and for BLAS. 0 or a
+/* Number of threads deepc uses for its own loops (BLAS calls run inside
+ * them, single-threaded, or split across them). 0 or a
  * negative value picks the default: DEEPC_NUM_THREADS, else OMP_NUM_THREADS,
  * else the number of cores. Results are bit-identical for a fixed count. */
 void dc_set_num_threads(int n);
