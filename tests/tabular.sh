@@ -42,6 +42,14 @@ head -4 "$W/data/diabetes.csv" | cut -d, -f1-10 > "$W/new_rows.csv"
 [ "$(head -1 "$W/pred.csv")" = progression ] && [ "$(wc -l < "$W/pred.csv")" = 4 ] && ok || bad "prediction CSV: $(cat "$W/pred.csv")"
 "$DEEPC" predict "$W/breast_cancer.safetensors" --data "$SK/breast_cancer.csv" --json > "$W/bc.out" 2>&1 || bad "predict bc"
 head -1 "$W/bc.out" | grep -q "^prediction,p_1" && ok || bad "binary prediction header: $(head -1 "$W/bc.out")"
+"$DEEPC" eval "$W/breast_cancer.safetensors" --data "$SK/breast_cancer.csv" --json > "$W/bce.out" 2>&1 && \
+  [ "$(json_field "$W/bce.out" "['roc_curve']['tpr'][-1]")" = 1 ] && ok || bad "binary ROC curve in eval JSON"
+# any delimiter: the wine table with semicolons, a quoted header, and a label named in it
+{ printf '"alcohol";"malic; acid"'; for i in 3 4 5 6 7 8 9 10 11 12 13; do printf ';f%d' $i; done; printf ';cultivar\n';
+  tail -n +2 "$SK/wine_data.csv" | tr ',' ';'; } > "$W/wine_semicolon.csv"
+"$DEEPC" train "$SRC/models/wine.dc" --data "$W/wine_semicolon.csv" --delimiter ';' --label cultivar --features 'alcohol,malic; acid,f7,f10,f13' \
+   --test-split 0.2 --stratify --scale standard --quiet --json --out "$W/wine_sc.safetensors" > "$W/wsc.out" 2>&1 || bad "semicolon CSV: $(tail -2 "$W/wsc.out")"
+"$PY" -c "import sys; sys.exit(0 if float('$(json_field "$W/wsc.out" "['test_accuracy']")') >= 0.8 else 1)" && ok || bad "semicolon CSV accuracy"
 
 # 4. k-fold cross-validation
 "$DEEPC" cv "$SRC/models/iris.dc" --data "$SK/iris.csv" --skip-rows 1 --no-header --scale standard --folds 5 --json \

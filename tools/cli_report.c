@@ -29,12 +29,25 @@ dc_status cli_compute_metrics(dc_model *m, const dc_dataset *d, cli_metrics *r) 
         int classes = (int)C;
         if (C == 1) classes = 1; /* one sigmoid output: binary */
         st = dc_classification_metrics(out, d->labels, d->n, classes, 5, &r->cls);
+        if (!st && (C == 1 || C == 2)) { /* binary: keep the ROC curve for the JSON report */
+            float *score = malloc(sizeof(float) * (size_t)d->n);
+            if (score) {
+                for (int64_t i = 0; i < d->n; i++) score[i] = C == 1 ? out[i] : out[2 * i + 1];
+                dc_roc_curve(score, d->labels, d->n, &r->fpr, &r->tpr, &r->roc_points);
+                free(score);
+            }
+        }
     }
     free(out);
     return st;
 }
 
-void cli_metrics_free(cli_metrics *r) { dc_class_metrics_free(&r->cls); }
+void cli_metrics_free(cli_metrics *r) {
+    dc_class_metrics_free(&r->cls);
+    free(r->fpr);
+    free(r->tpr);
+    r->fpr = r->tpr = NULL;
+}
 
 void cli_print_report(const cli_args *a, const dc_tabular *tab, const dc_model *m, const cli_metrics *r, FILE *f) {
     if (r->regression) {
@@ -116,7 +129,16 @@ void cli_print_json_metrics(const cli_args *a, const dc_tabular *tab, const dc_m
     arr("auc_per_class", c->auc_per_class, c->num_classes);
     printf(",\"support\":[");
     for (int k = 0; k < c->num_classes; k++) printf("%s%lld", k ? "," : "", (long long)c->support[k]);
-    printf("],\"confusion_matrix\":[");
+    if (r->fpr) {
+        printf("],\"roc_curve\":{\"fpr\":[");
+        for (int64_t i = 0; i < r->roc_points; i++) printf("%s%.6g", i ? "," : "", r->fpr[i]);
+        printf("],\"tpr\":[");
+        for (int64_t i = 0; i < r->roc_points; i++) printf("%s%.6g", i ? "," : "", r->tpr[i]);
+        printf("]}");
+        printf(",\"confusion_matrix\":[");
+    } else {
+        printf("],\"confusion_matrix\":[");
+    }
     for (int i = 0; i < c->num_classes; i++) {
         printf("%s[", i ? "," : "");
         for (int k = 0; k < c->num_classes; k++) printf("%s%lld", k ? "," : "", (long long)c->confusion[i * c->num_classes + k]);

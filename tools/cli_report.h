@@ -9,6 +9,8 @@ typedef struct {
     double loss;
     dc_class_metrics cls;         /* classification                      */
     dc_regression_metrics reg;    /* regression                          */
+    double *fpr, *tpr;            /* binary: the ROC curve's points      */
+    int64_t roc_points;
 } cli_metrics;
 
 dc_status cli_compute_metrics(dc_model *m, const dc_dataset *d, cli_metrics *out);
