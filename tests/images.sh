@@ -91,6 +91,13 @@ expect_fail "text.jpg: not a readable image (unknown image type) (and 2 more bad
 expect_fail "not a readable image" "$DEEPC" predict "$W/shoes.safetensors" "$W/broken/sneaker/cut.png"
 expect_fail "zero.png: empty file (0 bytes)" "$DEEPC" predict "$W/shoes.safetensors" "$W/broken/sneaker/zero.png"
 expect_fail "cannot open" "$DEEPC" predict "$W/shoes.safetensors" "$W/nope.png"
+# a PNG whose header claims 100000x100000 pixels: refused, nothing allocated for it
+"$PY" - "$W/huge.png" <<'PYEOF'
+import struct, sys, zlib
+def chunk(k, d): return struct.pack(">I", len(d)) + k + d + struct.pack(">I", zlib.crc32(k + d) & 0xFFFFFFFF)
+open(sys.argv[1], "wb").write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 100000, 100000, 8, 2, 0, 0, 0)) + chunk(b"IDAT", zlib.compress(b"\x00" * 10)) + chunk(b"IEND", b""))
+PYEOF
+expect_fail "huge.png: " "$DEEPC" predict "$W/shoes.safetensors" "$W/huge.png"
 mkdir -p "$W/empty" "$W/noimg/a" "$W/noimg/b"
 expect_fail "no class subfolders" "$DEEPC" train "$W/small.dc" --data "$W/empty"
 expect_fail "no images" "$DEEPC" train "$W/small.dc" --data "$W/noimg"

@@ -15,6 +15,10 @@ dc_status dc_image_read(const char *path, int channels, int *w, int *h, uint8_t 
     if (!S_ISREG(st.st_mode)) return dc_set_error(DC_ERR_IO, "%s: not a file", path);
     if (st.st_size == 0) return dc_set_error(DC_ERR_FORMAT, "%s: empty file (0 bytes), not an image", path);
     int n;
+    /* the header first: a file that claims a gigantic image is refused
+     * before anything is allocated for it */
+    if (stbi_info(path, w, h, &n) && (*w > 16384 || *h > 16384))
+        return dc_set_error(DC_ERR_FORMAT, "%s: image of %dx%d pixels is outside 1..16384", path, *w, *h);
     uint8_t *p = stbi_load(path, w, h, &n, channels);
     if (!p) return dc_set_error(DC_ERR_FORMAT, "%s: not a readable image (%s)", path, stbi_failure_reason());
     if (*w <= 0 || *h <= 0 || *w > 16384 || *h > 16384) {
