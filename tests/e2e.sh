@@ -8,10 +8,7 @@ DEEPC=$1; W=$2; SRC=$3; FULL=${4:-}
 PY=${PYTHON:-/usr/bin/python3}
 DATA=${DEEPC_DATA_DIR:-/usr/share/datasets}/fashion-mnist
 rm -rf "$W"; mkdir -p "$W"
-pass=0; fail=0
-ok()  { pass=$((pass+1)); }
-bad() { fail=$((fail+1)); echo "FAIL: $*"; }
-json_field() { tail -n 1 "$1" | "$PY" -c "import json,sys; print(json.load(sys.stdin)$2)"; }
+. "$SRC/tests/lib.sh"
 
 # 1. a short real run: 10,000 training images, 1 epoch
 "$DEEPC" train "$SRC/models/fashion_mlp.dc" --data fashion-mnist --limit 10000 --epochs 1 \
@@ -82,11 +79,6 @@ sleep 2; kill -INT $pid; wait $pid; rc=$?
 "$DEEPC" eval "$W/int.safetensors" --data fashion-mnist --limit 100 > /dev/null 2>&1 && ok || bad "interrupted model not loadable"
 
 # 5. bad input: clear message, non-zero exit, no crash
-expect_fail() { # expect_fail NEEDLE CMD...
-  needle=$1; shift
-  "$@" > "$W/err.out" 2>&1; rc=$?
-  if [ $rc -ne 0 ] && [ $rc -lt 128 ] && grep -q -- "$needle" "$W/err.out"; then ok; else bad "'$*' (rc $rc): $(cat "$W/err.out")"; fi
-}
 printf 'input 28x28\nflatten\ndense 128 activation=rel\n' > "$W/bad.dc"
 expect_fail "bad.dc:3:22: unknown activation" "$DEEPC" train "$W/bad.dc" --data fashion-mnist
 expect_fail "no t10k-images" "$DEEPC" eval "$W/mlp.safetensors" --data "$W"
@@ -102,5 +94,4 @@ cp "$W/det1.safetensors" "$W/more.safetensors"
 expect_fail "unknown command" "$DEEPC" fly
 "$DEEPC" --help | grep -q "deepc COMMAND" && ok || bad "--help"
 
-echo "e2e: $pass passed, $fail failed"
-[ $fail = 0 ]
+finish e2e

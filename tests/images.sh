@@ -8,10 +8,7 @@ set -u
 DEEPC=$1; W=$2; SRC=$3
 PY=${PYTHON:-/usr/bin/python3}
 rm -rf "$W"; mkdir -p "$W"
-pass=0; fail=0
-ok()  { pass=$((pass+1)); }
-bad() { fail=$((fail+1)); echo "FAIL: $*"; }
-json_field() { tail -n 1 "$1" | "$PY" -c "import json,sys; print(json.load(sys.stdin)$2)"; }
+. "$SRC/tests/lib.sh"
 "$PY" "$SRC/scripts/fashion_folders.py" "$W/shoes" 150 50 > /dev/null || { echo "images: 0 passed, 1 failed"; exit 1; }
 
 # mixed sizes and channel counts are resized/converted, not errors: a 40x30 RGB PNG
@@ -76,11 +73,6 @@ img=$(ls "$W/shoes/validation/sneaker" | head -1)
    > /dev/null 2>&1 && head -c 4 "$W/grid.png" | grep -q PNG && ok || bad "augment grid"
 
 # bad images
-expect_fail() { # expect_fail NEEDLE CMD...
-  needle=$1; shift
-  "$@" > "$W/err.out" 2>&1; rc=$?
-  if [ $rc -ne 0 ] && [ $rc -lt 128 ] && grep -q -- "$needle" "$W/err.out"; then ok; else bad "'$*' (rc $rc): $(cat "$W/err.out")"; fi
-}
 cp -r "$W/shoes/validation" "$W/broken"
 : > "$W/broken/sneaker/zero.png"
 head -c 200 "$W/broken/sneaker/$img" > "$W/broken/sneaker/cut.png"
@@ -110,5 +102,4 @@ expect_fail "nochan.dc:2:1: conv2d: input has 2 dimensions per sample, needs (ch
 printf 'input 1x28x28\nconv2d 8 kernel=30\n' > "$W/bigk.dc"
 expect_fail "does not fit the 28x28 input" "$DEEPC" summary "$W/bigk.dc"
 
-echo "images: $pass passed, $fail failed"
-[ $fail = 0 ]
+finish images

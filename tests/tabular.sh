@@ -7,11 +7,7 @@ set -u
 DEEPC=$1; W=$2; SRC=$3
 PY=${PYTHON:-/usr/bin/python3}
 rm -rf "$W"; mkdir -p "$W"
-pass=0; fail=0
-ok()  { pass=$((pass+1)); }
-bad() { fail=$((fail+1)); echo "FAIL: $*"; }
-json_field() { tail -n 1 "$1" | "$PY" -c "import json,sys; print(json.load(sys.stdin)$2)"; }
-at_least() { "$PY" -c "import sys; sys.exit(0 if float('$1') >= $2 else 1)"; }
+. "$SRC/tests/lib.sh"
 SK=$(sh "$SRC/scripts/tables.sh" "$W/data") || { echo "tabular: 0 passed, 1 failed"; exit 1; }
 SKOPT="--skip-rows 1 --no-header --test-split 0.2 --stratify --scale standard --quiet --json"
 
@@ -93,11 +89,6 @@ at_least "$(json_field "$W/pca.out" "['test_accuracy']")" 0.85 && ok || bad "PCA
 "$DEEPC" summary "$W/wine_pca.safetensors" | grep -q "(None, 5)" || "$DEEPC" eval "$W/wine_pca.safetensors" --data "$SK/wine_data.csv" > /dev/null 2>&1 && ok || bad "PCA model eval"
 
 # 7. malformed CSV: clear errors naming the line and column
-expect_fail() { # expect_fail NEEDLE CMD...
-  needle=$1; shift
-  "$@" > "$W/err.out" 2>&1; rc=$?
-  if [ $rc -ne 0 ] && [ $rc -lt 128 ] && grep -q -- "$needle" "$W/err.out"; then ok; else bad "'$*' (rc $rc): $(cat "$W/err.out")"; fi
-}
 printf 'a,b,y\n1,2,0\n3,4\n5,6,1\n' > "$W/ragged.csv"
 expect_fail "ragged.csv:3: 2 fields, expected 3" "$DEEPC" train "$W/mixed.dc" --data "$W/ragged.csv"
 printf 'a,b,y\n1,2,0\n3,x4,1\n5,6,1\n7,8,0\n' > "$W/text.csv"
@@ -117,5 +108,4 @@ expect_fail 'regtext.csv:2: label column "y": "x" is not a number' "$DEEPC" trai
 expect_fail "CSV file, but this model was trained on images" "$DEEPC" eval "$W/img.safetensors" --data "$W/mixed.csv"
 expect_fail "trained on a CSV table" "$DEEPC" eval "$W/iris.safetensors" --data fashion-mnist
 
-echo "tabular: $pass passed, $fail failed"
-[ $fail = 0 ]
+finish tabular

@@ -26,6 +26,26 @@ static int test_passed, test_failed;
     CHECK((ok_value_is_failure) && strstr(dc_last_error(), needle),                          \
           "expected an error mentioning \"%s\", got \"%s\"", needle, dc_last_error())
 
+/* A scratch folder for files a test writes (emptied by test_workdir). */
+static char test_dir[512];
+
+/* test_dir/name; the last 8 results stay valid. */
+static inline const char *path_of(const char *name) {
+    static char p[8][1024];
+    static int k;
+    k = (k + 1) % 8;
+    snprintf(p[k], sizeof p[k], "%s/%s", test_dir, name);
+    return p[k];
+}
+
+/* Make an empty scratch folder: argv[1], or dflt. Returns 0 on success. */
+static inline int test_workdir(int argc, char **argv, const char *dflt) {
+    snprintf(test_dir, sizeof test_dir, "%s", argc > 1 ? argv[1] : dflt);
+    char cmd[1100];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", test_dir, test_dir);
+    return system(cmd) != 0;
+}
+
 static inline int test_summary(const char *name) {
     printf("%s: %d passed, %d failed\n", name, test_passed, test_failed);
     return test_failed ? 1 : 0;

@@ -6,15 +6,6 @@
 #include <unistd.h>
 #include <zlib.h>
 
-static char dir[512];
-
-static const char *path_of(const char *name) {
-    static char p[8][1024];
-    static int k;
-    k = (k + 1) % 8;
-    snprintf(p[k], sizeof p[k], "%s/%s", dir, name);
-    return p[k];
-}
 
 static void write_file(const char *name, const void *data, size_t n) {
     FILE *f = fopen(path_of(name), "wb");
@@ -117,8 +108,8 @@ static void idx_tests(void) {
     write_file("empty.idx", "", 0);
     CHECK_ERR(dc_idx_load(path_of("empty.idx"), path_of("lab.idx")) == NULL, "too short");
     CHECK_ERR(dc_idx_load(path_of("missing.idx"), path_of("lab.idx")) == NULL, "cannot open");
-    CHECK_ERR(dc_mnist_load(dir, "train") == NULL, "no train-images");
-    CHECK_ERR(dc_mnist_load(dir, "validation") == NULL, "split must be");
+    CHECK_ERR(dc_mnist_load(test_dir, "train") == NULL, "no train-images");
+    CHECK_ERR(dc_mnist_load(test_dir, "validation") == NULL, "split must be");
 }
 
 /* safetensors file from a header string and n data bytes */
@@ -155,7 +146,7 @@ static void safetensors_tests(void) {
     dc_st_close(f);
     /* atomic write leaves no temporary file behind */
     char cmd[1200];
-    snprintf(cmd, sizeof cmd, "ls %s | grep -q tmp", dir);
+    snprintf(cmd, sizeof cmd, "ls %s | grep -q tmp", test_dir);
     CHECK(system(cmd) != 0, "no leftover temp files");
     /* writing into a missing folder fails cleanly */
     CHECK_ERR(dc_st_write(path_of("nodir/x.safetensors"), e, 2, NULL, NULL, 0) != DC_OK, "cannot create");
@@ -205,10 +196,7 @@ static void safetensors_tests(void) {
 }
 
 int main(int argc, char **argv) {
-    snprintf(dir, sizeof dir, "%s", argc > 1 ? argv[1] : "io_tmp");
-    char cmd[1100];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", dir, dir);
-    if (system(cmd) != 0) return 2;
+    if (test_workdir(argc, argv, "io_tmp")) return 2;
     idx_tests();
     safetensors_tests();
     return test_summary("test_io");

@@ -4,15 +4,6 @@
 #include "test.h"
 #include <unistd.h>
 
-static char dir[512];
-
-static const char *path_of(const char *name) {
-    static char p[4][1024];
-    static int k;
-    k = (k + 1) % 4;
-    snprintf(p[k], sizeof p[k], "%s/%s", dir, name);
-    return p[k];
-}
 
 /* Three Gaussian blobs in 6-D: an easy 3-class problem. */
 static dc_dataset *blobs(int64_t n, uint64_t seed) {
@@ -233,10 +224,7 @@ static void split_test(void) {
 }
 
 int main(int argc, char **argv) {
-    snprintf(dir, sizeof dir, "%s", argc > 1 ? argv[1] : "model_tmp");
-    char cmd[1100];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", dir, dir);
-    if (system(cmd) != 0) return 2;
+    if (test_workdir(argc, argv, "model_tmp")) return 2;
     description_tests();
     train_tests();
     one_hot_test();

@@ -1,0 +1,17 @@
+# lib.sh — helpers shared by the shell test suites (sourced; needs $W and $PY).
+# Each suite counts checks with ok/bad and ends with "NAME: N passed, N failed".
+pass=0; fail=0
+ok()  { pass=$((pass+1)); }
+bad() { fail=$((fail+1)); echo "FAIL: $*"; }
+# json_field FILE EXPR: EXPR applied to the JSON object on FILE's last line
+json_field() { tail -n 1 "$1" | "$PY" -c "import json,sys; print(json.load(sys.stdin)$2)"; }
+# at_least VALUE FLOOR: numeric comparison
+at_least() { "$PY" -c "import sys; sys.exit(0 if float('$1') >= $2 else 1)"; }
+# expect_fail NEEDLE CMD...: CMD must fail cleanly (non-zero, not a signal) and say NEEDLE
+expect_fail() {
+  needle=$1; shift
+  "$@" > "$W/err.out" 2>&1; rc=$?
+  if [ $rc -ne 0 ] && [ $rc -lt 128 ] && grep -q -- "$needle" "$W/err.out"; then ok; else bad "'$*' (rc $rc): $(cat "$W/err.out")"; fi
+}
+# finish NAME: the closing line, and the exit status
+finish() { echo "$1: $pass passed, $fail failed"; [ $fail = 0 ]; }
