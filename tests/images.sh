@@ -70,7 +70,8 @@ img=$(ls "$W/shoes/validation/sneaker" | head -1)
 
 # the augmentation grid is a real PNG
 "$DEEPC" augment "$W/shoes/train" --augment rotation=40,shift=0.2,shear=20,zoom=0.2,hflip,fill=reflect --out "$W/grid.png" \
-   > /dev/null 2>&1 && head -c 4 "$W/grid.png" | grep -q PNG && ok || bad "augment grid"
+   --json > "$W/grid.out" 2>&1 && head -c 4 "$W/grid.png" | grep -q PNG && [ "$(json_field "$W/grid.out" "['rows']")" = 6 ] && ok \
+   || bad "augment grid: $(cat "$W/grid.out")"
 
 # bad images
 cp -r "$W/shoes/validation" "$W/broken"

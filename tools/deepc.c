@@ -553,7 +553,14 @@ static int cmd_augment(const cli_args *a) {
     }
     if (!grid || !img) rc = fail("out of memory");
     else if (dc_image_write_png(a->out, grid, GW, GH, C)) rc = fail("cannot write the grid");
-    else printf("wrote %s: %d images (rows), the original then %d augmented versions each\n", a->out, rows, cols - 1);
+    else {
+        printf("wrote %s: %d images (rows), the original then %d augmented versions each\n", a->out, rows, cols - 1);
+        if (a->json) {
+            printf("{\"command\":\"augment\",\"out\":");
+            cli_json_string(stdout, a->out);
+            printf(",\"rows\":%d,\"columns\":%d,\"width\":%d,\"height\":%d}\n", rows, cols, GW, GH);
+        }
+    }
     free(grid);
     free(img);
     dc_dataset_free(d);
