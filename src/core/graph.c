@@ -74,7 +74,7 @@ void dc_graph_free(dc_graph *g) {
 
 void dc_graph_reset(dc_graph *g) {
     if (!g) return;
-    if (g->chunks->next) {
+    if (g->chunks && g->chunks->next) {
         /* the step outgrew the arena: replace the chunks by one that holds
          * everything, so the next identical step fits without a malloc.
          * The old chunks go first, so peak memory is one arena, not two. */
