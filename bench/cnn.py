@@ -3,21 +3,13 @@
 epoch over the first LIMIT images (default 12000; 10% validation), peak
 memory of that run, batch-1 inference latency and batch-256 throughput.
 Run from the repository root after building."""
-import json
 import os
-import subprocess
 import sys
+
+from common import run
 
 LIMIT = sys.argv[1] if len(sys.argv) > 1 else "12000"
 
-
-def run(cmd, env=None):
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, text=True)
-    out = p.stdout.read()
-    _, status, usage = os.wait4(p.pid, 0)
-    if status != 0:
-        sys.exit(f"failed: {' '.join(cmd)}")
-    return json.loads(out.strip().splitlines()[-1]), usage.ru_maxrss / 1024.0
 
 
 rows = {}

@@ -1,21 +1,12 @@
 /* cnn_infer.c MODEL THREADS — inference timing of a saved model: median
  * latency of batch-1 forward passes and throughput of batch-256 passes.
  * Prints one JSON line. bench/cnn.py runs it beside PyTorch. */
+#include "bench.h"
 #include <deepc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + 1e-9 * ts.tv_nsec;
-}
-
-static int cmp(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
 
 static double run(dc_model *m, dc_graph *g, int batch, int reps) {
     int64_t s[DC_MAX_DIMS + 1];
@@ -28,15 +19,14 @@ static double run(dc_model *m, dc_graph *g, int batch, int reps) {
         dc_graph_reset(g);
         dc_tensor *x = dc_input(g, DC_F32, nd + 1, s);
         for (int64_t i = 0; i < x->size; i++) x->data[i] = dc_rng_uniform(&r);
-        double t0 = now();
+        double t0 = bench_now();
         if (!dc_model_forward(m, g, x, NULL)) {
             fprintf(stderr, "%s\n", dc_last_error());
             exit(1);
         }
-        t[k] = now() - t0;
+        t[k] = bench_now() - t0;
     }
-    qsort(t, (size_t)reps, sizeof *t, cmp);
-    double med = t[reps / 2];
+    double med = bench_median(t, reps);
     free(t);
     return med;
 }

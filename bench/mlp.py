@@ -3,23 +3,13 @@
 Reports the median seconds per epoch, peak resident memory (from wait4) and
 the ratios of deepc's best to PyTorch's best. Run from the repository root
 after building (build/deepc)."""
-import json
 import os
-import subprocess
 import sys
+
+from common import run
 
 EPOCHS = sys.argv[1] if len(sys.argv) > 1 else "3"
 PY = "/usr/bin/python3"
-
-
-def run(cmd, env=None):
-    """Run cmd, return (last JSON line, peak RSS in MB)."""
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, text=True)
-    out = p.stdout.read()
-    _, status, usage = os.wait4(p.pid, 0)
-    if status != 0:
-        sys.exit(f"failed: {' '.join(cmd)}")
-    return json.loads(out.strip().splitlines()[-1]), usage.ru_maxrss / 1024.0
 
 
 def median(xs):

@@ -1,21 +1,12 @@
 /* optim_step.c N THREADS — median time of one optimizer step over a flat
  * buffer of N parameters, for each optimizer; prints one JSON line. The
  * PyTorch side is bench/torch_optim.py; bench/optim.py runs both. */
+#include "bench.h"
 #include <deepc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + 1e-9 * ts.tv_nsec;
-}
-
-static int cmp(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
 
 int main(int argc, char **argv) {
     int64_t n = argc > 1 ? atoll(argv[1]) : 10000000;
@@ -32,12 +23,12 @@ int main(int argc, char **argv) {
         dc_optimizer *o = dc_optimizer_new(cfg[k], n);
         double t[21];
         for (int s = 0; s < 21; s++) {
-            double t0 = now();
+            double t0 = bench_now();
             dc_optimizer_step(o, p, g);
-            t[s] = now() - t0;
+            t[s] = bench_now() - t0;
         }
-        qsort(t + 1, 20, sizeof(double), cmp); /* the first step touches fresh state: left out */
-        printf(",\"%s\":%.6f", names[k], t[1 + 10]);
+        /* the first step touches fresh state: left out */
+        printf(",\"%s\":%.6f", names[k], bench_median(t + 1, 20));
         dc_optimizer_free(o);
     }
     printf("}\n");

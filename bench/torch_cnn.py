@@ -2,7 +2,6 @@
 one training epoch over the first LIMIT training images (10% held out for
 validation, as deepc), then batch-1 latency and batch-256 throughput in eval
 mode. Prints one JSON line."""
-import gzip
 import json
 import statistics
 import sys
@@ -12,16 +11,11 @@ import numpy as np
 import torch
 import torch.nn as nn
 
+from common import idx
+
 threads, limit = int(sys.argv[1]), int(sys.argv[2])
 torch.set_num_threads(threads)
 torch.manual_seed(42)
-D = "/usr/share/datasets/fashion-mnist/"
-
-
-def idx(name, offset):
-    with gzip.open(D + name) as f:
-        return np.frombuffer(f.read(), dtype=np.uint8, offset=offset)
-
 
 x = torch.tensor(idx("train-images-idx3-ubyte.gz", 16).reshape(-1, 1, 28, 28)[:limit], dtype=torch.float32) / 255.0
 y = torch.tensor(idx("train-labels-idx1-ubyte.gz", 8)[:limit].astype(np.int64))

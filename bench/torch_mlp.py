@@ -2,7 +2,6 @@
 models/fashion_mlp.dc: the same data, model, loss, optimizer, batch size and
 validation split, with tensors already in memory (no DataLoader overhead).
 Prints one JSON line with the median seconds per epoch and test accuracy."""
-import gzip
 import json
 import statistics
 import sys
@@ -11,16 +10,11 @@ import time
 import numpy as np
 import torch
 
+from common import idx
+
 threads, epochs = int(sys.argv[1]), int(sys.argv[2])
 torch.set_num_threads(threads)
 torch.manual_seed(42)
-D = "/usr/share/datasets/fashion-mnist/"
-
-
-def idx(name, offset):
-    with gzip.open(D + name) as f:
-        return np.frombuffer(f.read(), dtype=np.uint8, offset=offset)
-
 
 xtr = torch.tensor(idx("train-images-idx3-ubyte.gz", 16).reshape(-1, 28, 28), dtype=torch.float32) / 255.0
 ytr = torch.tensor(idx("train-labels-idx1-ubyte.gz", 8).astype(np.int64))
