@@ -381,6 +381,15 @@ static int cmd_eval(const cli_args *a) {
     return rc;
 }
 
+/* The class a row of C outputs predicts: argmax, or p >= 0.5 for one output. */
+static int64_t predicted_class(const float *row, int64_t C) {
+    if (C == 1) return row[0] >= 0.5f;
+    int64_t best = 0;
+    for (int64_t k = 1; k < C; k++)
+        if (row[k] > row[best]) best = k;
+    return best;
+}
+
 /* deepc predict MODEL a.png b.jpg ...: class and probability per image */
 static int predict_images(const cli_args *a, dc_model *m) {
     int64_t s[DC_MAX_DIMS], o[DC_MAX_DIMS], C = 1;
@@ -411,9 +420,7 @@ static int predict_images(const cli_args *a, dc_model *m) {
             rc = fail("prediction failed");
             break;
         }
-        int64_t best = C == 1 ? out[0] >= 0.5f : 0;
-        for (int64_t k = 1; k < C; k++)
-            if (out[k] > out[best]) best = k;
+        int64_t best = predicted_class(out, C);
         double p = C == 1 ? (best ? out[0] : 1.0 - out[0]) : out[best];
         printf("%s: %s (%.4f)\n", a->images[i], cli_class_name(a, NULL, m, (int)best, nb, sizeof nb), p);
     }
@@ -459,9 +466,7 @@ static int cmd_predict(const cli_args *a) {
                 printf("%.6g\n", row[0]);
                 continue;
             }
-            int64_t best = C == 1 ? row[0] >= 0.5f : 0;
-            for (int64_t k = 1; k < C; k++)
-                if (row[k] > row[best]) best = k;
+            int64_t best = predicted_class(row, C);
             if (!tab) {
                 printf("%lld\n", (long long)best);
                 continue;
@@ -479,9 +484,7 @@ static int cmd_predict(const cli_args *a) {
                     cli_json_number(stdout, row[0]);
                     continue;
                 }
-                int64_t best = C == 1 ? row[0] >= 0.5f : 0;
-                for (int64_t k = 1; k < C; k++)
-                    if (row[k] > row[best]) best = k;
+                int64_t best = predicted_class(row, C);
                 printf("%s", i ? "," : "");
                 if (tab) cli_json_string(stdout, cli_class_name(a, tab, m, (int)best, nb, sizeof nb));
                 else printf("%lld", (long long)best);
