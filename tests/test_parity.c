@@ -35,14 +35,21 @@ static dc_tensor *randn(int nd, const int64_t *shape, float scale) {
 
 #define S(...) ((int64_t[]){__VA_ARGS__})
 
+/* Backward from out with a random upstream gradient (returned, to record):
+ * the gradient of sum(out * gout). */
+static dc_tensor *backward_random(dc_graph *g, dc_tensor *out) {
+    dc_tensor *gout = dc_input(g, DC_F32, out->ndim, out->shape);
+    for (int64_t i = 0; i < gout->size; i++) gout->data[i] = dc_rng_normal(&rng);
+    dc_backward(g, dc_sum(g, dc_mul(g, out, gout), DC_ALL_AXES, 0));
+    return gout;
+}
+
 /* Run out = f(x), backward with upstream gradient gout; record everything. */
 static void activation_case(const char *name, dc_tensor *(*f)(dc_graph *, dc_tensor *)) {
     dc_graph *g = dc_graph_new();
     dc_tensor *x = randn(2, S(6, 7), 2.0f);
     dc_tensor *out = f(g, x);
-    dc_tensor *gout = dc_input(g, DC_F32, 2, out->shape);
-    for (int64_t i = 0; i < gout->size; i++) gout->data[i] = dc_rng_normal(&rng);
-    dc_backward(g, dc_sum(g, dc_mul(g, out, gout), DC_ALL_AXES, 0));
+    dc_tensor *gout = backward_random(g, out);
     char p[64];
     snprintf(p, sizeof p, "act.%s", name);
     putf(p, "x", x, x->data);
@@ -64,9 +71,7 @@ static void dense_case(void) {
     dc_graph *g = dc_graph_new();
     dc_tensor *x = randn(2, S(5, 7), 1.0f), *w = randn(2, S(4, 7), 0.5f), *b = randn(1, S(4), 0.5f);
     dc_tensor *out = dc_linear(g, x, w, b);
-    dc_tensor *gout = dc_input(g, DC_F32, 2, out->shape);
-    for (int64_t i = 0; i < gout->size; i++) gout->data[i] = dc_rng_normal(&rng);
-    dc_backward(g, dc_sum(g, dc_mul(g, out, gout), DC_ALL_AXES, 0));
+    dc_tensor *gout = backward_random(g, out);
     put("dense.x", x, x->data);
     put("dense.w", w, w->data);
     put("dense.b", b, b->data);
@@ -327,9 +332,7 @@ static void conv_cases(void) {
         dc_tensor *w = conv1d ? randn(4, S(5, 4, 1, 3), 0.3f) : randn(4, S(6, 4 / ps[k].groups, 3, 3), 0.3f);
         dc_tensor *b = randn(1, S(w->shape[0]), 0.1f);
         dc_tensor *out = dc_conv2d(g, x, w, b, &ps[k]);
-        dc_tensor *gout = dc_input(g, DC_F32, 4, out->shape);
-        for (int64_t i = 0; i < gout->size; i++) gout->data[i] = dc_rng_normal(&rng);
-        dc_backward(g, dc_sum(g, dc_mul(g, out, gout), DC_ALL_AXES, 0));
+        dc_tensor *gout = backward_random(g, out);
         putf(names[k], "x", x, x->data);
         putf(names[k], "w", w, w->data);
         putf(names[k], "b", b, b->data);
@@ -347,9 +350,7 @@ static void conv_cases(void) {
         dc_graph *g = dc_graph_new();
         dc_tensor *x = randn(4, S(2, 3, 7, 8), 1.0f);
         dc_tensor *out = k ? dc_avgpool2d(g, x, 2, 2, 2, 2, 0, 0) : dc_maxpool2d(g, x, 3, 3, 2, 2, 1, 1);
-        dc_tensor *gout = dc_input(g, DC_F32, 4, out->shape);
-        for (int64_t i = 0; i < gout->size; i++) gout->data[i] = dc_rng_normal(&rng);
-        dc_backward(g, dc_sum(g, dc_mul(g, out, gout), DC_ALL_AXES, 0));
+        dc_tensor *gout = backward_random(g, out);
         const char *n = k ? "avgpool" : "maxpool";
         putf(n, "x", x, x->data);
         putf(n, "gout", gout, gout->data);
@@ -372,9 +373,7 @@ static void conv_cases(void) {
                 dc_tensor *r = dc_maxpool2d(g, dc_reshape(g, x, 4, S(2, 3, 1, 11)), 1, 3, 1, 2, 0, 1);
                 out = dc_reshape(g, r, 3, S(2, 3, r->shape[3]));
             }
-            dc_tensor *gout = dc_input(g, DC_F32, out->ndim, out->shape);
-            for (int64_t i = 0; i < gout->size; i++) gout->data[i] = dc_rng_normal(&rng);
-            dc_backward(g, dc_sum(g, dc_mul(g, out, gout), DC_ALL_AXES, 0));
+            dc_tensor *gout = backward_random(g, out);
             putf(names[k], "x", x, x->data);
             putf(names[k], "gout", gout, gout->data);
             putf(names[k], "out", out, out->data);
@@ -389,9 +388,7 @@ static void conv_cases(void) {
         dc_graph *g = dc_graph_new();
         dc_graph_set_training(g, 1);
         dc_tensor *out = dc_batchnorm(g, x, gm, bt, rm, rv, 0.1f, 1e-5f);
-        dc_tensor *gout = dc_input(g, DC_F32, 2, out->shape);
-        for (int64_t i = 0; i < gout->size; i++) gout->data[i] = dc_rng_normal(&rng);
-        dc_backward(g, dc_sum(g, dc_mul(g, out, gout), DC_ALL_AXES, 0));
+        dc_tensor *gout = backward_random(g, out);
         put("bn1.x", x, x->data);
         put("bn1.gamma", gm, gm->data);
         put("bn1.beta", bt, bt->data);
@@ -413,9 +410,7 @@ static void conv_cases(void) {
         dc_graph *g = dc_graph_new();
         dc_graph_set_training(g, 1);
         dc_tensor *out = dc_batchnorm(g, x, gm, bt, rm, rv, 0.1f, 1e-5f);
-        dc_tensor *gout = dc_input(g, DC_F32, 4, out->shape);
-        for (int64_t i = 0; i < gout->size; i++) gout->data[i] = dc_rng_normal(&rng);
-        dc_backward(g, dc_sum(g, dc_mul(g, out, gout), DC_ALL_AXES, 0));
+        dc_tensor *gout = backward_random(g, out);
         put("bn.x", x, x->data);
         put("bn.x2", x2, x2->data);
         put("bn.gamma", gm, gm->data);
