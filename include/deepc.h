@@ -148,6 +148,7 @@ int dc_graph_training(const dc_graph *g);
 void dc_graph_set_grad_enabled(dc_graph *g, int enabled);
 /* The generator dropout draws from (not owned; NULL = no dropout masks). */
 void dc_graph_set_rng(dc_graph *g, dc_rng *rng);
+dc_rng *dc_graph_rng(dc_graph *g);
 /* Bytes the arena holds (for memory accounting). */
 size_t dc_graph_arena_bytes(const dc_graph *g);
 
@@ -214,6 +215,9 @@ dc_tensor *dc_log_softmax(dc_graph *g, dc_tensor *x, int axis);
 /* Inverted dropout: in training mode zero each element with probability p
  * and scale the rest by 1/(1-p); in eval mode return x unchanged. */
 dc_tensor *dc_dropout(dc_graph *g, dc_tensor *x, float p);
+/* Standard normal noise of the given shape from the graph's generator (a
+ * constant: no gradient flows into it). Draws are serial: deterministic. */
+dc_tensor *dc_randn(dc_graph *g, int ndim, const int64_t *shape);
 
 /* Convolution and pooling, channels first. */
 typedef struct {
@@ -278,39 +282,10 @@ typedef enum {
 /* Fill n values (fan_in, fan_out describe the layer) from rng. */
 void dc_init_fill(float *w, int64_t n, dc_init kind, int64_t fan_in, int64_t fan_out, dc_rng *rng);
 
-typedef enum {
-    DC_LAYER_FLATTEN, DC_LAYER_DENSE, DC_LAYER_DROPOUT, DC_LAYER_ACTIVATION,
-    DC_LAYER_CONV2D, DC_LAYER_MAXPOOL2D, DC_LAYER_AVGPOOL2D, DC_LAYER_GLOBAL_AVGPOOL2D,
-    DC_LAYER_GLOBAL_MAXPOOL2D, DC_LAYER_BATCHNORM, DC_LAYER_SPATIAL_DROPOUT2D, DC_LAYER_ZEROPAD2D,
-    DC_LAYER_CONV1D, DC_LAYER_MAXPOOL1D
-} dc_layer_kind;
-
-/* One layer of a sequential model. Parameters are views into the model's
- * flat parameter buffer (weight/bias point into model->params). */
-typedef struct {
-    dc_layer_kind kind;
-    char name[32];               /* "dense_1", unique in the model            */
-    int units;                   /* Dense: output features                    */
-    dc_activation activation;    /* Dense (fused) or Activation layer         */
-    float alpha;                 /* leaky_relu slope                          */
-    float rate;                  /* Dropout probability                       */
-    int use_bias;                /* Dense: has a bias (default 1)             */
-    dc_init kernel_init, bias_init;
-    float l1, l2;                /* kernel regularization (Keras style)        */
-    /* convolution and pooling (channels first: per sample (C, H, W) or (C, L)) */
-    int kernel_h, kernel_w;      /* Conv: kernel; pools: window              */
-    dc_conv_params conv;         /* Conv: stride, padding, dilation, groups   */
-    int pool_stride_h, pool_stride_w, pool_pad_h, pool_pad_w;
-    int pad[4];                  /* ZeroPadding2D: top, bottom, left, right   */
-    float momentum, eps;         /* BatchNorm (PyTorch's meaning: 0.1, 1e-5)  */
-    int in_ndim;                 /* per-sample input shape                    */
-    int64_t in_shape[DC_MAX_DIMS];
-    int out_ndim;                /* per-sample output shape (no batch dim)    */
-    int64_t out_shape[DC_MAX_DIMS];
-    dc_tensor *weight, *bias;    /* Dense/Conv kernel and bias; BatchNorm gamma and beta */
-    dc_tensor *running_mean, *running_var; /* BatchNorm buffers (not trained) */
-    int line;                    /* line in the description (0 if built in C) */
-} dc_layer;
+/* A layer of a model: a node of its graph. Opaque: each kind (dense,
+ * conv2d, ...) keeps its options in its own file (src/nn/layers/), and is
+ * configured with the same text as a description line (dc_model_add). */
+typedef struct dc_layer dc_layer;
 
 typedef enum {
     DC_LOSS_NONE = 0,
@@ -453,40 +428,62 @@ typedef struct {
 
 typedef struct dc_model dc_model;
 
-/* A sequential model. Build it from a description (section 6) or in C:
- *   dc_model *m = dc_model_new(2, (int64_t[]){28, 28});
- *   dc_model_add_flatten(m); dc_model_add_dense(m, 128, DC_ACT_RELU); ...
- *   dc_model_build(m, seed);     allocate and initialize parameters
- */
+/* A model is a graph of named layers (Keras' functional API): each layer
+ * takes its input from the layer added before it (a chain needs nothing
+ * else) or from earlier layers named in inputs=; merge layers (add,
+ * multiply, concat) take several. Build one from a description (section
+ * 6) or in C, with the same words as a description line:
+ *
+ *   dc_model *m = dc_model_new(1, (int64_t[]){784});   input "input"
+ *   dc_model_add(m, "dense", "64 activation=relu name=h");
+ *   dc_model_add(m, "dense", "64");
+ *   dc_model_add(m, "add", "inputs=h,dense");          a residual connection
+ *   dc_model_add(m, "dense", "10 activation=softmax");
+ *   dc_model_build(m, seed);                             allocate, initialize
+ *   dc_model_compile(m, DC_LOSS_CATEGORICAL_CE, dc_adam(1e-3f));
+ *
+ * docs/FORMATS.md lists every kind and option. A model built in C saves
+ * like one parsed from text: the file's description is written from the
+ * layers. */
 dc_model *dc_model_new(int in_ndim, const int64_t *in_shape);
 void dc_model_free(dc_model *m);
+/* Add a layer of kind ("dense", "conv2d", "add", "relu", ...) with options
+ * as in a description line ("128 activation=relu name=fc inputs=a,b").
+ * Returns the layer (owned by the model) or NULL with the error set. */
+dc_layer *dc_model_add(dc_model *m, const char *kind, const char *options);
+/* A further input (the first is made by dc_model_new and named "input"). */
+dc_status dc_model_add_input(dc_model *m, const char *name, int ndim, const int64_t *shape);
+/* The model's outputs, by layer name (default: the last layer added). */
+dc_status dc_model_set_output_names(dc_model *m, const char *const *names, int n);
+/* Shorthands for common layers. */
 dc_status dc_model_add_flatten(dc_model *m);
 dc_status dc_model_add_dense(dc_model *m, int units, dc_activation act);
 dc_status dc_model_add_dropout(dc_model *m, float rate);
 dc_status dc_model_add_activation(dc_model *m, dc_activation act);
-/* Conv2D with `filters` output channels, a kh x kw kernel and p (NULL:
- * stride 1, no padding). same_padding = 1 computes Keras' 'same' padding. */
-dc_status dc_model_add_conv2d(dc_model *m, int filters, int kh, int kw, const dc_conv_params *p, int same_padding,
-                              dc_activation act);
-dc_status dc_model_add_conv1d(dc_model *m, int filters, int k, int stride, int pad, int dilation, int groups,
-                              int same_padding, dc_activation act);
-/* Pooling windows kh x kw, stride (0 = the window), symmetric padding. */
-dc_status dc_model_add_pool2d(dc_model *m, int is_max, int kh, int kw, int sh, int sw, int ph, int pw);
-dc_status dc_model_add_maxpool1d(dc_model *m, int k, int stride, int pad);
-dc_status dc_model_add_global_pool2d(dc_model *m, int is_max);
-dc_status dc_model_add_batchnorm(dc_model *m, float momentum, float eps);
-dc_status dc_model_add_spatial_dropout2d(dc_model *m, float rate);
-dc_status dc_model_add_zero_padding2d(dc_model *m, int top, int bottom, int left, int right);
-/* The last layer added (to tweak initializers or names before build). */
-dc_layer *dc_model_last_layer(dc_model *m);
 /* Allocate the flat parameter buffer and initialize every parameter from a
  * generator seeded with seed. */
 dc_status dc_model_build(dc_model *m, uint64_t seed);
-/* Loss and optimizer used by dc_fit/dc_evaluate. */
+/* One loss on the (first) output and the optimizer, for dc_fit/dc_evaluate.
+ * Models from descriptions may have several `loss` lines instead. */
 dc_status dc_model_compile(dc_model *m, dc_loss_kind loss, dc_opt_config opt);
 
+/* Change the optimizer settings (keeps the losses). */
+void dc_model_set_optimizer(dc_model *m, dc_opt_config opt);
+
+/* Layers (every node but the inputs), in order. */
 int dc_model_num_layers(const dc_model *m);
 dc_layer *dc_model_layer(dc_model *m, int i);
+dc_layer *dc_model_last_layer(dc_model *m);
+dc_layer *dc_model_find_layer(dc_model *m, const char *name);
+const char *dc_layer_name(const dc_layer *l);
+/* Its kind's keyword: "dense". */
+const char *dc_layer_kind(const dc_layer *l);
+/* Per-sample output shape; returns the number of dimensions. */
+int dc_layer_output_shape(const dc_layer *l, int64_t *shape);
+/* A parameter or buffer by what it is ("weight", "bias", "running_mean"),
+ * after dc_model_build; NULL if the layer has none. */
+dc_tensor *dc_layer_param(dc_layer *l, const char *what);
+
 int64_t dc_model_num_params(const dc_model *m);
 /* The flat parameter and gradient buffers (dc_model_num_params floats). */
 float *dc_model_params(dc_model *m);
@@ -501,14 +498,30 @@ dc_fit_config *dc_model_fit_config(dc_model *m);
 const char *dc_model_description(const dc_model *m);
 dc_loss_kind dc_model_loss(const dc_model *m);
 const dc_opt_config *dc_model_optimizer(const dc_model *m);
-/* Per-sample output shape of the whole model. */
+/* Per-sample shape of the first input, and of the first output. */
 int dc_model_output_shape(const dc_model *m, int64_t *shape);
 int dc_model_input_shape(const dc_model *m, int64_t *shape);
+int dc_model_num_outputs(const dc_model *m);
 
-/* Forward x (N, input shape...) through every layer on graph g. With
- * logits != NULL, also returns the tensor before a final softmax/sigmoid
- * (the same tensor as the result when there is none) for a stable loss. */
+/* Forward x (N, input shape...) through the model on graph g and return
+ * its first output. With logits != NULL, also returns the tensor before a
+ * final softmax/sigmoid (the same tensor as the result when there is
+ * none) for a stable loss. */
 dc_tensor *dc_model_forward(dc_model *m, dc_graph *g, dc_tensor *x, dc_tensor **logits);
+/* Forward from the middle: value (N, that layer's output shape) stands for
+ * the output of the named layer, and only what lies after it runs (a VAE's
+ * decoder from latent points). Returns the first output. */
+dc_tensor *dc_model_forward_from(dc_model *m, dc_graph *g, const char *layer, dc_tensor *value);
+/* The loss of a batch on graph g, built from ops (autograd reaches all of
+ * it): forward, every loss of the model, terms layers add (a VAE's KL
+ * divergence), kernel regularizers. labels: I32 (N) class indices, targets:
+ * F32 regression targets (or NULL). *output (if not NULL) gets the first
+ * output. */
+dc_tensor *dc_model_loss_of(dc_model *m, dc_graph *g, dc_tensor *x, dc_tensor *labels, dc_tensor *targets, dc_tensor **output);
+/* The named parts of the last loss built, when it has more than one
+ * (e.g. "reconstruction" and "kl"): count, then name and value of each. */
+int dc_model_num_loss_parts(const dc_model *m);
+const char *dc_model_loss_part(const dc_model *m, int i, double *value);
 
 /* Print a Keras-style summary (layers, output shapes, parameter counts). */
 void dc_model_summary(const dc_model *m, FILE *out);
@@ -646,10 +659,16 @@ dc_tabular *dc_tabular_parse(const char *text, const char *where);
 /* ===================================================================== */
 
 /* Metrics of one epoch (or one evaluation). NAN where not computed. */
+#define DC_MAX_LOSS_PARTS 8
 typedef struct {
     double loss, accuracy, val_loss, val_accuracy;
     double lr;                 /* learning rate used in the epoch             */
     double seconds;
+    /* the loss's named parts when it has several (a VAE's reconstruction
+     * and kl): names, training and validation means (NAN if none) */
+    int nparts;
+    char part_name[DC_MAX_LOSS_PARTS][32];
+    double part[DC_MAX_LOSS_PARTS], val_part[DC_MAX_LOSS_PARTS];
 } dc_epoch_stats;
 
 typedef struct {
@@ -675,6 +694,33 @@ int dc_train_state_epoch(const dc_train_state *s);
 int64_t dc_train_state_samples(const dc_train_state *s);
 int dc_train_state_done(const dc_train_state *s);
 
+/* What a training loop calls besides the step itself. Every field may be
+ * NULL; a hook that returns non-zero stops training (DC_ERR_INTERRUPTED,
+ * weights intact, state resumable). */
+typedef struct {
+    /* after backward, before clipping and the optimizer step: where a
+     * data-parallel run all-reduces the gradients (dc_model_grads) */
+    int (*after_backward)(dc_model *m, void *user);
+    /* after each batch, with its loss */
+    int (*after_batch)(dc_model *m, int epoch, int64_t step, double loss, void *user);
+    /* after each epoch, with its metrics */
+    int (*after_epoch)(dc_model *m, const dc_epoch_stats *e, void *user);
+    void *user;
+} dc_callbacks;
+
+/* One training step on one batch already on g (x, and labels or targets
+ * as dc_model_loss_of takes them): training mode, forward, the model's
+ * loss, zeroed gradients, backward, cb->after_backward, clipping (the
+ * model's optimizer settings), one step of opt. *loss gets the batch's
+ * loss; *output (if not NULL) the output whose accuracy counts (NULL when
+ * no loss compares an output with class labels). dc_fit is this in a loop;
+ * your own loop is a few lines:
+ *
+ *   for each batch: dc_graph_reset(g); x = dc_input(g, ...); fill x, y;
+ *                   dc_train_step(m, g, opt, x, y, NULL, NULL, &loss, NULL); */
+dc_status dc_train_step(dc_model *m, dc_graph *g, dc_optimizer *opt, dc_tensor *x, dc_tensor *labels, dc_tensor *targets,
+                        const dc_callbacks *cb, double *loss, dc_tensor **output);
+
 typedef struct {
     int epochs;                /* 0 = model's recipe                          */
     int batch_size;            /* 0 = model's recipe                          */
@@ -684,13 +730,14 @@ typedef struct {
     uint64_t seed;             /* 0 = model's recipe                          */
     int verbose;               /* 0 silent, 1 progress (bar on a tty)         */
     FILE *out;                 /* progress stream (NULL = stdout)             */
-    int handle_sigint;         /* Ctrl-C stops after the current batch        */
-    int64_t stop_after_steps;  /* > 0: stop after this many batches, as Ctrl-C would */
+    volatile int *stop;        /* set non-zero (e.g. from a SIGINT handler): stop after the current batch */
+    int64_t stop_after_steps;  /* > 0: stop after this many batches, as *stop would */
     dc_train_state *state;     /* resume from / record into this (NULL: none) */
     const char *checkpoint;    /* save model + state here every ... epochs    */
     int checkpoint_every;      /* ... (default 1 when checkpoint is set)      */
     const char *best_checkpoint; /* save here whenever the monitored metric improves */
     const char *log_csv;       /* append one CSV row per epoch                */
+    const dc_callbacks *callbacks; /* hooks, or NULL                         */
 } dc_fit_options;
 
 /* Train m on data. On success *hist (if not NULL) holds per-epoch metrics
@@ -698,8 +745,11 @@ typedef struct {
  * DC_ERR_INTERRUPTED (weights intact, state resumable) when Ctrl-C or
  * stop_after_steps stopped it, DC_ERR_NUMERIC when the loss turns NaN/inf. */
 dc_status dc_fit(dc_model *m, const dc_dataset *data, const dc_fit_options *opt, dc_history *hist);
-/* Mean loss and accuracy over data, in eval mode. */
+/* Mean loss and accuracy over data, in eval mode (accuracy NAN when no
+ * loss compares an output with class labels). */
 dc_status dc_evaluate(dc_model *m, const dc_dataset *data, int batch_size, double *loss, double *accuracy);
+/* The same with the loss's named parts (stats->part, nparts). */
+dc_status dc_evaluate_stats(dc_model *m, const dc_dataset *data, int batch_size, dc_epoch_stats *stats);
 /* Model outputs for n samples of data (out: n * output size floats). */
 dc_status dc_predict(dc_model *m, const dc_dataset *data, int64_t n, int batch_size, float *out);
 /* Write the training curves (loss and accuracy, train vs validation) of a

@@ -13,9 +13,13 @@ dc_status cli_compute_metrics(dc_model *m, const dc_dataset *d, cli_metrics *r) 
     int nd = dc_model_output_shape(m, oshape);
     int64_t C = 1;
     for (int i = 0; i < nd; i++) C *= oshape[i];
-    double acc;
-    dc_status st = dc_evaluate(m, d, 64, &r->loss, &acc);
+    dc_status st = dc_evaluate_stats(m, d, 64, &r->stats);
     if (st) return st;
+    r->loss = r->stats.loss;
+    if (!d->targets && isnan(r->stats.accuracy)) { /* nothing to classify: the loss is the report */
+        r->loss_only = 1;
+        return DC_OK;
+    }
     float *out = malloc(sizeof(float) * (size_t)(d->n * C));
     if (!out) return dc_set_error_cli("out of memory");
     if ((st = dc_predict(m, d, d->n, 64, out))) {
@@ -50,6 +54,12 @@ void cli_metrics_free(cli_metrics *r) {
 }
 
 void cli_print_report(const cli_args *a, const dc_tabular *tab, const dc_model *m, const cli_metrics *r, FILE *f) {
+    if (r->loss_only) {
+        fprintf(f, "loss: %.4f", r->loss);
+        for (int i = 0; i < r->stats.nparts; i++) fprintf(f, " - %s: %.4f", r->stats.part_name[i], r->stats.part[i]);
+        fprintf(f, "\n");
+        return;
+    }
     if (r->regression) {
         fprintf(f, "loss: %.4f - mse: %.4f - mae: %.4f - r2: %.4f\n", r->loss, r->reg.mse, r->reg.mae, r->reg.r2);
         return;
@@ -94,6 +104,15 @@ static void arr(const char *key, const double *v, int n) {
 
 void cli_print_json_metrics(const cli_args *a, const dc_tabular *tab, const dc_model *m, const cli_metrics *r) {
     num("test_loss", r->loss, 0);
+    for (int i = 0; i < r->stats.nparts; i++) {
+        char key[48];
+        snprintf(key, sizeof key, "test_%s", r->stats.part_name[i]);
+        num(key, r->stats.part[i], 1);
+    }
+    if (r->loss_only) {
+        printf(",\"test_accuracy\":null");
+        return;
+    }
     if (r->regression) {
         num("test_mse", r->reg.mse, 1);
         num("test_mae", r->reg.mae, 1);

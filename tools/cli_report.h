@@ -6,7 +6,9 @@
 /* All metrics of a model's outputs on d (n rows, width C). */
 typedef struct {
     int regression;
+    int loss_only;                /* no output is compared with labels (autoencoders) */
     double loss;
+    dc_epoch_stats stats;         /* the loss and its named parts        */
     dc_class_metrics cls;         /* classification                      */
     dc_regression_metrics reg;    /* regression                          */
     double *fpr, *tpr;            /* binary: the ROC curve's points      */

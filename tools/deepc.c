@@ -6,6 +6,7 @@
 #include "cli_report.h"
 #include "cli_util.h"
 #include <math.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -178,15 +179,28 @@ static void print_json_history(const dc_history *h) {
         cli_json_number(stdout, s->lr);
         printf(",\"seconds\":");
         cli_json_number(stdout, s->seconds);
+        for (int i = 0; i < s->nparts; i++) {
+            printf(",\"%s\":", s->part_name[i]);
+            cli_json_number(stdout, s->part[i]);
+            printf(",\"val_%s\":", s->part_name[i]);
+            cli_json_number(stdout, s->val_part[i]);
+        }
         printf("}");
     }
     printf("]");
 }
 
+/* Ctrl-C: the library stops after the current batch when this is set. */
+static volatile int stop_flag;
+static void on_sigint(int sig) {
+    (void)sig;
+    stop_flag = 1;
+}
+
 static dc_fit_options fit_options(const cli_args *a, dc_train_state *state) {
     return (dc_fit_options){.epochs = (int)a->epochs, .batch_size = (int)a->batch, .validation_split = (float)a->vsplit,
                             .shuffle = -1, .seed = a->seed >= 0 ? (uint64_t)a->seed : 0, .verbose = !a->quiet,
-                            .handle_sigint = 1, .stop_after_steps = a->stop_after, .state = state,
+                            .stop = &stop_flag, .stop_after_steps = a->stop_after, .state = state,
                             .checkpoint = a->checkpoint, .checkpoint_every = (int)a->ckpt_every,
                             .best_checkpoint = a->best, .log_csv = a->log};
 }
@@ -195,7 +209,7 @@ static void apply_lr(const cli_args *a, dc_model *m) {
     if (a->lr < 0) return;
     dc_opt_config o = *dc_model_optimizer(m);
     o.lr = (float)a->lr;
-    dc_model_compile(m, dc_model_loss(m), o);
+    dc_model_set_optimizer(m, o);
 }
 
 static int cmd_train(const cli_args *a) {
@@ -299,7 +313,12 @@ static int cmd_train(const cli_args *a) {
     if (!a->quiet && !a->resume) dc_model_summary(m, stdout);
     if (!a->quiet && a->resume) printf("Resuming %s after epoch %d\n", a->resume, dc_train_state_epoch(state));
     fflush(stdout); /* the summary shows before training starts, even in a pipe */
+    struct sigaction sa = {0}, old_sa;
+    sa.sa_handler = on_sigint;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_sa);
     dc_status st = dc_fit(m, b.train, &fo, &h);
+    sigaction(SIGINT, &old_sa, NULL);
     if (st && st != DC_ERR_INTERRUPTED) {
         rc = fail("training failed");
         goto done;
@@ -326,7 +345,11 @@ static int cmd_train(const cli_args *a) {
         printf("Saved %s\n", out);
         if (b.test && r.regression)
             printf("Test loss: %.4f - mse: %.4f - mae: %.4f - r2: %.4f\n", r.loss, r.reg.mse, r.reg.mae, r.reg.r2);
-        else if (b.test) printf("Test accuracy: %.4f - test loss: %.4f\n", r.cls.accuracy, r.loss);
+        else if (b.test && r.loss_only) {
+            printf("Test loss: %.4f", r.loss);
+            for (int i = 0; i < r.stats.nparts; i++) printf(" - %s: %.4f", r.stats.part_name[i], r.stats.part[i]);
+            printf("\n");
+        } else if (b.test) printf("Test accuracy: %.4f - test loss: %.4f\n", r.cls.accuracy, r.loss);
     }
     if (a->json) {
         double secs = 0;
@@ -508,10 +531,14 @@ static int cmd_summary(const cli_args *a) {
         printf("{\"command\":\"summary\",\"params\":%lld,\"layers\":[", (long long)dc_model_num_params(m));
         for (int i = 0; i < dc_model_num_layers(m); i++) {
             dc_layer *l = dc_model_layer(m, i);
+            int64_t os[DC_MAX_DIMS];
+            int ond = dc_layer_output_shape(l, os);
             printf("%s{\"name\":", i ? "," : "");
-            cli_json_string(stdout, l->name);
+            cli_json_string(stdout, dc_layer_name(l));
+            printf(",\"kind\":");
+            cli_json_string(stdout, dc_layer_kind(l));
             printf(",\"output_shape\":[");
-            for (int d = 0; d < l->out_ndim; d++) printf("%s%lld", d ? "," : "", (long long)l->out_shape[d]);
+            for (int d = 0; d < ond; d++) printf("%s%lld", d ? "," : "", (long long)os[d]);
             printf("]}");
         }
         printf("]}\n");
@@ -629,7 +656,7 @@ static int cmd_cv(const cli_args *a) {
             dc_fit_options fo = fit_options(a, NULL);
             fo.validation = b.test;
             fo.verbose = 0;
-            fo.handle_sigint = 0;
+            fo.stop = NULL;
             fo.checkpoint = fo.best_checkpoint = fo.log_csv = NULL;
             fo.stop_after_steps = 0;
             if (dc_fit(m, b.train, &fo, &h) || cli_compute_metrics(m, b.test, &r)) rc = fail("training a fold failed");

@@ -364,8 +364,6 @@ dc_tensor *dc_pad2d(dc_graph *g, dc_tensor *x, int top, int bottom, int left, in
 
 /* ---- channel dropout ----------------------------------------------------------- */
 
-dc_rng *dc_graph_rng(dc_graph *g);
-
 static void chdrop_backward(dc_graph *g, dc_tensor *t) {
     (void)g;
     const float *m = t->aux;

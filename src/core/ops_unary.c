@@ -141,8 +141,6 @@ static void dropout_backward(dc_graph *g, dc_tensor *t) {
 }
 static const dc_op_def op_dropout = {"dropout", dropout_backward};
 
-dc_rng *dc_graph_rng(dc_graph *g);
-
 dc_tensor *dc_dropout(dc_graph *g, dc_tensor *x, float p) {
     if (!dc_check_f32("dropout", x)) return NULL;
     if (!(p >= 0.0f && p < 1.0f)) {
@@ -167,5 +165,18 @@ dc_tensor *dc_dropout(dc_graph *g, dc_tensor *x, float p) {
         m[i] = dc_rng_uniform(rng) >= p ? keep : 0.0f;
         z->data[i] = x->data[i] * m[i];
     }
+    return z;
+}
+
+/* Noise for sampling layers: no inputs, so nothing goes on the tape. */
+dc_tensor *dc_randn(dc_graph *g, int ndim, const int64_t *shape) {
+    dc_rng *rng = dc_graph_rng(g);
+    if (!rng) {
+        dc_set_error(DC_ERR_INVALID, "randn: needs a generator (dc_graph_set_rng)");
+        return NULL;
+    }
+    dc_tensor *z = dc_input(g, DC_F32, ndim, shape);
+    if (!z) return NULL;
+    for (int64_t i = 0; i < z->size; i++) z->data[i] = dc_rng_normal(rng); /* serial: deterministic */
     return z;
 }

@@ -18,6 +18,7 @@
  * docs/FORMATS.md is the full reference. Every error is
  * "FILE:LINE:COLUMN: what is wrong (what was expected)". */
 #include "../nn/model.h"
+#include "../nn/layer.h"
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -137,28 +138,6 @@ static dc_status parse_bool(const line_ctx *c, const char *s, int col, const cha
     return DC_OK;
 }
 
-static const struct { const char *name; dc_init kind; } inits[] = {
-    {"zeros", DC_INIT_ZEROS}, {"ones", DC_INIT_ONES}, {"glorot_uniform", DC_INIT_GLOROT_UNIFORM},
-    {"glorot_normal", DC_INIT_GLOROT_NORMAL}, {"xavier_uniform", DC_INIT_GLOROT_UNIFORM},
-    {"xavier_normal", DC_INIT_GLOROT_NORMAL}, {"he_uniform", DC_INIT_HE_UNIFORM}, {"he_normal", DC_INIT_HE_NORMAL},
-    {"lecun_uniform", DC_INIT_LECUN_UNIFORM}};
-
-static dc_status parse_init(const line_ctx *c, const char *s, int col, dc_init *out) {
-    for (size_t i = 0; i < sizeof inits / sizeof *inits; i++)
-        if (!strcmp(s, inits[i].name)) {
-            *out = inits[i].kind;
-            return DC_OK;
-        }
-    return err_at(c, col, "unknown initializer \"%s\" (expected zeros, ones, glorot_uniform, glorot_normal, he_uniform, he_normal, lecun_uniform)", s);
-}
-
-static dc_status parse_activation(const line_ctx *c, const char *s, int col, dc_activation *out) {
-    int a = dc_activation_from_name(s);
-    if (a < 0) return err_at(c, col, "unknown activation \"%s\" (expected linear, relu, leaky_relu, sigmoid, tanh, gelu, softmax, log_softmax)", s);
-    *out = (dc_activation)a;
-    return DC_OK;
-}
-
 /* Wrap an error from the model API with this line's position. */
 static dc_status model_err(const line_ctx *c, dc_status st) {
     if (!st) return DC_OK;
@@ -167,149 +146,173 @@ static dc_status model_err(const line_ctx *c, dc_status st) {
     return err_at(c, c->tok[0].col, "%s", msg);
 }
 
-static dc_status parse_input(line_ctx *c, dc_model **m) {
-    if (*m) return err_at(c, c->tok[0].col, "a second 'input' line (the first one already set the input shape)");
+
+/* ---- layers ----------------------------------------------------------------- */
+
+/* Where a repeated block's copy stands: names given inside it get the copy's
+ * suffix ("fc" -> "fc_2"), and `block_input` is the node that fed it. */
+typedef struct {
+    char suffix[48];
+    int start;        /* first node of this copy                 */
+    int block_input;  /* node before it, or -1 outside a repeat  */
+} scope;
+
+/* Resolve a layer name as seen from inside scope sc (or -1). */
+static int resolve(const dc_model *m, const scope *sc, const char *name) {
+    if (sc->block_input >= 0 && !strcmp(name, "block_input")) return sc->block_input;
+    if (sc->suffix[0]) {
+        char full[192];
+        snprintf(full, sizeof full, "%s%s", name, sc->suffix);
+        int k = dc_model_find_node(m, full);
+        if (k >= sc->start) return k;
+    }
+    return dc_model_find_node(m, name);
+}
+
+/* Why a name did not resolve: defined later (which would be a cycle or a
+ * forward reference), or not at all. */
+static dc_status unknown_input(const line_ctx *c, int col, const char *name, const char *rest) {
+    char pat[96];
+    snprintf(pat, sizeof pat, "name=%s", name);
+    for (const char *p = rest; p && (p = strstr(p, pat)); p++) {
+        char after = p[strlen(pat)];
+        if ((p == rest || p[-1] == ' ' || p[-1] == '\t') && (after == 0 || after == ' ' || after == '\t' || after == '\n' || after == '\r' || after == '#'))
+            return err_at(c, col, "\"%s\" is defined on a later line: a layer takes inputs from earlier lines only (no cycles)", name);
+    }
+    return err_at(c, col, "no layer named \"%s\" before this line", name);
+}
+
+/* A layer line: keyword, options, name=, inputs=. */
+static dc_status parse_layer(line_ctx *c, dc_model *m, const dc_layer_type *t, int alias, const scope *sc, const char *rest) {
+    unsigned char cfg[512];
+    if (t->cfg_size > sizeof cfg) return err_at(c, c->tok[0].col, "internal: options of '%s' too large", t->keyword);
+    if (t->cfg_size) memcpy(cfg, t->defaults, t->cfg_size);
+    if (alias) dc_layer_option_set(t, cfg, dc_layer_option_positional(t), c->tok[0].text);
+    const char *tok[MAX_TOKENS];
+    for (int i = 1; i < c->ntok; i++) tok[i - 1] = c->tok[i].text;
+    dc_layer_refs refs;
+    int bt, bo;
+    if (dc_layer_parse_options(t, cfg, c->ntok - 1, tok, alias, &refs, &bt, &bo)) {
+        char msg[768];
+        snprintf(msg, sizeof msg, "%s", dc_last_error());
+        return err_at(c, bt >= 0 ? c->tok[bt + 1].col + bo : c->tok[0].col, "%s", msg);
+    }
+    int in[DC_LAYER_MAX_INPUTS];
+    for (int i = 0; i < refs.nin; i++) {
+        if ((in[i] = resolve(m, sc, refs.in[i])) < 0) {
+            /* the column of this name inside inputs=a,b */
+            const char *v = strchr(c->tok[refs.in_tok + 1].text, '=') + 1, *at = v;
+            for (int k = 0; k < i; k++) at = strchr(at, ',') + 1;
+            return unknown_input(c, c->tok[refs.in_tok + 1].col + (int)(at - c->tok[refs.in_tok + 1].text), refs.in[i], rest);
+        }
+    }
+    char name[128] = "";
+    if (refs.name[0]) snprintf(name, sizeof name, "%s%s", refs.name, sc->suffix);
+    if (strlen(name) >= 64) return err_at(c, c->tok[0].col, "layer name \"%s\" is too long", name);
+    if (t == &dc_layer_input) {
+        if (!refs.name[0]) return err_at(c, c->tok[0].col, "a second 'input' line (the first one already set the input shape; name further inputs: input 16 name=aux)");
+        if (refs.nin) return err_at(c, c->tok[0].col, "an input takes no inputs=");
+    }
+    if (dc_model_add_node(m, t, cfg, name, refs.nin, in, c->line) < 0) return model_err(c, DC_ERR_INVALID);
+    return DC_OK;
+}
+
+static dc_status parse_input(line_ctx *c, dc_model **m, const scope *sc, const char *rest) {
+    if (*m) return parse_layer(c, *m, &dc_layer_input, 0, sc, rest);
     int col = 0;
     const char *s = opt(c, "shape", &col);
     if (!s) s = positional(c, &col);
     if (!s) return err_at(c, c->tok[0].col, "'input' needs a shape such as 28x28 or 784");
+    const char *nm = opt(c, "name", NULL);
     if (!strcmp(s, "auto")) {
         if (c->auto_ndim <= 0)
             return err_at(c, col, "'input auto' takes its shape from the data, and none was given (use it with CSV data)");
-        dc_status st = leftovers(c, "a shape");
+        dc_status st = leftovers(c, "a shape, name");
         if (st) return st;
         *m = dc_model_new(c->auto_ndim, c->auto_shape);
         if (*m) (*m)->auto_input = 1;
-        return *m ? DC_OK : model_err(c, DC_ERR_INVALID);
+    } else {
+        int64_t shape[DC_MAX_DIMS];
+        int nd = 0;
+        const char *p = s;
+        for (;;) {
+            if (nd == DC_MAX_DIMS - 1) return err_at(c, col, "input shape has too many dimensions");
+            char *end;
+            errno = 0;
+            long v = strtol(p, &end, 10);
+            if (end == p || errno || v <= 0 || v > (1 << 30))
+                return err_at(c, col + (int)(p - s), "input shape \"%s\": expected positive extents separated by 'x'", s);
+            shape[nd++] = v;
+            if (*end == 0) break;
+            if (*end != 'x' && *end != ',') return err_at(c, col + (int)(end - s), "input shape \"%s\": expected 'x' between extents", s);
+            p = end + 1;
+        }
+        dc_status st = leftovers(c, "a shape, name");
+        if (st) return st;
+        *m = dc_model_new(nd, shape);
     }
-    int64_t shape[DC_MAX_DIMS];
-    int nd = 0;
-    const char *p = s;
-    for (;;) {
-        if (nd == DC_MAX_DIMS - 1) return err_at(c, col, "input shape has too many dimensions");
-        char *end;
-        errno = 0;
-        long v = strtol(p, &end, 10);
-        if (end == p || errno || v <= 0 || v > (1 << 30))
-            return err_at(c, col + (int)(p - s), "input shape \"%s\": expected positive extents separated by 'x'", s);
-        shape[nd++] = v;
-        if (*end == 0) break;
-        if (*end != 'x' && *end != ',') return err_at(c, col + (int)(end - s), "input shape \"%s\": expected 'x' between extents", s);
-        p = end + 1;
+    if (!*m) return model_err(c, DC_ERR_INVALID);
+    (*m)->nodes[0]->line = c->line;
+    if (nm) {
+        if (!*nm || strlen(nm) >= 64) return err_at(c, c->tok[0].col, "input name must be 1 to 63 characters");
+        snprintf((*m)->nodes[0]->name, sizeof (*m)->nodes[0]->name, "%s", nm);
+        (*m)->nodes[0]->named = 1;
     }
-    dc_status st = leftovers(c, "a shape");
-    if (st) return st;
-    *m = dc_model_new(nd, shape);
-    return *m ? DC_OK : model_err(c, DC_ERR_INVALID);
-}
-
-/* Options every layer with a kernel takes (dense, conv2d, conv1d). */
-static dc_status parse_kernel_options(line_ctx *c, dc_layer *l) {
-    int col = 0;
-    const char *s;
-    dc_status st = DC_OK;
-    l->line = c->line;
-    if (!st && (s = opt(c, "use_bias", &col))) st = parse_bool(c, s, col, "use_bias", &l->use_bias);
-    if (!st && (s = opt(c, "kernel_initializer", &col))) st = parse_init(c, s, col, &l->kernel_init);
-    if (!st && (s = opt(c, "bias_initializer", &col))) st = parse_init(c, s, col, &l->bias_init);
-    if (!st && (s = opt(c, "alpha", &col))) st = parse_float(c, s, col, "alpha", 0.0f, 1e6f, &l->alpha);
-    if (!st && (s = opt(c, "l1", &col))) st = parse_float(c, s, col, "l1", 0.0f, 1e6f, &l->l1);
-    if (!st && (s = opt(c, "l2", &col))) st = parse_float(c, s, col, "l2", 0.0f, 1e6f, &l->l2);
-    return st;
-}
-
-static dc_status parse_dense(line_ctx *c, dc_model *m) {
-    int col = 0;
-    long units;
-    const char *s = opt(c, "units", &col);
-    if (!s) s = positional(c, &col);
-    if (!s) return err_at(c, c->tok[0].col, "'dense' needs a number of units, e.g. dense 128");
-    dc_status st = parse_int(c, s, col, "units", 1, 1 << 24, &units);
-    dc_activation act = DC_ACT_NONE;
-    if (!st && (s = opt(c, "activation", &col))) st = parse_activation(c, s, col, &act);
-    if (st) return st;
-    if ((st = model_err(c, dc_model_add_dense(m, (int)units, act)))) return st;
-    if ((st = parse_kernel_options(c, dc_model_last_layer(m)))) return st;
-    return leftovers(c, "units, activation, use_bias, kernel_initializer, bias_initializer, alpha, l1, l2");
-}
-
-/* "3" or "3x5" into a, b (b = a for one number); 0 = fine */
-static dc_status parse_pair(const line_ctx *c, const char *s, int col, const char *what, long lo, long hi, int *a, int *b) {
-    char *end;
-    long x = strtol(s, &end, 10), y;
-    if (end == s || x < lo || x > hi) return err_at(c, col, "%s must be N or NxM with N in [%ld, %ld], not \"%s\"", what, lo, hi, s);
-    y = x;
-    if (*end == 'x') {
-        const char *q = end + 1;
-        y = strtol(q, &end, 10);
-        if (end == q || y < lo || y > hi) return err_at(c, col, "%s must be N or NxM with N in [%ld, %ld], not \"%s\"", what, lo, hi, s);
-    }
-    if (*end) return err_at(c, col + (int)(end - s), "%s: unexpected \"%s\"", what, end);
-    *a = (int)x;
-    *b = (int)y;
     return DC_OK;
 }
 
-/* conv2d 32 kernel=3 stride=1 padding=valid|same|N|NxM dilation=1 groups=1 activation=relu ...
- * conv1d 16 kernel=5 ... (the same options, one number each) */
-static dc_status parse_conv(line_ctx *c, dc_model *m, int one_d) {
+/* output a,b: the model's outputs (default: the last layer). */
+static dc_status parse_output(line_ctx *c, dc_model *m, const scope *sc, const char *rest) {
     int col = 0;
-    long filters;
-    const char *s = opt(c, "filters", &col);
-    if (!s) s = positional(c, &col);
-    if (!s) return err_at(c, c->tok[0].col, "'%s' needs a number of filters, e.g. %s 32 kernel=3", c->tok[0].text, c->tok[0].text);
-    dc_status st = parse_int(c, s, col, "filters", 1, 1 << 20, &filters);
-    int kh = 3, kw = 3, sh = 1, sw = 1, dh = 1, dw = 1, ph = 0, pw = 0, same = 0, groups = 1;
-    dc_activation act = DC_ACT_NONE;
-    if (!st && !(s = opt(c, "kernel", &col))) st = err_at(c, c->tok[0].col, "'%s' needs kernel=N%s", c->tok[0].text, one_d ? "" : " or kernel=NxM");
-    if (!st) st = parse_pair(c, s, col, "kernel", 1, 1024, &kh, &kw);
-    if (!st && (s = opt(c, "stride", &col))) st = parse_pair(c, s, col, "stride", 1, 1024, &sh, &sw);
-    if (!st && (s = opt(c, "dilation", &col))) st = parse_pair(c, s, col, "dilation", 1, 1024, &dh, &dw);
-    if (!st && (s = opt(c, "padding", &col))) {
-        if (!strcmp(s, "same")) same = 1;
-        else if (strcmp(s, "valid")) st = parse_pair(c, s, col, "padding (valid, same, N or NxM)", 0, 1024, &ph, &pw);
-    }
-    long gl;
-    if (!st && (s = opt(c, "groups", &col)) && !(st = parse_int(c, s, col, "groups", 1, 1 << 20, &gl))) groups = (int)gl;
-    if (!st && (s = opt(c, "activation", &col))) st = parse_activation(c, s, col, &act);
+    const char *s = positional(c, &col);
+    if (!s) return err_at(c, c->tok[0].col, "'output' needs layer names, e.g. output classes,reconstruction");
+    dc_status st = leftovers(c, "layer names separated by ','");
     if (st) return st;
-    if (one_d) st = model_err(c, dc_model_add_conv1d(m, (int)filters, kh, sh, ph, dh, groups, same, act));
-    else {
-        dc_conv_params p = {sh, sw, ph, ph, pw, pw, dh, dw, groups};
-        st = model_err(c, dc_model_add_conv2d(m, (int)filters, kh, kw, &p, same, act));
+    int idx[DC_LAYER_MAX_INPUTS], n = 0;
+    for (const char *p = s; *p;) {
+        const char *e = strchr(p, ',');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        char name[96];
+        if (!len || len >= sizeof name || n == DC_LAYER_MAX_INPUTS) return err_at(c, col + (int)(p - s), "expected up to %d layer names separated by ','", DC_LAYER_MAX_INPUTS);
+        memcpy(name, p, len);
+        name[len] = 0;
+        if ((idx[n++] = resolve(m, sc, name)) < 0) return unknown_input(c, col + (int)(p - s), name, rest);
+        p += len + (e != NULL);
     }
-    if (st) return st;
-    if ((st = parse_kernel_options(c, dc_model_last_layer(m)))) return st;
-    return leftovers(c, "filters, kernel, stride, padding, dilation, groups, activation, use_bias, kernel_initializer, bias_initializer, alpha, l1, l2");
+    return model_err(c, dc_model_set_outputs(m, n, idx));
 }
 
-/* maxpool2d 2 stride=2 padding=0   (avgpool2d, maxpool1d alike) */
-static dc_status parse_pool(line_ctx *c, dc_model *m, int kind) {
-    int col = 0, kh = 2, kw = 2, sh = 0, sw = 0, ph = 0, pw = 0;
-    const char *s = opt(c, "pool", &col);
-    if (!s) s = positional(c, &col);
-    dc_status st = DC_OK;
-    if (s) st = parse_pair(c, s, col, "pool size", 1, 1024, &kh, &kw);
-    if (!st && (s = opt(c, "stride", &col))) st = parse_pair(c, s, col, "stride", 1, 1024, &sh, &sw);
-    if (!st && (s = opt(c, "padding", &col)) && strcmp(s, "valid")) st = parse_pair(c, s, col, "padding (valid, N or NxM)", 0, 1024, &ph, &pw);
-    if (!st) st = leftovers(c, "pool, stride, padding");
-    if (st) return st;
-    if (kind == 2) return model_err(c, dc_model_add_maxpool1d(m, kh, sh, ph));
-    return model_err(c, dc_model_add_pool2d(m, kind == 0, kh, kw, sh, sw, ph, pw));
-}
-
-static dc_status parse_loss(line_ctx *c, dc_model *m) {
+/* loss NAME output=LAYER target=label|input weight=W reduction=mean|sum name=PART */
+static dc_status parse_loss(line_ctx *c, dc_model *m, const scope *sc, const char *rest) {
     int col = 0;
     const char *s = positional(c, &col);
     if (!s) return err_at(c, c->tok[0].col, "'loss' needs a name (mse, binary_crossentropy, categorical_crossentropy)");
-    if (!strcmp(s, "mse") || !strcmp(s, "mean_squared_error")) m->loss = DC_LOSS_MSE;
-    else if (!strcmp(s, "binary_crossentropy") || !strcmp(s, "bce")) m->loss = DC_LOSS_BCE;
-    else if (!strcmp(s, "categorical_crossentropy") || !strcmp(s, "sparse_categorical_crossentropy") ||
-             !strcmp(s, "cross_entropy"))
-        m->loss = DC_LOSS_CATEGORICAL_CE;
-    else return err_at(c, col, "unknown loss \"%s\" (expected mse, binary_crossentropy, categorical_crossentropy)", s);
+    int kind = dc_loss_from_name(s);
+    if (kind < 0) return err_at(c, col, "unknown loss \"%s\" (expected mse, binary_crossentropy, categorical_crossentropy)", s);
+    dc_loss_spec sp = {(dc_loss_kind)kind, -1, DC_TARGET_LABEL, 1.0f, 0, ""};
+    dc_status st = DC_OK;
+    if ((s = opt(c, "output", &col)) && (sp.output = resolve(m, sc, s)) < 0) return unknown_input(c, col, s, rest);
+    if ((s = opt(c, "target", &col))) {
+        if (!strcmp(s, "input")) sp.target = DC_TARGET_INPUT;
+        else if (strcmp(s, "label")) return err_at(c, col, "target must be label or input, not \"%s\"", s);
+    }
+    if ((s = opt(c, "weight", &col)) && (st = parse_float(c, s, col, "weight", 0.0f, 1e6f, &sp.weight))) return st;
+    if ((s = opt(c, "reduction", &col))) {
+        if (!strcmp(s, "sum")) sp.sum = 1;
+        else if (strcmp(s, "mean")) return err_at(c, col, "reduction must be mean or sum, not \"%s\"", s);
+    }
+    if ((s = opt(c, "name", &col))) {
+        if (!*s || strlen(s) >= sizeof sp.name) return err_at(c, col, "a loss name has 1 to %zu characters", sizeof sp.name - 1);
+        snprintf(sp.name, sizeof sp.name, "%s", s);
+    }
+    if ((st = leftovers(c, "a loss name, output, target, weight, reduction, name"))) return st;
+    if (m->nlosses >= DC_LAYER_MAX_INPUTS) return err_at(c, c->tok[0].col, "at most %d loss lines", DC_LAYER_MAX_INPUTS);
+    dc_loss_spec *ls = realloc(m->losses, sizeof *ls * (size_t)(m->nlosses + 1));
+    if (!ls) return dc_set_error(DC_ERR_NOMEM, "out of memory");
+    m->losses = ls;
+    m->losses[m->nlosses++] = sp;
     m->compiled = 1;
-    return leftovers(c, "a loss name");
+    return DC_OK;
 }
 
 static dc_status parse_optimizer(line_ctx *c, dc_model *m) {
@@ -453,86 +456,103 @@ static dc_status parse_fit(line_ctx *c, dc_model *m) {
     return st;
 }
 
-static dc_status parse_line(line_ctx *c, dc_model **mp) {
+
+/* One line of the description. rest: the text after it (for messages). */
+static dc_status parse_line(line_ctx *c, dc_model **mp, const scope *sc, const char *rest) {
     const char *kw = c->tok[0].text;
-    if (!strcmp(kw, "input")) return parse_input(c, mp);
+    if (!strcmp(kw, "input")) return parse_input(c, mp, sc, rest);
     dc_model *m = *mp;
     if (!m) return err_at(c, c->tok[0].col, "'%s' before 'input' (the first line must give the input shape, e.g. input 28x28)", kw);
+    if (!strcmp(kw, "loss")) return parse_loss(c, m, sc, rest);
+    if (!strcmp(kw, "output")) return parse_output(c, m, sc, rest);
+    if (!strcmp(kw, "optimizer")) return parse_optimizer(c, m);
+    if (!strcmp(kw, "fit")) return parse_fit(c, m);
+    if (!strcmp(kw, "schedule")) return parse_schedule(c, m);
+    if (!strcmp(kw, "early_stopping")) return parse_early_stopping(c, m);
+    const dc_layer_type *t = dc_layer_type_find(kw);
+    if (t) return parse_layer(c, m, t, 0, sc, rest);
+    if (dc_activation_from_name(kw) >= 0) return parse_layer(c, m, &dc_layer_activation, 1, sc, rest);
+    char kinds[1024] = "";
+    size_t k = 0;
+    for (int i = 0; i < dc_layer_type_count() && k < sizeof kinds; i++)
+        k += (size_t)snprintf(kinds + k, sizeof kinds - k, "%s, ", dc_layer_type_at(i)->keyword);
+    return err_at(c, c->tok[0].col, "unknown keyword \"%s\" (expected %san activation, output, repeat, loss, optimizer, schedule, early_stopping, fit)", kw, kinds);
+}
+
+/* ---- the whole text: lines, repeat blocks -------------------------------------- */
+
+typedef struct {
+    const char *p;   /* start of the line */
+    size_t len;
+    int no;          /* 1-based line number */
+} text_line;
+
+static dc_status parse_block(line_ctx *c, dc_model **mp, const text_line *ln, int a, int b, const scope *sc, int depth);
+
+/* repeat N ... end: parse the block N times, each copy in its own scope. */
+static dc_status parse_repeat(line_ctx *c, dc_model **mp, const text_line *ln, int *i, int b, const scope *sc, int depth) {
     int col = 0;
-    const char *s;
-    dc_status st;
-    if (!strcmp(kw, "flatten")) {
-        if ((st = leftovers(c, "nothing"))) return st;
-        if ((st = model_err(c, dc_model_add_flatten(m)))) return st;
-    } else if (!strcmp(kw, "dense")) {
-        return parse_dense(c, m);
-    } else if (!strcmp(kw, "conv2d") || !strcmp(kw, "conv1d")) {
-        return parse_conv(c, m, kw[4] == '1');
-    } else if (!strcmp(kw, "maxpool2d") || !strcmp(kw, "avgpool2d") || !strcmp(kw, "maxpool1d")) {
-        if ((st = parse_pool(c, m, kw[0] == 'a' ? 1 : kw[7] == '1' ? 2 : 0))) return st;
-    } else if (!strcmp(kw, "global_avg_pool2d") || !strcmp(kw, "global_max_pool2d")) {
-        if ((st = leftovers(c, "nothing")) || (st = model_err(c, dc_model_add_global_pool2d(m, kw[7] == 'm')))) return st;
-    } else if (!strcmp(kw, "batchnorm")) {
-        float mom = 0.1f, eps = 1e-5f;
-        if ((s = opt(c, "momentum", &col)) && (st = parse_float(c, s, col, "momentum", 0.0f, 1.0f, &mom))) return st;
-        if ((s = opt(c, "eps", &col)) && (st = parse_float(c, s, col, "eps", 1e-12f, 1.0f, &eps))) return st;
-        if ((st = leftovers(c, "momentum, eps")) || (st = model_err(c, dc_model_add_batchnorm(m, mom, eps)))) return st;
-    } else if (!strcmp(kw, "spatial_dropout2d")) {
-        float rate;
-        if (!(s = opt(c, "rate", &col)) && !(s = positional(c, &col)))
-            return err_at(c, c->tok[0].col, "'spatial_dropout2d' needs a rate, e.g. spatial_dropout2d 0.2");
-        if ((st = parse_float(c, s, col, "rate", 0.0f, 0.999f, &rate)) || (st = leftovers(c, "rate"))) return st;
-        if ((st = model_err(c, dc_model_add_spatial_dropout2d(m, rate)))) return st;
-    } else if (!strcmp(kw, "zero_padding2d")) {
-        int a = 1, b = 1;
-        if (((s = opt(c, "padding", &col)) || (s = positional(c, &col))) && (st = parse_pair(c, s, col, "padding", 0, 4096, &a, &b)))
-            return st;
-        if ((st = leftovers(c, "padding")) || (st = model_err(c, dc_model_add_zero_padding2d(m, a, a, b, b)))) return st;
-    } else if (!strcmp(kw, "dropout")) {
-        float rate;
-        if (!(s = opt(c, "rate", &col)) && !(s = positional(c, &col)))
-            return err_at(c, c->tok[0].col, "'dropout' needs a rate, e.g. dropout 0.2");
-        if ((st = parse_float(c, s, col, "rate", 0.0f, 0.999f, &rate)) || (st = leftovers(c, "rate"))) return st;
-        if ((st = model_err(c, dc_model_add_dropout(m, rate)))) return st;
-    } else if (!strcmp(kw, "activation") || dc_activation_from_name(kw) >= 0) {
-        dc_activation a = DC_ACT_NONE;
-        if (!strcmp(kw, "activation")) {
-            if (!(s = positional(c, &col))) return err_at(c, c->tok[0].col, "'activation' needs a name, e.g. activation relu");
-        } else {
-            s = kw;
-            col = c->tok[0].col;
-        }
-        if ((st = parse_activation(c, s, col, &a))) return st;
-        float alpha = 0.01f;
-        if ((s = opt(c, "alpha", &col)) && (st = parse_float(c, s, col, "alpha", 0.0f, 1e6f, &alpha))) return st;
-        if ((st = leftovers(c, "alpha"))) return st;
-        if ((st = model_err(c, dc_model_add_activation(m, a)))) return st;
-        dc_model_last_layer(m)->alpha = alpha;
-    } else if (!strcmp(kw, "loss")) {
-        return parse_loss(c, m);
-    } else if (!strcmp(kw, "optimizer")) {
-        return parse_optimizer(c, m);
-    } else if (!strcmp(kw, "fit")) {
-        return parse_fit(c, m);
-    } else if (!strcmp(kw, "schedule")) {
-        return parse_schedule(c, m);
-    } else if (!strcmp(kw, "early_stopping")) {
-        return parse_early_stopping(c, m);
-    } else {
-        return err_at(c, c->tok[0].col, "unknown keyword \"%s\" (expected input, flatten, dense, conv2d, conv1d, maxpool2d, avgpool2d, maxpool1d, global_avg_pool2d, global_max_pool2d, batchnorm, dropout, spatial_dropout2d, zero_padding2d, an activation, loss, optimizer, schedule, early_stopping, fit)", kw);
+    long times;
+    const char *s = positional(c, &col);
+    if (!s) return err_at(c, c->tok[0].col, "'repeat' needs a count, e.g. repeat 4 (then the block, then 'end')");
+    dc_status st = parse_int(c, s, col, "repeat count", 1, 10000, &times);
+    if (!st) st = leftovers(c, "a count");
+    if (st) return st;
+    if (!*mp) return err_at(c, c->tok[0].col, "'repeat' before 'input'");
+    if (depth >= 8) return err_at(c, c->tok[0].col, "repeat blocks nested more than 8 deep");
+    int open_line = c->line, nest = 1, j = *i + 1;
+    for (; j < b; j++) { /* the matching end */
+        line_ctx t = {.file = c->file, .line = ln[j].no};
+        if (tokenize(&t, ln[j].p, ln[j].len)) return DC_ERR_FORMAT;
+        if (t.ntok && !strcmp(t.tok[0].text, "repeat")) nest++;
+        if (t.ntok && !strcmp(t.tok[0].text, "end") && --nest == 0) break;
     }
-    dc_model_last_layer(m)->line = c->line;
+    if (j == b) return err_at(c, 1, "'repeat' without a matching 'end' (opened on line %d)", open_line);
+    for (long k = 1; k <= times; k++) {
+        scope inner = {"", (*mp)->nnodes, (*mp)->nnodes - 1};
+        if (strlen(sc->suffix) + 8 >= sizeof inner.suffix) return err_at(c, c->tok[0].col, "repeat blocks nested too deep");
+        snprintf(inner.suffix, sizeof inner.suffix, "%.39s_%ld", sc->suffix, k);
+        if ((st = parse_block(c, mp, ln, *i + 1, j, &inner, depth + 1))) return st;
+    }
+    *i = j;
     return DC_OK;
 }
 
-/* Loss when the description has no `loss` line, chosen from the output. */
-static dc_loss_kind default_loss(const dc_model *m) {
-    dc_activation a = dc_model_final_activation(m);
-    int64_t out[DC_MAX_DIMS];
-    dc_model_output_shape(m, out);
-    if (a == DC_ACT_SOFTMAX) return DC_LOSS_CATEGORICAL_CE;
-    if (a == DC_ACT_SIGMOID && out[0] == 1) return DC_LOSS_BCE;
-    return DC_LOSS_MSE;
+static dc_status parse_block(line_ctx *c, dc_model **mp, const text_line *ln, int a, int b, const scope *sc, int depth) {
+    for (int i = a; i < b; i++) {
+        c->line = ln[i].no;
+        if (tokenize(c, ln[i].p, ln[i].len)) return DC_ERR_FORMAT;
+        if (!c->ntok) continue;
+        dc_status st;
+        if (!strcmp(c->tok[0].text, "repeat")) st = parse_repeat(c, mp, ln, &i, b, sc, depth);
+        else if (!strcmp(c->tok[0].text, "end")) st = err_at(c, c->tok[0].col, "'end' without 'repeat'");
+        else st = parse_line(c, mp, sc, ln[i].p + ln[i].len);
+        if (st) return st;
+    }
+    return DC_OK;
+}
+
+/* After the last line: every layer is used, losses point at outputs. */
+static dc_status finish_graph(line_ctx *c, dc_model *m) {
+    int bad = dc_model_dangling_node(m);
+    if (bad >= 0) {
+        const dc_layer *l = m->nodes[bad];
+        c->line = l->line;
+        return err_at(c, 1, "layer \"%s\" is not used: its output goes nowhere (feed it to a layer with inputs=, or list it in an 'output' line)", l->name);
+    }
+    int nout = m->noutputs ? m->noutputs : 1;
+    for (int i = 0; i < m->nlosses; i++) {
+        dc_loss_spec *s = &m->losses[i];
+        if (s->output < 0) {
+            if (nout > 1)
+                return dc_set_error(DC_ERR_FORMAT, "%s: the model has %d outputs: each 'loss' line names its output (loss mse output=NAME)", c->file, nout);
+            s->output = m->noutputs ? m->outputs[0] : m->nnodes - 1;
+        }
+        if (!s->name[0]) snprintf(s->name, sizeof s->name, "%.31s", m->nlosses == 1 ? "loss" : m->nodes[s->output]->name);
+    }
+    if (nout > 1 && m->nlosses == 0)
+        return dc_set_error(DC_ERR_FORMAT, "%s: the model has %d outputs: give a 'loss' line for each (loss mse output=NAME)", c->file, nout);
+    return dc_model_default_losses(m);
 }
 
 dc_model *dc_model_parse(const char *text, const char *filename) { return dc_model_parse_auto(text, filename, 0, NULL); }
@@ -540,41 +560,51 @@ dc_model *dc_model_parse(const char *text, const char *filename) { return dc_mod
 dc_model *dc_model_parse_auto(const char *text, const char *filename, int in_ndim, const int64_t *in_shape) {
     line_ctx c = {.file = filename ? filename : "<description>", .auto_ndim = in_ndim, .auto_shape = in_shape};
     dc_model *m = NULL;
-    const char *p = text;
     size_t total = strlen(text);
     if (total > (1u << 20)) {
         dc_set_error(DC_ERR_FORMAT, "%s: description is larger than 1 MiB", c.file);
         return NULL;
     }
-    while (*p) {
-        c.line++;
+    int nlines = 1;
+    for (const char *q = text; *q; q++) nlines += *q == '\n';
+    text_line *ln = malloc(sizeof *ln * (size_t)nlines);
+    if (!ln) {
+        dc_set_error(DC_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    int n = 0;
+    for (const char *p = text; *p;) {
         const char *nl = strchr(p, '\n');
         size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        ln[n] = (text_line){p, len, n + 1};
         if (len > MAX_LINE) {
+            c.line = n + 1;
             err_at(&c, MAX_LINE, "line longer than %d characters", MAX_LINE);
             goto fail;
         }
-        if (tokenize(&c, p, len)) goto fail;
-        if (c.ntok && parse_line(&c, &m)) goto fail;
+        n++;
         p = nl ? nl + 1 : p + len;
     }
+    scope top = {"", 0, -1};
+    if (parse_block(&c, &m, ln, 0, n, &top, 0)) goto fail;
     if (!m) {
         dc_set_error(DC_ERR_FORMAT, "%s: no 'input' line: a description starts with the input shape (e.g. input 28x28)", c.file);
-        return NULL;
+        goto fail;
     }
-    if (m->nlayers == 0) {
+    if (dc_model_num_layers(m) == 0) {
         dc_set_error(DC_ERR_FORMAT, "%s: the description has no layers", c.file);
         goto fail;
     }
-    if (!m->compiled) m->loss = default_loss(m);
-    m->compiled = 1;
+    if (finish_graph(&c, m)) goto fail;
     if (!(m->description = strdup(text))) {
         dc_set_error(DC_ERR_NOMEM, "out of memory");
         goto fail;
     }
     if (dc_model_build(m, m->fit.seed)) goto fail;
+    free(ln);
     return m;
 fail:
+    free(ln);
     dc_model_free(m);
     return NULL;
 }
@@ -615,4 +645,62 @@ dc_model *dc_model_parse_file_auto(const char *path, int in_ndim, const int64_t 
     dc_model *m = dc_model_parse_auto(buf, path, in_ndim, in_shape);
     free(buf);
     return m;
+}
+
+/* ---- writing a model back as text (models built in C) ---------------------------- */
+
+static void write_optimizer(const dc_opt_config *o, dc_strbuf *b) {
+    dc_opt_config d;
+    dc_opt_from_name(dc_opt_name(o->kind), &d);
+    dc_sb_printf(b, "optimizer %s lr=%.9g", dc_opt_name(o->kind), (double)o->lr);
+    static const struct { const char *key; size_t off; int is_int; } f[] = {
+        {"momentum", offsetof(dc_opt_config, momentum), 0}, {"dampening", offsetof(dc_opt_config, dampening), 0},
+        {"nesterov", offsetof(dc_opt_config, nesterov), 1}, {"beta1", offsetof(dc_opt_config, beta1), 0},
+        {"beta2", offsetof(dc_opt_config, beta2), 0}, {"eps", offsetof(dc_opt_config, eps), 0},
+        {"amsgrad", offsetof(dc_opt_config, amsgrad), 1}, {"alpha", offsetof(dc_opt_config, alpha), 0},
+        {"centered", offsetof(dc_opt_config, centered), 1}, {"lr_decay", offsetof(dc_opt_config, lr_decay), 0},
+        {"initial_accumulator_value", offsetof(dc_opt_config, initial_accumulator_value), 0},
+        {"weight_decay", offsetof(dc_opt_config, weight_decay), 0}, {"clipnorm", offsetof(dc_opt_config, clip_norm), 0},
+        {"clipvalue", offsetof(dc_opt_config, clip_value), 0}};
+    for (size_t i = 0; i < sizeof f / sizeof *f; i++) {
+        const char *v = (const char *)o + f[i].off, *dv = (const char *)&d + f[i].off;
+        if (f[i].is_int && *(const int *)v != *(const int *)dv) dc_sb_printf(b, " %s=%s", f[i].key, *(const int *)v ? "true" : "false");
+        if (!f[i].is_int && *(const float *)v != *(const float *)dv) dc_sb_printf(b, " %s=%.9g", f[i].key, (double)*(const float *)v);
+    }
+    dc_sb_puts(b, "\n");
+}
+
+char *dc_model_write_description(const dc_model *m) {
+    dc_strbuf b = {0};
+    dc_sb_puts(&b, "# written by deepc from a model built in C\n");
+    for (int i = 0; i < m->nnodes; i++) {
+        const dc_layer *l = m->nodes[i];
+        dc_sb_puts(&b, l->type->keyword);
+        dc_layer_options_write(l->type, l->cfg, &b);
+        if (l->named && !(i == 0 && !strcmp(l->name, "input"))) dc_sb_printf(&b, " name=%s", l->name);
+        if (l->nin > 1 || (l->nin == 1 && l->in[0] != i - 1))
+            for (int k = 0; k < l->nin; k++) dc_sb_printf(&b, "%s%s", k ? "," : " inputs=", m->nodes[l->in[k]]->name);
+        dc_sb_puts(&b, "\n");
+    }
+    for (int k = 0; k < m->noutputs; k++) dc_sb_printf(&b, "%s%s", k ? "," : "output ", m->nodes[m->outputs[k]]->name);
+    if (m->noutputs) dc_sb_puts(&b, "\n");
+    for (int k = 0; k < m->nlosses; k++) {
+        const dc_loss_spec *s = &m->losses[k];
+        dc_sb_printf(&b, "loss %s output=%s target=%s name=%s", dc_loss_name(s->kind), m->nodes[s->output]->name,
+                     s->target == DC_TARGET_INPUT ? "input" : "label", s->name);
+        if (s->weight != 1.0f) dc_sb_printf(&b, " weight=%.9g", (double)s->weight);
+        if (s->sum) dc_sb_puts(&b, " reduction=sum");
+        dc_sb_puts(&b, "\n");
+    }
+    if (!m->nlosses && m->compiled) dc_sb_printf(&b, "loss %s\n", dc_loss_name(m->loss));
+    write_optimizer(&m->opt, &b);
+    const dc_fit_config *f = &m->fit;
+    dc_sb_printf(&b, "fit epochs=%d batch_size=%d validation_split=%.9g shuffle=%s seed=%llu\n", f->epochs, f->batch_size,
+                 (double)f->validation_split, f->shuffle ? "true" : "false", (unsigned long long)f->seed);
+    if (b.oom) {
+        free(b.s);
+        dc_set_error(DC_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    return b.s;
 }

@@ -1,20 +1,46 @@
-/* model.h — the dc_model struct, shared by nn (layers), io (files) and
- * train (fit). Users see it only through the functions in deepc.h. */
+/* model.h — the dc_model struct, shared by nn (layers, losses), io (files)
+ * and train (fit). Users see it only through the functions in deepc.h.
+ *
+ * A model is a graph of nodes (src/nn/layer.h): inputs first, every other
+ * node fed by earlier ones, so the node order is a topological order and a
+ * forward pass is one loop. Parameters live in one flat buffer. */
 #ifndef DC_MODEL_H
 #define DC_MODEL_H
-#include "../core/internal.h"
+#include "layer.h"
 
 typedef struct {
-    char name[64];        /* "dense_1.weight"                         */
+    char name[80];        /* "dense_1.weight"                         */
     dc_tensor *t;         /* view into the flat buffers               */
     int buffer;           /* 1: non-trainable (in m->buffers)         */
+    const dc_param_decl *decl;
 } dc_named_param;
 
+/* What a loss compares an output with. */
+typedef enum { DC_TARGET_LABEL = 0, DC_TARGET_INPUT } dc_target_kind;
+
+/* One `loss` line: a loss on one output. */
+typedef struct {
+    dc_loss_kind kind;
+    int output;           /* node index                                */
+    dc_target_kind target;
+    float weight;         /* 1                                         */
+    int sum;              /* reduction=sum: summed over each sample's values, mean over the batch */
+    char name[32];        /* part name in progress and history         */
+} dc_loss_spec;
+
+/* A term of the last loss: a loss line's value or a layer's (KL). */
+typedef struct {
+    char name[32];
+    dc_tensor *t;
+} dc_loss_part;
+
 struct dc_model {
-    int in_ndim;                       /* per-sample input shape           */
+    dc_layer **nodes;                  /* graph nodes, in topological order */
+    int nnodes, cap_nodes;
+    int outputs[DC_LAYER_MAX_INPUTS];  /* output nodes (default: the last) */
+    int noutputs;
+    int in_ndim;                       /* shape of the first input          */
     int64_t in_shape[DC_MAX_DIMS];
-    dc_layer *layers;                  /* nlayers of them, in order        */
-    int nlayers, cap_layers;
     int built;                         /* parameters allocated?            */
     float *params, *grads;             /* the flat buffers                 */
     int64_t nparams;
@@ -22,7 +48,11 @@ struct dc_model {
     int64_t nbuffers;
     dc_named_param *named;             /* one per parameter tensor         */
     int nnamed;
-    dc_loss_kind loss;                 /* set by compile or description    */
+    dc_loss_spec *losses;              /* loss lines (none: from the output) */
+    int nlosses;
+    dc_loss_part *parts;               /* terms of the last loss built     */
+    int nparts, cap_parts;
+    dc_loss_kind loss;                 /* the first loss (what compile set) */
     dc_opt_config opt;
     int compiled;
     dc_fit_config fit;                 /* recipe defaults                  */
@@ -34,8 +64,44 @@ struct dc_model {
 
 /* Name for a loss / optimizer / activation, and back (-1 if unknown). */
 const char *dc_loss_name(dc_loss_kind k);
+int dc_loss_from_name(const char *s);
 const char *dc_activation_name(dc_activation a);
 int dc_activation_from_name(const char *s);
-/* The activation applied last (what a fused loss must undo). */
-dc_activation dc_model_final_activation(const dc_model *m);
+
+/* Add a node of kind t with options cfg (copied) fed by nodes in[0..nin)
+ * (nin = 0 and t takes inputs: the last node). name NULL or "": Keras-style
+ * automatic name. Returns the node's index, or -1 with the error set
+ * (no place: the description parser adds it). */
+int dc_model_add_node(dc_model *m, const dc_layer_type *t, const void *cfg, const char *name, int nin, const int *in,
+                      int line);
+/* Index of the node named name, or -1. */
+int dc_model_find_node(const dc_model *m, const char *name);
+/* Set the model outputs (node indices). */
+dc_status dc_model_set_outputs(dc_model *m, int n, const int *nodes);
+/* Check the graph once all nodes are added: every node's value is used by
+ * another node or is an output. Returns the first node that is not, or -1. */
+int dc_model_dangling_node(const dc_model *m);
+
+/* Forward pass: feed values for nodes (usually the inputs), compute what
+ * the outputs need. vals (arena, one per node) receives every value.
+ * Loss terms added by layers go to m->parts. */
+dc_status dc_model_run(dc_model *m, dc_graph *g, int nfeed, const int *feed, dc_tensor *const *values, dc_value **vals);
+/* Forward the first input x (shape checked); vals gets every node's value. */
+dc_status dc_model_forward_values(dc_model *m, dc_graph *g, dc_tensor *x, dc_value **vals);
+/* The k-th output node. */
+int dc_model_output_node(const dc_model *m, int k);
+/* The whole loss of a batch (src/nn/loss.c), after dc_model_run: every loss
+ * line, every term a layer added, every regularizer; its parts are in
+ * m->parts. x is the first input (for target=input); labels are class
+ * indices (I32), targets regression values (F32) or NULL. */
+dc_tensor *dc_model_build_loss(dc_model *m, dc_graph *g, dc_value *vals, dc_tensor *x, dc_tensor *labels, dc_tensor *targets);
+/* The losses the model trains with: its loss lines, or one from the output. */
+dc_status dc_model_default_losses(dc_model *m);
+/* The output node whose accuracy is reported (a classification loss on
+ * the labels), or -1. */
+int dc_model_class_output(const dc_model *m);
+/* A term added by a layer during forward. */
+dc_status dc_model_add_loss_term(dc_model *m, dc_forward_ctx *f, const dc_layer *l, const char *part, dc_tensor *t);
+/* Write the model back as description text (layers, losses, optimizer, fit). */
+char *dc_model_write_description(const dc_model *m);
 #endif

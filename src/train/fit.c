@@ -10,16 +10,8 @@
 #include "prefetch.h"
 #include "progress.h"
 #include <math.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-
-static volatile sig_atomic_t stop_requested;
-
-static void on_sigint(int sig) {
-    (void)sig;
-    stop_requested = 1;
-}
 
 void dc_history_free(dc_history *h) {
     if (!h) return;
@@ -78,52 +70,14 @@ static dc_status push_history(dc_train_state *s, const dc_epoch_stats *e) {
 
 /* ---- batches, losses, metrics --------------------------------------------- */
 
-static int64_t output_width(const dc_model *m) {
-    int64_t s[DC_MAX_DIMS];
-    int nd = dc_model_output_shape(m, s);
-    return dc_shape_size(nd, s);
+static int64_t node_width(const dc_model *m, int node) {
+    const dc_shape *s = &m->nodes[node]->out;
+    return dc_shape_size(s->ndim, s->d);
 }
 
-/* The loss of a batch, choosing the numerically stable form: a softmax or
- * sigmoid at the end is folded into the loss (the loss reads its logits).
- * y holds class labels, or regression targets in yf. */
-static dc_tensor *batch_loss(dc_model *m, dc_graph *g, dc_tensor *out, dc_tensor *logits, dc_tensor *labels,
-                             dc_tensor *targets) {
-    dc_activation act = dc_model_final_activation(m);
-    int64_t N = out->shape[0], C = out->shape[1];
-    switch (m->loss) {
-    case DC_LOSS_CATEGORICAL_CE:
-        if (act == DC_ACT_SOFTMAX) return dc_cross_entropy(g, logits, labels, 1);
-        if (act == DC_ACT_NONE || act == DC_ACT_LOG_SOFTMAX) return dc_cross_entropy(g, out, labels, 1);
-        return dc_cross_entropy(g, out, labels, 0);
-    case DC_LOSS_BCE:
-    case DC_LOSS_MSE: {
-        dc_tensor *t = targets;
-        if (!t) {
-            int64_t shape[2] = {N, C};
-            if (!(t = dc_input(g, DC_F32, 2, shape))) return NULL;
-            if (C == 1) {
-                for (int64_t i = 0; i < N; i++) t->data[i] = (float)labels->idata[i];
-            } else if (dc_one_hot(labels->idata, N, (int)C, t->data)) {
-                return NULL;
-            }
-        }
-        if (m->loss == DC_LOSS_MSE) return dc_mse_loss(g, out, t);
-        if (act == DC_ACT_SIGMOID) return dc_bce_logits_loss(g, logits, t);
-        if (act == DC_ACT_NONE) return dc_bce_logits_loss(g, out, t);
-        return dc_bce_loss(g, out, t);
-    }
-    default:
-        dc_set_error(DC_ERR_INVALID, "fit: the model has no loss (add a 'loss' line or call dc_model_compile)");
-        return NULL;
-    }
-}
-
-/* Correct predictions in a batch: argmax, or threshold 0.5 for one output.
- * Regression (targets) has no accuracy: counts 0. */
-static int64_t batch_correct(const dc_tensor *out, const int32_t *labels, int regression) {
-    if (regression) return 0;
-    int64_t N = out->shape[0], C = out->shape[1], ok = 0;
+/* Correct predictions in a batch: argmax, or threshold 0.5 for one output. */
+static int64_t batch_correct(const dc_tensor *out, const int32_t *labels) {
+    int64_t N = out->shape[0], C = out->size / (N ? N : 1), ok = 0;
     for (int64_t i = 0; i < N; i++) {
         const float *r = out->data + i * C;
         int64_t best = 0;
@@ -134,6 +88,51 @@ static int64_t batch_correct(const dc_tensor *out, const int32_t *labels, int re
         ok += best == labels[i];
     }
     return ok;
+}
+
+/* Does this data have an accuracy with this model? */
+static int has_accuracy(const dc_model *m, const dc_dataset *d) { return !d->targets && dc_model_class_output(m) >= 0; }
+
+/* Add the batch's loss parts (times n) into sums. */
+static void add_parts(const dc_model *m, double *sums, int64_t n) {
+    int np = dc_model_num_loss_parts(m);
+    for (int i = 0; i < np && i < DC_MAX_LOSS_PARTS; i++) {
+        double v;
+        dc_model_loss_part(m, i, &v);
+        sums[i] += v * (double)n;
+    }
+}
+
+/* Names of the parts into stats (after a loss was built). */
+static void name_parts(const dc_model *m, dc_epoch_stats *e) {
+    int np = dc_model_num_loss_parts(m);
+    e->nparts = np < DC_MAX_LOSS_PARTS ? np : DC_MAX_LOSS_PARTS;
+    for (int i = 0; i < e->nparts; i++) snprintf(e->part_name[i], sizeof e->part_name[i], "%s", dc_model_loss_part(m, i, NULL));
+}
+
+dc_status dc_train_step(dc_model *m, dc_graph *g, dc_optimizer *opt, dc_tensor *x, dc_tensor *labels, dc_tensor *targets,
+                        const dc_callbacks *cb, double *loss, dc_tensor **output) {
+    dc_graph_set_training(g, 1);
+    dc_value *vals;
+    dc_status st = dc_model_forward_values(m, g, x, &vals);
+    if (st) return st;
+    dc_tensor *l = dc_model_build_loss(m, g, vals, x, labels, targets);
+    if (!l) return DC_ERR_INVALID;
+    if (!isfinite(l->data[0]))
+        return dc_set_error(DC_ERR_NUMERIC, "loss is %f: training diverged (try a smaller learning rate)", (double)l->data[0]);
+    memset(m->grads, 0, sizeof(float) * (size_t)m->nparams);
+    if ((st = dc_backward(g, l))) return st;
+    if (cb && cb->after_backward && cb->after_backward(m, cb->user))
+        return dc_set_error(DC_ERR_INTERRUPTED, "fit: stopped by the after_backward callback");
+    if (m->opt.clip_norm > 0.0f) dc_clip_grad_norm(m->grads, m->nparams, m->opt.clip_norm);
+    if (m->opt.clip_value > 0.0f) dc_clip_grad_value(m->grads, m->nparams, m->opt.clip_value);
+    dc_optimizer_step(opt, m->params, m->grads);
+    if (loss) *loss = l->data[0];
+    if (output) {
+        int co = dc_model_class_output(m);
+        *output = co >= 0 ? vals[co].y : NULL;
+    }
+    return DC_OK;
 }
 
 /* Samples fit a model when they hold as many values as its input: a 28x28
@@ -150,13 +149,14 @@ static dc_status check_data(const dc_model *m, const dc_dataset *d, const char *
         return dc_set_error(DC_ERR_INVALID, "%s: samples of %lld values do not fit the model's input %s", what,
                             d ? (long long)d->sample_size : 0LL, want);
     }
-    int64_t C = output_width(m);
-    if (m->loss == DC_LOSS_CATEGORICAL_CE && d->num_classes > C)
+    int co = dc_model_class_output(m);
+    int64_t C = co >= 0 ? node_width(m, co) : 0, O = node_width(m, dc_model_output_node(m, 0));
+    if (co >= 0 && !d->targets && m->loss == DC_LOSS_CATEGORICAL_CE && d->num_classes > C)
         return dc_set_error(DC_ERR_INVALID, "%s: the data has %d classes but the model outputs %lld values", what,
                             d->num_classes, (long long)C);
-    if (d->targets && C != d->target_dim)
+    if (d->targets && O != d->target_dim)
         return dc_set_error(DC_ERR_INVALID, "%s: %d regression targets per row but the model outputs %lld values", what,
-                            d->target_dim, (long long)C);
+                            d->target_dim, (long long)O);
     if (d->n == 0) return dc_set_error(DC_ERR_INVALID, "%s: the dataset is empty", what);
     return DC_OK;
 }
@@ -182,48 +182,70 @@ static dc_status make_batch(dc_graph *g, const dc_model *m, const dc_dataset *d,
     return DC_OK;
 }
 
-/* Mean loss and accuracy over rows [off, off + count) of d, in eval mode. */
+/* Mean loss, accuracy and loss parts over rows [off, off + count) of d, in
+ * eval mode. Sampling layers draw from a generator of their own here, so
+ * evaluating never moves the training run's stream. */
 static dc_status evaluate_on(dc_model *m, dc_graph *g, const dc_dataset *d, int64_t off, int64_t count, int batch,
-                             double *loss, double *acc) {
+                             dc_epoch_stats *e) {
     int64_t *idx = malloc(sizeof(int64_t) * (size_t)(batch > count ? count : batch));
     if (!idx) return dc_set_error(DC_ERR_NOMEM, "evaluate: out of memory");
-    double lsum = 0.0;
+    double lsum = 0.0, psum[DC_MAX_LOSS_PARTS] = {0};
     int64_t correct = 0;
     dc_status st = DC_OK;
+    dc_rng eval_rng, *train_rng = dc_graph_rng(g);
+    dc_rng_seed(&eval_rng, 0x5EED);
+    dc_graph_set_rng(g, &eval_rng);
     dc_graph_set_training(g, 0);
     dc_graph_set_grad_enabled(g, 0);
+    const int co = dc_model_class_output(m), acc = has_accuracy(m, d);
     for (int64_t s = 0; s < count && !st; s += batch) {
         int64_t n = count - s < batch ? count - s : batch;
         for (int64_t i = 0; i < n; i++) idx[i] = off + s + i;
         dc_graph_reset(g);
-        dc_tensor *x, *y, *yf, *logits, *out, *l = NULL;
+        dc_tensor *x, *y, *yf, *l = NULL;
+        dc_value *vals;
         if ((st = make_batch(g, m, d, idx, n, &x, &y, &yf))) break;
-        out = dc_model_forward(m, g, x, &logits);
-        if (out) l = batch_loss(m, g, out, logits, y, yf);
-        if (!l) {
+        if ((st = dc_model_forward_values(m, g, x, &vals))) break;
+        if (!(l = dc_model_build_loss(m, g, vals, x, y, yf))) {
             st = DC_ERR_INVALID;
             break;
         }
         lsum += (double)l->data[0] * (double)n;
-        correct += batch_correct(out, y->idata, d->targets != NULL);
+        add_parts(m, psum, n);
+        if (acc) correct += batch_correct(vals[co].y, y->idata);
     }
     dc_graph_set_grad_enabled(g, 1);
+    dc_graph_set_rng(g, train_rng);
     free(idx);
     if (!st) {
-        *loss = lsum / (double)count;
-        *acc = d->targets ? NAN : (double)correct / (double)count;
+        e->loss = lsum / (double)count;
+        e->accuracy = acc ? (double)correct / (double)count : NAN;
+        name_parts(m, e);
+        for (int i = 0; i < e->nparts; i++) e->part[i] = psum[i] / (double)count;
     }
     return st;
 }
 
-dc_status dc_evaluate(dc_model *m, const dc_dataset *data, int batch_size, double *loss, double *accuracy) {
+dc_status dc_evaluate_stats(dc_model *m, const dc_dataset *data, int batch_size, dc_epoch_stats *stats) {
     dc_status st = check_data(m, data, "evaluate");
     if (st) return st;
     dc_graph *g = dc_graph_new();
     if (!g) return DC_ERR_NOMEM;
     dc_get_num_threads();
-    st = evaluate_on(m, g, data, 0, data->n, batch_size > 0 ? batch_size : 256, loss, accuracy);
+    memset(stats, 0, sizeof *stats);
+    stats->val_loss = stats->val_accuracy = stats->lr = NAN;
+    st = evaluate_on(m, g, data, 0, data->n, batch_size > 0 ? batch_size : 256, stats);
     dc_graph_free(g);
+    return st;
+}
+
+dc_status dc_evaluate(dc_model *m, const dc_dataset *data, int batch_size, double *loss, double *accuracy) {
+    dc_epoch_stats e;
+    dc_status st = dc_evaluate_stats(m, data, batch_size, &e);
+    if (!st) {
+        *loss = e.loss;
+        *accuracy = e.accuracy;
+    }
     return st;
 }
 
@@ -231,7 +253,7 @@ dc_status dc_predict(dc_model *m, const dc_dataset *data, int64_t n, int batch_s
     if (!fits_input(m, data)) return check_data(m, data, "predict");
     if (n < 0 || n > data->n) return dc_set_error(DC_ERR_INVALID, "predict: %lld samples requested, the data has %lld", (long long)n, (long long)data->n);
     int batch = batch_size > 0 ? batch_size : 256;
-    int64_t C = output_width(m);
+    int64_t C = node_width(m, dc_model_output_node(m, 0));
     dc_graph *g = dc_graph_new();
     int64_t *idx = malloc(sizeof(int64_t) * (size_t)batch);
     dc_status st = DC_OK;
@@ -242,6 +264,9 @@ dc_status dc_predict(dc_model *m, const dc_dataset *data, int64_t n, int batch_s
     }
     dc_get_num_threads();
     dc_graph_set_grad_enabled(g, 0);
+    dc_rng rng; /* for sampling layers */
+    dc_rng_seed(&rng, 0x5EED);
+    dc_graph_set_rng(g, &rng);
     for (int64_t s = 0; s < n && !st; s += batch) {
         int64_t b = n - s < batch ? n - s : batch;
         for (int64_t i = 0; i < b; i++) idx[i] = s + i;
@@ -282,32 +307,18 @@ static dc_status train_step(fit_ctx *c, const int64_t *idx, int64_t n, const flo
     dc_model *m = c->m;
     dc_graph *g = c->g;
     dc_graph_reset(g);
-    dc_graph_set_training(g, 1);
-    dc_tensor *x, *y, *yf, *logits, *out, *l = NULL;
+    dc_tensor *x, *y, *yf, *out;
     dc_status st = make_batch(g, m, c->train, px ? NULL : idx, n, &x, &y, &yf);
     if (st) return st;
     if (px) {
         memcpy(x->data, px, sizeof(float) * (size_t)x->size);
         memcpy(y->idata, py, sizeof(int32_t) * (size_t)n);
     }
-    out = dc_model_forward(m, g, x, &logits);
-    if (out) l = batch_loss(m, g, out, logits, y, yf);
-    if (!l) return DC_ERR_INVALID;
-    if (!isfinite(l->data[0]))
-        return dc_set_error(DC_ERR_NUMERIC, "loss is %f: training diverged (try a smaller learning rate)", (double)l->data[0]);
-    memset(m->grads, 0, sizeof(float) * (size_t)m->nparams);
-    if ((st = dc_backward(g, l))) return st;
-    double loss = l->data[0];
-    for (int i = 0; i < m->nlayers; i++) { /* Keras kernel_regularizer: added to loss and gradient */
-        dc_layer *ly = &m->layers[i];
-        if (ly->weight && (ly->l1 > 0.0f || ly->l2 > 0.0f))
-            loss += dc_regularize(ly->weight->data, ly->weight->grad, ly->weight->size, ly->l1, ly->l2);
-    }
-    if (m->opt.clip_norm > 0.0f) dc_clip_grad_norm(m->grads, m->nparams, m->opt.clip_norm);
-    if (m->opt.clip_value > 0.0f) dc_clip_grad_value(m->grads, m->nparams, m->opt.clip_value);
-    dc_optimizer_step(c->s->opt, m->params, m->grads);
+    double loss;
+    if ((st = dc_train_step(m, g, c->s->opt, x, y, yf, c->o->callbacks, &loss, &out))) return st;
     c->s->lsum += loss * (double)n;
-    c->s->correct += batch_correct(out, y->idata, c->train->targets != NULL);
+    add_parts(m, c->s->psum, n);
+    if (out && !c->train->targets) c->s->correct += batch_correct(out, y->idata);
     c->s->seen += n;
     return DC_OK;
 }
@@ -429,6 +440,7 @@ static dc_status run_epochs_loop(fit_ctx *c, dc_prefetch *pf, int64_t steps, int
         if (s->step == 0) {
             if (s->shuffle) dc_rng_shuffle(&s->rng, s->perm, s->ntrain);
             s->lsum = 0.0;
+            memset(s->psum, 0, sizeof s->psum);
             s->correct = s->seen = 0;
         }
         int slot = 0;
@@ -466,24 +478,39 @@ static dc_status run_epochs_loop(fit_ctx *c, dc_prefetch *pf, int64_t steps, int
                 return st;
             }
             s->step++;
-            if (o->verbose) dc_progress_step(&p, s->step, s->lsum / (double)s->seen, (double)s->correct / (double)s->seen);
-            if (stop_requested || (budget > 0 && --budget == 0)) {
+            if (o->verbose) dc_progress_step(&p, s->step, s->lsum / (double)s->seen, has_accuracy(m, c->train) ? (double)s->correct / (double)s->seen : NAN);
+            const dc_callbacks *cb = o->callbacks;
+            int hook_stop = cb && cb->after_batch &&
+                            cb->after_batch(m, s->epoch + 1, s->step, s->seen ? s->lsum / (double)s->seen : NAN, cb->user);
+            if (hook_stop || (o->stop && *o->stop) || (budget > 0 && --budget == 0)) {
                 if (o->verbose) fprintf(out, "\nInterrupted after batch %lld of epoch %d\n", (long long)s->step, s->epoch + 1);
                 return dc_set_error(DC_ERR_INTERRUPTED, "fit: interrupted after epoch %d, batch %lld", s->epoch + 1,
                                     (long long)s->step);
             }
         }
-        dc_epoch_stats es = {s->lsum / (double)s->seen, c->train->targets ? NAN : (double)s->correct / (double)s->seen,
-                             NAN, NAN, s->sched.lr, 0};
+        dc_epoch_stats es = {s->lsum / (double)s->seen, has_accuracy(m, c->train) ? (double)s->correct / (double)s->seen : NAN,
+                             NAN, NAN, s->sched.lr, 0, 0, {{0}}, {0}, {0}};
+        name_parts(m, &es);
+        for (int i = 0; i < es.nparts; i++) {
+            es.part[i] = s->psum[i] / (double)s->seen;
+            es.val_part[i] = NAN;
+        }
         /* validation in training-sized batches (as Keras): the arena the
          * training step needs is enough, memory stays at one step's worth */
-        if (c->val && (st = evaluate_on(m, c->g, c->val, s->val_off, s->nval, (int)batch, &es.val_loss, &es.val_accuracy)))
-            return st;
+        if (c->val) {
+            dc_epoch_stats v;
+            if ((st = evaluate_on(m, c->g, c->val, s->val_off, s->nval, (int)batch, &v))) return st;
+            es.val_loss = v.loss;
+            es.val_accuracy = v.accuracy;
+            for (int i = 0; i < es.nparts && i < v.nparts; i++) es.val_part[i] = v.part[i];
+        }
         es.seconds = dc_now() - t0;
-        if (o->verbose) dc_progress_end_epoch(&p, es.loss, es.accuracy, es.val_loss, es.val_accuracy);
+        if (o->verbose) dc_progress_end_epoch(&p, &es);
         s->epoch++;
         s->step = 0;
         if ((st = push_history(s, &es))) return st;
+        if (o->callbacks && o->callbacks->after_epoch && o->callbacks->after_epoch(m, &es, o->callbacks->user))
+            return dc_set_error(DC_ERR_INTERRUPTED, "fit: stopped by the after_epoch callback after epoch %d", s->epoch);
         int improved = 0;
         if (early_stop_check(c, &es, &improved)) {
             s->stopped_early = 1;
@@ -539,16 +566,7 @@ dc_status dc_fit(dc_model *m, const dc_dataset *data, const dc_fit_options *o, d
     }
     dc_get_num_threads();
     dc_graph_set_rng(c.g, &c.s->rng);
-    struct sigaction sa = {0}, old_sa;
-    if (o->handle_sigint) {
-        stop_requested = 0;
-        sa.sa_handler = on_sigint;
-        sigemptyset(&sa.sa_mask);
-        sigaction(SIGINT, &sa, &old_sa);
-    }
     st = run_epochs(&c);
-    if (o->handle_sigint) sigaction(SIGINT, &old_sa, NULL);
-    stop_requested = 0;
     fill_history(hist, c.s, st == DC_ERR_INTERRUPTED);
     dc_graph_free(c.g);
     if (!o->state) dc_train_state_free(c.s);

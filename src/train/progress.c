@@ -44,11 +44,12 @@ void dc_progress_step(dc_progress *p, int64_t step, double loss, double acc) {
     if (step < p->steps && t - p->last_draw < 0.1) return; /* ~10 redraws a second */
     p->last_draw = t;
     bar(p, step, t - p->t0);
-    fprintf(p->out, " - loss: %.4f - accuracy: %.4f", loss, acc);
+    fprintf(p->out, " - loss: %.4f", loss);
+    if (!isnan(acc)) fprintf(p->out, " - accuracy: %.4f", acc);
     fflush(p->out);
 }
 
-void dc_progress_end_epoch(dc_progress *p, double loss, double acc, double val_loss, double val_acc) {
+void dc_progress_end_epoch(dc_progress *p, const dc_epoch_stats *e) {
     double elapsed = dc_now() - p->t0;
     if (p->tty) {
         bar(p, p->steps, elapsed);
@@ -56,8 +57,15 @@ void dc_progress_end_epoch(dc_progress *p, double loss, double acc, double val_l
         fprintf(p->out, "Epoch %d/%d - %lld/%lld - %.1fs - %.2fms/step", p->epoch, p->epochs, (long long)p->steps,
                 (long long)p->steps, elapsed, p->steps ? 1000.0 * elapsed / (double)p->steps : 0.0);
     }
-    fprintf(p->out, " - loss: %.4f - accuracy: %.4f", loss, acc);
-    if (!isnan(val_loss)) fprintf(p->out, " - val_loss: %.4f - val_accuracy: %.4f", val_loss, val_acc);
+    fprintf(p->out, " - loss: %.4f", e->loss);
+    for (int i = 0; i < e->nparts; i++) fprintf(p->out, " - %s: %.4f", e->part_name[i], e->part[i]);
+    if (!isnan(e->accuracy)) fprintf(p->out, " - accuracy: %.4f", e->accuracy);
+    if (!isnan(e->val_loss)) {
+        fprintf(p->out, " - val_loss: %.4f", e->val_loss);
+        for (int i = 0; i < e->nparts; i++)
+            if (!isnan(e->val_part[i])) fprintf(p->out, " - val_%s: %.4f", e->part_name[i], e->val_part[i]);
+        if (!isnan(e->val_accuracy)) fprintf(p->out, " - val_accuracy: %.4f", e->val_accuracy);
+    }
     fprintf(p->out, "\n");
     fflush(p->out);
 }

@@ -1,6 +1,7 @@
 /* progress.h — Keras-style progress output for fit. */
 #ifndef DC_PROGRESS_H
 #define DC_PROGRESS_H
+#include "deepc.h"
 #include <stdio.h>
 #include <stdint.h>
 
@@ -15,6 +16,6 @@ typedef struct {
 double dc_now(void);
 void dc_progress_begin_epoch(dc_progress *p, FILE *out, int epoch, int epochs, int64_t steps);
 void dc_progress_step(dc_progress *p, int64_t step, double loss, double acc);
-/* val_loss/val_acc NAN when there is no validation data. */
-void dc_progress_end_epoch(dc_progress *p, double loss, double acc, double val_loss, double val_acc);
+/* The epoch's line: loss, its parts, accuracy (when not NAN), validation. */
+void dc_progress_end_epoch(dc_progress *p, const dc_epoch_stats *e);
 #endif

@@ -20,6 +20,7 @@ struct dc_train_state {
     dc_optimizer *opt;
     dc_schedule_state sched;
     double lsum;                  /* running sums of the current epoch       */
+    double psum[DC_MAX_LOSS_PARTS]; /* ... of each loss part                 */
     int64_t correct, seen;
     /* early stopping */
     double es_best;

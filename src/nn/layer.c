@@ -1,0 +1,341 @@
+/* layer.c — what every layer kind shares: reading and writing options from
+ * the kind's option table, declaring parameters, activations, shapes. */
+#include "layer.h"
+#include "model.h"
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct {
+    const char *name;
+    dc_init kind;
+} init_names[] = {{"zeros", DC_INIT_ZEROS},
+                  {"ones", DC_INIT_ONES},
+                  {"glorot_uniform", DC_INIT_GLOROT_UNIFORM},
+                  {"glorot_normal", DC_INIT_GLOROT_NORMAL},
+                  {"xavier_uniform", DC_INIT_GLOROT_UNIFORM},
+                  {"xavier_normal", DC_INIT_GLOROT_NORMAL},
+                  {"he_uniform", DC_INIT_HE_UNIFORM},
+                  {"he_normal", DC_INIT_HE_NORMAL},
+                  {"lecun_uniform", DC_INIT_LECUN_UNIFORM}};
+
+static const char *init_name(dc_init k) {
+    for (size_t i = 0; i < sizeof init_names / sizeof *init_names; i++)
+        if (init_names[i].kind == k) return init_names[i].name;
+    return "default";
+}
+
+const dc_layer_option *dc_layer_option_find(const dc_layer_type *t, const char *key) {
+    for (const dc_layer_option *o = t->options; o && o->key; o++)
+        if (!strcmp(o->key, key)) return o;
+    return NULL;
+}
+
+const dc_layer_option *dc_layer_option_positional(const dc_layer_type *t) {
+    for (const dc_layer_option *o = t->options; o && o->key; o++)
+        if (o->flags & DC_O_POSITIONAL) return o;
+    return NULL;
+}
+
+void dc_layer_option_list(const dc_layer_type *t, char *buf, size_t n) {
+    size_t k = 0;
+    buf[0] = 0;
+    for (const dc_layer_option *o = t->options; o && o->key && k < n; o++)
+        k += (size_t)snprintf(buf + k, n - k, "%s%s", k ? ", " : "", o->key);
+    if (k < n) k += (size_t)snprintf(buf + k, n - k, "%sname, inputs", k ? ", " : "");
+}
+
+/* "3" or "3x5" with each number in [lo, hi] */
+static dc_status parse_pair(const dc_layer_option *o, const char *s, int *a, int *b) {
+    char *end;
+    errno = 0;
+    long x = strtol(s, &end, 10), y;
+    if (end == s || errno || x < o->lo || x > o->hi)
+        return dc_set_error(DC_ERR_FORMAT, "%s must be N or NxM with N in [%g, %g], not \"%s\"", o->key, o->lo, o->hi, s);
+    y = x;
+    if (*end == 'x') {
+        const char *q = end + 1;
+        y = strtol(q, &end, 10);
+        if (end == q || errno || y < o->lo || y > o->hi)
+            return dc_set_error(DC_ERR_FORMAT, "%s must be N or NxM with N in [%g, %g], not \"%s\"", o->key, o->lo, o->hi, s);
+    }
+    if (*end) return dc_set_error(DC_ERR_FORMAT, "%s: unexpected \"%s\"", o->key, end);
+    *a = (int)x;
+    *b = (int)y;
+    return DC_OK;
+}
+
+dc_status dc_layer_option_set(const dc_layer_type *t, void *cfg, const dc_layer_option *o, const char *s) {
+    (void)t;
+    void *dst = (char *)cfg + o->offset;
+    switch (o->type) {
+    case DC_O_INT: {
+        char *end;
+        errno = 0;
+        long v = strtol(s, &end, 10);
+        if (end == s || *end || errno) return dc_set_error(DC_ERR_FORMAT, "%s must be a whole number, not \"%s\"", o->key, s);
+        if (v < o->lo || v > o->hi)
+            return dc_set_error(DC_ERR_FORMAT, "%s %ld is outside [%.0f, %.0f]", o->key, v, o->lo, o->hi);
+        *(int *)dst = (int)v;
+        return DC_OK;
+    }
+    case DC_O_FLOAT: {
+        char *end;
+        errno = 0;
+        double v = strtod(s, &end);
+        if (end == s || *end || errno || !isfinite(v))
+            return dc_set_error(DC_ERR_FORMAT, "%s must be a number, not \"%s\"", o->key, s);
+        if (v < o->lo || v > o->hi) return dc_set_error(DC_ERR_FORMAT, "%s %s is outside [%g, %g]", o->key, s, o->lo, o->hi);
+        *(float *)dst = (float)v;
+        return DC_OK;
+    }
+    case DC_O_BOOL:
+        if (!strcmp(s, "true") || !strcmp(s, "1") || !strcmp(s, "yes")) *(int *)dst = 1;
+        else if (!strcmp(s, "false") || !strcmp(s, "0") || !strcmp(s, "no")) *(int *)dst = 0;
+        else return dc_set_error(DC_ERR_FORMAT, "%s must be true or false, not \"%s\"", o->key, s);
+        return DC_OK;
+    case DC_O_ACT: {
+        int a = dc_activation_from_name(s);
+        if (a < 0)
+            return dc_set_error(DC_ERR_FORMAT, "unknown activation \"%s\" (expected linear, relu, leaky_relu, sigmoid, tanh, gelu, softmax, log_softmax)", s);
+        *(dc_activation *)dst = (dc_activation)a;
+        return DC_OK;
+    }
+    case DC_O_INIT:
+        for (size_t i = 0; i < sizeof init_names / sizeof *init_names; i++)
+            if (!strcmp(s, init_names[i].name)) {
+                *(dc_init *)dst = init_names[i].kind;
+                return DC_OK;
+            }
+        return dc_set_error(DC_ERR_FORMAT, "unknown initializer \"%s\" (expected zeros, ones, glorot_uniform, glorot_normal, he_uniform, he_normal, lecun_uniform)", s);
+    case DC_O_PAIR: {
+        int *p = dst;
+        return parse_pair(o, s, &p[0], &p[1]);
+    }
+    case DC_O_PADDING: {
+        dc_padding *p = dst;
+        if (!strcmp(s, "valid")) {
+            *p = (dc_padding){0, 0, 0};
+            return DC_OK;
+        }
+        if (!strcmp(s, "same") && !(o->flags & DC_O_NO_SAME)) {
+            *p = (dc_padding){1, 0, 0};
+            return DC_OK;
+        }
+        dc_layer_option named = *o;
+        named.key = o->flags & DC_O_NO_SAME ? "padding (valid, N or NxM)" : "padding (valid, same, N or NxM)";
+        p->same = 0;
+        return parse_pair(&named, s, &p->a, &p->b);
+    }
+    case DC_O_SHAPE: break;
+    }
+    return dc_set_error(DC_ERR_INVALID, "option %s: unknown type", o->key);
+}
+
+/* One option's value as text, as the parser reads it back. */
+static void option_text(const dc_layer_option *o, const void *cfg, char *buf, size_t n) {
+    const void *v = (const char *)cfg + o->offset;
+    switch (o->type) {
+    case DC_O_INT: snprintf(buf, n, "%d", *(const int *)v); break;
+    case DC_O_FLOAT: snprintf(buf, n, "%.9g", (double)*(const float *)v); break;
+    case DC_O_BOOL: snprintf(buf, n, "%s", *(const int *)v ? "true" : "false"); break;
+    case DC_O_ACT: snprintf(buf, n, "%s", dc_activation_name(*(const dc_activation *)v)); break;
+    case DC_O_INIT: snprintf(buf, n, "%s", init_name(*(const dc_init *)v)); break;
+    case DC_O_PAIR: {
+        const int *p = v;
+        if (p[0] == p[1]) snprintf(buf, n, "%d", p[0]);
+        else snprintf(buf, n, "%dx%d", p[0], p[1]);
+        break;
+    }
+    case DC_O_SHAPE: {
+        const dc_shape *p = v;
+        size_t k = 0;
+        for (int i = 0; i < p->ndim && k < n; i++) k += (size_t)snprintf(buf + k, n - k, i ? "x%lld" : "%lld", (long long)p->d[i]);
+        break;
+    }
+    case DC_O_PADDING: {
+        const dc_padding *p = v;
+        if (p->same) snprintf(buf, n, "same");
+        else if (p->a == p->b) snprintf(buf, n, "%d", p->a);
+        else snprintf(buf, n, "%dx%d", p->a, p->b);
+        break;
+    }
+    }
+}
+
+static size_t option_size(const dc_layer_option *o) {
+    switch (o->type) {
+    case DC_O_FLOAT: return sizeof(float);
+    case DC_O_ACT: return sizeof(dc_activation);
+    case DC_O_INIT: return sizeof(dc_init);
+    case DC_O_PAIR: return 2 * sizeof(int);
+    case DC_O_PADDING: return sizeof(dc_padding);
+    case DC_O_SHAPE: return sizeof(dc_shape);
+    default: return sizeof(int);
+    }
+}
+
+void dc_layer_options_write(const dc_layer_type *t, const void *cfg, dc_strbuf *out) {
+    for (const dc_layer_option *o = t->options; o && o->key; o++) {
+        size_t off = o->offset, sz = option_size(o);
+        if (!(o->flags & DC_O_REQUIRED) && !memcmp((const char *)cfg + off, (const char *)t->defaults + off, sz)) continue;
+        char v[64];
+        option_text(o, cfg, v, sizeof v);
+        if (o->flags & DC_O_POSITIONAL) dc_sb_printf(out, " %s", v);
+        else dc_sb_printf(out, " %s=%s", o->key, v);
+    }
+}
+
+int dc_layer_declare(dc_layer *l, const char *what, int ndim, const int64_t *shape, int buffer, dc_init init, float fill,
+                     int64_t fan_in, int64_t fan_out) {
+    if (l->nparam == DC_LAYER_MAX_PARAMS || ndim > 4) return -1;
+    dc_param_decl *d = &l->decl[l->nparam];
+    memset(d, 0, sizeof *d);
+    snprintf(d->what, sizeof d->what, "%s", what);
+    d->ndim = ndim;
+    memcpy(d->shape, shape, sizeof(int64_t) * (size_t)ndim);
+    d->buffer = buffer;
+    d->init = init;
+    d->fill = fill;
+    d->fan_in = fan_in;
+    d->fan_out = fan_out;
+    return l->nparam++;
+}
+
+dc_tensor *dc_apply_activation(dc_graph *g, dc_tensor *x, dc_activation a, float alpha) {
+    switch (a) {
+    case DC_ACT_RELU: return dc_relu(g, x);
+    case DC_ACT_LEAKY_RELU: return dc_leaky_relu(g, x, alpha);
+    case DC_ACT_SIGMOID: return dc_sigmoid(g, x);
+    case DC_ACT_TANH: return dc_tanh(g, x);
+    case DC_ACT_GELU: return dc_gelu(g, x);
+    case DC_ACT_SOFTMAX: return dc_softmax(g, x, -1);
+    case DC_ACT_LOG_SOFTMAX: return dc_log_softmax(g, x, -1);
+    default: return x;
+    }
+}
+
+dc_status dc_value_activate(dc_graph *g, dc_tensor *pre, dc_activation a, float alpha, dc_value *out) {
+    if (!pre) return DC_ERR_INVALID;
+    out->logits = pre;
+    out->act = a;
+    out->y = dc_apply_activation(g, pre, a, alpha);
+    return out->y ? DC_OK : DC_ERR_INVALID;
+}
+
+void dc_same_padding(int64_t in, int k, int stride, int dil, int *before, int *after) {
+    int64_t out = (in + stride - 1) / stride;
+    int64_t total = (out - 1) * stride + (int64_t)(k - 1) * dil + 1 - in;
+    if (total < 0) total = 0;
+    *before = (int)(total / 2);
+    *after = (int)(total - total / 2);
+}
+
+void dc_shape_text(char *buf, size_t n, const dc_shape *s, int with_batch) {
+    size_t k = (size_t)snprintf(buf, n, with_batch ? "(None" : "(");
+    for (int i = 0; i < s->ndim && k < n; i++)
+        k += (size_t)snprintf(buf + k, n - k, (i || with_batch) ? ", %lld" : "%lld", (long long)s->d[i]);
+    if (k < n) snprintf(buf + k, n - k, ")");
+}
+
+dc_status dc_forward_add_loss(dc_forward_ctx *f, const dc_layer *l, const char *part, dc_tensor *term) {
+    return dc_model_add_loss_term(f->m, f, l, part, term);
+}
+
+static dc_status parse_shape(const dc_layer_option *o, const char *s, dc_shape *out) {
+    dc_shape sh = {0, {0}};
+    const char *p = s;
+    for (;;) {
+        if (sh.ndim == DC_MAX_DIMS - 1) return dc_set_error(DC_ERR_FORMAT, "%s \"%s\" has too many dimensions", o->key, s);
+        char *end;
+        errno = 0;
+        long v = strtol(p, &end, 10);
+        if (end == p || errno || v < o->lo || v > o->hi)
+            return dc_set_error(DC_ERR_FORMAT, "%s \"%s\": expected positive extents separated by 'x'", o->key, s);
+        sh.d[sh.ndim++] = v;
+        if (*end == 0) break;
+        if (*end != 'x' && *end != ',') return dc_set_error(DC_ERR_FORMAT, "%s \"%s\": expected 'x' between extents", o->key, s);
+        p = end + 1;
+    }
+    *out = sh;
+    return DC_OK;
+}
+
+/* a,b,c into refs->in */
+static dc_status parse_refs(const char *v, dc_layer_refs *refs) {
+    refs->nin = 0;
+    while (*v) {
+        const char *e = strchr(v, ',');
+        size_t n = e ? (size_t)(e - v) : strlen(v);
+        if (n == 0 || n >= sizeof refs->in[0]) return dc_set_error(DC_ERR_FORMAT, "inputs: expected layer names separated by ','");
+        if (refs->nin == DC_LAYER_MAX_INPUTS) return dc_set_error(DC_ERR_FORMAT, "inputs: at most %d", DC_LAYER_MAX_INPUTS);
+        memcpy(refs->in[refs->nin], v, n);
+        refs->in[refs->nin++][n] = 0;
+        v += n + (e != NULL);
+        if (e && !*v) return dc_set_error(DC_ERR_FORMAT, "inputs: a name is missing after ','");
+    }
+    if (!refs->nin) return dc_set_error(DC_ERR_FORMAT, "inputs: expected layer names separated by ','");
+    return DC_OK;
+}
+
+dc_status dc_layer_parse_options(const dc_layer_type *t, void *cfg, int ntok, const char *const *tok, int positional_given,
+                                 dc_layer_refs *refs, int *bad_tok, int *bad_off) {
+    char allowed[512];
+    const dc_layer_option *pos = dc_layer_option_positional(t);
+    int pos_done = positional_given;
+    unsigned long long given = 0; /* bit per option */
+    memset(refs, 0, sizeof *refs);
+    refs->in_tok = -1;
+    for (int i = 0; i < ntok; i++) {
+        const char *tk = tok[i], *eq = strchr(tk, '=');
+        *bad_tok = i;
+        *bad_off = 0;
+        const dc_layer_option *o;
+        const char *v;
+        if (!eq) {
+            if (!pos || pos_done) {
+                dc_layer_option_list(t, allowed, sizeof allowed);
+                return dc_set_error(DC_ERR_FORMAT, "unexpected \"%s\" for '%s' (expected: %s)", tk, t->keyword, allowed);
+            }
+            o = pos;
+            v = tk;
+            pos_done = 1;
+        } else {
+            size_t kl = (size_t)(eq - tk);
+            v = eq + 1;
+            *bad_off = (int)kl + 1;
+            if (kl == 4 && !strncmp(tk, "name", 4)) {
+                if (!*v || strlen(v) >= sizeof refs->name || strchr(v, ','))
+                    return dc_set_error(DC_ERR_FORMAT, "name must be 1 to %zu characters without ','", sizeof refs->name - 1);
+                snprintf(refs->name, sizeof refs->name, "%s", v);
+                continue;
+            }
+            if (kl == 6 && !strncmp(tk, "inputs", 6)) {
+                refs->in_tok = i;
+                dc_status st = parse_refs(v, refs);
+                if (st) return st;
+                continue;
+            }
+            char key[64];
+            snprintf(key, sizeof key, "%.*s", (int)(kl < 63 ? kl : 63), tk);
+            if (!(o = dc_layer_option_find(t, key))) {
+                *bad_off = 0;
+                dc_layer_option_list(t, allowed, sizeof allowed);
+                return dc_set_error(DC_ERR_FORMAT, "unknown option \"%s\" for '%s' (expected: %s)", key, t->keyword, allowed);
+            }
+            if (o == pos) pos_done = 1;
+        }
+        dc_status st = o->type == DC_O_SHAPE ? parse_shape(o, v, (dc_shape *)((char *)cfg + o->offset))
+                                              : dc_layer_option_set(t, cfg, o, v);
+        if (st) return st;
+        given |= 1ull << (o - t->options);
+    }
+    *bad_tok = -1;
+    *bad_off = 0;
+    for (const dc_layer_option *o = t->options; o && o->key; o++)
+        if ((o->flags & DC_O_REQUIRED) && !(given & (1ull << (o - t->options))) && !(o == pos && positional_given))
+            return dc_set_error(DC_ERR_FORMAT, "'%s' needs %s%s%s%s", t->keyword, o == pos ? "a value for " : "", o->key,
+                                o->example ? ", e.g. " : "", o->example ? o->example : "");
+    return DC_OK;
+}

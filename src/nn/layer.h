@@ -1,0 +1,167 @@
+/* layer.h — what a layer kind is, for the files under src/nn/layers/.
+ *
+ * A layer kind is one file exporting one dc_layer_type: its keyword in
+ * descriptions, its options (with defaults and ranges: the description
+ * parser, the C API and the description writer all read this table), how
+ * it turns input shapes into an output shape and parameter declarations
+ * (setup), and its forward pass built from ops (autograd does the rest).
+ * src/nn/layers/registry.c lists every kind, one line each. Nothing else in
+ * deepc switches on the kind of a layer.
+ *
+ * Adding a kind: write src/nn/layers/NAME.c (copy a similar one), add its
+ * line to the registry, document it in docs/FORMATS.md, test it. */
+#ifndef DC_LAYER_H
+#define DC_LAYER_H
+#include "../core/internal.h"
+#include <stddef.h>
+
+#define DC_LAYER_MAX_INPUTS 16 /* merge layers: inputs=a,b,... */
+#define DC_LAYER_MAX_PARAMS 4  /* tensors one layer owns (weight, bias, 2 buffers) */
+
+/* Per-sample shape (no batch dimension). */
+typedef struct {
+    int ndim;
+    int64_t d[DC_MAX_DIMS];
+} dc_shape;
+
+/* The value flowing along one edge of the model graph. logits is the
+ * tensor before a final softmax/sigmoid (act says which) so that a loss
+ * can use the stable fused form; NULL/DC_ACT_NONE for every other layer. */
+typedef struct {
+    dc_tensor *y;
+    dc_tensor *logits;
+    dc_activation act;
+} dc_value;
+
+/* Option types a layer can declare. */
+typedef enum {
+    DC_O_INT,     /* int                                             */
+    DC_O_FLOAT,   /* float                                           */
+    DC_O_BOOL,    /* int, true/false                                 */
+    DC_O_ACT,     /* dc_activation, by name                          */
+    DC_O_INIT,    /* dc_init, by name                                */
+    DC_O_PAIR,    /* int[2]: "3" or "3x5"                            */
+    DC_O_PADDING, /* dc_padding: valid, same, N or NxM               */
+    DC_O_SHAPE    /* dc_shape: "28x28" (extents in [lo, hi])         */
+} dc_option_type;
+
+#define DC_O_POSITIONAL 1 /* may be written without key= (the first such) */
+#define DC_O_REQUIRED 2   /* must be given                               */
+#define DC_O_NO_SAME 4    /* DC_O_PADDING without 'same' (pools)         */
+
+typedef struct {
+    int same;  /* 1: Keras 'same' (computed from the input at setup) */
+    int a, b;  /* explicit padding (valid = 0, 0)                    */
+} dc_padding;
+
+typedef struct {
+    const char *key;       /* "units"                                     */
+    dc_option_type type;
+    size_t offset;         /* where in the layer's config struct          */
+    double lo, hi;         /* range of numbers (pairs: each number)       */
+    int flags;             /* DC_O_POSITIONAL, DC_O_REQUIRED, ...         */
+    const char *example;   /* for "needs ..." messages: "dense 128"       */
+} dc_layer_option;
+
+/* A parameter (trainable, in the flat buffer) or buffer (non-trainable
+ * state such as BatchNorm's running statistics) declared by setup. */
+typedef struct {
+    char what[24];         /* "weight" -> tensor "<layer>.weight"         */
+    int ndim;
+    int64_t shape[4];
+    int buffer;            /* 1: outside the trainable buffer             */
+    dc_init init;          /* trainable: how to initialise               */
+    float fill;            /* DC_INIT_DEFAULT: every value = fill         */
+    int64_t fan_in, fan_out;
+    float l1, l2;          /* Keras kernel regularizer, added to the loss */
+} dc_param_decl;
+
+typedef struct dc_forward_ctx dc_forward_ctx;
+
+typedef struct dc_layer_type {
+    const char *keyword;      /* "dense": the description keyword        */
+    const char *class_name;   /* "Dense": the summary's type column      */
+    const char *base_name;    /* default names: dense, dense_1, ...      */
+    size_t cfg_size;          /* the layer's config struct               */
+    const void *defaults;     /* its default values                      */
+    const dc_layer_option *options; /* terminated by {NULL}              */
+    int min_inputs, max_inputs;
+    /* Check the config against the input shapes, set l->out and declare
+     * parameters (dc_layer_declare). Errors name the keyword, no place. */
+    dc_status (*setup)(dc_layer *l, int nin, const dc_shape *in);
+    /* Forward the batch: in[nin] -> out, built from ops on f->g. */
+    dc_status (*forward)(dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_value *out);
+} dc_layer_type;
+
+struct dc_layer {
+    const dc_layer_type *type;
+    char name[64];             /* unique in the model                     */
+    int line;                  /* line in the description (0: built in C) */
+    int named;                 /* the name was given (name=), not made up */
+    void *cfg;                 /* type->cfg_size bytes of options         */
+    int nin;                   /* inputs: earlier nodes of the model      */
+    int in[DC_LAYER_MAX_INPUTS];
+    dc_shape out;              /* per-sample output shape                 */
+    int nparam;                /* declared tensors, and their views       */
+    dc_param_decl decl[DC_LAYER_MAX_PARAMS];
+    dc_tensor *param[DC_LAYER_MAX_PARAMS];
+};
+
+/* What a forward pass carries besides the values: the graph, and the loss
+ * terms layers add (a VAE's KL divergence), summed into the model's loss. */
+struct dc_forward_ctx {
+    dc_graph *g;
+    dc_model *m;
+    int nterms;
+};
+
+/* Declare a parameter (buffer = 0) or buffer of layer l; returns its index
+ * in l->param (valid after the model is built). */
+int dc_layer_declare(dc_layer *l, const char *what, int ndim, const int64_t *shape, int buffer, dc_init init,
+                     float fill, int64_t fan_in, int64_t fan_out);
+/* Add a named scalar term (already averaged over the batch) to the loss. */
+dc_status dc_forward_add_loss(dc_forward_ctx *f, const dc_layer *l, const char *part, dc_tensor *term);
+
+/* Apply an activation (identity for DC_ACT_NONE). */
+dc_tensor *dc_apply_activation(dc_graph *g, dc_tensor *x, dc_activation a, float alpha);
+/* out = act(pre), keeping pre as the logits when act is softmax/sigmoid. */
+dc_status dc_value_activate(dc_graph *g, dc_tensor *pre, dc_activation a, float alpha, dc_value *out);
+/* Keras 'same' padding of one axis: before/after so that out = ceil(in/stride). */
+void dc_same_padding(int64_t in, int k, int stride, int dil, int *before, int *after);
+/* Shape text "(None, 26, 26, 32)"-style for summaries; "(C, H, W)" for errors. */
+void dc_shape_text(char *buf, size_t n, const dc_shape *s, int with_batch);
+
+/* The registry (src/nn/layers/registry.c). */
+const dc_layer_type *dc_layer_type_find(const char *keyword);
+int dc_layer_type_count(void);
+const dc_layer_type *dc_layer_type_at(int i);
+
+/* Options from text ("128 activation=relu use_bias=false"). Tokens are
+ * parsed by the description reader; this sets one option. Returns DC_OK,
+ * or an error without a place (the caller adds file:line:col). */
+const dc_layer_option *dc_layer_option_find(const dc_layer_type *t, const char *key);
+const dc_layer_option *dc_layer_option_positional(const dc_layer_type *t);
+dc_status dc_layer_option_set(const dc_layer_type *t, void *cfg, const dc_layer_option *o, const char *value);
+/* Apply option tokens ("128", "activation=relu", "name=fc", "inputs=a,b")
+ * to cfg (which starts as the kind's defaults). positional_given: the
+ * positional option is already set (`relu` meaning `activation relu`).
+ * On error, *bad_tok and *bad_off say which token and where in it. */
+typedef struct {
+    char name[64];                        /* name=, or "" */
+    int nin;                              /* inputs=, or 0 */
+    char in[DC_LAYER_MAX_INPUTS][64];
+    int in_tok;                           /* the token that held inputs= */
+} dc_layer_refs;
+dc_status dc_layer_parse_options(const dc_layer_type *t, void *cfg, int ntok, const char *const *tok, int positional_given,
+                                 dc_layer_refs *refs, int *bad_tok, int *bad_off);
+/* "units, activation, ..." for error messages. */
+void dc_layer_option_list(const dc_layer_type *t, char *buf, size_t n);
+/* Append the options that differ from the defaults (" 128 activation=relu"). */
+void dc_layer_options_write(const dc_layer_type *t, const void *cfg, dc_strbuf *out);
+
+/* Every layer kind, declared here and defined in its own file. */
+extern const dc_layer_type dc_layer_input, dc_layer_flatten, dc_layer_dense, dc_layer_dropout, dc_layer_activation,
+    dc_layer_conv2d, dc_layer_conv1d, dc_layer_maxpool2d, dc_layer_avgpool2d, dc_layer_maxpool1d,
+    dc_layer_global_avg_pool2d, dc_layer_global_max_pool2d, dc_layer_batchnorm, dc_layer_spatial_dropout2d,
+    dc_layer_zero_padding2d, dc_layer_add, dc_layer_multiply, dc_layer_concat, dc_layer_sampling, dc_layer_reshape;
+#endif

@@ -1,0 +1,26 @@
+/* global_pool2d.c — GlobalAveragePooling2D and GlobalMaxPooling2D:
+ * (N, C, H, W) -> (N, C). */
+#include "../layer.h"
+
+static dc_status setup(dc_layer *l, int nin, const dc_shape *in) {
+    (void)nin;
+    if (in->ndim != 3)
+        return dc_set_error(DC_ERR_INVALID, "%s: input has %d dimensions per sample, needs (channels, height, width) (e.g. input 1x28x28)",
+                            l->type->keyword, in->ndim);
+    l->out = (dc_shape){1, {in->d[0]}};
+    return DC_OK;
+}
+
+static dc_status forward(dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_value *out) {
+    dc_tensor *h = in[0].y;
+    int64_t s3[3] = {h->shape[0], h->shape[1], h->shape[2] * h->shape[3]};
+    h = dc_reshape(f->g, h, 3, s3);
+    if (h) h = l->type == &dc_layer_global_avg_pool2d ? dc_mean(f->g, h, -1, 0) : dc_max(f->g, h, -1, 0);
+    out->y = h;
+    return h ? DC_OK : DC_ERR_INVALID;
+}
+
+const dc_layer_type dc_layer_global_avg_pool2d = {"global_avg_pool2d", "GlobalAveragePooling2D", "global_average_pooling2d", 0, NULL,
+                                                  NULL, 1, 1, setup, forward};
+const dc_layer_type dc_layer_global_max_pool2d = {"global_max_pool2d", "GlobalMaxPooling2D", "global_max_pooling2d", 0, NULL, NULL, 1,
+                                                  1, setup, forward};

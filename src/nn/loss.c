@@ -1,0 +1,186 @@
+/* loss.c — the loss of a model, built from ops in the graph: every `loss`
+ * line (a loss on one output against the labels or the input itself),
+ * every term a layer added during forward (a VAE's KL divergence), and the
+ * kernel regularizers. Autograd differentiates all of it.
+ *
+ * A softmax or sigmoid at the end of an output is folded into its loss
+ * (the loss reads the logits): what Keras does behind from_logits=False,
+ * and what keeps the loss finite for confident wrong predictions. */
+#include "model.h"
+#include <string.h>
+
+const char *dc_loss_name(dc_loss_kind k) {
+    switch (k) {
+    case DC_LOSS_MSE: return "mse";
+    case DC_LOSS_BCE: return "binary_crossentropy";
+    case DC_LOSS_CATEGORICAL_CE: return "categorical_crossentropy";
+    default: return "none";
+    }
+}
+
+int dc_loss_from_name(const char *s) {
+    if (!strcmp(s, "mse") || !strcmp(s, "mean_squared_error")) return DC_LOSS_MSE;
+    if (!strcmp(s, "binary_crossentropy") || !strcmp(s, "bce")) return DC_LOSS_BCE;
+    if (!strcmp(s, "categorical_crossentropy") || !strcmp(s, "sparse_categorical_crossentropy") || !strcmp(s, "cross_entropy"))
+        return DC_LOSS_CATEGORICAL_CE;
+    return -1;
+}
+
+static int64_t node_size(const dc_model *m, int node) {
+    const dc_shape *s = &m->nodes[node]->out;
+    return dc_shape_size(s->ndim, s->d);
+}
+
+static int first_output(const dc_model *m) { return m->noutputs ? m->outputs[0] : m->nnodes - 1; }
+
+/* What the loss is when nothing says: from the output's last activation. */
+static dc_loss_kind guess_loss(const dc_model *m) {
+    const dc_layer *l = m->nodes[first_output(m)];
+    dc_activation a = DC_ACT_NONE;
+    const dc_layer_option *o = dc_layer_option_find(l->type, "activation");
+    if (o && o->type == DC_O_ACT) a = *(const dc_activation *)((const char *)l->cfg + o->offset);
+    if (a == DC_ACT_SOFTMAX) return DC_LOSS_CATEGORICAL_CE;
+    if (a == DC_ACT_SIGMOID && node_size(m, first_output(m)) == 1) return DC_LOSS_BCE;
+    return DC_LOSS_MSE;
+}
+
+dc_status dc_model_default_losses(dc_model *m) {
+    if (m->nlosses) {
+        m->loss = m->losses[0].kind;
+        return DC_OK;
+    }
+    if (!m->compiled) m->loss = guess_loss(m);
+    m->compiled = 1;
+    return DC_OK;
+}
+
+/* The loss lines in force: the model's, or one on the first output. */
+static int loss_specs(const dc_model *m, const dc_loss_spec **specs, dc_loss_spec *one) {
+    if (m->nlosses) {
+        *specs = m->losses;
+        return m->nlosses;
+    }
+    *one = (dc_loss_spec){m->loss, first_output(m), DC_TARGET_LABEL, 1.0f, 0, "loss"};
+    *specs = one;
+    return 1;
+}
+
+int dc_model_class_output(const dc_model *m) {
+    const dc_loss_spec *s;
+    dc_loss_spec one;
+    int n = loss_specs(m, &s, &one);
+    for (int i = 0; i < n; i++)
+        if (s[i].target == DC_TARGET_LABEL && s[i].kind != DC_LOSS_MSE) return s[i].output;
+    return -1;
+}
+
+/* One loss line's value: mean over every value of the output (or, sum,
+ * summed over each sample's values and averaged over the batch). */
+static dc_tensor *one_loss(dc_model *m, dc_graph *g, const dc_loss_spec *s, const dc_value *v, dc_tensor *x, dc_tensor *labels,
+                           dc_tensor *targets) {
+    dc_tensor *out = v->y, *logits = v->logits ? v->logits : v->y;
+    dc_activation act = v->logits ? v->act : DC_ACT_NONE;
+    int64_t N = out->shape[0], D = out->size / (N ? N : 1);
+    dc_tensor *t = NULL, *l = NULL;
+    if (s->target == DC_TARGET_INPUT) {
+        if (x->size != out->size) {
+            dc_set_error(DC_ERR_INVALID, "loss %s: output \"%s\" has %lld values per sample, the input %lld (target=input needs them equal)",
+                         s->name, m->nodes[s->output]->name, (long long)D, (long long)(x->size / (N ? N : 1)));
+            return NULL;
+        }
+        t = dc_reshape(g, x, out->ndim, out->shape);
+        if (!t) return NULL;
+        if (s->kind == DC_LOSS_CATEGORICAL_CE) {
+            dc_set_error(DC_ERR_INVALID, "loss %s: categorical cross-entropy needs class labels, not target=input", s->name);
+            return NULL;
+        }
+    }
+    if (s->kind == DC_LOSS_CATEGORICAL_CE) {
+        if (out->ndim != 2) {
+            dc_set_error(DC_ERR_INVALID, "loss %s: categorical cross-entropy needs an output of (classes), not %d dimensions", s->name, out->ndim - 1);
+            return NULL;
+        }
+        if (act == DC_ACT_SOFTMAX) l = dc_cross_entropy(g, logits, labels, 1);
+        else if (act == DC_ACT_NONE || act == DC_ACT_LOG_SOFTMAX) l = dc_cross_entropy(g, out, labels, 1);
+        else l = dc_cross_entropy(g, out, labels, 0);
+    } else {
+        if (!t && targets) t = out->ndim == targets->ndim ? targets : dc_reshape(g, targets, out->ndim, out->shape);
+        if (!t) { /* labels as numbers (one output) or one-hot */
+            if (!labels) {
+                dc_set_error(DC_ERR_INVALID, "loss %s: no targets", s->name);
+                return NULL;
+            }
+            if (!(t = dc_input(g, DC_F32, out->ndim, out->shape))) return NULL;
+            if (D == 1) {
+                for (int64_t i = 0; i < N; i++) t->data[i] = (float)labels->idata[i];
+            } else if (dc_one_hot(labels->idata, N, (int)D, t->data)) {
+                return NULL;
+            }
+        }
+        if (s->kind == DC_LOSS_MSE) l = dc_mse_loss(g, out, t);
+        else if (act == DC_ACT_SIGMOID) l = dc_bce_logits_loss(g, logits, t);
+        else if (act == DC_ACT_NONE) l = dc_bce_logits_loss(g, out, t);
+        else l = dc_bce_loss(g, out, t);
+    }
+    if (l && s->sum) l = dc_mul_scalar(g, l, (float)D);
+    return l;
+}
+
+static void reverse_parts(dc_loss_part *p, int a, int b) {
+    for (b--; a < b; a++, b--) {
+        dc_loss_part t = p[a];
+        p[a] = p[b];
+        p[b] = t;
+    }
+}
+
+dc_tensor *dc_model_build_loss(dc_model *m, dc_graph *g, dc_value *vals, dc_tensor *x, dc_tensor *labels, dc_tensor *targets) {
+    if (!m->compiled && !m->nlosses) {
+        dc_set_error(DC_ERR_INVALID, "fit: the model has no loss (add a 'loss' line or call dc_model_compile)");
+        return NULL;
+    }
+    const dc_loss_spec *specs;
+    dc_loss_spec one;
+    int n = loss_specs(m, &specs, &one);
+    /* layers' terms are already in m->parts; the loss lines go first */
+    int nterms = m->nparts;
+    dc_tensor *total = NULL;
+    for (int i = 0; i < n; i++) {
+        const dc_loss_spec *s = &specs[i];
+        dc_tensor *l = one_loss(m, g, s, &vals[s->output], x, labels, targets);
+        if (!l) return NULL;
+        if (s->weight != 1.0f) l = dc_mul_scalar(g, l, s->weight);
+        if (!l || dc_model_add_loss_term(m, NULL, m->nodes[s->output], s->name, l)) return NULL;
+        total = total ? dc_add(g, total, l) : l;
+    }
+    for (int i = 0; i < nterms && total; i++) total = dc_add(g, total, m->parts[i].t);
+    /* Keras kernel regularizers: l1 sum|w| + l2 sum w^2 */
+    for (int i = 0; i < m->nnamed && total; i++) {
+        const dc_param_decl *d = m->named[i].decl;
+        dc_tensor *w = m->named[i].t;
+        if (d->l1 > 0.0f) total = dc_add(g, total, dc_mul_scalar(g, dc_sum(g, dc_abs(g, w), DC_ALL_AXES, 0), d->l1));
+        if (total && d->l2 > 0.0f) total = dc_add(g, total, dc_mul_scalar(g, dc_sum(g, dc_mul(g, w, w), DC_ALL_AXES, 0), d->l2));
+    }
+    if (!total) return NULL;
+    /* parts in display order: loss lines, then layer terms (a rotation) */
+    if (nterms && m->nparts > nterms) {
+        reverse_parts(m->parts, 0, nterms);
+        reverse_parts(m->parts, nterms, m->nparts);
+        reverse_parts(m->parts, 0, m->nparts);
+    }
+    return total;
+}
+
+int dc_model_num_loss_parts(const dc_model *m) { return m->nparts > 1 ? m->nparts : 0; }
+const char *dc_model_loss_part(const dc_model *m, int i, double *value) {
+    if (i < 0 || i >= m->nparts) return NULL;
+    if (value) *value = m->parts[i].t->data[0];
+    return m->parts[i].name;
+}
+
+dc_tensor *dc_model_loss_of(dc_model *m, dc_graph *g, dc_tensor *x, dc_tensor *labels, dc_tensor *targets, dc_tensor **output) {
+    dc_value *vals;
+    if (dc_model_forward_values(m, g, x, &vals)) return NULL;
+    if (output) *output = vals[dc_model_output_node(m, 0)].y;
+    return dc_model_build_loss(m, g, vals, x, labels, targets);
+}
