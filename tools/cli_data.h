@@ -14,6 +14,7 @@ typedef struct {
     char delimiter;
     int no_header, header_given, regression, stratify;
     long skip_rows, pca; /* skip_rows -1: not given */
+    long samples, manifold; /* generate */
     double test_split;
     /* images */
     int image_h, image_w, grayscale, skip_bad;

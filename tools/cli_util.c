@@ -59,3 +59,8 @@ dc_status dc_set_error_cli(const char *fmt, ...) {
     dc_set_error_message(msg);
     return DC_ERR_INVALID;
 }
+
+int cli_fail(const char *what) {
+    fprintf(stderr, "deepc: %s%s%s\n", what, *dc_last_error() ? ": " : "", dc_last_error());
+    return 1;
+}

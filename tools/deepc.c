@@ -3,6 +3,7 @@
  * and --help; any error prints "deepc: <message>" and exits non-zero
  * (1 for errors, 2 for usage, 130 after Ctrl-C once the model is saved). */
 #include "cli_data.h"
+#include "cli_generate.h"
 #include "cli_report.h"
 #include "cli_util.h"
 #include <math.h>
@@ -31,6 +32,9 @@ static const char *usage_text =
     "      Layers, output shapes and parameter counts.\n"
     "  augment FOLDER --augment SPEC --out GRID.png [--image-size HxW] [--grayscale]\n"
     "      A grid of images and augmented versions, to see what augmentation does.\n"
+    "  generate MODEL --out GRID.png [--samples N | --manifold n] [--seed S]\n"
+    "      Images decoded from a variational autoencoder's latent space: N random points\n"
+    "      (default 64), or the n x n grid of a 2-D latent plane.\n"
     "  cv DESCRIPTION --data DATA --folds K [train options]\n"
     "      k-fold cross-validation: trains K models, reports mean and std of each metric.\n"
     "\n"
@@ -45,10 +49,6 @@ static const char *usage_text =
     "  [--augment rotation=40,shift=0.2,shear=0.2,zoom=0.2,hflip,fill=nearest] [--skip-bad].\n"
     "Threads default to DEEPC_NUM_THREADS, OMP_NUM_THREADS or the number of cores.\n";
 
-static int fail(const char *what) {
-    fprintf(stderr, "deepc: %s%s%s\n", what, *dc_last_error() ? ": " : "", dc_last_error());
-    return 1;
-}
 
 static int parse_args(int argc, char **argv, cli_args *a) {
     memset(a, 0, sizeof *a);
@@ -86,7 +86,7 @@ static int parse_args(int argc, char **argv, cli_args *a) {
         INT("--epochs", epochs, 1, 1000000) INT("--batch-size", batch, 1, 1 << 20) INT("--seed", seed, 0, 0x7fffffffL)
         INT("--limit", limit, 1, 1L << 40) INT("--threads", threads, 1, 1024) INT("--checkpoint-every", ckpt_every, 1, 1000000)
         INT("--stop-after", stop_after, 1, 1L << 40) INT("--folds", folds, 2, 1000) INT("--skip-rows", skip_rows, 0, 1000000)
-        INT("--pca", pca, 1, 100000)
+        INT("--pca", pca, 1, 100000) INT("--samples", samples, 1, 4096) INT("--manifold", manifold, 2, 64)
         else if (!strcmp(o, "--no-header") || !strcmp(o, "--header")) { /* given: overrides a model's stored way */
             a->no_header = o[2] == 'n';
             a->header_given = 1;
@@ -222,7 +222,7 @@ static int cmd_train(const cli_args *a) {
     cli_metrics r = {0};
     int rc = 0;
     if (a->resume) {
-        if (!(m = dc_model_load_state(a->resume, &state))) return fail("cannot load the model to resume");
+        if (!(m = dc_model_load_state(a->resume, &state))) return cli_fail("cannot load the model to resume");
         if (!state) {
             dc_model_free(m);
             fprintf(stderr, "deepc: %s holds no training state to resume\n", a->resume);
@@ -245,15 +245,15 @@ static int cmd_train(const cli_args *a) {
     int images = cli_is_image_folder(a->data);
     if (images) { /* image folders: the model's input shape decides the image size */
         if (!m && !(m = parse_for_images(a))) {
-            rc = fail("cannot read the model description");
+            rc = cli_fail("cannot read the model description");
             goto done;
         }
         if (!(b.train = cli_load_images(a, m, a->data, 1, m))) {
-            rc = fail("cannot load the training images");
+            rc = cli_fail("cannot load the training images");
             goto done;
         }
         if (a->validation_data && !(b.test = cli_load_images(a, m, a->validation_data, 0, NULL))) {
-            rc = fail("cannot load the validation images");
+            rc = cli_fail("cannot load the validation images");
             goto done;
         } else if (!a->validation_data) {
             /* the folder comes sorted by class: mix it (seeded) so that a
@@ -269,7 +269,7 @@ static int cmd_train(const cli_args *a) {
                 free(idx);
             }
             if (!mixed) {
-                rc = fail("out of memory");
+                rc = cli_fail("out of memory");
                 goto done;
             }
             dc_dataset_free(b.train);
@@ -277,25 +277,25 @@ static int cmd_train(const cli_args *a) {
         }
         if (a->augment) {
             if (dc_augment_parse(a->augment, &aug)) {
-                rc = fail("bad --augment");
+                rc = cli_fail("bad --augment");
                 goto done;
             }
             b.train->augment = &aug;
         }
     } else if (cli_load_training(&la, &b, a->quiet ? NULL : stdout)) {
-        rc = fail("cannot load the training data");
+        rc = cli_fail("cannot load the training data");
         goto done;
     }
     if (!m && !(m = parse_for(a->target, &b))) {
-        rc = fail("cannot read the model description");
+        rc = cli_fail("cannot read the model description");
         goto done;
     }
     if (b.tab && dc_model_set_tabular(m, b.tab)) {
-        rc = fail("cannot store the preprocessing");
+        rc = cli_fail("cannot store the preprocessing");
         goto done;
     }
     if (!state && !(state = dc_train_state_new())) {
-        rc = fail("out of memory");
+        rc = cli_fail("out of memory");
         goto done;
     }
     apply_lr(a, m);
@@ -320,16 +320,16 @@ static int cmd_train(const cli_args *a) {
     dc_status st = dc_fit(m, b.train, &fo, &h);
     sigaction(SIGINT, &old_sa, NULL);
     if (st && st != DC_ERR_INTERRUPTED) {
-        rc = fail("training failed");
+        rc = cli_fail("training failed");
         goto done;
     }
     /* save even after Ctrl-C: the last finished batch, with the state to resume */
     if (dc_model_save_state(m, state, out)) {
-        rc = fail("cannot save the model");
+        rc = cli_fail("cannot save the model");
         goto done;
     }
     if (a->plot && dc_plot_history_svg(&h, a->plot)) {
-        rc = fail("cannot write the plot");
+        rc = cli_fail("cannot write the plot");
         goto done;
     }
     if (st == DC_ERR_INTERRUPTED) {
@@ -338,7 +338,7 @@ static int cmd_train(const cli_args *a) {
         goto done;
     }
     if (b.test && cli_compute_metrics(m, b.test, &r)) {
-        rc = fail("evaluation failed");
+        rc = cli_fail("evaluation failed");
         goto done;
     }
     if (!a->quiet) {
@@ -382,13 +382,13 @@ done:
 static int cmd_eval(const cli_args *a) {
     if (need(a, "a MODEL file", a->target) || need(a, "--data", a->data)) return 2;
     dc_model *m = dc_model_load(a->target);
-    if (!m) return fail("cannot load the model");
+    if (!m) return cli_fail("cannot load the model");
     dc_tabular *tab = NULL;
     dc_dataset *d = cli_load_eval(a, m, &tab, 1);
     cli_metrics r = {0};
     int rc = 0;
-    if (!d) rc = fail("cannot load the evaluation data");
-    else if (cli_compute_metrics(m, d, &r)) rc = fail("evaluation failed");
+    if (!d) rc = cli_fail("cannot load the evaluation data");
+    else if (cli_compute_metrics(m, d, &r)) rc = cli_fail("evaluation failed");
     else {
         cli_print_report(a, tab, m, &r, stdout);
         if (a->json) {
@@ -434,13 +434,13 @@ static int predict_images(const cli_args *a, dc_model *m) {
         int w, h;
         uint8_t *px;
         if (dc_image_read(a->images[i], (int)s[0], &w, &h, &px)) {
-            rc = fail("cannot read the image");
+            rc = cli_fail("cannot read the image");
             continue;
         }
         dc_image_resize(px, w, h, (int)s[0], d.u8, (int)s[2], (int)s[1]);
         free(px);
         if (dc_predict(m, &d, 1, 1, out)) {
-            rc = fail("prediction failed");
+            rc = cli_fail("prediction failed");
             break;
         }
         int64_t best = predicted_class(out, C);
@@ -455,7 +455,7 @@ static int predict_images(const cli_args *a, dc_model *m) {
 static int cmd_predict(const cli_args *a) {
     if (need(a, "a MODEL file", a->target)) return 2;
     dc_model *m = dc_model_load(a->target);
-    if (!m) return fail("cannot load the model");
+    if (!m) return cli_fail("cannot load the model");
     if (a->nimages) {
         int rc = predict_images(a, m);
         dc_model_free(m);
@@ -473,9 +473,9 @@ static int cmd_predict(const cli_args *a) {
     float *out = d ? malloc(sizeof(float) * (size_t)(d->n * C)) : NULL;
     int rc = 0;
     char nb[32];
-    if (!d) rc = fail("cannot load the data");
-    else if (!out) rc = fail("out of memory");
-    else if (dc_predict(m, d, d->n, 64, out)) rc = fail("prediction failed");
+    if (!d) rc = cli_fail("cannot load the data");
+    else if (!out) rc = cli_fail("out of memory");
+    else if (dc_predict(m, d, d->n, 64, out)) rc = cli_fail("prediction failed");
     else {
         int regression = tab && dc_tabular_is_regression(tab);
         if (tab) { /* CSV out: the prediction, then each class probability */
@@ -525,7 +525,7 @@ static int cmd_predict(const cli_args *a) {
 static int cmd_summary(const cli_args *a) {
     if (need(a, "a MODEL or DESCRIPTION file", a->target)) return 2;
     dc_model *m = ends_with(a->target, ".safetensors") ? dc_model_load(a->target) : dc_model_parse_file(a->target);
-    if (!m) return fail("cannot read the model");
+    if (!m) return cli_fail("cannot read the model");
     dc_model_summary(m, stdout);
     if (a->json) {
         printf("{\"command\":\"summary\",\"params\":%lld,\"layers\":[", (long long)dc_model_num_params(m));
@@ -553,13 +553,13 @@ static int cmd_summary(const cli_args *a) {
 static int cmd_augment(const cli_args *a) {
     if (need(a, "an image FOLDER", a->target) || need(a, "--augment SPEC", a->augment) || need(a, "--out FILE.png", a->out)) return 2;
     dc_augment aug;
-    if (dc_augment_parse(a->augment, &aug)) return fail("bad --augment");
+    if (dc_augment_parse(a->augment, &aug)) return cli_fail("bad --augment");
     int C = a->grayscale ? 1 : 3, H = a->image_h ? a->image_h : 64, W = a->image_w ? a->image_w : 64;
     char **names = NULL;
     int nn = 0;
     dc_dataset *d = dc_image_folder_load(a->target, C, H, W, a->skip_bad, &names, &nn, NULL);
     dc_free_names(names, nn);
-    if (!d) return fail("cannot load the images");
+    if (!d) return cli_fail("cannot load the images");
     const int rows = d->n < 6 ? (int)d->n : 6, cols = 6, gap = 2;
     const int GW = cols * (W + gap), GH = rows * (H + gap);
     uint8_t *grid = calloc((size_t)GW * GH * C, 1);
@@ -581,8 +581,8 @@ static int cmd_augment(const cli_args *a) {
                     }
         }
     }
-    if (!grid || !img) rc = fail("out of memory");
-    else if (dc_image_write_png(a->out, grid, GW, GH, C)) rc = fail("cannot write the grid");
+    if (!grid || !img) rc = cli_fail("out of memory");
+    else if (dc_image_write_png(a->out, grid, GW, GH, C)) rc = cli_fail("cannot write the grid");
     else {
         printf("wrote %s: %d images (rows), the original then %d augmented versions each\n", a->out, rows, cols - 1);
         if (a->json) {
@@ -609,12 +609,12 @@ static int cmd_cv(const cli_args *a) {
     dc_dataset *all = NULL;
     int64_t *idx = NULL;
     if (!cli_is_csv(a->data)) { /* IDX: folds of the training split */
-        if (!(all = dc_mnist_load(a->data, "train"))) return fail("cannot load the data");
+        if (!(all = dc_mnist_load(a->data, "train"))) return cli_fail("cannot load the data");
         if (a->limit > 0 && a->limit < all->n) all->n = a->limit;
         idx = malloc(sizeof(int64_t) * (size_t)all->n);
         if (!idx) {
             dc_dataset_free(all);
-            return fail("out of memory");
+            return cli_fail("out of memory");
         }
         for (int64_t i = 0; i < all->n; i++) idx[i] = i;
         dc_rng r;
@@ -635,20 +635,20 @@ static int cmd_cv(const cli_args *a) {
             b.test = vi && ti ? dc_dataset_subset(all, vi, nv) : NULL;
             free(vi);
             free(ti);
-            if (!b.train || !b.test) rc = fail("out of memory");
+            if (!b.train || !b.test) rc = cli_fail("out of memory");
         } else {
             dc_csv_options o;
-            if (cli_csv_options(a, &o)) rc = fail("bad CSV options");
+            if (cli_csv_options(a, &o)) rc = cli_fail("bad CSV options");
             else {
                 o.folds = K;
                 o.fold = k;
                 o.stratify = !a->regression; /* folds keep class proportions */
                 if (dc_csv_load(a->data, &o, &b.tab, &b.train, &b.test, k == 0 && !a->quiet ? stdout : NULL))
-                    rc = fail("cannot load the data");
+                    rc = cli_fail("cannot load the data");
             }
         }
         dc_model *m = rc ? NULL : parse_for(a->target, &b);
-        if (!rc && !m) rc = fail("cannot read the model description");
+        if (!rc && !m) rc = cli_fail("cannot read the model description");
         dc_history h = {0};
         cli_metrics r = {0};
         if (!rc) {
@@ -659,7 +659,7 @@ static int cmd_cv(const cli_args *a) {
             fo.stop = NULL;
             fo.checkpoint = fo.best_checkpoint = fo.log_csv = NULL;
             fo.stop_after_steps = 0;
-            if (dc_fit(m, b.train, &fo, &h) || cli_compute_metrics(m, b.test, &r)) rc = fail("training a fold failed");
+            if (dc_fit(m, b.train, &fo, &h) || cli_compute_metrics(m, b.test, &r)) rc = cli_fail("training a fold failed");
         }
         if (!rc) {
             regression = r.regression;
@@ -729,6 +729,10 @@ int main(int argc, char **argv) {
     if (!strcmp(a.cmd, "summary")) return cmd_summary(&a);
     if (!strcmp(a.cmd, "cv")) return cmd_cv(&a);
     if (!strcmp(a.cmd, "augment")) return cmd_augment(&a);
+    if (!strcmp(a.cmd, "generate")) {
+        if (need(&a, "a MODEL file", a.target) || need(&a, "--out FILE.png", a.out)) return 2;
+        return cli_generate(&a, a.samples ? a.samples : 64, a.manifold);
+    }
     fprintf(stderr, "deepc: unknown command \"%s\" (deepc --help)\n", a.cmd);
     return 2;
 }

@@ -53,5 +53,7 @@ typedef struct {
 void dc_sb_put(dc_strbuf *b, const char *s, size_t n);
 void dc_sb_puts(dc_strbuf *b, const char *s);
 void dc_sb_printf(dc_strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The shortest decimal text of v that reads back as exactly v. */
+void dc_float_str(char *buf, size_t n, float v);
 
 #endif

@@ -48,3 +48,10 @@ void dc_sb_printf(dc_strbuf *b, const char *fmt, ...) {
     dc_sb_put(b, big, (size_t)k);
     free(big);
 }
+
+void dc_float_str(char *buf, size_t n, float v) {
+    for (int digits = 6; digits <= 9; digits++) { /* the shortest text that reads back as v */
+        snprintf(buf, n, "%.*g", digits, (double)v);
+        if (strtof(buf, NULL) == v) return;
+    }
+}

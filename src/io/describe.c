@@ -652,7 +652,9 @@ dc_model *dc_model_parse_file_auto(const char *path, int in_ndim, const int64_t 
 static void write_optimizer(const dc_opt_config *o, dc_strbuf *b) {
     dc_opt_config d;
     dc_opt_from_name(dc_opt_name(o->kind), &d);
-    dc_sb_printf(b, "optimizer %s lr=%.9g", dc_opt_name(o->kind), (double)o->lr);
+    char num[32];
+    dc_float_str(num, sizeof num, o->lr);
+    dc_sb_printf(b, "optimizer %s lr=%s", dc_opt_name(o->kind), num);
     static const struct { const char *key; size_t off; int is_int; } f[] = {
         {"momentum", offsetof(dc_opt_config, momentum), 0}, {"dampening", offsetof(dc_opt_config, dampening), 0},
         {"nesterov", offsetof(dc_opt_config, nesterov), 1}, {"beta1", offsetof(dc_opt_config, beta1), 0},
@@ -665,7 +667,10 @@ static void write_optimizer(const dc_opt_config *o, dc_strbuf *b) {
     for (size_t i = 0; i < sizeof f / sizeof *f; i++) {
         const char *v = (const char *)o + f[i].off, *dv = (const char *)&d + f[i].off;
         if (f[i].is_int && *(const int *)v != *(const int *)dv) dc_sb_printf(b, " %s=%s", f[i].key, *(const int *)v ? "true" : "false");
-        if (!f[i].is_int && *(const float *)v != *(const float *)dv) dc_sb_printf(b, " %s=%.9g", f[i].key, (double)*(const float *)v);
+        if (!f[i].is_int && *(const float *)v != *(const float *)dv) {
+            dc_float_str(num, sizeof num, *(const float *)v);
+            dc_sb_printf(b, " %s=%s", f[i].key, num);
+        }
     }
     dc_sb_puts(b, "\n");
 }
@@ -688,15 +693,18 @@ char *dc_model_write_description(const dc_model *m) {
         const dc_loss_spec *s = &m->losses[k];
         dc_sb_printf(&b, "loss %s output=%s target=%s name=%s", dc_loss_name(s->kind), m->nodes[s->output]->name,
                      s->target == DC_TARGET_INPUT ? "input" : "label", s->name);
-        if (s->weight != 1.0f) dc_sb_printf(&b, " weight=%.9g", (double)s->weight);
+        char num[32];
+        dc_float_str(num, sizeof num, s->weight);
+        if (s->weight != 1.0f) dc_sb_printf(&b, " weight=%s", num);
         if (s->sum) dc_sb_puts(&b, " reduction=sum");
         dc_sb_puts(&b, "\n");
     }
     if (!m->nlosses && m->compiled) dc_sb_printf(&b, "loss %s\n", dc_loss_name(m->loss));
     write_optimizer(&m->opt, &b);
     const dc_fit_config *f = &m->fit;
-    dc_sb_printf(&b, "fit epochs=%d batch_size=%d validation_split=%.9g shuffle=%s seed=%llu\n", f->epochs, f->batch_size,
-                 (double)f->validation_split, f->shuffle ? "true" : "false", (unsigned long long)f->seed);
+    char vs[32];
+    dc_float_str(vs, sizeof vs, f->validation_split);
+    dc_sb_printf(&b, "fit epochs=%d batch_size=%d validation_split=%s shuffle=%s seed=%llu\n", f->epochs, f->batch_size, vs, f->shuffle ? "true" : "false", (unsigned long long)f->seed);
     if (b.oom) {
         free(b.s);
         dc_set_error(DC_ERR_NOMEM, "out of memory");

@@ -17,7 +17,6 @@
 #include <string.h>
 
 #define FORMAT_VERSION "1"
-#define MAX_ENTRIES 512
 
 /* ---- training state as text (exact: doubles in hex float) ---------------- */
 
@@ -127,16 +126,21 @@ static dc_status parse_state(dc_train_state *s, const char *txt, const char *pat
 
 dc_status dc_model_save_state(const dc_model *m, const dc_train_state *s, const char *path) {
     if (!m->built) return dc_set_error(DC_ERR_INVALID, "save: model is not built");
-    if (!m->description)
-        return dc_set_error(DC_ERR_INVALID, "save: model has no description text (build it with dc_model_parse to save it)");
-    dc_st_entry *e = calloc(MAX_ENTRIES, sizeof *e);
+    /* a model built in C gets its description written from its layers */
+    char *written = m->description ? NULL : dc_model_write_description(m);
+    if (!m->description && !written) return DC_ERR_NOMEM;
+    /* the weights, the optimizer's buffers, the permutation, the best weights */
+    dc_st_entry *e = calloc((size_t)m->nnamed + 8, sizeof *e);
     int32_t *perm32 = NULL;
     char *stxt = NULL;
-    if (!e) return dc_set_error(DC_ERR_NOMEM, "save: out of memory");
+    if (!e) {
+        free(written);
+        return dc_set_error(DC_ERR_NOMEM, "save: out of memory");
+    }
     int ne = 0;
     for (int i = 0; i < m->nnamed; i++)
         e[ne++] = (dc_st_entry){m->named[i].name, m->named[i].t->ndim, m->named[i].t->shape, m->named[i].t->data, "F32"};
-    static char bufnames[3][32];
+    char bufnames[4][32];
     int64_t pshape[1] = {m->nparams}, nshape[1] = {s ? s->ntrain : 0};
     dc_status st = DC_OK;
     if (s && s->initialized) {
@@ -158,7 +162,7 @@ dc_status dc_model_save_state(const dc_model *m, const dc_train_state *s, const 
         }
     }
     const char *keys[8] = {"format", "format_version", "deepc_version", "description"};
-    const char *vals[8] = {"deepc", FORMAT_VERSION, DEEPC_VERSION, m->description};
+    const char *vals[8] = {"deepc", FORMAT_VERSION, DEEPC_VERSION, m->description ? m->description : written};
     int nk = 4;
     char shape_txt[160] = "";
     if (m->auto_input) { /* `input auto`: the shape the data gave it */
@@ -182,6 +186,7 @@ dc_status dc_model_save_state(const dc_model *m, const dc_train_state *s, const 
     }
     st = dc_st_write(path, e, ne, keys, vals, nk);
 done:
+    free(written);
     free(stxt);
     free(perm32);
     free(e);

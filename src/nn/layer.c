@@ -138,7 +138,7 @@ static void option_text(const dc_layer_option *o, const void *cfg, char *buf, si
     const void *v = (const char *)cfg + o->offset;
     switch (o->type) {
     case DC_O_INT: snprintf(buf, n, "%d", *(const int *)v); break;
-    case DC_O_FLOAT: snprintf(buf, n, "%.9g", (double)*(const float *)v); break;
+    case DC_O_FLOAT: dc_float_str(buf, n, *(const float *)v); break;
     case DC_O_BOOL: snprintf(buf, n, "%s", *(const int *)v ? "true" : "false"); break;
     case DC_O_ACT: snprintf(buf, n, "%s", dc_activation_name(*(const dc_activation *)v)); break;
     case DC_O_INIT: snprintf(buf, n, "%s", init_name(*(const dc_init *)v)); break;

@@ -148,9 +148,9 @@ dc_tensor *dc_model_build_loss(dc_model *m, dc_graph *g, dc_value *vals, dc_tens
     for (int i = 0; i < n; i++) {
         const dc_loss_spec *s = &specs[i];
         dc_tensor *l = one_loss(m, g, s, &vals[s->output], x, labels, targets);
-        if (!l) return NULL;
-        if (s->weight != 1.0f) l = dc_mul_scalar(g, l, s->weight);
+        /* the part shown is the loss itself (as Keras' per-output losses), the total has it weighted */
         if (!l || dc_model_add_loss_term(m, NULL, m->nodes[s->output], s->name, l)) return NULL;
+        if (s->weight != 1.0f && !(l = dc_mul_scalar(g, l, s->weight))) return NULL;
         total = total ? dc_add(g, total, l) : l;
     }
     for (int i = 0; i < nterms && total; i++) total = dc_add(g, total, m->parts[i].t);

@@ -1,0 +1,280 @@
+/* test_graph.c — models that are not a chain: residual blocks, merges,
+ * several outputs, repeated blocks, the sampling layer of a VAE; gradient
+ * checks of whole models across merges and the KL term; malformed graph
+ * descriptions; models built in C written back as text; training hooks. */
+#include "test.h"
+
+/* Three Gaussian blobs in 6-D: an easy 3-class problem. */
+static dc_dataset *blobs(int64_t n, uint64_t seed) {
+    dc_rng r;
+    dc_rng_seed(&r, seed);
+    dc_dataset *d = calloc(1, sizeof *d);
+    d->n = n;
+    d->sample_ndim = 1;
+    d->sample_shape[0] = 6;
+    d->sample_size = 6;
+    d->f32 = malloc(sizeof(float) * (size_t)(n * 6));
+    d->labels = malloc(sizeof(int32_t) * (size_t)n);
+    d->num_classes = 3;
+    d->scale = 1;
+    for (int64_t i = 0; i < n; i++) {
+        int c = (int)dc_rng_below(&r, 3);
+        d->labels[i] = c;
+        for (int k = 0; k < 6; k++) d->f32[i * 6 + k] = (k % 3 == c ? 2.0f : 0.0f) + 0.7f * dc_rng_normal(&r);
+    }
+    return d;
+}
+
+static void expect_parse_error(const char *text, const char *where, const char *needle) {
+    dc_model *m = dc_model_parse(text, "g.dc");
+    CHECK(m == NULL && strstr(dc_last_error(), where) && strstr(dc_last_error(), needle),
+          "description %s: expected \"%s\" ... \"%s\", got \"%s\"", where, where, needle, dc_last_error());
+    dc_model_free(m);
+}
+
+/* Loss of the model on a fixed batch, with the generator reseeded (the same
+ * noise every time: sampling layers become deterministic functions). */
+static double model_loss(dc_model *m, dc_graph *g, const dc_dataset *d, dc_rng *r, int backward) {
+    dc_graph_reset(g);
+    dc_rng_seed(r, 1234);
+    int64_t xs[2] = {d->n, d->sample_size}, ys[1] = {d->n};
+    dc_tensor *x = dc_input(g, DC_F32, 2, xs), *y = dc_input(g, DC_I32, 1, ys);
+    memcpy(x->data, d->f32, sizeof(float) * (size_t)x->size);
+    memcpy(y->idata, d->labels, sizeof(int32_t) * (size_t)d->n);
+    dc_tensor *l = dc_model_loss_of(m, g, x, y, NULL, NULL);
+    if (!l) return NAN;
+    if (backward) {
+        memset(dc_model_grads(m), 0, sizeof(float) * (size_t)dc_model_num_params(m));
+        dc_backward(g, l);
+    }
+    return l->data[0];
+}
+
+/* Every parameter's gradient against a central difference of the loss. */
+static void model_gradcheck(const char *name, const char *desc) {
+    dc_model *m = dc_model_parse(desc, name);
+    CHECK(m != NULL, "%s: %s", name, dc_last_error());
+    if (!m) return;
+    dc_dataset *d = blobs(8, 3);
+    dc_graph *g = dc_graph_new();
+    dc_rng r;
+    dc_graph_set_rng(g, &r);
+    dc_graph_set_training(g, 1);
+    double l0 = model_loss(m, g, d, &r, 1);
+    int64_t n = dc_model_num_params(m);
+    float *p = dc_model_params(m), *an = malloc(sizeof(float) * (size_t)n);
+    memcpy(an, dc_model_grads(m), sizeof(float) * (size_t)n);
+    int bad = 0, nonzero = 0;
+    double worst = 0;
+    for (int64_t i = 0; i < n; i++) {
+        float keep = p[i], h = 1e-2f * (fabsf(keep) > 1 ? fabsf(keep) : 1);
+        p[i] = keep + h;
+        double lp = model_loss(m, g, d, &r, 0);
+        p[i] = keep - h;
+        double lm = model_loss(m, g, d, &r, 0);
+        p[i] = keep;
+        double num = (lp - lm) / (2.0 * (double)h), err = fabs(num - an[i]) / (1e-3 + fabs(num) + fabs(an[i]));
+        if (err > worst) worst = err;
+        bad += err > 2e-2;
+        nonzero += an[i] != 0.0f;
+    }
+    CHECK(isfinite(l0) && bad == 0 && nonzero > n / 2, "%s: %d of %lld gradients off (worst relative error %.3g), %d non-zero",
+          name, bad, (long long)n, worst, nonzero);
+    free(an);
+    dc_graph_free(g);
+    dc_dataset_free(d);
+    dc_model_free(m);
+}
+
+static const char *residual =
+    "input 6\n"
+    "dense 16 activation=relu name=h\n"
+    "dense 16 activation=tanh\n"
+    "dense 16 name=f\n"
+    "add inputs=h,f\n"
+    "relu\n"
+    "dense 3 activation=softmax\n"
+    "optimizer adam lr=0.01\n"
+    "fit epochs=15 batch_size=32 seed=4\n";
+
+static void gradient_tests(void) {
+    /* smooth activations: a finite difference across a ReLU kink is wrong */
+    model_gradcheck("residual", "input 6\ndense 16 activation=tanh name=h\ndense 16 activation=sigmoid\ndense 16 name=f\n"
+                                "add inputs=h,f\ntanh\ndense 3 activation=softmax\n");
+    model_gradcheck("merges",
+                    "input 6\ndense 5 activation=tanh name=a\ndense 5 activation=sigmoid inputs=input name=b\n"
+                    "multiply inputs=a,b name=ab\nconcat inputs=ab,a,input\ndense 3\nloss categorical_crossentropy\n");
+    /* the KL term and the reparameterisation, with a reconstruction loss */
+    model_gradcheck("sampling",
+                    "input 6\ndense 8 activation=tanh name=enc\ndense 2 name=mu\ndense 2 inputs=enc name=logvar\n"
+                    "sampling inputs=mu,logvar\ndense 8 activation=tanh\ndense 6 activation=sigmoid\n"
+                    "loss binary_crossentropy target=input reduction=sum name=reconstruction\n");
+}
+
+static void training_tests(void) {
+    dc_dataset *train = blobs(600, 1), *test = blobs(300, 2);
+    double loss, acc;
+    /* a residual MLP learns */
+    dc_model *m = dc_model_parse(residual, "res.dc");
+    CHECK(m && dc_model_num_layers(m) == 6, "residual model: %s", dc_last_error());
+    dc_fit_options fo = {.verbose = 0, .validation_split = -1, .shuffle = -1};
+    CHECK(m && dc_fit(m, train, &fo, NULL) == DC_OK && dc_evaluate(m, test, 0, &loss, &acc) == DC_OK && acc > 0.9,
+          "residual MLP accuracy %.3f: %s", acc, dc_last_error());
+    dc_model_free(m);
+
+    /* two outputs trained together: classes from the labels, the input reconstructed */
+    const char *two =
+        "input 6\ndense 16 activation=relu name=body\n"
+        "dense 3 activation=softmax name=classes\n"
+        "dense 6 inputs=body name=reconstruction\n"
+        "output classes,reconstruction\n"
+        "loss categorical_crossentropy output=classes\n"
+        "loss mse output=reconstruction target=input weight=0.5\n"
+        "optimizer adam lr=0.01\nfit epochs=20 batch_size=32\n";
+    m = dc_model_parse(two, "two.dc");
+    CHECK(m && dc_model_num_outputs(m) == 2, "two-output model: %s", dc_last_error());
+    dc_history h;
+    CHECK(m && dc_fit(m, train, &fo, &h) == DC_OK, "two-output fit: %s", dc_last_error());
+    if (m && h.epochs_run == 20) {
+        const dc_epoch_stats *a = &h.epoch[0], *z = &h.epoch[19];
+        CHECK(z->nparts == 2 && !strcmp(z->part_name[0], "classes") && !strcmp(z->part_name[1], "reconstruction"),
+              "parts named after their outputs (%d: %s)", z->nparts, z->part_name[0]);
+        CHECK(z->part[0] < 0.5 * a->part[0] && z->part[1] < 0.7 * a->part[1], "both parts fall: %g -> %g, %g -> %g", a->part[0],
+              z->part[0], a->part[1], z->part[1]);
+        CHECK(fabs(z->loss - (z->part[0] + 0.5 * z->part[1])) < 1e-4, "loss = classes + 0.5 reconstruction (%g)", z->loss);
+        CHECK(dc_evaluate(m, test, 0, &loss, &acc) == DC_OK && acc > 0.9, "two-output model accuracy %.3f", acc);
+        dc_history_free(&h);
+    }
+    dc_model_free(m);
+
+    /* a repeated residual block: names get the copy's number */
+    const char *rep = "input 6\ndense 8 activation=relu\nrepeat 3\n  dense 8 activation=relu name=fc\n  dense 8 name=lin\n"
+                      "  add inputs=lin,block_input name=res\nend\ndense 3 activation=softmax\nfit epochs=10\n";
+    m = dc_model_parse(rep, "rep.dc");
+    CHECK(m && dc_model_num_layers(m) == 1 + 3 * 3 + 1 && dc_model_find_layer(m, "fc_3") && dc_model_find_layer(m, "res_2"),
+          "repeat 3: %s", dc_last_error());
+    CHECK(m && dc_fit(m, train, &fo, NULL) == DC_OK && dc_evaluate(m, test, 0, &loss, &acc) == DC_OK && acc > 0.9,
+          "repeated blocks train: %.3f", acc);
+    dc_model_free(m);
+    dc_dataset_free(train);
+    dc_dataset_free(test);
+}
+
+static void error_tests(void) {
+    expect_parse_error("input 6\ndense 4 inputs=b name=a\ndense 4 inputs=a name=b\n", "g.dc:2:16",
+                       "\"b\" is defined on a later line: a layer takes inputs from earlier lines only (no cycles)");
+    expect_parse_error("input 6\ndense 4 name=a\ndense 4 name=b\nadd inputs=a,c\n", "g.dc:4:14", "no layer named \"c\"");
+    expect_parse_error("input 6\ndense 4 name=a\ndense 5 name=b\nadd inputs=a,b\n", "g.dc:4:1",
+                       "add: input 2 has shape (5), input 1 has (4) (they must be equal)");
+    expect_parse_error("input 6\ndense 4 name=a\ndense 4 name=a\n", "g.dc:3:1", "duplicate layer name \"a\" (line 2 has it already)");
+    expect_parse_error("input 6\ndense 4 name=a\ndense 4 inputs=input\ndense 2\n", "g.dc:2:1",
+                       "layer \"a\" is not used: its output goes nowhere");
+    expect_parse_error("input 6\ndense 4\nadd inputs=dense\n", "g.dc:3:1", "add takes 2 to 16 inputs");
+    expect_parse_error("input 6\ndense 4 name=a\ndense 4 inputs=input name=b\noutput a,b\n", "g.dc",
+                       "2 outputs: give a 'loss' line for each");
+    expect_parse_error("input 6\nrepeat 2\ndense 4\n", "g.dc:2:1", "'repeat' without a matching 'end'");
+    expect_parse_error("input 6\ndense 4\nend\n", "g.dc:3:1", "'end' without 'repeat'");
+    expect_parse_error("input 6\ndense 4\nsampling inputs=dense,input\n", "g.dc:3:1", "sampling: inputs=MU,LOGVAR");
+    expect_parse_error("input 6\ndense 4\nloss mse output=dens\n", "g.dc:3:17", "no layer named \"dens\"");
+    expect_parse_error("input 6\ndense 4\nconcat inputs=dense,input axis=5\n", "g.dc:3:1", "axis 5 does not exist");
+    expect_parse_error("input 6\ndense 4 name=\n", "g.dc:2:14", "name must be");
+}
+
+/* Hooks: after_backward sees every step, after_epoch can stop the run. */
+static int nbackward, nbatches;
+static int count_backward(dc_model *m, void *u) {
+    (void)m;
+    (void)u;
+    nbackward++;
+    return 0;
+}
+static int count_batch(dc_model *m, int epoch, int64_t step, double loss, void *u) {
+    (void)m;
+    (void)epoch;
+    (void)step;
+    (void)u;
+    nbatches += isfinite(loss);
+    return 0;
+}
+static int stop_after_two(dc_model *m, const dc_epoch_stats *e, void *u) {
+    (void)m;
+    (void)e;
+    return ++*(int *)u == 2;
+}
+
+static void hook_tests(void) {
+    dc_dataset *train = blobs(100, 1);
+    dc_model *m = dc_model_parse("input 6\ndense 3 activation=softmax\nfit epochs=5 batch_size=25\n", "h.dc");
+    int epochs = 0;
+    dc_callbacks cb = {count_backward, count_batch, stop_after_two, &epochs};
+    dc_fit_options fo = {.verbose = 0, .validation_split = -1, .shuffle = -1, .callbacks = &cb};
+    dc_status st = dc_fit(m, train, &fo, NULL);
+    CHECK(st == DC_ERR_INTERRUPTED && epochs == 2 && nbackward == 8 && nbatches == 8, "hooks: st %d, %d epochs, %d backward, %d batches",
+          st, epochs, nbackward, nbatches);
+    volatile int stop = 1;
+    dc_fit_options fo2 = {.verbose = 0, .validation_split = -1, .shuffle = -1, .stop = &stop};
+    CHECK(dc_fit(m, train, &fo2, NULL) == DC_ERR_INTERRUPTED, "the stop flag stops after a batch");
+
+    /* a loop of one's own around dc_train_step */
+    dc_graph *g = dc_graph_new();
+    dc_rng r;
+    dc_rng_seed(&r, 1);
+    dc_graph_set_rng(g, &r);
+    dc_optimizer *opt = dc_optimizer_new(dc_sgd(0.5f), dc_model_num_params(m));
+    double first = 0, loss = 0;
+    for (int step = 0; step < 40; step++) {
+        dc_graph_reset(g);
+        int64_t xs[2] = {25, 6}, ys[1] = {25};
+        dc_tensor *x = dc_input(g, DC_F32, 2, xs), *y = dc_input(g, DC_I32, 1, ys);
+        int64_t off = (step % 4) * 25;
+        memcpy(x->data, train->f32 + off * 6, sizeof(float) * 150);
+        memcpy(y->idata, train->labels + off, sizeof(int32_t) * 25);
+        CHECK(dc_train_step(m, g, opt, x, y, NULL, NULL, &loss, NULL) == DC_OK, "train step: %s", dc_last_error());
+        if (step == 0) first = loss;
+    }
+    CHECK(loss < 0.5 * first, "own loop: loss %g -> %g", first, loss);
+    dc_optimizer_free(opt);
+    dc_graph_free(g);
+    dc_model_free(m);
+    dc_dataset_free(train);
+}
+
+/* A graph built in C is written back as a description and reloads. */
+static void c_graph_test(void) {
+    dc_model *m = dc_model_new(1, (int64_t[]){6});
+    CHECK(dc_model_add(m, "dense", "8 activation=relu name=h") && dc_model_add(m, "dense", "8") &&
+              dc_model_add(m, "add", "inputs=h,dense_1") && dc_model_add(m, "dropout", "0.25") &&
+              dc_model_add(m, "dense", "3 activation=softmax use_bias=false") && !dc_model_add(m, "dense", "3 activaton=relu") &&
+              !dc_model_add(m, "flux", ""),
+          "dc_model_add: %s", dc_last_error());
+    CHECK(strstr(dc_last_error(), "unknown layer kind \"flux\""), "unknown kind: %s", dc_last_error());
+    CHECK(dc_model_build(m, 3) == DC_OK && dc_model_compile(m, DC_LOSS_CATEGORICAL_CE, dc_adam(0.01f)) == DC_OK, "build");
+    dc_dataset *d = blobs(200, 5);
+    dc_fit_options fo = {.epochs = 3, .verbose = 0, .validation_split = -1, .shuffle = -1};
+    CHECK(dc_fit(m, d, &fo, NULL) == DC_OK, "fit C graph: %s", dc_last_error());
+    CHECK(dc_model_save(m, path_of("cg.safetensors")) == DC_OK, "save: %s", dc_last_error());
+    dc_model *r = dc_model_load(path_of("cg.safetensors"));
+    CHECK(r != NULL, "reload: %s", dc_last_error());
+    if (r) {
+        float a[600], b[600];
+        CHECK(dc_predict(m, d, 200, 50, a) == DC_OK && dc_predict(r, d, 200, 50, b) == DC_OK && !memcmp(a, b, sizeof a),
+              "reloaded graph predicts identically");
+        const char *desc = dc_model_description(r);
+        CHECK(strstr(desc, "add inputs=h,dense_1\n") && strstr(desc, "dense 3 activation=softmax use_bias=false\n") &&
+                  strstr(desc, "loss categorical_crossentropy\n") && strstr(desc, "optimizer adam lr=0.01"),
+              "written description:\n%s", desc);
+    }
+    dc_model_free(r);
+    dc_model_free(m);
+    dc_dataset_free(d);
+}
+
+int main(int argc, char **argv) {
+    if (test_workdir(argc, argv, "graph_tmp")) return 2;
+    gradient_tests();
+    training_tests();
+    error_tests();
+    hook_tests();
+    c_graph_test();
+    return test_summary("test_graph");
+}

@@ -1,0 +1,9 @@
+/* cli_generate.h — `deepc generate`: decoded samples of a generative model. */
+#ifndef DC_CLI_GENERATE_H
+#define DC_CLI_GENERATE_H
+#include "cli_data.h"
+
+/* Write a PNG grid of `samples` decoded random latent points, or (manifold
+ * > 0, 2-D latent) of the manifold x manifold latent plane, to a->out. */
+int cli_generate(const cli_args *a, long samples, long manifold);
+#endif
