@@ -511,7 +511,7 @@ static dc_status parse_repeat(line_ctx *c, dc_model **mp, const text_line *ln, i
     for (long k = 1; k <= times; k++) {
         scope inner = {"", (*mp)->nnodes, (*mp)->nnodes - 1};
         if (strlen(sc->suffix) + 8 >= sizeof inner.suffix) return err_at(c, c->tok[0].col, "repeat blocks nested too deep");
-        snprintf(inner.suffix, sizeof inner.suffix, "%.39s_%ld", sc->suffix, k);
+        snprintf(inner.suffix, sizeof inner.suffix, "%.32s_%d", sc->suffix, (int)k);
         if ((st = parse_block(c, mp, ln, *i + 1, j, &inner, depth + 1))) return st;
     }
     *i = j;

@@ -188,11 +188,15 @@ static int num_outputs(const dc_model *m) { return m->noutputs ? m->noutputs : 1
 static int output_node(const dc_model *m, int k) { return m->noutputs ? m->outputs[k] : m->nnodes - 1; }
 
 int dc_model_dangling_node(const dc_model *m) {
-    char *used = calloc((size_t)m->nnodes + 1, 1);
+    if (m->nnodes < 1) return -1;
+    char *used = calloc((size_t)m->nnodes, 1);
     if (!used) return -1;
     for (int i = 0; i < m->nnodes; i++)
         for (int k = 0; k < m->nodes[i]->nin; k++) used[m->nodes[i]->in[k]] = 1;
-    for (int k = 0; k < num_outputs(m); k++) used[output_node(m, k)] = 1;
+    for (int k = 0; k < num_outputs(m); k++) {
+        int o = output_node(m, k);
+        if (o >= 0 && o < m->nnodes) used[o] = 1;
+    }
     int bad = -1;
     for (int i = 0; i < m->nnodes && bad < 0; i++)
         if (!used[i]) bad = i;
