@@ -87,7 +87,15 @@ void dc_rng_shuffle(dc_rng *r, int64_t *idx, int64_t n);
 /* 2. Tensors                                                             */
 /* ===================================================================== */
 
-typedef enum { DC_F32 = 0, DC_I32 = 1 } dc_dtype;
+/* Element types. Ops compute in F32 (with I32 class indices and token
+ * ids); U8 holds images and I8 quantised weights; F16 and BF16 come from
+ * files (dc_st_to_f32 converts them). */
+typedef enum { DC_F32 = 0, DC_I32 = 1, DC_U8 = 2, DC_I8 = 3, DC_F16 = 4, DC_BF16 = 5 } dc_dtype;
+/* Bytes per element (0 for an unknown type), and the safetensors name
+ * ("F32", "I32", "U8", "I8", "F16", "BF16"); dc_dtype_from_name: -1 if unknown. */
+size_t dc_dtype_size(dc_dtype t);
+const char *dc_dtype_name(dc_dtype t);
+int dc_dtype_from_name(const char *name);
 
 typedef struct dc_graph dc_graph;
 typedef struct dc_tensor dc_tensor;
@@ -101,8 +109,9 @@ struct dc_tensor {
     int64_t shape[DC_MAX_DIMS];   /* extent of each dimension                */
     int64_t size;                 /* product of shape (1 for a scalar)       */
     dc_dtype dtype;               /* DC_F32 uses data, DC_I32 uses idata     */
-    float *data;                  /* values (DC_F32)                         */
+    float *data;                  /* values (DC_F32), else NULL              */
     int32_t *idata;               /* values (DC_I32): labels, token ids      */
+    void *raw;                    /* the values whatever the dtype           */
     float *grad;                  /* d(loss)/d(this), NULL until needed      */
     int requires_grad;            /* does backward need to reach this?       */
     /* --- autograd bookkeeping, filled by ops --- */
@@ -116,7 +125,7 @@ struct dc_tensor {
     int owns_data;                /* caller-owned tensor: free data on free  */
 };
 
-/* A caller-owned tensor filled with zeros. ndim may be 0 (a scalar). */
+/* A caller-owned tensor filled with zeros, of any dtype. ndim may be 0 (a scalar). */
 dc_tensor *dc_tensor_new(dc_dtype dtype, int ndim, const int64_t *shape);
 /* A caller-owned float tensor that wraps (does not copy or free) data. */
 dc_tensor *dc_tensor_wrap(float *data, int ndim, const int64_t *shape);
@@ -838,13 +847,16 @@ const dc_st_tensor *dc_st_get(const dc_st_file *f, int i);
 const dc_st_tensor *dc_st_find(const dc_st_file *f, const char *name);
 /* A metadata value, or NULL. */
 const char *dc_st_metadata(const dc_st_file *f, const char *key);
+/* The values of a F32, F16, BF16, I32, U8 or I8 tensor as floats (out:
+ * one per element); F16 and BF16 convert exactly, inf and NaN included. */
+dc_status dc_st_to_f32(const dc_st_tensor *t, float *out);
 
 typedef struct {
     const char *name;
     int ndim;
     const int64_t *shape;
     const void *data;
-    const char *dtype;              /* "F32" (or NULL) or "I32"             */
+    const char *dtype;              /* "F32" (or NULL), "I32", "U8", "I8", "F16", "BF16", ... */
 } dc_st_entry;
 /* Write tensors and string metadata (keys[i] -> values[i]) atomically. */
 dc_status dc_st_write(const char *path, const dc_st_entry *t, int nt,

@@ -195,9 +195,41 @@ static void safetensors_tests(void) {
     CHECK_ERR(dc_model_load(path_of("ok.safetensors")) == NULL, "not a deepc model");
 }
 
+/* Every element type: sizes, tensors, and safetensors write/read/convert. */
+static void dtype_tests(void) {
+    CHECK(dc_dtype_size(DC_F32) == 4 && dc_dtype_size(DC_I32) == 4 && dc_dtype_size(DC_U8) == 1 && dc_dtype_size(DC_I8) == 1 &&
+              dc_dtype_size(DC_F16) == 2 && dc_dtype_size(DC_BF16) == 2 && dc_dtype_size((dc_dtype)99) == 0,
+          "dtype sizes");
+    CHECK(dc_dtype_from_name("BF16") == DC_BF16 && !strcmp(dc_dtype_name(DC_I8), "I8") && dc_dtype_from_name("F8") == -1, "dtype names");
+    dc_tensor *u = dc_tensor_new(DC_U8, 2, (int64_t[]){3, 5});
+    CHECK(u && u->raw && !u->data && !u->idata && u->size == 15, "a U8 tensor");
+    dc_tensor_free(u);
+    CHECK_ERR(dc_tensor_new((dc_dtype)42, 1, (int64_t[]){2}) == NULL, "unknown dtype");
+    /* F16: 1, -2, inf, the smallest subnormal, NaN, 65504; BF16: 1, -5, 3.140625 */
+    uint16_t h[6] = {0x3C00, 0xC000, 0x7C00, 0x0001, 0x7E00, 0x7BFF}, b[3] = {0x3F80, 0xC0A0, 0x4049};
+    uint8_t u8[3] = {0, 128, 255};
+    int8_t i8[3] = {-128, -1, 127};
+    dc_st_entry e[4] = {{"h", 1, (int64_t[]){6}, h, "F16"}, {"b", 1, (int64_t[]){3}, b, "BF16"},
+                        {"u", 1, (int64_t[]){3}, u8, "U8"}, {"i", 1, (int64_t[]){3}, i8, "I8"}};
+    CHECK(dc_st_write(path_of("dt.safetensors"), e, 4, NULL, NULL, 0) == DC_OK, "write every dtype: %s", dc_last_error());
+    dc_st_file *f = dc_st_open(path_of("dt.safetensors"));
+    CHECK(f != NULL, "read every dtype: %s", dc_last_error());
+    if (!f) return;
+    float o[6];
+    CHECK(dc_st_to_f32(dc_st_find(f, "h"), o) == DC_OK && o[0] == 1.0f && o[1] == -2.0f && isinf(o[2]) && o[3] == ldexpf(1, -24) &&
+              isnan(o[4]) && o[5] == 65504.0f,
+          "F16 to F32: %g %g %g %g %g %g", o[0], o[1], o[2], o[3], o[4], o[5]);
+    CHECK(dc_st_to_f32(dc_st_find(f, "b"), o) == DC_OK && o[0] == 1.0f && o[1] == -5.0f && o[2] == 3.140625f, "BF16 to F32");
+    CHECK(dc_st_to_f32(dc_st_find(f, "u"), o) == DC_OK && o[1] == 128.0f && o[2] == 255.0f, "U8 to F32");
+    CHECK(dc_st_to_f32(dc_st_find(f, "i"), o) == DC_OK && o[0] == -128.0f && o[2] == 127.0f, "I8 to F32");
+    CHECK(dc_st_find(f, "h")->nbytes == 12 && !strcmp(dc_st_find(f, "b")->dtype, "BF16"), "sizes by dtype");
+    dc_st_close(f);
+}
+
 int main(int argc, char **argv) {
     if (test_workdir(argc, argv, "io_tmp")) return 2;
     idx_tests();
     safetensors_tests();
+    dtype_tests();
     return test_summary("test_io");
 }

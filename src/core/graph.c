@@ -141,11 +141,14 @@ static dc_tensor *arena_tensor(dc_graph *g, dc_dtype dtype, int ndim, const int6
     t->size = size;
     t->dtype = dtype;
     t->graph = g;
-    size_t bytes = (size_t)size * 4;
+    size_t es = dc_dtype_size(dtype), bytes = (size_t)size * es;
+    if (!es) {
+        dc_set_error(DC_ERR_INVALID, "tensor: unknown dtype %d", (int)dtype);
+        return NULL;
+    }
     void *p = zero ? dc_arena_alloc(g, bytes) : dc_arena_alloc_raw(g, bytes);
     if (!p) return NULL;
-    if (dtype == DC_I32) t->idata = p;
-    else t->data = p;
+    dc_tensor_point(t, p);
     return t;
 }
 

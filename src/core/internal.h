@@ -30,6 +30,8 @@ void *dc_arena_alloc_raw(dc_graph *g, size_t bytes);
  * tape. Returns NULL (error set) on a bad shape. */
 dc_tensor *dc_op_output(dc_graph *g, const dc_op_def *op, int ndim, const int64_t *shape,
                         dc_tensor *const *srcs, int nsrc);
+/* Point t's value pointers (raw, and data or idata by dtype) at p. */
+void dc_tensor_point(dc_tensor *t, void *p);
 /* The grad buffer of t, allocated zeroed in the arena on first use. */
 float *dc_grad_of(dc_graph *g, dc_tensor *t);
 

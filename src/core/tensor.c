@@ -35,19 +35,42 @@ static dc_tensor *tensor_header(int ndim, const int64_t *shape) {
     return t;
 }
 
+static const struct {
+    const char *name;
+    size_t size;
+} dtypes[] = {{"F32", 4}, {"I32", 4}, {"U8", 1}, {"I8", 1}, {"F16", 2}, {"BF16", 2}};
+
+size_t dc_dtype_size(dc_dtype t) { return (unsigned)t < sizeof dtypes / sizeof *dtypes ? dtypes[t].size : 0; }
+const char *dc_dtype_name(dc_dtype t) { return (unsigned)t < sizeof dtypes / sizeof *dtypes ? dtypes[t].name : "?"; }
+int dc_dtype_from_name(const char *name) {
+    for (unsigned i = 0; i < sizeof dtypes / sizeof *dtypes; i++)
+        if (!strcmp(name, dtypes[i].name)) return (int)i;
+    return -1;
+}
+
+void dc_tensor_point(dc_tensor *t, void *p) {
+    t->raw = p;
+    t->data = t->dtype == DC_F32 ? p : NULL;
+    t->idata = t->dtype == DC_I32 ? p : NULL;
+}
+
 dc_tensor *dc_tensor_new(dc_dtype dtype, int ndim, const int64_t *shape) {
     dc_tensor *t = tensor_header(ndim, shape);
     if (!t) return NULL;
     t->dtype = dtype;
-    size_t bytes = (size_t)(t->size ? t->size : 1) * 4;
+    size_t es = dc_dtype_size(dtype), bytes = (size_t)(t->size ? t->size : 1) * es;
+    if (!es) {
+        free(t);
+        dc_set_error(DC_ERR_INVALID, "tensor: unknown dtype %d", (int)dtype);
+        return NULL;
+    }
     void *p = calloc(1, bytes);
     if (!p) {
         free(t);
         dc_set_error(DC_ERR_NOMEM, "tensor: out of memory for %zu bytes", bytes);
         return NULL;
     }
-    if (dtype == DC_I32) t->idata = p;
-    else t->data = p;
+    dc_tensor_point(t, p);
     t->owns_data = 1;
     return t;
 }
@@ -56,15 +79,14 @@ dc_tensor *dc_tensor_wrap(float *data, int ndim, const int64_t *shape) {
     dc_tensor *t = tensor_header(ndim, shape);
     if (!t) return NULL;
     t->dtype = DC_F32;
-    t->data = data;
+    dc_tensor_point(t, data);
     return t;
 }
 
 void dc_tensor_free(dc_tensor *t) {
     if (!t) return;
     if (t->owns_data) {
-        free(t->data);
-        free(t->idata);
+        free(t->raw);
         free(t->grad);
     }
     free(t);

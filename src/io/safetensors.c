@@ -281,9 +281,10 @@ dc_status dc_st_write(const char *path, const dc_st_entry *t, int nt, const char
     for (int i = 0; i < nt; i++) {
         if (i || nmeta > 0) dc_sb_puts(&h, ",");
         const char *dt = t[i].dtype ? t[i].dtype : "F32";
-        if (strcmp(dt, "F32") && strcmp(dt, "I32")) {
+        int esize = dtype_size(dt);
+        if (!esize) {
             free(h.s);
-            return dc_set_error(DC_ERR_INVALID, "%s: tensor \"%s\": can only write F32 or I32, not %s", path, t[i].name, dt);
+            return dc_set_error(DC_ERR_INVALID, "%s: tensor \"%s\": unknown dtype %s", path, t[i].name, dt);
         }
         sb_json_string(&h, t[i].name);
         dc_sb_puts(&h, ":{\"dtype\":\"");
@@ -296,9 +297,9 @@ dc_status dc_st_write(const char *path, const dc_st_entry *t, int nt, const char
             n *= t[i].shape[d];
         }
         snprintf(num, sizeof num, "],\"data_offsets\":[%llu,%llu]}", (unsigned long long)off,
-                 (unsigned long long)(off + (uint64_t)n * 4));
+                 (unsigned long long)(off + (uint64_t)n * (uint64_t)esize));
         dc_sb_puts(&h, num);
-        off += (uint64_t)n * 4;
+        off += (uint64_t)n * (uint64_t)esize;
     }
     dc_sb_puts(&h, "}");
     while (h.n % 8) dc_sb_puts(&h, " "); /* pad so the data starts 8-byte aligned */
@@ -326,7 +327,7 @@ dc_status dc_st_write(const char *path, const dc_st_entry *t, int nt, const char
     int bad = write_full(fd, len8, 8) || write_full(fd, h.s, h.n);
     for (int i = 0; !bad && i < nt; i++) {
         int64_t n = dc_shape_size(t[i].ndim, t[i].shape);
-        bad = write_full(fd, t[i].data, (size_t)n * 4);
+        bad = write_full(fd, t[i].data, (size_t)n * (size_t)dtype_size(t[i].dtype ? t[i].dtype : "F32"));
     }
     /* mkstemp makes the file 0600; give it the mode a plain fopen would */
     mode_t mask = umask(0);
@@ -343,5 +344,52 @@ dc_status dc_st_write(const char *path, const dc_st_entry *t, int nt, const char
         return st;
     }
     free(tmp);
+    return DC_OK;
+}
+
+/* IEEE half and bfloat16 to float, exactly (every value, inf and NaN). */
+static float half_to_f32(uint16_t h) {
+    uint32_t sign = (uint32_t)(h >> 15) << 31, e = (h >> 10) & 31, m = h & 1023, bits;
+    if (e == 31) bits = sign | 0x7f800000u | (m << 13); /* inf, NaN */
+    else if (e) bits = sign | ((e + 112) << 23) | (m << 13);
+    else if (!m) bits = sign;
+    else { /* subnormal: normalise */
+        e = 113;
+        while (!(m & 1024)) {
+            m <<= 1;
+            e--;
+        }
+        bits = sign | (e << 23) | ((m & 1023) << 13);
+    }
+    float f;
+    memcpy(&f, &bits, 4);
+    return f;
+}
+
+dc_status dc_st_to_f32(const dc_st_tensor *t, float *out) {
+    int dt = dc_dtype_from_name(t->dtype);
+    size_t es = dt < 0 ? 0 : dc_dtype_size((dc_dtype)dt);
+    if (!es) return dc_set_error(DC_ERR_FORMAT, "tensor \"%s\": cannot convert %s to F32", t->name, t->dtype);
+    int64_t n = t->nbytes / (int64_t)es;
+    const unsigned char *p = t->data;
+    for (int64_t i = 0; i < n; i++, p += es) {
+        switch (dt) {
+        case DC_F32: memcpy(&out[i], p, 4); break;
+        case DC_I32: {
+            int32_t v;
+            memcpy(&v, p, 4);
+            out[i] = (float)v;
+            break;
+        }
+        case DC_U8: out[i] = (float)*p; break;
+        case DC_I8: out[i] = (float)(int8_t)*p; break;
+        case DC_F16: out[i] = half_to_f32((uint16_t)(p[0] | p[1] << 8)); break;
+        case DC_BF16: {
+            uint32_t bits = (uint32_t)(p[0] | p[1] << 8) << 16;
+            memcpy(&out[i], &bits, 4);
+            break;
+        }
+        }
+    }
     return DC_OK;
 }
