@@ -551,22 +551,42 @@ typedef struct {
     dc_fill_mode fill;
     float cval;                  /* DC_FILL_CONSTANT value, in [0, 1]      */
 } dc_augment;
-/* An in-memory labelled dataset. Features are stored as uint8 (images,
- * scaled to [0,1] on the way into a batch) or float32. */
+/* n samples of one per-sample shape and element type, stored one after
+ * the other: a dataset's inputs or its targets. */
+typedef struct {
+    dc_dtype dtype;                  /* DC_U8 (pixels), DC_I32 (classes,
+                                        token ids) or DC_F32                */
+    int ndim;                        /* per-sample shape; 0: one value      */
+    int64_t shape[DC_MAX_DIMS];
+    int64_t size;                    /* values per sample                   */
+    void *data;                      /* n * size values (NULL: absent)      */
+    float scale;                     /* DC_U8 -> float multiplier (1/255)   */
+} dc_array;
+
+/* An in-memory dataset: inputs x and targets y, each a tensor of any
+ * per-sample shape. y is a class per sample (I32, ndim 0), a class per
+ * time step (I32, (T)), values to regress (F32), or absent (y.data NULL:
+ * autoencoders take the input as the target). Inputs of U8 are scaled to
+ * floats on the way into a batch; I32 inputs (token ids) stay integers. */
 typedef struct {
     int64_t n;                       /* number of samples                   */
-    int sample_ndim;                 /* per-sample shape                    */
-    int64_t sample_shape[DC_MAX_DIMS];
-    int64_t sample_size;             /* product of sample_shape             */
-    uint8_t *u8;                     /* n * sample_size bytes, or NULL      */
-    float *f32;                      /* n * sample_size floats, or NULL     */
-    float scale;                     /* u8 -> float multiplier (1/255)      */
-    int32_t *labels;                 /* n class indices                     */
-    int num_classes;                 /* 1 + largest label                   */
-    float *targets;                  /* regression: n * target_dim, or NULL */
-    int target_dim;
+    dc_array x;                      /* inputs                              */
+    dc_array y;                      /* targets                             */
+    int num_classes;                 /* I32 targets: 1 + largest class      */
     const dc_augment *augment;       /* applied to training batches, or NULL */
 } dc_dataset;
+
+/* The one constructor every loader uses: n samples, zero-filled, inputs
+ * of xtype and shape xshape[xnd], targets of ytype and yshape[ynd] (ynd < 0:
+ * no targets). Sizes are overflow-checked. U8 inputs get scale 1/255. */
+dc_dataset *dc_dataset_new(int64_t n, dc_dtype xtype, int xnd, const int64_t *xshape, dc_dtype ytype, int ynd,
+                           const int64_t *yshape);
+/* Typed views of the arrays (NULL when the type differs). */
+static inline uint8_t *dc_array_u8(const dc_array *a) { return a->dtype == DC_U8 ? (uint8_t *)a->data : NULL; }
+static inline float *dc_array_f32(const dc_array *a) { return a->dtype == DC_F32 ? (float *)a->data : NULL; }
+static inline int32_t *dc_array_i32(const dc_array *a) { return a->dtype == DC_I32 ? (int32_t *)a->data : NULL; }
+/* The class labels of a dataset with one I32 class per sample, else NULL. */
+static inline int32_t *dc_dataset_labels(const dc_dataset *d) { return d->y.ndim == 0 ? dc_array_i32(&d->y) : NULL; }
 
 /* Load an image IDX file and a label IDX file (gzip or raw: detected from
  * the content, not the name). Checks magic, dimensions, lengths and that
@@ -585,8 +605,12 @@ dc_dataset *dc_dataset_subset(const dc_dataset *d, const int64_t *idx, int64_t n
  * into *val, the rest into *train. Like Keras, no shuffle takes the tail. */
 dc_status dc_dataset_split(const dc_dataset *d, float fraction, int shuffle, uint64_t seed,
                            dc_dataset **train, dc_dataset **val);
-/* Copy rows idx[0..n) into x (n * sample_size floats, scaled) and y. */
-void dc_dataset_gather(const dc_dataset *d, const int64_t *idx, int64_t n, float *x, int32_t *y);
+/* Copy rows idx[0..n) into x (n * x.size floats, scaled; NULL: skip) and
+ * y (n * y.size values of y's type; NULL: skip). */
+void dc_dataset_gather(const dc_dataset *d, const int64_t *idx, int64_t n, float *x, void *y);
+/* A batch of rows idx[0..n) as tensors on g: x (n, x.shape...) in F32 (I32
+ * for I32 inputs), y (n, y.shape...) in y's type, or NULL without targets. */
+dc_status dc_dataset_batch(const dc_dataset *d, dc_graph *g, const int64_t *idx, int64_t n, dc_tensor **x, dc_tensor **y);
 /* One-hot encode n labels into out (n * num_classes floats). Returns
  * DC_ERR_INVALID if a label is outside [0, num_classes). */
 dc_status dc_one_hot(const int32_t *labels, int64_t n, int num_classes, float *out);

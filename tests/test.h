@@ -46,6 +46,22 @@ static inline int test_workdir(int argc, char **argv, const char *dflt) {
     return system(cmd) != 0;
 }
 
+/* Three Gaussian blobs in 6-D: an easy 3-class problem (n samples). */
+static inline dc_dataset *test_blobs(int64_t n, uint64_t seed) {
+    dc_rng r;
+    dc_rng_seed(&r, seed);
+    dc_dataset *d = dc_dataset_new(n, DC_F32, 1, (int64_t[]){6}, DC_I32, 0, NULL);
+    float *x = d->x.data;
+    int32_t *y = d->y.data;
+    d->num_classes = 3;
+    for (int64_t i = 0; i < n; i++) {
+        int c = (int)dc_rng_below(&r, 3);
+        y[i] = c;
+        for (int k = 0; k < 6; k++) x[i * 6 + k] = (k % 3 == c ? 2.0f : 0.0f) + 0.7f * dc_rng_normal(&r);
+    }
+    return d;
+}
+
 static inline int test_summary(const char *name) {
     printf("%s: %d passed, %d failed\n", name, test_passed, test_failed);
     return test_failed ? 1 : 0;

@@ -13,14 +13,11 @@ static void check_fixture(const char *dir, const char *name) {
     CHECK(m && f, "%s loads: %s", name, dc_last_error());
     if (!m || !f) goto done;
     const dc_st_tensor *x = dc_st_find(f, "x"), *y = dc_st_find(f, "y");
-    dc_dataset d = {.n = x->shape[0], .sample_ndim = x->ndim - 1, .scale = 1, .num_classes = 1};
-    d.sample_size = 1;
-    for (int i = 1; i < x->ndim; i++) d.sample_size *= d.sample_shape[i - 1] = x->shape[i];
-    d.f32 = (float *)x->data;
-    int32_t labels[64] = {0};
-    d.labels = labels;
+    dc_dataset *d = dc_dataset_new(x->shape[0], DC_F32, x->ndim - 1, x->shape + 1, DC_I32, -1, NULL);
+    memcpy(d->x.data, x->data, (size_t)x->nbytes);
     float *out = malloc((size_t)y->nbytes);
-    CHECK(dc_predict(m, &d, d.n, 8, out) == DC_OK, "%s predicts: %s", name, dc_last_error());
+    CHECK(dc_predict(m, d, d->n, 8, out) == DC_OK, "%s predicts: %s", name, dc_last_error());
+    dc_dataset_free(d);
     double worst = 0;
     for (int64_t i = 0; i < y->nbytes / 4; i++) {
         double e = fabs((double)out[i] - (double)((const float *)y->data)[i]);

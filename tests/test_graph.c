@@ -4,26 +4,7 @@
  * descriptions; models built in C written back as text; training hooks. */
 #include "test.h"
 
-/* Three Gaussian blobs in 6-D: an easy 3-class problem. */
-static dc_dataset *blobs(int64_t n, uint64_t seed) {
-    dc_rng r;
-    dc_rng_seed(&r, seed);
-    dc_dataset *d = calloc(1, sizeof *d);
-    d->n = n;
-    d->sample_ndim = 1;
-    d->sample_shape[0] = 6;
-    d->sample_size = 6;
-    d->f32 = malloc(sizeof(float) * (size_t)(n * 6));
-    d->labels = malloc(sizeof(int32_t) * (size_t)n);
-    d->num_classes = 3;
-    d->scale = 1;
-    for (int64_t i = 0; i < n; i++) {
-        int c = (int)dc_rng_below(&r, 3);
-        d->labels[i] = c;
-        for (int k = 0; k < 6; k++) d->f32[i * 6 + k] = (k % 3 == c ? 2.0f : 0.0f) + 0.7f * dc_rng_normal(&r);
-    }
-    return d;
-}
+static dc_dataset *blobs(int64_t n, uint64_t seed) { return test_blobs(n, seed); }
 
 static void expect_parse_error(const char *text, const char *where, const char *needle) {
     dc_model *m = dc_model_parse(text, "g.dc");
@@ -37,10 +18,10 @@ static void expect_parse_error(const char *text, const char *where, const char *
 static double model_loss(dc_model *m, dc_graph *g, const dc_dataset *d, dc_rng *r, int backward) {
     dc_graph_reset(g);
     dc_rng_seed(r, 1234);
-    int64_t xs[2] = {d->n, d->sample_size}, ys[1] = {d->n};
+    int64_t xs[2] = {d->n, d->x.size}, ys[1] = {d->n};
     dc_tensor *x = dc_input(g, DC_F32, 2, xs), *y = dc_input(g, DC_I32, 1, ys);
-    memcpy(x->data, d->f32, sizeof(float) * (size_t)x->size);
-    memcpy(y->idata, d->labels, sizeof(int32_t) * (size_t)d->n);
+    memcpy(x->data, d->x.data, sizeof(float) * (size_t)x->size);
+    memcpy(y->idata, d->y.data, sizeof(int32_t) * (size_t)d->n);
     dc_tensor *l = dc_model_loss_of(m, g, x, y, NULL, NULL);
     if (!l) return NAN;
     if (backward) {
@@ -227,8 +208,8 @@ static void hook_tests(void) {
         int64_t xs[2] = {25, 6}, ys[1] = {25};
         dc_tensor *x = dc_input(g, DC_F32, 2, xs), *y = dc_input(g, DC_I32, 1, ys);
         int64_t off = (step % 4) * 25;
-        memcpy(x->data, train->f32 + off * 6, sizeof(float) * 150);
-        memcpy(y->idata, train->labels + off, sizeof(int32_t) * 25);
+        memcpy(x->data, (float *)train->x.data + off * 6, sizeof(float) * 150);
+        memcpy(y->idata, (int32_t *)train->y.data + off, sizeof(int32_t) * 25);
         CHECK(dc_train_step(m, g, opt, x, y, NULL, NULL, &loss, NULL) == DC_OK, "train step: %s", dc_last_error());
         if (step == 0) first = loss;
     }

@@ -42,9 +42,9 @@ static void idx_tests(void) {
     write_file("lab.idx", lab, nl);
 
     dc_dataset *d = dc_idx_load(path_of("img.idx"), path_of("lab.idx"));
-    CHECK(d && d->n == 5 && d->sample_ndim == 2 && d->sample_shape[0] == 4 && d->sample_shape[1] == 3,
+    CHECK(d && d->n == 5 && d->x.ndim == 2 && d->x.shape[0] == 4 && d->x.shape[1] == 3 && d->x.dtype == DC_U8,
           "valid raw IDX: %s", dc_last_error());
-    CHECK(d && d->num_classes == 5 && d->labels[3] == 3 && d->u8[1] == 7, "IDX contents");
+    CHECK(d && d->num_classes == 5 && dc_dataset_labels(d)[3] == 3 && dc_array_u8(&d->x)[1] == 7, "IDX contents");
     if (d) {
         float x[12];
         int32_t y;

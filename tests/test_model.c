@@ -5,25 +5,7 @@
 #include <unistd.h>
 
 
-/* Three Gaussian blobs in 6-D: an easy 3-class problem. */
-static dc_dataset *blobs(int64_t n, uint64_t seed) {
-    dc_rng r;
-    dc_rng_seed(&r, seed);
-    dc_dataset *d = calloc(1, sizeof *d);
-    d->n = n;
-    d->sample_ndim = 1;
-    d->sample_shape[0] = 6;
-    d->sample_size = 6;
-    d->f32 = malloc(sizeof(float) * (size_t)(n * 6));
-    d->labels = malloc(sizeof(int32_t) * (size_t)n);
-    d->num_classes = 3;
-    for (int64_t i = 0; i < n; i++) {
-        int c = (int)dc_rng_below(&r, 3);
-        d->labels[i] = c;
-        for (int k = 0; k < 6; k++) d->f32[i * 6 + k] = (k % 3 == c ? 2.0f : 0.0f) + 0.7f * dc_rng_normal(&r);
-    }
-    return d;
-}
+static dc_dataset *blobs(int64_t n, uint64_t seed) { return test_blobs(n, seed); }
 
 static const char *good =
     "# a small classifier\n"
@@ -230,7 +212,8 @@ static void one_hot_test(void) {
 static void split_test(void) {
     dc_dataset *d = blobs(100, 9), *a, *b;
     CHECK(dc_dataset_split(d, 0.1f, 0, 1, &a, &b) == DC_OK && a->n == 90 && b->n == 10, "split sizes");
-    CHECK(b->labels[0] == d->labels[90] && !memcmp(b->f32, d->f32 + 90 * 6, sizeof(float) * 6), "unshuffled split takes the tail");
+    CHECK(dc_dataset_labels(b)[0] == dc_dataset_labels(d)[90] && !memcmp(b->x.data, (float *)d->x.data + 90 * 6, sizeof(float) * 6),
+          "unshuffled split takes the tail");
     dc_dataset_free(a);
     dc_dataset_free(b);
     CHECK_ERR(dc_dataset_split(d, 1.5f, 0, 1, &a, &b) != DC_OK, "fraction");

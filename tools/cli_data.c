@@ -104,8 +104,8 @@ dc_status cli_load_training(const cli_args *a, cli_bundle *b, FILE *report) {
     }
     if (a->limit > 0 && a->limit < b->train->n) { /* drop the rest: memory follows --limit */
         b->train->n = a->limit;
-        uint8_t *u = realloc(b->train->u8, (size_t)(a->limit * b->train->sample_size));
-        if (u) b->train->u8 = u;
+        void *u = realloc(b->train->x.data, (size_t)(a->limit * b->train->x.size) * dc_dtype_size(b->train->x.dtype));
+        if (u) b->train->x.data = u;
     }
     return DC_OK;
 }

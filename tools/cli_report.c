@@ -16,7 +16,7 @@ dc_status cli_compute_metrics(dc_model *m, const dc_dataset *d, cli_metrics *r) 
     dc_status st = dc_evaluate_stats(m, d, 64, &r->stats);
     if (st) return st;
     r->loss = r->stats.loss;
-    if (!d->targets && isnan(r->stats.accuracy)) { /* nothing to classify: the loss is the report */
+    if (!dc_array_f32(&d->y) && isnan(r->stats.accuracy)) { /* nothing to classify: the loss is the report */
         r->loss_only = 1;
         return DC_OK;
     }
@@ -26,18 +26,18 @@ dc_status cli_compute_metrics(dc_model *m, const dc_dataset *d, cli_metrics *r) 
         free(out);
         return st;
     }
-    if (d->targets) {
+    if (dc_array_f32(&d->y)) {
         r->regression = 1;
-        r->reg = dc_regression_metrics_compute(out, d->targets, d->n * d->target_dim);
+        r->reg = dc_regression_metrics_compute(out, d->y.data, d->n * d->y.size);
     } else {
         int classes = (int)C;
         if (C == 1) classes = 1; /* one sigmoid output: binary */
-        st = dc_classification_metrics(out, d->labels, d->n, classes, 5, &r->cls);
+        st = dc_classification_metrics(out, d->y.data, d->n, classes, 5, &r->cls);
         if (!st && (C == 1 || C == 2)) { /* binary: keep the ROC curve for the JSON report */
             float *score = malloc(sizeof(float) * (size_t)d->n);
             if (score) {
                 for (int64_t i = 0; i < d->n; i++) score[i] = C == 1 ? out[i] : out[2 * i + 1];
-                dc_roc_curve(score, d->labels, d->n, &r->fpr, &r->tpr, &r->roc_points);
+                dc_roc_curve(score, d->y.data, d->n, &r->fpr, &r->tpr, &r->roc_points);
                 free(score);
             }
         }

@@ -422,24 +422,20 @@ static int predict_images(const cli_args *a, dc_model *m) {
         fprintf(stderr, "deepc: this model does not take images (its input is not CHANNELSxHEIGHTxWIDTH)\n");
         return 1;
     }
-    int64_t size = s[0] * s[1] * s[2];
-    dc_dataset d = {.n = 1, .sample_ndim = 3, .sample_shape = {s[0], s[1], s[2]}, .sample_size = size, .scale = 1.0f / 255.0f};
-    int32_t label = 0;
-    d.labels = &label;
-    d.u8 = malloc((size_t)size);
+    dc_dataset *d = dc_dataset_new(1, DC_U8, 3, s, DC_I32, -1, NULL);
     float *out = malloc(sizeof(float) * (size_t)C);
     int rc = 0;
     char nb[256];
-    for (int i = 0; i < a->nimages && d.u8 && out; i++) {
+    for (int i = 0; i < a->nimages && d && out; i++) {
         int w, h;
         uint8_t *px;
         if (dc_image_read(a->images[i], (int)s[0], &w, &h, &px)) {
             rc = cli_fail("cannot read the image");
             continue;
         }
-        dc_image_resize(px, w, h, (int)s[0], d.u8, (int)s[2], (int)s[1]);
+        dc_image_resize(px, w, h, (int)s[0], d->x.data, (int)s[2], (int)s[1]);
         free(px);
-        if (dc_predict(m, &d, 1, 1, out)) {
+        if (dc_predict(m, d, 1, 1, out)) {
             rc = cli_fail("prediction failed");
             break;
         }
@@ -447,7 +443,7 @@ static int predict_images(const cli_args *a, dc_model *m) {
         double p = C == 1 ? (best ? out[0] : 1.0 - out[0]) : out[best];
         printf("%s: %s (%.4f)\n", a->images[i], cli_class_name(a, NULL, m, (int)best, nb, sizeof nb), p);
     }
-    free(d.u8);
+    dc_dataset_free(d);
     free(out);
     return rc;
 }

@@ -7,11 +7,42 @@
 
 void dc_dataset_free(dc_dataset *d) {
     if (!d) return;
-    free(d->u8);
-    free(d->f32);
-    free(d->labels);
-    free(d->targets);
+    free(d->x.data);
+    free(d->y.data);
     free(d);
+}
+
+/* Shape, size and storage of n samples of one array. */
+static dc_status array_init(dc_array *a, int64_t n, dc_dtype t, int nd, const int64_t *shape, const char *what) {
+    size_t es = dc_dtype_size(t);
+    if (!es || nd < 0 || nd > DC_MAX_DIMS - 1) return dc_set_error(DC_ERR_INVALID, "dataset: bad %s type or shape", what);
+    a->dtype = t;
+    a->ndim = nd;
+    memcpy(a->shape, shape, sizeof(int64_t) * (size_t)nd);
+    a->size = dc_shape_size(nd, shape);
+    a->scale = t == DC_U8 ? 1.0f / 255.0f : 1.0f;
+    int64_t total = a->size >= 0 && n >= 0 ? dc_shape_size(2, (int64_t[]){n, a->size}) : -1;
+    if (total < 0 || total > ((int64_t)1 << 40) / (int64_t)es)
+        return dc_set_error(DC_ERR_NOMEM, "dataset: %lld samples of %lld %s values is too large", (long long)n, (long long)a->size, what);
+    if (!(a->data = calloc((size_t)(total ? total : 1), es)))
+        return dc_set_error(DC_ERR_NOMEM, "dataset: out of memory for %lld %s values", (long long)total, what);
+    return DC_OK;
+}
+
+dc_dataset *dc_dataset_new(int64_t n, dc_dtype xtype, int xnd, const int64_t *xshape, dc_dtype ytype, int ynd,
+                           const int64_t *yshape) {
+    dc_dataset *d = calloc(1, sizeof *d);
+    if (!d) {
+        dc_set_error(DC_ERR_NOMEM, "dataset: out of memory");
+        return NULL;
+    }
+    d->n = n;
+    if (array_init(&d->x, n, xtype, xnd, xshape, "input") || (ynd >= 0 && array_init(&d->y, n, ytype, ynd, yshape, "target"))) {
+        dc_dataset_free(d);
+        return NULL;
+    }
+    if (ynd < 0) d->y.dtype = DC_F32; /* absent: data stays NULL */
+    return d;
 }
 
 static int file_exists(const char *p) {
@@ -55,33 +86,18 @@ dc_dataset *dc_mnist_load(const char *dir_or_name, const char *split) {
 }
 
 dc_dataset *dc_dataset_subset(const dc_dataset *d, const int64_t *idx, int64_t n) {
-    dc_dataset *s = calloc(1, sizeof *s);
-    if (!s) goto nomem;
-    *s = *d;
-    s->u8 = NULL;
-    s->f32 = NULL;
-    s->targets = NULL;
-    s->n = n;
-    size_t cnt = (size_t)(n ? n : 1) * (size_t)d->sample_size;
-    s->labels = malloc(sizeof(int32_t) * (size_t)(n ? n : 1));
-    if (!s->labels) goto nomem;
-    if (d->u8 && !(s->u8 = malloc(cnt))) goto nomem;
-    if (d->f32 && !(s->f32 = malloc(cnt * sizeof(float)))) goto nomem;
-    if (d->targets && !(s->targets = malloc(sizeof(float) * (size_t)(n ? n : 1) * (size_t)d->target_dim))) goto nomem;
+    dc_dataset *s = dc_dataset_new(n, d->x.dtype, d->x.ndim, d->x.shape, d->y.dtype, d->y.data ? d->y.ndim : -1, d->y.shape);
+    if (!s) return NULL;
+    s->x.scale = d->x.scale;
+    s->num_classes = d->num_classes;
+    s->augment = d->augment;
+    size_t xb = (size_t)d->x.size * dc_dtype_size(d->x.dtype), yb = (size_t)d->y.size * dc_dtype_size(d->y.dtype);
     for (int64_t i = 0; i < n; i++) {
         int64_t j = idx[i];
-        s->labels[i] = d->labels[j];
-        if (d->u8) memcpy(s->u8 + i * d->sample_size, d->u8 + j * d->sample_size, (size_t)d->sample_size);
-        if (d->f32)
-            memcpy(s->f32 + i * d->sample_size, d->f32 + j * d->sample_size, sizeof(float) * (size_t)d->sample_size);
-        if (d->targets)
-            memcpy(s->targets + i * d->target_dim, d->targets + j * d->target_dim, sizeof(float) * (size_t)d->target_dim);
+        memcpy((char *)s->x.data + (size_t)i * xb, (const char *)d->x.data + (size_t)j * xb, xb);
+        if (d->y.data) memcpy((char *)s->y.data + (size_t)i * yb, (const char *)d->y.data + (size_t)j * yb, yb);
     }
     return s;
-nomem:
-    dc_dataset_free(s);
-    dc_set_error(DC_ERR_NOMEM, "dataset: out of memory");
-    return NULL;
 }
 
 dc_status dc_dataset_split(const dc_dataset *d, float fraction, int shuffle, uint64_t seed, dc_dataset **train,
@@ -111,19 +127,45 @@ dc_status dc_dataset_split(const dc_dataset *d, float fraction, int shuffle, uin
     return DC_OK;
 }
 
-void dc_dataset_gather(const dc_dataset *d, const int64_t *idx, int64_t n, float *x, int32_t *y) {
-    const int64_t s = d->sample_size;
+void dc_dataset_gather(const dc_dataset *d, const int64_t *idx, int64_t n, float *x, void *y) {
+    const int64_t s = d->x.size;
+    const size_t yb = (size_t)d->y.size * dc_dtype_size(d->y.dtype);
     for (int64_t i = 0; i < n; i++) {
         int64_t j = idx[i];
-        float *dst = x + i * s;
-        if (d->u8) {
-            const uint8_t *src = d->u8 + j * s;
-            for (int64_t k = 0; k < s; k++) dst[k] = (float)src[k] * d->scale;
+        float *dst = x ? x + i * s : NULL;
+        if (!dst) {
+        } else if (d->x.dtype == DC_U8) {
+            const uint8_t *src = (const uint8_t *)d->x.data + j * s;
+            for (int64_t k = 0; k < s; k++) dst[k] = (float)src[k] * d->x.scale;
+        } else if (d->x.dtype == DC_I32) {
+            const int32_t *src = (const int32_t *)d->x.data + j * s;
+            for (int64_t k = 0; k < s; k++) dst[k] = (float)src[k];
         } else {
-            memcpy(dst, d->f32 + j * s, sizeof(float) * (size_t)s);
+            memcpy(dst, (const float *)d->x.data + j * s, sizeof(float) * (size_t)s);
         }
-        if (y) y[i] = d->labels[j];
+        if (y && d->y.data) memcpy((char *)y + (size_t)i * yb, (const char *)d->y.data + (size_t)j * yb, yb);
     }
+}
+
+dc_status dc_dataset_batch(const dc_dataset *d, dc_graph *g, const int64_t *idx, int64_t n, dc_tensor **x, dc_tensor **y) {
+    int64_t shape[DC_MAX_DIMS];
+    shape[0] = n;
+    memcpy(shape + 1, d->x.shape, sizeof(int64_t) * (size_t)d->x.ndim);
+    *y = NULL;
+    if (d->x.dtype == DC_I32) { /* token ids stay integers */
+        if (!(*x = dc_input(g, DC_I32, d->x.ndim + 1, shape))) return DC_ERR_NOMEM;
+        for (int64_t i = 0; i < n; i++)
+            memcpy((*x)->idata + i * d->x.size, (const int32_t *)d->x.data + idx[i] * d->x.size, sizeof(int32_t) * (size_t)d->x.size);
+    } else {
+        if (!(*x = dc_input(g, DC_F32, d->x.ndim + 1, shape))) return DC_ERR_NOMEM;
+        dc_dataset_gather(d, idx, n, (*x)->data, NULL);
+    }
+    if (d->y.data) {
+        memcpy(shape + 1, d->y.shape, sizeof(int64_t) * (size_t)d->y.ndim);
+        if (!(*y = dc_input(g, d->y.dtype, d->y.ndim + 1, shape))) return DC_ERR_NOMEM;
+        dc_dataset_gather(d, idx, n, NULL, (*y)->raw);
+    }
+    return DC_OK;
 }
 
 dc_status dc_one_hot(const int32_t *labels, int64_t n, int num_classes, float *out) {

@@ -151,35 +151,23 @@ dc_dataset *dc_idx_load(const char *images_path, const char *labels_path) {
                      labels_path, (long long)dl[0]);
         goto fail;
     }
-    d = calloc(1, sizeof *d);
-    if (!d) {
-        dc_set_error(DC_ERR_NOMEM, "out of memory");
-        goto fail;
-    }
-    d->n = di[0];
-    d->sample_ndim = ndi - 1;
-    for (int i = 1; i < ndi; i++) d->sample_shape[i - 1] = di[i];
-    d->sample_size = d->n ? ni / d->n : dc_shape_size(ndi - 1, di + 1);
-    d->u8 = img;
-    d->scale = 1.0f / 255.0f;
-    d->labels = malloc(sizeof(int32_t) * (size_t)(d->n ? d->n : 1));
-    if (!d->labels) {
-        dc_set_error(DC_ERR_NOMEM, "out of memory");
-        goto fail;
-    }
+    /* the constructor sizes it; the pixels already read become its inputs
+     * (calloc's untouched pages cost nothing) */
+    if (!(d = dc_dataset_new(di[0], DC_U8, ndi - 1, di + 1, DC_I32, 0, NULL))) goto fail;
+    free(d->x.data);
+    d->x.data = img;
+    img = NULL;
+    int32_t *labels = d->y.data;
     int maxl = 0;
     for (int64_t i = 0; i < d->n; i++) {
-        d->labels[i] = lab[i];
+        labels[i] = lab[i];
         if (lab[i] > maxl) maxl = lab[i];
     }
     d->num_classes = d->n ? maxl + 1 : 0;
     free(lab);
     return d;
 fail:
-    if (d) {
-        d->u8 = NULL;
-        dc_dataset_free(d);
-    }
+    dc_dataset_free(d);
     free(img);
     free(lab);
     return NULL;

@@ -161,14 +161,13 @@ dc_dataset *dc_image_folder_load(const char *root, int channels, int height, int
         dc_set_error(DC_ERR_FORMAT, "%s: no images (.png, .jpg, .jpeg, .bmp, .gif) in its %d class folders", root, nc);
         goto done;
     }
-    d = calloc(1, sizeof *d);
     int64_t size = (int64_t)channels * height * width;
-    uint8_t *pix = d ? malloc((size_t)(total * size)) : NULL;
+    d = dc_dataset_new(total, DC_U8, 3, (int64_t[]){channels, height, width}, DC_I32, 0, NULL);
+    uint8_t *pix = d ? d->x.data : NULL;
     char *bad = calloc((size_t)total, 1);
-    if (!d || !pix || !bad) {
-        free(pix);
+    if (!d || !bad) {
         free(bad);
-        free(d);
+        dc_dataset_free(d);
         d = NULL;
         dc_set_error(DC_ERR_NOMEM, "%s: out of memory for %lld images", root, (long long)total);
         goto done;
@@ -196,9 +195,8 @@ dc_dataset *dc_image_folder_load(const char *root, int channels, int height, int
     for (int64_t i = 0; i < total; i++) nbad += bad[i];
     if (nbad && !skip_bad) {
         dc_set_error(DC_ERR_FORMAT, "%s (and %lld more bad images; skip them with --skip-bad)", first_err, (long long)(nbad - 1));
-        free(pix);
         free(bad);
-        free(d);
+        dc_dataset_free(d);
         d = NULL;
         goto done;
     }
@@ -210,21 +208,12 @@ dc_dataset *dc_image_folder_load(const char *root, int channels, int height, int
     free(bad);
     if (n == 0) {
         dc_set_error(DC_ERR_FORMAT, "%s: none of its %lld images could be read (%s)", root, (long long)total, first_err);
-        free(pix);
-        free(d);
+        dc_dataset_free(d);
         d = NULL;
         goto done;
     }
     d->n = n;
-    d->sample_ndim = 3;
-    d->sample_shape[0] = channels;
-    d->sample_shape[1] = height;
-    d->sample_shape[2] = width;
-    d->sample_size = size;
-    d->u8 = pix;
-    d->scale = 1.0f / 255.0f;
-    d->labels = labels;
-    labels = NULL;
+    memcpy(d->y.data, labels, sizeof(int32_t) * (size_t)n);
     d->num_classes = nc;
     if (report) {
         fprintf(report, "%s: %lld images in %d classes (", root, (long long)n, nc);

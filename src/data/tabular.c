@@ -267,25 +267,12 @@ static dc_status fit_numeric(dc_tabular *p, float *X, int64_t n) {
     return DC_OK;
 }
 
+/* n rows of features; targets: one regression value (F32) or one class
+ * (I32) per row (zeros until filled, and for prediction without labels). */
 static dc_dataset *new_dataset(const dc_tabular *p, int64_t n) {
-    dc_dataset *d = calloc(1, sizeof *d);
-    if (!d) return NULL;
-    d->n = n;
-    d->sample_ndim = 1;
-    d->sample_shape[0] = dc_tabular_num_features(p);
-    d->sample_size = d->sample_shape[0];
-    d->scale = 1.0f;
-    d->f32 = malloc(sizeof(float) * (size_t)(n ? n : 1) * (size_t)d->sample_size);
-    d->labels = calloc((size_t)(n ? n : 1), sizeof(int32_t));
-    if (p->regression) {
-        d->target_dim = 1;
-        d->targets = calloc((size_t)(n ? n : 1), sizeof(float));
-    }
-    d->num_classes = p->regression ? 0 : p->nclasses;
-    if (!d->f32 || !d->labels || (p->regression && !d->targets)) {
-        dc_dataset_free(d);
-        return NULL;
-    }
+    int64_t w = dc_tabular_num_features(p), one = 1;
+    dc_dataset *d = dc_dataset_new(n, DC_F32, 1, &w, p->regression ? DC_F32 : DC_I32, p->regression ? 1 : 0, &one);
+    if (d) d->num_classes = p->regression ? 0 : p->nclasses;
     return d;
 }
 
@@ -311,7 +298,7 @@ static dc_status fill(const dc_tabular *p, const dc_csv *t, const int *colmap, i
         }
         if (st) break;
         encode_row(p, cells, x, imputed);
-        finish_row(p, x, d->f32 + i * d->sample_size);
+        finish_row(p, x, (float *)d->x.data + i * d->x.size);
         if (lab < 0) continue;
         const char *y = row[lab];
         if (dc_csv_missing(y)) st = dc_set_error(DC_ERR_FORMAT, "%s:%lld: the label \"%s\" is missing", t->path, (long long)t->line[rows[i]], t->names[lab]);
@@ -320,11 +307,11 @@ static dc_status fill(const dc_tabular *p, const dc_csv *t, const int *colmap, i
             if (!dc_csv_number(y, &v))
                 st = dc_set_error(DC_ERR_FORMAT, "%s:%lld: label column \"%s\": \"%s\" is not a number", t->path,
                                   (long long)t->line[rows[i]], t->names[lab], y);
-            d->targets[i] = (float)v;
+            ((float *)d->y.data)[i] = (float)v;
         } else {
             int k = class_index(p, y);
             if (k < 0) st = dc_set_error(DC_ERR_FORMAT, "%s:%lld: class \"%s\" was not seen in training", t->path, (long long)t->line[rows[i]], y);
-            d->labels[i] = k;
+            ((int32_t *)d->y.data)[i] = k;
         }
     }
     free(cells);

@@ -75,23 +75,31 @@ static int64_t node_width(const dc_model *m, int node) {
     return dc_shape_size(s->ndim, s->d);
 }
 
-/* Correct predictions in a batch: argmax, or threshold 0.5 for one output. */
-static int64_t batch_correct(const dc_tensor *out, const int32_t *labels) {
-    int64_t N = out->shape[0], C = out->size / (N ? N : 1), ok = 0;
-    for (int64_t i = 0; i < N; i++) {
+/* Correct predictions in a batch: argmax (threshold 0.5 for one output)
+ * against the labels y (N) or (N, T): one decision per label, so a class
+ * per time step counts tokens. Labels < 0 (padding) do not count. */
+static int64_t batch_correct(const dc_tensor *out, const dc_tensor *y) {
+    int64_t L = y->size, C = L ? out->size / L : 0, ok = 0;
+    for (int64_t i = 0; i < L; i++) {
         const float *r = out->data + i * C;
         int64_t best = 0;
         if (C == 1) best = r[0] >= 0.5f;
         else
             for (int64_t k = 1; k < C; k++)
                 if (r[k] > r[best]) best = k;
-        ok += best == labels[i];
+        ok += best == y->idata[i];
     }
     return ok;
 }
 
-/* Does this data have an accuracy with this model? */
-static int has_accuracy(const dc_model *m, const dc_dataset *d) { return !d->targets && dc_model_class_output(m) >= 0; }
+/* Does this data have an accuracy with this model? Class targets and an
+ * output that a loss compares with them. */
+static int has_accuracy(const dc_model *m, const dc_dataset *d) {
+    return d->y.data && d->y.dtype == DC_I32 && dc_model_class_output(m) >= 0;
+}
+
+/* Decisions per sample: 1, or one per time step. */
+static int64_t labels_per_sample(const dc_dataset *d) { return d->y.size > 0 ? d->y.size : 1; }
 
 /* Add the batch's loss parts (times n) into sums. */
 static void add_parts(const dc_model *m, double *sums, int64_t n) {
@@ -138,7 +146,7 @@ dc_status dc_train_step(dc_model *m, dc_graph *g, dc_optimizer *opt, dc_tensor *
 /* Samples fit a model when they hold as many values as its input: a 28x28
  * image feeds `input 1x28x28` (the batch is viewed in the model's shape). */
 static int fits_input(const dc_model *m, const dc_dataset *d) {
-    return d && d->sample_size == dc_shape_size(m->in_ndim, m->in_shape);
+    return d && d->x.size == dc_shape_size(m->in_ndim, m->in_shape);
 }
 
 static dc_status check_data(const dc_model *m, const dc_dataset *d, const char *what) {
@@ -147,38 +155,43 @@ static dc_status check_data(const dc_model *m, const dc_dataset *d, const char *
         size_t k = 0;
         for (int i = 0; i < m->in_ndim; i++) k += (size_t)snprintf(want + k, sizeof want - k, i ? "x%lld" : "%lld", (long long)m->in_shape[i]);
         return dc_set_error(DC_ERR_INVALID, "%s: samples of %lld values do not fit the model's input %s", what,
-                            d ? (long long)d->sample_size : 0LL, want);
+                            d ? (long long)d->x.size : 0LL, want);
     }
     int co = dc_model_class_output(m);
-    int64_t C = co >= 0 ? node_width(m, co) : 0, O = node_width(m, dc_model_output_node(m, 0));
-    if (co >= 0 && !d->targets && m->loss == DC_LOSS_CATEGORICAL_CE && d->num_classes > C)
+    int64_t O = node_width(m, dc_model_output_node(m, 0));
+    if (co >= 0 && d->y.data && d->y.dtype == DC_I32 && m->loss == DC_LOSS_CATEGORICAL_CE &&
+        d->num_classes > node_width(m, co) / labels_per_sample(d))
         return dc_set_error(DC_ERR_INVALID, "%s: the data has %d classes but the model outputs %lld values", what,
-                            d->num_classes, (long long)C);
-    if (d->targets && O != d->target_dim)
-        return dc_set_error(DC_ERR_INVALID, "%s: %d regression targets per row but the model outputs %lld values", what,
-                            d->target_dim, (long long)O);
+                            d->num_classes, (long long)(node_width(m, co) / labels_per_sample(d)));
+    if (d->y.data && d->y.dtype == DC_F32 && O != d->y.size)
+        return dc_set_error(DC_ERR_INVALID, "%s: %lld regression targets per row but the model outputs %lld values", what,
+                            (long long)d->y.size, (long long)O);
     if (d->n == 0) return dc_set_error(DC_ERR_INVALID, "%s: the dataset is empty", what);
     return DC_OK;
 }
 
-/* Make the batch tensors and fill them from rows idx[0..n). */
+/* The batch tensors of rows idx[0..n): x in the model's input shape, and
+ * the targets as class labels (y, I32) or values (yf, F32); NULL where the
+ * data has none. idx NULL: x and one label per sample, to be filled by the
+ * caller (the prefetch thread prepared them). */
 static dc_status make_batch(dc_graph *g, const dc_model *m, const dc_dataset *d, const int64_t *idx, int64_t n,
                             dc_tensor **x, dc_tensor **y, dc_tensor **yf) {
     int64_t shape[DC_MAX_DIMS];
     shape[0] = n;
     memcpy(shape + 1, m->in_shape, sizeof(int64_t) * (size_t)m->in_ndim);
-    *x = dc_input(g, DC_F32, m->in_ndim + 1, shape);
-    *y = dc_input(g, DC_I32, 1, shape);
-    *yf = NULL;
-    if (!*x || !*y) return DC_ERR_NOMEM;
-    if (!idx) return DC_OK; /* prepared elsewhere (prefetch) */
-    dc_dataset_gather(d, idx, n, (*x)->data, (*y)->idata);
-    if (d->targets) {
-        int64_t ts[2] = {n, d->target_dim};
-        if (!(*yf = dc_input(g, DC_F32, 2, ts))) return DC_ERR_NOMEM;
-        for (int64_t i = 0; i < n; i++)
-            memcpy((*yf)->data + i * d->target_dim, d->targets + idx[i] * d->target_dim, sizeof(float) * (size_t)d->target_dim);
+    *y = *yf = NULL;
+    if (!idx) {
+        *x = dc_input(g, DC_F32, m->in_ndim + 1, shape);
+        *y = dc_input(g, DC_I32, 1, shape);
+        return *x && *y ? DC_OK : DC_ERR_NOMEM;
     }
+    dc_tensor *t;
+    dc_status st = dc_dataset_batch(d, g, idx, n, x, &t);
+    if (st) return st;
+    (*x)->ndim = m->in_ndim + 1; /* a view in the model's shape: same values */
+    memcpy((*x)->shape, shape, sizeof(int64_t) * (size_t)(m->in_ndim + 1));
+    if (t && t->dtype == DC_I32) *y = t;
+    else *yf = t;
     return DC_OK;
 }
 
@@ -212,14 +225,14 @@ static dc_status evaluate_on(dc_model *m, dc_graph *g, const dc_dataset *d, int6
         }
         lsum += (double)l->data[0] * (double)n;
         add_parts(m, psum, n);
-        if (acc) correct += batch_correct(vals[co].y, y->idata);
+        if (acc) correct += batch_correct(vals[co].y, y);
     }
     dc_graph_set_grad_enabled(g, 1);
     dc_graph_set_rng(g, train_rng);
     free(idx);
     if (!st) {
         e->loss = lsum / (double)count;
-        e->accuracy = acc ? (double)correct / (double)count : NAN;
+        e->accuracy = acc ? (double)correct / ((double)count * (double)labels_per_sample(d)) : NAN;
         name_parts(m, e);
         for (int i = 0; i < e->nparts; i++) e->part[i] = psum[i] / (double)count;
     }
@@ -318,7 +331,7 @@ static dc_status train_step(fit_ctx *c, const int64_t *idx, int64_t n, const flo
     if ((st = dc_train_step(m, g, c->s->opt, x, y, yf, c->o->callbacks, &loss, &out))) return st;
     c->s->lsum += loss * (double)n;
     add_parts(m, c->s->psum, n);
-    if (out && !c->train->targets) c->s->correct += batch_correct(out, y->idata);
+    if (out && y) c->s->correct += batch_correct(out, y);
     c->s->seen += n;
     return DC_OK;
 }
@@ -421,7 +434,7 @@ static dc_status run_epochs(fit_ctx *c) {
     dc_status st = DC_OK;
     /* augmented images are prepared by a background thread, one batch ahead */
     dc_prefetch pf = {0};
-    const int prefetch = c->train->augment && m->in_ndim == 3 && !c->train->targets;
+    const int prefetch = c->train->augment && m->in_ndim == 3 && dc_dataset_labels(c->train);
     if (prefetch && (st = dc_prefetch_start(&pf, c->train, batch, (int)m->in_shape[0], (int)m->in_shape[1], (int)m->in_shape[2])))
         return st;
     st = run_epochs_loop(c, prefetch ? &pf : NULL, steps, budget);
@@ -478,7 +491,7 @@ static dc_status run_epochs_loop(fit_ctx *c, dc_prefetch *pf, int64_t steps, int
                 return st;
             }
             s->step++;
-            if (o->verbose) dc_progress_step(&p, s->step, s->lsum / (double)s->seen, has_accuracy(m, c->train) ? (double)s->correct / (double)s->seen : NAN);
+            if (o->verbose) dc_progress_step(&p, s->step, s->lsum / (double)s->seen, has_accuracy(m, c->train) ? (double)s->correct / ((double)s->seen * (double)labels_per_sample(c->train)) : NAN);
             const dc_callbacks *cb = o->callbacks;
             int hook_stop = cb && cb->after_batch &&
                             cb->after_batch(m, s->epoch + 1, s->step, s->seen ? s->lsum / (double)s->seen : NAN, cb->user);
@@ -488,7 +501,7 @@ static dc_status run_epochs_loop(fit_ctx *c, dc_prefetch *pf, int64_t steps, int
                                     (long long)s->step);
             }
         }
-        dc_epoch_stats es = {s->lsum / (double)s->seen, has_accuracy(m, c->train) ? (double)s->correct / (double)s->seen : NAN,
+        dc_epoch_stats es = {s->lsum / (double)s->seen, has_accuracy(m, c->train) ? (double)s->correct / ((double)s->seen * (double)labels_per_sample(c->train)) : NAN,
                              NAN, NAN, s->sched.lr, 0, 0, {{0}}, {0}, {0}};
         name_parts(m, &es);
         for (int i = 0; i < es.nparts; i++) {

@@ -40,13 +40,13 @@ static void *worker(void *arg) {
 dc_status dc_prefetch_start(dc_prefetch *p, const dc_dataset *d, int64_t batch, int C, int H, int W) {
     memset(p, 0, sizeof *p);
     p->data = d;
-    p->sample = d->sample_size;
+    p->sample = d->x.size;
     p->C = C;
     p->H = H;
     p->W = W;
     p->cap = batch;
     for (int s = 0; s < 2; s++) {
-        p->x[s] = malloc(sizeof(float) * (size_t)(batch * d->sample_size));
+        p->x[s] = malloc(sizeof(float) * (size_t)(batch * d->x.size));
         p->y[s] = malloc(sizeof(int32_t) * (size_t)batch);
         if (!p->x[s] || !p->y[s]) {
             dc_prefetch_stop(p);
