@@ -173,6 +173,7 @@ dc_status dc_backward(dc_graph *g, dc_tensor *loss);
  * shape error. Formulas use x, y for inputs, z for the output. Binary ops
  * broadcast like NumPy/PyTorch (trailing dimensions aligned; 1 stretches). */
 #define DC_ALL_AXES 127 /* reduction axis meaning "every axis" */
+#define DC_IGNORE_INDEX (-100) /* a class label that a loss and accuracy skip (PyTorch's default) */
 
 dc_tensor *dc_add(dc_graph *g, dc_tensor *x, dc_tensor *y); /* z = x + y */
 dc_tensor *dc_sub(dc_graph *g, dc_tensor *x, dc_tensor *y); /* z = x - y */
@@ -191,7 +192,8 @@ dc_tensor *dc_mean(dc_graph *g, dc_tensor *x, int axis, int keepdim);
 /* Max; the gradient goes to the first maximum, as in PyTorch. */
 dc_tensor *dc_max(dc_graph *g, dc_tensor *x, int axis, int keepdim);
 
-/* Shape ops. reshape accepts one -1 dimension. */
+/* Shape ops. reshape accepts one -1 dimension (and integer tensors, which
+ * carry no gradient). */
 dc_tensor *dc_reshape(dc_graph *g, dc_tensor *x, int ndim, const int64_t *shape);
 /* (N, d1, d2, ...) -> (N, d1*d2*...). */
 dc_tensor *dc_flatten(dc_graph *g, dc_tensor *x);
@@ -263,7 +265,8 @@ dc_tensor *dc_bce_loss(dc_graph *g, dc_tensor *prob, dc_tensor *target);
 /* Binary cross-entropy from logits: max(x,0) - x t + log(1 + e^-|x|). */
 dc_tensor *dc_bce_logits_loss(dc_graph *g, dc_tensor *logits, dc_tensor *target);
 /* Categorical cross-entropy over the last axis of x (N, C), mean over rows.
- * target is either DC_I32 class indices (N) or DC_F32 one-hot /
+ * target is either DC_I32 class indices (N; DC_IGNORE_INDEX rows, e.g.
+ * padded tokens, count for nothing, as torch's ignore_index) or DC_F32 one-hot /
  * probabilities (N, C). from_logits = 1: x are logits (log-softmax inside);
  * from_logits = 0: x are probabilities (clipped to [1e-7, 1] as Keras does). */
 dc_tensor *dc_cross_entropy(dc_graph *g, dc_tensor *x, dc_tensor *target, int from_logits);

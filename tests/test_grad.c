@@ -278,6 +278,29 @@ int main(void) {
         free_all(in, 2);
         dc_tensor_free(probs);
     }
+    {   /* ignored labels (padding): no gradient, and the mean is over the others */
+        dc_tensor *labels = dc_tensor_new(DC_I32, 1, S(5)), *three = dc_tensor_new(DC_I32, 1, S(3));
+        int32_t lab[5] = {2, DC_IGNORE_INDEX, 0, DC_IGNORE_INDEX, 3};
+        memcpy(labels->idata, lab, sizeof lab);
+        dc_tensor *in[2] = {rand_signed(2, S(5, 4)), labels};
+        gradcheck("cross_entropy logits, ignored labels", f_ce_logits, in, 2, 1e-3, 2e-2);
+        dc_graph *g = dc_graph_new();
+        dc_tensor *x = in[0], *x3 = dc_tensor_new(DC_F32, 2, S(3, 4));
+        for (int r = 0, k = 0; r < 5; r++)
+            if (lab[r] >= 0) {
+                memcpy(x3->data + 4 * k, x->data + 4 * r, sizeof(float) * 4);
+                three->idata[k++] = lab[r];
+            }
+        memset(x->grad, 0, sizeof(float) * 20);
+        dc_tensor *l5 = dc_cross_entropy(g, x, labels, 1), *l3 = dc_cross_entropy(g, x3, three, 1);
+        dc_backward(g, l5);
+        CHECK(l5 && l3 && fabsf(l5->data[0] - l3->data[0]) < 1e-6f && x->grad[4] == 0 && x->grad[12] == 0 && x->grad[0] != 0,
+              "ignored labels: loss %g vs %g over the rest", l5 ? l5->data[0] : 0, l3 ? l3->data[0] : 0);
+        dc_graph_free(g);
+        dc_tensor_free(x3);
+        dc_tensor_free(three);
+        free_all(in, 2);
+    }
     {
         dc_tensor *in[2] = {rand_signed(2, S(5, 4)), rand_tensor(2, S(5, 4), 0.0f, 1.0f)};
         gradcheck("cross_entropy logits, soft targets", f_ce_logits, in, 2, 1e-3, 2e-2);

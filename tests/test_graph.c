@@ -141,6 +141,35 @@ static void training_tests(void) {
     dc_dataset_free(test);
 }
 
+/* A class per time step: targets (N, 4) of 3 classes, some steps padded
+ * (DC_IGNORE_INDEX); the output (N, 4, 3); accuracy counts real tokens. */
+static void sequence_target_test(void) {
+    const int64_t n = 800, T = 4;
+    dc_dataset *d = dc_dataset_new(n, DC_F32, 1, (int64_t[]){6}, DC_I32, 1, (int64_t[]){T});
+    dc_rng r;
+    dc_rng_seed(&r, 8);
+    float *x = d->x.data;
+    int32_t *y = d->y.data;
+    d->num_classes = 3;
+    for (int64_t i = 0; i < n; i++) {
+        for (int k = 0; k < 6; k++) x[i * 6 + k] = dc_rng_normal(&r);
+        for (int64_t t = 0; t < T; t++) /* step t: which of x[t], x[t+1], x[t+2] is largest */
+            y[i * T + t] = x[i * 6 + t] > x[i * 6 + t + 1] ? (x[i * 6 + t] > x[i * 6 + t + 2] ? 0 : 2) : (x[i * 6 + t + 1] > x[i * 6 + t + 2] ? 1 : 2);
+        if (i % 2) y[i * T + T - 1] = DC_IGNORE_INDEX; /* padded */
+    }
+    dc_model *m = dc_model_parse("input 6\ndense 64 activation=tanh\ndense 12\nreshape 4x3\nsoftmax\n"
+                                 "loss categorical_crossentropy\noptimizer adam lr=0.01\nfit epochs=40 batch_size=32\n", "seq.dc");
+    dc_fit_options fo = {.verbose = 0, .validation_split = 0.25f, .shuffle = -1};
+    dc_history h;
+    CHECK(m && dc_fit(m, d, &fo, &h) == DC_OK, "per-step targets: %s", dc_last_error());
+    if (m && h.epochs_run) {
+        CHECK(h.epoch[h.epochs_run - 1].val_accuracy > 0.85, "per-token validation accuracy %.3f", h.epoch[h.epochs_run - 1].val_accuracy);
+        dc_history_free(&h);
+    }
+    dc_model_free(m);
+    dc_dataset_free(d);
+}
+
 static void error_tests(void) {
     expect_parse_error("input 6\ndense 4 inputs=b name=a\ndense 4 inputs=a name=b\n", "g.dc:2:16",
                        "\"b\" is defined on a later line: a layer takes inputs from earlier lines only (no cycles)");
@@ -254,6 +283,7 @@ int main(int argc, char **argv) {
     if (test_workdir(argc, argv, "graph_tmp")) return 2;
     gradient_tests();
     training_tests();
+    sequence_target_test();
     error_tests();
     hook_tests();
     c_graph_test();

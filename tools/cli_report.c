@@ -20,6 +20,10 @@ dc_status cli_compute_metrics(dc_model *m, const dc_dataset *d, cli_metrics *r) 
         r->loss_only = 1;
         return DC_OK;
     }
+    if (dc_array_i32(&d->y) && d->y.ndim > 0) { /* a class per time step: per-token accuracy and perplexity */
+        r->sequence = 1;
+        return DC_OK;
+    }
     float *out = malloc(sizeof(float) * (size_t)(d->n * C));
     if (!out) return dc_set_error_cli("out of memory");
     if ((st = dc_predict(m, d, d->n, 64, out))) {
@@ -54,6 +58,10 @@ void cli_metrics_free(cli_metrics *r) {
 }
 
 void cli_print_report(const cli_args *a, const dc_tabular *tab, const dc_model *m, const cli_metrics *r, FILE *f) {
+    if (r->sequence) {
+        fprintf(f, "loss: %.4f - token accuracy: %.4f - perplexity: %.4f\n", r->loss, r->stats.accuracy, exp(r->loss));
+        return;
+    }
     if (r->loss_only) {
         fprintf(f, "loss: %.4f", r->loss);
         for (int i = 0; i < r->stats.nparts; i++) fprintf(f, " - %s: %.4f", r->stats.part_name[i], r->stats.part[i]);
@@ -111,6 +119,11 @@ void cli_print_json_metrics(const cli_args *a, const dc_tabular *tab, const dc_m
     }
     if (r->loss_only) {
         printf(",\"test_accuracy\":null");
+        return;
+    }
+    if (r->sequence) {
+        num("test_accuracy", r->stats.accuracy, 1);
+        num("test_perplexity", exp(r->loss), 1);
         return;
     }
     if (r->regression) {

@@ -7,6 +7,7 @@
 typedef struct {
     int regression;
     int loss_only;                /* no output is compared with labels (autoencoders) */
+    int sequence;                 /* a class per time step: token accuracy, perplexity */
     double loss;
     dc_epoch_stats stats;         /* the loss and its named parts        */
     dc_class_metrics cls;         /* classification                      */

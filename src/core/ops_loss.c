@@ -140,7 +140,8 @@ static void ce_backward(dc_graph *g, dc_tensor *t) {
     dc_tensor *x = t->src[0], *y = t->src[1];
     int from_logits = (int)t->iarg[0];
     int64_t N = x->shape[0], C = x->shape[1];
-    float c = t->grad[0] / (float)N;
+    if (!t->iarg[1]) return; /* every label ignored */
+    float c = t->grad[0] / (float)t->iarg[1];
     const float *aux = t->aux; /* softmax (logits) or log clip(p) (probabilities) */
     for (int64_t r = 0; r < N; r++) {
         float tsum = 0.0f;
@@ -183,7 +184,7 @@ dc_tensor *dc_cross_entropy(dc_graph *g, dc_tensor *x, dc_tensor *target, int fr
             return NULL;
         }
         for (int64_t r = 0; r < N; r++)
-            if (target->idata[r] < 0 || target->idata[r] >= C) {
+            if ((target->idata[r] < 0 || target->idata[r] >= C) && target->idata[r] != DC_IGNORE_INDEX) {
                 dc_set_error(DC_ERR_INVALID, "cross_entropy: label %d of row %lld is outside [0, %lld)",
                              target->idata[r], (long long)r, (long long)C);
                 return NULL;
@@ -195,6 +196,11 @@ dc_tensor *dc_cross_entropy(dc_graph *g, dc_tensor *x, dc_tensor *target, int fr
     dc_tensor *z = dc_op_output(g, &op_ce, 0, scalar_shape, srcs, 2);
     if (!z) return NULL;
     z->iarg[0] = from_logits;
+    /* the mean is over the rows that count: ignored labels (padding) add nothing */
+    int64_t counted = N;
+    if (target->dtype == DC_I32)
+        for (int64_t r = 0; r < N; r++) counted -= target->idata[r] == DC_IGNORE_INDEX;
+    z->iarg[1] = counted;
     float *aux = dc_arena_alloc_raw(g, (size_t)x->size * sizeof(float));
     if (!aux) return NULL;
     z->aux = aux;
@@ -218,6 +224,6 @@ dc_tensor *dc_cross_entropy(dc_graph *g, dc_tensor *x, dc_tensor *target, int fr
                 if (tv != 0.0f) s -= (double)(tv * aux[r * C + k]);
             }
     }
-    z->data[0] = (float)(s / (double)N);
+    z->data[0] = counted ? (float)(s / (double)counted) : 0.0f;
     return z;
 }

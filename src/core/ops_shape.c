@@ -13,7 +13,10 @@ static void reshape_backward(dc_graph *g, dc_tensor *t) {
 static const dc_op_def op_reshape = {"reshape", reshape_backward};
 
 dc_tensor *dc_reshape(dc_graph *g, dc_tensor *x, int ndim, const int64_t *shape) {
-    if (!dc_check_f32("reshape", x)) return NULL;
+    if (!x || (x->dtype != DC_F32 && x->requires_grad)) {
+        dc_set_error(DC_ERR_INVALID, "reshape: needs a tensor");
+        return NULL;
+    }
     if (ndim < 0 || ndim > DC_MAX_DIMS) {
         dc_set_error(DC_ERR_INVALID, "reshape: %d dimensions", ndim);
         return NULL;
@@ -35,6 +38,11 @@ dc_tensor *dc_reshape(dc_graph *g, dc_tensor *x, int ndim, const int64_t *shape)
         dc_set_error(DC_ERR_INVALID, "reshape: cannot view %s (%lld elements) with the requested shape", sx,
                      (long long)x->size);
         return NULL;
+    }
+    if (x->dtype != DC_F32) { /* labels, token ids: a copy in the new shape, no gradient */
+        dc_tensor *z = dc_input(g, x->dtype, ndim, s);
+        if (z) memcpy(z->raw, x->raw, (size_t)x->size * dc_dtype_size(x->dtype));
+        return z;
     }
     /* a copy, not a view: every arena tensor then owns its values, and the
      * copy is small next to the matmuls around it */

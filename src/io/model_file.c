@@ -28,8 +28,10 @@ static char *state_text(const dc_train_state *s) {
          s->val_off, s->nval);
     dc_sb_printf(&t, "epoch=%d\nstep=%" PRId64 "\nrng_state=%" PRIu64 "\nrng_inc=%" PRIu64 "\n", s->epoch, s->step, s->rng.state,
          s->rng.inc);
-    dc_sb_printf(&t, "opt_steps=%" PRId64 "\nlsum=%a\ncorrect=%" PRId64 "\nseen=%" PRId64 "\n", dc_optimizer_steps(s->opt), s->lsum,
-         s->correct, s->seen);
+    dc_sb_printf(&t, "opt_steps=%" PRId64 "\nlsum=%a\ncorrect=%" PRId64 "\nseen=%" PRId64 "\ncounted=%" PRId64 "\n",
+         dc_optimizer_steps(s->opt), s->lsum, s->correct, s->seen, s->counted);
+    for (int i = 0; i < DC_MAX_LOSS_PARTS; i++)
+        if (s->psum[i] != 0.0) dc_sb_printf(&t, "psum%d=%a\n", i, s->psum[i]);
     dc_sb_printf(&t, "sched_lr=%a\nsched_best=%a\nsched_num_bad=%d\nsched_cooldown=%d\nsched_epoch=%d\n", (double)s->sched.lr,
          s->sched.best, s->sched.num_bad, s->sched.cooldown_left, s->sched.epoch);
     dc_sb_printf(&t, "es_best=%a\nes_wait=%d\nes_best_epoch=%d\nstopped_early=%d\nfinished=%d\n", s->es_best, s->es_wait,
@@ -49,6 +51,7 @@ static char *state_text(const dc_train_state *s) {
 static dc_status parse_state(dc_train_state *s, const char *txt, const char *path) {
     const char *p = txt;
     int line = 0;
+    s->counted = -1;
     while (*p) {
         line++;
         const char *nl = strchr(p, '\n');
@@ -80,6 +83,7 @@ static dc_status parse_state(dc_train_state *s, const char *txt, const char *pat
         KEY("lsum", "%la", &s->lsum);
         KEY("correct", "%" SCNd64, &s->correct);
         KEY("seen", "%" SCNd64, &s->seen);
+        KEY("counted", "%" SCNd64, &s->counted);
         KEY("sched_best", "%la", &s->sched.best);
         KEY("sched_num_bad", "%d", &s->sched.num_bad);
         KEY("sched_cooldown", "%d", &s->sched.cooldown_left);
@@ -98,6 +102,8 @@ static dc_status parse_state(dc_train_state *s, const char *txt, const char *pat
             int64_t t;
             ok = sscanf(v, "%" SCNd64, &t) == 1 && t >= 0;
             if (ok && s->opt) dc_optimizer_set_steps(s->opt, t);
+        } else if (!strncmp(k, "psum", 4) && k[4] >= '0' && k[4] < '0' + DC_MAX_LOSS_PARTS && !k[5]) {
+            ok = sscanf(v, "%la", &s->psum[k[4] - '0']) == 1;
         } else if (!strcmp(k, "history")) {
             dc_epoch_stats e = {0};
             ok = sscanf(v, "%la,%la,%la,%la,%la", &e.loss, &e.accuracy, &e.val_loss, &e.val_accuracy, &e.lr) == 5;
@@ -115,6 +121,7 @@ static dc_status parse_state(dc_train_state *s, const char *txt, const char *pat
 #undef KEY
         if (!ok) return dc_set_error(DC_ERR_FORMAT, "%s: training_state line %d: bad value for %s", path, line, k);
     }
+    if (s->counted < 0) s->counted = s->seen; /* format 1 runs: one label per sample */
     if (s->epochs < 1 || s->batch_size < 1 || s->ntrain < 1 || s->ntrain > s->n_data || s->step < 0 ||
         s->epoch < 0 || s->nval < 0 || s->val_off < 0 || s->val_off + s->nval > s->n_data || (s->rng.inc & 1) == 0)
         return dc_set_error(DC_ERR_FORMAT, "%s: training_state is inconsistent", path);

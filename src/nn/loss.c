@@ -96,9 +96,23 @@ static dc_tensor *one_loss(dc_model *m, dc_graph *g, const dc_loss_spec *s, cons
         }
     }
     if (s->kind == DC_LOSS_CATEGORICAL_CE) {
-        if (out->ndim != 2) {
-            dc_set_error(DC_ERR_INVALID, "loss %s: categorical cross-entropy needs an output of (classes), not %d dimensions", s->name, out->ndim - 1);
+        if (!labels) {
+            dc_set_error(DC_ERR_INVALID, "loss %s: categorical cross-entropy needs class labels, and the data has none", s->name);
             return NULL;
+        }
+        /* a class per time step: (N, T, C) against (N, T) is (N*T, C) against (N*T) */
+        int64_t L = labels->size, C = out->shape[out->ndim - 1];
+        if (L != N || out->ndim != 2) {
+            if (C * L != out->size) {
+                dc_set_error(DC_ERR_INVALID, "loss %s: %lld labels per batch do not match an output of %lld values (classes last)", s->name,
+                             (long long)L, (long long)out->size);
+                return NULL;
+            }
+            int64_t s2[2] = {L, C}, s1[1] = {L};
+            out = dc_reshape(g, out, 2, s2);
+            logits = out && logits != v->y ? dc_reshape(g, logits, 2, s2) : out;
+            labels = logits ? dc_reshape(g, labels, 1, s1) : NULL;
+            if (!labels) return NULL;
         }
         if (act == DC_ACT_SOFTMAX) l = dc_cross_entropy(g, logits, labels, 1);
         else if (act == DC_ACT_NONE || act == DC_ACT_LOG_SOFTMAX) l = dc_cross_entropy(g, out, labels, 1);

@@ -77,10 +77,12 @@ static int64_t node_width(const dc_model *m, int node) {
 
 /* Correct predictions in a batch: argmax (threshold 0.5 for one output)
  * against the labels y (N) or (N, T): one decision per label, so a class
- * per time step counts tokens. Labels < 0 (padding) do not count. */
-static int64_t batch_correct(const dc_tensor *out, const dc_tensor *y) {
+ * per time step counts tokens. DC_IGNORE_INDEX labels (padding) count for
+ * nothing; *counted gets the labels that do. */
+static int64_t batch_correct(const dc_tensor *out, const dc_tensor *y, int64_t *counted) {
     int64_t L = y->size, C = L ? out->size / L : 0, ok = 0;
     for (int64_t i = 0; i < L; i++) {
+        if (y->idata[i] == DC_IGNORE_INDEX) continue;
         const float *r = out->data + i * C;
         int64_t best = 0;
         if (C == 1) best = r[0] >= 0.5f;
@@ -88,6 +90,7 @@ static int64_t batch_correct(const dc_tensor *out, const dc_tensor *y) {
             for (int64_t k = 1; k < C; k++)
                 if (r[k] > r[best]) best = k;
         ok += best == y->idata[i];
+        (*counted)++;
     }
     return ok;
 }
@@ -98,7 +101,7 @@ static int has_accuracy(const dc_model *m, const dc_dataset *d) {
     return d->y.data && d->y.dtype == DC_I32 && dc_model_class_output(m) >= 0;
 }
 
-/* Decisions per sample: 1, or one per time step. */
+/* Classes per sample: 1, or one per time step. */
 static int64_t labels_per_sample(const dc_dataset *d) { return d->y.size > 0 ? d->y.size : 1; }
 
 /* Add the batch's loss parts (times n) into sums. */
@@ -203,7 +206,7 @@ static dc_status evaluate_on(dc_model *m, dc_graph *g, const dc_dataset *d, int6
     int64_t *idx = malloc(sizeof(int64_t) * (size_t)(batch > count ? count : batch));
     if (!idx) return dc_set_error(DC_ERR_NOMEM, "evaluate: out of memory");
     double lsum = 0.0, psum[DC_MAX_LOSS_PARTS] = {0};
-    int64_t correct = 0;
+    int64_t correct = 0, counted = 0;
     dc_status st = DC_OK;
     dc_rng eval_rng, *train_rng = dc_graph_rng(g);
     dc_rng_seed(&eval_rng, 0x5EED);
@@ -225,14 +228,14 @@ static dc_status evaluate_on(dc_model *m, dc_graph *g, const dc_dataset *d, int6
         }
         lsum += (double)l->data[0] * (double)n;
         add_parts(m, psum, n);
-        if (acc) correct += batch_correct(vals[co].y, y);
+        if (acc) correct += batch_correct(vals[co].y, y, &counted);
     }
     dc_graph_set_grad_enabled(g, 1);
     dc_graph_set_rng(g, train_rng);
     free(idx);
     if (!st) {
         e->loss = lsum / (double)count;
-        e->accuracy = acc ? (double)correct / ((double)count * (double)labels_per_sample(d)) : NAN;
+        e->accuracy = acc && counted ? (double)correct / (double)counted : NAN;
         name_parts(m, e);
         for (int i = 0; i < e->nparts; i++) e->part[i] = psum[i] / (double)count;
     }
@@ -331,7 +334,7 @@ static dc_status train_step(fit_ctx *c, const int64_t *idx, int64_t n, const flo
     if ((st = dc_train_step(m, g, c->s->opt, x, y, yf, c->o->callbacks, &loss, &out))) return st;
     c->s->lsum += loss * (double)n;
     add_parts(m, c->s->psum, n);
-    if (out && y) c->s->correct += batch_correct(out, y);
+    if (out && y) c->s->correct += batch_correct(out, y, &c->s->counted);
     c->s->seen += n;
     return DC_OK;
 }
@@ -454,7 +457,7 @@ static dc_status run_epochs_loop(fit_ctx *c, dc_prefetch *pf, int64_t steps, int
             if (s->shuffle) dc_rng_shuffle(&s->rng, s->perm, s->ntrain);
             s->lsum = 0.0;
             memset(s->psum, 0, sizeof s->psum);
-            s->correct = s->seen = 0;
+            s->correct = s->seen = s->counted = 0;
         }
         int slot = 0;
         if (pf) { /* the epoch's first batch */
@@ -491,7 +494,7 @@ static dc_status run_epochs_loop(fit_ctx *c, dc_prefetch *pf, int64_t steps, int
                 return st;
             }
             s->step++;
-            if (o->verbose) dc_progress_step(&p, s->step, s->lsum / (double)s->seen, has_accuracy(m, c->train) ? (double)s->correct / ((double)s->seen * (double)labels_per_sample(c->train)) : NAN);
+            if (o->verbose) dc_progress_step(&p, s->step, s->lsum / (double)s->seen, has_accuracy(m, c->train) ? (double)s->correct / (double)(s->counted ? s->counted : 1) : NAN);
             const dc_callbacks *cb = o->callbacks;
             int hook_stop = cb && cb->after_batch &&
                             cb->after_batch(m, s->epoch + 1, s->step, s->seen ? s->lsum / (double)s->seen : NAN, cb->user);
@@ -501,7 +504,7 @@ static dc_status run_epochs_loop(fit_ctx *c, dc_prefetch *pf, int64_t steps, int
                                     (long long)s->step);
             }
         }
-        dc_epoch_stats es = {s->lsum / (double)s->seen, has_accuracy(m, c->train) ? (double)s->correct / ((double)s->seen * (double)labels_per_sample(c->train)) : NAN,
+        dc_epoch_stats es = {s->lsum / (double)s->seen, has_accuracy(m, c->train) ? (double)s->correct / (double)(s->counted ? s->counted : 1) : NAN,
                              NAN, NAN, s->sched.lr, 0, 0, {{0}}, {0}, {0}};
         name_parts(m, &es);
         for (int i = 0; i < es.nparts; i++) {

@@ -22,6 +22,7 @@ struct dc_train_state {
     double lsum;                  /* running sums of the current epoch       */
     double psum[DC_MAX_LOSS_PARTS]; /* ... of each loss part                 */
     int64_t correct, seen;
+    int64_t counted;              /* labels that count for accuracy (not padding) */
     /* early stopping */
     double es_best;
     int es_wait, es_best_epoch;
