@@ -2,8 +2,10 @@
  *
  * For an op f and fixed random weights R, L = sum(f(inputs) * R). The
  * analytic gradient (dc_backward) must match the central difference
- * (L(x+h) - L(x-h)) / 2h for every element of every input, and must not be
- * all zeros (a backward that does nothing would otherwise pass). */
+ * (L(x+h) - L(x-h)) / 2h for every element of every input, in relative
+ * error (floored at 1% of the input's largest gradient entry, below which
+ * float32 noise dominates), with a step h suited to each op; and it must
+ * not be all zeros (a backward that does nothing would otherwise pass). */
 #include "test.h"
 
 #define MAXIN 4
@@ -69,6 +71,8 @@ static void gradcheck(const char *name, op_fn f, dc_tensor **in, int nin, double
         if (x->dtype != DC_F32 || !x->requires_grad) continue;
         float *ana = malloc(sizeof(float) * (size_t)x->size);
         memcpy(ana, x->grad, sizeof(float) * (size_t)x->size);
+        double gmax = 0.0; /* errors are relative, with a floor at 1% of the largest entry (float noise) */
+        for (int64_t i = 0; i < x->size; i++) gmax = fmax(gmax, fabs(ana[i]));
         for (int64_t i = 0; i < x->size; i++) {
             float orig = x->data[i];
             x->data[i] = orig + (float)h;
@@ -77,7 +81,7 @@ static void gradcheck(const char *name, op_fn f, dc_tensor **in, int nin, double
             double lm = eval_loss(g, f, in, R, NULL);
             x->data[i] = orig;
             double num = (lp - lm) / (2.0 * h);
-            double err = fabs(num - ana[i]) / fmax(1.0, fabs(num));
+            double err = fabs(num - ana[i]) / fmax(fmax(fabs(num), fabs(ana[i])), fmax(1e-2 * gmax, 1e-6));
             gnorm += fabs(ana[i]);
             if (err > max_err) max_err = err;
             if (err > tol && bad++ < 3)
@@ -259,7 +263,7 @@ int main(void) {
     }
     {
         dc_tensor *in[2] = {rand_tensor(2, S(4, 3), 0.05f, 0.95f), rand_tensor(2, S(4, 3), 0.0f, 1.0f)};
-        gradcheck("bce_loss", f_bce, in, 2, 1e-4, 2e-2);
+        gradcheck("bce_loss", f_bce, in, 2, 3e-3, 2e-2);
         free_all(in, 2);
     }
     {
@@ -303,7 +307,7 @@ int main(void) {
     }
     {
         dc_tensor *in[2] = {rand_signed(2, S(5, 4)), rand_tensor(2, S(5, 4), 0.0f, 1.0f)};
-        gradcheck("cross_entropy logits, soft targets", f_ce_logits, in, 2, 1e-3, 2e-2);
+        gradcheck("cross_entropy logits, soft targets", f_ce_logits, in, 2, 1e-2, 2e-2);
         free_all(in, 2);
     }
     {
