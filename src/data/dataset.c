@@ -1,9 +1,9 @@
-/* dataset.c — in-memory datasets: MNIST folders, subsets, splits, batches
- * and one-hot encoding. */
+/* dataset.c — in-memory datasets: the constructor every loader uses,
+ * subsets, splits, batches and one-hot encoding. Loaders (idx.c, image.c,
+ * tabular.c) call this file; it calls none of them. */
 #include "../core/internal.h"
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 void dc_dataset_free(dc_dataset *d) {
     if (!d) return;
@@ -43,46 +43,6 @@ dc_dataset *dc_dataset_new(int64_t n, dc_dtype xtype, int xnd, const int64_t *xs
     }
     if (ynd < 0) d->y.dtype = DC_F32; /* absent: data stays NULL */
     return d;
-}
-
-static int file_exists(const char *p) {
-    struct stat st;
-    return stat(p, &st) == 0 && S_ISREG(st.st_mode);
-}
-
-/* dir/stem, trying ".gz" then the raw name; out gets the first that exists */
-static int find_file(const char *dir, const char *stem, char *out, size_t n) {
-    snprintf(out, n, "%s/%s.gz", dir, stem);
-    if (file_exists(out)) return 1;
-    snprintf(out, n, "%s/%s", dir, stem);
-    return file_exists(out);
-}
-
-dc_dataset *dc_mnist_load(const char *dir_or_name, const char *split) {
-    char dir[1024];
-    if (!strcmp(dir_or_name, "fashion-mnist") || !strcmp(dir_or_name, "mnist")) {
-        const char *root = getenv("DEEPC_DATA_DIR");
-        snprintf(dir, sizeof dir, "%s/%s", root && *root ? root : "/usr/share/datasets", dir_or_name);
-    } else {
-        snprintf(dir, sizeof dir, "%s", dir_or_name);
-    }
-    const char *pre = !strcmp(split, "train") ? "train" : !strcmp(split, "test") ? "t10k" : NULL;
-    if (!pre) {
-        dc_set_error(DC_ERR_INVALID, "mnist: split must be \"train\" or \"test\", not \"%s\"", split);
-        return NULL;
-    }
-    char stem[64], imgs[1200], labs[1200];
-    snprintf(stem, sizeof stem, "%s-images-idx3-ubyte", pre);
-    if (!find_file(dir, stem, imgs, sizeof imgs)) {
-        dc_set_error(DC_ERR_IO, "%s: no %s[.gz] here (is the dataset installed? scripts/setup.sh installs fashion-mnist)", dir, stem);
-        return NULL;
-    }
-    snprintf(stem, sizeof stem, "%s-labels-idx1-ubyte", pre);
-    if (!find_file(dir, stem, labs, sizeof labs)) {
-        dc_set_error(DC_ERR_IO, "%s: no %s[.gz] here", dir, stem);
-        return NULL;
-    }
-    return dc_idx_load(imgs, labs);
 }
 
 dc_dataset *dc_dataset_subset(const dc_dataset *d, const int64_t *idx, int64_t n) {

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <zlib.h>
 
 #define IDX_MAX_BYTES ((int64_t)1 << 31) /* 2 GiB decompressed: far above any real IDX file */
@@ -171,4 +172,46 @@ fail:
     free(img);
     free(lab);
     return NULL;
+}
+
+/* ---- MNIST-format folders ---------------------------------------------- */
+
+static int file_exists(const char *p) {
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* dir/stem, trying ".gz" then the raw name; out gets the first that exists */
+static int find_file(const char *dir, const char *stem, char *out, size_t n) {
+    snprintf(out, n, "%s/%s.gz", dir, stem);
+    if (file_exists(out)) return 1;
+    snprintf(out, n, "%s/%s", dir, stem);
+    return file_exists(out);
+}
+
+dc_dataset *dc_mnist_load(const char *dir_or_name, const char *split) {
+    char dir[1024];
+    if (!strcmp(dir_or_name, "fashion-mnist") || !strcmp(dir_or_name, "mnist")) {
+        const char *root = getenv("DEEPC_DATA_DIR");
+        snprintf(dir, sizeof dir, "%s/%s", root && *root ? root : "/usr/share/datasets", dir_or_name);
+    } else {
+        snprintf(dir, sizeof dir, "%s", dir_or_name);
+    }
+    const char *pre = !strcmp(split, "train") ? "train" : !strcmp(split, "test") ? "t10k" : NULL;
+    if (!pre) {
+        dc_set_error(DC_ERR_INVALID, "mnist: split must be \"train\" or \"test\", not \"%s\"", split);
+        return NULL;
+    }
+    char stem[64], imgs[1200], labs[1200];
+    snprintf(stem, sizeof stem, "%s-images-idx3-ubyte", pre);
+    if (!find_file(dir, stem, imgs, sizeof imgs)) {
+        dc_set_error(DC_ERR_IO, "%s: no %s[.gz] here (is the dataset installed? scripts/setup.sh installs fashion-mnist)", dir, stem);
+        return NULL;
+    }
+    snprintf(stem, sizeof stem, "%s-labels-idx1-ubyte", pre);
+    if (!find_file(dir, stem, labs, sizeof labs)) {
+        dc_set_error(DC_ERR_IO, "%s: no %s[.gz] here", dir, stem);
+        return NULL;
+    }
+    return dc_idx_load(imgs, labs);
 }

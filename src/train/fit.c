@@ -19,55 +19,6 @@ void dc_history_free(dc_history *h) {
     memset(h, 0, sizeof *h);
 }
 
-/* ---- training state ------------------------------------------------------ */
-
-dc_train_state *dc_train_state_new(void) {
-    dc_train_state *s = calloc(1, sizeof *s);
-    if (!s) dc_set_error(DC_ERR_NOMEM, "out of memory");
-    return s;
-}
-
-void dc_train_state_free(dc_train_state *s) {
-    if (!s) return;
-    free(s->perm);
-    free(s->best_params);
-    dc_optimizer_free(s->opt);
-    free(s->hist);
-    free(s);
-}
-
-int dc_train_state_epoch(const dc_train_state *s) { return s->epoch; }
-int64_t dc_train_state_samples(const dc_train_state *s) { return s->initialized ? s->n_data : 0; }
-int dc_train_state_done(const dc_train_state *s) { return s->finished; }
-
-dc_status dc_train_state_alloc(dc_train_state *s, const dc_model *m, int64_t ntrain) {
-    s->perm = malloc(sizeof(int64_t) * (size_t)(ntrain ? ntrain : 1));
-    s->opt = dc_optimizer_new(m->opt, m->nparams);
-    if (!s->perm || !s->opt) return dc_set_error(DC_ERR_NOMEM, "fit: out of memory");
-    if (m->fit.early_stopping.enabled && m->fit.early_stopping.restore_best &&
-        !(s->best_params = malloc(sizeof(float) * (size_t)(m->nparams ? m->nparams : 1))))
-        return dc_set_error(DC_ERR_NOMEM, "fit: out of memory");
-    return DC_OK;
-}
-
-dc_status dc_train_state_alloc_best(dc_train_state *s, const dc_model *m) {
-    if (!(s->best_params = calloc((size_t)(m->nparams ? m->nparams : 1), sizeof(float))))
-        return dc_set_error(DC_ERR_NOMEM, "out of memory");
-    return DC_OK;
-}
-
-static dc_status push_history(dc_train_state *s, const dc_epoch_stats *e) {
-    if (s->nhist == s->cap_hist) {
-        int cap = s->cap_hist ? s->cap_hist * 2 : 16;
-        dc_epoch_stats *n = realloc(s->hist, sizeof *n * (size_t)cap);
-        if (!n) return dc_set_error(DC_ERR_NOMEM, "fit: out of memory");
-        s->hist = n;
-        s->cap_hist = cap;
-    }
-    s->hist[s->nhist++] = *e;
-    return DC_OK;
-}
-
 /* ---- batches, losses, metrics --------------------------------------------- */
 
 static int64_t node_width(const dc_model *m, int node) {
@@ -424,8 +375,6 @@ static void fill_history(dc_history *h, const dc_train_state *s, int interrupted
     h->best_epoch = s->es_best_epoch;
 }
 
-dc_status dc_model_save_state(const dc_model *m, const dc_train_state *state, const char *path);
-
 static dc_status run_epochs_loop(fit_ctx *c, dc_prefetch *pf, int64_t steps, int64_t budget);
 
 static dc_status run_epochs(fit_ctx *c) {
@@ -524,7 +473,7 @@ static dc_status run_epochs_loop(fit_ctx *c, dc_prefetch *pf, int64_t steps, int
         if (o->verbose) dc_progress_end_epoch(&p, &es);
         s->epoch++;
         s->step = 0;
-        if ((st = push_history(s, &es))) return st;
+        if ((st = dc_train_state_push_history(s, &es))) return st;
         if (o->callbacks && o->callbacks->after_epoch && o->callbacks->after_epoch(m, &es, o->callbacks->user))
             return dc_set_error(DC_ERR_INTERRUPTED, "fit: stopped by the after_epoch callback after epoch %d", s->epoch);
         int improved = 0;

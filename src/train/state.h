@@ -1,5 +1,5 @@
 /* state.h — the training state behind dc_train_state (resume, checkpoints).
- * Shared by fit.c (which runs it) and io/model_file.c (which saves it). */
+ * state.c keeps its lifecycle and file form; fit.c runs it. */
 #ifndef DC_STATE_H
 #define DC_STATE_H
 #include "../nn/model.h"
@@ -33,6 +33,8 @@ struct dc_train_state {
     int nhist, cap_hist;
 };
 
+/* Append an epoch to the history. */
+dc_status dc_train_state_push_history(dc_train_state *s, const dc_epoch_stats *e);
 /* Allocate perm/best_params/optimizer for a model of nparams, n rows. */
 dc_status dc_train_state_alloc(dc_train_state *s, const dc_model *m, int64_t ntrain);
 /* A zeroed best-weights buffer (when a checkpoint had none yet). */

@@ -1,0 +1,269 @@
+/* state.c — the training state behind dc_train_state: its lifecycle, and
+ * how it lives in a model file (text in __metadata__ "training_state" with
+ * doubles in hex floats, so a resume is exact; the optimizer's buffers, the
+ * epoch's permutation and the best weights as tensors). fit.c runs it;
+ * io/model_file.c writes and reads the model around it. */
+#include "state.h"
+#include "../io/model_file.h"
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- lifecycle --------------------------------------------------------------- */
+
+dc_train_state *dc_train_state_new(void) {
+    dc_train_state *s = calloc(1, sizeof *s);
+    if (!s) dc_set_error(DC_ERR_NOMEM, "out of memory");
+    return s;
+}
+
+void dc_train_state_free(dc_train_state *s) {
+    if (!s) return;
+    free(s->perm);
+    free(s->best_params);
+    dc_optimizer_free(s->opt);
+    free(s->hist);
+    free(s);
+}
+
+int dc_train_state_epoch(const dc_train_state *s) { return s->epoch; }
+int64_t dc_train_state_samples(const dc_train_state *s) { return s->initialized ? s->n_data : 0; }
+int dc_train_state_done(const dc_train_state *s) { return s->finished; }
+
+dc_status dc_train_state_alloc(dc_train_state *s, const dc_model *m, int64_t ntrain) {
+    s->perm = malloc(sizeof(int64_t) * (size_t)(ntrain ? ntrain : 1));
+    s->opt = dc_optimizer_new(m->opt, m->nparams);
+    if (!s->perm || !s->opt) return dc_set_error(DC_ERR_NOMEM, "fit: out of memory");
+    if (m->fit.early_stopping.enabled && m->fit.early_stopping.restore_best &&
+        !(s->best_params = malloc(sizeof(float) * (size_t)(m->nparams ? m->nparams : 1))))
+        return dc_set_error(DC_ERR_NOMEM, "fit: out of memory");
+    return DC_OK;
+}
+
+dc_status dc_train_state_alloc_best(dc_train_state *s, const dc_model *m) {
+    if (!(s->best_params = calloc((size_t)(m->nparams ? m->nparams : 1), sizeof(float))))
+        return dc_set_error(DC_ERR_NOMEM, "out of memory");
+    return DC_OK;
+}
+
+dc_status dc_train_state_push_history(dc_train_state *s, const dc_epoch_stats *e) {
+    if (s->nhist == s->cap_hist) {
+        int cap = s->cap_hist ? s->cap_hist * 2 : 16;
+        dc_epoch_stats *n = realloc(s->hist, sizeof *n * (size_t)cap);
+        if (!n) return dc_set_error(DC_ERR_NOMEM, "fit: out of memory");
+        s->hist = n;
+        s->cap_hist = cap;
+    }
+    s->hist[s->nhist++] = *e;
+    return DC_OK;
+}
+
+/* ---- training state as text (exact: doubles in hex float) ---------------- */
+
+static char *state_text(const dc_train_state *s) {
+    dc_strbuf t = {0};
+    dc_sb_printf(&t, "epochs=%d\nbatch_size=%d\nshuffle=%d\nvalidation_split=%a\nseed=%" PRIu64 "\n", s->epochs, s->batch_size,
+         s->shuffle, (double)s->validation_split, s->seed);
+    dc_sb_printf(&t, "n_data=%" PRId64 "\nntrain=%" PRId64 "\nval_off=%" PRId64 "\nnval=%" PRId64 "\n", s->n_data, s->ntrain,
+         s->val_off, s->nval);
+    dc_sb_printf(&t, "epoch=%d\nstep=%" PRId64 "\nrng_state=%" PRIu64 "\nrng_inc=%" PRIu64 "\n", s->epoch, s->step, s->rng.state,
+         s->rng.inc);
+    dc_sb_printf(&t, "opt_steps=%" PRId64 "\nlsum=%a\ncorrect=%" PRId64 "\nseen=%" PRId64 "\ncounted=%" PRId64 "\n",
+         dc_optimizer_steps(s->opt), s->lsum, s->correct, s->seen, s->counted);
+    for (int i = 0; i < DC_MAX_LOSS_PARTS; i++)
+        if (s->psum[i] != 0.0) dc_sb_printf(&t, "psum%d=%a\n", i, s->psum[i]);
+    dc_sb_printf(&t, "sched_lr=%a\nsched_best=%a\nsched_num_bad=%d\nsched_cooldown=%d\nsched_epoch=%d\n", (double)s->sched.lr,
+         s->sched.best, s->sched.num_bad, s->sched.cooldown_left, s->sched.epoch);
+    dc_sb_printf(&t, "es_best=%a\nes_wait=%d\nes_best_epoch=%d\nstopped_early=%d\nfinished=%d\n", s->es_best, s->es_wait,
+         s->es_best_epoch, s->stopped_early, s->finished);
+    for (int i = 0; i < s->nhist; i++) {
+        const dc_epoch_stats *e = &s->hist[i];
+        dc_sb_printf(&t, "history=%a,%a,%a,%a,%a\n", e->loss, e->accuracy, e->val_loss, e->val_accuracy, e->lr);
+    }
+    if (t.oom) {
+        free(t.s);
+        return NULL;
+    }
+    return t.s;
+}
+
+/* Parse "key=value" lines into s (after the model is known). */
+static dc_status parse_state(dc_train_state *s, const char *txt, const char *path) {
+    const char *p = txt;
+    int line = 0;
+    s->counted = -1;
+    while (*p) {
+        line++;
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        char buf[512];
+        if (len >= sizeof buf) return dc_set_error(DC_ERR_FORMAT, "%s: training_state line %d is too long", path, line);
+        memcpy(buf, p, len);
+        buf[len] = 0;
+        p = nl ? nl + 1 : p + len;
+        char *eq = strchr(buf, '=');
+        if (!eq) continue;
+        *eq = 0;
+        const char *k = buf, *v = eq + 1;
+        int ok = 1;
+#define KEY(name, fmt, dst) else if (!strcmp(k, name)) ok = sscanf(v, fmt, dst) == 1
+        if (0) {}
+        KEY("epochs", "%d", &s->epochs);
+        KEY("batch_size", "%d", &s->batch_size);
+        KEY("shuffle", "%d", &s->shuffle);
+        KEY("seed", "%" SCNu64, &s->seed);
+        KEY("n_data", "%" SCNd64, &s->n_data);
+        KEY("ntrain", "%" SCNd64, &s->ntrain);
+        KEY("val_off", "%" SCNd64, &s->val_off);
+        KEY("nval", "%" SCNd64, &s->nval);
+        KEY("epoch", "%d", &s->epoch);
+        KEY("step", "%" SCNd64, &s->step);
+        KEY("rng_state", "%" SCNu64, &s->rng.state);
+        KEY("rng_inc", "%" SCNu64, &s->rng.inc);
+        KEY("lsum", "%la", &s->lsum);
+        KEY("correct", "%" SCNd64, &s->correct);
+        KEY("seen", "%" SCNd64, &s->seen);
+        KEY("counted", "%" SCNd64, &s->counted);
+        KEY("sched_best", "%la", &s->sched.best);
+        KEY("sched_num_bad", "%d", &s->sched.num_bad);
+        KEY("sched_cooldown", "%d", &s->sched.cooldown_left);
+        KEY("sched_epoch", "%d", &s->sched.epoch);
+        KEY("es_best", "%la", &s->es_best);
+        KEY("es_wait", "%d", &s->es_wait);
+        KEY("es_best_epoch", "%d", &s->es_best_epoch);
+        KEY("stopped_early", "%d", &s->stopped_early);
+        KEY("finished", "%d", &s->finished);
+        else if (!strcmp(k, "validation_split") || !strcmp(k, "sched_lr")) {
+            double d;
+            ok = sscanf(v, "%la", &d) == 1;
+            if (k[0] == 'v') s->validation_split = (float)d;
+            else s->sched.lr = (float)d;
+        } else if (!strcmp(k, "opt_steps")) {
+            int64_t t;
+            ok = sscanf(v, "%" SCNd64, &t) == 1 && t >= 0;
+            if (ok && s->opt) dc_optimizer_set_steps(s->opt, t);
+        } else if (!strncmp(k, "psum", 4) && k[4] >= '0' && k[4] < '0' + DC_MAX_LOSS_PARTS && !k[5]) {
+            ok = sscanf(v, "%la", &s->psum[k[4] - '0']) == 1;
+        } else if (!strcmp(k, "history")) {
+            dc_epoch_stats e = {0};
+            ok = sscanf(v, "%la,%la,%la,%la,%la", &e.loss, &e.accuracy, &e.val_loss, &e.val_accuracy, &e.lr) == 5;
+            if (ok) {
+                if (s->nhist == s->cap_hist) {
+                    int cap = s->cap_hist ? 2 * s->cap_hist : 16;
+                    dc_epoch_stats *nh = realloc(s->hist, sizeof *nh * (size_t)cap);
+                    if (!nh) return dc_set_error(DC_ERR_NOMEM, "out of memory");
+                    s->hist = nh;
+                    s->cap_hist = cap;
+                }
+                s->hist[s->nhist++] = e;
+            }
+        }
+#undef KEY
+        if (!ok) return dc_set_error(DC_ERR_FORMAT, "%s: training_state line %d: bad value for %s", path, line, k);
+    }
+    if (s->counted < 0) s->counted = s->seen; /* format 1 runs: one label per sample */
+    if (s->epochs < 1 || s->batch_size < 1 || s->ntrain < 1 || s->ntrain > s->n_data || s->step < 0 ||
+        s->epoch < 0 || s->nval < 0 || s->val_off < 0 || s->val_off + s->nval > s->n_data || (s->rng.inc & 1) == 0)
+        return dc_set_error(DC_ERR_FORMAT, "%s: training_state is inconsistent", path);
+    s->initialized = 1;
+    return DC_OK;
+}
+
+/* ---- in the model file ---------------------------------------------------- */
+
+dc_status dc_model_save_state(const dc_model *m, const dc_train_state *s, const char *path) {
+    if (!s || !s->initialized) return dc_model_file_write(m, NULL, 0, NULL, NULL, 0, path);
+    /* the optimizer's buffers, the epoch's order, the best weights */
+    dc_st_entry e[8];
+    char bufnames[4][32];
+    int ne = 0;
+    int64_t pshape[1] = {m->nparams}, nshape[1] = {s->ntrain};
+    for (int b = 0; b < dc_optimizer_num_buffers(s->opt) && b < 4; b++) {
+        snprintf(bufnames[b], sizeof bufnames[b], "optimizer.state.%d", b);
+        e[ne++] = (dc_st_entry){bufnames[b], 1, pshape, dc_optimizer_buffer(s->opt, b), "F32"};
+    }
+    if (s->ntrain > INT32_MAX)
+        return dc_set_error(DC_ERR_INVALID, "save: %lld training samples do not fit the I32 permutation", (long long)s->ntrain);
+    int32_t *perm32 = malloc(sizeof(int32_t) * (size_t)(s->ntrain ? s->ntrain : 1));
+    char *stxt = state_text(s);
+    dc_status st = DC_OK;
+    if (!perm32 || !stxt) {
+        st = dc_set_error(DC_ERR_NOMEM, "save: out of memory");
+    } else {
+        for (int64_t i = 0; i < s->ntrain; i++) perm32[i] = (int32_t)s->perm[i];
+        e[ne++] = (dc_st_entry){"train.permutation", 1, nshape, perm32, "I32"};
+        if (s->best_params) e[ne++] = (dc_st_entry){"train.best_params", 1, pshape, s->best_params, "F32"};
+        const char *key = "training_state", *val = stxt;
+        st = dc_model_file_write(m, e, ne, &key, &val, 1, path);
+    }
+    free(stxt);
+    free(perm32);
+    return st;
+}
+
+/* ---- from the model file ----------------------------------------------------- */
+
+static dc_status load_state(dc_model *m, const dc_st_file *f, const char *path, dc_train_state **out) {
+    const char *txt = dc_st_metadata(f, "training_state");
+    if (!txt) return DC_OK;
+    dc_train_state *s = dc_train_state_new();
+    if (!s) return DC_ERR_NOMEM;
+    dc_status st = DC_OK;
+    const dc_st_tensor *pt = dc_st_find(f, "train.permutation");
+    if (!pt || strcmp(pt->dtype, "I32") || pt->ndim != 1) {
+        st = dc_set_error(DC_ERR_FORMAT, "%s: training_state without an I32 train.permutation", path);
+        goto fail;
+    }
+    if ((st = dc_train_state_alloc(s, m, pt->shape[0])) || (st = parse_state(s, txt, path))) goto fail;
+    if (pt->shape[0] != s->ntrain) {
+        st = dc_set_error(DC_ERR_FORMAT, "%s: train.permutation has %lld entries, training_state says %lld", path,
+                          (long long)pt->shape[0], (long long)s->ntrain);
+        goto fail;
+    }
+    for (int64_t i = 0; i < s->ntrain; i++) {
+        int32_t v;
+        memcpy(&v, (const char *)pt->data + 4 * i, 4);
+        if (v < 0 || v >= s->ntrain) {
+            st = dc_set_error(DC_ERR_FORMAT, "%s: train.permutation entry %lld is out of range", path, (long long)i);
+            goto fail;
+        }
+        s->perm[i] = v;
+    }
+    for (int b = 0; b < dc_optimizer_num_buffers(s->opt); b++) {
+        char name[32];
+        snprintf(name, sizeof name, "optimizer.state.%d", b);
+        const dc_st_tensor *t = dc_st_find(f, name);
+        if (!t || strcmp(t->dtype, "F32") || t->ndim != 1 || t->shape[0] != m->nparams) {
+            st = dc_set_error(DC_ERR_FORMAT, "%s: missing or misshapen %s for optimizer %s", path, name, dc_opt_name(m->opt.kind));
+            goto fail;
+        }
+        memcpy(dc_optimizer_buffer(s->opt, b), t->data, (size_t)t->nbytes);
+    }
+    if (s->best_params) {
+        const dc_st_tensor *t = dc_st_find(f, "train.best_params");
+        if (t && !strcmp(t->dtype, "F32") && t->ndim == 1 && t->shape[0] == m->nparams)
+            memcpy(s->best_params, t->data, (size_t)t->nbytes);
+        else {
+            free(s->best_params); /* saved before any best epoch: none yet */
+            s->best_params = NULL;
+            if ((st = dc_train_state_alloc_best(s, m))) goto fail;
+        }
+    }
+    *out = s;
+    return DC_OK;
+fail:
+    dc_train_state_free(s);
+    return st;
+}
+
+dc_model *dc_model_load_state(const char *path, dc_train_state **state) {
+    if (state) *state = NULL;
+    dc_st_file *f = NULL;
+    dc_model *m = dc_model_file_read(path, state ? &f : NULL);
+    if (m && state && load_state(m, f, path, state)) {
+        dc_model_free(m);
+        m = NULL;
+    }
+    dc_st_close(f);
+    return m;
+}
