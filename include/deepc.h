@@ -516,7 +516,8 @@ int dc_model_input_shape(const dc_model *m, int64_t *shape);
 int dc_model_num_outputs(const dc_model *m);
 
 /* Forward x (N, input shape...) through the model on graph g and return
- * its first output. With logits != NULL, also returns the tensor before a
+ * its first output (x may have any shape with as many values per sample:
+ * 28x28 images feed `input 784`). With logits != NULL, also returns the tensor before a
  * final softmax/sigmoid (the same tensor as the result when there is
  * none) for a stable loss. */
 dc_tensor *dc_model_forward(dc_model *m, dc_graph *g, dc_tensor *x, dc_tensor **logits);

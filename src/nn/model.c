@@ -461,6 +461,13 @@ dc_status dc_model_forward_values(dc_model *m, dc_graph *g, dc_tensor *x, dc_val
     if (!m->built) return dc_set_error(DC_ERR_INVALID, "model: call dc_model_build before forward");
     int ok = x && x->ndim == m->in_ndim + 1;
     for (int d = 0; ok && d < m->in_ndim; d++) ok = x->shape[d + 1] == m->in_shape[d];
+    int64_t per = dc_shape_size(m->in_ndim, m->in_shape);
+    if (!ok && x && x->ndim >= 1 && x->shape[0] > 0 && x->size == x->shape[0] * per) { /* 28x28 images into input 784 */
+        int64_t shape[DC_MAX_DIMS];
+        shape[0] = x->shape[0];
+        memcpy(shape + 1, m->in_shape, sizeof(int64_t) * (size_t)m->in_ndim);
+        ok = (x = dc_reshape(g, x, m->in_ndim + 1, shape)) != NULL;
+    }
     if (!ok) {
         char s[128] = "NULL";
         if (x) dc_shape_str(x, s, sizeof s);
