@@ -230,7 +230,7 @@ static dc_status parse_input(line_ctx *c, dc_model **m, const scope *sc, const c
         dc_status st = leftovers(c, "a shape, name");
         if (st) return st;
         *m = dc_model_new(c->auto_ndim, c->auto_shape);
-        if (*m) (*m)->auto_input = 1;
+        if (*m) (*m)->meta.auto_input = 1;
     } else {
         int64_t shape[DC_MAX_DIMS];
         int nd = 0;
@@ -306,12 +306,12 @@ static dc_status parse_loss(line_ctx *c, dc_model *m, const scope *sc, const cha
         snprintf(sp.name, sizeof sp.name, "%s", s);
     }
     if ((st = leftovers(c, "a loss name, output, target, weight, reduction, name"))) return st;
-    if (m->nlosses >= DC_LAYER_MAX_INPUTS) return err_at(c, c->tok[0].col, "at most %d loss lines", DC_LAYER_MAX_INPUTS);
-    dc_loss_spec *ls = realloc(m->losses, sizeof *ls * (size_t)(m->nlosses + 1));
+    if (m->recipe.nlosses >= DC_LAYER_MAX_INPUTS) return err_at(c, c->tok[0].col, "at most %d loss lines", DC_LAYER_MAX_INPUTS);
+    dc_loss_spec *ls = realloc(m->recipe.losses, sizeof *ls * (size_t)(m->recipe.nlosses + 1));
     if (!ls) return dc_set_error(DC_ERR_NOMEM, "out of memory");
-    m->losses = ls;
-    m->losses[m->nlosses++] = sp;
-    m->compiled = 1;
+    m->recipe.losses = ls;
+    m->recipe.losses[m->recipe.nlosses++] = sp;
+    m->recipe.compiled = 1;
     return DC_OK;
 }
 
@@ -356,7 +356,7 @@ static dc_status parse_optimizer(line_ctx *c, dc_model *m) {
     if (!st) st = leftovers(c, allowed);
     if (!st && o.nesterov && (o.momentum <= 0.0f || o.dampening != 0.0f))
         st = err_at(c, c->tok[0].col, "nesterov=true needs momentum > 0 and dampening 0");
-    if (!st) m->opt = o;
+    if (!st) m->recipe.opt = o;
     return st;
 }
 
@@ -401,7 +401,7 @@ static dc_status parse_schedule(line_ctx *c, dc_model *m) {
     if (!st && (s = opt(c, "monitor", &col))) {
         if (strcmp(s, "loss") && strcmp(s, "val_loss") && strcmp(s, "accuracy") && strcmp(s, "val_accuracy"))
             st = err_at(c, col, "monitor must be loss, val_loss, accuracy or val_accuracy, not \"%s\"", s);
-        else snprintf(m->fit.schedule_monitor, sizeof m->fit.schedule_monitor, "%s", s);
+        else snprintf(m->recipe.fit.schedule_monitor, sizeof m->recipe.fit.schedule_monitor, "%s", s);
         sc.mode_max = strstr(s, "accuracy") != NULL;
     }
     if (!st && (s = opt(c, "mode", &col))) {
@@ -410,8 +410,8 @@ static dc_status parse_schedule(line_ctx *c, dc_model *m) {
     }
     if (!st) st = leftovers(c, "step_size, gamma, milestones, t_max, t_0, t_mult, eta_min, factor, patience, threshold, cooldown, min_lr, monitor, mode, warmup, warmup_start");
     if (!st) {
-        m->fit.schedule = sc;
-        m->fit.has_schedule = 1;
+        m->recipe.fit.schedule = sc;
+        m->recipe.fit.has_schedule = 1;
     }
     return st;
 }
@@ -437,7 +437,7 @@ static dc_status parse_early_stopping(line_ctx *c, dc_model *m) {
     if (!st && (s = opt(c, "min_delta", &col))) st = parse_float(c, s, col, "min_delta", 0.0f, 1e6f, &e.min_delta);
     if (!st && (s = opt(c, "restore_best_weights", &col))) st = parse_bool(c, s, col, "restore_best_weights", &e.restore_best);
     if (!st) st = leftovers(c, "monitor, mode, patience, min_delta, restore_best_weights");
-    if (!st) m->fit.early_stopping = e;
+    if (!st) m->recipe.fit.early_stopping = e;
     return st;
 }
 
@@ -446,7 +446,7 @@ static dc_status parse_fit(line_ctx *c, dc_model *m) {
     long v;
     const char *s;
     dc_status st = DC_OK;
-    dc_fit_config *f = &m->fit;
+    dc_fit_config *f = &m->recipe.fit;
     if (!st && (s = opt(c, "epochs", &col)) && !(st = parse_int(c, s, col, "epochs", 1, 1000000, &v))) f->epochs = (int)v;
     if (!st && (s = opt(c, "batch_size", &col)) && !(st = parse_int(c, s, col, "batch_size", 1, 1 << 20, &v))) f->batch_size = (int)v;
     if (!st && (s = opt(c, "validation_split", &col))) st = parse_float(c, s, col, "validation_split", 0.0f, 0.99f, &f->validation_split);
@@ -541,16 +541,16 @@ static dc_status finish_graph(line_ctx *c, dc_model *m) {
         return err_at(c, 1, "layer \"%s\" is not used: its output goes nowhere (feed it to a layer with inputs=, or list it in an 'output' line)", l->name);
     }
     int nout = m->noutputs ? m->noutputs : 1;
-    for (int i = 0; i < m->nlosses; i++) {
-        dc_loss_spec *s = &m->losses[i];
+    for (int i = 0; i < m->recipe.nlosses; i++) {
+        dc_loss_spec *s = &m->recipe.losses[i];
         if (s->output < 0) {
             if (nout > 1)
                 return dc_set_error(DC_ERR_FORMAT, "%s: the model has %d outputs: each 'loss' line names its output (loss mse output=NAME)", c->file, nout);
             s->output = m->noutputs ? m->outputs[0] : m->nnodes - 1;
         }
-        if (!s->name[0]) snprintf(s->name, sizeof s->name, "%.31s", m->nlosses == 1 ? "loss" : m->nodes[s->output]->name);
+        if (!s->name[0]) snprintf(s->name, sizeof s->name, "%.31s", m->recipe.nlosses == 1 ? "loss" : m->nodes[s->output]->name);
     }
-    if (nout > 1 && m->nlosses == 0)
+    if (nout > 1 && m->recipe.nlosses == 0)
         return dc_set_error(DC_ERR_FORMAT, "%s: the model has %d outputs: give a 'loss' line for each (loss mse output=NAME)", c->file, nout);
     return dc_model_default_losses(m);
 }
@@ -596,11 +596,11 @@ dc_model *dc_model_parse_auto(const char *text, const char *filename, int in_ndi
         goto fail;
     }
     if (finish_graph(&c, m)) goto fail;
-    if (!(m->description = strdup(text))) {
+    if (!(m->meta.description = strdup(text))) {
         dc_set_error(DC_ERR_NOMEM, "out of memory");
         goto fail;
     }
-    if (dc_model_build(m, m->fit.seed)) goto fail;
+    if (dc_model_build(m, m->recipe.fit.seed)) goto fail;
     free(ln);
     return m;
 fail:
@@ -689,8 +689,8 @@ char *dc_model_write_description(const dc_model *m) {
     }
     for (int k = 0; k < m->noutputs; k++) dc_sb_printf(&b, "%s%s", k ? "," : "output ", m->nodes[m->outputs[k]]->name);
     if (m->noutputs) dc_sb_puts(&b, "\n");
-    for (int k = 0; k < m->nlosses; k++) {
-        const dc_loss_spec *s = &m->losses[k];
+    for (int k = 0; k < m->recipe.nlosses; k++) {
+        const dc_loss_spec *s = &m->recipe.losses[k];
         dc_sb_printf(&b, "loss %s output=%s target=%s name=%s", dc_loss_name(s->kind), m->nodes[s->output]->name,
                      s->target == DC_TARGET_INPUT ? "input" : "label", s->name);
         char num[32];
@@ -699,9 +699,9 @@ char *dc_model_write_description(const dc_model *m) {
         if (s->sum) dc_sb_puts(&b, " reduction=sum");
         dc_sb_puts(&b, "\n");
     }
-    if (!m->nlosses && m->compiled) dc_sb_printf(&b, "loss %s\n", dc_loss_name(m->loss));
-    write_optimizer(&m->opt, &b);
-    const dc_fit_config *f = &m->fit;
+    if (!m->recipe.nlosses && m->recipe.compiled) dc_sb_printf(&b, "loss %s\n", dc_loss_name(m->recipe.loss));
+    write_optimizer(&m->recipe.opt, &b);
+    const dc_fit_config *f = &m->recipe.fit;
     char vs[32];
     dc_float_str(vs, sizeof vs, f->validation_split);
     dc_sb_printf(&b, "fit epochs=%d batch_size=%d validation_split=%s shuffle=%s seed=%llu\n", f->epochs, f->batch_size, vs, f->shuffle ? "true" : "false", (unsigned long long)f->seed);

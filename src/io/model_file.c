@@ -24,8 +24,8 @@ dc_status dc_model_file_write(const dc_model *m, const dc_st_entry *extra, int n
     if (!m->built) return dc_set_error(DC_ERR_INVALID, "save: model is not built");
     if (nx > 4) return dc_set_error(DC_ERR_INVALID, "save: at most 4 extra metadata keys");
     /* a model built in C gets its description written from its layers */
-    char *written = m->description ? NULL : dc_model_write_description(m);
-    if (!m->description && !written) return DC_ERR_NOMEM;
+    char *written = m->meta.description ? NULL : dc_model_write_description(m);
+    if (!m->meta.description && !written) return DC_ERR_NOMEM;
     dc_st_entry *e = calloc((size_t)m->nnamed + (size_t)nextra + 1, sizeof *e);
     if (!e) {
         free(written);
@@ -36,23 +36,23 @@ dc_status dc_model_file_write(const dc_model *m, const dc_st_entry *extra, int n
         e[ne++] = (dc_st_entry){m->named[i].name, m->named[i].t->ndim, m->named[i].t->shape, m->named[i].t->data, "F32"};
     for (int i = 0; i < nextra; i++) e[ne++] = extra[i];
     const char *keys[12] = {"format", "format_version", "deepc_version", "description"};
-    const char *vals[12] = {"deepc", FORMAT_VERSION, DEEPC_VERSION, m->description ? m->description : written};
+    const char *vals[12] = {"deepc", FORMAT_VERSION, DEEPC_VERSION, m->meta.description ? m->meta.description : written};
     int nk = 4;
     char shape_txt[160] = "";
-    if (m->auto_input) { /* `input auto`: the shape the data gave it */
+    if (m->meta.auto_input) { /* `input auto`: the shape the data gave it */
         size_t k = 0;
         for (int i = 0; i < m->in_ndim; i++)
             k += (size_t)snprintf(shape_txt + k, sizeof shape_txt - k, i ? "x%lld" : "%lld", (long long)m->in_shape[i]);
         keys[nk] = "input_shape";
         vals[nk++] = shape_txt;
     }
-    if (m->preprocess) {
+    if (m->meta.preprocess) {
         keys[nk] = "preprocess";
-        vals[nk++] = m->preprocess;
+        vals[nk++] = m->meta.preprocess;
     }
-    if (m->class_names) {
+    if (m->meta.class_names) {
         keys[nk] = "class_names";
-        vals[nk++] = m->class_names;
+        vals[nk++] = m->meta.class_names;
     }
     for (int i = 0; i < nx; i++) {
         keys[nk] = xkeys[i];
@@ -132,12 +132,12 @@ dc_model *dc_model_file_read(const char *path, dc_st_file **file) {
         memcpy(t->data, s->data, (size_t)s->nbytes);
     }
     const char *pre = dc_st_metadata(f, "preprocess");
-    if (pre && !(m->preprocess = strdup(pre))) {
+    if (pre && !(m->meta.preprocess = strdup(pre))) {
         dc_set_error(DC_ERR_NOMEM, "out of memory");
         goto fail;
     }
     const char *cn = dc_st_metadata(f, "class_names");
-    if (cn && !(m->class_names = strdup(cn))) {
+    if (cn && !(m->meta.class_names = strdup(cn))) {
         dc_set_error(DC_ERR_NOMEM, "out of memory");
         goto fail;
     }

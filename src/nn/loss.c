@@ -45,22 +45,22 @@ static dc_loss_kind guess_loss(const dc_model *m) {
 }
 
 dc_status dc_model_default_losses(dc_model *m) {
-    if (m->nlosses) {
-        m->loss = m->losses[0].kind;
+    if (m->recipe.nlosses) {
+        m->recipe.loss = m->recipe.losses[0].kind;
         return DC_OK;
     }
-    if (!m->compiled) m->loss = guess_loss(m);
-    m->compiled = 1;
+    if (!m->recipe.compiled) m->recipe.loss = guess_loss(m);
+    m->recipe.compiled = 1;
     return DC_OK;
 }
 
 /* The loss lines in force: the model's, or one on the first output. */
 static int loss_specs(const dc_model *m, const dc_loss_spec **specs, dc_loss_spec *one) {
-    if (m->nlosses) {
-        *specs = m->losses;
-        return m->nlosses;
+    if (m->recipe.nlosses) {
+        *specs = m->recipe.losses;
+        return m->recipe.nlosses;
     }
-    *one = (dc_loss_spec){m->loss, first_output(m), DC_TARGET_LABEL, 1.0f, 0, "loss"};
+    *one = (dc_loss_spec){m->recipe.loss, first_output(m), DC_TARGET_LABEL, 1.0f, 0, "loss"};
     *specs = one;
     return 1;
 }
@@ -149,7 +149,7 @@ static void reverse_parts(dc_loss_part *p, int a, int b) {
 }
 
 dc_tensor *dc_model_build_loss(dc_model *m, dc_graph *g, dc_value *vals, dc_tensor *x, dc_tensor *labels, dc_tensor *targets) {
-    if (!m->compiled && !m->nlosses) {
+    if (!m->recipe.compiled && !m->recipe.nlosses) {
         dc_set_error(DC_ERR_INVALID, "fit: the model has no loss (add a 'loss' line or call dc_model_compile)");
         return NULL;
     }

@@ -52,8 +52,8 @@ dc_model *dc_model_new(int in_ndim, const int64_t *in_shape) {
     }
     m->in_ndim = in_ndim;
     memcpy(m->in_shape, in_shape, sizeof(int64_t) * (size_t)in_ndim);
-    m->fit = (dc_fit_config){.epochs = 10, .batch_size = 32, .validation_split = 0.0f, .shuffle = 1, .seed = 42};
-    m->opt = dc_adam(1e-3f);
+    m->recipe.fit = (dc_fit_config){.epochs = 10, .batch_size = 32, .validation_split = 0.0f, .shuffle = 1, .seed = 42};
+    m->recipe.opt = dc_adam(1e-3f);
     if (dc_model_add_node(m, &dc_layer_input, &s, "input", 0, NULL, 0) < 0) {
         dc_model_free(m);
         return NULL;
@@ -67,14 +67,14 @@ void dc_model_free(dc_model *m) {
     free(m->named);
     for (int i = 0; i < m->nnodes; i++) layer_free(m->nodes[i]);
     free(m->nodes);
-    free(m->losses);
+    free(m->recipe.losses);
     free(m->parts);
     free(m->params);
     free(m->grads);
     free(m->buffers);
-    free(m->description);
-    free(m->preprocess);
-    free(m->class_names);
+    free(m->meta.description);
+    free(m->meta.preprocess);
+    free(m->meta.class_names);
     free(m);
 }
 
@@ -317,10 +317,10 @@ int64_t dc_model_num_params(const dc_model *m) { return m->nparams; }
 float *dc_model_params(dc_model *m) { return m->params; }
 float *dc_model_grads(dc_model *m) { return m->grads; }
 int dc_model_num_param_tensors(const dc_model *m) { return m->nnamed; }
-dc_fit_config *dc_model_fit_config(dc_model *m) { return &m->fit; }
-const char *dc_model_description(const dc_model *m) { return m->description; }
-dc_loss_kind dc_model_loss(const dc_model *m) { return m->loss; }
-const dc_opt_config *dc_model_optimizer(const dc_model *m) { return &m->opt; }
+dc_fit_config *dc_model_fit_config(dc_model *m) { return &m->recipe.fit; }
+const char *dc_model_description(const dc_model *m) { return m->meta.description; }
+dc_loss_kind dc_model_loss(const dc_model *m) { return m->recipe.loss; }
+const dc_opt_config *dc_model_optimizer(const dc_model *m) { return &m->recipe.opt; }
 
 dc_tensor *dc_model_param_tensor(dc_model *m, int i, const char **name) {
     if (i < 0 || i >= m->nnamed) return NULL;
@@ -411,14 +411,14 @@ dc_status dc_model_build(dc_model *m, uint64_t seed) {
 
 dc_status dc_model_compile(dc_model *m, dc_loss_kind loss, dc_opt_config opt) {
     if (loss < DC_LOSS_MSE || loss > DC_LOSS_CATEGORICAL_CE) return dc_set_error(DC_ERR_INVALID, "compile: unknown loss %d", (int)loss);
-    m->loss = loss;
-    m->opt = opt;
-    m->compiled = 1;
-    m->nlosses = 0; /* one loss on the output, as compile says */
+    m->recipe.loss = loss;
+    m->recipe.opt = opt;
+    m->recipe.compiled = 1;
+    m->recipe.nlosses = 0; /* one loss on the output, as compile says */
     return DC_OK;
 }
 
-void dc_model_set_optimizer(dc_model *m, dc_opt_config opt) { m->opt = opt; }
+void dc_model_set_optimizer(dc_model *m, dc_opt_config opt) { m->recipe.opt = opt; }
 
 /* ---- forward ------------------------------------------------------------------------ */
 
@@ -573,14 +573,14 @@ void dc_model_summary(const dc_model *m, FILE *out) {
 /* ---- what the model file keeps besides the layers -------------------------------------- */
 
 dc_tabular *dc_model_tabular(const dc_model *m) {
-    return m->preprocess ? dc_tabular_parse(m->preprocess, "model") : NULL;
+    return m->meta.preprocess ? dc_tabular_parse(m->meta.preprocess, "model") : NULL;
 }
 
 dc_status dc_model_set_tabular(dc_model *m, const dc_tabular *p) {
     char *t = dc_tabular_serialize(p);
     if (!t) return dc_set_error(DC_ERR_NOMEM, "out of memory");
-    free(m->preprocess);
-    m->preprocess = t;
+    free(m->meta.preprocess);
+    m->meta.preprocess = t;
     return DC_OK;
 }
 
@@ -597,14 +597,14 @@ dc_status dc_model_set_class_names(dc_model *m, char *const *names, int n) {
         }
     }
     *w = 0;
-    free(m->class_names);
-    m->class_names = t;
+    free(m->meta.class_names);
+    m->meta.class_names = t;
     return DC_OK;
 }
 
 int dc_model_class_name(const dc_model *m, int k, char *buf, size_t n) {
-    if (!m->class_names || k < 0) return 0;
-    const char *p = m->class_names;
+    if (!m->meta.class_names || k < 0) return 0;
+    const char *p = m->meta.class_names;
     for (int i = 0; i < k; i++) {
         p = strchr(p, ',');
         if (!p) return 0;

@@ -48,18 +48,25 @@ struct dc_model {
     int64_t nbuffers;
     dc_named_param *named;             /* one per parameter tensor         */
     int nnamed;
-    dc_loss_spec *losses;              /* loss lines (none: from the output) */
-    int nlosses;
     dc_loss_part *parts;               /* terms of the last loss built     */
     int nparts, cap_parts;
-    dc_loss_kind loss;                 /* the first loss (what compile set) */
-    dc_opt_config opt;
-    int compiled;
-    dc_fit_config fit;                 /* recipe defaults                  */
-    char *description;                 /* text it was parsed from, or NULL */
-    char *preprocess;                  /* tabular pipeline text, or NULL   */
-    int auto_input;                    /* description says `input auto`    */
-    char *class_names;                 /* "a,b,..." (%-escaped), or NULL   */
+    /* how the model is trained: the description's loss, optimizer,
+     * schedule, early stopping and fit lines (or dc_model_compile) */
+    struct {
+        dc_loss_spec *losses;          /* loss lines (none: one from the output) */
+        int nlosses;
+        dc_loss_kind loss;             /* the first loss                   */
+        dc_opt_config opt;
+        int compiled;
+        dc_fit_config fit;             /* recipe defaults                  */
+    } recipe;
+    /* what the model file keeps beside the network */
+    struct {
+        char *description;             /* text it was parsed from, or NULL */
+        char *preprocess;              /* tabular pipeline text, or NULL   */
+        int auto_input;                /* description says `input auto`    */
+        char *class_names;             /* "a,b,..." (%-escaped), or NULL   */
+    } meta;
 };
 
 /* Name for a loss / optimizer / activation, and back (-1 if unknown). */

@@ -86,8 +86,8 @@ dc_status dc_train_step(dc_model *m, dc_graph *g, dc_optimizer *opt, dc_tensor *
     if ((st = dc_backward(g, l))) return st;
     if (cb && cb->after_backward && cb->after_backward(m, cb->user))
         return dc_set_error(DC_ERR_INTERRUPTED, "fit: stopped by the after_backward callback");
-    if (m->opt.clip_norm > 0.0f) dc_clip_grad_norm(m->grads, m->nparams, m->opt.clip_norm);
-    if (m->opt.clip_value > 0.0f) dc_clip_grad_value(m->grads, m->nparams, m->opt.clip_value);
+    if (m->recipe.opt.clip_norm > 0.0f) dc_clip_grad_norm(m->grads, m->nparams, m->recipe.opt.clip_norm);
+    if (m->recipe.opt.clip_value > 0.0f) dc_clip_grad_value(m->grads, m->nparams, m->recipe.opt.clip_value);
     dc_optimizer_step(opt, m->params, m->grads);
     if (loss) *loss = l->data[0];
     if (output) {
@@ -113,7 +113,7 @@ static dc_status check_data(const dc_model *m, const dc_dataset *d, const char *
     }
     int co = dc_model_class_output(m);
     int64_t O = node_width(m, dc_model_output_node(m, 0));
-    if (co >= 0 && d->y.data && d->y.dtype == DC_I32 && m->loss == DC_LOSS_CATEGORICAL_CE &&
+    if (co >= 0 && d->y.data && d->y.dtype == DC_I32 && m->recipe.loss == DC_LOSS_CATEGORICAL_CE &&
         d->num_classes > node_width(m, co) / labels_per_sample(d))
         return dc_set_error(DC_ERR_INVALID, "%s: the data has %d classes but the model outputs %lld values", what,
                             d->num_classes, (long long)(node_width(m, co) / labels_per_sample(d)));
@@ -310,11 +310,11 @@ static dc_status init_state(fit_ctx *c, const dc_dataset *data) {
     dc_model *m = c->m;
     const dc_fit_options *o = c->o;
     dc_train_state *s = c->s;
-    s->epochs = o->epochs > 0 ? o->epochs : m->fit.epochs;
-    s->batch_size = o->batch_size > 0 ? o->batch_size : m->fit.batch_size;
-    s->validation_split = o->validation_split >= 0.0f ? o->validation_split : m->fit.validation_split;
-    s->shuffle = o->shuffle >= 0 ? o->shuffle : m->fit.shuffle;
-    s->seed = o->seed ? o->seed : m->fit.seed;
+    s->epochs = o->epochs > 0 ? o->epochs : m->recipe.fit.epochs;
+    s->batch_size = o->batch_size > 0 ? o->batch_size : m->recipe.fit.batch_size;
+    s->validation_split = o->validation_split >= 0.0f ? o->validation_split : m->recipe.fit.validation_split;
+    s->shuffle = o->shuffle >= 0 ? o->shuffle : m->recipe.fit.shuffle;
+    s->seed = o->seed ? o->seed : m->recipe.fit.seed;
     s->n_data = data->n;
     s->ntrain = data->n;
     if (s->batch_size <= 0) return dc_set_error(DC_ERR_INVALID, "fit: batch size must be positive");
@@ -332,8 +332,8 @@ static dc_status init_state(fit_ctx *c, const dc_dataset *data) {
     if (st) return st;
     for (int64_t i = 0; i < s->ntrain; i++) s->perm[i] = i;
     dc_rng_seed(&s->rng, s->seed);
-    s->sched = dc_schedule_start(&m->fit.schedule, m->opt.lr);
-    s->es_best = m->fit.early_stopping.mode_max ? -INFINITY : INFINITY;
+    s->sched = dc_schedule_start(&m->recipe.fit.schedule, m->recipe.opt.lr);
+    s->es_best = m->recipe.fit.early_stopping.mode_max ? -INFINITY : INFINITY;
     s->initialized = 1;
     return DC_OK;
 }
@@ -349,7 +349,7 @@ static void log_csv(const char *path, const dc_train_state *s, const dc_epoch_st
 
 /* Early stopping after an epoch: returns 1 to stop. */
 static int early_stop_check(fit_ctx *c, const dc_epoch_stats *e, int *improved) {
-    const dc_early_stopping *es = &c->m->fit.early_stopping;
+    const dc_early_stopping *es = &c->m->recipe.fit.early_stopping;
     dc_train_state *s = c->s;
     double v = monitored(e, es->monitor[0] ? es->monitor : "val_loss");
     *improved = es->mode_max ? v - es->min_delta > s->es_best : v + es->min_delta < s->es_best;
@@ -480,18 +480,18 @@ static dc_status run_epochs_loop(fit_ctx *c, dc_prefetch *pf, int64_t steps, int
         if (early_stop_check(c, &es, &improved)) {
             s->stopped_early = 1;
             if (o->verbose) fprintf(out, "Early stopping: no improvement in %s for %d epochs (best: epoch %d)\n",
-                                    m->fit.early_stopping.monitor, m->fit.early_stopping.patience, s->es_best_epoch);
+                                    m->recipe.fit.early_stopping.monitor, m->recipe.fit.early_stopping.patience, s->es_best_epoch);
         }
-        if (m->fit.has_schedule) {
-            const char *mon = m->fit.schedule_monitor[0] ? m->fit.schedule_monitor : "val_loss";
-            dc_schedule_step(&m->fit.schedule, &s->sched, m->opt.lr, monitored(&es, mon));
+        if (m->recipe.fit.has_schedule) {
+            const char *mon = m->recipe.fit.schedule_monitor[0] ? m->recipe.fit.schedule_monitor : "val_loss";
+            dc_schedule_step(&m->recipe.fit.schedule, &s->sched, m->recipe.opt.lr, monitored(&es, mon));
         }
         if (o->log_csv) log_csv(o->log_csv, s, &es);
         int every = o->checkpoint_every > 0 ? o->checkpoint_every : 1;
         if (o->checkpoint && (s->epoch % every == 0) && (st = dc_model_save_state(m, s, o->checkpoint))) return st;
         if (o->best_checkpoint && improved && (st = dc_model_save_state(m, s, o->best_checkpoint))) return st;
     }
-    if (s->best_params && s->es_best_epoch > 0 && m->fit.early_stopping.restore_best) {
+    if (s->best_params && s->es_best_epoch > 0 && m->recipe.fit.early_stopping.restore_best) {
         memcpy(m->params, s->best_params, sizeof(float) * (size_t)m->nparams);
         if (o->verbose) fprintf(out, "Restored the weights of epoch %d\n", s->es_best_epoch);
     }

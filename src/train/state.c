@@ -32,9 +32,9 @@ int dc_train_state_done(const dc_train_state *s) { return s->finished; }
 
 dc_status dc_train_state_alloc(dc_train_state *s, const dc_model *m, int64_t ntrain) {
     s->perm = malloc(sizeof(int64_t) * (size_t)(ntrain ? ntrain : 1));
-    s->opt = dc_optimizer_new(m->opt, m->nparams);
+    s->opt = dc_optimizer_new(m->recipe.opt, m->nparams);
     if (!s->perm || !s->opt) return dc_set_error(DC_ERR_NOMEM, "fit: out of memory");
-    if (m->fit.early_stopping.enabled && m->fit.early_stopping.restore_best &&
+    if (m->recipe.fit.early_stopping.enabled && m->recipe.fit.early_stopping.restore_best &&
         !(s->best_params = malloc(sizeof(float) * (size_t)(m->nparams ? m->nparams : 1))))
         return dc_set_error(DC_ERR_NOMEM, "fit: out of memory");
     return DC_OK;
@@ -234,7 +234,7 @@ static dc_status load_state(dc_model *m, const dc_st_file *f, const char *path, 
         snprintf(name, sizeof name, "optimizer.state.%d", b);
         const dc_st_tensor *t = dc_st_find(f, name);
         if (!t || strcmp(t->dtype, "F32") || t->ndim != 1 || t->shape[0] != m->nparams) {
-            st = dc_set_error(DC_ERR_FORMAT, "%s: missing or misshapen %s for optimizer %s", path, name, dc_opt_name(m->opt.kind));
+            st = dc_set_error(DC_ERR_FORMAT, "%s: missing or misshapen %s for optimizer %s", path, name, dc_opt_name(m->recipe.opt.kind));
             goto fail;
         }
         memcpy(dc_optimizer_buffer(s->opt, b), t->data, (size_t)t->nbytes);
