@@ -1,22 +1,23 @@
-/* describe.c — the model description language: one layer per line.
+/* describe.c — the model description language: one statement per line.
  *
  *   # comment                      (anywhere; to the end of the line)
- *   input 28x28                    per-sample input shape
- *   flatten
- *   dense 128 activation=relu      units, activation, use_bias, kernel_initializer, bias_initializer, alpha, l1, l2
- *   conv2d 32 kernel=3 padding=same activation=relu   stride, dilation, groups, use_bias, initializers, l1, l2
- *   maxpool2d 2 | avgpool2d 2 | global_avg_pool2d | global_max_pool2d | batchnorm | zero_padding2d 1
- *   conv1d 16 kernel=5 | maxpool1d 2 | spatial_dropout2d 0.1
- *   dropout 0.2
- *   relu | sigmoid | tanh | gelu | softmax | log_softmax | leaky_relu alpha=0.01 | activation NAME
- *   loss categorical_crossentropy  mse | binary_crossentropy | categorical_crossentropy
+ *   input 28x28                    per-sample input shape (more inputs: input 16 name=aux)
+ *   KIND OPTIONS name=N inputs=a,b a layer: any kind of the registry (src/nn/layers/),
+ *                                  its options from the kind's table; `relu` alone
+ *                                  means `activation relu`
+ *   repeat 3 ... end               the lines between, three times
+ *   output a,b                     the model's outputs (default: the last layer)
+ *   loss categorical_crossentropy  output=, target=label|input, weight=, reduction=, name=
  *   optimizer adam lr=0.001        sgd | adam | adamw | adagrad | rmsprop, torch.optim's options, clipnorm, clipvalue
  *   schedule cosine t_max=10 warmup=2   step | multistep | exponential | cosine | cosine_restarts | plateau
  *   early_stopping monitor=val_loss patience=3 restore_best_weights=true
  *   fit epochs=10 batch_size=64 validation_split=0.1 seed=42 shuffle=true
  *
- * docs/FORMATS.md is the full reference. Every error is
- * "FILE:LINE:COLUMN: what is wrong (what was expected)". */
+ * The layer kinds know their own options; this file knows the statements
+ * and the graph (names, inputs, repeat blocks). It also writes a model back
+ * as text (dc_model_write_description). docs/FORMATS.md is the full
+ * reference. Every error is "FILE:LINE:COLUMN: what is wrong (what was
+ * expected)". */
 #include "../nn/model.h"
 #include "../nn/layer.h"
 #include <ctype.h>
@@ -184,7 +185,7 @@ static dc_status unknown_input(const line_ctx *c, int col, const char *name, con
 
 /* A layer line: keyword, options, name=, inputs=. */
 static dc_status parse_layer(line_ctx *c, dc_model *m, const dc_layer_type *t, int alias, const scope *sc, const char *rest) {
-    unsigned char cfg[512];
+    _Alignas(16) unsigned char cfg[512];
     if (t->cfg_size > sizeof cfg) return err_at(c, c->tok[0].col, "internal: options of '%s' too large", t->keyword);
     if (t->cfg_size) memcpy(cfg, t->defaults, t->cfg_size);
     if (alias) dc_layer_option_set(t, cfg, dc_layer_option_positional(t), c->tok[0].text);

@@ -66,6 +66,25 @@ static dc_status parse_pair(const dc_layer_option *o, const char *s, int *a, int
     return DC_OK;
 }
 
+static dc_status parse_shape(const dc_layer_option *o, const char *s, dc_shape *out) {
+    dc_shape sh = {0, {0}};
+    const char *p = s;
+    for (;;) {
+        if (sh.ndim == DC_MAX_DIMS - 1) return dc_set_error(DC_ERR_FORMAT, "%s \"%s\" has too many dimensions", o->key, s);
+        char *end;
+        errno = 0;
+        long v = strtol(p, &end, 10);
+        if (end == p || errno || v < o->lo || v > o->hi)
+            return dc_set_error(DC_ERR_FORMAT, "%s \"%s\": expected positive extents separated by 'x'", o->key, s);
+        sh.d[sh.ndim++] = v;
+        if (*end == 0) break;
+        if (*end != 'x' && *end != ',') return dc_set_error(DC_ERR_FORMAT, "%s \"%s\": expected 'x' between extents", o->key, s);
+        p = end + 1;
+    }
+    *out = sh;
+    return DC_OK;
+}
+
 dc_status dc_layer_option_set(const dc_layer_type *t, void *cfg, const dc_layer_option *o, const char *s) {
     (void)t;
     void *dst = (char *)cfg + o->offset;
@@ -128,7 +147,7 @@ dc_status dc_layer_option_set(const dc_layer_type *t, void *cfg, const dc_layer_
         p->same = 0;
         return parse_pair(&named, s, &p->a, &p->b);
     }
-    case DC_O_SHAPE: break;
+    case DC_O_SHAPE: return parse_shape(o, s, dst);
     }
     return dc_set_error(DC_ERR_INVALID, "option %s: unknown type", o->key);
 }
@@ -243,25 +262,6 @@ dc_status dc_forward_add_loss(dc_forward_ctx *f, const dc_layer *l, const char *
     return dc_model_add_loss_term(f->m, f, l, part, term);
 }
 
-static dc_status parse_shape(const dc_layer_option *o, const char *s, dc_shape *out) {
-    dc_shape sh = {0, {0}};
-    const char *p = s;
-    for (;;) {
-        if (sh.ndim == DC_MAX_DIMS - 1) return dc_set_error(DC_ERR_FORMAT, "%s \"%s\" has too many dimensions", o->key, s);
-        char *end;
-        errno = 0;
-        long v = strtol(p, &end, 10);
-        if (end == p || errno || v < o->lo || v > o->hi)
-            return dc_set_error(DC_ERR_FORMAT, "%s \"%s\": expected positive extents separated by 'x'", o->key, s);
-        sh.d[sh.ndim++] = v;
-        if (*end == 0) break;
-        if (*end != 'x' && *end != ',') return dc_set_error(DC_ERR_FORMAT, "%s \"%s\": expected 'x' between extents", o->key, s);
-        p = end + 1;
-    }
-    *out = sh;
-    return DC_OK;
-}
-
 /* a,b,c into refs->in */
 static dc_status parse_refs(const char *v, dc_layer_refs *refs) {
     refs->nin = 0;
@@ -326,8 +326,7 @@ dc_status dc_layer_parse_options(const dc_layer_type *t, void *cfg, int ntok, co
             }
             if (o == pos) pos_done = 1;
         }
-        dc_status st = o->type == DC_O_SHAPE ? parse_shape(o, v, (dc_shape *)((char *)cfg + o->offset))
-                                              : dc_layer_option_set(t, cfg, o, v);
+        dc_status st = dc_layer_option_set(t, cfg, o, v);
         if (st) return st;
         given |= 1ull << (o - t->options);
     }

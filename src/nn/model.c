@@ -206,10 +206,15 @@ int dc_model_dangling_node(const dc_model *m) {
 
 /* ---- the public C API for building ------------------------------------------- */
 
-/* Split "128 activation=relu name=fc" into words (modifies buf). */
+/* Split "128 activation=relu name=fc" into words (modifies buf); -1 if
+ * there are more than max. */
 static int split_words(char *buf, const char **tok, int max) {
     int n = 0;
-    for (char *p = strtok(buf, " \t\n"); p && n < max; p = strtok(NULL, " \t\n")) tok[n++] = p;
+    char *save = NULL;
+    for (char *p = strtok_r(buf, " \t\n", &save); p; p = strtok_r(NULL, " \t\n", &save)) {
+        if (n == max) return -1;
+        tok[n++] = p;
+    }
     return n;
 }
 
@@ -224,11 +229,23 @@ dc_layer *dc_model_add(dc_model *m, const char *kind, const char *options) {
         dc_set_error(DC_ERR_INVALID, "model: unknown layer kind \"%s\"", kind);
         return NULL;
     }
-    char buf[1024], cfg[512];
+    char buf[1024];
+    _Alignas(16) unsigned char cfg[512];
     const char *tok[32];
+    if (options && strlen(options) >= sizeof buf) {
+        dc_set_error(DC_ERR_INVALID, "%s: options longer than %zu characters", kind, sizeof buf - 1);
+        return NULL;
+    }
     snprintf(buf, sizeof buf, "%s", options ? options : "");
     int ntok = split_words(buf, tok, 32);
-    if (t->cfg_size > sizeof cfg) return NULL;
+    if (ntok < 0) {
+        dc_set_error(DC_ERR_INVALID, "%s: more than 32 options", kind);
+        return NULL;
+    }
+    if (t->cfg_size > sizeof cfg) {
+        dc_set_error(DC_ERR_INVALID, "%s: options too large", kind);
+        return NULL;
+    }
     if (t->cfg_size) memcpy(cfg, t->defaults, t->cfg_size);
     if (alias) dc_layer_option_set(t, cfg, dc_layer_option_positional(t), kind);
     dc_layer_refs refs;
