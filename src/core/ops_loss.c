@@ -94,34 +94,50 @@ dc_tensor *dc_bce_loss(dc_graph *g, dc_tensor *prob, dc_tensor *target) {
 
 /* ---- binary cross-entropy from logits ----------------------------------- */
 
-static inline float sigm(float x) {
-    if (x >= 0) return 1.0f / (1.0f + expf(-x));
-    float e = expf(x);
-    return e / (1.0f + e);
-}
+/* Chunks of fixed size, summed in order: the loss does not depend on the
+ * thread count, and small losses stay on one thread. */
+#define BCE_CHUNK 16384
 
+/* d/dx = sigmoid(x) - y, with sigmoid(x) kept from the forward pass */
 static void bce_logits_backward(dc_graph *g, dc_tensor *t) {
     (void)g;
     dc_tensor *x = t->src[0], *y = t->src[1];
-    float c = t->grad[0] / (float)x->size;
-    for (int64_t i = 0; i < x->size; i++) {
-        if (x->requires_grad) x->grad[i] += c * (sigm(x->data[i]) - y->data[i]);
-        if (y->requires_grad) y->grad[i] -= c * x->data[i];
+    const float c = t->grad[0] / (float)x->size, *sg = t->aux, *xd = x->data, *yd = y->data;
+    float *gx = x->requires_grad ? x->grad : NULL, *gy = y->requires_grad ? y->grad : NULL;
+    const int64_t n = x->size, nch = (n + BCE_CHUNK - 1) / BCE_CHUNK;
+#pragma omp parallel for if (nch > 1) schedule(static)
+    for (int64_t ch = 0; ch < nch; ch++) {
+        int64_t a = ch * BCE_CHUNK, b = n - a < BCE_CHUNK ? n : a + BCE_CHUNK;
+        if (gx)
+            for (int64_t i = a; i < b; i++) gx[i] += c * (sg[i] - yd[i]);
+        if (gy)
+            for (int64_t i = a; i < b; i++) gy[i] -= c * xd[i];
     }
 }
 static const dc_op_def op_bce_logits = {"bce_logits_loss", bce_logits_backward};
 
+/* max(x,0) - x y + log(1 + e^-|x|), one exp per element shared with the
+ * sigmoid the backward needs */
 dc_tensor *dc_bce_logits_loss(dc_graph *g, dc_tensor *logits, dc_tensor *target) {
     if (!check_pair("bce_logits_loss", logits, target)) return NULL;
     dc_tensor *srcs[2] = {logits, target};
     dc_tensor *z = dc_op_output(g, &op_bce_logits, 0, scalar_shape, srcs, 2);
     if (!z) return NULL;
-    double s = 0.0;
-    for (int64_t i = 0; i < logits->size; i++) {
-        float x = logits->data[i], y = target->data[i];
-        s += (double)(fmaxf(x, 0.0f) - x * y + log1pf(expf(-fabsf(x))));
+    const int64_t n = logits->size, nch = (n + BCE_CHUNK - 1) / BCE_CHUNK;
+    float *sg = dc_arena_alloc_raw(g, (size_t)(n ? n : 1) * sizeof(float));
+    double *part = dc_arena_alloc_raw(g, (size_t)(nch ? nch : 1) * sizeof(double));
+    if (!sg || !part) return NULL;
+    z->aux = sg;
+    const float *xd = logits->data, *yd = target->data;
+#pragma omp parallel for if (nch > 1) schedule(static)
+    for (int64_t ch = 0; ch < nch; ch++) {
+        int64_t a = ch * BCE_CHUNK, b = n - a < BCE_CHUNK ? n : a + BCE_CHUNK;
+        double s = dc_k_bce_logits(xd + a, yd + a, sg + a, b - a);
+        part[ch] = s;
     }
-    z->data[0] = (float)(s / (double)logits->size);
+    double s = 0.0;
+    for (int64_t ch = 0; ch < nch; ch++) s += part[ch];
+    z->data[0] = (float)(s / (double)n);
     return z;
 }
 

@@ -9,6 +9,14 @@
 
 int dc_threads(void);
 
+/* glibc's vector expf/logf (libmvec): `#pragma omp simd` loops call them
+ * 16 lanes at a time. glibc declares them only under -ffast-math, which we
+ * do not want (it would assume no NaN or infinity anywhere), so declare
+ * them here. They handle NaN and infinities; results are within 1 ulp of
+ * the scalar functions. */
+float expf(float) __attribute__((simd("notinbranch")));
+float logf(float) __attribute__((simd("notinbranch")));
+
 static void gemm1(int ta, int tb, int64_t M, int64_t N, int64_t K, float alpha, const float *A, int64_t lda,
                   const float *B, int64_t ldb, float beta, float *C, int64_t ldc) {
     cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, (int)M, (int)N, (int)K,
@@ -91,4 +99,25 @@ void dc_k_colsum_add(const float *x, float *out, int64_t rows, int64_t cols) {
 void dc_k_axpy(int64_t n, float a, const float *x, float *y) {
 #pragma omp parallel for if (n > DC_PAR_MIN) schedule(static)
     for (int64_t i = 0; i < n; i++) y[i] += a * x[i];
+}
+
+double dc_k_bce_logits(const float *x, const float *y, float *sg, int64_t n) {
+    enum { B = 256 };
+    float l[B];
+    double s = 0.0;
+    for (int64_t a = 0; a < n; a += B) {
+        int m = n - a < B ? (int)(n - a) : B;
+        const float *xa = x + a, *ya = y + a;
+        float *sa = sg + a;
+        /* written so that it vectorizes: no fmaxf (its NaN rule has no
+         * vector instruction), selects as products */
+#pragma omp simd
+        for (int i = 0; i < m; i++) {
+            float v = xa[i], e = expf(-fabsf(v)), r = 1.0f / (1.0f + e);
+            l[i] = (v > 0.0f ? v : 0.0f) - v * ya[i] + logf(1.0f + e); /* e in (0, 1]: log1p buys nothing */
+            sa[i] = (v >= 0.0f ? 1.0f : e) * r;
+        }
+        for (int i = 0; i < m; i++) s += (double)l[i]; /* in order: deterministic */
+    }
+    return s;
 }

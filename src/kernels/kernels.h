@@ -21,6 +21,10 @@ void dc_k_log_softmax_rows(const float *x, float *z, int64_t rows, int64_t cols)
 /* out[j] += sum_i x[i*cols + j]: column sums of a rows x cols matrix. */
 void dc_k_colsum_add(const float *x, float *out, int64_t rows, int64_t cols);
 
+/* Binary cross-entropy from logits, summed: sum of max(x,0) - x y +
+ * log(1 + e^-|x|) over n values (in double, in order), and sg = sigmoid(x). */
+double dc_k_bce_logits(const float *x, const float *y, float *sg, int64_t n);
+
 /* y[i] += a * x[i] */
 void dc_k_axpy(int64_t n, float a, const float *x, float *y);
 #endif
