@@ -3,19 +3,12 @@
 #include "kernels.h"
 #include <cblas.h>
 #include <math.h>
+#include <string.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
 
 int dc_threads(void);
-
-/* glibc's vector expf/logf (libmvec): `#pragma omp simd` loops call them
- * 16 lanes at a time. glibc declares them only under -ffast-math, which we
- * do not want (it would assume no NaN or infinity anywhere), so declare
- * them here. They handle NaN and infinities; results are within 1 ulp of
- * the scalar functions. */
-float expf(float) __attribute__((simd("notinbranch")));
-float logf(float) __attribute__((simd("notinbranch")));
 
 static void gemm1(int ta, int tb, int64_t M, int64_t N, int64_t K, float alpha, const float *A, int64_t lda,
                   const float *B, int64_t ldb, float beta, float *C, int64_t ldc) {
@@ -120,4 +113,10 @@ double dc_k_bce_logits(const float *x, const float *y, float *sg, int64_t n) {
         for (int i = 0; i < m; i++) s += (double)l[i]; /* in order: deterministic */
     }
     return s;
+}
+
+void dc_k_zero(int64_t n, float *p) {
+    const int64_t B = 65536, nb = (n + B - 1) / B;
+#pragma omp parallel for if (nb > 1) schedule(static)
+    for (int64_t b = 0; b < nb; b++) memset(p + b * B, 0, sizeof(float) * (size_t)(n - b * B < B ? n - b * B : B));
 }

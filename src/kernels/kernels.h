@@ -2,7 +2,16 @@
  * no autograd, no error handling: callers have checked shapes. */
 #ifndef DC_KERNELS_H
 #define DC_KERNELS_H
+#include <math.h>
 #include <stdint.h>
+
+/* glibc's vector expf/logf (libmvec): loops over them vectorize, 16 lanes
+ * at a time. glibc declares them only under -ffast-math, which we do not
+ * want (it would assume no NaN or infinity anywhere), so we declare them.
+ * They handle NaN and infinities; results are within 1 ulp of the scalar
+ * functions, and a given loop always takes the same path: deterministic. */
+float expf(float) __attribute__((simd("notinbranch")));
+float logf(float) __attribute__((simd("notinbranch")));
 
 /* Loops shorter than this run on one thread: waking the pool costs more. */
 #define DC_PAR_MIN 32768
@@ -24,6 +33,9 @@ void dc_k_colsum_add(const float *x, float *out, int64_t rows, int64_t cols);
 /* Binary cross-entropy from logits, summed: sum of max(x,0) - x y +
  * log(1 + e^-|x|) over n values (in double, in order), and sg = sigmoid(x). */
 double dc_k_bce_logits(const float *x, const float *y, float *sg, int64_t n);
+
+/* p[0..n) = 0, split over the threads when large (gradient buffers). */
+void dc_k_zero(int64_t n, float *p);
 
 /* y[i] += a * x[i] */
 void dc_k_axpy(int64_t n, float a, const float *x, float *y);

@@ -9,6 +9,7 @@
 #include "state.h"
 #include "prefetch.h"
 #include "progress.h"
+#include "../kernels/kernels.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,7 +83,7 @@ dc_status dc_train_step(dc_model *m, dc_graph *g, dc_optimizer *opt, dc_tensor *
     if (!l) return DC_ERR_INVALID;
     if (!isfinite(l->data[0]))
         return dc_set_error(DC_ERR_NUMERIC, "loss is %f: training diverged (try a smaller learning rate)", (double)l->data[0]);
-    memset(m->grads, 0, sizeof(float) * (size_t)m->nparams);
+    dc_k_zero(m->nparams, m->grads);
     if ((st = dc_backward(g, l))) return st;
     if (cb && cb->after_backward && cb->after_backward(m, cb->user))
         return dc_set_error(DC_ERR_INTERRUPTED, "fit: stopped by the after_backward callback");
