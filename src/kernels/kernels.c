@@ -116,7 +116,7 @@ double dc_k_bce_logits(const float *x, const float *y, float *sg, int64_t n) {
 }
 
 void dc_k_zero(int64_t n, float *p) {
-    const int64_t B = 65536, nb = (n + B - 1) / B;
+    const int64_t B = 1 << 18, nb = (n + B - 1) / B; /* waking the threads costs more than a small memset */
 #pragma omp parallel for if (nb > 1) schedule(static)
     for (int64_t b = 0; b < nb; b++) memset(p + b * B, 0, sizeof(float) * (size_t)(n - b * B < B ? n - b * B : B));
 }
