@@ -171,6 +171,11 @@ static void sequence_target_test(void) {
 }
 
 static void error_tests(void) {
+    dc_model *ok = dc_model_parse("input 6 name=x\ndense 3 inputs=x name=a\ndense 3 inputs=x\nadd inputs=a,dense_1\n", "ok.dc");
+    CHECK(ok && dc_model_find_layer(ok, "x") && dc_model_find_layer(ok, "dense_1") && !dc_model_find_layer(ok, "input"),
+          "a named input: %s", dc_last_error());
+    dc_model_free(ok);
+    expect_parse_error("input 6 name=x\ndense 3 name=x\n", "g.dc:2:1", "duplicate layer name \"x\"");
     expect_parse_error("input 6\ndense 4 inputs=b name=a\ndense 4 inputs=a name=b\n", "g.dc:2:16",
                        "\"b\" is defined on a later line: a layer takes inputs from earlier lines only (no cycles)");
     expect_parse_error("input 6\ndense 4 name=a\ndense 4 name=b\nadd inputs=a,c\n", "g.dc:4:14", "no layer named \"c\"");

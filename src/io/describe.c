@@ -254,11 +254,7 @@ static dc_status parse_input(line_ctx *c, dc_model **m, const scope *sc, const c
     }
     if (!*m) return model_err(c, DC_ERR_INVALID);
     (*m)->nodes[0]->line = c->line;
-    if (nm) {
-        if (!*nm || strlen(nm) >= 64) return err_at(c, c->tok[0].col, "input name must be 1 to 63 characters");
-        snprintf((*m)->nodes[0]->name, sizeof (*m)->nodes[0]->name, "%s", nm);
-        (*m)->nodes[0]->named = 1;
-    }
+    if (nm && dc_model_rename_node(*m, 0, nm)) return model_err(c, DC_ERR_INVALID);
     return DC_OK;
 }
 

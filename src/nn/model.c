@@ -67,6 +67,7 @@ void dc_model_free(dc_model *m) {
     free(m->named);
     for (int i = 0; i < m->nnodes; i++) layer_free(m->nodes[i]);
     free(m->nodes);
+    free(m->name_slots);
     free(m->recipe.losses);
     free(m->parts);
     free(m->params);
@@ -78,16 +79,58 @@ void dc_model_free(dc_model *m) {
     free(m);
 }
 
-int dc_model_find_node(const dc_model *m, const char *name) {
-    for (int i = 0; i < m->nnodes; i++)
-        if (!strcmp(m->nodes[i]->name, name)) return i;
-    return -1;
+/* Names are found through an open-addressing hash table, so a model of
+ * many layers builds in linear time. */
+static uint32_t name_hash(const char *s) {
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
 }
 
-/* Keras-style names: dense, dense_1, dense_2, ... counting the kind's nodes. */
-static void auto_name(const dc_model *m, const dc_layer_type *t, char *buf, size_t n) {
-    int same = 0;
-    for (int i = 0; i < m->nnodes; i++) same += m->nodes[i]->type == t;
+int dc_model_find_node(const dc_model *m, const char *name) {
+    if (!m->cap_slots) return -1;
+    for (uint32_t i = name_hash(name) & (uint32_t)(m->cap_slots - 1);; i = (i + 1) & (uint32_t)(m->cap_slots - 1)) {
+        int k = m->name_slots[i];
+        if (!k) return -1;
+        if (!strcmp(m->nodes[k - 1]->name, name)) return k - 1;
+    }
+}
+
+static void slot_insert(int *slots, int cap, const char *name, int node) {
+    uint32_t i = name_hash(name) & (uint32_t)(cap - 1);
+    while (slots[i]) i = (i + 1) & (uint32_t)(cap - 1);
+    slots[i] = node + 1;
+}
+
+/* Room for one more name: the table stays under half full. */
+static dc_status reserve_slot(dc_model *m) {
+    if (2 * (m->nnodes + 1) < m->cap_slots) return DC_OK;
+    int cap = m->cap_slots ? 2 * m->cap_slots : 64;
+    int *slots = calloc((size_t)cap, sizeof *slots);
+    if (!slots) return dc_set_error(DC_ERR_NOMEM, "model: out of memory");
+    for (int i = 0; i < m->nnodes; i++) slot_insert(slots, cap, m->nodes[i]->name, i);
+    free(m->name_slots);
+    m->name_slots = slots;
+    m->cap_slots = cap;
+    return DC_OK;
+}
+
+/* How many nodes of kind t the model has (for automatic names). */
+static int *kind_count(dc_model *m, const dc_layer_type *t) {
+    int n = (int)(sizeof m->kind_counts / sizeof *m->kind_counts);
+    for (int i = 0; i < n; i++) {
+        if (m->kind_counts[i].type == t || !m->kind_counts[i].type) {
+            m->kind_counts[i].type = t;
+            return &m->kind_counts[i].count;
+        }
+    }
+    return NULL;
+}
+
+/* Keras-style names: dense, dense_1, dense_2, ... counting the kind's nodes
+ * (skipping a name that a layer was given). */
+static void auto_name(dc_model *m, const dc_layer_type *t, char *buf, size_t n) {
+    int *c = kind_count(m, t), same = c ? *c : 0;
     for (;; same++) {
         if (same) snprintf(buf, n, "%s_%d", t->base_name, same);
         else snprintf(buf, n, "%s", t->base_name);
@@ -126,6 +169,7 @@ int dc_model_add_node(dc_model *m, const dc_layer_type *t, const void *cfg, cons
         }
         shapes[i] = m->nodes[src[i]]->out;
     }
+    if (reserve_slot(m)) return -1;
     if (name && *name && dc_model_find_node(m, name) >= 0) {
         int k = dc_model_find_node(m, name);
         if (m->nodes[k]->line) dc_set_error(DC_ERR_INVALID, "duplicate layer name \"%s\" (line %d has it already)", name, m->nodes[k]->line);
@@ -170,7 +214,22 @@ int dc_model_add_node(dc_model *m, const dc_layer_type *t, const void *cfg, cons
         return -1;
     }
     m->nodes[m->nnodes] = l;
+    slot_insert(m->name_slots, m->cap_slots, l->name, m->nnodes);
+    int *c = kind_count(m, t);
+    if (c) (*c)++;
     return m->nnodes++;
+}
+
+dc_status dc_model_rename_node(dc_model *m, int k, const char *name) {
+    if (k < 0 || k >= m->nnodes || !*name || strlen(name) >= sizeof m->nodes[k]->name)
+        return dc_set_error(DC_ERR_INVALID, "model: a name has 1 to %zu characters", sizeof m->nodes[k]->name - 1);
+    int other = dc_model_find_node(m, name);
+    if (other >= 0 && other != k) return dc_set_error(DC_ERR_INVALID, "duplicate layer name \"%s\"", name);
+    snprintf(m->nodes[k]->name, sizeof m->nodes[k]->name, "%s", name);
+    m->nodes[k]->named = 1;
+    memset(m->name_slots, 0, sizeof *m->name_slots * (size_t)m->cap_slots);
+    for (int i = 0; i < m->nnodes; i++) slot_insert(m->name_slots, m->cap_slots, m->nodes[i]->name, i);
+    return DC_OK;
 }
 
 dc_status dc_model_set_outputs(dc_model *m, int n, const int *nodes) {
@@ -578,7 +637,7 @@ void dc_model_summary(const dc_model *m, FILE *out) {
             fk += (size_t)snprintf(from + fk, sizeof from - fk, "%s%s", k ? ", " : "", m->nodes[l->in[k]]->name);
         if (!first) fprintf(out, "\n");
         first = 0;
-        fprintf(out, " %-33s %-20s %-10lld%s%s\n", name, shape, (long long)(p + b), chain ? "" : " ", from);
+        fprintf(out, " %-33s %-20s %-10lld%s%s\n", name, shape, (long long)(p + b), chain ? "" : " ", chain ? "" : from);
     }
     fprintf(out, "%s\n", line);
     fprintf(out, "Total params: %lld (%.2f KB)\nTrainable params: %lld\nNon-trainable params: %lld\n", (long long)total,

@@ -37,6 +37,12 @@ typedef struct {
 struct dc_model {
     dc_layer **nodes;                  /* graph nodes, in topological order */
     int nnodes, cap_nodes;
+    int *name_slots;                   /* hash of node names -> index + 1 (0: empty) */
+    int cap_slots;                     /* a power of two, > 2 nnodes       */
+    struct {
+        const dc_layer_type *type;
+        int count;
+    } kind_counts[32];                 /* nodes of each kind: automatic names */
     int outputs[DC_LAYER_MAX_INPUTS];  /* output nodes (default: the last) */
     int noutputs;
     int in_ndim;                       /* shape of the first input          */
@@ -83,6 +89,8 @@ int dc_model_add_node(dc_model *m, const dc_layer_type *t, const void *cfg, cons
                       int line);
 /* Index of the node named name, or -1. */
 int dc_model_find_node(const dc_model *m, const char *name);
+/* Give node k another (unique) name. */
+dc_status dc_model_rename_node(dc_model *m, int k, const char *name);
 /* Set the model outputs (node indices). */
 dc_status dc_model_set_outputs(dc_model *m, int n, const int *nodes);
 /* Check the graph once all nodes are added: every node's value is used by
