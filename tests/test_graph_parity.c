@@ -16,7 +16,7 @@ static void put(const char *prefix, const char *name, int nd, const int64_t *sha
     int64_t n = 1;
     for (int i = 0; i < nd; i++) n *= shape[i];
     int64_t *s = malloc(sizeof(int64_t) * (size_t)(nd ? nd : 1));
-    memcpy(s, shape, sizeof(int64_t) * (size_t)nd);
+    if (nd) memcpy(s, shape, sizeof(int64_t) * (size_t)nd);
     float *copy = malloc(sizeof(float) * (size_t)n);
     memcpy(copy, data, sizeof(float) * (size_t)n);
     e->shape = s;

@@ -18,7 +18,7 @@ static dc_status array_init(dc_array *a, int64_t n, dc_dtype t, int nd, const in
     if (!es || nd < 0 || nd > DC_MAX_DIMS - 1) return dc_set_error(DC_ERR_INVALID, "dataset: bad %s type or shape", what);
     a->dtype = t;
     a->ndim = nd;
-    memcpy(a->shape, shape, sizeof(int64_t) * (size_t)nd);
+    if (nd) memcpy(a->shape, shape, sizeof(int64_t) * (size_t)nd);
     a->size = dc_shape_size(nd, shape);
     a->scale = t == DC_U8 ? 1.0f / 255.0f : 1.0f;
     int64_t total = a->size >= 0 && n >= 0 ? dc_shape_size(2, (int64_t[]){n, a->size}) : -1;

@@ -597,7 +597,12 @@ dc_model *dc_model_parse_auto(const char *text, const char *filename, int in_ndi
         dc_set_error(DC_ERR_NOMEM, "out of memory");
         goto fail;
     }
-    if (dc_model_build(m, m->recipe.fit.seed)) goto fail;
+    if (dc_model_build(m, m->recipe.fit.seed)) {
+        char msg[768];
+        snprintf(msg, sizeof msg, "%s", dc_last_error());
+        dc_set_error(DC_ERR_INVALID, "%s: %s", c.file, msg);
+        goto fail;
+    }
     free(ln);
     return m;
 fail:
