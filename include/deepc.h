@@ -521,6 +521,10 @@ int dc_model_num_outputs(const dc_model *m);
  * final softmax/sigmoid (the same tensor as the result when there is
  * none) for a stable loss. */
 dc_tensor *dc_model_forward(dc_model *m, dc_graph *g, dc_tensor *x, dc_tensor **logits);
+/* A model with several inputs and outputs: inputs[ninputs] in the order of
+ * their `input` lines (or dc_model_new, then dc_model_add_input); outputs
+ * receives dc_model_num_outputs() tensors. */
+dc_status dc_model_forward_all(dc_model *m, dc_graph *g, dc_tensor *const *inputs, int ninputs, dc_tensor **outputs);
 /* Forward from the middle: value (N, that layer's output shape) stands for
  * the output of the named layer, and only what lies after it runs (a VAE's
  * decoder from latent points). Returns the first output. */

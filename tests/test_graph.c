@@ -254,6 +254,31 @@ static void hook_tests(void) {
     dc_dataset_free(train);
 }
 
+/* Two inputs, two outputs, forward and backward reach both inputs' paths. */
+static void multi_io_test(void) {
+    dc_model *m = dc_model_parse("input 3\ninput 2 name=aux\ndense 4 inputs=input name=a\ndense 4 inputs=aux name=b\n"
+                                 "concat inputs=a,b name=ab\ndense 1 name=score\nmultiply inputs=a,b name=prod\noutput score,prod\n"
+                                 "loss mse output=score\nloss mse output=prod\n", "io.dc");
+    CHECK(m && dc_model_num_outputs(m) == 2, "two inputs, two outputs: %s", dc_last_error());
+    if (!m) return;
+    dc_graph *g = dc_graph_new();
+    dc_tensor *x = dc_input(g, DC_F32, 2, (int64_t[]){5, 3}), *aux = dc_input(g, DC_F32, 2, (int64_t[]){5, 2}), *out[2];
+    for (int i = 0; i < 15; i++) x->data[i] = 0.1f * (float)i;
+    for (int i = 0; i < 10; i++) aux->data[i] = 1.0f - 0.1f * (float)i;
+    dc_tensor *in[2] = {x, aux};
+    CHECK(dc_model_forward_all(m, g, in, 2, out) == DC_OK && out[0]->shape[1] == 1 && out[1]->shape[1] == 4, "forward_all: %s",
+          dc_last_error());
+    memset(dc_model_grads(m), 0, sizeof(float) * (size_t)dc_model_num_params(m));
+    CHECK(dc_backward(g, dc_add(g, dc_sum(g, out[0], DC_ALL_AXES, 0), dc_sum(g, out[1], DC_ALL_AXES, 0))) == DC_OK, "backward");
+    dc_tensor *wb = dc_layer_param(dc_model_find_layer(m, "b"), "weight");
+    float s = 0;
+    for (int64_t i = 0; i < wb->size; i++) s += fabsf(wb->grad[i]);
+    CHECK(s > 0, "the second input's branch gets gradient");
+    CHECK_ERR(dc_model_forward_all(m, g, in, 1, out) != DC_OK, "1 inputs given, the model has 2");
+    dc_graph_free(g);
+    dc_model_free(m);
+}
+
 /* A graph built in C is written back as a description and reloads. */
 static void c_graph_test(void) {
     dc_model *m = dc_model_new(1, (int64_t[]){6});
@@ -291,6 +316,7 @@ int main(int argc, char **argv) {
     sequence_target_test();
     error_tests();
     hook_tests();
+    multi_io_test();
     c_graph_test();
     return test_summary("test_graph");
 }

@@ -564,6 +564,27 @@ dc_tensor *dc_model_forward(dc_model *m, dc_graph *g, dc_tensor *x, dc_tensor **
     return v->y;
 }
 
+dc_status dc_model_forward_all(dc_model *m, dc_graph *g, dc_tensor *const *inputs, int ninputs, dc_tensor **outputs) {
+    int feed[DC_LAYER_MAX_INPUTS], n = 0;
+    for (int i = 0; i < m->nnodes; i++)
+        if (m->nodes[i]->type == &dc_layer_input) {
+            if (n == DC_LAYER_MAX_INPUTS) return dc_set_error(DC_ERR_INVALID, "model: more than %d inputs", DC_LAYER_MAX_INPUTS);
+            feed[n++] = i;
+        }
+    if (ninputs != n) return dc_set_error(DC_ERR_INVALID, "model: %d inputs given, the model has %d", ninputs, n);
+    for (int k = 0; k < n; k++) {
+        const dc_shape *s = &m->nodes[feed[k]]->out;
+        int ok = inputs[k] && inputs[k]->ndim == s->ndim + 1;
+        for (int d = 0; ok && d < s->ndim; d++) ok = inputs[k]->shape[d + 1] == s->d[d];
+        if (!ok) return dc_set_error(DC_ERR_INVALID, "model: input %d (\"%s\") does not have its shape", k + 1, m->nodes[feed[k]]->name);
+    }
+    dc_value *vals;
+    dc_status st = dc_model_run(m, g, n, feed, inputs, &vals);
+    if (st) return st;
+    for (int k = 0; k < num_outputs(m); k++) outputs[k] = vals[output_node(m, k)].y;
+    return DC_OK;
+}
+
 dc_tensor *dc_model_forward_from(dc_model *m, dc_graph *g, const char *layer, dc_tensor *value) {
     int k = dc_model_find_node(m, layer);
     if (k < 0) {
