@@ -5,13 +5,15 @@
  * six parts, following the floors of the library (docs/ARCHITECTURE.md):
  *
  *   1. Errors, threads, random numbers
- *   2. Tensors
+ *   2. Tensors (F32, I32, U8, I8, F16, BF16)
  *   3. Graphs and autograd: ops with forward and backward
- *   4. Models: layers (dense, convolution, pooling, normalization),
- *      initializers, losses, optimizers, clipping, schedules
- *   5. Data: IDX files, images and augmentation, CSV tables, datasets
- *   6. Training (callbacks, resume), evaluation, metrics, prediction;
- *      model files and descriptions
+ *   4. Models: graphs of named layers (every kind is configured by the
+ *      same words as a description line), losses built in the graph,
+ *      initializers, optimizers, clipping, schedules
+ *   5. Data: datasets of any shape and type, IDX files, images and
+ *      augmentation, CSV tables
+ *   6. Training (the step, hooks, the loop, resume), evaluation, metrics,
+ *      prediction; model files and descriptions
  *
  * Conventions
  *   - Every function that can fail on bad input returns NULL or a negative
