@@ -170,6 +170,10 @@ int dc_model_add_node(dc_model *m, const dc_layer_type *t, const void *cfg, cons
         shapes[i] = m->nodes[src[i]]->out;
     }
     if (reserve_slot(m)) return -1;
+    if (name && strlen(name) >= sizeof m->nodes[0]->name) {
+        dc_set_error(DC_ERR_INVALID, "layer name \"%.20s...\" is longer than %zu characters", name, sizeof m->nodes[0]->name - 1);
+        return -1;
+    }
     if (name && *name && dc_model_find_node(m, name) >= 0) {
         int k = dc_model_find_node(m, name);
         if (m->nodes[k]->line) dc_set_error(DC_ERR_INVALID, "duplicate layer name \"%s\" (line %d has it already)", name, m->nodes[k]->line);
