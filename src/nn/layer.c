@@ -222,6 +222,20 @@ int dc_layer_declare(dc_layer *l, const char *what, int ndim, const int64_t *sha
     return l->nparam++;
 }
 
+void dc_layer_declare_kernel(dc_layer *l, const dc_kernel_opts *k, int nd, const int64_t *wshape, int64_t nout, int64_t fan_in,
+                             int64_t fan_out) {
+    int w = dc_layer_declare(l, "weight", nd, wshape, 0, k->kernel_init, 0.0f, fan_in, fan_out);
+    if (w >= 0) {
+        l->decl[w].l1 = k->l1;
+        l->decl[w].l2 = k->l2;
+    }
+    if (k->use_bias) dc_layer_declare(l, "bias", 1, &nout, 0, k->bias_init, 0.0f, fan_in, fan_out);
+}
+
+dc_status dc_kernel_activate(dc_graph *g, const dc_kernel_opts *k, dc_tensor *z, dc_value *out) {
+    return dc_value_activate(g, z, k->activation, k->alpha, out);
+}
+
 dc_tensor *dc_apply_activation(dc_graph *g, dc_tensor *x, dc_activation a, float alpha) {
     switch (a) {
     case DC_ACT_RELU: return dc_relu(g, x);

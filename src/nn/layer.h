@@ -78,6 +78,26 @@ typedef struct {
 
 typedef struct dc_forward_ctx dc_forward_ctx;
 
+/* What every layer with a kernel takes (dense, conv2d, conv1d), kept in
+ * its config struct as a member named k: the activation fused after it,
+ * the bias, the initializers and Keras' kernel regularizers. */
+typedef struct {
+    dc_activation activation;
+    int use_bias;
+    dc_init kernel_init, bias_init;
+    float alpha, l1, l2;
+} dc_kernel_opts;
+#define DC_KERNEL_DEFAULTS {DC_ACT_NONE, 1, DC_INIT_GLOROT_UNIFORM, DC_INIT_ZEROS, 0.01f, 0.0f, 0.0f}
+/* Their rows in the option table of config struct T. */
+#define DC_KERNEL_OPTIONS(T)                                                         \
+    {"activation", DC_O_ACT, offsetof(T, k.activation), 0, 0, 0, NULL},              \
+    {"use_bias", DC_O_BOOL, offsetof(T, k.use_bias), 0, 1, 0, NULL},                 \
+    {"kernel_initializer", DC_O_INIT, offsetof(T, k.kernel_init), 0, 0, 0, NULL},    \
+    {"bias_initializer", DC_O_INIT, offsetof(T, k.bias_init), 0, 0, 0, NULL},        \
+    {"alpha", DC_O_FLOAT, offsetof(T, k.alpha), 0, 1e6, 0, NULL},                    \
+    {"l1", DC_O_FLOAT, offsetof(T, k.l1), 0, 1e6, 0, NULL},                          \
+    {"l2", DC_O_FLOAT, offsetof(T, k.l2), 0, 1e6, 0, NULL}
+
 typedef struct dc_layer_type {
     const char *keyword;      /* "dense": the description keyword        */
     const char *class_name;   /* "Dense": the summary's type column      */
@@ -119,6 +139,12 @@ struct dc_forward_ctx {
  * in l->param (valid after the model is built). */
 int dc_layer_declare(dc_layer *l, const char *what, int ndim, const int64_t *shape, int buffer, dc_init init,
                      float fill, int64_t fan_in, int64_t fan_out);
+/* Declare a kernel of shape wshape (with l1/l2 from k) and, if k says so,
+ * a bias of nout values: params 0 and 1. */
+void dc_layer_declare_kernel(dc_layer *l, const dc_kernel_opts *k, int nd, const int64_t *wshape, int64_t nout, int64_t fan_in,
+                             int64_t fan_out);
+/* out = k's activation of the kernel layer's result z (NULL: an error). */
+dc_status dc_kernel_activate(dc_graph *g, const dc_kernel_opts *k, dc_tensor *z, dc_value *out);
 /* Add a named scalar term (already averaged over the batch) to the loss. */
 dc_status dc_forward_add_loss(dc_forward_ctx *f, const dc_layer *l, const char *part, dc_tensor *term);
 

@@ -6,14 +6,11 @@ typedef struct {
     int filters, kernel, stride, dilation;
     dc_padding padding;
     int groups;
-    dc_activation activation;
-    int use_bias;
-    dc_init kernel_init, bias_init;
-    float alpha, l1, l2;
+    dc_kernel_opts k;
     dc_conv_params p; /* computed by setup */
 } conv1d_cfg;
 
-static const conv1d_cfg defaults = {0, 3, 1, 1, {0, 0, 0}, 1, DC_ACT_NONE, 1, DC_INIT_GLOROT_UNIFORM, DC_INIT_ZEROS, 0.01f, 0, 0, {0}};
+static const conv1d_cfg defaults = {0, 3, 1, 1, {0, 0, 0}, 1, DC_KERNEL_DEFAULTS, {0}};
 
 #define O(f) offsetof(conv1d_cfg, f)
 static const dc_layer_option options[] = {
@@ -23,13 +20,7 @@ static const dc_layer_option options[] = {
     {"padding", DC_O_PADDING, O(padding), 0, 1024, 0, NULL},
     {"dilation", DC_O_INT, O(dilation), 1, 1024, 0, NULL},
     {"groups", DC_O_INT, O(groups), 1, 1 << 20, 0, NULL},
-    {"activation", DC_O_ACT, O(activation), 0, 0, 0, NULL},
-    {"use_bias", DC_O_BOOL, O(use_bias), 0, 1, 0, NULL},
-    {"kernel_initializer", DC_O_INIT, O(kernel_init), 0, 0, 0, NULL},
-    {"bias_initializer", DC_O_INIT, O(bias_init), 0, 0, 0, NULL},
-    {"alpha", DC_O_FLOAT, O(alpha), 0, 1e6, 0, NULL},
-    {"l1", DC_O_FLOAT, O(l1), 0, 1e6, 0, NULL},
-    {"l2", DC_O_FLOAT, O(l2), 0, 1e6, 0, NULL},
+    DC_KERNEL_OPTIONS(conv1d_cfg),
     {NULL}};
 
 static dc_status setup(dc_layer *l, int nin, const dc_shape *in) {
@@ -45,11 +36,8 @@ static dc_status setup(dc_layer *l, int nin, const dc_shape *in) {
     int64_t ol = (in->d[1] + p.pad_left + p.pad_right - ((int64_t)(c->kernel - 1) * c->dilation + 1)) / c->stride + 1;
     if (ol < 1) return dc_set_error(DC_ERR_INVALID, "conv1d: a kernel of %d does not fit length %lld", c->kernel, (long long)in->d[1]);
     c->p = p;
-    int64_t cin = in->d[0] / c->groups, ws[4] = {c->filters, cin, 1, c->kernel}, bs[1] = {c->filters};
-    int w = dc_layer_declare(l, "weight", 4, ws, 0, c->kernel_init, 0, cin * c->kernel, (int64_t)c->filters * c->kernel);
-    l->decl[w].l1 = c->l1;
-    l->decl[w].l2 = c->l2;
-    if (c->use_bias) dc_layer_declare(l, "bias", 1, bs, 0, c->bias_init, 0, cin * c->kernel, (int64_t)c->filters * c->kernel);
+    int64_t cin = in->d[0] / c->groups, ws[4] = {c->filters, cin, 1, c->kernel};
+    dc_layer_declare_kernel(l, &c->k, 4, ws, c->filters, cin * c->kernel, (int64_t)c->filters * c->kernel);
     l->out = (dc_shape){2, {c->filters, ol}};
     return DC_OK;
 }
@@ -60,12 +48,12 @@ static dc_status forward(dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_
     dc_tensor *h = in[0].y;
     int64_t s4[4] = {h->shape[0], h->shape[1], 1, h->shape[2]};
     h = dc_reshape(f->g, h, 4, s4);
-    if (h) h = dc_conv2d(f->g, h, l->param[0], c->use_bias ? l->param[1] : NULL, &c->p);
+    if (h) h = dc_conv2d(f->g, h, l->param[0], c->k.use_bias ? l->param[1] : NULL, &c->p);
     if (h) {
         int64_t s3[3] = {h->shape[0], h->shape[1], h->shape[3]};
         h = dc_reshape(f->g, h, 3, s3);
     }
-    return dc_value_activate(f->g, h, c->activation, c->alpha, out);
+    return dc_kernel_activate(f->g, &c->k, h, out);
 }
 
 const dc_layer_type dc_layer_conv1d = {"conv1d", "Conv1D", "conv1d", sizeof(conv1d_cfg), &defaults, options, 1, 1, setup, forward};
