@@ -8,23 +8,15 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from parity_check import close as compare, summary
 from st_read import read
 
 torch.set_num_threads(1)
 T, _ = read(sys.argv[1])
-passed = failed = 0
 
 
 def close(name, ours, ref, rtol=1e-5, atol=1e-6):
-    global passed, failed
-    ref = ref.detach().numpy() if isinstance(ref, torch.Tensor) else np.asarray(ref)
-    ours = np.asarray(ours).reshape(ref.shape)
-    if np.allclose(ours, ref, rtol=rtol, atol=atol):
-        passed += 1
-    else:
-        failed += 1
-        err = np.max(np.abs(ours - ref) / (atol + rtol * np.abs(ref)))
-        print(f"FAIL {name}: max error {err:.3g} x tolerance\n  deepc {ours.ravel()[:6]}\n  torch {ref.ravel()[:6]}")
+    compare(name, ours, ref, rtol, atol)
 
 
 def t(name, grad=False):
@@ -202,5 +194,4 @@ for name, (make, make_sched) in cases.items():
     for k, p in zip(("w1", "b1", "w2", "b2"), ps):
         close(f"{name} after 20 steps: {k}", T[f"opt.{name}.{k}"], p)
 
-print(f"parity: {passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+sys.exit(summary("parity"))
