@@ -318,13 +318,17 @@ static int cmd_train(const cli_args *a) {
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, &old_sa);
     dc_status st = dc_fit(m, b.train, &fo, &h);
-    sigaction(SIGINT, &old_sa, NULL);
     if (st && st != DC_ERR_INTERRUPTED) {
+        sigaction(SIGINT, &old_sa, NULL);
         rc = cli_fail("training failed");
         goto done;
     }
-    /* save even after Ctrl-C: the last finished batch, with the state to resume */
-    if (dc_model_save_state(m, state, out)) {
+    /* save even after Ctrl-C: the last finished batch, with the state to
+     * resume; a Ctrl-C during the save only marks the run as interrupted */
+    dc_status saved = dc_model_save_state(m, state, out);
+    sigaction(SIGINT, &old_sa, NULL);
+    if (stop_flag && !st) st = DC_ERR_INTERRUPTED;
+    if (saved) {
         rc = cli_fail("cannot save the model");
         goto done;
     }

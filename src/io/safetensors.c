@@ -9,6 +9,8 @@
 #include "json.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -315,8 +317,18 @@ dc_status dc_st_write(const char *path, const dc_st_entry *t, int nt, const char
         return dc_set_error(DC_ERR_NOMEM, "out of memory");
     }
     snprintf(tmp, plen + 16, "%s.tmp.XXXXXX", path);
+    /* Ctrl-C, SIGTERM or a hang-up while the file is written wait until it
+     * is complete and renamed: a save either happens whole or not at all */
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGHUP);
+    sigaddset(&block, SIGQUIT);
+    pthread_sigmask(SIG_BLOCK, &block, &old);
     int fd = mkstemp(tmp);
     if (fd < 0) {
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
         dc_status st = dc_set_error(DC_ERR_IO, "%s: cannot create a temporary file beside it (%s)", path, strerror(errno));
         free(tmp);
         free(h.s);
@@ -341,9 +353,11 @@ dc_status dc_st_write(const char *path, const dc_st_entry *t, int nt, const char
         dc_status st = dc_set_error(DC_ERR_IO, "%s: write failed (%s); the previous file, if any, is untouched", path, strerror(errno));
         unlink(tmp);
         free(tmp);
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
         return st;
     }
     free(tmp);
+    pthread_sigmask(SIG_SETMASK, &old, NULL); /* a signal that came meanwhile is delivered now */
     return DC_OK;
 }
 

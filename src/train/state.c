@@ -6,6 +6,7 @@
 #include "state.h"
 #include "../io/model_file.h"
 #include <inttypes.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -87,6 +88,48 @@ static char *state_text(const dc_train_state *s) {
     return t.s;
 }
 
+/* Every field within its range and consistent with the others, so that a
+ * crafted state can neither overflow a counter nor index past an array nor
+ * quietly train on something else than what was saved. */
+static dc_status check_state(const dc_train_state *s, const char *path) {
+#define BAD(...) return dc_set_error(DC_ERR_FORMAT, __VA_ARGS__)
+    const int64_t big = (int64_t)1 << 40;
+    if (s->epochs < 1 || s->epochs > 1000000) BAD("%s: training_state: epochs %d outside [1, 1000000]", path, s->epochs);
+    if (s->batch_size < 1 || s->batch_size > (1 << 20)) BAD("%s: training_state: batch_size %d outside [1, 1048576]", path, s->batch_size);
+    if (s->n_data < 1 || s->n_data > big || s->ntrain < 1 || s->ntrain > s->n_data)
+        BAD("%s: training_state: %lld training rows of %lld", path, (long long)s->ntrain, (long long)s->n_data);
+    int split = s->nval > 0 && s->val_off == s->ntrain && s->ntrain + s->nval == s->n_data; /* a validation split */
+    int separate = s->val_off == 0 && s->nval >= 0 && s->nval <= big;                         /* a validation set */
+    if (!split && !separate && !(s->nval == 0 && s->val_off == 0))
+        BAD("%s: training_state: validation rows %lld..%lld do not follow the %lld training rows", path, (long long)s->val_off,
+            (long long)(s->val_off + s->nval), (long long)s->ntrain);
+    const int64_t steps = (s->ntrain + s->batch_size - 1) / s->batch_size;
+    if (s->epoch < 0 || s->epoch > s->epochs) BAD("%s: training_state: epoch %d outside [0, %d]", path, s->epoch, s->epochs);
+    if (s->step < 0 || s->step > steps) BAD("%s: training_state: step %lld outside [0, %lld]", path, (long long)s->step, (long long)steps);
+    int64_t seen = s->step * s->batch_size < s->ntrain ? s->step * s->batch_size : s->ntrain;
+    if (s->step == 0 && s->seen == s->ntrain) seen = s->ntrain; /* an epoch just ended; its sums are reset at the next */
+    if (s->seen != seen) BAD("%s: training_state: seen %lld, but %lld batches of %d make %lld", path, (long long)s->seen,
+                             (long long)s->step, s->batch_size, (long long)seen);
+    if (s->correct < 0 || s->counted < s->correct || s->counted > s->seen * (int64_t)(1 << 24))
+        BAD("%s: training_state: %lld correct of %lld counted labels", path, (long long)s->correct, (long long)s->counted);
+    if (!isfinite(s->lsum)) BAD("%s: training_state: lsum is not finite", path);
+    for (int i = 0; i < DC_MAX_LOSS_PARTS; i++)
+        if (!isfinite(s->psum[i])) BAD("%s: training_state: psum%d is not finite", path, i);
+    if (dc_optimizer_steps(s->opt) > (int64_t)(s->epoch + 1) * steps)
+        BAD("%s: training_state: %lld optimizer steps, more than %d epochs of %lld batches", path, (long long)dc_optimizer_steps(s->opt),
+            s->epoch + 1, (long long)steps);
+    if (s->sched.epoch < 0 || s->sched.epoch > s->epochs || s->sched.num_bad < 0 || s->sched.num_bad > s->epochs ||
+        s->sched.cooldown_left < 0 || s->sched.cooldown_left > 1000000 || !(s->sched.lr >= 0.0f && isfinite(s->sched.lr)))
+        BAD("%s: training_state: schedule counters out of range", path);
+    if (s->es_wait < 0 || s->es_wait > s->epoch || s->es_best_epoch < 0 || s->es_best_epoch > s->epoch)
+        BAD("%s: training_state: early stopping counters out of range", path);
+    if ((s->stopped_early | s->finished) & ~1) BAD("%s: training_state: stopped_early and finished are 0 or 1", path);
+    if (s->nhist != s->epoch) BAD("%s: training_state: %d history lines for %d epochs", path, s->nhist, s->epoch);
+    if ((s->rng.inc & 1) == 0) BAD("%s: training_state: rng_inc must be odd", path);
+#undef BAD
+    return DC_OK;
+}
+
 /* Parse "key=value" lines into s (after the model is known). */
 static dc_status parse_state(dc_train_state *s, const char *txt, const char *path) {
     const char *p = txt;
@@ -162,11 +205,9 @@ static dc_status parse_state(dc_train_state *s, const char *txt, const char *pat
         if (!ok) return dc_set_error(DC_ERR_FORMAT, "%s: training_state line %d: bad value for %s", path, line, k);
     }
     if (s->counted < 0) s->counted = s->seen; /* format 1 runs: one label per sample */
-    if (s->epochs < 1 || s->batch_size < 1 || s->ntrain < 1 || s->ntrain > s->n_data || s->step < 0 ||
-        s->epoch < 0 || s->nval < 0 || s->val_off < 0 || s->val_off + s->nval > s->n_data || (s->rng.inc & 1) == 0)
-        return dc_set_error(DC_ERR_FORMAT, "%s: training_state is inconsistent", path);
-    s->initialized = 1;
-    return DC_OK;
+    dc_status st = check_state(s, path);
+    if (!st) s->initialized = 1;
+    return st;
 }
 
 /* ---- in the model file ---------------------------------------------------- */
@@ -220,15 +261,24 @@ static dc_status load_state(dc_model *m, const dc_st_file *f, const char *path, 
                           (long long)pt->shape[0], (long long)s->ntrain);
         goto fail;
     }
+    uint8_t *seen = calloc((size_t)s->ntrain, 1); /* a permutation: every row once */
+    if (!seen) {
+        st = dc_set_error(DC_ERR_NOMEM, "out of memory");
+        goto fail;
+    }
     for (int64_t i = 0; i < s->ntrain; i++) {
         int32_t v;
         memcpy(&v, (const char *)pt->data + 4 * i, 4);
-        if (v < 0 || v >= s->ntrain) {
-            st = dc_set_error(DC_ERR_FORMAT, "%s: train.permutation entry %lld is out of range", path, (long long)i);
+        if (v < 0 || v >= s->ntrain || seen[v]) {
+            st = dc_set_error(DC_ERR_FORMAT, "%s: train.permutation entry %lld (%d) is %s", path, (long long)i, v,
+                              v < 0 || v >= s->ntrain ? "out of range" : "a repeat: not a permutation");
+            free(seen);
             goto fail;
         }
+        seen[v] = 1;
         s->perm[i] = v;
     }
+    free(seen);
     for (int b = 0; b < dc_optimizer_num_buffers(s->opt); b++) {
         char name[32];
         snprintf(name, sizeof name, "optimizer.state.%d", b);
@@ -243,7 +293,11 @@ static dc_status load_state(dc_model *m, const dc_st_file *f, const char *path, 
         const dc_st_tensor *t = dc_st_find(f, "train.best_params");
         if (t && !strcmp(t->dtype, "F32") && t->ndim == 1 && t->shape[0] == m->nparams)
             memcpy(s->best_params, t->data, (size_t)t->nbytes);
-        else {
+        else if (s->es_best_epoch > 0) { /* restoring them would restore zeros */
+            st = dc_set_error(DC_ERR_FORMAT, "%s: training_state names epoch %d as the best, but train.best_params is missing or misshapen",
+                              path, s->es_best_epoch);
+            goto fail;
+        } else {
             free(s->best_params); /* saved before any best epoch: none yet */
             s->best_params = NULL;
             if ((st = dc_train_state_alloc_best(s, m))) goto fail;

@@ -1,0 +1,59 @@
+#!/bin/sh
+# resume_checks.sh DEEPC WORKDIR SOURCE_DIR — a crafted training state is
+# refused with a message that names it, never trusted: counters past their
+# range (overflow), a step beyond the epoch, a permutation that is not one,
+# counts that contradict each other, best weights promised but missing
+# (which used to "restore" an all-zero model). Adapted from the red-team
+# reproducers (f_resume_*).
+set -u
+DEEPC=$1; W=$2; SRC=$3
+PY=${PYTHON:-/usr/bin/python3}
+rm -rf "$W"; mkdir -p "$W"
+. "$SRC/tests/lib.sh"
+SK=$(sh "$SRC/scripts/tables.sh" "$W/data") || { echo "resume_checks: 0 passed, 1 failed"; exit 1; }
+CSV="--data $SK/iris.csv --skip-rows 1 --no-header --test-split 0.2 --scale standard"
+printf 'input auto\ndense 8 activation=relu\ndense 3 activation=softmax\noptimizer adam lr=0.01\nschedule cosine_restarts t_0=1 t_mult=2\nearly_stopping monitor=loss patience=100 restore_best_weights=true\nfit epochs=4 batch_size=16 seed=1\n' > "$W/es.dc"
+"$DEEPC" train "$W/es.dc" $CSV --epochs 4 --stop-after 12 --quiet --out "$W/part.safetensors" > /dev/null 2>&1
+[ -f "$W/part.safetensors" ] && ok || bad "no partial run to resume"
+"$DEEPC" train --resume "$W/part.safetensors" $CSV --quiet --out "$W/ok.safetensors" > /dev/null 2>&1 && ok || bad "the untouched file resumes"
+
+# craft NAME KEY=VALUE...: a copy of the partial run with its state changed
+craft() {
+  name=$1; shift
+  PYTHONPATH="$SRC/tests" "$PY" - "$W/part.safetensors" "$W/$name.safetensors" "$@" <<'PYEOF'
+import struct, sys
+import st_edit
+meta, t = st_edit.read(sys.argv[1])
+kv = dict(a.split("=", 1) for a in sys.argv[3:])
+if kv.pop("drop", None) == "best":
+    del t["train.best_params"]
+if kv.pop("perm", None) == "zeros":
+    dt, sh, by = t["train.permutation"]
+    t["train.permutation"] = (dt, sh, bytes(len(by)))
+st_edit.set_state(meta, **kv)
+st_edit.write(sys.argv[2], meta, t)
+PYEOF
+}
+resume() { "$DEEPC" train --resume "$W/$1.safetensors" $CSV --quiet --out "$W/r.safetensors"; }
+
+craft step1000 step=1000;                        expect_fail "step 1000 outside" resume step1000
+craft step62 step=4611686018427387904;           expect_fail "step 4611686018427387904 outside" resume step62
+craft sched sched_epoch=2147483647;              expect_fail "schedule counters out of range" resume sched
+craft opt opt_steps=9223372036854775807;         expect_fail "optimizer steps, more than" resume opt
+craft perm perm=zeros;                           expect_fail "a repeat: not a permutation" resume perm
+craft acc seen=1 correct=100;                    expect_fail "training_state: seen 1, but" resume acc
+craft acc2 correct=1000000;                      expect_fail "correct of" resume acc2
+craft epochs epochs=0;                           expect_fail "epochs 0 outside" resume epochs
+craft hist epoch=3;                              expect_fail "history lines for 3 epochs" resume hist
+craft val val_off=1 nval=50;                     expect_fail "do not follow the" resume val
+craft nobest drop=best es_best_epoch=1 es_best=0x1p-20; expect_fail "names epoch 1 as the best, but train.best_params is missing" resume nobest
+# Ctrl-C while the final model is being written (a 13M-parameter model:
+# 52 MB) finishes the save: the model is there, no temporary file is left
+printf 'input 28x28\nflatten\ndense 16384 activation=relu\ndense 10 activation=softmax\nfit epochs=1 batch_size=64\n' > "$W/big.dc"
+"$DEEPC" train "$W/big.dc" --data fashion-mnist --epochs 1 --limit 64 --quiet --out "$W/big.safetensors" > /dev/null 2>&1 &
+pid=$!
+i=0; while [ $i -lt 1200 ] && ! ls "$W"/big.safetensors.tmp.* > /dev/null 2>&1; do sleep 0.05; i=$((i+1)); done
+kill -INT $pid 2>/dev/null; wait $pid; rc=$?
+[ -f "$W/big.safetensors" ] && ! ls "$W"/big.safetensors.tmp.* > /dev/null 2>&1 && [ $rc -lt 128 -o $rc -eq 130 ] \
+  && "$DEEPC" summary "$W/big.safetensors" > /dev/null 2>&1 && ok || bad "Ctrl-C during the save (rc $rc): $(ls "$W" | grep big)"
+finish resume_checks
