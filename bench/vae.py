@@ -4,7 +4,8 @@ training images, Adam 1e-3, batch 128. For each latent size (default 2 and
 20): the test negative ELBO of both after EPOCHS (default 20; 0 skips it) at 2 threads,
 then the median epoch time of a short run at 1 and 2 threads each. Prints
 the ELBO gap and the epoch-time ratio (best thread setting of each side).
-Run from the repository root after building (build/deepc)."""
+VAE_QUALITY_ONLY=1 skips the timing. Run from the repository root after
+building (build/deepc)."""
 import os
 import sys
 import tempfile
