@@ -4,6 +4,7 @@
 #define DC_INTERNAL_H
 
 #include "deepc.h"
+#include <signal.h>
 #include <stdarg.h>
 
 /* Set the thread's last error (printf-style) and return code. */
@@ -55,6 +56,20 @@ typedef struct {
 void dc_sb_put(dc_strbuf *b, const char *s, size_t n);
 void dc_sb_puts(dc_strbuf *b, const char *s);
 void dc_sb_printf(dc_strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A file written whole or not at all (atomic.c): open writes go to a
+ * temporary file beside path (mkstemp), commit fsyncs it and renames it
+ * over path; signals that would stop the process wait from open to commit
+ * or abort. Write to a->f. */
+typedef struct {
+    FILE *f;
+    char *tmp;
+    const char *path;
+    sigset_t old;
+} dc_atomic_file;
+dc_status dc_atomic_open(dc_atomic_file *a, const char *path);
+dc_status dc_atomic_commit(dc_atomic_file *a);
+void dc_atomic_abort(dc_atomic_file *a);
+
 /* The shortest decimal text of v that reads back as exactly v. */
 void dc_float_str(char *buf, size_t n, float v);
 

@@ -51,19 +51,20 @@ void dc_image_resize(const uint8_t *src, int sw, int sh, int c, uint8_t *dst, in
     }
 }
 
+static void png_out(void *ctx, void *data, int size) {
+    FILE *f = ctx;
+    if (size > 0) fwrite(data, 1, (size_t)size, f);
+}
+
 dc_status dc_image_write_png(const char *path, const uint8_t *pix, int w, int h, int c) {
-    size_t n = strlen(path);
-    char *tmp = malloc(n + 8);
-    if (!tmp) return dc_set_error(DC_ERR_NOMEM, "out of memory");
-    snprintf(tmp, n + 8, "%s.tmp", path);
-    int ok = stbi_write_png(tmp, w, h, c, pix, w * c);
-    if (!ok || rename(tmp, path) != 0) {
-        remove(tmp);
-        free(tmp);
+    dc_atomic_file af;
+    dc_status st = dc_atomic_open(&af, path);
+    if (st) return st;
+    if (!stbi_write_png_to_func(png_out, af.f, w, h, c, pix, w * c)) {
+        dc_atomic_abort(&af);
         return dc_set_error(DC_ERR_IO, "%s: cannot write the PNG", path);
     }
-    free(tmp);
-    return DC_OK;
+    return dc_atomic_commit(&af);
 }
 
 void dc_free_names(char **names, int n) {

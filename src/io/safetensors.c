@@ -9,8 +9,6 @@
 #include "json.h"
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -253,17 +251,6 @@ static void sb_json_string(dc_strbuf *b, const char *s) {
     dc_sb_put(b, "\"", 1);
 }
 
-static int write_full(int fd, const void *p, size_t n) {
-    size_t done = 0;
-    while (done < n) {
-        ssize_t w = write(fd, (const char *)p + done, n - done);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) return -1;
-        done += (size_t)w;
-    }
-    return 0;
-}
-
 dc_status dc_st_write(const char *path, const dc_st_entry *t, int nt, const char *const *keys,
                       const char *const *values, int nmeta) {
     dc_strbuf h = {0};
@@ -309,56 +296,26 @@ dc_status dc_st_write(const char *path, const dc_st_entry *t, int nt, const char
         free(h.s);
         return dc_set_error(DC_ERR_NOMEM, "%s: out of memory for the header", path);
     }
-    /* atomic write: temp file in the same folder, fsync, rename */
-    size_t plen = strlen(path);
-    char *tmp = malloc(plen + 16);
-    if (!tmp) {
-        free(h.s);
-        return dc_set_error(DC_ERR_NOMEM, "out of memory");
-    }
-    snprintf(tmp, plen + 16, "%s.tmp.XXXXXX", path);
-    /* Ctrl-C, SIGTERM or a hang-up while the file is written wait until it
-     * is complete and renamed: a save either happens whole or not at all */
-    sigset_t block, old;
-    sigemptyset(&block);
-    sigaddset(&block, SIGINT);
-    sigaddset(&block, SIGTERM);
-    sigaddset(&block, SIGHUP);
-    sigaddset(&block, SIGQUIT);
-    pthread_sigmask(SIG_BLOCK, &block, &old);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        pthread_sigmask(SIG_SETMASK, &old, NULL);
-        dc_status st = dc_set_error(DC_ERR_IO, "%s: cannot create a temporary file beside it (%s)", path, strerror(errno));
-        free(tmp);
+    dc_atomic_file af;
+    dc_status st = dc_atomic_open(&af, path);
+    if (st) {
         free(h.s);
         return st;
     }
     unsigned char len8[8];
     for (int i = 0; i < 8; i++) len8[i] = (unsigned char)((uint64_t)h.n >> (8 * i));
-    int bad = write_full(fd, len8, 8) || write_full(fd, h.s, h.n);
+    int bad = fwrite(len8, 1, 8, af.f) != 8 || fwrite(h.s, 1, h.n, af.f) != h.n;
     for (int i = 0; !bad && i < nt; i++) {
-        int64_t n = dc_shape_size(t[i].ndim, t[i].shape);
-        bad = write_full(fd, t[i].data, (size_t)n * (size_t)dtype_size(t[i].dtype ? t[i].dtype : "F32"));
+        size_t bytes = (size_t)dc_shape_size(t[i].ndim, t[i].shape) * (size_t)dtype_size(t[i].dtype ? t[i].dtype : "F32");
+        bad = bytes && fwrite(t[i].data, 1, bytes, af.f) != bytes;
     }
-    /* mkstemp makes the file 0600; give it the mode a plain fopen would */
-    mode_t mask = umask(0);
-    umask(mask);
-    bad = bad || fchmod(fd, 0666 & ~mask) != 0;
-    bad = bad || fsync(fd) != 0;
-    bad = close(fd) != 0 || bad;
     free(h.s);
-    if (!bad) bad = rename(tmp, path) != 0;
     if (bad) {
-        dc_status st = dc_set_error(DC_ERR_IO, "%s: write failed (%s); the previous file, if any, is untouched", path, strerror(errno));
-        unlink(tmp);
-        free(tmp);
-        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        st = dc_set_error(DC_ERR_IO, "%s: write failed (%s); the previous file, if any, is untouched", path, strerror(errno));
+        dc_atomic_abort(&af);
         return st;
     }
-    free(tmp);
-    pthread_sigmask(SIG_SETMASK, &old, NULL); /* a signal that came meanwhile is delivered now */
-    return DC_OK;
+    return dc_atomic_commit(&af);
 }
 
 /* IEEE half and bfloat16 to float, exactly (every value, inf and NaN). */

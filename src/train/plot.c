@@ -75,28 +75,14 @@ static void panel(FILE *f, const dc_history *h, double x0, const char *title, ge
 }
 
 dc_status dc_plot_history_svg(const dc_history *h, const char *path) {
-    size_t n = strlen(path);
-    char *tmp = malloc(n + 8);
-    if (!tmp) return dc_set_error(DC_ERR_NOMEM, "out of memory");
-    snprintf(tmp, n + 8, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        dc_status st = dc_set_error(DC_ERR_IO, "%s: cannot write the plot", path);
-        free(tmp);
-        return st;
-    }
+    dc_atomic_file af;
+    dc_status st = dc_atomic_open(&af, path);
+    if (st) return st;
+    FILE *f = af.f;
     fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" font-family=\"sans-serif\">\n", 2 * W, H);
     fprintf(f, "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n");
     panel(f, h, 0, "loss", g_loss, g_val_loss);
     panel(f, h, W, "accuracy", g_acc, g_val_acc);
     fprintf(f, "</svg>\n");
-    int bad = ferror(f);
-    bad = fclose(f) != 0 || bad;
-    if (bad || rename(tmp, path) != 0) {
-        remove(tmp);
-        free(tmp);
-        return dc_set_error(DC_ERR_IO, "%s: cannot write the plot", path);
-    }
-    free(tmp);
-    return DC_OK;
+    return dc_atomic_commit(&af);
 }

@@ -1,16 +1,18 @@
 #!/bin/sh
-# resume_checks.sh DEEPC WORKDIR SOURCE_DIR — a crafted training state is
-# refused with a message that names it, never trusted: counters past their
-# range (overflow), a step beyond the epoch, a permutation that is not one,
-# counts that contradict each other, best weights promised but missing
-# (which used to "restore" an all-zero model). Adapted from the red-team
-# reproducers (f_resume_*).
+# hardening.sh DEEPC WORKDIR SOURCE_DIR — crafted input, as an attacker
+# would bring it, adapted from the red-team reproducers (f_*):
+#  - a crafted training state is refused with a message that names it, never
+#    trusted: counters past their range (overflow), a step beyond the epoch,
+#    a permutation that is not one, counts that contradict each other, best
+#    weights promised but missing (which used to "restore" an all-zero model);
+#  - Ctrl-C during the final save finishes the save;
+#  - a symlink placed at a predictable temporary name is never followed.
 set -u
 DEEPC=$1; W=$2; SRC=$3
 PY=${PYTHON:-/usr/bin/python3}
 rm -rf "$W"; mkdir -p "$W"
 . "$SRC/tests/lib.sh"
-SK=$(sh "$SRC/scripts/tables.sh" "$W/data") || { echo "resume_checks: 0 passed, 1 failed"; exit 1; }
+SK=$(sh "$SRC/scripts/tables.sh" "$W/data") || { echo "hardening: 0 passed, 1 failed"; exit 1; }
 CSV="--data $SK/iris.csv --skip-rows 1 --no-header --test-split 0.2 --scale standard"
 printf 'input auto\ndense 8 activation=relu\ndense 3 activation=softmax\noptimizer adam lr=0.01\nschedule cosine_restarts t_0=1 t_mult=2\nearly_stopping monitor=loss patience=100 restore_best_weights=true\nfit epochs=4 batch_size=16 seed=1\n' > "$W/es.dc"
 "$DEEPC" train "$W/es.dc" $CSV --epochs 4 --stop-after 12 --quiet --out "$W/part.safetensors" > /dev/null 2>&1
@@ -56,4 +58,23 @@ i=0; while [ $i -lt 1200 ] && ! ls "$W"/big.safetensors.tmp.* > /dev/null 2>&1; 
 kill -INT $pid 2>/dev/null; wait $pid; rc=$?
 [ -f "$W/big.safetensors" ] && ! ls "$W"/big.safetensors.tmp.* > /dev/null 2>&1 && [ $rc -lt 128 -o $rc -eq 130 ] \
   && "$DEEPC" summary "$W/big.safetensors" > /dev/null 2>&1 && ok || bad "Ctrl-C during the save (rc $rc): $(ls "$W" | grep big)"
-finish resume_checks
+# writers create their temporary file with mkstemp: a symlink waiting at
+# NAME.tmp (the old predictable name) is left alone, and so is its target
+echo "precious" > "$W/victim"
+mkdir -p "$W/imgs/a" "$W/imgs/b"
+"$PY" -c "
+import zlib, struct, sys
+def png(path, v):
+    raw = b''.join(b'\\x00' + bytes([v] * 8) for _ in range(8))
+    chunk = lambda t, d: struct.pack('>I', len(d)) + t + d + struct.pack('>I', zlib.crc32(t + d))
+    open(path, 'wb').write(b'\\x89PNG\\r\\n\\x1a\\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', 8, 8, 8, 0, 0, 0, 0)) + chunk(b'IDAT', zlib.compress(raw)) + chunk(b'IEND', b''))
+for i in range(3):
+    png('$W/imgs/a/%d.png' % i, 40 + i); png('$W/imgs/b/%d.png' % i, 200 - i)
+"
+ln -sf "$W/victim" "$W/grid.png.tmp"
+ln -sf "$W/victim" "$W/curves.svg.tmp"
+"$DEEPC" augment "$W/imgs" --augment hflip --image-size 8x8 --grayscale --out "$W/grid.png" > /dev/null 2>&1 && ok || bad "augment grid"
+"$DEEPC" train "$W/es.dc" $CSV --epochs 1 --quiet --plot "$W/curves.svg" --out "$W/p.safetensors" > /dev/null 2>&1 && ok || bad "train --plot"
+[ "$(cat "$W/victim")" = precious ] && [ -L "$W/grid.png.tmp" ] && [ -f "$W/grid.png" ] && [ -f "$W/curves.svg" ] && ok \
+  || bad "a symlink at NAME.tmp was followed: $(head -c 40 "$W/victim")"
+finish hardening
