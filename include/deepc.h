@@ -817,12 +817,17 @@ typedef struct {
     double macro_precision, macro_recall, macro_f1;
     double micro_precision, micro_recall, micro_f1;
     double weighted_precision, weighted_recall, weighted_f1;
-    int64_t *confusion;         /* C x C: row = true class, col = predicted */
-    double *auc_per_class;      /* one-vs-rest AUC (NAN if a class is absent) */
+    int64_t *confusion;         /* C x C: row = true class, col = predicted;
+                                   NULL above DC_METRICS_MAX_CLASSES       */
+    double *auc_per_class;      /* one-vs-rest AUC (NAN if a class is absent,
+                                   or above DC_METRICS_MAX_CLASSES)        */
     double auc;                 /* binary AUC, or macro one-vs-rest        */
     double log_loss;
 } dc_class_metrics;
 
+/* Above this many classes the confusion matrix and the per-class AUCs are
+ * left out (NULL, NAN): 50,000 classes would need a 20 GB matrix. */
+#define DC_METRICS_MAX_CLASSES 1024
 dc_status dc_classification_metrics(const float *probs, const int32_t *labels, int64_t n, int num_classes, int top_k,
                                     dc_class_metrics *out);
 void dc_class_metrics_free(dc_class_metrics *m);

@@ -6,7 +6,8 @@
 #    a permutation that is not one, counts that contradict each other, best
 #    weights promised but missing (which used to "restore" an all-zero model);
 #  - Ctrl-C during the final save finishes the save;
-#  - a symlink placed at a predictable temporary name is never followed.
+#  - a symlink placed at a predictable temporary name is never followed;
+#  - metrics of a 50,000-class model stay linear in the classes.
 set -u
 DEEPC=$1; W=$2; SRC=$3
 PY=${PYTHON:-/usr/bin/python3}
@@ -77,4 +78,10 @@ ln -sf "$W/victim" "$W/curves.svg.tmp"
 "$DEEPC" train "$W/es.dc" $CSV --epochs 1 --quiet --plot "$W/curves.svg" --out "$W/p.safetensors" > /dev/null 2>&1 && ok || bad "train --plot"
 [ "$(cat "$W/victim")" = precious ] && [ -L "$W/grid.png.tmp" ] && [ -f "$W/grid.png" ] && [ -f "$W/curves.svg" ] && ok \
   || bad "a symlink at NAME.tmp was followed: $(head -c 40 "$W/victim")"
+# a model of 50,000 classes: the report stays linear in the classes (no
+# 20 GB confusion matrix, no int overflow in its index)
+printf 'input auto\ndense 50000 activation=softmax\nfit epochs=1 batch_size=16\n' > "$W/wide.dc"
+"$DEEPC" train "$W/wide.dc" $CSV --epochs 1 --quiet --out "$W/wide.safetensors" > /dev/null 2>&1 && ok || bad "train a 50,000-class model"
+"$DEEPC" eval "$W/wide.safetensors" $CSV > "$W/wide.out" 2>&1 && grep -q "confusion matrix: left out for 50000 classes" "$W/wide.out" \
+  && ok || bad "eval of 50,000 classes: $(tail -2 "$W/wide.out")"
 finish hardening

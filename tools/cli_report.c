@@ -86,12 +86,16 @@ void cli_print_report(const cli_args *a, const dc_tabular *tab, const dc_model *
     fprintf(f, "%14s %10.4f %10.4f %10.4f %10lld\n", "weighted avg", c->weighted_precision, c->weighted_recall,
             c->weighted_f1, (long long)c->n);
     fprintf(f, "%14s %10.4f %10.4f %10.4f %10lld\n\n", "micro avg", c->micro_precision, c->micro_recall, c->micro_f1, (long long)c->n);
+    if (!c->confusion) {
+        fprintf(f, "confusion matrix: left out for %d classes (more than %d)\n", c->num_classes, DC_METRICS_MAX_CLASSES);
+        return;
+    }
     fprintf(f, "confusion matrix (rows: true class, columns: predicted)\n%14s", "");
     for (int k = 0; k < c->num_classes; k++) fprintf(f, " %7.7s", cli_class_name(a, tab, m, k, nb, sizeof nb));
     fprintf(f, "\n");
     for (int i = 0; i < c->num_classes; i++) {
         fprintf(f, "%14.14s", cli_class_name(a, tab, m, i, nb, sizeof nb));
-        for (int k = 0; k < c->num_classes; k++) fprintf(f, " %7lld", (long long)c->confusion[i * c->num_classes + k]);
+        for (int k = 0; k < c->num_classes; k++) fprintf(f, " %7lld", (long long)c->confusion[(int64_t)i * c->num_classes + k]);
         fprintf(f, "\n");
     }
 }
@@ -171,9 +175,9 @@ void cli_print_json_metrics(const cli_args *a, const dc_tabular *tab, const dc_m
     } else {
         printf("],\"confusion_matrix\":[");
     }
-    for (int i = 0; i < c->num_classes; i++) {
+    for (int i = 0; c->confusion && i < c->num_classes; i++) { /* [] above DC_METRICS_MAX_CLASSES */
         printf("%s[", i ? "," : "");
-        for (int k = 0; k < c->num_classes; k++) printf("%s%lld", k ? "," : "", (long long)c->confusion[i * c->num_classes + k]);
+        for (int k = 0; k < c->num_classes; k++) printf("%s%lld", k ? "," : "", (long long)c->confusion[(int64_t)i * c->num_classes + k]);
         printf("]");
     }
     printf("]");

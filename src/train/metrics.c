@@ -95,13 +95,20 @@ dc_status dc_classification_metrics(const float *probs, const int32_t *labels, i
     m->recall = calloc((size_t)C, sizeof(double));
     m->f1 = calloc((size_t)C, sizeof(double));
     m->support = calloc((size_t)C, sizeof(int64_t));
-    m->confusion = calloc((size_t)C * (size_t)C, sizeof(int64_t));
+    /* the C x C matrix and the C one-vs-rest curves only where they are
+     * readable and cheap: memory and time stay linear in the classes */
+    const int full = C <= DC_METRICS_MAX_CLASSES;
+    m->confusion = full ? calloc((size_t)C * (size_t)C, sizeof(int64_t)) : NULL;
     m->auc_per_class = calloc((size_t)C, sizeof(double));
+    int64_t *tp = calloc((size_t)C, sizeof(int64_t)), *npred = calloc((size_t)C, sizeof(int64_t));
     float *sc = malloc(sizeof(float) * (size_t)n);
     int32_t *tr = malloc(sizeof(int32_t) * (size_t)n);
-    if (!m->precision || !m->recall || !m->f1 || !m->support || !m->confusion || !m->auc_per_class || !sc || !tr) {
+    if (!m->precision || !m->recall || !m->f1 || !m->support || (full && !m->confusion) || !m->auc_per_class || !sc || !tr ||
+        !tp || !npred) {
         free(sc);
         free(tr);
+        free(tp);
+        free(npred);
         dc_class_metrics_free(m);
         return dc_set_error(DC_ERR_NOMEM, "metrics: out of memory");
     }
@@ -117,7 +124,10 @@ dc_status dc_classification_metrics(const float *probs, const int32_t *labels, i
             if (pc > py) rank++; /* classes ranked strictly above the truth */
             rowsum += fmin(fmax(pc, 1e-15), 1.0 - 1e-15);
         }
-        m->confusion[(int64_t)y * C + best]++;
+        if (m->confusion) m->confusion[(int64_t)y * C + best]++;
+        m->support[y]++;
+        npred[best]++;
+        tp[y] += best == y;
         correct += best == y;
         topk += rank < m->top_k;
         ll -= log(fmin(fmax(py, 1e-15), 1.0 - 1e-15) / rowsum);
@@ -127,14 +137,9 @@ dc_status dc_classification_metrics(const float *probs, const int32_t *labels, i
     m->log_loss = ll / (double)n;
     int present = 0;
     for (int c = 0; c < C; c++) {
-        int64_t tp = m->confusion[c * C + c], pred = 0, truth = 0;
-        for (int k = 0; k < C; k++) {
-            pred += m->confusion[k * C + c];
-            truth += m->confusion[c * C + k];
-        }
-        m->support[c] = truth;
-        m->precision[c] = pred ? (double)tp / (double)pred : 0.0;
-        m->recall[c] = truth ? (double)tp / (double)truth : 0.0;
+        int64_t pred = npred[c], truth = m->support[c];
+        m->precision[c] = pred ? (double)tp[c] / (double)pred : 0.0;
+        m->recall[c] = truth ? (double)tp[c] / (double)truth : 0.0;
         double ps = m->precision[c] + m->recall[c];
         m->f1[c] = ps > 0 ? 2.0 * m->precision[c] * m->recall[c] / ps : 0.0;
         m->macro_precision += m->precision[c] / C;
@@ -143,6 +148,10 @@ dc_status dc_classification_metrics(const float *probs, const int32_t *labels, i
         m->weighted_precision += m->precision[c] * (double)truth / (double)n;
         m->weighted_recall += m->recall[c] * (double)truth / (double)n;
         m->weighted_f1 += m->f1[c] * (double)truth / (double)n;
+        if (!full) {
+            m->auc_per_class[c] = NAN;
+            continue;
+        }
         for (int64_t i = 0; i < n; i++) {
             sc[i] = (float)prob(probs, i, c, cols);
             tr[i] = labels[i] == c;
@@ -161,6 +170,8 @@ dc_status dc_classification_metrics(const float *probs, const int32_t *labels, i
     }
     free(sc);
     free(tr);
+    free(tp);
+    free(npred);
     return DC_OK;
 }
 
