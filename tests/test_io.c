@@ -167,7 +167,9 @@ static void safetensors_tests(void) {
     snprintf(h, sizeof h, "{\"a\":{\"dtype\":\"Q7\",\"shape\":[2],\"data_offsets\":[0,8]}}");
     st_expect_error("dtype.safetensors", h, 8, "unknown dtype");
     snprintf(h, sizeof h, "{\"a\":{%s[0,8]},\"a\":{%s[8,16]}}", T1, T1);
-    st_expect_error("dup.safetensors", h, 16, "duplicate key");
+    st_expect_error("dup.safetensors", h, 16, "duplicate object key");
+    st_expect_error("utf8.safetensors", "{\"\xff\xfe\":{\"dtype\":\"F32\",\"shape\":[],\"data_offsets\":[0,4]}}", 4, "bad JSON");
+    st_expect_error("nul.safetensors", "{\"__metadata__\":{\"k\":\"a\\u0000b\"}}", 0, "bad JSON");
     st_expect_error("notjson.safetensors", "{\"a\": nope}", 0, "bad JSON");
     st_expect_error("start.safetensors", "[1,2,3]", 0, "does not start with '{'");
     snprintf(h, sizeof h, "{\"a\":{%s[8,0]}}", T1);
@@ -175,9 +177,9 @@ static void safetensors_tests(void) {
     snprintf(h, sizeof h, "{\"__metadata__\":{\"k\":5},\"a\":{%s[0,8]}}", T1);
     st_expect_error("meta.safetensors", h, 8, "not a string");
     /* deep nesting must not blow the stack */
-    char deep[400];
+    static char deep[100008];
     memset(deep, '[', sizeof deep - 1);
-    deep[0] = '{';
+    memcpy(deep, "{\"a\":", 5);
     deep[sizeof deep - 1] = 0;
     st_expect_error("deep.safetensors", deep, 0, "bad JSON");
 

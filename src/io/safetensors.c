@@ -6,7 +6,7 @@
  * start at 0, follow each other with no gap or overlap, and cover the data
  * exactly. */
 #include "../core/internal.h"
-#include "json.h"
+#include <jansson.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -67,57 +67,70 @@ static int read_full(int fd, void *buf, size_t n) {
     return 0;
 }
 
-static dc_status parse_header(dc_st_file *f, const char *path, const dc_json *root, uint64_t data_len) {
-    if (root->kind != J_OBJECT) return dc_set_error(DC_ERR_FORMAT, "%s: header is not a JSON object", path);
-    if (root->n > ST_MAX_TENSORS) return dc_set_error(DC_ERR_FORMAT, "%s: header lists %zu entries (limit %d)", path, root->n, ST_MAX_TENSORS);
-    f->t = calloc(root->n + 1, sizeof *f->t);
+/* A non-negative JSON integer, or -1. */
+static int64_t json_uint(const json_t *j) {
+    return json_is_integer(j) && json_integer_value(j) >= 0 ? (int64_t)json_integer_value(j) : -1;
+}
+
+static dc_status parse_header(dc_st_file *f, const char *path, json_t *root, uint64_t data_len) {
+    if (!json_is_object(root)) return dc_set_error(DC_ERR_FORMAT, "%s: header is not a JSON object", path);
+    size_t count = json_object_size(root);
+    if (count > ST_MAX_TENSORS) return dc_set_error(DC_ERR_FORMAT, "%s: header lists %zu entries (limit %d)", path, count, ST_MAX_TENSORS);
+    f->t = calloc(count + 1, sizeof *f->t);
     if (!f->t) return dc_set_error(DC_ERR_NOMEM, "%s: out of memory", path);
-    for (const dc_json *e = root->child; e; e = e->next) {
-        if (!strcmp(e->key, "__metadata__")) {
-            if (e->kind != J_OBJECT) return dc_set_error(DC_ERR_FORMAT, "%s: __metadata__ must be an object of strings", path);
-            f->meta_keys = calloc(e->n + 1, sizeof(char *));
-            f->meta_vals = calloc(e->n + 1, sizeof(char *));
+    const char *key;
+    json_t *e;
+    json_object_foreach(root, key, e) {
+        if (!strcmp(key, "__metadata__")) {
+            if (!json_is_object(e)) return dc_set_error(DC_ERR_FORMAT, "%s: __metadata__ must be an object of strings", path);
+            size_t nm = json_object_size(e);
+            f->meta_keys = calloc(nm + 1, sizeof(char *));
+            f->meta_vals = calloc(nm + 1, sizeof(char *));
             if (!f->meta_keys || !f->meta_vals) return dc_set_error(DC_ERR_NOMEM, "%s: out of memory", path);
-            for (const dc_json *m = e->child; m; m = m->next) {
-                if (m->kind != J_STRING)
-                    return dc_set_error(DC_ERR_FORMAT, "%s: __metadata__ value of \"%s\" is not a string", path, m->key);
-                f->meta_keys[f->nmeta] = strdup(m->key);
-                f->meta_vals[f->nmeta] = strdup(m->s);
+            const char *mk;
+            json_t *mv;
+            json_object_foreach(e, mk, mv) {
+                if (!json_is_string(mv))
+                    return dc_set_error(DC_ERR_FORMAT, "%s: __metadata__ value of \"%s\" is not a string", path, mk);
+                f->meta_keys[f->nmeta] = strdup(mk);
+                f->meta_vals[f->nmeta] = strdup(json_string_value(mv));
                 f->nmeta++;
                 if (!f->meta_keys[f->nmeta - 1] || !f->meta_vals[f->nmeta - 1]) return dc_set_error(DC_ERR_NOMEM, "%s: out of memory", path);
             }
             continue;
         }
         dc_st_tensor *t = &f->t[f->nt];
-        if (strlen(e->key) >= sizeof t->name)
+        if (strlen(key) >= sizeof t->name)
             return dc_set_error(DC_ERR_FORMAT, "%s: tensor name longer than %zu bytes", path, sizeof t->name - 1);
-        strcpy(t->name, e->key);
-        const dc_json *dt = dc_json_get(e, "dtype"), *sh = dc_json_get(e, "shape"), *off = dc_json_get(e, "data_offsets");
-        if (e->kind != J_OBJECT || !dt || dt->kind != J_STRING || !sh || sh->kind != J_ARRAY || !off ||
-            off->kind != J_ARRAY || off->n != 2)
+        strcpy(t->name, key);
+        json_t *dt = json_object_get(e, "dtype"), *sh = json_object_get(e, "shape"), *off = json_object_get(e, "data_offsets");
+        if (!json_is_object(e) || !json_is_string(dt) || !json_is_array(sh) || !json_is_array(off) || json_array_size(off) != 2)
             return dc_set_error(DC_ERR_FORMAT, "%s: tensor \"%s\" needs \"dtype\" (string), \"shape\" (array) and \"data_offsets\" ([begin, end])", path, t->name);
-        int esize = dtype_size(dt->s);
-        if (!esize || strlen(dt->s) >= sizeof t->dtype) return dc_set_error(DC_ERR_FORMAT, "%s: tensor \"%s\": unknown dtype \"%s\"", path, t->name, dt->s);
-        strcpy(t->dtype, dt->s);
-        if (sh->n > DC_MAX_DIMS) return dc_set_error(DC_ERR_FORMAT, "%s: tensor \"%s\" has %zu dimensions (at most %d)", path, t->name, sh->n, DC_MAX_DIMS);
+        const char *dts = json_string_value(dt);
+        int esize = dtype_size(dts);
+        if (!esize || strlen(dts) >= sizeof t->dtype) return dc_set_error(DC_ERR_FORMAT, "%s: tensor \"%s\": unknown dtype \"%s\"", path, t->name, dts);
+        strcpy(t->dtype, dts);
+        if (json_array_size(sh) > DC_MAX_DIMS)
+            return dc_set_error(DC_ERR_FORMAT, "%s: tensor \"%s\" has %zu dimensions (at most %d)", path, t->name, json_array_size(sh), DC_MAX_DIMS);
         uint64_t nbytes = (uint64_t)esize;
         t->ndim = 0;
-        for (const dc_json *d = sh->child; d; d = d->next) {
-            if (d->kind != J_INT || d->i < 0) return dc_set_error(DC_ERR_FORMAT, "%s: tensor \"%s\": shape entries must be non-negative integers", path, t->name);
-            if (d->i && nbytes > UINT64_MAX / (uint64_t)d->i) return dc_set_error(DC_ERR_FORMAT, "%s: tensor \"%s\": size overflows", path, t->name);
-            nbytes *= (uint64_t)d->i;
-            t->shape[t->ndim++] = d->i;
+        for (size_t k = 0; k < json_array_size(sh); k++) {
+            int64_t d = json_uint(json_array_get(sh, k));
+            if (d < 0) return dc_set_error(DC_ERR_FORMAT, "%s: tensor \"%s\": shape entries must be non-negative integers", path, t->name);
+            if (d && nbytes > UINT64_MAX / (uint64_t)d) return dc_set_error(DC_ERR_FORMAT, "%s: tensor \"%s\": size overflows", path, t->name);
+            nbytes *= (uint64_t)d;
+            t->shape[t->ndim++] = d;
         }
-        const dc_json *b = off->child, *en = off->child->next;
-        if (b->kind != J_INT || en->kind != J_INT || b->i < 0 || en->i < b->i)
+        int64_t b = json_uint(json_array_get(off, 0)), en = json_uint(json_array_get(off, 1));
+        if (b < 0 || en < b)
             return dc_set_error(DC_ERR_FORMAT, "%s: tensor \"%s\": data_offsets must be integers with 0 <= begin <= end", path, t->name);
-        if ((uint64_t)(en->i - b->i) != nbytes)
+        if ((uint64_t)(en - b) != nbytes)
             return dc_set_error(DC_ERR_FORMAT, "%s: tensor \"%s\": shape and dtype need %llu bytes but data_offsets span %lld", path,
-                                t->name, (unsigned long long)nbytes, (long long)(en->i - b->i));
-        if ((uint64_t)en->i > data_len)
+                                t->name, (unsigned long long)nbytes, (long long)(en - b));
+        if ((uint64_t)en > data_len)
             return dc_set_error(DC_ERR_FORMAT, "%s: tensor \"%s\": data_offsets end %lld is past the data (%llu bytes)", path, t->name,
-                                (long long)en->i, (unsigned long long)data_len);
-        t->data = (const void *)(uintptr_t)b->i;
+                                (long long)en, (unsigned long long)data_len);
+        t->data = (const void *)(uintptr_t)b;
         t->nbytes = (int64_t)nbytes;
         f->nt++;
     }
@@ -146,7 +159,7 @@ dc_st_file *dc_st_open(const char *path) {
     }
     dc_st_file *f = calloc(1, sizeof *f);
     char *header = NULL;
-    dc_json *root = NULL;
+    json_t *root = NULL;
     struct stat st;
     unsigned char len8[8];
     if (!f) {
@@ -186,11 +199,12 @@ dc_st_file *dc_st_open(const char *path) {
         dc_set_error(DC_ERR_FORMAT, "%s: byte 8: header does not start with '{'", path);
         goto fail;
     }
-    const char *jerr;
-    size_t joff;
-    root = dc_json_parse(header, n, &jerr, &joff);
+    /* jansson: UTF-8 checked, duplicate keys refused, NUL in strings
+     * refused, nesting bounded; a hash per object keeps it linear */
+    json_error_t je;
+    root = json_loadb(header, n, JSON_REJECT_DUPLICATES, &je);
     if (!root) {
-        dc_set_error(DC_ERR_FORMAT, "%s: byte %llu: bad JSON header: %s", path, (unsigned long long)(8 + joff), jerr);
+        dc_set_error(DC_ERR_FORMAT, "%s: byte %llu: bad JSON header: %s", path, (unsigned long long)(8 + (size_t)je.position), je.text);
         goto fail;
     }
     uint64_t data_len = size - 8 - n;
@@ -204,12 +218,12 @@ dc_st_file *dc_st_open(const char *path) {
         dc_set_error(DC_ERR_IO, "%s: cannot read the data section", path);
         goto fail;
     }
-    dc_json_free(root);
+    json_decref(root);
     free(header);
     close(fd);
     return f;
 fail:
-    dc_json_free(root);
+    json_decref(root);
     free(header);
     dc_st_close(f);
     close(fd);
