@@ -7,7 +7,8 @@
 #    weights promised but missing (which used to "restore" an all-zero model);
 #  - Ctrl-C during the final save finishes the save;
 #  - a symlink placed at a predictable temporary name is never followed;
-#  - metrics of a 50,000-class model stay linear in the classes.
+#  - metrics of a 50,000-class model stay linear in the classes;
+#  - a model file is checked for its tensors before the network is built.
 set -u
 DEEPC=$1; W=$2; SRC=$3
 PY=${PYTHON:-/usr/bin/python3}
@@ -84,4 +85,15 @@ printf 'input auto\ndense 50000 activation=softmax\nfit epochs=1 batch_size=16\n
 "$DEEPC" train "$W/wide.dc" $CSV --epochs 1 --quiet --out "$W/wide.safetensors" > /dev/null 2>&1 && ok || bad "train a 50,000-class model"
 "$DEEPC" eval "$W/wide.safetensors" $CSV > "$W/wide.out" 2>&1 && grep -q "confusion matrix: left out for 50000 classes" "$W/wide.out" \
   && ok || bad "eval of 50,000 classes: $(tail -2 "$W/wide.out")"
+# a 100-byte model file that describes a 250M-parameter layer and holds no
+# tensors is refused before anything is allocated (it took 2 GB and 9 s)
+PYTHONPATH="$SRC/tests" "$PY" -c "
+import st_edit
+st_edit.write('$W/hollow.safetensors', {'format': 'deepc', 'format_version': '1', 'description': 'input 1000\\ndense 250000\\n'}, {})"
+expect_fail 'tensor "dense.weight" is missing' "$DEEPC" summary "$W/hollow.safetensors"
+rss=$("$PY" -c "
+import resource, subprocess, sys
+subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024)" "$DEEPC" summary "$W/hollow.safetensors")
+[ "$rss" -lt 500 ] && ok || bad "refusing a hollow model file took $rss MB"
 finish hardening

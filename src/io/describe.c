@@ -554,7 +554,17 @@ static dc_status finish_graph(line_ctx *c, dc_model *m) {
 
 dc_model *dc_model_parse(const char *text, const char *filename) { return dc_model_parse_auto(text, filename, 0, NULL); }
 
+static dc_model *parse_text(const char *text, const char *filename, int in_ndim, const int64_t *in_shape, int build);
+
 dc_model *dc_model_parse_auto(const char *text, const char *filename, int in_ndim, const int64_t *in_shape) {
+    return parse_text(text, filename, in_ndim, in_shape, 1);
+}
+
+dc_model *dc_model_parse_unbuilt(const char *text, const char *filename, int in_ndim, const int64_t *in_shape) {
+    return parse_text(text, filename, in_ndim, in_shape, 0);
+}
+
+static dc_model *parse_text(const char *text, const char *filename, int in_ndim, const int64_t *in_shape, int build) {
     line_ctx c = {.file = filename ? filename : "<description>", .auto_ndim = in_ndim, .auto_shape = in_shape};
     dc_model *m = NULL;
     size_t total = strlen(text);
@@ -597,7 +607,7 @@ dc_model *dc_model_parse_auto(const char *text, const char *filename, int in_ndi
         dc_set_error(DC_ERR_NOMEM, "out of memory");
         goto fail;
     }
-    if (dc_model_build(m, m->recipe.fit.seed)) {
+    if (build && dc_model_build(m, m->recipe.fit.seed)) {
         char msg[768];
         snprintf(msg, sizeof msg, "%s", dc_last_error());
         dc_set_error(DC_ERR_INVALID, "%s: %s", c.file, msg);

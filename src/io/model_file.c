@@ -103,34 +103,45 @@ dc_model *dc_model_file_read(const char *path, dc_st_file **file) {
             goto fail;
         }
     }
-    if (!(m = dc_model_parse_auto(desc, where, in_nd, in_shape))) goto fail;
-    int weights = 0;
+    /* the network is built (and its memory allocated) only once the file
+     * is known to hold every tensor it declares, with its shape */
+    if (!(m = dc_model_parse_unbuilt(desc, where, in_nd, in_shape))) goto fail;
+    int weights = 0, declared = 0;
     for (int i = 0; i < dc_st_count(f); i++) {
         const char *n = dc_st_get(f, i)->name;
         weights += strncmp(n, "optimizer.", 10) && strncmp(n, "train.", 6); /* the training state's */
     }
-    if (weights != m->nnamed) {
-        dc_set_error(DC_ERR_FORMAT, "%s: holds %d weight tensors, the description needs %d", path, weights, m->nnamed);
+    for (int i = 0; i < m->nnodes; i++) {
+        const dc_layer *l = m->nodes[i];
+        for (int k = 0; k < l->nparam; k++, declared++) {
+            const dc_param_decl *d = &l->decl[k];
+            char name[160];
+            snprintf(name, sizeof name, "%s.%s", l->name, d->what);
+            const dc_st_tensor *s = dc_st_find(f, name);
+            if (!s) {
+                dc_set_error(DC_ERR_FORMAT, "%s: tensor \"%s\" is missing", path, name);
+                goto fail;
+            }
+            int ok = !strcmp(s->dtype, "F32") && s->ndim == d->ndim;
+            for (int j = 0; ok && j < d->ndim; j++) ok = s->shape[j] == d->shape[j];
+            if (!ok) {
+                char want[160];
+                size_t w = (size_t)snprintf(want, sizeof want, "(");
+                for (int j = 0; j < d->ndim && w < sizeof want; j++) w += (size_t)snprintf(want + w, sizeof want - w, j ? ", %lld" : "%lld", (long long)d->shape[j]);
+                if (w < sizeof want) snprintf(want + w, sizeof want - w, ")");
+                dc_set_error(DC_ERR_FORMAT, "%s: tensor \"%s\" is %s with %d dimensions; the description needs F32 %s", path, name, s->dtype,
+                             s->ndim, want);
+                goto fail;
+            }
+        }
+    }
+    if (weights != declared) {
+        dc_set_error(DC_ERR_FORMAT, "%s: holds %d weight tensors, the description needs %d", path, weights, declared);
         goto fail;
     }
-    for (int i = 0; i < m->nnamed; i++) {
-        dc_tensor *t = m->named[i].t;
-        const dc_st_tensor *s = dc_st_find(f, m->named[i].name);
-        if (!s) {
-            dc_set_error(DC_ERR_FORMAT, "%s: tensor \"%s\" is missing", path, m->named[i].name);
-            goto fail;
-        }
-        int ok = !strcmp(s->dtype, "F32") && s->ndim == t->ndim;
-        for (int d = 0; ok && d < t->ndim; d++) ok = s->shape[d] == t->shape[d];
-        if (!ok) {
-            char want[128];
-            dc_shape_str(t, want, sizeof want);
-            dc_set_error(DC_ERR_FORMAT, "%s: tensor \"%s\" is %s with %d dimensions; the description needs F32 %s", path,
-                         s->name, s->dtype, s->ndim, want);
-            goto fail;
-        }
-        memcpy(t->data, s->data, (size_t)s->nbytes);
-    }
+    if (dc_model_build(m, m->recipe.fit.seed)) goto fail;
+    for (int i = 0; i < m->nnamed; i++) /* checked above: present, F32, the right shape */
+        memcpy(m->named[i].t->data, dc_st_find(f, m->named[i].name)->data, (size_t)m->named[i].t->size * sizeof(float));
     const char *pre = dc_st_metadata(f, "preprocess");
     if (pre && !(m->meta.preprocess = strdup(pre))) {
         dc_set_error(DC_ERR_NOMEM, "out of memory");

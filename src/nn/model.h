@@ -117,6 +117,9 @@ dc_status dc_model_default_losses(dc_model *m);
 int dc_model_class_output(const dc_model *m);
 /* A term added by a layer during forward. */
 dc_status dc_model_add_loss_term(dc_model *m, dc_forward_ctx *f, const dc_layer *l, const char *part, dc_tensor *t);
+/* Parse a description without allocating or initializing the parameters
+ * (call dc_model_build after checking what they will be). */
+dc_model *dc_model_parse_unbuilt(const char *text, const char *filename, int in_ndim, const int64_t *in_shape);
 /* Write the model back as description text (layers, losses, optimizer, fit). */
 char *dc_model_write_description(const dc_model *m);
 #endif
