@@ -8,7 +8,8 @@
 #  - Ctrl-C during the final save finishes the save;
 #  - a symlink placed at a predictable temporary name is never followed;
 #  - metrics of a 50,000-class model stay linear in the classes;
-#  - a model file is checked for its tensors before the network is built.
+#  - a model file is checked for its tensors before the network is built;
+#  - names that are not UTF-8 are escaped, so a saved model always loads.
 set -u
 DEEPC=$1; W=$2; SRC=$3
 PY=${PYTHON:-/usr/bin/python3}
@@ -96,4 +97,16 @@ import resource, subprocess, sys
 subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024)" "$DEEPC" summary "$W/hollow.safetensors")
 [ "$rss" -lt 500 ] && ok || bad "refusing a hollow model file took $rss MB"
+# names that are not UTF-8 (Latin-1 class folders, CSV categories) are
+# escaped in the model file, which then loads again
+mkdir -p "$W/latin/caf$(printf '\351')" "$W/latin/th$(printf '\351')"
+cp "$W"/imgs/a/*.png "$W/latin/caf$(printf '\351')/"; cp "$W"/imgs/b/*.png "$W/latin/th$(printf '\351')/"
+printf 'input 1x8x8\nflatten\ndense 2 activation=softmax\nfit epochs=1 batch_size=4\n' > "$W/tiny.dc"
+"$DEEPC" train "$W/tiny.dc" --data "$W/latin" --quiet --out "$W/latin.safetensors" > /dev/null 2>&1 && \
+  "$DEEPC" predict "$W/latin.safetensors" "$W/imgs/a/0.png" > "$W/latin.out" 2>&1 && grep -q "caf" "$W/latin.out" \
+  && ok || bad "a Latin-1 class folder: $(cat "$W/latin.out" 2>/dev/null)"
+{ echo "x,colour,y"; for i in 1 2 3 4 5 6 7 8 9 10 11 12; do echo "$i,r$(printf '\351')d,$((i % 2))"; echo "$i,blue,$(((i + 1) % 2))"; done; } > "$W/latin.csv"
+printf 'input auto\ndense 2 activation=softmax\nfit epochs=1 batch_size=4\n' > "$W/tab.dc"
+"$DEEPC" train "$W/tab.dc" --data "$W/latin.csv" --quiet --out "$W/latin_tab.safetensors" > /dev/null 2>&1 && \
+  "$DEEPC" eval "$W/latin_tab.safetensors" --data "$W/latin.csv" > /dev/null 2>&1 && ok || bad "a Latin-1 CSV category"
 finish hardening

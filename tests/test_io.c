@@ -226,6 +226,11 @@ static void dtype_tests(void) {
     CHECK(dc_st_to_f32(dc_st_find(f, "i"), o) == DC_OK && o[0] == -128.0f && o[2] == 127.0f, "I8 to F32");
     CHECK(dc_st_find(f, "h")->nbytes == 12 && !strcmp(dc_st_find(f, "b")->dtype, "BF16"), "sizes by dtype");
     dc_st_close(f);
+    /* the writer refuses what no reader would take back */
+    dc_st_entry bad_name = {"caf\xe9", 1, (int64_t[]){3}, u8, "U8"};
+    CHECK_ERR(dc_st_write(path_of("bad.safetensors"), &bad_name, 1, NULL, NULL, 0) != DC_OK, "a tensor name is not valid UTF-8");
+    const char *k = "note", *v = "\xff";
+    CHECK_ERR(dc_st_write(path_of("bad.safetensors"), e, 1, &k, &v, 1) != DC_OK, "metadata \"note\" is not valid UTF-8");
 }
 
 int main(int argc, char **argv) {

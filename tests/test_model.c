@@ -63,6 +63,7 @@ static void description_tests(void) {
     expect_parse_error("input 6\n", "bad.dc", "no layers");
     expect_parse_error("input 6\ndense 3 extra\n", "bad.dc:2:9", "unexpected \"extra\"");
     expect_parse_error("input 6\ndense 3 kernel_initializer=magic\n", "bad.dc:2:28", "unknown initializer");
+    expect_parse_error("input 6\ndense 3 # caf\xe9\n", "bad.dc:2:14", "byte 0xE9 is not UTF-8");
     CHECK_ERR(dc_model_parse_file(path_of("no-such.dc")) == NULL, "cannot open");
 }
 

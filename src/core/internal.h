@@ -70,6 +70,11 @@ dc_status dc_atomic_open(dc_atomic_file *a, const char *path);
 dc_status dc_atomic_commit(dc_atomic_file *a);
 void dc_atomic_abort(dc_atomic_file *a);
 
+/* UTF-8: the length of the valid sequence at p (of at most n bytes), 0 if
+ * none starts there; the offset of the first invalid byte of s[0..n), or n. */
+size_t dc_utf8_len(const char *p, size_t n);
+size_t dc_utf8_invalid_at(const char *s, size_t n);
+
 /* The shortest decimal text of v that reads back as exactly v. */
 void dc_float_str(char *buf, size_t n, float v);
 

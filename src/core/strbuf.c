@@ -55,3 +55,26 @@ void dc_float_str(char *buf, size_t n, float v) {
         if (strtof(buf, NULL) == v) return;
     }
 }
+
+size_t dc_utf8_len(const char *p, size_t n) {
+    const unsigned char *s = (const unsigned char *)p;
+    if (n == 0) return 0;
+    if (s[0] < 0x80) return 1;
+    size_t len = s[0] >= 0xC2 && s[0] <= 0xDF ? 2 : s[0] >= 0xE0 && s[0] <= 0xEF ? 3 : s[0] >= 0xF0 && s[0] <= 0xF4 ? 4 : 0;
+    if (!len || len > n) return 0;
+    for (size_t i = 1; i < len; i++)
+        if ((s[i] & 0xC0) != 0x80) return 0;
+    /* no overlong forms, no surrogates, nothing past U+10FFFF */
+    if ((s[0] == 0xE0 && s[1] < 0xA0) || (s[0] == 0xED && s[1] > 0x9F) || (s[0] == 0xF0 && s[1] < 0x90) || (s[0] == 0xF4 && s[1] > 0x8F))
+        return 0;
+    return len;
+}
+
+size_t dc_utf8_invalid_at(const char *s, size_t n) {
+    for (size_t i = 0; i < n;) {
+        size_t k = dc_utf8_len(s + i, n - i);
+        if (!k) return i;
+        i += k;
+    }
+    return n;
+}

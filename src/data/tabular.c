@@ -666,14 +666,21 @@ done:
 
 /* ---- text form ------------------------------------------------------------ */
 
-/* names may hold any byte: percent-escape the separators */
+/* names may hold any byte: percent-escape the separators, and bytes that
+ * are not UTF-8 (the model file's metadata must be valid UTF-8) */
 static void put_esc(dc_strbuf *b, const char *s) {
-    for (; *s; s++) {
+    size_t n = strlen(s);
+    for (size_t i = 0; i < n;) {
         char e[4];
-        if (*s == '%' || *s == ',' || *s == '\n' || *s == '|' || *s == '=' || *s == '\r') {
-            snprintf(e, sizeof e, "%%%02X", (unsigned char)*s);
+        size_t k = dc_utf8_len(s + i, n - i);
+        if (!k || s[i] == '%' || s[i] == ',' || s[i] == '\n' || s[i] == '|' || s[i] == '=' || s[i] == '\r') {
+            snprintf(e, sizeof e, "%%%02X", (unsigned char)s[i]);
             dc_sb_puts(b, e);
-        } else dc_sb_put(b, s, 1);
+            i++;
+        } else {
+            dc_sb_put(b, s + i, k);
+            i += k;
+        }
     }
 }
 static void put_num(dc_strbuf *b, double v) {

@@ -589,6 +589,12 @@ static dc_model *parse_text(const char *text, const char *filename, int in_ndim,
             err_at(&c, MAX_LINE, "line longer than %d characters", MAX_LINE);
             goto fail;
         }
+        size_t bad = dc_utf8_invalid_at(p, len);
+        if (bad < len) { /* the text goes into the model file, whose metadata is UTF-8 */
+            c.line = n + 1;
+            err_at(&c, (int)bad + 1, "byte 0x%02X is not UTF-8 (a description is UTF-8 text)", (unsigned char)p[bad]);
+            goto fail;
+        }
         n++;
         p = nl ? nl + 1 : p + len;
     }

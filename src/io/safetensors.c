@@ -265,8 +265,25 @@ static void sb_json_string(dc_strbuf *b, const char *s) {
     dc_sb_put(b, "\"", 1);
 }
 
+/* The writer refuses what its reader would: a file deepc writes can always be read back. */
+static dc_status check_text(const char *path, const char *what, const char *s) {
+    size_t n = strlen(s), bad = dc_utf8_invalid_at(s, n);
+    if (bad < n) return dc_set_error(DC_ERR_INVALID, "%s: %s is not valid UTF-8 (byte 0x%02X at %zu); not written", path, what, (unsigned char)s[bad], bad);
+    return DC_OK;
+}
+
 dc_status dc_st_write(const char *path, const dc_st_entry *t, int nt, const char *const *keys,
                       const char *const *values, int nmeta) {
+    if (nt + (nmeta > 0) > ST_MAX_TENSORS)
+        return dc_set_error(DC_ERR_INVALID, "%s: %d tensors, more than a safetensors reader takes (%d); not written", path, nt, ST_MAX_TENSORS);
+    dc_status cst = DC_OK;
+    for (int i = 0; i < nt && !cst; i++) cst = check_text(path, "a tensor name", t[i].name);
+    for (int i = 0; i < nmeta && !cst; i++) {
+        char what[96];
+        snprintf(what, sizeof what, "metadata \"%.40s\"", keys[i]);
+        if (!(cst = check_text(path, "a metadata key", keys[i]))) cst = check_text(path, what, values[i]);
+    }
+    if (cst) return cst;
     dc_strbuf h = {0};
     char num[64];
     dc_sb_puts(&h, "{");
@@ -306,6 +323,10 @@ dc_status dc_st_write(const char *path, const dc_st_entry *t, int nt, const char
     }
     dc_sb_puts(&h, "}");
     while (h.n % 8) dc_sb_puts(&h, " "); /* pad so the data starts 8-byte aligned */
+    if (!h.oom && h.n > ST_MAX_HEADER) {
+        free(h.s);
+        return dc_set_error(DC_ERR_INVALID, "%s: a header of %zu bytes, more than a reader takes (%u); not written", path, h.n, ST_MAX_HEADER);
+    }
     if (h.oom) {
         free(h.s);
         return dc_set_error(DC_ERR_NOMEM, "%s: out of memory for the header", path);

@@ -692,9 +692,18 @@ dc_status dc_model_set_class_names(dc_model *m, char *const *names, int n) {
     if (!t) return dc_set_error(DC_ERR_NOMEM, "out of memory");
     for (int i = 0; i < n; i++) {
         if (i) *w++ = ',';
-        for (const char *c = names[i]; *c; c++) { /* escape the separator */
-            if (*c == ',' || *c == '%' || (unsigned char)*c < 0x20) w += sprintf(w, "%%%02X", (unsigned char)*c);
-            else *w++ = *c;
+        size_t len = strlen(names[i]);
+        for (size_t j = 0; j < len;) { /* escape the separator, and bytes that are not UTF-8 (metadata must be) */
+            const char *c = names[i] + j;
+            size_t k = dc_utf8_len(c, len - j);
+            if (!k || *c == ',' || *c == '%' || (unsigned char)*c < 0x20) {
+                w += sprintf(w, "%%%02X", (unsigned char)*c);
+                j++;
+            } else {
+                memcpy(w, c, k);
+                w += k;
+                j += k;
+            }
         }
     }
     *w = 0;
