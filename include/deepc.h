@@ -606,6 +606,10 @@ dc_dataset *dc_idx_load(const char *images_path, const char *labels_path);
  * (train-images-idx3-ubyte[.gz], ...). name "fashion-mnist" means
  * /usr/share/datasets/fashion-mnist (or $DEEPC_DATA_DIR/fashion-mnist). */
 dc_dataset *dc_mnist_load(const char *dir_or_name, const char *split);
+/* The same, reading only the first limit samples (0: all): no more is
+ * decompressed or allocated, whatever the files hold after them. */
+dc_dataset *dc_idx_load_limit(const char *images_path, const char *labels_path, int64_t limit);
+dc_dataset *dc_mnist_load_limit(const char *dir_or_name, const char *split, int64_t limit);
 /* Read one IDX file into a freshly malloc'ed byte buffer (for tools). */
 dc_status dc_idx_read(const char *path, int *ndim, int64_t *dims, uint8_t **data, int64_t *nbytes);
 void dc_dataset_free(dc_dataset *d);

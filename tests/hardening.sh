@@ -9,7 +9,8 @@
 #  - a symlink placed at a predictable temporary name is never followed;
 #  - metrics of a 50,000-class model stay linear in the classes;
 #  - a model file is checked for its tensors before the network is built;
-#  - names that are not UTF-8 are escaped, so a saved model always loads.
+#  - names that are not UTF-8 are escaped, so a saved model always loads;
+#  - --limit bounds what is decompressed from IDX files.
 set -u
 DEEPC=$1; W=$2; SRC=$3
 PY=${PYTHON:-/usr/bin/python3}
@@ -109,4 +110,27 @@ printf 'input 1x8x8\nflatten\ndense 2 activation=softmax\nfit epochs=1 batch_siz
 printf 'input auto\ndense 2 activation=softmax\nfit epochs=1 batch_size=4\n' > "$W/tab.dc"
 "$DEEPC" train "$W/tab.dc" --data "$W/latin.csv" --quiet --out "$W/latin_tab.safetensors" > /dev/null 2>&1 && \
   "$DEEPC" eval "$W/latin_tab.safetensors" --data "$W/latin.csv" > /dev/null 2>&1 && ok || bad "a Latin-1 CSV category"
+# --limit bounds what is decompressed: a 1.1 MB .gz that truly holds 256 MiB
+# of images costs 13 MB with --limit 20 (it cost 265 MB)
+mkdir -p "$W/idx"
+"$PY" -c "
+import gzip, struct
+def idx(path, dims, n):
+    with gzip.open(path, 'wb', compresslevel=1) as f:
+        f.write(bytes([0, 0, 8, len(dims)]) + b''.join(struct.pack('>I', d) for d in dims))
+        row = bytes(n // dims[0])
+        for _ in range(dims[0] // 4096):
+            f.write(row * 4096)
+idx('$W/idx/train-images-idx3-ubyte.gz', [262144, 32, 32], 262144 * 1024)
+idx('$W/idx/train-labels-idx1-ubyte.gz', [262144], 262144)
+idx('$W/idx/t10k-images-idx3-ubyte.gz', [4096, 32, 32], 4096 * 1024)
+idx('$W/idx/t10k-labels-idx1-ubyte.gz', [4096], 4096)"
+printf 'input 32x32\nflatten\ndense 2 activation=softmax\nfit epochs=1 batch_size=4\n' > "$W/idx.dc"
+rss=$("$PY" -c "
+import resource, subprocess, sys
+r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024 if r.returncode == 0 else -1)" \
+  "$DEEPC" train "$W/idx.dc" --data "$W/idx" --limit 20 --quiet --out "$W/idx.safetensors")
+if ldd "$DEEPC" | grep -q asan; then [ "$rss" -ge 0 ] && ok || bad "--limit 20 training failed"  # ASan's own memory hides the figure
+else [ "$rss" -ge 0 ] && [ "$rss" -lt 150 ] && ok || bad "--limit 20 on 256 MiB of images: $rss MB"; fi
 finish hardening

@@ -97,15 +97,10 @@ dc_status cli_load_training(const cli_args *a, cli_bundle *b, FILE *report) {
         if (st) return st;
         return dc_csv_load(a->data, &o, &b->tab, &b->train, &b->test, report);
     }
-    if (!(b->train = dc_mnist_load(a->data, "train"))) return DC_ERR_IO;
+    if (!(b->train = dc_mnist_load_limit(a->data, "train", a->limit > 0 ? a->limit : 0))) return DC_ERR_IO;
     if (!(b->test = dc_mnist_load(a->data, "test"))) {
         cli_bundle_free(b);
         return DC_ERR_IO;
-    }
-    if (a->limit > 0 && a->limit < b->train->n) { /* drop the rest: memory follows --limit */
-        b->train->n = a->limit;
-        void *u = realloc(b->train->x.data, (size_t)(a->limit * b->train->x.size) * dc_dtype_size(b->train->x.dtype));
-        if (u) b->train->x.data = u;
     }
     return DC_OK;
 }

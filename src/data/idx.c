@@ -37,7 +37,9 @@ static int64_t read_some(gzFile f, uint8_t *buf, int64_t n) {
     return e == Z_OK || e == Z_STREAM_END ? got : -1;
 }
 
-dc_status dc_idx_read(const char *path, int *ndim, int64_t *dims, uint8_t **data, int64_t *nbytes) {
+/* Read an IDX file; limit > 0 reads only the first limit items (of the
+ * first dimension): no more is decompressed or allocated. */
+static dc_status idx_read(const char *path, int64_t limit, int *ndim, int64_t *dims, uint8_t **data, int64_t *nbytes) {
     gzFile f = gzopen(path, "rb"); /* raw files pass through zlib unchanged */
     if (!f) return dc_set_error(DC_ERR_IO, "%s: cannot open (%s)", path, strerror(errno ? errno : ENOENT));
     uint8_t head[4 + 4 * DC_MAX_DIMS], *buf = NULL;
@@ -86,10 +88,17 @@ dc_status dc_idx_read(const char *path, int *ndim, int64_t *dims, uint8_t **data
         }
         count *= dims[i];
     }
+    int all = 1; /* reading the whole file: its length must match exactly */
+    if (limit > 0 && limit < dims[0]) {
+        count = count / dims[0] * limit;
+        dims[0] = limit;
+        all = 0;
+    }
     /* The header is not trusted with a big allocation: start at most at
      * 64 MiB and grow only as real data arrives. One byte more than promised
      * is asked for, to detect trailing garbage. */
-    int64_t cap = count + 1 < ((int64_t)64 << 20) ? count + 1 : ((int64_t)64 << 20), got = 0;
+    const int64_t want = count + all; /* one byte more detects trailing garbage */
+    int64_t cap = want < ((int64_t)64 << 20) ? want : ((int64_t)64 << 20), got = 0;
     buf = malloc((size_t)cap);
     if (!buf) {
         st = dc_set_error(DC_ERR_NOMEM, "%s: out of memory", path);
@@ -102,8 +111,8 @@ dc_status dc_idx_read(const char *path, int *ndim, int64_t *dims, uint8_t **data
             goto fail;
         }
         got += r;
-        if (got < cap || cap == count + 1) break; /* end of file, or all we will accept */
-        int64_t ncap = cap * 2 < count + 1 ? cap * 2 : count + 1;
+        if (got < cap || cap == want) break; /* end of file, or all we will accept */
+        int64_t ncap = cap * 2 < want ? cap * 2 : want;
         uint8_t *nb = realloc(buf, (size_t)ncap);
         if (!nb) {
             st = dc_set_error(DC_ERR_NOMEM, "%s: out of memory", path);
@@ -129,12 +138,18 @@ fail:
     return st;
 }
 
-dc_dataset *dc_idx_load(const char *images_path, const char *labels_path) {
+dc_status dc_idx_read(const char *path, int *ndim, int64_t *dims, uint8_t **data, int64_t *nbytes) {
+    return idx_read(path, 0, ndim, dims, data, nbytes);
+}
+
+dc_dataset *dc_idx_load(const char *images_path, const char *labels_path) { return dc_idx_load_limit(images_path, labels_path, 0); }
+
+dc_dataset *dc_idx_load_limit(const char *images_path, const char *labels_path, int64_t limit) {
     int ndi, ndl;
     int64_t di[DC_MAX_DIMS], dl[DC_MAX_DIMS], ni, nl;
     uint8_t *img = NULL, *lab = NULL;
-    if (dc_idx_read(images_path, &ndi, di, &img, &ni)) return NULL;
-    if (dc_idx_read(labels_path, &ndl, dl, &lab, &nl)) {
+    if (idx_read(images_path, limit, &ndi, di, &img, &ni)) return NULL;
+    if (idx_read(labels_path, limit, &ndl, dl, &lab, &nl)) {
         free(img);
         return NULL;
     }
@@ -189,7 +204,9 @@ static int find_file(const char *dir, const char *stem, char *out, size_t n) {
     return file_exists(out);
 }
 
-dc_dataset *dc_mnist_load(const char *dir_or_name, const char *split) {
+dc_dataset *dc_mnist_load(const char *dir_or_name, const char *split) { return dc_mnist_load_limit(dir_or_name, split, 0); }
+
+dc_dataset *dc_mnist_load_limit(const char *dir_or_name, const char *split, int64_t limit) {
     char dir[1024];
     if (!strcmp(dir_or_name, "fashion-mnist") || !strcmp(dir_or_name, "mnist")) {
         const char *root = getenv("DEEPC_DATA_DIR");
@@ -213,5 +230,5 @@ dc_dataset *dc_mnist_load(const char *dir_or_name, const char *split) {
         dc_set_error(DC_ERR_IO, "%s: no %s[.gz] here", dir, stem);
         return NULL;
     }
-    return dc_idx_load(imgs, labs);
+    return dc_idx_load_limit(imgs, labs, limit);
 }
