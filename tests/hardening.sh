@@ -10,7 +10,8 @@
 #  - metrics of a 50,000-class model stay linear in the classes;
 #  - a model file is checked for its tensors before the network is built;
 #  - names that are not UTF-8 are escaped, so a saved model always loads;
-#  - --limit bounds what is decompressed from IDX files.
+#  - --limit bounds what is decompressed from IDX files;
+#  - a stored CSV pipeline may not redefine or repeat its keys.
 set -u
 DEEPC=$1; W=$2; SRC=$3
 PY=${PYTHON:-/usr/bin/python3}
@@ -133,4 +134,15 @@ print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024 if r.return
   "$DEEPC" train "$W/idx.dc" --data "$W/idx" --limit 20 --quiet --out "$W/idx.safetensors")
 if ldd "$DEEPC" | grep -q asan; then [ "$rss" -ge 0 ] && ok || bad "--limit 20 training failed"  # ASan's own memory hides the figure
 else [ "$rss" -ge 0 ] && [ "$rss" -lt 150 ] && ok || bad "--limit 20 on 256 MiB of images: $rss MB"; fi
+# a stored pipeline that redefines its width (which sized its arrays) or
+# repeats a key is refused: no overflow, no leak (both under ASan)
+for extra in 'width=4' 'label=y' 'pca=1'; do
+  PYTHONPATH="$SRC/tests" "$PY" -c "
+import sys, st_edit
+meta, t = st_edit.read('$W/p.safetensors')
+meta['preprocess'] += '$extra\\n'
+st_edit.write('$W/pipe.safetensors', meta, t)"
+  "$DEEPC" eval "$W/pipe.safetensors" $CSV > "$W/pipe.out" 2>&1; rc=$?
+  [ $rc -ne 0 ] && [ $rc -lt 128 ] && ! grep -q Sanitizer "$W/pipe.out" && ok || bad "pipeline with a second $extra: rc $rc $(head -2 "$W/pipe.out")"
+done
 finish hardening

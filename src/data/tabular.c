@@ -795,6 +795,7 @@ dc_tabular *dc_tabular_parse(const char *text, const char *where) {
     dc_tabular *p = calloc(1, sizeof *p);
     if (!p) return NULL;
     int ncols_cap = 0, lineno = 0, d = 0, ok = 1;
+    unsigned seen = 0;
     const char *s = text;
     while (*s && ok) {
         lineno++;
@@ -806,7 +807,16 @@ dc_tabular *dc_tabular_parse(const char *text, const char *where) {
         const char *v = eq ? eq + 1 : s + len;
         size_t vl = (size_t)(s + len - v);
         char *vs = strndup(v, vl);
-        if (!vs) ok = 0;
+        /* every key but column once: a second width, pca or label would
+         * resize (or leak) what earlier lines sized */
+        static const char *const once[] = {"delimiter", "no_header", "skip_rows", "regression", "missing", "scaling", "pca",
+                                           "width", "label", "classes", "offset", "scale", "pca_mean", "pca_components", "explained"};
+        for (unsigned k = 0; k < sizeof once / sizeof *once; k++)
+            if (!strcmp(key, once[k])) {
+                if (seen & (1u << k)) ok = 0;
+                seen |= 1u << k;
+            }
+        if (!vs || !ok) ok = 0;
         else if (!strcmp(key, "delimiter")) d = atoi(vs), p->delimiter = (char)d;
         else if (!strcmp(key, "no_header")) p->no_header = atoi(vs);
         else if (!strcmp(key, "skip_rows")) p->skip_rows = atoi(vs);
