@@ -629,12 +629,21 @@ dc_status dc_dataset_batch(const dc_dataset *d, dc_graph *g, const int64_t *idx,
  * DC_ERR_INVALID if a label is outside [0, num_classes). */
 dc_status dc_one_hot(const int32_t *labels, int64_t n, int num_classes, float *out);
 
-/* Images. Decoding is stb_image (PNG, JPEG, BMP, GIF, ...): grayscale
- * (channels = 1) or RGB (3; gray and RGBA are converted). */
+/* Images. PNG (libpng) and JPEG (libjpeg-turbo) only, told apart by the
+ * file's first bytes, never by its name: a GIF, BMP or anything else is an
+ * error that says so. Grayscale (channels = 1) or RGB (3); gray, palette and
+ * RGBA are converted, alpha is dropped, 16-bit samples are scaled to 8 bits.
+ * Before any pixel memory is allocated the header is checked against the
+ * budget below, and against the file's size: a header that promises more
+ * pixels than its data could hold is an error. Truncated files are errors.
+ * *pixels is interleaved (HWC) and malloc'ed: free() it. */
+#define DC_IMAGE_MAX_SIDE 16384
+#define DC_IMAGE_MAX_PIXELS 64000000        /* width x height */
+#define DC_IMAGE_MAX_FILE_BYTES (256 << 20) /* bytes on disk */
 dc_status dc_image_read(const char *path, int channels, int *width, int *height, uint8_t **pixels);
 /* Bilinear resize of an interleaved (HWC) u8 image into planar (CHW) u8. */
 void dc_image_resize(const uint8_t *src, int sw, int sh, int channels, uint8_t *dst, int dw, int dh);
-/* Write an interleaved u8 image as PNG, atomically. */
+/* Write an interleaved u8 image (1, 3 or 4 channels) as PNG, atomically. */
 dc_status dc_image_write_png(const char *path, const uint8_t *pixels, int width, int height, int channels);
 /* A folder of images sorted into one subfolder per class (Keras'
  * flow_from_directory): classes are the subfolder names in sorted order,

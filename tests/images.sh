@@ -78,10 +78,10 @@ cp -r "$W/shoes/validation" "$W/broken"
 : > "$W/broken/sneaker/zero.png"
 head -c 200 "$W/broken/sneaker/$img" > "$W/broken/sneaker/cut.png"
 echo "not an image" > "$W/broken/ankle_boot/text.jpg"
-expect_fail "text.jpg: not a readable image (unknown image type) (and 2 more bad images" "$DEEPC" eval "$W/shoes.safetensors" --data "$W/broken"
+expect_fail "text.jpg: not a PNG or JPEG image (its first bytes are no image signature) (and 2 more bad images" "$DEEPC" eval "$W/shoes.safetensors" --data "$W/broken"
 "$DEEPC" eval "$W/shoes.safetensors" --data "$W/broken" --skip-bad > "$W/skip.out" 2>&1 && grep -q "skipped 3 unreadable files" "$W/skip.out" && ok \
    || bad "--skip-bad: $(head -3 "$W/skip.out")"
-expect_fail "not a readable image" "$DEEPC" predict "$W/shoes.safetensors" "$W/broken/sneaker/cut.png"
+expect_fail "cut.png: not a readable PNG" "$DEEPC" predict "$W/shoes.safetensors" "$W/broken/sneaker/cut.png"
 expect_fail "zero.png: empty file (0 bytes)" "$DEEPC" predict "$W/shoes.safetensors" "$W/broken/sneaker/zero.png"
 expect_fail "cannot open" "$DEEPC" predict "$W/shoes.safetensors" "$W/nope.png"
 # a PNG whose header claims 100000x100000 pixels: refused, nothing allocated for it
@@ -90,7 +90,36 @@ import struct, sys, zlib
 def chunk(k, d): return struct.pack(">I", len(d)) + k + d + struct.pack(">I", zlib.crc32(k + d) & 0xFFFFFFFF)
 open(sys.argv[1], "wb").write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 100000, 100000, 8, 2, 0, 0, 0)) + chunk(b"IDAT", zlib.compress(b"\x00" * 10)) + chunk(b"IEND", b""))
 PYEOF
-expect_fail "huge.png: " "$DEEPC" predict "$W/shoes.safetensors" "$W/huge.png"
+expect_fail "huge.png: PNG of 100000x100000 pixels is outside 1..16384 per side" "$DEEPC" predict "$W/shoes.safetensors" "$W/huge.png"
+# files that are not PNG or JPEG, whatever their names, cost nothing in a
+# training folder: a 19-byte PGM named .png claiming 16384x16384 pixels, a
+# Radiance HDR named .png (it hung the old decoder), a 54-byte header-only BMP
+# (ignored: .bmp is not read at all); --skip-bad skips and counts them
+cp -r "$W/shoes/validation" "$W/disguised"
+printf 'P5\n16384 16384\n255\n' > "$W/disguised/sneaker/pgm.png"
+printf '#?RADIANCE\nFORMAT=32-bit_rle_rgbe\n\n-Y 16384 +X 16384\n\002\002\100\000' > "$W/disguised/sneaker/hdr.png"
+printf 'BM' > "$W/disguised/sneaker/bomb.bmp"
+expect_fail "hdr.png: a Radiance HDR file; deepc reads PNG and JPEG images (convert it) (and 1 more bad images" "$DEEPC" eval "$W/shoes.safetensors" --data "$W/disguised"
+rss=$("$PY" -c "
+import resource, subprocess, sys
+subprocess.run(sys.argv[1:], stdout=open(sys.argv[-1] + '.out', 'w'), stderr=subprocess.STDOUT, timeout=60)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024)" "$DEEPC" eval "$W/shoes.safetensors" --skip-bad --data "$W/disguised")
+grep -q "skipped 2 unreadable files" "$W/disguised.out" && [ "$rss" -lt 300 ] && ok || bad "disguised images: $rss MB, $(cat "$W/disguised.out")"
+# a model whose input is 3x100000x100000 (8 parameters) cannot take a
+# resized image: a clear error, not a silent exit 0 with no output
+printf 'input 3x100000x100000\nconv2d 1 kernel=1\nglobal_avg_pool2d\ndense 2 activation=softmax\n' > "$W/huge_input.dc"
+"$PY" - "$W/huge_input.safetensors" <<'PYEOF'
+import json, struct, sys
+desc = open(sys.argv[1].replace(".safetensors", ".dc")).read()
+ts = {"conv2d.weight": [1, 3, 1, 1], "conv2d.bias": [1], "dense.weight": [2, 1], "dense.bias": [2]}
+h, off = {"__metadata__": {"format": "deepc", "format_version": "1", "description": desc}}, 0
+for k, s in ts.items():
+    n = 4 * eval("*".join(map(str, s)))
+    h[k] = {"dtype": "F32", "shape": s, "data_offsets": [off, off + n]}; off += n
+hb = json.dumps(h).encode()
+open(sys.argv[1], "wb").write(struct.pack("<Q", len(hb)) + hb + b"\0" * off)
+PYEOF
+expect_fail "input images are 100000x100000; deepc resizes images to at most 4096x4096" "$DEEPC" predict "$W/huge_input.safetensors" "$W/shoes/train/sneaker/rgb.png"
 mkdir -p "$W/empty" "$W/noimg/a" "$W/noimg/b"
 expect_fail "no class subfolders" "$DEEPC" train "$W/small.dc" --data "$W/empty"
 expect_fail "no images" "$DEEPC" train "$W/small.dc" --data "$W/noimg"

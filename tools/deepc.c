@@ -426,9 +426,15 @@ static int predict_images(const cli_args *a, dc_model *m) {
         fprintf(stderr, "deepc: this model does not take images (its input is not CHANNELSxHEIGHTxWIDTH)\n");
         return 1;
     }
+    if (s[1] > 4096 || s[2] > 4096) {
+        fprintf(stderr, "deepc: this model's input images are %lldx%lld; deepc resizes images to at most 4096x4096\n",
+                (long long)s[1], (long long)s[2]);
+        return 1;
+    }
     dc_dataset *d = dc_dataset_new(1, DC_U8, 3, s, DC_I32, -1, NULL);
     float *out = malloc(sizeof(float) * (size_t)C);
     int rc = 0;
+    if (!d || !out) rc = cli_fail("out of memory for one image");
     char nb[256];
     for (int i = 0; i < a->nimages && d && out; i++) {
         int w, h;

@@ -1,33 +1,11 @@
-/* image.c — images: decoding (stb_image), bilinear resizing, PNG writing,
- * and folder datasets (one subfolder per class). */
+/* image.c — bilinear resizing and folder datasets (one subfolder per
+ * class). Decoding and PNG writing are in image_decode.c. */
 #include "../core/internal.h"
 #include <dirent.h>
 #include <errno.h>
-#include <stb/stb_image.h>
-#include <stb/stb_image_write.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-
-dc_status dc_image_read(const char *path, int channels, int *w, int *h, uint8_t **pix) {
-    struct stat st;
-    if (stat(path, &st) != 0) return dc_set_error(DC_ERR_IO, "%s: cannot open (%s)", path, strerror(errno));
-    if (!S_ISREG(st.st_mode)) return dc_set_error(DC_ERR_IO, "%s: not a file", path);
-    if (st.st_size == 0) return dc_set_error(DC_ERR_FORMAT, "%s: empty file (0 bytes), not an image", path);
-    int n;
-    /* the header first: a file that claims a gigantic image is refused
-     * before anything is allocated for it */
-    if (stbi_info(path, w, h, &n) && (*w > 16384 || *h > 16384))
-        return dc_set_error(DC_ERR_FORMAT, "%s: image of %dx%d pixels is outside 1..16384", path, *w, *h);
-    uint8_t *p = stbi_load(path, w, h, &n, channels);
-    if (!p) return dc_set_error(DC_ERR_FORMAT, "%s: not a readable image (%s)", path, stbi_failure_reason());
-    if (*w <= 0 || *h <= 0 || *w > 16384 || *h > 16384) {
-        stbi_image_free(p);
-        return dc_set_error(DC_ERR_FORMAT, "%s: image of %dx%d pixels is outside 1..16384", path, *w, *h);
-    }
-    *pix = p; /* stbi_image_free is free() in this build: callers use free() */
-    return DC_OK;
-}
 
 void dc_image_resize(const uint8_t *src, int sw, int sh, int c, uint8_t *dst, int dw, int dh) {
     /* pixel centers aligned (align_corners = false), as most libraries */
@@ -51,22 +29,6 @@ void dc_image_resize(const uint8_t *src, int sw, int sh, int c, uint8_t *dst, in
     }
 }
 
-static void png_out(void *ctx, void *data, int size) {
-    FILE *f = ctx;
-    if (size > 0) fwrite(data, 1, (size_t)size, f);
-}
-
-dc_status dc_image_write_png(const char *path, const uint8_t *pix, int w, int h, int c) {
-    dc_atomic_file af;
-    dc_status st = dc_atomic_open(&af, path);
-    if (st) return st;
-    if (!stbi_write_png_to_func(png_out, af.f, w, h, c, pix, w * c)) {
-        dc_atomic_abort(&af);
-        return dc_set_error(DC_ERR_IO, "%s: cannot write the PNG", path);
-    }
-    return dc_atomic_commit(&af);
-}
-
 void dc_free_names(char **names, int n) {
     for (int i = 0; names && i < n; i++) free(names[i]);
     free(names);
@@ -76,8 +38,7 @@ static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *
 
 static int is_image_name(const char *n) {
     const char *dot = strrchr(n, '.');
-    return dot && (!strcasecmp(dot, ".png") || !strcasecmp(dot, ".jpg") || !strcasecmp(dot, ".jpeg") ||
-                   !strcasecmp(dot, ".bmp") || !strcasecmp(dot, ".gif"));
+    return dot && (!strcasecmp(dot, ".png") || !strcasecmp(dot, ".jpg") || !strcasecmp(dot, ".jpeg"));
 }
 
 /* Sorted entries of dir: subfolders (want_dirs) or image files. */
@@ -159,7 +120,7 @@ dc_dataset *dc_image_folder_load(const char *root, int channels, int height, int
         goto done;
     }
     if (total == 0) {
-        dc_set_error(DC_ERR_FORMAT, "%s: no images (.png, .jpg, .jpeg, .bmp, .gif) in its %d class folders", root, nc);
+        dc_set_error(DC_ERR_FORMAT, "%s: no images (.png, .jpg, .jpeg) in its %d class folders", root, nc);
         goto done;
     }
     int64_t size = (int64_t)channels * height * width;
