@@ -678,13 +678,18 @@ typedef struct {
     int regression;          /* the label is a number to predict               */
     dc_missing missing;      /* what to do with empty/NA/NaN/? cells           */
     dc_scaling scaling;      /* feature scaling (default none)                 */
-    int pca;                 /* keep this many principal components (0 = off)  */
+    int pca;                 /* keep this many principal components (0 = off);
+                                at most DC_PCA_MAX_WIDTH encoded columns       */
     float test_split;        /* fraction held out as the test split (0 = none) */
     int stratify;            /* keep class proportions in the split            */
     uint64_t seed;           /* split shuffle (0 = 42)                         */
     int folds, fold;         /* folds > 1: the test part is fold `fold` of `folds`
                                 (k-fold cross-validation; replaces test_split)  */
 } dc_csv_options;
+
+/* PCA (LAPACK's dsyevr on the covariance) costs the cube of the encoded
+ * width: a one-hot column of 3,000 categories is refused, not a long hang. */
+#define DC_PCA_MAX_WIDTH 2048
 
 typedef struct dc_tabular dc_tabular;
 

@@ -11,7 +11,10 @@
 #  - a model file is checked for its tensors before the network is built;
 #  - names that are not UTF-8 are escaped, so a saved model always loads;
 #  - --limit bounds what is decompressed from IDX files;
-#  - a stored CSV pipeline may not redefine or repeat its keys.
+#  - a stored CSV pipeline may not redefine or repeat its keys;
+#  - CSV: duplicate column names, a trailing empty field at EOF, repeated
+#    --features, labels 1 and 1.0; wide tables, many classes and wide PCA
+#    stay linear (or are refused with the width).
 set -u
 DEEPC=$1; W=$2; SRC=$3
 PY=${PYTHON:-/usr/bin/python3}
@@ -145,4 +148,49 @@ st_edit.write('$W/pipe.safetensors', meta, t)"
   "$DEEPC" eval "$W/pipe.safetensors" $CSV > "$W/pipe.out" 2>&1; rc=$?
   [ $rc -ne 0 ] && [ $rc -lt 128 ] && ! grep -q Sanitizer "$W/pipe.out" && ok || bad "pipeline with a second $extra: rc $rc $(head -2 "$W/pipe.out")"
 done
+
+# CSV: two columns of one name are refused (eval looked columns up by name
+# and fed the first one twice); a last record ending in an empty field
+# without a newline parses (RFC 4180); --features may not repeat a column;
+# labels "1" and "1.0" are one class
+"$PY" -c "
+print('x,x,y')
+for i in range(40): print(f'{i % 7},{i % 2},{i % 2}')" > "$W/dupcols.csv"
+expect_fail 'dupcols.csv:1: columns 1 and 2 are both named "x"' "$DEEPC" train "$SRC/models/iris.dc" --data "$W/dupcols.csv"
+printf 'a,b,y\n1,2,0\n2,3,1\n3,4,0\n4,5,1\n5,6,0\n6,,1' > "$W/eof_empty.csv"
+"$DEEPC" train "$SRC/models/iris.dc" --data "$W/eof_empty.csv" --missing mean --epochs 1 --out "$W/eof.safetensors" > "$W/eof.out" 2>&1 \
+  && grep -q "6 rows" "$W/eof.out" && grep -q "1 values imputed" "$W/eof.out" && ok || bad "trailing empty field at EOF: $(cat "$W/eof.out")"
+expect_fail '--features: column "a" is listed twice' "$DEEPC" train "$SRC/models/iris.dc" --data "$W/eof_empty.csv" --features a,a,b
+"$PY" -c "
+print('a,y')
+for i in range(30): print(f'{i},{[\"0\", \"1\", \"1.0\"][i % 3]}')" > "$W/one.csv"
+"$DEEPC" train "$SRC/models/iris.dc" --data "$W/one.csv" --epochs 1 --out "$W/one.safetensors" > "$W/one.out" 2>&1 \
+  && grep -q 'label "y" with 2 classes' "$W/one.out" && "$DEEPC" eval "$W/one.safetensors" --data "$W/one.csv" > /dev/null 2>&1 && ok \
+  || bad "labels 1 and 1.0: $(head -3 "$W/one.out")"
+
+# linear, not quadratic, in the columns and the classes: a 20,000-column
+# CSV trains and evaluates (eval looked each column up with a scan); a
+# stratified split over 4,000 one-row classes says why it cannot split
+"$PY" -c "
+w = 20000
+print(','.join(f'c{j}' for j in range(w)) + ',y')
+for i in range(4): print(','.join(str((i * j) % 5) for j in range(w)) + f',{i % 2}')" > "$W/wide.csv"
+"$DEEPC" train "$SRC/models/iris.dc" --data "$W/wide.csv" --epochs 1 --quiet --out "$W/wide.safetensors" > /dev/null 2>&1 \
+  && "$DEEPC" eval "$W/wide.safetensors" --data "$W/wide.csv" > /dev/null 2>&1 && ok || bad "a 20,000-column CSV"
+"$PY" -c "
+print('a,b,y')
+for i in range(4000): print(f'{i % 13},{i % 7},{i * 0.37:.2f}')" > "$W/uniq.csv"
+expect_fail "takes no row from any of the 4000 classes" "$DEEPC" train "$SRC/models/iris.dc" --data "$W/uniq.csv" --test-split 0.2 --stratify
+# PCA over a 3,000-category one-hot column is refused with the width, not
+# a cubic hang; a narrower one is solved by LAPACK
+"$PY" -c "
+print('c,n,y')
+for i in range(6000): print(f'k{i % 3000},{i % 11},{i % 2}')" > "$W/cats.csv"
+expect_fail "pca: 3001 encoded columns" "$DEEPC" train "$SRC/models/iris.dc" --data "$W/cats.csv" --pca 2
+"$PY" -c "
+print('c,n,y')
+for i in range(2000): print(f'k{i % 600},{i % 11},{i % 2}')" > "$W/cats600.csv"
+"$DEEPC" train "$SRC/models/iris.dc" --data "$W/cats600.csv" --pca 2 --epochs 1 --quiet --out "$W/cats.safetensors" > /dev/null 2>&1 \
+  && ok || bad "PCA over 601 encoded columns"
+
 finish hardening

@@ -86,6 +86,17 @@ printf 'size,color,"weight, kg"\n1.0,purple,10\n3.0,red,NA\n' > "$W/mixed_new.cs
    --scale standard --pca 5 --json --out "$W/wine_pca.safetensors" > "$W/pca.out" 2>&1 || bad "pca training"
 grep -q "PCA: 5 components, explained variance" "$W/pca.out" && ok || bad "PCA report"
 at_least "$(json_field "$W/pca.out" "['test_accuracy']")" 0.85 && ok || bad "PCA accuracy"
+# the components match scikit-learn's PCA on the same standardized rows
+"$DEEPC" train "$SRC/models/wine.dc" --data "$SK/wine_data.csv" --skip-rows 1 --no-header --epochs 1 \
+   --scale standard --pca 5 --out "$W/wine_pca_all.safetensors" > "$W/pca_all.out" 2>&1 || bad "pca on all rows"
+grep "PCA: 5 components" "$W/pca_all.out" | "$PY" -c "
+import sys, numpy as np
+from sklearn.decomposition import PCA
+from sklearn.preprocessing import StandardScaler
+ours = [float(v) for v in sys.stdin.read().split('variance')[1].split('(')[0].split()]
+X = np.loadtxt('$SK/wine_data.csv', delimiter=',', skiprows=1)[:, :13]
+ref = PCA(5).fit(StandardScaler().fit_transform(X)).explained_variance_ratio_
+sys.exit(0 if np.allclose(ours, ref, atol=6e-4) else 1)" && ok || bad "PCA explained variance differs from sklearn: $(grep PCA "$W/pca_all.out")"
 "$DEEPC" summary "$W/wine_pca.safetensors" | grep -q "(None, 5)" || "$DEEPC" eval "$W/wine_pca.safetensors" --data "$SK/wine_data.csv" > /dev/null 2>&1 && ok || bad "PCA model eval"
 
 # 7. malformed CSV: clear errors naming the line and column

@@ -70,6 +70,19 @@ dc_status dc_atomic_open(dc_atomic_file *a, const char *path);
 dc_status dc_atomic_commit(dc_atomic_file *a);
 void dc_atomic_abort(dc_atomic_file *a);
 
+/* String -> index over keys[0..n) that the caller keeps alive (strmap.c).
+ * Build returns DC_ERR_INVALID, with no message set, when two keys are
+ * equal: dup[0] < dup[1] are their indexes. */
+typedef struct {
+    int *slots; /* index + 1 per slot; 0 = empty */
+    uint32_t mask;
+    char *const *keys;
+} dc_strmap;
+uint32_t dc_str_hash(const char *s);
+dc_status dc_strmap_build(dc_strmap *m, char *const *keys, int n, int *dup);
+int dc_strmap_find(const dc_strmap *m, const char *key); /* -1: absent */
+void dc_strmap_free(dc_strmap *m);
+
 /* UTF-8: the length of the valid sequence at p (of at most n bytes), 0 if
  * none starts there; the offset of the first invalid byte of s[0..n), or n. */
 size_t dc_utf8_len(const char *p, size_t n);

@@ -11,6 +11,7 @@
 
 void dc_csv_free(dc_csv *t) {
     if (!t) return;
+    dc_strmap_free(&t->by_name);
     free(t->names);
     free(t->cells);
     free(t->line);
@@ -36,8 +37,8 @@ int dc_csv_number(const char *c, double *out) {
 }
 
 int dc_csv_column(const dc_csv *t, const char *s) {
-    for (int i = 0; i < t->ncols; i++)
-        if (!strcmp(t->names[i], s)) return i;
+    int k = dc_strmap_find(&t->by_name, s);
+    if (k >= 0) return k;
     char *end;
     long v = strtol(s, &end, 10);
     if (end != s && !*end) {
@@ -173,7 +174,7 @@ dc_csv *dc_csv_read(const char *path, char delim, int header, int skip) {
                 if (p < end && *p == '\n') p++;
                 sep = '\n';
             }
-            if (sep == '\n' || p >= end) {
+            if (sep == '\n' || (p >= end && sep != delim)) { /* "a,b," at the end of the file: one more, empty field */
                 line++;
                 break;
             }
@@ -212,6 +213,16 @@ dc_csv *dc_csv_read(const char *path, char delim, int header, int skip) {
     }
     if (header) {
         for (int i = 0; i < ncols; i++) t->names[i] = fields[i];
+        int dup[2];
+        dc_status st = dc_strmap_build(&t->by_name, t->names, ncols, dup);
+        if (st) {
+            if (st == DC_ERR_INVALID)
+                dc_set_error(DC_ERR_FORMAT, "%s:%lld: columns %d and %d are both named \"%s\"; every column needs its own name",
+                             path, (long long)lines[0], dup[0] + 1, dup[1] + 1, t->names[dup[0]]);
+            free(fields);
+            free(lines);
+            goto fail;
+        }
         nrows--;
         if (nrows == 0) {
             dc_set_error(DC_ERR_FORMAT, "%s: only a header, no data rows", path);
@@ -236,6 +247,11 @@ dc_csv *dc_csv_read(const char *path, char delim, int header, int skip) {
             char *nm = nbuf + len + 1 + 24 * i;
             snprintf(nm, 24, "column_%d", i + 1);
             t->names[i] = nm;
+        }
+        if (dc_strmap_build(&t->by_name, t->names, ncols, NULL)) {
+            free(fields);
+            free(lines);
+            goto nomem;
         }
     }
     t->cells = fields;

@@ -10,18 +10,20 @@ typedef struct {
     char **cells;       /* nrows * ncols, row-major, NUL-terminated, "" if empty */
     int64_t *line;      /* line in the file where each row starts (errors)     */
     char *buf;          /* storage for names and cells                         */
+    dc_strmap by_name;  /* column name -> index                                */
     const char *path;
 } dc_csv;
 
 /* Read path. delim: field separator; header: first row holds names;
  * skip: lines ignored before it. Quoted fields follow RFC 4180 ("" is a
- * quote, delimiters and newlines allowed inside quotes). Ragged rows,
- * unterminated quotes, an empty file or one with no data row are errors
- * naming the line. */
+ * quote, delimiters and newlines allowed inside quotes); the last record
+ * may end without a newline, in an empty field too. Ragged rows,
+ * unterminated quotes, two columns of the same name, an empty file or one
+ * with no data row are errors naming the line. */
 dc_csv *dc_csv_read(const char *path, char delim, int header, int skip);
 void dc_csv_free(dc_csv *t);
-/* Column index of a name, or of an index written as text ("0", "-1" = last);
- * -1 if neither. */
+/* Column index of a name (a hash lookup), or of an index written as text
+ * ("0", "-1" = last); -1 if neither. */
 int dc_csv_column(const dc_csv *t, const char *name_or_index);
 /* Is this cell a missing value (empty, NA, N/A, NaN, null, ?) */
 int dc_csv_missing(const char *cell);

@@ -8,6 +8,7 @@
  *   scale   x' = (x - offset) / scale per encoded feature (identity if off)
  *   PCA     z = C (x' - mean), C the top principal directions of training x' */
 #include "csv.h"
+#include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,8 @@ struct dc_tabular {
     int regression;
     char **classes;
     int nclasses;
+    dc_strmap class_map;  /* class name -> index                             */
+    double *class_values; /* all classes numbers: their values, ascending    */
     tcol *cols;
     int ncols;
     dc_missing missing;
@@ -54,6 +57,8 @@ void dc_tabular_free(dc_tabular *p) {
     free(p->cols);
     for (int i = 0; i < p->nclasses; i++) free(p->classes[i]);
     free(p->classes);
+    dc_strmap_free(&p->class_map);
+    free(p->class_values);
     free(p->label);
     free(p->offset);
     free(p->scale);
@@ -69,36 +74,27 @@ int dc_tabular_num_classes(const dc_tabular *p) { return p->nclasses; }
 const char *dc_tabular_class_name(const dc_tabular *p, int i) { return i >= 0 && i < p->nclasses ? p->classes[i] : "?"; }
 const char *dc_tabular_label_name(const dc_tabular *p) { return p->label; }
 
-/* Sorted unique strings of a list (in place); returns the count. */
+/* Numbers sort by value, equal values by their text ("1" before "1.0"). */
+static int cmp_num_str(const void *a, const void *b) {
+    const char *x = *(char *const *)a, *y = *(char *const *)b;
+    double u = 0, v = 0;
+    dc_csv_number(x, &u), dc_csv_number(y, &v);
+    return u < v ? -1 : u > v ? 1 : strcmp(x, y);
+}
+
+/* Sorted unique strings of a list (in place); returns the count. Numeric
+ * lists are sorted and made unique by value: "1" and "1.0" are one class,
+ * named by the first text in order ("1"). */
 static int unique_sorted(char **v, int64_t n, int numeric) {
-    if (numeric) { /* numeric labels sort by value: "2" before "10" */
-        double *d = malloc(sizeof(double) * (size_t)(n ? n : 1));
-        char **tmp = malloc(sizeof(char *) * (size_t)(n ? n : 1));
-        if (!d || !tmp) {
-            free(d);
-            free(tmp);
-            return -1;
-        }
-        /* insertion by value: n is small for label sets after dedupe */
-        qsort(v, (size_t)n, sizeof *v, cmp_str);
-        int64_t m = 0;
-        for (int64_t i = 0; i < n; i++)
-            if (!m || strcmp(v[i], tmp[m - 1])) tmp[m++] = v[i];
-        for (int64_t i = 0; i < m; i++) dc_csv_number(tmp[i], &d[i]);
-        for (int64_t i = 1; i < m; i++) /* sort tmp by d */
-            for (int64_t j = i; j > 0 && d[j] < d[j - 1]; j--) {
-                double td = d[j]; d[j] = d[j - 1]; d[j - 1] = td;
-                char *ts = tmp[j]; tmp[j] = tmp[j - 1]; tmp[j - 1] = ts;
-            }
-        memcpy(v, tmp, sizeof(char *) * (size_t)m);
-        free(d);
-        free(tmp);
-        return (int)m;
-    }
-    qsort(v, (size_t)n, sizeof *v, cmp_str);
+    qsort(v, (size_t)n, sizeof *v, numeric ? cmp_num_str : cmp_str);
     int64_t m = 0;
-    for (int64_t i = 0; i < n; i++)
-        if (!m || strcmp(v[i], v[m - 1])) v[m++] = v[i];
+    double last = 0;
+    for (int64_t i = 0; i < n; i++) {
+        double x = 0;
+        if (numeric) dc_csv_number(v[i], &x);
+        if (!m || (numeric ? x != last : strcmp(v[i], v[m - 1]) != 0)) v[m++] = v[i];
+        last = x;
+    }
     return (int)m;
 }
 
@@ -114,9 +110,42 @@ static int find_str(char *const *v, int n, const char *s) {
 }
 
 static int class_index(const dc_tabular *p, const char *s) {
-    for (int i = 0; i < p->nclasses; i++)
-        if (!strcmp(p->classes[i], s)) return i;
-    return -1;
+    if (p->class_values) { /* by value: "1.0" is class "1" */
+        double x;
+        if (!dc_csv_number(s, &x)) return -1;
+        int lo = 0, hi = p->nclasses - 1;
+        while (lo <= hi) {
+            int mid = (lo + hi) / 2;
+            if (p->class_values[mid] == x) return mid;
+            if (p->class_values[mid] < x) lo = mid + 1;
+            else hi = mid - 1;
+        }
+        return -1;
+    }
+    return dc_strmap_find(&p->class_map, s);
+}
+
+/* The lookup of class names: values when all are numbers (they must then
+ * be strictly increasing), else a hash. Classes must be distinct. */
+static dc_status index_classes(dc_tabular *p) {
+    int numeric = p->nclasses > 0;
+    double v;
+    for (int i = 0; i < p->nclasses && numeric; i++) numeric = dc_csv_number(p->classes[i], &v);
+    if (numeric) {
+        if (!(p->class_values = malloc(sizeof(double) * (size_t)p->nclasses)))
+            return dc_set_error(DC_ERR_NOMEM, "out of memory");
+        for (int i = 0; i < p->nclasses; i++) {
+            dc_csv_number(p->classes[i], &p->class_values[i]);
+            if (i && !(p->class_values[i] > p->class_values[i - 1]))
+                return dc_set_error(DC_ERR_FORMAT, "classes \"%s\" and \"%s\" are out of order or the same number",
+                                    p->classes[i - 1], p->classes[i]);
+        }
+        return DC_OK;
+    }
+    int dup[2];
+    dc_status st = dc_strmap_build(&p->class_map, p->classes, p->nclasses, dup);
+    if (st == DC_ERR_INVALID) return dc_set_error(DC_ERR_FORMAT, "class \"%s\" appears twice", p->classes[dup[0]]);
+    return st;
 }
 
 /* Encode one row (cells by tabular column) into x[width]. */
@@ -156,41 +185,48 @@ static void finish_row(const dc_tabular *p, float *x, float *out) {
     }
 }
 
-/* Jacobi eigen-decomposition of a symmetric d x d matrix a (destroyed):
- * eigenvalues in w, eigenvectors as the columns of v. */
-static void jacobi(double *a, int d, double *w, double *v) {
-    for (int i = 0; i < d; i++)
-        for (int j = 0; j < d; j++) v[i * d + j] = i == j;
-    for (int sweep = 0; sweep < 100; sweep++) {
-        double off = 0.0;
-        for (int i = 0; i < d; i++)
-            for (int j = i + 1; j < d; j++) off += a[i * d + j] * a[i * d + j];
-        if (off < 1e-22) break;
-        for (int p = 0; p < d; p++)
-            for (int q = p + 1; q < d; q++) {
-                double apq = a[p * d + q];
-                if (fabs(apq) < 1e-300) continue;
-                double theta = (a[q * d + q] - a[p * d + p]) / (2.0 * apq);
-                double t = (theta >= 0 ? 1.0 : -1.0) / (fabs(theta) + sqrt(theta * theta + 1.0));
-                double c = 1.0 / sqrt(t * t + 1.0), s = t * c;
-                for (int k = 0; k < d; k++) { /* rotate rows/cols p and q */
-                    double akp = a[k * d + p], akq = a[k * d + q];
-                    a[k * d + p] = c * akp - s * akq;
-                    a[k * d + q] = s * akp + c * akq;
-                }
-                for (int k = 0; k < d; k++) {
-                    double apk = a[p * d + k], aqk = a[q * d + k];
-                    a[p * d + k] = c * apk - s * aqk;
-                    a[q * d + k] = s * apk + c * aqk;
-                }
-                for (int k = 0; k < d; k++) {
-                    double vkp = v[k * d + p], vkq = v[k * d + q];
-                    v[k * d + p] = c * vkp - s * vkq;
-                    v[k * d + q] = s * vkp + c * vkq;
-                }
-            }
+/* LAPACK's symmetric eigensolver (MRRR), as OpenBLAS ships it; Fortran
+ * calling convention: everything by address, string lengths at the end. */
+extern void dsyevr_(const char *jobz, const char *range, const char *uplo, const int *n, double *a, const int *lda,
+                    const double *vl, const double *vu, const int *il, const int *iu, const double *abstol, int *m,
+                    double *w, double *z, const int *ldz, int *isuppz, double *work, const int *lwork, int *iwork,
+                    const int *liwork, int *info, size_t, size_t, size_t);
+
+/* The k largest eigenvalues of the symmetric d x d matrix a (destroyed), in
+ * descending order in w[k], their eigenvectors in v (k rows of d). */
+static dc_status top_eigen(double *a, int d, int k, double *w, double *v) {
+    int il = d - k + 1, iu = d, m = 0, info = 0, lwork = -1, liwork = -1, iw;
+    double vl = 0, vu = 0, abstol = 0, wq;
+    double *ws = malloc(sizeof(double) * (size_t)d), *z = malloc(sizeof(double) * (size_t)d * (size_t)k);
+    int *isuppz = malloc(sizeof(int) * 2 * (size_t)k);
+    if (!ws || !z || !isuppz) goto nomem;
+    dsyevr_("V", "I", "U", &d, a, &d, &vl, &vu, &il, &iu, &abstol, &m, ws, z, &d, isuppz, &wq, &lwork, &iw, &liwork,
+            &info, 1, 1, 1); /* workspace query */
+    lwork = (int)wq, liwork = iw;
+    double *work = malloc(sizeof(double) * (size_t)lwork);
+    int *iwork = malloc(sizeof(int) * (size_t)liwork);
+    if (!work || !iwork) {
+        free(work);
+        free(iwork);
+        goto nomem;
     }
-    for (int i = 0; i < d; i++) w[i] = a[i * d + i];
+    dsyevr_("V", "I", "U", &d, a, &d, &vl, &vu, &il, &iu, &abstol, &m, ws, z, &d, isuppz, work, &lwork, iwork, &liwork,
+            &info, 1, 1, 1);
+    free(work);
+    free(iwork);
+    if (info != 0 || m != k) {
+        free(ws), free(z), free(isuppz);
+        return dc_set_error(DC_ERR_INVALID, "pca: the eigensolver failed (LAPACK dsyevr info %d)", info);
+    }
+    for (int j = 0; j < k; j++) { /* ascending -> descending; column j of z is vector j */
+        w[j] = ws[k - 1 - j];
+        memcpy(v + (size_t)j * d, z + (size_t)(k - 1 - j) * d, sizeof(double) * (size_t)d);
+    }
+    free(ws), free(z), free(isuppz);
+    return DC_OK;
+nomem:
+    free(ws), free(z), free(isuppz);
+    return dc_set_error(DC_ERR_NOMEM, "pca: out of memory");
 }
 
 /* Fit scaling and PCA on encoded training rows X (n x width). */
@@ -222,49 +258,55 @@ static dc_status fit_numeric(dc_tabular *p, float *X, int64_t n) {
     for (int64_t i = 0; i < n; i++)
         for (int j = 0; j < d; j++) X[i * d + j] = (float)(((double)X[i * d + j] - p->offset[j]) / p->scale[j]);
     if (!p->pca) return DC_OK;
-    if (p->pca > d) return dc_set_error(DC_ERR_INVALID, "pca: %d components requested, the data has %d features", p->pca, d);
+    if (p->pca < 0 || p->pca > d)
+        return dc_set_error(DC_ERR_INVALID, "pca: %d components requested, the data has %d features", p->pca, d);
     if (n < 2) return dc_set_error(DC_ERR_INVALID, "pca: needs at least 2 training rows");
-    double *cov = calloc((size_t)d * (size_t)d, sizeof(double)), *w = malloc(sizeof(double) * (size_t)d);
-    double *v = malloc(sizeof(double) * (size_t)d * (size_t)d);
+    if (d > DC_PCA_MAX_WIDTH)
+        return dc_set_error(DC_ERR_INVALID,
+                            "pca: %d encoded columns (one-hot categories count one each); PCA here is limited to %d "
+                            "(its cost grows with the cube of the width): drop or bucket the widest categorical columns",
+                            d, DC_PCA_MAX_WIDTH);
+    enum { BLOCK = 512 };
+    double *cov = calloc((size_t)d * (size_t)d, sizeof(double)), *blk = malloc(sizeof(double) * BLOCK * (size_t)d);
+    double *w = malloc(sizeof(double) * (size_t)p->pca);
     p->pca_mean = calloc((size_t)d, sizeof(double));
     p->pca_comp = malloc(sizeof(double) * (size_t)p->pca * (size_t)d);
     p->explained = malloc(sizeof(double) * (size_t)p->pca);
-    if (!cov || !w || !v || !p->pca_mean || !p->pca_comp || !p->explained) {
-        free(cov);
-        free(w);
-        free(v);
-        return dc_set_error(DC_ERR_NOMEM, "out of memory");
-    }
-    for (int j = 0; j < d; j++) {
-        for (int64_t i = 0; i < n; i++) p->pca_mean[j] += X[i * d + j];
-        p->pca_mean[j] /= (double)n;
+    dc_status st = DC_OK;
+    if (!cov || !blk || !w || !p->pca_mean || !p->pca_comp || !p->explained) {
+        st = dc_set_error(DC_ERR_NOMEM, "out of memory");
+        goto out;
     }
     for (int64_t i = 0; i < n; i++)
-        for (int a = 0; a < d; a++) {
-            double xa = X[i * d + a] - p->pca_mean[a];
-            for (int b = a; b < d; b++) cov[a * d + b] += xa * (X[i * d + b] - p->pca_mean[b]);
-        }
-    for (int a = 0; a < d; a++)
-        for (int b = a; b < d; b++) cov[b * d + a] = cov[a * d + b] /= (double)(n - 1);
-    jacobi(cov, d, w, v);
+        for (int j = 0; j < d; j++) p->pca_mean[j] += X[i * d + j];
+    for (int j = 0; j < d; j++) p->pca_mean[j] /= (double)n;
+    /* covariance (upper triangle), a block of centered rows at a time */
+    for (int64_t i0 = 0; i0 < n; i0 += BLOCK) {
+        int rows = (int)(n - i0 < BLOCK ? n - i0 : BLOCK);
+        for (int r = 0; r < rows; r++)
+            for (int j = 0; j < d; j++) blk[(size_t)r * d + j] = X[(i0 + r) * d + j] - p->pca_mean[j];
+        cblas_dsyrk(CblasColMajor, CblasUpper, CblasNoTrans, d, rows, 1.0, blk, d, 1.0, cov, d);
+    }
     double total = 0;
-    for (int j = 0; j < d; j++) total += w[j] > 0 ? w[j] : 0;
-    for (int k = 0; k < p->pca; k++) { /* pick the largest remaining eigenvalue */
-        int best = -1;
-        for (int j = 0; j < d; j++)
-            if (w[j] > -INFINITY && (best < 0 || w[j] > w[best])) best = j;
-        p->explained[k] = total > 0 ? fmax(w[best], 0) / total : 0;
+    for (int a = 0; a < d; a++) {
+        for (int b = 0; b <= a; b++) cov[(size_t)a * d + b] /= (double)(n - 1); /* column a, rows b <= a */
+        total += cov[(size_t)a * d + a];
+    }
+    if ((st = top_eigen(cov, d, p->pca, w, p->pca_comp))) goto out;
+    for (int k = 0; k < p->pca; k++) {
+        p->explained[k] = total > 0 ? fmax(w[k], 0) / total : 0;
+        double *c = p->pca_comp + (int64_t)k * d;
         int big = 0; /* sign: the largest |entry| positive, so the result is unique */
         for (int j = 0; j < d; j++)
-            if (fabs(v[j * d + best]) > fabs(v[big * d + best])) big = j;
-        double sgn = v[big * d + best] < 0 ? -1.0 : 1.0;
-        for (int j = 0; j < d; j++) p->pca_comp[(int64_t)k * d + j] = sgn * v[j * d + best];
-        w[best] = -INFINITY;
+            if (fabs(c[j]) > fabs(c[big])) big = j;
+        if (c[big] < 0)
+            for (int j = 0; j < d; j++) c[j] = -c[j];
     }
+out:
     free(cov);
+    free(blk);
     free(w);
-    free(v);
-    return DC_OK;
+    return st;
 }
 
 /* n rows of features; targets: one regression value (F32) or one class
@@ -325,19 +367,24 @@ static dc_status pick_columns(const dc_csv *t, const dc_csv_options *o, int lab,
     if (!c) return dc_set_error(DC_ERR_NOMEM, "out of memory");
     int n = 0;
     if (o->features && *o->features) {
-        char buf[4096];
-        snprintf(buf, sizeof buf, "%s", o->features);
-        for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+        char *buf = strdup(o->features), *save = NULL;
+        char *used = calloc((size_t)t->ncols, 1);
+        dc_status st = buf && used ? DC_OK : dc_set_error(DC_ERR_NOMEM, "out of memory");
+        for (char *tok = st ? NULL : strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
             int k = dc_csv_column(t, tok);
-            if (k < 0) {
-                free(c);
-                return dc_set_error(DC_ERR_INVALID, "%s: no feature column \"%s\" (columns: %s, ...)", t->path, tok, t->names[0]);
-            }
-            if (k == lab) {
-                free(c);
-                return dc_set_error(DC_ERR_INVALID, "%s: column \"%s\" cannot be both a feature and the label", t->path, tok);
-            }
-            if (n < t->ncols) c[n++] = k;
+            if (k < 0) st = dc_set_error(DC_ERR_INVALID, "%s: no feature column \"%s\" (columns: %s, ...)", t->path, tok, t->names[0]);
+            else if (k == lab)
+                st = dc_set_error(DC_ERR_INVALID, "%s: column \"%s\" cannot be both a feature and the label", t->path, tok);
+            else if (used[k])
+                st = dc_set_error(DC_ERR_INVALID, "--features: column \"%s\" is listed twice", t->names[k]);
+            else c[n++] = k, used[k] = 1;
+            if (st) break;
+        }
+        free(buf);
+        free(used);
+        if (st) {
+            free(c);
+            return st;
         }
     } else {
         for (int k = 0; k < t->ncols; k++)
@@ -463,6 +510,7 @@ dc_status dc_csv_load(const char *path, const dc_csv_options *o, dc_tabular **pi
             st = dc_set_error(DC_ERR_FORMAT, "%s: label column \"%s\" has a single class \"%s\"", path, p->label, p->classes[0]);
             goto done;
         }
+        if ((st = index_classes(p))) goto done;
     }
     /* split: seeded shuffle; stratified takes the same fraction of each class */
     tr = malloc(sizeof(int64_t) * (size_t)nkeep);
@@ -480,18 +528,40 @@ dc_status dc_csv_load(const char *path, const dc_csv_options *o, dc_tabular **pi
     }
     if (o->test_split > 0.0f || kfold) dc_rng_shuffle(&rng, keep, nkeep);
     if ((o->test_split > 0.0f || kfold) && o->stratify && !o->regression) {
-        /* class by class, in shuffled order: the same share of each class */
+        /* class by class, in shuffled order: the same share of each class.
+         * Each row's class is looked up once; the rows are then grouped by
+         * class with a counting sort (linear in rows + classes). */
+        int64_t *start = calloc((size_t)p->nclasses + 1, sizeof(int64_t)), *pos = malloc(sizeof(int64_t) * (size_t)nkeep);
+        int *cls = malloc(sizeof(int) * (size_t)nkeep);
+        if (!start || !pos || !cls) {
+            free(start), free(pos), free(cls);
+        if (nte < 1) {
+            st = dc_set_error(DC_ERR_INVALID, "%s: a stratified split of %g takes no row from any of the %d classes "
+                              "(too few rows per class): drop --stratify, or is the label a number (--regression)?",
+                              path, o->test_split, p->nclasses);
+            goto done;
+        }
+            st = dc_set_error(DC_ERR_NOMEM, "out of memory");
+            goto done;
+        }
+        for (int64_t i = 0; i < nkeep; i++) start[(cls[i] = class_index(p, t->cells[keep[i] * t->ncols + lab])) + 1]++;
+        for (int k = 0; k < p->nclasses; k++) start[k + 1] += start[k];
+        for (int64_t i = 0; i < nkeep; i++) pos[start[cls[i]]++] = keep[i]; /* start[k] is now the end of class k */
         for (int k = 0; k < p->nclasses; k++) {
-            int64_t cnt = 0, pos = 0;
-            for (int64_t i = 0; i < nkeep; i++) cnt += class_index(p, t->cells[keep[i] * t->ncols + lab]) == k;
+            int64_t begin = k ? start[k - 1] : 0, cnt = start[k] - begin;
             int64_t want = (int64_t)llround((double)cnt * o->test_split);
-            for (int64_t i = 0; i < nkeep; i++)
-                if (class_index(p, t->cells[keep[i] * t->ncols + lab]) == k) {
-                    int to_test = kfold ? pos % o->folds == o->fold : pos < want;
-                    pos++;
-                    if (to_test) te[nte++] = keep[i];
-                    else tr[ntr++] = keep[i];
-                }
+            for (int64_t j = 0; j < cnt; j++) {
+                int to_test = kfold ? j % o->folds == o->fold : j < want;
+                if (to_test) te[nte++] = pos[begin + j];
+                else tr[ntr++] = pos[begin + j];
+            }
+        }
+        free(start), free(pos), free(cls);
+        if (nte < 1) {
+            st = dc_set_error(DC_ERR_INVALID, "%s: a stratified split of %g takes no row from any of the %d classes "
+                              "(too few rows per class): drop --stratify, or is the label a number (--regression)?",
+                              path, o->test_split, p->nclasses);
+            goto done;
         }
     } else {
         int64_t want = (int64_t)((double)nkeep * o->test_split);
@@ -872,6 +942,13 @@ dc_tabular *dc_tabular_parse(const char *text, const char *where) {
     ok = ok && p->label && p->ncols > 0 && width == p->width && p->offset && p->scale && p->pca >= 0 && p->pca <= p->width &&
          (!p->pca || (p->pca_mean && p->pca_comp && p->explained)) && (p->regression || p->nclasses >= 2);
     for (int j = 0; ok && j < p->width; j++) ok = p->scale[j] != 0.0;
+    for (int c = 0; ok && c < p->ncols; c++) /* categories are looked up by bisection */
+        for (int k = 1; ok && k < p->cols[c].ncats; k++) ok = strcmp(p->cols[c].cats[k - 1], p->cols[c].cats[k]) < 0;
+    if (ok && !p->regression && index_classes(p)) {
+        dc_set_error(DC_ERR_FORMAT, "%s: the stored preprocessing pipeline is malformed: %s", where, dc_last_error());
+        dc_tabular_free(p);
+        return NULL;
+    }
     if (!ok) {
         dc_set_error(DC_ERR_FORMAT, "%s: the stored preprocessing pipeline is malformed (near line %d)", where, lineno);
         dc_tabular_free(p);

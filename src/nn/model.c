@@ -81,15 +81,9 @@ void dc_model_free(dc_model *m) {
 
 /* Names are found through an open-addressing hash table, so a model of
  * many layers builds in linear time. */
-static uint32_t name_hash(const char *s) {
-    uint32_t h = 2166136261u; /* FNV-1a */
-    for (; *s; s++) h = (h ^ (unsigned char)*s) * 16777619u;
-    return h;
-}
-
 int dc_model_find_node(const dc_model *m, const char *name) {
     if (!m->cap_slots) return -1;
-    for (uint32_t i = name_hash(name) & (uint32_t)(m->cap_slots - 1);; i = (i + 1) & (uint32_t)(m->cap_slots - 1)) {
+    for (uint32_t i = dc_str_hash(name) & (uint32_t)(m->cap_slots - 1);; i = (i + 1) & (uint32_t)(m->cap_slots - 1)) {
         int k = m->name_slots[i];
         if (!k) return -1;
         if (!strcmp(m->nodes[k - 1]->name, name)) return k - 1;
@@ -97,7 +91,7 @@ int dc_model_find_node(const dc_model *m, const char *name) {
 }
 
 static void slot_insert(int *slots, int cap, const char *name, int node) {
-    uint32_t i = name_hash(name) & (uint32_t)(cap - 1);
+    uint32_t i = dc_str_hash(name) & (uint32_t)(cap - 1);
     while (slots[i]) i = (i + 1) & (uint32_t)(cap - 1);
     slots[i] = node + 1;
 }
