@@ -8,7 +8,7 @@ typedef struct {
     const char *resume, *checkpoint, *best, *log, *plot;
     long epochs, batch, seed, limit, threads, ckpt_every, stop_after, folds;
     double lr, vsplit;
-    int json, quiet;
+    int json, quiet, force;
     /* CSV */
     const char *label, *features, *missing, *scale;
     char delimiter;

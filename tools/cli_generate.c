@@ -5,6 +5,7 @@
  * quantiles of an even spacing in (0.05, 0.95) (--manifold n), as in the
  * Keras VAE example. The images are tiled into one PNG. */
 #include "cli_generate.h"
+#include "cli_outputs.h"
 #include "cli_util.h"
 #include <math.h>
 #include <stdlib.h>
@@ -34,6 +35,7 @@ static int image_shape(int64_t n, int *c, int *s) {
 }
 
 int cli_generate(const cli_args *a, long samples, long manifold) {
+    if (cli_check_output("--out", a->out, CLI_OUT_PNG, a->force, NULL)) return 1;
     dc_model *m = dc_model_load(a->target);
     if (!m) return cli_fail("cannot read the model");
     int rc = 0;

@@ -4,10 +4,12 @@
  * (1 for errors, 2 for usage, 130 after Ctrl-C once the model is saved). */
 #include "cli_data.h"
 #include "cli_generate.h"
+#include "cli_outputs.h"
 #include "cli_report.h"
 #include "cli_util.h"
 #include <math.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,6 +49,11 @@ static const char *usage_text =
     "Image folders (DATA/CLASS_NAME/*.png|jpg): the model's input (e.g. input 3x150x150) sets the\n"
     "  size; [--image-size HxW [--grayscale]] for input auto; [--validation-data DIR]\n"
     "  [--augment rotation=40,shift=0.2,shear=0.2,zoom=0.2,hflip,fill=nearest] [--skip-bad].\n"
+    "Output files (--out, --checkpoint*, --log, --plot) are checked before any work starts: the\n"
+    "  folder must exist and be writable; an existing file is replaced only when it is the kind\n"
+    "  deepc writes there (a deepc model, its CSV log, an SVG, a PNG) or with --force; the default\n"
+    "  model name (DESCRIPTION's, in the current folder) never replaces a file without --force;\n"
+    "  links, devices and write-protected files are never replaced.\n"
     "Threads default to DEEPC_NUM_THREADS, OMP_NUM_THREADS or the number of cores.\n";
 
 
@@ -77,7 +84,7 @@ static int parse_args(int argc, char **argv, cli_args *a) {
             fputs(usage_text, stdout);
             exit(0);
         }
-        FLAG("--json", json) FLAG("--quiet", quiet) FLAG("--regression", regression)
+        FLAG("--json", json) FLAG("--quiet", quiet) FLAG("--force", force) FLAG("--regression", regression)
         FLAG("--stratify", stratify)
         STR("--data", data) STR("--out", out) STR("--resume", resume) STR("--checkpoint", checkpoint)
         STR("--checkpoint-best", best) STR("--log", log) STR("--plot", plot) STR("--label", label)
@@ -139,6 +146,16 @@ static int need(const cli_args *a, const char *what, const void *v) {
 static int ends_with(const char *s, const char *suf) {
     size_t n = strlen(s), k = strlen(suf);
     return n >= k && !strcmp(s + n - k, suf);
+}
+
+/* A safetensors file, whatever its name: 8 bytes of header length, then a
+ * JSON object. A description is text and never starts that way. */
+static int is_safetensors(const char *path) {
+    unsigned char b[9];
+    FILE *f = fopen(path, "rb");
+    int ok = f && fread(b, 1, 9, f) == 9 && b[8] == '{' && b[6] == 0 && b[7] == 0;
+    if (f) fclose(f);
+    return ok || ends_with(path, ".safetensors");
 }
 
 /* Parse a description for these data: `input auto` takes the CSV width. */
@@ -221,6 +238,28 @@ static int cmd_train(const cli_args *a) {
     dc_history h = {0};
     cli_metrics r = {0};
     int rc = 0;
+    /* every output is checked before anything is loaded or trained */
+    char outbuf[1024];
+    const char *out = a->out ? a->out : a->resume;
+    if (!out) { /* models/fashion_mlp.dc -> fashion_mlp.safetensors */
+        const char *base = strrchr(a->target, '/');
+        base = base ? base + 1 : a->target;
+        const char *dot = strrchr(base, '.');
+        snprintf(outbuf, sizeof outbuf, "%.*s.safetensors", (int)(dot ? dot - base : (long)strlen(base)), base);
+        out = outbuf;
+        struct stat st;
+        if (!a->force && lstat(out, &st) == 0) { /* the default name never replaces a file */
+            fprintf(stderr, "deepc: %s exists (the default output name); name the output with --out (a deepc model there "
+                            "is replaced), or add --force\n", out);
+            return 1;
+        }
+    }
+    if (cli_check_output(a->out ? "--out" : "output", out, CLI_OUT_MODEL, a->force, a->resume) ||
+        (a->checkpoint && cli_check_output("--checkpoint", a->checkpoint, CLI_OUT_MODEL, a->force, a->resume)) ||
+        (a->best && cli_check_output("--checkpoint-best", a->best, CLI_OUT_MODEL, a->force, a->resume)) ||
+        (a->log && cli_check_output("--log", a->log, CLI_OUT_LOG, a->force, NULL)) ||
+        (a->plot && cli_check_output("--plot", a->plot, CLI_OUT_SVG, a->force, NULL)))
+        return 1;
     if (a->resume) {
         if (!(m = dc_model_load_state(a->resume, &state))) return cli_fail("cannot load the model to resume");
         if (!state) {
@@ -299,15 +338,6 @@ static int cmd_train(const cli_args *a) {
         goto done;
     }
     apply_lr(a, m);
-    char outbuf[1024];
-    const char *out = a->out ? a->out : a->resume;
-    if (!out) { /* models/fashion_mlp.dc -> fashion_mlp.safetensors */
-        const char *base = strrchr(a->target, '/');
-        base = base ? base + 1 : a->target;
-        const char *dot = strrchr(base, '.');
-        snprintf(outbuf, sizeof outbuf, "%.*s.safetensors", (int)(dot ? dot - base : (long)strlen(base)), base);
-        out = outbuf;
-    }
     dc_fit_options fo = fit_options(a, state);
     if (images) fo.validation = b.test; /* a validation folder is both validation and test */
     if (!a->quiet && !a->resume) dc_model_summary(m, stdout);
@@ -316,10 +346,13 @@ static int cmd_train(const cli_args *a) {
     struct sigaction sa = {0}, old_sa;
     sa.sa_handler = on_sigint;
     sigemptyset(&sa.sa_mask);
+    struct sigaction old_term;
     sigaction(SIGINT, &sa, &old_sa);
+    sigaction(SIGTERM, &sa, &old_term); /* a scheduler's stop: saved like Ctrl-C */
     dc_status st = dc_fit(m, b.train, &fo, &h);
     if (st && st != DC_ERR_INTERRUPTED) {
         sigaction(SIGINT, &old_sa, NULL);
+        sigaction(SIGTERM, &old_term, NULL);
         rc = cli_fail("training failed");
         goto done;
     }
@@ -327,6 +360,7 @@ static int cmd_train(const cli_args *a) {
      * resume; a Ctrl-C during the save only marks the run as interrupted */
     dc_status saved = dc_model_save_state(m, state, out);
     sigaction(SIGINT, &old_sa, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
     if (stop_flag && !st) st = DC_ERR_INTERRUPTED;
     if (saved) {
         rc = cli_fail("cannot save the model");
@@ -530,7 +564,7 @@ static int cmd_predict(const cli_args *a) {
 
 static int cmd_summary(const cli_args *a) {
     if (need(a, "a MODEL or DESCRIPTION file", a->target)) return 2;
-    dc_model *m = ends_with(a->target, ".safetensors") ? dc_model_load(a->target) : dc_model_parse_file(a->target);
+    dc_model *m = is_safetensors(a->target) ? dc_model_load(a->target) : dc_model_parse_file(a->target);
     if (!m) return cli_fail("cannot read the model");
     dc_model_summary(m, stdout);
     if (a->json) {
@@ -558,6 +592,7 @@ static int cmd_summary(const cli_args *a) {
  * can see what the augmentation does. */
 static int cmd_augment(const cli_args *a) {
     if (need(a, "an image FOLDER", a->target) || need(a, "--augment SPEC", a->augment) || need(a, "--out FILE.png", a->out)) return 2;
+    if (cli_check_output("--out", a->out, CLI_OUT_PNG, a->force, NULL)) return 1;
     dc_augment aug;
     if (dc_augment_parse(a->augment, &aug)) return cli_fail("bad --augment");
     int C = a->grayscale ? 1 : 3, H = a->image_h ? a->image_h : 64, W = a->image_w ? a->image_w : 64;

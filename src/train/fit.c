@@ -10,6 +10,7 @@
 #include "prefetch.h"
 #include "progress.h"
 #include "../kernels/kernels.h"
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -341,7 +342,10 @@ static dc_status init_state(fit_ctx *c, const dc_dataset *data) {
 
 static void log_csv(const char *path, const dc_train_state *s, const dc_epoch_stats *e) {
     FILE *f = fopen(path, s->epoch == 1 ? "w" : "a");
-    if (!f) return;
+    if (!f) { /* training goes on: the log is not worth the run */
+        fprintf(stderr, "deepc: warning: cannot write the log %s (%s)\n", path, strerror(errno));
+        return;
+    }
     if (s->epoch == 1) fprintf(f, "epoch,loss,accuracy,val_loss,val_accuracy,lr,seconds\n");
     fprintf(f, "%d,%.6g,%.6g,%.6g,%.6g,%.6g,%.4f\n", s->epoch, e->loss, e->accuracy, e->val_loss, e->val_accuracy, e->lr,
             e->seconds);
