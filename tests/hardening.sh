@@ -69,16 +69,7 @@ kill -INT $pid 2>/dev/null; wait $pid; rc=$?
 # writers create their temporary file with mkstemp: a symlink waiting at
 # NAME.tmp (the old predictable name) is left alone, and so is its target
 echo "precious" > "$W/victim"
-mkdir -p "$W/imgs/a" "$W/imgs/b"
-"$PY" -c "
-import zlib, struct, sys
-def png(path, v):
-    raw = b''.join(b'\\x00' + bytes([v] * 8) for _ in range(8))
-    chunk = lambda t, d: struct.pack('>I', len(d)) + t + d + struct.pack('>I', zlib.crc32(t + d))
-    open(path, 'wb').write(b'\\x89PNG\\r\\n\\x1a\\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', 8, 8, 8, 0, 0, 0, 0)) + chunk(b'IDAT', zlib.compress(raw)) + chunk(b'IEND', b''))
-for i in range(3):
-    png('$W/imgs/a/%d.png' % i, 40 + i); png('$W/imgs/b/%d.png' % i, 200 - i)
-"
+tiny_png_folder "$W/imgs"
 ln -sf "$W/victim" "$W/grid.png.tmp"
 ln -sf "$W/victim" "$W/curves.svg.tmp"
 "$DEEPC" augment "$W/imgs" --augment hflip --image-size 8x8 --grayscale --out "$W/grid.png" > /dev/null 2>&1 && ok || bad "augment grid"

@@ -15,3 +15,16 @@ expect_fail() {
 }
 # finish NAME: the closing line, and the exit status
 finish() { echo "$1: $pass passed, $fail failed"; [ $fail = 0 ]; }
+# tiny_png_folder DIR: DIR/a and DIR/b, three 8x8 gray PNGs each (dark, light)
+tiny_png_folder() {
+  mkdir -p "$1/a" "$1/b"
+  "$PY" - "$1" <<'PYEOF'
+import struct, sys, zlib
+def png(path, v):
+    raw = b''.join(b'\x00' + bytes([v] * 8) for _ in range(8))
+    chunk = lambda t, d: struct.pack('>I', len(d)) + t + d + struct.pack('>I', zlib.crc32(t + d))
+    open(path, 'wb').write(b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', 8, 8, 8, 0, 0, 0, 0)) + chunk(b'IDAT', zlib.compress(raw)) + chunk(b'IEND', b''))
+for i in range(3):
+    png('%s/a/%d.png' % (sys.argv[1], i), 40 + i); png('%s/b/%d.png' % (sys.argv[1], i), 200 - i)
+PYEOF
+}

@@ -71,15 +71,7 @@ mkdir -p "$W/cwd" && cp "$W/orig.safetensors" "$W/cwd/iris.safetensors"
 (cd "$W/cwd" && "$DEEPC" train "$IRIS" $CSV --seed 11 --force > /dev/null 2>&1) && ! cmp -s "$W/cwd/iris.safetensors" "$W/orig.safetensors" \
   && ok || bad "--force with the default name"
 # the PNG writers follow the same rule
-mkdir -p "$W/imgs/a" "$W/imgs/b"
-"$PY" -c "
-import zlib, struct
-def png(path, v):
-    raw = b''.join(b'\\x00' + bytes([v] * 8) for _ in range(8))
-    chunk = lambda t, d: struct.pack('>I', len(d)) + t + d + struct.pack('>I', zlib.crc32(t + d))
-    open(path, 'wb').write(b'\\x89PNG\\r\\n\\x1a\\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', 8, 8, 8, 0, 0, 0, 0)) + chunk(b'IDAT', zlib.compress(raw)) + chunk(b'IEND', b''))
-for i in range(3):
-    png('$W/imgs/a/%d.png' % i, 40 + i); png('$W/imgs/b/%d.png' % i, 200 - i)"
+tiny_png_folder "$W/imgs"
 expect_fail "exists and is not a PNG" "$DEEPC" augment "$W/imgs" --augment hflip --image-size 8x8 --grayscale --out "$W/data.csv"
 "$DEEPC" augment "$W/imgs" --augment hflip --image-size 8x8 --grayscale --out "$W/grid.png" > /dev/null 2>&1 \
   && "$DEEPC" augment "$W/imgs" --augment hflip --image-size 8x8 --grayscale --out "$W/grid.png" > /dev/null 2>&1 && ok || bad "a PNG over a PNG"
