@@ -655,6 +655,14 @@ dc_status dc_image_write_png(const char *path, const uint8_t *pixels, int width,
 dc_dataset *dc_image_folder_load(const char *root, int channels, int height, int width, int skip_bad, char ***names,
                                  int *nnames, FILE *report);
 void dc_free_names(char **names, int n);
+/* Match a folder's classes to a model's by name (a folder of evaluation
+ * images may lack classes, and sorted folder order is then not the model's
+ * order): label k of d, whose class is names[k], becomes the index of that
+ * name among model_names, and d->num_classes becomes nmodel. A folder class
+ * the model does not know is an error naming it; model classes the folder
+ * lacks are listed on report (if not NULL). */
+dc_status dc_dataset_match_classes(dc_dataset *d, char *const *names, int n, char *const *model_names, int nmodel,
+                                   const char *where, FILE *report);
 
 /* "rotation=40,shift=0.2,shear=0.2,zoom=0.2,hflip,fill=nearest" */
 dc_status dc_augment_parse(const char *spec, dc_augment *out);
@@ -711,6 +719,11 @@ int dc_tabular_is_regression(const dc_tabular *p);
 int dc_tabular_num_classes(const dc_tabular *p);
 const char *dc_tabular_class_name(const dc_tabular *p, int i);
 const char *dc_tabular_label_name(const dc_tabular *p);
+/* The options the pipeline was fitted with (for a resumed run to read its
+ * table the same way). Pointers stay valid while p lives. *split_known is 0
+ * for pipelines saved before the split was kept: test_split, stratify, seed
+ * and folds are then unknown (left 0). */
+dc_status dc_tabular_options(dc_tabular *p, dc_csv_options *o, int *split_known);
 /* Text form kept in the model file, and back. */
 char *dc_tabular_serialize(const dc_tabular *p);
 dc_tabular *dc_tabular_parse(const char *text, const char *where);
@@ -874,6 +887,8 @@ dc_tabular *dc_model_tabular(const dc_model *m);
  * k-th into buf (returns 0 if there are none). */
 dc_status dc_model_set_class_names(dc_model *m, char *const *names, int n);
 int dc_model_class_name(const dc_model *m, int k, char *buf, size_t n);
+/* All of them, malloc'ed (free with dc_free_names); NULL and *n = 0 if none. */
+char **dc_model_class_names(const dc_model *m, int *n);
 dc_status dc_model_set_tabular(dc_model *m, const dc_tabular *p);
 dc_model *dc_model_parse_file(const char *path);
 

@@ -14,7 +14,10 @@
 #  - a stored CSV pipeline may not redefine or repeat its keys;
 #  - CSV: duplicate column names, a trailing empty field at EOF, repeated
 #    --features, labels 1 and 1.0; wide tables, many classes and wide PCA
-#    stay linear (or are refused with the width).
+#    stay linear (or are refused with the width);
+#  - a resumed CSV run reads its table with the run's options (different
+#    ones refused, a changed table refused); a damaged stored pipeline is a
+#    load error; image-folder classes are matched to the model's by name.
 set -u
 DEEPC=$1; W=$2; SRC=$3
 PY=${PYTHON:-/usr/bin/python3}
@@ -183,5 +186,64 @@ print('c,n,y')
 for i in range(2000): print(f'k{i % 600},{i % 11},{i % 2}')" > "$W/cats600.csv"
 "$DEEPC" train "$SRC/models/iris.dc" --data "$W/cats600.csv" --pca 2 --epochs 1 --quiet --out "$W/cats.safetensors" > /dev/null 2>&1 \
   && ok || bad "PCA over 601 encoded columns"
+
+# a resumed CSV run reads its table as the run did: options that differ are
+# refused with each difference; none at all means the run's own (and the
+# result equals the straight run); a changed table is refused
+R="--data $SK/iris.csv --skip-rows 1 --no-header --test-split 0.2 --scale standard --seed 7 --epochs 3 --quiet"
+"$DEEPC" train "$SRC/models/iris.dc" $R --out "$W/straight.safetensors" > /dev/null 2>&1 || bad "straight CSV run"
+"$DEEPC" train "$SRC/models/iris.dc" $R --stop-after 9 --out "$W/rs.safetensors" > /dev/null 2>&1
+cp "$W/rs.safetensors" "$W/rs0.safetensors"
+expect_fail "these options differ from the run's: --scale minmax (the run used standard); --seed 3 (the run split its rows with seed 7)" \
+  "$DEEPC" train --resume "$W/rs.safetensors" --data "$SK/iris.csv" --scale minmax --seed 3
+cmp -s "$W/rs.safetensors" "$W/rs0.safetensors" && ok || bad "a refused resume changed the file"
+"$DEEPC" train --resume "$W/rs.safetensors" --data "$SK/iris.csv" --quiet > /dev/null 2>&1 && cmp -s "$W/rs.safetensors" "$W/straight.safetensors" \
+  && ok || bad "a resume without options differs from the straight run"
+awk -F, -v OFS=, 'NR > 1 { $1 = $1 + 1 } 1' "$SK/iris.csv" > "$W/iris_changed.csv"
+cp "$W/rs0.safetensors" "$W/rs1.safetensors"
+expect_fail "iris_changed.csv is not the table the run was trained on" "$DEEPC" train --resume "$W/rs1.safetensors" --data "$W/iris_changed.csv"
+# a damaged stored pipeline is the model file's error, with its line (it
+# was reported as "trained on images")
+PYTHONPATH="$SRC/tests" "$PY" -c "
+import st_edit
+meta, t = st_edit.read('$W/straight.safetensors')
+meta['preprocess'] = '\n'.join(','.join(l.split(',')[:3]) if l.startswith('offset=') else l for l in meta['preprocess'].split('\n'))
+st_edit.write('$W/pp_short.safetensors', meta, t)"
+expect_fail "pp_short.safetensors: the stored preprocessing pipeline is malformed (near line" "$DEEPC" eval "$W/pp_short.safetensors" --data "$SK/iris.csv"
+expect_fail "the stored preprocessing pipeline is malformed" "$DEEPC" summary "$W/pp_short.safetensors"
+
+# an image folder's classes are matched to the model's by name: an
+# evaluation folder without class "a" is scored on the right labels, one
+# with an unknown class is refused
+printf 'input 1x8x8\nflatten\ndense 3 activation=softmax\noptimizer adam lr=0.1\nfit epochs=30 batch_size=4\n' > "$W/tiny3.dc"
+tiny_png_folder "$W/fold"
+mkdir -p "$W/fold/c" && cp "$W/fold/a/0.png" "$W/fold/c/0.png" && "$PY" -c "
+import struct, zlib
+raw = b''.join(b'\\x00' + bytes([120] * 8) for _ in range(8))
+chunk = lambda t, d: struct.pack('>I', len(d)) + t + d + struct.pack('>I', zlib.crc32(t + d))
+for i in range(3):
+    open('$W/fold/c/%d.png' % i, 'wb').write(b'\\x89PNG\\r\\n\\x1a\\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', 8, 8, 8, 0, 0, 0, 0)) + chunk(b'IDAT', zlib.compress(raw)) + chunk(b'IEND', b''))"
+"$DEEPC" train "$W/tiny3.dc" --data "$W/fold" --validation-split 0 --quiet --out "$W/tiny3.safetensors" > /dev/null 2>&1 || bad "train on 3 classes"
+mkdir -p "$W/evalbc" && cp -r "$W/fold/b" "$W/fold/c" "$W/evalbc/"
+"$DEEPC" eval "$W/tiny3.safetensors" --data "$W/evalbc" --json > "$W/bc.out" 2> "$W/bc.err" \
+  && [ "$(json_field "$W/bc.out" "['support']")" = "[0, 3, 3]" ] && grep -q "1 of the model's 3 classes have no folder here: a" "$W/bc.err" && ok \
+  || bad "eval on a folder lacking a class: $(cat "$W/bc.err") $(tail -c 300 "$W/bc.out")"
+mkdir -p "$W/evalx" && cp -r "$W/fold/b" "$W/evalx/" && cp -r "$W/fold/b" "$W/evalx/zebra"
+expect_fail 'class folder "zebra" is not one of the model' "$DEEPC" eval "$W/tiny3.safetensors" --data "$W/evalx"
+
+# a 20 MB header of one 10-million-value array is refused before jansson
+# builds its tree (it took ~1 GB)
+"$PY" -c "
+import struct
+n = 10000000
+h = b'{\"x\":{\"dtype\":\"F32\",\"shape\":[' + b'0,' * (n - 1) + b'0],\"data_offsets\":[0,0]}}'
+h += b' ' * ((8 - len(h) % 8) % 8)
+open('$W/json_nodes.safetensors', 'wb').write(struct.pack('<Q', len(h)) + h)"
+rss=$("$PY" -c "
+import resource, subprocess, sys
+r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+ok = r.returncode == 1 and b'an array of over 8 values' in r.stderr
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024 if ok else 99999)" "$DEEPC" summary "$W/json_nodes.safetensors")
+[ "$rss" -lt 200 ] && ok || bad "a 20 MB JSON array header: $rss MB (or not refused)"
 
 finish hardening

@@ -181,7 +181,19 @@ static void safetensors_tests(void) {
     memset(deep, '[', sizeof deep - 1);
     memcpy(deep, "{\"a\":", 5);
     deep[sizeof deep - 1] = 0;
-    st_expect_error("deep.safetensors", deep, 0, "bad JSON");
+    st_expect_error("deep.safetensors", deep, 0, "nests deeper than safetensors does");
+    /* jansson's tree is bounded before it is built: a long array (a 2-byte
+     * "0," cost a 50-byte node), too many metadata keys */
+    static char longarr[40000];
+    size_t kk = (size_t)snprintf(longarr, sizeof longarr, "{\"a\":{\"dtype\":\"F32\",\"shape\":[");
+    for (int i = 0; i < 9000; i++) longarr[kk++] = '1', longarr[kk++] = ',';
+    snprintf(longarr + kk, sizeof longarr - kk, "1],\"data_offsets\":[0,0]}}");
+    st_expect_error("longarr.safetensors", longarr, 0, "an array of over 8 values");
+    static char manymeta[200000];
+    kk = (size_t)snprintf(manymeta, sizeof manymeta, "{\"__metadata__\":{");
+    for (int i = 0; i < 10001; i++) kk += (size_t)snprintf(manymeta + kk, sizeof manymeta - kk, "%s\"%d\":\"\"", i ? "," : "", i);
+    snprintf(manymeta + kk, sizeof manymeta - kk, "}}");
+    st_expect_error("manymeta.safetensors", manymeta, 0, "an object of over 10000 entries");
 
     /* header length past the end of the file, and a huge header */
     unsigned char buf[16] = {0xff, 0, 0, 0, 0, 0, 0, 0, '{', '}'};

@@ -50,10 +50,16 @@ dc_dataset *cli_load_images(const cli_args *a, const dc_model *m, const char *di
     char **names = NULL;
     int nn = 0;
     dc_dataset *d = dc_image_folder_load(dir, (int)s[0], (int)s[1], (int)s[2], a->skip_bad, &names, &nn, a->quiet ? NULL : stdout);
-    if (d && set_names && named && dc_model_set_class_names(named, names, nn)) {
+    /* a model that knows its classes gets them by name, in its own order;
+     * one that does not yet (a new run) takes the folder's */
+    int nm = 0;
+    char **mnames = d ? dc_model_class_names(m, &nm) : NULL;
+    if (d && nm > 0 ? dc_dataset_match_classes(d, names, nn, mnames, nm, dir, stderr) != DC_OK
+                    : d && set_names && named && dc_model_set_class_names(named, names, nn) != DC_OK) {
         dc_dataset_free(d);
         d = NULL;
     }
+    dc_free_names(mnames, nm);
     dc_free_names(names, nn);
     return d;
 }
@@ -79,6 +85,69 @@ dc_status cli_csv_options(const cli_args *a, dc_csv_options *o) {
     else if (!strcmp(a->scale, "standard")) o->scaling = DC_SCALE_STANDARD;
     else if (!strcmp(a->scale, "minmax")) o->scaling = DC_SCALE_MINMAX;
     else return dc_set_error_cli("--scale must be none, standard or minmax, not \"%s\"", a->scale);
+    return DC_OK;
+}
+
+static const char *missing_names[] = {"drop", "mean", "median", "most_frequent"};
+static const char *scale_names[] = {"none", "standard", "minmax"};
+
+dc_status cli_resume_csv_args(const cli_args *a, dc_tabular *stored, cli_args *la, int *check) {
+    dc_csv_options run, now;
+    dc_status st = dc_tabular_options(stored, &run, check);
+    if (st || (st = cli_csv_options(a, &now))) return st;
+    char diff[2048] = "";
+    size_t n = 0;
+#define DIFFER(cond, ...)                                                   \
+    if (cond && n < sizeof diff - 1) {                                       \
+        n += (size_t)snprintf(diff + n, sizeof diff - n, "%s", n ? "; " : ""); \
+        if (n < sizeof diff - 1) n += (size_t)snprintf(diff + n, sizeof diff - n, __VA_ARGS__); \
+    }
+    DIFFER(a->delimiter && a->delimiter != run.delimiter, "--delimiter '%c' (the run read '%c')", a->delimiter, run.delimiter)
+    DIFFER(a->header_given && a->no_header != run.no_header, "%s (the run read %s)", a->no_header ? "--no-header" : "--header",
+           run.no_header ? "no header" : "a header")
+    DIFFER(a->skip_rows >= 0 && a->skip_rows != run.skip_rows, "--skip-rows %ld (the run skipped %d)", a->skip_rows, run.skip_rows)
+    DIFFER(a->label && strcmp(a->label, run.label), "--label %s (the run's label is \"%s\")", a->label, run.label)
+    DIFFER(a->features && strcmp(a->features, run.features), "--features %s (the run used %s)", a->features, run.features)
+    DIFFER(a->regression && !run.regression, "--regression (the run was a classification)")
+    DIFFER(a->missing && now.missing != run.missing, "--missing %s (the run used %s)", a->missing, missing_names[run.missing])
+    DIFFER(a->scale && now.scaling != run.scaling, "--scale %s (the run used %s)", a->scale, scale_names[run.scaling])
+    DIFFER(a->pca && a->pca != run.pca, "--pca %ld (the run kept %d components)", a->pca, run.pca)
+    if (*check) {
+        DIFFER(a->test_split >= 0 && (float)a->test_split != run.test_split, "--test-split %g (the run held out %g)",
+               a->test_split, run.test_split)
+        DIFFER(a->stratify && !run.stratify, "--stratify (the run's split was not stratified)")
+        DIFFER(a->seed >= 0 && (uint64_t)a->seed != run.seed, "--seed %ld (the run split its rows with seed %llu)", a->seed,
+               (unsigned long long)run.seed)
+    }
+#undef DIFFER
+    if (n) return dc_set_error_cli("--resume: these options differ from the run's: %s. Drop them (the run's are used) or pass the run's", diff);
+    /* read exactly as the run did */
+    la->delimiter = run.delimiter;
+    la->no_header = run.no_header;
+    la->header_given = 1;
+    la->skip_rows = run.skip_rows;
+    la->label = run.label;
+    la->features = run.features;
+    la->regression = run.regression;
+    la->missing = missing_names[run.missing];
+    la->scale = scale_names[run.scaling];
+    la->pca = run.pca;
+    if (*check) {
+        la->test_split = run.test_split;
+        la->stratify = run.stratify;
+        la->seed = (long)run.seed;
+    }
+    return DC_OK;
+}
+
+dc_status cli_resume_csv_same(const dc_tabular *stored, const dc_tabular *now, const char *path) {
+    char *a = dc_tabular_serialize(stored), *b = dc_tabular_serialize(now);
+    int same = a && b && !strcmp(a, b);
+    free(a);
+    free(b);
+    if (!same)
+        return dc_set_error_cli("--resume: %s is not the table the run was trained on (read with the run's options, its "
+                                "columns, classes or statistics come out different)", path);
     return DC_OK;
 }
 

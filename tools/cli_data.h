@@ -36,6 +36,14 @@ dc_dataset *cli_load_images(const cli_args *a, const dc_model *m, const char *di
 dc_status cli_csv_options(const cli_args *a, dc_csv_options *o);
 /* Training data (and the test split) for train. */
 dc_status cli_load_training(const cli_args *a, cli_bundle *b, FILE *report);
+/* A resumed CSV run reads its table as the run did: la gets the stored
+ * pipeline's options (label, features, reading, missing, scaling, PCA and
+ * the split); an option given now that differs is an error listing each
+ * difference. *check = 1 when the refitted pipeline can be compared with
+ * the stored one (cli_resume_csv_same) after loading. */
+dc_status cli_resume_csv_args(const cli_args *a, dc_tabular *stored, cli_args *la, int *check);
+/* The table read for a resumed run gave the stored pipeline again. */
+dc_status cli_resume_csv_same(const dc_tabular *stored, const dc_tabular *now, const char *path);
 void cli_bundle_free(cli_bundle *b);
 /* Evaluation data for a saved model: the IDX test split, or a CSV through
  * the model's stored pipeline (*tab receives it, to free). */

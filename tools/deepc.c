@@ -234,6 +234,7 @@ static int cmd_train(const cli_args *a) {
     if (need(a, "--data", a->data)) return 2;
     dc_train_state *state = NULL;
     dc_model *m = NULL;
+    dc_tabular *stored = NULL; /* a resumed CSV run's pipeline */
     cli_bundle b = {0};
     dc_history h = {0};
     cli_metrics r = {0};
@@ -278,8 +279,21 @@ static int cmd_train(const cli_args *a) {
     /* data first: a CSV decides the input width of `input auto` */
     cli_args la = *a;
     if (a->resume && !a->limit) la.limit = (long)dc_train_state_samples(state); /* the run's samples */
-    /* a resumed CSV run re-reads the table with the same options: the split
-     * and the refitted pipeline come out the same (seeded, deterministic) */
+    /* a resumed CSV run re-reads the table with the run's options (stored
+     * with its pipeline; different ones given now are refused): the split
+     * and the refitted pipeline come out the same (seeded, deterministic),
+     * which is checked after loading */
+    int check_pipeline = 0;
+    if (a->resume && cli_is_csv(a->data)) {
+        if (!(stored = dc_model_tabular(m))) {
+            rc = cli_fail("--resume: the run was not trained on a CSV table");
+            goto done;
+        }
+        if (cli_resume_csv_args(a, stored, &la, &check_pipeline)) {
+            rc = cli_fail("cannot resume");
+            goto done;
+        }
+    }
     static dc_augment aug;
     int images = cli_is_image_folder(a->data);
     if (images) { /* image folders: the model's input shape decides the image size */
@@ -323,6 +337,9 @@ static int cmd_train(const cli_args *a) {
         }
     } else if (cli_load_training(&la, &b, a->quiet ? NULL : stdout)) {
         rc = cli_fail("cannot load the training data");
+        goto done;
+    } else if (check_pipeline && cli_resume_csv_same(stored, b.tab, a->data)) {
+        rc = cli_fail("cannot resume");
         goto done;
     }
     if (!m && !(m = parse_for(a->target, &b))) {
@@ -412,6 +429,7 @@ done:
     cli_metrics_free(&r);
     dc_history_free(&h);
     dc_train_state_free(state);
+    dc_tabular_free(stored);
     cli_bundle_free(&b);
     dc_model_free(m);
     return rc;

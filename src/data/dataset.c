@@ -138,3 +138,40 @@ dc_status dc_one_hot(const int32_t *labels, int64_t n, int num_classes, float *o
     }
     return DC_OK;
 }
+
+dc_status dc_dataset_match_classes(dc_dataset *d, char *const *names, int n, char *const *model_names, int nmodel,
+                                   const char *where, FILE *report) {
+    if (d->y.dtype != DC_I32) return dc_set_error(DC_ERR_INVALID, "%s: class labels must be int32", where);
+    dc_strmap map;
+    int dup[2];
+    dc_status st = dc_strmap_build(&map, model_names, nmodel, dup);
+    if (st == DC_ERR_INVALID) return dc_set_error(DC_ERR_FORMAT, "the model names class \"%s\" twice", model_names[dup[0]]);
+    if (st) return st;
+    int *to = malloc(sizeof(int) * (size_t)(n ? n : 1));
+    char *present = calloc((size_t)nmodel + 1, 1);
+    if (!to || !present) st = dc_set_error(DC_ERR_NOMEM, "out of memory");
+    for (int k = 0; !st && k < n; k++) {
+        if ((to[k] = dc_strmap_find(&map, names[k])) < 0)
+            st = dc_set_error(DC_ERR_FORMAT, "%s: class folder \"%s\" is not one of the model's %d classes (%s%s%s)", where,
+                              names[k], nmodel, model_names[0], nmodel > 1 ? ", " : "", nmodel > 1 ? model_names[1] : "");
+        else present[to[k]] = 1;
+    }
+    int32_t *y = d->y.data;
+    for (int64_t i = 0; !st && i < d->n * d->y.size; i++)
+        if (y[i] >= 0 && y[i] < n) y[i] = to[y[i]];
+    if (!st) {
+        d->num_classes = nmodel;
+        int missing = 0;
+        for (int k = 0; k < nmodel; k++) missing += !present[k];
+        if (missing && report) {
+            fprintf(report, "%s: %d of the model's %d classes have no folder here:", where, missing, nmodel);
+            for (int k = 0, shown = 0; k < nmodel && shown < 10; k++)
+                if (!present[k]) fprintf(report, " %s", model_names[k]), shown++;
+            fprintf(report, "%s\n", missing > 10 ? " ..." : "");
+        }
+    }
+    free(to);
+    free(present);
+    dc_strmap_free(&map);
+    return st;
+}

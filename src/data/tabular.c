@@ -39,6 +39,12 @@ struct dc_tabular {
     double *offset, *scale;
     int pca;              /* components kept (0 = none)                      */
     double *pca_mean, *pca_comp, *explained;
+    /* how the rows were split (a resumed run must split the same way);
+     * split_known = 0 for files written before these were kept */
+    int split_known, stratify, folds, fold;
+    double test_split;
+    uint64_t split_seed;
+    char *features_text;  /* the feature columns, comma-joined (options)    */
 };
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
@@ -59,6 +65,7 @@ void dc_tabular_free(dc_tabular *p) {
     free(p->classes);
     dc_strmap_free(&p->class_map);
     free(p->class_values);
+    free(p->features_text);
     free(p->label);
     free(p->offset);
     free(p->scale);
@@ -431,6 +438,12 @@ dc_status dc_csv_load(const char *path, const dc_csv_options *o, dc_tabular **pi
     p->missing = o->missing;
     p->scaling = o->scaling;
     p->pca = o->pca;
+    p->split_known = 1;
+    p->test_split = o->test_split;
+    p->stratify = o->stratify && !o->regression;
+    p->split_seed = o->seed ? o->seed : 42;
+    p->folds = o->folds > 1 ? o->folds : 0;
+    p->fold = o->folds > 1 ? o->fold : 0;
     p->ncols = nf;
     p->label = strdup(t->names[lab]);
     p->cols = calloc((size_t)nf, sizeof *p->cols);
@@ -768,12 +781,46 @@ static void put_nums(dc_strbuf *b, const char *key, const double *v, int64_t n) 
     dc_sb_puts(b, "\n");
 }
 
+dc_status dc_tabular_options(dc_tabular *p, dc_csv_options *o, int *split_known) {
+    memset(o, 0, sizeof *o);
+    *split_known = p->split_known;
+    if (!p->features_text) {
+        dc_strbuf b = {0};
+        for (int c = 0; c < p->ncols; c++) {
+            if (c) dc_sb_puts(&b, ",");
+            dc_sb_puts(&b, p->cols[c].name);
+        }
+        if (b.oom) return dc_set_error(DC_ERR_NOMEM, "out of memory");
+        p->features_text = b.s ? b.s : strdup("");
+    }
+    o->delimiter = p->delimiter;
+    o->no_header = p->no_header;
+    o->skip_rows = p->skip_rows;
+    o->label = p->label;
+    o->features = p->features_text;
+    o->regression = p->regression;
+    o->missing = p->missing;
+    o->scaling = p->scaling;
+    o->pca = p->pca;
+    o->test_split = (float)p->test_split;
+    o->stratify = p->stratify;
+    o->seed = p->split_seed;
+    o->folds = p->folds;
+    o->fold = p->fold;
+    return DC_OK;
+}
+
 char *dc_tabular_serialize(const dc_tabular *p) {
     dc_strbuf b = {0};
     char line[128];
     snprintf(line, sizeof line, "delimiter=%d\nno_header=%d\nskip_rows=%d\nregression=%d\nmissing=%d\nscaling=%d\npca=%d\nwidth=%d\n",
              (unsigned char)p->delimiter, p->no_header, p->skip_rows, p->regression, (int)p->missing, (int)p->scaling, p->pca, p->width);
     dc_sb_puts(&b, line);
+    if (p->split_known) {
+        snprintf(line, sizeof line, "split=%a\nstratify=%d\nsplit_seed=%llu\nfolds=%d\nfold=%d\n", p->test_split,
+                 p->stratify, (unsigned long long)p->split_seed, p->folds, p->fold);
+        dc_sb_puts(&b, line);
+    }
     dc_sb_puts(&b, "label=");
     put_esc(&b, p->label);
     dc_sb_puts(&b, "\nclasses=");
@@ -880,7 +927,8 @@ dc_tabular *dc_tabular_parse(const char *text, const char *where) {
         /* every key but column once: a second width, pca or label would
          * resize (or leak) what earlier lines sized */
         static const char *const once[] = {"delimiter", "no_header", "skip_rows", "regression", "missing", "scaling", "pca",
-                                           "width", "label", "classes", "offset", "scale", "pca_mean", "pca_components", "explained"};
+                                           "width", "label", "classes", "offset", "scale", "pca_mean", "pca_components", "explained",
+                                           "split", "stratify", "split_seed", "folds", "fold"};
         for (unsigned k = 0; k < sizeof once / sizeof *once; k++)
             if (!strcmp(key, once[k])) {
                 if (seen & (1u << k)) ok = 0;
@@ -895,6 +943,11 @@ dc_tabular *dc_tabular_parse(const char *text, const char *where) {
         else if (!strcmp(key, "scaling")) p->scaling = (dc_scaling)atoi(vs);
         else if (!strcmp(key, "pca")) p->pca = atoi(vs);
         else if (!strcmp(key, "width")) p->width = atoi(vs);
+        else if (!strcmp(key, "split")) p->test_split = strtod(vs, NULL), p->split_known = 1;
+        else if (!strcmp(key, "stratify")) p->stratify = atoi(vs);
+        else if (!strcmp(key, "split_seed")) p->split_seed = strtoull(vs, NULL, 10);
+        else if (!strcmp(key, "folds")) p->folds = atoi(vs);
+        else if (!strcmp(key, "fold")) p->fold = atoi(vs);
         else if (!strcmp(key, "label")) ok = (p->label = unescape(vs, vl)) != NULL;
         else if (!strcmp(key, "classes")) ok = (p->classes = split_list(vs, vl, ',', &p->nclasses)) != NULL || vl == 0;
         else if (!strcmp(key, "column")) {
@@ -942,6 +995,9 @@ dc_tabular *dc_tabular_parse(const char *text, const char *where) {
     ok = ok && p->label && p->ncols > 0 && width == p->width && p->offset && p->scale && p->pca >= 0 && p->pca <= p->width &&
          (!p->pca || (p->pca_mean && p->pca_comp && p->explained)) && (p->regression || p->nclasses >= 2);
     for (int j = 0; ok && j < p->width; j++) ok = p->scale[j] != 0.0;
+    ok = ok && (int)p->missing >= DC_MISSING_DROP && (int)p->missing <= DC_MISSING_MOST_FREQUENT &&
+         (int)p->scaling >= DC_SCALE_NONE && (int)p->scaling <= DC_SCALE_MINMAX && p->skip_rows >= 0;
+    ok = ok && p->test_split >= 0 && p->test_split < 1 && p->folds >= 0 && p->fold >= 0 && (p->fold < p->folds || !p->folds);
     for (int c = 0; ok && c < p->ncols; c++) /* categories are looked up by bisection */
         for (int k = 1; ok && k < p->cols[c].ncats; k++) ok = strcmp(p->cols[c].cats[k - 1], p->cols[c].cats[k]) < 0;
     if (ok && !p->regression && index_classes(p)) {

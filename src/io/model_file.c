@@ -147,6 +147,11 @@ dc_model *dc_model_file_read(const char *path, dc_st_file **file) {
         dc_set_error(DC_ERR_NOMEM, "out of memory");
         goto fail;
     }
+    if (pre) { /* a damaged pipeline is the file's error now, not "no pipeline" later */
+        dc_tabular *t = dc_tabular_parse(pre, path);
+        if (!t) goto fail;
+        dc_tabular_free(t);
+    }
     const char *cn = dc_st_metadata(f, "class_names");
     if (cn && !(m->meta.class_names = strdup(cn))) {
         dc_set_error(DC_ERR_NOMEM, "out of memory");

@@ -16,6 +16,12 @@
 
 #define ST_MAX_HEADER 100000000u
 #define ST_MAX_TENSORS 100000
+#define ST_MAX_META 10000 /* __metadata__ keys (deepc writes about ten) */
+/* values in one array: a shape (rank up to DC_MAX_DIMS) or data_offsets */
+#define ST_MAX_ARRAY (DC_MAX_DIMS > 2 ? DC_MAX_DIMS : 2)
+/* values in the whole header: per tensor its object, three keys, a dtype,
+ * the two arrays and their values; plus the metadata */
+#define ST_MAX_VALUES ((size_t)ST_MAX_TENSORS * 32 + 4 * ST_MAX_META + 64)
 
 struct dc_st_file {
     unsigned char *data;      /* the data section, 64-byte aligned copy */
@@ -67,6 +73,47 @@ static int read_full(int fd, void *buf, size_t n) {
     return 0;
 }
 
+/* Before jansson builds a node for every value (some 50 bytes for a
+ * 2-byte "0,"): the safetensors layout, bounded, as the bytes go by. A
+ * header is an object of tensor entries and __metadata__ (objects), whose
+ * values are strings, numbers or short arrays of numbers: nothing nests
+ * deeper, no array is longer than a shape, and the entry and metadata
+ * counts are capped, so the tree is a few times the largest legitimate one.
+ * Malformed JSON is left to jansson, which says what is wrong. */
+static dc_status header_prescan(const char *h, size_t n, const char *path) {
+    int depth = 0;
+    size_t members[4] = {0}, values = 0;
+    char open[4] = {0};
+    for (size_t i = 0; i < n; i++) {
+        char c = h[i];
+        if ((c == '"' || c == '{' || c == '[' || c == ':' || c == ',') && ++values > ST_MAX_VALUES)
+            return dc_set_error(DC_ERR_FORMAT, "%s: byte %zu: over %zu JSON values, more than %d tensors need", path, 8 + i,
+                                ST_MAX_VALUES, ST_MAX_TENSORS);
+        if (c == '"') { /* a string: nothing inside counts */
+            for (i++; i < n && h[i] != '"'; i++)
+                if (h[i] == '\\') i++;
+            continue;
+        }
+        if (c == '{' || c == '[') {
+            if (depth == 3)
+                return dc_set_error(DC_ERR_FORMAT, "%s: byte %zu: the header nests deeper than safetensors does", path, 8 + i);
+            open[depth] = c, members[depth++] = 0;
+        } else if (c == '}' || c == ']') {
+            if (depth == 0) break;
+            depth--;
+        } else if (c == ',' && depth > 0) {
+            size_t k = ++members[depth - 1] + 1, cap = open[depth - 1] == '[' ? ST_MAX_ARRAY
+                                                       : depth == 1        ? ST_MAX_TENSORS + 1
+                                                                           : ST_MAX_META;
+            if (k > cap)
+                return dc_set_error(DC_ERR_FORMAT, "%s: byte %zu: %s of over %zu %s", path, 8 + i,
+                                    open[depth - 1] == '[' ? "an array" : depth == 1 ? "a header" : "an object", cap,
+                                    open[depth - 1] == '[' ? "values (a shape has a handful)" : "entries");
+        }
+    }
+    return DC_OK;
+}
+
 /* A non-negative JSON integer, or -1. */
 static int64_t json_uint(const json_t *j) {
     return json_is_integer(j) && json_integer_value(j) >= 0 ? (int64_t)json_integer_value(j) : -1;
@@ -84,6 +131,8 @@ static dc_status parse_header(dc_st_file *f, const char *path, json_t *root, uin
         if (!strcmp(key, "__metadata__")) {
             if (!json_is_object(e)) return dc_set_error(DC_ERR_FORMAT, "%s: __metadata__ must be an object of strings", path);
             size_t nm = json_object_size(e);
+            if (nm > ST_MAX_META)
+                return dc_set_error(DC_ERR_FORMAT, "%s: __metadata__ has %zu keys (limit %d)", path, nm, ST_MAX_META);
             f->meta_keys = calloc(nm + 1, sizeof(char *));
             f->meta_vals = calloc(nm + 1, sizeof(char *));
             if (!f->meta_keys || !f->meta_vals) return dc_set_error(DC_ERR_NOMEM, "%s: out of memory", path);
@@ -202,6 +251,7 @@ dc_st_file *dc_st_open(const char *path) {
     /* jansson: UTF-8 checked, duplicate keys refused, NUL in strings
      * refused, nesting bounded; a hash per object keeps it linear */
     json_error_t je;
+    if (header_prescan(header, n, path)) goto fail;
     root = json_loadb(header, n, JSON_REJECT_DUPLICATES, &je);
     if (!root) {
         dc_set_error(DC_ERR_FORMAT, "%s: byte %llu: bad JSON header: %s", path, (unsigned long long)(8 + (size_t)je.position), je.text);
@@ -274,6 +324,8 @@ static dc_status check_text(const char *path, const char *what, const char *s) {
 
 dc_status dc_st_write(const char *path, const dc_st_entry *t, int nt, const char *const *keys,
                       const char *const *values, int nmeta) {
+    if (nmeta > ST_MAX_META)
+        return dc_set_error(DC_ERR_INVALID, "%s: %d metadata keys, more than a safetensors reader takes (%d); not written", path, nmeta, ST_MAX_META);
     if (nt + (nmeta > 0) > ST_MAX_TENSORS)
         return dc_set_error(DC_ERR_INVALID, "%s: %d tensors, more than a safetensors reader takes (%d); not written", path, nt, ST_MAX_TENSORS);
     dc_status cst = DC_OK;

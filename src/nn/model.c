@@ -706,6 +706,32 @@ dc_status dc_model_set_class_names(dc_model *m, char *const *names, int n) {
     return DC_OK;
 }
 
+char **dc_model_class_names(const dc_model *m, int *n) {
+    *n = 0;
+    if (!m->meta.class_names) return NULL;
+    int count = 1;
+    for (const char *p = m->meta.class_names; *p; p++) count += *p == ',';
+    char **v = calloc((size_t)count, sizeof *v);
+    const char *p = m->meta.class_names;
+    for (int k = 0; v && k < count; k++) { /* one pass: each name unescaped in turn */
+        const char *e = strchr(p, ',');
+        size_t len = e ? (size_t)(e - p) : strlen(p), o = 0;
+        if (!(v[k] = malloc(len + 1))) {
+            dc_free_names(v, k);
+            return NULL;
+        }
+        for (size_t i = 0; i < len; i++) {
+            unsigned x;
+            if (p[i] == '%' && i + 2 < len + 1 && sscanf(p + i + 1, "%2x", &x) == 1) v[k][o++] = (char)x, i += 2;
+            else v[k][o++] = p[i];
+        }
+        v[k][o] = 0;
+        p = e ? e + 1 : p + len;
+    }
+    if (v) *n = count;
+    return v;
+}
+
 int dc_model_class_name(const dc_model *m, int k, char *buf, size_t n) {
     if (!m->meta.class_names || k < 0) return 0;
     const char *p = m->meta.class_names;
