@@ -1,6 +1,7 @@
 #!/bin/sh
 # test.sh — the whole test suite: set up, build, run every test; then build
-# again with AddressSanitizer + UBSan and run the suite once more.
+# again with AddressSanitizer + UBSan and run the suite once more; then run
+# each fuzz harness for 20 seconds (DEEPC_FUZZ_SECONDS).
 set -e
 cd "$(dirname "$0")/.."
 sh scripts/setup.sh
@@ -11,3 +12,5 @@ cmake --build build -j"$JOBS"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DDEEPC_SANITIZE=ON > /dev/null
 cmake --build build-asan -j"$JOBS"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure)
+# every loader's libFuzzer harness, briefly, from its seed corpus (ASan + UBSan)
+sh scripts/fuzz.sh "${DEEPC_FUZZ_SECONDS:-20}"

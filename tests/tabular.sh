@@ -81,6 +81,19 @@ printf 'size,color,"weight, kg"\n1.0,purple,10\n3.0,red,NA\n' > "$W/mixed_new.cs
   sed -n 2p "$W/mixed_pred.csv" | grep -q "^small," && sed -n 3p "$W/mixed_pred.csv" | grep -q "^big," && ok \
   || bad "predict with an unseen category and a missing value: $(cat "$W/mixed_pred.csv")"
 
+# category names holding the pipeline's separators (a comma, a bar, a
+# percent sign) survive the model file: eval predicts the training rows again
+"$PY" -c "
+import random
+random.seed(5)
+print('x,kind,y')
+for i in range(60):
+    k = ['\"green, dark\"', 'red|blue', '100%', 'plain'][i % 4]
+    print(f'{random.random():.3f},{k},{int(i % 4 < 2)}')" > "$W/seps.csv"
+"$DEEPC" train "$SRC/models/iris.dc" --data "$W/seps.csv" --epochs 40 --quiet --json --out "$W/seps.safetensors" > "$W/seps.out" 2>&1 \
+  && "$DEEPC" eval "$W/seps.safetensors" --data "$W/seps.csv" --json > "$W/seps_eval.out" 2>&1 \
+  && at_least "$(json_field "$W/seps_eval.out" "['test_accuracy']")" 0.999 && ok || bad "categories with separators: $(tail -c 300 "$W/seps_eval.out")"
+
 # 6. PCA: fitted on training rows, explained variance reported, kept for eval
 "$DEEPC" train "$SRC/models/wine.dc" --data "$SK/wine_data.csv" --skip-rows 1 --no-header --test-split 0.2 --stratify \
    --scale standard --pca 5 --json --out "$W/wine_pca.safetensors" > "$W/pca.out" 2>&1 || bad "pca training"

@@ -95,10 +95,10 @@ static dc_status idx_read(const char *path, int64_t limit, int *ndim, int64_t *d
         all = 0;
     }
     /* The header is not trusted with a big allocation: start at most at
-     * 64 MiB and grow only as real data arrives. One byte more than promised
+     * 1 MiB and grow (doubling) only as real data arrives. One byte more than promised
      * is asked for, to detect trailing garbage. */
     const int64_t want = count + all; /* one byte more detects trailing garbage */
-    int64_t cap = want < ((int64_t)64 << 20) ? want : ((int64_t)64 << 20), got = 0;
+    int64_t cap = want < ((int64_t)1 << 20) ? want : ((int64_t)1 << 20), got = 0;
     buf = malloc((size_t)cap);
     if (!buf) {
         st = dc_set_error(DC_ERR_NOMEM, "%s: out of memory", path);

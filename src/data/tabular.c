@@ -877,8 +877,10 @@ static char *unescape(const char *s, size_t n) {
     return o;
 }
 
-/* Split s[0..n) at sep into malloc'ed unescaped strings. */
-static char **split_list(const char *s, size_t n, char sep, int *count) {
+/* Split s[0..n) at sep into malloc'ed strings, unescaped when unesc (a
+ * list inside a list is split raw first, then each part unescaped once:
+ * a category "green, dark" is stored as green%2C dark). */
+static char **split_list(const char *s, size_t n, char sep, int *count, int unesc) {
     int k = n ? 1 : 0;
     for (size_t i = 0; i < n; i++) k += s[i] == sep;
     char **v = calloc((size_t)(k ? k : 1), sizeof(char *));
@@ -887,7 +889,7 @@ static char **split_list(const char *s, size_t n, char sep, int *count) {
     int m = 0;
     for (size_t i = 0; i <= n && k; i++)
         if (i == n || s[i] == sep) {
-            v[m++] = unescape(s + start, i - start);
+            v[m++] = unesc ? unescape(s + start, i - start) : strndup(s + start, i - start);
             start = i + 1;
         }
     *count = m;
@@ -949,7 +951,7 @@ dc_tabular *dc_tabular_parse(const char *text, const char *where) {
         else if (!strcmp(key, "folds")) p->folds = atoi(vs);
         else if (!strcmp(key, "fold")) p->fold = atoi(vs);
         else if (!strcmp(key, "label")) ok = (p->label = unescape(vs, vl)) != NULL;
-        else if (!strcmp(key, "classes")) ok = (p->classes = split_list(vs, vl, ',', &p->nclasses)) != NULL || vl == 0;
+        else if (!strcmp(key, "classes")) ok = (p->classes = split_list(vs, vl, ',', &p->nclasses, 1)) != NULL || vl == 0;
         else if (!strcmp(key, "column")) {
             if (p->ncols == ncols_cap) {
                 ncols_cap = ncols_cap ? 2 * ncols_cap : 16;
@@ -962,16 +964,15 @@ dc_tabular *dc_tabular_parse(const char *text, const char *where) {
                 memset(col, 0, sizeof *col);
                 col->impute_cat = -1;
                 int np = 0;
-                char **parts = split_list(vs, vl, '|', &np);
+                char **parts = split_list(vs, vl, '|', &np, 0);
                 ok = parts && np >= 3;
                 if (ok) {
-                    col->name = parts[0];
-                    parts[0] = NULL;
+                    ok = (col->name = unescape(parts[0], strlen(parts[0]))) != NULL;
                     col->categorical = !strcmp(parts[1], "categorical");
                     if (col->categorical) {
                         ok = np == 4;
                         col->impute_cat = atoi(parts[2]);
-                        if (ok) col->cats = split_list(parts[3], strlen(parts[3]), ',', &col->ncats);
+                        if (ok) col->cats = split_list(parts[3], strlen(parts[3]), ',', &col->ncats, 1);
                         ok = ok && col->cats && col->impute_cat < col->ncats;
                     } else {
                         col->impute = strtod(parts[2], NULL);

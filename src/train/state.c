@@ -244,9 +244,7 @@ dc_status dc_model_save_state(const dc_model *m, const dc_train_state *s, const 
 
 /* ---- from the model file ----------------------------------------------------- */
 
-static dc_status load_state(dc_model *m, const dc_st_file *f, const char *path, dc_train_state **out) {
-    const char *txt = dc_st_metadata(f, "training_state");
-    if (!txt) return DC_OK;
+dc_status dc_train_state_load(dc_model *m, const dc_st_file *f, const char *txt, const char *path, dc_train_state **out) {
     dc_train_state *s = dc_train_state_new();
     if (!s) return DC_ERR_NOMEM;
     dc_status st = DC_OK;
@@ -308,6 +306,11 @@ static dc_status load_state(dc_model *m, const dc_st_file *f, const char *path, 
 fail:
     dc_train_state_free(s);
     return st;
+}
+
+static dc_status load_state(dc_model *m, const dc_st_file *f, const char *path, dc_train_state **out) {
+    const char *txt = dc_st_metadata(f, "training_state");
+    return txt ? dc_train_state_load(m, f, txt, path, out) : DC_OK;
 }
 
 dc_model *dc_model_load_state(const char *path, dc_train_state **state) {

@@ -39,4 +39,8 @@ dc_status dc_train_state_push_history(dc_train_state *s, const dc_epoch_stats *e
 dc_status dc_train_state_alloc(dc_train_state *s, const dc_model *m, int64_t ntrain);
 /* A zeroed best-weights buffer (when a checkpoint had none yet). */
 dc_status dc_train_state_alloc_best(dc_train_state *s, const dc_model *m);
+/* The state of m from its text form txt and the tensors of f (permutation,
+ * optimizer buffers, best weights), all checked; *out on success. The model
+ * file reader passes its "training_state" metadata; the fuzzer any text. */
+dc_status dc_train_state_load(dc_model *m, const dc_st_file *f, const char *txt, const char *path, dc_train_state **out);
 #endif

@@ -1,0 +1,13 @@
+/* fuzz_idx.c — IDX image and label files, raw or gzip: the first byte
+ * splits the input into the two files, the second picks a --limit. */
+#include "fuzz.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n) {
+    if (n < 2) return 0;
+    size_t cut = 2 + (size_t)data[0] * (n - 2) / 255;
+    int64_t limit = data[1] % 4 == 0 ? 0 : data[1] % 7;
+    const char *img = fuzz_file(0, "-images", data + 2, cut - 2);
+    const char *lab = fuzz_file(1, "-labels", data + cut, n - cut);
+    dc_dataset_free(dc_idx_load_limit(img, lab, limit));
+    return 0;
+}

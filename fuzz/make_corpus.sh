@@ -1,0 +1,91 @@
+#!/bin/sh
+# make_corpus.sh — (re)build the seed corpora of fuzz/corpus from the
+# project's own files and a freshly built build/deepc: valid inputs of every
+# loader, small (each under 64 KB, the harnesses' -max_len), so that the
+# fuzzer starts from deep inside each format. Run by hand after a format
+# changes; the outputs are committed.
+set -e
+cd "$(dirname "$0")/.."
+D=build/deepc
+PY=${PYTHON:-/usr/bin/python3}
+C=fuzz/corpus
+rm -rf "$C"; mkdir -p "$C/safetensors" "$C/describe" "$C/idx" "$C/csv" "$C/tabular" "$C/image" "$C/state"
+T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
+SK=$(sh scripts/tables.sh "$T/data")
+
+# descriptions: every shipped model, and a graph with names, merges, repeat
+cp models/*.dc "$C/describe/"
+cat > "$C/describe/graph.dc" <<'DC'
+input 1x8x8 name=img
+input 4 name=aux
+conv2d 4 kernel=3 padding=same activation=relu name=c1 inputs=img
+repeat 2
+conv2d 4 kernel=3 padding=same name=r inputs=block_input
+batchnorm
+add inputs=block_input,r
+end
+global_avg_pool2d name=gap
+concat inputs=gap,aux
+dense 3 activation=softmax name=out
+output out
+loss categorical_crossentropy output=out target=label
+optimizer adamw lr=0.001 weight_decay=0.01 clipnorm=1
+schedule cosine_restarts t_0=2 t_mult=2
+early_stopping monitor=val_loss patience=3 restore_best_weights=true
+fit epochs=3 batch_size=8 validation_split=0.2 seed=1
+DC
+
+# model files: format 1 fixtures; a CSV model with a training state; an
+# image model with class names
+cp tests/fixtures/v1_iris.safetensors tests/fixtures/v1_mlp.safetensors tests/fixtures/v1_conv1d.safetensors \
+   tests/fixtures/v1_cnn_gap.safetensors "$C/safetensors/"
+printf 'input auto\ndense 4 activation=relu\ndense 3 activation=softmax\noptimizer adam lr=0.01\nearly_stopping monitor=loss patience=9 restore_best_weights=true\nfit epochs=3 batch_size=16\n' > "$T/small.dc"
+$D train "$T/small.dc" --data "$SK/iris.csv" --skip-rows 1 --no-header --test-split 0.2 --stratify --scale standard \
+   --stop-after 4 --quiet --out "$C/safetensors/iris_state.safetensors" > /dev/null 2>&1 || true
+mkdir -p "$T/imgs"
+cp tests/fixtures/images/gray.png "$T/g.png"
+for k in a b; do mkdir -p "$T/imgs/$k"; cp tests/fixtures/images/gray.png tests/fixtures/images/rgb.png "$T/imgs/$k/"; done
+printf 'input 1x4x4\nflatten\ndense 2 activation=softmax\nfit epochs=1 batch_size=2\n' > "$T/img.dc"
+$D train "$T/img.dc" --data "$T/imgs" --quiet --out "$C/safetensors/img_classes.safetensors" > /dev/null 2>&1
+
+# the training state and the stored pipeline, as text (from the files above)
+"$PY" - "$C" <<'PYEOF'
+import json, struct, sys
+c = sys.argv[1]
+def meta(p):
+    b = open(p, "rb").read(); n = struct.unpack("<Q", b[:8])[0]
+    return json.loads(b[8:8 + n])["__metadata__"]
+m = meta(c + "/safetensors/iris_state.safetensors")
+open(c + "/state/iris.txt", "w").write(m["training_state"])
+open(c + "/tabular/iris.txt", "w").write(m["preprocess"])
+open(c + "/tabular/v1_iris.txt", "w").write(meta(c + "/safetensors/v1_iris.safetensors")["preprocess"])
+PYEOF
+
+# IDX: the harness's layout (a split byte, a limit byte, images, labels),
+# raw and gzip-compressed
+"$PY" - "$C" <<'PYEOF'
+import gzip, struct, sys
+c = sys.argv[1]
+img = struct.pack(">HBBIII", 0, 8, 3, 3, 4, 4) + bytes(range(48))
+lab = struct.pack(">HBBI", 0, 8, 1, 3) + bytes([0, 1, 2])
+for name, a, b in (("raw", img, lab), ("gz", gzip.compress(img), gzip.compress(lab))):
+    split = round(255 * len(a) / (len(a) + len(b)))
+    cut = 2 + split * (len(a) + len(b)) // 255
+    body = a + b
+    data = bytes([split, 1]) + body
+    # make the split land exactly between the files
+    while 2 + data[0] * (len(data) - 2) // 255 < 2 + len(a): data = bytes([data[0] + 1]) + data[1:]
+    open(c + "/idx/" + name, "wb").write(data)
+PYEOF
+
+# CSV: an options byte, then the table
+{ printf '\200'; head -40 "$SK/iris.csv"; } > "$C/csv/iris"
+printf '\304size,color,price,y\n1.5,red,10,a\n2,blue,,b\n,red,12,a\n3.5,"green, dark",9,b\n4,NA,11,a\n2.5,blue,8,b\n' > "$C/csv/mixed"
+printf '\003a;b;"c ""q"""\n1;2;x\n3;4;y\n5;6;x\n7;8;' > "$C/csv/quoted"
+{ printf '\101'; head -30 "$T/data/diabetes.csv"; } > "$C/csv/regression"
+
+# images: an option byte (gray / RGB), then the file
+for f in tests/fixtures/images/*.png tests/fixtures/images/*.jpg; do
+  n=$(basename "$f"); { printf '\001'; cat "$f"; } > "$C/image/$n"
+done
+du -sh "$C"; ls "$C"/* | wc -l
