@@ -21,8 +21,8 @@ input 4 name=aux
 conv2d 4 kernel=3 padding=same activation=relu name=c1 inputs=img
 repeat 2
 conv2d 4 kernel=3 padding=same name=r inputs=block_input
-batchnorm
-add inputs=block_input,r
+batchnorm name=bn
+add inputs=block_input,bn
 end
 global_avg_pool2d name=gap
 concat inputs=gap,aux
