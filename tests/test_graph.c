@@ -309,8 +309,21 @@ static void c_graph_test(void) {
     dc_dataset_free(d);
 }
 
+/* 100,000 layers build in linear time: each new name was compared with
+ * every earlier one (red team f_many_layers_quadratic); now a hash. */
+static void many_layers_test(void) {
+    /* 10,000 blocks of 10 layers (a repeat count is at most 10,000) */
+    dc_model *m = dc_model_parse("input 2\nrepeat 10000\nactivation relu\nactivation relu\nactivation relu\nactivation relu\n"
+                                 "activation relu\nactivation relu\nactivation relu\nactivation relu\nactivation relu\n"
+                                 "activation relu\nend\n",
+                                 "many.dc");
+    CHECK(m && dc_model_num_layers(m) >= 100000, "a 100,000-layer chain: %s", m ? "layers missing" : dc_last_error());
+    dc_model_free(m);
+}
+
 int main(int argc, char **argv) {
     if (test_workdir(argc, argv, "graph_tmp")) return 2;
+    many_layers_test();
     gradient_tests();
     training_tests();
     sequence_target_test();

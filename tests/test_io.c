@@ -194,6 +194,21 @@ static void safetensors_tests(void) {
     for (int i = 0; i < 10001; i++) kk += (size_t)snprintf(manymeta + kk, sizeof manymeta - kk, "%s\"%d\":\"\"", i ? "," : "", i);
     snprintf(manymeta + kk, sizeof manymeta - kk, "}}");
     st_expect_error("manymeta.safetensors", manymeta, 0, "an object of over 10000 entries");
+    /* 100,000 entries (the most a header may list) load, in linear time:
+     * duplicate keys were looked for by comparing every pair (red team
+     * f_json_many_keys_hang), now jansson hashes them */
+    size_t cap = 100000 * 64 + 64;
+    char *many = malloc(cap);
+    kk = (size_t)snprintf(many, cap, "{");
+    for (int i = 0; i < 100000; i++)
+        kk += (size_t)snprintf(many + kk, cap - kk, "%s\"t%d\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[0,0]}",
+                               i ? "," : "", i);
+    snprintf(many + kk, cap - kk, "}");
+    write_st("many.safetensors", many, 0);
+    dc_st_file *mf = dc_st_open(path_of("many.safetensors"));
+    CHECK(mf && dc_st_find(mf, "t99999") && dc_st_find(mf, "t0"), "100,000 entries: %s", mf ? "a name missing" : dc_last_error());
+    dc_st_close(mf);
+    free(many);
 
     /* header length past the end of the file, and a huge header */
     unsigned char buf[16] = {0xff, 0, 0, 0, 0, 0, 0, 0, '{', '}'};

@@ -229,6 +229,33 @@ static void apply_lr(const cli_args *a, dc_model *m) {
     dc_model_set_optimizer(m, o);
 }
 
+/* Where train saves the model, after every output of the run was checked
+ * (before anything is loaded or trained); NULL, with the reason printed,
+ * when one cannot be written. */
+static const char *train_outputs(const cli_args *a, char *buf, size_t n) {
+    const char *out = a->out ? a->out : a->resume;
+    if (!out) { /* models/fashion_mlp.dc -> fashion_mlp.safetensors */
+        const char *base = strrchr(a->target, '/');
+        base = base ? base + 1 : a->target;
+        const char *dot = strrchr(base, '.');
+        snprintf(buf, n, "%.*s.safetensors", (int)(dot ? dot - base : (long)strlen(base)), base);
+        out = buf;
+        struct stat st;
+        if (!a->force && lstat(out, &st) == 0) { /* the default name never replaces a file */
+            fprintf(stderr, "deepc: %s exists (the default output name); name the output with --out (a deepc model there "
+                            "is replaced), or add --force\n", out);
+            return NULL;
+        }
+    }
+    if (cli_check_output(a->out ? "--out" : "output", out, CLI_OUT_MODEL, a->force, a->resume) ||
+        (a->checkpoint && cli_check_output("--checkpoint", a->checkpoint, CLI_OUT_MODEL, a->force, a->resume)) ||
+        (a->best && cli_check_output("--checkpoint-best", a->best, CLI_OUT_MODEL, a->force, a->resume)) ||
+        (a->log && cli_check_output("--log", a->log, CLI_OUT_LOG, a->force, NULL)) ||
+        (a->plot && cli_check_output("--plot", a->plot, CLI_OUT_SVG, a->force, NULL)))
+        return NULL;
+    return out;
+}
+
 static int cmd_train(const cli_args *a) {
     if (!a->resume && need(a, "a DESCRIPTION file (or --resume MODEL)", a->target)) return 2;
     if (need(a, "--data", a->data)) return 2;
@@ -239,28 +266,9 @@ static int cmd_train(const cli_args *a) {
     dc_history h = {0};
     cli_metrics r = {0};
     int rc = 0;
-    /* every output is checked before anything is loaded or trained */
     char outbuf[1024];
-    const char *out = a->out ? a->out : a->resume;
-    if (!out) { /* models/fashion_mlp.dc -> fashion_mlp.safetensors */
-        const char *base = strrchr(a->target, '/');
-        base = base ? base + 1 : a->target;
-        const char *dot = strrchr(base, '.');
-        snprintf(outbuf, sizeof outbuf, "%.*s.safetensors", (int)(dot ? dot - base : (long)strlen(base)), base);
-        out = outbuf;
-        struct stat st;
-        if (!a->force && lstat(out, &st) == 0) { /* the default name never replaces a file */
-            fprintf(stderr, "deepc: %s exists (the default output name); name the output with --out (a deepc model there "
-                            "is replaced), or add --force\n", out);
-            return 1;
-        }
-    }
-    if (cli_check_output(a->out ? "--out" : "output", out, CLI_OUT_MODEL, a->force, a->resume) ||
-        (a->checkpoint && cli_check_output("--checkpoint", a->checkpoint, CLI_OUT_MODEL, a->force, a->resume)) ||
-        (a->best && cli_check_output("--checkpoint-best", a->best, CLI_OUT_MODEL, a->force, a->resume)) ||
-        (a->log && cli_check_output("--log", a->log, CLI_OUT_LOG, a->force, NULL)) ||
-        (a->plot && cli_check_output("--plot", a->plot, CLI_OUT_SVG, a->force, NULL)))
-        return 1;
+    const char *out = train_outputs(a, outbuf, sizeof outbuf);
+    if (!out) return 1;
     if (a->resume) {
         if (!(m = dc_model_load_state(a->resume, &state))) return cli_fail("cannot load the model to resume");
         if (!state) {
