@@ -259,6 +259,27 @@ dc_tensor *dc_batchnorm(dc_graph *g, dc_tensor *x, dc_tensor *gamma, dc_tensor *
  * zeroes each (n, c) slice, scaled by 1/(1-p); identity in eval mode. */
 dc_tensor *dc_dropout_channels(dc_graph *g, dc_tensor *x, float p);
 
+/* Sequences. Token ids (int32, any shape) looked up in a (V, E) table: the
+ * result has the ids' shape plus E. The padding_idx row (-1: none) gets no
+ * gradient, as torch.nn.Embedding's. An id outside [0, V) is an error. */
+dc_tensor *dc_embedding(dc_graph *g, dc_tensor *table, dc_tensor *ids, int64_t padding_idx);
+/* A recurrent layer over whole sequences, PyTorch's layout and gate order:
+ * x (N, T, I), w_ih (G·H, I), w_hh (G·H, H), b_ih and b_hh (G·H, or NULL),
+ * with G = 1 (DC_RNN_TANH: h = tanh(W_ih x + b_ih + W_hh h + b_hh)),
+ * 4 (DC_RNN_LSTM: gates i, f, g, o) or 3 (DC_RNN_GRU: r, z, n, with
+ * n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))). The initial state is zero.
+ * mask (N, T; int32 or float, non-zero = a real step; NULL = all real):
+ * padded steps keep the state and output zeros, wherever the padding is.
+ * reverse processes the steps from the last to the first (the backward
+ * half of a bidirectional layer). Returns the outputs (N, T, H). */
+typedef enum { DC_RNN_TANH = 0, DC_RNN_LSTM, DC_RNN_GRU } dc_rnn_kind;
+dc_tensor *dc_rnn(dc_graph *g, dc_rnn_kind kind, dc_tensor *x, dc_tensor *w_ih, dc_tensor *w_hh, dc_tensor *b_ih,
+                  dc_tensor *b_hh, const dc_tensor *mask, int reverse);
+/* The final state (N, H) of dc_rnn's outputs y: each sequence's output at
+ * its last real step in processing order (the latest step, or with reverse
+ * the earliest); zeros for a sequence with no real step. */
+dc_tensor *dc_rnn_last(dc_graph *g, dc_tensor *y, const dc_tensor *mask, int reverse);
+
 /* Losses: each returns a scalar, the mean over all elements (or rows). */
 dc_tensor *dc_mse_loss(dc_graph *g, dc_tensor *pred, dc_tensor *target);
 /* Binary cross-entropy from probabilities; log is clamped at -100 as in

@@ -156,6 +156,20 @@ static dc_tensor *f_pad(dc_graph *g, dc_tensor **a) { return dc_pad2d(g, a[0], 1
 static float bn_rm[8], bn_rv[8] = {1, 1, 1, 1, 1, 1, 1, 1};
 static dc_tensor *f_bn(dc_graph *g, dc_tensor **a) { return dc_batchnorm(g, a[0], a[1], a[2], bn_rm, bn_rv, 0.1f, 1e-5f); }
 static dc_tensor *f_chdrop(dc_graph *g, dc_tensor **a) { return dc_dropout_channels(g, a[0], 0.5f); }
+/* recurrent layers: a fixed mask with padding after, before and inside the
+ * sequences, and a sequence with no real step at all */
+static dc_tensor *rnn_mask;
+static dc_rnn_kind rnn_kind;
+static dc_tensor *f_rnn(dc_graph *g, dc_tensor **a) { return dc_rnn(g, rnn_kind, a[0], a[1], a[2], a[3], a[4], rnn_mask, 0); }
+static dc_tensor *f_rnn_rev(dc_graph *g, dc_tensor **a) { return dc_rnn(g, rnn_kind, a[0], a[1], a[2], a[3], a[4], rnn_mask, 1); }
+static dc_tensor *f_rnn_last(dc_graph *g, dc_tensor **a) {
+    return dc_rnn_last(g, dc_rnn(g, rnn_kind, a[0], a[1], a[2], a[3], a[4], rnn_mask, 0), rnn_mask, 0);
+}
+static dc_tensor *f_rnn_last_rev(dc_graph *g, dc_tensor **a) {
+    return dc_rnn_last(g, dc_rnn(g, rnn_kind, a[0], a[1], a[2], a[3], a[4], rnn_mask, 1), rnn_mask, 1);
+}
+static dc_tensor *emb_ids;
+static dc_tensor *f_embedding(dc_graph *g, dc_tensor **a) { return dc_embedding(g, a[0], emb_ids, -1); }
 static dc_tensor *f_chain(dc_graph *g, dc_tensor **a) {
     /* a small network: tanh(x W^T + b) summed with a broadcast, then softmax */
     dc_tensor *h = dc_tanh(g, dc_linear(g, a[0], a[1], a[2]));
@@ -351,6 +365,50 @@ int main(void) {
         dc_tensor *in2[3] = {rand_signed(2, S(6, 5)), rand_tensor(1, S(5), 0.5f, 1.5f), rand_signed(1, S(5))};
         gradcheck("batchnorm 1d (training)", f_bn, in2, 3, 1e-3, 3e-2);
         free_all(in2, 3);
+    }
+
+    {
+        /* N=4 sequences of T=5 steps: post-padded (3 real), pre-padded (2 real),
+         * full, and empty */
+        int32_t m[20] = {1, 1, 1, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0};
+        rnn_mask = dc_tensor_new(DC_I32, 2, S(4, 5));
+        memcpy(rnn_mask->idata, m, sizeof m);
+        const char *names[3] = {"rnn (tanh)", "lstm", "gru"};
+        for (int k = 0; k < 3; k++) {
+            rnn_kind = (dc_rnn_kind)k;
+            int64_t G = k == 1 ? 4 : k == 2 ? 3 : 1, H = 3, I = 2;
+            dc_tensor *in[5] = {rand_signed(3, S(4, 5, I)), rand_tensor(2, S(G * H, I), -0.6f, 0.6f),
+                                rand_tensor(2, S(G * H, H), -0.6f, 0.6f), rand_tensor(1, S(G * H), -0.3f, 0.3f),
+                                rand_tensor(1, S(G * H), -0.3f, 0.3f)};
+            char nm[64];
+            snprintf(nm, sizeof nm, "%s, masked", names[k]);
+            gradcheck(nm, f_rnn, in, 5, 5e-3, 3e-2);
+            snprintf(nm, sizeof nm, "%s, masked, reverse", names[k]);
+            gradcheck(nm, f_rnn_rev, in, 5, 5e-3, 3e-2);
+            snprintf(nm, sizeof nm, "%s, last state", names[k]);
+            gradcheck(nm, f_rnn_last, in, 5, 5e-3, 3e-2);
+            snprintf(nm, sizeof nm, "%s, last state, reverse", names[k]);
+            gradcheck(nm, f_rnn_last_rev, in, 5, 5e-3, 3e-2);
+            free_all(in, 5);
+        }
+        dc_tensor_free(rnn_mask);
+        /* embedding: repeated ids accumulate, the padding row (0) gets nothing */
+        emb_ids = dc_tensor_new(DC_I32, 2, S(2, 4));
+        int32_t ids[8] = {1, 3, 3, 0, 2, 0, 4, 1};
+        memcpy(emb_ids->idata, ids, sizeof ids);
+        dc_tensor *in[1] = {rand_signed(2, S(5, 3))};
+        gradcheck("embedding", f_embedding, in, 1, 1e-3, 2e-2);
+        dc_graph *eg = dc_graph_new();
+        dc_tensor *z = dc_embedding(eg, in[0], emb_ids, 0);
+        memset(in[0]->grad, 0, sizeof(float) * 15);
+        CHECK(z && dc_backward(eg, dc_sum(eg, z, DC_ALL_AXES, 0)) == DC_OK && in[0]->grad[0] == 0.0f && in[0]->grad[1] == 0.0f &&
+                  in[0]->grad[3 * 3] == 2.0f,
+              "embedding: the padding row has no gradient, a repeated id counts twice");
+        emb_ids->idata[0] = 5;
+        CHECK_ERR(dc_embedding(eg, in[0], emb_ids, 0) == NULL, "outside the vocabulary");
+        dc_graph_free(eg);
+        free_all(in, 1);
+        dc_tensor_free(emb_ids);
     }
 
     /* shape errors are reported, not crashed on */
