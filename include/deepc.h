@@ -311,7 +311,9 @@ typedef enum {
     DC_INIT_GLOROT_NORMAL,    /* N(0, 2/(fan_in+fan_out))                   */
     DC_INIT_HE_UNIFORM,       /* U(-a, a), a = sqrt(6/fan_in)               */
     DC_INIT_HE_NORMAL,        /* N(0, 2/fan_in)                             */
-    DC_INIT_LECUN_UNIFORM     /* U(-a, a), a = sqrt(3/fan_in)               */
+    DC_INIT_LECUN_UNIFORM,    /* U(-a, a), a = sqrt(3/fan_in)               */
+    DC_INIT_UNIFORM,          /* U(-0.05, 0.05): Keras' "uniform" (embeddings) */
+    DC_INIT_TORCH_RNN         /* U(-a, a), a = 1/sqrt(fan_in): PyTorch's RNN init, fan_in = hidden size */
 } dc_init;
 
 /* Fill n values (fan_in, fan_out describe the layer) from rng. */

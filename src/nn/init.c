@@ -16,6 +16,8 @@ void dc_init_fill(float *w, int64_t n, dc_init kind, int64_t fan_in, int64_t fan
     case DC_INIT_GLOROT_UNIFORM: a = sqrt(6.0 / (fi + fo)); break;
     case DC_INIT_HE_UNIFORM: a = sqrt(6.0 / fi); break;
     case DC_INIT_LECUN_UNIFORM: a = sqrt(3.0 / fi); break;
+    case DC_INIT_UNIFORM: a = 0.05; break;
+    case DC_INIT_TORCH_RNN: a = 1.0 / sqrt(fi); break;
     case DC_INIT_GLOROT_NORMAL: sd = sqrt(2.0 / (fi + fo)); break;
     case DC_INIT_HE_NORMAL: sd = sqrt(2.0 / fi); break;
     }

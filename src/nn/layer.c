@@ -18,6 +18,8 @@ static const struct {
                   {"xavier_normal", DC_INIT_GLOROT_NORMAL},
                   {"he_uniform", DC_INIT_HE_UNIFORM},
                   {"he_normal", DC_INIT_HE_NORMAL},
+                  {"uniform", DC_INIT_UNIFORM},
+                  {"rnn_uniform", DC_INIT_TORCH_RNN},
                   {"lecun_uniform", DC_INIT_LECUN_UNIFORM}};
 
 static const char *init_name(dc_init k) {
@@ -34,6 +36,14 @@ const dc_layer_option *dc_layer_option_find(const dc_layer_type *t, const char *
 
 const dc_layer_option *dc_layer_option_positional(const dc_layer_type *t) {
     for (const dc_layer_option *o = t->options; o && o->key; o++)
+        if (o->flags & DC_O_POSITIONAL) return o;
+    return NULL;
+}
+
+/* The positional option after o (a layer may take several: "embedding
+ * 10000 32"), or NULL. */
+static const dc_layer_option *next_positional(const dc_layer_option *o) {
+    for (o++; o->key; o++)
         if (o->flags & DC_O_POSITIONAL) return o;
     return NULL;
 }
@@ -127,7 +137,7 @@ dc_status dc_layer_option_set(const dc_layer_type *t, void *cfg, const dc_layer_
                 *(dc_init *)dst = init_names[i].kind;
                 return DC_OK;
             }
-        return dc_set_error(DC_ERR_FORMAT, "unknown initializer \"%s\" (expected zeros, ones, glorot_uniform, glorot_normal, he_uniform, he_normal, lecun_uniform)", s);
+        return dc_set_error(DC_ERR_FORMAT, "unknown initializer \"%s\" (expected zeros, ones, glorot_uniform, glorot_normal, he_uniform, he_normal, lecun_uniform, uniform, rnn_uniform)", s);
     case DC_O_PAIR: {
         int *p = dst;
         return parse_pair(o, s, &p[0], &p[1]);
@@ -208,7 +218,23 @@ void dc_layer_options_write(const dc_layer_type *t, const void *cfg, dc_strbuf *
 
 int dc_layer_declare(dc_layer *l, const char *what, int ndim, const int64_t *shape, int buffer, dc_init init, float fill,
                      int64_t fan_in, int64_t fan_out) {
-    if (l->nparam == DC_LAYER_MAX_PARAMS || ndim > 4) return -1;
+    if (l->nparam == DC_LAYER_MAX_PARAMS || ndim > 4) {
+        l->decl_failed = 1;
+        return -1;
+    }
+    if (l->nparam == l->cap_param) { /* most layers own 1 to 4 tensors */
+        int cap = l->cap_param ? 2 * l->cap_param : 4;
+        dc_param_decl *nd = realloc(l->decl, sizeof *nd * (size_t)cap);
+        if (nd) l->decl = nd;
+        dc_tensor **np = nd ? realloc(l->param, sizeof *np * (size_t)cap) : NULL;
+        if (np) l->param = np;
+        if (!nd || !np) {
+            l->decl_failed = 1;
+            return -1;
+        }
+        memset(l->param + l->cap_param, 0, sizeof *np * (size_t)(cap - l->cap_param));
+        l->cap_param = cap;
+    }
     dc_param_decl *d = &l->decl[l->nparam];
     memset(d, 0, sizeof *d);
     snprintf(d->what, sizeof d->what, "%s", what);
@@ -297,7 +323,7 @@ dc_status dc_layer_parse_options(const dc_layer_type *t, void *cfg, int ntok, co
                                  dc_layer_refs *refs, int *bad_tok, int *bad_off) {
     char allowed[512];
     const dc_layer_option *pos = dc_layer_option_positional(t);
-    int pos_done = positional_given;
+    if (pos && positional_given) pos = next_positional(pos);
     unsigned long long given = 0; /* bit per option */
     memset(refs, 0, sizeof *refs);
     refs->in_tok = -1;
@@ -308,13 +334,13 @@ dc_status dc_layer_parse_options(const dc_layer_type *t, void *cfg, int ntok, co
         const dc_layer_option *o;
         const char *v;
         if (!eq) {
-            if (!pos || pos_done) {
+            if (!pos) {
                 dc_layer_option_list(t, allowed, sizeof allowed);
                 return dc_set_error(DC_ERR_FORMAT, "unexpected \"%s\" for '%s' (expected: %s)", tk, t->keyword, allowed);
             }
             o = pos;
             v = tk;
-            pos_done = 1;
+            pos = next_positional(pos);
         } else {
             size_t kl = (size_t)(eq - tk);
             v = eq + 1;
@@ -338,7 +364,7 @@ dc_status dc_layer_parse_options(const dc_layer_type *t, void *cfg, int ntok, co
                 dc_layer_option_list(t, allowed, sizeof allowed);
                 return dc_set_error(DC_ERR_FORMAT, "unknown option \"%s\" for '%s' (expected: %s)", key, t->keyword, allowed);
             }
-            if (o == pos) pos_done = 1;
+            if (o == pos) pos = next_positional(pos); /* units=128 given by name */
         }
         dc_status st = dc_layer_option_set(t, cfg, o, v);
         if (st) return st;
@@ -347,8 +373,9 @@ dc_status dc_layer_parse_options(const dc_layer_type *t, void *cfg, int ntok, co
     *bad_tok = -1;
     *bad_off = 0;
     for (const dc_layer_option *o = t->options; o && o->key; o++)
-        if ((o->flags & DC_O_REQUIRED) && !(given & (1ull << (o - t->options))) && !(o == pos && positional_given))
-            return dc_set_error(DC_ERR_FORMAT, "'%s' needs %s%s%s%s", t->keyword, o == pos ? "a value for " : "", o->key,
+        if ((o->flags & DC_O_REQUIRED) && !(given & (1ull << (o - t->options))) &&
+            !(o == dc_layer_option_positional(t) && positional_given))
+            return dc_set_error(DC_ERR_FORMAT, "'%s' needs %s%s%s%s", t->keyword, (o->flags & DC_O_POSITIONAL) ? "a value for " : "", o->key,
                                 o->example ? ", e.g. " : "", o->example ? o->example : "");
     return DC_OK;
 }

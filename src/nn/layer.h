@@ -16,7 +16,7 @@
 #include <stddef.h>
 
 #define DC_LAYER_MAX_INPUTS 16 /* merge layers: inputs=a,b,... */
-#define DC_LAYER_MAX_PARAMS 4  /* tensors one layer owns (weight, bias, 2 buffers) */
+#define DC_LAYER_MAX_PARAMS 64 /* tensors one layer owns (a 2-layer bidirectional LSTM: 16) */
 
 /* Per-sample shape (no batch dimension). */
 typedef struct {
@@ -31,6 +31,10 @@ typedef struct {
     dc_tensor *y;
     dc_tensor *logits;
     dc_activation act;
+    const dc_tensor *mask; /* (N, T), non-zero = a real step; NULL: none.
+                              Made by embedding mask_zero=true, kept by
+                              layers that keep the steps (recurrent ones
+                              with return_sequences, dropout, activation). */
 } dc_value;
 
 /* Option types a layer can declare. */
@@ -122,9 +126,10 @@ struct dc_layer {
     int nin;                   /* inputs: earlier nodes of the model      */
     int in[DC_LAYER_MAX_INPUTS];
     dc_shape out;              /* per-sample output shape                 */
-    int nparam;                /* declared tensors, and their views       */
-    dc_param_decl decl[DC_LAYER_MAX_PARAMS];
-    dc_tensor *param[DC_LAYER_MAX_PARAMS];
+    int nparam, cap_param;     /* declared tensors, and their views       */
+    int decl_failed;           /* a declaration ran out of room or memory */
+    dc_param_decl *decl;
+    dc_tensor **param;
 };
 
 /* What a forward pass carries besides the values: the graph, and the loss
@@ -189,5 +194,6 @@ void dc_layer_options_write(const dc_layer_type *t, const void *cfg, dc_strbuf *
 extern const dc_layer_type dc_layer_input, dc_layer_flatten, dc_layer_dense, dc_layer_dropout, dc_layer_activation,
     dc_layer_conv2d, dc_layer_conv1d, dc_layer_maxpool2d, dc_layer_avgpool2d, dc_layer_maxpool1d,
     dc_layer_global_avg_pool2d, dc_layer_global_max_pool2d, dc_layer_batchnorm, dc_layer_spatial_dropout2d,
-    dc_layer_zero_padding2d, dc_layer_add, dc_layer_multiply, dc_layer_concat, dc_layer_sampling, dc_layer_reshape;
+    dc_layer_zero_padding2d, dc_layer_add, dc_layer_multiply, dc_layer_concat, dc_layer_sampling, dc_layer_reshape,
+    dc_layer_embedding, dc_layer_simple_rnn, dc_layer_lstm, dc_layer_gru;
 #endif

@@ -25,6 +25,8 @@ int dc_activation_from_name(const char *s) {
 static void layer_free(dc_layer *l) {
     if (!l) return;
     free(l->cfg);
+    free(l->decl);
+    free(l->param);
     free(l);
 }
 
@@ -202,6 +204,7 @@ int dc_model_add_node(dc_model *m, const dc_layer_type *t, const void *cfg, cons
         auto_name(m, t, l->name, sizeof l->name);
     }
     dc_status st = t->setup(l, nin, shapes);
+    if (!st && l->decl_failed) st = dc_set_error(DC_ERR_NOMEM, "%s: cannot declare its parameters (out of memory, or over %d)", t->keyword, DC_LAYER_MAX_PARAMS);
     int64_t size = dc_shape_size(l->out.ndim, l->out.d);
     if (!st && (size < 1 || size > ((int64_t)1 << 40))) st = dc_set_error(DC_ERR_INVALID, "%s: output of %lld values", t->keyword, (long long)size);
     for (int i = 0; !st && i < l->nparam; i++)

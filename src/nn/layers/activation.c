@@ -21,6 +21,7 @@ static dc_status setup(dc_layer *l, int nin, const dc_shape *in) {
 
 static dc_status forward(dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_value *out) {
     const activation_cfg *c = l->cfg;
+    out->mask = in[0].mask; /* the steps stay where they were */
     return dc_value_activate(f->g, in[0].y, c->activation, c->alpha, out);
 }
 

@@ -24,6 +24,7 @@ static dc_status setup_spatial(dc_layer *l, int nin, const dc_shape *in) {
 
 static dc_status forward(dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_value *out) {
     out->y = dc_dropout(f->g, in[0].y, ((const dropout_cfg *)l->cfg)->rate);
+    out->mask = in[0].mask; /* the steps stay where they were */
     return out->y ? DC_OK : DC_ERR_INVALID;
 }
 

@@ -24,6 +24,10 @@ static const dc_layer_type *const kinds[] = {
     &dc_layer_multiply,
     &dc_layer_concat,
     &dc_layer_sampling,
+    &dc_layer_embedding,
+    &dc_layer_simple_rnn,
+    &dc_layer_lstm,
+    &dc_layer_gru,
 };
 
 int dc_layer_type_count(void) { return (int)(sizeof kinds / sizeof *kinds); }
