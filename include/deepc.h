@@ -687,6 +687,32 @@ void dc_free_names(char **names, int n);
 dc_status dc_dataset_match_classes(dc_dataset *d, char *const *names, int n, char *const *model_names, int nmodel,
                                    const char *where, FILE *report);
 
+/* Text. A tokenizer with Keras' Tokenizer semantics (src/data/text.c says
+ * them in full): word level (ASCII lowercasing, Keras' punctuation filter,
+ * words between spaces) or character level (UTF-8 code points); bytes that
+ * are not UTF-8 become U+FFFD. Indices by frequency from 1 (from 2 with an
+ * out-of-vocabulary token, index 1); 0 is padding. */
+typedef struct {
+    int char_level; /* tokens are characters                               */
+    int lowercase;  /* ASCII letters lowercased first (Keras' lower=True)  */
+    int oov;        /* unknown tokens become index 1 (else dropped)        */
+    int num_words;  /* keep indices below this (0: all)                    */
+} dc_tokenizer_options;
+typedef struct dc_tokenizer dc_tokenizer;
+dc_tokenizer *dc_tokenizer_new(const dc_tokenizer_options *o);
+/* Count the tokens of n texts and index them (replacing any vocabulary). */
+dc_status dc_tokenizer_fit(dc_tokenizer *t, const char *const *texts, int64_t n);
+/* Token ids of text in out[maxlen], as Keras' pad_sequences: too long keeps
+ * the last maxlen (or the first, truncate_post), too short is padded with
+ * 0 before (or after, pad_post). Returns the real tokens kept, -1 on error. */
+int64_t dc_tokenizer_encode(const dc_tokenizer *t, const char *text, int32_t *out, int64_t maxlen, int pad_post,
+                            int truncate_post);
+/* Ids run from 0 to vocab_size - 1 (an Embedding's vocabulary). */
+int dc_tokenizer_vocab_size(const dc_tokenizer *t);
+/* The token of an id (NULL for 0 or one out of range; "<OOV>" for 1 with oov). */
+const char *dc_tokenizer_token(const dc_tokenizer *t, int id);
+void dc_tokenizer_free(dc_tokenizer *t);
+
 /* "rotation=40,shift=0.2,shear=0.2,zoom=0.2,hflip,fill=nearest" */
 dc_status dc_augment_parse(const char *spec, dc_augment *out);
 /* Augment one planar image in place (c x h x w floats in [0, 1]). */

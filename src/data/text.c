@@ -1,0 +1,252 @@
+/* text.c — tokenizers with Keras' Tokenizer semantics, and padding as
+ * Keras' pad_sequences.
+ *
+ * Word level: the text is lowercased (ASCII letters; other characters are
+ * kept as they are), every character of the filter set becomes a space
+ * (Keras' default filters: !"#$%&()*+,-./:;<=>?@[\]^_`{|}~ tab and newline),
+ * and the words are the runs between spaces. Character level: every
+ * character (a UTF-8 code point) is a token, after lowercasing, no filters.
+ * Bytes that are not UTF-8 become U+FFFD first, so a token is always valid
+ * UTF-8 (the vocabulary is stored in the model file's metadata).
+ *
+ * Fitting counts tokens; indices go by count, highest first, ties in the
+ * order first seen (Python's stable sort over Keras' ordered counts), from
+ * 1 — or from 2 with an out-of-vocabulary token, which is index 1. Encoding
+ * keeps tokens whose index is below num_words (all when 0); others become
+ * the OOV index, or are dropped without one. 0 is padding. */
+#include "../core/internal.h"
+#include <stdlib.h>
+#include <string.h>
+
+struct dc_tokenizer {
+    dc_tokenizer_options o;
+    int nvocab;      /* tokens with an index: vocab[k] has index k + first */
+    char **vocab;
+    dc_strmap map;   /* token -> k                                         */
+};
+
+static const char keras_filters[] = "!\"#$%&()*+,-./:;<=>?@[\\]^_`{|}~\t\n";
+
+/* The index of vocabulary entry 0. */
+static int first_index(const dc_tokenizer *t) { return t->o.oov ? 2 : 1; }
+
+dc_tokenizer *dc_tokenizer_new(const dc_tokenizer_options *o) {
+    dc_tokenizer *t = calloc(1, sizeof *t);
+    if (!t) {
+        dc_set_error(DC_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    t->o = *o;
+    if (t->o.num_words < 0) t->o.num_words = 0;
+    return t;
+}
+
+void dc_tokenizer_free(dc_tokenizer *t) {
+    if (!t) return;
+    dc_strmap_free(&t->map);
+    for (int i = 0; i < t->nvocab; i++) free(t->vocab[i]);
+    free(t->vocab);
+    free(t);
+}
+
+int dc_tokenizer_vocab_size(const dc_tokenizer *t) {
+    int all = t->nvocab + first_index(t);
+    return t->o.num_words > 0 && t->o.num_words < all ? t->o.num_words : all;
+}
+
+/* Calls emit(token, len, ctx) for each token of text, in order. The text is
+ * copied, cleaned (UTF-8, case) and split; tokens point into the copy. */
+typedef int (*token_fn)(const char *tok, size_t len, void *ctx);
+static dc_status each_token(const dc_tokenizer *t, const char *text, token_fn emit, void *ctx) {
+    size_t n = strlen(text);
+    char *s = malloc(3 * n + 1), *w = s; /* U+FFFD is 3 bytes for 1 bad byte */
+    if (!s) return dc_set_error(DC_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < n;) {
+        size_t k = dc_utf8_len(text + i, n - i);
+        if (!k) {
+            memcpy(w, "\xEF\xBF\xBD", 3), w += 3, i++;
+            continue;
+        }
+        for (size_t j = 0; j < k; j++) {
+            char c = text[i + j];
+            if (k == 1 && t->o.lowercase && c >= 'A' && c <= 'Z') c = (char)(c - 'A' + 'a');
+            if (k == 1 && !t->o.char_level && (strchr(keras_filters, c) || c == ' ') && c) c = ' ';
+            *w++ = c;
+        }
+        i += k;
+    }
+    *w = 0;
+    size_t len = (size_t)(w - s);
+    dc_status st = DC_OK;
+    for (size_t i = 0; i < len && !st;) {
+        size_t k;
+        if (t->o.char_level) k = dc_utf8_len(s + i, len - i);
+        else if (s[i] == ' ') {
+            i++;
+            continue;
+        } else
+            for (k = 0; i + k < len && s[i + k] != ' ';) k++;
+        if (emit(s + i, k, ctx)) st = DC_ERR_NOMEM;
+        i += k;
+    }
+    free(s);
+    return st;
+}
+
+/* ---- fitting ------------------------------------------------------------ */
+
+typedef struct {
+    char **tok;
+    int64_t *count, *first;
+    int n, cap;
+    int *slot; /* open addressing over tok, -1 empty; rebuilt as it doubles */
+    uint32_t mask;
+} counter;
+
+static int counter_grow(counter *c) {
+    int cap = c->cap ? 2 * c->cap : 1024;
+    char **nt = realloc(c->tok, sizeof *nt * (size_t)cap);
+    if (nt) c->tok = nt;
+    int64_t *nc = nt ? realloc(c->count, sizeof *nc * (size_t)cap) : NULL;
+    if (nc) c->count = nc;
+    int64_t *nf = nc ? realloc(c->first, sizeof *nf * (size_t)cap) : NULL;
+    if (nf) c->first = nf;
+    uint32_t slots = 1;
+    while (slots < 2u * (uint32_t)cap) slots *= 2;
+    int *ns = nf ? malloc(sizeof *ns * slots) : NULL;
+    if (!ns) return -1;
+    memset(ns, 0xff, sizeof *ns * slots);
+    for (int i = 0; i < c->n; i++) {
+        uint32_t h = dc_str_hash(c->tok[i]) & (slots - 1);
+        while (ns[h] >= 0) h = (h + 1) & (slots - 1);
+        ns[h] = i;
+    }
+    free(c->slot);
+    c->slot = ns;
+    c->mask = slots - 1;
+    c->cap = cap;
+    return 0;
+}
+
+static int count_token(const char *tok, size_t len, void *ctx) {
+    counter *c = ctx;
+    char buf[256];
+    if (len >= sizeof buf) len = sizeof buf - 1; /* a 255-byte "word" is as long as a word gets */
+    memcpy(buf, tok, len);
+    buf[len] = 0;
+    uint32_t h = dc_str_hash(buf) & c->mask;
+    for (; c->slot[h] >= 0; h = (h + 1) & c->mask)
+        if (!strcmp(c->tok[c->slot[h]], buf)) {
+            c->count[c->slot[h]]++;
+            return 0;
+        }
+    if (c->n == c->cap) {
+        if (counter_grow(c)) return -1;
+        h = dc_str_hash(buf) & c->mask;
+        while (c->slot[h] >= 0) h = (h + 1) & c->mask;
+    }
+    if (!(c->tok[c->n] = strdup(buf))) return -1;
+    c->count[c->n] = 1;
+    c->first[c->n] = c->n;
+    c->slot[h] = c->n++;
+    return 0;
+}
+
+static const counter *sort_ctx;
+static int by_count(const void *a, const void *b) {
+    int i = *(const int *)a, j = *(const int *)b;
+    if (sort_ctx->count[i] != sort_ctx->count[j]) return sort_ctx->count[i] > sort_ctx->count[j] ? -1 : 1;
+    return i < j ? -1 : i > j; /* first seen first */
+}
+
+static dc_status index_vocab(dc_tokenizer *t) {
+    int dup[2];
+    dc_status st = dc_strmap_build(&t->map, t->vocab, t->nvocab, dup);
+    if (st == DC_ERR_INVALID) return dc_set_error(DC_ERR_FORMAT, "tokenizer: \"%s\" appears twice in the vocabulary", t->vocab[dup[0]]);
+    return st;
+}
+
+dc_status dc_tokenizer_fit(dc_tokenizer *t, const char *const *texts, int64_t n) {
+    counter c = {0};
+    dc_status st = counter_grow(&c) ? dc_set_error(DC_ERR_NOMEM, "out of memory") : DC_OK;
+    for (int64_t i = 0; i < n && !st; i++) st = each_token(t, texts[i], count_token, &c);
+    int *order = st ? NULL : malloc(sizeof(int) * (size_t)(c.n ? c.n : 1));
+    if (!st && !order) st = dc_set_error(DC_ERR_NOMEM, "out of memory");
+    if (!st) {
+        for (int i = 0; i < c.n; i++) order[i] = i;
+        sort_ctx = &c; /* not reentrant: fitting is not done from several threads at once */
+        qsort(order, (size_t)c.n, sizeof *order, by_count);
+        dc_strmap_free(&t->map);
+        for (int i = 0; i < t->nvocab; i++) free(t->vocab[i]);
+        free(t->vocab);
+        t->vocab = malloc(sizeof(char *) * (size_t)(c.n ? c.n : 1));
+        t->nvocab = 0;
+        if (!t->vocab) st = dc_set_error(DC_ERR_NOMEM, "out of memory");
+        for (int i = 0; !st && i < c.n; i++) {
+            t->vocab[t->nvocab++] = c.tok[order[i]];
+            c.tok[order[i]] = NULL;
+        }
+        if (!st) st = index_vocab(t);
+    }
+    for (int i = 0; i < c.n; i++) free(c.tok[i]);
+    free(c.tok), free(c.count), free(c.first), free(c.slot), free(order);
+    return st;
+}
+
+/* ---- encoding ----------------------------------------------------------- */
+
+typedef struct {
+    const dc_tokenizer *t;
+    int32_t *ids;
+    int64_t n, cap;
+} encoder;
+
+static int encode_token(const char *tok, size_t len, void *ctx) {
+    encoder *e = ctx;
+    char buf[256];
+    if (len >= sizeof buf) len = sizeof buf - 1;
+    memcpy(buf, tok, len);
+    buf[len] = 0;
+    int k = dc_strmap_find(&e->t->map, buf);
+    int id = k >= 0 ? k + first_index(e->t) : -1;
+    if (id >= 0 && e->t->o.num_words > 0 && id >= e->t->o.num_words) id = -1;
+    if (id < 0) {
+        if (!e->t->o.oov) return 0; /* dropped, as Keras without an oov_token */
+        id = 1;
+    }
+    if (e->n == e->cap) {
+        int64_t cap = e->cap ? 2 * e->cap : 256;
+        int32_t *ni = realloc(e->ids, sizeof *ni * (size_t)cap);
+        if (!ni) return -1;
+        e->ids = ni, e->cap = cap;
+    }
+    e->ids[e->n++] = id;
+    return 0;
+}
+
+int64_t dc_tokenizer_encode(const dc_tokenizer *t, const char *text, int32_t *out, int64_t maxlen, int pad_post,
+                            int truncate_post) {
+    encoder e = {t, NULL, 0, 0};
+    if (maxlen < 1) {
+        dc_set_error(DC_ERR_INVALID, "tokenizer: maxlen must be at least 1 (got %lld)", (long long)maxlen);
+        return -1;
+    }
+    if (each_token(t, text, encode_token, &e)) {
+        free(e.ids);
+        return -1;
+    }
+    /* pad_sequences: too long -> keep the last maxlen (truncating pre) or
+     * the first; too short -> zeros before (padding pre) or after */
+    int64_t keep = e.n < maxlen ? e.n : maxlen, from = e.n > maxlen && !truncate_post ? e.n - maxlen : 0;
+    int64_t at = pad_post ? 0 : maxlen - keep;
+    memset(out, 0, sizeof(int32_t) * (size_t)maxlen);
+    if (keep) memcpy(out + at, e.ids + from, sizeof(int32_t) * (size_t)keep);
+    free(e.ids);
+    return keep;
+}
+
+const char *dc_tokenizer_token(const dc_tokenizer *t, int id) {
+    if (id == 1 && t->o.oov) return "<OOV>";
+    int k = id - first_index(t);
+    return k >= 0 && k < t->nvocab ? t->vocab[k] : NULL;
+}
