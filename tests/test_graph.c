@@ -319,6 +319,11 @@ static void many_layers_test(void) {
                                  "many.dc");
     CHECK(m && dc_model_num_layers(m) >= 100000, "a 100,000-layer chain: %s", m ? "layers missing" : dc_last_error());
     dc_model_free(m);
+    /* nested repeats multiply (10^8 copies here): refused at a budget, not
+     * a hang (found by fuzz_describe) */
+    m = dc_model_parse("input 4\nrepeat 10000\nrepeat 10000\ndense 4\nend\nend\n", "nested.dc");
+    CHECK_ERR(m == NULL, "nested.dc:4:1: the repeat blocks expand the description to over 400000 lines");
+    dc_model_free(m);
 }
 
 int main(int argc, char **argv) {

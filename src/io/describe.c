@@ -42,7 +42,13 @@ typedef struct {
     token tok[MAX_TOKENS];
     int ntok;
     int used[MAX_TOKENS];   /* options consumed; leftovers are errors */
+    int64_t work;           /* lines read so far, counting each repeat's copies */
 } line_ctx;
+
+/* Nested repeat blocks multiply: "repeat 10000" twice is 10^8 copies of a
+ * line. What a description may expand to is capped (the fuzzer found the
+ * hang), well above any real network. */
+#define DESCRIBE_MAX_WORK 400000
 
 static dc_status err_at(const line_ctx *c, int col, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static dc_status err_at(const line_ctx *c, int col, const char *fmt, ...) {
@@ -499,11 +505,15 @@ static dc_status parse_repeat(line_ctx *c, dc_model **mp, const text_line *ln, i
     if (depth >= 8) return err_at(c, c->tok[0].col, "repeat blocks nested more than 8 deep");
     int open_line = c->line, nest = 1, j = *i + 1;
     for (; j < b; j++) { /* the matching end */
+        if (++c->work > DESCRIBE_MAX_WORK) break;
         line_ctx t = {.file = c->file, .line = ln[j].no};
         if (tokenize(&t, ln[j].p, ln[j].len)) return DC_ERR_FORMAT;
         if (t.ntok && !strcmp(t.tok[0].text, "repeat")) nest++;
         if (t.ntok && !strcmp(t.tok[0].text, "end") && --nest == 0) break;
     }
+    if (c->work > DESCRIBE_MAX_WORK)
+        return err_at(c, 1, "the repeat blocks expand the description to over %d lines; nest fewer or smaller ones",
+                      DESCRIBE_MAX_WORK);
     if (j == b) return err_at(c, 1, "'repeat' without a matching 'end' (opened on line %d)", open_line);
     for (long k = 1; k <= times; k++) {
         scope inner = {"", (*mp)->nnodes, (*mp)->nnodes - 1};
@@ -518,6 +528,9 @@ static dc_status parse_repeat(line_ctx *c, dc_model **mp, const text_line *ln, i
 static dc_status parse_block(line_ctx *c, dc_model **mp, const text_line *ln, int a, int b, const scope *sc, int depth) {
     for (int i = a; i < b; i++) {
         c->line = ln[i].no;
+        if (++c->work > DESCRIBE_MAX_WORK)
+            return err_at(c, 1, "the repeat blocks expand the description to over %d lines; nest fewer or smaller ones",
+                          DESCRIBE_MAX_WORK);
         if (tokenize(c, ln[i].p, ln[i].len)) return DC_ERR_FORMAT;
         if (!c->ntok) continue;
         dc_status st;
