@@ -19,8 +19,9 @@
 #define ST_MAX_META 10000 /* __metadata__ keys (deepc writes about ten) */
 /* values in one array: a shape (rank up to DC_MAX_DIMS) or data_offsets */
 #define ST_MAX_ARRAY (DC_MAX_DIMS > 2 ? DC_MAX_DIMS : 2)
-/* values in the whole header: per tensor its object, three keys, a dtype,
- * the two arrays and their values; plus the metadata */
+/* JSON values (counted as quotes, brackets, colons and commas) in a whole
+ * header: 32 per tensor (an entry of rank 8 takes about 24), 4 per
+ * metadata key */
 #define ST_MAX_VALUES ((size_t)ST_MAX_TENSORS * 32 + 4 * ST_MAX_META + 64)
 
 struct dc_st_file {
