@@ -699,6 +699,17 @@ typedef struct {
     int num_words;  /* keep indices below this (0: all)                    */
 } dc_tokenizer_options;
 typedef struct dc_tokenizer dc_tokenizer;
+/* How a text model reads its texts: a description's `text` line, e.g.
+ *   text column=text maxlen=200 num_words=10000 oov=true padding=pre
+ * (options: column, maxlen, num_words, oov, lowercase, level=word|char,
+ * padding=pre|post, truncating=pre|post). */
+typedef struct {
+    int enabled;               /* the description has a text line        */
+    char column[64];           /* the CSV column holding the text        */
+    int maxlen;                /* tokens per text after padding          */
+    int pad_post, truncate_post;
+    dc_tokenizer_options tok;
+} dc_text_spec;
 dc_tokenizer *dc_tokenizer_new(const dc_tokenizer_options *o);
 /* Count the tokens of n texts and index them (replacing any vocabulary). */
 dc_status dc_tokenizer_fit(dc_tokenizer *t, const char *const *texts, int64_t n);
@@ -711,6 +722,10 @@ int64_t dc_tokenizer_encode(const dc_tokenizer *t, const char *text, int32_t *ou
 int dc_tokenizer_vocab_size(const dc_tokenizer *t);
 /* The token of an id (NULL for 0 or one out of range; "<OOV>" for 1 with oov). */
 const char *dc_tokenizer_token(const dc_tokenizer *t, int id);
+/* The vocabulary as text (tokens in index order, one per line, with % and
+ * newlines %-escaped), and a tokenizer from options and that text. */
+char *dc_tokenizer_vocabulary(const dc_tokenizer *t);
+dc_tokenizer *dc_tokenizer_load(const dc_tokenizer_options *o, const char *vocabulary, const char *where);
 void dc_tokenizer_free(dc_tokenizer *t);
 
 /* "rotation=40,shift=0.2,shear=0.2,zoom=0.2,hflip,fill=nearest" */
@@ -776,6 +791,17 @@ dc_status dc_tabular_options(dc_tabular *p, dc_csv_options *o, int *split_known)
 /* Text form kept in the model file, and back. */
 char *dc_tabular_serialize(const dc_tabular *p);
 dc_tabular *dc_tabular_parse(const char *text, const char *where);
+
+/* A CSV of texts (spec->column) and labels (o->label, default the last
+ * other column) as int32 token ids (n, maxlen) and class indices. Uses
+ * o's reading options, test_split, stratify and seed. *tok: a tokenizer to
+ * use, or NULL to fit one on the training rows (returned). *classes and
+ * *nclasses: the model's classes (labels are matched to them; "1.0" is
+ * class "1"), or 0 to take the table's, sorted (returned; free with
+ * dc_free_names). An empty text or a missing label is an error naming the
+ * line. test may be NULL (everything in train, e.g. for eval). */
+dc_status dc_text_csv_load(const char *path, const dc_text_spec *spec, const dc_csv_options *o, dc_tokenizer **tok,
+                           char ***classes, int *nclasses, dc_dataset **train, dc_dataset **test, FILE *report);
 
 /* ===================================================================== */
 /* 6. Training, evaluation, prediction; files                            */
@@ -938,6 +964,12 @@ dc_status dc_model_set_class_names(dc_model *m, char *const *names, int n);
 int dc_model_class_name(const dc_model *m, int k, char *buf, size_t n);
 /* All of them, malloc'ed (free with dc_free_names); NULL and *n = 0 if none. */
 char **dc_model_class_names(const dc_model *m, int *n);
+/* A text model (its description has a `text` line): the spec (NULL if not
+ * one), its fitted tokenizer (a new one, to free; NULL before training),
+ * and storing the tokenizer's vocabulary in the model (saved with it). */
+const dc_text_spec *dc_model_text(const dc_model *m);
+dc_tokenizer *dc_model_tokenizer(const dc_model *m);
+dc_status dc_model_set_tokenizer(dc_model *m, const dc_tokenizer *t);
 dc_status dc_model_set_tabular(dc_model *m, const dc_tabular *p);
 dc_model *dc_model_parse_file(const char *path);
 

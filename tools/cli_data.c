@@ -174,10 +174,49 @@ dc_status cli_load_training(const cli_args *a, cli_bundle *b, FILE *report) {
     return DC_OK;
 }
 
+dc_status cli_load_text(const cli_args *a, dc_model *m, cli_bundle *b, FILE *report) {
+    memset(b, 0, sizeof *b);
+    dc_csv_options o;
+    dc_status st = cli_csv_options(a, &o);
+    dc_tokenizer *tok = NULL;
+    char **cls = NULL;
+    int n = 0;
+    int64_t in[DC_MAX_DIMS];
+    const dc_text_spec *sp = dc_model_text(m);
+    if (!st && (dc_model_input_shape(m, in) != 1 || in[0] != sp->maxlen))
+        st = dc_set_error_cli("%s: the text line's maxlen=%d must be the input's length (input %d)", a->target, sp->maxlen,
+                              sp->maxlen);
+    if (!st) st = dc_text_csv_load(a->data, sp, &o, &tok, &cls, &n, &b->train, &b->test, report);
+    if (!st) st = dc_model_set_tokenizer(m, tok);
+    if (!st) st = dc_model_set_class_names(m, cls, n);
+    dc_tokenizer_free(tok);
+    dc_free_names(cls, n);
+    if (st) cli_bundle_free(b);
+    return st;
+}
+
+/* Every row of a CSV of texts, with the model's tokenizer and classes. */
+static dc_dataset *load_texts(const cli_args *a, const dc_model *m) {
+    dc_csv_options o;
+    if (cli_csv_options(a, &o)) return NULL;
+    o.test_split = 0.0f;
+    dc_tokenizer *tok = dc_model_tokenizer(m);
+    int n = 0;
+    char **cls = tok ? dc_model_class_names(m, &n) : NULL;
+    dc_dataset *d = NULL;
+    if (tok && n == 0) dc_set_error_cli("the model has no class names (was it trained on texts?)");
+    else if (tok) dc_text_csv_load(a->data, dc_model_text(m), &o, &tok, &cls, &n, &d, NULL, NULL);
+    dc_tokenizer_free(tok);
+    dc_free_names(cls, n);
+    return d;
+}
+
 dc_dataset *cli_load_eval(const cli_args *a, const dc_model *m, dc_tabular **tab, int need_label) {
     *tab = dc_model_tabular(m);
     dc_dataset *d;
-    if (cli_is_image_folder(a->data)) {
+    if (dc_model_text(m) && cli_is_csv(a->data)) {
+        d = load_texts(a, m);
+    } else if (cli_is_image_folder(a->data)) {
         d = cli_load_images(a, m, a->data, 0, NULL);
     } else if (cli_is_csv(a->data)) {
         if (!*tab) {

@@ -19,6 +19,7 @@ typedef struct {
     /* images */
     int image_h, image_w, grayscale, skip_bad;
     const char *augment, *validation_data;
+    const char *text; /* predict --text: a text, or @FILE (one per line; @- is stdin) */
     const char *images[256]; /* extra positional arguments: files to predict */
     int nimages;
 } cli_args;
@@ -36,6 +37,10 @@ dc_dataset *cli_load_images(const cli_args *a, const dc_model *m, const char *di
 dc_status cli_csv_options(const cli_args *a, dc_csv_options *o);
 /* Training data (and the test split) for train. */
 dc_status cli_load_training(const cli_args *a, cli_bundle *b, FILE *report);
+/* A text model's CSV (its description has a text line): texts and labels
+ * as token ids; the tokenizer, fitted on the training rows, and the class
+ * names go into m. */
+dc_status cli_load_text(const cli_args *a, dc_model *m, cli_bundle *b, FILE *report);
 /* A resumed CSV run reads its table as the run did: la gets the stored
  * pipeline's options (label, features, reading, missing, scaling, PCA and
  * the split); an option given now that differs is an error listing each

@@ -7,6 +7,7 @@
 #include "cli_outputs.h"
 #include "cli_report.h"
 #include "cli_util.h"
+#include <errno.h>
 #include <math.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -28,6 +29,7 @@ static const char *usage_text =
     "      Report: loss, accuracy, top-5, precision/recall/F1 per class and averaged,\n"
     "      confusion matrix, ROC AUC, log loss (MSE, MAE, R^2 for regression).\n"
     "  predict MODEL --data DATA [--limit N] [--json]   |   predict MODEL IMAGE...\n"
+    "  predict MODEL --text \"TEXT\" | --text @FILE (one text per line; @- reads stdin)\n"
     "      One predicted class per line (IDX data); a CSV of predictions (CSV data);\n"
     "      class and probability per image file.\n"
     "  summary MODEL_OR_DESCRIPTION [--json]\n"
@@ -89,7 +91,7 @@ static int parse_args(int argc, char **argv, cli_args *a) {
         STR("--data", data) STR("--out", out) STR("--resume", resume) STR("--checkpoint", checkpoint)
         STR("--checkpoint-best", best) STR("--log", log) STR("--plot", plot) STR("--label", label)
         STR("--features", features) STR("--missing", missing) STR("--scale", scale) STR("--augment", augment)
-        STR("--validation-data", validation_data) FLAG("--grayscale", grayscale) FLAG("--skip-bad", skip_bad)
+        STR("--validation-data", validation_data) STR("--text", text) FLAG("--grayscale", grayscale) FLAG("--skip-bad", skip_bad)
         INT("--epochs", epochs, 1, 1000000) INT("--batch-size", batch, 1, 1 << 20) INT("--seed", seed, 0, 0x7fffffffL)
         INT("--limit", limit, 1, 1L << 40) INT("--threads", threads, 1, 1024) INT("--checkpoint-every", ckpt_every, 1, 1000000)
         INT("--stop-after", stop_after, 1, 1L << 40) INT("--folds", folds, 2, 1000) INT("--skip-rows", skip_rows, 0, 1000000)
@@ -302,8 +304,20 @@ static int cmd_train(const cli_args *a) {
             goto done;
         }
     }
+    /* a text model (its description has a text line) reads a CSV of texts */
+    int text = 0;
+    if (a->resume && dc_model_text(m)) {
+        fprintf(stderr, "deepc: --resume: resuming a text run is not supported yet; train it again\n");
+        rc = 1;
+        goto done;
+    }
+    if (!a->resume && cli_is_csv(a->data)) {
+        dc_model *probe = dc_model_parse_file(a->target); /* fails for `input auto`: not a text model */
+        if (probe && dc_model_text(probe)) m = probe, text = 1;
+        else dc_model_free(probe);
+    }
     static dc_augment aug;
-    int images = cli_is_image_folder(a->data);
+    int images = !text && cli_is_image_folder(a->data);
     if (images) { /* image folders: the model's input shape decides the image size */
         if (!m && !(m = parse_for_images(a))) {
             rc = cli_fail("cannot read the model description");
@@ -342,6 +356,11 @@ static int cmd_train(const cli_args *a) {
                 goto done;
             }
             b.train->augment = &aug;
+        }
+    } else if (text) {
+        if (cli_load_text(a, m, &b, a->quiet ? NULL : stdout)) {
+            rc = cli_fail("cannot load the texts");
+            goto done;
         }
     } else if (cli_load_training(&la, &b, a->quiet ? NULL : stdout)) {
         rc = cli_fail("cannot load the training data");
@@ -518,10 +537,80 @@ static int predict_images(const cli_args *a, dc_model *m) {
     return rc;
 }
 
+/* The texts of --text: the text itself, or @FILE's lines (@- is stdin). */
+static char **read_texts(const char *arg, int64_t *n) {
+    *n = 0;
+    if (arg[0] != '@') {
+        char **v = malloc(sizeof(char *));
+        if (v && !(v[0] = strdup(arg))) free(v), v = NULL;
+        if (v) *n = 1;
+        return v;
+    }
+    FILE *f = strcmp(arg, "@-") ? fopen(arg + 1, "rb") : stdin;
+    if (!f) {
+        dc_set_error_cli("%s: cannot open (%s)", arg + 1, strerror(errno));
+        return NULL;
+    }
+    char **v = NULL, *line = NULL;
+    size_t cap = 0, lcap = 0;
+    ssize_t len;
+    while ((len = getline(&line, &lcap, f)) >= 0) {
+        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) line[--len] = 0;
+        if ((size_t)*n == cap) {
+            char **nv = realloc(v, sizeof(char *) * (cap = cap ? 2 * cap : 64));
+            if (!nv) break;
+            v = nv;
+        }
+        if (!(v[*n] = strdup(line))) break;
+        (*n)++;
+    }
+    free(line);
+    if (f != stdin) fclose(f);
+    if (*n == 0) dc_set_error_cli("%s: no texts", arg + 1);
+    return v;
+}
+
+/* deepc predict MODEL --text "..." | --text @FILE: class and probability per text */
+static int predict_texts(const cli_args *a, dc_model *m) {
+    const dc_text_spec *sp = dc_model_text(m);
+    if (!sp) return cli_fail("--text: this model does not read text (its description has no text line)");
+    dc_tokenizer *tok = dc_model_tokenizer(m);
+    if (!tok) return cli_fail("cannot read the model's vocabulary");
+    int64_t n, o[DC_MAX_DIMS], C = 1;
+    int no = dc_model_output_shape(m, o);
+    for (int i = 0; i < no; i++) C *= o[i];
+    char **texts = read_texts(a->text, &n);
+    dc_dataset *d = texts && n ? dc_dataset_new(n, DC_I32, 1, (int64_t[]){sp->maxlen}, DC_I32, -1, NULL) : NULL;
+    float *out = d ? malloc(sizeof(float) * (size_t)(n * C)) : NULL;
+    int rc = 0;
+    if (!out) rc = cli_fail(texts ? "out of memory" : "cannot read the texts");
+    for (int64_t i = 0; !rc && i < n; i++)
+        if (dc_tokenizer_encode(tok, texts[i], (int32_t *)d->x.data + i * sp->maxlen, sp->maxlen, sp->pad_post, sp->truncate_post) < 0)
+            rc = cli_fail("cannot tokenize");
+    if (!rc && dc_predict(m, d, n, 64, out)) rc = cli_fail("prediction failed");
+    char nb[256];
+    for (int64_t i = 0; !rc && i < n; i++) {
+        int64_t best = predicted_class(out + i * C, C);
+        double p = C == 1 ? (best ? out[i] : 1.0 - out[i]) : out[i * C + best];
+        printf("%s (%.4f)\n", cli_class_name(a, NULL, m, (int)best, nb, sizeof nb), p);
+    }
+    for (int64_t i = 0; texts && i < n; i++) free(texts[i]);
+    free(texts);
+    free(out);
+    dc_dataset_free(d);
+    dc_tokenizer_free(tok);
+    return rc;
+}
+
 static int cmd_predict(const cli_args *a) {
     if (need(a, "a MODEL file", a->target)) return 2;
     dc_model *m = dc_model_load(a->target);
     if (!m) return cli_fail("cannot load the model");
+    if (a->text) {
+        int rc = predict_texts(a, m);
+        dc_model_free(m);
+        return rc;
+    }
     if (a->nimages) {
         int rc = predict_images(a, m);
         dc_model_free(m);

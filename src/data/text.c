@@ -250,3 +250,66 @@ const char *dc_tokenizer_token(const dc_tokenizer *t, int id) {
     int k = id - first_index(t);
     return k >= 0 && k < t->nvocab ? t->vocab[k] : NULL;
 }
+
+/* ---- the vocabulary in a model file ---------------------------------------- */
+
+char *dc_tokenizer_vocabulary(const dc_tokenizer *t) {
+    dc_strbuf b = {0};
+    for (int i = 0; i < t->nvocab; i++) {
+        if (i) dc_sb_puts(&b, "\n");
+        for (const char *p = t->vocab[i]; *p; p++)
+            if (*p == '%' || *p == '\n' || *p == '\r') dc_sb_printf(&b, "%%%02X", (unsigned char)*p);
+            else dc_sb_put(&b, p, 1);
+    }
+    if (b.oom) {
+        free(b.s);
+        dc_set_error(DC_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    return b.s ? b.s : strdup("");
+}
+
+dc_tokenizer *dc_tokenizer_load(const dc_tokenizer_options *o, const char *text, const char *where) {
+    dc_tokenizer *t = dc_tokenizer_new(o);
+    if (!t) return NULL;
+    int n = *text ? 1 : 0;
+    for (const char *p = text; *p; p++) n += *p == '\n';
+    if (n > (1 << 26) || !(t->vocab = calloc((size_t)(n ? n : 1), sizeof(char *)))) {
+        dc_set_error(DC_ERR_NOMEM, "%s: vocabulary of %d tokens: out of memory", where, n);
+        dc_tokenizer_free(t);
+        return NULL;
+    }
+    const char *p = text;
+    for (int k = 0; k < n; k++) {
+        const char *e = strchr(p, '\n');
+        size_t len = e ? (size_t)(e - p) : strlen(p), o2 = 0;
+        char *w = malloc(len + 1);
+        if (!w) break;
+        for (size_t i = 0; i < len; i++) {
+            unsigned v;
+            if (p[i] == '%' && i + 2 < len + 1 && sscanf(p + i + 1, "%2x", &v) == 1) w[o2++] = (char)v, i += 2;
+            else w[o2++] = p[i];
+        }
+        w[o2] = 0;
+        t->vocab[t->nvocab++] = w;
+        p = e ? e + 1 : p + len;
+        if (!o2 || memchr(w, 0, o2) || dc_utf8_invalid_at(w, o2) != o2) {
+            dc_set_error(DC_ERR_FORMAT, "%s: vocabulary token %d is empty or not UTF-8", where, k + 1);
+            dc_tokenizer_free(t);
+            return NULL;
+        }
+    }
+    if (t->nvocab != n) {
+        dc_set_error(DC_ERR_NOMEM, "%s: out of memory", where);
+        dc_tokenizer_free(t);
+        return NULL;
+    }
+    if (index_vocab(t)) {
+        char msg[512];
+        snprintf(msg, sizeof msg, "%s", dc_last_error());
+        dc_set_error(DC_ERR_FORMAT, "%s: %s", where, msg);
+        dc_tokenizer_free(t);
+        return NULL;
+    }
+    return t;
+}

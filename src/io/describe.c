@@ -460,6 +460,41 @@ static dc_status parse_fit(line_ctx *c, dc_model *m) {
 }
 
 
+/* text column=text maxlen=200 num_words=10000 oov=true lowercase=true
+ * level=word padding=pre truncating=pre */
+static dc_status parse_text_line(line_ctx *c, dc_model *m) {
+    int col = 0;
+    long v;
+    const char *s;
+    dc_status st = DC_OK;
+    dc_text_spec *t = &m->recipe.text;
+    if (t->enabled) return err_at(c, c->tok[0].col, "a second 'text' line");
+    *t = (dc_text_spec){1, "text", 200, 0, 0, {0, 1, 1, 0}};
+    if ((s = opt(c, "column", &col))) {
+        if (!*s || strlen(s) >= sizeof t->column) return err_at(c, col, "column: a name of 1 to %zu bytes", sizeof t->column - 1);
+        snprintf(t->column, sizeof t->column, "%s", s);
+    }
+    if (!st && (s = opt(c, "maxlen", &col)) && !(st = parse_int(c, s, col, "maxlen", 1, 1 << 20, &v))) t->maxlen = (int)v;
+    if (!st && (s = opt(c, "num_words", &col)) && !(st = parse_int(c, s, col, "num_words", 0, 1 << 26, &v))) t->tok.num_words = (int)v;
+    if (!st && t->tok.num_words == 1) st = err_at(c, col, "num_words=1 leaves no word (0 is padding); use 0 (all) or 2 and up");
+    if (!st && (s = opt(c, "oov", &col))) st = parse_bool(c, s, col, "oov", &t->tok.oov);
+    if (!st && (s = opt(c, "lowercase", &col))) st = parse_bool(c, s, col, "lowercase", &t->tok.lowercase);
+    if (!st && (s = opt(c, "level", &col))) {
+        if (!strcmp(s, "word") || !strcmp(s, "char")) t->tok.char_level = s[0] == 'c';
+        else st = err_at(c, col, "level must be word or char, not \"%s\"", s);
+    }
+    if (!st && (s = opt(c, "padding", &col))) {
+        if (!strcmp(s, "pre") || !strcmp(s, "post")) t->pad_post = s[1] == 'o';
+        else st = err_at(c, col, "padding must be pre or post, not \"%s\"", s);
+    }
+    if (!st && (s = opt(c, "truncating", &col))) {
+        if (!strcmp(s, "pre") || !strcmp(s, "post")) t->truncate_post = s[1] == 'o';
+        else st = err_at(c, col, "truncating must be pre or post, not \"%s\"", s);
+    }
+    if (!st) st = leftovers(c, "column, maxlen, num_words, oov, lowercase, level, padding, truncating");
+    return st;
+}
+
 /* One line of the description. rest: the text after it (for messages). */
 static dc_status parse_line(line_ctx *c, dc_model **mp, const scope *sc, const char *rest) {
     const char *kw = c->tok[0].text;
@@ -470,6 +505,7 @@ static dc_status parse_line(line_ctx *c, dc_model **mp, const scope *sc, const c
     if (!strcmp(kw, "output")) return parse_output(c, m, sc, rest);
     if (!strcmp(kw, "optimizer")) return parse_optimizer(c, m);
     if (!strcmp(kw, "fit")) return parse_fit(c, m);
+    if (!strcmp(kw, "text")) return parse_text_line(c, m);
     if (!strcmp(kw, "schedule")) return parse_schedule(c, m);
     if (!strcmp(kw, "early_stopping")) return parse_early_stopping(c, m);
     const dc_layer_type *t = dc_layer_type_find(kw);
@@ -479,7 +515,7 @@ static dc_status parse_line(line_ctx *c, dc_model **mp, const scope *sc, const c
     size_t k = 0;
     for (int i = 0; i < dc_layer_type_count() && k < sizeof kinds; i++)
         k += (size_t)snprintf(kinds + k, sizeof kinds - k, "%s, ", dc_layer_type_at(i)->keyword);
-    return err_at(c, c->tok[0].col, "unknown keyword \"%s\" (expected %san activation, output, repeat, loss, optimizer, schedule, early_stopping, fit)", kw, kinds);
+    return err_at(c, c->tok[0].col, "unknown keyword \"%s\" (expected %san activation, output, repeat, loss, optimizer, schedule, early_stopping, fit, text)", kw, kinds);
 }
 
 /* ---- the whole text: lines, repeat blocks -------------------------------------- */

@@ -8,7 +8,8 @@
  *                   (written from the layers for a model built in C)
  *   input_shape     (optional) the shape `input auto` took from the data
  *   preprocess      (optional) the tabular pipeline (see src/data/tabular.c)
- *   class_names     (optional) names of the classes (image folders)
+ *   class_names     (optional) names of the classes (image folders, text)
+ *   vocabulary      (optional) a text model's tokens in index order
  * Callers may add tensors and metadata (src/train/state.c adds the training
  * state). Loading parses the description, then copies every weight after
  * checking its name and shape. */
@@ -49,6 +50,10 @@ dc_status dc_model_file_write(const dc_model *m, const dc_st_entry *extra, int n
     if (m->meta.preprocess) {
         keys[nk] = "preprocess";
         vals[nk++] = m->meta.preprocess;
+    }
+    if (m->meta.vocabulary) {
+        keys[nk] = "vocabulary";
+        vals[nk++] = m->meta.vocabulary;
     }
     if (m->meta.class_names) {
         keys[nk] = "class_names";
@@ -151,6 +156,20 @@ dc_model *dc_model_file_read(const char *path, dc_st_file **file) {
         dc_tabular *t = dc_tabular_parse(pre, path);
         if (!t) goto fail;
         dc_tabular_free(t);
+    }
+    const char *voc = dc_st_metadata(f, "vocabulary");
+    if (voc) { /* checked now: a damaged vocabulary is the file's error */
+        if (!m->recipe.text.enabled) {
+            dc_set_error(DC_ERR_FORMAT, "%s: a vocabulary, but the description has no text line", path);
+            goto fail;
+        }
+        dc_tokenizer *tk = dc_tokenizer_load(&m->recipe.text.tok, voc, path);
+        if (!tk) goto fail;
+        dc_tokenizer_free(tk);
+        if (!(m->meta.vocabulary = strdup(voc))) {
+            dc_set_error(DC_ERR_NOMEM, "out of memory");
+            goto fail;
+        }
     }
     const char *cn = dc_st_metadata(f, "class_names");
     if (cn && !(m->meta.class_names = strdup(cn))) {

@@ -78,6 +78,7 @@ void dc_model_free(dc_model *m) {
     free(m->meta.description);
     free(m->meta.preprocess);
     free(m->meta.class_names);
+    free(m->meta.vocabulary);
     free(m);
 }
 
@@ -719,6 +720,25 @@ dc_status dc_model_set_class_names(dc_model *m, char *const *names, int n) {
     *w = 0;
     free(m->meta.class_names);
     m->meta.class_names = t;
+    return DC_OK;
+}
+
+const dc_text_spec *dc_model_text(const dc_model *m) { return m->recipe.text.enabled ? &m->recipe.text : NULL; }
+
+dc_tokenizer *dc_model_tokenizer(const dc_model *m) {
+    if (!m->recipe.text.enabled || !m->meta.vocabulary) {
+        dc_set_error(DC_ERR_INVALID, "model: %s", m->recipe.text.enabled ? "no fitted vocabulary (train it on texts first)"
+                                                                          : "not a text model (its description has no text line)");
+        return NULL;
+    }
+    return dc_tokenizer_load(&m->recipe.text.tok, m->meta.vocabulary, "vocabulary");
+}
+
+dc_status dc_model_set_tokenizer(dc_model *m, const dc_tokenizer *t) {
+    char *v = dc_tokenizer_vocabulary(t);
+    if (!v) return DC_ERR_NOMEM;
+    free(m->meta.vocabulary);
+    m->meta.vocabulary = v;
     return DC_OK;
 }
 

@@ -65,6 +65,7 @@ struct dc_model {
         dc_opt_config opt;
         int compiled;
         dc_fit_config fit;             /* recipe defaults                  */
+        dc_text_spec text;             /* the text line: how texts become ids */
     } recipe;
     /* what the model file keeps beside the network */
     struct {
@@ -72,6 +73,7 @@ struct dc_model {
         char *preprocess;              /* tabular pipeline text, or NULL   */
         int auto_input;                /* description says `input auto`    */
         char *class_names;             /* "a,b,..." (%-escaped), or NULL   */
+        char *vocabulary;              /* a text model's fitted tokens, or NULL */
     } meta;
 };
 

@@ -1,0 +1,199 @@
+/* text_csv.c — a CSV of texts and labels for a text model: the text column
+ * (the spec's; quoted fields may span lines) becomes token ids through the
+ * tokenizer, padded or cut to maxlen; the label column becomes class
+ * indices. The split is a seeded shuffle, stratified by class on request,
+ * and the tokenizer is fitted on the training rows only. */
+#include "csv.h"
+#include <stdlib.h>
+#include <string.h>
+
+/* Numbers sort by value, other labels by their bytes. (A file-level flag
+ * for qsort's comparator: loading is not done from several threads.) */
+static int all_numbers;
+static int cmp_label(const void *a, const void *b) {
+    const char *x = *(char *const *)a, *y = *(char *const *)b;
+    double u, v;
+    if (all_numbers && dc_csv_number(x, &u) && dc_csv_number(y, &v) && u != v) return u < v ? -1 : 1;
+    return strcmp(x, y);
+}
+
+/* Sorted distinct labels of rows[0..n) (column lab), as new strings. */
+static char **distinct_labels(const dc_csv *t, int lab, int64_t n, int *count) {
+    char **v = malloc(sizeof(char *) * (size_t)(n ? n : 1));
+    if (!v) return NULL;
+    all_numbers = 1;
+    for (int64_t r = 0; r < n; r++) {
+        double x;
+        v[r] = t->cells[r * t->ncols + lab];
+        all_numbers = all_numbers && dc_csv_number(v[r], &x);
+    }
+    qsort(v, (size_t)n, sizeof *v, cmp_label);
+    int m = 0;
+    for (int64_t r = 0; r < n; r++)
+        if (!m || cmp_label(&v[r], &v[m - 1])) v[m++] = v[r];
+    for (int i = 0; i < m; i++) v[i] = strdup(v[i]);
+    *count = m;
+    return v;
+}
+
+dc_status dc_text_csv_load(const char *path, const dc_text_spec *spec, const dc_csv_options *o, dc_tokenizer **tok,
+                           char ***classes, int *nclasses, dc_dataset **train, dc_dataset **test, FILE *report) {
+    *train = NULL;
+    if (test) *test = NULL;
+    if (!spec || !spec->enabled) return dc_set_error(DC_ERR_INVALID, "%s: the model has no text line to read texts with", path);
+    dc_csv *t = dc_csv_read(path, o->delimiter ? o->delimiter : ',', !o->no_header, o->skip_rows);
+    if (!t) return DC_ERR_FORMAT;
+    dc_status st = DC_OK;
+    int64_t *order = NULL, *cls = NULL;
+    dc_tokenizer *fitted = NULL;
+    char **mine = NULL;
+    int nmine = 0;
+    int txt = dc_csv_column(t, spec->column), lab = -1;
+    if (txt < 0) {
+        st = dc_set_error(DC_ERR_FORMAT, "%s: no text column \"%s\" (the description's text line names it)", path, spec->column);
+        goto done;
+    }
+    if (o->label) lab = dc_csv_column(t, o->label);
+    else
+        for (int k = t->ncols - 1; k >= 0 && lab < 0; k--) lab = k != txt ? k : -1;
+    if (lab < 0 || lab == txt) {
+        st = dc_set_error(DC_ERR_FORMAT, "%s: no label column%s%s%s besides the text", path, o->label ? " \"" : "",
+                          o->label ? o->label : "", o->label ? "\"" : "");
+        goto done;
+    }
+    for (int64_t r = 0; r < t->nrows; r++) {
+        const char *x = t->cells[r * t->ncols + txt], *y = t->cells[r * t->ncols + lab];
+        if (!*x) st = dc_set_error(DC_ERR_FORMAT, "%s:%lld: no text in column \"%s\"", path, (long long)t->line[r], t->names[txt]);
+        else if (dc_csv_missing(y))
+            st = dc_set_error(DC_ERR_FORMAT, "%s:%lld: the label \"%s\" is missing", path, (long long)t->line[r], t->names[lab]);
+        if (st) goto done;
+    }
+    /* classes: the model's (eval, predict, resume), or the table's */
+    if (*nclasses == 0) {
+        if (!(mine = distinct_labels(t, lab, t->nrows, &nmine))) {
+            st = dc_set_error(DC_ERR_NOMEM, "out of memory");
+            goto done;
+        }
+        if (nmine < 2) {
+            st = dc_set_error(DC_ERR_FORMAT, "%s: label column \"%s\" has a single class \"%s\"", path, t->names[lab], mine[0]);
+            goto done;
+        }
+    }
+    if (*nclasses) { /* the model's classes: numbers (sorted by value) or not */
+        all_numbers = 1;
+        for (int i = 0; i < *nclasses; i++) {
+            double x;
+            all_numbers = all_numbers && dc_csv_number((*classes)[i], &x);
+        }
+    }
+    char **names = *nclasses ? *classes : mine;
+    int nnames = *nclasses ? *nclasses : nmine;
+    dc_strmap map;
+    int dup[2];
+    if ((st = dc_strmap_build(&map, names, nnames, dup))) {
+        if (st == DC_ERR_INVALID) st = dc_set_error(DC_ERR_FORMAT, "class \"%s\" is named twice", names[dup[0]]);
+        goto done;
+    }
+    order = malloc(sizeof(int64_t) * (size_t)t->nrows);
+    cls = malloc(sizeof(int64_t) * (size_t)t->nrows);
+    if (!order || !cls) st = dc_set_error(DC_ERR_NOMEM, "out of memory");
+    for (int64_t r = 0; !st && r < t->nrows; r++) {
+        order[r] = r;
+        const char *y = t->cells[r * t->ncols + lab];
+        int k = dc_strmap_find(&map, y);
+        double u, v;
+        if (k < 0 && all_numbers && dc_csv_number(y, &u)) /* "1.0" is class "1": bisection by value */
+            for (int lo = 0, hi = nnames - 1; lo <= hi && k < 0;) {
+                int mid = (lo + hi) / 2;
+                dc_csv_number(names[mid], &v);
+                if (v == u) k = mid;
+                else if (v < u) lo = mid + 1;
+                else hi = mid - 1;
+            }
+        if (k < 0) st = dc_set_error(DC_ERR_FORMAT, "%s:%lld: class \"%s\" is not one of the model's", path, (long long)t->line[r], y);
+        cls[r] = k;
+    }
+    dc_strmap_free(&map);
+    if (st) goto done;
+    /* split: seeded shuffle; stratified takes the same share of each class */
+    int64_t n = t->nrows, ntest = 0;
+    dc_rng rng;
+    dc_rng_seed(&rng, o->seed ? o->seed : 42);
+    if (o->test_split > 0.0f) dc_rng_shuffle(&rng, order, n);
+    char *is_test = calloc((size_t)n, 1);
+    int64_t *seen = calloc((size_t)nnames, sizeof(int64_t)), *total = calloc((size_t)nnames, sizeof(int64_t));
+    if (!is_test || !seen || !total) {
+        free(is_test), free(seen), free(total);
+        st = dc_set_error(DC_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    for (int64_t i = 0; i < n; i++) total[cls[order[i]]]++;
+    for (int64_t i = 0; i < n && o->test_split > 0.0f; i++) {
+        int64_t k = cls[order[i]];
+        int64_t want = o->stratify ? (int64_t)((double)total[k] * o->test_split + 0.5) : (int64_t)((double)n * o->test_split);
+        is_test[i] = o->stratify ? seen[k]++ < want : i < want;
+        ntest += is_test[i];
+    }
+    free(seen), free(total);
+    if (n - ntest < 1 || (o->test_split > 0.0f && ntest < 1)) {
+        free(is_test);
+        st = dc_set_error(DC_ERR_INVALID, "%s: a test split of %g leaves %lld training and %lld test rows", path, o->test_split,
+                          (long long)(n - ntest), (long long)ntest);
+        goto done;
+    }
+    /* the tokenizer: the one given, or fitted on the training texts */
+    if (!*tok) {
+        const char **texts = malloc(sizeof(char *) * (size_t)n);
+        int64_t m = 0;
+        for (int64_t i = 0; texts && i < n; i++)
+            if (!is_test[i]) texts[m++] = t->cells[order[i] * t->ncols + txt];
+        if (!texts || !(fitted = dc_tokenizer_new(&spec->tok)) || dc_tokenizer_fit(fitted, texts, m)) st = st ? st : DC_ERR_NOMEM;
+        free(texts);
+        if (st || !fitted) {
+            free(is_test);
+            if (!st) st = DC_ERR_NOMEM;
+            goto done;
+        }
+    }
+    const dc_tokenizer *use = *tok ? *tok : fitted;
+    dc_dataset *parts[2] = {NULL, NULL};
+    int64_t counts[2] = {n - ntest, ntest}, at[2] = {0, 0};
+    for (int p = 0; p < 2 && !st; p++)
+        if ((p == 0 || counts[1]) && !(parts[p] = dc_dataset_new(counts[p], DC_I32, 1, (int64_t[]){spec->maxlen}, DC_I32, 0, NULL)))
+            st = dc_set_error(DC_ERR_NOMEM, "%s: out of memory for %lld texts of %d tokens", path, (long long)counts[p], spec->maxlen);
+    int64_t kept = 0, cut = 0;
+    for (int64_t i = 0; i < n && !st; i++) {
+        int p = is_test[i];
+        int64_t r = order[i], j = at[p]++;
+        int64_t k = dc_tokenizer_encode(use, t->cells[r * t->ncols + txt], (int32_t *)parts[p]->x.data + j * spec->maxlen,
+                                        spec->maxlen, spec->pad_post, spec->truncate_post);
+        if (k < 0) st = DC_ERR_NOMEM;
+        kept += k, cut += k == spec->maxlen;
+        ((int32_t *)parts[p]->y.data)[j] = (int32_t)cls[r];
+    }
+    free(is_test);
+    for (int p = 0; p < 2; p++)
+        if (parts[p]) parts[p]->num_classes = nnames;
+    if (st) {
+        dc_dataset_free(parts[0]), dc_dataset_free(parts[1]);
+        goto done;
+    }
+    if (report)
+        fprintf(report, "%s: %lld texts, %d classes; %lld training and %lld test rows%s; vocabulary %d (%s level); "
+                        "%.1f tokens per text (maxlen %d, %lld texts cut)\n",
+                path, (long long)n, nnames, (long long)(n - ntest), (long long)ntest, o->stratify ? " (stratified)" : "",
+                dc_tokenizer_vocab_size(use), spec->tok.char_level ? "character" : "word", (double)kept / (double)n, spec->maxlen,
+                (long long)cut);
+    *train = parts[0];
+    if (test) *test = parts[1];
+    else dc_dataset_free(parts[1]);
+    if (fitted) *tok = fitted, fitted = NULL;
+    if (!*nclasses) *classes = mine, *nclasses = nmine, mine = NULL;
+done:
+    dc_free_names(mine, nmine);
+    dc_tokenizer_free(fitted);
+    free(order);
+    free(cls);
+    dc_csv_free(t);
+    return st;
+}

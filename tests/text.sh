@@ -1,0 +1,64 @@
+#!/bin/sh
+# text.sh DEEPC WORKDIR SOURCE_DIR — a text classifier from the command
+# line: a CSV of reviews (quoted, punctuated) through a description's text
+# line (Keras tokenizer, pad_sequences), Embedding(mask_zero) → LSTM →
+# Dense; the vocabulary and class names in the model file; eval on the
+# CSV; predict --text on raw text, a file, stdin; bad input.
+set -u
+DEEPC=$1; W=$2; SRC=$3
+PY=${PYTHON:-/usr/bin/python3}
+rm -rf "$W"; mkdir -p "$W"
+. "$SRC/tests/lib.sh"
+"$PY" - "$W/reviews.csv" <<'PYEOF'
+import random, sys
+random.seed(4)
+pos = "good great excellent lovely fine superb happy nice".split()
+neg = "bad awful terrible poor sad horrible ugly nasty".split()
+filler = "the a movie was and it film story plot acting really quite very i think".split()
+rows = ["text,label"]
+for i in range(600):
+    lab = i % 2
+    words = [random.choice(filler) for _ in range(random.randint(3, 14))]
+    for _ in range(random.randint(1, 2)):
+        words.insert(random.randrange(len(words) + 1), random.choice(pos if lab else neg))
+    t = " ".join(words).capitalize() + random.choice([".", "!", ', "really".\nSecond line.'])
+    rows.append('"%s",%s' % (t.replace('"', '""'), "pos" if lab else "neg"))
+open(sys.argv[1], "w").write("\n".join(rows) + "\n")
+PYEOF
+printf 'input 20\nembedding 100 16 mask_zero=true\nlstm 16\ndense 1 activation=sigmoid\nloss binary_crossentropy\noptimizer adam lr=0.01\nfit epochs=10 batch_size=32 seed=1\ntext column=text maxlen=20 num_words=100 oov=true\n' > "$W/rev.dc"
+"$DEEPC" train "$W/rev.dc" --data "$W/reviews.csv" --test-split 0.2 --stratify --json --out "$W/rev.safetensors" > "$W/train.out" 2>&1 \
+  || bad "train a text model: $(tail -3 "$W/train.out")"
+grep -q "600 texts, 2 classes; 480 training and 120 test rows (stratified); vocabulary" "$W/train.out" && ok || bad "text report: $(head -2 "$W/train.out")"
+at_least "$(json_field "$W/train.out" "['test_accuracy']")" 0.95 && ok || bad "text test accuracy"
+"$DEEPC" predict "$W/rev.safetensors" --text "What a lovely, SUPERB film" | grep -q "^pos (0\.[0-9]*)$" && ok || bad "predict --text"
+printf 'awful acting\nGreat story!\n' > "$W/two.txt"
+[ "$("$DEEPC" predict "$W/rev.safetensors" --text @"$W/two.txt" | cut -d' ' -f1 | tr '\n' ,)" = "neg,pos," ] && ok || bad "predict --text @FILE"
+[ "$(printf 'nasty\n' | "$DEEPC" predict "$W/rev.safetensors" --text @- | cut -d' ' -f1)" = neg ] && ok || bad "predict --text @-"
+"$DEEPC" eval "$W/rev.safetensors" --data "$W/reviews.csv" --json > "$W/eval.out" 2>&1 && at_least "$(json_field "$W/eval.out" "['test_accuracy']")" 0.95 \
+  && ok || bad "eval on the CSV of texts: $(tail -c 300 "$W/eval.out")"
+# bad input: a row without text, a maxlen that is not the input's, a bad
+# text line, an unknown class at eval, a damaged vocabulary, --text on a
+# model that is not a text model
+printf 'text,label\n"fine film",pos\n,neg\n' > "$W/notext.csv"
+expect_fail "notext.csv:3: no text in column \"text\"" "$DEEPC" train "$W/rev.dc" --data "$W/notext.csv"
+sed 's/maxlen=20/maxlen=30/' "$W/rev.dc" > "$W/len.dc"
+expect_fail "maxlen=30 must be the input's length" "$DEEPC" train "$W/len.dc" --data "$W/reviews.csv"
+sed 's/maxlen=20/maxlen=0/' "$W/rev.dc" > "$W/zero.dc"
+expect_fail "zero.dc:8:25: maxlen 0 is outside" "$DEEPC" summary "$W/zero.dc"
+sed 's/num_words=100/num_words=1/' "$W/rev.dc" > "$W/one.dc"
+expect_fail "num_words=1 leaves no word" "$DEEPC" summary "$W/one.dc"
+sed 's/level=word//; s/oov=true/level=bytes/' "$W/rev.dc" > "$W/lvl.dc"
+expect_fail "level must be word or char" "$DEEPC" summary "$W/lvl.dc"
+printf 'text,label\n"good",pos\n"bad",meh\n' > "$W/unknown.csv"
+expect_fail "unknown.csv:3: class \"meh\" is not one of the model's" "$DEEPC" eval "$W/rev.safetensors" --data "$W/unknown.csv"
+PYTHONPATH="$SRC/tests" "$PY" -c "
+import st_edit
+meta, t = st_edit.read('$W/rev.safetensors')
+meta['vocabulary'] = meta['vocabulary'].replace('\n', '\n\n', 1)
+st_edit.write('$W/badvocab.safetensors', meta, t)"
+expect_fail "badvocab.safetensors: vocabulary token 2 is empty" "$DEEPC" summary "$W/badvocab.safetensors"
+expect_fail "this model does not read text" "$DEEPC" predict "$SRC/tests/fixtures/v1_mlp.safetensors" --text "hello"
+# a 5 MB text is cut to maxlen, not a problem
+"$PY" -c "print('text,label'); print('\"' + 'good ' * 1000000 + '\",pos'); print('\"bad film\",neg')" > "$W/huge.csv"
+"$DEEPC" eval "$W/rev.safetensors" --data "$W/huge.csv" > /dev/null 2>&1 && ok || bad "a 5 MB text"
+finish text
