@@ -46,5 +46,18 @@ int main(void) {
     int32_t out[4];
     CHECK_ERR(dc_tokenizer_encode(t, "ab", out, 0, 0, 0) < 0, "maxlen must be at least 1");
     dc_tokenizer_free(t);
+    /* a 400-byte word of 2-byte characters is cut at a character boundary:
+     * the vocabulary stays UTF-8 (a cut inside one made the model unsavable) */
+    char longw[401];
+    for (int i = 0; i < 400; i += 2) longw[i] = '\xc3', longw[i + 1] = '\xa9';
+    longw[400] = 0;
+    const char *lw[] = {longw};
+    t = dc_tokenizer_new(&(dc_tokenizer_options){0, 1, 0, 0});
+    dc_tokenizer_fit(t, lw, 1);
+    char *voc = dc_tokenizer_vocabulary(t);
+    CHECK(voc && strlen(voc) == 254 && ((unsigned char)voc[253] == 0xa9), "a long word is cut to whole characters (%zu bytes)",
+          voc ? strlen(voc) : 0);
+    free(voc);
+    dc_tokenizer_free(t);
     return test_summary("test_text");
 }

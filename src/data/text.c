@@ -128,12 +128,22 @@ static int counter_grow(counter *c) {
     return 0;
 }
 
+/* A token as a string of at most 255 bytes, cut at a character boundary
+ * (the vocabulary must stay UTF-8). */
+static size_t token_copy(char *buf, const char *tok, size_t len) {
+    if (len > 255) {
+        len = 255;
+        while (len > 0 && ((unsigned char)tok[len] & 0xC0) == 0x80) len--; /* tok[len] continues a character */
+    }
+    memcpy(buf, tok, len);
+    buf[len] = 0;
+    return len;
+}
+
 static int count_token(const char *tok, size_t len, void *ctx) {
     counter *c = ctx;
     char buf[256];
-    if (len >= sizeof buf) len = sizeof buf - 1; /* a 255-byte "word" is as long as a word gets */
-    memcpy(buf, tok, len);
-    buf[len] = 0;
+    len = token_copy(buf, tok, len); /* a 255-byte "word" is as long as a word gets */
     uint32_t h = dc_str_hash(buf) & c->mask;
     for (; c->slot[h] >= 0; h = (h + 1) & c->mask)
         if (!strcmp(c->tok[c->slot[h]], buf)) {
@@ -204,9 +214,7 @@ typedef struct {
 static int encode_token(const char *tok, size_t len, void *ctx) {
     encoder *e = ctx;
     char buf[256];
-    if (len >= sizeof buf) len = sizeof buf - 1;
-    memcpy(buf, tok, len);
-    buf[len] = 0;
+    token_copy(buf, tok, len);
     int k = dc_strmap_find(&e->t->map, buf);
     int id = k >= 0 ? k + first_index(e->t) : -1;
     if (id >= 0 && e->t->o.num_words > 0 && id >= e->t->o.num_words) id = -1;
