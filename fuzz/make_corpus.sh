@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 D=build/deepc
 PY=${PYTHON:-/usr/bin/python3}
 C=fuzz/corpus
-rm -rf "$C"; mkdir -p "$C/safetensors" "$C/describe" "$C/idx" "$C/csv" "$C/tabular" "$C/image" "$C/state"
+rm -rf "$C"; mkdir -p "$C/safetensors" "$C/describe" "$C/idx" "$C/csv" "$C/tabular" "$C/image" "$C/state" "$C/text"
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 SK=$(sh scripts/tables.sh "$T/data")
 
@@ -88,4 +88,14 @@ printf '\003a;b;"c ""q"""\n1;2;x\n3;4;y\n5;6;x\n7;8;' > "$C/csv/quoted"
 for f in tests/fixtures/images/*.png tests/fixtures/images/*.jpg; do
   n=$(basename "$f"); { printf '\001'; cat "$f"; } > "$C/image/$n"
 done
+# texts: an options byte, then a CSV of texts (or, with the high bit, a vocabulary)
+"$PY" - "$C/text" <<'PYEOF'
+import random, sys
+random.seed(4)
+words = "good great bad awful the a film plot really very".split()
+rows = ["text,label"] + ['"%s",%s' % (" ".join(random.choice(words) for _ in range(random.randint(1, 12))), "ab"[i % 2]) for i in range(40)]
+open(sys.argv[1] + "/reviews", "wb").write(b"\x31" + "\n".join(rows).encode() + b"\n")
+open(sys.argv[1] + "/utf8", "wb").write(b'\x31text,label\n"Zo\xc3\xab\xff, na\xc3\xafve",a\n"b b",b\n')
+open(sys.argv[1] + "/vocabulary", "wb").write(b"\x81" + "\n".join(["the", "good", "100%25", "caf\u00e9"]).encode())
+PYEOF
 du -sh "$C"; ls "$C"/* | wc -l

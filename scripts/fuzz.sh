@@ -4,7 +4,7 @@
 # seed corpus in fuzz/corpus/NAME. New inputs go to a scratch copy, so the
 # repository's corpora only change by hand (scripts/fuzz.sh keeps them
 # small). A crash stops the run and leaves the input in build-fuzz/crashes/.
-# The CI step: `sh scripts/fuzz.sh 30` (7 harnesses, about 5 minutes).
+# The CI step: `sh scripts/fuzz.sh 20` (8 harnesses, about 4 minutes).
 # A long campaign: FUZZ_RUNS=10000000 FUZZ_ASAN=0 sh scripts/fuzz.sh 0
 # (FUZZ_ASAN=0: UBSan only, in build-fuzz-fast/, several times faster; its
 # crashes are then replayed under ASan; docs/FUZZING.md).
@@ -12,7 +12,7 @@ set -e
 cd "$(dirname "$0")/.."
 SECONDS_EACH=${1:-30}
 [ $# -gt 0 ] && shift
-ALL="safetensors describe idx csv tabular image state"
+ALL="safetensors describe idx csv tabular image state text"
 HARNESSES=${*:-$ALL}
 B=build-fuzz
 [ "${FUZZ_ASAN:-1}" = 0 ] && B=build-fuzz-fast
