@@ -147,7 +147,8 @@ dc_status dc_text_csv_load(const char *path, const dc_text_spec *spec, const dc_
         int64_t m = 0;
         for (int64_t i = 0; texts && i < n; i++)
             if (!is_test[i]) texts[m++] = t->cells[order[i] * t->ncols + txt];
-        if (!texts || !(fitted = dc_tokenizer_new(&spec->tok)) || dc_tokenizer_fit(fitted, texts, m)) st = st ? st : DC_ERR_NOMEM;
+        if (!texts) st = dc_set_error(DC_ERR_NOMEM, "out of memory");
+        else if (!(fitted = dc_tokenizer_new(&spec->tok)) || dc_tokenizer_fit(fitted, texts, m)) st = DC_ERR_NOMEM;
         free(texts);
         if (st || !fitted) {
             free(is_test);
@@ -180,7 +181,7 @@ dc_status dc_text_csv_load(const char *path, const dc_text_spec *spec, const dc_
     }
     if (report)
         fprintf(report, "%s: %lld texts, %d classes; %lld training and %lld test rows%s; vocabulary %d (%s level); "
-                        "%.1f tokens per text (maxlen %d, %lld texts cut)\n",
+                        "%.1f tokens per text (maxlen %d, reached by %lld texts)\n",
                 path, (long long)n, nnames, (long long)(n - ntest), (long long)ntest, o->stratify ? " (stratified)" : "",
                 dc_tokenizer_vocab_size(use), spec->tok.char_level ? "character" : "word", (double)kept / (double)n, spec->maxlen,
                 (long long)cut);
