@@ -322,7 +322,7 @@ static void many_layers_test(void) {
     /* nested repeats multiply (10^8 copies here): refused at a budget, not
      * a hang (found by fuzz_describe) */
     m = dc_model_parse("input 4\nrepeat 10000\nrepeat 10000\ndense 4\nend\nend\n", "nested.dc");
-    CHECK_ERR(m == NULL, "nested.dc:4:1: the repeat blocks expand the description to over 400000 lines");
+    CHECK_ERR(m == NULL, "nested.dc:4:1: the repeat blocks expand the description to over 150000 lines");
     dc_model_free(m);
 }
 

@@ -48,7 +48,7 @@ typedef struct {
 /* Nested repeat blocks multiply: "repeat 10000" twice is 10^8 copies of a
  * line. What a description may expand to is capped (the fuzzer found the
  * hang), well above any real network. */
-#define DESCRIBE_MAX_WORK 400000
+#define DESCRIBE_MAX_WORK 150000
 
 static dc_status err_at(const line_ctx *c, int col, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static dc_status err_at(const line_ctx *c, int col, const char *fmt, ...) {
