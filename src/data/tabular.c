@@ -548,12 +548,6 @@ dc_status dc_csv_load(const char *path, const dc_csv_options *o, dc_tabular **pi
         int *cls = malloc(sizeof(int) * (size_t)nkeep);
         if (!start || !pos || !cls) {
             free(start), free(pos), free(cls);
-        if (nte < 1) {
-            st = dc_set_error(DC_ERR_INVALID, "%s: a stratified split of %g takes no row from any of the %d classes "
-                              "(too few rows per class): drop --stratify, or is the label a number (--regression)?",
-                              path, o->test_split, p->nclasses);
-            goto done;
-        }
             st = dc_set_error(DC_ERR_NOMEM, "out of memory");
             goto done;
         }
