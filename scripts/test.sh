@@ -1,7 +1,8 @@
 #!/bin/sh
 # test.sh — the whole test suite: set up, build, run every test; then build
 # again with AddressSanitizer + UBSan and run the suite once more; then run
-# each fuzz harness for 20 seconds (DEEPC_FUZZ_SECONDS).
+# each fuzz harness for a fixed seed and run count (DEEPC_FUZZ_SECONDS=N:
+# N seconds each, random seeds, instead).
 set -e
 cd "$(dirname "$0")/.."
 sh scripts/setup.sh
@@ -13,4 +14,4 @@ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DDEEPC_SANITIZE=ON > /dev/nul
 cmake --build build-asan -j"$JOBS"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure)
 # every loader's libFuzzer harness, briefly, from its seed corpus (ASan + UBSan)
-sh scripts/fuzz.sh "${DEEPC_FUZZ_SECONDS:-20}"
+sh scripts/fuzz.sh "${DEEPC_FUZZ_SECONDS:-ci}"
