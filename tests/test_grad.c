@@ -389,6 +389,15 @@ int main(void) {
             gradcheck(nm, f_rnn_last, in, 5, 5e-3, 3e-2);
             snprintf(nm, sizeof nm, "%s, last state, reverse", names[k]);
             gradcheck(nm, f_rnn_last_rev, in, 5, 5e-3, 3e-2);
+            /* steps 0 and 4 are padding in every sequence (the op skips
+             * their products), with padding inside one sequence too */
+            int32_t m2[20] = {0, 1, 1, 0, 0, 0, 0, 1, 1, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0};
+            memcpy(rnn_mask->idata, m2, sizeof m2);
+            snprintf(nm, sizeof nm, "%s, padded steps", names[k]);
+            gradcheck(nm, f_rnn, in, 5, 5e-3, 3e-2);
+            snprintf(nm, sizeof nm, "%s, padded steps, reverse, last", names[k]);
+            gradcheck(nm, f_rnn_last_rev, in, 5, 5e-3, 3e-2);
+            memcpy(rnn_mask->idata, m, sizeof m);
             free_all(in, 5);
         }
         dc_tensor_free(rnn_mask);

@@ -32,7 +32,6 @@ typedef struct {
 } rnn_aux;
 
 static int gates_of(dc_rnn_kind k) { return k == DC_RNN_LSTM ? 4 : k == DC_RNN_GRU ? 3 : 1; }
-static float sigm(float v) { return 1.0f / (1.0f + expf(-v)); }
 
 /* The step processed before t (the previous state's step), or -1. */
 static int64_t prev_step(const rnn_aux *a, int64_t t) {
@@ -40,68 +39,147 @@ static int64_t prev_step(const rnn_aux *a, int64_t t) {
     return p < 0 || p >= a->T ? -1 : p;
 }
 
+/* Whether any sequence has a real step at t: a step that is padding in the
+ * whole batch (the front of pre-padded short texts) needs no product. */
+static int step_is_real(const uint8_t *valid, int64_t N, int64_t T, int64_t t) {
+    for (int64_t n = 0; n < N; n++)
+        if (valid[n * T + t]) return 1;
+    return 0;
+}
+
+/* ---- one sequence's step, forward and backward ------------------------------
+ * Each function is one loop over the H units with no branch inside, so the
+ * compiler vectorizes it (libmvec's expf, 16 lanes). g holds the step's
+ * pre-activations on entry and the activated gates on return. */
+
+static void lstm_fwd(int64_t H, float *restrict g, const float *restrict cprev, float *restrict c, float *restrict h,
+                     float *restrict out) {
+    for (int64_t j = 0; j < H; j++) {
+        float ig = dc_sigmoidf(g[j]), fg = dc_sigmoidf(g[H + j]);
+        float cg = dc_tanhf(g[2 * H + j]), og = dc_sigmoidf(g[3 * H + j]);
+        float cv = fg * cprev[j] + ig * cg;
+        g[j] = ig, g[H + j] = fg, g[2 * H + j] = cg, g[3 * H + j] = og;
+        c[j] = cv;
+        h[j] = out[j] = og * dc_tanhf(cv);
+    }
+}
+
+/* q: this step's W_hh h_prev (no bias); bhn: b_hn. g has x W_ihᵀ + b_ih, with
+ * b_hh added to the r and z gates only. */
+static void gru_fwd(int64_t H, float *restrict g, const float *restrict q, const float *restrict bhn,
+                    const float *restrict hprev, float *restrict hn, float *restrict h, float *restrict out) {
+    for (int64_t j = 0; j < H; j++) {
+        float n_h = q[2 * H + j] + bhn[j];
+        float rg = dc_sigmoidf(g[j] + q[j]), zg = dc_sigmoidf(g[H + j] + q[H + j]);
+        float ng = dc_tanhf(g[2 * H + j] + rg * n_h);
+        g[j] = rg, g[H + j] = zg, g[2 * H + j] = ng;
+        hn[j] = n_h;
+        h[j] = out[j] = (1.0f - zg) * ng + zg * hprev[j];
+    }
+}
+
+static void tanh_fwd(int64_t H, float *restrict g, float *restrict h, float *restrict out) {
+    for (int64_t j = 0; j < H; j++) h[j] = out[j] = g[j] = dc_tanhf(g[j]);
+}
+
+/* gh, gc: the gradients reaching this step's state (from the later steps);
+ * on return, those of the previous state. dy: the output's gradient. gx: the
+ * pre-activations' gradient. */
+static void lstm_bwd(int64_t H, const float *restrict g, const float *restrict c, const float *restrict cprev,
+                     const float *restrict dy, float *restrict gh, float *restrict gc, float *restrict gx) {
+    for (int64_t j = 0; j < H; j++) {
+        float ig = g[j], fg = g[H + j], cg = g[2 * H + j], og = g[3 * H + j];
+        float d = gh[j] + dy[j], tc = dc_tanhf(c[j]);
+        float dcell = gc[j] + d * og * (1.0f - tc * tc);
+        gx[j] = dcell * cg * ig * (1.0f - ig);
+        gx[H + j] = dcell * cprev[j] * fg * (1.0f - fg);
+        gx[2 * H + j] = dcell * ig * (1.0f - cg * cg);
+        gx[3 * H + j] = d * tc * og * (1.0f - og);
+        gc[j] = dcell * fg;
+        gh[j] = 0.0f; /* the recurrent product adds the rest */
+    }
+}
+
+/* gr: the gradient of the recurrent pre-activations (W_hh h + b_hh), which
+ * differs from gx in the n gate (the reset gate scales it). */
+static void gru_bwd(int64_t H, const float *restrict g, const float *restrict hn, const float *restrict hprev,
+                    const float *restrict dy, float *restrict gh, float *restrict gx, float *restrict gr) {
+    for (int64_t j = 0; j < H; j++) {
+        float rg = g[j], zg = g[H + j], ng = g[2 * H + j], d = gh[j] + dy[j];
+        float dn = d * (1.0f - zg) * (1.0f - ng * ng);
+        float dz = d * (hprev[j] - ng) * zg * (1.0f - zg);
+        float dr = dn * hn[j] * rg * (1.0f - rg);
+        gx[j] = gr[j] = dr;
+        gx[H + j] = gr[H + j] = dz;
+        gx[2 * H + j] = dn;
+        gr[2 * H + j] = dn * rg;
+        gh[j] = d * zg; /* the direct path to the previous state */
+    }
+}
+
+static void tanh_bwd(int64_t H, const float *restrict g, const float *restrict dy, float *restrict gh,
+                     float *restrict gx) {
+    for (int64_t j = 0; j < H; j++) {
+        gx[j] = (gh[j] + dy[j]) * (1.0f - g[j] * g[j]);
+        gh[j] = 0.0f;
+    }
+}
+
+/* Backpropagation through time. Per step: the gate gradients of every
+ * sequence, then dh_prev += dA_h · W_hh, one product. After the loop, every
+ * step at once: dx, dW_ih and dW_hh, each one product over all N·T rows. */
 static void rnn_backward(dc_graph *g, dc_tensor *t) {
     const rnn_aux *a = t->aux;
     dc_tensor *x = t->src[0], *wih = t->src[1], *whh = t->src[2], *bih = t->src[3], *bhh = t->src[4];
     const int64_t N = a->N, T = a->T, I = a->I, H = a->H, G = a->G, GH = G * H;
-    float *dxp = dc_arena_alloc(g, sizeof(float) * (size_t)(N * T * GH)); /* grads of the input projections */
-    float *dah = dc_arena_alloc_raw(g, sizeof(float) * (size_t)(N * GH)); /* grads of the recurrent projections */
+    const int gru = a->kind == DC_RNN_GRU;
+    /* gradients of the input projections, and (GRU only: otherwise the same
+     * values) of the recurrent ones; every row is written below */
+    float *dxp = dc_arena_alloc_raw(g, sizeof(float) * (size_t)(N * T * GH));
+    float *dah = gru ? dc_arena_alloc_raw(g, sizeof(float) * (size_t)(N * T * GH)) : dxp;
     float *dh = dc_arena_alloc(g, sizeof(float) * (size_t)(N * H)), *dc = dc_arena_alloc(g, sizeof(float) * (size_t)(N * H));
-    float *dhp = dc_arena_alloc_raw(g, sizeof(float) * (size_t)(N * H));
-    if (!dxp || !dah || !dh || !dc || !dhp) return; /* out of memory: the arena's error stands */
-    float *gwhh = whh->requires_grad ? whh->grad : NULL, *gbhh = bhh && bhh->requires_grad ? bhh->grad : NULL;
+    float *zero = dc_arena_alloc(g, sizeof(float) * (size_t)H);
+    if (!dxp || !dah || !dh || !dc || !zero) return; /* out of memory: the arena's error stands */
     for (int64_t s = 0; s < T; s++) {
         const int64_t tt = a->reverse ? s : T - 1 - s, tp = prev_step(a, tt);
-        memset(dah, 0, sizeof(float) * (size_t)(N * GH));
 #pragma omp parallel for if (N * H > 16384) schedule(static)
         for (int64_t n = 0; n < N; n++) {
-            const int64_t r = n * T + tt;
-            if (!a->valid[r]) continue; /* padding: dh and dc pass through */
-            float *gh = dh + n * H, *gc = dc + n * H, *gx = dxp + r * GH, *gr = dah + n * GH;
-            const float *gt = a->gates + r * GH, *dy = t->grad + r * H;
-            const float *hprev = tp >= 0 ? a->hs + (n * T + tp) * H : NULL;
-            for (int64_t j = 0; j < H; j++) {
-                float d = gh[j] + dy[j];
-                if (a->kind == DC_RNN_LSTM) {
-                    float ig = gt[j], fg = gt[H + j], cg = gt[2 * H + j], og = gt[3 * H + j];
-                    float c = a->cell[r * H + j], tc = tanhf(c);
-                    float cprev = tp >= 0 ? a->cell[(n * T + tp) * H + j] : 0.0f;
-                    float dcell = gc[j] + d * og * (1.0f - tc * tc);
-                    gx[j] = dcell * cg * ig * (1.0f - ig);
-                    gx[H + j] = dcell * cprev * fg * (1.0f - fg);
-                    gx[2 * H + j] = dcell * ig * (1.0f - cg * cg);
-                    gx[3 * H + j] = d * tc * og * (1.0f - og);
-                    gc[j] = dcell * fg; /* to the previous cell */
-                    gh[j] = 0.0f;
-                } else if (a->kind == DC_RNN_GRU) {
-                    float rg = gt[j], zg = gt[H + j], ng = gt[2 * H + j], hp = hprev ? hprev[j] : 0.0f;
-                    float dn = d * (1.0f - zg) * (1.0f - ng * ng);
-                    float dz = d * (hp - ng) * zg * (1.0f - zg);
-                    float dr = dn * a->hn[r * H + j] * rg * (1.0f - rg);
-                    gx[j] = dr, gx[H + j] = dz, gx[2 * H + j] = dn;
-                    gr[j] = dr, gr[H + j] = dz, gr[2 * H + j] = dn * rg;
-                    gh[j] = d * zg; /* the direct path to the previous state */
-                    continue;
-                } else {
-                    float hv = gt[j];
-                    gx[j] = d * (1.0f - hv * hv);
-                    gh[j] = 0.0f;
-                }
+            const int64_t r = n * T + tt, rp = n * T + tp;
+            float *gx = dxp + r * GH;
+            if (!a->valid[r]) { /* padding: dh and dc pass through, no gradient here */
+                memset(gx, 0, sizeof(float) * (size_t)GH);
+                if (gru) memset(dah + r * GH, 0, sizeof(float) * (size_t)GH);
+                continue;
             }
-            if (a->kind != DC_RNN_GRU) memcpy(gr, gx, sizeof(float) * (size_t)GH);
+            const float *gt = a->gates + r * GH, *dy = t->grad + r * H;
+            if (a->kind == DC_RNN_LSTM)
+                lstm_bwd(H, gt, a->cell + r * H, tp >= 0 ? a->cell + rp * H : zero, dy, dh + n * H, dc + n * H, gx);
+            else if (gru)
+                gru_bwd(H, gt, a->hn + r * H, tp >= 0 ? a->hs + rp * H : zero, dy, dh + n * H, gx, dah + r * GH);
+            else
+                tanh_bwd(H, gt, dy, dh + n * H, gx);
         }
-        /* dh_prev += dA_h · W_hh (rows of padded steps are zero in dah) */
-        dc_k_gemm(0, 0, N, H, GH, 1.0f, dah, GH, whh->data, H, 0.0f, dhp, H);
-        for (int64_t n = 0; n < N; n++)
-            if (a->valid[n * T + tt])
-                for (int64_t j = 0; j < H; j++) dh[n * H + j] += dhp[n * H + j];
-        if (gwhh && tp >= 0) /* dW_hh += dA_hᵀ · h_prev */
-            dc_k_gemm(1, 0, GH, H, N, 1.0f, dah, GH, a->hs + tp * H, T * H, 1.0f, gwhh, H);
-        if (gbhh) dc_k_colsum_add(dah, gbhh, N, GH);
+        /* dh_prev += dA_h · W_hh (the rows of padded steps are zero) */
+        if (tp >= 0 && step_is_real(a->valid, N, T, tt)) dc_k_gemm(0, 0, N, H, GH, 1.0f, dah + tt * GH, T * GH, whh->data, H, 1.0f, dh, H);
     }
     if (x->requires_grad) dc_k_gemm(0, 0, N * T, I, GH, 1.0f, dxp, GH, wih->data, I, 1.0f, x->grad, I);
     if (wih->requires_grad) dc_k_gemm(1, 0, GH, I, N * T, 1.0f, dxp, GH, x->data, I, 1.0f, wih->grad, I);
     if (bih && bih->requires_grad) dc_k_colsum_add(dxp, bih->grad, N * T, GH);
+    if (bhh && bhh->requires_grad) dc_k_colsum_add(dah, bhh->grad, N * T, GH);
+    if (whh->requires_grad && N * T > 1) {
+        /* dW_hh = Σ dA_h[n, t]ᵀ · h[n, prev(t)] over every step with a
+         * previous one: as rows of the flat (N·T) arrays, row r pairs with
+         * row r - 1 forward (r + 1 in reverse). Zeroing each sequence's first
+         * processed row also removes the pairs that would cross from one
+         * sequence into the next, so one product does it all. (dxp is no
+         * longer needed when it doubles as dah.) */
+        const int64_t first = a->reverse ? T - 1 : 0;
+        for (int64_t n = 0; n < N; n++) memset(dah + (n * T + first) * GH, 0, sizeof(float) * (size_t)GH);
+        if (a->reverse)
+            dc_k_gemm(1, 0, GH, H, N * T - 1, 1.0f, dah, GH, a->hs + H, H, 1.0f, whh->grad, H);
+        else
+            dc_k_gemm(1, 0, GH, H, N * T - 1, 1.0f, dah + GH, GH, a->hs, H, 1.0f, whh->grad, H);
+    }
 }
 static const dc_op_def op_rnn = {"rnn", rnn_backward};
 
@@ -139,12 +217,12 @@ dc_tensor *dc_rnn(dc_graph *g, dc_rnn_kind kind, dc_tensor *x, dc_tensor *w_ih, 
     *a = (rnn_aux){kind, reverse != 0, N, T, I, H, G, NULL, NULL, NULL, NULL, NULL};
     uint8_t *valid = dc_arena_alloc_raw(g, (size_t)(N * T));
     float *xp = dc_arena_alloc_raw(g, sizeof(float) * (size_t)(N * T * GH));
-    float *hp = dc_arena_alloc_raw(g, sizeof(float) * (size_t)(N * GH));
+    float *hp = dc_arena_alloc_raw(g, sizeof(float) * (size_t)(N * GH)), *zero = dc_arena_alloc(g, sizeof(float) * (size_t)H);
     a->gates = xp; /* the projections become the activated gates in place */
     a->hs = dc_arena_alloc_raw(g, sizeof(float) * (size_t)(N * T * H));
     if (kind == DC_RNN_LSTM) a->cell = dc_arena_alloc_raw(g, sizeof(float) * (size_t)(N * T * H));
     if (kind == DC_RNN_GRU) a->hn = dc_arena_alloc_raw(g, sizeof(float) * (size_t)(N * T * H));
-    if (!valid || !xp || !hp || !a->hs || (kind == DC_RNN_LSTM && !a->cell) || (kind == DC_RNN_GRU && !a->hn)) return NULL;
+    if (!valid || !xp || !hp || !zero || !a->hs || (kind == DC_RNN_LSTM && !a->cell) || (kind == DC_RNN_GRU && !a->hn)) return NULL;
     for (int64_t i = 0; i < N * T; i++)
         valid[i] = !mask || (mask->dtype == DC_I32 ? mask->idata[i] != 0 : mask->data[i] != 0.0f);
     a->valid = valid;
@@ -152,47 +230,35 @@ dc_tensor *dc_rnn(dc_graph *g, dc_rnn_kind kind, dc_tensor *x, dc_tensor *w_ih, 
     /* all input projections at once, with b_ih (and b_hh, except GRU's n gate) */
     dc_k_gemm(0, 1, N * T, GH, I, 1.0f, x->data, I, w_ih->data, I, 0.0f, xp, GH);
     const float *bi = srcs[3]->data, *bh = srcs[4]->data;
+    const int gru = kind == DC_RNN_GRU;
 #pragma omp parallel for if (N * T * GH > 65536) schedule(static)
     for (int64_t r = 0; r < N * T; r++)
-        for (int64_t k = 0; k < GH; k++) xp[r * GH + k] += bi[k] + (kind == DC_RNN_GRU && k >= 2 * H ? 0.0f : bh[k]);
+        for (int64_t k = 0; k < GH; k++) xp[r * GH + k] += bi[k] + (gru && k >= 2 * H ? 0.0f : bh[k]);
     for (int64_t s = 0; s < T; s++) {
         const int64_t tt = a->reverse ? T - 1 - s : s, tp = prev_step(a, tt);
-        if (tp >= 0) dc_k_gemm(0, 1, N, GH, H, 1.0f, a->hs + tp * H, T * H, w_hh->data, H, 0.0f, hp, GH);
-        else memset(hp, 0, sizeof(float) * (size_t)(N * GH));
+        /* the recurrent product: added to the pre-activations in place, or
+         * (GRU, whose reset gate scales part of it) kept apart in hp */
+        const int real = step_is_real(valid, N, T, tt);
+        if (real && tp >= 0 && !gru)
+            dc_k_gemm(0, 1, N, GH, H, 1.0f, a->hs + tp * H, T * H, w_hh->data, H, 1.0f, xp + tt * GH, T * GH);
+        else if (real && tp >= 0)
+            dc_k_gemm(0, 1, N, GH, H, 1.0f, a->hs + tp * H, T * H, w_hh->data, H, 0.0f, hp, GH);
+        else if (real && gru)
+            memset(hp, 0, sizeof(float) * (size_t)(N * GH));
 #pragma omp parallel for if (N * H > 16384) schedule(static)
         for (int64_t n = 0; n < N; n++) {
             const int64_t r = n * T + tt;
             float *gt = xp + r * GH, *h = a->hs + r * H, *out = y->data + r * H;
-            const float *hprev = tp >= 0 ? a->hs + (n * T + tp) * H : NULL, *q = hp + n * GH;
-            const float *cprev = kind == DC_RNN_LSTM && tp >= 0 ? a->cell + (n * T + tp) * H : NULL;
+            const float *hprev = tp >= 0 ? a->hs + (n * T + tp) * H : zero;
             if (!valid[r]) { /* padding: the state carries over, the output is zero */
-                for (int64_t j = 0; j < H; j++) {
-                    h[j] = hprev ? hprev[j] : 0.0f;
-                    if (kind == DC_RNN_LSTM) a->cell[r * H + j] = cprev ? cprev[j] : 0.0f;
-                    out[j] = 0.0f;
-                }
+                memcpy(h, hprev, sizeof(float) * (size_t)H);
+                if (kind == DC_RNN_LSTM) memcpy(a->cell + r * H, tp >= 0 ? a->cell + (n * T + tp) * H : zero, sizeof(float) * (size_t)H);
+                memset(out, 0, sizeof(float) * (size_t)H);
                 continue;
             }
-            for (int64_t j = 0; j < H; j++) {
-                if (kind == DC_RNN_LSTM) {
-                    float ig = sigm(gt[j] + q[j]), fg = sigm(gt[H + j] + q[H + j]);
-                    float cg = tanhf(gt[2 * H + j] + q[2 * H + j]), og = sigm(gt[3 * H + j] + q[3 * H + j]);
-                    float c = fg * (cprev ? cprev[j] : 0.0f) + ig * cg;
-                    gt[j] = ig, gt[H + j] = fg, gt[2 * H + j] = cg, gt[3 * H + j] = og;
-                    a->cell[r * H + j] = c;
-                    h[j] = og * tanhf(c);
-                } else if (kind == DC_RNN_GRU) {
-                    float hn = q[2 * H + j] + bh[2 * H + j];
-                    float rg = sigm(gt[j] + q[j]), zg = sigm(gt[H + j] + q[H + j]);
-                    float ng = tanhf(gt[2 * H + j] + rg * hn);
-                    gt[j] = rg, gt[H + j] = zg, gt[2 * H + j] = ng;
-                    a->hn[r * H + j] = hn;
-                    h[j] = (1.0f - zg) * ng + zg * (hprev ? hprev[j] : 0.0f);
-                } else {
-                    h[j] = gt[j] = tanhf(gt[j] + q[j]);
-                }
-                out[j] = h[j];
-            }
+            if (kind == DC_RNN_LSTM) lstm_fwd(H, gt, tp >= 0 ? a->cell + (n * T + tp) * H : zero, a->cell + r * H, h, out);
+            else if (gru) gru_fwd(H, gt, hp + n * GH, bh + 2 * H, hprev, a->hn + r * H, h, out);
+            else tanh_fwd(H, gt, h, out);
         }
     }
     return y;

@@ -23,11 +23,6 @@ enum {
 static const char *const unary_names[U_COUNT] = {"exp", "log", "sqrt", "pow", "abs", "clamp",
                                                  "relu", "leaky_relu", "sigmoid", "tanh", "gelu"};
 
-static inline float sigmoidf(float x) {
-    /* e^-|x| never overflows; a select, not a branch, so loops vectorize */
-    float e = expf(-fabsf(x)), r = 1.0f / (1.0f + e);
-    return (x >= 0.0f ? 1.0f : e) * r;
-}
 
 #define INV_SQRT2 0.70710678118654752440f
 #define INV_SQRT_2PI 0.39894228040143267794f
@@ -45,8 +40,8 @@ static void forward_range(int k, const float *x, float *z, int64_t n, float a0, 
     case U_CLAMP: EACH(z[i] = x[i] < a0 ? a0 : (x[i] > a1 ? a1 : x[i]));
     case U_RELU: EACH(z[i] = x[i] > 0.0f ? x[i] : 0.0f);
     case U_LEAKY_RELU: EACH(z[i] = x[i] > 0.0f ? x[i] : a0 * x[i]);
-    case U_SIGMOID: EACH(z[i] = sigmoidf(x[i]));
-    case U_TANH: EACH(z[i] = tanhf(x[i]));
+    case U_SIGMOID: EACH(z[i] = dc_sigmoidf(x[i]));
+    case U_TANH: EACH(z[i] = dc_tanhf(x[i]));
     case U_GELU: EACH(z[i] = 0.5f * x[i] * (1.0f + erff(x[i] * INV_SQRT2)));
     }
 }
