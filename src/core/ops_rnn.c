@@ -39,14 +39,6 @@ static int64_t prev_step(const rnn_aux *a, int64_t t) {
     return p < 0 || p >= a->T ? -1 : p;
 }
 
-/* Whether any sequence has a real step at t: a step that is padding in the
- * whole batch (the front of pre-padded short texts) needs no product. */
-static int step_is_real(const uint8_t *valid, int64_t N, int64_t T, int64_t t) {
-    for (int64_t n = 0; n < N; n++)
-        if (valid[n * T + t]) return 1;
-    return 0;
-}
-
 /* ---- one sequence's step, forward and backward ------------------------------
  * Each function is one loop over the H units with no branch inside, so the
  * compiler vectorizes it (libmvec's expf, 16 lanes). g holds the step's
@@ -125,9 +117,51 @@ static void tanh_bwd(int64_t H, const float *restrict g, const float *restrict d
     }
 }
 
-/* Backpropagation through time. Per step: the gate gradients of every
- * sequence, then dh_prev += dA_h · W_hh, one product. After the loop, every
- * step at once: dx, dW_ih and dW_hh, each one product over all N·T rows. */
+/* How many slices of the batch run their recurrences side by side. Each
+ * thread takes whole sequences through every step with one-thread products:
+ * sequences never meet, so the steps need no barrier (a team that met at
+ * every step spent a third of its time waiting). */
+static int batch_slices(int64_t N, int64_t H) {
+    int64_t ns = dc_threads();
+    if (ns > N) ns = N;
+    if (N * H < 4096) ns = 1; /* tiny: waking the threads costs more */
+    return ns < 1 ? 1 : (int)ns;
+}
+
+/* BPTT over sequences n0..n1-1: per step, their gate gradients, then
+ * dh_prev += dA_h · W_hh for their rows. */
+static void backward_slice(const rnn_aux *a, const float *dy_all, const float *whh, float *dxp, float *dah, float *dh,
+                           float *dc, const float *zero, int64_t n0, int64_t n1) {
+    const int64_t T = a->T, H = a->H, GH = a->G * a->H;
+    const int gru = a->kind == DC_RNN_GRU;
+    for (int64_t s = 0; s < T; s++) {
+        const int64_t tt = a->reverse ? s : T - 1 - s, tp = prev_step(a, tt);
+        int real = 0;
+        for (int64_t n = n0; n < n1; n++) {
+            const int64_t r = n * T + tt, rp = n * T + tp;
+            float *gx = dxp + r * GH;
+            if (!a->valid[r]) { /* padding: dh and dc pass through, no gradient here */
+                memset(gx, 0, sizeof(float) * (size_t)GH);
+                if (gru) memset(dah + r * GH, 0, sizeof(float) * (size_t)GH);
+                continue;
+            }
+            real = 1;
+            const float *gt = a->gates + r * GH, *dy = dy_all + r * H;
+            if (a->kind == DC_RNN_LSTM)
+                lstm_bwd(H, gt, a->cell + r * H, tp >= 0 ? a->cell + rp * H : zero, dy, dh + n * H, dc + n * H, gx);
+            else if (gru)
+                gru_bwd(H, gt, a->hn + r * H, tp >= 0 ? a->hs + rp * H : zero, dy, dh + n * H, gx, dah + r * GH);
+            else
+                tanh_bwd(H, gt, dy, dh + n * H, gx);
+        }
+        /* dh_prev += dA_h · W_hh (the rows of padded steps are zero) */
+        if (tp >= 0 && real)
+            dc_k_gemm(0, 0, n1 - n0, H, GH, 1.0f, dah + (n0 * T + tt) * GH, T * GH, whh, H, 1.0f, dh + n0 * H, H);
+    }
+}
+
+/* Backpropagation through time, then every step at once: dx, dW_ih and
+ * dW_hh, each one product over all N·T rows. */
 static void rnn_backward(dc_graph *g, dc_tensor *t) {
     const rnn_aux *a = t->aux;
     dc_tensor *x = t->src[0], *wih = t->src[1], *whh = t->src[2], *bih = t->src[3], *bhh = t->src[4];
@@ -140,28 +174,10 @@ static void rnn_backward(dc_graph *g, dc_tensor *t) {
     float *dh = dc_arena_alloc(g, sizeof(float) * (size_t)(N * H)), *dc = dc_arena_alloc(g, sizeof(float) * (size_t)(N * H));
     float *zero = dc_arena_alloc(g, sizeof(float) * (size_t)H);
     if (!dxp || !dah || !dh || !dc || !zero) return; /* out of memory: the arena's error stands */
-    for (int64_t s = 0; s < T; s++) {
-        const int64_t tt = a->reverse ? s : T - 1 - s, tp = prev_step(a, tt);
-#pragma omp parallel for if (N * H > 16384) schedule(static)
-        for (int64_t n = 0; n < N; n++) {
-            const int64_t r = n * T + tt, rp = n * T + tp;
-            float *gx = dxp + r * GH;
-            if (!a->valid[r]) { /* padding: dh and dc pass through, no gradient here */
-                memset(gx, 0, sizeof(float) * (size_t)GH);
-                if (gru) memset(dah + r * GH, 0, sizeof(float) * (size_t)GH);
-                continue;
-            }
-            const float *gt = a->gates + r * GH, *dy = t->grad + r * H;
-            if (a->kind == DC_RNN_LSTM)
-                lstm_bwd(H, gt, a->cell + r * H, tp >= 0 ? a->cell + rp * H : zero, dy, dh + n * H, dc + n * H, gx);
-            else if (gru)
-                gru_bwd(H, gt, a->hn + r * H, tp >= 0 ? a->hs + rp * H : zero, dy, dh + n * H, gx, dah + r * GH);
-            else
-                tanh_bwd(H, gt, dy, dh + n * H, gx);
-        }
-        /* dh_prev += dA_h · W_hh (the rows of padded steps are zero) */
-        if (tp >= 0 && step_is_real(a->valid, N, T, tt)) dc_k_gemm(0, 0, N, H, GH, 1.0f, dah + tt * GH, T * GH, whh->data, H, 1.0f, dh, H);
-    }
+    const int ns = batch_slices(N, H);
+#pragma omp parallel for num_threads(ns) if (ns > 1) schedule(static)
+    for (int k = 0; k < ns; k++)
+        backward_slice(a, t->grad, whh->data, dxp, dah, dh, dc, zero, N * k / ns, N * (k + 1) / ns);
     if (x->requires_grad) dc_k_gemm(0, 0, N * T, I, GH, 1.0f, dxp, GH, wih->data, I, 1.0f, x->grad, I);
     if (wih->requires_grad) dc_k_gemm(1, 0, GH, I, N * T, 1.0f, dxp, GH, x->data, I, 1.0f, wih->grad, I);
     if (bih && bih->requires_grad) dc_k_colsum_add(dxp, bih->grad, N * T, GH);
@@ -203,6 +219,42 @@ static int check_rnn(dc_rnn_kind kind, const dc_tensor *x, const dc_tensor *wih,
     return ok;
 }
 
+/* The recurrence over sequences n0..n1-1: per step, the recurrent product
+ * of their rows — added to the pre-activations in place, or (GRU, whose
+ * reset gate scales part of it) kept apart in hp — then their gates. */
+static void forward_slice(rnn_aux *a, float *y, const float *whh, const float *bhn, float *hp, const float *zero,
+                          int64_t n0, int64_t n1) {
+    const int64_t T = a->T, H = a->H, GH = a->G * a->H, M = n1 - n0;
+    const int gru = a->kind == DC_RNN_GRU;
+    float *xp = a->gates;
+    for (int64_t s = 0; s < T; s++) {
+        const int64_t tt = a->reverse ? T - 1 - s : s, tp = prev_step(a, tt);
+        int real = 0;
+        for (int64_t n = n0; n < n1 && !real; n++) real = a->valid[n * T + tt];
+        if (real && tp >= 0 && !gru)
+            dc_k_gemm(0, 1, M, GH, H, 1.0f, a->hs + (n0 * T + tp) * H, T * H, whh, H, 1.0f, xp + (n0 * T + tt) * GH, T * GH);
+        else if (real && tp >= 0)
+            dc_k_gemm(0, 1, M, GH, H, 1.0f, a->hs + (n0 * T + tp) * H, T * H, whh, H, 0.0f, hp + n0 * GH, GH);
+        else if (real && gru)
+            memset(hp + n0 * GH, 0, sizeof(float) * (size_t)(M * GH));
+        for (int64_t n = n0; n < n1; n++) {
+            const int64_t r = n * T + tt;
+            float *gt = xp + r * GH, *h = a->hs + r * H, *out = y + r * H;
+            const float *hprev = tp >= 0 ? a->hs + (n * T + tp) * H : zero;
+            if (!a->valid[r]) { /* padding: the state carries over, the output is zero */
+                memcpy(h, hprev, sizeof(float) * (size_t)H);
+                if (a->kind == DC_RNN_LSTM)
+                    memcpy(a->cell + r * H, tp >= 0 ? a->cell + (n * T + tp) * H : zero, sizeof(float) * (size_t)H);
+                memset(out, 0, sizeof(float) * (size_t)H);
+                continue;
+            }
+            if (a->kind == DC_RNN_LSTM) lstm_fwd(H, gt, tp >= 0 ? a->cell + (n * T + tp) * H : zero, a->cell + r * H, h, out);
+            else if (gru) gru_fwd(H, gt, hp + n * GH, bhn, hprev, a->hn + r * H, h, out);
+            else tanh_fwd(H, gt, h, out);
+        }
+    }
+}
+
 dc_tensor *dc_rnn(dc_graph *g, dc_rnn_kind kind, dc_tensor *x, dc_tensor *w_ih, dc_tensor *w_hh, dc_tensor *b_ih,
                   dc_tensor *b_hh, const dc_tensor *mask, int reverse) {
     if (!check_rnn(kind, x, w_ih, w_hh, b_ih, b_hh, mask)) return NULL;
@@ -234,33 +286,9 @@ dc_tensor *dc_rnn(dc_graph *g, dc_rnn_kind kind, dc_tensor *x, dc_tensor *w_ih, 
 #pragma omp parallel for if (N * T * GH > 65536) schedule(static)
     for (int64_t r = 0; r < N * T; r++)
         for (int64_t k = 0; k < GH; k++) xp[r * GH + k] += bi[k] + (gru && k >= 2 * H ? 0.0f : bh[k]);
-    for (int64_t s = 0; s < T; s++) {
-        const int64_t tt = a->reverse ? T - 1 - s : s, tp = prev_step(a, tt);
-        /* the recurrent product: added to the pre-activations in place, or
-         * (GRU, whose reset gate scales part of it) kept apart in hp */
-        const int real = step_is_real(valid, N, T, tt);
-        if (real && tp >= 0 && !gru)
-            dc_k_gemm(0, 1, N, GH, H, 1.0f, a->hs + tp * H, T * H, w_hh->data, H, 1.0f, xp + tt * GH, T * GH);
-        else if (real && tp >= 0)
-            dc_k_gemm(0, 1, N, GH, H, 1.0f, a->hs + tp * H, T * H, w_hh->data, H, 0.0f, hp, GH);
-        else if (real && gru)
-            memset(hp, 0, sizeof(float) * (size_t)(N * GH));
-#pragma omp parallel for if (N * H > 16384) schedule(static)
-        for (int64_t n = 0; n < N; n++) {
-            const int64_t r = n * T + tt;
-            float *gt = xp + r * GH, *h = a->hs + r * H, *out = y->data + r * H;
-            const float *hprev = tp >= 0 ? a->hs + (n * T + tp) * H : zero;
-            if (!valid[r]) { /* padding: the state carries over, the output is zero */
-                memcpy(h, hprev, sizeof(float) * (size_t)H);
-                if (kind == DC_RNN_LSTM) memcpy(a->cell + r * H, tp >= 0 ? a->cell + (n * T + tp) * H : zero, sizeof(float) * (size_t)H);
-                memset(out, 0, sizeof(float) * (size_t)H);
-                continue;
-            }
-            if (kind == DC_RNN_LSTM) lstm_fwd(H, gt, tp >= 0 ? a->cell + (n * T + tp) * H : zero, a->cell + r * H, h, out);
-            else if (gru) gru_fwd(H, gt, hp + n * GH, bh + 2 * H, hprev, a->hn + r * H, h, out);
-            else tanh_fwd(H, gt, h, out);
-        }
-    }
+    const int ns = batch_slices(N, H);
+#pragma omp parallel for num_threads(ns) if (ns > 1) schedule(static)
+    for (int k = 0; k < ns; k++) forward_slice(a, y->data, w_hh->data, bh + 2 * H, hp, zero, N * k / ns, N * (k + 1) / ns);
     return y;
 }
 
