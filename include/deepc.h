@@ -530,6 +530,26 @@ float *dc_model_grads(dc_model *m);
  * which live outside the flat parameter buffer. */
 int dc_model_num_param_tensors(const dc_model *m);
 dc_tensor *dc_model_param_tensor(dc_model *m, int i, const char **name);
+/* Transfer learning.
+ * Freezing: the listed layers (comma-separated names, as `deepc summary`
+ * shows them) stop training. Their parameters leave the flat parameter
+ * buffer for the buffers, so they get no gradient, no optimizer state, no
+ * weight decay and no regularization; dc_model_num_params counts only what
+ * still trains. Works before or after dc_model_build; a description says the
+ * same with `trainable=false` on a layer line. The frozen set is saved with
+ * the model ("frozen" metadata) and restored on load. report (if not NULL)
+ * gets a line per newly frozen layer. */
+dc_status dc_model_freeze(dc_model *m, const char *names, FILE *report);
+/* The frozen layers' names, comma-separated, in buf; returns how many, or
+ * -1 when buf is too small. */
+int dc_model_frozen_names(const dc_model *m, char *buf, size_t n);
+/* Copy into m every parameter and buffer of src with the same name and
+ * shape (e.g. a language model's embedding and LSTM into a classifier made
+ * of the same layers). report (if not NULL) gets what was loaded and what was
+ * skipped and why. Returns the number of tensors copied, or -1 (error set)
+ * when none matched: a different model entirely is a mistake, not a start. */
+int dc_model_init_from(dc_model *m, dc_model *src, FILE *report);
+
 /* The model's fit recipe and description text (NULL if built in C). */
 dc_fit_config *dc_model_fit_config(dc_model *m);
 const char *dc_model_description(const dc_model *m);

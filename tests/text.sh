@@ -61,4 +61,37 @@ expect_fail "this model does not read text" "$DEEPC" predict "$SRC/tests/fixture
 # a 5 MB text is cut to maxlen, not a problem
 "$PY" -c "print('text,label'); print('\"' + 'good ' * 1000000 + '\",pos'); print('\"bad film\",neg')" > "$W/huge.csv"
 "$DEEPC" eval "$W/rev.safetensors" --data "$W/huge.csv" > /dev/null 2>&1 && ok || bad "a 5 MB text"
+# transfer: --init-from copies what matches (and the vocabulary), --freeze
+# keeps a layer exactly as loaded, gives it no optimizer state, and is
+# saved; trainable=false in a description does the same
+sed 's/lstm 16/gru 16/' "$W/rev.dc" > "$W/gru.dc"
+"$DEEPC" train "$W/gru.dc" --data "$W/reviews.csv" --epochs 2 --init-from "$W/rev.safetensors" --freeze embedding \
+    --out "$W/ft.safetensors" > "$W/ft.out" 2>&1 || bad "init-from + freeze: $(tail -3 "$W/ft.out")"
+grep -q "^loaded:  embedding.weight" "$W/ft.out" && grep -q "^skipped: gru.weight_ih_l0 (not in the source model)" "$W/ft.out" \
+  && grep -q "^frozen: embedding (1600 parameters)" "$W/ft.out" && grep -q "^Non-trainable params: 1600" "$W/ft.out" \
+  && ok || bad "init-from / freeze report: $(head -20 "$W/ft.out")"
+PYTHONPATH="$SRC/tests" "$PY" - "$W" <<'PYEOF' && ok || bad "frozen embedding, optimizer state, saved freeze"
+import sys, numpy as np, st_read
+w = sys.argv[1]
+a, am = st_read.read(w + "/rev.safetensors")
+b, bm = st_read.read(w + "/ft.safetensors")
+assert np.array_equal(a["embedding.weight"], b["embedding.weight"]), "the frozen embedding changed"
+assert not np.array_equal(a["dense.weight"], b["dense.weight"]), "dense (loaded, not frozen) did not train"
+assert bm["frozen"] == "embedding", bm.get("frozen")
+assert bm["vocabulary"] == am["vocabulary"], "the vocabulary was not handed on"
+n = sum(v.size for k, v in b.items() if k.startswith(("gru.", "dense.")))
+assert b["optimizer.state.0"].shape == (n,), (b["optimizer.state.0"].shape, n)
+PYEOF
+"$DEEPC" summary "$W/ft.safetensors" | grep -q "^Non-trainable params: 1600" && ok || bad "a loaded model keeps its frozen layers"
+sed 's/^embedding 100 16 mask_zero=true$/embedding 100 16 mask_zero=true trainable=false/' "$W/rev.dc" > "$W/fz.dc"
+"$DEEPC" train "$W/fz.dc" --data "$W/reviews.csv" --epochs 1 --init-from "$W/rev.safetensors" --out "$W/fz.safetensors" --quiet \
+  && PYTHONPATH="$SRC/tests" "$PY" -c "
+import numpy as np, st_read
+a = st_read.read('$W/rev.safetensors')[0]; b = st_read.read('$W/fz.safetensors')[0]
+assert np.array_equal(a['embedding.weight'], b['embedding.weight'])" && ok || bad "trainable=false"
+expect_fail "freeze: no layer named \"nosuch\"" "$DEEPC" train "$W/rev.dc" --data "$W/reviews.csv" --freeze nosuch
+expect_fail "--init-from and --freeze start a run" "$DEEPC" train --resume "$W/ft.safetensors" --data "$W/reviews.csv" --freeze dense
+expect_fail "trainable must be true or false" "$DEEPC" summary "$(sed 's/trainable=false/trainable=no/' "$W/fz.dc" > "$W/tf.dc"; echo "$W/tf.dc")"
+sed 's/oov=true/oov=false/' "$W/rev.dc" > "$W/oov.dc"
+expect_fail "its text line tokenizes otherwise" "$DEEPC" train "$W/oov.dc" --data "$W/reviews.csv" --init-from "$W/rev.safetensors"
 finish text

@@ -178,7 +178,8 @@ dc_status cli_load_text(const cli_args *a, dc_model *m, cli_bundle *b, FILE *rep
     memset(b, 0, sizeof *b);
     dc_csv_options o;
     dc_status st = cli_csv_options(a, &o);
-    dc_tokenizer *tok = NULL;
+    /* a vocabulary already there (--init-from's) is kept, not refitted */
+    dc_tokenizer *tok = a->init_from ? dc_model_tokenizer(m) : NULL;
     char **cls = NULL;
     int n = 0;
     int64_t in[DC_MAX_DIMS];

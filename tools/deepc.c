@@ -22,7 +22,10 @@ static const char *usage_text =
     "        [--lr X] [--seed S] [--validation-split F] [--limit N] [--threads T] [--json]\n"
     "        [--log FILE.csv] [--plot FILE.svg] [--checkpoint FILE [--checkpoint-every N]]\n"
     "        [--checkpoint-best FILE] [--stop-after BATCHES] [--quiet]\n"
+    "        [--init-from MODEL] [--freeze LAYER,LAYER,...]\n"
     "      Train the model described in DESCRIPTION (models/*.dc), save it, print test metrics.\n"
+    "      --init-from copies every weight of MODEL whose name and shape match (and a text\n"
+    "      model's vocabulary); --freeze stops the named layers from training.\n"
     "  train --resume MODEL --data DATA [--epochs N] [--out FILE] ...\n"
     "      Continue a saved run exactly where it stopped (Ctrl-C, --stop-after, a checkpoint).\n"
     "  eval MODEL --data DATA [--limit N] [--json]\n"
@@ -91,7 +94,7 @@ static int parse_args(int argc, char **argv, cli_args *a) {
         STR("--data", data) STR("--out", out) STR("--resume", resume) STR("--checkpoint", checkpoint)
         STR("--checkpoint-best", best) STR("--log", log) STR("--plot", plot) STR("--label", label)
         STR("--features", features) STR("--missing", missing) STR("--scale", scale) STR("--augment", augment)
-        STR("--validation-data", validation_data) STR("--text", text) FLAG("--grayscale", grayscale) FLAG("--skip-bad", skip_bad)
+        STR("--validation-data", validation_data) STR("--text", text) STR("--init-from", init_from) STR("--freeze", freeze) FLAG("--grayscale", grayscale) FLAG("--skip-bad", skip_bad)
         INT("--epochs", epochs, 1, 1000000) INT("--batch-size", batch, 1, 1 << 20) INT("--seed", seed, 0, 0x7fffffffL)
         INT("--limit", limit, 1, 1L << 40) INT("--threads", threads, 1, 1024) INT("--checkpoint-every", ckpt_every, 1, 1000000)
         INT("--stop-after", stop_after, 1, 1L << 40) INT("--folds", folds, 2, 1000) INT("--skip-rows", skip_rows, 0, 1000000)
@@ -258,11 +261,37 @@ static const char *train_outputs(const cli_args *a, char *buf, size_t n) {
     return out;
 }
 
+/* --init-from's model. A text model hands its vocabulary on first (the
+ * embedding's rows are its token ids), so both must read text alike. */
+static dc_model *load_init_from(const cli_args *a, dc_model *m) {
+    dc_model *from = dc_model_load(a->init_from);
+    if (!from) return NULL;
+    const dc_text_spec *mine = dc_model_text(m), *theirs = dc_model_text(from);
+    if (!mine) return from;
+    if (!theirs) {
+        fprintf(stderr, "deepc: --init-from %s: not a text model; %s reads texts\n", a->init_from, a->target);
+    } else if (memcmp(&mine->tok, &theirs->tok, sizeof mine->tok)) {
+        fprintf(stderr, "deepc: --init-from %s: its text line tokenizes otherwise (level, lowercase, oov, num_words must match)\n",
+                a->init_from);
+    } else {
+        dc_tokenizer *tok = dc_model_tokenizer(from);
+        dc_status st = tok ? dc_model_set_tokenizer(m, tok) : DC_ERR_INVALID;
+        dc_tokenizer_free(tok);
+        if (!st) return from;
+    }
+    dc_model_free(from);
+    return NULL;
+}
+
 static int cmd_train(const cli_args *a) {
     if (!a->resume && need(a, "a DESCRIPTION file (or --resume MODEL)", a->target)) return 2;
     if (need(a, "--data", a->data)) return 2;
+    if (a->resume && (a->init_from || a->freeze)) {
+        fprintf(stderr, "deepc: --init-from and --freeze start a run; a resumed run keeps its weights and frozen layers\n");
+        return 2;
+    }
     dc_train_state *state = NULL;
-    dc_model *m = NULL;
+    dc_model *m = NULL, *from = NULL; /* from: --init-from's model */
     dc_tabular *stored = NULL; /* a resumed CSV run's pipeline */
     cli_bundle b = {0};
     dc_history h = {0};
@@ -358,6 +387,10 @@ static int cmd_train(const cli_args *a) {
             b.train->augment = &aug;
         }
     } else if (text) {
+        if (a->init_from && !(from = load_init_from(a, m))) {
+            rc = cli_fail("cannot start from --init-from");
+            goto done;
+        }
         if (cli_load_text(a, m, &b, a->quiet ? NULL : stdout)) {
             rc = cli_fail("cannot load the texts");
             goto done;
@@ -375,6 +408,14 @@ static int cmd_train(const cli_args *a) {
     }
     if (b.tab && dc_model_set_tabular(m, b.tab)) {
         rc = cli_fail("cannot store the preprocessing");
+        goto done;
+    }
+    if (a->init_from && ((!from && !(from = load_init_from(a, m))) || dc_model_init_from(m, from, a->quiet ? NULL : stdout) < 0)) {
+        rc = cli_fail("cannot start from --init-from");
+        goto done;
+    }
+    if (a->freeze && dc_model_freeze(m, a->freeze, a->quiet ? NULL : stdout)) {
+        rc = cli_fail("cannot freeze");
         goto done;
     }
     if (!state && !(state = dc_train_state_new())) {
@@ -459,6 +500,7 @@ done:
     dc_tabular_free(stored);
     cli_bundle_free(&b);
     dc_model_free(m);
+    dc_model_free(from);
     return rc;
 }
 

@@ -220,7 +220,9 @@ static dc_status parse_layer(line_ctx *c, dc_model *m, const dc_layer_type *t, i
         if (!refs.name[0]) return err_at(c, c->tok[0].col, "a second 'input' line (the first one already set the input shape; name further inputs: input 16 name=aux)");
         if (refs.nin) return err_at(c, c->tok[0].col, "an input takes no inputs=");
     }
-    if (dc_model_add_node(m, t, cfg, name, refs.nin, in, c->line) < 0) return model_err(c, DC_ERR_INVALID);
+    int k = dc_model_add_node(m, t, cfg, name, refs.nin, in, c->line);
+    if (k < 0) return model_err(c, DC_ERR_INVALID);
+    m->nodes[k]->frozen = refs.frozen;
     return DC_OK;
 }
 
@@ -750,6 +752,7 @@ char *dc_model_write_description(const dc_model *m) {
         dc_sb_puts(&b, l->type->keyword);
         dc_layer_options_write(l->type, l->cfg, &b);
         if (l->named && !(i == 0 && !strcmp(l->name, "input"))) dc_sb_printf(&b, " name=%s", l->name);
+        if (l->frozen) dc_sb_printf(&b, " trainable=false");
         if (l->nin > 1 || (l->nin == 1 && l->in[0] != i - 1))
             for (int k = 0; k < l->nin; k++) dc_sb_printf(&b, "%s%s", k ? "," : " inputs=", m->nodes[l->in[k]]->name);
         dc_sb_puts(&b, "\n");

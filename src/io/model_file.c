@@ -10,6 +10,7 @@
  *   preprocess      (optional) the tabular pipeline (see src/data/tabular.c)
  *   class_names     (optional) names of the classes (image folders, text)
  *   vocabulary      (optional) a text model's tokens in index order
+ *   frozen          (optional) the layers frozen by name (dc_model_freeze)
  * Callers may add tensors and metadata (src/train/state.c adds the training
  * state). Loading parses the description, then copies every weight after
  * checking its name and shape. */
@@ -36,8 +37,8 @@ dc_status dc_model_file_write(const dc_model *m, const dc_st_entry *extra, int n
     for (int i = 0; i < m->nnamed; i++)
         e[ne++] = (dc_st_entry){m->named[i].name, m->named[i].t->ndim, m->named[i].t->shape, m->named[i].t->data, "F32"};
     for (int i = 0; i < nextra; i++) e[ne++] = extra[i];
-    const char *keys[12] = {"format", "format_version", "deepc_version", "description"};
-    const char *vals[12] = {"deepc", FORMAT_VERSION, DEEPC_VERSION, m->meta.description ? m->meta.description : written};
+    const char *keys[16] = {"format", "format_version", "deepc_version", "description"};
+    const char *vals[16] = {"deepc", FORMAT_VERSION, DEEPC_VERSION, m->meta.description ? m->meta.description : written};
     int nk = 4;
     char shape_txt[160] = "";
     if (m->meta.auto_input) { /* `input auto`: the shape the data gave it */
@@ -54,6 +55,16 @@ dc_status dc_model_file_write(const dc_model *m, const dc_st_entry *extra, int n
     if (m->meta.vocabulary) {
         keys[nk] = "vocabulary";
         vals[nk++] = m->meta.vocabulary;
+    }
+    char frozen[1024];
+    int nf = dc_model_frozen_names(m, frozen, sizeof frozen);
+    if (nf < 0) {
+        free(written), free(e);
+        return dc_set_error(DC_ERR_INVALID, "save: the frozen layers' names exceed 1023 characters");
+    }
+    if (nf > 0) {
+        keys[nk] = "frozen";
+        vals[nk++] = frozen;
     }
     if (m->meta.class_names) {
         keys[nk] = "class_names";
@@ -145,6 +156,13 @@ dc_model *dc_model_file_read(const char *path, dc_st_file **file) {
         goto fail;
     }
     if (dc_model_build(m, m->recipe.fit.seed)) goto fail;
+    const char *fz = dc_st_metadata(f, "frozen"); /* layers frozen by dc_model_freeze (--freeze) */
+    if (fz && dc_model_freeze(m, fz, NULL)) {
+        char msg[512];
+        snprintf(msg, sizeof msg, "%s", dc_last_error());
+        dc_set_error(DC_ERR_FORMAT, "%s: metadata \"frozen\": %s", path, msg);
+        goto fail;
+    }
     for (int i = 0; i < m->nnamed; i++) /* checked above: present, F32, the right shape */
         memcpy(m->named[i].t->data, dc_st_find(f, m->named[i].name)->data, (size_t)m->named[i].t->size * sizeof(float));
     const char *pre = dc_st_metadata(f, "preprocess");

@@ -53,7 +53,7 @@ void dc_layer_option_list(const dc_layer_type *t, char *buf, size_t n) {
     buf[0] = 0;
     for (const dc_layer_option *o = t->options; o && o->key && k < n; o++)
         k += (size_t)snprintf(buf + k, n - k, "%s%s", k ? ", " : "", o->key);
-    if (k < n) k += (size_t)snprintf(buf + k, n - k, "%sname, inputs", k ? ", " : "");
+    if (k < n) k += (size_t)snprintf(buf + k, n - k, "%sname, inputs, trainable", k ? ", " : "");
 }
 
 /* "3" or "3x5" with each number in [lo, hi] */
@@ -349,6 +349,12 @@ dc_status dc_layer_parse_options(const dc_layer_type *t, void *cfg, int ntok, co
                 if (!*v || strlen(v) >= sizeof refs->name || strchr(v, ','))
                     return dc_set_error(DC_ERR_FORMAT, "name must be 1 to %zu characters without ','", sizeof refs->name - 1);
                 snprintf(refs->name, sizeof refs->name, "%s", v);
+                continue;
+            }
+            if (kl == 9 && !strncmp(tk, "trainable", 9)) {
+                if (strcmp(v, "true") && strcmp(v, "false"))
+                    return dc_set_error(DC_ERR_FORMAT, "trainable must be true or false, not \"%s\"", v);
+                refs->frozen = !strcmp(v, "false");
                 continue;
             }
             if (kl == 6 && !strncmp(tk, "inputs", 6)) {

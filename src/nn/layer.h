@@ -122,6 +122,8 @@ struct dc_layer {
     char name[64];             /* unique in the model                     */
     int line;                  /* line in the description (0: built in C) */
     int named;                 /* the name was given (name=), not made up */
+    int frozen;                /* trainable=false or dc_model_freeze: its
+                                  parameters sit with the buffers, untrained */
     void *cfg;                 /* type->cfg_size bytes of options         */
     int nin;                   /* inputs: earlier nodes of the model      */
     int in[DC_LAYER_MAX_INPUTS];
@@ -173,12 +175,14 @@ const dc_layer_type *dc_layer_type_at(int i);
 const dc_layer_option *dc_layer_option_find(const dc_layer_type *t, const char *key);
 const dc_layer_option *dc_layer_option_positional(const dc_layer_type *t);
 dc_status dc_layer_option_set(const dc_layer_type *t, void *cfg, const dc_layer_option *o, const char *value);
-/* Apply option tokens ("128", "activation=relu", "name=fc", "inputs=a,b")
+/* Apply option tokens ("128", "activation=relu", "name=fc", "inputs=a,b",
+ * "trainable=false")
  * to cfg (which starts as the kind's defaults). positional_given: the
  * positional option is already set (`relu` meaning `activation relu`).
  * On error, *bad_tok and *bad_off say which token and where in it. */
 typedef struct {
     char name[64];                        /* name=, or "" */
+    int frozen;                           /* trainable=false */
     int nin;                              /* inputs=, or 0 */
     char in[DC_LAYER_MAX_INPUTS][64];
     int in_tok;                           /* the token that held inputs= */

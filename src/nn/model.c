@@ -435,6 +435,8 @@ static dc_status add_named(dc_model *m, const dc_layer *l, const dc_param_decl *
     return DC_OK;
 }
 
+static dc_status relayout(dc_model *m);
+
 dc_status dc_model_build(dc_model *m, uint64_t seed) {
     if (m->built) return dc_set_error(DC_ERR_INVALID, "model: already built");
     if (dc_model_num_layers(m) == 0) return dc_set_error(DC_ERR_INVALID, "model: has no layers");
@@ -502,7 +504,99 @@ dc_status dc_model_build(dc_model *m, uint64_t seed) {
         }
     }
     m->built = 1;
+    for (int i = 0; i < m->nnodes; i++)
+        if (m->nodes[i]->frozen) return relayout(m);
     return DC_OK;
+}
+
+/* ---- freezing: frozen layers' parameters move to the buffers -------------------- */
+
+static int in_params(const dc_layer *l, const dc_param_decl *d) { return !d->buffer && !l->frozen; }
+
+/* Place every declared tensor again: the parameters of layers not frozen in
+ * m->params (the optimizer's flat buffer), the rest in m->buffers, in node
+ * order, keeping every value. A frozen parameter thus gets no gradient, no
+ * optimizer state, no weight decay, no regularization and no clipping: the
+ * training loop only ever sees m->params. */
+static dc_status relayout(dc_model *m) {
+    int64_t total = 0, nbuf = 0;
+    for (int i = 0; i < m->nnodes; i++)
+        for (int k = 0; k < m->nodes[i]->nparam; k++) {
+            const dc_param_decl *d = &m->nodes[i]->decl[k];
+            *(in_params(m->nodes[i], d) ? &total : &nbuf) += dc_shape_size(d->ndim, d->shape);
+        }
+    size_t bytes = ((size_t)(total ? total : 1) * sizeof(float) + 63) / 64 * 64;
+    size_t bbytes = ((size_t)(nbuf ? nbuf : 1) * sizeof(float) + 63) / 64 * 64;
+    float *params = aligned_alloc(64, bytes), *grads = aligned_alloc(64, bytes), *buffers = aligned_alloc(64, bbytes);
+    dc_named_param *named = calloc((size_t)m->nnamed + 1, sizeof *named);
+    if (!params || !grads || !buffers || !named) {
+        free(params), free(grads), free(buffers), free(named);
+        return dc_set_error(DC_ERR_NOMEM, "model: out of memory to freeze layers");
+    }
+    memset(grads, 0, bytes);
+    int c = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        int64_t off = 0;
+        for (int i = 0; i < m->nnodes; i++) {
+            dc_layer *l = m->nodes[i];
+            for (int k = 0; k < l->nparam; k++) {
+                if (in_params(l, &l->decl[k]) == pass) continue;
+                dc_tensor *t = l->param[k];
+                float *data = (pass ? buffers : params) + off;
+                memcpy(data, t->data, sizeof(float) * (size_t)t->size);
+                dc_tensor_point(t, data);
+                t->grad = pass ? NULL : grads + off;
+                t->requires_grad = !pass;
+                for (int j = 0; j < m->nnamed; j++) /* its name and declaration */
+                    if (m->named[j].t == t) named[c] = m->named[j];
+                named[c++].buffer = pass;
+                off += t->size;
+            }
+        }
+    }
+    free(m->params), free(m->grads), free(m->buffers), free(m->named);
+    m->params = params, m->grads = grads, m->buffers = buffers, m->named = named;
+    m->nparams = total, m->nbuffers = nbuf;
+    return DC_OK;
+}
+
+dc_status dc_model_freeze(dc_model *m, const char *names, FILE *report) {
+    char list[1024];
+    if (!names || strlen(names) >= sizeof list) return dc_set_error(DC_ERR_INVALID, "freeze: a list of layer names (at most 1023 characters)");
+    snprintf(list, sizeof list, "%s", names);
+    int n = 0, idx[256];
+    for (char *save = NULL, *nm = strtok_r(list, ",", &save); nm; nm = strtok_r(NULL, ",", &save)) {
+        int k = dc_model_find_node(m, nm);
+        if (k < 0) return dc_set_error(DC_ERR_INVALID, "freeze: no layer named \"%s\" (see `deepc summary`)", nm);
+        if (m->nodes[k]->nparam == 0) return dc_set_error(DC_ERR_INVALID, "freeze: layer \"%s\" has no parameters", nm);
+        if (n == 256) return dc_set_error(DC_ERR_INVALID, "freeze: more than 256 layers");
+        idx[n++] = k;
+    }
+    if (!n) return dc_set_error(DC_ERR_INVALID, "freeze: no layer named");
+    for (int i = 0; i < n; i++) {
+        dc_layer *l = m->nodes[idx[i]];
+        if (report && !l->frozen) {
+            int64_t c = 0;
+            for (int k = 0; k < l->nparam; k++)
+                if (!l->decl[k].buffer) c += dc_shape_size(l->decl[k].ndim, l->decl[k].shape);
+            fprintf(report, "frozen: %s (%lld parameters)\n", l->name, (long long)c);
+        }
+        l->frozen = 1;
+    }
+    return m->built ? relayout(m) : DC_OK;
+}
+
+int dc_model_frozen_names(const dc_model *m, char *buf, size_t n) {
+    size_t k = 0;
+    int c = 0;
+    if (n) buf[0] = 0;
+    for (int i = 0; i < m->nnodes; i++)
+        if (m->nodes[i]->frozen) {
+            int w = snprintf(buf + k, k < n ? n - k : 0, c ? ",%s" : "%s", m->nodes[i]->name);
+            k += (size_t)(w > 0 ? w : 0);
+            c++;
+        }
+    return k < n ? c : -1;
 }
 
 dc_status dc_model_compile(dc_model *m, dc_loss_kind loss, dc_opt_config opt) {
@@ -668,7 +762,7 @@ void dc_model_summary(const dc_model *m, FILE *out) {
         int64_t p = 0, b = 0;
         for (int k = 0; k < l->nparam; k++) {
             int64_t n = dc_shape_size(l->decl[k].ndim, l->decl[k].shape);
-            if (l->decl[k].buffer) b += n;
+            if (l->decl[k].buffer || l->frozen) b += n;
             else p += n;
         }
         total += p + b;

@@ -1,0 +1,54 @@
+/* transfer.c — starting a model from another one's weights: every tensor
+ * with the same name and shape is copied (a pretrained language model's
+ * embedding and LSTM into a classifier built of the same layers). Freezing
+ * lives in model.c, beside the buffer layout it changes. */
+#include "model.h"
+#include <string.h>
+
+static int same_shape(const dc_tensor *a, const dc_tensor *b) {
+    if (a->ndim != b->ndim) return 0;
+    for (int i = 0; i < a->ndim; i++)
+        if (a->shape[i] != b->shape[i]) return 0;
+    return 1;
+}
+
+static void shape_text(const dc_tensor *t, char *buf, size_t n) {
+    size_t k = (size_t)snprintf(buf, n, "(");
+    for (int i = 0; i < t->ndim && k < n; i++) k += (size_t)snprintf(buf + k, n - k, i ? ", %lld" : "%lld", (long long)t->shape[i]);
+    if (k < n) snprintf(buf + k, n - k, ")");
+}
+
+int dc_model_init_from(dc_model *m, dc_model *src, FILE *report) {
+    if (!m->built || !src->built) {
+        dc_set_error(DC_ERR_INVALID, "init-from: both models must be built");
+        return -1;
+    }
+    int loaded = 0, skipped = 0;
+    int64_t values = 0;
+    for (int i = 0; i < m->nnamed; i++) {
+        dc_tensor *t = m->named[i].t, *s = NULL;
+        for (int j = 0; j < src->nnamed && !s; j++)
+            if (!strcmp(src->named[j].name, m->named[i].name)) s = src->named[j].t;
+        if (s && same_shape(s, t)) {
+            memcpy(t->data, s->data, sizeof(float) * (size_t)t->size);
+            loaded++, values += t->size;
+            if (report) fprintf(report, "loaded:  %s\n", m->named[i].name);
+            continue;
+        }
+        skipped++;
+        if (!report) continue;
+        if (!s) {
+            fprintf(report, "skipped: %s (not in the source model)\n", m->named[i].name);
+        } else {
+            char a[96], b[96];
+            shape_text(t, a, sizeof a), shape_text(s, b, sizeof b);
+            fprintf(report, "skipped: %s (shape %s here, %s there)\n", m->named[i].name, a, b);
+        }
+    }
+    if (report) fprintf(report, "init-from: %d tensors loaded (%lld values), %d skipped\n", loaded, (long long)values, skipped);
+    if (!loaded) {
+        dc_set_error(DC_ERR_INVALID, "init-from: no tensor of the source model has a name and shape of this one");
+        return -1;
+    }
+    return loaded;
+}
