@@ -722,13 +722,17 @@ typedef struct dc_tokenizer dc_tokenizer;
 /* How a text model reads its texts: a description's `text` line, e.g.
  *   text column=text maxlen=200 num_words=10000 oov=true padding=pre
  * (options: column, maxlen, num_words, oov, lowercase, level=word|char,
- * padding=pre|post, truncating=pre|post). */
+ * padding=pre|post, truncating=pre|post, target=label|next). */
 typedef struct {
     int enabled;               /* the description has a text line        */
     char column[64];           /* the CSV column holding the text        */
     int maxlen;                /* tokens per text after padding          */
     int pad_post, truncate_post;
     dc_tokenizer_options tok;
+    int next;                  /* target=next: a language model. Its labels
+                                  are each step's next token (N, maxlen), no
+                                  label column is read, and padding and the
+                                  last step are DC_IGNORE_INDEX */
 } dc_text_spec;
 dc_tokenizer *dc_tokenizer_new(const dc_tokenizer_options *o);
 /* Count the tokens of n texts and index them (replacing any vocabulary). */

@@ -53,7 +53,7 @@ static void description_tests(void) {
     expect_parse_error("input 6\ndense many\n", "bad.dc:2:7", "whole number");
     expect_parse_error("dense 3\n", "bad.dc:1:1", "before 'input'");
     expect_parse_error("input 28xx28\nflatten\n", "bad.dc:1:10", "input shape");
-    expect_parse_error("input 28x28\ndense 10\n", "bad.dc:2:1", "add a flatten layer first");
+    expect_parse_error("input 1x28x28\ndense 10\n", "bad.dc:2:1", "add a flatten layer first");
     expect_parse_error("input 6\ndropout 1.5\n", "bad.dc:2:9", "outside");
     expect_parse_error("input 6\ndense 3\nloss hinge\n", "bad.dc:3:6", "unknown loss");
     expect_parse_error("input 6\ndense 3\noptimizer adam lr=fast\n", "bad.dc:3:19", "must be a number");

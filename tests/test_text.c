@@ -59,5 +59,31 @@ int main(void) {
           voc ? strlen(voc) : 0);
     free(voc);
     dc_tokenizer_free(t);
+
+    /* a language model's data (target=next): no label column; each real
+     * step's label is the next token, padding and the last step ignored */
+    const char *csv = "/tmp/deepc_test_text_lm.csv";
+    FILE *f = fopen(csv, "w");
+    fputs("text\nthe cat sat\n\"the dog, the cat\"\n", f);
+    fclose(f);
+    dc_text_spec sp = {1, "text", 5, 0, 0, {0, 1, 0, 0}, 1};
+    dc_csv_options co = {0};
+    dc_tokenizer *lt = NULL;
+    char **cls = NULL;
+    int ncls = 0;
+    dc_dataset *tr = NULL;
+    CHECK(dc_text_csv_load(csv, &sp, &co, &lt, &cls, &ncls, &tr, NULL, NULL) == DC_OK, "LM data: %s", dc_last_error());
+    if (tr) {
+        /* the=1 cat=2 sat=3 dog=4: "the cat sat" -> 0 0 1 2 3, labels . . 2 3 .;
+         * "the dog, the cat" -> 0 1 4 1 2, labels . 4 1 2 . */
+        const int32_t *x = (const int32_t *)tr->x.data, *y = (const int32_t *)tr->y.data, I = DC_IGNORE_INDEX;
+        int32_t wx[10] = {0, 0, 1, 2, 3, 0, 1, 4, 1, 2}, wy[10] = {I, I, 2, 3, I, I, 4, 1, 2, I};
+        CHECK(tr->n == 2 && !memcmp(x, wx, sizeof wx) && !memcmp(y, wy, sizeof wy),
+              "next tokens: x [%d %d %d %d %d] y [%d %d %d %d %d]", x[0], x[1], x[2], x[3], x[4], y[0], y[1], y[2], y[3], y[4]);
+        CHECK(ncls == 0 && tr->num_classes == 5, "a language model's classes are its vocabulary (%d)", tr->num_classes);
+    }
+    dc_dataset_free(tr);
+    dc_tokenizer_free(lt);
+    remove(csv);
     return test_summary("test_text");
 }

@@ -94,4 +94,16 @@ expect_fail "--init-from and --freeze start a run" "$DEEPC" train --resume "$W/f
 expect_fail "trainable must be true or false" "$DEEPC" summary "$(sed 's/trainable=false/trainable=no/' "$W/fz.dc" > "$W/tf.dc"; echo "$W/tf.dc")"
 sed 's/oov=true/oov=false/' "$W/rev.dc" > "$W/oov.dc"
 expect_fail "its text line tokenizes otherwise" "$DEEPC" train "$W/oov.dc" --data "$W/reviews.csv" --init-from "$W/rev.safetensors"
+# a language model (target=next): Dense at every step, per-token loss,
+# token accuracy and perplexity; its embedding and LSTM start a classifier
+printf 'input 20\nembedding 100 16 mask_zero=true\nlstm 16 return_sequences=true\ndense 100 activation=softmax\nloss categorical_crossentropy\noptimizer adam lr=0.01\nfit epochs=4 batch_size=32 seed=1\ntext column=text maxlen=20 num_words=100 oov=true target=next\n' > "$W/lm.dc"
+"$DEEPC" train "$W/lm.dc" --data "$W/reviews.csv" --json --out "$W/lm.safetensors" > "$W/lm.out" 2>&1 || bad "train a language model: $(tail -3 "$W/lm.out")"
+"$PY" -c "
+import json; h = json.loads(open('$W/lm.out').read().strip().splitlines()[-1])['history']
+assert h[-1]['loss'] < 0.8 * h[0]['loss'], [e['loss'] for e in h]" && ok || bad "the language model's loss falls"
+"$DEEPC" eval "$W/lm.safetensors" --data "$W/reviews.csv" | grep -q "token accuracy: 0\.[0-9]* - perplexity: [0-9.]*$" && ok || bad "LM eval: perplexity"
+"$DEEPC" train "$W/rev.dc" --data "$W/reviews.csv" --epochs 1 --init-from "$W/lm.safetensors" --out "$W/from_lm.safetensors" > "$W/from_lm.out" 2>&1 \
+  && grep -q "^init-from: 5 tensors loaded" "$W/from_lm.out" && grep -q "^skipped: dense.weight (shape (1, 16) here, (100, 16) there)" "$W/from_lm.out" \
+  && ok || bad "classifier from the language model: $(grep -E 'init|skipped' "$W/from_lm.out")"
+expect_fail "target must be label (a class per text) or next" "$DEEPC" summary "$(sed 's/target=next/target=prev/' "$W/lm.dc" > "$W/tn.dc"; echo "$W/tn.dc")"
 finish text

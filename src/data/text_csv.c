@@ -1,8 +1,10 @@
 /* text_csv.c — a CSV of texts and labels for a text model: the text column
  * (the spec's; quoted fields may span lines) becomes token ids through the
  * tokenizer, padded or cut to maxlen; the label column becomes class
- * indices. The split is a seeded shuffle, stratified by class on request,
- * and the tokenizer is fitted on the training rows only. */
+ * indices — or, for a language model (target=next), each step's label is
+ * the next token and no label column is read. The split is a seeded
+ * shuffle, stratified by class on request, and the tokenizer is fitted on
+ * the training rows only. */
 #include "csv.h"
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +38,57 @@ static char **distinct_labels(const dc_csv *t, int lab, int64_t n, int *count) {
     return v;
 }
 
+/* A language model's labels: at each real step, the next token; padding,
+ * and a last real step with nothing after it, are ignored. */
+static void next_tokens(const int32_t *x, int32_t *y, int64_t T) {
+    for (int64_t t = 0; t < T; t++) y[t] = x[t] && t + 1 < T && x[t + 1] ? x[t + 1] : DC_IGNORE_INDEX;
+}
+
+/* The class of every row (cls) from label column lab: the model's classes
+ * (*nclasses > 0: eval, predict, resume) or the table's sorted distinct
+ * labels (*mine, at least two). */
+static dc_status row_classes(const dc_csv *t, int lab, const char *path, char ***classes, const int *nclasses, char ***mine,
+                             int *nmine, int64_t *cls, int *nnames_out) {
+    for (int64_t r = 0; r < t->nrows; r++)
+        if (dc_csv_missing(t->cells[r * t->ncols + lab]))
+            return dc_set_error(DC_ERR_FORMAT, "%s:%lld: the label \"%s\" is missing", path, (long long)t->line[r], t->names[lab]);
+    if (*nclasses == 0) {
+        if (!(*mine = distinct_labels(t, lab, t->nrows, nmine))) return dc_set_error(DC_ERR_NOMEM, "out of memory");
+        if (*nmine < 2)
+            return dc_set_error(DC_ERR_FORMAT, "%s: label column \"%s\" has a single class \"%s\"", path, t->names[lab], (*mine)[0]);
+    } else { /* the model's classes: numbers (sorted by value) or not */
+        all_numbers = 1;
+        for (int i = 0; i < *nclasses; i++) {
+            double x;
+            all_numbers = all_numbers && dc_csv_number((*classes)[i], &x);
+        }
+    }
+    char **names = *nclasses ? *classes : *mine;
+    int nnames = *nclasses ? *nclasses : *nmine;
+    dc_strmap map;
+    int dup[2];
+    dc_status st = dc_strmap_build(&map, names, nnames, dup);
+    if (st) return st == DC_ERR_INVALID ? dc_set_error(DC_ERR_FORMAT, "class \"%s\" is named twice", names[dup[0]]) : st;
+    for (int64_t r = 0; !st && r < t->nrows; r++) {
+        const char *y = t->cells[r * t->ncols + lab];
+        int k = dc_strmap_find(&map, y);
+        double u, v;
+        if (k < 0 && all_numbers && dc_csv_number(y, &u)) /* "1.0" is class "1": bisection by value */
+            for (int lo = 0, hi = nnames - 1; lo <= hi && k < 0;) {
+                int mid = (lo + hi) / 2;
+                dc_csv_number(names[mid], &v);
+                if (v == u) k = mid;
+                else if (v < u) lo = mid + 1;
+                else hi = mid - 1;
+            }
+        if (k < 0) st = dc_set_error(DC_ERR_FORMAT, "%s:%lld: class \"%s\" is not one of the model's", path, (long long)t->line[r], y);
+        cls[r] = k;
+    }
+    dc_strmap_free(&map);
+    *nnames_out = nnames;
+    return st;
+}
+
 dc_status dc_text_csv_load(const char *path, const dc_text_spec *spec, const dc_csv_options *o, dc_tokenizer **tok,
                            char ***classes, int *nclasses, dc_dataset **train, dc_dataset **test, FILE *report) {
     *train = NULL;
@@ -53,68 +106,29 @@ dc_status dc_text_csv_load(const char *path, const dc_text_spec *spec, const dc_
         st = dc_set_error(DC_ERR_FORMAT, "%s: no text column \"%s\" (the description's text line names it)", path, spec->column);
         goto done;
     }
-    if (o->label) lab = dc_csv_column(t, o->label);
+    if (spec->next) lab = -2; /* a language model: its labels are its texts */
+    else if (o->label) lab = dc_csv_column(t, o->label);
     else
-        for (int k = t->ncols - 1; k >= 0 && lab < 0; k--) lab = k != txt ? k : -1;
-    if (lab < 0 || lab == txt) {
+        for (int k = t->ncols - 1; k >= 0 && lab == -1; k--) lab = k != txt ? k : -1;
+    if (lab == -1 || lab == txt) {
         st = dc_set_error(DC_ERR_FORMAT, "%s: no label column%s%s%s besides the text", path, o->label ? " \"" : "",
                           o->label ? o->label : "", o->label ? "\"" : "");
         goto done;
     }
-    for (int64_t r = 0; r < t->nrows; r++) {
-        const char *x = t->cells[r * t->ncols + txt], *y = t->cells[r * t->ncols + lab];
-        if (!*x) st = dc_set_error(DC_ERR_FORMAT, "%s:%lld: no text in column \"%s\"", path, (long long)t->line[r], t->names[txt]);
-        else if (dc_csv_missing(y))
-            st = dc_set_error(DC_ERR_FORMAT, "%s:%lld: the label \"%s\" is missing", path, (long long)t->line[r], t->names[lab]);
-        if (st) goto done;
-    }
-    /* classes: the model's (eval, predict, resume), or the table's */
-    if (*nclasses == 0) {
-        if (!(mine = distinct_labels(t, lab, t->nrows, &nmine))) {
-            st = dc_set_error(DC_ERR_NOMEM, "out of memory");
+    for (int64_t r = 0; r < t->nrows; r++)
+        if (!*t->cells[r * t->ncols + txt]) {
+            st = dc_set_error(DC_ERR_FORMAT, "%s:%lld: no text in column \"%s\"", path, (long long)t->line[r], t->names[txt]);
             goto done;
         }
-        if (nmine < 2) {
-            st = dc_set_error(DC_ERR_FORMAT, "%s: label column \"%s\" has a single class \"%s\"", path, t->names[lab], mine[0]);
-            goto done;
-        }
-    }
-    if (*nclasses) { /* the model's classes: numbers (sorted by value) or not */
-        all_numbers = 1;
-        for (int i = 0; i < *nclasses; i++) {
-            double x;
-            all_numbers = all_numbers && dc_csv_number((*classes)[i], &x);
-        }
-    }
-    char **names = *nclasses ? *classes : mine;
-    int nnames = *nclasses ? *nclasses : nmine;
-    dc_strmap map;
-    int dup[2];
-    if ((st = dc_strmap_build(&map, names, nnames, dup))) {
-        if (st == DC_ERR_INVALID) st = dc_set_error(DC_ERR_FORMAT, "class \"%s\" is named twice", names[dup[0]]);
+    order = malloc(sizeof(int64_t) * (size_t)(t->nrows ? t->nrows : 1));
+    cls = calloc((size_t)(t->nrows ? t->nrows : 1), sizeof(int64_t)); /* a language model's rows: all class 0 */
+    if (!order || !cls) {
+        st = dc_set_error(DC_ERR_NOMEM, "out of memory");
         goto done;
     }
-    order = malloc(sizeof(int64_t) * (size_t)t->nrows);
-    cls = malloc(sizeof(int64_t) * (size_t)t->nrows);
-    if (!order || !cls) st = dc_set_error(DC_ERR_NOMEM, "out of memory");
-    for (int64_t r = 0; !st && r < t->nrows; r++) {
-        order[r] = r;
-        const char *y = t->cells[r * t->ncols + lab];
-        int k = dc_strmap_find(&map, y);
-        double u, v;
-        if (k < 0 && all_numbers && dc_csv_number(y, &u)) /* "1.0" is class "1": bisection by value */
-            for (int lo = 0, hi = nnames - 1; lo <= hi && k < 0;) {
-                int mid = (lo + hi) / 2;
-                dc_csv_number(names[mid], &v);
-                if (v == u) k = mid;
-                else if (v < u) lo = mid + 1;
-                else hi = mid - 1;
-            }
-        if (k < 0) st = dc_set_error(DC_ERR_FORMAT, "%s:%lld: class \"%s\" is not one of the model's", path, (long long)t->line[r], y);
-        cls[r] = k;
-    }
-    dc_strmap_free(&map);
-    if (st) goto done;
+    for (int64_t r = 0; r < t->nrows; r++) order[r] = r;
+    int nnames = 1;
+    if (lab >= 0 && (st = row_classes(t, lab, path, classes, nclasses, &mine, &nmine, cls, &nnames))) goto done;
     /* split: seeded shuffle; stratified takes the same share of each class */
     int64_t n = t->nrows, ntest = 0;
     dc_rng rng;
@@ -160,7 +174,8 @@ dc_status dc_text_csv_load(const char *path, const dc_text_spec *spec, const dc_
     dc_dataset *parts[2] = {NULL, NULL};
     int64_t counts[2] = {n - ntest, ntest}, at[2] = {0, 0};
     for (int p = 0; p < 2 && !st; p++)
-        if ((p == 0 || counts[1]) && !(parts[p] = dc_dataset_new(counts[p], DC_I32, 1, (int64_t[]){spec->maxlen}, DC_I32, 0, NULL)))
+        if ((p == 0 || counts[1]) && !(parts[p] = dc_dataset_new(counts[p], DC_I32, 1, (int64_t[]){spec->maxlen}, DC_I32,
+                                                                 spec->next ? 1 : 0, (int64_t[]){spec->maxlen})))
             st = dc_set_error(DC_ERR_NOMEM, "%s: out of memory for %lld texts of %d tokens", path, (long long)counts[p], spec->maxlen);
     int64_t kept = 0, cut = 0;
     for (int64_t i = 0; i < n && !st; i++) {
@@ -170,11 +185,12 @@ dc_status dc_text_csv_load(const char *path, const dc_text_spec *spec, const dc_
                                         spec->maxlen, spec->pad_post, spec->truncate_post);
         if (k < 0) st = DC_ERR_NOMEM;
         kept += k, cut += k == spec->maxlen;
-        ((int32_t *)parts[p]->y.data)[j] = (int32_t)cls[r];
+        if (spec->next) next_tokens((int32_t *)parts[p]->x.data + j * spec->maxlen, (int32_t *)parts[p]->y.data + j * spec->maxlen, spec->maxlen);
+        else ((int32_t *)parts[p]->y.data)[j] = (int32_t)cls[r];
     }
     free(is_test);
     for (int p = 0; p < 2; p++)
-        if (parts[p]) parts[p]->num_classes = nnames;
+        if (parts[p]) parts[p]->num_classes = spec->next ? dc_tokenizer_vocab_size(use) : nnames;
     if (st) {
         dc_dataset_free(parts[0]), dc_dataset_free(parts[1]);
         goto done;
@@ -182,7 +198,8 @@ dc_status dc_text_csv_load(const char *path, const dc_text_spec *spec, const dc_
     if (report)
         fprintf(report, "%s: %lld texts, %d classes; %lld training and %lld test rows%s; vocabulary %d (%s level); "
                         "%.1f tokens per text (maxlen %d, reached by %lld texts)\n",
-                path, (long long)n, nnames, (long long)(n - ntest), (long long)ntest, o->stratify ? " (stratified)" : "",
+                path, (long long)n, spec->next ? dc_tokenizer_vocab_size(use) : nnames, (long long)(n - ntest), (long long)ntest,
+                spec->next ? " (a language model: the next token is the class)" : o->stratify ? " (stratified)" : "",
                 dc_tokenizer_vocab_size(use), spec->tok.char_level ? "character" : "word", (double)kept / (double)n, spec->maxlen,
                 (long long)cut);
     *train = parts[0];

@@ -471,7 +471,7 @@ static dc_status parse_text_line(line_ctx *c, dc_model *m) {
     dc_status st = DC_OK;
     dc_text_spec *t = &m->recipe.text;
     if (t->enabled) return err_at(c, c->tok[0].col, "a second 'text' line");
-    *t = (dc_text_spec){1, "text", 200, 0, 0, {0, 1, 1, 0}};
+    *t = (dc_text_spec){1, "text", 200, 0, 0, {0, 1, 1, 0}, 0};
     if ((s = opt(c, "column", &col))) {
         if (!*s || strlen(s) >= sizeof t->column) return err_at(c, col, "column: a name of 1 to %zu bytes", sizeof t->column - 1);
         snprintf(t->column, sizeof t->column, "%s", s);
@@ -493,7 +493,11 @@ static dc_status parse_text_line(line_ctx *c, dc_model *m) {
         if (!strcmp(s, "pre") || !strcmp(s, "post")) t->truncate_post = s[1] == 'o';
         else st = err_at(c, col, "truncating must be pre or post, not \"%s\"", s);
     }
-    if (!st) st = leftovers(c, "column, maxlen, num_words, oov, lowercase, level, padding, truncating");
+    if (!st && (s = opt(c, "target", &col))) {
+        if (!strcmp(s, "label") || !strcmp(s, "next")) t->next = s[0] == 'n';
+        else st = err_at(c, col, "target must be label (a class per text) or next (the next token: a language model), not \"%s\"", s);
+    }
+    if (!st) st = leftovers(c, "column, maxlen, num_words, oov, lowercase, level, padding, truncating, target");
     return st;
 }
 

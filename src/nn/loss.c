@@ -104,8 +104,12 @@ static dc_tensor *one_loss(dc_model *m, dc_graph *g, const dc_loss_spec *s, cons
         int64_t L = labels->size, C = out->shape[out->ndim - 1];
         if (L != N || out->ndim != 2) {
             if (C * L != out->size) {
-                dc_set_error(DC_ERR_INVALID, "loss %s: %lld labels per batch do not match an output of %lld values (classes last)", s->name,
-                             (long long)L, (long long)out->size);
+                dc_set_error(DC_ERR_INVALID,
+                             "loss %s: %lld labels per batch do not match an output of %lld values (classes last)%s", s->name,
+                             (long long)L, (long long)out->size,
+                             out->ndim == 3 && L == N ? "; the output has a class per step: for one per sample, flatten "
+                                                        "before the dense layer or end the sequence first"
+                                                      : "");
                 return NULL;
             }
             int64_t s2[2] = {L, C}, s1[1] = {L};
