@@ -550,6 +550,15 @@ int dc_model_frozen_names(const dc_model *m, char *buf, size_t n);
  * when none matched: a different model entirely is a mistake, not a start. */
 int dc_model_init_from(dc_model *m, dc_model *src, FILE *report);
 
+/* Pretrained word vectors (GloVe's text format: "word v1 v2 ... vE" per
+ * line) into the model's first embedding layer, row by row through the
+ * model's vocabulary (a text model, after its tokenizer is fitted). Words
+ * the file lacks keep their initialization; report (if not NULL) gets how
+ * many were found. A line of another width, a non-number or a vocabulary
+ * word given twice is an error naming file and line. Freeze the layer
+ * (dc_model_freeze) to keep the vectors as they are. */
+dc_status dc_embeddings_load(dc_model *m, const char *path, FILE *report);
+
 /* The model's fit recipe and description text (NULL if built in C). */
 dc_fit_config *dc_model_fit_config(dc_model *m);
 const char *dc_model_description(const dc_model *m);

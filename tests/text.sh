@@ -90,10 +90,37 @@ import numpy as np, st_read
 a = st_read.read('$W/rev.safetensors')[0]; b = st_read.read('$W/fz.safetensors')[0]
 assert np.array_equal(a['embedding.weight'], b['embedding.weight'])" && ok || bad "trainable=false"
 expect_fail "freeze: no layer named \"nosuch\"" "$DEEPC" train "$W/rev.dc" --data "$W/reviews.csv" --freeze nosuch
-expect_fail "--init-from and --freeze start a run" "$DEEPC" train --resume "$W/ft.safetensors" --data "$W/reviews.csv" --freeze dense
+expect_fail "--init-from, --embeddings and --freeze start a run" "$DEEPC" train --resume "$W/ft.safetensors" --data "$W/reviews.csv" --freeze dense
 expect_fail "trainable must be true or false" "$DEEPC" summary "$(sed 's/trainable=false/trainable=no/' "$W/fz.dc" > "$W/tf.dc"; echo "$W/tf.dc")"
 sed 's/oov=true/oov=false/' "$W/rev.dc" > "$W/oov.dc"
 expect_fail "its text line tokenizes otherwise" "$DEEPC" train "$W/oov.dc" --data "$W/reviews.csv" --init-from "$W/rev.safetensors"
+# word vectors (GloVe's format): found words get their vectors, kept by
+# --freeze; the rest are counted; bad files are errors with file and line
+"$PY" - "$W" <<'PYEOF'
+import sys
+w = sys.argv[1]
+rows = ["good " + " ".join("%.3f" % (0.01 * i) for i in range(16)),
+        "zebra " + " ".join(["1"] * 16),
+        "bad " + " ".join("%.3f" % (-0.02 * i) for i in range(16))]
+open(w + "/glove.txt", "w").write("\n".join(rows) + "\n")
+open(w + "/narrow.txt", "w").write("good 1 2 3\n")
+open(w + "/nan.txt", "w").write("good " + " ".join(["1"] * 15) + " x1\n")
+open(w + "/dup.txt", "w").write("\n".join(rows + [rows[0]]) + "\n")
+PYEOF
+"$DEEPC" train "$W/rev.dc" --data "$W/reviews.csv" --epochs 1 --embeddings "$W/glove.txt" --freeze embedding --out "$W/glove.safetensors" > "$W/glove.out" 2>&1 \
+  && grep -q "^embeddings: 2 of [0-9]* vocabulary words found in .*glove.txt (3 vectors of 16); [0-9]* initialised as usual" "$W/glove.out" \
+  && PYTHONPATH="$SRC/tests" "$PY" -c "
+import numpy as np, st_read
+t, meta = st_read.read('$W/glove.safetensors')
+voc = meta['vocabulary'].split('\n')
+e = t['embedding.weight']
+assert np.allclose(e[voc.index('good') + 2], 0.01 * np.arange(16), atol=1e-6), e[voc.index('good') + 2]  # 0 padding, 1 OOV
+assert np.allclose(e[voc.index('bad') + 2], -0.02 * np.arange(16), atol=1e-6)" && ok || bad "--embeddings: $(grep -i embeddings "$W/glove.out")"
+expect_fail "narrow.txt:1: 3 numbers after \"good\"; the embedding is 16 wide" "$DEEPC" train "$W/rev.dc" --data "$W/reviews.csv" --embeddings "$W/narrow.txt"
+expect_fail "nan.txt:1:36: \"x1\" is not a number" "$DEEPC" train "$W/rev.dc" --data "$W/reviews.csv" --embeddings "$W/nan.txt"
+expect_fail "dup.txt:4: \"good\" again (first on line 1)" "$DEEPC" train "$W/rev.dc" --data "$W/reviews.csv" --embeddings "$W/dup.txt"
+expect_fail "nosuch.txt: No such file" "$DEEPC" train "$W/rev.dc" --data "$W/reviews.csv" --embeddings "$W/nosuch.txt"
+
 # a language model (target=next): Dense at every step, per-token loss,
 # token accuracy and perplexity; its embedding and LSTM start a classifier
 printf 'input 20\nembedding 100 16 mask_zero=true\nlstm 16 return_sequences=true\ndense 100 activation=softmax\nloss categorical_crossentropy\noptimizer adam lr=0.01\nfit epochs=4 batch_size=32 seed=1\ntext column=text maxlen=20 num_words=100 oov=true target=next\n' > "$W/lm.dc"

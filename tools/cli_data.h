@@ -21,6 +21,7 @@ typedef struct {
     const char *augment, *validation_data;
     const char *text; /* predict --text: a text, or @FILE (one per line; @- is stdin) */
     const char *init_from, *freeze; /* train: start from a model's weights; layers to freeze */
+    const char *embeddings;         /* train: GloVe-format word vectors for the embedding */
     const char *images[256]; /* extra positional arguments: files to predict */
     int nimages;
 } cli_args;

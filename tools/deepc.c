@@ -22,10 +22,11 @@ static const char *usage_text =
     "        [--lr X] [--seed S] [--validation-split F] [--limit N] [--threads T] [--json]\n"
     "        [--log FILE.csv] [--plot FILE.svg] [--checkpoint FILE [--checkpoint-every N]]\n"
     "        [--checkpoint-best FILE] [--stop-after BATCHES] [--quiet]\n"
-    "        [--init-from MODEL] [--freeze LAYER,LAYER,...]\n"
+    "        [--init-from MODEL] [--embeddings GLOVE.txt] [--freeze LAYER,LAYER,...]\n"
     "      Train the model described in DESCRIPTION (models/*.dc), save it, print test metrics.\n"
     "      --init-from copies every weight of MODEL whose name and shape match (and a text\n"
-    "      model's vocabulary); --freeze stops the named layers from training.\n"
+    "      model's vocabulary); --embeddings fills a text model's embedding with word vectors\n"
+    "      (GloVe's text format); --freeze stops the named layers from training.\n"
     "  train --resume MODEL --data DATA [--epochs N] [--out FILE] ...\n"
     "      Continue a saved run exactly where it stopped (Ctrl-C, --stop-after, a checkpoint).\n"
     "  eval MODEL --data DATA [--limit N] [--json]\n"
@@ -94,7 +95,7 @@ static int parse_args(int argc, char **argv, cli_args *a) {
         STR("--data", data) STR("--out", out) STR("--resume", resume) STR("--checkpoint", checkpoint)
         STR("--checkpoint-best", best) STR("--log", log) STR("--plot", plot) STR("--label", label)
         STR("--features", features) STR("--missing", missing) STR("--scale", scale) STR("--augment", augment)
-        STR("--validation-data", validation_data) STR("--text", text) STR("--init-from", init_from) STR("--freeze", freeze) FLAG("--grayscale", grayscale) FLAG("--skip-bad", skip_bad)
+        STR("--validation-data", validation_data) STR("--text", text) STR("--init-from", init_from) STR("--freeze", freeze) STR("--embeddings", embeddings) FLAG("--grayscale", grayscale) FLAG("--skip-bad", skip_bad)
         INT("--epochs", epochs, 1, 1000000) INT("--batch-size", batch, 1, 1 << 20) INT("--seed", seed, 0, 0x7fffffffL)
         INT("--limit", limit, 1, 1L << 40) INT("--threads", threads, 1, 1024) INT("--checkpoint-every", ckpt_every, 1, 1000000)
         INT("--stop-after", stop_after, 1, 1L << 40) INT("--folds", folds, 2, 1000) INT("--skip-rows", skip_rows, 0, 1000000)
@@ -286,8 +287,8 @@ static dc_model *load_init_from(const cli_args *a, dc_model *m) {
 static int cmd_train(const cli_args *a) {
     if (!a->resume && need(a, "a DESCRIPTION file (or --resume MODEL)", a->target)) return 2;
     if (need(a, "--data", a->data)) return 2;
-    if (a->resume && (a->init_from || a->freeze)) {
-        fprintf(stderr, "deepc: --init-from and --freeze start a run; a resumed run keeps its weights and frozen layers\n");
+    if (a->resume && (a->init_from || a->freeze || a->embeddings)) {
+        fprintf(stderr, "deepc: --init-from, --embeddings and --freeze start a run; a resumed run keeps its weights and frozen layers\n");
         return 2;
     }
     dc_train_state *state = NULL;
@@ -412,6 +413,10 @@ static int cmd_train(const cli_args *a) {
     }
     if (a->init_from && ((!from && !(from = load_init_from(a, m))) || dc_model_init_from(m, from, a->quiet ? NULL : stdout) < 0)) {
         rc = cli_fail("cannot start from --init-from");
+        goto done;
+    }
+    if (a->embeddings && dc_embeddings_load(m, a->embeddings, a->quiet ? NULL : stdout)) {
+        rc = cli_fail("cannot load the word vectors");
         goto done;
     }
     if (a->freeze && dc_model_freeze(m, a->freeze, a->quiet ? NULL : stdout)) {
