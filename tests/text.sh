@@ -121,6 +121,25 @@ expect_fail "nan.txt:1:36: \"x1\" is not a number" "$DEEPC" train "$W/rev.dc" --
 expect_fail "dup.txt:4: \"good\" again (first on line 1)" "$DEEPC" train "$W/rev.dc" --data "$W/reviews.csv" --embeddings "$W/dup.txt"
 expect_fail "nosuch.txt: No such file" "$DEEPC" train "$W/rev.dc" --data "$W/reviews.csv" --embeddings "$W/nosuch.txt"
 
+# a folder of texts (Keras' text_dataset_from_directory): one subfolder
+# per class of .txt files; eval reads the same layout
+"$PY" - "$W/folder" "$W/reviews.csv" <<'PYEOF'
+import csv, os, sys
+root = sys.argv[1]
+for i, r in enumerate(csv.DictReader(open(sys.argv[2]))):
+    os.makedirs(os.path.join(root, r["label"]), exist_ok=True)
+    open(os.path.join(root, r["label"], "%03d.txt" % i), "w").write(r["text"])
+PYEOF
+"$DEEPC" train "$W/rev.dc" --data "$W/folder" --test-split 0.2 --stratify --json --out "$W/folder.safetensors" > "$W/folder.out" 2>&1 \
+  && grep -q "folder: 600 texts, 2 classes; 480 training and 120 test rows (stratified)" "$W/folder.out" \
+  && at_least "$(json_field "$W/folder.out" "['test_accuracy']")" 0.95 && ok || bad "train on a folder of texts: $(tail -c 300 "$W/folder.out")"
+"$DEEPC" eval "$W/folder.safetensors" --data "$W/folder" --json > "$W/feval.out" 2>&1 && at_least "$(json_field "$W/feval.out" "['test_accuracy']")" 0.95 \
+  && ok || bad "eval on a folder of texts"
+: > "$W/folder/pos/empty.txt"
+expect_fail "folder/pos/empty.txt: an empty text" "$DEEPC" train "$W/rev.dc" --data "$W/folder"
+mkdir -p "$W/one/only" && echo "hello" > "$W/one/only/a.txt"
+expect_fail "1 class subfolders; a folder of texts needs one per class, at least two" "$DEEPC" train "$W/rev.dc" --data "$W/one"
+
 # a language model (target=next): Dense at every step, per-token loss,
 # token accuracy and perplexity; its embedding and LSTM start a classifier
 printf 'input 20\nembedding 100 16 mask_zero=true\nlstm 16 return_sequences=true\ndense 100 activation=softmax\nloss categorical_crossentropy\noptimizer adam lr=0.01\nfit epochs=4 batch_size=32 seed=1\ntext column=text maxlen=20 num_words=100 oov=true target=next\n' > "$W/lm.dc"

@@ -17,6 +17,11 @@ int cli_is_csv(const char *data) {
     return stat(data, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+int cli_is_dir(const char *data) {
+    struct stat st;
+    return stat(data, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 int cli_is_image_folder(const char *data) {
     struct stat st;
     char p[4200];
@@ -215,7 +220,7 @@ static dc_dataset *load_texts(const cli_args *a, const dc_model *m) {
 dc_dataset *cli_load_eval(const cli_args *a, const dc_model *m, dc_tabular **tab, int need_label) {
     *tab = dc_model_tabular(m);
     dc_dataset *d;
-    if (dc_model_text(m) && cli_is_csv(a->data)) {
+    if (dc_model_text(m) && (cli_is_csv(a->data) || cli_is_dir(a->data))) {
         d = load_texts(a, m);
     } else if (cli_is_image_folder(a->data)) {
         d = cli_load_images(a, m, a->data, 0, NULL);

@@ -33,6 +33,8 @@ typedef struct {
 
 int cli_is_csv(const char *data);
 /* A folder of class subfolders (not an IDX data folder). */
+/* data is a folder (of any kind) */
+int cli_is_dir(const char *data);
 int cli_is_image_folder(const char *data);
 /* Images of a folder in the model's input shape (C, H, W). */
 dc_dataset *cli_load_images(const cli_args *a, const dc_model *m, const char *dir, int set_names, dc_model *named);

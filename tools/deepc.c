@@ -334,14 +334,15 @@ static int cmd_train(const cli_args *a) {
             goto done;
         }
     }
-    /* a text model (its description has a text line) reads a CSV of texts */
+    /* a text model (its description has a text line) reads a CSV of texts,
+     * or a folder of class subfolders of .txt files */
     int text = 0;
     if (a->resume && dc_model_text(m)) {
         fprintf(stderr, "deepc: --resume: resuming a text run is not supported yet; train it again\n");
         rc = 1;
         goto done;
     }
-    if (!a->resume && cli_is_csv(a->data)) {
+    if (!a->resume && (cli_is_csv(a->data) || cli_is_dir(a->data))) { /* a CSV or a folder of texts */
         dc_model *probe = dc_model_parse_file(a->target); /* fails for `input auto`: not a text model */
         if (probe && dc_model_text(probe)) m = probe, text = 1;
         else dc_model_free(probe);

@@ -21,6 +21,9 @@ typedef struct {
  * unterminated quotes, two columns of the same name, an empty file or one
  * with no data row are errors naming the line. */
 dc_csv *dc_csv_read(const char *path, char delim, int header, int skip);
+/* A folder with one subfolder of .txt files per class (text_folder.c) as a
+ * table of columns "text" and "label", one row per file. */
+dc_csv *dc_text_folder_table(const char *dir);
 void dc_csv_free(dc_csv *t);
 /* Column index of a name (a hash lookup), or of an index written as text
  * ("0", "-1" = last); -1 if neither. */
