@@ -1000,6 +1000,22 @@ char **dc_model_class_names(const dc_model *m, int *n);
 /* A text model (its description has a `text` line): the spec (NULL if not
  * one), its fitted tokenizer (a new one, to free; NULL before training),
  * and storing the tokenizer's vocabulary in the model (saved with it). */
+/* How a text run split its data, kept in the model file ("text_run") so
+ * that --resume reads the same training rows: the split options and the
+ * training set's size and fingerprint. */
+typedef struct {
+    float test_split;
+    int stratify;
+    uint64_t seed;
+    int64_t ntrain;
+    uint64_t hash; /* dc_dataset_fingerprint of the training set */
+} dc_text_run;
+dc_status dc_model_set_text_run(dc_model *m, const dc_text_run *r);
+/* 0 and *r filled, or -1 when the model has none (or a damaged one). */
+int dc_model_text_run(const dc_model *m, dc_text_run *r);
+int dc_text_run_parse(const char *s, dc_text_run *r);
+/* A 64-bit FNV-1a hash of a data set's inputs and targets. */
+uint64_t dc_dataset_fingerprint(const dc_dataset *d);
 const dc_text_spec *dc_model_text(const dc_model *m);
 dc_tokenizer *dc_model_tokenizer(const dc_model *m);
 dc_status dc_model_set_tokenizer(dc_model *m, const dc_tokenizer *t);

@@ -61,6 +61,21 @@ expect_fail "this model does not read text" "$DEEPC" predict "$SRC/tests/fixture
 # a 5 MB text is cut to maxlen, not a problem
 "$PY" -c "print('text,label'); print('\"' + 'good ' * 1000000 + '\",pos'); print('\"bad film\",neg')" > "$W/huge.csv"
 "$DEEPC" eval "$W/rev.safetensors" --data "$W/huge.csv" > /dev/null 2>&1 && ok || bad "a 5 MB text"
+# resume: a text run stopped part-way and resumed ends with the weights of
+# the run that never stopped (same split, vocabulary and classes, read back
+# from the model file); other options or other texts are refused
+"$DEEPC" train "$W/rev.dc" --data "$W/reviews.csv" --test-split 0.2 --stratify --epochs 3 --out "$W/whole.safetensors" --quiet \
+  && { "$DEEPC" train "$W/rev.dc" --data "$W/reviews.csv" --test-split 0.2 --stratify --epochs 3 --stop-after 20 --out "$W/part.safetensors" --quiet 2> /dev/null; [ $? = 130 ]; } \
+  && "$DEEPC" train --resume "$W/part.safetensors" --data "$W/reviews.csv" --out "$W/resumed.safetensors" --quiet \
+  && PYTHONPATH="$SRC/tests" "$PY" -c "
+import numpy as np, st_read
+a = st_read.read('$W/whole.safetensors')[0]; b = st_read.read('$W/resumed.safetensors')[0]
+assert all(np.array_equal(a[k], b[k]) for k in a if not k.startswith(('optimizer.', 'train.'))), 'weights differ'" \
+  && ok || bad "a resumed text run equals the uninterrupted one"
+expect_fail "--test-split 0.3: the run held out 0.2" "$DEEPC" train --resume "$W/part.safetensors" --data "$W/reviews.csv" --test-split 0.3
+head -400 "$W/reviews.csv" > "$W/fewer.csv"
+expect_fail "fewer.csv: these are not the texts the run trained on" "$DEEPC" train --resume "$W/part.safetensors" --data "$W/fewer.csv"
+
 # transfer: --init-from copies what matches (and the vocabulary), --freeze
 # keeps a layer exactly as loaded, gives it no optimizer state, and is
 # saved; trainable=false in a description does the same

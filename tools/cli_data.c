@@ -3,6 +3,7 @@
  * pipeline; and class names for reports. */
 #include "cli_data.h"
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 #include <dirent.h>
 #include <sys/stat.h>
@@ -179,20 +180,41 @@ dc_status cli_load_training(const cli_args *a, cli_bundle *b, FILE *report) {
     return DC_OK;
 }
 
+/* A resumed text run reads its texts as the run did: the stored split, the
+ * model's vocabulary and classes. Options given again must agree. */
+static dc_status resume_text_options(const cli_args *a, const dc_model *m, dc_csv_options *o, dc_text_run *run) {
+    if (dc_model_text_run(m, run))
+        return dc_set_error_cli("%s: no record of how the run split its texts (saved before deepc could resume text runs)", a->resume);
+    if (a->test_split >= 0 && fabs(a->test_split - run->test_split) > 1e-6)
+        return dc_set_error_cli("--test-split %g: the run held out %g", a->test_split, (double)run->test_split);
+    if (a->stratify && !run->stratify) return dc_set_error_cli("--stratify: the run's split was not stratified");
+    o->test_split = run->test_split, o->stratify = run->stratify, o->seed = run->seed;
+    return DC_OK;
+}
+
 dc_status cli_load_text(const cli_args *a, dc_model *m, cli_bundle *b, FILE *report) {
     memset(b, 0, sizeof *b);
     dc_csv_options o;
+    dc_text_run run = {0};
     dc_status st = cli_csv_options(a, &o);
-    /* a vocabulary already there (--init-from's) is kept, not refitted */
-    dc_tokenizer *tok = a->init_from ? dc_model_tokenizer(m) : NULL;
-    char **cls = NULL;
+    if (!st && a->resume) st = resume_text_options(a, m, &o, &run);
+    /* a vocabulary already there (--init-from's, a resumed run's) is kept, not refitted */
+    dc_tokenizer *tok = a->init_from || a->resume ? dc_model_tokenizer(m) : NULL;
     int n = 0;
+    char **cls = a->resume ? dc_model_class_names(m, &n) : NULL;
     int64_t in[DC_MAX_DIMS];
     const dc_text_spec *sp = dc_model_text(m);
     if (!st && (dc_model_input_shape(m, in) != 1 || in[0] != sp->maxlen))
         st = dc_set_error_cli("%s: the text line's maxlen=%d must be the input's length (input %d)", a->target, sp->maxlen,
                               sp->maxlen);
     if (!st) st = dc_text_csv_load(a->data, sp, &o, &tok, &cls, &n, &b->train, &b->test, report);
+    if (!st && a->resume && (b->train->n != run.ntrain || dc_dataset_fingerprint(b->train) != run.hash))
+        st = dc_set_error_cli("%s: these are not the texts the run trained on (%lld training texts, the run had %lld; "
+                              "the same file and --label are needed)", a->data, (long long)b->train->n, (long long)run.ntrain);
+    if (!st && !a->resume) {
+        run = (dc_text_run){o.test_split, o.stratify, o.seed, b->train->n, dc_dataset_fingerprint(b->train)};
+        st = dc_model_set_text_run(m, &run);
+    }
     if (!st) st = dc_model_set_tokenizer(m, tok);
     if (!st) st = dc_model_set_class_names(m, cls, n);
     dc_tokenizer_free(tok);

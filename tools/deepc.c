@@ -324,7 +324,7 @@ static int cmd_train(const cli_args *a) {
      * and the refitted pipeline come out the same (seeded, deterministic),
      * which is checked after loading */
     int check_pipeline = 0;
-    if (a->resume && cli_is_csv(a->data)) {
+    if (a->resume && cli_is_csv(a->data) && !dc_model_text(m)) { /* (a text run: cli_load_text checks) */
         if (!(stored = dc_model_tabular(m))) {
             rc = cli_fail("--resume: the run was not trained on a CSV table");
             goto done;
@@ -336,12 +336,7 @@ static int cmd_train(const cli_args *a) {
     }
     /* a text model (its description has a text line) reads a CSV of texts,
      * or a folder of class subfolders of .txt files */
-    int text = 0;
-    if (a->resume && dc_model_text(m)) {
-        fprintf(stderr, "deepc: --resume: resuming a text run is not supported yet; train it again\n");
-        rc = 1;
-        goto done;
-    }
+    int text = a->resume && dc_model_text(m);
     if (!a->resume && (cli_is_csv(a->data) || cli_is_dir(a->data))) { /* a CSV or a folder of texts */
         dc_model *probe = dc_model_parse_file(a->target); /* fails for `input auto`: not a text model */
         if (probe && dc_model_text(probe)) m = probe, text = 1;

@@ -11,6 +11,7 @@
  *   class_names     (optional) names of the classes (image folders, text)
  *   vocabulary      (optional) a text model's tokens in index order
  *   frozen          (optional) the layers frozen by name (dc_model_freeze)
+ *   text_run        (optional) how a text run split its data (for --resume)
  * Callers may add tensors and metadata (src/train/state.c adds the training
  * state). Loading parses the description, then copies every weight after
  * checking its name and shape. */
@@ -65,6 +66,10 @@ dc_status dc_model_file_write(const dc_model *m, const dc_st_entry *extra, int n
     if (nf > 0) {
         keys[nk] = "frozen";
         vals[nk++] = frozen;
+    }
+    if (m->meta.text_run) {
+        keys[nk] = "text_run";
+        vals[nk++] = m->meta.text_run;
     }
     if (m->meta.class_names) {
         keys[nk] = "class_names";
@@ -188,6 +193,16 @@ dc_model *dc_model_file_read(const char *path, dc_st_file **file) {
             dc_set_error(DC_ERR_NOMEM, "out of memory");
             goto fail;
         }
+    }
+    const char *tr = dc_st_metadata(f, "text_run");
+    dc_text_run run;
+    if (tr && dc_text_run_parse(tr, &run)) {
+        dc_set_error(DC_ERR_FORMAT, "%s: metadata \"text_run\" is damaged", path);
+        goto fail;
+    }
+    if (tr && !(m->meta.text_run = strdup(tr))) {
+        dc_set_error(DC_ERR_NOMEM, "out of memory");
+        goto fail;
     }
     const char *cn = dc_st_metadata(f, "class_names");
     if (cn && !(m->meta.class_names = strdup(cn))) {

@@ -79,6 +79,7 @@ void dc_model_free(dc_model *m) {
     free(m->meta.preprocess);
     free(m->meta.class_names);
     free(m->meta.vocabulary);
+    free(m->meta.text_run);
     free(m);
 }
 
@@ -885,4 +886,43 @@ int dc_model_class_name(const dc_model *m, int k, char *buf, size_t n) {
     }
     buf[o] = 0;
     return 1;
+}
+
+/* ---- a text run's split, for resuming it ------------------------------------------ */
+
+dc_status dc_model_set_text_run(dc_model *m, const dc_text_run *r) {
+    char buf[160];
+    snprintf(buf, sizeof buf, "test_split=%.9g stratify=%d seed=%llu train=%lld hash=%016llx", (double)r->test_split,
+             r->stratify ? 1 : 0, (unsigned long long)r->seed, (long long)r->ntrain, (unsigned long long)r->hash);
+    char *t = strdup(buf);
+    if (!t) return dc_set_error(DC_ERR_NOMEM, "out of memory");
+    free(m->meta.text_run);
+    m->meta.text_run = t;
+    return DC_OK;
+}
+
+int dc_text_run_parse(const char *s, dc_text_run *r) {
+    double ts;
+    int strat, n = 0;
+    unsigned long long seed, hash;
+    long long nt;
+    if (!s || sscanf(s, "test_split=%lf stratify=%d seed=%llu train=%lld hash=%llx%n", &ts, &strat, &seed, &nt, &hash, &n) != 5 ||
+        s[n] || !(ts >= 0.0 && ts < 1.0) || (strat != 0 && strat != 1) || nt < 1)
+        return -1;
+    *r = (dc_text_run){(float)ts, strat, seed, nt, hash};
+    return 0;
+}
+
+int dc_model_text_run(const dc_model *m, dc_text_run *r) { return m->meta.text_run ? dc_text_run_parse(m->meta.text_run, r) : -1; }
+
+uint64_t dc_dataset_fingerprint(const dc_dataset *d) {
+    /* FNV-1a over the inputs' and targets' bytes */
+    uint64_t h = 1469598103934665603ull;
+    const dc_array *t[2] = {&d->x, &d->y};
+    for (int k = 0; k < 2; k++) {
+        const unsigned char *p = t[k]->data;
+        size_t n = p ? (size_t)(d->n * t[k]->size) * (t[k]->dtype == DC_U8 ? 1 : 4) : 0;
+        for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 1099511628211ull;
+    }
+    return h;
 }
