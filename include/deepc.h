@@ -279,6 +279,11 @@ dc_tensor *dc_rnn(dc_graph *g, dc_rnn_kind kind, dc_tensor *x, dc_tensor *w_ih, 
  * its last real step in processing order (the latest step, or with reverse
  * the earliest); zeros for a sequence with no real step. */
 dc_tensor *dc_rnn_last(dc_graph *g, dc_tensor *y, const dc_tensor *mask, int reverse);
+/* Pooling over time: x (N, T, F) -> (N, F), the mean (max = 0) or maximum
+ * (max = 1) over each sequence's real steps (mask as dc_rnn's; NULL: all);
+ * zeros for a sequence with none. The maximum's gradient goes to the first
+ * step holding it. */
+dc_tensor *dc_time_pool(dc_graph *g, dc_tensor *x, const dc_tensor *mask, int max);
 
 /* Losses: each returns a scalar, the mean over all elements (or rows). */
 dc_tensor *dc_mse_loss(dc_graph *g, dc_tensor *pred, dc_tensor *target);

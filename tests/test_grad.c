@@ -162,6 +162,8 @@ static dc_tensor *rnn_mask;
 static dc_rnn_kind rnn_kind;
 static dc_tensor *f_rnn(dc_graph *g, dc_tensor **a) { return dc_rnn(g, rnn_kind, a[0], a[1], a[2], a[3], a[4], rnn_mask, 0); }
 static dc_tensor *f_rnn_rev(dc_graph *g, dc_tensor **a) { return dc_rnn(g, rnn_kind, a[0], a[1], a[2], a[3], a[4], rnn_mask, 1); }
+static dc_tensor *f_tpool_avg(dc_graph *g, dc_tensor **a) { return dc_time_pool(g, a[0], rnn_mask, 0); }
+static dc_tensor *f_tpool_max(dc_graph *g, dc_tensor **a) { return dc_time_pool(g, a[0], rnn_mask, 1); }
 static dc_tensor *f_rnn_last(dc_graph *g, dc_tensor **a) {
     return dc_rnn_last(g, dc_rnn(g, rnn_kind, a[0], a[1], a[2], a[3], a[4], rnn_mask, 0), rnn_mask, 0);
 }
@@ -399,6 +401,13 @@ int main(void) {
             gradcheck(nm, f_rnn_last_rev, in, 5, 5e-3, 3e-2);
             memcpy(rnn_mask->idata, m, sizeof m);
             free_all(in, 5);
+        }
+        /* pooling over time, masked (one sequence has no real step) */
+        {
+            dc_tensor *in[1] = {rand_signed(3, S(4, 5, 3))};
+            gradcheck("time pool (mean), masked", f_tpool_avg, in, 1, 5e-3, 3e-2);
+            gradcheck("time pool (max), masked", f_tpool_max, in, 1, 5e-3, 3e-2);
+            free_all(in, 1);
         }
         dc_tensor_free(rnn_mask);
         /* embedding: repeated ids accumulate, the padding row (0) gets nothing */

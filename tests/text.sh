@@ -61,6 +61,16 @@ expect_fail "this model does not read text" "$DEEPC" predict "$SRC/tests/fixture
 # a 5 MB text is cut to maxlen, not a problem
 "$PY" -c "print('text,label'); print('\"' + 'good ' * 1000000 + '\",pos'); print('\"bad film\",neg')" > "$W/huge.csv"
 "$DEEPC" eval "$W/rev.safetensors" --data "$W/huge.csv" > /dev/null 2>&1 && ok || bad "a 5 MB text"
+# pooling over time (masked): Embedding -> GRU every step -> max over the
+# real steps -> Dense; and the mean straight over the embedding
+sed 's/^lstm 16$/gru 16 return_sequences=true\nglobal_max_pool1d/' "$W/rev.dc" > "$W/pool.dc"
+sed 's/^lstm 16$/global_avg_pool1d/' "$W/rev.dc" > "$W/avg.dc"
+for d in pool avg; do
+  "$DEEPC" train "$W/$d.dc" --data "$W/reviews.csv" --test-split 0.2 --stratify --json --out "$W/$d.safetensors" > "$W/$d.out" 2>&1 \
+    && at_least "$(json_field "$W/$d.out" "['test_accuracy']")" 0.9 && ok || bad "$d over time: $(tail -c 300 "$W/$d.out")"
+done
+expect_fail "global_max_pool1d: input has 1 dimensions per sample, needs (steps, features)" "$DEEPC" summary "$(printf 'input 8\nglobal_max_pool1d\n' > "$W/gp.dc"; echo "$W/gp.dc")"
+
 # resume: a text run stopped part-way and resumed ends with the weights of
 # the run that never stopped (same split, vocabulary and classes, read back
 # from the model file); other options or other texts are refused

@@ -381,3 +381,68 @@ dc_tensor *dc_embedding(dc_graph *g, dc_tensor *w, dc_tensor *ids, int64_t paddi
     for (int64_t i = 0; i < ids->size; i++) memcpy(z->data + i * E, w->data + (int64_t)ids->idata[i] * E, sizeof(float) * (size_t)E);
     return z;
 }
+
+/* ---- pooling over time -------------------------------------------------------- */
+
+typedef struct {
+    int64_t N, T, F;
+    int max;
+    int64_t *at;  /* max: per (n, f), the step of the maximum, or -1 */
+    float *count; /* avg: per n, the real steps (0: none) */
+} tpool_aux;
+
+static void tpool_backward(dc_graph *g, dc_tensor *t) {
+    (void)g;
+    const tpool_aux *a = t->aux;
+    dc_tensor *x = t->src[0];
+    if (!x->requires_grad) return;
+    for (int64_t n = 0; n < a->N; n++)
+        for (int64_t f = 0; f < a->F; f++) {
+            const float gz = t->grad[n * a->F + f];
+            if (a->max) {
+                if (a->at[n * a->F + f] >= 0) x->grad[(n * a->T + a->at[n * a->F + f]) * a->F + f] += gz;
+            } else if (a->count[n] > 0.0f) {
+                for (int64_t s = 0; s < a->T; s++)
+                    if (a->at[n * a->T + s]) x->grad[(n * a->T + s) * a->F + f] += gz / a->count[n];
+            }
+        }
+}
+static const dc_op_def op_tpool = {"time_pool", tpool_backward};
+
+dc_tensor *dc_time_pool(dc_graph *g, dc_tensor *x, const dc_tensor *mask, int max) {
+    if (!dc_check_f32("time_pool", x)) return NULL;
+    if (x->ndim != 3 || (mask && (mask->ndim != 2 || mask->shape[0] != x->shape[0] || mask->shape[1] != x->shape[1]))) {
+        dc_set_error(DC_ERR_INVALID, "time_pool: input must be (N, T, F) with a mask (N, T)");
+        return NULL;
+    }
+    const int64_t N = x->shape[0], T = x->shape[1], F = x->shape[2];
+    dc_tensor *z = dc_op_output(g, &op_tpool, 2, (int64_t[]){N, F}, &x, 1);
+    tpool_aux *a = z ? dc_arena_alloc_raw(g, sizeof *a) : NULL;
+    /* at: the argmax steps (max), or the real-step flags (avg) */
+    if (!a || !(a->at = dc_arena_alloc_raw(g, sizeof(int64_t) * (size_t)(max ? N * F : N * T))) ||
+        !(a->count = dc_arena_alloc(g, sizeof(float) * (size_t)N)))
+        return NULL;
+    *a = (tpool_aux){N, T, F, max != 0, a->at, a->count};
+    z->aux = a;
+    for (int64_t n = 0; n < N; n++) {
+        float *out = z->data + n * F;
+        for (int64_t f = 0; f < F; f++) out[f] = 0.0f;
+        if (max)
+            for (int64_t f = 0; f < F; f++) a->at[n * F + f] = -1;
+        for (int64_t s = 0; s < T; s++) {
+            const int64_t i = n * T + s;
+            const int real = !mask || (mask->dtype == DC_I32 ? mask->idata[i] != 0 : mask->data[i] != 0.0f);
+            if (!max) a->at[i] = real;
+            if (!real) continue;
+            const float *xs = x->data + i * F;
+            a->count[n] += 1.0f;
+            for (int64_t f = 0; f < F; f++) {
+                if (!max) out[f] += xs[f];
+                else if (a->at[n * F + f] < 0 || xs[f] > out[f]) out[f] = xs[f], a->at[n * F + f] = s;
+            }
+        }
+        if (!max && a->count[n] > 0.0f)
+            for (int64_t f = 0; f < F; f++) out[f] /= a->count[n];
+    }
+    return z;
+}

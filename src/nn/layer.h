@@ -197,7 +197,7 @@ void dc_layer_options_write(const dc_layer_type *t, const void *cfg, dc_strbuf *
 /* Every layer kind, declared here and defined in its own file. */
 extern const dc_layer_type dc_layer_input, dc_layer_flatten, dc_layer_dense, dc_layer_dropout, dc_layer_activation,
     dc_layer_conv2d, dc_layer_conv1d, dc_layer_maxpool2d, dc_layer_avgpool2d, dc_layer_maxpool1d,
-    dc_layer_global_avg_pool2d, dc_layer_global_max_pool2d, dc_layer_batchnorm, dc_layer_spatial_dropout2d,
+    dc_layer_global_avg_pool2d, dc_layer_global_max_pool2d, dc_layer_global_avg_pool1d, dc_layer_global_max_pool1d, dc_layer_batchnorm, dc_layer_spatial_dropout2d,
     dc_layer_zero_padding2d, dc_layer_add, dc_layer_multiply, dc_layer_concat, dc_layer_sampling, dc_layer_reshape,
     dc_layer_embedding, dc_layer_simple_rnn, dc_layer_lstm, dc_layer_gru;
 #endif

@@ -17,6 +17,8 @@ static const dc_layer_type *const kinds[] = {
     &dc_layer_maxpool1d,
     &dc_layer_global_avg_pool2d,
     &dc_layer_global_max_pool2d,
+    &dc_layer_global_avg_pool1d,
+    &dc_layer_global_max_pool1d,
     &dc_layer_batchnorm,
     &dc_layer_spatial_dropout2d,
     &dc_layer_zero_padding2d,

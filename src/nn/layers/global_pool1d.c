@@ -1,0 +1,24 @@
+/* global_pool1d.c — GlobalAveragePooling1D and GlobalMaxPooling1D:
+ * (N, T, F) -> (N, F) over the steps, skipping padded ones when the input
+ * carries a mask (an embedding with mask_zero=true, a recurrent layer with
+ * return_sequences), as Keras does. */
+#include "../layer.h"
+
+static dc_status setup(dc_layer *l, int nin, const dc_shape *in) {
+    (void)nin;
+    if (in->ndim != 2)
+        return dc_set_error(DC_ERR_INVALID, "%s: input has %d dimensions per sample, needs (steps, features) (e.g. after lstm return_sequences=true)",
+                            l->type->keyword, in->ndim);
+    l->out = (dc_shape){1, {in->d[1]}};
+    return DC_OK;
+}
+
+static dc_status forward(dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_value *out) {
+    out->y = dc_time_pool(f->g, in[0].y, in[0].mask, l->type == &dc_layer_global_max_pool1d);
+    return out->y ? DC_OK : DC_ERR_INVALID;
+}
+
+const dc_layer_type dc_layer_global_avg_pool1d = {"global_avg_pool1d", "GlobalAveragePooling1D", "global_average_pooling1d", 0, NULL,
+                                                  NULL, 1, 1, setup, forward};
+const dc_layer_type dc_layer_global_max_pool1d = {"global_max_pool1d", "GlobalMaxPooling1D", "global_max_pooling1d", 0, NULL, NULL, 1,
+                                                  1, setup, forward};
