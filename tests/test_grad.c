@@ -402,6 +402,20 @@ int main(void) {
             memcpy(rnn_mask->idata, m, sizeof m);
             free_all(in, 5);
         }
+        /* the gates become their gradients in backward: a second backward
+         * through the same forward is refused, not silently wrong */
+        {
+            dc_tensor *x = rand_signed(3, S(2, 3, 2)), *wih = rand_tensor(2, S(4, 2), -0.5f, 0.5f), *whh = rand_tensor(2, S(4, 1), -0.5f, 0.5f);
+            dc_tensor_require_grad(x);
+            dc_graph *g = dc_graph_new();
+            dc_tensor *L = dc_sum(g, dc_rnn(g, DC_RNN_LSTM, x, wih, whh, NULL, NULL, NULL, 0), DC_ALL_AXES, 0);
+            CHECK(dc_backward(g, L) == DC_OK, "lstm backward: %s", dc_last_error());
+            CHECK(dc_backward(g, L) != DC_OK && strstr(dc_last_error(), "backward twice"), "a second backward is refused (%s)",
+                  dc_last_error());
+            dc_graph_free(g);
+            dc_tensor *all[3] = {x, wih, whh};
+            free_all(all, 3);
+        }
         /* pooling over time, masked (one sequence has no real step) */
         {
             dc_tensor *in[1] = {rand_signed(3, S(4, 5, 3))};

@@ -21,6 +21,8 @@ struct dc_graph {
     size_t ntape, cap_tape;
     int training;
     int no_grad;            /* set: ops record nothing (inference)          */
+    dc_status failed;       /* an allocation or an op's backward failed: the
+                               error is set, dc_backward returns it          */
     dc_rng *rng;
 };
 
@@ -106,6 +108,7 @@ void *dc_arena_alloc_raw(dc_graph *g, size_t bytes) {
         chunk *n = chunk_new(size);
         if (!n) {
             dc_set_error(DC_ERR_NOMEM, "graph: out of memory (%zu bytes)", bytes);
+            g->failed = DC_ERR_NOMEM;
             return NULL;
         }
         n->next = c;
@@ -117,6 +120,8 @@ void *dc_arena_alloc_raw(dc_graph *g, size_t bytes) {
     c->used += bytes;
     return p;
 }
+
+void dc_graph_fail(dc_graph *g, dc_status st) { g->failed = st; }
 
 void *dc_arena_alloc(dc_graph *g, size_t bytes) {
     void *p = dc_arena_alloc_raw(g, bytes);
@@ -191,6 +196,7 @@ float *dc_grad_of(dc_graph *g, dc_tensor *t) {
 dc_status dc_backward(dc_graph *g, dc_tensor *loss) {
     if (!loss || loss->dtype != DC_F32) return dc_set_error(DC_ERR_INVALID, "backward: needs a float tensor");
     if (!loss->requires_grad) return dc_set_error(DC_ERR_INVALID, "backward: nothing in this graph requires grad");
+    g->failed = DC_OK;
     float *seed = dc_grad_of(g, loss);
     if (!seed) return DC_ERR_NOMEM;
     for (int64_t i = 0; i < loss->size; i++) seed[i] = 1.0f;
@@ -201,6 +207,9 @@ dc_status dc_backward(dc_graph *g, dc_tensor *loss) {
         for (int i = 0; i < t->nsrc; i++)
             if (t->src[i]->requires_grad && !dc_grad_of(g, t->src[i])) return DC_ERR_NOMEM;
         t->op->backward(g, t);
+        /* an op that could not finish (its scratch memory, a second pass
+         * through state it consumed) leaves gradients that must not be used */
+        if (g->failed) return g->failed;
     }
     return DC_OK;
 }

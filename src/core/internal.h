@@ -25,6 +25,9 @@ typedef struct dc_op_def {
 void *dc_arena_alloc(dc_graph *g, size_t bytes);
 /* Same, not zeroed (for buffers that are fully overwritten). */
 void *dc_arena_alloc_raw(dc_graph *g, size_t bytes);
+/* An op's backward could not finish (error set): dc_backward stops and
+ * returns that error. Arena allocations that fail call it themselves. */
+void dc_graph_fail(dc_graph *g, dc_status st);
 
 /* A new arena tensor of the given shape (uninitialised data) produced by op
  * from srcs. It requires grad when any src does, and is then put on the

@@ -29,6 +29,7 @@ typedef struct {
     float *cell;          /* LSTM: N*T*H cell state after each step           */
     float *hn;            /* GRU: N*T*H, W_hn h + b_hn of each step            */
     float *hs;            /* N*T*H: hidden state after each step (carried over padding) */
+    int gates_used;       /* a backward pass overwrote gates with their gradients */
 } rnn_aux;
 
 static int gates_of(dc_rnn_kind k) { return k == DC_RNN_LSTM ? 4 : k == DC_RNN_GRU ? 3 : 1; }
@@ -163,13 +164,22 @@ static void backward_slice(const rnn_aux *a, const float *dy_all, const float *w
 /* Backpropagation through time, then every step at once: dx, dW_ih and
  * dW_hh, each one product over all N·T rows. */
 static void rnn_backward(dc_graph *g, dc_tensor *t) {
-    const rnn_aux *a = t->aux;
+    rnn_aux *a = t->aux;
     dc_tensor *x = t->src[0], *wih = t->src[1], *whh = t->src[2], *bih = t->src[3], *bhh = t->src[4];
     const int64_t N = a->N, T = a->T, I = a->I, H = a->H, G = a->G, GH = G * H;
     const int gru = a->kind == DC_RNN_GRU;
+    if (a->gates_used) { /* a second backward of the same graph: the gates are gone */
+        dc_set_error(DC_ERR_INVALID, "rnn: backward twice through the same forward pass (run the forward again)");
+        dc_graph_fail(g, DC_ERR_INVALID);
+        return;
+    }
     /* gradients of the input projections, and (GRU only: otherwise the same
-     * values) of the recurrent ones; every row is written below */
-    float *dxp = dc_arena_alloc_raw(g, sizeof(float) * (size_t)(N * T * GH));
+     * values) of the recurrent ones; every row is written below. They take
+     * the gates' place: each row's gradients need only that row's gates,
+     * read before they are written (the functions above), so the gates'
+     * N·T·G·H floats are not needed twice (a third of a BiLSTM step's peak). */
+    float *dxp = a->gates;
+    a->gates_used = 1;
     float *dah = gru ? dc_arena_alloc_raw(g, sizeof(float) * (size_t)(N * T * GH)) : dxp;
     float *dh = dc_arena_alloc(g, sizeof(float) * (size_t)(N * H)), *dc = dc_arena_alloc(g, sizeof(float) * (size_t)(N * H));
     float *zero = dc_arena_alloc(g, sizeof(float) * (size_t)H);
@@ -266,7 +276,7 @@ dc_tensor *dc_rnn(dc_graph *g, dc_rnn_kind kind, dc_tensor *x, dc_tensor *w_ih, 
     dc_tensor *y = dc_op_output(g, &op_rnn, 3, (int64_t[]){N, T, H}, srcs, 5);
     rnn_aux *a = y ? dc_arena_alloc_raw(g, sizeof *a) : NULL;
     if (!a) return NULL;
-    *a = (rnn_aux){kind, reverse != 0, N, T, I, H, G, NULL, NULL, NULL, NULL, NULL};
+    *a = (rnn_aux){kind, reverse != 0, N, T, I, H, G, NULL, NULL, NULL, NULL, NULL, 0};
     uint8_t *valid = dc_arena_alloc_raw(g, (size_t)(N * T));
     float *xp = dc_arena_alloc_raw(g, sizeof(float) * (size_t)(N * T * GH));
     float *hp = dc_arena_alloc_raw(g, sizeof(float) * (size_t)(N * GH)), *zero = dc_arena_alloc(g, sizeof(float) * (size_t)H);
