@@ -49,4 +49,33 @@ z = e(torch.tensor(t["embedding.ids"]).long())
 close("embedding output", t["embedding.z"], z)
 (z * torch.tensor(t["embedding.gz"])).sum().backward()
 close("embedding table gradient (padding row zero)", t["embedding.dw"], e.weight.grad)
+# 20 Adam steps of Embedding(mask_zero) -> LSTM -> Dense(1, sigmoid) on a
+# pre-padded batch: torch reads each sequence's real tokens (packed)
+ids = torch.tensor(t["train.ids"]).long()
+labels = torch.tensor(t["train.labels"]).unsqueeze(1)
+emb = torch.nn.Embedding(12, 5, padding_idx=0)
+lstm = torch.nn.LSTM(5, 6, batch_first=True)
+dense = torch.nn.Linear(6, 1)
+mods = {"embedding": emb, "lstm": lstm, "dense": dense}
+with torch.no_grad():
+    for key, value in t.items():
+        if key.startswith("before."):
+            layer, what = key[7:].split(".", 1)
+            getattr(mods[layer], what).copy_(torch.tensor(value))
+lengths = (ids != 0).sum(1)
+packed_ids = torch.zeros_like(ids)  # real tokens first, as packing wants
+for n in range(ids.shape[0]):
+    packed_ids[n, :lengths[n]] = ids[n, ids.shape[1] - lengths[n]:]
+params = list(emb.parameters()) + list(lstm.parameters()) + list(dense.parameters())
+opt = torch.optim.Adam(params, lr=0.01)
+for step in range(20):
+    opt.zero_grad()
+    _, (hn, _) = lstm(pack_padded_sequence(emb(packed_ids), lengths, batch_first=True, enforce_sorted=False))
+    loss = torch.nn.functional.binary_cross_entropy_with_logits(dense(hn[0]), labels)
+    loss.backward()
+    opt.step()
+for key, value in t.items():
+    if key.startswith("after."):
+        layer, what = key[6:].split(".", 1)
+        close("20 training steps: " + key[6:], value, getattr(mods[layer], what), rtol=1e-4, atol=2e-5)
 sys.exit(summary("rnn_parity"))

@@ -1,7 +1,8 @@
 /* test_rnn_parity.c OUT — deepc's recurrent layers and embedding on padded
  * batches of different lengths, written out for rnn_parity.py to compare
  * with torch.nn.RNN/LSTM/GRU over packed sequences: outputs, final states
- * and the gradients of every input and weight. */
+ * and the gradients of every input and weight; and 20 Adam steps of an
+ * Embedding -> LSTM -> Dense classifier. */
 #include "test.h"
 
 #define MAXE 256
@@ -80,6 +81,43 @@ static void embedding_case(void) {
     dc_tensor_free(w), dc_tensor_free(ids), dc_tensor_free(idf);
 }
 
+/* 20 Adam steps of Embedding(mask_zero) -> LSTM -> Dense(1, sigmoid) with
+ * binary cross-entropy on one pre-padded batch: the weights before and
+ * after, the ids and the labels. */
+static void training_case(void) {
+    const char *desc = "input 7\nembedding 12 5 mask_zero=true\nlstm 6\ndense 1 activation=sigmoid\n"
+                       "loss binary_crossentropy\noptimizer adam lr=0.01\nfit epochs=20 batch_size=8 shuffle=false seed=3\n";
+    dc_model *m = dc_model_parse(desc, "train.dc");
+    CHECK(m != NULL, "parse: %s", dc_last_error());
+    if (!m) return;
+    enum { B = 8, L = 7 };
+    dc_dataset *d = dc_dataset_new(B, DC_I32, 1, S(L), DC_I32, 0, NULL);
+    dc_tensor *ids = dc_tensor_new(DC_F32, 2, S(B, L)), *lab = dc_tensor_new(DC_F32, 1, S(B));
+    int32_t *x = d->x.data, *y = d->y.data;
+    for (int n = 0; n < B; n++) {
+        int len = 1 + n % L; /* pre-padded: zeros, then len tokens */
+        for (int t = 0; t < L; t++) x[n * L + t] = t < L - len ? 0 : 1 + (int32_t)dc_rng_below(&rng, 11);
+        y[n] = n % 3 == 0;
+        lab->data[n] = (float)y[n];
+        for (int t = 0; t < L; t++) ids->data[n * L + t] = (float)x[n * L + t];
+    }
+    d->num_classes = 2;
+    for (int k = 0; k < 2; k++) {
+        for (int i = 0; i < dc_model_num_param_tensors(m); i++) {
+            const char *name;
+            dc_tensor *w = dc_model_param_tensor(m, i, &name);
+            put(k ? "after" : "before", name, w, w->data);
+        }
+        if (k) break;
+        dc_fit_options fo = {.verbose = 0, .validation_split = -1, .shuffle = -1};
+        CHECK(dc_fit(m, d, &fo, NULL) == DC_OK, "20 steps: %s", dc_last_error());
+    }
+    put("train", "ids", ids, ids->data), put("train", "labels", lab, lab->data);
+    dc_tensor_free(ids), dc_tensor_free(lab);
+    dc_dataset_free(d);
+    dc_model_free(m);
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
         fprintf(stderr, "usage: test_rnn_parity OUT.safetensors\n");
@@ -95,6 +133,7 @@ int main(int argc, char **argv) {
             rnn_case(name, (dc_rnn_kind)k, r);
         }
     embedding_case();
+    training_case();
     CHECK(dc_st_write(argv[1], ent, nent, NULL, NULL, 0) == DC_OK, "write: %s", dc_last_error());
     for (int i = 0; i < nent; i++) free((void *)ent[i].name), free((void *)ent[i].shape), free((void *)ent[i].data);
     return test_summary("test_rnn_parity (deepc side)");
