@@ -176,5 +176,10 @@ assert h[-1]['loss'] < 0.8 * h[0]['loss'], [e['loss'] for e in h]" && ok || bad 
 "$DEEPC" train "$W/rev.dc" --data "$W/reviews.csv" --epochs 1 --init-from "$W/lm.safetensors" --out "$W/from_lm.safetensors" > "$W/from_lm.out" 2>&1 \
   && grep -q "^init-from: 5 tensors loaded" "$W/from_lm.out" && grep -q "^skipped: dense.weight (shape (1, 16) here, (100, 16) there)" "$W/from_lm.out" \
   && ok || bad "classifier from the language model: $(grep -E 'init|skipped' "$W/from_lm.out")"
+"$PY" -c "
+import csv; open('$W/lines.txt', 'w').write('\n\n'.join(r['text'].replace('\n', ' ') for r in csv.DictReader(open('$W/reviews.csv'))))"
+"$DEEPC" train "$W/lm.dc" --data "$W/lines.txt" --epochs 1 --out "$W/lm_txt.safetensors" > "$W/lm_txt.out" 2>&1 \
+  && grep -q "lines.txt: 600 texts" "$W/lm_txt.out" && ok || bad "a language model on a plain text file: $(tail -2 "$W/lm_txt.out")"
+expect_fail "lines.txt: a plain text file has no labels" "$DEEPC" train "$W/rev.dc" --data "$W/lines.txt"
 expect_fail "target must be label (a class per text) or next" "$DEEPC" summary "$(sed 's/target=next/target=prev/' "$W/lm.dc" > "$W/tn.dc"; echo "$W/tn.dc")"
 finish text

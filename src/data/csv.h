@@ -24,6 +24,9 @@ dc_csv *dc_csv_read(const char *path, char delim, int header, int skip);
 /* A folder with one subfolder of .txt files per class (text_folder.c) as a
  * table of columns "text" and "label", one row per file. */
 dc_csv *dc_text_folder_table(const char *dir);
+/* A plain text file (.txt) as a one-column table "text": a row per
+ * non-empty line (a language model's texts). */
+dc_csv *dc_text_lines_table(const char *path);
 void dc_csv_free(dc_csv *t);
 /* Column index of a name (a hash lookup), or of an index written as text
  * ("0", "-1" = last); -1 if neither. */

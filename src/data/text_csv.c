@@ -2,13 +2,15 @@
  * (the spec's; quoted fields may span lines) becomes token ids through the
  * tokenizer, padded or cut to maxlen; the label column becomes class
  * indices — or, for a language model (target=next), each step's label is
- * the next token and no label column is read. A folder of class subfolders
+ * the next token and no label column is read, and a plain .txt file gives
+ * a text per non-empty line. A folder of class subfolders
  * of .txt files (text_folder.c) reads as such a table. The split is a seeded
  * shuffle, stratified by class on request, and the tokenizer is fitted on
  * the training rows only. */
 #include "csv.h"
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 /* Numbers sort by value, other labels by their bytes. (A file-level flag
@@ -98,14 +100,21 @@ dc_status dc_text_csv_load(const char *path, const dc_text_spec *spec, const dc_
     if (!spec || !spec->enabled) return dc_set_error(DC_ERR_INVALID, "%s: the model has no text line to read texts with", path);
     struct stat ps;
     const int folder = stat(path, &ps) == 0 && S_ISDIR(ps.st_mode);
-    dc_csv *t = folder ? dc_text_folder_table(path) : dc_csv_read(path, o->delimiter ? o->delimiter : ',', !o->no_header, o->skip_rows);
+    const size_t plen = strlen(path);
+    const int lines = !folder && plen > 4 && !strcasecmp(path + plen - 4, ".txt");
+    if (lines && !spec->next)
+        return dc_set_error(DC_ERR_FORMAT, "%s: a plain text file has no labels; it trains a language model (text target=next), "
+                                           "or use a CSV or a folder per class", path);
+    dc_csv *t = folder ? dc_text_folder_table(path)
+                : lines ? dc_text_lines_table(path)
+                        : dc_csv_read(path, o->delimiter ? o->delimiter : ',', !o->no_header, o->skip_rows);
     if (!t) return DC_ERR_FORMAT;
     dc_status st = DC_OK;
     int64_t *order = NULL, *cls = NULL;
     dc_tokenizer *fitted = NULL;
     char **mine = NULL;
     int nmine = 0;
-    int txt = folder ? 0 : dc_csv_column(t, spec->column), lab = -1; /* a folder's table: text, label */
+    int txt = folder || lines ? 0 : dc_csv_column(t, spec->column), lab = -1; /* a folder's table: text, label */
     if (txt < 0) {
         st = dc_set_error(DC_ERR_FORMAT, "%s: no text column \"%s\" (the description's text line names it)", path, spec->column);
         goto done;

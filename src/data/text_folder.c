@@ -159,3 +159,65 @@ fail:
     dc_csv_free(t);
     return NULL;
 }
+
+dc_csv *dc_text_lines_table(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        dc_set_error(DC_ERR_IO, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    dc_csv *t = calloc(1, sizeof *t);
+    char *line = NULL;
+    size_t cap = 0, used = 0, bufcap = 0;
+    int64_t n = 0, rowcap = 0, lineno = 0;
+    ssize_t len;
+    int64_t *starts = NULL; /* offsets into t->buf until the end */
+    if (!t) goto nomem;
+    while ((len = getline(&line, &cap, f)) > 0) {
+        lineno++;
+        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) line[--len] = 0;
+        if (!len) continue;
+        if (used + (size_t)len + 1 > bufcap) {
+            size_t nc = bufcap ? 2 * bufcap : 1 << 16;
+            while (nc < used + (size_t)len + 1) nc *= 2;
+            char *nb = realloc(t->buf, nc);
+            if (!nb) goto nomem;
+            t->buf = nb, bufcap = nc;
+        }
+        if (n == rowcap) {
+            rowcap = rowcap ? 2 * rowcap : 1024;
+            int64_t *ns = realloc(starts, sizeof *starts * (size_t)rowcap), *nl = ns ? realloc(t->line, sizeof *nl * (size_t)rowcap) : NULL;
+            if (ns) starts = ns;
+            if (nl) t->line = nl;
+            if (!ns || !nl) goto nomem;
+        }
+        memcpy(t->buf + used, line, (size_t)len + 1);
+        starts[n] = (int64_t)used, t->line[n++] = lineno;
+        used += (size_t)len + 1;
+    }
+    if (ferror(f)) {
+        dc_set_error(DC_ERR_IO, "%s: read error", path);
+        goto fail;
+    }
+    if (!n) {
+        dc_set_error(DC_ERR_FORMAT, "%s: no text (every line is empty)", path);
+        goto fail;
+    }
+    t->ncols = 1, t->nrows = n, t->path = path;
+    if (!(t->names = malloc(sizeof *t->names)) || !(t->cells = malloc(sizeof *t->cells * (size_t)n))) goto nomem;
+    static char text_name[] = "text";
+    t->names[0] = text_name;
+    for (int64_t r = 0; r < n; r++) t->cells[r] = t->buf + starts[r];
+    int dup[2];
+    if (dc_strmap_build(&t->by_name, t->names, 1, dup)) goto nomem;
+    free(starts), free(line);
+    fclose(f);
+    return t;
+nomem:
+    dc_set_error(DC_ERR_NOMEM, "out of memory");
+fail:
+    free(starts), free(line);
+    fclose(f);
+    dc_csv_free(t);
+    return NULL;
+}
