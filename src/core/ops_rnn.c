@@ -75,45 +75,46 @@ static void tanh_fwd(int64_t H, float *restrict g, float *restrict h, float *res
     for (int64_t j = 0; j < H; j++) h[j] = out[j] = g[j] = dc_tanhf(g[j]);
 }
 
-/* gh, gc: the gradients reaching this step's state (from the later steps);
- * on return, those of the previous state. dy: the output's gradient. gx: the
- * pre-activations' gradient. */
-static void lstm_bwd(int64_t H, const float *restrict g, const float *restrict c, const float *restrict cprev,
-                     const float *restrict dy, float *restrict gh, float *restrict gc, float *restrict gx) {
+/* g: the step's activated gates on entry, the gradients of its
+ * pre-activations on return (each unit's gates are read before its
+ * gradients are written, so one buffer serves). gh, gc: the gradients
+ * reaching this step's state (from the later steps); on return, those of
+ * the previous state. dy: the output's gradient. */
+static void lstm_bwd(int64_t H, float *restrict g, const float *restrict c, const float *restrict cprev,
+                     const float *restrict dy, float *restrict gh, float *restrict gc) {
     for (int64_t j = 0; j < H; j++) {
         float ig = g[j], fg = g[H + j], cg = g[2 * H + j], og = g[3 * H + j];
         float d = gh[j] + dy[j], tc = dc_tanhf(c[j]);
         float dcell = gc[j] + d * og * (1.0f - tc * tc);
-        gx[j] = dcell * cg * ig * (1.0f - ig);
-        gx[H + j] = dcell * cprev[j] * fg * (1.0f - fg);
-        gx[2 * H + j] = dcell * ig * (1.0f - cg * cg);
-        gx[3 * H + j] = d * tc * og * (1.0f - og);
+        g[j] = dcell * cg * ig * (1.0f - ig);
+        g[H + j] = dcell * cprev[j] * fg * (1.0f - fg);
+        g[2 * H + j] = dcell * ig * (1.0f - cg * cg);
+        g[3 * H + j] = d * tc * og * (1.0f - og);
         gc[j] = dcell * fg;
         gh[j] = 0.0f; /* the recurrent product adds the rest */
     }
 }
 
 /* gr: the gradient of the recurrent pre-activations (W_hh h + b_hh), which
- * differs from gx in the n gate (the reset gate scales it). */
-static void gru_bwd(int64_t H, const float *restrict g, const float *restrict hn, const float *restrict hprev,
-                    const float *restrict dy, float *restrict gh, float *restrict gx, float *restrict gr) {
+ * differs from the input ones in the n gate (the reset gate scales it). */
+static void gru_bwd(int64_t H, float *restrict g, const float *restrict hn, const float *restrict hprev,
+                    const float *restrict dy, float *restrict gh, float *restrict gr) {
     for (int64_t j = 0; j < H; j++) {
         float rg = g[j], zg = g[H + j], ng = g[2 * H + j], d = gh[j] + dy[j];
         float dn = d * (1.0f - zg) * (1.0f - ng * ng);
         float dz = d * (hprev[j] - ng) * zg * (1.0f - zg);
         float dr = dn * hn[j] * rg * (1.0f - rg);
-        gx[j] = gr[j] = dr;
-        gx[H + j] = gr[H + j] = dz;
-        gx[2 * H + j] = dn;
+        g[j] = gr[j] = dr;
+        g[H + j] = gr[H + j] = dz;
+        g[2 * H + j] = dn;
         gr[2 * H + j] = dn * rg;
         gh[j] = d * zg; /* the direct path to the previous state */
     }
 }
 
-static void tanh_bwd(int64_t H, const float *restrict g, const float *restrict dy, float *restrict gh,
-                     float *restrict gx) {
+static void tanh_bwd(int64_t H, float *restrict g, const float *restrict dy, float *restrict gh) {
     for (int64_t j = 0; j < H; j++) {
-        gx[j] = (gh[j] + dy[j]) * (1.0f - g[j] * g[j]);
+        g[j] = (gh[j] + dy[j]) * (1.0f - g[j] * g[j]);
         gh[j] = 0.0f;
     }
 }
@@ -147,13 +148,13 @@ static void backward_slice(const rnn_aux *a, const float *dy_all, const float *w
                 continue;
             }
             real = 1;
-            const float *gt = a->gates + r * GH, *dy = dy_all + r * H;
+            const float *dy = dy_all + r * H; /* gx: the gates, becoming their gradients */
             if (a->kind == DC_RNN_LSTM)
-                lstm_bwd(H, gt, a->cell + r * H, tp >= 0 ? a->cell + rp * H : zero, dy, dh + n * H, dc + n * H, gx);
+                lstm_bwd(H, gx, a->cell + r * H, tp >= 0 ? a->cell + rp * H : zero, dy, dh + n * H, dc + n * H);
             else if (gru)
-                gru_bwd(H, gt, a->hn + r * H, tp >= 0 ? a->hs + rp * H : zero, dy, dh + n * H, gx, dah + r * GH);
+                gru_bwd(H, gx, a->hn + r * H, tp >= 0 ? a->hs + rp * H : zero, dy, dh + n * H, dah + r * GH);
             else
-                tanh_bwd(H, gt, dy, dh + n * H, gx);
+                tanh_bwd(H, gx, dy, dh + n * H);
         }
         /* dh_prev += dA_h · W_hh (the rows of padded steps are zero) */
         if (tp >= 0 && real)
