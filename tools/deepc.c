@@ -270,10 +270,10 @@ static dc_model *load_init_from(const cli_args *a, dc_model *m) {
     const dc_text_spec *mine = dc_model_text(m), *theirs = dc_model_text(from);
     if (!mine) return from;
     if (!theirs) {
-        fprintf(stderr, "deepc: --init-from %s: not a text model; %s reads texts\n", a->init_from, a->target);
+        dc_set_error_cli("--init-from %s: not a text model; %s reads texts", a->init_from, a->target);
     } else if (memcmp(&mine->tok, &theirs->tok, sizeof mine->tok)) {
-        fprintf(stderr, "deepc: --init-from %s: its text line tokenizes otherwise (level, lowercase, oov, num_words must match)\n",
-                a->init_from);
+        dc_set_error_cli("--init-from %s: its text line tokenizes otherwise (level, lowercase, oov, num_words must match)",
+                         a->init_from);
     } else {
         dc_tokenizer *tok = dc_model_tokenizer(from);
         dc_status st = tok ? dc_model_set_tokenizer(m, tok) : DC_ERR_INVALID;
