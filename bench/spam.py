@@ -5,9 +5,8 @@ held out (seed 7), into /tmp files; deepc trains on the 80% with `deepc
 train` and is scored with `deepc eval`; PyTorch trains the same network
 with the same recipe (tokenizer with Keras' semantics: lowercase, Keras'
 filters, the num_words - 1 most frequent words with OOV at 1; pre-padding
-and truncation to maxlen; Adam, batch 64, the description's epochs; the
-padding skipped, as mask_zero does in deepc, through packed sequences).
-One thread each. Run from the repository root after building."""
+and truncation to maxlen; Adam, batch 64, the description's epochs).
+One thread each. Usage: spam.py [lstm gru bilstm] [--packed]. Run from the repository root after building."""
 import collections
 import csv
 import json
@@ -23,7 +22,12 @@ import torch  # noqa: E402
 
 torch.set_num_threads(1)
 csv.field_size_limit(1 << 30)  # e-mails over 128 KB
-models = sys.argv[1:] or ["lstm", "gru", "bilstm"]
+# --packed: PyTorch skips the padding through packed sequences, as deepc's
+# mask does (the same model, but PyTorch's packed LSTM ran some 5x slower
+# here); by default it reads pre-padded batches whole, as most PyTorch code
+# and Keras without a mask do (padding_idx=0: zero vectors).
+PACKED = "--packed" in sys.argv
+models = [a for a in sys.argv[1:] if not a.startswith("--")] or ["lstm", "gru", "bilstm"]
 rows = list(csv.DictReader(open("data/spam.csv", newline="", encoding="utf-8", errors="surrogateescape")))
 rng = random.Random(7)
 train, test = [], []
@@ -67,8 +71,10 @@ def torch_accuracy(name):
         ids = torch.zeros(len(part), r["maxlen"], dtype=torch.long)
         for n, row in enumerate(part):
             seq = [index.get(w, 1) for w in words(row["text"])][-r["maxlen"]:]
-            if seq:
+            if seq and PACKED:
                 ids[n, :len(seq)] = torch.tensor(seq)  # real tokens first: packed below
+            elif seq:
+                ids[n, r["maxlen"] - len(seq):] = torch.tensor(seq)  # Keras' pre-padding
         return ids, torch.tensor([float(row["label"] == "spam") for row in part]).unsqueeze(1)
 
     xtr, ytr = encode(train)
@@ -80,8 +86,11 @@ def torch_accuracy(name):
     opt = torch.optim.Adam(params, lr=1e-3)
 
     def forward(x):
-        lengths = (x != 0).sum(1).clamp(min=1)
-        _, h = rnn(torch.nn.utils.rnn.pack_padded_sequence(emb(x), lengths, batch_first=True, enforce_sorted=False))
+        if PACKED:
+            lengths = (x != 0).sum(1).clamp(min=1)
+            _, h = rnn(torch.nn.utils.rnn.pack_padded_sequence(emb(x), lengths, batch_first=True, enforce_sorted=False))
+        else:  # pre-padded: the padding (zero vectors) runs first, as without a mask
+            _, h = rnn(emb(x))
         h = h[0] if isinstance(h, tuple) else h
         h = torch.cat([h[-2], h[-1]], 1) if r["bi"] else h[-1]
         return out(h)
@@ -111,7 +120,8 @@ def deepc_accuracy(name):
     return json.loads(e.stdout.strip().splitlines()[-1])["test_accuracy"], sum(x["seconds"] for x in h) / len(h)
 
 
-print(f"spam: {len(train)} training e-mails, {len(test)} held out (stratified); one thread each")
+print(f"spam: {len(train)} training e-mails, {len(test)} held out (stratified); one thread each; "
+      f"PyTorch {'packed' if PACKED else 'pre-padded, unmasked'}")
 print(f"{'model':8} {'deepc acc':>10} {'torch acc':>10} {'deepc s/epoch':>14} {'torch s/epoch':>14}")
 for name in models:
     da, ds = deepc_accuracy(name)
