@@ -142,7 +142,9 @@ e = t['embedding.weight']
 assert np.allclose(e[voc.index('good') + 2], 0.01 * np.arange(16), atol=1e-6), e[voc.index('good') + 2]  # 0 padding, 1 OOV
 assert np.allclose(e[voc.index('bad') + 2], -0.02 * np.arange(16), atol=1e-6)" && ok || bad "--embeddings: $(grep -i embeddings "$W/glove.out")"
 expect_fail "narrow.txt:1: 3 numbers after \"good\"; the embedding is 16 wide" "$DEEPC" train "$W/rev.dc" --data "$W/reviews.csv" --embeddings "$W/narrow.txt"
-expect_fail "nan.txt:1:36: \"x1\" is not a number" "$DEEPC" train "$W/rev.dc" --data "$W/reviews.csv" --embeddings "$W/nan.txt"
+expect_fail "nan.txt:1:36: \"x1\" is not a finite number" "$DEEPC" train "$W/rev.dc" --data "$W/reviews.csv" --embeddings "$W/nan.txt"
+printf 'good inf%s\n' "$(printf ' 1%.0s' $(seq 15))" > "$W/inf.txt"
+expect_fail "inf.txt:1:6: \"inf" "$DEEPC" train "$W/rev.dc" --data "$W/reviews.csv" --embeddings "$W/inf.txt"
 expect_fail "dup.txt:4: \"good\" again (first on line 1)" "$DEEPC" train "$W/rev.dc" --data "$W/reviews.csv" --embeddings "$W/dup.txt"
 expect_fail "nosuch.txt: No such file" "$DEEPC" train "$W/rev.dc" --data "$W/reviews.csv" --embeddings "$W/nosuch.txt"
 

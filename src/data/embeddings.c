@@ -8,6 +8,7 @@
  * not use is harmless and not checked: GloVe files hold 400,000 words). */
 #include "../core/internal.h"
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,8 +69,8 @@ dc_status dc_embeddings_load(dc_model *m, const char *path, FILE *report) {
             if (!*p) break;
             errno = 0;
             float v = strtof(p, &end);
-            if (end == p || (*end && *end != ' ') || errno == ERANGE)
-                st = dc_set_error(DC_ERR_FORMAT, "%s:%lld:%lld: \"%.20s\" is not a number", path, (long long)lineno,
+            if (end == p || (*end && *end != ' ') || errno == ERANGE || !isfinite(v))
+                st = dc_set_error(DC_ERR_FORMAT, "%s:%lld:%lld: \"%.20s\" is not a finite number", path, (long long)lineno,
                                   (long long)(p - line + 1), p);
             else if (k < E) vec[k] = v;
             k++, p = end;
