@@ -32,6 +32,16 @@ typedef struct {
     int gates_used;       /* a backward pass overwrote gates with their gradients */
 } rnn_aux;
 
+/* Whether flat step i of a mask (N, T; int32 or float; NULL: all) is real. */
+static int step_real(const dc_tensor *mask, int64_t i) {
+    return !mask || (mask->dtype == DC_I32 ? mask->idata[i] != 0 : mask->data[i] != 0.0f);
+}
+
+/* A mask, if any, covers x's (N, T). */
+static int mask_fits(const dc_tensor *mask, const dc_tensor *x) {
+    return !mask || (mask->ndim == 2 && mask->shape[0] == x->shape[0] && mask->shape[1] == x->shape[1]);
+}
+
 static int gates_of(dc_rnn_kind k) { return k == DC_RNN_LSTM ? 4 : k == DC_RNN_GRU ? 3 : 1; }
 
 /* The step processed before t (the previous state's step), or -1. */
@@ -218,7 +228,7 @@ static int check_rnn(dc_rnn_kind kind, const dc_tensor *x, const dc_tensor *wih,
     int ok = x->ndim == 3 && wih->ndim == 2 && H > 0 && whh->shape[0] == G * H && wih->shape[0] == G * H &&
              wih->shape[1] == x->shape[2] && (!bih || (bih->dtype == DC_F32 && bih->size == G * H)) &&
              (!bhh || (bhh->dtype == DC_F32 && bhh->size == G * H)) &&
-             (!mask || (mask->ndim == 2 && mask->shape[0] == x->shape[0] && mask->shape[1] == x->shape[1]));
+             mask_fits(mask, x);
     if (!ok) {
         char sx[96], sw[96], sh[96];
         dc_shape_str(x, sx, sizeof sx), dc_shape_str(wih, sw, sizeof sw), dc_shape_str(whh, sh, sizeof sh);
@@ -287,7 +297,7 @@ dc_tensor *dc_rnn(dc_graph *g, dc_rnn_kind kind, dc_tensor *x, dc_tensor *w_ih, 
     if (kind == DC_RNN_GRU) a->hn = dc_arena_alloc_raw(g, sizeof(float) * (size_t)(N * T * H));
     if (!valid || !xp || !hp || !zero || !a->hs || (kind == DC_RNN_LSTM && !a->cell) || (kind == DC_RNN_GRU && !a->hn)) return NULL;
     for (int64_t i = 0; i < N * T; i++)
-        valid[i] = !mask || (mask->dtype == DC_I32 ? mask->idata[i] != 0 : mask->data[i] != 0.0f);
+        valid[i] = step_real(mask, i);
     a->valid = valid;
     y->aux = a;
     /* all input projections at once, with b_ih (and b_hh, except GRU's n gate) */
@@ -323,7 +333,7 @@ static const dc_op_def op_last = {"rnn_last", last_backward};
 
 dc_tensor *dc_rnn_last(dc_graph *g, dc_tensor *y, const dc_tensor *mask, int reverse) {
     if (!dc_check_f32("rnn_last", y)) return NULL;
-    if (y->ndim != 3 || (mask && (mask->ndim != 2 || mask->shape[0] != y->shape[0] || mask->shape[1] != y->shape[1]))) {
+    if (y->ndim != 3 || !mask_fits(mask, y)) {
         dc_set_error(DC_ERR_INVALID, "rnn_last: outputs must be (N, T, H) with a mask (N, T)");
         return NULL;
     }
@@ -339,7 +349,7 @@ dc_tensor *dc_rnn_last(dc_graph *g, dc_tensor *y, const dc_tensor *mask, int rev
         a->at[n] = -1;
         for (int64_t s = 0; s < T; s++) {
             int64_t tt = reverse ? T - 1 - s : s, i = n * T + tt;
-            if (!mask || (mask->dtype == DC_I32 ? mask->idata[i] != 0 : mask->data[i] != 0.0f)) a->at[n] = tt;
+            if (step_real(mask, i)) a->at[n] = tt;
         }
         for (int64_t j = 0; j < H; j++) z->data[n * H + j] = a->at[n] >= 0 ? y->data[(n * T + a->at[n]) * H + j] : 0.0f;
     }
@@ -422,7 +432,7 @@ static const dc_op_def op_tpool = {"time_pool", tpool_backward};
 
 dc_tensor *dc_time_pool(dc_graph *g, dc_tensor *x, const dc_tensor *mask, int max) {
     if (!dc_check_f32("time_pool", x)) return NULL;
-    if (x->ndim != 3 || (mask && (mask->ndim != 2 || mask->shape[0] != x->shape[0] || mask->shape[1] != x->shape[1]))) {
+    if (x->ndim != 3 || !mask_fits(mask, x)) {
         dc_set_error(DC_ERR_INVALID, "time_pool: input must be (N, T, F) with a mask (N, T)");
         return NULL;
     }
@@ -442,7 +452,7 @@ dc_tensor *dc_time_pool(dc_graph *g, dc_tensor *x, const dc_tensor *mask, int ma
             for (int64_t f = 0; f < F; f++) a->at[n * F + f] = -1;
         for (int64_t s = 0; s < T; s++) {
             const int64_t i = n * T + s;
-            const int real = !mask || (mask->dtype == DC_I32 ? mask->idata[i] != 0 : mask->data[i] != 0.0f);
+            const int real = step_real(mask, i);
             if (!max) a->at[i] = real;
             if (!real) continue;
             const float *xs = x->data + i * F;
