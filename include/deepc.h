@@ -222,6 +222,9 @@ dc_tensor *dc_sigmoid(dc_graph *g, dc_tensor *x);
 dc_tensor *dc_tanh(dc_graph *g, dc_tensor *x);
 /* Exact GELU: x * Phi(x), as torch.nn.GELU() (not the tanh approximation). */
 dc_tensor *dc_gelu(dc_graph *g, dc_tensor *x);
+/* GELU's tanh approximation, as GPT-2 and torch.nn.GELU(approximate="tanh"):
+ * x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) / 2. */
+dc_tensor *dc_gelu_tanh(dc_graph *g, dc_tensor *x);
 /* Softmax and log-softmax along axis (usually -1), numerically stable. */
 dc_tensor *dc_softmax(dc_graph *g, dc_tensor *x, int axis);
 dc_tensor *dc_log_softmax(dc_graph *g, dc_tensor *x, int axis);
@@ -285,6 +288,28 @@ dc_tensor *dc_rnn_last(dc_graph *g, dc_tensor *y, const dc_tensor *mask, int rev
  * step holding it. */
 dc_tensor *dc_time_pool(dc_graph *g, dc_tensor *x, const dc_tensor *mask, int max);
 
+/* Transformers. Layer normalization over the last axis of x (..., C), as
+ * torch.nn.LayerNorm(C): (x - mean) / sqrt(var + eps) * gamma + beta, the
+ * variance biased; gamma and beta (C) may be NULL (no affine part; beta
+ * needs gamma). */
+dc_tensor *dc_layer_norm(dc_graph *g, dc_tensor *x, dc_tensor *gamma, dc_tensor *beta, float eps);
+/* Multi-head scaled dot-product attention, fused: qkv (N, T, 3C) holds the
+ * queries, keys and values side by side (GPT-2's c_attn output), head h in
+ * columns [hD, (h+1)D) of each, D = C/heads; the result (N, T, C) puts
+ * head h's output in the same columns. softmax(Q K^T / sqrt(D)) V, with
+ * causal = 1 hiding keys after each query, mask (N, T; int32 or float,
+ * non-zero = real, NULL = all) hiding padded keys (a query that sees no key
+ * gets zeros), and dropout on the attention weights in training mode. Q, K
+ * and V are read in place (no transposed copies); backward recomputes the
+ * weights, so memory kept per head is linear in T. */
+dc_tensor *dc_attention(dc_graph *g, dc_tensor *qkv, int heads, int causal, const dc_tensor *mask, float dropout);
+/* Causal attention for generation with a KV cache: qkv (N, t, 3C) are t new
+ * positions starting at pos0; their keys and values are written into
+ * kcache and vcache (each N x cap x C floats, caller-owned) at rows pos0..,
+ * and the queries attend to rows [0, pos0 + i]. Inference only (no grad). */
+dc_tensor *dc_attention_cached(dc_graph *g, dc_tensor *qkv, int heads, float *kcache, float *vcache, int64_t cap,
+                               int64_t pos0);
+
 /* Losses: each returns a scalar, the mean over all elements (or rows). */
 dc_tensor *dc_mse_loss(dc_graph *g, dc_tensor *pred, dc_tensor *target);
 /* Binary cross-entropy from probabilities; log is clamped at -100 as in
@@ -305,7 +330,8 @@ dc_tensor *dc_cross_entropy(dc_graph *g, dc_tensor *x, dc_tensor *target, int fr
 
 typedef enum {
     DC_ACT_NONE = 0, DC_ACT_RELU, DC_ACT_LEAKY_RELU, DC_ACT_SIGMOID, DC_ACT_TANH,
-    DC_ACT_GELU, DC_ACT_SOFTMAX, DC_ACT_LOG_SOFTMAX
+    DC_ACT_GELU, DC_ACT_SOFTMAX, DC_ACT_LOG_SOFTMAX,
+    DC_ACT_GELU_TANH          /* "gelu_tanh": GPT-2's approximation        */
 } dc_activation;
 
 typedef enum {
@@ -318,7 +344,8 @@ typedef enum {
     DC_INIT_HE_NORMAL,        /* N(0, 2/fan_in)                             */
     DC_INIT_LECUN_UNIFORM,    /* U(-a, a), a = sqrt(3/fan_in)               */
     DC_INIT_UNIFORM,          /* U(-0.05, 0.05): Keras' "uniform" (embeddings) */
-    DC_INIT_TORCH_RNN         /* U(-a, a), a = 1/sqrt(fan_in): PyTorch's RNN init, fan_in = hidden size */
+    DC_INIT_TORCH_RNN,        /* U(-a, a), a = 1/sqrt(fan_in): PyTorch's RNN init, fan_in = hidden size */
+    DC_INIT_NORMAL            /* N(0, 0.02^2): GPT-2's initializer_range     */
 } dc_init;
 
 /* Fill n values (fan_in, fan_out describe the layer) from rng. */
@@ -427,6 +454,10 @@ typedef struct {
     int mode_max;               /* PLATEAU: 0 = lower metric is better      */
     int warmup;                 /* epochs of linear warmup (0 = none)       */
     float warmup_start;         /* warmup start factor: 1/3 as torch LinearLR */
+    int per_step;               /* 1: stepped after every batch, and t_max,
+                                   step_size, warmup... count batches (as a
+                                   torch scheduler stepped per batch; not
+                                   PLATEAU)                                 */
 } dc_schedule;
 
 /* Default settings for a kind. */
@@ -462,6 +493,10 @@ typedef struct {
     float validation_split;  /* fraction of training data held out          */
     int shuffle;             /* default 1                                   */
     uint64_t seed;           /* default 42                                  */
+    int64_t steps_per_epoch; /* > 0: batches per epoch (at most the data's);
+                                a token stream draws this many batches of
+                                random windows (default: as many tokens as
+                                the stream holds)                          */
     int has_schedule;
     dc_schedule schedule;    /* learning-rate schedule, stepped per epoch   */
     char schedule_monitor[16]; /* metric a plateau schedule watches         */
@@ -641,6 +676,11 @@ typedef struct {
     dc_array y;                      /* targets                             */
     int num_classes;                 /* I32 targets: 1 + largest class      */
     const dc_augment *augment;       /* applied to training batches, or NULL */
+    int64_t stride;                  /* > 0: a token stream (dc_dataset_stream):
+                                        x.data holds ntokens ids, sample j is
+                                        the window at j * stride, its targets
+                                        the window one token later           */
+    int64_t ntokens;
 } dc_dataset;
 
 /* The one constructor every loader uses: n samples, zero-filled, inputs
@@ -648,6 +688,13 @@ typedef struct {
  * no targets). Sizes are overflow-checked. U8 inputs get scale 1/255. */
 dc_dataset *dc_dataset_new(int64_t n, dc_dtype xtype, int xnd, const int64_t *xshape, dc_dtype ytype, int ynd,
                            const int64_t *yshape);
+/* A language model's token stream: samples are windows of `context` ids
+ * starting every `stride` tokens, each with the next token at every step
+ * as its targets (I32, (context)). The tokens are copied once; windows are
+ * not (a stride of 1 over millions of tokens costs nothing more). Training
+ * draws random windows (dc_fit); a validation stream usually has stride =
+ * context: every token once. */
+dc_dataset *dc_dataset_stream(const int32_t *tokens, int64_t ntokens, int64_t context, int64_t stride);
 /* Typed views of the arrays (NULL when the type differs). */
 static inline uint8_t *dc_array_u8(const dc_array *a) { return a->dtype == DC_U8 ? (uint8_t *)a->data : NULL; }
 static inline float *dc_array_f32(const dc_array *a) { return a->dtype == DC_F32 ? (float *)a->data : NULL; }
@@ -747,6 +794,9 @@ typedef struct {
                                   are each step's next token (N, maxlen), no
                                   label column is read, and padding and the
                                   last step are DC_IGNORE_INDEX */
+    int stream;                /* target=stream: a language model over one
+                                  stream of tokens (a .txt file whole), read
+                                  in windows of maxlen (dc_text_stream_load) */
 } dc_text_spec;
 dc_tokenizer *dc_tokenizer_new(const dc_tokenizer_options *o);
 /* Count the tokens of n texts and index them (replacing any vocabulary). */
@@ -841,6 +891,13 @@ dc_tabular *dc_tabular_parse(const char *text, const char *where);
 dc_status dc_text_csv_load(const char *path, const dc_text_spec *spec, const dc_csv_options *o, dc_tokenizer **tok,
                            char ***classes, int *nclasses, dc_dataset **train, dc_dataset **test, FILE *report);
 
+/* A text file whole as one stream of token ids (spec->stream: a GPT-style
+ * language model), windows of spec->maxlen with their next tokens as
+ * targets (dc_dataset_stream, stride 1). *tok: the tokenizer to use, or NULL
+ * to fit one on the whole text (returned). A file with a NUL byte is not
+ * text; one shorter than a window is an error. */
+dc_status dc_text_stream_load(const char *path, const dc_text_spec *spec, dc_tokenizer **tok, dc_dataset **out, FILE *report);
+
 /* ===================================================================== */
 /* 6. Training, evaluation, prediction; files                            */
 /* ===================================================================== */
@@ -849,7 +906,7 @@ dc_status dc_text_csv_load(const char *path, const dc_text_spec *spec, const dc_
 #define DC_MAX_LOSS_PARTS 8
 typedef struct {
     double loss, accuracy, val_loss, val_accuracy;
-    double lr;                 /* learning rate used in the epoch             */
+    double lr;                 /* learning rate used in the epoch (its last batch's) */
     double seconds;
     /* the loss's named parts when it has several (a VAE's reconstruction
      * and kl): names, training and validation means (NAN if none) */

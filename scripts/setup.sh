@@ -4,7 +4,7 @@
 # tables, the Fashion-MNIST data set).
 # Skips apt entirely when everything is already installed.
 set -e
-PKGS="build-essential cmake pkg-config libopenblas-dev zlib1g-dev libpng-dev libjpeg62-turbo-dev libjansson-dev libcsv-dev libdnnl-dev clang-14 libfuzzer-14-dev python3 python3-numpy python3-torch python3-sklearn dataset-fashion-mnist"
+PKGS="build-essential cmake pkg-config libopenblas-dev zlib1g-dev libpng-dev libjpeg62-turbo-dev libjansson-dev libcsv-dev libdnnl-dev clang-14 libfuzzer-14-dev python3 python3-numpy python3-torch python3-sklearn dataset-fashion-mnist fortunes fortunes-min"
 if dpkg -s $PKGS > /dev/null 2>&1; then
   exit 0
 fi

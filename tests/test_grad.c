@@ -172,6 +172,13 @@ static dc_tensor *f_rnn_last_rev(dc_graph *g, dc_tensor **a) {
 }
 static dc_tensor *emb_ids;
 static dc_tensor *f_embedding(dc_graph *g, dc_tensor **a) { return dc_embedding(g, a[0], emb_ids, -1); }
+static dc_tensor *f_gelu_tanh(dc_graph *g, dc_tensor **a) { return dc_gelu_tanh(g, a[0]); }
+static dc_tensor *f_ln(dc_graph *g, dc_tensor **a) { return dc_layer_norm(g, a[0], a[1], a[2], 1e-5f); }
+static dc_tensor *f_ln_plain(dc_graph *g, dc_tensor **a) { return dc_layer_norm(g, a[0], NULL, NULL, 1e-5f); }
+static int att_heads, att_causal;
+static float att_p;
+static dc_tensor *att_mask;
+static dc_tensor *f_att(dc_graph *g, dc_tensor **a) { return dc_attention(g, a[0], att_heads, att_causal, att_mask, att_p); }
 static dc_tensor *f_chain(dc_graph *g, dc_tensor **a) {
     /* a small network: tanh(x W^T + b) summed with a broadcast, then softmax */
     dc_tensor *h = dc_tanh(g, dc_linear(g, a[0], a[1], a[2]));
@@ -265,6 +272,7 @@ int main(void) {
     unary_case("sigmoid", f_sigmoid, 2, S(4, 5), 0, 0, 1);
     unary_case("tanh", f_tanh, 2, S(4, 5), 0, 0, 1);
     unary_case("gelu", f_gelu, 2, S(4, 5), 0, 0, 1);
+    unary_case("gelu_tanh", f_gelu_tanh, 2, S(4, 5), 0, 0, 1);
     unary_case("softmax axis -1", f_softmax, 2, S(3, 6), 0, 0, 1);
     unary_case("softmax axis 1 of 3-D", f_softmax_mid, 3, S(2, 4, 3), 0, 0, 1);
     unary_case("log_softmax axis -1", f_log_softmax, 2, S(3, 6), 0, 0, 1);
@@ -443,6 +451,42 @@ int main(void) {
         dc_tensor_free(emb_ids);
     }
 
+    /* transformers: layer norm, attention (causal, masked, dropout, more
+     * query rows than one block) */
+    {
+        dc_tensor *in[3] = {rand_signed(3, S(2, 3, 5)), rand_signed(1, S(5)), rand_signed(1, S(5))};
+        gradcheck("layer_norm", f_ln, in, 3, 1e-3, 3e-2);
+        gradcheck("layer_norm without affine", f_ln_plain, in, 1, 1e-3, 3e-2);
+        free_all(in, 3);
+        struct {
+            const char *name;
+            int64_t N, T, C;
+            int heads, causal, masked;
+            float p;
+        } cases[] = {{"attention causal, 2 heads", 2, 5, 4, 2, 1, 0, 0.0f},
+                     {"attention non-causal, padded keys", 2, 5, 6, 3, 0, 1, 0.0f},
+                     {"attention causal, padded keys", 2, 5, 4, 1, 1, 1, 0.0f},
+                     {"attention causal, dropout 0.3", 2, 6, 4, 2, 1, 0, 0.3f},
+                     {"attention causal, 70 steps (two blocks)", 1, 70, 2, 1, 1, 0, 0.0f},
+                     {"attention non-causal, 70 steps, dropout", 1, 70, 2, 1, 0, 0, 0.2f}};
+        for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+            att_heads = cases[k].heads;
+            att_causal = cases[k].causal;
+            att_p = cases[k].p;
+            att_mask = NULL;
+            if (cases[k].masked) { /* the second sequence: two padded steps at the start, one hidden entirely */
+                att_mask = dc_tensor_new(DC_I32, 2, S(cases[k].N, cases[k].T));
+                for (int64_t i = 0; i < att_mask->size; i++) att_mask->idata[i] = 1;
+                att_mask->idata[cases[k].T] = att_mask->idata[cases[k].T + 1] = 0;
+            }
+            dc_tensor *q[1] = {rand_signed(3, S(cases[k].N, cases[k].T, 3 * cases[k].C))};
+            gradcheck(cases[k].name, f_att, q, 1, 4e-3, 3e-2);
+            free_all(q, 1);
+            dc_tensor_free(att_mask);
+        }
+        att_mask = NULL;
+    }
+
     /* shape errors are reported, not crashed on */
     dc_graph *g = dc_graph_new();
     dc_tensor *a = dc_input(g, DC_F32, 2, S(2, 3)), *b = dc_input(g, DC_F32, 2, S(4, 5));
@@ -452,6 +496,8 @@ int main(void) {
     CHECK_ERR(dc_reshape(g, a, 2, S(4, 2)) == NULL, "cannot view");
     CHECK_ERR(dc_slice(g, a, 1, 2, 5) == NULL, "outside axis");
     CHECK_ERR(dc_relu(g, NULL) == NULL, "NULL");
+    CHECK_ERR(dc_attention(g, dc_input(g, DC_F32, 3, S(2, 3, 8)), 2, 1, NULL, 0.0f) == NULL, "divisible by 2 heads");
+    CHECK_ERR(dc_layer_norm(g, a, b, NULL, 1e-5f) == NULL, "last extent");
     dc_tensor *lab = dc_input(g, DC_I32, 1, S(2));
     lab->idata[1] = 7;
     CHECK_ERR(dc_cross_entropy(g, a, lab, 1) == NULL, "outside [0, 3)");

@@ -207,7 +207,8 @@ dc_status cli_load_text(const cli_args *a, dc_model *m, cli_bundle *b, FILE *rep
     if (!st && (dc_model_input_shape(m, in) != 1 || in[0] != sp->maxlen))
         st = dc_set_error_cli("%s: the text line's maxlen=%d must be the input's length (input %d)", a->target, sp->maxlen,
                               sp->maxlen);
-    if (!st) st = dc_text_csv_load(a->data, sp, &o, &tok, &cls, &n, &b->train, &b->test, report);
+    if (!st && sp->stream) st = dc_text_stream_load(a->data, sp, &tok, &b->train, report); /* split by position in fit */
+    else if (!st) st = dc_text_csv_load(a->data, sp, &o, &tok, &cls, &n, &b->train, &b->test, report);
     if (!st && a->resume && (b->train->n != run.ntrain || dc_dataset_fingerprint(b->train) != run.hash))
         st = dc_set_error_cli("%s: these are not the texts the run trained on (%lld training texts, the run had %lld; "
                               "the same file and --label are needed)", a->data, (long long)b->train->n, (long long)run.ntrain);

@@ -8,6 +8,9 @@
 #include "internal.h"
 #include <math.h>
 #include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 typedef struct {
     int64_t N, C, S;      /* batch, channels, spatial size (1 for (N, C))      */
@@ -99,6 +102,112 @@ dc_tensor *dc_batchnorm(dc_graph *g, dc_tensor *x, dc_tensor *gamma, dc_tensor *
                 int64_t i = (n * a.C + c) * a.S + q;
                 z->data[i] = gamma->data[c] * ((x->data[i] - a.mean[c]) * a.invstd[c]) + beta->data[c];
             }
+    }
+    return z;
+}
+
+/* ---- layer normalization over the last axis --------------------------------
+ * Per row of C values, xhat = (x - mean) rstd, rstd = 1/sqrt(var + eps)
+ * (biased variance, as torch.nn.LayerNorm):
+ *   z = gamma xhat + beta
+ *   dx = rstd (gh - mean(gh) - xhat mean(gh xhat)),  gh = g gamma
+ *   dgamma = sum_rows g xhat      dbeta = sum_rows g
+ * Rows run in parallel; the column sums of dgamma and dbeta go through
+ * fixed chunks of rows added in order, so they do not depend on the thread
+ * count. */
+
+#define LN_CHUNK 64 /* rows per partial sum of dgamma/dbeta */
+
+typedef struct {
+    int64_t rows, C;
+    float *mean, *rstd;
+} ln_aux;
+
+static void ln_backward(dc_graph *g, dc_tensor *t) {
+    const ln_aux *a = t->aux;
+    dc_tensor *x = t->src[0], *gm = t->nsrc > 1 ? t->src[1] : NULL, *bt = t->nsrc > 2 ? t->src[2] : NULL;
+    const int64_t R = a->rows, C = a->C, nch = (R + LN_CHUNK - 1) / LN_CHUNK;
+    const int want_p = (gm && gm->requires_grad) || (bt && bt->requires_grad);
+    float *part = want_p ? dc_arena_alloc(g, sizeof(float) * (size_t)(nch * 2 * C)) : NULL;
+    const int nt = dc_threads();
+    float *gh = dc_arena_alloc_raw(g, sizeof(float) * (size_t)(C * nt));
+    if ((want_p && !part) || !gh) return;
+#pragma omp parallel for num_threads(nt) if (t->size > 32768) schedule(static)
+    for (int64_t ch = 0; ch < nch; ch++) {
+#ifdef _OPENMP
+        float *h = gh + (int64_t)omp_get_thread_num() * C;
+#else
+        float *h = gh;
+#endif
+        float *pg = part ? part + ch * 2 * C : NULL, *pb = pg ? pg + C : NULL;
+        const int64_t r1 = (ch + 1) * LN_CHUNK < R ? (ch + 1) * LN_CHUNK : R;
+        for (int64_t r = ch * LN_CHUNK; r < r1; r++) {
+            const float *xr = x->data + r * C, *gr = t->grad + r * C;
+            const float mu = a->mean[r], rs = a->rstd[r];
+            float s1 = 0.0f, s2 = 0.0f;
+            for (int64_t c = 0; c < C; c++) {
+                float xh = (xr[c] - mu) * rs;
+                h[c] = gm ? gr[c] * gm->data[c] : gr[c];
+                s1 += h[c];
+                s2 += h[c] * xh;
+                if (pg) {
+                    pg[c] += gr[c] * xh;
+                    pb[c] += gr[c];
+                }
+            }
+            if (!x->requires_grad) continue;
+            s1 /= (float)C;
+            s2 /= (float)C;
+            float *dx = x->grad + r * C;
+            for (int64_t c = 0; c < C; c++) dx[c] += rs * (h[c] - s1 - (xr[c] - mu) * rs * s2);
+        }
+    }
+    if (!part) return;
+    for (int64_t ch = 0; ch < nch; ch++) {
+        const float *pg = part + ch * 2 * C, *pb = pg + C;
+        if (gm && gm->requires_grad)
+            for (int64_t c = 0; c < C; c++) gm->grad[c] += pg[c];
+        if (bt && bt->requires_grad)
+            for (int64_t c = 0; c < C; c++) bt->grad[c] += pb[c];
+    }
+}
+static const dc_op_def op_ln = {"layer_norm", ln_backward};
+
+dc_tensor *dc_layer_norm(dc_graph *g, dc_tensor *x, dc_tensor *gamma, dc_tensor *beta, float eps) {
+    if (!dc_check_f32("layer_norm", x) || (gamma && !dc_check_f32("layer_norm", gamma)) || (beta && !dc_check_f32("layer_norm", beta)))
+        return NULL;
+    const int64_t C = x->ndim ? x->shape[x->ndim - 1] : 0;
+    if (C < 1 || (gamma && gamma->size != C) || (beta && (beta->size != C || !gamma)) || !(eps >= 0.0f)) {
+        char sx[128];
+        dc_shape_str(x, sx, sizeof sx);
+        dc_set_error(DC_ERR_INVALID, "layer_norm: input %s needs gamma and beta of its last extent (and eps >= 0)", sx);
+        return NULL;
+    }
+    dc_tensor *srcs[3] = {x, gamma, beta};
+    dc_tensor *z = dc_op_output(g, &op_ln, x->ndim, x->shape, srcs, beta ? 3 : gamma ? 2 : 1);
+    ln_aux *a = z ? dc_arena_alloc_raw(g, sizeof *a) : NULL;
+    if (!a) return NULL;
+    a->C = C;
+    a->rows = x->size / C;
+    a->mean = dc_arena_alloc_raw(g, sizeof(float) * (size_t)a->rows);
+    a->rstd = dc_arena_alloc_raw(g, sizeof(float) * (size_t)a->rows);
+    if (!a->mean || !a->rstd) return NULL;
+    z->aux = a;
+#pragma omp parallel for if (x->size > 32768) schedule(static)
+    for (int64_t r = 0; r < a->rows; r++) {
+        const float *xr = x->data + r * C;
+        float *zr = z->data + r * C;
+        float s = 0.0f, ss = 0.0f;
+        for (int64_t c = 0; c < C; c++) s += xr[c];
+        const float mu = s / (float)C;
+        for (int64_t c = 0; c < C; c++) ss += (xr[c] - mu) * (xr[c] - mu);
+        const float rs = 1.0f / sqrtf(ss / (float)C + eps);
+        a->mean[r] = mu;
+        a->rstd[r] = rs;
+        for (int64_t c = 0; c < C; c++) {
+            float v = (xr[c] - mu) * rs;
+            zr[c] = gamma ? v * gamma->data[c] + (beta ? beta->data[c] : 0.0f) : v;
+        }
     }
     return z;
 }

@@ -17,15 +17,19 @@ enum {
     U_SIGMOID,    /* z = 1/(1+e^-x)          dz/dx = z (1 - z)             */
     U_TANH,       /* z = tanh x              dz/dx = 1 - z^2               */
     U_GELU,       /* z = x Phi(x)            dz/dx = Phi(x) + x phi(x)     */
+    U_GELU_TANH,  /* z = x (1 + tanh u) / 2, u = c (x + 0.044715 x^3), c = sqrt(2/pi)
+                     dz/dx = (1 + t)/2 + x (1 - t^2) c (1 + 3 0.044715 x^2) / 2 */
     U_COUNT
 };
 
 static const char *const unary_names[U_COUNT] = {"exp", "log", "sqrt", "pow", "abs", "clamp",
-                                                 "relu", "leaky_relu", "sigmoid", "tanh", "gelu"};
+                                                 "relu", "leaky_relu", "sigmoid", "tanh", "gelu", "gelu_tanh"};
 
 
 #define INV_SQRT2 0.70710678118654752440f
 #define INV_SQRT_2PI 0.39894228040143267794f
+#define SQRT_2_OVER_PI 0.79788456080286535588f
+#define GELU_C 0.044715f
 
 /* One loop per op, the switch outside it, so each loop vectorizes. */
 #define EACH(...) for (int64_t i = 0; i < n; i++) { __VA_ARGS__; } break
@@ -43,6 +47,7 @@ static void forward_range(int k, const float *x, float *z, int64_t n, float a0, 
     case U_SIGMOID: EACH(z[i] = dc_sigmoidf(x[i]));
     case U_TANH: EACH(z[i] = dc_tanhf(x[i]));
     case U_GELU: EACH(z[i] = 0.5f * x[i] * (1.0f + erff(x[i] * INV_SQRT2)));
+    case U_GELU_TANH: EACH(z[i] = 0.5f * x[i] * (1.0f + dc_tanhf(SQRT_2_OVER_PI * (x[i] + GELU_C * x[i] * x[i] * x[i]))));
     }
 }
 
@@ -62,6 +67,10 @@ static void backward_range(int k, const float *x, const float *z, const float *g
     case U_TANH: EACH(gx[i] += gz[i] * (1.0f - z[i] * z[i]));
     case U_GELU:
         EACH(gx[i] += gz[i] * (0.5f * (1.0f + erff(x[i] * INV_SQRT2)) + x[i] * INV_SQRT_2PI * expf(-0.5f * x[i] * x[i])));
+    case U_GELU_TANH:
+        EACH(float t = dc_tanhf(SQRT_2_OVER_PI * (x[i] + GELU_C * x[i] * x[i] * x[i]));
+             gx[i] += gz[i] * (0.5f * (1.0f + t) +
+                               0.5f * x[i] * (1.0f - t * t) * SQRT_2_OVER_PI * (1.0f + 3.0f * GELU_C * x[i] * x[i])));
     }
 }
 #undef EACH
@@ -86,7 +95,8 @@ static void unary_bwd(dc_graph *g, dc_tensor *t) {
 static const dc_op_def unary_ops[U_COUNT] = {
     {"exp", unary_bwd},  {"log", unary_bwd},        {"sqrt", unary_bwd},    {"pow", unary_bwd},
     {"abs", unary_bwd},  {"clamp", unary_bwd},      {"relu", unary_bwd},    {"leaky_relu", unary_bwd},
-    {"sigmoid", unary_bwd}, {"tanh", unary_bwd},    {"gelu", unary_bwd}};
+    {"sigmoid", unary_bwd}, {"tanh", unary_bwd},    {"gelu", unary_bwd},
+    {"gelu_tanh", unary_bwd}};
 
 static dc_tensor *unary(dc_graph *g, dc_tensor *x, int k, float a0, float a1) {
     if (!dc_check_f32(unary_names[k], x)) return NULL;
@@ -116,6 +126,7 @@ dc_tensor *dc_leaky_relu(dc_graph *g, dc_tensor *x, float s) { return unary(g, x
 dc_tensor *dc_sigmoid(dc_graph *g, dc_tensor *x) { return unary(g, x, U_SIGMOID, 0, 0); }
 dc_tensor *dc_tanh(dc_graph *g, dc_tensor *x) { return unary(g, x, U_TANH, 0, 0); }
 dc_tensor *dc_gelu(dc_graph *g, dc_tensor *x) { return unary(g, x, U_GELU, 0, 0); }
+dc_tensor *dc_gelu_tanh(dc_graph *g, dc_tensor *x) { return unary(g, x, U_GELU_TANH, 0, 0); }
 
 dc_tensor *dc_clamp(dc_graph *g, dc_tensor *x, float lo, float hi) {
     if (!(lo <= hi)) {

@@ -8,8 +8,42 @@
 void dc_dataset_free(dc_dataset *d) {
     if (!d) return;
     free(d->x.data);
-    free(d->y.data);
+    if (d->y.data != d->x.data) free(d->y.data); /* a stream shares its tokens */
     free(d);
+}
+
+/* Where sample j of a stream starts in its tokens. */
+static const int32_t *window(const dc_dataset *d, int64_t j) { return (const int32_t *)d->x.data + j * d->stride; }
+
+dc_dataset *dc_dataset_stream(const int32_t *tokens, int64_t ntokens, int64_t context, int64_t stride) {
+    if (context < 1 || stride < 1 || ntokens < context + 1) {
+        dc_set_error(DC_ERR_INVALID, "token stream: %lld tokens do not make one window of %lld and its next token", (long long)ntokens,
+                     (long long)context);
+        return NULL;
+    }
+    dc_dataset *d = calloc(1, sizeof *d);
+    int32_t *copy = malloc(sizeof(int32_t) * (size_t)ntokens);
+    if (!d || !copy) {
+        free(d);
+        free(copy);
+        dc_set_error(DC_ERR_NOMEM, "token stream: out of memory for %lld tokens", (long long)ntokens);
+        return NULL;
+    }
+    memcpy(copy, tokens, sizeof(int32_t) * (size_t)ntokens);
+    d->n = (ntokens - context - 1) / stride + 1;
+    d->stride = stride;
+    d->ntokens = ntokens;
+    int32_t mx = 0;
+    for (int64_t i = 0; i < ntokens; i++) mx = tokens[i] > mx ? tokens[i] : mx;
+    d->num_classes = mx + 1;
+    for (dc_array *a = &d->x; a; a = a == &d->x ? &d->y : NULL) {
+        a->dtype = DC_I32;
+        a->ndim = 1;
+        a->shape[0] = a->size = context;
+        a->scale = 1.0f;
+        a->data = copy;
+    }
+    return d;
 }
 
 /* Shape, size and storage of n samples of one array. */
@@ -46,6 +80,16 @@ dc_dataset *dc_dataset_new(int64_t n, dc_dtype xtype, int xnd, const int64_t *xs
 }
 
 dc_dataset *dc_dataset_subset(const dc_dataset *d, const int64_t *idx, int64_t n) {
+    if (d->stride) { /* windows of a stream become samples of their own */
+        dc_dataset *s = dc_dataset_new(n, DC_I32, 1, d->x.shape, DC_I32, 1, d->y.shape);
+        if (!s) return NULL;
+        s->num_classes = d->num_classes;
+        for (int64_t i = 0; i < n; i++) {
+            memcpy((int32_t *)s->x.data + i * d->x.size, window(d, idx[i]), sizeof(int32_t) * (size_t)d->x.size);
+            memcpy((int32_t *)s->y.data + i * d->x.size, window(d, idx[i]) + 1, sizeof(int32_t) * (size_t)d->x.size);
+        }
+        return s;
+    }
     dc_dataset *s = dc_dataset_new(n, d->x.dtype, d->x.ndim, d->x.shape, d->y.dtype, d->y.data ? d->y.ndim : -1, d->y.shape);
     if (!s) return NULL;
     s->x.scale = d->x.scale;
@@ -93,6 +137,11 @@ void dc_dataset_gather(const dc_dataset *d, const int64_t *idx, int64_t n, float
     for (int64_t i = 0; i < n; i++) {
         int64_t j = idx[i];
         float *dst = x ? x + i * s : NULL;
+        if (d->stride) { /* a window of the stream, and the tokens after each of its steps */
+            for (int64_t k = 0; dst && k < s; k++) dst[k] = (float)window(d, j)[k];
+            if (y) memcpy((char *)y + (size_t)i * yb, window(d, j) + 1, yb);
+            continue;
+        }
         if (!dst) {
         } else if (d->x.dtype == DC_U8) {
             const uint8_t *src = (const uint8_t *)d->x.data + j * s;
@@ -115,7 +164,8 @@ dc_status dc_dataset_batch(const dc_dataset *d, dc_graph *g, const int64_t *idx,
     if (d->x.dtype == DC_I32) { /* token ids stay integers */
         if (!(*x = dc_input(g, DC_I32, d->x.ndim + 1, shape))) return DC_ERR_NOMEM;
         for (int64_t i = 0; i < n; i++)
-            memcpy((*x)->idata + i * d->x.size, (const int32_t *)d->x.data + idx[i] * d->x.size, sizeof(int32_t) * (size_t)d->x.size);
+            memcpy((*x)->idata + i * d->x.size, d->stride ? window(d, idx[i]) : (const int32_t *)d->x.data + idx[i] * d->x.size,
+                   sizeof(int32_t) * (size_t)d->x.size);
     } else {
         if (!(*x = dc_input(g, DC_F32, d->x.ndim + 1, shape))) return DC_ERR_NOMEM;
         dc_dataset_gather(d, idx, n, (*x)->data, NULL);

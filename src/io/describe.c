@@ -403,6 +403,11 @@ static dc_status parse_schedule(line_ctx *c, dc_model *m) {
     if (!st && (s = opt(c, "min_lr", &col))) st = parse_float(c, s, col, "min_lr", 0.0f, 1e6f, &sc.min_lr);
     if (!st && (s = opt(c, "warmup", &col)) && !(st = parse_int(c, s, col, "warmup", 0, 1000000, &v))) sc.warmup = (int)v;
     if (!st && (s = opt(c, "warmup_start", &col))) st = parse_float(c, s, col, "warmup_start", 0.0f, 1.0f, &sc.warmup_start);
+    if (!st && (s = opt(c, "per", &col))) {
+        if (!strcmp(s, "epoch") || !strcmp(s, "step")) sc.per_step = s[0] == 's';
+        else st = err_at(c, col, "per must be epoch or step, not \"%s\"", s);
+        if (!st && sc.per_step && sc.kind == DC_SCHED_PLATEAU) st = err_at(c, col, "a plateau schedule watches epochs: per=step does not apply");
+    }
     if (!st && (s = opt(c, "monitor", &col))) {
         if (strcmp(s, "loss") && strcmp(s, "val_loss") && strcmp(s, "accuracy") && strcmp(s, "val_accuracy"))
             st = err_at(c, col, "monitor must be loss, val_loss, accuracy or val_accuracy, not \"%s\"", s);
@@ -413,7 +418,7 @@ static dc_status parse_schedule(line_ctx *c, dc_model *m) {
         if (strcmp(s, "min") && strcmp(s, "max")) st = err_at(c, col, "mode must be min or max");
         else sc.mode_max = !strcmp(s, "max");
     }
-    if (!st) st = leftovers(c, "step_size, gamma, milestones, t_max, t_0, t_mult, eta_min, factor, patience, threshold, cooldown, min_lr, monitor, mode, warmup, warmup_start");
+    if (!st) st = leftovers(c, "step_size, gamma, milestones, t_max, t_0, t_mult, eta_min, factor, patience, threshold, cooldown, min_lr, monitor, mode, warmup, warmup_start, per");
     if (!st) {
         m->recipe.fit.schedule = sc;
         m->recipe.fit.has_schedule = 1;
@@ -457,7 +462,9 @@ static dc_status parse_fit(line_ctx *c, dc_model *m) {
     if (!st && (s = opt(c, "validation_split", &col))) st = parse_float(c, s, col, "validation_split", 0.0f, 0.99f, &f->validation_split);
     if (!st && (s = opt(c, "shuffle", &col))) st = parse_bool(c, s, col, "shuffle", &f->shuffle);
     if (!st && (s = opt(c, "seed", &col)) && !(st = parse_int(c, s, col, "seed", 0, 0x7fffffffL, &v))) f->seed = (uint64_t)v;
-    if (!st) st = leftovers(c, "epochs, batch_size, validation_split, shuffle, seed");
+    if (!st && (s = opt(c, "steps_per_epoch", &col)) && !(st = parse_int(c, s, col, "steps_per_epoch", 1, 1L << 40, &v)))
+        f->steps_per_epoch = v;
+    if (!st) st = leftovers(c, "epochs, batch_size, validation_split, shuffle, seed, steps_per_epoch");
     return st;
 }
 
@@ -471,7 +478,7 @@ static dc_status parse_text_line(line_ctx *c, dc_model *m) {
     dc_status st = DC_OK;
     dc_text_spec *t = &m->recipe.text;
     if (t->enabled) return err_at(c, c->tok[0].col, "a second 'text' line");
-    *t = (dc_text_spec){1, "text", 200, 0, 0, {0, 1, 1, 0}, 0};
+    *t = (dc_text_spec){1, "text", 200, 0, 0, {0, 1, 1, 0}, 0, 0};
     if ((s = opt(c, "column", &col))) {
         if (!*s || strlen(s) >= sizeof t->column) return err_at(c, col, "column: a name of 1 to %zu bytes", sizeof t->column - 1);
         snprintf(t->column, sizeof t->column, "%s", s);
@@ -494,8 +501,9 @@ static dc_status parse_text_line(line_ctx *c, dc_model *m) {
         else st = err_at(c, col, "truncating must be pre or post, not \"%s\"", s);
     }
     if (!st && (s = opt(c, "target", &col))) {
-        if (!strcmp(s, "label") || !strcmp(s, "next")) t->next = s[0] == 'n';
-        else st = err_at(c, col, "target must be label (a class per text) or next (the next token: a language model), not \"%s\"", s);
+        if (!strcmp(s, "label") || !strcmp(s, "next") || !strcmp(s, "stream")) t->next = s[0] == 'n', t->stream = s[0] == 's';
+        else st = err_at(c, col, "target must be label (a class per text), next (the next token: a language model) or stream "
+                                 "(the next token, over one stream of text in windows), not \"%s\"", s);
     }
     if (!st) st = leftovers(c, "column, maxlen, num_words, oov, lowercase, level, padding, truncating, target");
     return st;
@@ -778,7 +786,9 @@ char *dc_model_write_description(const dc_model *m) {
     const dc_fit_config *f = &m->recipe.fit;
     char vs[32];
     dc_float_str(vs, sizeof vs, f->validation_split);
-    dc_sb_printf(&b, "fit epochs=%d batch_size=%d validation_split=%s shuffle=%s seed=%llu\n", f->epochs, f->batch_size, vs, f->shuffle ? "true" : "false", (unsigned long long)f->seed);
+    dc_sb_printf(&b, "fit epochs=%d batch_size=%d validation_split=%s shuffle=%s seed=%llu", f->epochs, f->batch_size, vs, f->shuffle ? "true" : "false", (unsigned long long)f->seed);
+    if (f->steps_per_epoch > 0) dc_sb_printf(&b, " steps_per_epoch=%lld", (long long)f->steps_per_epoch);
+    dc_sb_puts(&b, "\n");
     if (b.oom) {
         free(b.s);
         dc_set_error(DC_ERR_NOMEM, "out of memory");

@@ -20,6 +20,7 @@ void dc_init_fill(float *w, int64_t n, dc_init kind, int64_t fan_in, int64_t fan
     case DC_INIT_TORCH_RNN: a = 1.0 / sqrt(fi); break;
     case DC_INIT_GLOROT_NORMAL: sd = sqrt(2.0 / (fi + fo)); break;
     case DC_INIT_HE_NORMAL: sd = sqrt(2.0 / fi); break;
+    case DC_INIT_NORMAL: sd = 0.02; break;
     }
     if (a > 0.0)
         for (int64_t i = 0; i < n; i++) w[i] = (float)(a * (2.0 * dc_rng_uniform(rng) - 1.0));

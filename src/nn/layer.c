@@ -20,7 +20,8 @@ static const struct {
                   {"he_normal", DC_INIT_HE_NORMAL},
                   {"uniform", DC_INIT_UNIFORM},
                   {"rnn_uniform", DC_INIT_TORCH_RNN},
-                  {"lecun_uniform", DC_INIT_LECUN_UNIFORM}};
+                  {"lecun_uniform", DC_INIT_LECUN_UNIFORM},
+                  {"normal", DC_INIT_NORMAL}};
 
 static const char *init_name(dc_init k) {
     for (size_t i = 0; i < sizeof init_names / sizeof *init_names; i++)
@@ -127,7 +128,7 @@ dc_status dc_layer_option_set(const dc_layer_type *t, void *cfg, const dc_layer_
     case DC_O_ACT: {
         int a = dc_activation_from_name(s);
         if (a < 0)
-            return dc_set_error(DC_ERR_FORMAT, "unknown activation \"%s\" (expected linear, relu, leaky_relu, sigmoid, tanh, gelu, softmax, log_softmax)", s);
+            return dc_set_error(DC_ERR_FORMAT, "unknown activation \"%s\" (expected linear, relu, leaky_relu, sigmoid, tanh, gelu, gelu_tanh, softmax, log_softmax)", s);
         *(dc_activation *)dst = (dc_activation)a;
         return DC_OK;
     }
@@ -137,7 +138,7 @@ dc_status dc_layer_option_set(const dc_layer_type *t, void *cfg, const dc_layer_
                 *(dc_init *)dst = init_names[i].kind;
                 return DC_OK;
             }
-        return dc_set_error(DC_ERR_FORMAT, "unknown initializer \"%s\" (expected zeros, ones, glorot_uniform, glorot_normal, he_uniform, he_normal, lecun_uniform, uniform, rnn_uniform)", s);
+        return dc_set_error(DC_ERR_FORMAT, "unknown initializer \"%s\" (expected zeros, ones, glorot_uniform, glorot_normal, he_uniform, he_normal, lecun_uniform, uniform, rnn_uniform, normal)", s);
     case DC_O_PAIR: {
         int *p = dst;
         return parse_pair(o, s, &p[0], &p[1]);
@@ -158,6 +159,12 @@ dc_status dc_layer_option_set(const dc_layer_type *t, void *cfg, const dc_layer_
         return parse_pair(&named, s, &p->a, &p->b);
     }
     case DC_O_SHAPE: return parse_shape(o, s, dst);
+    case DC_O_NAME: {
+        size_t n = strlen(s);
+        if (n == 0 || n >= DC_O_NAME_MAX) return dc_set_error(DC_ERR_FORMAT, "%s must be a layer name of 1 to %d characters", o->key, DC_O_NAME_MAX - 1);
+        memcpy(dst, s, n + 1);
+        return DC_OK;
+    }
     }
     return dc_set_error(DC_ERR_INVALID, "option %s: unknown type", o->key);
 }
@@ -171,6 +178,7 @@ static void option_text(const dc_layer_option *o, const void *cfg, char *buf, si
     case DC_O_BOOL: snprintf(buf, n, "%s", *(const int *)v ? "true" : "false"); break;
     case DC_O_ACT: snprintf(buf, n, "%s", dc_activation_name(*(const dc_activation *)v)); break;
     case DC_O_INIT: snprintf(buf, n, "%s", init_name(*(const dc_init *)v)); break;
+    case DC_O_NAME: snprintf(buf, n, "%s", (const char *)v); break;
     case DC_O_PAIR: {
         const int *p = v;
         if (p[0] == p[1]) snprintf(buf, n, "%d", p[0]);
@@ -201,6 +209,7 @@ static size_t option_size(const dc_layer_option *o) {
     case DC_O_PAIR: return 2 * sizeof(int);
     case DC_O_PADDING: return sizeof(dc_padding);
     case DC_O_SHAPE: return sizeof(dc_shape);
+    case DC_O_NAME: return DC_O_NAME_MAX;
     default: return sizeof(int);
     }
 }
@@ -269,6 +278,7 @@ dc_tensor *dc_apply_activation(dc_graph *g, dc_tensor *x, dc_activation a, float
     case DC_ACT_SIGMOID: return dc_sigmoid(g, x);
     case DC_ACT_TANH: return dc_tanh(g, x);
     case DC_ACT_GELU: return dc_gelu(g, x);
+    case DC_ACT_GELU_TANH: return dc_gelu_tanh(g, x);
     case DC_ACT_SOFTMAX: return dc_softmax(g, x, -1);
     case DC_ACT_LOG_SOFTMAX: return dc_log_softmax(g, x, -1);
     default: return x;

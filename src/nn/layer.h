@@ -46,8 +46,10 @@ typedef enum {
     DC_O_INIT,    /* dc_init, by name                                */
     DC_O_PAIR,    /* int[2]: "3" or "3x5"                            */
     DC_O_PADDING, /* dc_padding: valid, same, N or NxM               */
-    DC_O_SHAPE    /* dc_shape: "28x28" (extents in [lo, hi])         */
+    DC_O_SHAPE,   /* dc_shape: "28x28" (extents in [lo, hi])         */
+    DC_O_NAME     /* char[DC_O_NAME_MAX]: another layer's name        */
 } dc_option_type;
+#define DC_O_NAME_MAX 64
 
 #define DC_O_POSITIONAL 1 /* may be written without key= (the first such) */
 #define DC_O_REQUIRED 2   /* must be given                               */
@@ -82,6 +84,15 @@ typedef struct {
 
 typedef struct dc_forward_ctx dc_forward_ctx;
 
+/* Generation with a KV cache (src/nn/generate.c): the batch holds the new
+ * steps of each sequence, the first at position pos0; attention layers keep
+ * their keys and values in k[node] and v[node] ((N, cap, C) floats each,
+ * allocated by the cache for every node that asks: dc_kv_width). */
+typedef struct {
+    int64_t pos0, cap;
+    float **k, **v; /* per node index; NULL where the node keeps nothing */
+} dc_kv_state;
+
 /* What every layer with a kernel takes (dense, conv2d, conv1d), kept in
  * its config struct as a member named k: the activation fused after it,
  * the bias, the initializers and Keras' kernel regularizers. */
@@ -115,6 +126,16 @@ typedef struct dc_layer_type {
     dc_status (*setup)(dc_layer *l, int nin, const dc_shape *in);
     /* Forward the batch: in[nin] -> out, built from ops on f->g. */
     dc_status (*forward)(dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_value *out);
+    /* Optional: check references to other layers (a dense layer's tie=)
+     * once every node exists, when the model is built. */
+    dc_status (*link)(const dc_layer *l, dc_model *m);
+    /* 1: the layer can run on the new steps of a sequence alone during
+     * generation (f->kv set): it treats each step by itself (dense, layer
+     * norm), or keeps what it needs of the earlier steps in the cache
+     * (attention) or knows their position (positional embedding). A model
+     * made only of such layers generates with a KV cache; any other is run
+     * again over the whole window for every token. */
+    int stepwise;
 } dc_layer_type;
 
 struct dc_layer {
@@ -140,6 +161,7 @@ struct dc_forward_ctx {
     dc_graph *g;
     dc_model *m;
     int nterms;
+    const dc_kv_state *kv; /* generation with a cache, or NULL */
 };
 
 /* Declare a parameter (buffer = 0) or buffer of layer l; returns its index
@@ -199,5 +221,8 @@ extern const dc_layer_type dc_layer_input, dc_layer_flatten, dc_layer_dense, dc_
     dc_layer_conv2d, dc_layer_conv1d, dc_layer_maxpool2d, dc_layer_avgpool2d, dc_layer_maxpool1d,
     dc_layer_global_avg_pool2d, dc_layer_global_max_pool2d, dc_layer_global_avg_pool1d, dc_layer_global_max_pool1d, dc_layer_batchnorm, dc_layer_spatial_dropout2d,
     dc_layer_zero_padding2d, dc_layer_add, dc_layer_multiply, dc_layer_concat, dc_layer_sampling, dc_layer_reshape,
-    dc_layer_embedding, dc_layer_simple_rnn, dc_layer_lstm, dc_layer_gru;
+    dc_layer_embedding, dc_layer_simple_rnn, dc_layer_lstm, dc_layer_gru, dc_layer_layer_norm, dc_layer_positional_embedding,
+    dc_layer_transformer_block, dc_layer_transformer_encoder;
+/* The node index of layer l in its model (-1 if absent). */
+int dc_layer_index(const dc_model *m, const dc_layer *l);
 #endif

@@ -7,7 +7,7 @@
 #include <string.h>
 
 static const char *const act_names[] = {"linear", "relu", "leaky_relu", "sigmoid", "tanh",
-                                        "gelu",   "softmax", "log_softmax"};
+                                        "gelu",   "softmax", "log_softmax", "gelu_tanh"};
 
 const char *dc_activation_name(dc_activation a) {
     return (unsigned)a < sizeof act_names / sizeof *act_names ? act_names[a] : "?";
@@ -438,9 +438,17 @@ static dc_status add_named(dc_model *m, const dc_layer *l, const dc_param_decl *
 
 static dc_status relayout(dc_model *m);
 
+int dc_layer_index(const dc_model *m, const dc_layer *l) {
+    for (int i = 0; i < m->nnodes; i++)
+        if (m->nodes[i] == l) return i;
+    return -1;
+}
+
 dc_status dc_model_build(dc_model *m, uint64_t seed) {
     if (m->built) return dc_set_error(DC_ERR_INVALID, "model: already built");
     if (dc_model_num_layers(m) == 0) return dc_set_error(DC_ERR_INVALID, "model: has no layers");
+    for (int i = 0; i < m->nnodes; i++) /* references between layers (tie=) */
+        if (m->nodes[i]->type->link && m->nodes[i]->type->link(m->nodes[i], m)) return DC_ERR_INVALID;
     int64_t total = 0, nbuf = 0, limit = (int64_t)1 << 36;
 #ifdef DC_FUZZING
     /* the harnesses run under a 2 GB malloc limit: a crafted description
@@ -629,7 +637,7 @@ dc_status dc_model_run(dc_model *m, dc_graph *g, int nfeed, const int *feed, dc_
             for (int k = 0; k < m->nodes[i]->nin; k++)
                 if (!need[m->nodes[i]->in[k]]) need[m->nodes[i]->in[k]] = 1;
     m->nparts = 0;
-    dc_forward_ctx f = {g, m, 0};
+    dc_forward_ctx f = {g, m, 0, NULL};
     for (int i = 0; i < m->nnodes; i++) {
         if (need[i] != 1) continue;
         dc_layer *l = m->nodes[i];
@@ -918,6 +926,11 @@ int dc_model_text_run(const dc_model *m, dc_text_run *r) { return m->meta.text_r
 uint64_t dc_dataset_fingerprint(const dc_dataset *d) {
     /* FNV-1a over the inputs' and targets' bytes */
     uint64_t h = 1469598103934665603ull;
+    if (d->stride) { /* a stream: its tokens */
+        const unsigned char *p = d->x.data;
+        for (size_t i = 0; i < (size_t)d->ntokens * 4; i++) h = (h ^ p[i]) * 1099511628211ull;
+        return h;
+    }
     const dc_array *t[2] = {&d->x, &d->y};
     for (int k = 0; k < 2; k++) {
         const unsigned char *p = t[k]->data;

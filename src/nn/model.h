@@ -42,7 +42,7 @@ struct dc_model {
     struct {
         const dc_layer_type *type;
         int count;
-    } kind_counts[32];                 /* nodes of each kind: automatic names */
+    } kind_counts[64];                 /* nodes of each kind: automatic names */
     int outputs[DC_LAYER_MAX_INPUTS];  /* output nodes (default: the last) */
     int noutputs;
     int in_ndim;                       /* shape of the first input          */

@@ -320,7 +320,11 @@ static dc_status init_state(fit_ctx *c, const dc_dataset *data) {
     s->n_data = data->n;
     s->ntrain = data->n;
     if (s->batch_size <= 0) return dc_set_error(DC_ERR_INVALID, "fit: batch size must be positive");
-    if (!o->validation && s->validation_split > 0.0f) {
+    if (data->stride) { /* a stream: an epoch is steps of random windows (perm holds them) */
+        int64_t steps = m->recipe.fit.steps_per_epoch;
+        if (steps <= 0) steps = (data->ntokens + s->batch_size * data->x.size - 1) / (s->batch_size * data->x.size);
+        s->ntrain = steps * s->batch_size;
+    } else if (!o->validation && s->validation_split > 0.0f) {
         /* Keras: the last fraction of the data, taken before shuffling. A
          * range of the same data set, not a copy. */
         s->nval = (int64_t)((double)data->n * s->validation_split);
@@ -386,8 +390,9 @@ static dc_status run_epochs(fit_ctx *c) {
     dc_model *m = c->m;
     dc_train_state *s = c->s;
     const dc_fit_options *o = c->o;
-    const int64_t batch = s->batch_size, steps = (s->ntrain + batch - 1) / batch;
-    int64_t budget = o->stop_after_steps;
+    const int64_t batch = s->batch_size, spe = m->recipe.fit.steps_per_epoch;
+    int64_t steps = (s->ntrain + batch - 1) / batch, budget = o->stop_after_steps;
+    if (spe > 0 && spe < steps) steps = spe; /* part of the data per epoch (the first rows of its shuffle) */
     dc_status st = DC_OK;
     /* augmented images are prepared by a background thread, one batch ahead */
     dc_prefetch pf = {0};
@@ -405,10 +410,14 @@ static dc_status run_epochs_loop(fit_ctx *c, dc_prefetch *pf, int64_t steps, int
     const dc_fit_options *o = c->o;
     FILE *out = o->out ? o->out : stdout;
     const int64_t batch = s->batch_size;
+    const int per_step = m->recipe.fit.has_schedule && m->recipe.fit.schedule.per_step;
     dc_status st = DC_OK;
+    dc_progress p = {0};
     while (s->epoch < s->epochs && !s->stopped_early) {
         if (s->step == 0) {
-            if (s->shuffle) dc_rng_shuffle(&s->rng, s->perm, s->ntrain);
+            if (c->train->stride) /* random windows of the stream (with replacement, as nanoGPT draws them) */
+                for (int64_t i = 0; i < s->ntrain; i++) s->perm[i] = (int64_t)dc_rng_below(&s->rng, (uint32_t)c->train->n);
+            else if (s->shuffle) dc_rng_shuffle(&s->rng, s->perm, s->ntrain);
             s->lsum = 0.0;
             memset(s->psum, 0, sizeof s->psum);
             s->correct = s->seen = s->counted = 0;
@@ -419,8 +428,8 @@ static dc_status run_epochs_loop(fit_ctx *c, dc_prefetch *pf, int64_t steps, int
             dc_prefetch_request(pf, slot, s->perm + start, n, batch_seed(s));
         }
         dc_optimizer_set_lr(s->opt, s->sched.lr);
-        dc_progress p;
         if (o->verbose) dc_progress_begin_epoch(&p, out, s->epoch + 1, s->epochs, steps);
+        p.tokens_per_step = c->train->stride ? batch * c->train->x.size : 0;
         double t0 = dc_now();
         while (s->step < steps) {
             int64_t start = s->step * batch, n = s->ntrain - start < batch ? s->ntrain - start : batch;
@@ -448,6 +457,10 @@ static dc_status run_epochs_loop(fit_ctx *c, dc_prefetch *pf, int64_t steps, int
                 return st;
             }
             s->step++;
+            if (per_step) { /* a schedule stepped per batch (warmup and cosine over the run's steps) */
+                dc_schedule_step(&m->recipe.fit.schedule, &s->sched, m->recipe.opt.lr, NAN);
+                dc_optimizer_set_lr(s->opt, s->sched.lr);
+            }
             if (o->verbose) dc_progress_step(&p, s->step, s->lsum / (double)s->seen, has_accuracy(m, c->train) ? (double)s->correct / (double)(s->counted ? s->counted : 1) : NAN);
             const dc_callbacks *cb = o->callbacks;
             int hook_stop = cb && cb->after_batch &&
@@ -465,6 +478,7 @@ static dc_status run_epochs_loop(fit_ctx *c, dc_prefetch *pf, int64_t steps, int
             es.part[i] = s->psum[i] / (double)s->seen;
             es.val_part[i] = NAN;
         }
+        p.train_seconds = dc_now() - t0;
         /* validation in training-sized batches (as Keras): the arena the
          * training step needs is enough, memory stays at one step's worth */
         if (c->val) {
@@ -487,7 +501,7 @@ static dc_status run_epochs_loop(fit_ctx *c, dc_prefetch *pf, int64_t steps, int
             if (o->verbose) fprintf(out, "Early stopping: no improvement in %s for %d epochs (best: epoch %d)\n",
                                     m->recipe.fit.early_stopping.monitor, m->recipe.fit.early_stopping.patience, s->es_best_epoch);
         }
-        if (m->recipe.fit.has_schedule) {
+        if (m->recipe.fit.has_schedule && !per_step) {
             const char *mon = m->recipe.fit.schedule_monitor[0] ? m->recipe.fit.schedule_monitor : "val_loss";
             dc_schedule_step(&m->recipe.fit.schedule, &s->sched, m->recipe.opt.lr, monitored(&es, mon));
         }
@@ -505,14 +519,39 @@ static dc_status run_epochs_loop(fit_ctx *c, dc_prefetch *pf, int64_t steps, int
 }
 
 dc_status dc_fit(dc_model *m, const dc_dataset *data, const dc_fit_options *o, dc_history *hist) {
-    dc_fit_options dflt = {.validation_split = -1.0f, .shuffle = -1, .verbose = 1};
+    dc_fit_options dflt = {.validation_split = -1.0f, .shuffle = -1, .verbose = 1}, split;
     if (!o) o = &dflt;
     if (hist) memset(hist, 0, sizeof *hist);
     dc_status st = check_data(m, data, "fit");
     if (st) return st;
+    /* A stream's validation part is its last tokens (a split by position:
+     * random windows would overlap the training text), read once each. */
+    dc_dataset *own[2] = {NULL, NULL};
+    const float vs = o->validation_split >= 0.0f ? o->validation_split : m->recipe.fit.validation_split;
+    if (data->stride && !o->validation && vs > 0.0f) {
+        const int64_t T = data->x.size, ntr = (int64_t)((double)data->ntokens * (1.0 - vs));
+        own[0] = dc_dataset_stream(data->x.data, ntr, T, data->stride);
+        own[1] = own[0] ? dc_dataset_stream((const int32_t *)data->x.data + ntr, data->ntokens - ntr, T, T) : NULL;
+        if (!own[1]) {
+            dc_dataset_free(own[0]);
+            char msg[512];
+            snprintf(msg, sizeof msg, "%s", dc_last_error());
+            return dc_set_error(DC_ERR_INVALID, "fit: validation split %g of %lld tokens: %s", vs, (long long)data->ntokens, msg);
+        }
+        own[0]->num_classes = own[1]->num_classes = data->num_classes;
+        split = *o;
+        split.validation = own[1];
+        split.validation_split = 0.0f;
+        o = &split;
+        data = own[0];
+    }
     fit_ctx c = {.m = m, .train = data, .val = o->validation, .o = o};
     c.s = o->state ? o->state : dc_train_state_new();
-    if (!c.s) return DC_ERR_NOMEM;
+    if (!c.s) {
+        dc_dataset_free(own[0]);
+        dc_dataset_free(own[1]);
+        return DC_ERR_NOMEM;
+    }
     if (!c.s->initialized) {
         st = init_state(&c, data);
     } else if (c.s->n_data != data->n) {
@@ -530,15 +569,15 @@ dc_status dc_fit(dc_model *m, const dc_dataset *data, const dc_fit_options *o, d
         c.val = data;
     }
     if (!st && !(c.g = dc_graph_new())) st = DC_ERR_NOMEM;
-    if (st) {
-        if (!o->state) dc_train_state_free(c.s);
-        return st;
+    if (!st) {
+        dc_get_num_threads();
+        dc_graph_set_rng(c.g, &c.s->rng);
+        st = run_epochs(&c);
+        fill_history(hist, c.s, st == DC_ERR_INTERRUPTED);
     }
-    dc_get_num_threads();
-    dc_graph_set_rng(c.g, &c.s->rng);
-    st = run_epochs(&c);
-    fill_history(hist, c.s, st == DC_ERR_INTERRUPTED);
     dc_graph_free(c.g);
     if (!o->state) dc_train_state_free(c.s);
+    dc_dataset_free(own[0]);
+    dc_dataset_free(own[1]);
     return st;
 }

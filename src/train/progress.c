@@ -19,6 +19,8 @@ void dc_progress_begin_epoch(dc_progress *p, FILE *out, int epoch, int epochs, i
     p->steps = steps;
     p->t0 = dc_now();
     p->last_draw = 0;
+    p->tokens_per_step = 0;
+    p->train_seconds = 0;
     if (p->tty) fprintf(out, "Epoch %d/%d\n", epoch, epochs);
 }
 
@@ -44,6 +46,7 @@ void dc_progress_step(dc_progress *p, int64_t step, double loss, double acc) {
     if (step < p->steps && t - p->last_draw < 0.1) return; /* ~10 redraws a second */
     p->last_draw = t;
     bar(p, step, t - p->t0);
+    if (p->tokens_per_step > 0) fprintf(p->out, " - %.0f tok/s", (double)(step * p->tokens_per_step) / (t - p->t0));
     fprintf(p->out, " - loss: %.4f", loss);
     if (!isnan(acc)) fprintf(p->out, " - accuracy: %.4f", acc);
     fflush(p->out);
@@ -57,6 +60,8 @@ void dc_progress_end_epoch(dc_progress *p, const dc_epoch_stats *e) {
         fprintf(p->out, "Epoch %d/%d - %lld/%lld - %.1fs - %.2fms/step", p->epoch, p->epochs, (long long)p->steps,
                 (long long)p->steps, elapsed, p->steps ? 1000.0 * elapsed / (double)p->steps : 0.0);
     }
+    if (p->tokens_per_step > 0 && p->train_seconds > 0)
+        fprintf(p->out, " - %.0f tok/s", (double)(p->steps * p->tokens_per_step) / p->train_seconds);
     fprintf(p->out, " - loss: %.4f", e->loss);
     for (int i = 0; i < e->nparts; i++) fprintf(p->out, " - %s: %.4f", e->part_name[i], e->part[i]);
     if (!isnan(e->accuracy)) fprintf(p->out, " - accuracy: %.4f", e->accuracy);
@@ -65,6 +70,7 @@ void dc_progress_end_epoch(dc_progress *p, const dc_epoch_stats *e) {
         for (int i = 0; i < e->nparts; i++)
             if (!isnan(e->val_part[i])) fprintf(p->out, " - val_%s: %.4f", e->part_name[i], e->val_part[i]);
         if (!isnan(e->val_accuracy)) fprintf(p->out, " - val_accuracy: %.4f", e->val_accuracy);
+        if (p->tokens_per_step > 0) fprintf(p->out, " - val_perplexity: %.3f", exp(e->val_loss));
     }
     fprintf(p->out, "\n");
     fflush(p->out);

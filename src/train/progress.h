@@ -11,6 +11,8 @@ typedef struct {
     int epoch, epochs;
     int64_t steps;       /* batches in this epoch */
     double t0, last_draw;
+    int64_t tokens_per_step; /* > 0: a language model's batches; show tokens/s */
+    double train_seconds;    /* the steps' time, without validation          */
 } dc_progress;
 
 double dc_now(void);

@@ -26,4 +26,4 @@ static dc_status forward(dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_
 }
 
 const dc_layer_type dc_layer_activation = {"activation", "Activation", "activation", sizeof(activation_cfg), &defaults, options, 1, 1,
-                                           setup, forward};
+                                           setup, forward, NULL, 1};

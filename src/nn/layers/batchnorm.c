@@ -33,4 +33,4 @@ static dc_status forward(dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_
 }
 
 const dc_layer_type dc_layer_batchnorm = {"batchnorm", "BatchNormalization", "batch_normalization", sizeof(batchnorm_cfg), &defaults,
-                                          options, 1, 1, setup, forward};
+                                          options, 1, 1, setup, forward, NULL, 0};

@@ -56,4 +56,4 @@ static dc_status forward(dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_
     return dc_kernel_activate(f->g, &c->k, h, out);
 }
 
-const dc_layer_type dc_layer_conv1d = {"conv1d", "Conv1D", "conv1d", sizeof(conv1d_cfg), &defaults, options, 1, 1, setup, forward};
+const dc_layer_type dc_layer_conv1d = {"conv1d", "Conv1D", "conv1d", sizeof(conv1d_cfg), &defaults, options, 1, 1, setup, forward, NULL, 0};

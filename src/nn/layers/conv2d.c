@@ -62,4 +62,4 @@ static dc_status forward(dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_
     return dc_kernel_activate(f->g, &c->k, z, out);
 }
 
-const dc_layer_type dc_layer_conv2d = {"conv2d", "Conv2D", "conv2d", sizeof(conv2d_cfg), &defaults, options, 1, 1, setup, forward};
+const dc_layer_type dc_layer_conv2d = {"conv2d", "Conv2D", "conv2d", sizeof(conv2d_cfg), &defaults, options, 1, 1, setup, forward, NULL, 0};

@@ -1,20 +1,51 @@
 /* dense.c — Dense (torch.nn.Linear + an activation): z = act(x W^T + b).
  * W is (units, in) as PyTorch stores it; Keras' initializers and
  * kernel regularizers. On (steps, features) samples it applies at every
- * step, as Keras' Dense and torch's Linear do. */
+ * step, as Keras' Dense and torch's Linear do.
+ * tie=NAME: no kernel of its own; W is the (units, in) table of the
+ * embedding layer NAME (weight tying, as GPT-2's lm_head and wte): one
+ * tensor, trained by both uses. */
 #include "../layer.h"
+#include "../model.h"
+#include <string.h>
 
 typedef struct {
     int units;
     dc_kernel_opts k;
+    char tie[DC_O_NAME_MAX];
 } dense_cfg;
 
-static const dense_cfg defaults = {0, DC_KERNEL_DEFAULTS};
+static const dense_cfg defaults = {0, DC_KERNEL_DEFAULTS, ""};
 
 static const dc_layer_option options[] = {
     {"units", DC_O_INT, offsetof(dense_cfg, units), 1, 1 << 24, DC_O_POSITIONAL | DC_O_REQUIRED, "dense 128"},
     DC_KERNEL_OPTIONS(dense_cfg),
+    {"tie", DC_O_NAME, offsetof(dense_cfg, tie), 0, 0, 0, "dense 65 tie=embedding use_bias=false"},
     {NULL}};
+
+/* The tied table: the named embedding's weight, or NULL (error set). */
+static dc_tensor *tied(const dc_layer *l, dc_model *m) {
+    const dense_cfg *c = l->cfg;
+    dc_layer *e = dc_model_find_layer(m, c->tie);
+    if (!e || strcmp(e->type->keyword, "embedding")) {
+        dc_set_error(DC_ERR_INVALID, "%s: tie=%s names no embedding layer", l->name, c->tie);
+        return NULL;
+    }
+    const dc_param_decl *d = &e->decl[0];
+    const dc_shape *is = &m->nodes[l->in[0]]->out;
+    const int64_t in = is->d[is->ndim - 1];
+    if (d->shape[0] != c->units || d->shape[1] != in) {
+        dc_set_error(DC_ERR_INVALID, "%s: tie=%s: its table is %lldx%lld, this layer needs %dx%lld", l->name, c->tie,
+                     (long long)d->shape[0], (long long)d->shape[1], c->units, (long long)in);
+        return NULL;
+    }
+    return m->built ? e->param[0] : (dc_tensor *)e; /* before build: found, not yet allocated */
+}
+
+static dc_status link(const dc_layer *l, dc_model *m) {
+    const dense_cfg *c = l->cfg;
+    return !c->tie[0] || tied(l, m) ? DC_OK : DC_ERR_INVALID;
+}
 
 static dc_status setup(dc_layer *l, int nin, const dc_shape *in) {
     (void)nin;
@@ -25,24 +56,30 @@ static dc_status setup(dc_layer *l, int nin, const dc_shape *in) {
         return dc_set_error(DC_ERR_INVALID, "dense: input has %d dimensions per sample; add a flatten layer first", in->ndim);
     const int64_t F = in->d[in->ndim - 1];
     int64_t ws[2] = {c->units, F};
-    dc_layer_declare_kernel(l, &c->k, 2, ws, c->units, F, c->units);
+    if (c->tie[0]) { /* the kernel is the embedding's (link() checks it): only a bias, param 0 */
+        if (c->k.use_bias) dc_layer_declare(l, "bias", 1, (int64_t[]){c->units}, 0, c->k.bias_init, 0.0f, F, c->units);
+    } else {
+        dc_layer_declare_kernel(l, &c->k, 2, ws, c->units, F, c->units);
+    }
     l->out = *in;
     l->out.d[in->ndim - 1] = c->units;
     return DC_OK;
 }
 static dc_status forward(dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_value *out) {
     const dense_cfg *c = l->cfg;
-    dc_tensor *x = in[0].y;
+    dc_tensor *x = in[0].y, *w = c->tie[0] ? tied(l, f->m) : l->param[0], *b = NULL;
+    if (!w) return DC_ERR_INVALID;
+    if (c->k.use_bias) b = l->param[c->tie[0] ? 0 : 1];
     if (x->ndim == 3) { /* every step: (N, T, F) as (N·T, F) rows */
         const int64_t N = x->shape[0], T = x->shape[1];
         dc_tensor *rows = dc_reshape(f->g, x, 2, (int64_t[]){N * T, x->shape[2]});
-        dc_tensor *z = rows ? dc_linear(f->g, rows, l->param[0], c->k.use_bias ? l->param[1] : NULL) : NULL;
+        dc_tensor *z = rows ? dc_linear(f->g, rows, w, b) : NULL;
         dc_tensor *z3 = z ? dc_reshape(f->g, z, 3, (int64_t[]){N, T, c->units}) : NULL;
         if (!z3) return DC_ERR_INVALID;
         out->mask = in[0].mask;
         return dc_kernel_activate(f->g, &c->k, z3, out);
     }
-    dc_tensor *z = dc_linear(f->g, x, l->param[0], c->k.use_bias ? l->param[1] : NULL);
+    dc_tensor *z = dc_linear(f->g, x, w, b);
     return dc_kernel_activate(f->g, &c->k, z, out);
 }
-const dc_layer_type dc_layer_dense = {"dense", "Dense", "dense", sizeof(dense_cfg), &defaults, options, 1, 1, setup, forward};
+const dc_layer_type dc_layer_dense = {"dense", "Dense", "dense", sizeof(dense_cfg), &defaults, options, 1, 1, setup, forward, link, 1};

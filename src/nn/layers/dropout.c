@@ -33,6 +33,6 @@ static dc_status forward_spatial(dc_layer *l, dc_forward_ctx *f, const dc_value 
     return out->y ? DC_OK : DC_ERR_INVALID;
 }
 
-const dc_layer_type dc_layer_dropout = {"dropout", "Dropout", "dropout", sizeof(dropout_cfg), &defaults, options, 1, 1, setup, forward};
+const dc_layer_type dc_layer_dropout = {"dropout", "Dropout", "dropout", sizeof(dropout_cfg), &defaults, options, 1, 1, setup, forward, NULL, 1};
 const dc_layer_type dc_layer_spatial_dropout2d = {"spatial_dropout2d", "SpatialDropout2D", "spatial_dropout2d", sizeof(dropout_cfg),
-                                                  &defaults, options, 1, 1, setup_spatial, forward_spatial};
+                                                  &defaults, options, 1, 1, setup_spatial, forward_spatial, NULL, 0};

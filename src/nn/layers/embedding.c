@@ -45,4 +45,4 @@ static dc_status forward(dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_
 }
 
 const dc_layer_type dc_layer_embedding = {"embedding", "Embedding", "embedding", sizeof(emb_cfg), &defaults, options, 1, 1,
-                                          setup, forward};
+                                          setup, forward, NULL, 1};

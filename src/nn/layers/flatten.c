@@ -16,4 +16,4 @@ static dc_status forward(dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_
     return out->y ? DC_OK : DC_ERR_INVALID;
 }
 
-const dc_layer_type dc_layer_flatten = {"flatten", "Flatten", "flatten", 0, NULL, NULL, 1, 1, setup, forward};
+const dc_layer_type dc_layer_flatten = {"flatten", "Flatten", "flatten", 0, NULL, NULL, 1, 1, setup, forward, NULL, 0};

@@ -19,6 +19,6 @@ static dc_status forward(dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_
 }
 
 const dc_layer_type dc_layer_global_avg_pool1d = {"global_avg_pool1d", "GlobalAveragePooling1D", "global_average_pooling1d", 0, NULL,
-                                                  NULL, 1, 1, setup, forward};
+                                                  NULL, 1, 1, setup, forward, NULL, 0};
 const dc_layer_type dc_layer_global_max_pool1d = {"global_max_pool1d", "GlobalMaxPooling1D", "global_max_pooling1d", 0, NULL, NULL, 1,
-                                                  1, setup, forward};
+                                                  1, setup, forward, NULL, 0};

@@ -21,6 +21,6 @@ static dc_status forward(dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_
 }
 
 const dc_layer_type dc_layer_global_avg_pool2d = {"global_avg_pool2d", "GlobalAveragePooling2D", "global_average_pooling2d", 0, NULL,
-                                                  NULL, 1, 1, setup, forward};
+                                                  NULL, 1, 1, setup, forward, NULL, 0};
 const dc_layer_type dc_layer_global_max_pool2d = {"global_max_pool2d", "GlobalMaxPooling2D", "global_max_pooling2d", 0, NULL, NULL, 1,
-                                                  1, setup, forward};
+                                                  1, setup, forward, NULL, 0};

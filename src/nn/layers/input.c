@@ -26,4 +26,4 @@ static dc_status forward(dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_
     return dc_set_error(DC_ERR_INVALID, "input: its value is fed, not computed");
 }
 
-const dc_layer_type dc_layer_input = {"input", "InputLayer", "input", sizeof(input_cfg), &defaults, options, 0, 0, setup, forward};
+const dc_layer_type dc_layer_input = {"input", "InputLayer", "input", sizeof(input_cfg), &defaults, options, 0, 0, setup, forward, NULL, 1};

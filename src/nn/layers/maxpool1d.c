@@ -40,4 +40,4 @@ static dc_status forward(dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_
 }
 
 const dc_layer_type dc_layer_maxpool1d = {"maxpool1d", "MaxPooling1D", "max_pooling1d", sizeof(maxpool1d_cfg), &defaults, options, 1, 1,
-                                          setup, forward};
+                                          setup, forward, NULL, 0};

@@ -65,8 +65,8 @@ static dc_status forward_concat(dc_layer *l, dc_forward_ctx *f, const dc_value *
     return out->y ? DC_OK : DC_ERR_INVALID;
 }
 
-const dc_layer_type dc_layer_add = {"add", "Add", "add", 0, NULL, NULL, 2, DC_LAYER_MAX_INPUTS, setup_elementwise, forward_elementwise};
+const dc_layer_type dc_layer_add = {"add", "Add", "add", 0, NULL, NULL, 2, DC_LAYER_MAX_INPUTS, setup_elementwise, forward_elementwise, NULL, 1};
 const dc_layer_type dc_layer_multiply = {"multiply", "Multiply", "multiply", 0, NULL, NULL, 2, DC_LAYER_MAX_INPUTS, setup_elementwise,
-                                         forward_elementwise};
+                                         forward_elementwise, NULL, 1};
 const dc_layer_type dc_layer_concat = {"concat", "Concatenate", "concatenate", sizeof(concat_cfg), &concat_defaults, concat_options, 2,
-                                       DC_LAYER_MAX_INPUTS, setup_concat, forward_concat};
+                                       DC_LAYER_MAX_INPUTS, setup_concat, forward_concat, NULL, 0};

@@ -38,6 +38,6 @@ static dc_status forward(dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_
 }
 
 const dc_layer_type dc_layer_maxpool2d = {"maxpool2d", "MaxPooling2D", "max_pooling2d", sizeof(pool2d_cfg), &defaults, options, 1, 1,
-                                          setup, forward};
+                                          setup, forward, NULL, 0};
 const dc_layer_type dc_layer_avgpool2d = {"avgpool2d", "AveragePooling2D", "average_pooling2d", sizeof(pool2d_cfg), &defaults, options,
-                                          1, 1, setup, forward};
+                                          1, 1, setup, forward, NULL, 0};

@@ -104,6 +104,6 @@ static dc_status forward(dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_
 }
 
 const dc_layer_type dc_layer_simple_rnn = {"simple_rnn", "SimpleRNN", "simple_rnn", sizeof(rnn_cfg), &defaults, options, 1, 1,
-                                           setup, forward};
-const dc_layer_type dc_layer_lstm = {"lstm", "LSTM", "lstm", sizeof(rnn_cfg), &defaults, options, 1, 1, setup, forward};
-const dc_layer_type dc_layer_gru = {"gru", "GRU", "gru", sizeof(rnn_cfg), &defaults, options, 1, 1, setup, forward};
+                                           setup, forward, NULL, 0};
+const dc_layer_type dc_layer_lstm = {"lstm", "LSTM", "lstm", sizeof(rnn_cfg), &defaults, options, 1, 1, setup, forward, NULL, 0};
+const dc_layer_type dc_layer_gru = {"gru", "GRU", "gru", sizeof(rnn_cfg), &defaults, options, 1, 1, setup, forward, NULL, 0};

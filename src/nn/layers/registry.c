@@ -30,6 +30,10 @@ static const dc_layer_type *const kinds[] = {
     &dc_layer_simple_rnn,
     &dc_layer_lstm,
     &dc_layer_gru,
+    &dc_layer_layer_norm,
+    &dc_layer_positional_embedding,
+    &dc_layer_transformer_block,
+    &dc_layer_transformer_encoder,
 };
 
 int dc_layer_type_count(void) { return (int)(sizeof kinds / sizeof *kinds); }

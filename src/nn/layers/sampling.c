@@ -42,4 +42,4 @@ static dc_status forward(dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_
     return dc_forward_add_loss(f, l, "kl", t);
 }
 
-const dc_layer_type dc_layer_sampling = {"sampling", "Sampling", "sampling", sizeof(sampling_cfg), &defaults, options, 2, 2, setup, forward};
+const dc_layer_type dc_layer_sampling = {"sampling", "Sampling", "sampling", sizeof(sampling_cfg), &defaults, options, 2, 2, setup, forward, NULL, 0};

@@ -25,4 +25,4 @@ static dc_status forward(dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_
 }
 
 const dc_layer_type dc_layer_zero_padding2d = {"zero_padding2d", "ZeroPadding2D", "zero_padding2d", sizeof(zero_padding2d_cfg), &defaults,
-                                               options, 1, 1, setup, forward};
+                                               options, 1, 1, setup, forward, NULL, 0};

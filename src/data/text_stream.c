@@ -1,0 +1,80 @@
+/* text_stream.c — a text file as one stream of token ids: what a GPT-style
+ * language model trains on (the text line's target=stream). The file is
+ * read whole, tokenized once (the vocabulary fitted on all of it unless one
+ * is given), and kept as int32 ids; dc_dataset_stream makes the windows. */
+#include "../core/internal.h"
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define STREAM_MAX_BYTES ((int64_t)1 << 31) /* 2 GiB of text: 8 GiB of ids */
+
+/* The file as a NUL-terminated string; a NUL inside is an error (not text). */
+static char *read_text(const char *path, int64_t *len) {
+    struct stat sb;
+    if (stat(path, &sb) != 0) {
+        dc_set_error(DC_ERR_IO, "%s: cannot open (%s)", path, strerror(errno));
+        return NULL;
+    }
+    if (!S_ISREG(sb.st_mode)) {
+        dc_set_error(DC_ERR_IO, "%s: not a regular file", path);
+        return NULL;
+    }
+    if (sb.st_size > STREAM_MAX_BYTES) {
+        dc_set_error(DC_ERR_FORMAT, "%s: %lld bytes, over the %lld GiB a text stream may hold", path, (long long)sb.st_size,
+                     (long long)(STREAM_MAX_BYTES >> 30));
+        return NULL;
+    }
+    FILE *f = fopen(path, "rb");
+    char *buf = f ? malloc((size_t)sb.st_size + 1) : NULL;
+    if (!buf) {
+        if (f) fclose(f);
+        dc_set_error(f ? DC_ERR_NOMEM : DC_ERR_IO, "%s: cannot read (%s)", path, f ? "out of memory" : strerror(errno));
+        return NULL;
+    }
+    size_t n = fread(buf, 1, (size_t)sb.st_size, f);
+    fclose(f);
+    buf[n] = 0;
+    const char *nul = memchr(buf, 0, n);
+    if (nul) {
+        dc_set_error(DC_ERR_FORMAT, "%s: byte %lld is NUL: not a text file", path, (long long)(nul - buf));
+        free(buf);
+        return NULL;
+    }
+    *len = (int64_t)n;
+    return buf;
+}
+
+dc_status dc_text_stream_load(const char *path, const dc_text_spec *spec, dc_tokenizer **tok, dc_dataset **out, FILE *report) {
+    *out = NULL;
+    int64_t len = 0;
+    char *text = read_text(path, &len);
+    if (!text) return DC_ERR_IO;
+    dc_status st = DC_OK;
+    dc_tokenizer *own = NULL;
+    if (!*tok) { /* fit the vocabulary on the whole text */
+        const char *one[1] = {text};
+        if (!(own = dc_tokenizer_new(&spec->tok)) || dc_tokenizer_fit(own, one, 1)) st = DC_ERR_INVALID;
+    }
+    const dc_tokenizer *use = own ? own : *tok;
+    int32_t *ids = st ? NULL : malloc(sizeof(int32_t) * (size_t)(len + 1));
+    if (!st && !ids) st = dc_set_error(DC_ERR_NOMEM, "%s: out of memory for %lld tokens", path, (long long)len);
+    int64_t n = st ? -1 : dc_tokenizer_encode(use, text, ids, len + 1, 1, 1);
+    if (!st && n < 0) st = DC_ERR_INVALID;
+    if (!st && n < (int64_t)spec->maxlen + 1)
+        st = dc_set_error(DC_ERR_FORMAT, "%s: %lld tokens, fewer than one window of maxlen=%d and the token after it", path, (long long)n,
+                          spec->maxlen);
+    if (!st && !(*out = dc_dataset_stream(ids, n, spec->maxlen, 1))) st = DC_ERR_NOMEM;
+    if (!st && report)
+        fprintf(report, "%s: %lld bytes, %lld tokens, a vocabulary of %d\n", path, (long long)len, (long long)n,
+                dc_tokenizer_vocab_size(use));
+    if (!st && own) {
+        *tok = own;
+        own = NULL;
+    }
+    dc_tokenizer_free(own);
+    free(ids);
+    free(text);
+    return st;
+}

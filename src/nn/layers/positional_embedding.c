@@ -1,0 +1,49 @@
+/* positional_embedding.c — learned positions (GPT-2's wpe): a (max_len, C)
+ * table named "weight" whose row t is added to step t of the input
+ * (N, T, C). max_len defaults to the input's steps; a longer table lets a
+ * model trained on short windows read longer ones. During generation the
+ * new steps start at the cache's position. */
+#include "../layer.h"
+
+typedef struct {
+    int max_len;
+    dc_init init;
+} pos_cfg;
+
+static const pos_cfg defaults = {0, DC_INIT_NORMAL};
+static const dc_layer_option options[] = {
+    {"max_len", DC_O_INT, offsetof(pos_cfg, max_len), 1, 1 << 20, DC_O_POSITIONAL, "positional_embedding 1024"},
+    {"init", DC_O_INIT, offsetof(pos_cfg, init), 0, 0, 0, "positional_embedding init=normal"},
+    {NULL}};
+
+static dc_status setup(dc_layer *l, int nin, const dc_shape *in) {
+    (void)nin;
+    const pos_cfg *c = l->cfg;
+    if (in->ndim != 2)
+        return dc_set_error(DC_ERR_INVALID, "positional_embedding: input has %d dimensions per sample; it takes (steps, features), "
+                                            "e.g. after an embedding", in->ndim);
+    const int64_t L = c->max_len ? c->max_len : in->d[0];
+    if (L < in->d[0])
+        return dc_set_error(DC_ERR_INVALID, "positional_embedding: max_len %lld is shorter than the input's %lld steps", (long long)L,
+                            (long long)in->d[0]);
+    dc_layer_declare(l, "weight", 2, (int64_t[]){L, in->d[1]}, 0, c->init, 0.0f, L, in->d[1]);
+    l->out = *in;
+    return DC_OK;
+}
+
+static dc_status forward(dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_value *out) {
+    dc_tensor *x = in[0].y, *table = l->param[0];
+    const int64_t T = x->shape[1], p0 = f->kv ? f->kv->pos0 : 0;
+    if (x->ndim != 3 || x->shape[2] != table->shape[1])
+        return dc_set_error(DC_ERR_INVALID, "positional_embedding: input must be (N, T, %lld)", (long long)table->shape[1]);
+    if (p0 + T > table->shape[0])
+        return dc_set_error(DC_ERR_INVALID, "positional_embedding: position %lld is past the %lld the model knows (its context)",
+                            (long long)(p0 + T), (long long)table->shape[0]);
+    dc_tensor *rows = dc_slice(f->g, table, 0, p0, p0 + T);
+    out->y = rows ? dc_add(f->g, x, rows) : NULL;
+    out->mask = in[0].mask;
+    return out->y ? DC_OK : DC_ERR_INVALID;
+}
+
+const dc_layer_type dc_layer_positional_embedding = {"positional_embedding", "PositionalEmbedding", "positional_embedding",
+                                                     sizeof(pos_cfg), &defaults, options, 1, 1, setup, forward, NULL, 1};
