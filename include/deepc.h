@@ -634,6 +634,40 @@ dc_tensor *dc_model_loss_of(dc_model *m, dc_graph *g, dc_tensor *x, dc_tensor *l
 int dc_model_num_loss_parts(const dc_model *m);
 const char *dc_model_loss_part(const dc_model *m, int i, double *value);
 
+/* Generation. A generator runs a language model (input: token ids (T);
+ * output: a distribution per step (T, V)) one token at a time for `batch`
+ * sequences at once. With use_cache and a model made of stepwise layers
+ * (embeddings, positional embedding, Transformer blocks, layer norm, dense,
+ * dropout) it keeps a KV cache: each new token costs one step of the model;
+ * when the context T is full, the window slides by half of it. Other models
+ * (an LSTM language model) run over the whole window (the last T tokens)
+ * for every token. */
+typedef struct dc_generator dc_generator;
+dc_generator *dc_generator_new(dc_model *m, int batch, int use_cache);
+void dc_generator_free(dc_generator *gen);
+/* Forget every token fed (a new prompt). */
+void dc_generator_reset(dc_generator *gen);
+/* Append t tokens to each sequence (tokens: batch x t, row by row) and get
+ * the logits that follow the last of them (logits: batch x V). With a
+ * cache, t may not exceed the context (a prompt longer than the model's
+ * context is an error). */
+dc_status dc_generator_feed(dc_generator *gen, const int32_t *tokens, int64_t t, float *logits);
+int dc_generator_cached(const dc_generator *gen);
+int64_t dc_generator_context(const dc_generator *gen);
+int64_t dc_generator_vocab(const dc_generator *gen);
+/* Sampling settings: temperature (0: greedy, the most likely token), top_k
+ * (keep the k most likely; 0 = all), top_p (nucleus: the fewest most likely
+ * tokens holding this much of the probability; 0 or 1 = all). */
+typedef struct {
+    float temperature;
+    int top_k;
+    float top_p;
+} dc_sampling;
+/* A token drawn from softmax(logits / temperature) restricted as s says;
+ * banned[i] != 0 (if banned is not NULL) are never drawn (padding). Ties
+ * go to the smaller id. Returns -1 when no token may be drawn. */
+int32_t dc_sample_token(const float *logits, int64_t V, const dc_sampling *s, const uint8_t *banned, dc_rng *rng);
+
 /* Print a Keras-style summary (layers, output shapes, parameter counts). */
 void dc_model_summary(const dc_model *m, FILE *out);
 

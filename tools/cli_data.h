@@ -15,6 +15,10 @@ typedef struct {
     int no_header, header_given, regression, stratify;
     long skip_rows, pca; /* skip_rows -1: not given */
     long samples, manifold; /* generate */
+    const char *prompt, *stop;        /* generate text: the start, and a string that ends it */
+    long max_tokens, top_k;
+    double temperature, top_p;
+    int no_cache;
     double test_split;
     /* images */
     int image_h, image_w, grayscale, skip_bad;

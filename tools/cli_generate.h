@@ -6,4 +6,8 @@
 /* Write a PNG grid of `samples` decoded random latent points, or (manifold
  * > 0, 2-D latent) of the manifold x manifold latent plane, to a->out. */
 int cli_generate(const cli_args *a, long samples, long manifold);
+/* Text from a language model (a->prompt, max_tokens, temperature, top_k,
+ * top_p, seed, stop, samples sequences at once, no_cache), streamed to
+ * stdout for one sequence. */
+int cli_generate_text(const cli_args *a);
 #endif

@@ -134,7 +134,8 @@ typedef struct dc_layer_type {
      * norm), or keeps what it needs of the earlier steps in the cache
      * (attention) or knows their position (positional embedding). A model
      * made only of such layers generates with a KV cache; any other is run
-     * again over the whole window for every token. */
+     * again over the whole window for every token. 2: stepwise, and keeps
+     * keys and values of its input's width in the cache (attention). */
     int stepwise;
 } dc_layer_type;
 

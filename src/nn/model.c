@@ -622,6 +622,11 @@ void dc_model_set_optimizer(dc_model *m, dc_opt_config opt) { m->recipe.opt = op
 /* ---- forward ------------------------------------------------------------------------ */
 
 dc_status dc_model_run(dc_model *m, dc_graph *g, int nfeed, const int *feed, dc_tensor *const *values, dc_value **vals_out) {
+    return dc_model_run_ctx(m, g, nfeed, feed, values, vals_out, NULL);
+}
+
+dc_status dc_model_run_ctx(dc_model *m, dc_graph *g, int nfeed, const int *feed, dc_tensor *const *values, dc_value **vals_out,
+                           const dc_kv_state *kv) {
     if (!m->built) return dc_set_error(DC_ERR_INVALID, "model: call dc_model_build before forward");
     dc_value *vals = dc_arena_alloc(g, sizeof *vals * (size_t)m->nnodes);
     char *need = dc_arena_alloc(g, (size_t)m->nnodes);
@@ -637,7 +642,7 @@ dc_status dc_model_run(dc_model *m, dc_graph *g, int nfeed, const int *feed, dc_
             for (int k = 0; k < m->nodes[i]->nin; k++)
                 if (!need[m->nodes[i]->in[k]]) need[m->nodes[i]->in[k]] = 1;
     m->nparts = 0;
-    dc_forward_ctx f = {g, m, 0, NULL};
+    dc_forward_ctx f = {g, m, 0, kv};
     for (int i = 0; i < m->nnodes; i++) {
         if (need[i] != 1) continue;
         dc_layer *l = m->nodes[i];

@@ -104,6 +104,10 @@ int dc_model_dangling_node(const dc_model *m);
  * the outputs need. vals (arena, one per node) receives every value.
  * Loss terms added by layers go to m->parts. */
 dc_status dc_model_run(dc_model *m, dc_graph *g, int nfeed, const int *feed, dc_tensor *const *values, dc_value **vals);
+/* The same during generation: the batch holds the new steps after those in
+ * the cache kv (src/nn/generate.c). */
+dc_status dc_model_run_ctx(dc_model *m, dc_graph *g, int nfeed, const int *feed, dc_tensor *const *values, dc_value **vals,
+                           const dc_kv_state *kv);
 /* Forward the first input x (shape checked); vals gets every node's value. */
 dc_status dc_model_forward_values(dc_model *m, dc_graph *g, dc_tensor *x, dc_value **vals);
 /* The k-th output node. */

@@ -137,7 +137,7 @@ static dc_status forward(dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_
 }
 
 const dc_layer_type dc_layer_transformer_block = {"transformer_block", "TransformerBlock", "transformer_block", sizeof(tf_cfg),
-                                                  &block_defaults, block_options, 1, 1, setup, forward, NULL, 1};
+                                                  &block_defaults, block_options, 1, 1, setup, forward, NULL, 2};
 const dc_layer_type dc_layer_transformer_encoder = {"transformer_encoder", "TransformerEncoder", "transformer_encoder",
                                                     sizeof(tf_cfg), &encoder_defaults, encoder_options, 1, 1, setup, forward,
-                                                    NULL, 1};
+                                                    NULL, 2};
