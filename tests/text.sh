@@ -183,5 +183,5 @@ import csv; open('$W/lines.txt', 'w').write('\n\n'.join(r['text'].replace('\n', 
 "$DEEPC" train "$W/lm.dc" --data "$W/lines.txt" --epochs 1 --out "$W/lm_txt.safetensors" > "$W/lm_txt.out" 2>&1 \
   && grep -q "lines.txt: 600 texts" "$W/lm_txt.out" && ok || bad "a language model on a plain text file: $(tail -2 "$W/lm_txt.out")"
 expect_fail "lines.txt: a plain text file has no labels" "$DEEPC" train "$W/rev.dc" --data "$W/lines.txt"
-expect_fail "target must be label (a class per text) or next" "$DEEPC" summary "$(sed 's/target=next/target=prev/' "$W/lm.dc" > "$W/tn.dc"; echo "$W/tn.dc")"
+expect_fail "target must be label (a class per text), next" "$DEEPC" summary "$(sed 's/target=next/target=prev/' "$W/lm.dc" > "$W/tn.dc"; echo "$W/tn.dc")"
 finish text

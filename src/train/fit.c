@@ -324,6 +324,7 @@ static dc_status init_state(fit_ctx *c, const dc_dataset *data) {
         int64_t steps = m->recipe.fit.steps_per_epoch;
         if (steps <= 0) steps = (data->ntokens + s->batch_size * data->x.size - 1) / (s->batch_size * data->x.size);
         s->ntrain = steps * s->batch_size;
+        s->stream = 1;
     } else if (!o->validation && s->validation_split > 0.0f) {
         /* Keras: the last fraction of the data, taken before shuffling. A
          * range of the same data set, not a copy. */

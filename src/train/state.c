@@ -67,6 +67,7 @@ static char *state_text(const dc_train_state *s) {
          s->shuffle, (double)s->validation_split, s->seed);
     dc_sb_printf(&t, "n_data=%" PRId64 "\nntrain=%" PRId64 "\nval_off=%" PRId64 "\nnval=%" PRId64 "\n", s->n_data, s->ntrain,
          s->val_off, s->nval);
+    if (s->stream) dc_sb_puts(&t, "stream=1\n");
     dc_sb_printf(&t, "epoch=%d\nstep=%" PRId64 "\nrng_state=%" PRIu64 "\nrng_inc=%" PRIu64 "\n", s->epoch, s->step, s->rng.state,
          s->rng.inc);
     dc_sb_printf(&t, "opt_steps=%" PRId64 "\nlsum=%a\ncorrect=%" PRId64 "\nseen=%" PRId64 "\ncounted=%" PRId64 "\n",
@@ -96,7 +97,8 @@ static dc_status check_state(const dc_train_state *s, const char *path) {
     const int64_t big = (int64_t)1 << 40;
     if (s->epochs < 1 || s->epochs > 1000000) BAD("%s: training_state: epochs %d outside [1, 1000000]", path, s->epochs);
     if (s->batch_size < 1 || s->batch_size > (1 << 20)) BAD("%s: training_state: batch_size %d outside [1, 1048576]", path, s->batch_size);
-    if (s->n_data < 1 || s->n_data > big || s->ntrain < 1 || s->ntrain > s->n_data)
+    if (s->stream != 0 && s->stream != 1) BAD("%s: training_state: stream must be 0 or 1", path);
+    if (s->n_data < 1 || s->n_data > big || s->ntrain < 1 || s->ntrain > (s->stream ? big : s->n_data))
         BAD("%s: training_state: %lld training rows of %lld", path, (long long)s->ntrain, (long long)s->n_data);
     int split = s->nval > 0 && s->val_off == s->ntrain && s->ntrain + s->nval == s->n_data; /* a validation split */
     int separate = s->val_off == 0 && s->nval >= 0 && s->nval <= big;                         /* a validation set */
@@ -118,7 +120,7 @@ static dc_status check_state(const dc_train_state *s, const char *path) {
     if (dc_optimizer_steps(s->opt) > (int64_t)(s->epoch + 1) * steps)
         BAD("%s: training_state: %lld optimizer steps, more than %d epochs of %lld batches", path, (long long)dc_optimizer_steps(s->opt),
             s->epoch + 1, (long long)steps);
-    if (s->sched.epoch < 0 || s->sched.epoch > s->epochs || s->sched.num_bad < 0 || s->sched.num_bad > s->epochs ||
+    if (s->sched.epoch < 0 || s->sched.epoch > (int64_t)s->epochs * steps || s->sched.num_bad < 0 || s->sched.num_bad > s->epochs ||
         s->sched.cooldown_left < 0 || s->sched.cooldown_left > 1000000 || !(s->sched.lr >= 0.0f && isfinite(s->sched.lr)))
         BAD("%s: training_state: schedule counters out of range", path);
     if (s->es_wait < 0 || s->es_wait > s->epoch || s->es_best_epoch < 0 || s->es_best_epoch > s->epoch)
@@ -159,6 +161,7 @@ static dc_status parse_state(dc_train_state *s, const char *txt, const char *pat
         KEY("ntrain", "%" SCNd64, &s->ntrain);
         KEY("val_off", "%" SCNd64, &s->val_off);
         KEY("nval", "%" SCNd64, &s->nval);
+        KEY("stream", "%d", &s->stream);
         KEY("epoch", "%d", &s->epoch);
         KEY("step", "%" SCNd64, &s->step);
         KEY("rng_state", "%" SCNu64, &s->rng.state);
@@ -259,7 +262,9 @@ dc_status dc_train_state_load(dc_model *m, const dc_st_file *f, const char *txt,
                           (long long)pt->shape[0], (long long)s->ntrain);
         goto fail;
     }
-    uint8_t *seen = calloc((size_t)s->ntrain, 1); /* a permutation: every row once */
+    /* a permutation: every row once; a stream's windows: any of n_data, repeats allowed */
+    const int64_t range = s->stream ? s->n_data : s->ntrain;
+    uint8_t *seen = s->stream ? calloc(1, 1) : calloc((size_t)s->ntrain, 1);
     if (!seen) {
         st = dc_set_error(DC_ERR_NOMEM, "out of memory");
         goto fail;
@@ -267,13 +272,13 @@ dc_status dc_train_state_load(dc_model *m, const dc_st_file *f, const char *txt,
     for (int64_t i = 0; i < s->ntrain; i++) {
         int32_t v;
         memcpy(&v, (const char *)pt->data + 4 * i, 4);
-        if (v < 0 || v >= s->ntrain || seen[v]) {
+        if (v < 0 || v >= range || (!s->stream && seen[v])) {
             st = dc_set_error(DC_ERR_FORMAT, "%s: train.permutation entry %lld (%d) is %s", path, (long long)i, v,
-                              v < 0 || v >= s->ntrain ? "out of range" : "a repeat: not a permutation");
+                              v < 0 || v >= range ? "out of range" : "a repeat: not a permutation");
             free(seen);
             goto fail;
         }
-        seen[v] = 1;
+        if (!s->stream) seen[v] = 1;
         s->perm[i] = v;
     }
     free(seen);

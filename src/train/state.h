@@ -12,6 +12,8 @@ struct dc_train_state {
     uint64_t seed;
     int64_t n_data;               /* samples in the training data given      */
     int64_t ntrain, val_off, nval;
+    int stream;                   /* a token stream: perm holds random windows
+                                     (of n_data), drawn anew each epoch     */
     /* position */
     int epoch;                    /* epochs completed                        */
     int64_t step;                 /* batches done in the current epoch       */

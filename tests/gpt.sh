@@ -1,0 +1,71 @@
+#!/bin/sh
+# gpt.sh DEEPC WORKDIR SOURCE_DIR — a character-level GPT from the command
+# line, on a slice of Debian's fortunes (scripts/fortunes_txt.sh): a
+# smaller models/char_gpt.dc trains on the text as one token stream (the
+# validation part is its end), the loss falls, the run is reproducible and
+# resumable; `deepc generate` streams text that a seed fixes, the same with
+# and without the KV cache, in batches, up to a stop string; bad input.
+set -u
+DEEPC=$1; W=$2; SRC=$3
+PY=${PYTHON:-/usr/bin/python3}
+rm -rf "$W"; mkdir -p "$W"
+. "$SRC/tests/lib.sh"
+sh "$SRC/scripts/fortunes_txt.sh" "$W/fortunes.txt" > /dev/null || bad "fortunes_txt.sh"
+head -c 120000 "$W/fortunes.txt" > "$W/small.txt"
+# char_gpt.dc at a test's size: width 32, 2 blocks, a context of 32, 2 x 40 steps
+sed -e 's/^input 128/input 32/; s/embedding 128 128/embedding 128 32/; s/repeat 4/repeat 2/; s/maxlen=128/maxlen=32/' \
+    -e 's/transformer_block 4 dropout=0.1/transformer_block 2 dropout=0.1/; s/steps_per_epoch=500/steps_per_epoch=40/' \
+    -e 's/epochs=4/epochs=2/; s/warmup=100/warmup=10/; s/t_max=1900/t_max=70/' "$SRC/models/char_gpt.dc" > "$W/gpt.dc"
+"$DEEPC" train "$W/gpt.dc" --data "$W/small.txt" --out "$W/gpt.safetensors" > "$W/train.out" 2>&1 \
+  || bad "train the GPT: $(tail -3 "$W/train.out")"
+grep -q 'tok/s' "$W/train.out" && grep -q 'val_perplexity' "$W/train.out" && ok || bad "tokens/s and perplexity in the progress: $(cat "$W/train.out")"
+vl=$(grep -o 'val_loss: [0-9.]*' "$W/train.out" | awk '{print $2}' | tr '\n' ' ')
+"$PY" -c "import math,sys; v=[float(x) for x in '$vl'.split()]; sys.exit(0 if len(v)==2 and v[1] < v[0] < math.log(101) else 1)" \
+  && ok || bad "validation loss falls below chance (ln 101): $vl"
+# same seed, same threads: the same model, byte for byte
+"$DEEPC" train "$W/gpt.dc" --data "$W/small.txt" --out "$W/gpt2.safetensors" --quiet > /dev/null 2>&1
+cmp -s "$W/gpt.safetensors" "$W/gpt2.safetensors" && ok || bad "two runs with one seed differ"
+# stopped after 50 steps and resumed: the same model as the run that never stopped
+"$DEEPC" train "$W/gpt.dc" --data "$W/small.txt" --out "$W/part.safetensors" --stop-after 50 --quiet > /dev/null 2>&1
+"$DEEPC" train --resume "$W/part.safetensors" --data "$W/small.txt" --out "$W/part.safetensors" --force --quiet > "$W/resume.out" 2>&1 \
+  || bad "resume: $(tail -3 "$W/resume.out")"
+cmp -s "$W/gpt.safetensors" "$W/part.safetensors" && ok || bad "a resumed run differs from one that never stopped"
+"$DEEPC" train "$W/gpt.dc" --data "$W/small.txt" --out "$W/part2.safetensors" --stop-after 5 --quiet > /dev/null 2>&1
+expect_fail "not the texts the run trained on" "$DEEPC" train --resume "$W/part2.safetensors" --data "$W/fortunes.txt" --out "$W/x.safetensors"
+
+# generation: streamed, reproducible, the cache changes nothing (within the
+# context: past it the cached window slides by half, the uncached by one)
+G="$DEEPC generate $W/gpt.safetensors --prompt Why --max-tokens 29 --temperature 0.8 --top-k 20 --top-p 0.95 --seed 3"
+$G > "$W/g1.out" 2> "$W/g1.err" || bad "generate: $(cat "$W/g1.err")"
+$G > "$W/g2.out" 2>/dev/null
+$G --no-cache > "$W/g3.out" 2> "$W/g3.err"
+[ "$(head -c 3 "$W/g1.out")" = "Why" ] && [ "$(wc -c < "$W/g1.out")" -gt 25 ] && ok || bad "generate prints the prompt and its continuation: $(cat "$W/g1.out")"
+cmp -s "$W/g1.out" "$W/g2.out" && ok || bad "one seed, two different texts"
+cmp -s "$W/g1.out" "$W/g3.out" && ok || bad "the KV cache changed the text: $(cat "$W/g1.out") / $(cat "$W/g3.out")"
+grep -q 'KV cache' "$W/g1.err" && grep -q 'whole window' "$W/g3.err" && ok || bad "the speed line names the path"
+# past the context of 32: the window slides, generation goes on
+"$DEEPC" generate "$W/gpt.safetensors" --prompt "A" --max-tokens 100 --seed 1 > "$W/long.out" 2>/dev/null && [ "$(wc -c < "$W/long.out")" -gt 80 ] \
+  && ok || bad "generate past the context: $(cat "$W/long.out")"
+"$DEEPC" generate "$W/gpt.safetensors" --prompt "The " --max-tokens 30 --samples 3 --seed 2 > "$W/s3.out" 2>/dev/null
+[ "$(grep -c '^--- sample' "$W/s3.out")" = 3 ] && ok || bad "three samples at once: $(cat "$W/s3.out")"
+"$DEEPC" generate "$W/gpt.safetensors" --prompt "The " --max-tokens 300 --stop "e" --seed 2 > "$W/stop.out" 2>/dev/null
+[ "$(tail -c 2 "$W/stop.out" | head -c 1)" = "e" ] && [ "$(wc -c < "$W/stop.out")" -lt 100 ] && ok || bad "--stop ends the text: $(cat "$W/stop.out")"
+"$DEEPC" generate "$W/gpt.safetensors" --prompt "The " --max-tokens 20 --temperature 0 > "$W/greedy1.out" 2>/dev/null
+"$DEEPC" generate "$W/gpt.safetensors" --prompt "The " --max-tokens 20 --temperature 0 --seed 9 > "$W/greedy2.out" 2>/dev/null
+cmp -s "$W/greedy1.out" "$W/greedy2.out" && ok || bad "temperature 0 is greedy (no seed matters)"
+
+# bad input
+expect_fail "longer than the model's context" "$DEEPC" generate "$W/gpt.safetensors" --prompt "$(head -c 200 "$W/small.txt")"
+expect_fail "no token of the model's vocabulary" "$DEEPC" generate "$W/gpt.safetensors" --prompt ""
+expect_fail "not a trained language model" "$DEEPC" generate "$SRC/tests/fixtures/v1_iris.safetensors" --prompt "x"
+expect_fail "--temperature" "$DEEPC" generate "$W/gpt.safetensors" --prompt "x" --temperature -1
+expect_fail "not a text file" "$DEEPC" train "$W/gpt.dc" --data "$SRC/tests/fixtures/images/gray.png" --out "$W/y.safetensors"
+head -c 20 "$W/small.txt" > "$W/short.txt"
+expect_fail "fewer than one window" "$DEEPC" train "$W/gpt.dc" --data "$W/short.txt" --out "$W/y.safetensors"
+sed 's/dense 128 tie=wte/dense 64 tie=wte/' "$W/gpt.dc" > "$W/badtie.dc"
+expect_fail "tie=wte: its table is 128x32" "$DEEPC" summary "$W/badtie.dc"
+sed 's/tie=wte/tie=nothing/' "$W/gpt.dc" > "$W/badtie2.dc"
+expect_fail "tie=nothing names no embedding layer" "$DEEPC" summary "$W/badtie2.dc"
+sed 's/transformer_block 2/transformer_block 3/' "$W/gpt.dc" > "$W/badheads.dc"
+expect_fail "does not divide into 3 heads" "$DEEPC" summary "$W/badheads.dc"
+finish gpt_cli
