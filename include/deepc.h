@@ -947,6 +947,7 @@ typedef struct {
     int nparts;
     char part_name[DC_MAX_LOSS_PARTS][32];
     double part[DC_MAX_LOSS_PARTS], val_part[DC_MAX_LOSS_PARTS];
+    double train_seconds;      /* the training steps alone (no validation)    */
 } dc_epoch_stats;
 
 typedef struct {

@@ -33,6 +33,10 @@ cmp -s "$W/gpt.safetensors" "$W/part.safetensors" && ok || bad "a resumed run di
 "$DEEPC" train "$W/gpt.dc" --data "$W/small.txt" --out "$W/part2.safetensors" --stop-after 5 --quiet > /dev/null 2>&1
 expect_fail "not the texts the run trained on" "$DEEPC" train --resume "$W/part2.safetensors" --data "$W/fortunes.txt" --out "$W/x.safetensors"
 
+# eval on a text: every token once, in windows of the context
+"$DEEPC" eval "$W/gpt.safetensors" --data "$W/small.txt" > "$W/eval.out" 2>&1 && grep -q 'perplexity' "$W/eval.out" \
+  && ok || bad "eval a GPT on a text: $(cat "$W/eval.out")"
+
 # generation: streamed, reproducible, the cache changes nothing (within the
 # context: past it the cached window slides by half, the uncached by one)
 G="$DEEPC generate $W/gpt.safetensors --prompt Why --max-tokens 29 --temperature 0.8 --top-k 20 --top-p 0.95 --seed 3"

@@ -17,6 +17,7 @@ typedef struct {
     long samples, manifold; /* generate */
     const char *prompt, *stop;        /* generate text: the start, and a string that ends it */
     long max_tokens, top_k;
+    long steps_per_epoch;             /* train: batches per epoch (the recipe's steps_per_epoch) */
     double temperature, top_p;
     int no_cache;
     double test_split;

@@ -20,6 +20,7 @@ static const char *usage_text =
     "commands:\n"
     "  train DESCRIPTION --data DATA [--out MODEL.safetensors] [--epochs N] [--batch-size B]\n"
     "        [--lr X] [--seed S] [--validation-split F] [--limit N] [--threads T] [--json]\n"
+    "        [--steps-per-epoch N]\n"
     "        [--log FILE.csv] [--plot FILE.svg] [--checkpoint FILE [--checkpoint-every N]]\n"
     "        [--checkpoint-best FILE] [--stop-after BATCHES] [--quiet]\n"
     "        [--init-from MODEL] [--embeddings GLOVE.txt] [--freeze LAYER,LAYER,...]\n"
@@ -105,7 +106,7 @@ static int parse_args(int argc, char **argv, cli_args *a) {
         INT("--limit", limit, 1, 1L << 40) INT("--threads", threads, 1, 1024) INT("--checkpoint-every", ckpt_every, 1, 1000000)
         INT("--stop-after", stop_after, 1, 1L << 40) INT("--folds", folds, 2, 1000) INT("--skip-rows", skip_rows, 0, 1000000)
         INT("--pca", pca, 1, 100000) INT("--samples", samples, 1, 4096) INT("--manifold", manifold, 2, 64)
-        STR("--prompt", prompt) STR("--stop", stop) INT("--max-tokens", max_tokens, 1, 1L << 30) INT("--top-k", top_k, 0, 1L << 30)
+        STR("--prompt", prompt) STR("--stop", stop) INT("--max-tokens", max_tokens, 1, 1L << 30) INT("--steps-per-epoch", steps_per_epoch, 1, 1L << 40) INT("--top-k", top_k, 0, 1L << 30)
         DBL("--temperature", temperature, 0.0, 100.0) DBL("--top-p", top_p, 0.0, 1.0) FLAG("--no-cache", no_cache)
         else if (!strcmp(o, "--no-header") || !strcmp(o, "--header")) { /* given: overrides a model's stored way */
             a->no_header = o[2] == 'n';
@@ -209,6 +210,8 @@ static void print_json_history(const dc_history *h) {
         cli_json_number(stdout, s->lr);
         printf(",\"seconds\":");
         cli_json_number(stdout, s->seconds);
+        printf(",\"train_seconds\":");
+        cli_json_number(stdout, s->train_seconds);
         for (int i = 0; i < s->nparts; i++) {
             printf(",\"%s\":", s->part_name[i]);
             cli_json_number(stdout, s->part[i]);
@@ -236,6 +239,7 @@ static dc_fit_options fit_options(const cli_args *a, dc_train_state *state) {
 }
 
 static void apply_lr(const cli_args *a, dc_model *m) {
+    if (a->steps_per_epoch > 0 && !a->resume) dc_model_fit_config(m)->steps_per_epoch = a->steps_per_epoch;
     if (a->lr < 0) return;
     dc_opt_config o = *dc_model_optimizer(m);
     o.lr = (float)a->lr;

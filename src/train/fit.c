@@ -473,13 +473,13 @@ static dc_status run_epochs_loop(fit_ctx *c, dc_prefetch *pf, int64_t steps, int
             }
         }
         dc_epoch_stats es = {s->lsum / (double)s->seen, has_accuracy(m, c->train) ? (double)s->correct / (double)(s->counted ? s->counted : 1) : NAN,
-                             NAN, NAN, s->sched.lr, 0, 0, {{0}}, {0}, {0}};
+                             NAN, NAN, s->sched.lr, 0, 0, {{0}}, {0}, {0}, 0};
         name_parts(m, &es);
         for (int i = 0; i < es.nparts; i++) {
             es.part[i] = s->psum[i] / (double)s->seen;
             es.val_part[i] = NAN;
         }
-        p.train_seconds = dc_now() - t0;
+        p.train_seconds = es.train_seconds = dc_now() - t0;
         /* validation in training-sized batches (as Keras): the arena the
          * training step needs is enough, memory stays at one step's worth */
         if (c->val) {
