@@ -831,6 +831,10 @@ typedef struct {
     int stream;                /* target=stream: a language model over one
                                   stream of tokens (a .txt file whole), read
                                   in windows of maxlen (dc_text_stream_load) */
+    int bpe;                   /* level=bpe: GPT-2's byte-level BPE from the
+                                  files vocab= and merges= (kept in the model
+                                  file once trained)                       */
+    char vocab[256], merges[256];
 } dc_text_spec;
 dc_tokenizer *dc_tokenizer_new(const dc_tokenizer_options *o);
 /* Count the tokens of n texts and index them (replacing any vocabulary). */
@@ -857,6 +861,11 @@ void dc_tokenizer_free(dc_tokenizer *t);
  * the vocabulary lacks is an error naming the file and line. */
 typedef struct dc_bpe dc_bpe;
 dc_bpe *dc_bpe_load(const char *vocab_json, const char *merges);
+/* The same from the files' texts (a model file keeps them); the paths name
+ * them in messages. */
+dc_bpe *dc_bpe_load_text(const char *vocab_json_text, const char *merges_text, const char *vocab_where, const char *merges_where);
+const char *dc_bpe_vocab_text(const dc_bpe *b);
+const char *dc_bpe_merges_text(const dc_bpe *b);
 void dc_bpe_free(dc_bpe *b);
 /* The ids of text[0..n) in *ids (malloc'ed; free it); returns how many, or
  * -1. Bytes that are not UTF-8 are read as U+FFFD. */
@@ -949,6 +958,8 @@ dc_status dc_text_csv_load(const char *path, const dc_text_spec *spec, const dc_
  * to fit one on the whole text (returned). A file with a NUL byte is not
  * text; one shorter than a window is an error. */
 dc_status dc_text_stream_load(const char *path, const dc_text_spec *spec, dc_tokenizer **tok, dc_dataset **out, FILE *report);
+/* The same with GPT-2's BPE: the file's ids, in windows of context. */
+dc_status dc_bpe_stream_load(const char *path, const dc_bpe *b, int context, dc_dataset **out, FILE *report);
 
 /* ===================================================================== */
 /* 6. Training, evaluation, prediction; files                            */
@@ -1134,8 +1145,21 @@ uint64_t dc_dataset_fingerprint(const dc_dataset *d);
 const dc_text_spec *dc_model_text(const dc_model *m);
 dc_tokenizer *dc_model_tokenizer(const dc_model *m);
 dc_status dc_model_set_tokenizer(dc_model *m, const dc_tokenizer *t);
+/* A BPE model's tokenizer (level=bpe): kept in the model file (both files'
+ * texts), so the file alone encodes and decodes. dc_model_bpe returns a new
+ * one (free it), or NULL with the error set when the model has none. */
+dc_status dc_model_set_bpe(dc_model *m, const dc_bpe *b);
+dc_bpe *dc_model_bpe(const dc_model *m);
 dc_status dc_model_set_tabular(dc_model *m, const dc_tabular *p);
 dc_model *dc_model_parse_file(const char *path);
+
+/* A GPT-2 checkpoint in Hugging Face's layout (model.safetensors: wte, wpe,
+ * h.N.ln_1, h.N.attn.c_attn, ..., ln_f, with or without "transformer.";
+ * Conv1D weights stored (in, out); F32, F16 or BF16) into a built model of
+ * the same shape (models/gpt2.dc names its layers wte, wpe and ln_f; the
+ * N-th transformer_block is h.N). A missing or misshapen tensor, or a NaN,
+ * is an error naming it. report (if not NULL) gets what was loaded. */
+dc_status dc_model_load_gpt2(dc_model *m, const char *path, FILE *report);
 
 /* Model files: safetensors with the description and format version in
  * __metadata__. Written atomically (temp file, fsync, rename). */

@@ -199,7 +199,8 @@ dc_status cli_load_text(const cli_args *a, dc_model *m, cli_bundle *b, FILE *rep
     dc_status st = cli_csv_options(a, &o);
     if (!st && a->resume) st = resume_text_options(a, m, &o, &run);
     /* a vocabulary already there (--init-from's, a resumed run's) is kept, not refitted */
-    dc_tokenizer *tok = a->init_from || a->resume ? dc_model_tokenizer(m) : NULL;
+    const dc_text_spec *sp0 = dc_model_text(m);
+    dc_tokenizer *tok = (a->init_from || a->resume) && !sp0->bpe ? dc_model_tokenizer(m) : NULL;
     int n = 0;
     char **cls = a->resume ? dc_model_class_names(m, &n) : NULL;
     int64_t in[DC_MAX_DIMS];
@@ -207,7 +208,12 @@ dc_status cli_load_text(const cli_args *a, dc_model *m, cli_bundle *b, FILE *rep
     if (!st && (dc_model_input_shape(m, in) != 1 || in[0] != sp->maxlen))
         st = dc_set_error_cli("%s: the text line's maxlen=%d must be the input's length (input %d)", a->target, sp->maxlen,
                               sp->maxlen);
-    if (!st && sp->stream) st = dc_text_stream_load(a->data, sp, &tok, &b->train, report); /* split by position in fit */
+    if (!st && sp->bpe) { /* GPT-2's BPE: the model's own (a resumed run's), or the text line's files */
+        dc_bpe *bp = a->init_from || a->resume ? dc_model_bpe(m) : dc_bpe_load(sp->vocab, sp->merges);
+        st = bp ? dc_bpe_stream_load(a->data, bp, sp->maxlen, &b->train, report) : DC_ERR_INVALID;
+        if (!st) st = dc_model_set_bpe(m, bp);
+        dc_bpe_free(bp);
+    } else if (!st && sp->stream) st = dc_text_stream_load(a->data, sp, &tok, &b->train, report); /* split by position in fit */
     else if (!st) st = dc_text_csv_load(a->data, sp, &o, &tok, &cls, &n, &b->train, &b->test, report);
     if (!st && a->resume && (b->train->n != run.ntrain || dc_dataset_fingerprint(b->train) != run.hash))
         st = dc_set_error_cli("%s: these are not the texts the run trained on (%lld training texts, the run had %lld; "
@@ -216,7 +222,7 @@ dc_status cli_load_text(const cli_args *a, dc_model *m, cli_bundle *b, FILE *rep
         run = (dc_text_run){o.test_split, o.stratify, o.seed, b->train->n, dc_dataset_fingerprint(b->train)};
         st = dc_model_set_text_run(m, &run);
     }
-    if (!st) st = dc_model_set_tokenizer(m, tok);
+    if (!st && tok) st = dc_model_set_tokenizer(m, tok);
     if (!st) st = dc_model_set_class_names(m, cls, n);
     dc_tokenizer_free(tok);
     dc_free_names(cls, n);

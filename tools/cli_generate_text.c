@@ -19,10 +19,43 @@ typedef struct {
     int done;
 } seq_out;
 
-static void put_token(const dc_tokenizer *tok, const dc_text_spec *sp, int32_t id, dc_strbuf *b, FILE *stream) {
-    const char *s = dc_tokenizer_token(tok, id);
+/* How the model's text becomes ids and back: Keras' tokenizer, or GPT-2's BPE. */
+typedef struct {
+    const dc_text_spec *sp;
+    dc_tokenizer *tok;
+    dc_bpe *bpe;
+} codec;
+
+/* The ids of text (malloc'ed), or -1. */
+static int64_t codec_encode(const codec *c, const char *text, int32_t **ids) {
+    if (c->bpe) return dc_bpe_encode(c->bpe, text, strlen(text), ids);
+    size_t n = strlen(text);
+    if (!(*ids = malloc(sizeof(int32_t) * (n + 1)))) return -1;
+    return dc_tokenizer_encode(c->tok, text, *ids, (int64_t)n + 1, 1, 1);
+}
+
+/* May id be drawn? (Never padding, the OOV token or an id with no token.) */
+static int codec_allowed(const codec *c, int64_t id) {
+    if (c->bpe) return id < dc_bpe_vocab_size(c->bpe);
+    return id != 0 && dc_tokenizer_token(c->tok, (int)id) && !(c->sp->tok.oov && id == 1);
+}
+
+static void put_token(const codec *c, int32_t id, dc_strbuf *b, FILE *stream) {
+    if (c->bpe) { /* bytes: a character may span tokens, the terminal joins them */
+        size_t n;
+        char *s = dc_bpe_decode(c->bpe, &id, 1, &n);
+        if (!s) return;
+        dc_sb_put(b, s, n);
+        if (stream) {
+            fwrite(s, 1, n, stream);
+            fflush(stream);
+        }
+        free(s);
+        return;
+    }
+    const char *s = dc_tokenizer_token(c->tok, id);
     if (!s) return;
-    if (!sp->tok.char_level) {
+    if (!c->sp->tok.char_level) {
         dc_sb_puts(b, " ");
         if (stream) fputc(' ', stream);
     }
@@ -45,14 +78,16 @@ int cli_generate_text(const cli_args *a) {
     if (!m) return cli_fail("cannot read the model");
     int rc = 0;
     dc_generator *gen = NULL;
-    dc_tokenizer *tok = NULL;
-    int32_t *ids = NULL, *step = NULL;
+    codec cd = {dc_model_text(m), NULL, NULL};
+    int32_t *ids = NULL, *one = NULL, *step = NULL;
     float *logits = NULL;
     uint8_t *banned = NULL;
     seq_out *outs = NULL;
     const dc_text_spec *sp = dc_model_text(m);
     const int N = a->samples > 0 ? (int)a->samples : 1;
-    if (!sp || (!sp->next && !sp->stream) || !(tok = dc_model_tokenizer(m))) {
+    if (sp && sp->bpe) cd.bpe = dc_model_bpe(m);
+    else if (sp) cd.tok = dc_model_tokenizer(m);
+    if (!sp || (!sp->next && !sp->stream) || (!cd.tok && !cd.bpe)) {
         dc_set_error_cli("%s: not a trained language model (its description needs a text line with target=stream or "
                          "target=next, and the file its vocabulary)", a->target);
         rc = cli_fail("cannot generate");
@@ -63,19 +98,18 @@ int cli_generate_text(const cli_args *a) {
         goto done;
     }
     const int64_t V = dc_generator_vocab(gen), T = dc_generator_context(gen);
-    size_t plen = strlen(a->prompt);
-    ids = malloc(sizeof(int32_t) * (plen + 1) * (size_t)N);
+    int64_t np = codec_encode(&cd, a->prompt, &one);
+    if (np < 0) {
+        rc = cli_fail("cannot encode the prompt");
+        goto done;
+    }
+    ids = malloc(sizeof(int32_t) * (size_t)(np + 1) * (size_t)N);
     step = malloc(sizeof(int32_t) * (size_t)N);
     logits = malloc(sizeof(float) * (size_t)(V * N));
     banned = calloc((size_t)V, 1);
     outs = calloc((size_t)N, sizeof *outs);
     if (!ids || !step || !logits || !banned || !outs) {
         rc = cli_fail("out of memory");
-        goto done;
-    }
-    int64_t np = dc_tokenizer_encode(tok, a->prompt, ids, (int64_t)plen + 1, 1, 1);
-    if (np < 0) {
-        rc = cli_fail("cannot encode the prompt");
         goto done;
     }
     if (np == 0) {
@@ -88,9 +122,8 @@ int cli_generate_text(const cli_args *a) {
         rc = cli_fail("cannot generate");
         goto done;
     }
-    for (int n = 1; n < N; n++) memcpy(ids + n * np, ids, sizeof(int32_t) * (size_t)np);
-    for (int64_t i = 0; i < V; i++) /* padding, the OOV token, and ids past the vocabulary are never drawn */
-        banned[i] = i == 0 || !dc_tokenizer_token(tok, (int)i) || (sp->tok.oov && i == 1);
+    for (int n = 0; n < N; n++) memcpy(ids + n * np, one, sizeof(int32_t) * (size_t)np);
+    for (int64_t i = 0; i < V; i++) banned[i] = !codec_allowed(&cd, i);
     dc_rng rng;
     dc_rng_seed(&rng, a->seed >= 0 ? (uint64_t)a->seed : 1);
     dc_sampling smp = {(float)a->temperature, (int)a->top_k, (float)a->top_p};
@@ -109,7 +142,7 @@ int cli_generate_text(const cli_args *a) {
             if (step[n] < 0) step[n] = 0;
             if (outs[n].done) continue;
             size_t before = outs[n].text.n;
-            put_token(tok, sp, step[n], &outs[n].text, stream);
+            put_token(&cd, step[n], &outs[n].text, stream);
             if (hit_stop(&outs[n].text, a->stop, before)) outs[n].done = 1, live--;
         }
         made++;
@@ -146,7 +179,9 @@ done:
     free(logits);
     free(step);
     free(ids);
-    dc_tokenizer_free(tok);
+    free(one);
+    dc_tokenizer_free(cd.tok);
+    dc_bpe_free(cd.bpe);
     dc_generator_free(gen);
     dc_model_free(m);
     return rc;

@@ -82,6 +82,7 @@ struct dc_bpe {
     smap ranks;          /* "a,b" -> merge rank (the last line's)         */
     int nmerges;
     char **merge_a, **merge_b; /* by rank (for writing a trained vocabulary) */
+    char *vocab_text, *merges_text; /* the files as read (a model file keeps them) */
     pcre2_code *re;
     pcre2_match_data *md;
     uint16_t byte_char[256];   /* byte -> code point                      */
@@ -118,6 +119,8 @@ void dc_bpe_free(dc_bpe *b) {
     free(b->merge_b);
     smap_free(&b->ids);
     smap_free(&b->ranks);
+    free(b->vocab_text);
+    free(b->merges_text);
     if (b->md) pcre2_match_data_free(b->md);
     if (b->re) pcre2_code_free(b->re);
     free(b);
@@ -169,18 +172,19 @@ static int byte_chars_only(const dc_bpe *b, const char *s) {
     return 1;
 }
 
-dc_bpe *dc_bpe_load(const char *vocab_path, const char *merges_path) {
+dc_bpe *dc_bpe_load_text(const char *vocab_json, const char *merges, const char *vocab_path, const char *merges_path) {
     dc_bpe *b = bpe_new();
     if (!b) {
         dc_set_error(DC_ERR_NOMEM, "bpe: cannot set up the GPT-2 pattern");
         return NULL;
     }
     json_error_t je;
-    json_t *root = json_load_file(vocab_path, JSON_REJECT_DUPLICATES, &je);
-    FILE *f = NULL;
-    char *line = NULL;
-    size_t cap = 0;
+    json_t *root = json_loads(vocab_json, JSON_REJECT_DUPLICATES, &je);
     dc_status st = DC_OK;
+    if (!(b->vocab_text = strdup(vocab_json)) || !(b->merges_text = strdup(merges))) {
+        st = dc_set_error(DC_ERR_NOMEM, "%s: out of memory", vocab_path);
+        goto done;
+    }
     if (!root) {
         st = dc_set_error(DC_ERR_FORMAT, "%s:%d:%d: not a JSON vocabulary: %s", vocab_path, je.line, je.column, je.text);
         goto done;
@@ -222,22 +226,27 @@ dc_bpe *dc_bpe_load(const char *vocab_path, const char *merges_path) {
             goto done;
         }
     }
-    if (!(f = fopen(merges_path, "r"))) {
-        st = dc_set_error(DC_ERR_IO, "%s: cannot open (%s)", merges_path, strerror(errno));
-        goto done;
-    }
-    int64_t lineno = 0, nlines = 0;
-    while (getline(&line, &cap, f) > 0) nlines++;
-    rewind(f);
+    int64_t nlines = 1;
+    for (const char *p = merges; *p; p++) nlines += *p == '\n';
     if (!smap_init(&b->ranks, (int)(nlines + 1)) || !(b->merge_a = calloc((size_t)nlines + 1, sizeof(char *))) ||
         !(b->merge_b = calloc((size_t)nlines + 1, sizeof(char *)))) {
         st = dc_set_error(DC_ERR_NOMEM, "%s: out of memory", merges_path);
         goto done;
     }
-    ssize_t len;
-    while (!st && (len = getline(&line, &cap, f)) > 0) {
+    int64_t lineno = 0;
+    for (const char *p = merges; !st && *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
         lineno++;
-        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) line[--len] = 0;
+        char line[1024];
+        if (len >= sizeof line) {
+            st = dc_set_error(DC_ERR_FORMAT, "%s:%lld: a merge longer than %zu bytes", merges_path, (long long)lineno, sizeof line - 1);
+            break;
+        }
+        memcpy(line, p, len);
+        line[len] = 0;
+        p = nl ? nl + 1 : p + len;
+        while (len > 0 && line[len - 1] == '\r') line[--len] = 0;
         if (lineno == 1 && !strncmp(line, "#version", 8)) continue;
         if (len == 0) continue; /* the reference drops the last line, which is empty */
         char *sp = strchr(line, ' ');
@@ -247,15 +256,11 @@ dc_bpe *dc_bpe_load(const char *vocab_path, const char *merges_path) {
         }
         *sp = 0;
         char joined[1024];
-        if (strlen(line) + strlen(sp + 1) >= sizeof joined) {
-            st = dc_set_error(DC_ERR_FORMAT, "%s:%lld: a merge longer than %zu bytes", merges_path, (long long)lineno, sizeof joined);
-            break;
-        }
         size_t l1 = strlen(line), l2 = strlen(sp + 1);
         memcpy(joined, line, l1);
         memcpy(joined + l1, sp + 1, l2 + 1);
-        int ia = smap_find_n(&b->ids, line, strlen(line)), ib = smap_find_n(&b->ids, sp + 1, strlen(sp + 1));
-        if (ia < 0 || ib < 0 || smap_find_n(&b->ids, joined, strlen(joined)) < 0) {
+        int ia = smap_find_n(&b->ids, line, l1), ib = smap_find_n(&b->ids, sp + 1, l2);
+        if (ia < 0 || ib < 0 || smap_find_n(&b->ids, joined, l1 + l2) < 0) {
             st = dc_set_error(DC_ERR_FORMAT, "%s:%lld: merge \"%s %s\" uses a symbol the vocabulary lacks (\"%s\")", merges_path,
                               (long long)lineno, line, sp + 1, ia < 0 ? line : ib < 0 ? sp + 1 : joined);
             break;
@@ -263,8 +268,6 @@ dc_bpe *dc_bpe_load(const char *vocab_path, const char *merges_path) {
         st = add_merge(b, line, sp + 1, merges_path);
     }
 done:
-    free(line);
-    if (f) fclose(f);
     json_decref(root);
     if (st) {
         dc_bpe_free(b);
@@ -272,6 +275,43 @@ done:
     }
     return b;
 }
+
+/* A whole file as a string (a NUL inside: not text). */
+static char *read_file(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        dc_set_error(DC_ERR_IO, "%s: cannot open (%s)", path, strerror(errno));
+        return NULL;
+    }
+    dc_strbuf b = {0};
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0) dc_sb_put(&b, buf, n);
+    fclose(f);
+    if (!b.s) dc_sb_put(&b, "", 0);
+    if (b.oom || !b.s) {
+        free(b.s);
+        dc_set_error(DC_ERR_NOMEM, "%s: out of memory", path);
+        return NULL;
+    }
+    if (strlen(b.s) != b.n) {
+        dc_set_error(DC_ERR_FORMAT, "%s: byte %zu is NUL: not a text file", path, strlen(b.s));
+        free(b.s);
+        return NULL;
+    }
+    return b.s;
+}
+
+dc_bpe *dc_bpe_load(const char *vocab_path, const char *merges_path) {
+    char *v = read_file(vocab_path), *m = v ? read_file(merges_path) : NULL;
+    dc_bpe *b = m ? dc_bpe_load_text(v, m, vocab_path, merges_path) : NULL;
+    free(v);
+    free(m);
+    return b;
+}
+
+const char *dc_bpe_vocab_text(const dc_bpe *b) { return b->vocab_text; }
+const char *dc_bpe_merges_text(const dc_bpe *b) { return b->merges_text; }
 
 int dc_bpe_vocab_size(const dc_bpe *b) { return b->nvocab; }
 const char *dc_bpe_token(const dc_bpe *b, int id) { return id >= 0 && id < b->nvocab ? b->token[id] : NULL; }

@@ -78,3 +78,22 @@ dc_status dc_text_stream_load(const char *path, const dc_text_spec *spec, dc_tok
     free(text);
     return st;
 }
+
+dc_status dc_bpe_stream_load(const char *path, const dc_bpe *b, int context, dc_dataset **out, FILE *report) {
+    *out = NULL;
+    int64_t len = 0;
+    char *text = read_text(path, &len);
+    if (!text) return DC_ERR_IO;
+    int32_t *ids = NULL;
+    int64_t n = dc_bpe_encode(b, text, (size_t)len, &ids);
+    dc_status st = n < 0 ? DC_ERR_INVALID : DC_OK;
+    if (!st && n < (int64_t)context + 1)
+        st = dc_set_error(DC_ERR_FORMAT, "%s: %lld tokens, fewer than one window of %d and the token after it", path, (long long)n, context);
+    if (!st && !(*out = dc_dataset_stream(ids, n, context, 1))) st = DC_ERR_NOMEM;
+    if (!st && report)
+        fprintf(report, "%s: %lld bytes, %lld BPE tokens (%.2f bytes each), a vocabulary of %d\n", path, (long long)len, (long long)n,
+                (double)len / (double)n, dc_bpe_vocab_size(b));
+    free(ids);
+    free(text);
+    return st;
+}

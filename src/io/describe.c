@@ -478,7 +478,7 @@ static dc_status parse_text_line(line_ctx *c, dc_model *m) {
     dc_status st = DC_OK;
     dc_text_spec *t = &m->recipe.text;
     if (t->enabled) return err_at(c, c->tok[0].col, "a second 'text' line");
-    *t = (dc_text_spec){1, "text", 200, 0, 0, {0, 1, 1, 0}, 0, 0};
+    *t = (dc_text_spec){1, "text", 200, 0, 0, {0, 1, 1, 0}, 0, 0, 0, "", ""};
     if ((s = opt(c, "column", &col))) {
         if (!*s || strlen(s) >= sizeof t->column) return err_at(c, col, "column: a name of 1 to %zu bytes", sizeof t->column - 1);
         snprintf(t->column, sizeof t->column, "%s", s);
@@ -489,8 +489,8 @@ static dc_status parse_text_line(line_ctx *c, dc_model *m) {
     if (!st && (s = opt(c, "oov", &col))) st = parse_bool(c, s, col, "oov", &t->tok.oov);
     if (!st && (s = opt(c, "lowercase", &col))) st = parse_bool(c, s, col, "lowercase", &t->tok.lowercase);
     if (!st && (s = opt(c, "level", &col))) {
-        if (!strcmp(s, "word") || !strcmp(s, "char")) t->tok.char_level = s[0] == 'c';
-        else st = err_at(c, col, "level must be word or char, not \"%s\"", s);
+        if (!strcmp(s, "word") || !strcmp(s, "char") || !strcmp(s, "bpe")) t->tok.char_level = s[0] == 'c', t->bpe = s[0] == 'b';
+        else st = err_at(c, col, "level must be word, char or bpe, not \"%s\"", s);
     }
     if (!st && (s = opt(c, "padding", &col))) {
         if (!strcmp(s, "pre") || !strcmp(s, "post")) t->pad_post = s[1] == 'o';
@@ -505,7 +505,18 @@ static dc_status parse_text_line(line_ctx *c, dc_model *m) {
         else st = err_at(c, col, "target must be label (a class per text), next (the next token: a language model) or stream "
                                  "(the next token, over one stream of text in windows), not \"%s\"", s);
     }
-    if (!st) st = leftovers(c, "column, maxlen, num_words, oov, lowercase, level, padding, truncating, target");
+    if (!st && (s = opt(c, "vocab", &col))) {
+        if (!*s || strlen(s) >= sizeof t->vocab) st = err_at(c, col, "vocab: a path of 1 to %zu bytes", sizeof t->vocab - 1);
+        else snprintf(t->vocab, sizeof t->vocab, "%s", s);
+    }
+    if (!st && (s = opt(c, "merges", &col))) {
+        if (!*s || strlen(s) >= sizeof t->merges) st = err_at(c, col, "merges: a path of 1 to %zu bytes", sizeof t->merges - 1);
+        else snprintf(t->merges, sizeof t->merges, "%s", s);
+    }
+    if (!st && t->bpe && (!t->vocab[0] || !t->merges[0]))
+        st = err_at(c, c->tok[0].col, "level=bpe needs vocab=encoder.json and merges=vocab.bpe (GPT-2's files: scripts/gpt2_bpe.sh)");
+    if (!st && t->bpe && !t->stream) st = err_at(c, c->tok[0].col, "level=bpe reads a token stream: add target=stream");
+    if (!st) st = leftovers(c, "column, maxlen, num_words, oov, lowercase, level, padding, truncating, target, vocab, merges");
     return st;
 }
 

@@ -57,6 +57,12 @@ dc_status dc_model_file_write(const dc_model *m, const dc_st_entry *extra, int n
         keys[nk] = "vocabulary";
         vals[nk++] = m->meta.vocabulary;
     }
+    if (m->meta.bpe_vocab && m->meta.bpe_merges) {
+        keys[nk] = "bpe_vocab";
+        vals[nk++] = m->meta.bpe_vocab;
+        keys[nk] = "bpe_merges";
+        vals[nk++] = m->meta.bpe_merges;
+    }
     char frozen[1024];
     int nf = dc_model_frozen_names(m, frozen, sizeof frozen);
     if (nf < 0) {
@@ -190,6 +196,21 @@ dc_model *dc_model_file_read(const char *path, dc_st_file **file) {
         if (!tk) goto fail;
         dc_tokenizer_free(tk);
         if (!(m->meta.vocabulary = strdup(voc))) {
+            dc_set_error(DC_ERR_NOMEM, "out of memory");
+            goto fail;
+        }
+    }
+    const char *bv = dc_st_metadata(f, "bpe_vocab"), *bm = dc_st_metadata(f, "bpe_merges");
+    if (bv || bm) { /* checked now, as the vocabulary is */
+        dc_bpe *b = bv && bm ? dc_bpe_load_text(bv, bm, "bpe_vocab", "bpe_merges") : NULL;
+        if (!b) {
+            char msg[512];
+            snprintf(msg, sizeof msg, "%s", bv && bm ? dc_last_error() : "one of bpe_vocab and bpe_merges without the other");
+            dc_set_error(DC_ERR_FORMAT, "%s: metadata: %s", path, msg);
+            goto fail;
+        }
+        dc_bpe_free(b);
+        if (!(m->meta.bpe_vocab = strdup(bv)) || !(m->meta.bpe_merges = strdup(bm))) {
             dc_set_error(DC_ERR_NOMEM, "out of memory");
             goto fail;
         }

@@ -79,6 +79,8 @@ void dc_model_free(dc_model *m) {
     free(m->meta.preprocess);
     free(m->meta.class_names);
     free(m->meta.vocabulary);
+    free(m->meta.bpe_vocab);
+    free(m->meta.bpe_merges);
     free(m->meta.text_run);
     free(m);
 }
@@ -943,4 +945,24 @@ uint64_t dc_dataset_fingerprint(const dc_dataset *d) {
         for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 1099511628211ull;
     }
     return h;
+}
+
+dc_status dc_model_set_bpe(dc_model *m, const dc_bpe *b) {
+    char *v = strdup(dc_bpe_vocab_text(b)), *g = strdup(dc_bpe_merges_text(b));
+    if (!v || !g) {
+        free(v), free(g);
+        return dc_set_error(DC_ERR_NOMEM, "out of memory");
+    }
+    free(m->meta.bpe_vocab), free(m->meta.bpe_merges);
+    m->meta.bpe_vocab = v;
+    m->meta.bpe_merges = g;
+    return DC_OK;
+}
+
+dc_bpe *dc_model_bpe(const dc_model *m) {
+    if (!m->meta.bpe_vocab || !m->meta.bpe_merges) {
+        dc_set_error(DC_ERR_INVALID, "model: no BPE vocabulary (a text line with level=bpe, trained or imported)");
+        return NULL;
+    }
+    return dc_bpe_load_text(m->meta.bpe_vocab, m->meta.bpe_merges, "bpe_vocab", "bpe_merges");
 }

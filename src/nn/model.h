@@ -74,6 +74,7 @@ struct dc_model {
         int auto_input;                /* description says `input auto`    */
         char *class_names;             /* "a,b,..." (%-escaped), or NULL   */
         char *vocabulary;              /* a text model's fitted tokens, or NULL */
+        char *bpe_vocab, *bpe_merges;  /* a BPE model's encoder.json and vocab.bpe texts, or NULL */
         char *text_run;                /* how a text run split its data (resume), or NULL */
     } meta;
 };

@@ -1,0 +1,34 @@
+#!/bin/sh
+# gpt2_import.sh DEEPC WORKDIR SOURCE_DIR — GPT-2 checkpoints in Hugging
+# Face's layout (tests/gpt2_files.py writes small ones from the PyTorch
+# reference: F32 with the transformer. prefix, buffers and lm_head; F16 and
+# BF16 without) become deepc models that give the reference's logits and,
+# through GPT-2's BPE, its greedy continuation, word for word; broken
+# checkpoints are errors naming the tensor.
+set -u
+DEEPC=$1; W=$2; SRC=$3
+PY=${PYTHON:-/usr/bin/python3}
+rm -rf "$W"; mkdir -p "$W"
+. "$SRC/tests/lib.sh"
+G=$SRC/data/gpt2
+sh "$SRC/scripts/gpt2_bpe.sh" "$G" > /dev/null || bad "gpt2_bpe.sh (needs npm and its registry)"
+"$PY" "$SRC/tests/gpt2_files.py" "$W" "$G" || bad "gpt2_files.py"
+for v in f32 f16 bf16; do
+  "$DEEPC" import-gpt2 "$W/hf_$v.safetensors" --description "$W/gpt2_small.dc" --out "$W/$v.safetensors" > "$W/$v.out" 2>&1 \
+    || bad "import $v: $(cat "$W/$v.out")"
+  (cd "$SRC/tests" && "$PY" gpt2_check.py "$W/$v.safetensors" "$W/ref_$v.json") > "$W/$v.check" 2>&1 && ok || bad "$v: $(cat "$W/$v.check")"
+  # greedy generation through the BPE: the reference's continuation, decoded by deepc's tokenizer
+  ids=$("$PY" -c "import json; print(' '.join(map(str, json.load(open('$W/ref_$v.json'))['greedy'])))")
+  echo "$ids" > "$W/$v.ids"
+  want=$("$DEEPC" tokenize --vocab "$G/encoder.json" --merges "$G/vocab.bpe" --decode "$W/$v.ids")
+  got=$("$DEEPC" generate "$W/$v.safetensors" --prompt "Hello, I'm a" --max-tokens 12 --temperature 0 2>/dev/null)
+  [ "$got" = "$want" ] && ok || bad "$v greedy: deepc '$got', reference '$want'"
+done
+grep -q "prefix transformer" "$W/f32.out" && ok || bad "the prefix is reported: $(cat "$W/f32.out")"
+expect_fail "no tensor h.1.mlp.c_fc.bias" "$DEEPC" import-gpt2 "$W/hf_missing.safetensors" --description "$W/gpt2_small.dc" --out "$W/x.safetensors"
+expect_fail "tensor h.0.attn.c_attn.weight is (48, 16); the model needs (48, 16) transposed" "$DEEPC" import-gpt2 "$W/hf_shape.safetensors" --description "$W/gpt2_small.dc" --out "$W/x.safetensors"
+expect_fail "h.1.ln_2.weight (F16) holds NaN at element 3" "$DEEPC" import-gpt2 "$W/hf_nan.safetensors" --description "$W/gpt2_small.dc" --out "$W/x.safetensors"
+expect_fail "more than the model's 2 blocks" "$DEEPC" import-gpt2 "$W/hf_more.safetensors" --description "$W/gpt2_small.dc" --out "$W/x.safetensors"
+expect_fail "level=bpe" "$DEEPC" import-gpt2 "$W/hf_f32.safetensors" --description "$SRC/models/char_gpt.dc" --out "$W/x.safetensors"
+[ ! -e "$W/x.safetensors" ] && ok || bad "a failed import left a file"
+finish gpt2_import
