@@ -243,8 +243,7 @@ dc_tensor *dc_attention_cached(dc_graph *g, dc_tensor *qkv, int heads, float *kc
             memcpy(vcache + (n * cap + pos0 + i) * C, row + 2 * C, sizeof(float) * (size_t)C);
         }
     const int64_t NH = N * heads;
-#pragma omp parallel for num_threads(nt) if (NH > 1 && (pos0 + t) * C > 16384) schedule(static)
-    for (int64_t nh = 0; nh < NH; nh++) {
+    DC_PARALLEL_FOR(nt > 1 && NH > 1 && (pos0 + t) * t * C > 65536, nh, NH, {
 #ifdef _OPENMP
         float *S = scratch + (int64_t)omp_get_thread_num() * ATT_BQ * (pos0 + t);
 #else
@@ -253,6 +252,6 @@ dc_tensor *dc_attention_cached(dc_graph *g, dc_tensor *qkv, int heads, float *kc
         const int64_t n = nh / heads, h = nh % heads;
         attend(&a, n, h, qkv->data + n * t * ld + h * a.D, ld, kcache + n * cap * C + h * a.D, vcache + n * cap * C + h * a.D, C,
                z->data + n * t * C + h * a.D, C, t, pos0 + t, pos0, NULL, S);
-    }
+    });
     return z;
 }

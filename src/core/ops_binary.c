@@ -105,8 +105,7 @@ static dc_tensor *binary(dc_graph *g, dc_tensor *x, dc_tensor *y, int k) {
     const float *a = x->data, *b = y->data;
     float *o = z->data;
     if (dc_same_shape(x, y)) {
-#pragma omp parallel for if (z->size > DC_PAR_MIN) schedule(static)
-        for (int64_t i = 0; i < z->size; i++) o[i] = bin_fwd(k, a[i], b[i]);
+        DC_PARALLEL_FOR(z->size > DC_PAR_MIN, i, z->size, o[i] = bin_fwd(k, a[i], b[i]););
     } else {
         int64_t sa[DC_MAX_DIMS], sb[DC_MAX_DIMS];
         bcast_strides(z, x, sa);

@@ -6,6 +6,7 @@
  *   dgamma = sum g xhat      dbeta = sum g
  * Per-channel sums run over n then spatial position in a fixed order. */
 #include "internal.h"
+#include "../kernels/kernels.h"
 #include <math.h>
 #include <string.h>
 #ifdef _OPENMP
@@ -193,8 +194,7 @@ dc_tensor *dc_layer_norm(dc_graph *g, dc_tensor *x, dc_tensor *gamma, dc_tensor 
     a->rstd = dc_arena_alloc_raw(g, sizeof(float) * (size_t)a->rows);
     if (!a->mean || !a->rstd) return NULL;
     z->aux = a;
-#pragma omp parallel for if (x->size > 32768) schedule(static)
-    for (int64_t r = 0; r < a->rows; r++) {
+    DC_PARALLEL_FOR(x->size > DC_PAR_MIN, r, a->rows, {
         const float *xr = x->data + r * C;
         float *zr = z->data + r * C;
         float s = 0.0f, ss = 0.0f;
@@ -208,6 +208,6 @@ dc_tensor *dc_layer_norm(dc_graph *g, dc_tensor *x, dc_tensor *gamma, dc_tensor 
             float v = (xr[c] - mu) * rs;
             zr[c] = gamma ? v * gamma->data[c] + (beta ? beta->data[c] : 0.0f) : v;
         }
-    }
+    });
     return z;
 }

@@ -85,11 +85,10 @@ static void unary_bwd(dc_graph *g, dc_tensor *t) {
     const float *x = t->src[0]->data, *z = t->data, *gz = t->grad;
     float *gx = t->src[0]->grad;
     const int64_t n = t->size, nch = (n + CHUNK - 1) / CHUNK;
-#pragma omp parallel for if (nch > 1) schedule(static)
-    for (int64_t c = 0; c < nch; c++) {
+    DC_PARALLEL_FOR(nch > 1, c, nch, {
         int64_t s = c * CHUNK;
         backward_range(k, x + s, z + s, gz + s, gx + s, n - s < CHUNK ? n - s : CHUNK, t->farg[0], t->farg[1]);
-    }
+    });
 }
 
 static const dc_op_def unary_ops[U_COUNT] = {
@@ -108,11 +107,10 @@ static dc_tensor *unary(dc_graph *g, dc_tensor *x, int k, float a0, float a1) {
     const float *xd = x->data;
     float *zd = z->data;
     const int64_t n = z->size, nch = (n + CHUNK - 1) / CHUNK;
-#pragma omp parallel for if (nch > 1) schedule(static)
-    for (int64_t c = 0; c < nch; c++) {
+    DC_PARALLEL_FOR(nch > 1, c, nch, {
         int64_t s = c * CHUNK;
         forward_range(k, xd + s, zd + s, n - s < CHUNK ? n - s : CHUNK, a0, a1);
-    }
+    });
     return z;
 }
 

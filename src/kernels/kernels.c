@@ -66,8 +66,7 @@ void dc_k_gemm(int ta, int tb, int64_t M, int64_t N, int64_t K, float alpha, con
 }
 
 void dc_k_softmax_rows(const float *x, float *z, int64_t rows, int64_t cols) {
-#pragma omp parallel for if (rows * cols > DC_PAR_MIN) schedule(static)
-    for (int64_t r = 0; r < rows; r++) {
+    DC_PARALLEL_FOR(rows * cols > DC_PAR_MIN, r, rows, {
         const float *xr = x + r * cols;
         float *zr = z + r * cols;
         float m = -INFINITY;
@@ -79,7 +78,7 @@ void dc_k_softmax_rows(const float *x, float *z, int64_t rows, int64_t cols) {
         }
         float inv = 1.0f / s;
         for (int64_t c = 0; c < cols; c++) zr[c] *= inv;
-    }
+    });
 }
 
 void dc_k_log_softmax_rows(const float *x, float *z, int64_t rows, int64_t cols) {
