@@ -1,4 +1,4 @@
-"""torch_gpt.py TEXT STEPS THREADS — PyTorch's side of bench/gpt.py: the
+"""torch_gpt.py TEXT STEPS THREADS [noval] — PyTorch's side of bench/gpt.py: the
 recipe of models/char_gpt.dc in nanoGPT's style, with the reference GPT-2 of
 tests/gpt2_ref.py (width 128, 4 blocks of 4 heads, context 128, dropout 0.1,
 output tied to the token embedding). The same data: the file's characters
@@ -7,8 +7,9 @@ validation in non-overlapping windows; random training windows of 128,
 batch 32; AdamW (lr 1e-3, betas 0.9/0.99, weight decay 0.1 on every tensor,
 as deepc's), clipping at norm 1, a linear warmup from 0.01 lr over 100 steps
 then a cosine to 1e-4 over 1900, stepped per batch as deepc's schedule is.
-Prints JSON: validation loss every 500 steps, training tokens/s, and
-generation speed at batch 1 with and without a KV cache."""
+Prints JSON: validation loss every 500 steps and at the end (not with
+noval), training tokens/s, and generation speed at batch 1 with and
+without a KV cache."""
 import json
 import math
 import sys
@@ -21,6 +22,7 @@ sys.path.insert(0, "tests")
 from gpt2_ref import GPT  # noqa: E402
 
 path, steps, threads = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+noval = len(sys.argv) > 4 and sys.argv[4] == "noval"
 torch.set_num_threads(threads)
 torch.manual_seed(1)
 text = open(path, "rb").read().decode("utf-8", errors="replace")
@@ -70,7 +72,7 @@ for step in range(steps):
     torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
     opt.step()
     out["train_seconds"] += time.perf_counter() - t0
-    if (step + 1) % 500 == 0 or step + 1 == steps:
+    if not noval and ((step + 1) % 500 == 0 or step + 1 == steps):
         out["val_loss"][step + 1] = val_loss()
 out["tokens_per_second"] = steps * B * T / out["train_seconds"]
 

@@ -58,6 +58,59 @@ grep -q 'KV cache' "$W/g1.err" && grep -q 'whole window' "$W/g3.err" && ok || ba
 "$DEEPC" generate "$W/gpt.safetensors" --prompt "The " --max-tokens 20 --temperature 0 --seed 9 > "$W/greedy2.out" 2>/dev/null
 cmp -s "$W/greedy1.out" "$W/greedy2.out" && ok || bad "temperature 0 is greedy (no seed matters)"
 
+# pretrain, then fine-tune: a GPT on the texts of labelled reviews (a token
+# stream), then a classifier of the same body reading the last token, from
+# scratch, fine-tuned, and with the body frozen; and a Transformer encoder
+# classifier (non-causal, mean over the real steps)
+"$PY" - "$W/reviews.csv" "$W/reviews.txt" <<'PYEOF'
+import random, sys
+random.seed(5)
+pos = "good great excellent lovely superb happy nice".split()
+neg = "bad awful terrible poor sad horrible nasty".split()
+filler = "the a movie was and it film story plot acting really quite very".split()
+rows, texts = ["text,label"], []
+for i in range(800):
+    lab = i % 2
+    words = [random.choice(filler) for _ in range(random.randint(1, 3))]
+    words.insert(random.randrange(len(words) + 1), random.choice(pos if lab else neg))
+    t = " ".join(words)
+    rows.append("%s,%s" % (t, "pos" if lab else "neg"))
+    texts.append(t + ".")
+open(sys.argv[1], "w").write("\n".join(rows) + "\n")
+open(sys.argv[2], "w").write("\n".join(texts) + "\n")
+PYEOF
+sed -e 's/steps_per_epoch=40/steps_per_epoch=60/' "$W/gpt.dc" > "$W/lm.dc"
+"$DEEPC" train "$W/lm.dc" --data "$W/reviews.txt" --out "$W/lm.safetensors" --quiet > "$W/lm.out" 2>&1 || bad "pretrain: $(tail -3 "$W/lm.out")"
+cat > "$W/cls.dc" <<'DCEOF'
+input 32
+embedding 128 32 init=normal name=wte mask_zero=true
+positional_embedding name=wpe
+repeat 2
+transformer_block 2
+end
+layer_norm name=ln_f
+last_step
+dense 2 activation=softmax name=head
+loss categorical_crossentropy
+optimizer adamw lr=0.002
+fit epochs=12 batch_size=32 seed=1
+text level=char lowercase=false oov=true num_words=128 maxlen=32
+DCEOF
+"$DEEPC" train "$W/cls.dc" --data "$W/reviews.csv" --test-split 0.25 --stratify --init-from "$W/lm.safetensors" --json \
+  --out "$W/ft.safetensors" > "$W/ft.out" 2>&1 || bad "fine-tune: $(tail -3 "$W/ft.out")"
+grep -q 'loaded' "$W/ft.out" && at_least "$(json_field "$W/ft.out" "['test_accuracy']")" 0.8 && ok || bad "fine-tuned GPT classifier: $(tail -c 400 "$W/ft.out")"
+# the body frozen: only the head trains (the body's tensors stay the language model's, byte for byte)
+"$DEEPC" train "$W/cls.dc" --data "$W/reviews.csv" --test-split 0.25 --stratify --init-from "$W/lm.safetensors" --quiet \
+  --freeze wte,wpe,transformer_block,transformer_block_1,ln_f --out "$W/frozen.safetensors" > "$W/frozen.out" 2>&1 || bad "frozen body: $(tail -3 "$W/frozen.out")"
+(cd "$SRC/tests" && "$PY" -c "
+import sys; from st_read import read
+a, _ = read('$W/lm.safetensors'); b, _ = read('$W/frozen.safetensors')
+body = [k for k in a if k.startswith(('wte.', 'wpe.', 'transformer_block', 'ln_f.'))]
+sys.exit(0 if len(body) == 28 and all((a[k] == b[k]).all() for k in body) and 'head.weight' in b else 1)") && ok || bad "a frozen body changed"
+printf 'input 32\nembedding 128 32 mask_zero=true\npositional_embedding\ntransformer_encoder 4 ff=64\nglobal_avg_pool1d\ndense 2 activation=softmax\nloss categorical_crossentropy\noptimizer adam lr=0.002\nfit epochs=4 batch_size=32 seed=1\ntext level=word maxlen=32 num_words=100 oov=true\n' > "$W/enc.dc"
+"$DEEPC" train "$W/enc.dc" --data "$W/reviews.csv" --test-split 0.25 --stratify --json --out "$W/enc.safetensors" > "$W/enc.out" 2>&1 \
+  && at_least "$(json_field "$W/enc.out" "['test_accuracy']")" 0.95 && ok || bad "Transformer encoder classifier: $(tail -c 400 "$W/enc.out")"
+
 # bad input
 expect_fail "longer than the model's context" "$DEEPC" generate "$W/gpt.safetensors" --prompt "$(head -c 200 "$W/small.txt")"
 expect_fail "no token of the model's vocabulary" "$DEEPC" generate "$W/gpt.safetensors" --prompt ""

@@ -223,7 +223,7 @@ extern const dc_layer_type dc_layer_input, dc_layer_flatten, dc_layer_dense, dc_
     dc_layer_global_avg_pool2d, dc_layer_global_max_pool2d, dc_layer_global_avg_pool1d, dc_layer_global_max_pool1d, dc_layer_batchnorm, dc_layer_spatial_dropout2d,
     dc_layer_zero_padding2d, dc_layer_add, dc_layer_multiply, dc_layer_concat, dc_layer_sampling, dc_layer_reshape,
     dc_layer_embedding, dc_layer_simple_rnn, dc_layer_lstm, dc_layer_gru, dc_layer_layer_norm, dc_layer_positional_embedding,
-    dc_layer_transformer_block, dc_layer_transformer_encoder;
+    dc_layer_transformer_block, dc_layer_transformer_encoder, dc_layer_last_step;
 /* The node index of layer l in its model (-1 if absent). */
 int dc_layer_index(const dc_model *m, const dc_layer *l);
 #endif

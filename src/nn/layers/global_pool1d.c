@@ -1,7 +1,9 @@
 /* global_pool1d.c — GlobalAveragePooling1D and GlobalMaxPooling1D:
  * (N, T, F) -> (N, F) over the steps, skipping padded ones when the input
  * carries a mask (an embedding with mask_zero=true, a recurrent layer with
- * return_sequences), as Keras does. */
+ * return_sequences), as Keras does; and last_step: the features of each
+ * sequence's last real step (a GPT classifier reads the last token, which
+ * has seen the whole text). */
 #include "../layer.h"
 
 static dc_status setup(dc_layer *l, int nin, const dc_shape *in) {
@@ -18,7 +20,14 @@ static dc_status forward(dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_
     return out->y ? DC_OK : DC_ERR_INVALID;
 }
 
+static dc_status forward_last(dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_value *out) {
+    (void)l;
+    out->y = dc_rnn_last(f->g, in[0].y, in[0].mask, 0);
+    return out->y ? DC_OK : DC_ERR_INVALID;
+}
+
 const dc_layer_type dc_layer_global_avg_pool1d = {"global_avg_pool1d", "GlobalAveragePooling1D", "global_average_pooling1d", 0, NULL,
                                                   NULL, 1, 1, setup, forward, NULL, 0};
 const dc_layer_type dc_layer_global_max_pool1d = {"global_max_pool1d", "GlobalMaxPooling1D", "global_max_pooling1d", 0, NULL, NULL, 1,
                                                   1, setup, forward, NULL, 0};
+const dc_layer_type dc_layer_last_step = {"last_step", "LastStep", "last_step", 0, NULL, NULL, 1, 1, setup, forward_last, NULL, 0};

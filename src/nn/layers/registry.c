@@ -34,6 +34,7 @@ static const dc_layer_type *const kinds[] = {
     &dc_layer_positional_embedding,
     &dc_layer_transformer_block,
     &dc_layer_transformer_encoder,
+    &dc_layer_last_step,
 };
 
 int dc_layer_type_count(void) { return (int)(sizeof kinds / sizeof *kinds); }
