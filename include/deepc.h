@@ -185,7 +185,8 @@ dc_tensor *dc_add_scalar(dc_graph *g, dc_tensor *x, float c); /* z = x + c */
 dc_tensor *dc_mul_scalar(dc_graph *g, dc_tensor *x, float c); /* z = x * c */
 /* z = x @ y. x (M,K) or batched (B,M,K); y (K,N) or (B,K,N). */
 dc_tensor *dc_matmul(dc_graph *g, dc_tensor *x, dc_tensor *y);
-/* Dense layer: z = x W^T + b. x (N,in), W (out,in) as PyTorch, b (out) or NULL. */
+/* Dense layer: z = x W^T + b. x (N,in), or (..., in): every leading index is
+ * a row (a sequence's steps), W (out,in) as PyTorch, b (out) or NULL. */
 dc_tensor *dc_linear(dc_graph *g, dc_tensor *x, dc_tensor *w, dc_tensor *b);
 
 /* Reductions over one axis (negative counts from the end) or DC_ALL_AXES. */

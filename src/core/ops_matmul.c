@@ -5,6 +5,7 @@
  * dX at all when X is the network's input. */
 #include "internal.h"
 #include "../kernels/kernels.h"
+#include <string.h>
 
 /* ---- matmul: (M,K)@(K,N), (B,M,K)@(K,N) or (B,M,K)@(B,K,N) -------------- */
 
@@ -52,12 +53,12 @@ dc_tensor *dc_matmul(dc_graph *g, dc_tensor *x, dc_tensor *y) {
     return z;
 }
 
-/* ---- linear: X (N,in), W (out,in), b (out) -> (N,out) ------------------- */
+/* ---- linear: X (..., in), W (out,in), b (out) -> (..., out) -------------- */
 
 static void linear_backward(dc_graph *g, dc_tensor *t) {
     (void)g;
     dc_tensor *x = t->src[0], *w = t->src[1], *b = t->nsrc > 2 ? t->src[2] : NULL;
-    int64_t N = x->shape[0], in = w->shape[1], out = w->shape[0];
+    int64_t in = w->shape[1], out = w->shape[0], N = x->size / in; /* every leading index is a row */
     if (x->requires_grad) dc_k_gemm(0, 0, N, in, out, 1.0f, t->grad, out, w->data, in, 1.0f, x->grad, in);
     if (w->requires_grad) dc_k_gemm(1, 0, out, in, N, 1.0f, t->grad, out, x->data, in, 1.0f, w->grad, in);
     if (b && b->requires_grad) dc_k_colsum_add(t->grad, b->grad, N, out);
@@ -66,19 +67,21 @@ static const dc_op_def op_linear = {"linear", linear_backward};
 
 dc_tensor *dc_linear(dc_graph *g, dc_tensor *x, dc_tensor *w, dc_tensor *b) {
     if (!dc_check_f32("linear", x) || !dc_check_f32("linear", w) || (b && !dc_check_f32("linear", b))) return NULL;
-    if (x->ndim != 2 || w->ndim != 2 || x->shape[1] != w->shape[1] ||
+    if (x->ndim < 2 || w->ndim != 2 || x->shape[x->ndim - 1] != w->shape[1] ||
         (b && (b->ndim != 1 || b->shape[0] != w->shape[0]))) {
         char sx[128], sw[128], sb[128] = "none";
         dc_shape_str(x, sx, sizeof sx);
         dc_shape_str(w, sw, sizeof sw);
         if (b) dc_shape_str(b, sb, sizeof sb);
-        dc_set_error(DC_ERR_INVALID, "linear: input %s, weight %s, bias %s (need (N,in), (out,in), (out))", sx, sw, sb);
+        dc_set_error(DC_ERR_INVALID, "linear: input %s, weight %s, bias %s (need (..., in), (out,in), (out))", sx, sw, sb);
         return NULL;
     }
-    int64_t N = x->shape[0], in = w->shape[1], out = w->shape[0];
-    int64_t shape[2] = {N, out};
+    int64_t in = w->shape[1], out = w->shape[0], N = x->size / in;
+    int64_t shape[DC_MAX_DIMS];
+    memcpy(shape, x->shape, sizeof(int64_t) * (size_t)x->ndim);
+    shape[x->ndim - 1] = out;
     dc_tensor *srcs[3] = {x, w, b};
-    dc_tensor *z = dc_op_output(g, &op_linear, 2, shape, srcs, b ? 3 : 2);
+    dc_tensor *z = dc_op_output(g, &op_linear, x->ndim, shape, srcs, b ? 3 : 2);
     if (!z) return NULL;
     float beta = 0.0f;
     if (b) {

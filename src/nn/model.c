@@ -478,7 +478,10 @@ dc_status dc_model_build(dc_model *m, uint64_t seed) {
     m->buffers = calloc(1, bbytes);
 #else
     m->params = aligned_alloc(64, (bytes + 63) / 64 * 64);
-    m->grads = aligned_alloc(64, (bytes + 63) / 64 * 64);
+    /* calloc: a large zeroed block comes from fresh pages that stay
+     * untouched until a backward pass writes them, so a model that only
+     * predicts (GPT-2 small: 500 MB of gradients) never pays for them */
+    m->grads = calloc(1, bytes);
     m->buffers = aligned_alloc(64, (bbytes + 63) / 64 * 64);
 #endif
     m->named = calloc((size_t)ndecl + 1, sizeof *m->named);
@@ -486,7 +489,6 @@ dc_status dc_model_build(dc_model *m, uint64_t seed) {
         return dc_set_error(DC_ERR_NOMEM, "model: out of memory for %lld parameters", (long long)total);
 #ifndef DC_FUZZING
     memset(m->params, 0, bytes);
-    memset(m->grads, 0, bytes);
     memset(m->buffers, 0, bbytes);
 #endif
     m->nparams = total;
@@ -538,13 +540,12 @@ static dc_status relayout(dc_model *m) {
         }
     size_t bytes = ((size_t)(total ? total : 1) * sizeof(float) + 63) / 64 * 64;
     size_t bbytes = ((size_t)(nbuf ? nbuf : 1) * sizeof(float) + 63) / 64 * 64;
-    float *params = aligned_alloc(64, bytes), *grads = aligned_alloc(64, bytes), *buffers = aligned_alloc(64, bbytes);
+    float *params = aligned_alloc(64, bytes), *grads = calloc(1, bytes), *buffers = aligned_alloc(64, bbytes);
     dc_named_param *named = calloc((size_t)m->nnamed + 1, sizeof *named);
     if (!params || !grads || !buffers || !named) {
         free(params), free(grads), free(buffers), free(named);
         return dc_set_error(DC_ERR_NOMEM, "model: out of memory to freeze layers");
     }
-    memset(grads, 0, bytes);
     int c = 0;
     for (int pass = 0; pass < 2; pass++) {
         int64_t off = 0;

@@ -70,11 +70,8 @@ static dc_status forward(dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_
     dc_tensor *x = in[0].y, *w = c->tie[0] ? tied(l, f->m) : l->param[0], *b = NULL;
     if (!w) return DC_ERR_INVALID;
     if (c->k.use_bias) b = l->param[c->tie[0] ? 0 : 1];
-    if (x->ndim == 3) { /* every step: (N, T, F) as (N·T, F) rows */
-        const int64_t N = x->shape[0], T = x->shape[1];
-        dc_tensor *rows = dc_reshape(f->g, x, 2, (int64_t[]){N * T, x->shape[2]});
-        dc_tensor *z = rows ? dc_linear(f->g, rows, w, b) : NULL;
-        dc_tensor *z3 = z ? dc_reshape(f->g, z, 3, (int64_t[]){N, T, c->units}) : NULL;
+    if (x->ndim == 3) { /* every step: (N, T, F) rows */
+        dc_tensor *z3 = dc_linear(f->g, x, w, b);
         if (!z3) return DC_ERR_INVALID;
         out->mask = in[0].mask;
         return dc_kernel_activate(f->g, &c->k, z3, out);

@@ -73,13 +73,8 @@ static dc_status setup(dc_layer *l, int nin, const dc_shape *in) {
     return DC_OK;
 }
 
-/* x W^T + b at every step of x (N, T, in). */
-static dc_tensor *per_step(dc_graph *g, dc_tensor *x, dc_tensor *w, dc_tensor *b) {
-    const int64_t N = x->shape[0], T = x->shape[1];
-    dc_tensor *rows = dc_reshape(g, x, 2, (int64_t[]){N * T, x->shape[2]});
-    dc_tensor *z = rows ? dc_linear(g, rows, w, b) : NULL;
-    return z ? dc_reshape(g, z, 3, (int64_t[]){N, T, w->shape[0]}) : NULL;
-}
+/* x W^T + b at every step of x (N, T, in): (N, T, out), no copies. */
+static dc_tensor *per_step(dc_graph *g, dc_tensor *x, dc_tensor *w, dc_tensor *b) { return dc_linear(g, x, w, b); }
 
 /* The attention half, before the residual: c_proj(attention(c_attn(h))). */
 static dc_tensor *attention_part(dc_layer *l, dc_forward_ctx *f, dc_tensor *h, const dc_tensor *mask) {
