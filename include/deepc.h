@@ -875,6 +875,13 @@ int64_t dc_bpe_encode(const dc_bpe *b, const char *text, size_t n, int32_t **ids
  * length. decode(encode(x)) == x for valid UTF-8. An unknown id is an error. */
 char *dc_bpe_decode(const dc_bpe *b, const int32_t *ids, int64_t n, size_t *len);
 int dc_bpe_vocab_size(const dc_bpe *b);
+/* Train a byte-level BPE vocabulary of vocab_size tokens (the 256 bytes,
+ * the merges, <|endoftext|>) on text files, as GPT-2's was made: GPT-2's
+ * pattern cuts the text into pieces, the most frequent adjacent pair is
+ * merged until the vocabulary is full. Writes encoder.json and vocab.bpe
+ * files (atomically) that dc_bpe_load reads. */
+dc_status dc_bpe_train(const char *const *paths, int npaths, int vocab_size, const char *out_vocab, const char *out_merges,
+                       FILE *report);
 /* The token of an id, in GPT-2's byte characters ("Ġthe"), or NULL. */
 const char *dc_bpe_token(const dc_bpe *b, int id);
 

@@ -28,6 +28,22 @@ done
 # standard input, and ids read back with commas and newlines
 printf "Hello world, it's me" | "$DEEPC" tokenize --vocab "$G/encoder.json" --merges "$G/vocab.bpe" - > "$W/stdin.out"
 [ "$(cat "$W/stdin.out")" = "15496 995 11 340 338 502" ] && ok || bad "stdin: $(cat "$W/stdin.out")"
+# a vocabulary of one's own: trained on the corpus, read back, every file round-trips, fewer tokens than bytes
+mkdir -p "$W/own" "$W/own2"
+head -c 300000 "$W/fortunes.txt" > "$W/train.txt"
+"$DEEPC" tokenizer train "$W/train.txt" "$W/unicode.txt" --vocab-size 600 --out "$W/own" > "$W/train.out" 2>&1 || bad "tokenizer train: $(cat "$W/train.out")"
+"$DEEPC" tokenizer train "$W/train.txt" "$W/unicode.txt" --vocab-size 600 --out "$W/own2" --quiet > /dev/null 2>&1
+cmp -s "$W/own/encoder.json" "$W/own2/encoder.json" && cmp -s "$W/own/vocab.bpe" "$W/own2/vocab.bpe" && ok || bad "two trainings differ"
+[ "$("$PY" -c "import json; print(len(json.load(open('$W/own/encoder.json'))))")" = 600 ] && [ "$(wc -l < "$W/own/vocab.bpe")" = 344 ] \
+  && ok || bad "600 tokens: 256 bytes, 343 merges, <|endoftext|>"
+for f in train unicode; do
+  "$DEEPC" tokenize --vocab "$W/own/encoder.json" --merges "$W/own/vocab.bpe" "$W/$f.txt" > "$W/$f.own"
+  "$DEEPC" tokenize --vocab "$W/own/encoder.json" --merges "$W/own/vocab.bpe" --decode "$W/$f.own" | cmp -s - "$W/$f.txt" && ok || bad "$f: own vocabulary round trip"
+done
+[ "$(wc -w < "$W/train.own")" -lt 200000 ] && ok || bad "300 kB in $(wc -w < "$W/train.own") tokens: the merges do not apply"
+expect_fail "257" "$DEEPC" tokenizer train "$W/train.txt" --vocab-size 100 --out "$W/own"
+expect_fail "usage: deepc tokenizer train" "$DEEPC" tokenizer train --vocab-size 300 --out "$W/own"
+
 # bad input
 printf '{"a": 0,' > "$W/bad.json"
 expect_fail "bad.json:1:" "$DEEPC" tokenize --vocab "$W/bad.json" --merges "$G/vocab.bpe" "$W/one.txt"

@@ -111,6 +111,13 @@ printf 'input 32\nembedding 128 32 mask_zero=true\npositional_embedding\ntransfo
 "$DEEPC" train "$W/enc.dc" --data "$W/reviews.csv" --test-split 0.25 --stratify --json --out "$W/enc.safetensors" > "$W/enc.out" 2>&1 \
   && at_least "$(json_field "$W/enc.out" "['test_accuracy']")" 0.95 && ok || bad "Transformer encoder classifier: $(tail -c 400 "$W/enc.out")"
 
+# an LSTM language model (target=next: a text per line) generates too, over its whole window per token
+printf 'input 16\nembedding 40 16\nlstm 32 return_sequences=true\ndense 40 activation=softmax\nloss categorical_crossentropy\noptimizer adam lr=0.01\nfit epochs=2 batch_size=32 seed=1\ntext level=char maxlen=16 target=next\n' > "$W/lstm_lm.dc"
+"$DEEPC" train "$W/lstm_lm.dc" --data "$W/reviews.txt" --out "$W/lstm_lm.safetensors" --quiet > "$W/lstm.out" 2>&1 || bad "train an LSTM LM: $(tail -3 "$W/lstm.out")"
+"$DEEPC" generate "$W/lstm_lm.safetensors" --prompt "the " --max-tokens 20 --seed 1 > "$W/lstm_gen.out" 2> "$W/lstm_gen.err"
+[ "$(head -c 4 "$W/lstm_gen.out")" = "the " ] && [ "$(wc -c < "$W/lstm_gen.out")" -gt 15 ] && grep -q 'whole window' "$W/lstm_gen.err" \
+  && ok || bad "generate from an LSTM language model: $(cat "$W/lstm_gen.out" "$W/lstm_gen.err")"
+
 # bad input
 expect_fail "longer than the model's context" "$DEEPC" generate "$W/gpt.safetensors" --prompt "$(head -c 200 "$W/small.txt")"
 expect_fail "no token of the model's vocabulary" "$DEEPC" generate "$W/gpt.safetensors" --prompt ""

@@ -20,7 +20,8 @@ typedef struct {
     long steps_per_epoch;
     const char *vocab, *merges;       /* tokenize: GPT-2's encoder.json and vocab.bpe */
     int decode;                       /* tokenize: ids -> text */
-    const char *description;          /* import-gpt2: the network to fill */             /* train: batches per epoch (the recipe's steps_per_epoch) */
+    const char *description;          /* import-gpt2: the network to fill */
+    long vocab_size;                  /* tokenizer train */             /* train: batches per epoch (the recipe's steps_per_epoch) */
     double temperature, top_p;
     int no_cache;
     double test_split;

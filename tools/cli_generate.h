@@ -14,4 +14,6 @@ int cli_generate_text(const cli_args *a);
 int cli_tokenize(const cli_args *a);
 /* `deepc import-gpt2`: a Hugging Face GPT-2 checkpoint as a deepc model file. */
 int cli_import_gpt2(const cli_args *a);
+/* `deepc tokenizer train FILE... --vocab-size N --out DIR`. */
+int cli_tokenizer_train(const cli_args *a);
 #endif

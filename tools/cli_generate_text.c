@@ -24,6 +24,7 @@ typedef struct {
     const dc_text_spec *sp;
     dc_tokenizer *tok;
     dc_bpe *bpe;
+    int eos; /* GPT-2's <|endoftext|>: ends a sequence, not printed (-1: none) */
 } codec;
 
 /* The ids of text (malloc'ed), or -1. */
@@ -78,15 +79,19 @@ int cli_generate_text(const cli_args *a) {
     if (!m) return cli_fail("cannot read the model");
     int rc = 0;
     dc_generator *gen = NULL;
-    codec cd = {dc_model_text(m), NULL, NULL};
+    codec cd = {dc_model_text(m), NULL, NULL, -1};
     int32_t *ids = NULL, *one = NULL, *step = NULL;
     float *logits = NULL;
     uint8_t *banned = NULL;
     seq_out *outs = NULL;
     const dc_text_spec *sp = dc_model_text(m);
     const int N = a->samples > 0 ? (int)a->samples : 1;
-    if (sp && sp->bpe) cd.bpe = dc_model_bpe(m);
-    else if (sp) cd.tok = dc_model_tokenizer(m);
+    if (sp && sp->bpe && (cd.bpe = dc_model_bpe(m))) {
+        for (int i = dc_bpe_vocab_size(cd.bpe) - 1; i >= 0 && cd.eos < 0; i--)
+            if (!strcmp(dc_bpe_token(cd.bpe, i), "<|endoftext|>")) cd.eos = i;
+    } else if (sp && !sp->bpe) {
+        cd.tok = dc_model_tokenizer(m);
+    }
     if (!sp || (!sp->next && !sp->stream) || (!cd.tok && !cd.bpe)) {
         dc_set_error_cli("%s: not a trained language model (its description needs a text line with target=stream or "
                          "target=next, and the file its vocabulary)", a->target);
@@ -141,6 +146,10 @@ int cli_generate_text(const cli_args *a) {
             step[n] = dc_sample_token(logits + n * V, V, &smp, banned, &rng);
             if (step[n] < 0) step[n] = 0;
             if (outs[n].done) continue;
+            if (step[n] == cd.eos) { /* the end of a document: this sequence is done */
+                outs[n].done = 1, live--;
+                continue;
+            }
             size_t before = outs[n].text.n;
             put_token(&cd, step[n], &outs[n].text, stream);
             if (hit_stop(&outs[n].text, a->stop, before)) outs[n].done = 1, live--;

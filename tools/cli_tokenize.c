@@ -86,3 +86,15 @@ int cli_tokenize(const cli_args *a) {
     dc_bpe_free(b);
     return rc;
 }
+
+int cli_tokenizer_train(const cli_args *a) {
+    if (!a->target || strcmp(a->target, "train") || a->nimages < 1 || !a->vocab_size || !a->out) {
+        dc_set_error_cli("usage: deepc tokenizer train FILE... --vocab-size N --out DIR");
+        return cli_fail("cannot train a tokenizer");
+    }
+    char v[4096], m[4096];
+    snprintf(v, sizeof v, "%s/encoder.json", a->out);
+    snprintf(m, sizeof m, "%s/vocab.bpe", a->out);
+    if (dc_bpe_train(a->images, a->nimages, (int)a->vocab_size, v, m, a->quiet ? NULL : stdout)) return cli_fail("cannot train a tokenizer");
+    return 0;
+}

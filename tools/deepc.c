@@ -44,9 +44,12 @@ static const char *usage_text =
     "  generate MODEL --out GRID.png [--samples N | --manifold n] [--seed S]\n"
     "  generate MODEL --prompt TEXT [--max-tokens N] [--temperature T] [--top-k K] [--top-p P]\n"
     "      [--seed S] [--stop STRING] [--samples N] [--no-cache]\n"
-    "      text from a language model, streamed as it is written (N > 1: N samples at once)\n"
+    "      text from a language model, streamed as it is written (N > 1: N samples at once);\n"
+    "      a GPT-2 model stops at <|endoftext|>\n"
     "  tokenize --vocab encoder.json --merges vocab.bpe FILE [--decode]\n"
     "      GPT-2's byte-level BPE: FILE's ids on one line (FILE - : standard input), or the text of ids\n"
+    "  tokenizer train FILE... --vocab-size N --out DIR\n"
+    "      a byte-level BPE vocabulary of N tokens trained on the files: DIR/encoder.json, DIR/vocab.bpe\n"
     "  import-gpt2 CHECKPOINT --description models/gpt2.dc --out MODEL.safetensors\n"
     "      a GPT-2 model.safetensors (Hugging Face's layout; F32, F16 or BF16) as a deepc model\n"
     "      that generates (the description's BPE files go inside)\n"
@@ -111,7 +114,7 @@ static int parse_args(int argc, char **argv, cli_args *a) {
         INT("--limit", limit, 1, 1L << 40) INT("--threads", threads, 1, 1024) INT("--checkpoint-every", ckpt_every, 1, 1000000)
         INT("--stop-after", stop_after, 1, 1L << 40) INT("--folds", folds, 2, 1000) INT("--skip-rows", skip_rows, 0, 1000000)
         INT("--pca", pca, 1, 100000) INT("--samples", samples, 1, 4096) INT("--manifold", manifold, 2, 64)
-        STR("--prompt", prompt) STR("--stop", stop) STR("--vocab", vocab) STR("--merges", merges) STR("--description", description) FLAG("--decode", decode) INT("--max-tokens", max_tokens, 1, 1L << 30) INT("--steps-per-epoch", steps_per_epoch, 1, 1L << 40) INT("--top-k", top_k, 0, 1L << 30)
+        STR("--prompt", prompt) STR("--stop", stop) STR("--vocab", vocab) STR("--merges", merges) STR("--description", description) INT("--vocab-size", vocab_size, 257, 1 << 20) FLAG("--decode", decode) INT("--max-tokens", max_tokens, 1, 1L << 30) INT("--steps-per-epoch", steps_per_epoch, 1, 1L << 40) INT("--top-k", top_k, 0, 1L << 30)
         DBL("--temperature", temperature, 0.0, 100.0) DBL("--top-p", top_p, 0.0, 1.0) FLAG("--no-cache", no_cache)
         else if (!strcmp(o, "--no-header") || !strcmp(o, "--header")) { /* given: overrides a model's stored way */
             a->no_header = o[2] == 'n';
@@ -141,7 +144,7 @@ static int parse_args(int argc, char **argv, cli_args *a) {
             fprintf(stderr, "deepc: unknown option %s (deepc %s --help)\n", o, a->cmd);
             return -1;
         } else if (!a->target) a->target = o;
-        else if (!strcmp(a->cmd, "predict") && a->nimages < 256) a->images[a->nimages++] = o;
+        else if ((!strcmp(a->cmd, "predict") || !strcmp(a->cmd, "tokenizer")) && a->nimages < 256) a->images[a->nimages++] = o;
         else {
             fprintf(stderr, "deepc: unexpected argument \"%s\"\n", o);
             return -1;
@@ -946,6 +949,7 @@ int main(int argc, char **argv) {
     if (!strcmp(a.cmd, "augment")) return cmd_augment(&a);
     if (!strcmp(a.cmd, "tokenize")) return cli_tokenize(&a);
     if (!strcmp(a.cmd, "import-gpt2")) return cli_import_gpt2(&a);
+    if (!strcmp(a.cmd, "tokenizer")) return cli_tokenizer_train(&a);
     if (!strcmp(a.cmd, "generate")) {
         if (a.prompt) return need(&a, "a MODEL file", a.target) ? 2 : cli_generate_text(&a);
         if (need(&a, "a MODEL file", a.target) || need(&a, "--out FILE.png", a.out)) return 2;

@@ -480,3 +480,208 @@ char *dc_bpe_decode(const dc_bpe *b, const int32_t *ids, int64_t n, size_t *len)
     if (len) *len = o.n;
     return o.s;
 }
+
+/* ---- training a vocabulary ------------------------------------------------------
+ * Byte-level BPE as GPT-2's was made: the corpus is cut into pieces by the
+ * same pattern, each distinct piece is counted once with its frequency, and
+ * the most frequent adjacent pair of symbols (ties: the pair of smaller
+ * ids) is merged everywhere, again and again, until the vocabulary has
+ * vocab_size tokens: the 256 bytes, the merges, and <|endoftext|>. Pairs
+ * are counted afresh for each merge over the distinct pieces (a few
+ * milliseconds each for megabytes of text). */
+
+typedef struct {
+    int32_t *sym; /* symbol ids */
+    int n;
+    int64_t count;
+} piece;
+
+/* An int64 -> int64 count table (open addressing, cleared per merge). */
+typedef struct {
+    int64_t *key, *val;
+    uint64_t mask;
+} ptable;
+
+static void ptable_clear(ptable *t) {
+    for (uint64_t i = 0; i <= t->mask; i++) t->key[i] = -1;
+}
+
+static void ptable_add(ptable *t, int64_t k, int64_t v) {
+    uint64_t h = (uint64_t)k * 0x9E3779B97F4A7C15ULL;
+    for (uint64_t i = (h >> 20) & t->mask;; i = (i + 1) & t->mask) {
+        if (t->key[i] == k) {
+            t->val[i] += v;
+            return;
+        }
+        if (t->key[i] < 0) {
+            t->key[i] = k;
+            t->val[i] = v;
+            return;
+        }
+    }
+}
+
+/* JSON string of token s (a byte-level token: printable, '"' and '\\' escaped). */
+static void json_token(FILE *f, const char *s) {
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\') fputc('\\', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+dc_status dc_bpe_train(const char *const *paths, int npaths, int vocab_size, const char *out_vocab, const char *out_merges,
+                       FILE *report) {
+    if (vocab_size < 257 || vocab_size > (1 << 20))
+        return dc_set_error(DC_ERR_INVALID, "tokenizer train: a vocabulary of %d; byte-level BPE needs 257 (the bytes and "
+                                            "<|endoftext|>) to %d", vocab_size, 1 << 20);
+    dc_bpe *b = bpe_new();
+    if (!b) return dc_set_error(DC_ERR_NOMEM, "tokenizer train: out of memory");
+    smap words;
+    int nw = 0, capw = 0;
+    piece *pc = NULL;
+    char **tok = NULL;
+    int32_t *left = NULL, *right = NULL; /* the pair each merged token was made of */
+    int ntok = 0;
+    ptable pt = {0};
+    dc_status st = smap_init(&words, 1 << 16) ? DC_OK : dc_set_error(DC_ERR_NOMEM, "tokenizer train: out of memory");
+    pcre2_match_data *md = st ? NULL : pcre2_match_data_create_from_pattern(b->re, NULL);
+    /* distinct pieces of every file, counted */
+    for (int f = 0; !st && f < npaths; f++) {
+        char *raw = read_file(paths[f]);
+        size_t len = 0;
+        char *s = raw ? clean_utf8(raw, strlen(raw), &len) : NULL;
+        free(raw);
+        if (!s) {
+            st = DC_ERR_IO;
+            break;
+        }
+        for (PCRE2_SIZE at = 0; !st && at < len;) {
+            if (pcre2_match(b->re, (PCRE2_SPTR)s, len, at, PCRE2_NO_UTF_CHECK, md, NULL) < 0) break;
+            PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md), p0 = ov[0], p1 = ov[1];
+            if (p1 <= at) break;
+            at = p1;
+            int k = smap_find_n(&words, s + p0, p1 - p0);
+            if (k >= 0) {
+                pc[k].count++;
+                continue;
+            }
+            if (nw == capw) {
+                capw = capw ? 2 * capw : 4096;
+                piece *np = realloc(pc, sizeof *np * (size_t)capw);
+                if (!np) {
+                    st = dc_set_error(DC_ERR_NOMEM, "tokenizer train: out of memory");
+                    break;
+                }
+                pc = np;
+            }
+            char save = s[p1];
+            s[p1] = 0;
+            pc[nw].n = (int)(p1 - p0);
+            pc[nw].count = 1;
+            pc[nw].sym = malloc(sizeof(int32_t) * (p1 - p0));
+            if (!pc[nw].sym || !smap_put(&words, s + p0, nw)) st = dc_set_error(DC_ERR_NOMEM, "tokenizer train: out of memory");
+            for (int i = 0; pc[nw].sym && i < pc[nw].n; i++) pc[nw].sym[i] = (unsigned char)s[p0 + i]; /* byte ids for now */
+            s[p1] = save;
+            nw++;
+            if (words.n * 2 > (int)words.mask) { /* grow the piece table */
+                smap bigger;
+                if (!smap_init(&bigger, words.n * 2)) {
+                    st = dc_set_error(DC_ERR_NOMEM, "tokenizer train: out of memory");
+                    break;
+                }
+                for (uint32_t i = 0; i <= words.mask; i++)
+                    if (words.keys[i]) smap_put(&bigger, words.keys[i], words.vals[i]);
+                smap_free(&words);
+                words = bigger;
+            }
+        }
+        free(s);
+    }
+    /* tokens: the 256 byte characters, ids in GPT-2's order (printable bytes first) */
+    int order[256], k = 0;
+    for (int x = 0; x < 256; x++)
+        if (b->byte_char[x] == x) order[k++] = x;
+    for (int x = 0; x < 256; x++)
+        if (b->byte_char[x] != x) order[k++] = x;
+    int byte_id[256];
+    if (!st && (!(tok = calloc((size_t)vocab_size, sizeof(char *))) || !(left = malloc(sizeof(int32_t) * (size_t)vocab_size)) ||
+                !(right = malloc(sizeof(int32_t) * (size_t)vocab_size))))
+        st = dc_set_error(DC_ERR_NOMEM, "tokenizer train: out of memory");
+    for (int i = 0; !st && i < 256; i++) {
+        char c[3] = {0};
+        put_cp(c, b->byte_char[order[i]]);
+        if (!(tok[i] = strdup(c))) st = dc_set_error(DC_ERR_NOMEM, "tokenizer train: out of memory");
+        byte_id[order[i]] = i;
+    }
+    ntok = st ? 0 : 256;
+    for (int w = 0; !st && w < nw; w++)
+        for (int i = 0; i < pc[w].n; i++) pc[w].sym[i] = byte_id[pc[w].sym[i]];
+    int64_t symbols = 0;
+    for (int w = 0; w < nw; w++) symbols += pc[w].n;
+    uint64_t cap = 1024;
+    while (cap < (uint64_t)symbols * 2) cap <<= 1;
+    if (!st && (!(pt.key = malloc(sizeof(int64_t) * cap)) || !(pt.val = malloc(sizeof(int64_t) * cap))))
+        st = dc_set_error(DC_ERR_NOMEM, "tokenizer train: out of memory");
+    pt.mask = cap - 1;
+    const int64_t V = vocab_size;
+    while (!st && ntok < vocab_size - 1) {
+        ptable_clear(&pt);
+        for (int w = 0; w < nw; w++)
+            for (int i = 0; i + 1 < pc[w].n; i++) ptable_add(&pt, (int64_t)pc[w].sym[i] * V + pc[w].sym[i + 1], pc[w].count);
+        int64_t best = -1, bestc = 0;
+        for (uint64_t i = 0; i <= pt.mask; i++)
+            if (pt.key[i] >= 0 && (pt.val[i] > bestc || (pt.val[i] == bestc && pt.key[i] < best))) best = pt.key[i], bestc = pt.val[i];
+        if (best < 0) break; /* every piece is one token: nothing left to merge */
+        const int32_t a = (int32_t)(best / V), c = (int32_t)(best % V), id = ntok;
+        size_t la = strlen(tok[a]), lc = strlen(tok[c]);
+        if (!(tok[id] = malloc(la + lc + 1))) {
+            st = dc_set_error(DC_ERR_NOMEM, "tokenizer train: out of memory");
+            break;
+        }
+        memcpy(tok[id], tok[a], la);
+        memcpy(tok[id] + la, tok[c], lc + 1);
+        left[id] = a, right[id] = c;
+        ntok++;
+        for (int w = 0; w < nw; w++) { /* merge it everywhere, left to right */
+            int m = 0;
+            for (int i = 0; i < pc[w].n;) {
+                if (i + 1 < pc[w].n && pc[w].sym[i] == a && pc[w].sym[i + 1] == c) pc[w].sym[m++] = id, i += 2;
+                else pc[w].sym[m++] = pc[w].sym[i++];
+            }
+            pc[w].n = m;
+        }
+    }
+    /* write both files, each whole or not at all */
+    dc_atomic_file fv, fm;
+    int open_v = 0;
+    if (!st && !(st = dc_atomic_open(&fv, out_vocab))) open_v = 1;
+    if (!st && (st = dc_atomic_open(&fm, out_merges))) dc_atomic_abort(&fv), open_v = 0;
+    if (!st) {
+        fputc('{', fv.f);
+        for (int i = 0; i < ntok; i++) {
+            json_token(fv.f, tok[i]);
+            fprintf(fv.f, ": %d, ", i);
+        }
+        fprintf(fv.f, "\"<|endoftext|>\": %d}", ntok);
+        fprintf(fm.f, "#version: 0.2\n");
+        for (int i = 256; i < ntok; i++) fprintf(fm.f, "%s %s\n", tok[left[i]], tok[right[i]]);
+        dc_status s2 = dc_atomic_commit(&fm), s1 = dc_atomic_commit(&fv); /* the last opened first: signals wait until both are done */
+        st = s1 ? s1 : s2;
+        if (!st && report)
+            fprintf(report, "%d distinct pieces; %d merges: a vocabulary of %d (with <|endoftext|>) in %s and %s\n", nw, ntok - 256,
+                    ntok + 1, out_vocab, out_merges);
+    }
+    (void)open_v;
+    if (md) pcre2_match_data_free(md);
+    for (int w = 0; w < nw; w++) free(pc[w].sym);
+    free(pc);
+    for (int i = 0; tok && i < ntok; i++) free(tok[i]);
+    free(tok);
+    free(left), free(right);
+    free(pt.key), free(pt.val);
+    smap_free(&words);
+    dc_bpe_free(b);
+    return st;
+}
