@@ -494,6 +494,9 @@ typedef struct {
     float validation_split;  /* fraction of training data held out          */
     int shuffle;             /* default 1                                   */
     uint64_t seed;           /* default 42                                  */
+    int accumulate;          /* > 1: gradient accumulation: an optimizer step
+                                every this many batches, their gradients
+                                averaged (an effective batch K times larger) */
     int64_t steps_per_epoch; /* > 0: batches per epoch (at most the data's);
                                 a token stream draws this many batches of
                                 random windows (default: as many tokens as

@@ -118,6 +118,24 @@ printf 'input 16\nembedding 40 16\nlstm 32 return_sequences=true\ndense 40 activ
 [ "$(head -c 4 "$W/lstm_gen.out")" = "the " ] && [ "$(wc -c < "$W/lstm_gen.out")" -gt 15 ] && grep -q 'whole window' "$W/lstm_gen.err" \
   && ok || bad "generate from an LSTM language model: $(cat "$W/lstm_gen.out" "$W/lstm_gen.err")"
 
+# gradient accumulation: 4 batches of 8 per optimizer step train as one batch
+# of 32 (a stream: the same windows in the same order, all full; no dropout)
+sed -e 's/ dropout=0.1//; /^dropout /d; s/epochs=2/epochs=1/' "$W/gpt.dc" > "$W/nodrop.dc"
+sed 's/steps_per_epoch=40 batch_size=32/steps_per_epoch=10 batch_size=32/' "$W/nodrop.dc" > "$W/b32.dc"
+sed 's/steps_per_epoch=40 batch_size=32/steps_per_epoch=40 batch_size=8 accumulate=4/' "$W/nodrop.dc" > "$W/acc.dc"
+"$DEEPC" train "$W/b32.dc" --data "$W/small.txt" --out "$W/b32.safetensors" --quiet > /dev/null 2>&1
+"$DEEPC" train "$W/acc.dc" --data "$W/small.txt" --out "$W/acc.safetensors" --quiet > "$W/acc.out" 2>&1 || bad "accumulate: $(cat "$W/acc.out")"
+(cd "$SRC/tests" && "$PY" -c "
+import sys; from st_read import read
+a, _ = read('$W/b32.safetensors'); b, _ = read('$W/acc.safetensors')
+w = [k for k in a if k.startswith(('wte', 'wpe', 'transformer_block', 'ln_f'))]
+d = max(float(abs(a[k] - b[k]).max()) for k in w)
+sys.exit(0 if len(w) == 28 and d < 1e-4 else 1)") && ok || bad "accumulate=4 at batch 8 differs from batch 32"
+# stopped mid-group, it stops at the group's end and resumes exactly
+"$DEEPC" train "$W/acc.dc" --data "$W/small.txt" --out "$W/accp.safetensors" --stop-after 5 --quiet > /dev/null 2>&1
+"$DEEPC" train --resume "$W/accp.safetensors" --data "$W/small.txt" --out "$W/accp.safetensors" --force --quiet > /dev/null 2>&1
+cmp -s "$W/acc.safetensors" "$W/accp.safetensors" && ok || bad "an accumulating run stopped and resumed differs"
+
 # bad input
 expect_fail "longer than the model's context" "$DEEPC" generate "$W/gpt.safetensors" --prompt "$(head -c 200 "$W/small.txt")"
 expect_fail "no token of the model's vocabulary" "$DEEPC" generate "$W/gpt.safetensors" --prompt ""

@@ -74,8 +74,10 @@ static void name_parts(const dc_model *m, dc_epoch_stats *e) {
     for (int i = 0; i < e->nparts; i++) snprintf(e->part_name[i], sizeof e->part_name[i], "%s", dc_model_loss_part(m, i, NULL));
 }
 
-dc_status dc_train_step(dc_model *m, dc_graph *g, dc_optimizer *opt, dc_tensor *x, dc_tensor *labels, dc_tensor *targets,
-                        const dc_callbacks *cb, double *loss, dc_tensor **output) {
+/* Forward, loss and backward of one batch, its gradients (times scale)
+ * added into m->grads: one micro-batch of a step. */
+static dc_status batch_backward(dc_model *m, dc_graph *g, dc_tensor *x, dc_tensor *labels, dc_tensor *targets, float scale,
+                                double *loss, dc_tensor **output) {
     dc_graph_set_training(g, 1);
     dc_value *vals;
     dc_status st = dc_model_forward_values(m, g, x, &vals);
@@ -84,19 +86,29 @@ dc_status dc_train_step(dc_model *m, dc_graph *g, dc_optimizer *opt, dc_tensor *
     if (!l) return DC_ERR_INVALID;
     if (!isfinite(l->data[0]))
         return dc_set_error(DC_ERR_NUMERIC, "loss is %f: training diverged (try a smaller learning rate)", (double)l->data[0]);
-    dc_k_zero(m->nparams, m->grads);
-    if ((st = dc_backward(g, l))) return st;
-    if (cb && cb->after_backward && cb->after_backward(m, cb->user))
-        return dc_set_error(DC_ERR_INTERRUPTED, "fit: stopped by the after_backward callback");
-    if (m->recipe.opt.clip_norm > 0.0f) dc_clip_grad_norm(m->grads, m->nparams, m->recipe.opt.clip_norm);
-    if (m->recipe.opt.clip_value > 0.0f) dc_clip_grad_value(m->grads, m->nparams, m->recipe.opt.clip_value);
-    dc_optimizer_step(opt, m->params, m->grads);
     if (loss) *loss = l->data[0];
     if (output) {
         int co = dc_model_class_output(m);
         *output = co >= 0 ? vals[co].y : NULL;
     }
+    return dc_backward(g, scale == 1.0f ? l : dc_mul_scalar(g, l, scale));
+}
+
+/* The hook, clipping and one optimizer step on the gradients in m->grads. */
+static dc_status optimizer_step(dc_model *m, dc_optimizer *opt, const dc_callbacks *cb) {
+    if (cb && cb->after_backward && cb->after_backward(m, cb->user))
+        return dc_set_error(DC_ERR_INTERRUPTED, "fit: stopped by the after_backward callback");
+    if (m->recipe.opt.clip_norm > 0.0f) dc_clip_grad_norm(m->grads, m->nparams, m->recipe.opt.clip_norm);
+    if (m->recipe.opt.clip_value > 0.0f) dc_clip_grad_value(m->grads, m->nparams, m->recipe.opt.clip_value);
+    dc_optimizer_step(opt, m->params, m->grads);
     return DC_OK;
+}
+
+dc_status dc_train_step(dc_model *m, dc_graph *g, dc_optimizer *opt, dc_tensor *x, dc_tensor *labels, dc_tensor *targets,
+                        const dc_callbacks *cb, double *loss, dc_tensor **output) {
+    dc_k_zero(m->nparams, m->grads);
+    dc_status st = batch_backward(m, g, x, labels, targets, 1.0f, loss, output);
+    return st ? st : optimizer_step(m, opt, cb);
 }
 
 /* Samples fit a model when they hold as many values as its input: a 28x28
@@ -271,8 +283,11 @@ static uint64_t batch_seed(const dc_train_state *s) {
 }
 
 /* One training step on rows idx[0..n), or on a batch already prepared in
- * px/py (by the background thread). Adds to the epoch's running sums. */
-static dc_status train_step(fit_ctx *c, const int64_t *idx, int64_t n, const float *px, const int32_t *py) {
+ * px/py (by the background thread). Adds to the epoch's running sums. With
+ * accumulation (fit accumulate=K), batch `step` adds its gradients (1/K of
+ * them) and every K-th batch, or the epoch's last, takes the optimizer
+ * step. */
+static dc_status train_step(fit_ctx *c, const int64_t *idx, int64_t n, const float *px, const int32_t *py, int64_t steps) {
     dc_model *m = c->m;
     dc_graph *g = c->g;
     dc_graph_reset(g);
@@ -284,7 +299,15 @@ static dc_status train_step(fit_ctx *c, const int64_t *idx, int64_t n, const flo
         memcpy(y->idata, py, sizeof(int32_t) * (size_t)n);
     }
     double loss;
-    if ((st = dc_train_step(m, g, c->s->opt, x, y, yf, c->o->callbacks, &loss, &out))) return st;
+    const int64_t K = m->recipe.fit.accumulate > 1 ? m->recipe.fit.accumulate : 1, first = c->s->step / K * K;
+    if (K == 1) {
+        if ((st = dc_train_step(m, g, c->s->opt, x, y, yf, c->o->callbacks, &loss, &out))) return st;
+    } else { /* the group's share: 1/K, or 1/(what is left of the epoch) for a short last group */
+        const int64_t group = first + K <= steps ? K : steps - first;
+        if (c->s->step == first) dc_k_zero(m->nparams, m->grads);
+        if ((st = batch_backward(m, g, x, y, yf, 1.0f / (float)group, &loss, &out))) return st;
+        if ((c->s->step + 1 == first + group) && (st = optimizer_step(m, c->s->opt, c->o->callbacks))) return st;
+    }
     c->s->lsum += loss * (double)n;
     add_parts(m, c->s->psum, n);
     if (out && y) c->s->correct += batch_correct(out, y, &c->s->counted);
@@ -414,6 +437,7 @@ static dc_status run_epochs_loop(fit_ctx *c, dc_prefetch *pf, int64_t steps, int
     const int per_step = m->recipe.fit.has_schedule && m->recipe.fit.schedule.per_step;
     dc_status st = DC_OK;
     dc_progress p = {0};
+    int pending_stop = 0;
     while (s->epoch < s->epochs && !s->stopped_early) {
         if (s->step == 0) {
             if (c->train->stride) /* random windows of the stream (with replacement, as nanoGPT draws them) */
@@ -449,7 +473,7 @@ static dc_status run_epochs_loop(fit_ctx *c, dc_prefetch *pf, int64_t steps, int
                 }
                 slot ^= 1;
             }
-            if ((st = train_step(c, s->perm + start, n, px, py))) {
+            if ((st = train_step(c, s->perm + start, n, px, py, steps))) {
                 if (st == DC_ERR_NUMERIC) {
                     char msg[512];
                     snprintf(msg, sizeof msg, "%s", dc_last_error());
@@ -458,7 +482,9 @@ static dc_status run_epochs_loop(fit_ctx *c, dc_prefetch *pf, int64_t steps, int
                 return st;
             }
             s->step++;
-            if (per_step) { /* a schedule stepped per batch (warmup and cosine over the run's steps) */
+            const int64_t K = m->recipe.fit.accumulate > 1 ? m->recipe.fit.accumulate : 1;
+            const int stepped = s->step % K == 0 || s->step == steps; /* an optimizer step was taken */
+            if (per_step && stepped) { /* a schedule stepped per optimizer step (warmup and cosine over the run's steps) */
                 dc_schedule_step(&m->recipe.fit.schedule, &s->sched, m->recipe.opt.lr, NAN);
                 dc_optimizer_set_lr(s->opt, s->sched.lr);
             }
@@ -466,7 +492,9 @@ static dc_status run_epochs_loop(fit_ctx *c, dc_prefetch *pf, int64_t steps, int
             const dc_callbacks *cb = o->callbacks;
             int hook_stop = cb && cb->after_batch &&
                             cb->after_batch(m, s->epoch + 1, s->step, s->seen ? s->lsum / (double)s->seen : NAN, cb->user);
-            if (hook_stop || (o->stop && *o->stop) || (budget > 0 && --budget == 0)) {
+            if (hook_stop || (o->stop && *o->stop) || (budget > 0 && --budget == 0)) pending_stop = 1;
+            if (!stepped) continue; /* stop only between optimizer steps: the gradients of a group are not saved */
+            if (pending_stop) {
                 if (o->verbose) fprintf(out, "\nInterrupted after batch %lld of epoch %d\n", (long long)s->step, s->epoch + 1);
                 return dc_set_error(DC_ERR_INTERRUPTED, "fit: interrupted after epoch %d, batch %lld", s->epoch + 1,
                                     (long long)s->step);
