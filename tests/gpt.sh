@@ -136,6 +136,13 @@ sys.exit(0 if len(w) == 28 and d < 1e-4 else 1)") && ok || bad "accumulate=4 at 
 "$DEEPC" train --resume "$W/accp.safetensors" --data "$W/small.txt" --out "$W/accp.safetensors" --force --quiet > /dev/null 2>&1
 cmp -s "$W/acc.safetensors" "$W/accp.safetensors" && ok || bad "an accumulating run stopped and resumed differs"
 
+# the seeds' model: Embedding -> a causal Transformer encoder layer -> softmax over the characters
+sed 's/steps_per_epoch=300/steps_per_epoch=10/; s/epochs=3/epochs=1/' "$SRC/models/seed_lm.dc" > "$W/seed.dc"
+"$DEEPC" train "$W/seed.dc" --data "$W/small.txt" --out "$W/seed.safetensors" --quiet > "$W/seed.out" 2>&1 || bad "seed_lm: $(tail -3 "$W/seed.out")"
+"$DEEPC" generate "$W/seed.safetensors" --prompt "The " --max-tokens 30 --seed 4 > "$W/seed1.out" 2>/dev/null
+"$DEEPC" generate "$W/seed.safetensors" --prompt "The " --max-tokens 30 --seed 4 --no-cache > "$W/seed2.out" 2>/dev/null
+[ "$(wc -c < "$W/seed1.out")" -gt 25 ] && cmp -s "$W/seed1.out" "$W/seed2.out" && ok || bad "seed_lm generates, the same with the cache: $(cat "$W/seed1.out" "$W/seed2.out")"
+
 # bad input
 expect_fail "longer than the model's context" "$DEEPC" generate "$W/gpt.safetensors" --prompt "$(head -c 200 "$W/small.txt")"
 expect_fail "no token of the model's vocabulary" "$DEEPC" generate "$W/gpt.safetensors" --prompt ""
