@@ -1,12 +1,12 @@
 #!/bin/sh
-# gpt2_import.sh DEEPC WORKDIR SOURCE_DIR — GPT-2 checkpoints in Hugging
+# gpt2_import.sh DEEPC WORKDIR SOURCE_DIR TEST_GPT_PARITY — GPT-2 checkpoints in Hugging
 # Face's layout (tests/gpt2_files.py writes small ones from the PyTorch
 # reference: F32 with the transformer. prefix, buffers and lm_head; F16 and
 # BF16 without) become deepc models that give the reference's logits and,
 # through GPT-2's BPE, its greedy continuation, word for word; broken
 # checkpoints are errors naming the tensor.
 set -u
-DEEPC=$1; W=$2; SRC=$3
+DEEPC=$1; W=$2; SRC=$3; PARITY=$4
 PY=${PYTHON:-/usr/bin/python3}
 rm -rf "$W"; mkdir -p "$W"
 . "$SRC/tests/lib.sh"
@@ -25,6 +25,10 @@ for v in f32 f16 bf16; do
   [ "$got" = "$want" ] && ok || bad "$v greedy: deepc '$got', reference '$want'"
 done
 grep -q "prefix transformer" "$W/f32.out" && ok || bad "the prefix is reported: $(cat "$W/f32.out")"
+# the imported model trains as the reference does: loss, every gradient, five AdamW steps (llm.c's test_gpt2.c)
+"$PARITY" hf "$W/gpt2_small.dc" "$W/hf_f32.safetensors" "$W/hf_train.safetensors" > "$W/hf_train.out" 2>&1 || bad "deepc side: $(cat "$W/hf_train.out")"
+(cd "$SRC/tests" && "$PY" gpt2_train_check.py "$W/hf_f32.safetensors" "$W/hf_train.safetensors") > "$W/hf_check.out" 2>&1 \
+  && ok || bad "imported model training: $(tail -5 "$W/hf_check.out")"
 expect_fail "no tensor h.1.mlp.c_fc.bias" "$DEEPC" import-gpt2 "$W/hf_missing.safetensors" --description "$W/gpt2_small.dc" --out "$W/x.safetensors"
 expect_fail "tensor h.0.attn.c_attn.weight is (48, 16); the model needs (48, 16) transposed" "$DEEPC" import-gpt2 "$W/hf_shape.safetensors" --description "$W/gpt2_small.dc" --out "$W/x.safetensors"
 expect_fail "h.1.ln_2.weight (F16) holds NaN at element 3" "$DEEPC" import-gpt2 "$W/hf_nan.safetensors" --description "$W/gpt2_small.dc" --out "$W/x.safetensors"

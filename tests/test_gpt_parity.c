@@ -178,9 +178,56 @@ static void cache_case(int batch) {
     dc_model_free(m);
 }
 
+/* A Hugging Face GPT-2 checkpoint imported into the description's model
+ * (tests/gpt2_import.sh writes both): loss, every gradient and five AdamW
+ * steps (lr 0.01, weight decay 0.1) on ids and targets given by a formula
+ * gpt2_check.py repeats, written for it to compare with the reference
+ * trained from the checkpoint itself. */
+static int hf_case(const char *desc, const char *hf, const char *out) {
+    dc_model *m = dc_model_parse_file(desc);
+    CHECK(m && dc_model_load_gpt2(m, hf, NULL) == DC_OK, "import %s: %s", hf, dc_last_error());
+    if (!m) return test_summary("test_gpt_parity hf");
+    int64_t in[4];
+    dc_model_input_shape(m, in);
+    const int64_t Bn = 2, Tn = in[0], Vn = 50257;
+    dc_graph *g = dc_graph_new();
+    dc_tensor *x = dc_input(g, DC_I32, 2, S(Bn, Tn)), *y = dc_input(g, DC_I32, 2, S(Bn, Tn));
+    for (int64_t i = 0; i < Bn * Tn; i++) x->idata[i] = (int32_t)((i * 7919 + 13) % Vn), y->idata[i] = (int32_t)((i * 104729 + 7) % Vn);
+    dc_tensor *L = dc_model_loss_of(m, g, x, y, NULL, NULL);
+    CHECK(L != NULL, "loss: %s", dc_last_error());
+    if (L) {
+        put("hf", "loss", 1, S(1), L->data);
+        memset(dc_model_grads(m), 0, sizeof(float) * (size_t)dc_model_num_params(m));
+        CHECK(dc_backward(g, L) == DC_OK, "backward: %s", dc_last_error());
+        put_params(m, "hf.grad", 1);
+        dc_opt_config oc = dc_adamw(0.01f);
+        oc.weight_decay = 0.1f;
+        dc_optimizer *opt = dc_optimizer_new(oc, dc_model_num_params(m));
+        double loss;
+        for (int k = 0; k < 5; k++) {
+            dc_graph_reset(g);
+            dc_tensor *x2 = dc_input(g, DC_I32, 2, S(Bn, Tn)), *y2 = dc_input(g, DC_I32, 2, S(Bn, Tn));
+            for (int64_t i = 0; i < Bn * Tn; i++)
+                x2->idata[i] = (int32_t)((i * 7919 + 13) % Vn), y2->idata[i] = (int32_t)((i * 104729 + 7) % Vn);
+            CHECK(dc_train_step(m, g, opt, x2, y2, NULL, NULL, &loss, NULL) == DC_OK, "step %d: %s", k, dc_last_error());
+        }
+        put_params(m, "hf.after", 0);
+        dc_optimizer_free(opt);
+    }
+    CHECK(dc_st_write(out, ent, nent, NULL, NULL, 0) == DC_OK, "write: %s", dc_last_error());
+    for (int i = 0; i < nent; i++) free((void *)ent[i].name), free((void *)ent[i].shape), free((void *)ent[i].data);
+    dc_graph_free(g);
+    dc_model_free(m);
+    return test_summary("test_gpt_parity hf (deepc side)");
+}
+
 int main(int argc, char **argv) {
+    if (argc == 5 && !strcmp(argv[1], "hf")) {
+        dc_set_num_threads(1);
+        return hf_case(argv[2], argv[3], argv[4]);
+    }
     if (argc < 2) {
-        fprintf(stderr, "usage: test_gpt_parity OUT.safetensors\n");
+        fprintf(stderr, "usage: test_gpt_parity OUT.safetensors | test_gpt_parity hf DESCRIPTION CHECKPOINT OUT\n");
         return 2;
     }
     dc_set_num_threads(1);
