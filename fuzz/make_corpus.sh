@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 D=build/deepc
 PY=${PYTHON:-/usr/bin/python3}
 C=fuzz/corpus
-rm -rf "$C"; mkdir -p "$C/safetensors" "$C/describe" "$C/idx" "$C/csv" "$C/tabular" "$C/image" "$C/state" "$C/text"
+rm -rf "$C"; mkdir -p "$C/safetensors" "$C/describe" "$C/idx" "$C/csv" "$C/tabular" "$C/image" "$C/state" "$C/text" "$C/bpe"
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 SK=$(sh scripts/tables.sh "$T/data")
 
@@ -97,5 +97,26 @@ rows = ["text,label"] + ['"%s",%s' % (" ".join(random.choice(words) for _ in ran
 open(sys.argv[1] + "/reviews", "wb").write(b"\x31" + "\n".join(rows).encode() + b"\n")
 open(sys.argv[1] + "/utf8", "wb").write(b'\x31text,label\n"Zo\xc3\xab\xff, na\xc3\xafve",a\n"b b",b\n')
 open(sys.argv[1] + "/vocabulary", "wb").write(b"\x81" + "\n".join(["the", "good", "100%25", "caf\u00e9"]).encode())
+PYEOF
+# GPT-2 BPE: a byte-level vocabulary of the 256 bytes and a few merges,
+# "\n--\n", the merges, "\n--\n", a text to encode (fuzz/fuzz_bpe.c)
+"$PY" - "$C/bpe" <<'PYEOF'
+import json, sys
+bs = list(range(ord('!'), ord('~') + 1)) + list(range(0xA1, 0xAD)) + list(range(0xAE, 0x100))
+cs = bs[:]
+n = 0
+for b in range(256):
+    if b not in bs:
+        bs.append(b); cs.append(256 + n); n += 1
+vocab = {chr(c): i for i, c in enumerate(cs)}
+merges = [("Ġ", "t"), ("h", "e"), ("Ġt", "he"), ("i", "n"), ("Ġ", "w"), ("o", "r"), ("Ġw", "or"), ("l", "d"), ("Ġwor", "ld")]
+for a, b in merges:
+    vocab[a + b] = len(vocab)
+vocab["<|endoftext|>"] = len(vocab)
+head = json.dumps(vocab, ensure_ascii=False) + "\n--\n#version: 0.2\n" + "\n".join(f"{a} {b}" for a, b in merges) + "\n"
+texts = ["the world in the thin tin", "Hello, world! It's 2026.\n\n  spaces\ttabs", "你好 世界 😀 café", "<|endoftext|>the"]
+for i, t in enumerate(texts):
+    open(f"{sys.argv[1]}/seed{i}", "w", encoding="utf-8").write(head + "\n--\n" + t)
+open(f"{sys.argv[1]}/bad0", "w", encoding="utf-8").write(json.dumps(vocab, ensure_ascii=False) + "\n--\n#version: 0.2\nzz qq\n")
 PYEOF
 du -sh "$C"; ls "$C"/* | wc -l
