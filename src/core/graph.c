@@ -23,6 +23,7 @@ struct dc_graph {
     int no_grad;            /* set: ops record nothing (inference)          */
     dc_status failed;       /* an allocation or an op's backward failed: the
                                error is set, dc_backward returns it          */
+    size_t high;            /* most bytes in use at once before a release    */
     dc_rng *rng;
 };
 
@@ -76,12 +77,14 @@ void dc_graph_free(dc_graph *g) {
 
 void dc_graph_reset(dc_graph *g) {
     if (!g) return;
-    if (g->chunks && g->chunks->next) {
+    size_t total = 0;
+    for (chunk *c = g->chunks; c; c = c->next) total += c->used; /* what the step used, not the chunks' tails */
+    if (g->high > total) total = g->high;                        /* (its peak, when parts were released) */
+    g->high = 0;
+    if (g->chunks && (g->chunks->next || total > g->chunks->size)) {
         /* the step outgrew the arena: replace the chunks by one that holds
          * everything, so the next identical step fits without a malloc.
          * The old chunks go first, so peak memory is one arena, not two. */
-        size_t total = 0;
-        for (chunk *c = g->chunks; c; c = c->next) total += c->used; /* what the step used, not the chunks' tails */
         total += total / 8;
         free_chunks(g->chunks);
         g->chunks = chunk_new(total);
@@ -122,6 +125,27 @@ void *dc_arena_alloc_raw(dc_graph *g, size_t bytes) {
 }
 
 void dc_graph_fail(dc_graph *g, dc_status st) { g->failed = st; }
+
+int dc_graph_grad_enabled(const dc_graph *g) { return !g->no_grad; }
+
+dc_arena_mark dc_arena_mark_now(dc_graph *g) {
+    dc_arena_mark m = {g->chunks, g->chunks ? g->chunks->used : 0};
+    return m;
+}
+
+void dc_arena_release(dc_graph *g, dc_arena_mark m) {
+    size_t used = 0;
+    for (chunk *c = g->chunks; c; c = c->next) used += c->used;
+    if (used > g->high) g->high = used;
+    while (g->chunks && g->chunks != m.chunk) { /* chunks opened since the mark go */
+        chunk *c = g->chunks;
+        g->chunks = c->next;
+        g->total -= c->size;
+        free(c->mem);
+        free(c);
+    }
+    if (g->chunks) g->chunks->used = m.used;
+}
 
 void *dc_arena_alloc(dc_graph *g, size_t bytes) {
     void *p = dc_arena_alloc_raw(g, bytes);

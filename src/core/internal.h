@@ -25,6 +25,19 @@ typedef struct dc_op_def {
 void *dc_arena_alloc(dc_graph *g, size_t bytes);
 /* Same, not zeroed (for buffers that are fully overwritten). */
 void *dc_arena_alloc_raw(dc_graph *g, size_t bytes);
+/* Inference only (gradients off: nothing on the tape refers to it): a
+ * mark in the arena, and giving back everything allocated after it. A
+ * layer that computes many intermediates (a Transformer block) allocates
+ * its output first, marks, computes, copies the result into the output and
+ * releases: a forward then holds one block's intermediates at a time. The
+ * arena remembers the peak, so the next step still fits without a malloc. */
+typedef struct {
+    const void *chunk;
+    size_t used;
+} dc_arena_mark;
+dc_arena_mark dc_arena_mark_now(dc_graph *g);
+void dc_arena_release(dc_graph *g, dc_arena_mark m);
+int dc_graph_grad_enabled(const dc_graph *g);
 /* An op's backward could not finish (error set): dc_backward stops and
  * returns that error. Arena allocations that fail call it themselves. */
 void dc_graph_fail(dc_graph *g, dc_status st);

@@ -17,6 +17,7 @@
  * During generation (f->kv) the block attends over its cache instead. */
 #include "../layer.h"
 #include "../model.h"
+#include <string.h>
 
 typedef struct {
     int heads, ff, causal, pre_norm;
@@ -106,7 +107,24 @@ static dc_tensor *mlp_part(dc_layer *l, dc_forward_ctx *f, dc_tensor *h) {
     return z ? dc_dropout(f->g, z, c->dropout) : NULL;
 }
 
+static dc_status block(dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_value *out);
+
+/* Inference keeps only the block's output: its intermediates (qkv, the
+ * MLP's 4C-wide activations...) go back to the arena before the next block,
+ * so a 12-block GPT-2 holds one block's worth, not twelve. */
 static dc_status forward(dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_value *out) {
+    if (dc_graph_grad_enabled(f->g) || in[0].y->ndim != 3) return block(l, f, in, out);
+    dc_tensor *y = dc_input(f->g, DC_F32, 3, in[0].y->shape);
+    if (!y) return DC_ERR_NOMEM;
+    dc_arena_mark mark = dc_arena_mark_now(f->g);
+    dc_status st = block(l, f, in, out);
+    if (!st) memcpy(y->data, out->y->data, sizeof(float) * (size_t)y->size);
+    dc_arena_release(f->g, mark);
+    out->y = st ? NULL : y;
+    return st;
+}
+
+static dc_status block(dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_value *out) {
     const tf_cfg *c = l->cfg;
     dc_tensor **p = l->param, *x = in[0].y;
     dc_graph *g = f->g;
