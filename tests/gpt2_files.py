@@ -10,13 +10,13 @@ shape (gpt2_small.dc) and, per variant, the reference model's logits for
 a fixed sequence and its greedy continuation of it (ref_*.json)."""
 import json
 import os
-import struct
 import sys
 
 import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import st_edit  # noqa: E402
 from gpt2_ref import GPT, block_names  # noqa: E402
 
 out = sys.argv[1]
@@ -57,16 +57,9 @@ def decode(arr, dtype):
 
 
 def write(path, tensors, dtype, prefix="", extra=None):
-    h, off, blobs = {"__metadata__": {"format": "pt"}}, 0, []
-    items = [(prefix + k, dtype, list(v.shape), encode(v, dtype)) for k, v in tensors.items()] + (extra or [])
-    for k, dt, sh, by in items:
-        h[k] = {"dtype": dt, "shape": sh, "data_offsets": [off, off + len(by)]}
-        off += len(by)
-        blobs.append(by)
-    hb = json.dumps(h, separators=(",", ":")).encode()
-    hb += b" " * ((8 - len(hb) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(hb)) + hb + b"".join(blobs))
+    items = {prefix + k: (dtype, list(v.shape), encode(v, dtype)) for k, v in tensors.items()}
+    items.update({k: (dt, sh, by) for k, dt, sh, by in extra or []})
+    st_edit.write(path, {"format": "pt"}, items)
 
 
 def reference(tensors, dtype):

@@ -104,6 +104,11 @@ void dc_strmap_free(dc_strmap *m);
 size_t dc_utf8_len(const char *p, size_t n);
 size_t dc_utf8_invalid_at(const char *s, size_t n);
 
+/* A regular file whole, NUL-terminated and malloc'ed, of at most max_bytes
+ * (*len: its length); a NUL byte inside is an error: not text
+ * (src/data/text_stream.c). */
+char *dc_read_text_file(const char *path, int64_t max_bytes, int64_t *len);
+
 /* The shortest decimal text of v that reads back as exactly v. */
 void dc_float_str(char *buf, size_t n, float v);
 

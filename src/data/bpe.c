@@ -24,6 +24,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define BPE_MAX_FILE ((int64_t)256 << 20) /* encoder.json and vocab.bpe: GPT-2's are 1 MB and 0.5 MB */
+
 /* JavaScript's \s: WhiteSpace and LineTerminator (ECMA-262). */
 #define WS "\\t\\n\\x{0B}\\f\\r \\x{A0}\\x{1680}\\x{2000}-\\x{200A}\\x{2028}\\x{2029}\\x{202F}\\x{205F}\\x{3000}\\x{FEFF}"
 static const char gpt2_pattern[] = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^" WS "\\p{L}\\p{N}]+|[" WS "]+(?![^" WS "])|[" WS "]+";
@@ -276,34 +278,9 @@ done:
     return b;
 }
 
-/* A whole file as a string (a NUL inside: not text). */
-static char *read_file(const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        dc_set_error(DC_ERR_IO, "%s: cannot open (%s)", path, strerror(errno));
-        return NULL;
-    }
-    dc_strbuf b = {0};
-    char buf[65536];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0) dc_sb_put(&b, buf, n);
-    fclose(f);
-    if (!b.s) dc_sb_put(&b, "", 0);
-    if (b.oom || !b.s) {
-        free(b.s);
-        dc_set_error(DC_ERR_NOMEM, "%s: out of memory", path);
-        return NULL;
-    }
-    if (strlen(b.s) != b.n) {
-        dc_set_error(DC_ERR_FORMAT, "%s: byte %zu is NUL: not a text file", path, strlen(b.s));
-        free(b.s);
-        return NULL;
-    }
-    return b.s;
-}
-
 dc_bpe *dc_bpe_load(const char *vocab_path, const char *merges_path) {
-    char *v = read_file(vocab_path), *m = v ? read_file(merges_path) : NULL;
+    int64_t n;
+    char *v = dc_read_text_file(vocab_path, BPE_MAX_FILE, &n), *m = v ? dc_read_text_file(merges_path, BPE_MAX_FILE, &n) : NULL;
     dc_bpe *b = m ? dc_bpe_load_text(v, m, vocab_path, merges_path) : NULL;
     free(v);
     free(m);
@@ -549,9 +526,10 @@ dc_status dc_bpe_train(const char *const *paths, int npaths, int vocab_size, con
     pcre2_match_data *md = st ? NULL : pcre2_match_data_create_from_pattern(b->re, NULL);
     /* distinct pieces of every file, counted */
     for (int f = 0; !st && f < npaths; f++) {
-        char *raw = read_file(paths[f]);
+        int64_t rawn = 0;
+        char *raw = dc_read_text_file(paths[f], (int64_t)1 << 31, &rawn);
         size_t len = 0;
-        char *s = raw ? clean_utf8(raw, strlen(raw), &len) : NULL;
+        char *s = raw ? clean_utf8(raw, (size_t)rawn, &len) : NULL;
         free(raw);
         if (!s) {
             st = DC_ERR_IO;

@@ -10,8 +10,7 @@
 
 #define STREAM_MAX_BYTES ((int64_t)1 << 31) /* 2 GiB of text: 8 GiB of ids */
 
-/* The file as a NUL-terminated string; a NUL inside is an error (not text). */
-static char *read_text(const char *path, int64_t *len) {
+char *dc_read_text_file(const char *path, int64_t max_bytes, int64_t *len) {
     struct stat sb;
     if (stat(path, &sb) != 0) {
         dc_set_error(DC_ERR_IO, "%s: cannot open (%s)", path, strerror(errno));
@@ -21,9 +20,9 @@ static char *read_text(const char *path, int64_t *len) {
         dc_set_error(DC_ERR_IO, "%s: not a regular file", path);
         return NULL;
     }
-    if (sb.st_size > STREAM_MAX_BYTES) {
-        dc_set_error(DC_ERR_FORMAT, "%s: %lld bytes, over the %lld GiB a text stream may hold", path, (long long)sb.st_size,
-                     (long long)(STREAM_MAX_BYTES >> 30));
+    if (sb.st_size > max_bytes) {
+        dc_set_error(DC_ERR_FORMAT, "%s: %lld bytes, over the %lld MiB this file may hold", path, (long long)sb.st_size,
+                     (long long)(max_bytes >> 20));
         return NULL;
     }
     FILE *f = fopen(path, "rb");
@@ -49,7 +48,7 @@ static char *read_text(const char *path, int64_t *len) {
 dc_status dc_text_stream_load(const char *path, const dc_text_spec *spec, dc_tokenizer **tok, dc_dataset **out, FILE *report) {
     *out = NULL;
     int64_t len = 0;
-    char *text = read_text(path, &len);
+    char *text = dc_read_text_file(path, STREAM_MAX_BYTES, &len);
     if (!text) return DC_ERR_IO;
     dc_status st = DC_OK;
     dc_tokenizer *own = NULL;
@@ -82,7 +81,7 @@ dc_status dc_text_stream_load(const char *path, const dc_text_spec *spec, dc_tok
 dc_status dc_bpe_stream_load(const char *path, const dc_bpe *b, int context, dc_dataset **out, FILE *report) {
     *out = NULL;
     int64_t len = 0;
-    char *text = read_text(path, &len);
+    char *text = dc_read_text_file(path, STREAM_MAX_BYTES, &len);
     if (!text) return DC_ERR_IO;
     int32_t *ids = NULL;
     int64_t n = dc_bpe_encode(b, text, (size_t)len, &ids);
