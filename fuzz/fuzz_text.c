@@ -7,7 +7,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n) {
     if (n < 1 || n > 1 << 16) return 0;
     uint8_t k = data[0];
-    dc_text_spec spec = {1, "text", 1 + (k >> 4), k & 1, (k >> 1) & 1, {(k >> 2) & 1, 1, (k >> 3) & 1, (k & 0x40) ? 5 : 0}, (k >> 5) & 1};
+    dc_text_spec spec = {1, "text", 1 + (k >> 4), k & 1, (k >> 1) & 1, {(k >> 2) & 1, 1, (k >> 3) & 1, (k & 0x40) ? 5 : 0}, (k >> 5) & 1, 0, 0, "", ""};
     if (k & 0x80) { /* a vocabulary */
         char *text = fuzz_text(data + 1, n - 1);
         dc_tokenizer *t = dc_tokenizer_load(&spec.tok, text, "fuzz");
