@@ -23,8 +23,9 @@ static const dc_layer_option options[] = {
     {"tie", DC_O_NAME, offsetof(dense_cfg, tie), 0, 0, 0, "dense 65 tie=embedding use_bias=false"},
     {NULL}};
 
-/* The tied table: the named embedding's weight, or NULL (error set). */
-static dc_tensor *tied(const dc_layer *l, dc_model *m) {
+/* The embedding layer whose table is the kernel (tie=), checked against
+ * this layer's shape; NULL (error set) when there is none that fits. */
+static dc_layer *tied(const dc_layer *l, dc_model *m) {
     const dense_cfg *c = l->cfg;
     dc_layer *e = dc_model_find_layer(m, c->tie);
     if (!e || strcmp(e->type->keyword, "embedding")) {
@@ -39,7 +40,7 @@ static dc_tensor *tied(const dc_layer *l, dc_model *m) {
                      (long long)d->shape[0], (long long)d->shape[1], c->units, (long long)in);
         return NULL;
     }
-    return m->built ? e->param[0] : (dc_tensor *)e; /* before build: found, not yet allocated */
+    return e;
 }
 
 static dc_status link(const dc_layer *l, dc_model *m) {
@@ -67,8 +68,9 @@ static dc_status setup(dc_layer *l, int nin, const dc_shape *in) {
 }
 static dc_status forward(dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_value *out) {
     const dense_cfg *c = l->cfg;
-    dc_tensor *x = in[0].y, *w = c->tie[0] ? tied(l, f->m) : l->param[0], *b = NULL;
-    if (!w) return DC_ERR_INVALID;
+    dc_layer *e = c->tie[0] ? tied(l, f->m) : NULL;
+    if (c->tie[0] && !e) return DC_ERR_INVALID;
+    dc_tensor *x = in[0].y, *w = e ? e->param[0] : l->param[0], *b = NULL;
     if (c->k.use_bias) b = l->param[c->tie[0] ? 0 : 1];
     if (x->ndim == 3) { /* every step: (N, T, F) rows */
         dc_tensor *z3 = dc_linear(f->g, x, w, b);
