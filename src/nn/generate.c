@@ -30,10 +30,8 @@ struct dc_generator {
 
 void dc_generator_free(dc_generator *gen) {
     if (!gen) return;
-    for (int i = 0; gen->kv.k && i < gen->m->nnodes; i++) {
-        free(gen->kv.k[i]);
-        free(gen->kv.v[i]);
-    }
+    for (int i = 0; gen->kv.k && i < gen->m->nnodes; i++) free(gen->kv.k[i]);
+    for (int i = 0; gen->kv.v && i < gen->m->nnodes; i++) free(gen->kv.v[i]);
     free(gen->kv.k);
     free(gen->kv.v);
     free(gen->hist);
@@ -41,7 +39,7 @@ void dc_generator_free(dc_generator *gen) {
     free(gen);
 }
 
-/* Nodes the first output needs, in order; 1 each when all are stepwise. */
+/* Is every node stepwise (layer.h), so that the cache applies? */
 static int all_stepwise(const dc_model *m) {
     for (int i = 0; i < m->nnodes; i++)
         if (!m->nodes[i]->type->stepwise) return 0;
