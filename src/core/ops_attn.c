@@ -25,9 +25,6 @@
 #include "../kernels/kernels.h"
 #include <math.h>
 #include <string.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 #define ATT_BQ 64 /* query rows per block */
 
@@ -135,11 +132,7 @@ static void att_backward(dc_graph *g, dc_tensor *t) {
     if (!scratch) return;
 #pragma omp parallel for num_threads(nt) if (NH > 1 && T * C > 4096) schedule(static)
     for (int64_t nh = 0; nh < NH; nh++) {
-#ifdef _OPENMP
-        float *P = scratch + (int64_t)omp_get_thread_num() * per;
-#else
-        float *P = scratch;
-#endif
+        float *P = scratch + dc_thread_slot() * per;
         float *dP = P + ATT_BQ * T, *Pd = dP + ATT_BQ * T;
         const int64_t n = nh / a->H, h = nh % a->H;
         const float *q = qkv->data + n * T * ld + h * a->D, *k = q + C, *v = q + 2 * C;
@@ -210,11 +203,7 @@ dc_tensor *dc_attention(dc_graph *g, dc_tensor *qkv, int heads, int causal, cons
     if (!scratch) return NULL;
 #pragma omp parallel for num_threads(nt) if (NH > 1 && T * C > 4096) schedule(static)
     for (int64_t nh = 0; nh < NH; nh++) {
-#ifdef _OPENMP
-        float *S = scratch + (int64_t)omp_get_thread_num() * ATT_BQ * T;
-#else
-        float *S = scratch;
-#endif
+        float *S = scratch + dc_thread_slot() * ATT_BQ * T;
         const int64_t n = nh / a.H, h = nh % a.H;
         const float *q = qkv->data + n * T * ld + h * a.D;
         attend(&a, n, h, q, ld, q + C, q + 2 * C, ld, z->data + n * T * C + h * a.D, C, T, T, 0, a.lse ? a.lse + nh * T : NULL, S);
@@ -244,11 +233,7 @@ dc_tensor *dc_attention_cached(dc_graph *g, dc_tensor *qkv, int heads, float *kc
         }
     const int64_t NH = N * heads;
     DC_PARALLEL_FOR(nt > 1 && NH > 1 && (pos0 + t) * t * C > 65536, nh, NH, {
-#ifdef _OPENMP
-        float *S = scratch + (int64_t)omp_get_thread_num() * ATT_BQ * (pos0 + t);
-#else
-        float *S = scratch;
-#endif
+        float *S = scratch + dc_thread_slot() * ATT_BQ * (pos0 + t);
         const int64_t n = nh / heads, h = nh % heads;
         attend(&a, n, h, qkv->data + n * t * ld + h * a.D, ld, kcache + n * cap * C + h * a.D, vcache + n * cap * C + h * a.D, C,
                z->data + n * t * C + h * a.D, C, t, pos0 + t, pos0, NULL, S);

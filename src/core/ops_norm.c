@@ -9,9 +9,6 @@
 #include "../kernels/kernels.h"
 #include <math.h>
 #include <string.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 typedef struct {
     int64_t N, C, S;      /* batch, channels, spatial size (1 for (N, C))      */
@@ -135,11 +132,7 @@ static void ln_backward(dc_graph *g, dc_tensor *t) {
     if ((want_p && !part) || !gh) return;
 #pragma omp parallel for num_threads(nt) if (t->size > 32768) schedule(static)
     for (int64_t ch = 0; ch < nch; ch++) {
-#ifdef _OPENMP
-        float *h = gh + (int64_t)omp_get_thread_num() * C;
-#else
-        float *h = gh;
-#endif
+        float *h = gh + dc_thread_slot() * C;
         float *pg = part ? part + ch * 2 * C : NULL, *pb = pg ? pg + C : NULL;
         const int64_t r1 = (ch + 1) * LN_CHUNK < R ? (ch + 1) * LN_CHUNK : R;
         for (int64_t r = ch * LN_CHUNK; r < r1; r++) {

@@ -49,6 +49,15 @@ static inline float dc_tanhf(float x) {
         }                                                                             \
     } while (0)
 
+/* The calling thread's index in the current OpenMP team (0 outside one):
+ * which slot of a per-thread scratch buffer is its own. */
+#ifdef _OPENMP
+#include <omp.h>
+static inline int64_t dc_thread_slot(void) { return omp_get_thread_num(); }
+#else
+static inline int64_t dc_thread_slot(void) { return 0; }
+#endif
+
 /* Loops shorter than this run on one thread: waking the pool costs more. */
 #define DC_PAR_MIN 32768
 /* Products with fewer multiply-adds than this run on one thread. */
