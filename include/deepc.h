@@ -618,25 +618,69 @@ int dc_model_num_outputs(const dc_model *m);
  * 28x28 images feed `input 784`). With logits != NULL, also returns the tensor before a
  * final softmax/sigmoid (the same tensor as the result when there is
  * none) for a stable loss. */
-dc_tensor *dc_model_forward(dc_model *m, dc_graph *g, dc_tensor *x, dc_tensor **logits);
+dc_tensor *dc_model_forward(const dc_model *m, dc_graph *g, dc_tensor *x, dc_tensor **logits);
 /* A model with several inputs and outputs: inputs[ninputs] in the order of
  * their `input` lines (or dc_model_new, then dc_model_add_input); outputs
  * receives dc_model_num_outputs() tensors. */
-dc_status dc_model_forward_all(dc_model *m, dc_graph *g, dc_tensor *const *inputs, int ninputs, dc_tensor **outputs);
+dc_status dc_model_forward_all(const dc_model *m, dc_graph *g, dc_tensor *const *inputs, int ninputs, dc_tensor **outputs);
 /* Forward from the middle: value (N, that layer's output shape) stands for
  * the output of the named layer, and only what lies after it runs (a VAE's
  * decoder from latent points). Returns the first output. */
-dc_tensor *dc_model_forward_from(dc_model *m, dc_graph *g, const char *layer, dc_tensor *value);
+dc_tensor *dc_model_forward_from(const dc_model *m, dc_graph *g, const char *layer, dc_tensor *value);
 /* The loss of a batch on graph g, built from ops (autograd reaches all of
  * it): forward, every loss of the model, terms layers add (a VAE's KL
  * divergence), kernel regularizers. labels: I32 (N) class indices, targets:
  * F32 regression targets (or NULL). *output (if not NULL) gets the first
  * output. */
-dc_tensor *dc_model_loss_of(dc_model *m, dc_graph *g, dc_tensor *x, dc_tensor *labels, dc_tensor *targets, dc_tensor **output);
-/* The named parts of the last loss built, when it has more than one
- * (e.g. "reconstruction" and "kl"): count, then name and value of each. */
-int dc_model_num_loss_parts(const dc_model *m);
-const char *dc_model_loss_part(const dc_model *m, int i, double *value);
+dc_tensor *dc_model_loss_of(const dc_model *m, dc_graph *g, dc_tensor *x, dc_tensor *labels, dc_tensor *targets, dc_tensor **output);
+/* The named parts of the last loss built on graph g, when it has more than
+ * one (e.g. "reconstruction" and "kl"): count, then name and value of each.
+ * They belong to the graph, not the model: a forward never writes the model. */
+int dc_graph_num_loss_parts(const dc_graph *g);
+const char *dc_graph_loss_part(const dc_graph *g, int i, double *value);
+
+/* Sessions: inference on a shared model. A forward never writes the model
+ * (its loss terms live in the caller's graph), so one loaded model serves
+ * any number of sessions at once, one per thread: each session owns its
+ * graph (arena), its noise generator and its thread count, and reuses its
+ * memory from call to call (after the first run at a batch size, runs
+ * allocate nothing).
+ *
+ *   dc_session *s = dc_session_new(m, 64);
+ *   dc_session_predict(s, pixels, 1, probs);   // 1 image of 784 floats -> 10 floats
+ *   dc_session_free(s);
+ *
+ * Thread policy. A session runs its loops on dc_session_set_threads()
+ * OpenMP threads (default 0: the process's count, dc_set_num_threads). When
+ * several sessions run at once, give each cores / sessions threads (at
+ * least 1): with K sessions at T threads each on C cores, K * T <= C keeps
+ * threads from waiting for each other's cores. A server with a request per
+ * thread uses 1.
+ *
+ * Sampling layers (a VAE's) draw their noise from the same seed at every
+ * run: a prediction depends on its input alone. */
+typedef struct dc_session dc_session;
+/* A session for batches of up to max_batch samples; the model must stay
+ * alive (and unchanged) while the session runs. NULL (error set) if the
+ * model is not built. */
+dc_session *dc_session_new(const dc_model *m, int max_batch);
+void dc_session_free(dc_session *s);
+/* OpenMP threads for this session's runs (0: the process's count). */
+void dc_session_set_threads(dc_session *s, int threads);
+int dc_session_num_inputs(const dc_session *s);
+int dc_session_num_outputs(const dc_session *s);
+/* What input k takes per sample: DC_I32 token ids when it feeds an
+ * embedding, else DC_F32, and how many values. */
+dc_dtype dc_session_input_dtype(const dc_session *s, int k);
+int64_t dc_session_input_size(const dc_session *s, int k);
+/* Floats per sample of output k. */
+int64_t dc_session_output_size(const dc_session *s, int k);
+/* Run n samples (1 <= n <= max_batch): inputs[k] points at n samples of
+ * input k in its dtype, row after row; outputs[k] (NULL: not wanted)
+ * receives n * dc_session_output_size(s, k) floats. */
+dc_status dc_session_run(dc_session *s, int64_t n, const void *const *inputs, float *const *outputs);
+/* The same for a model with one input: x (n samples) -> out (first output). */
+dc_status dc_session_predict(dc_session *s, const void *x, int64_t n, float *out);
 
 /* Generation. A generator runs a language model (input: token ids (T);
  * output: a distribution per step (T, V)) one token at a time for `batch`
@@ -647,7 +691,7 @@ const char *dc_model_loss_part(const dc_model *m, int i, double *value);
  * (an LSTM language model) run over the whole window (the last T tokens)
  * for every token. */
 typedef struct dc_generator dc_generator;
-dc_generator *dc_generator_new(dc_model *m, int batch, int use_cache);
+dc_generator *dc_generator_new(const dc_model *m, int batch, int use_cache);
 void dc_generator_free(dc_generator *gen);
 /* Forget every token fed (a new prompt). */
 void dc_generator_reset(dc_generator *gen);
@@ -657,6 +701,10 @@ void dc_generator_reset(dc_generator *gen);
  * context is an error). */
 dc_status dc_generator_feed(dc_generator *gen, const int32_t *tokens, int64_t t, float *logits);
 int dc_generator_cached(const dc_generator *gen);
+/* OpenMP threads for this generator's runs (0: the process's count); a
+ * generator is a session for language models: one per thread, any number
+ * on one model (the thread policy of sessions applies). */
+void dc_generator_set_threads(dc_generator *gen, int threads);
 int64_t dc_generator_context(const dc_generator *gen);
 int64_t dc_generator_vocab(const dc_generator *gen);
 /* Sampling settings: temperature (0: greedy, the most likely token), top_k
@@ -1066,11 +1114,11 @@ typedef struct {
 dc_status dc_fit(dc_model *m, const dc_dataset *data, const dc_fit_options *opt, dc_history *hist);
 /* Mean loss and accuracy over data, in eval mode (accuracy NAN when no
  * loss compares an output with class labels). */
-dc_status dc_evaluate(dc_model *m, const dc_dataset *data, int batch_size, double *loss, double *accuracy);
+dc_status dc_evaluate(const dc_model *m, const dc_dataset *data, int batch_size, double *loss, double *accuracy);
 /* The same with the loss's named parts (stats->part, nparts). */
-dc_status dc_evaluate_stats(dc_model *m, const dc_dataset *data, int batch_size, dc_epoch_stats *stats);
+dc_status dc_evaluate_stats(const dc_model *m, const dc_dataset *data, int batch_size, dc_epoch_stats *stats);
 /* Model outputs for n samples of data (out: n * output size floats). */
-dc_status dc_predict(dc_model *m, const dc_dataset *data, int64_t n, int batch_size, float *out);
+dc_status dc_predict(const dc_model *m, const dc_dataset *data, int64_t n, int batch_size, float *out);
 /* Write the training curves (loss and accuracy, train vs validation) of a
  * history as an SVG image. */
 dc_status dc_plot_history_svg(const dc_history *h, const char *path);

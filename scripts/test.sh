@@ -1,6 +1,7 @@
 #!/bin/sh
 # test.sh — the whole test suite: set up, build, run every test; then build
-# again with AddressSanitizer + UBSan and run the suite once more; then run
+# again with AddressSanitizer + UBSan and run the suite once more; then the
+# concurrency test under ThreadSanitizer; then run
 # each fuzz harness for a fixed seed and run count (DEEPC_FUZZ_SECONDS=N:
 # N seconds each, random seeds, instead).
 set -e
@@ -13,5 +14,9 @@ cmake --build build -j"$JOBS"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DDEEPC_SANITIZE=ON > /dev/null
 cmake --build build-asan -j"$JOBS"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure)
+# ThreadSanitizer: sessions and generators on 8 threads over one model
+cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DDEEPC_TSAN=ON > /dev/null
+cmake --build build-tsan -j"$JOBS" --target test_session
+(cd build-tsan && TSAN_OPTIONS=halt_on_error=1:exitcode=66 ctest --output-on-failure -R '^session$')
 # every loader's libFuzzer harness, briefly, from its seed corpus (ASan + UBSan)
 sh scripts/fuzz.sh "${DEEPC_FUZZ_SECONDS:-ci}"

@@ -63,9 +63,9 @@ static void model_case(const char *prefix, const char *desc, int64_t N, int64_t 
     CHECK(dc_train_step(m, g, opt, x, y, NULL, NULL, &loss, NULL) == DC_OK, "%s step: %s", prefix, dc_last_error());
     float lv = (float)loss;
     put(prefix, "loss", 0, NULL, &lv);
-    for (int i = 0; i < dc_model_num_loss_parts(m); i++) {
+    for (int i = 0; i < dc_graph_num_loss_parts(g); i++) {
         double v;
-        const char *pn = dc_model_loss_part(m, i, &v);
+        const char *pn = dc_graph_loss_part(g, i, &v);
         char k[64];
         snprintf(k, sizeof k, "part.%s", pn);
         lv = (float)v;

@@ -5,6 +5,7 @@
  * steps, generation) just call ops; after the first step the arena has grown
  * to the step's size and is reused, so the steady state mallocs nothing. */
 #include "internal.h"
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,6 +26,9 @@ struct dc_graph {
                                error is set, dc_backward returns it          */
     size_t high;            /* most bytes in use at once before a release    */
     dc_rng *rng;
+    dc_graph_term *terms;   /* named scalars of the last loss (a VAE's KL):
+                               the caller's, never the model's               */
+    int nterms, cap_terms;
 };
 
 #define ALIGN 64
@@ -72,6 +76,7 @@ void dc_graph_free(dc_graph *g) {
     if (!g) return;
     free_chunks(g->chunks);
     free(g->tape);
+    free(g->terms);
     free(g);
 }
 
@@ -93,6 +98,7 @@ void dc_graph_reset(dc_graph *g) {
     }
     if (g->chunks) g->chunks->used = 0;
     g->ntape = 0;
+    g->nterms = 0;
 }
 
 void dc_graph_set_training(dc_graph *g, int training) { g->training = training; }
@@ -179,6 +185,36 @@ static dc_tensor *arena_tensor(dc_graph *g, dc_dtype dtype, int ndim, const int6
     if (!p) return NULL;
     dc_tensor_point(t, p);
     return t;
+}
+
+dc_status dc_graph_add_term(dc_graph *g, const char *name, dc_tensor *t) {
+    if (!t || t->size != 1 || t->dtype != DC_F32) return dc_set_error(DC_ERR_INVALID, "%s: a loss term must be a float scalar", name);
+    if (g->nterms == g->cap_terms) { /* grows once: the steady state allocates nothing */
+        int cap = g->cap_terms ? 2 * g->cap_terms : 8;
+        dc_graph_term *p = realloc(g->terms, sizeof *p * (size_t)cap);
+        if (!p) return dc_set_error(DC_ERR_NOMEM, "graph: out of memory");
+        g->terms = p;
+        g->cap_terms = cap;
+    }
+    dc_graph_term *p = &g->terms[g->nterms++];
+    snprintf(p->name, sizeof p->name, "%s", name);
+    p->t = t;
+    return DC_OK;
+}
+
+dc_graph_term *dc_graph_terms(dc_graph *g, int *n) {
+    *n = g->nterms;
+    return g->terms;
+}
+
+void dc_graph_clear_terms(dc_graph *g) { g->nterms = 0; }
+
+int dc_graph_num_loss_parts(const dc_graph *g) { return g && g->nterms > 1 ? g->nterms : 0; }
+
+const char *dc_graph_loss_part(const dc_graph *g, int i, double *value) {
+    if (!g || i < 0 || i >= g->nterms) return NULL;
+    if (value) *value = g->terms[i].t->data[0];
+    return g->terms[i].name;
 }
 
 dc_tensor *dc_input(dc_graph *g, dc_dtype dtype, int ndim, const int64_t *shape) {

@@ -42,6 +42,18 @@ int dc_graph_grad_enabled(const dc_graph *g);
  * returns that error. Arena allocations that fail call it themselves. */
 void dc_graph_fail(dc_graph *g, dc_status st);
 
+/* Named scalar terms recorded on a graph during a forward pass and the loss
+ * built from it (a VAE's KL, each loss line's value). They live in the
+ * graph, the caller's per-thread state, so a forward never writes the model.
+ * dc_graph_reset clears them. */
+typedef struct {
+    char name[32];
+    dc_tensor *t;
+} dc_graph_term;
+dc_status dc_graph_add_term(dc_graph *g, const char *name, dc_tensor *t);
+dc_graph_term *dc_graph_terms(dc_graph *g, int *n);
+void dc_graph_clear_terms(dc_graph *g);
+
 /* A new arena tensor of the given shape (uninitialised data) produced by op
  * from srcs. It requires grad when any src does, and is then put on the
  * tape. Returns NULL (error set) on a bad shape. */
@@ -58,6 +70,10 @@ int dc_norm_axis(const char *op, const dc_tensor *t, int axis, int *out);
 
 /* Threads used for deepc's own loops (OpenMP). */
 int dc_threads(void);
+/* The calling thread's own count from now on (0: the process's, as
+ * dc_set_num_threads set it); returns the previous own count. Sessions run
+ * with it, so sessions on many threads do not each start a full team. */
+int dc_threads_local(int n);
 
 /* Product of shape with overflow check; -1 on overflow or negative dims. */
 int64_t dc_shape_size(int ndim, const int64_t *shape);

@@ -11,6 +11,8 @@
 void openblas_set_num_threads(int num_threads);
 
 static int num_threads = 0; /* 0 = not yet decided */
+/* A thread's own count (a session's, while it runs): 0 = the process's. */
+static _Thread_local int local_threads = 0;
 
 static int env_threads(const char *name) {
     const char *s = getenv(name);
@@ -26,7 +28,7 @@ void dc_set_num_threads(int n) {
         long c = sysconf(_SC_NPROCESSORS_ONLN);
         n = c > 0 ? (int)c : 1;
     }
-    num_threads = n;
+    __atomic_store_n(&num_threads, n, __ATOMIC_RELAXED);
 #ifdef _OPENMP
     omp_set_num_threads(n);
 #endif
@@ -36,8 +38,24 @@ void dc_set_num_threads(int n) {
 }
 
 int dc_get_num_threads(void) {
-    if (num_threads == 0) dc_set_num_threads(0);
-    return num_threads;
+    if (local_threads > 0) return local_threads;
+    int n = __atomic_load_n(&num_threads, __ATOMIC_RELAXED);
+    if (n == 0) {
+        dc_set_num_threads(0);
+        n = __atomic_load_n(&num_threads, __ATOMIC_RELAXED);
+    }
+    return n;
 }
 
 int dc_threads(void) { return dc_get_num_threads(); }
+
+int dc_threads_local(int n) {
+    int old = local_threads;
+    local_threads = n > 0 ? n : 0;
+#ifdef _OPENMP
+    /* the calling thread's own OpenMP setting: a thread the program made
+     * starts from OMP_NUM_THREADS or the core count, not from ours */
+    omp_set_num_threads(dc_get_num_threads());
+#endif
+    return old;
+}

@@ -19,13 +19,14 @@
 #include <string.h>
 
 struct dc_generator {
-    dc_model *m;
+    const dc_model *m;
     dc_graph *g;
     int64_t N, T, V;       /* sequences, context (the input's length), vocabulary */
     int cached;            /* stepwise: a KV cache                                */
     dc_kv_state kv;        /* k, v per node; pos0 = tokens in the cache           */
     int32_t *hist;         /* N x T: each sequence's last tokens (the window)     */
     int64_t len;           /* tokens in the window                                */
+    int threads;           /* OpenMP threads of its runs (0: the process's)       */
 };
 
 void dc_generator_free(dc_generator *gen) {
@@ -46,7 +47,7 @@ static int all_stepwise(const dc_model *m) {
     return 1;
 }
 
-dc_generator *dc_generator_new(dc_model *m, int batch, int use_cache) {
+dc_generator *dc_generator_new(const dc_model *m, int batch, int use_cache) {
     int64_t in[DC_MAX_DIMS], out[DC_MAX_DIMS];
     if (!m->built) {
         dc_set_error(DC_ERR_INVALID, "generate: the model is not built");
@@ -102,7 +103,7 @@ void dc_generator_reset(dc_generator *gen) {
 /* Forward tokens (N x t, row stride ld) through the model; logits gets the
  * last step's (N x V). With the cache, they are the steps after kv.pos0. */
 static dc_status run(dc_generator *gen, const int32_t *tokens, int64_t t, int64_t ld, float *logits) {
-    dc_model *m = gen->m;
+    const dc_model *m = gen->m;
     dc_graph *g = gen->g;
     dc_graph_reset(g);
     dc_tensor *x = dc_input(g, DC_I32, 2, (int64_t[]){gen->N, t});
@@ -124,7 +125,7 @@ static dc_status run(dc_generator *gen, const int32_t *tokens, int64_t t, int64_
     return DC_OK;
 }
 
-dc_status dc_generator_feed(dc_generator *gen, const int32_t *tokens, int64_t t, float *logits) {
+static dc_status feed(dc_generator *gen, const int32_t *tokens, int64_t t, float *logits) {
     if (t < 1) return dc_set_error(DC_ERR_INVALID, "generate: feed at least one token");
     if (!gen->cached && t > gen->T) { /* only the last window matters */
         for (int64_t n = 0; n < gen->N; n++) memcpy(gen->hist + n * gen->T, tokens + n * t + t - gen->T, sizeof(int32_t) * (size_t)gen->T);
@@ -223,4 +224,13 @@ int32_t dc_sample_token(const float *logits, int64_t V, const dc_sampling *s, co
     }
     free(c);
     return pick;
+}
+
+void dc_generator_set_threads(dc_generator *gen, int threads) { gen->threads = threads > 0 ? threads : 0; }
+
+dc_status dc_generator_feed(dc_generator *gen, const int32_t *tokens, int64_t t, float *logits) {
+    const int saved = dc_threads_local(gen->threads);
+    dc_status st = feed(gen, tokens, t, logits);
+    dc_threads_local(saved);
+    return st;
 }

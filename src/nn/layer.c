@@ -309,7 +309,8 @@ void dc_shape_text(char *buf, size_t n, const dc_shape *s, int with_batch) {
 }
 
 dc_status dc_forward_add_loss(dc_forward_ctx *f, const dc_layer *l, const char *part, dc_tensor *term) {
-    return dc_model_add_loss_term(f->m, f, l, part, term);
+    if (!term || term->size != 1) return dc_set_error(DC_ERR_INVALID, "%s: a loss term must be a scalar", l->name);
+    return dc_graph_add_term(f->g, part, term);
 }
 
 /* a,b,c into refs->in */

@@ -125,7 +125,7 @@ typedef struct dc_layer_type {
      * parameters (dc_layer_declare). Errors name the keyword, no place. */
     dc_status (*setup)(dc_layer *l, int nin, const dc_shape *in);
     /* Forward the batch: in[nin] -> out, built from ops on f->g. */
-    dc_status (*forward)(dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_value *out);
+    dc_status (*forward)(const dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_value *out);
     /* Optional: check references to other layers (a dense layer's tie=)
      * once every node exists, when the model is built. */
     dc_status (*link)(const dc_layer *l, dc_model *m);
@@ -137,6 +137,9 @@ typedef struct dc_layer_type {
      * again over the whole window for every token. 2: stepwise, and keeps
      * keys and values of its input's width in the cache (attention). */
     int stepwise;
+    /* 1: its input is integer ids (an embedding): a model input that feeds
+     * it takes int32 values (sessions, the C API), not floats. */
+    int reads_ids;
 } dc_layer_type;
 
 struct dc_layer {
@@ -156,12 +159,12 @@ struct dc_layer {
     dc_tensor **param;
 };
 
-/* What a forward pass carries besides the values: the graph, and the loss
- * terms layers add (a VAE's KL divergence), summed into the model's loss. */
+/* What a forward pass carries besides the values: the graph (which also
+ * keeps the loss terms layers add, a VAE's KL divergence) and the model,
+ * read-only: any number of forwards may run on one model at once. */
 struct dc_forward_ctx {
     dc_graph *g;
-    dc_model *m;
-    int nterms;
+    const dc_model *m;
     const dc_kv_state *kv; /* generation with a cache, or NULL */
 };
 

@@ -76,7 +76,7 @@ int dc_model_class_output(const dc_model *m) {
 
 /* One loss line's value: mean over every value of the output (or, sum,
  * summed over each sample's values and averaged over the batch). */
-static dc_tensor *one_loss(dc_model *m, dc_graph *g, const dc_loss_spec *s, const dc_value *v, dc_tensor *x, dc_tensor *labels,
+static dc_tensor *one_loss(const dc_model *m, dc_graph *g, const dc_loss_spec *s, const dc_value *v, dc_tensor *x, dc_tensor *labels,
                            dc_tensor *targets) {
     dc_tensor *out = v->y, *logits = v->logits ? v->logits : v->y;
     dc_activation act = v->logits ? v->act : DC_ACT_NONE;
@@ -144,15 +144,15 @@ static dc_tensor *one_loss(dc_model *m, dc_graph *g, const dc_loss_spec *s, cons
     return l;
 }
 
-static void reverse_parts(dc_loss_part *p, int a, int b) {
+static void reverse_parts(dc_graph_term *p, int a, int b) {
     for (b--; a < b; a++, b--) {
-        dc_loss_part t = p[a];
+        dc_graph_term t = p[a];
         p[a] = p[b];
         p[b] = t;
     }
 }
 
-dc_tensor *dc_model_build_loss(dc_model *m, dc_graph *g, dc_value *vals, dc_tensor *x, dc_tensor *labels, dc_tensor *targets) {
+dc_tensor *dc_model_build_loss(const dc_model *m, dc_graph *g, dc_value *vals, dc_tensor *x, dc_tensor *labels, dc_tensor *targets) {
     if (!m->recipe.compiled && !m->recipe.nlosses) {
         dc_set_error(DC_ERR_INVALID, "fit: the model has no loss (add a 'loss' line or call dc_model_compile)");
         return NULL;
@@ -160,18 +160,20 @@ dc_tensor *dc_model_build_loss(dc_model *m, dc_graph *g, dc_value *vals, dc_tens
     const dc_loss_spec *specs;
     dc_loss_spec one;
     int n = loss_specs(m, &specs, &one);
-    /* layers' terms are already in m->parts; the loss lines go first */
-    int nterms = m->nparts;
+    /* layers' terms are already on the graph; the loss lines go first */
+    int nterms, nparts;
+    dc_graph_terms(g, &nterms);
     dc_tensor *total = NULL;
     for (int i = 0; i < n; i++) {
         const dc_loss_spec *s = &specs[i];
         dc_tensor *l = one_loss(m, g, s, &vals[s->output], x, labels, targets);
         /* the part shown is the loss itself (as Keras' per-output losses), the total has it weighted */
-        if (!l || dc_model_add_loss_term(m, NULL, m->nodes[s->output], s->name, l)) return NULL;
+        if (!l || dc_graph_add_term(g, s->name, l)) return NULL;
         if (s->weight != 1.0f && !(l = dc_mul_scalar(g, l, s->weight))) return NULL;
         total = total ? dc_add(g, total, l) : l;
     }
-    for (int i = 0; i < nterms && total; i++) total = dc_add(g, total, m->parts[i].t);
+    dc_graph_term *parts = dc_graph_terms(g, &nparts);
+    for (int i = 0; i < nterms && total; i++) total = dc_add(g, total, parts[i].t);
     /* Keras kernel regularizers: l1 sum|w| + l2 sum w^2 */
     for (int i = 0; i < m->nnamed && total; i++) {
         const dc_param_decl *d = m->named[i].decl;
@@ -181,22 +183,15 @@ dc_tensor *dc_model_build_loss(dc_model *m, dc_graph *g, dc_value *vals, dc_tens
     }
     if (!total) return NULL;
     /* parts in display order: loss lines, then layer terms (a rotation) */
-    if (nterms && m->nparts > nterms) {
-        reverse_parts(m->parts, 0, nterms);
-        reverse_parts(m->parts, nterms, m->nparts);
-        reverse_parts(m->parts, 0, m->nparts);
+    if (nterms && nparts > nterms) {
+        reverse_parts(parts, 0, nterms);
+        reverse_parts(parts, nterms, nparts);
+        reverse_parts(parts, 0, nparts);
     }
     return total;
 }
 
-int dc_model_num_loss_parts(const dc_model *m) { return m->nparts > 1 ? m->nparts : 0; }
-const char *dc_model_loss_part(const dc_model *m, int i, double *value) {
-    if (i < 0 || i >= m->nparts) return NULL;
-    if (value) *value = m->parts[i].t->data[0];
-    return m->parts[i].name;
-}
-
-dc_tensor *dc_model_loss_of(dc_model *m, dc_graph *g, dc_tensor *x, dc_tensor *labels, dc_tensor *targets, dc_tensor **output) {
+dc_tensor *dc_model_loss_of(const dc_model *m, dc_graph *g, dc_tensor *x, dc_tensor *labels, dc_tensor *targets, dc_tensor **output) {
     dc_value *vals;
     if (dc_model_forward_values(m, g, x, &vals)) return NULL;
     if (output) *output = vals[dc_model_output_node(m, 0)].y;

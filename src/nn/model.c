@@ -71,7 +71,6 @@ void dc_model_free(dc_model *m) {
     free(m->nodes);
     free(m->name_slots);
     free(m->recipe.losses);
-    free(m->parts);
     free(m->params);
     free(m->grads);
     free(m->buffers);
@@ -624,11 +623,11 @@ void dc_model_set_optimizer(dc_model *m, dc_opt_config opt) { m->recipe.opt = op
 
 /* ---- forward ------------------------------------------------------------------------ */
 
-dc_status dc_model_run(dc_model *m, dc_graph *g, int nfeed, const int *feed, dc_tensor *const *values, dc_value **vals_out) {
+dc_status dc_model_run(const dc_model *m, dc_graph *g, int nfeed, const int *feed, dc_tensor *const *values, dc_value **vals_out) {
     return dc_model_run_ctx(m, g, nfeed, feed, values, vals_out, NULL);
 }
 
-dc_status dc_model_run_ctx(dc_model *m, dc_graph *g, int nfeed, const int *feed, dc_tensor *const *values, dc_value **vals_out,
+dc_status dc_model_run_ctx(const dc_model *m, dc_graph *g, int nfeed, const int *feed, dc_tensor *const *values, dc_value **vals_out,
                            const dc_kv_state *kv) {
     if (!m->built) return dc_set_error(DC_ERR_INVALID, "model: call dc_model_build before forward");
     dc_value *vals = dc_arena_alloc(g, sizeof *vals * (size_t)m->nnodes);
@@ -644,11 +643,11 @@ dc_status dc_model_run_ctx(dc_model *m, dc_graph *g, int nfeed, const int *feed,
         if (need[i] == 1)
             for (int k = 0; k < m->nodes[i]->nin; k++)
                 if (!need[m->nodes[i]->in[k]]) need[m->nodes[i]->in[k]] = 1;
-    m->nparts = 0;
-    dc_forward_ctx f = {g, m, 0, kv};
+    dc_graph_clear_terms(g);
+    dc_forward_ctx f = {g, m, kv};
     for (int i = 0; i < m->nnodes; i++) {
         if (need[i] != 1) continue;
-        dc_layer *l = m->nodes[i];
+        const dc_layer *l = m->nodes[i];
         if (l->type == &dc_layer_input) return dc_set_error(DC_ERR_INVALID, "model: input \"%s\" was not given", l->name);
         dc_value in[DC_LAYER_MAX_INPUTS];
         for (int k = 0; k < l->nin; k++) in[k] = vals[l->in[k]];
@@ -664,7 +663,7 @@ dc_status dc_model_run_ctx(dc_model *m, dc_graph *g, int nfeed, const int *feed,
     return DC_OK;
 }
 
-dc_status dc_model_forward_values(dc_model *m, dc_graph *g, dc_tensor *x, dc_value **vals) {
+dc_status dc_model_forward_values(const dc_model *m, dc_graph *g, dc_tensor *x, dc_value **vals) {
     if (!m->built) return dc_set_error(DC_ERR_INVALID, "model: call dc_model_build before forward");
     int ok = x && x->ndim == m->in_ndim + 1;
     for (int d = 0; ok && d < m->in_ndim; d++) ok = x->shape[d + 1] == m->in_shape[d];
@@ -687,7 +686,7 @@ dc_status dc_model_forward_values(dc_model *m, dc_graph *g, dc_tensor *x, dc_val
 
 int dc_model_output_node(const dc_model *m, int k) { return output_node(m, k); }
 
-dc_tensor *dc_model_forward(dc_model *m, dc_graph *g, dc_tensor *x, dc_tensor **logits) {
+dc_tensor *dc_model_forward(const dc_model *m, dc_graph *g, dc_tensor *x, dc_tensor **logits) {
     dc_value *vals;
     if (dc_model_forward_values(m, g, x, &vals)) return NULL;
     const dc_value *v = &vals[output_node(m, 0)];
@@ -695,7 +694,7 @@ dc_tensor *dc_model_forward(dc_model *m, dc_graph *g, dc_tensor *x, dc_tensor **
     return v->y;
 }
 
-dc_status dc_model_forward_all(dc_model *m, dc_graph *g, dc_tensor *const *inputs, int ninputs, dc_tensor **outputs) {
+dc_status dc_model_forward_all(const dc_model *m, dc_graph *g, dc_tensor *const *inputs, int ninputs, dc_tensor **outputs) {
     int feed[DC_LAYER_MAX_INPUTS], n = 0;
     for (int i = 0; i < m->nnodes; i++)
         if (m->nodes[i]->type == &dc_layer_input) {
@@ -716,7 +715,7 @@ dc_status dc_model_forward_all(dc_model *m, dc_graph *g, dc_tensor *const *input
     return DC_OK;
 }
 
-dc_tensor *dc_model_forward_from(dc_model *m, dc_graph *g, const char *layer, dc_tensor *value) {
+dc_tensor *dc_model_forward_from(const dc_model *m, dc_graph *g, const char *layer, dc_tensor *value) {
     int k = dc_model_find_node(m, layer);
     if (k < 0) {
         dc_set_error(DC_ERR_INVALID, "model: no layer named \"%s\"", layer);
@@ -732,22 +731,6 @@ dc_tensor *dc_model_forward_from(dc_model *m, dc_graph *g, const char *layer, dc
     dc_value *vals;
     if (dc_model_run(m, g, 1, &k, &value, &vals)) return NULL;
     return vals[output_node(m, 0)].y;
-}
-
-dc_status dc_model_add_loss_term(dc_model *m, dc_forward_ctx *f, const dc_layer *l, const char *part, dc_tensor *t) {
-    (void)f;
-    if (!t || t->size != 1) return dc_set_error(DC_ERR_INVALID, "%s: a loss term must be a scalar", l->name);
-    if (m->nparts == m->cap_parts) { /* grows once: the steady state allocates nothing */
-        int cap = m->cap_parts ? 2 * m->cap_parts : 8;
-        dc_loss_part *p = realloc(m->parts, sizeof *p * (size_t)cap);
-        if (!p) return dc_set_error(DC_ERR_NOMEM, "out of memory");
-        m->parts = p;
-        m->cap_parts = cap;
-    }
-    dc_loss_part *p = &m->parts[m->nparts++];
-    snprintf(p->name, sizeof p->name, "%s", part);
-    p->t = t;
-    return DC_OK;
 }
 
 /* ---- summary ------------------------------------------------------------------------- */

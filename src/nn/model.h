@@ -28,12 +28,6 @@ typedef struct {
     char name[32];        /* part name in progress and history         */
 } dc_loss_spec;
 
-/* A term of the last loss: a loss line's value or a layer's (KL). */
-typedef struct {
-    char name[32];
-    dc_tensor *t;
-} dc_loss_part;
-
 struct dc_model {
     dc_layer **nodes;                  /* graph nodes, in topological order */
     int nnodes, cap_nodes;
@@ -54,8 +48,6 @@ struct dc_model {
     int64_t nbuffers;
     dc_named_param *named;             /* one per parameter tensor         */
     int nnamed;
-    dc_loss_part *parts;               /* terms of the last loss built     */
-    int nparts, cap_parts;
     /* how the model is trained: the description's loss, optimizer,
      * schedule, early stopping and fit lines (or dc_model_compile) */
     struct {
@@ -103,28 +95,26 @@ int dc_model_dangling_node(const dc_model *m);
 
 /* Forward pass: feed values for nodes (usually the inputs), compute what
  * the outputs need. vals (arena, one per node) receives every value.
- * Loss terms added by layers go to m->parts. */
-dc_status dc_model_run(dc_model *m, dc_graph *g, int nfeed, const int *feed, dc_tensor *const *values, dc_value **vals);
+ * Loss terms added by layers go to g's terms (dc_graph_terms). */
+dc_status dc_model_run(const dc_model *m, dc_graph *g, int nfeed, const int *feed, dc_tensor *const *values, dc_value **vals);
 /* The same during generation: the batch holds the new steps after those in
  * the cache kv (src/nn/generate.c). */
-dc_status dc_model_run_ctx(dc_model *m, dc_graph *g, int nfeed, const int *feed, dc_tensor *const *values, dc_value **vals,
+dc_status dc_model_run_ctx(const dc_model *m, dc_graph *g, int nfeed, const int *feed, dc_tensor *const *values, dc_value **vals,
                            const dc_kv_state *kv);
 /* Forward the first input x (shape checked); vals gets every node's value. */
-dc_status dc_model_forward_values(dc_model *m, dc_graph *g, dc_tensor *x, dc_value **vals);
+dc_status dc_model_forward_values(const dc_model *m, dc_graph *g, dc_tensor *x, dc_value **vals);
 /* The k-th output node. */
 int dc_model_output_node(const dc_model *m, int k);
 /* The whole loss of a batch (src/nn/loss.c), after dc_model_run: every loss
  * line, every term a layer added, every regularizer; its parts are in
- * m->parts. x is the first input (for target=input); labels are class
+ * g's terms. x is the first input (for target=input); labels are class
  * indices (I32), targets regression values (F32) or NULL. */
-dc_tensor *dc_model_build_loss(dc_model *m, dc_graph *g, dc_value *vals, dc_tensor *x, dc_tensor *labels, dc_tensor *targets);
+dc_tensor *dc_model_build_loss(const dc_model *m, dc_graph *g, dc_value *vals, dc_tensor *x, dc_tensor *labels, dc_tensor *targets);
 /* The losses the model trains with: its loss lines, or one from the output. */
 dc_status dc_model_default_losses(dc_model *m);
 /* The output node whose accuracy is reported (a classification loss on
  * the labels), or -1. */
 int dc_model_class_output(const dc_model *m);
-/* A term added by a layer during forward. */
-dc_status dc_model_add_loss_term(dc_model *m, dc_forward_ctx *f, const dc_layer *l, const char *part, dc_tensor *t);
 /* Parse a description without allocating or initializing the parameters
  * (call dc_model_build after checking what they will be). */
 dc_model *dc_model_parse_unbuilt(const char *text, const char *filename, int in_ndim, const int64_t *in_shape);

@@ -58,20 +58,20 @@ static int has_accuracy(const dc_model *m, const dc_dataset *d) {
 static int64_t labels_per_sample(const dc_dataset *d) { return d->y.size > 0 ? d->y.size : 1; }
 
 /* Add the batch's loss parts (times n) into sums. */
-static void add_parts(const dc_model *m, double *sums, int64_t n) {
-    int np = dc_model_num_loss_parts(m);
+static void add_parts(const dc_graph *g, double *sums, int64_t n) {
+    int np = dc_graph_num_loss_parts(g);
     for (int i = 0; i < np && i < DC_MAX_LOSS_PARTS; i++) {
         double v;
-        dc_model_loss_part(m, i, &v);
+        dc_graph_loss_part(g, i, &v);
         sums[i] += v * (double)n;
     }
 }
 
 /* Names of the parts into stats (after a loss was built). */
-static void name_parts(const dc_model *m, dc_epoch_stats *e) {
-    int np = dc_model_num_loss_parts(m);
+static void name_parts(const dc_graph *g, dc_epoch_stats *e) {
+    int np = dc_graph_num_loss_parts(g);
     e->nparts = np < DC_MAX_LOSS_PARTS ? np : DC_MAX_LOSS_PARTS;
-    for (int i = 0; i < e->nparts; i++) snprintf(e->part_name[i], sizeof e->part_name[i], "%s", dc_model_loss_part(m, i, NULL));
+    for (int i = 0; i < e->nparts; i++) snprintf(e->part_name[i], sizeof e->part_name[i], "%s", dc_graph_loss_part(g, i, NULL));
 }
 
 /* Forward, loss and backward of one batch, its gradients (times scale)
@@ -166,7 +166,7 @@ static dc_status make_batch(dc_graph *g, const dc_model *m, const dc_dataset *d,
 /* Mean loss, accuracy and loss parts over rows [off, off + count) of d, in
  * eval mode. Sampling layers draw from a generator of their own here, so
  * evaluating never moves the training run's stream. */
-static dc_status evaluate_on(dc_model *m, dc_graph *g, const dc_dataset *d, int64_t off, int64_t count, int batch,
+static dc_status evaluate_on(const dc_model *m, dc_graph *g, const dc_dataset *d, int64_t off, int64_t count, int batch,
                              dc_epoch_stats *e) {
     int64_t *idx = malloc(sizeof(int64_t) * (size_t)(batch > count ? count : batch));
     if (!idx) return dc_set_error(DC_ERR_NOMEM, "evaluate: out of memory");
@@ -192,7 +192,7 @@ static dc_status evaluate_on(dc_model *m, dc_graph *g, const dc_dataset *d, int6
             break;
         }
         lsum += (double)l->data[0] * (double)n;
-        add_parts(m, psum, n);
+        add_parts(g, psum, n);
         if (acc) correct += batch_correct(vals[co].y, y, &counted);
     }
     dc_graph_set_grad_enabled(g, 1);
@@ -201,13 +201,13 @@ static dc_status evaluate_on(dc_model *m, dc_graph *g, const dc_dataset *d, int6
     if (!st) {
         e->loss = lsum / (double)count;
         e->accuracy = acc && counted ? (double)correct / (double)counted : NAN;
-        name_parts(m, e);
+        name_parts(g, e);
         for (int i = 0; i < e->nparts; i++) e->part[i] = psum[i] / (double)count;
     }
     return st;
 }
 
-dc_status dc_evaluate_stats(dc_model *m, const dc_dataset *data, int batch_size, dc_epoch_stats *stats) {
+dc_status dc_evaluate_stats(const dc_model *m, const dc_dataset *data, int batch_size, dc_epoch_stats *stats) {
     dc_status st = check_data(m, data, "evaluate");
     if (st) return st;
     dc_graph *g = dc_graph_new();
@@ -220,7 +220,7 @@ dc_status dc_evaluate_stats(dc_model *m, const dc_dataset *data, int batch_size,
     return st;
 }
 
-dc_status dc_evaluate(dc_model *m, const dc_dataset *data, int batch_size, double *loss, double *accuracy) {
+dc_status dc_evaluate(const dc_model *m, const dc_dataset *data, int batch_size, double *loss, double *accuracy) {
     dc_epoch_stats e;
     dc_status st = dc_evaluate_stats(m, data, batch_size, &e);
     if (!st) {
@@ -230,7 +230,7 @@ dc_status dc_evaluate(dc_model *m, const dc_dataset *data, int batch_size, doubl
     return st;
 }
 
-dc_status dc_predict(dc_model *m, const dc_dataset *data, int64_t n, int batch_size, float *out) {
+dc_status dc_predict(const dc_model *m, const dc_dataset *data, int64_t n, int batch_size, float *out) {
     if (!fits_input(m, data)) return check_data(m, data, "predict");
     if (n < 0 || n > data->n) return dc_set_error(DC_ERR_INVALID, "predict: %lld samples requested, the data has %lld", (long long)n, (long long)data->n);
     int batch = batch_size > 0 ? batch_size : 256;
@@ -309,7 +309,7 @@ static dc_status train_step(fit_ctx *c, const int64_t *idx, int64_t n, const flo
         if ((c->s->step + 1 == first + group) && (st = optimizer_step(m, c->s->opt, c->o->callbacks))) return st;
     }
     c->s->lsum += loss * (double)n;
-    add_parts(m, c->s->psum, n);
+    add_parts(g, c->s->psum, n);
     if (out && y) c->s->correct += batch_correct(out, y, &c->s->counted);
     c->s->seen += n;
     return DC_OK;
@@ -502,7 +502,7 @@ static dc_status run_epochs_loop(fit_ctx *c, dc_prefetch *pf, int64_t steps, int
         }
         dc_epoch_stats es = {s->lsum / (double)s->seen, has_accuracy(m, c->train) ? (double)s->correct / (double)(s->counted ? s->counted : 1) : NAN,
                              NAN, NAN, s->sched.lr, 0, 0, {{0}}, {0}, {0}, 0};
-        name_parts(m, &es);
+        name_parts(c->g, &es);
         for (int i = 0; i < es.nparts; i++) {
             es.part[i] = s->psum[i] / (double)s->seen;
             es.val_part[i] = NAN;

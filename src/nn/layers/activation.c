@@ -19,11 +19,16 @@ static dc_status setup(dc_layer *l, int nin, const dc_shape *in) {
     return DC_OK;
 }
 
-static dc_status forward(dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_value *out) {
+static dc_status forward(const dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_value *out) {
     const activation_cfg *c = l->cfg;
     out->mask = in[0].mask; /* the steps stay where they were */
     return dc_value_activate(f->g, in[0].y, c->activation, c->alpha, out);
 }
 
-const dc_layer_type dc_layer_activation = {"activation", "Activation", "activation", sizeof(activation_cfg), &defaults, options, 1, 1,
-                                           setup, forward, NULL, 1};
+const dc_layer_type dc_layer_activation = {
+    .keyword = "activation", .class_name = "Activation", .base_name = "activation",
+    .cfg_size = sizeof(activation_cfg), .defaults = &defaults, .options = options,
+    .min_inputs = 1, .max_inputs = 1,
+    .setup = setup, .forward = forward,
+    .stepwise = 1,
+};

@@ -26,11 +26,15 @@ static dc_status setup(dc_layer *l, int nin, const dc_shape *in) {
     return DC_OK;
 }
 
-static dc_status forward(dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_value *out) {
+static dc_status forward(const dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_value *out) {
     const batchnorm_cfg *c = l->cfg;
     out->y = dc_batchnorm(f->g, in[0].y, l->param[0], l->param[1], l->param[2]->data, l->param[3]->data, c->momentum, c->eps);
     return out->y ? DC_OK : DC_ERR_INVALID;
 }
 
-const dc_layer_type dc_layer_batchnorm = {"batchnorm", "BatchNormalization", "batch_normalization", sizeof(batchnorm_cfg), &defaults,
-                                          options, 1, 1, setup, forward, NULL, 0};
+const dc_layer_type dc_layer_batchnorm = {
+    .keyword = "batchnorm", .class_name = "BatchNormalization", .base_name = "batch_normalization",
+    .cfg_size = sizeof(batchnorm_cfg), .defaults = &defaults, .options = options,
+    .min_inputs = 1, .max_inputs = 1,
+    .setup = setup, .forward = forward,
+};

@@ -43,7 +43,7 @@ static dc_status setup(dc_layer *l, int nin, const dc_shape *in) {
 }
 
 /* (N, C, L) -> (N, C, 1, L) -> conv2d -> (N, OC, L') */
-static dc_status forward(dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_value *out) {
+static dc_status forward(const dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_value *out) {
     const conv1d_cfg *c = l->cfg;
     dc_tensor *h = in[0].y;
     int64_t s4[4] = {h->shape[0], h->shape[1], 1, h->shape[2]};
@@ -56,4 +56,9 @@ static dc_status forward(dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_
     return dc_kernel_activate(f->g, &c->k, h, out);
 }
 
-const dc_layer_type dc_layer_conv1d = {"conv1d", "Conv1D", "conv1d", sizeof(conv1d_cfg), &defaults, options, 1, 1, setup, forward, NULL, 0};
+const dc_layer_type dc_layer_conv1d = {
+    .keyword = "conv1d", .class_name = "Conv1D", .base_name = "conv1d",
+    .cfg_size = sizeof(conv1d_cfg), .defaults = &defaults, .options = options,
+    .min_inputs = 1, .max_inputs = 1,
+    .setup = setup, .forward = forward,
+};

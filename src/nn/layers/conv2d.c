@@ -56,10 +56,15 @@ static dc_status setup(dc_layer *l, int nin, const dc_shape *in) {
     return DC_OK;
 }
 
-static dc_status forward(dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_value *out) {
+static dc_status forward(const dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_value *out) {
     const conv2d_cfg *c = l->cfg;
     dc_tensor *z = dc_conv2d(f->g, in[0].y, l->param[0], c->k.use_bias ? l->param[1] : NULL, &c->p);
     return dc_kernel_activate(f->g, &c->k, z, out);
 }
 
-const dc_layer_type dc_layer_conv2d = {"conv2d", "Conv2D", "conv2d", sizeof(conv2d_cfg), &defaults, options, 1, 1, setup, forward, NULL, 0};
+const dc_layer_type dc_layer_conv2d = {
+    .keyword = "conv2d", .class_name = "Conv2D", .base_name = "conv2d",
+    .cfg_size = sizeof(conv2d_cfg), .defaults = &defaults, .options = options,
+    .min_inputs = 1, .max_inputs = 1,
+    .setup = setup, .forward = forward,
+};

@@ -25,9 +25,10 @@ static const dc_layer_option options[] = {
 
 /* The embedding layer whose table is the kernel (tie=), checked against
  * this layer's shape; NULL (error set) when there is none that fits. */
-static dc_layer *tied(const dc_layer *l, dc_model *m) {
+static const dc_layer *tied(const dc_layer *l, const dc_model *m) {
     const dense_cfg *c = l->cfg;
-    dc_layer *e = dc_model_find_layer(m, c->tie);
+    const int k = dc_model_find_node(m, c->tie);
+    const dc_layer *e = k >= 0 ? m->nodes[k] : NULL;
     if (!e || strcmp(e->type->keyword, "embedding")) {
         dc_set_error(DC_ERR_INVALID, "%s: tie=%s names no embedding layer", l->name, c->tie);
         return NULL;
@@ -66,9 +67,9 @@ static dc_status setup(dc_layer *l, int nin, const dc_shape *in) {
     l->out.d[in->ndim - 1] = c->units;
     return DC_OK;
 }
-static dc_status forward(dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_value *out) {
+static dc_status forward(const dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_value *out) {
     const dense_cfg *c = l->cfg;
-    dc_layer *e = c->tie[0] ? tied(l, f->m) : NULL;
+    const dc_layer *e = c->tie[0] ? tied(l, f->m) : NULL;
     if (c->tie[0] && !e) return DC_ERR_INVALID;
     dc_tensor *x = in[0].y, *w = e ? e->param[0] : l->param[0], *b = NULL;
     if (c->k.use_bias) b = l->param[c->tie[0] ? 0 : 1];
@@ -81,4 +82,10 @@ static dc_status forward(dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_
     dc_tensor *z = dc_linear(f->g, x, w, b);
     return dc_kernel_activate(f->g, &c->k, z, out);
 }
-const dc_layer_type dc_layer_dense = {"dense", "Dense", "dense", sizeof(dense_cfg), &defaults, options, 1, 1, setup, forward, link, 1};
+const dc_layer_type dc_layer_dense = {
+    .keyword = "dense", .class_name = "Dense", .base_name = "dense",
+    .cfg_size = sizeof(dense_cfg), .defaults = &defaults, .options = options,
+    .min_inputs = 1, .max_inputs = 1,
+    .setup = setup, .forward = forward, .link = link,
+    .stepwise = 1,
+};

@@ -22,17 +22,27 @@ static dc_status setup_spatial(dc_layer *l, int nin, const dc_shape *in) {
     return setup(l, nin, in);
 }
 
-static dc_status forward(dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_value *out) {
+static dc_status forward(const dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_value *out) {
     out->y = dc_dropout(f->g, in[0].y, ((const dropout_cfg *)l->cfg)->rate);
     out->mask = in[0].mask; /* the steps stay where they were */
     return out->y ? DC_OK : DC_ERR_INVALID;
 }
 
-static dc_status forward_spatial(dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_value *out) {
+static dc_status forward_spatial(const dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_value *out) {
     out->y = dc_dropout_channels(f->g, in[0].y, ((const dropout_cfg *)l->cfg)->rate);
     return out->y ? DC_OK : DC_ERR_INVALID;
 }
 
-const dc_layer_type dc_layer_dropout = {"dropout", "Dropout", "dropout", sizeof(dropout_cfg), &defaults, options, 1, 1, setup, forward, NULL, 1};
-const dc_layer_type dc_layer_spatial_dropout2d = {"spatial_dropout2d", "SpatialDropout2D", "spatial_dropout2d", sizeof(dropout_cfg),
-                                                  &defaults, options, 1, 1, setup_spatial, forward_spatial, NULL, 0};
+const dc_layer_type dc_layer_dropout = {
+    .keyword = "dropout", .class_name = "Dropout", .base_name = "dropout",
+    .cfg_size = sizeof(dropout_cfg), .defaults = &defaults, .options = options,
+    .min_inputs = 1, .max_inputs = 1,
+    .setup = setup, .forward = forward,
+    .stepwise = 1,
+};
+const dc_layer_type dc_layer_spatial_dropout2d = {
+    .keyword = "spatial_dropout2d", .class_name = "SpatialDropout2D", .base_name = "spatial_dropout2d",
+    .cfg_size = sizeof(dropout_cfg), .defaults = &defaults, .options = options,
+    .min_inputs = 1, .max_inputs = 1,
+    .setup = setup_spatial, .forward = forward_spatial,
+};

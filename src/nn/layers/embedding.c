@@ -33,7 +33,7 @@ static dc_status setup(dc_layer *l, int nin, const dc_shape *in) {
     return DC_OK;
 }
 
-static dc_status forward(dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_value *out) {
+static dc_status forward(const dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_value *out) {
     const emb_cfg *c = l->cfg;
     dc_tensor *ids = in[0].y;
     if (ids->dtype != DC_I32)
@@ -44,5 +44,10 @@ static dc_status forward(dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_
     return out->y ? DC_OK : DC_ERR_INVALID;
 }
 
-const dc_layer_type dc_layer_embedding = {"embedding", "Embedding", "embedding", sizeof(emb_cfg), &defaults, options, 1, 1,
-                                          setup, forward, NULL, 1};
+const dc_layer_type dc_layer_embedding = {
+    .keyword = "embedding", .class_name = "Embedding", .base_name = "embedding",
+    .cfg_size = sizeof(emb_cfg), .defaults = &defaults, .options = options,
+    .min_inputs = 1, .max_inputs = 1,
+    .setup = setup, .forward = forward,
+    .stepwise = 1, .reads_ids = 1,
+};

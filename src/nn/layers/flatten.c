@@ -10,10 +10,14 @@ static dc_status setup(dc_layer *l, int nin, const dc_shape *in) {
     return DC_OK;
 }
 
-static dc_status forward(dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_value *out) {
+static dc_status forward(const dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_value *out) {
     (void)l;
     out->y = dc_flatten(f->g, in[0].y);
     return out->y ? DC_OK : DC_ERR_INVALID;
 }
 
-const dc_layer_type dc_layer_flatten = {"flatten", "Flatten", "flatten", 0, NULL, NULL, 1, 1, setup, forward, NULL, 0};
+const dc_layer_type dc_layer_flatten = {
+    .keyword = "flatten", .class_name = "Flatten", .base_name = "flatten",
+    .min_inputs = 1, .max_inputs = 1,
+    .setup = setup, .forward = forward,
+};

@@ -15,19 +15,29 @@ static dc_status setup(dc_layer *l, int nin, const dc_shape *in) {
     return DC_OK;
 }
 
-static dc_status forward(dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_value *out) {
+static dc_status forward(const dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_value *out) {
     out->y = dc_time_pool(f->g, in[0].y, in[0].mask, l->type == &dc_layer_global_max_pool1d);
     return out->y ? DC_OK : DC_ERR_INVALID;
 }
 
-static dc_status forward_last(dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_value *out) {
+static dc_status forward_last(const dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_value *out) {
     (void)l;
     out->y = dc_rnn_last(f->g, in[0].y, in[0].mask, 0);
     return out->y ? DC_OK : DC_ERR_INVALID;
 }
 
-const dc_layer_type dc_layer_global_avg_pool1d = {"global_avg_pool1d", "GlobalAveragePooling1D", "global_average_pooling1d", 0, NULL,
-                                                  NULL, 1, 1, setup, forward, NULL, 0};
-const dc_layer_type dc_layer_global_max_pool1d = {"global_max_pool1d", "GlobalMaxPooling1D", "global_max_pooling1d", 0, NULL, NULL, 1,
-                                                  1, setup, forward, NULL, 0};
-const dc_layer_type dc_layer_last_step = {"last_step", "LastStep", "last_step", 0, NULL, NULL, 1, 1, setup, forward_last, NULL, 0};
+const dc_layer_type dc_layer_global_avg_pool1d = {
+    .keyword = "global_avg_pool1d", .class_name = "GlobalAveragePooling1D", .base_name = "global_average_pooling1d",
+    .min_inputs = 1, .max_inputs = 1,
+    .setup = setup, .forward = forward,
+};
+const dc_layer_type dc_layer_global_max_pool1d = {
+    .keyword = "global_max_pool1d", .class_name = "GlobalMaxPooling1D", .base_name = "global_max_pooling1d",
+    .min_inputs = 1, .max_inputs = 1,
+    .setup = setup, .forward = forward,
+};
+const dc_layer_type dc_layer_last_step = {
+    .keyword = "last_step", .class_name = "LastStep", .base_name = "last_step",
+    .min_inputs = 1, .max_inputs = 1,
+    .setup = setup, .forward = forward_last,
+};

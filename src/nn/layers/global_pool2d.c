@@ -11,7 +11,7 @@ static dc_status setup(dc_layer *l, int nin, const dc_shape *in) {
     return DC_OK;
 }
 
-static dc_status forward(dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_value *out) {
+static dc_status forward(const dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_value *out) {
     dc_tensor *h = in[0].y;
     int64_t s3[3] = {h->shape[0], h->shape[1], h->shape[2] * h->shape[3]};
     h = dc_reshape(f->g, h, 3, s3);
@@ -20,7 +20,13 @@ static dc_status forward(dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_
     return h ? DC_OK : DC_ERR_INVALID;
 }
 
-const dc_layer_type dc_layer_global_avg_pool2d = {"global_avg_pool2d", "GlobalAveragePooling2D", "global_average_pooling2d", 0, NULL,
-                                                  NULL, 1, 1, setup, forward, NULL, 0};
-const dc_layer_type dc_layer_global_max_pool2d = {"global_max_pool2d", "GlobalMaxPooling2D", "global_max_pooling2d", 0, NULL, NULL, 1,
-                                                  1, setup, forward, NULL, 0};
+const dc_layer_type dc_layer_global_avg_pool2d = {
+    .keyword = "global_avg_pool2d", .class_name = "GlobalAveragePooling2D", .base_name = "global_average_pooling2d",
+    .min_inputs = 1, .max_inputs = 1,
+    .setup = setup, .forward = forward,
+};
+const dc_layer_type dc_layer_global_max_pool2d = {
+    .keyword = "global_max_pool2d", .class_name = "GlobalMaxPooling2D", .base_name = "global_max_pooling2d",
+    .min_inputs = 1, .max_inputs = 1,
+    .setup = setup, .forward = forward,
+};

@@ -18,7 +18,7 @@ static dc_status setup(dc_layer *l, int nin, const dc_shape *in) {
     return DC_OK;
 }
 
-static dc_status forward(dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_value *out) {
+static dc_status forward(const dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_value *out) {
     (void)l;
     (void)f;
     (void)in;
@@ -26,4 +26,10 @@ static dc_status forward(dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_
     return dc_set_error(DC_ERR_INVALID, "input: its value is fed, not computed");
 }
 
-const dc_layer_type dc_layer_input = {"input", "InputLayer", "input", sizeof(input_cfg), &defaults, options, 0, 0, setup, forward, NULL, 1};
+const dc_layer_type dc_layer_input = {
+    .keyword = "input", .class_name = "InputLayer", .base_name = "input",
+    .cfg_size = sizeof(input_cfg), .defaults = &defaults, .options = options,
+    .min_inputs = 0, .max_inputs = 0,
+    .setup = setup, .forward = forward,
+    .stepwise = 1,
+};

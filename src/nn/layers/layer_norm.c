@@ -20,11 +20,16 @@ static dc_status setup(dc_layer *l, int nin, const dc_shape *in) {
     return DC_OK;
 }
 
-static dc_status forward(dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_value *out) {
+static dc_status forward(const dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_value *out) {
     out->y = dc_layer_norm(f->g, in[0].y, l->param[0], l->param[1], ((const ln_cfg *)l->cfg)->eps);
     out->mask = in[0].mask;
     return out->y ? DC_OK : DC_ERR_INVALID;
 }
 
-const dc_layer_type dc_layer_layer_norm = {"layer_norm", "LayerNormalization", "layer_norm", sizeof(ln_cfg), &defaults, options,
-                                           1, 1, setup, forward, NULL, 1};
+const dc_layer_type dc_layer_layer_norm = {
+    .keyword = "layer_norm", .class_name = "LayerNormalization", .base_name = "layer_norm",
+    .cfg_size = sizeof(ln_cfg), .defaults = &defaults, .options = options,
+    .min_inputs = 1, .max_inputs = 1,
+    .setup = setup, .forward = forward,
+    .stepwise = 1,
+};

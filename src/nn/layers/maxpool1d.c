@@ -25,7 +25,7 @@ static dc_status setup(dc_layer *l, int nin, const dc_shape *in) {
     return DC_OK;
 }
 
-static dc_status forward(dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_value *out) {
+static dc_status forward(const dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_value *out) {
     const maxpool1d_cfg *c = l->cfg;
     dc_tensor *h = in[0].y;
     int64_t s4[4] = {h->shape[0], h->shape[1], 1, h->shape[2]};
@@ -39,5 +39,9 @@ static dc_status forward(dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_
     return h ? DC_OK : DC_ERR_INVALID;
 }
 
-const dc_layer_type dc_layer_maxpool1d = {"maxpool1d", "MaxPooling1D", "max_pooling1d", sizeof(maxpool1d_cfg), &defaults, options, 1, 1,
-                                          setup, forward, NULL, 0};
+const dc_layer_type dc_layer_maxpool1d = {
+    .keyword = "maxpool1d", .class_name = "MaxPooling1D", .base_name = "max_pooling1d",
+    .cfg_size = sizeof(maxpool1d_cfg), .defaults = &defaults, .options = options,
+    .min_inputs = 1, .max_inputs = 1,
+    .setup = setup, .forward = forward,
+};

@@ -32,7 +32,7 @@ static dc_status setup_elementwise(dc_layer *l, int nin, const dc_shape *in) {
     return DC_OK;
 }
 
-static dc_status forward_elementwise(dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_value *out) {
+static dc_status forward_elementwise(const dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_value *out) {
     int mul = l->type == &dc_layer_multiply;
     dc_tensor *h = in[0].y;
     for (int i = 1; i < l->nin && h; i++) h = mul ? dc_mul(f->g, h, in[i].y) : dc_add(f->g, h, in[i].y);
@@ -58,15 +58,28 @@ static dc_status setup_concat(dc_layer *l, int nin, const dc_shape *in) {
     return DC_OK;
 }
 
-static dc_status forward_concat(dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_value *out) {
+static dc_status forward_concat(const dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_value *out) {
     dc_tensor *xs[DC_LAYER_MAX_INPUTS];
     for (int i = 0; i < l->nin; i++) xs[i] = in[i].y;
     out->y = dc_concat(f->g, xs, l->nin, 1 + concat_axis(l->cfg, l->out.ndim));
     return out->y ? DC_OK : DC_ERR_INVALID;
 }
 
-const dc_layer_type dc_layer_add = {"add", "Add", "add", 0, NULL, NULL, 2, DC_LAYER_MAX_INPUTS, setup_elementwise, forward_elementwise, NULL, 1};
-const dc_layer_type dc_layer_multiply = {"multiply", "Multiply", "multiply", 0, NULL, NULL, 2, DC_LAYER_MAX_INPUTS, setup_elementwise,
-                                         forward_elementwise, NULL, 1};
-const dc_layer_type dc_layer_concat = {"concat", "Concatenate", "concatenate", sizeof(concat_cfg), &concat_defaults, concat_options, 2,
-                                       DC_LAYER_MAX_INPUTS, setup_concat, forward_concat, NULL, 0};
+const dc_layer_type dc_layer_add = {
+    .keyword = "add", .class_name = "Add", .base_name = "add",
+    .min_inputs = 2, .max_inputs = DC_LAYER_MAX_INPUTS,
+    .setup = setup_elementwise, .forward = forward_elementwise,
+    .stepwise = 1,
+};
+const dc_layer_type dc_layer_multiply = {
+    .keyword = "multiply", .class_name = "Multiply", .base_name = "multiply",
+    .min_inputs = 2, .max_inputs = DC_LAYER_MAX_INPUTS,
+    .setup = setup_elementwise, .forward = forward_elementwise,
+    .stepwise = 1,
+};
+const dc_layer_type dc_layer_concat = {
+    .keyword = "concat", .class_name = "Concatenate", .base_name = "concatenate",
+    .cfg_size = sizeof(concat_cfg), .defaults = &concat_defaults, .options = concat_options,
+    .min_inputs = 2, .max_inputs = DC_LAYER_MAX_INPUTS,
+    .setup = setup_concat, .forward = forward_concat,
+};

@@ -29,7 +29,7 @@ static dc_status setup(dc_layer *l, int nin, const dc_shape *in) {
     return DC_OK;
 }
 
-static dc_status forward(dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_value *out) {
+static dc_status forward(const dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_value *out) {
     const pool2d_cfg *c = l->cfg;
     int kh = c->pool[0], kw = c->pool[1];
     int sh = c->stride[0] > 0 ? c->stride[0] : kh, sw = c->stride[1] > 0 ? c->stride[1] : kw;
@@ -37,7 +37,15 @@ static dc_status forward(dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_
     return out->y ? DC_OK : DC_ERR_INVALID;
 }
 
-const dc_layer_type dc_layer_maxpool2d = {"maxpool2d", "MaxPooling2D", "max_pooling2d", sizeof(pool2d_cfg), &defaults, options, 1, 1,
-                                          setup, forward, NULL, 0};
-const dc_layer_type dc_layer_avgpool2d = {"avgpool2d", "AveragePooling2D", "average_pooling2d", sizeof(pool2d_cfg), &defaults, options,
-                                          1, 1, setup, forward, NULL, 0};
+const dc_layer_type dc_layer_maxpool2d = {
+    .keyword = "maxpool2d", .class_name = "MaxPooling2D", .base_name = "max_pooling2d",
+    .cfg_size = sizeof(pool2d_cfg), .defaults = &defaults, .options = options,
+    .min_inputs = 1, .max_inputs = 1,
+    .setup = setup, .forward = forward,
+};
+const dc_layer_type dc_layer_avgpool2d = {
+    .keyword = "avgpool2d", .class_name = "AveragePooling2D", .base_name = "average_pooling2d",
+    .cfg_size = sizeof(pool2d_cfg), .defaults = &defaults, .options = options,
+    .min_inputs = 1, .max_inputs = 1,
+    .setup = setup, .forward = forward,
+};

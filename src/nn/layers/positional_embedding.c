@@ -31,7 +31,7 @@ static dc_status setup(dc_layer *l, int nin, const dc_shape *in) {
     return DC_OK;
 }
 
-static dc_status forward(dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_value *out) {
+static dc_status forward(const dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_value *out) {
     dc_tensor *x = in[0].y, *table = l->param[0];
     const int64_t T = x->shape[1], p0 = f->kv ? f->kv->pos0 : 0;
     if (x->ndim != 3 || x->shape[2] != table->shape[1])
@@ -45,5 +45,10 @@ static dc_status forward(dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_
     return out->y ? DC_OK : DC_ERR_INVALID;
 }
 
-const dc_layer_type dc_layer_positional_embedding = {"positional_embedding", "PositionalEmbedding", "positional_embedding",
-                                                     sizeof(pos_cfg), &defaults, options, 1, 1, setup, forward, NULL, 1};
+const dc_layer_type dc_layer_positional_embedding = {
+    .keyword = "positional_embedding", .class_name = "PositionalEmbedding", .base_name = "positional_embedding",
+    .cfg_size = sizeof(pos_cfg), .defaults = &defaults, .options = options,
+    .min_inputs = 1, .max_inputs = 1,
+    .setup = setup, .forward = forward,
+    .stepwise = 1,
+};

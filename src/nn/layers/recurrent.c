@@ -78,7 +78,7 @@ static dc_tensor *merge(dc_graph *g, const rnn_cfg *c, dc_tensor *a, dc_tensor *
     return dc_concat(g, both, 2, axis);
 }
 
-static dc_status forward(dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_value *out) {
+static dc_status forward(const dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_value *out) {
     const rnn_cfg *c = l->cfg;
     const int D = c->bidirectional ? 2 : 1, per = c->use_bias ? 4 : 2;
     const dc_tensor *mask = in[0].mask;
@@ -103,7 +103,21 @@ static dc_status forward(dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_
     return x ? DC_OK : DC_ERR_INVALID;
 }
 
-const dc_layer_type dc_layer_simple_rnn = {"simple_rnn", "SimpleRNN", "simple_rnn", sizeof(rnn_cfg), &defaults, options, 1, 1,
-                                           setup, forward, NULL, 0};
-const dc_layer_type dc_layer_lstm = {"lstm", "LSTM", "lstm", sizeof(rnn_cfg), &defaults, options, 1, 1, setup, forward, NULL, 0};
-const dc_layer_type dc_layer_gru = {"gru", "GRU", "gru", sizeof(rnn_cfg), &defaults, options, 1, 1, setup, forward, NULL, 0};
+const dc_layer_type dc_layer_simple_rnn = {
+    .keyword = "simple_rnn", .class_name = "SimpleRNN", .base_name = "simple_rnn",
+    .cfg_size = sizeof(rnn_cfg), .defaults = &defaults, .options = options,
+    .min_inputs = 1, .max_inputs = 1,
+    .setup = setup, .forward = forward,
+};
+const dc_layer_type dc_layer_lstm = {
+    .keyword = "lstm", .class_name = "LSTM", .base_name = "lstm",
+    .cfg_size = sizeof(rnn_cfg), .defaults = &defaults, .options = options,
+    .min_inputs = 1, .max_inputs = 1,
+    .setup = setup, .forward = forward,
+};
+const dc_layer_type dc_layer_gru = {
+    .keyword = "gru", .class_name = "GRU", .base_name = "gru",
+    .cfg_size = sizeof(rnn_cfg), .defaults = &defaults, .options = options,
+    .min_inputs = 1, .max_inputs = 1,
+    .setup = setup, .forward = forward,
+};

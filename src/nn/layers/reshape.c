@@ -24,7 +24,7 @@ static dc_status setup(dc_layer *l, int nin, const dc_shape *in) {
     return DC_OK;
 }
 
-static dc_status forward(dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_value *out) {
+static dc_status forward(const dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_value *out) {
     int64_t shape[DC_MAX_DIMS];
     shape[0] = in[0].y->shape[0];
     memcpy(shape + 1, l->out.d, sizeof(int64_t) * (size_t)l->out.ndim);
@@ -32,4 +32,9 @@ static dc_status forward(dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_
     return out->y ? DC_OK : DC_ERR_INVALID;
 }
 
-const dc_layer_type dc_layer_reshape = {"reshape", "Reshape", "reshape", sizeof(reshape_cfg), &defaults, options, 1, 1, setup, forward, NULL, 0};
+const dc_layer_type dc_layer_reshape = {
+    .keyword = "reshape", .class_name = "Reshape", .base_name = "reshape",
+    .cfg_size = sizeof(reshape_cfg), .defaults = &defaults, .options = options,
+    .min_inputs = 1, .max_inputs = 1,
+    .setup = setup, .forward = forward,
+};

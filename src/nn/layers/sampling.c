@@ -23,7 +23,7 @@ static dc_status setup(dc_layer *l, int nin, const dc_shape *in) {
     return DC_OK;
 }
 
-static dc_status forward(dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_value *out) {
+static dc_status forward(const dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_value *out) {
     dc_graph *g = f->g;
     dc_tensor *mu = in[0].y, *logvar = in[1].y;
     dc_tensor *eps = dc_randn(g, mu->ndim, mu->shape);
@@ -42,4 +42,9 @@ static dc_status forward(dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_
     return dc_forward_add_loss(f, l, "kl", t);
 }
 
-const dc_layer_type dc_layer_sampling = {"sampling", "Sampling", "sampling", sizeof(sampling_cfg), &defaults, options, 2, 2, setup, forward, NULL, 0};
+const dc_layer_type dc_layer_sampling = {
+    .keyword = "sampling", .class_name = "Sampling", .base_name = "sampling",
+    .cfg_size = sizeof(sampling_cfg), .defaults = &defaults, .options = options,
+    .min_inputs = 2, .max_inputs = 2,
+    .setup = setup, .forward = forward,
+};

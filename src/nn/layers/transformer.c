@@ -78,7 +78,7 @@ static dc_status setup(dc_layer *l, int nin, const dc_shape *in) {
 static dc_tensor *per_step(dc_graph *g, dc_tensor *x, dc_tensor *w, dc_tensor *b) { return dc_linear(g, x, w, b); }
 
 /* The attention half, before the residual: c_proj(attention(c_attn(h))). */
-static dc_tensor *attention_part(dc_layer *l, dc_forward_ctx *f, dc_tensor *h, const dc_tensor *mask) {
+static dc_tensor *attention_part(const dc_layer *l, dc_forward_ctx *f, dc_tensor *h, const dc_tensor *mask) {
     const tf_cfg *c = l->cfg;
     dc_tensor **p = l->param;
     dc_tensor *qkv = per_step(f->g, h, p[QKV_W], p[QKV_B]), *a;
@@ -98,7 +98,7 @@ static dc_tensor *attention_part(dc_layer *l, dc_forward_ctx *f, dc_tensor *h, c
 }
 
 /* The feed-forward half, before the residual. */
-static dc_tensor *mlp_part(dc_layer *l, dc_forward_ctx *f, dc_tensor *h) {
+static dc_tensor *mlp_part(const dc_layer *l, dc_forward_ctx *f, dc_tensor *h) {
     const tf_cfg *c = l->cfg;
     dc_tensor **p = l->param;
     dc_tensor *z = per_step(f->g, h, p[FC_W], p[FC_B]);
@@ -107,12 +107,12 @@ static dc_tensor *mlp_part(dc_layer *l, dc_forward_ctx *f, dc_tensor *h) {
     return z ? dc_dropout(f->g, z, c->dropout) : NULL;
 }
 
-static dc_status block(dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_value *out);
+static dc_status block(const dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_value *out);
 
 /* Inference keeps only the block's output: its intermediates (qkv, the
  * MLP's 4C-wide activations...) go back to the arena before the next block,
  * so a 12-block GPT-2 holds one block's worth, not twelve. */
-static dc_status forward(dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_value *out) {
+static dc_status forward(const dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_value *out) {
     if (dc_graph_grad_enabled(f->g) || in[0].y->ndim != 3) return block(l, f, in, out);
     dc_tensor *y = dc_input(f->g, DC_F32, 3, in[0].y->shape);
     if (!y) return DC_ERR_NOMEM;
@@ -124,7 +124,7 @@ static dc_status forward(dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_
     return st;
 }
 
-static dc_status block(dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_value *out) {
+static dc_status block(const dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_value *out) {
     const tf_cfg *c = l->cfg;
     dc_tensor **p = l->param, *x = in[0].y;
     dc_graph *g = f->g;
@@ -149,8 +149,17 @@ static dc_status block(dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_va
     return x ? DC_OK : DC_ERR_INVALID;
 }
 
-const dc_layer_type dc_layer_transformer_block = {"transformer_block", "TransformerBlock", "transformer_block", sizeof(tf_cfg),
-                                                  &block_defaults, block_options, 1, 1, setup, forward, NULL, 2};
-const dc_layer_type dc_layer_transformer_encoder = {"transformer_encoder", "TransformerEncoder", "transformer_encoder",
-                                                    sizeof(tf_cfg), &encoder_defaults, encoder_options, 1, 1, setup, forward,
-                                                    NULL, 2};
+const dc_layer_type dc_layer_transformer_block = {
+    .keyword = "transformer_block", .class_name = "TransformerBlock", .base_name = "transformer_block",
+    .cfg_size = sizeof(tf_cfg), .defaults = &block_defaults, .options = block_options,
+    .min_inputs = 1, .max_inputs = 1,
+    .setup = setup, .forward = forward,
+    .stepwise = 2,
+};
+const dc_layer_type dc_layer_transformer_encoder = {
+    .keyword = "transformer_encoder", .class_name = "TransformerEncoder", .base_name = "transformer_encoder",
+    .cfg_size = sizeof(tf_cfg), .defaults = &encoder_defaults, .options = encoder_options,
+    .min_inputs = 1, .max_inputs = 1,
+    .setup = setup, .forward = forward,
+    .stepwise = 2,
+};

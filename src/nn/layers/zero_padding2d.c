@@ -18,11 +18,15 @@ static dc_status setup(dc_layer *l, int nin, const dc_shape *in) {
     return DC_OK;
 }
 
-static dc_status forward(dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_value *out) {
+static dc_status forward(const dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_value *out) {
     const zero_padding2d_cfg *c = l->cfg;
     out->y = dc_pad2d(f->g, in[0].y, c->padding[0], c->padding[0], c->padding[1], c->padding[1]);
     return out->y ? DC_OK : DC_ERR_INVALID;
 }
 
-const dc_layer_type dc_layer_zero_padding2d = {"zero_padding2d", "ZeroPadding2D", "zero_padding2d", sizeof(zero_padding2d_cfg), &defaults,
-                                               options, 1, 1, setup, forward, NULL, 0};
+const dc_layer_type dc_layer_zero_padding2d = {
+    .keyword = "zero_padding2d", .class_name = "ZeroPadding2D", .base_name = "zero_padding2d",
+    .cfg_size = sizeof(zero_padding2d_cfg), .defaults = &defaults, .options = options,
+    .min_inputs = 1, .max_inputs = 1,
+    .setup = setup, .forward = forward,
+};

@@ -1,0 +1,227 @@
+/* test_session.c — inference never writes the model: 8 threads, each with
+ * its own session (or generator) over one shared model, make 200
+ * predictions each, and every result is bit-identical to the serial run.
+ * Three models: the Fashion MLP (trained briefly on real images), the
+ * Fashion VAE (its sampling layer adds a KL term on every forward) and a
+ * small character GPT generating with its own KV cache per thread. The
+ * model's parameters are checked unchanged afterwards. Built once more
+ * with ThreadSanitizer (scripts/test.sh), where a data race fails it. */
+#include "test.h"
+#include <pthread.h>
+
+enum { THREADS = 8, PER_THREAD = 200, N = THREADS * PER_THREAD };
+
+static uint64_t params_hash(dc_model *m) {
+    uint64_t h = 1469598103934665603ull;
+    const float *p = dc_model_params(m);
+    const unsigned char *b = (const unsigned char *)p;
+    for (int64_t i = 0; i < dc_model_num_params(m) * 4; i++) h = (h ^ b[i]) * 1099511628211ull;
+    return h;
+}
+
+/* ---- predictions: one session per thread ------------------------------------ */
+
+typedef struct {
+    const dc_model *m;
+    const float *x;     /* N samples            */
+    int64_t in, out;    /* values per sample    */
+    int first, count;   /* samples of this job  */
+    float *y;           /* N outputs            */
+    dc_status st;
+} predict_job;
+
+static void *predict_worker(void *arg) {
+    predict_job *j = arg;
+    dc_session *s = dc_session_new(j->m, 1);
+    if (!s) {
+        j->st = DC_ERR_NOMEM;
+        return NULL;
+    }
+    dc_session_set_threads(s, 1);
+    for (int i = j->first; i < j->first + j->count && !j->st; i++)
+        j->st = dc_session_predict(s, j->x + (int64_t)i * j->in, 1, j->y + (int64_t)i * j->out);
+    dc_session_free(s);
+    return NULL;
+}
+
+/* Serial predictions, then 8 threads over the same model: the same bits. */
+static void predict_case(const char *what, dc_model *m, const float *x) {
+    dc_session *probe = dc_session_new(m, 1);
+    CHECK(probe != NULL, "%s: session: %s", what, dc_last_error());
+    if (!probe) return;
+    const int64_t in = dc_session_input_size(probe, 0), out = dc_session_output_size(probe, 0);
+    CHECK(dc_session_input_dtype(probe, 0) == DC_F32 && in == 784, "%s: input of %lld floats", what, (long long)in);
+    dc_session_free(probe);
+    float *serial = malloc(sizeof(float) * (size_t)(N * out)), *par = calloc((size_t)(N * out), sizeof(float));
+    const uint64_t before = params_hash(m);
+    predict_job one = {m, x, in, out, 0, N, serial, DC_OK};
+    predict_worker(&one);
+    CHECK(one.st == DC_OK, "%s: serial predictions: %s", what, dc_last_error());
+    pthread_t th[THREADS];
+    predict_job jobs[THREADS];
+    for (int t = 0; t < THREADS; t++) {
+        jobs[t] = (predict_job){m, x, in, out, t * PER_THREAD, PER_THREAD, par, DC_OK};
+        pthread_create(&th[t], NULL, predict_worker, &jobs[t]);
+    }
+    int ok = 1;
+    for (int t = 0; t < THREADS; t++) {
+        pthread_join(th[t], NULL);
+        ok &= jobs[t].st == DC_OK;
+    }
+    CHECK(ok, "%s: every thread's predictions ran", what);
+    CHECK(!memcmp(serial, par, sizeof(float) * (size_t)(N * out)), "%s: 8 threads x 200 predictions give the serial bits", what);
+    CHECK(params_hash(m) == before, "%s: predicting left the parameters unchanged", what);
+    /* a session at batch 1 gives what dc_predict gives for one sample
+     * (dc_predict draws a sampling layer's noise on, batch after batch: a
+     * session starts from the same seed at every run) */
+    float *ref = malloc(sizeof(float) * (size_t)out);
+    dc_dataset *d = dc_dataset_new(1, DC_F32, 1, (int64_t[]){784}, DC_I32, 0, NULL);
+    memcpy(d->x.data, x, sizeof(float) * 784);
+    memset(d->y.data, 0, sizeof(int32_t));
+    CHECK(dc_predict(m, d, 1, 1, ref) == DC_OK && !memcmp(ref, serial, sizeof(float) * (size_t)out),
+          "%s: a session predicts as dc_predict", what);
+    dc_dataset_free(d);
+    free(ref);
+    free(serial);
+    free(par);
+}
+
+static dc_model *trained(const char *desc_path, dc_dataset *train) {
+    dc_model *m = dc_model_parse_file(desc_path);
+    CHECK(m != NULL, "%s: %s", desc_path, dc_last_error());
+    if (!m) return NULL;
+    dc_fit_options o = {.epochs = 1, .validation_split = 0.0f, .shuffle = -1, .verbose = 0};
+    CHECK(dc_fit(m, train, &o, NULL) == DC_OK, "%s trains: %s", desc_path, dc_last_error());
+    return m;
+}
+
+/* ---- generation: one generator (and cache) per thread ----------------------- */
+
+enum { V = 40, T = 32, GEN = 200 };
+static const char *gpt_desc = "input 32\nembedding 40 32 init=normal name=wte\npositional_embedding name=wpe\n"
+                              "transformer_block 4\ntransformer_block 4\nlayer_norm name=ln_f\n"
+                              "dense 40 tie=wte use_bias=false activation=softmax name=lm_head\n"
+                              "loss categorical_crossentropy\nfit seed=7\n";
+
+typedef struct {
+    const dc_model *m;
+    int first, count;           /* prompts of this job                 */
+    int32_t (*tokens)[GEN];     /* per prompt: the tokens generated    */
+    dc_status st;
+} gen_job;
+
+static void *gen_worker(void *arg) {
+    gen_job *j = arg;
+    dc_generator *gen = dc_generator_new(j->m, 1, 1);
+    if (!gen) {
+        j->st = DC_ERR_NOMEM;
+        return NULL;
+    }
+    dc_generator_set_threads(gen, 1);
+    float logits[V];
+    dc_sampling samp = {0.9f, 10, 0.0f};
+    for (int p = j->first; p < j->first + j->count && !j->st; p++) {
+        dc_rng rng;
+        dc_rng_seed(&rng, 1000 + (uint64_t)p);
+        int32_t prompt[3] = {p % V, (p * 7 + 3) % V, (p * 13 + 5) % V};
+        dc_generator_reset(gen);
+        j->st = dc_generator_feed(gen, prompt, 3, logits);
+        for (int k = 0; k < GEN && !j->st; k++) {
+            int32_t t = dc_sample_token(logits, V, &samp, NULL, &rng);
+            j->tokens[p][k] = t;
+            j->st = dc_generator_feed(gen, &t, 1, logits);
+        }
+    }
+    dc_generator_free(gen);
+    return NULL;
+}
+
+static void generate_case(void) {
+    dc_model *m = dc_model_parse(gpt_desc, "gpt.dc");
+    CHECK(m != NULL, "gpt: %s", dc_last_error());
+    if (!m) return;
+    dc_generator *probe = dc_generator_new(m, 1, 1);
+    CHECK(probe && dc_generator_cached(probe), "gpt: generates with a KV cache");
+    dc_generator_free(probe);
+    enum { PROMPTS = THREADS * 4 }; /* 8 threads x 4 prompts x 200 tokens */
+    static int32_t serial[PROMPTS][GEN], par[PROMPTS][GEN];
+    const uint64_t before = params_hash(m);
+    gen_job one = {m, 0, PROMPTS, serial, DC_OK};
+    gen_worker(&one);
+    CHECK(one.st == DC_OK, "gpt: serial generation: %s", dc_last_error());
+    pthread_t th[THREADS];
+    gen_job jobs[THREADS];
+    for (int t = 0; t < THREADS; t++) {
+        jobs[t] = (gen_job){m, t * 4, 4, par, DC_OK};
+        pthread_create(&th[t], NULL, gen_worker, &jobs[t]);
+    }
+    int ok = 1;
+    for (int t = 0; t < THREADS; t++) {
+        pthread_join(th[t], NULL);
+        ok &= jobs[t].st == DC_OK;
+    }
+    CHECK(ok, "gpt: every thread generated");
+    CHECK(!memcmp(serial, par, sizeof serial), "gpt: 8 threads generate the serial tokens");
+    int distinct = 0; /* the text is not one token repeated */
+    for (int k = 1; k < GEN; k++) distinct += serial[0][k] != serial[0][0];
+    CHECK(distinct > 10, "gpt: the generated text varies");
+    CHECK(params_hash(m) == before, "gpt: generating left the parameters unchanged");
+    dc_model_free(m);
+}
+
+/* ---- the VAE's KL term belongs to the caller's graph --------------------------- */
+
+static void vae_terms_case(dc_model *m, const float *x) {
+    dc_graph *g = dc_graph_new();
+    dc_graph_set_grad_enabled(g, 0);
+    dc_rng rng;
+    dc_rng_seed(&rng, 1);
+    dc_graph_set_rng(g, &rng);
+    dc_tensor *xb = dc_input(g, DC_F32, 2, (int64_t[]){8, 784});
+    memcpy(xb->data, x, sizeof(float) * 8 * 784);
+    dc_tensor *l = dc_model_loss_of(m, g, xb, NULL, NULL, NULL);
+    CHECK(l != NULL && dc_graph_num_loss_parts(g) == 2, "vae: the loss's parts are on the graph: %s", dc_last_error());
+    double kl = NAN;
+    const char *name = dc_graph_loss_part(g, 1, &kl);
+    CHECK(name && !strcmp(name, "kl") && kl > 0.0, "vae: the second part is the KL term (%s %g)", name ? name : "-", kl);
+    dc_graph *other = dc_graph_new();
+    CHECK(dc_graph_num_loss_parts(other) == 0, "vae: another graph has no parts");
+    dc_graph_free(other);
+    dc_graph_free(g);
+}
+
+int main(void) {
+    dc_set_num_threads(1);
+    dc_dataset *train = dc_mnist_load_limit("fashion-mnist", "train", 2000);
+    dc_dataset *test = dc_mnist_load_limit("fashion-mnist", "test", N);
+    CHECK(train && test && test->n == N, "Fashion-MNIST: %s", dc_last_error());
+    if (!train || !test) return 1;
+    float *x = malloc(sizeof(float) * (size_t)N * 784);
+    int64_t *idx = malloc(sizeof(int64_t) * N);
+    for (int i = 0; i < N; i++) idx[i] = i;
+    dc_dataset_gather(test, idx, N, x, NULL);
+    dc_model *mlp = trained("models/fashion_mlp.dc", train);
+    if (mlp) predict_case("fashion MLP", mlp, x);
+    dc_model *vae = trained("models/fashion_vae.dc", train);
+    if (vae) {
+        predict_case("fashion VAE", vae, x);
+        vae_terms_case(vae, x);
+    }
+    generate_case();
+    /* a session refuses what does not fit */
+    if (mlp) {
+        dc_session *s = dc_session_new(mlp, 2);
+        float out[30];
+        CHECK_ERR(dc_session_predict(s, x, 3, out) != DC_OK, "a batch of 3 samples (1 to 2)");
+        dc_session_free(s);
+        CHECK_ERR(dc_session_new(mlp, 0) == NULL, "max_batch 0");
+    }
+    dc_model_free(mlp);
+    dc_model_free(vae);
+    dc_dataset_free(train);
+    dc_dataset_free(test);
+    free(x);
+    free(idx);
+    printf("%d passed, %d failed\n", test_passed, test_failed);
+    return test_failed ? 1 : 0;
+}
