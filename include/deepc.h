@@ -64,7 +64,12 @@ void dc_set_error_message(const char *msg);
 /* Number of threads deepc uses for its own loops (BLAS calls run inside
  * them, single-threaded, or split across them). 0 or a
  * negative value picks the default: DEEPC_NUM_THREADS, else OMP_NUM_THREADS,
- * else the number of cores. Results are bit-identical for a fixed count. */
+ * else the number of cores. Results are bit-identical for a fixed count.
+ * The count is the team size, which fixes how work is split; while other
+ * processes keep cores busy, loops run on fewer threads than that (the same
+ * parts, the same bits), so a shared machine does not make more threads
+ * slower than one. DEEPC_ADAPT=0 turns this off; DEEPC_RUN_THREADS=N runs
+ * every loop on N threads (docs/ARCHITECTURE.md, "Threads and determinism"). */
 void dc_set_num_threads(int n);
 int dc_get_num_threads(void);
 
@@ -1097,7 +1102,10 @@ typedef struct {
     uint64_t seed;             /* 0 = model's recipe                          */
     int verbose;               /* 0 silent, 1 progress (bar on a tty)         */
     FILE *out;                 /* progress stream (NULL = stdout)             */
-    volatile int *stop;        /* set non-zero (e.g. from a SIGINT handler): stop after the current batch */
+    volatile int *stop;        /* set non-zero (e.g. from a SIGINT handler): stop after the current batch.
+                                  Let the handler run on a thread that is not computing: a handler
+                                  interrupting a oneDNN product corrupted the heap (block the signal in
+                                  the threads that call deepc; tools/deepc.c shows how) */
     int64_t stop_after_steps;  /* > 0: stop after this many batches, as *stop would */
     dc_train_state *state;     /* resume from / record into this (NULL: none) */
     const char *checkpoint;    /* save model + state here every ... epochs    */

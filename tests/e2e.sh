@@ -46,6 +46,17 @@ for i in 1 2; do
       --quiet --out "$W/det$i.safetensors" > /dev/null 2>&1 || bad "determinism run $i failed"
 done
 cmp -s "$W/det1.safetensors" "$W/det2.safetensors" && ok || bad "two runs with the same seed differ"
+# the same team of 2 run on 1 thread (as the governor does while another
+# process keeps a core busy: src/kernels/threads.c) gives the same bits; a CNN
+# and an LSTM too (products split by the team, parts handed out dynamically)
+DEEPC_RUN_THREADS=1 "$DEEPC" train "$SRC/models/fashion_mlp.dc" --data fashion-mnist --limit 3000 --epochs 2 --seed 5 --threads 2 \
+    --quiet --out "$W/det3.safetensors" > /dev/null 2>&1 || bad "determinism run on 1 thread failed"
+cmp -s "$W/det1.safetensors" "$W/det3.safetensors" && ok || bad "a team of 2 on 1 thread differs from 2 threads"
+for r in 1 2; do
+  DEEPC_RUN_THREADS=$r "$DEEPC" train "$SRC/models/fashion_cnn.dc" --data fashion-mnist --limit 640 --epochs 1 --seed 5 --threads 2 \
+      --quiet --out "$W/cnn$r.safetensors" > /dev/null 2>&1 || bad "CNN run on $r threads failed"
+done
+cmp -s "$W/cnn1.safetensors" "$W/cnn2.safetensors" && ok || bad "CNN: a team of 2 on 1 thread differs from 2 threads"
 
 # 3b. a run stopped mid-epoch and resumed ends bit-identical to one that was
 # never stopped (dropout, L2, AdamW, clipping, warmup + cosine, early stopping)

@@ -9,7 +9,9 @@
 #include "cli_util.h"
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <signal.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
@@ -236,6 +238,38 @@ static volatile int stop_flag;
 static void on_sigint(int sig) {
     (void)sig;
     stop_flag = 1;
+}
+
+/* Signals land on an idle thread. A handler that ran on a thread in the
+ * middle of a oneDNN product corrupted the heap (Ctrl-C during training on
+ * a loaded machine: "corrupted size vs. prev_size while consolidating" in a
+ * free inside dnnl_sgemm, a quarter of the runs; never when the handler ran
+ * on an idle thread), so SIGINT and SIGTERM are blocked in the main thread
+ * before deepc starts any other (OpenMP's threads inherit the mask) and taken
+ * by this thread, which does nothing else (OpenBLAS's idle threads, started
+ * before main, may take them too). What a signal does is unchanged: stop
+ * after the current batch while training, else end the program. */
+static void *signal_sink(void *arg) {
+    sigset_t none;
+    (void)arg;
+    sigemptyset(&none);
+    pthread_sigmask(SIG_SETMASK, &none, NULL);
+    for (;;) pause();
+    return NULL;
+}
+
+static void route_signals(void) {
+    sigset_t b;
+    sigemptyset(&b);
+    sigaddset(&b, SIGINT);
+    sigaddset(&b, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &b, NULL);
+    pthread_t t;
+    pthread_attr_t at;
+    pthread_attr_init(&at);
+    pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+    if (pthread_create(&t, &at, signal_sink, NULL)) pthread_sigmask(SIG_UNBLOCK, &b, NULL); /* no thread: as before */
+    pthread_attr_destroy(&at);
 }
 
 static dc_fit_options fit_options(const cli_args *a, dc_train_state *state) {
@@ -939,6 +973,7 @@ int main(int argc, char **argv) {
         printf("deepc %s\n", DEEPC_VERSION);
         return 0;
     }
+    route_signals();
     cli_args a;
     if (parse_args(argc, argv, &a)) return 2;
     if (!strcmp(a.cmd, "train")) return cmd_train(&a);

@@ -130,7 +130,7 @@ static void att_backward(dc_graph *g, dc_tensor *t) {
     const int64_t per = (a->p > 0.0f ? 3 : 2) * ATT_BQ * T; /* P, dP and (with dropout) drop(P) */
     float *scratch = dc_arena_alloc_raw(g, sizeof(float) * (size_t)(per * nt));
     if (!scratch) return;
-#pragma omp parallel for num_threads(nt) if (NH > 1 && T * C > 4096) schedule(static)
+#pragma omp parallel for num_threads(dc_k_run_threads_for(nt)) if (NH > 1 && T * C > 4096) schedule(static)
     for (int64_t nh = 0; nh < NH; nh++) {
         float *P = scratch + dc_thread_slot() * per;
         float *dP = P + ATT_BQ * T, *Pd = dP + ATT_BQ * T;
@@ -201,7 +201,7 @@ dc_tensor *dc_attention(dc_graph *g, dc_tensor *qkv, int heads, int causal, cons
     const int nt = dc_threads();
     float *scratch = dc_arena_alloc_raw(g, sizeof(float) * (size_t)(ATT_BQ * T * nt));
     if (!scratch) return NULL;
-#pragma omp parallel for num_threads(nt) if (NH > 1 && T * C > 4096) schedule(static)
+#pragma omp parallel for num_threads(dc_k_run_threads_for(nt)) if (NH > 1 && T * C > 4096) schedule(static)
     for (int64_t nh = 0; nh < NH; nh++) {
         float *S = scratch + dc_thread_slot() * ATT_BQ * T;
         const int64_t n = nh / a.H, h = nh % a.H;

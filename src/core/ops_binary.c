@@ -123,7 +123,7 @@ static void binary_backward(dc_graph *g, dc_tensor *t) {
     float *ga = x->requires_grad ? x->grad : NULL;
     float *gb = y->requires_grad ? y->grad : NULL;
     if (dc_same_shape(x, y) && x != y) {
-#pragma omp parallel for if (t->size > DC_PAR_MIN) schedule(static)
+#pragma omp parallel for num_threads(dc_k_run_threads()) if (t->size > DC_PAR_MIN) schedule(static)
         for (int64_t i = 0; i < t->size; i++) {
             if (ga) ga[i] += gz[i] * bin_da(k, a[i], b[i]);
             if (gb) gb[i] += gz[i] * bin_db(k, a[i], b[i]);

@@ -21,7 +21,7 @@ static void im2col(const conv_aux *a, const float *X, int64_t c0, int64_t cn, fl
     const int64_t KH = a->KH, KW = a->KW, K = cn * KH * KW, OH = a->OH, OW = a->OW, P = OH * OW, NP = a->N * P;
     const int64_t N = a->N, C = a->C, H = a->H, W = a->W, sh = a->p.stride_h, sw = a->p.stride_w;
     const int64_t dh = a->p.dil_h, dw = a->p.dil_w, pt = a->p.pad_top, pl = a->p.pad_left;
-#pragma omp parallel for if (K * NP > DC_PAR_MIN) schedule(static)
+#pragma omp parallel for num_threads(dc_k_run_threads()) if (K * NP > DC_PAR_MIN) schedule(static)
     for (int64_t r = 0; r < K; r++) {
         int64_t c = c0 + r / (KH * KW), i = (r / KW) % KH, j = r % KW;
         float *dst = col + r * NP;
@@ -53,7 +53,7 @@ static void im2col(const conv_aux *a, const float *X, int64_t c0, int64_t cn, fl
  * each channel's rows only touch that channel, so the sums keep their order. */
 static void col2im(const conv_aux *a, const float *dcol, int64_t c0, int64_t cn, float *dX) {
     const int64_t P = a->OH * a->OW, NP = a->N * P, KK = a->KH * a->KW;
-#pragma omp parallel for if (cn * KK * NP > DC_PAR_MIN) schedule(static)
+#pragma omp parallel for num_threads(dc_k_run_threads()) if (cn * KK * NP > DC_PAR_MIN) schedule(static)
     for (int64_t cc = 0; cc < cn; cc++) {
         int64_t c = c0 + cc;
         for (int64_t k = 0; k < KK; k++) {
@@ -99,7 +99,7 @@ static void conv_backward(dc_graph *g, dc_tensor *t) {
         if (x->requires_grad) {
             /* dcol[:, n] = W_g^T @ dZ[n]_g: one product per sample, in parallel */
             if (N > 1 && K * NP * OCg > (int64_t)DC_GEMM_PAR_MIN) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for num_threads(dc_k_run_threads()) schedule(static)
                 for (int64_t n = 0; n < N; n++)
                     dc_k_gemm(1, 0, K, P, OCg, 1.0f, wg, K, t->grad + (n * OC + gi * OCg) * P, P, 0.0f, dcol + n * P, NP);
             } else {
@@ -170,7 +170,7 @@ dc_tensor *dc_conv2d(dc_graph *g, dc_tensor *x, dc_tensor *w, dc_tensor *b, cons
      * result does not depend on scheduling) */
     const int par = N * G > 1 && OCg * NP * K > (int64_t)DC_GEMM_PAR_MIN;
     if (par) {
-#pragma omp parallel for collapse(2) schedule(static)
+#pragma omp parallel for num_threads(dc_k_run_threads()) collapse(2) schedule(static)
         for (int64_t n = 0; n < N; n++)
             for (int64_t gi = 0; gi < G; gi++) conv_forward_one(&a, x, w, b, col, z, n, gi);
     } else { /* one sample: let the GEMM itself use the threads */
@@ -195,7 +195,7 @@ static void pool_backward(dc_graph *g, dc_tensor *t) {
     const int64_t planes = a->N * a->C, P = a->OH * a->OW, HW = a->H * a->W;
     const int is_max = a->arg != NULL;
     const float inv = 1.0f / (float)(a->kh * a->kw);
-#pragma omp parallel for if (planes * P > DC_PAR_MIN) schedule(static)
+#pragma omp parallel for num_threads(dc_k_run_threads()) if (planes * P > DC_PAR_MIN) schedule(static)
     for (int64_t pl = 0; pl < planes; pl++) {
         const float *gz = t->grad + pl * P;
         float *gp = gx + pl * HW;
@@ -253,7 +253,7 @@ static dc_tensor *pool(dc_graph *g, dc_tensor *x, int kh, int kw, int sh, int sw
     const int64_t H = a.H, W = a.W, OH = a.OH, OW = a.OW;
     if (is_max && kh == 2 && kw == 2 && sh == 2 && sw == 2 && ph == 0 && pw == 0 && !z->requires_grad) {
         /* inference: no argmax to remember, just the maxima */
-#pragma omp parallel for if (planes * P > DC_PAR_MIN) schedule(static)
+#pragma omp parallel for num_threads(dc_k_run_threads()) if (planes * P > DC_PAR_MIN) schedule(static)
         for (int64_t pl = 0; pl < planes; pl++) {
             const float *xp = X + pl * HW;
             float *zp = Z + pl * P;
@@ -270,7 +270,7 @@ static dc_tensor *pool(dc_graph *g, dc_tensor *x, int kh, int kw, int sh, int sw
     }
     if (is_max && kh == 2 && kw == 2 && sh == 2 && sw == 2 && ph == 0 && pw == 0) {
         /* the common 2x2/2 max pool: no bounds to check */
-#pragma omp parallel for if (planes * P > DC_PAR_MIN) schedule(static)
+#pragma omp parallel for num_threads(dc_k_run_threads()) if (planes * P > DC_PAR_MIN) schedule(static)
         for (int64_t pl = 0; pl < planes; pl++) {
             const float *xp = X + pl * HW;
             float *zp = Z + pl * P;
@@ -291,7 +291,7 @@ static dc_tensor *pool(dc_graph *g, dc_tensor *x, int kh, int kw, int sh, int sw
         }
         return z;
     }
-#pragma omp parallel for if (planes * P > DC_PAR_MIN) schedule(static)
+#pragma omp parallel for num_threads(dc_k_run_threads()) if (planes * P > DC_PAR_MIN) schedule(static)
     for (int64_t pl = 0; pl < planes; pl++) {
         const float *xp = X + pl * HW;
         for (int64_t y = 0; y < OH; y++)

@@ -105,7 +105,7 @@ static void bce_logits_backward(dc_graph *g, dc_tensor *t) {
     const float c = t->grad[0] / (float)x->size, *sg = t->aux, *xd = x->data, *yd = y->data;
     float *gx = x->requires_grad ? x->grad : NULL, *gy = y->requires_grad ? y->grad : NULL;
     const int64_t n = x->size, nch = (n + BCE_CHUNK - 1) / BCE_CHUNK;
-#pragma omp parallel for if (nch > 1) schedule(static)
+#pragma omp parallel for num_threads(dc_k_run_threads()) if (nch > 1) schedule(static)
     for (int64_t ch = 0; ch < nch; ch++) {
         int64_t a = ch * BCE_CHUNK, b = n - a < BCE_CHUNK ? n : a + BCE_CHUNK;
         if (gx)
@@ -129,7 +129,7 @@ dc_tensor *dc_bce_logits_loss(dc_graph *g, dc_tensor *logits, dc_tensor *target)
     if (!sg || !part) return NULL;
     z->aux = sg;
     const float *xd = logits->data, *yd = target->data;
-#pragma omp parallel for if (nch > 1) schedule(static)
+#pragma omp parallel for num_threads(dc_k_run_threads()) if (nch > 1) schedule(static)
     for (int64_t ch = 0; ch < nch; ch++) {
         int64_t a = ch * BCE_CHUNK, b = n - a < BCE_CHUNK ? n : a + BCE_CHUNK;
         double s = dc_k_bce_logits(xd + a, yd + a, sg + a, b - a);

@@ -21,7 +21,7 @@ static void bn_backward(dc_graph *g, dc_tensor *t) {
     const bn_aux *a = t->aux;
     dc_tensor *x = t->src[0], *gm = t->src[1], *bt = t->src[2];
     const int64_t M = a->N * a->S;
-#pragma omp parallel for if (x->size > 32768) schedule(static)
+#pragma omp parallel for num_threads(dc_k_run_threads()) if (x->size > 32768) schedule(static)
     for (int64_t c = 0; c < a->C; c++) {
         double sg = 0.0, sgx = 0.0;
         for (int64_t n = 0; n < a->N; n++)
@@ -73,7 +73,7 @@ dc_tensor *dc_batchnorm(dc_graph *g, dc_tensor *x, dc_tensor *gamma, dc_tensor *
     if (!a.mean || !a.invstd) return NULL;
     *ap = a;
     z->aux = ap;
-#pragma omp parallel for if (x->size > 32768) schedule(static)
+#pragma omp parallel for num_threads(dc_k_run_threads()) if (x->size > 32768) schedule(static)
     for (int64_t c = 0; c < a.C; c++) {
         double mean, var;
         if (a.training) {
@@ -130,7 +130,7 @@ static void ln_backward(dc_graph *g, dc_tensor *t) {
     const int nt = dc_threads();
     float *gh = dc_arena_alloc_raw(g, sizeof(float) * (size_t)(C * nt));
     if ((want_p && !part) || !gh) return;
-#pragma omp parallel for num_threads(nt) if (t->size > 32768) schedule(static)
+#pragma omp parallel for num_threads(dc_k_run_threads_for(nt)) if (t->size > 32768) schedule(static)
     for (int64_t ch = 0; ch < nch; ch++) {
         float *h = gh + dc_thread_slot() * C;
         float *pg = part ? part + ch * 2 * C : NULL, *pb = pg ? pg + C : NULL;

@@ -196,7 +196,7 @@ static void rnn_backward(dc_graph *g, dc_tensor *t) {
     float *zero = dc_arena_alloc(g, sizeof(float) * (size_t)H);
     if (!dxp || !dah || !dh || !dc || !zero) return; /* out of memory: the arena's error stands */
     const int ns = batch_slices(N, H);
-#pragma omp parallel for num_threads(ns) if (ns > 1) schedule(static)
+#pragma omp parallel for num_threads(dc_k_run_threads_for(ns)) if (ns > 1) schedule(static)
     for (int k = 0; k < ns; k++)
         backward_slice(a, t->grad, whh->data, dxp, dah, dh, dc, zero, N * k / ns, N * (k + 1) / ns);
     if (x->requires_grad) dc_k_gemm(0, 0, N * T, I, GH, 1.0f, dxp, GH, wih->data, I, 1.0f, x->grad, I);
@@ -304,11 +304,11 @@ dc_tensor *dc_rnn(dc_graph *g, dc_rnn_kind kind, dc_tensor *x, dc_tensor *w_ih, 
     dc_k_gemm(0, 1, N * T, GH, I, 1.0f, x->data, I, w_ih->data, I, 0.0f, xp, GH);
     const float *bi = srcs[3]->data, *bh = srcs[4]->data;
     const int gru = kind == DC_RNN_GRU;
-#pragma omp parallel for if (N * T * GH > 65536) schedule(static)
+#pragma omp parallel for num_threads(dc_k_run_threads()) if (N * T * GH > 65536) schedule(static)
     for (int64_t r = 0; r < N * T; r++)
         for (int64_t k = 0; k < GH; k++) xp[r * GH + k] += bi[k] + (gru && k >= 2 * H ? 0.0f : bh[k]);
     const int ns = batch_slices(N, H);
-#pragma omp parallel for num_threads(ns) if (ns > 1) schedule(static)
+#pragma omp parallel for num_threads(dc_k_run_threads_for(ns)) if (ns > 1) schedule(static)
     for (int k = 0; k < ns; k++) forward_slice(a, y->data, w_hh->data, bh + 2 * H, hp, zero, N * k / ns, N * (k + 1) / ns);
     return y;
 }

@@ -22,7 +22,7 @@ static void softmax_backward(dc_graph *g, dc_tensor *t) {
     int logsm = (int)t->iarg[1];
     const float *z = t->data, *gz = t->grad;
     float *gx = t->src[0]->grad;
-#pragma omp parallel for collapse(2) if (t->size > DC_PAR_MIN) schedule(static)
+#pragma omp parallel for num_threads(dc_k_run_threads()) collapse(2) if (t->size > DC_PAR_MIN) schedule(static)
     for (int64_t o = 0; o < outer; o++)
         for (int64_t i = 0; i < inner; i++) {
             int64_t base = o * n * inner + i;

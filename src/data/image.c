@@ -1,5 +1,6 @@
 /* image.c — bilinear resizing and folder datasets (one subfolder per
  * class). Decoding and PNG writing are in image_decode.c. */
+#include "../kernels/kernels.h"
 #include "../core/internal.h"
 #include <dirent.h>
 #include <errno.h>
@@ -137,7 +138,7 @@ dc_dataset *dc_image_folder_load(const char *root, int channels, int height, int
     /* decode in parallel: each image writes only its own slot */
     char first_err[1024] = "";
     int64_t first_bad = -1;
-#pragma omp parallel for schedule(dynamic, 8)
+#pragma omp parallel for num_threads(dc_k_run_threads()) schedule(dynamic, 8)
     for (int64_t i = 0; i < total; i++) {
         int w, h;
         uint8_t *img;

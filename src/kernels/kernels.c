@@ -8,8 +8,6 @@
 #include <omp.h>
 #endif
 
-int dc_threads(void);
-
 /* One product on the calling thread. oneDNN's sgemm, not OpenBLAS's: it
  * JIT-compiles for the CPU it runs on, where OpenBLAS 0.3.21 (Debian 12)
  * falls back to AVX2 kernels on AVX-512 AMD cores. Measured here (Zen 5,
@@ -37,7 +35,7 @@ void dc_k_gemm(int ta, int tb, int64_t M, int64_t N, int64_t K, float alpha, con
             for (int64_t j = 0; j < N; j++) C[i * ldc + j] = beta == 0.0f ? 0.0f : beta * C[i * ldc + j];
         return;
     }
-    int nt = dc_threads();
+    int nt = dc_k_threads();
 #ifdef _OPENMP
     if (omp_in_parallel()) nt = 1;
 #endif
@@ -54,7 +52,7 @@ void dc_k_gemm(int ta, int tb, int64_t M, int64_t N, int64_t K, float alpha, con
     int64_t ext = splitM ? M : N;
     int64_t blk = (ext + nt - 1) / nt;
     blk = (blk + 15) / 16 * 16;
-#pragma omp parallel for num_threads(nt) schedule(static)
+#pragma omp parallel for num_threads(dc_k_run_threads_for(nt)) schedule(dynamic, 1)
     for (int t = 0; t < nt; t++) {
         int64_t s = (int64_t)t * blk, n = ext - s < blk ? ext - s : blk;
         if (n <= 0) continue;
@@ -82,7 +80,7 @@ void dc_k_softmax_rows(const float *x, float *z, int64_t rows, int64_t cols) {
 }
 
 void dc_k_log_softmax_rows(const float *x, float *z, int64_t rows, int64_t cols) {
-#pragma omp parallel for if (rows * cols > DC_PAR_MIN) schedule(static)
+#pragma omp parallel for num_threads(dc_k_run_threads()) if (rows * cols > DC_PAR_MIN) schedule(static)
     for (int64_t r = 0; r < rows; r++) {
         const float *xr = x + r * cols;
         float *zr = z + r * cols;
@@ -102,7 +100,7 @@ void dc_k_colsum_add(const float *x, float *out, int64_t rows, int64_t cols) {
 }
 
 void dc_k_axpy(int64_t n, float a, const float *x, float *y) {
-#pragma omp parallel for if (n > DC_PAR_MIN) schedule(static)
+#pragma omp parallel for num_threads(dc_k_run_threads()) if (n > DC_PAR_MIN) schedule(static)
     for (int64_t i = 0; i < n; i++) y[i] += a * x[i];
 }
 
@@ -129,6 +127,6 @@ double dc_k_bce_logits(const float *x, const float *y, float *sg, int64_t n) {
 
 void dc_k_zero(int64_t n, float *p) {
     const int64_t B = 1 << 18, nb = (n + B - 1) / B; /* waking the threads costs more than a small memset */
-#pragma omp parallel for if (nb > 1) schedule(static)
+#pragma omp parallel for num_threads(dc_k_run_threads()) if (nb > 1) schedule(static)
     for (int64_t b = 0; b < nb; b++) memset(p + b * B, 0, sizeof(float) * (size_t)(n - b * B < B ? n - b * B : B));
 }

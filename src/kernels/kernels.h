@@ -32,6 +32,21 @@ static inline float dc_tanhf(float x) {
     return a < 0.25f ? small : copysignf(big, x);
 }
 
+/* Threads (threads.c). The team size fixes how work is split, and so the
+ * bits of every result; 0 before dc_set_num_threads. The run count is how
+ * many threads execute the team's parts now: fewer while other processes
+ * keep cores busy, never more than the team. A loop whose parts do not
+ * depend on the team runs on dc_k_run_threads() threads; a loop cut into
+ * dc_k_threads() parts hands them out dynamically to that many threads. */
+void dc_k_set_threads(int n); /* n <= 0: DEEPC_NUM_THREADS, OMP_NUM_THREADS or the cores */
+int dc_k_threads(void);
+int dc_k_run_threads(void);
+/* The run count for a loop of `parts` parts (at most parts, at least 1). */
+int dc_k_run_threads_for(int parts);
+/* The calling thread's own team size from now on (0: the process's);
+ * returns the previous own size. */
+int dc_k_local_threads(int n);
+
 /* for (int64_t i = 0; i < n; i++) { body } over the threads when cond
  * holds, else plainly. GCC's `omp parallel for if (0)` still sets up a
  * team (about a microsecond): generation, one token at a time, made
@@ -39,7 +54,7 @@ static inline float dc_tanhf(float x) {
 #define DC_PARALLEL_FOR(cond, i, n, ...)                                              \
     do {                                                                              \
         if (cond) {                                                                   \
-            _Pragma("omp parallel for schedule(static)") for (int64_t i = 0; i < (n); i++) { \
+            _Pragma("omp parallel for num_threads(dc_k_run_threads()) schedule(static)") for (int64_t i = 0; i < (n); i++) { \
                 __VA_ARGS__                                                           \
             }                                                                         \
         } else {                                                                      \

@@ -121,24 +121,24 @@ static void sgd_step(dc_optimizer *o, float *p, const float *g) {
     float *b = o->buf[0];
     /* one branch-free loop per case, so each vectorizes */
     if (!b) {
-#pragma omp parallel for if (n > DC_PAR_MIN) schedule(static)
+#pragma omp parallel for num_threads(dc_k_run_threads()) if (n > DC_PAR_MIN) schedule(static)
         for (int64_t i = 0; i < n; i++) p[i] -= lr * (g[i] + wd * p[i]);
     } else if (o->t == 1) {
-#pragma omp parallel for if (n > DC_PAR_MIN) schedule(static)
+#pragma omp parallel for num_threads(dc_k_run_threads()) if (n > DC_PAR_MIN) schedule(static)
         for (int64_t i = 0; i < n; i++) {
             float d = g[i] + wd * p[i];
             b[i] = d;
             p[i] -= lr * (o->cfg.nesterov ? d + mu * d : d);
         }
     } else if (o->cfg.nesterov) {
-#pragma omp parallel for if (n > DC_PAR_MIN) schedule(static)
+#pragma omp parallel for num_threads(dc_k_run_threads()) if (n > DC_PAR_MIN) schedule(static)
         for (int64_t i = 0; i < n; i++) {
             float d = g[i] + wd * p[i];
             b[i] = mu * b[i] + damp * d;
             p[i] -= lr * (d + mu * b[i]);
         }
     } else {
-#pragma omp parallel for if (n > DC_PAR_MIN) schedule(static)
+#pragma omp parallel for num_threads(dc_k_run_threads()) if (n > DC_PAR_MIN) schedule(static)
         for (int64_t i = 0; i < n; i++) {
             b[i] = mu * b[i] + damp * (g[i] + wd * p[i]);
             p[i] -= lr * b[i];
@@ -159,7 +159,7 @@ static void adam_step(dc_optimizer *o, float *p, const float *g) {
     const float step_size = (float)((double)o->cfg.lr / (1.0 - pow((double)b1, (double)o->t)));
     const float bc2_sqrt = (float)sqrt(1.0 - pow((double)b2, (double)o->t));
     float *m = o->buf[0], *v = o->buf[1], *vmax = o->buf[2];
-#pragma omp parallel for if (o->n > DC_PAR_MIN) schedule(static)
+#pragma omp parallel for num_threads(dc_k_run_threads()) if (o->n > DC_PAR_MIN) schedule(static)
     for (int64_t i = 0; i < o->n; i++) {
         float gi = g[i] + wd * p[i];
         p[i] *= shrink;
@@ -177,7 +177,7 @@ static void adagrad_step(dc_optimizer *o, float *p, const float *g) {
     const float wd = o->cfg.weight_decay, eps = o->cfg.eps;
     const float clr = (float)((double)o->cfg.lr / (1.0 + (double)(o->t - 1) * o->cfg.lr_decay));
     float *s = o->buf[0];
-#pragma omp parallel for if (o->n > DC_PAR_MIN) schedule(static)
+#pragma omp parallel for num_threads(dc_k_run_threads()) if (o->n > DC_PAR_MIN) schedule(static)
     for (int64_t i = 0; i < o->n; i++) {
         float gi = g[i] + wd * p[i];
         s[i] += gi * gi;
@@ -195,7 +195,7 @@ static void rmsprop_step(dc_optimizer *o, float *p, const float *g) {
     float *b = mu > 0.0f ? o->buf[1] : NULL;
     float *ga = o->cfg.centered ? o->buf[mu > 0.0f ? 2 : 1] : NULL;
     if (!b && !ga) { /* the common case, branch-free so it vectorizes */
-#pragma omp parallel for if (n > DC_PAR_MIN) schedule(static)
+#pragma omp parallel for num_threads(dc_k_run_threads()) if (n > DC_PAR_MIN) schedule(static)
         for (int64_t i = 0; i < n; i++) {
             float gi = g[i] + wd * p[i];
             s[i] = s[i] * a + gi * gi * (1.0f - a);
@@ -203,7 +203,7 @@ static void rmsprop_step(dc_optimizer *o, float *p, const float *g) {
         }
         return;
     }
-#pragma omp parallel for if (n > DC_PAR_MIN) schedule(static)
+#pragma omp parallel for num_threads(dc_k_run_threads()) if (n > DC_PAR_MIN) schedule(static)
     for (int64_t i = 0; i < n; i++) {
         float gi = g[i] + wd * p[i];
         s[i] = s[i] * a + gi * gi * (1.0f - a);
