@@ -90,6 +90,18 @@ for i in $(seq 1 600); do grep -q "Total params" "$W/int.out" 2>/dev/null && bre
 sleep 2; kill -INT $pid; wait $pid; rc=$?
 [ $rc = 130 ] && ok || bad "interrupted train exited $rc, expected 130"
 "$DEEPC" eval "$W/int.safetensors" --data fashion-mnist --limit 100 > /dev/null 2>&1 && ok || bad "interrupted model not loadable"
+# 4b. Ctrl-C on a loaded machine (one other process spinning): a handler that
+# ran on a computing thread corrupted the heap in a quarter of such runs
+sh -c 'while :; do :; done' & spin=$!
+for k in 1 2 3 4; do
+  "$DEEPC" train "$SRC/models/fashion_mlp.dc" --data fashion-mnist --epochs 100 --threads 2 --out "$W/intl.safetensors" --force \
+      > "$W/intl.out" 2>&1 &
+  pid=$!
+  for i in $(seq 1 600); do grep -q "Total params" "$W/intl.out" 2>/dev/null && break; sleep 0.1; done
+  sleep 1.5; kill -INT $pid; wait $pid; rc=$?
+  [ $rc = 130 ] && ok || bad "interrupted loaded train $k exited $rc, expected 130: $(tail -1 "$W/intl.out")"
+done
+kill $spin; wait $spin 2>/dev/null
 
 # 5. bad input: clear message, non-zero exit, no crash
 printf 'input 28x28\nflatten\ndense 128 activation=rel\n' > "$W/bad.dc"
