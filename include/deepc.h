@@ -316,6 +316,17 @@ dc_tensor *dc_attention(dc_graph *g, dc_tensor *qkv, int heads, int causal, cons
 dc_tensor *dc_attention_cached(dc_graph *g, dc_tensor *qkv, int heads, float *kcache, float *vcache, int64_t cap,
                                int64_t pos0);
 
+/* Element types. z = x as `to`: float, half (F16) and bfloat16 (BF16) to
+ * each other (to half or bfloat16: round to nearest, ties to even), and the
+ * integer types to float. x itself when it already is `to`. Outputs that
+ * are not float never carry gradients. */
+dc_tensor *dc_cast(dc_graph *g, dc_tensor *x, dc_dtype to);
+/* Symmetric int8 with one scale per row (the first dimension): *scale gets
+ * (rows) floats max|x[r]| / 127, the result round(x / scale) as I8; and
+ * back, q * scale per row, as F32. */
+dc_tensor *dc_quantize_rows(dc_graph *g, dc_tensor *x, dc_tensor **scale);
+dc_tensor *dc_dequantize_rows(dc_graph *g, dc_tensor *q, dc_tensor *scale);
+
 /* Losses: each returns a scalar, the mean over all elements (or rows). */
 dc_tensor *dc_mse_loss(dc_graph *g, dc_tensor *pred, dc_tensor *target);
 /* Binary cross-entropy from probabilities; log is clamped at -100 as in

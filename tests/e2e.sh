@@ -109,6 +109,13 @@ expect_fail "bad.dc:3:22: unknown activation" "$DEEPC" train "$W/bad.dc" --data 
 expect_fail "no t10k-images" "$DEEPC" eval "$W/mlp.safetensors" --data "$W"
 expect_fail "unknown option --epoch" "$DEEPC" train "$SRC/models/fashion_mlp.dc" --epoch 3
 expect_fail "needs a whole number" "$DEEPC" train "$SRC/models/fashion_mlp.dc" --data fashion-mnist --epochs ten
+# stored weight types: an F16 kernel trains around (its bias trains), an I8 one is refused
+printf 'input 28x28\nflatten\ndense 64 activation=relu weights=f16\ndense 10 activation=softmax\n' > "$W/f16.dc"
+"$DEEPC" train "$W/f16.dc" --data fashion-mnist --limit 2000 --epochs 1 --quiet --out "$W/f16.safetensors" > "$W/f16.out" 2>&1 \
+  && "$DEEPC" eval "$W/f16.safetensors" --data fashion-mnist --limit 200 > /dev/null 2>&1 && ok || bad "an F16-kernel model trains and evaluates"
+"$DEEPC" summary "$W/f16.safetensors" 2>&1 | grep -q "Non-trainable params: 50176" && ok || bad "the F16 kernel counts as non-trainable"
+sed 's/weights=f16/weights=i8/' "$W/f16.dc" > "$W/i8.dc"
+expect_fail 'tensor "dense.weight" is I8 (quantized' "$DEEPC" train "$W/i8.dc" --data fashion-mnist --limit 500 --epochs 1
 head -c 300 "$W/mlp.safetensors" > "$W/cut.safetensors"
 expect_fail "cut.safetensors" "$DEEPC" eval "$W/cut.safetensors" --data fashion-mnist
 expect_fail "resuming a run over 10000 samples with data of 5" "$DEEPC" train --resume "$W/mlp.safetensors" --data fashion-mnist --limit 5 --epochs 2

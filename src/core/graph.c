@@ -223,9 +223,15 @@ dc_tensor *dc_input(dc_graph *g, dc_dtype dtype, int ndim, const int64_t *shape)
 
 dc_tensor *dc_op_output(dc_graph *g, const dc_op_def *op, int ndim, const int64_t *shape,
                         dc_tensor *const *srcs, int nsrc) {
-    dc_tensor *t = arena_tensor(g, DC_F32, ndim, shape, 0);
+    return dc_op_output_typed(g, op, DC_F32, ndim, shape, srcs, nsrc);
+}
+
+dc_tensor *dc_op_output_typed(dc_graph *g, const dc_op_def *op, dc_dtype dtype, int ndim, const int64_t *shape,
+                              dc_tensor *const *srcs, int nsrc) {
+    dc_tensor *t = arena_tensor(g, dtype, ndim, shape, 0);
     if (!t) return NULL;
     t->op = op;
+    if (dtype != DC_F32) return t; /* gradients are floats: nothing to remember */
     int rg = 0;
     for (int i = 0; i < nsrc; i++) rg |= srcs[i]->requires_grad;
     if (!rg || g->no_grad) return t; /* inference: nothing to remember */

@@ -59,6 +59,10 @@ void dc_graph_clear_terms(dc_graph *g);
  * tape. Returns NULL (error set) on a bad shape. */
 dc_tensor *dc_op_output(dc_graph *g, const dc_op_def *op, int ndim, const int64_t *shape,
                         dc_tensor *const *srcs, int nsrc);
+/* The same for an output of another dtype (a cast, a quantized value):
+ * only F32 outputs go on the tape. */
+dc_tensor *dc_op_output_typed(dc_graph *g, const dc_op_def *op, dc_dtype dtype, int ndim, const int64_t *shape,
+                              dc_tensor *const *srcs, int nsrc);
 /* Point t's value pointers (raw, and data or idata by dtype) at p. */
 void dc_tensor_point(dc_tensor *t, void *p);
 /* The grad buffer of t, allocated zeroed in the arena on first use. */

@@ -31,6 +31,9 @@ static const dc_st_tensor *find(const dc_st_file *f, const char *prefix, const c
 
 /* Copy file tensor t (name full) into w, transposing a Conv1D weight. */
 static dc_status load_one(const dc_st_tensor *t, const char *full, dc_tensor *w, int transpose, const char *path) {
+    if (w->dtype != DC_F32)
+        return dc_set_error(DC_ERR_INVALID, "%s: tensor %s would go into weights stored as %s (weights=): import into F32 weights", path,
+                            full, dc_dtype_name(w->dtype));
     int ok = t->ndim == w->ndim;
     for (int d = 0; ok && d < w->ndim; d++) ok = t->shape[transpose ? w->ndim - 1 - d : d] == w->shape[d];
     if (!ok) {

@@ -14,7 +14,9 @@
  *   text_run        (optional) how a text run split its data (for --resume)
  * Callers may add tensors and metadata (src/train/state.c adds the training
  * state). Loading parses the description, then copies every weight after
- * checking its name and shape. */
+ * checking its name, type and shape. A tensor is F32 unless its layer says
+ * weights=f16|bf16|i8 (its kernel is then F16, BF16, or I8 with an F32
+ * "<layer>.weight_scale" of one scale per row). */
 #include "model_file.h"
 #include <inttypes.h>
 #include <stdlib.h>
@@ -36,7 +38,8 @@ dc_status dc_model_file_write(const dc_model *m, const dc_st_entry *extra, int n
     }
     int ne = 0;
     for (int i = 0; i < m->nnamed; i++)
-        e[ne++] = (dc_st_entry){m->named[i].name, m->named[i].t->ndim, m->named[i].t->shape, m->named[i].t->data, "F32"};
+        e[ne++] = (dc_st_entry){m->named[i].name, m->named[i].t->ndim, m->named[i].t->shape, m->named[i].t->raw,
+                                dc_dtype_name(m->named[i].t->dtype)}; /* its real type: F32, or F16, BF16, I8 (weights=) */
     for (int i = 0; i < nextra; i++) e[ne++] = extra[i];
     const char *keys[16] = {"format", "format_version", "deepc_version", "description"};
     const char *vals[16] = {"deepc", FORMAT_VERSION, DEEPC_VERSION, m->meta.description ? m->meta.description : written};
@@ -149,15 +152,16 @@ dc_model *dc_model_file_read(const char *path, dc_st_file **file) {
                 dc_set_error(DC_ERR_FORMAT, "%s: tensor \"%s\" is missing", path, name);
                 goto fail;
             }
-            int ok = !strcmp(s->dtype, "F32") && s->ndim == d->ndim;
+            const char *want_type = dc_dtype_name(d->dtype);
+            int ok = !strcmp(s->dtype, want_type) && s->ndim == d->ndim;
             for (int j = 0; ok && j < d->ndim; j++) ok = s->shape[j] == d->shape[j];
             if (!ok) {
                 char want[160];
                 size_t w = (size_t)snprintf(want, sizeof want, "(");
                 for (int j = 0; j < d->ndim && w < sizeof want; j++) w += (size_t)snprintf(want + w, sizeof want - w, j ? ", %lld" : "%lld", (long long)d->shape[j]);
                 if (w < sizeof want) snprintf(want + w, sizeof want - w, ")");
-                dc_set_error(DC_ERR_FORMAT, "%s: tensor \"%s\" is %s with %d dimensions; the description needs F32 %s", path, name, s->dtype,
-                             s->ndim, want);
+                dc_set_error(DC_ERR_FORMAT, "%s: tensor \"%s\" is %s with %d dimensions; the description needs %s %s", path, name, s->dtype,
+                             s->ndim, want_type, want);
                 goto fail;
             }
         }
@@ -174,8 +178,10 @@ dc_model *dc_model_file_read(const char *path, dc_st_file **file) {
         dc_set_error(DC_ERR_FORMAT, "%s: metadata \"frozen\": %s", path, msg);
         goto fail;
     }
-    for (int i = 0; i < m->nnamed; i++) /* checked above: present, F32, the right shape */
-        memcpy(m->named[i].t->data, dc_st_find(f, m->named[i].name)->data, (size_t)m->named[i].t->size * sizeof(float));
+    for (int i = 0; i < m->nnamed; i++) { /* checked above: present, of its type, the right shape */
+        const dc_tensor *t = m->named[i].t;
+        memcpy(t->raw, dc_st_find(f, m->named[i].name)->data, (size_t)t->size * dc_dtype_size(t->dtype));
+    }
     const char *pre = dc_st_metadata(f, "preprocess");
     if (pre && !(m->meta.preprocess = strdup(pre))) {
         dc_set_error(DC_ERR_NOMEM, "out of memory");

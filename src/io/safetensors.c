@@ -6,6 +6,7 @@
  * start at 0, follow each other with no gap or overlap, and cover the data
  * exactly. */
 #include "../core/internal.h"
+#include "../kernels/kernels.h"
 #include <jansson.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -406,25 +407,6 @@ dc_status dc_st_write(const char *path, const dc_st_entry *t, int nt, const char
     return dc_atomic_commit(&af);
 }
 
-/* IEEE half and bfloat16 to float, exactly (every value, inf and NaN). */
-static float half_to_f32(uint16_t h) {
-    uint32_t sign = (uint32_t)(h >> 15) << 31, e = (h >> 10) & 31, m = h & 1023, bits;
-    if (e == 31) bits = sign | 0x7f800000u | (m << 13); /* inf, NaN */
-    else if (e) bits = sign | ((e + 112) << 23) | (m << 13);
-    else if (!m) bits = sign;
-    else { /* subnormal: normalise */
-        e = 113;
-        while (!(m & 1024)) {
-            m <<= 1;
-            e--;
-        }
-        bits = sign | (e << 23) | ((m & 1023) << 13);
-    }
-    float f;
-    memcpy(&f, &bits, 4);
-    return f;
-}
-
 dc_status dc_st_to_f32(const dc_st_tensor *t, float *out) {
     int dt = dc_dtype_from_name(t->dtype);
     size_t es = dt < 0 ? 0 : dc_dtype_size((dc_dtype)dt);
@@ -442,7 +424,7 @@ dc_status dc_st_to_f32(const dc_st_tensor *t, float *out) {
         }
         case DC_U8: out[i] = (float)*p; break;
         case DC_I8: out[i] = (float)(int8_t)*p; break;
-        case DC_F16: out[i] = half_to_f32((uint16_t)(p[0] | p[1] << 8)); break;
+        case DC_F16: out[i] = dc_k_f16_to_f32((uint16_t)(p[0] | p[1] << 8)); break;
         case DC_BF16: {
             uint32_t bits = (uint32_t)(p[0] | p[1] << 8) << 16;
             memcpy(&out[i], &bits, 4);

@@ -99,4 +99,19 @@ void dc_k_zero(int64_t n, float *p);
 
 /* y[i] += a * x[i] */
 void dc_k_axpy(int64_t n, float a, const float *x, float *y);
+
+/* Element types (convert.c). Half and bfloat16 to float are exact; float
+ * to either rounds to nearest, ties to even (overflow to inf, NaN kept). */
+float dc_k_f16_to_f32(uint16_t h);
+uint16_t dc_k_f32_to_f16(float f);
+float dc_k_bf16_to_f32(uint16_t h);
+uint16_t dc_k_f32_to_bf16(float f);
+void dc_k_f16_to_f32_n(const uint16_t *h, float *out, int64_t n);
+void dc_k_f32_to_f16_n(const float *x, uint16_t *out, int64_t n);
+void dc_k_bf16_to_f32_n(const uint16_t *h, float *out, int64_t n);
+void dc_k_f32_to_bf16_n(const float *x, uint16_t *out, int64_t n);
+/* Symmetric int8 per row: scale[r] = max|x[r, :]| / 127 (1 for a row of
+ * zeros), q = round(x / scale) in [-127, 127]; and back: q * scale[r]. */
+void dc_k_quantize_rows_i8(const float *x, int64_t rows, int64_t cols, int8_t *q, float *scale);
+void dc_k_dequantize_rows_i8(const int8_t *q, const float *scale, int64_t rows, int64_t cols, float *out);
 #endif

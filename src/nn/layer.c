@@ -54,7 +54,7 @@ void dc_layer_option_list(const dc_layer_type *t, char *buf, size_t n) {
     buf[0] = 0;
     for (const dc_layer_option *o = t->options; o && o->key && k < n; o++)
         k += (size_t)snprintf(buf + k, n - k, "%s%s", k ? ", " : "", o->key);
-    if (k < n) k += (size_t)snprintf(buf + k, n - k, "%sname, inputs, trainable", k ? ", " : "");
+    if (k < n) k += (size_t)snprintf(buf + k, n - k, "%sname, inputs, trainable, weights", k ? ", " : "");
 }
 
 /* "3" or "3x5" with each number in [lo, hi] */
@@ -254,6 +254,8 @@ int dc_layer_declare(dc_layer *l, const char *what, int ndim, const int64_t *sha
     d->fill = fill;
     d->fan_in = fan_in;
     d->fan_out = fan_out;
+    d->dtype = DC_F32;
+    d->scale = -1;
     return l->nparam++;
 }
 
@@ -263,8 +265,21 @@ void dc_layer_declare_kernel(dc_layer *l, const dc_kernel_opts *k, int nd, const
     if (w >= 0) {
         l->decl[w].l1 = k->l1;
         l->decl[w].l2 = k->l2;
+        l->decl[w].dtype = l->wdtype;
     }
     if (k->use_bias) dc_layer_declare(l, "bias", 1, &nout, 0, k->bias_init, 0.0f, fan_in, fan_out);
+    if (w >= 0 && l->wdtype == DC_I8) { /* after the bias: params 0 and 1 stay the kernel and the bias */
+        int s = dc_layer_declare(l, "weight_scale", 1, wshape, 1, DC_INIT_DEFAULT, 1.0f, fan_in, fan_out);
+        if (s >= 0) l->decl[w].scale = s;
+    }
+}
+
+dc_tensor *dc_layer_weight(dc_forward_ctx *f, const dc_layer *l, int k) {
+    dc_tensor *w = l->param[k];
+    const dc_param_decl *d = &l->decl[k];
+    if (w->dtype == DC_F32) return w;
+    if (w->dtype == DC_I8) return d->scale >= 0 ? dc_dequantize_rows(f->g, w, l->param[d->scale]) : NULL;
+    return dc_cast(f->g, w, DC_F32);
 }
 
 dc_status dc_kernel_activate(dc_graph *g, const dc_kernel_opts *k, dc_tensor *z, dc_value *out) {
@@ -366,6 +381,16 @@ dc_status dc_layer_parse_options(const dc_layer_type *t, void *cfg, int ntok, co
                 if (strcmp(v, "true") && strcmp(v, "false"))
                     return dc_set_error(DC_ERR_FORMAT, "trainable must be true or false, not \"%s\"", v);
                 refs->frozen = !strcmp(v, "false");
+                continue;
+            }
+            if (kl == 7 && !strncmp(tk, "weights", 7)) {
+                if (!dc_layer_option_find(t, "kernel_initializer"))
+                    return dc_set_error(DC_ERR_FORMAT, "weights=: only a layer with a kernel (dense, conv1d, conv2d) stores its weights in another type");
+                if (!strcmp(v, "f32")) refs->wdtype = DC_F32;
+                else if (!strcmp(v, "f16")) refs->wdtype = DC_F16;
+                else if (!strcmp(v, "bf16")) refs->wdtype = DC_BF16;
+                else if (!strcmp(v, "i8")) refs->wdtype = DC_I8;
+                else return dc_set_error(DC_ERR_FORMAT, "weights must be f32, f16, bf16 or i8, not \"%s\"", v);
                 continue;
             }
             if (kl == 6 && !strncmp(tk, "inputs", 6)) {

@@ -80,6 +80,12 @@ typedef struct {
     float fill;            /* DC_INIT_DEFAULT: every value = fill         */
     int64_t fan_in, fan_out;
     float l1, l2;          /* Keras kernel regularizer, added to the loss */
+    dc_dtype dtype;        /* F32, or how it is stored: F16, BF16, I8.
+                              Not F32: kept outside the trained buffer (not
+                              trained, as a frozen layer's), dequantized to
+                              F32 by dc_layer_weight for the forward pass */
+    int scale;             /* I8: index in l->decl of its F32 scale (one
+                              per row, a buffer), else -1                 */
 } dc_param_decl;
 
 typedef struct dc_forward_ctx dc_forward_ctx;
@@ -149,6 +155,8 @@ struct dc_layer {
     int named;                 /* the name was given (name=), not made up */
     int frozen;                /* trainable=false or dc_model_freeze: its
                                   parameters sit with the buffers, untrained */
+    dc_dtype wdtype;           /* weights=f16|bf16|i8: the kernel's stored
+                                  type (dc_layer_declare_kernel); F32 default */
     void *cfg;                 /* type->cfg_size bytes of options         */
     int nin;                   /* inputs: earlier nodes of the model      */
     int in[DC_LAYER_MAX_INPUTS];
@@ -176,6 +184,9 @@ int dc_layer_declare(dc_layer *l, const char *what, int ndim, const int64_t *sha
  * a bias of nout values: params 0 and 1. */
 void dc_layer_declare_kernel(dc_layer *l, const dc_kernel_opts *k, int nd, const int64_t *wshape, int64_t nout, int64_t fan_in,
                              int64_t fan_out);
+/* Parameter k of l as F32 for the forward pass: itself, or its F16, BF16
+ * or I8 (with its scale) values converted into f's arena. */
+dc_tensor *dc_layer_weight(dc_forward_ctx *f, const dc_layer *l, int k);
 /* out = k's activation of the kernel layer's result z (NULL: an error). */
 dc_status dc_kernel_activate(dc_graph *g, const dc_kernel_opts *k, dc_tensor *z, dc_value *out);
 /* Add a named scalar term (already averaged over the batch) to the loss. */
@@ -212,6 +223,7 @@ typedef struct {
     int nin;                              /* inputs=, or 0 */
     char in[DC_LAYER_MAX_INPUTS][64];
     int in_tok;                           /* the token that held inputs= */
+    dc_dtype wdtype;                      /* weights=, or F32 */
 } dc_layer_refs;
 dc_status dc_layer_parse_options(const dc_layer_type *t, void *cfg, int ntok, const char *const *tok, int positional_given,
                                  dc_layer_refs *refs, int *bad_tok, int *bad_off);

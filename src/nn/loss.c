@@ -178,6 +178,7 @@ dc_tensor *dc_model_build_loss(const dc_model *m, dc_graph *g, dc_value *vals, d
     for (int i = 0; i < m->nnamed && total; i++) {
         const dc_param_decl *d = m->named[i].decl;
         dc_tensor *w = m->named[i].t;
+        if (w->dtype != DC_F32) continue; /* stored as F16, BF16 or I8: not trained */
         if (d->l1 > 0.0f) total = dc_add(g, total, dc_mul_scalar(g, dc_sum(g, dc_abs(g, w), DC_ALL_AXES, 0), d->l1));
         if (total && d->l2 > 0.0f) total = dc_add(g, total, dc_mul_scalar(g, dc_sum(g, dc_mul(g, w, w), DC_ALL_AXES, 0), d->l2));
     }

@@ -3,6 +3,7 @@
  * in topological order, and the summary. Nothing here knows a layer kind:
  * that is each kind's file under src/nn/layers/. */
 #include "model.h"
+#include "../kernels/kernels.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -74,6 +75,7 @@ void dc_model_free(dc_model *m) {
     free(m->params);
     free(m->grads);
     free(m->buffers);
+    free(m->store);
     free(m->meta.description);
     free(m->meta.preprocess);
     free(m->meta.class_names);
@@ -222,6 +224,20 @@ int dc_model_add_node(dc_model *m, const dc_layer_type *t, const void *cfg, cons
     int *c = kind_count(m, t);
     if (c) (*c)++;
     return m->nnodes++;
+}
+
+dc_status dc_model_set_weight_dtype(dc_model *m, int k, dc_dtype dtype) {
+    if (m->built) return dc_set_error(DC_ERR_INVALID, "weights=: the model is already built");
+    dc_layer *l = m->nodes[k];
+    if (l->wdtype == dtype) return DC_OK;
+    dc_shape shapes[DC_LAYER_MAX_INPUTS];
+    for (int i = 0; i < l->nin; i++) shapes[i] = m->nodes[l->in[i]]->out;
+    l->wdtype = dtype;
+    l->nparam = 0; /* declared again, the kernel in its new type */
+    l->decl_failed = 0;
+    dc_status st = l->type->setup(l, l->nin, shapes);
+    if (!st && l->decl_failed) st = dc_set_error(DC_ERR_NOMEM, "%s: cannot declare its parameters", l->type->keyword);
+    return st;
 }
 
 dc_status dc_model_rename_node(dc_model *m, int k, const char *name) {
@@ -437,6 +453,52 @@ static dc_status add_named(dc_model *m, const dc_layer *l, const dc_param_decl *
     return DC_OK;
 }
 
+/* A named view of a tensor stored in another dtype (in m->store). */
+static dc_status add_named_typed(dc_model *m, const dc_layer *l, const dc_param_decl *d, void *raw) {
+    if (add_named(m, l, d, raw, NULL)) return DC_ERR_NOMEM;
+    dc_tensor *t = m->named[m->nnamed - 1].t;
+    t->dtype = d->dtype;
+    dc_tensor_point(t, raw);
+    m->named[m->nnamed - 1].buffer = 1;
+    return DC_OK;
+}
+
+/* Bytes of m->store each stored-type tensor takes (64-byte aligned). */
+static size_t stored_bytes(const dc_param_decl *d) { return ((size_t)dc_shape_size(d->ndim, d->shape) * dc_dtype_size(d->dtype) + 63) / 64 * 64; }
+
+/* Initialize the tensors stored as F16, BF16 or I8 as their F32 values
+ * would be, then convert them (an I8 kernel's scale is written too). */
+static dc_status build_stored(dc_model *m, dc_rng *rng) {
+    size_t off = 0;
+    for (int i = 0; i < m->nnodes; i++) {
+        dc_layer *l = m->nodes[i];
+        for (int k = 0; k < l->nparam; k++) {
+            const dc_param_decl *d = &l->decl[k];
+            if (d->dtype == DC_F32) continue;
+            const int64_t n = dc_shape_size(d->ndim, d->shape), rows = d->ndim ? d->shape[0] : 1;
+            float *tmp = malloc(sizeof(float) * (size_t)(n ? n : 1));
+            if (!tmp) return dc_set_error(DC_ERR_NOMEM, "model: out of memory");
+#ifndef DC_FUZZING
+            if (d->init == DC_INIT_DEFAULT)
+                for (int64_t j = 0; j < n; j++) tmp[j] = d->fill;
+            else dc_init_fill(tmp, n, d->init, d->fan_in, d->fan_out, rng);
+#else
+            memset(tmp, 0, sizeof(float) * (size_t)n);
+            (void)rng;
+#endif
+            void *raw = m->store + off;
+            if (d->dtype == DC_F16) dc_k_f32_to_f16_n(tmp, raw, n);
+            else if (d->dtype == DC_BF16) dc_k_f32_to_bf16_n(tmp, raw, n);
+            else if (d->scale >= 0 && l->param[d->scale]) dc_k_quantize_rows_i8(tmp, rows, n / (rows ? rows : 1), raw, l->param[d->scale]->data);
+            free(tmp);
+            if (add_named_typed(m, l, d, raw)) return dc_set_error(DC_ERR_NOMEM, "model: out of memory");
+            l->param[k] = m->named[m->nnamed - 1].t;
+            off += stored_bytes(d);
+        }
+    }
+    return DC_OK;
+}
+
 static dc_status relayout(dc_model *m);
 
 int dc_layer_index(const dc_model *m, const dc_layer *l) {
@@ -457,11 +519,13 @@ dc_status dc_model_build(dc_model *m, uint64_t seed) {
     limit = (int64_t)1 << 26;
 #endif
     int ndecl = 0;
+    size_t store = 0;
     for (int i = 0; i < m->nnodes; i++)
         for (int k = 0; k < m->nodes[i]->nparam; k++) {
             const dc_param_decl *d = &m->nodes[i]->decl[k];
             int64_t n = dc_shape_size(d->ndim, d->shape);
-            if (d->buffer) nbuf += n;
+            if (d->dtype != DC_F32) store += n < 0 ? 0 : stored_bytes(d);
+            else if (d->buffer) nbuf += n;
             else total += n;
             if (n < 0 || total > limit || nbuf > limit)
                 return dc_set_error(DC_ERR_NOMEM, "model: more than %lld parameters", (long long)limit);
@@ -484,7 +548,9 @@ dc_status dc_model_build(dc_model *m, uint64_t seed) {
     m->buffers = aligned_alloc(64, (bbytes + 63) / 64 * 64);
 #endif
     m->named = calloc((size_t)ndecl + 1, sizeof *m->named);
-    if (!m->params || !m->grads || !m->buffers || !m->named)
+    m->store = store ? aligned_alloc(64, store) : NULL;
+    m->store_bytes = store;
+    if (!m->params || !m->grads || !m->buffers || !m->named || (store && !m->store))
         return dc_set_error(DC_ERR_NOMEM, "model: out of memory for %lld parameters", (long long)total);
 #ifndef DC_FUZZING
     memset(m->params, 0, bytes);
@@ -501,7 +567,7 @@ dc_status dc_model_build(dc_model *m, uint64_t seed) {
             dc_layer *l = m->nodes[i];
             for (int k = 0; k < l->nparam; k++) {
                 const dc_param_decl *d = &l->decl[k];
-                if (d->buffer != pass) continue;
+                if (d->buffer != pass || d->dtype != DC_F32) continue;
                 int64_t n = dc_shape_size(d->ndim, d->shape);
                 float *data = (pass ? m->buffers : m->params) + off;
 #ifndef DC_FUZZING
@@ -515,6 +581,7 @@ dc_status dc_model_build(dc_model *m, uint64_t seed) {
             }
         }
     }
+    if (store && build_stored(m, &rng)) return DC_ERR_NOMEM;
     m->built = 1;
     for (int i = 0; i < m->nnodes; i++)
         if (m->nodes[i]->frozen) return relayout(m);
@@ -523,7 +590,7 @@ dc_status dc_model_build(dc_model *m, uint64_t seed) {
 
 /* ---- freezing: frozen layers' parameters move to the buffers -------------------- */
 
-static int in_params(const dc_layer *l, const dc_param_decl *d) { return !d->buffer && !l->frozen; }
+static int in_params(const dc_layer *l, const dc_param_decl *d) { return !d->buffer && !l->frozen && d->dtype == DC_F32; }
 
 /* Place every declared tensor again: the parameters of layers not frozen in
  * m->params (the optimizer's flat buffer), the rest in m->buffers, in node
@@ -535,7 +602,7 @@ static dc_status relayout(dc_model *m) {
     for (int i = 0; i < m->nnodes; i++)
         for (int k = 0; k < m->nodes[i]->nparam; k++) {
             const dc_param_decl *d = &m->nodes[i]->decl[k];
-            *(in_params(m->nodes[i], d) ? &total : &nbuf) += dc_shape_size(d->ndim, d->shape);
+            if (d->dtype == DC_F32) *(in_params(m->nodes[i], d) ? &total : &nbuf) += dc_shape_size(d->ndim, d->shape);
         }
     size_t bytes = ((size_t)(total ? total : 1) * sizeof(float) + 63) / 64 * 64;
     size_t bbytes = ((size_t)(nbuf ? nbuf : 1) * sizeof(float) + 63) / 64 * 64;
@@ -551,7 +618,7 @@ static dc_status relayout(dc_model *m) {
         for (int i = 0; i < m->nnodes; i++) {
             dc_layer *l = m->nodes[i];
             for (int k = 0; k < l->nparam; k++) {
-                if (in_params(l, &l->decl[k]) == pass) continue;
+                if (in_params(l, &l->decl[k]) == pass || l->decl[k].dtype != DC_F32) continue;
                 dc_tensor *t = l->param[k];
                 float *data = (pass ? buffers : params) + off;
                 memcpy(data, t->data, sizeof(float) * (size_t)t->size);
@@ -565,6 +632,8 @@ static dc_status relayout(dc_model *m) {
             }
         }
     }
+    for (int j = 0; j < m->nnamed; j++) /* tensors of other types stay in m->store, named last */
+        if (m->named[j].t->dtype != DC_F32) named[c++] = m->named[j];
     free(m->params), free(m->grads), free(m->buffers), free(m->named);
     m->params = params, m->grads = grads, m->buffers = buffers, m->named = named;
     m->nparams = total, m->nbuffers = nbuf;
@@ -762,7 +831,7 @@ void dc_model_summary(const dc_model *m, FILE *out) {
         int64_t p = 0, b = 0;
         for (int k = 0; k < l->nparam; k++) {
             int64_t n = dc_shape_size(l->decl[k].ndim, l->decl[k].shape);
-            if (l->decl[k].buffer || l->frozen) b += n;
+            if (l->decl[k].buffer || l->frozen || l->decl[k].dtype != DC_F32) b += n;
             else p += n;
         }
         total += p + b;

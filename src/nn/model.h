@@ -46,6 +46,9 @@ struct dc_model {
     int64_t nparams;
     float *buffers;                    /* non-trainable state (BN stats)   */
     int64_t nbuffers;
+    unsigned char *store;              /* tensors stored as F16, BF16 or I8
+                                          (weights=): never trained        */
+    size_t store_bytes;
     dc_named_param *named;             /* one per parameter tensor         */
     int nnamed;
     /* how the model is trained: the description's loss, optimizer,
@@ -85,6 +88,9 @@ int dc_model_add_node(dc_model *m, const dc_layer_type *t, const void *cfg, cons
                       int line);
 /* Index of the node named name, or -1. */
 int dc_model_find_node(const dc_model *m, const char *name);
+/* Store node k's kernel as dtype (weights=f16|bf16|i8): its parameters are
+ * declared again. Before dc_model_build. */
+dc_status dc_model_set_weight_dtype(dc_model *m, int k, dc_dtype dtype);
 /* Give node k another (unique) name. */
 dc_status dc_model_rename_node(dc_model *m, int k, const char *name);
 /* Set the model outputs (node indices). */

@@ -29,8 +29,8 @@ int dc_model_init_from(dc_model *m, dc_model *src, FILE *report) {
         dc_tensor *t = m->named[i].t, *s = NULL;
         for (int j = 0; j < src->nnamed && !s; j++)
             if (!strcmp(src->named[j].name, m->named[i].name)) s = src->named[j].t;
-        if (s && same_shape(s, t)) {
-            memcpy(t->data, s->data, sizeof(float) * (size_t)t->size);
+        if (s && same_shape(s, t) && s->dtype == t->dtype) {
+            memcpy(t->raw, s->raw, dc_dtype_size(t->dtype) * (size_t)t->size);
             loaded++, values += t->size;
             if (report) fprintf(report, "loaded:  %s\n", m->named[i].name);
             continue;
@@ -39,6 +39,8 @@ int dc_model_init_from(dc_model *m, dc_model *src, FILE *report) {
         if (!report) continue;
         if (!s) {
             fprintf(report, "skipped: %s (not in the source model)\n", m->named[i].name);
+        } else if (s->dtype != t->dtype) {
+            fprintf(report, "skipped: %s (%s here, %s there)\n", m->named[i].name, dc_dtype_name(t->dtype), dc_dtype_name(s->dtype));
         } else {
             char a[96], b[96];
             shape_text(t, a, sizeof a), shape_text(s, b, sizeof b);

@@ -104,8 +104,22 @@ static dc_status optimizer_step(dc_model *m, dc_optimizer *opt, const dc_callbac
     return DC_OK;
 }
 
+/* A quantized (I8) tensor cannot be trained, nor trained around: its
+ * values are a rounding of the weights it stood for. */
+static dc_status check_trainable(const dc_model *m, const char *what) {
+    for (int i = 0; i < m->nnamed; i++)
+        if (m->named[i].t->dtype == DC_I8)
+            return dc_set_error(DC_ERR_INVALID,
+                                "%s: tensor \"%s\" is I8 (quantized, weights=i8): a quantized model is for inference; "
+                                "train the float model (weights=f32) and quantize it",
+                                what, m->named[i].name);
+    return DC_OK;
+}
+
 dc_status dc_train_step(dc_model *m, dc_graph *g, dc_optimizer *opt, dc_tensor *x, dc_tensor *labels, dc_tensor *targets,
                         const dc_callbacks *cb, double *loss, dc_tensor **output) {
+    dc_status cs = check_trainable(m, "train step");
+    if (cs) return cs;
     dc_k_zero(m->nparams, m->grads);
     dc_status st = batch_backward(m, g, x, labels, targets, 1.0f, loss, output);
     return st ? st : optimizer_step(m, opt, cb);
@@ -551,7 +565,8 @@ dc_status dc_fit(dc_model *m, const dc_dataset *data, const dc_fit_options *o, d
     dc_fit_options dflt = {.validation_split = -1.0f, .shuffle = -1, .verbose = 1}, split;
     if (!o) o = &dflt;
     if (hist) memset(hist, 0, sizeof *hist);
-    dc_status st = check_data(m, data, "fit");
+    dc_status st = check_trainable(m, "fit");
+    if (!st) st = check_data(m, data, "fit");
     if (st) return st;
     /* A stream's validation part is its last tokens (a split by position:
      * random windows would overlap the training text), read once each. */

@@ -71,7 +71,8 @@ static dc_status forward(const dc_layer *l, dc_forward_ctx *f, const dc_value *i
     const dense_cfg *c = l->cfg;
     const dc_layer *e = c->tie[0] ? tied(l, f->m) : NULL;
     if (c->tie[0] && !e) return DC_ERR_INVALID;
-    dc_tensor *x = in[0].y, *w = e ? e->param[0] : l->param[0], *b = NULL;
+    dc_tensor *x = in[0].y, *w = e ? e->param[0] : dc_layer_weight(f, l, 0), *b = NULL;
+    if (!w) return DC_ERR_INVALID;
     if (c->k.use_bias) b = l->param[c->tie[0] ? 0 : 1];
     if (x->ndim == 3) { /* every step: (N, T, F) rows */
         dc_tensor *z3 = dc_linear(f->g, x, w, b);
