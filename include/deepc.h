@@ -176,6 +176,74 @@ dc_tensor *dc_input(dc_graph *g, dc_dtype dtype, int ndim, const int64_t *shape)
  * caller-owned leaves such as model parameters. Returns DC_OK or an error. */
 dc_status dc_backward(dc_graph *g, dc_tensor *loss);
 
+/* A convolution's geometry (dc_conv2d; also an op attribute). */
+typedef struct {
+    int stride_h, stride_w;     /* 1                                          */
+    int pad_top, pad_bottom, pad_left, pad_right; /* zeros added around x     */
+    int dil_h, dil_w;           /* dilation, 1                                */
+    int groups;                 /* 1; C and OC must both divide by it         */
+} dc_conv_params;
+
+/* Ops as data. Every op has an id and, recorded with it, typed attributes:
+ * what an exporter (ONNX, C), a quantiser or a second backend needs to see
+ * a model as a graph of ops without switching on layer kinds. */
+typedef enum {
+    DC_OP_NONE = 0,
+    DC_OP_ADD, DC_OP_SUB, DC_OP_MUL, DC_OP_DIV, DC_OP_ADD_SCALAR, DC_OP_MUL_SCALAR,
+    DC_OP_MATMUL, DC_OP_LINEAR,
+    DC_OP_EXP, DC_OP_LOG, DC_OP_SQRT, DC_OP_POW, DC_OP_ABS, DC_OP_CLAMP,
+    DC_OP_RELU, DC_OP_LEAKY_RELU, DC_OP_SIGMOID, DC_OP_TANH, DC_OP_GELU, DC_OP_GELU_TANH,
+    DC_OP_SOFTMAX, DC_OP_LOG_SOFTMAX, DC_OP_DROPOUT,
+    DC_OP_SUM, DC_OP_MEAN, DC_OP_MAX,
+    DC_OP_RESHAPE, DC_OP_TRANSPOSE, DC_OP_CONCAT, DC_OP_SLICE,
+    DC_OP_CONV2D, DC_OP_MAXPOOL2D, DC_OP_AVGPOOL2D, DC_OP_PAD2D, DC_OP_DROPOUT_CHANNELS,
+    DC_OP_BATCHNORM, DC_OP_LAYER_NORM,
+    DC_OP_EMBEDDING, DC_OP_RNN, DC_OP_RNN_LAST, DC_OP_TIME_POOL, DC_OP_ATTENTION,
+    DC_OP_CAST, DC_OP_QUANTIZE, DC_OP_DEQUANTIZE,
+    DC_OP_MSE_LOSS, DC_OP_BCE_LOSS, DC_OP_BCE_LOGITS_LOSS, DC_OP_CROSS_ENTROPY,
+    DC_OP_COUNT
+} dc_op_id;
+/* The name of an op ("conv2d"), or "?" . */
+const char *dc_op_name(dc_op_id op);
+
+/* An op's attributes; which fields mean something depends on the op. */
+typedef struct {
+    int axis, axis2, keepdim;   /* softmax, reductions, concat, slice: axis; transpose: axis, axis2 */
+    int64_t start, end;         /* slice: [start, end) of axis; embedding: start = padding index  */
+    float f0, f1;               /* add/mul_scalar: c; pow: p; leaky_relu: slope; clamp: lo, hi;
+                                   dropout: p; batch/layer norm: eps                               */
+    dc_conv_params conv;        /* conv2d; pools use stride_h/w and pad_top/left as padding;
+                                   pad2d uses the four pads                                         */
+    int kh, kw;                 /* pools: the window                                               */
+    int heads, causal;          /* attention                                                       */
+    int kind, reverse, flag;    /* rnn: dc_rnn_kind, reverse; time_pool: flag = max;
+                                   cross_entropy: flag = from_logits; cast: kind = target dtype    */
+} dc_op_attrs;
+
+/* One op of a traced forward pass: its inputs (model inputs, parameters and
+ * constants are tensors no node produced; an op's optional inputs, such as a
+ * padding mask, are NULL when absent) and its output. */
+#define DC_TRACE_MAX_IN 16
+typedef struct {
+    dc_op_id op;
+    dc_op_attrs a;
+    int nin;
+    const dc_tensor *in[DC_TRACE_MAX_IN];
+    dc_tensor *out;
+} dc_trace_node;
+/* Trace mode (default off): every op records a dc_trace_node, with
+ * gradients on or off, until dc_graph_reset. While tracing, layers keep
+ * every intermediate (no early release in inference). */
+void dc_graph_set_trace(dc_graph *g, int on);
+int dc_graph_tracing(const dc_graph *g);
+int dc_graph_trace_count(const dc_graph *g);
+const dc_trace_node *dc_graph_trace_node(const dc_graph *g, int i);
+/* Run the graph's trace again on the plain reference kernels (C99 loops of
+ * the kernels floor, no dc_tensor) and write the value of `out` (a tensor
+ * of the trace, out->size floats) into result. For checking fast kernels
+ * and exporters; an op without a reference kernel is an error naming it. */
+dc_status dc_trace_run_reference(const dc_graph *g, const dc_tensor *out, float *result);
+
 /* Ops. Each returns a new arena tensor, or NULL with dc_last_error() set on a
  * shape error. Formulas use x, y for inputs, z for the output. Binary ops
  * broadcast like NumPy/PyTorch (trailing dimensions aligned; 1 stretches). */
@@ -241,13 +309,7 @@ dc_tensor *dc_dropout(dc_graph *g, dc_tensor *x, float p);
  * constant: no gradient flows into it). Draws are serial: deterministic. */
 dc_tensor *dc_randn(dc_graph *g, int ndim, const int64_t *shape);
 
-/* Convolution and pooling, channels first. */
-typedef struct {
-    int stride_h, stride_w;     /* 1                                          */
-    int pad_top, pad_bottom, pad_left, pad_right; /* zeros added around x     */
-    int dil_h, dil_w;           /* dilation, 1                                */
-    int groups;                 /* 1; C and OC must both divide by it         */
-} dc_conv_params;
+/* Convolution and pooling, channels first (dc_conv_params is above, with the op attributes). */
 /* z = conv(x, w) + b. x (N, C, H, W), w (OC, C/groups, KH, KW) as PyTorch,
  * b (OC) or NULL; z (N, OC, OH, OW), OH = (H + pads - dil(KH-1) - 1)/stride + 1.
  * im2col + GEMM over the whole batch. */
@@ -735,6 +797,23 @@ typedef struct {
  * banned[i] != 0 (if banned is not NULL) are never drawn (padding). Ties
  * go to the smaller id. Returns -1 when no token may be drawn. */
 int32_t dc_sample_token(const float *logits, int64_t V, const dc_sampling *s, const uint8_t *banned, dc_rng *rng);
+
+/* A language model's text codec: the tokenizer (words or characters) or
+ * GPT-2 BPE its file carries, so that a prompt becomes ids as the training
+ * text did and drawn ids become text. NULL (error set) when the model has
+ * no text line or no fitted vocabulary. */
+typedef struct dc_text_codec dc_text_codec;
+dc_text_codec *dc_text_codec_new(const dc_model *m);
+void dc_text_codec_free(dc_text_codec *c);
+/* The ids of text (*ids malloc'ed, free() it); their count, or -1. */
+int64_t dc_text_codec_encode(const dc_text_codec *c, const char *text, int32_t **ids);
+/* The text of ids, malloc'ed (*len bytes; word-level tokens each follow a
+ * space; BPE gives the bytes back exactly, a character may span tokens). */
+char *dc_text_codec_decode(const dc_text_codec *c, const int32_t *ids, int64_t n, size_t *len);
+/* May id be generated? Never padding, the OOV token or an id without a token. */
+int dc_text_codec_allowed(const dc_text_codec *c, int64_t id);
+/* GPT-2's <|endoftext|> (a sequence ends there), or -1. */
+int32_t dc_text_codec_eos(const dc_text_codec *c);
 
 /* Print a Keras-style summary (layers, output shapes, parameter counts). */
 void dc_model_summary(const dc_model *m, FILE *out);

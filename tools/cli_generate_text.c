@@ -5,70 +5,51 @@
  * with it. Padding (and the out-of-vocabulary token) are never drawn. */
 #include "cli_generate.h"
 #include "cli_util.h"
-#include "../src/core/internal.h"
-#include "../src/kernels/kernels.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 double dc_now(void);
 
-/* Each sequence's generated text so far (for --stop). */
+/* A growable text (each sequence's output so far, for --stop). */
 typedef struct {
-    dc_strbuf text;
+    char *s;
+    size_t n, cap;
+} text_buf;
+
+static int text_put(text_buf *b, const char *p, size_t n) {
+    if (b->n + n + 1 > b->cap) {
+        size_t cap = (b->n + n + 1) * 2;
+        char *t = realloc(b->s, cap);
+        if (!t) return -1;
+        b->s = t, b->cap = cap;
+    }
+    memcpy(b->s + b->n, p, n);
+    b->n += n;
+    b->s[b->n] = 0;
+    return 0;
+}
+
+typedef struct {
+    text_buf text;
     int done;
 } seq_out;
 
-/* How the model's text becomes ids and back: Keras' tokenizer, or GPT-2's BPE. */
-typedef struct {
-    const dc_text_spec *sp;
-    dc_tokenizer *tok;
-    dc_bpe *bpe;
-    int eos; /* GPT-2's <|endoftext|>: ends a sequence, not printed (-1: none) */
-} codec;
-
-/* The ids of text (malloc'ed), or -1. */
-static int64_t codec_encode(const codec *c, const char *text, int32_t **ids) {
-    if (c->bpe) return dc_bpe_encode(c->bpe, text, strlen(text), ids);
-    size_t n = strlen(text);
-    if (!(*ids = malloc(sizeof(int32_t) * (n + 1)))) return -1;
-    return dc_tokenizer_encode(c->tok, text, *ids, (int64_t)n + 1, 1, 1);
-}
-
-/* May id be drawn? (Never padding, the OOV token or an id with no token.) */
-static int codec_allowed(const codec *c, int64_t id) {
-    if (c->bpe) return id < dc_bpe_vocab_size(c->bpe);
-    return id != 0 && dc_tokenizer_token(c->tok, (int)id) && !(c->sp->tok.oov && id == 1);
-}
-
-static void put_token(const codec *c, int32_t id, dc_strbuf *b, FILE *stream) {
-    if (c->bpe) { /* bytes: a character may span tokens, the terminal joins them */
-        size_t n;
-        char *s = dc_bpe_decode(c->bpe, &id, 1, &n);
-        if (!s) return;
-        dc_sb_put(b, s, n);
-        if (stream) {
-            fwrite(s, 1, n, stream);
-            fflush(stream);
-        }
-        free(s);
-        return;
-    }
-    const char *s = dc_tokenizer_token(c->tok, id);
+/* Token id's text after what b holds, streamed when stream is set. */
+static void put_token(const dc_text_codec *c, int32_t id, text_buf *b, FILE *stream) {
+    size_t n;
+    char *s = dc_text_codec_decode(c, &id, 1, &n);
     if (!s) return;
-    if (!c->sp->tok.char_level) {
-        dc_sb_puts(b, " ");
-        if (stream) fputc(' ', stream);
-    }
-    dc_sb_puts(b, s);
+    text_put(b, s, n);
     if (stream) {
-        fputs(s, stream);
+        fwrite(s, 1, n, stream);
         fflush(stream);
     }
+    free(s);
 }
 
 /* Did the bytes added after `before` complete the stop string? */
-static int hit_stop(const dc_strbuf *b, const char *stop, size_t before) {
+static int hit_stop(const text_buf *b, const char *stop, size_t before) {
     if (!stop || !*stop || !b->s) return 0;
     size_t n = strlen(stop), at = before >= n - 1 ? before - (n - 1) : 0;
     return strstr(b->s + at, stop) != NULL;
@@ -79,20 +60,15 @@ int cli_generate_text(const cli_args *a) {
     if (!m) return cli_fail("cannot read the model");
     int rc = 0;
     dc_generator *gen = NULL;
-    codec cd = {dc_model_text(m), NULL, NULL, -1};
+    dc_text_codec *cd = NULL;
     int32_t *ids = NULL, *one = NULL, *step = NULL;
     float *logits = NULL;
     uint8_t *banned = NULL;
     seq_out *outs = NULL;
     const dc_text_spec *sp = dc_model_text(m);
     const int N = a->samples > 0 ? (int)a->samples : 1;
-    if (sp && sp->bpe && (cd.bpe = dc_model_bpe(m))) {
-        for (int i = dc_bpe_vocab_size(cd.bpe) - 1; i >= 0 && cd.eos < 0; i--)
-            if (!strcmp(dc_bpe_token(cd.bpe, i), "<|endoftext|>")) cd.eos = i;
-    } else if (sp && !sp->bpe) {
-        cd.tok = dc_model_tokenizer(m);
-    }
-    if (!sp || (!sp->next && !sp->stream) || (!cd.tok && !cd.bpe)) {
+    if (sp) cd = dc_text_codec_new(m);
+    if (!sp || (!sp->next && !sp->stream) || !cd) {
         dc_set_error_cli("%s: not a trained language model (its description needs a text line with target=stream or "
                          "target=next, and the file its vocabulary)", a->target);
         rc = cli_fail("cannot generate");
@@ -103,7 +79,7 @@ int cli_generate_text(const cli_args *a) {
         goto done;
     }
     const int64_t V = dc_generator_vocab(gen), T = dc_generator_context(gen);
-    int64_t np = codec_encode(&cd, a->prompt, &one);
+    int64_t np = dc_text_codec_encode(cd, a->prompt, &one);
     if (np < 0) {
         rc = cli_fail("cannot encode the prompt");
         goto done;
@@ -128,7 +104,7 @@ int cli_generate_text(const cli_args *a) {
         goto done;
     }
     for (int n = 0; n < N; n++) memcpy(ids + n * np, one, sizeof(int32_t) * (size_t)np);
-    for (int64_t i = 0; i < V; i++) banned[i] = !codec_allowed(&cd, i);
+    for (int64_t i = 0; i < V; i++) banned[i] = !dc_text_codec_allowed(cd, i);
     dc_rng rng;
     dc_rng_seed(&rng, a->seed >= 0 ? (uint64_t)a->seed : 1);
     dc_sampling smp = {(float)a->temperature, (int)a->top_k, (float)a->top_p};
@@ -146,12 +122,12 @@ int cli_generate_text(const cli_args *a) {
             step[n] = dc_sample_token(logits + n * V, V, &smp, banned, &rng);
             if (step[n] < 0) step[n] = 0;
             if (outs[n].done) continue;
-            if (step[n] == cd.eos) { /* the end of a document: this sequence is done */
+            if (step[n] == dc_text_codec_eos(cd)) { /* the end of a document: this sequence is done */
                 outs[n].done = 1, live--;
                 continue;
             }
             size_t before = outs[n].text.n;
-            put_token(&cd, step[n], &outs[n].text, stream);
+            put_token(cd, step[n], &outs[n].text, stream);
             if (hit_stop(&outs[n].text, a->stop, before)) outs[n].done = 1, live--;
         }
         made++;
@@ -189,8 +165,7 @@ done:
     free(step);
     free(ids);
     free(one);
-    dc_tokenizer_free(cd.tok);
-    dc_bpe_free(cd.bpe);
+    dc_text_codec_free(cd);
     dc_generator_free(gen);
     dc_model_free(m);
     return rc;

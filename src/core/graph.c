@@ -29,6 +29,9 @@ struct dc_graph {
     dc_graph_term *terms;   /* named scalars of the last loss (a VAE's KL):
                                the caller's, never the model's               */
     int nterms, cap_terms;
+    int tracing;            /* record every op (dc_graph_set_trace)          */
+    dc_trace_node *trace;
+    int ntrace, cap_trace;
 };
 
 #define ALIGN 64
@@ -77,6 +80,7 @@ void dc_graph_free(dc_graph *g) {
     free_chunks(g->chunks);
     free(g->tape);
     free(g->terms);
+    free(g->trace);
     free(g);
 }
 
@@ -99,6 +103,50 @@ void dc_graph_reset(dc_graph *g) {
     if (g->chunks) g->chunks->used = 0;
     g->ntape = 0;
     g->nterms = 0;
+    g->ntrace = 0;
+}
+
+void dc_graph_set_trace(dc_graph *g, int on) { g->tracing = on != 0; }
+int dc_graph_tracing(const dc_graph *g) { return g->tracing; }
+int dc_graph_trace_count(const dc_graph *g) { return g->ntrace; }
+const dc_trace_node *dc_graph_trace_node(const dc_graph *g, int i) { return i >= 0 && i < g->ntrace ? &g->trace[i] : NULL; }
+
+static void trace_record(dc_graph *g, const dc_op_def *op, dc_tensor *t, dc_tensor *const *srcs, int nsrc) {
+    if (g->ntrace == g->cap_trace) {
+        int cap = g->cap_trace ? 2 * g->cap_trace : 64;
+        dc_trace_node *n = realloc(g->trace, sizeof *n * (size_t)cap);
+        if (!n) { /* a trace that misses a node would be wrong: fail the graph */
+            g->failed = DC_ERR_NOMEM;
+            return;
+        }
+        g->trace = n;
+        g->cap_trace = cap;
+    }
+    dc_trace_node *n = &g->trace[g->ntrace++];
+    memset(n, 0, sizeof *n);
+    n->op = op->id;
+    n->nin = nsrc < DC_TRACE_MAX_IN ? nsrc : DC_TRACE_MAX_IN;
+    for (int i = 0; i < n->nin; i++) n->in[i] = srcs[i];
+    n->out = t;
+}
+
+/* The node that made out: nearly always the last one. */
+static dc_trace_node *trace_find(dc_graph *g, const dc_tensor *out) {
+    for (int i = g->ntrace - 1; i >= 0; i--)
+        if (g->trace[i].out == out) return &g->trace[i];
+    return NULL;
+}
+
+void dc_trace_attrs(dc_graph *g, const dc_tensor *out, const dc_op_attrs *a) {
+    dc_trace_node *n = g->tracing && out ? trace_find(g, out) : NULL;
+    if (n) n->a = *a;
+}
+
+void dc_trace_input(dc_graph *g, const dc_tensor *out, int slot, const dc_tensor *t) {
+    dc_trace_node *n = g->tracing && out && slot < DC_TRACE_MAX_IN ? trace_find(g, out) : NULL;
+    if (!n) return;
+    n->in[slot] = t;
+    if (n->nin <= slot) n->nin = slot + 1;
 }
 
 void dc_graph_set_training(dc_graph *g, int training) { g->training = training; }
@@ -231,6 +279,7 @@ dc_tensor *dc_op_output_typed(dc_graph *g, const dc_op_def *op, dc_dtype dtype, 
     dc_tensor *t = arena_tensor(g, dtype, ndim, shape, 0);
     if (!t) return NULL;
     t->op = op;
+    if (g->tracing) trace_record(g, op, t, srcs, nsrc);
     if (dtype != DC_F32) return t; /* gradients are floats: nothing to remember */
     int rg = 0;
     for (int i = 0; i < nsrc; i++) rg |= srcs[i]->requires_grad;

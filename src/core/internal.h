@@ -17,7 +17,8 @@ dc_status dc_set_error(dc_status code, const char *fmt, ...)
 typedef void (*dc_backward_fn)(dc_graph *g, dc_tensor *t);
 
 typedef struct dc_op_def {
-    const char *name;          /* "matmul", for messages and debugging */
+    dc_op_id id;               /* DC_OP_MATMUL: what the op is, as data  */
+    const char *name;          /* "matmul", for messages and debugging   */
     dc_backward_fn backward;
 } dc_op_def;
 
@@ -53,6 +54,12 @@ typedef struct {
 dc_status dc_graph_add_term(dc_graph *g, const char *name, dc_tensor *t);
 dc_graph_term *dc_graph_terms(dc_graph *g, int *n);
 void dc_graph_clear_terms(dc_graph *g);
+
+/* Trace mode: dc_op_output records a node with the op's inputs as given
+ * (srcs); an op then adds its attributes, and inputs that are not srcs
+ * (a padding mask), to the node of its output. No-ops when not tracing. */
+void dc_trace_attrs(dc_graph *g, const dc_tensor *out, const dc_op_attrs *a);
+void dc_trace_input(dc_graph *g, const dc_tensor *out, int slot, const dc_tensor *t);
 
 /* A new arena tensor of the given shape (uninitialised data) produced by op
  * from srcs. It requires grad when any src does, and is then put on the
@@ -126,7 +133,7 @@ size_t dc_utf8_invalid_at(const char *s, size_t n);
 
 /* A regular file whole, NUL-terminated and malloc'ed, of at most max_bytes
  * (*len: its length); a NUL byte inside is an error: not text
- * (src/data/text_stream.c). */
+ * (src/core/textfile.c). */
 char *dc_read_text_file(const char *path, int64_t max_bytes, int64_t *len);
 
 /* The shortest decimal text of v that reads back as exactly v. */

@@ -162,7 +162,7 @@ static void att_backward(dc_graph *g, dc_tensor *t) {
         }
     }
 }
-static const dc_op_def op_att = {"attention", att_backward};
+static const dc_op_def op_att = {DC_OP_ATTENTION, "attention", att_backward};
 
 static int check_qkv(const dc_tensor *qkv, int heads, const dc_tensor *mask, float p) {
     if (!dc_check_f32("attention", qkv)) return 0;
@@ -192,6 +192,8 @@ dc_tensor *dc_attention(dc_graph *g, dc_tensor *qkv, int heads, int causal, cons
     }
     const int64_t T = a.T, C = a.C, ld = 3 * C, NH = a.N * a.H;
     dc_tensor *z = dc_op_output(g, &op_att, 3, (int64_t[]){a.N, T, C}, &qkv, 1);
+    dc_trace_attrs(g, z, &(dc_op_attrs){.heads = heads, .causal = causal, .f0 = a.p});
+    dc_trace_input(g, z, 1, mask);
     att_aux *ap = z ? dc_arena_alloc_raw(g, sizeof *ap) : NULL;
     if (!ap) return NULL;
     /* the log-sum-exp is what backward needs; inference keeps nothing */

@@ -74,10 +74,10 @@ static void bcast_strides(const dc_tensor *out, const dc_tensor *in, int64_t *st
     } while (0)
 
 static void binary_backward(dc_graph *g, dc_tensor *t);
-static const dc_op_def op_add = {"add", binary_backward};
-static const dc_op_def op_sub = {"sub", binary_backward};
-static const dc_op_def op_mul = {"mul", binary_backward};
-static const dc_op_def op_div = {"div", binary_backward};
+static const dc_op_def op_add = {DC_OP_ADD, "add", binary_backward};
+static const dc_op_def op_sub = {DC_OP_SUB, "sub", binary_backward};
+static const dc_op_def op_mul = {DC_OP_MUL, "mul", binary_backward};
+static const dc_op_def op_div = {DC_OP_DIV, "div", binary_backward};
 static const dc_op_def *const bin_ops[] = {&op_add, &op_sub, &op_mul, &op_div};
 
 static dc_tensor *binary(dc_graph *g, dc_tensor *x, dc_tensor *y, int k) {
@@ -154,8 +154,8 @@ static void scalar_backward(dc_graph *g, dc_tensor *t) {
     float c = t->iarg[0] ? t->farg[0] : 1.0f; /* iarg[0]: 1 = mul, 0 = add */
     dc_k_axpy(t->size, c, t->grad, x->grad);
 }
-static const dc_op_def op_add_scalar = {"add_scalar", scalar_backward};
-static const dc_op_def op_mul_scalar = {"mul_scalar", scalar_backward};
+static const dc_op_def op_add_scalar = {DC_OP_ADD_SCALAR, "add_scalar", scalar_backward};
+static const dc_op_def op_mul_scalar = {DC_OP_MUL_SCALAR, "mul_scalar", scalar_backward};
 
 dc_tensor *dc_add_scalar(dc_graph *g, dc_tensor *x, float c) {
     if (!dc_check_f32("add_scalar", x)) return NULL;
@@ -163,6 +163,7 @@ dc_tensor *dc_add_scalar(dc_graph *g, dc_tensor *x, float c) {
     if (!z) return NULL;
     z->farg[0] = c;
     z->iarg[0] = 0;
+    dc_trace_attrs(g, z, &(dc_op_attrs){.f0 = c});
     for (int64_t i = 0; i < x->size; i++) z->data[i] = x->data[i] + c;
     return z;
 }
@@ -173,6 +174,7 @@ dc_tensor *dc_mul_scalar(dc_graph *g, dc_tensor *x, float c) {
     if (!z) return NULL;
     z->farg[0] = c;
     z->iarg[0] = 1;
+    dc_trace_attrs(g, z, &(dc_op_attrs){.f0 = c});
     for (int64_t i = 0; i < x->size; i++) z->data[i] = x->data[i] * c;
     return z;
 }

@@ -110,7 +110,7 @@ static void conv_backward(dc_graph *g, dc_tensor *t) {
         }
     }
 }
-static const dc_op_def op_conv2d = {"conv2d", conv_backward};
+static const dc_op_def op_conv2d = {DC_OP_CONV2D, "conv2d", conv_backward};
 
 /* Z[n]_g (OCg, P) = W_g @ col_g[:, n*P:(n+1)*P] (+ bias), into the output */
 static void conv_forward_one(const conv_aux *a, const dc_tensor *x, const dc_tensor *w, const dc_tensor *b,
@@ -157,6 +157,7 @@ dc_tensor *dc_conv2d(dc_graph *g, dc_tensor *x, dc_tensor *w, dc_tensor *b, cons
     dc_tensor *srcs[3] = {x, w, b};
     dc_tensor *z = dc_op_output(g, &op_conv2d, 4, shape, srcs, b ? 3 : 2);
     if (!z) return NULL;
+    dc_trace_attrs(g, z, &(dc_op_attrs){.conv = q});
     const int64_t G = q.groups, Cg = a.C / G, OCg = a.OC / G, K = Cg * a.KH * a.KW, P = a.OH * a.OW, N = a.N, NP = N * P;
     conv_aux *ap = dc_arena_alloc_raw(g, sizeof *ap);
     float *col = dc_arena_alloc_raw(g, sizeof(float) * (size_t)(G * K * NP));
@@ -218,8 +219,8 @@ static void pool_backward(dc_graph *g, dc_tensor *t) {
             }
     }
 }
-static const dc_op_def op_maxpool = {"maxpool2d", pool_backward};
-static const dc_op_def op_avgpool = {"avgpool2d", pool_backward};
+static const dc_op_def op_maxpool = {DC_OP_MAXPOOL2D, "maxpool2d", pool_backward};
+static const dc_op_def op_avgpool = {DC_OP_AVGPOOL2D, "avgpool2d", pool_backward};
 
 static dc_tensor *pool(dc_graph *g, dc_tensor *x, int kh, int kw, int sh, int sw, int ph, int pw, int is_max) {
     const char *name = is_max ? "maxpool2d" : "avgpool2d";
@@ -246,6 +247,7 @@ static dc_tensor *pool(dc_graph *g, dc_tensor *x, int kh, int kw, int sh, int sw
     /* (the inference path below leaves arg unused: nothing reads it without a tape) */
     *ap = a;
     z->aux = ap;
+    dc_trace_attrs(g, z, &(dc_op_attrs){.kh = kh, .kw = kw, .conv = {.stride_h = sh, .stride_w = sw, .pad_top = ph, .pad_left = pw}});
     const float inv = 1.0f / (float)(kh * kw);
     const float *X = x->data;
     float *Z = z->data;
@@ -335,7 +337,7 @@ static void pad_backward(dc_graph *g, dc_tensor *t) {
             for (int64_t xx = 0; xx < W; xx++)
                 x->grad[(pl * H + y) * W + xx] += t->grad[(pl * OH + y + top) * OW + xx + left];
 }
-static const dc_op_def op_pad = {"pad2d", pad_backward};
+static const dc_op_def op_pad = {DC_OP_PAD2D, "pad2d", pad_backward};
 
 dc_tensor *dc_pad2d(dc_graph *g, dc_tensor *x, int top, int bottom, int left, int right) {
     if (!dc_check_f32("pad2d", x)) return NULL;
@@ -354,6 +356,7 @@ dc_tensor *dc_pad2d(dc_graph *g, dc_tensor *x, int top, int bottom, int left, in
     z->iarg[1] = bottom;
     z->iarg[2] = left;
     z->iarg[3] = right;
+    dc_trace_attrs(g, z, &(dc_op_attrs){.conv = {.pad_top = top, .pad_bottom = bottom, .pad_left = left, .pad_right = right}});
     const int64_t OH = s[x->ndim - 2], OW = s[x->ndim - 1];
     memset(z->data, 0, sizeof(float) * (size_t)z->size);
     for (int64_t pl = 0; pl < planes; pl++)
@@ -370,7 +373,7 @@ static void chdrop_backward(dc_graph *g, dc_tensor *t) {
     const int64_t inner = t->iarg[0];
     for (int64_t i = 0; i < t->size; i++) t->src[0]->grad[i] += t->grad[i] * m[i / inner];
 }
-static const dc_op_def op_chdrop = {"dropout_channels", chdrop_backward};
+static const dc_op_def op_chdrop = {DC_OP_DROPOUT_CHANNELS, "dropout_channels", chdrop_backward};
 
 dc_tensor *dc_dropout_channels(dc_graph *g, dc_tensor *x, float p) {
     if (!dc_check_f32("dropout_channels", x)) return NULL;

@@ -8,8 +8,9 @@
 #include "../kernels/kernels.h"
 #include <string.h>
 
-static const dc_op_def op_cast = {"cast", NULL};
-static const dc_op_def op_dequantize = {"dequantize", NULL};
+static const dc_op_def op_cast = {DC_OP_CAST, "cast", NULL};
+static const dc_op_def op_dequantize = {DC_OP_DEQUANTIZE, "dequantize", NULL};
+static const dc_op_def op_quantize = {DC_OP_QUANTIZE, "quantize", NULL};
 
 static int castable(dc_dtype t) { return t == DC_F32 || t == DC_F16 || t == DC_BF16 || t == DC_I32 || t == DC_U8 || t == DC_I8; }
 
@@ -23,6 +24,7 @@ dc_tensor *dc_cast(dc_graph *g, dc_tensor *x, dc_dtype to) {
     if (x->dtype == to) return x;
     dc_tensor *z = dc_op_output_typed(g, &op_cast, to, x->ndim, x->shape, &x, 1);
     if (!z) return NULL;
+    dc_trace_attrs(g, z, &(dc_op_attrs){.kind = (int)to});
     const int64_t n = x->size;
     if (to == DC_F16) dc_k_f32_to_f16_n(x->data, z->raw, n);
     else if (to == DC_BF16) dc_k_f32_to_bf16_n(x->data, z->raw, n);
@@ -52,7 +54,7 @@ dc_tensor *dc_dequantize_rows(dc_graph *g, dc_tensor *q, dc_tensor *scale) {
         return NULL;
     }
     dc_tensor *srcs[2] = {q, scale};
-    dc_tensor *z = dc_op_output_typed(g, &op_dequantize, DC_F32, q->ndim, q->shape, srcs, 0);
+    dc_tensor *z = dc_op_output_typed(g, &op_dequantize, DC_F32, q->ndim, q->shape, srcs, 2); /* neither needs a gradient */
     if (z) dc_k_dequantize_rows_i8(q->raw, scale->data, rows, cols_of(q), z->data);
     return z;
 }
@@ -60,8 +62,8 @@ dc_tensor *dc_dequantize_rows(dc_graph *g, dc_tensor *q, dc_tensor *scale) {
 dc_tensor *dc_quantize_rows(dc_graph *g, dc_tensor *x, dc_tensor **scale) {
     if (!x || !dc_check_f32("quantize", x)) return NULL;
     const int64_t rows = x->ndim ? x->shape[0] : 1;
-    dc_tensor *q = dc_op_output_typed(g, &op_cast, DC_I8, x->ndim, x->shape, &x, 1);
-    dc_tensor *s = q ? dc_op_output_typed(g, &op_cast, DC_F32, 1, &rows, &x, 0) : NULL;
+    dc_tensor *q = dc_op_output_typed(g, &op_quantize, DC_I8, x->ndim, x->shape, &x, 1);
+    dc_tensor *s = q ? dc_input(g, DC_F32, 1, &rows) : NULL; /* a leaf: the scales come with q */
     if (!s) return NULL;
     dc_k_quantize_rows_i8(x->data, rows, cols_of(x), q->raw, s->data);
     *scale = s;

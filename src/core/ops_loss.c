@@ -43,7 +43,7 @@ static void mse_backward(dc_graph *g, dc_tensor *t) {
         if (y->requires_grad) y->grad[i] -= d;
     }
 }
-static const dc_op_def op_mse = {"mse_loss", mse_backward};
+static const dc_op_def op_mse = {DC_OP_MSE_LOSS, "mse_loss", mse_backward};
 
 dc_tensor *dc_mse_loss(dc_graph *g, dc_tensor *pred, dc_tensor *target) {
     if (!check_pair("mse_loss", pred, target)) return NULL;
@@ -75,7 +75,7 @@ static void bce_backward(dc_graph *g, dc_tensor *t) {
         }
     }
 }
-static const dc_op_def op_bce = {"bce_loss", bce_backward};
+static const dc_op_def op_bce = {DC_OP_BCE_LOSS, "bce_loss", bce_backward};
 
 dc_tensor *dc_bce_loss(dc_graph *g, dc_tensor *prob, dc_tensor *target) {
     if (!check_pair("bce_loss", prob, target)) return NULL;
@@ -114,7 +114,7 @@ static void bce_logits_backward(dc_graph *g, dc_tensor *t) {
             for (int64_t i = a; i < b; i++) gy[i] -= c * xd[i];
     }
 }
-static const dc_op_def op_bce_logits = {"bce_logits_loss", bce_logits_backward};
+static const dc_op_def op_bce_logits = {DC_OP_BCE_LOGITS_LOSS, "bce_logits_loss", bce_logits_backward};
 
 /* max(x,0) - x y + log(1 + e^-|x|), one exp per element shared with the
  * sigmoid the backward needs */
@@ -178,7 +178,7 @@ static void ce_backward(dc_graph *g, dc_tensor *t) {
         }
     }
 }
-static const dc_op_def op_ce = {"cross_entropy", ce_backward};
+static const dc_op_def op_ce = {DC_OP_CROSS_ENTROPY, "cross_entropy", ce_backward};
 
 dc_tensor *dc_cross_entropy(dc_graph *g, dc_tensor *x, dc_tensor *target, int from_logits) {
     if (!dc_check_f32("cross_entropy", x)) return NULL;
@@ -212,6 +212,7 @@ dc_tensor *dc_cross_entropy(dc_graph *g, dc_tensor *x, dc_tensor *target, int fr
     dc_tensor *z = dc_op_output(g, &op_ce, 0, scalar_shape, srcs, 2);
     if (!z) return NULL;
     z->iarg[0] = from_logits;
+    dc_trace_attrs(g, z, &(dc_op_attrs){.flag = from_logits});
     /* the mean is over the rows that count: ignored labels (padding) add nothing */
     int64_t counted = N;
     if (target->dtype == DC_I32)

@@ -22,7 +22,7 @@ static void matmul_backward(dc_graph *g, dc_tensor *t) {
             dc_k_gemm(1, 0, K, N, M, 1.0f, xb, K, gb, N, 1.0f, y->grad + (y->ndim == 3 ? b * K * N : 0), N);
     }
 }
-static const dc_op_def op_matmul = {"matmul", matmul_backward};
+static const dc_op_def op_matmul = {DC_OP_MATMUL, "matmul", matmul_backward};
 
 dc_tensor *dc_matmul(dc_graph *g, dc_tensor *x, dc_tensor *y) {
     if (!dc_check_f32("matmul", x) || !dc_check_f32("matmul", y)) return NULL;
@@ -63,7 +63,7 @@ static void linear_backward(dc_graph *g, dc_tensor *t) {
     if (w->requires_grad) dc_k_gemm(1, 0, out, in, N, 1.0f, t->grad, out, x->data, in, 1.0f, w->grad, in);
     if (b && b->requires_grad) dc_k_colsum_add(t->grad, b->grad, N, out);
 }
-static const dc_op_def op_linear = {"linear", linear_backward};
+static const dc_op_def op_linear = {DC_OP_LINEAR, "linear", linear_backward};
 
 dc_tensor *dc_linear(dc_graph *g, dc_tensor *x, dc_tensor *w, dc_tensor *b) {
     if (!dc_check_f32("linear", x) || !dc_check_f32("linear", w) || (b && !dc_check_f32("linear", b))) return NULL;

@@ -47,7 +47,7 @@ static void bn_backward(dc_graph *g, dc_tensor *t) {
             }
     }
 }
-static const dc_op_def op_bn = {"batchnorm", bn_backward};
+static const dc_op_def op_bn = {DC_OP_BATCHNORM, "batchnorm", bn_backward};
 
 dc_tensor *dc_batchnorm(dc_graph *g, dc_tensor *x, dc_tensor *gamma, dc_tensor *beta, float *rmean, float *rvar,
                         float momentum, float eps) {
@@ -66,6 +66,7 @@ dc_tensor *dc_batchnorm(dc_graph *g, dc_tensor *x, dc_tensor *gamma, dc_tensor *
     }
     dc_tensor *srcs[3] = {x, gamma, beta};
     dc_tensor *z = dc_op_output(g, &op_bn, x->ndim, x->shape, srcs, 3);
+    dc_trace_attrs(g, z, &(dc_op_attrs){.f0 = eps, .f1 = momentum, .flag = a.training});
     bn_aux *ap = z ? dc_arena_alloc_raw(g, sizeof *ap) : NULL;
     if (!ap) return NULL;
     a.mean = dc_arena_alloc_raw(g, sizeof(float) * (size_t)a.C);
@@ -165,7 +166,7 @@ static void ln_backward(dc_graph *g, dc_tensor *t) {
             for (int64_t c = 0; c < C; c++) bt->grad[c] += pb[c];
     }
 }
-static const dc_op_def op_ln = {"layer_norm", ln_backward};
+static const dc_op_def op_ln = {DC_OP_LAYER_NORM, "layer_norm", ln_backward};
 
 dc_tensor *dc_layer_norm(dc_graph *g, dc_tensor *x, dc_tensor *gamma, dc_tensor *beta, float eps) {
     if (!dc_check_f32("layer_norm", x) || (gamma && !dc_check_f32("layer_norm", gamma)) || (beta && !dc_check_f32("layer_norm", beta)))
@@ -179,6 +180,7 @@ dc_tensor *dc_layer_norm(dc_graph *g, dc_tensor *x, dc_tensor *gamma, dc_tensor 
     }
     dc_tensor *srcs[3] = {x, gamma, beta};
     dc_tensor *z = dc_op_output(g, &op_ln, x->ndim, x->shape, srcs, beta ? 3 : gamma ? 2 : 1);
+    dc_trace_attrs(g, z, &(dc_op_attrs){.f0 = eps});
     ln_aux *a = z ? dc_arena_alloc_raw(g, sizeof *a) : NULL;
     if (!a) return NULL;
     a->C = C;

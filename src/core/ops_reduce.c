@@ -28,9 +28,9 @@ static void reduce_backward(dc_graph *g, dc_tensor *t) {
             for (int64_t i = 0; i < inner; i++) gx[(o * n + j) * inner + i] += gz[o * inner + i] * scale;
 }
 
-static const dc_op_def op_sum = {"sum", reduce_backward};
-static const dc_op_def op_mean = {"mean", reduce_backward};
-static const dc_op_def op_max = {"max", reduce_backward};
+static const dc_op_def op_sum = {DC_OP_SUM, "sum", reduce_backward};
+static const dc_op_def op_mean = {DC_OP_MEAN, "mean", reduce_backward};
+static const dc_op_def op_max = {DC_OP_MAX, "max", reduce_backward};
 
 static dc_tensor *reduce(dc_graph *g, dc_tensor *x, int axis, int keepdim, int k) {
     const dc_op_def *op = k == R_SUM ? &op_sum : k == R_MEAN ? &op_mean : &op_max;
@@ -62,6 +62,9 @@ static dc_tensor *reduce(dc_graph *g, dc_tensor *x, int axis, int keepdim, int k
     z->iarg[1] = outer;
     z->iarg[2] = n;
     z->iarg[3] = inner;
+    dc_op_attrs at = {.axis = -1, .keepdim = keepdim}; /* -1: every axis */
+    if (axis != DC_ALL_AXES) dc_norm_axis(op->name, x, axis, &at.axis);
+    dc_trace_attrs(g, z, &at);
     int64_t *arg = NULL;
     if (k == R_MAX && !(arg = z->aux = dc_arena_alloc_raw(g, sizeof(int64_t) * (size_t)(outer * inner))))
         return NULL;

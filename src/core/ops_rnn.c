@@ -218,7 +218,7 @@ static void rnn_backward(dc_graph *g, dc_tensor *t) {
             dc_k_gemm(1, 0, GH, H, N * T - 1, 1.0f, dah + GH, GH, a->hs, H, 1.0f, whh->grad, H);
     }
 }
-static const dc_op_def op_rnn = {"rnn", rnn_backward};
+static const dc_op_def op_rnn = {DC_OP_RNN, "rnn", rnn_backward};
 
 static int check_rnn(dc_rnn_kind kind, const dc_tensor *x, const dc_tensor *wih, const dc_tensor *whh, const dc_tensor *bih,
                      const dc_tensor *bhh, const dc_tensor *mask) {
@@ -285,6 +285,8 @@ dc_tensor *dc_rnn(dc_graph *g, dc_rnn_kind kind, dc_tensor *x, dc_tensor *w_ih, 
     for (int k = 3; k < 5; k++)
         if (!srcs[k] && !(srcs[k] = dc_input(g, DC_F32, 1, (int64_t[]){GH}))) return NULL;
     dc_tensor *y = dc_op_output(g, &op_rnn, 3, (int64_t[]){N, T, H}, srcs, 5);
+    dc_trace_attrs(g, y, &(dc_op_attrs){.kind = (int)kind, .reverse = reverse != 0});
+    dc_trace_input(g, y, 5, mask);
     rnn_aux *a = y ? dc_arena_alloc_raw(g, sizeof *a) : NULL;
     if (!a) return NULL;
     *a = (rnn_aux){kind, reverse != 0, N, T, I, H, G, NULL, NULL, NULL, NULL, NULL, 0};
@@ -329,7 +331,7 @@ static void last_backward(dc_graph *g, dc_tensor *t) {
         if (a->at[n] >= 0)
             for (int64_t j = 0; j < a->H; j++) y->grad[(n * a->T + a->at[n]) * a->H + j] += t->grad[n * a->H + j];
 }
-static const dc_op_def op_last = {"rnn_last", last_backward};
+static const dc_op_def op_last = {DC_OP_RNN_LAST, "rnn_last", last_backward};
 
 dc_tensor *dc_rnn_last(dc_graph *g, dc_tensor *y, const dc_tensor *mask, int reverse) {
     if (!dc_check_f32("rnn_last", y)) return NULL;
@@ -339,6 +341,8 @@ dc_tensor *dc_rnn_last(dc_graph *g, dc_tensor *y, const dc_tensor *mask, int rev
     }
     const int64_t N = y->shape[0], T = y->shape[1], H = y->shape[2];
     dc_tensor *z = dc_op_output(g, &op_last, 2, (int64_t[]){N, H}, &y, 1);
+    dc_trace_attrs(g, z, &(dc_op_attrs){.reverse = reverse != 0});
+    dc_trace_input(g, z, 1, mask);
     last_aux *a = z ? dc_arena_alloc_raw(g, sizeof *a) : NULL;
     if (!a || !(a->at = dc_arena_alloc_raw(g, sizeof(int64_t) * (size_t)N))) return NULL;
     a->N = N, a->T = T, a->H = H;
@@ -375,7 +379,7 @@ static void emb_backward(dc_graph *g, dc_tensor *t) {
         for (int64_t j = 0; j < E; j++) w->grad[v * E + j] += t->grad[i * E + j];
     }
 }
-static const dc_op_def op_emb = {"embedding", emb_backward};
+static const dc_op_def op_emb = {DC_OP_EMBEDDING, "embedding", emb_backward};
 
 dc_tensor *dc_embedding(dc_graph *g, dc_tensor *w, dc_tensor *ids, int64_t padding_idx) {
     if (!dc_check_f32("embedding", w)) return NULL;
@@ -395,6 +399,7 @@ dc_tensor *dc_embedding(dc_graph *g, dc_tensor *w, dc_tensor *ids, int64_t paddi
     shape[ids->ndim] = E;
     dc_tensor *srcs[2] = {w, ids};
     dc_tensor *z = dc_op_output(g, &op_emb, ids->ndim + 1, shape, srcs, 2);
+    dc_trace_attrs(g, z, &(dc_op_attrs){.start = padding_idx});
     emb_aux *a = z ? dc_arena_alloc_raw(g, sizeof *a) : NULL;
     if (!a) return NULL;
     a->padding = padding_idx;
@@ -428,7 +433,7 @@ static void tpool_backward(dc_graph *g, dc_tensor *t) {
             }
         }
 }
-static const dc_op_def op_tpool = {"time_pool", tpool_backward};
+static const dc_op_def op_tpool = {DC_OP_TIME_POOL, "time_pool", tpool_backward};
 
 dc_tensor *dc_time_pool(dc_graph *g, dc_tensor *x, const dc_tensor *mask, int max) {
     if (!dc_check_f32("time_pool", x)) return NULL;
@@ -438,6 +443,8 @@ dc_tensor *dc_time_pool(dc_graph *g, dc_tensor *x, const dc_tensor *mask, int ma
     }
     const int64_t N = x->shape[0], T = x->shape[1], F = x->shape[2];
     dc_tensor *z = dc_op_output(g, &op_tpool, 2, (int64_t[]){N, F}, &x, 1);
+    dc_trace_attrs(g, z, &(dc_op_attrs){.flag = max != 0});
+    dc_trace_input(g, z, 1, mask);
     tpool_aux *a = z ? dc_arena_alloc_raw(g, sizeof *a) : NULL;
     /* at: the argmax steps (max), or the real-step flags (avg) */
     if (!a || !(a->at = dc_arena_alloc_raw(g, sizeof(int64_t) * (size_t)(max ? N * F : N * T))) ||

@@ -10,7 +10,7 @@ static void reshape_backward(dc_graph *g, dc_tensor *t) {
     (void)g;
     dc_k_axpy(t->size, 1.0f, t->grad, t->src[0]->grad);
 }
-static const dc_op_def op_reshape = {"reshape", reshape_backward};
+static const dc_op_def op_reshape = {DC_OP_RESHAPE, "reshape", reshape_backward};
 
 dc_tensor *dc_reshape(dc_graph *g, dc_tensor *x, int ndim, const int64_t *shape) {
     if (!x || (x->dtype != DC_F32 && x->requires_grad)) {
@@ -100,7 +100,7 @@ static void transpose_backward(dc_graph *g, dc_tensor *t) {
     /* the gradient of a swap is the same swap applied to the gradient */
     permute_copy(t->grad, t->src[0]->grad, t, (int)t->iarg[0], (int)t->iarg[1], 1);
 }
-static const dc_op_def op_transpose = {"transpose", transpose_backward};
+static const dc_op_def op_transpose = {DC_OP_TRANSPOSE, "transpose", transpose_backward};
 
 dc_tensor *dc_transpose(dc_graph *g, dc_tensor *x, int axis0, int axis1) {
     if (!dc_check_f32("transpose", x)) return NULL;
@@ -114,6 +114,7 @@ dc_tensor *dc_transpose(dc_graph *g, dc_tensor *x, int axis0, int axis1) {
     if (!z) return NULL;
     z->iarg[0] = a0;
     z->iarg[1] = a1;
+    dc_trace_attrs(g, z, &(dc_op_attrs){.axis = a0, .axis2 = a1});
     permute_copy(x->data, z->data, x, a0, a1, 0);
     return z;
 }
@@ -141,7 +142,7 @@ static void concat_backward(dc_graph *g, dc_tensor *t) {
         off += w;
     }
 }
-static const dc_op_def op_concat = {"concat", concat_backward};
+static const dc_op_def op_concat = {DC_OP_CONCAT, "concat", concat_backward};
 
 dc_tensor *dc_concat(dc_graph *g, dc_tensor *const *xs, int n, int axis) {
     if (n < 1) {
@@ -171,6 +172,7 @@ dc_tensor *dc_concat(dc_graph *g, dc_tensor *const *xs, int n, int axis) {
     dc_tensor *z = dc_op_output(g, &op_concat, xs[0]->ndim, s, xs, n);
     if (!z) return NULL;
     z->iarg[0] = a;
+    dc_trace_attrs(g, z, &(dc_op_attrs){.axis = a});
     int64_t outer, inner, off = 0;
     blocks(z, a, &outer, &inner);
     int64_t row = s[a] * inner;
@@ -192,7 +194,7 @@ static void slice_backward(dc_graph *g, dc_tensor *t) {
     int64_t w = t->shape[axis] * inner, row = x->shape[axis] * inner, off = t->iarg[1] * inner;
     for (int64_t o = 0; o < outer; o++) dc_k_axpy(w, 1.0f, t->grad + o * w, x->grad + o * row + off);
 }
-static const dc_op_def op_slice = {"slice", slice_backward};
+static const dc_op_def op_slice = {DC_OP_SLICE, "slice", slice_backward};
 
 dc_tensor *dc_slice(dc_graph *g, dc_tensor *x, int axis, int64_t start, int64_t end) {
     if (!dc_check_f32("slice", x)) return NULL;
@@ -210,6 +212,7 @@ dc_tensor *dc_slice(dc_graph *g, dc_tensor *x, int axis, int64_t start, int64_t 
     if (!z) return NULL;
     z->iarg[0] = a;
     z->iarg[1] = start;
+    dc_trace_attrs(g, z, &(dc_op_attrs){.axis = a, .start = start, .end = end});
     int64_t outer, inner;
     blocks(x, a, &outer, &inner);
     int64_t w = s[a] * inner, row = x->shape[a] * inner;

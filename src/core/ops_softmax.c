@@ -37,8 +37,8 @@ static void softmax_backward(dc_graph *g, dc_tensor *t) {
             }
         }
 }
-static const dc_op_def op_softmax = {"softmax", softmax_backward};
-static const dc_op_def op_log_softmax = {"log_softmax", softmax_backward};
+static const dc_op_def op_softmax = {DC_OP_SOFTMAX, "softmax", softmax_backward};
+static const dc_op_def op_log_softmax = {DC_OP_LOG_SOFTMAX, "log_softmax", softmax_backward};
 
 static dc_tensor *softmax_any(dc_graph *g, dc_tensor *x, int axis, int logsm) {
     const dc_op_def *op = logsm ? &op_log_softmax : &op_softmax;
@@ -49,6 +49,7 @@ static dc_tensor *softmax_any(dc_graph *g, dc_tensor *x, int axis, int logsm) {
     if (!z) return NULL;
     z->iarg[0] = a;
     z->iarg[1] = logsm;
+    dc_trace_attrs(g, z, &(dc_op_attrs){.axis = a});
     int64_t outer, n, inner;
     split(x, a, &outer, &n, &inner);
     if (inner == 1) {

@@ -92,10 +92,10 @@ static void unary_bwd(dc_graph *g, dc_tensor *t) {
 }
 
 static const dc_op_def unary_ops[U_COUNT] = {
-    {"exp", unary_bwd},  {"log", unary_bwd},        {"sqrt", unary_bwd},    {"pow", unary_bwd},
-    {"abs", unary_bwd},  {"clamp", unary_bwd},      {"relu", unary_bwd},    {"leaky_relu", unary_bwd},
-    {"sigmoid", unary_bwd}, {"tanh", unary_bwd},    {"gelu", unary_bwd},
-    {"gelu_tanh", unary_bwd}};
+    {DC_OP_EXP, "exp", unary_bwd},  {DC_OP_LOG, "log", unary_bwd},        {DC_OP_SQRT, "sqrt", unary_bwd},    {DC_OP_POW, "pow", unary_bwd},
+    {DC_OP_ABS, "abs", unary_bwd},  {DC_OP_CLAMP, "clamp", unary_bwd},      {DC_OP_RELU, "relu", unary_bwd},    {DC_OP_LEAKY_RELU, "leaky_relu", unary_bwd},
+    {DC_OP_SIGMOID, "sigmoid", unary_bwd}, {DC_OP_TANH, "tanh", unary_bwd},    {DC_OP_GELU, "gelu", unary_bwd},
+    {DC_OP_GELU_TANH, "gelu_tanh", unary_bwd}};
 
 static dc_tensor *unary(dc_graph *g, dc_tensor *x, int k, float a0, float a1) {
     if (!dc_check_f32(unary_names[k], x)) return NULL;
@@ -104,6 +104,7 @@ static dc_tensor *unary(dc_graph *g, dc_tensor *x, int k, float a0, float a1) {
     z->iarg[0] = k;
     z->farg[0] = a0;
     z->farg[1] = a1;
+    dc_trace_attrs(g, z, &(dc_op_attrs){.f0 = a0, .f1 = a1});
     const float *xd = x->data;
     float *zd = z->data;
     const int64_t n = z->size, nch = (n + CHUNK - 1) / CHUNK;
@@ -142,7 +143,7 @@ static void dropout_backward(dc_graph *g, dc_tensor *t) {
     float *gx = t->src[0]->grad;
     for (int64_t i = 0; i < t->size; i++) gx[i] += gz[i] * m[i];
 }
-static const dc_op_def op_dropout = {"dropout", dropout_backward};
+static const dc_op_def op_dropout = {DC_OP_DROPOUT, "dropout", dropout_backward};
 
 dc_tensor *dc_dropout(dc_graph *g, dc_tensor *x, float p) {
     if (!dc_check_f32("dropout", x)) return NULL;
@@ -162,6 +163,7 @@ dc_tensor *dc_dropout(dc_graph *g, dc_tensor *x, float p) {
     if (!m) return NULL;
     z->aux = m;
     z->farg[0] = p;
+    dc_trace_attrs(g, z, &(dc_op_attrs){.f0 = p});
     float keep = 1.0f / (1.0f - p);
     /* serial: the mask must not depend on the thread count */
     for (int64_t i = 0; i < x->size; i++) {

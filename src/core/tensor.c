@@ -142,3 +142,14 @@ int dc_norm_axis(const char *op, const dc_tensor *t, int axis, int *out) {
     *out = a;
     return 1;
 }
+
+dc_status dc_one_hot(const int32_t *labels, int64_t n, int num_classes, float *out) {
+    memset(out, 0, sizeof(float) * (size_t)n * (size_t)num_classes);
+    for (int64_t i = 0; i < n; i++) {
+        if (labels[i] < 0 || labels[i] >= num_classes)
+            return dc_set_error(DC_ERR_INVALID, "one_hot: label %d at index %lld is outside [0, %d)", labels[i],
+                                (long long)i, num_classes);
+        out[i * num_classes + labels[i]] = 1.0f;
+    }
+    return DC_OK;
+}

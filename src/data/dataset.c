@@ -178,17 +178,6 @@ dc_status dc_dataset_batch(const dc_dataset *d, dc_graph *g, const int64_t *idx,
     return DC_OK;
 }
 
-dc_status dc_one_hot(const int32_t *labels, int64_t n, int num_classes, float *out) {
-    memset(out, 0, sizeof(float) * (size_t)n * (size_t)num_classes);
-    for (int64_t i = 0; i < n; i++) {
-        if (labels[i] < 0 || labels[i] >= num_classes)
-            return dc_set_error(DC_ERR_INVALID, "one_hot: label %d at index %lld is outside [0, %d)", labels[i],
-                                (long long)i, num_classes);
-        out[i * num_classes + labels[i]] = 1.0f;
-    }
-    return DC_OK;
-}
-
 dc_status dc_dataset_match_classes(dc_dataset *d, char *const *names, int n, char *const *model_names, int nmodel,
                                    const char *where, FILE *report) {
     if (d->y.dtype != DC_I32) return dc_set_error(DC_ERR_INVALID, "%s: class labels must be int32", where);
@@ -224,4 +213,21 @@ dc_status dc_dataset_match_classes(dc_dataset *d, char *const *names, int n, cha
     free(present);
     dc_strmap_free(&map);
     return st;
+}
+
+uint64_t dc_dataset_fingerprint(const dc_dataset *d) {
+    /* FNV-1a over the inputs' and targets' bytes */
+    uint64_t h = 1469598103934665603ull;
+    if (d->stride) { /* a stream: its tokens */
+        const unsigned char *p = d->x.data;
+        for (size_t i = 0; i < (size_t)d->ntokens * 4; i++) h = (h ^ p[i]) * 1099511628211ull;
+        return h;
+    }
+    const dc_array *t[2] = {&d->x, &d->y};
+    for (int k = 0; k < 2; k++) {
+        const unsigned char *p = t[k]->data;
+        size_t n = p ? (size_t)(d->n * t[k]->size) * (t[k]->dtype == DC_U8 ? 1 : 4) : 0;
+        for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 1099511628211ull;
+    }
+    return h;
 }

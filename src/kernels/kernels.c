@@ -27,8 +27,47 @@ static void gemm1(int ta, int tb, int64_t M, int64_t N, int64_t K, float alpha, 
 #endif
 }
 
-void dc_k_gemm(int ta, int tb, int64_t M, int64_t N, int64_t K, float alpha, const float *A,
-               int64_t lda, const float *B, int64_t ldb, float beta, float *C, int64_t ldc) {
+static void gemm_fast(int ta, int tb, int64_t M, int64_t N, int64_t K, float alpha, const float *A, int64_t lda, const float *B,
+                      int64_t ldb, float beta, float *C, int64_t ldc);
+
+#ifdef DC_CHECK_KERNELS
+/* Debug builds: every small product is computed again by the reference
+ * kernel (ref.c) and compared; a difference beyond rounding aborts with
+ * the shapes, so a broken fast path shows up in any test that uses it. */
+#include <stdio.h>
+#include <stdlib.h>
+void dc_k_gemm(int ta, int tb, int64_t M, int64_t N, int64_t K, float alpha, const float *A, int64_t lda, const float *B, int64_t ldb,
+               float beta, float *C, int64_t ldc) {
+    const int check = (double)M * (double)N * (double)K <= 65536.0 && M > 0 && N > 0;
+    float *ref = check ? malloc(sizeof(float) * (size_t)(M * N)) : NULL;
+    for (int64_t i = 0; ref && i < M; i++)
+        for (int64_t j = 0; j < N; j++) ref[i * N + j] = C[i * ldc + j];
+    if (ref) dc_ref_gemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, ref, N);
+    gemm_fast(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    for (int64_t i = 0; ref && i < M; i++)
+        for (int64_t j = 0; j < N; j++) {
+            const float r = ref[i * N + j], c = C[i * ldc + j];
+            if (fabsf(r - c) <= 1e-5f * (1.0f + fabsf(r)) || (isnan(r) && isnan(c))) continue;
+            double sabs = 0.0; /* rounding grows with the terms, not with their (cancelling) sum */
+            for (int64_t k = 0; k < K; k++)
+                sabs += fabs((double)(ta ? A[k * lda + i] : A[i * lda + k]) * (tb ? B[j * ldb + k] : B[k * ldb + j]));
+            if (fabsf(r - c) > (float)(4.0 * (double)K * 1.2e-7 * fabs((double)alpha) * sabs) + 1e-5f * (1.0f + fabsf(r))) {
+                fprintf(stderr, "dc_k_gemm: (%lld x %lld x %lld, ta %d tb %d) differs from the reference at (%lld, %lld): %g vs %g\n",
+                        (long long)M, (long long)N, (long long)K, ta, tb, (long long)i, (long long)j, c, r);
+                abort();
+            }
+        }
+    free(ref);
+}
+#else
+void dc_k_gemm(int ta, int tb, int64_t M, int64_t N, int64_t K, float alpha, const float *A, int64_t lda, const float *B, int64_t ldb,
+               float beta, float *C, int64_t ldc) {
+    gemm_fast(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+#endif
+
+static void gemm_fast(int ta, int tb, int64_t M, int64_t N, int64_t K, float alpha, const float *A,
+                      int64_t lda, const float *B, int64_t ldb, float beta, float *C, int64_t ldc) {
     if (M == 0 || N == 0) return;
     if (K == 0) { /* BLAS may skip the beta scaling in this case */
         for (int64_t i = 0; i < M; i++)

@@ -114,4 +114,29 @@ void dc_k_f32_to_bf16_n(const float *x, uint16_t *out, int64_t n);
  * zeros), q = round(x / scale) in [-127, 127]; and back: q * scale[r]. */
 void dc_k_quantize_rows_i8(const float *x, int64_t rows, int64_t cols, int8_t *q, float *scale);
 void dc_k_dequantize_rows_i8(const int8_t *q, const float *scale, int64_t rows, int64_t cols, float *out);
+
+/* Reference kernels (ref.c): what each op computes, as plain C99 loops over
+ * contiguous arrays (sums in double), no threads, no allocation. The fast
+ * paths are checked against them; exported C can use them. Shapes follow
+ * the ops': conv2d x (N,C,H,W), w (OC,C/groups,KH,KW); pools on planes of
+ * H x W (average: padding counts as zeros); softmax over n with outer and
+ * inner strides; layer norm over rows of C (gamma/beta may be NULL);
+ * batch norm with running statistics, x (N,C,inner); attention over the
+ * fused qkv (N,T,3C) into y (N,T,C), key_real (N,T) or NULL, head size at
+ * most 1024; rnn: kind 0 tanh, 1 LSTM (i,f,g,o), 2 GRU (r,z,n, PyTorch's),
+ * x (N,T,I) -> y (N,T,H), real (N,T) or NULL (a padded step keeps the state
+ * and outputs zeros), G*H at most 4096, state: 2H floats of scratch. */
+void dc_ref_gemm(int ta, int tb, int64_t M, int64_t N, int64_t K, float alpha, const float *A, int64_t lda, const float *B,
+                 int64_t ldb, float beta, float *C, int64_t ldc);
+void dc_ref_conv2d(const float *x, int64_t N, int64_t C, int64_t H, int64_t W, const float *w, int64_t OC, int64_t KH, int64_t KW,
+                   const float *b, int sh, int sw, int pt, int pl, int dh, int dw, int groups, float *y, int64_t OH, int64_t OW);
+void dc_ref_pool2d(int is_max, const float *x, int64_t planes, int64_t H, int64_t W, int kh, int kw, int sh, int sw, int ph, int pw,
+                   float *y, int64_t OH, int64_t OW);
+void dc_ref_softmax(const float *x, int64_t outer, int64_t n, int64_t inner, int log_softmax, float *y);
+void dc_ref_layer_norm(const float *x, int64_t rows, int64_t C, const float *gamma, const float *beta, float eps, float *y);
+void dc_ref_batchnorm(const float *x, int64_t N, int64_t C, int64_t inner, const float *mean, const float *var, const float *gamma,
+                      const float *beta, float eps, float *y);
+void dc_ref_attention(const float *qkv, int64_t N, int64_t T, int64_t C, int heads, int causal, const uint8_t *key_real, float *y);
+void dc_ref_rnn(int kind, const float *x, int64_t N, int64_t T, int64_t I, int64_t H, const float *w_ih, const float *w_hh,
+                const float *b_ih, const float *b_hh, int reverse, const uint8_t *real, float *y, float *state);
 #endif

@@ -7,6 +7,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+static const char *const act_names[] = {"linear", "relu", "leaky_relu", "sigmoid", "tanh",
+                                        "gelu",   "softmax", "log_softmax", "gelu_tanh"};
+
+const char *dc_activation_name(dc_activation a) {
+    return (unsigned)a < sizeof act_names / sizeof *act_names ? act_names[a] : "?";
+}
+
+int dc_activation_from_name(const char *s) {
+    if (!strcmp(s, "none")) return DC_ACT_NONE;
+    for (unsigned i = 0; i < sizeof act_names / sizeof *act_names; i++)
+        if (!strcmp(s, act_names[i])) return (int)i;
+    return -1;
+}
+
 static const struct {
     const char *name;
     dc_init kind;

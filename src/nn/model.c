@@ -7,20 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const act_names[] = {"linear", "relu", "leaky_relu", "sigmoid", "tanh",
-                                        "gelu",   "softmax", "log_softmax", "gelu_tanh"};
-
-const char *dc_activation_name(dc_activation a) {
-    return (unsigned)a < sizeof act_names / sizeof *act_names ? act_names[a] : "?";
-}
-
-int dc_activation_from_name(const char *s) {
-    if (!strcmp(s, "none")) return DC_ACT_NONE;
-    for (unsigned i = 0; i < sizeof act_names / sizeof *act_names; i++)
-        if (!strcmp(s, act_names[i])) return (int)i;
-    return -1;
-}
-
 /* ---- nodes ------------------------------------------------------------------ */
 
 static void layer_free(dc_layer *l) {
@@ -84,17 +70,6 @@ void dc_model_free(dc_model *m) {
     free(m->meta.bpe_merges);
     free(m->meta.text_run);
     free(m);
-}
-
-/* Names are found through an open-addressing hash table, so a model of
- * many layers builds in linear time. */
-int dc_model_find_node(const dc_model *m, const char *name) {
-    if (!m->cap_slots) return -1;
-    for (uint32_t i = dc_str_hash(name) & (uint32_t)(m->cap_slots - 1);; i = (i + 1) & (uint32_t)(m->cap_slots - 1)) {
-        int k = m->name_slots[i];
-        if (!k) return -1;
-        if (!strcmp(m->nodes[k - 1]->name, name)) return k - 1;
-    }
 }
 
 static void slot_insert(int *slots, int cap, const char *name, int node) {
@@ -501,11 +476,6 @@ static dc_status build_stored(dc_model *m, dc_rng *rng) {
 
 static dc_status relayout(dc_model *m);
 
-int dc_layer_index(const dc_model *m, const dc_layer *l) {
-    for (int i = 0; i < m->nnodes; i++)
-        if (m->nodes[i] == l) return i;
-    return -1;
-}
 
 dc_status dc_model_build(dc_model *m, uint64_t seed) {
     if (m->built) return dc_set_error(DC_ERR_INVALID, "model: already built");
@@ -848,174 +818,4 @@ void dc_model_summary(const dc_model *m, FILE *out) {
             (double)total * 4.0 / 1024.0, (long long)(total - frozen), (long long)frozen);
     memset(line, '_', (size_t)width);
     fprintf(out, "%s\n", line);
-}
-
-/* ---- what the model file keeps besides the layers -------------------------------------- */
-
-dc_tabular *dc_model_tabular(const dc_model *m) {
-    return m->meta.preprocess ? dc_tabular_parse(m->meta.preprocess, "model") : NULL;
-}
-
-dc_status dc_model_set_tabular(dc_model *m, const dc_tabular *p) {
-    char *t = dc_tabular_serialize(p);
-    if (!t) return dc_set_error(DC_ERR_NOMEM, "out of memory");
-    free(m->meta.preprocess);
-    m->meta.preprocess = t;
-    return DC_OK;
-}
-
-dc_status dc_model_set_class_names(dc_model *m, char *const *names, int n) {
-    size_t len = 1;
-    for (int i = 0; i < n; i++) len += 3 * strlen(names[i]) + 1;
-    char *t = malloc(len), *w = t;
-    if (!t) return dc_set_error(DC_ERR_NOMEM, "out of memory");
-    for (int i = 0; i < n; i++) {
-        if (i) *w++ = ',';
-        size_t len = strlen(names[i]);
-        for (size_t j = 0; j < len;) { /* escape the separator, and bytes that are not UTF-8 (metadata must be) */
-            const char *c = names[i] + j;
-            size_t k = dc_utf8_len(c, len - j);
-            if (!k || *c == ',' || *c == '%' || (unsigned char)*c < 0x20) {
-                w += sprintf(w, "%%%02X", (unsigned char)*c);
-                j++;
-            } else {
-                memcpy(w, c, k);
-                w += k;
-                j += k;
-            }
-        }
-    }
-    *w = 0;
-    free(m->meta.class_names);
-    m->meta.class_names = t;
-    return DC_OK;
-}
-
-const dc_text_spec *dc_model_text(const dc_model *m) { return m->recipe.text.enabled ? &m->recipe.text : NULL; }
-
-dc_tokenizer *dc_model_tokenizer(const dc_model *m) {
-    if (!m->recipe.text.enabled || !m->meta.vocabulary) {
-        dc_set_error(DC_ERR_INVALID, "model: %s", m->recipe.text.enabled ? "no fitted vocabulary (train it on texts first)"
-                                                                          : "not a text model (its description has no text line)");
-        return NULL;
-    }
-    return dc_tokenizer_load(&m->recipe.text.tok, m->meta.vocabulary, "vocabulary");
-}
-
-dc_status dc_model_set_tokenizer(dc_model *m, const dc_tokenizer *t) {
-    char *v = dc_tokenizer_vocabulary(t);
-    if (!v) return DC_ERR_NOMEM;
-    free(m->meta.vocabulary);
-    m->meta.vocabulary = v;
-    return DC_OK;
-}
-
-char **dc_model_class_names(const dc_model *m, int *n) {
-    *n = 0;
-    if (!m->meta.class_names) return NULL;
-    int count = 1;
-    for (const char *p = m->meta.class_names; *p; p++) count += *p == ',';
-    char **v = calloc((size_t)count, sizeof *v);
-    const char *p = m->meta.class_names;
-    for (int k = 0; v && k < count; k++) { /* one pass: each name unescaped in turn */
-        const char *e = strchr(p, ',');
-        size_t len = e ? (size_t)(e - p) : strlen(p), o = 0;
-        if (!(v[k] = malloc(len + 1))) {
-            dc_free_names(v, k);
-            return NULL;
-        }
-        for (size_t i = 0; i < len; i++) {
-            unsigned x;
-            if (p[i] == '%' && i + 2 < len + 1 && sscanf(p + i + 1, "%2x", &x) == 1) v[k][o++] = (char)x, i += 2;
-            else v[k][o++] = p[i];
-        }
-        v[k][o] = 0;
-        p = e ? e + 1 : p + len;
-    }
-    if (v) *n = count;
-    return v;
-}
-
-int dc_model_class_name(const dc_model *m, int k, char *buf, size_t n) {
-    if (!m->meta.class_names || k < 0) return 0;
-    const char *p = m->meta.class_names;
-    for (int i = 0; i < k; i++) {
-        p = strchr(p, ',');
-        if (!p) return 0;
-        p++;
-    }
-    size_t o = 0;
-    for (; *p && *p != ',' && o + 1 < n; p++) {
-        unsigned v;
-        if (*p == '%' && p[1] && p[2] && sscanf(p + 1, "%2x", &v) == 1) {
-            buf[o++] = (char)v;
-            p += 2;
-        } else buf[o++] = *p;
-    }
-    buf[o] = 0;
-    return 1;
-}
-
-/* ---- a text run's split, for resuming it ------------------------------------------ */
-
-dc_status dc_model_set_text_run(dc_model *m, const dc_text_run *r) {
-    char buf[160];
-    snprintf(buf, sizeof buf, "test_split=%.9g stratify=%d seed=%llu train=%lld hash=%016llx", (double)r->test_split,
-             r->stratify ? 1 : 0, (unsigned long long)r->seed, (long long)r->ntrain, (unsigned long long)r->hash);
-    char *t = strdup(buf);
-    if (!t) return dc_set_error(DC_ERR_NOMEM, "out of memory");
-    free(m->meta.text_run);
-    m->meta.text_run = t;
-    return DC_OK;
-}
-
-int dc_text_run_parse(const char *s, dc_text_run *r) {
-    double ts;
-    int strat, n = 0;
-    unsigned long long seed, hash;
-    long long nt;
-    if (!s || sscanf(s, "test_split=%lf stratify=%d seed=%llu train=%lld hash=%llx%n", &ts, &strat, &seed, &nt, &hash, &n) != 5 ||
-        s[n] || !(ts >= 0.0 && ts < 1.0) || (strat != 0 && strat != 1) || nt < 1)
-        return -1;
-    *r = (dc_text_run){(float)ts, strat, seed, nt, hash};
-    return 0;
-}
-
-int dc_model_text_run(const dc_model *m, dc_text_run *r) { return m->meta.text_run ? dc_text_run_parse(m->meta.text_run, r) : -1; }
-
-uint64_t dc_dataset_fingerprint(const dc_dataset *d) {
-    /* FNV-1a over the inputs' and targets' bytes */
-    uint64_t h = 1469598103934665603ull;
-    if (d->stride) { /* a stream: its tokens */
-        const unsigned char *p = d->x.data;
-        for (size_t i = 0; i < (size_t)d->ntokens * 4; i++) h = (h ^ p[i]) * 1099511628211ull;
-        return h;
-    }
-    const dc_array *t[2] = {&d->x, &d->y};
-    for (int k = 0; k < 2; k++) {
-        const unsigned char *p = t[k]->data;
-        size_t n = p ? (size_t)(d->n * t[k]->size) * (t[k]->dtype == DC_U8 ? 1 : 4) : 0;
-        for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 1099511628211ull;
-    }
-    return h;
-}
-
-dc_status dc_model_set_bpe(dc_model *m, const dc_bpe *b) {
-    char *v = strdup(dc_bpe_vocab_text(b)), *g = strdup(dc_bpe_merges_text(b));
-    if (!v || !g) {
-        free(v), free(g);
-        return dc_set_error(DC_ERR_NOMEM, "out of memory");
-    }
-    free(m->meta.bpe_vocab), free(m->meta.bpe_merges);
-    m->meta.bpe_vocab = v;
-    m->meta.bpe_merges = g;
-    return DC_OK;
-}
-
-dc_bpe *dc_model_bpe(const dc_model *m) {
-    if (!m->meta.bpe_vocab || !m->meta.bpe_merges) {
-        dc_set_error(DC_ERR_INVALID, "model: no BPE vocabulary (a text line with level=bpe, trained or imported)");
-        return NULL;
-    }
-    return dc_bpe_load_text(m->meta.bpe_vocab, m->meta.bpe_merges, "bpe_vocab", "bpe_merges");
 }

@@ -29,6 +29,9 @@ static dc_status setup(dc_layer *l, int nin, const dc_shape *in) {
 static dc_status forward(const dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_value *out) {
     const batchnorm_cfg *c = l->cfg;
     out->y = dc_batchnorm(f->g, in[0].y, l->param[0], l->param[1], l->param[2]->data, l->param[3]->data, c->momentum, c->eps);
+    /* the op takes the running statistics as arrays: the trace gets their tensors */
+    dc_trace_input(f->g, out->y, 3, l->param[2]);
+    dc_trace_input(f->g, out->y, 4, l->param[3]);
     return out->y ? DC_OK : DC_ERR_INVALID;
 }
 

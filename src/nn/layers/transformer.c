@@ -113,7 +113,7 @@ static dc_status block(const dc_layer *l, dc_forward_ctx *f, const dc_value *in,
  * MLP's 4C-wide activations...) go back to the arena before the next block,
  * so a 12-block GPT-2 holds one block's worth, not twelve. */
 static dc_status forward(const dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_value *out) {
-    if (dc_graph_grad_enabled(f->g) || in[0].y->ndim != 3) return block(l, f, in, out);
+    if (dc_graph_grad_enabled(f->g) || dc_graph_tracing(f->g) || in[0].y->ndim != 3) return block(l, f, in, out);
     dc_tensor *y = dc_input(f->g, DC_F32, 3, in[0].y->shape);
     if (!y) return DC_ERR_NOMEM;
     dc_arena_mark mark = dc_arena_mark_now(f->g);
