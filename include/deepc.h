@@ -1168,6 +1168,20 @@ typedef struct {
     /* after each epoch, with its metrics */
     int (*after_epoch)(dc_model *m, const dc_epoch_stats *e, void *user);
     void *user;
+    /* (last, so that positional initializers of the fields above still
+     * compile) A term of your own added to each training batch's loss: a float
+     * scalar built from ops on g (so autograd reaches it) from the batch's
+     * first input x and the model's first output (its values, and the
+     * tensor before a final softmax/sigmoid: logits). It shows as the loss
+     * part "callback". Distillation: run the teacher on x (a session), and
+     * return dc_cross_entropy(g, logits, teacher_probabilities, 1) times a
+     * weight (examples/distill.c). NULL (error set) stops the step. */
+    dc_tensor *(*loss)(const dc_model *m, dc_graph *g, dc_tensor *x, dc_tensor *output, dc_tensor *logits, void *user);
+    /* Data-parallel runs (dc_fit_options.world > 1): at the end of each
+     * epoch, sum values[0..n) over the ranks in place (an all-reduce): the
+     * epoch's loss sum, counts and loss parts, so every rank computes the
+     * whole epoch's statistics. Non-zero stops training. */
+    int (*reduce_stats)(dc_model *m, double *values, int n, void *user);
 } dc_callbacks;
 
 /* One training step on one batch already on g (x, and labels or targets
@@ -1203,6 +1217,18 @@ typedef struct {
     const char *best_checkpoint; /* save here whenever the monitored metric improves */
     const char *log_csv;       /* append one CSV row per epoch                */
     const dc_callbacks *callbacks; /* hooks, or NULL                         */
+    /* Data-parallel training (MPI, or threads): `world` copies of the model
+     * (built alike) train together. Every rank draws the same seeded
+     * permutation and takes its share of each batch (rows [n*rank/world,
+     * n*(rank+1)/world) of the batch's n): batch_size stays the global
+     * batch, so a recipe means the same on any number of ranks. Each rank's
+     * loss is scaled so that the average of the ranks' gradients is the
+     * batch's: after_backward averages them (an all-reduce), and
+     * reduce_stats sums the epoch's statistics, so early stopping and
+     * schedules decide on the whole batch's numbers. Validation runs whole
+     * on every rank. Files (checkpoint, best_checkpoint, log_csv) are
+     * written by rank 0 only. world 0 or 1: one process. */
+    int rank, world;
 } dc_fit_options;
 
 /* Train m on data. On success *hist (if not NULL) holds per-epoch metrics

@@ -72,6 +72,16 @@ loss_check("ce_logits_labels", torch.nn.CrossEntropyLoss(), "labels")
 loss_check("ce_logits_soft", torch.nn.CrossEntropyLoss())  # probability targets (torch >= 1.10)
 loss_check("ce_probs_labels", lambda p, y: F.nll_loss(torch.log(p.clamp(1e-7, 1.0)), y), "labels")
 
+# a loss line with soft targets: a model's softmax (or linear) head against
+# probability rows, as torch's cross_entropy with probability targets
+for name in ("soft_softmax", "soft_linear"):
+    w, b = t(f"{name}.w", True), t(f"{name}.b", True)
+    v = F.cross_entropy(F.linear(t(f"{name}.x"), w, b), t(f"{name}.target"))
+    v.backward()
+    close(f"{name} value", T[f"{name}.value"], v.reshape(1))
+    close(f"{name} dW", T[f"{name}.dw"], w.grad)
+    close(f"{name} db", T[f"{name}.db"], b.grad)
+
 # convolution (torch.nn.functional.conv2d / conv1d), pooling, batch norm
 for name, kw in (("conv_a", dict(stride=(2, 1), padding=(1, 2), dilation=(1, 2))), ("conv_b", dict(padding=1, groups=2)), ("conv1d", {})):
     x, w, b = t(f"{name}.x", True), t(f"{name}.w", True), t(f"{name}.b", True)

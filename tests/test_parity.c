@@ -158,6 +158,40 @@ static void losses(void) {
     dc_tensor_free(pr);
 }
 
+/* A loss line with soft targets (probabilities: a teacher's, label
+ * smoothing): dense 5 softmax against (7, 5) probability rows through the
+ * model's own loss, dc_model_loss_of. The same model ending in a linear
+ * layer takes them as logits. */
+static void soft_target_case(const char *name, const char *desc) {
+    dc_model *m = dc_model_parse(desc, "soft.dc");
+    CHECK(m != NULL, "%s: %s", name, dc_last_error());
+    if (!m) return;
+    dc_graph *g = dc_graph_new();
+    dc_graph_set_training(g, 1);
+    dc_tensor *x = dc_input(g, DC_F32, 2, S(7, 4)), *tg = dc_input(g, DC_F32, 2, S(7, 5));
+    for (int i = 0; i < 28; i++) x->data[i] = dc_rng_normal(&rng);
+    for (int r = 0; r < 7; r++) {
+        float sum = 0;
+        for (int c = 0; c < 5; c++) sum += tg->data[r * 5 + c] = dc_rng_uniform(&rng);
+        for (int c = 0; c < 5; c++) tg->data[r * 5 + c] /= sum;
+    }
+    dc_tensor *l = dc_model_loss_of(m, g, x, NULL, tg, NULL);
+    CHECK(l && dc_backward(g, l) == DC_OK, "%s: loss with soft targets: %s", name, dc_last_error());
+    if (l) {
+        const char *wn, *bn;
+        dc_tensor *w = dc_model_param_tensor(m, 0, &wn), *b = dc_model_param_tensor(m, 1, &bn);
+        putf(name, "x", x, x->data);
+        putf(name, "target", tg, tg->data);
+        putf(name, "w", w, w->data);
+        putf(name, "b", b, b->data);
+        putf(name, "value", l, l->data);
+        putf(name, "dw", w, w->grad);
+        putf(name, "db", b, b->grad);
+    }
+    dc_graph_free(g);
+    dc_model_free(m);
+}
+
 /* 20 optimizer steps on a 6-5-3 MLP with cross-entropy, with an optional
  * schedule (stepped after every step, as if each were an epoch), gradient
  * clipping and L1/L2 penalties on the two weight matrices. Records the start
@@ -453,6 +487,8 @@ int main(int argc, char **argv) {
     activation_case("softmax", a_softmax);
     activation_case("log_softmax", a_log_softmax);
     losses();
+    soft_target_case("soft_softmax", "input 4\ndense 5 activation=softmax\nloss categorical_crossentropy\n");
+    soft_target_case("soft_linear", "input 4\ndense 5\nloss categorical_crossentropy\n");
     conv_cases();
     optimizer_cases();
     dc_status st = dc_st_write(argv[1], ent, nent, NULL, NULL, 0);

@@ -95,9 +95,21 @@ static dc_tensor *one_loss(const dc_model *m, dc_graph *g, const dc_loss_spec *s
             return NULL;
         }
     }
+    if (s->kind == DC_LOSS_CATEGORICAL_CE && !labels && targets && targets->size == out->size) {
+        /* soft targets: a probability per class (a teacher's, label smoothing),
+         * rows of the output's last dimension */
+        const int64_t C = out->shape[out->ndim - 1], R = out->size / C, s2[2] = {R, C};
+        dc_tensor *lg = act == DC_ACT_SOFTMAX ? logits : out, *tt = dc_reshape(g, targets, 2, s2);
+        lg = tt ? dc_reshape(g, lg, 2, s2) : NULL;
+        if (!lg) return NULL;
+        l = dc_cross_entropy(g, lg, tt, act == DC_ACT_SOFTMAX || act == DC_ACT_NONE || act == DC_ACT_LOG_SOFTMAX);
+        if (l && s->sum) l = dc_mul_scalar(g, l, (float)D);
+        return l;
+    }
     if (s->kind == DC_LOSS_CATEGORICAL_CE) {
         if (!labels) {
-            dc_set_error(DC_ERR_INVALID, "loss %s: categorical cross-entropy needs class labels, and the data has none", s->name);
+            dc_set_error(DC_ERR_INVALID, "loss %s: categorical cross-entropy needs class labels or a probability per class "
+                                         "(targets of the output's size), and the data has neither", s->name);
             return NULL;
         }
         /* a class per time step: (N, T, C) against (N, T) is (N*T, C) against (N*T) */

@@ -77,13 +77,22 @@ static void name_parts(const dc_graph *g, dc_epoch_stats *e) {
 /* Forward, loss and backward of one batch, its gradients (times scale)
  * added into m->grads: one micro-batch of a step. */
 static dc_status batch_backward(dc_model *m, dc_graph *g, dc_tensor *x, dc_tensor *labels, dc_tensor *targets, float scale,
-                                double *loss, dc_tensor **output) {
+                                const dc_callbacks *cb, double *loss, dc_tensor **output) {
     dc_graph_set_training(g, 1);
     dc_value *vals;
     dc_status st = dc_model_forward_values(m, g, x, &vals);
     if (st) return st;
     dc_tensor *l = dc_model_build_loss(m, g, vals, x, labels, targets);
     if (!l) return DC_ERR_INVALID;
+    if (cb && cb->loss) { /* the caller's term (a teacher's soft targets, a penalty), built on g: autograd reaches it */
+        const dc_value *o = &vals[dc_model_output_node(m, 0)];
+        dc_tensor *extra = cb->loss(m, g, x, o->y, o->logits ? o->logits : o->y, cb->user);
+        if (!extra || extra->size != 1 || extra->dtype != DC_F32) {
+            if (extra) dc_set_error(DC_ERR_INVALID, "fit: the loss callback must return a float scalar built on the step's graph");
+            return DC_ERR_INVALID;
+        }
+        if (dc_graph_add_term(g, "callback", extra) || !(l = dc_add(g, l, extra))) return DC_ERR_INVALID;
+    }
     if (!isfinite(l->data[0]))
         return dc_set_error(DC_ERR_NUMERIC, "loss is %f: training diverged (try a smaller learning rate)", (double)l->data[0]);
     if (loss) *loss = l->data[0];
@@ -121,7 +130,7 @@ dc_status dc_train_step(dc_model *m, dc_graph *g, dc_optimizer *opt, dc_tensor *
     dc_status cs = check_trainable(m, "train step");
     if (cs) return cs;
     dc_k_zero(m->nparams, m->grads);
-    dc_status st = batch_backward(m, g, x, labels, targets, 1.0f, loss, output);
+    dc_status st = batch_backward(m, g, x, labels, targets, 1.0f, cb, loss, output);
     return st ? st : optimizer_step(m, opt, cb);
 }
 
@@ -305,27 +314,32 @@ static dc_status train_step(fit_ctx *c, const int64_t *idx, int64_t n, const flo
     dc_model *m = c->m;
     dc_graph *g = c->g;
     dc_graph_reset(g);
-    dc_tensor *x, *y, *yf, *out;
-    dc_status st = make_batch(g, m, c->train, px ? NULL : idx, n, &x, &y, &yf);
-    if (st) return st;
-    if (px) {
-        memcpy(x->data, px, sizeof(float) * (size_t)x->size);
-        memcpy(y->idata, py, sizeof(int32_t) * (size_t)n);
-    }
-    double loss;
+    const int world = c->o->world > 1 ? c->o->world : 1, rank = world > 1 ? c->o->rank : 0;
+    /* this rank's share of the batch; its loss is scaled by share / (n / world),
+     * so that the ranks' gradients averaged are the whole batch's */
+    const int64_t r0 = n * rank / world, rn = n * (rank + 1) / world - r0;
+    const float share = (float)((double)rn * world / (double)n);
     const int64_t K = m->recipe.fit.accumulate > 1 ? m->recipe.fit.accumulate : 1, first = c->s->step / K * K;
-    if (K == 1) {
-        if ((st = dc_train_step(m, g, c->s->opt, x, y, yf, c->o->callbacks, &loss, &out))) return st;
-    } else { /* the group's share: 1/K, or 1/(what is left of the epoch) for a short last group */
-        const int64_t group = first + K <= steps ? K : steps - first;
-        if (c->s->step == first) dc_k_zero(m->nparams, m->grads);
-        if ((st = batch_backward(m, g, x, y, yf, 1.0f / (float)group, &loss, &out))) return st;
-        if ((c->s->step + 1 == first + group) && (st = optimizer_step(m, c->s->opt, c->o->callbacks))) return st;
+    const int64_t group = first + K <= steps ? K : steps - first; /* the group's share: 1/K (1/what is left for a short last group) */
+    const int last = c->s->step + 1 == first + group;
+    if (c->s->step == first) dc_k_zero(m->nparams, m->grads);
+    dc_tensor *x = NULL, *y = NULL, *yf = NULL, *out = NULL;
+    double loss = 0.0;
+    dc_status st = DC_OK;
+    if (rn > 0) { /* a rank may get no row of a short last batch: it still takes part in the all-reduce */
+        st = make_batch(g, m, c->train, px ? NULL : idx + r0, rn, &x, &y, &yf);
+        if (st) return st;
+        if (px) { /* the prefetched batch is the whole batch: this rank's rows of it */
+            memcpy(x->data, px + r0 * (x->size / rn), sizeof(float) * (size_t)x->size);
+            memcpy(y->idata, py + r0, sizeof(int32_t) * (size_t)rn);
+        }
+        if ((st = batch_backward(m, g, x, y, yf, share / (float)group, c->o->callbacks, &loss, &out))) return st;
     }
-    c->s->lsum += loss * (double)n;
-    add_parts(g, c->s->psum, n);
+    if (last && (st = optimizer_step(m, c->s->opt, c->o->callbacks))) return st;
+    c->s->lsum += loss * (double)rn;
+    if (rn > 0) add_parts(g, c->s->psum, rn);
     if (out && y) c->s->correct += batch_correct(out, y, &c->s->counted);
-    c->s->seen += n;
+    c->s->seen += rn;
     return DC_OK;
 }
 
@@ -424,6 +438,20 @@ static void fill_history(dc_history *h, const dc_train_state *s, int interrupted
 
 static dc_status run_epochs_loop(fit_ctx *c, dc_prefetch *pf, int64_t steps, int64_t budget);
 
+/* Data-parallel: the epoch's sums over every rank (the reduce_stats hook). */
+static dc_status reduce_epoch(fit_ctx *c) {
+    dc_train_state *s = c->s;
+    const dc_callbacks *cb = c->o->callbacks;
+    if (!cb || !cb->reduce_stats) return dc_set_error(DC_ERR_INVALID, "fit: world %d needs a reduce_stats callback", c->o->world);
+    double v[4 + DC_MAX_LOSS_PARTS] = {s->lsum, (double)s->seen, (double)s->correct, (double)s->counted};
+    for (int i = 0; i < DC_MAX_LOSS_PARTS; i++) v[4 + i] = s->psum[i];
+    if (cb->reduce_stats(c->m, v, 4 + DC_MAX_LOSS_PARTS, cb->user))
+        return dc_set_error(DC_ERR_INTERRUPTED, "fit: stopped by the reduce_stats callback");
+    s->lsum = v[0], s->seen = (int64_t)v[1], s->correct = (int64_t)v[2], s->counted = (int64_t)v[3];
+    for (int i = 0; i < DC_MAX_LOSS_PARTS; i++) s->psum[i] = v[4 + i];
+    return DC_OK;
+}
+
 static dc_status run_epochs(fit_ctx *c) {
     dc_model *m = c->m;
     dc_train_state *s = c->s;
@@ -514,6 +542,7 @@ static dc_status run_epochs_loop(fit_ctx *c, dc_prefetch *pf, int64_t steps, int
                                     (long long)s->step);
             }
         }
+        if (o->world > 1 && (st = reduce_epoch(c))) return st;
         dc_epoch_stats es = {s->lsum / (double)s->seen, has_accuracy(m, c->train) ? (double)s->correct / (double)(s->counted ? s->counted : 1) : NAN,
                              NAN, NAN, s->sched.lr, 0, 0, {{0}}, {0}, {0}, 0};
         name_parts(c->g, &es);
@@ -548,10 +577,11 @@ static dc_status run_epochs_loop(fit_ctx *c, dc_prefetch *pf, int64_t steps, int
             const char *mon = m->recipe.fit.schedule_monitor[0] ? m->recipe.fit.schedule_monitor : "val_loss";
             dc_schedule_step(&m->recipe.fit.schedule, &s->sched, m->recipe.opt.lr, monitored(&es, mon));
         }
-        if (o->log_csv) log_csv(o->log_csv, s, &es);
+        const int writer = o->world <= 1 || o->rank == 0; /* files: rank 0's */
+        if (writer && o->log_csv) log_csv(o->log_csv, s, &es);
         int every = o->checkpoint_every > 0 ? o->checkpoint_every : 1;
-        if (o->checkpoint && (s->epoch % every == 0) && (st = dc_model_save_state(m, s, o->checkpoint))) return st;
-        if (o->best_checkpoint && improved && (st = dc_model_save_state(m, s, o->best_checkpoint))) return st;
+        if (writer && o->checkpoint && (s->epoch % every == 0) && (st = dc_model_save_state(m, s, o->checkpoint))) return st;
+        if (writer && o->best_checkpoint && improved && (st = dc_model_save_state(m, s, o->best_checkpoint))) return st;
     }
     if (s->best_params && s->es_best_epoch > 0 && m->recipe.fit.early_stopping.restore_best) {
         memcpy(m->params, s->best_params, sizeof(float) * (size_t)m->nparams);

@@ -1,0 +1,119 @@
+/* test_ranks.c — data-parallel training without MPI: two ranks in one
+ * process (two threads, two copies of the model built alike) train with
+ * dc_fit_options rank/world, their gradients averaged in after_backward and
+ * their epoch sums added in reduce_stats (an all-reduce over a barrier: what
+ * an MPI run does with MPI_Allreduce). Both ranks must end with the same
+ * weights and statistics, and those must be the single-process run's (up
+ * to the rounding of summing two half-batches instead of one batch). Only
+ * rank 0 writes the log. */
+#include "test.h"
+#include <pthread.h>
+
+static const char *desc = "input 784\ndense 32 activation=relu\ndense 10 activation=softmax\n"
+                          "loss categorical_crossentropy\noptimizer adam lr=0.002\n"
+                          "schedule step step_size=1 gamma=0.7\nearly_stopping monitor=val_loss patience=3\n"
+                          "fit epochs=3 batch_size=64 validation_split=0.1 seed=3\n";
+
+typedef struct {
+    pthread_barrier_t bar;
+    float *grads[2];
+    double stats[2][64];
+} allreduce;
+
+typedef struct {
+    allreduce *ar;
+    int rank;
+    dc_model *m;
+    const dc_dataset *data;
+    dc_history h;
+    dc_status st;
+    char log[600];
+} rank_job;
+
+/* average the two ranks' gradients (the same sum, in the same order, on both) */
+static int average_grads(dc_model *m, void *user) {
+    rank_job *j = user;
+    const int64_t n = dc_model_num_params(m);
+    float *g = dc_model_grads(m);
+    memcpy(j->ar->grads[j->rank], g, sizeof(float) * (size_t)n);
+    pthread_barrier_wait(&j->ar->bar);
+    for (int64_t i = 0; i < n; i++) g[i] = 0.5f * (j->ar->grads[0][i] + j->ar->grads[1][i]);
+    pthread_barrier_wait(&j->ar->bar);
+    return 0;
+}
+
+static int sum_stats(dc_model *m, double *v, int n, void *user) {
+    (void)m;
+    rank_job *j = user;
+    memcpy(j->ar->stats[j->rank], v, sizeof(double) * (size_t)n);
+    pthread_barrier_wait(&j->ar->bar);
+    for (int i = 0; i < n; i++) v[i] = j->ar->stats[0][i] + j->ar->stats[1][i];
+    pthread_barrier_wait(&j->ar->bar);
+    return 0;
+}
+
+static void *rank_main(void *arg) {
+    rank_job *j = arg;
+    dc_callbacks cb = {.after_backward = average_grads, .user = j, .reduce_stats = sum_stats};
+    dc_fit_options o = {.validation_split = -1.0f, .shuffle = -1, .verbose = 0, .callbacks = &cb, .rank = j->rank, .world = 2,
+                        .log_csv = j->log};
+    j->st = dc_fit(j->m, j->data, &o, &j->h);
+    return NULL;
+}
+
+static int rel_close(double a, double b, double tol) { return fabs(a - b) <= tol * (1e-9 + fabs(b)); }
+
+int main(int argc, char **argv) {
+    if (test_workdir(argc, argv, "ranks_tmp")) return 2;
+    dc_set_num_threads(1);
+    dc_dataset *d = dc_mnist_load_limit("fashion-mnist", "train", 1905); /* the last batch is short and odd: the ranks get 25 and 26 rows */
+    CHECK(d != NULL, "Fashion-MNIST: %s", dc_last_error());
+    if (!d) return 1;
+    /* one process */
+    dc_model *one = dc_model_parse(desc, "one.dc");
+    dc_history h1;
+    dc_fit_options o = {.validation_split = -1.0f, .shuffle = -1, .verbose = 0};
+    CHECK(one && dc_fit(one, d, &o, &h1) == DC_OK, "single process: %s", dc_last_error());
+    /* two ranks */
+    allreduce ar;
+    pthread_barrier_init(&ar.bar, NULL, 2);
+    rank_job jobs[2];
+    pthread_t th[2];
+    for (int r = 0; r < 2; r++) {
+        jobs[r] = (rank_job){.ar = &ar, .rank = r, .m = dc_model_parse(desc, "rank.dc"), .data = d};
+        snprintf(jobs[r].log, sizeof jobs[r].log, "%s", path_of(r ? "rank1.csv" : "rank0.csv"));
+        ar.grads[r] = malloc(sizeof(float) * (size_t)dc_model_num_params(jobs[r].m));
+    }
+    for (int r = 0; r < 2; r++) pthread_create(&th[r], NULL, rank_main, &jobs[r]);
+    for (int r = 0; r < 2; r++) pthread_join(th[r], NULL);
+    CHECK(jobs[0].st == DC_OK && jobs[1].st == DC_OK, "both ranks trained");
+    const int64_t n = dc_model_num_params(one);
+    CHECK(!memcmp(dc_model_params(jobs[0].m), dc_model_params(jobs[1].m), sizeof(float) * (size_t)n), "the ranks end with the same weights");
+    float dw = 0.0f;
+    for (int64_t i = 0; i < n; i++) dw = fmaxf(dw, fabsf(dc_model_params(jobs[0].m)[i] - dc_model_params(one)[i]));
+    CHECK(dw < 1e-3f, "the ranks' weights are the single process's (max diff %g)", dw);
+    CHECK(h1.epochs_run == 3 && jobs[0].h.epochs_run == 3 && jobs[1].h.epochs_run == 3, "three epochs everywhere");
+    for (int e = 0; e < 3 && e < h1.epochs_run && e < jobs[0].h.epochs_run && e < jobs[1].h.epochs_run; e++) {
+        const dc_epoch_stats *a = &jobs[0].h.epoch[e], *b = &jobs[1].h.epoch[e], *s = &h1.epoch[e];
+        CHECK(a->loss == b->loss && a->accuracy == b->accuracy && a->val_loss == b->val_loss && a->lr == b->lr,
+              "epoch %d: both ranks report the same statistics", e + 1);
+        CHECK(rel_close(a->loss, s->loss, 1e-4) && rel_close(a->accuracy, s->accuracy, 1e-9) && rel_close(a->val_loss, s->val_loss, 1e-4) &&
+                  rel_close(a->val_accuracy, s->val_accuracy, 1e-9) && a->lr == s->lr,
+              "epoch %d: the ranks' statistics are the single process's (loss %.6f vs %.6f, accuracy %.4f vs %.4f, val_loss %.6f vs %.6f)",
+              e + 1, a->loss, s->loss, a->accuracy, s->accuracy, a->val_loss, s->val_loss);
+    }
+    FILE *f0 = fopen(path_of("rank0.csv"), "r"), *f1 = fopen(path_of("rank1.csv"), "r");
+    CHECK(f0 && !f1, "rank 0 writes its log, rank 1 none");
+    if (f0) fclose(f0);
+    if (f1) fclose(f1);
+    for (int r = 0; r < 2; r++) {
+        dc_history_free(&jobs[r].h);
+        dc_model_free(jobs[r].m);
+        free(ar.grads[r]);
+    }
+    pthread_barrier_destroy(&ar.bar);
+    dc_history_free(&h1);
+    dc_model_free(one);
+    dc_dataset_free(d);
+    return test_summary("test_ranks");
+}
