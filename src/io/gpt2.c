@@ -71,12 +71,12 @@ dc_status dc_model_load_gpt2(dc_model *m, const char *path, FILE *report) {
     int blocks = 0, loaded = 0;
     for (int i = 0; !st && i < m->nnodes; i++) {
         dc_layer *l = m->nodes[i];
-        const char *kw = l->type->keyword;
-        int block = !strcmp(kw, "transformer_block");
+        const char *bn = l->type->block_name; /* GPT-2's "h": h.0.attn.c_attn.weight, ... */
+        int block = bn != NULL;
         for (int k = 0; !st && k < l->nparam; k++) {
             const char *what = l->decl[k].what;
             char name[160];
-            if (block) snprintf(name, sizeof name, "h.%d.%s", blocks, what);
+            if (block) snprintf(name, sizeof name, "%s.%d.%s", bn, blocks, what);
             else snprintf(name, sizeof name, "%s.%s", l->name, what);
             const dc_st_tensor *t = find(f, prefix, name, full, sizeof full);
             if (!t) {

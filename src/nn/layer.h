@@ -146,6 +146,10 @@ typedef struct dc_layer_type {
     /* 1: its input is integer ids (an embedding): a model input that feeds
      * it takes int32 values (sessions, the C API), not floats. */
     int reads_ids;
+    /* A repeated block as other frameworks' checkpoints name it: "h" for
+     * GPT-2's h.0.attn.c_attn.weight, ... (io/gpt2.c numbers the blocks);
+     * NULL: tensors are named after the layer. */
+    const char *block_name;
 } dc_layer_type;
 
 struct dc_layer {

@@ -29,7 +29,7 @@ static const dc_layer *tied(const dc_layer *l, const dc_model *m) {
     const dense_cfg *c = l->cfg;
     const int k = dc_model_find_node(m, c->tie);
     const dc_layer *e = k >= 0 ? m->nodes[k] : NULL;
-    if (!e || strcmp(e->type->keyword, "embedding")) {
+    if (!e || !e->type->reads_ids) { /* a lookup table: param 0 is (vocabulary, width) */
         dc_set_error(DC_ERR_INVALID, "%s: tie=%s names no embedding layer", l->name, c->tie);
         return NULL;
     }

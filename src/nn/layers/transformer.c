@@ -155,6 +155,7 @@ const dc_layer_type dc_layer_transformer_block = {
     .min_inputs = 1, .max_inputs = 1,
     .setup = setup, .forward = forward,
     .stepwise = 2,
+    .block_name = "h",
 };
 const dc_layer_type dc_layer_transformer_encoder = {
     .keyword = "transformer_encoder", .class_name = "TransformerEncoder", .base_name = "transformer_encoder",

@@ -1,0 +1,285 @@
+/* deepc/train.h — part 6 of the public API: Training, evaluation, prediction; files.
+ * Include <deepc.h>, which includes every part in order. */
+#ifndef DEEPC_TRAIN_H
+#define DEEPC_TRAIN_H
+#include "data.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ===================================================================== */
+/* 6. Training, evaluation, prediction; files                            */
+/* ===================================================================== */
+
+/* Metrics of one epoch (or one evaluation). NAN where not computed. */
+#define DC_MAX_LOSS_PARTS 8
+typedef struct {
+    double loss, accuracy, val_loss, val_accuracy;
+    double lr;                 /* learning rate used in the epoch (its last batch's) */
+    double seconds;
+    /* the loss's named parts when it has several (a VAE's reconstruction
+     * and kl): names, training and validation means (NAN if none) */
+    int nparts;
+    char part_name[DC_MAX_LOSS_PARTS][32];
+    double part[DC_MAX_LOSS_PARTS], val_part[DC_MAX_LOSS_PARTS];
+    double train_seconds;      /* the training steps alone (no validation)    */
+} dc_epoch_stats;
+
+typedef struct {
+    int epochs_run;
+    dc_epoch_stats *epoch;     /* epochs_run entries (malloc'ed)              */
+    int interrupted;           /* stopped by Ctrl-C or stop_after_steps       */
+    int stopped_early;         /* stopped by early stopping                   */
+    int best_epoch;            /* early stopping's best epoch (1-based), or 0 */
+} dc_history;
+
+void dc_history_free(dc_history *h);
+
+/* Everything needed to continue a fit exactly where it stopped: epoch and
+ * batch position, the epoch's shuffle order, generator state, optimizer
+ * moments, schedule and early-stopping bookkeeping, and the history so far.
+ * A model file can carry it (dc_model_save_state / dc_model_load_state). */
+typedef struct dc_train_state dc_train_state;
+dc_train_state *dc_train_state_new(void);
+void dc_train_state_free(dc_train_state *s);
+/* Epochs completed, and whether training has finished. */
+int dc_train_state_epoch(const dc_train_state *s);
+/* Training samples the run was started with (0 before it starts). */
+int64_t dc_train_state_samples(const dc_train_state *s);
+int dc_train_state_done(const dc_train_state *s);
+
+/* What a training loop calls besides the step itself. Every field may be
+ * NULL; a hook that returns non-zero stops training (DC_ERR_INTERRUPTED,
+ * weights intact, state resumable). */
+typedef struct {
+    /* after backward, before clipping and the optimizer step: where a
+     * data-parallel run all-reduces the gradients (dc_model_grads) */
+    int (*after_backward)(dc_model *m, void *user);
+    /* after each batch, with its loss */
+    int (*after_batch)(dc_model *m, int epoch, int64_t step, double loss, void *user);
+    /* after each epoch, with its metrics */
+    int (*after_epoch)(dc_model *m, const dc_epoch_stats *e, void *user);
+    void *user;
+    /* (last, so that positional initializers of the fields above still
+     * compile) A term of your own added to each training batch's loss: a float
+     * scalar built from ops on g (so autograd reaches it) from the batch's
+     * first input x and the model's first output (its values, and the
+     * tensor before a final softmax/sigmoid: logits). It shows as the loss
+     * part "callback". Distillation: run the teacher on x (a session), and
+     * return dc_cross_entropy(g, logits, teacher_probabilities, 1) times a
+     * weight (examples/distill.c). NULL (error set) stops the step. */
+    dc_tensor *(*loss)(const dc_model *m, dc_graph *g, dc_tensor *x, dc_tensor *output, dc_tensor *logits, void *user);
+    /* Data-parallel runs (dc_fit_options.world > 1): at the end of each
+     * epoch, sum values[0..n) over the ranks in place (an all-reduce): the
+     * epoch's loss sum, counts and loss parts, so every rank computes the
+     * whole epoch's statistics. Non-zero stops training. */
+    int (*reduce_stats)(dc_model *m, double *values, int n, void *user);
+} dc_callbacks;
+
+/* One training step on one batch already on g (x, and labels or targets
+ * as dc_model_loss_of takes them): training mode, forward, the model's
+ * loss, zeroed gradients, backward, cb->after_backward, clipping (the
+ * model's optimizer settings), one step of opt. *loss gets the batch's
+ * loss; *output (if not NULL) the output whose accuracy counts (NULL when
+ * no loss compares an output with class labels). dc_fit is this in a loop;
+ * your own loop is a few lines:
+ *
+ *   for each batch: dc_graph_reset(g); x = dc_input(g, ...); fill x, y;
+ *                   dc_train_step(m, g, opt, x, y, NULL, NULL, &loss, NULL); */
+dc_status dc_train_step(dc_model *m, dc_graph *g, dc_optimizer *opt, dc_tensor *x, dc_tensor *labels, dc_tensor *targets,
+                        const dc_callbacks *cb, double *loss, dc_tensor **output);
+
+typedef struct {
+    int epochs;                /* 0 = model's recipe                          */
+    int batch_size;            /* 0 = model's recipe                          */
+    float validation_split;    /* <0 = model's recipe; ignored with val set  */
+    const dc_dataset *validation; /* a separate validation set, or NULL     */
+    int shuffle;               /* -1 = model's recipe                         */
+    uint64_t seed;             /* 0 = model's recipe                          */
+    int verbose;               /* 0 silent, 1 progress (bar on a tty)         */
+    FILE *out;                 /* progress stream (NULL = stdout)             */
+    volatile int *stop;        /* set non-zero (e.g. from a SIGINT handler): stop after the current batch.
+                                  Let the handler run on a thread that is not computing: a handler
+                                  interrupting a oneDNN product corrupted the heap (block the signal in
+                                  the threads that call deepc; tools/deepc.c shows how) */
+    int64_t stop_after_steps;  /* > 0: stop after this many batches, as *stop would */
+    dc_train_state *state;     /* resume from / record into this (NULL: none) */
+    const char *checkpoint;    /* save model + state here every ... epochs    */
+    int checkpoint_every;      /* ... (default 1 when checkpoint is set)      */
+    const char *best_checkpoint; /* save here whenever the monitored metric improves */
+    const char *log_csv;       /* append one CSV row per epoch                */
+    const dc_callbacks *callbacks; /* hooks, or NULL                         */
+    /* Data-parallel training (MPI, or threads): `world` copies of the model
+     * (built alike) train together. Every rank draws the same seeded
+     * permutation and takes its share of each batch (rows [n*rank/world,
+     * n*(rank+1)/world) of the batch's n): batch_size stays the global
+     * batch, so a recipe means the same on any number of ranks. Each rank's
+     * loss is scaled so that the average of the ranks' gradients is the
+     * batch's: after_backward averages them (an all-reduce), and
+     * reduce_stats sums the epoch's statistics, so early stopping and
+     * schedules decide on the whole batch's numbers. Validation runs whole
+     * on every rank. Files (checkpoint, best_checkpoint, log_csv) are
+     * written by rank 0 only. world 0 or 1: one process. */
+    int rank, world;
+} dc_fit_options;
+
+/* Train m on data. On success *hist (if not NULL) holds per-epoch metrics
+ * of the whole run (including epochs before a resume). Returns
+ * DC_ERR_INTERRUPTED (weights intact, state resumable) when Ctrl-C or
+ * stop_after_steps stopped it, DC_ERR_NUMERIC when the loss turns NaN/inf. */
+dc_status dc_fit(dc_model *m, const dc_dataset *data, const dc_fit_options *opt, dc_history *hist);
+/* Mean loss and accuracy over data, in eval mode (accuracy NAN when no
+ * loss compares an output with class labels). */
+dc_status dc_evaluate(const dc_model *m, const dc_dataset *data, int batch_size, double *loss, double *accuracy);
+/* The same with the loss's named parts (stats->part, nparts). */
+dc_status dc_evaluate_stats(const dc_model *m, const dc_dataset *data, int batch_size, dc_epoch_stats *stats);
+/* Model outputs for n samples of data (out: n * output size floats). */
+dc_status dc_predict(const dc_model *m, const dc_dataset *data, int64_t n, int batch_size, float *out);
+/* Write the training curves (loss and accuracy, train vs validation) of a
+ * history as an SVG image. */
+dc_status dc_plot_history_svg(const dc_history *h, const char *path);
+
+/* Classification metrics from predicted probabilities (n x C, rows of a
+ * softmax; C = 1 means one sigmoid output, read as [1-p, p]) and labels.
+ * Definitions follow scikit-learn: precision/recall of a class with no
+ * predicted/true samples is 0; micro averages pool all decisions; weighted
+ * averages weight classes by support; AUC is binary (class 1) or the macro
+ * average of one-vs-rest; log loss clips probabilities to [1e-15, 1-1e-15]
+ * and renormalizes rows. */
+typedef struct {
+    int num_classes;
+    int64_t n;
+    double accuracy;
+    int top_k;                  /* k used for top_k_accuracy              */
+    double top_k_accuracy;
+    double *precision, *recall, *f1;   /* per class (num_classes)        */
+    int64_t *support;                  /* true samples per class         */
+    double macro_precision, macro_recall, macro_f1;
+    double micro_precision, micro_recall, micro_f1;
+    double weighted_precision, weighted_recall, weighted_f1;
+    int64_t *confusion;         /* C x C: row = true class, col = predicted;
+                                   NULL above DC_METRICS_MAX_CLASSES       */
+    double *auc_per_class;      /* one-vs-rest AUC (NAN if a class is absent,
+                                   or above DC_METRICS_MAX_CLASSES)        */
+    double auc;                 /* binary AUC, or macro one-vs-rest        */
+    double log_loss;
+} dc_class_metrics;
+
+/* Above this many classes the confusion matrix and the per-class AUCs are
+ * left out (NULL, NAN): 50,000 classes would need a 20 GB matrix. */
+#define DC_METRICS_MAX_CLASSES 1024
+dc_status dc_classification_metrics(const float *probs, const int32_t *labels, int64_t n, int num_classes, int top_k,
+                                    dc_class_metrics *out);
+void dc_class_metrics_free(dc_class_metrics *m);
+/* ROC curve of scores against binary truth (1 = positive): one point per
+ * distinct threshold, from (0,0) to (1,1). *fpr and *tpr are malloc'ed.
+ * Returns the area under it (trapezoids, ties handled as scikit-learn). */
+double dc_roc_curve(const float *scores, const int32_t *truth, int64_t n, double **fpr, double **tpr, int64_t *npoints);
+
+/* Regression metrics over n * dim values. */
+typedef struct {
+    double mse, mae, r2;
+} dc_regression_metrics;
+dc_regression_metrics dc_regression_metrics_compute(const float *pred, const float *target, int64_t n);
+
+/* Model description files: text, one layer per line (docs/FORMATS.md).
+ * Errors name "file:line:column". */
+dc_model *dc_model_parse(const char *text, const char *filename);
+/* The same, for descriptions that say `input auto`: the input shape comes
+ * from the data (e.g. the feature count of a preprocessed CSV). */
+dc_model *dc_model_parse_auto(const char *text, const char *filename, int in_ndim, const int64_t *in_shape);
+dc_model *dc_model_parse_file_auto(const char *path, int in_ndim, const int64_t *in_shape);
+/* The preprocessing pipeline stored with a model (NULL if none), and
+ * setting it (the model keeps a copy of the text form). */
+dc_tabular *dc_model_tabular(const dc_model *m);
+/* Class names kept in the model file (image folders): set, and read the
+ * k-th into buf (returns 0 if there are none). */
+dc_status dc_model_set_class_names(dc_model *m, char *const *names, int n);
+int dc_model_class_name(const dc_model *m, int k, char *buf, size_t n);
+/* All of them, malloc'ed (free with dc_free_names); NULL and *n = 0 if none. */
+char **dc_model_class_names(const dc_model *m, int *n);
+/* A text model (its description has a `text` line): the spec (NULL if not
+ * one), its fitted tokenizer (a new one, to free; NULL before training),
+ * and storing the tokenizer's vocabulary in the model (saved with it). */
+/* How a text run split its data, kept in the model file ("text_run") so
+ * that --resume reads the same training rows: the split options and the
+ * training set's size and fingerprint. */
+typedef struct {
+    float test_split;
+    int stratify;
+    uint64_t seed;
+    int64_t ntrain;
+    uint64_t hash; /* dc_dataset_fingerprint of the training set */
+} dc_text_run;
+dc_status dc_model_set_text_run(dc_model *m, const dc_text_run *r);
+/* 0 and *r filled, or -1 when the model has none (or a damaged one). */
+int dc_model_text_run(const dc_model *m, dc_text_run *r);
+int dc_text_run_parse(const char *s, dc_text_run *r);
+/* A 64-bit FNV-1a hash of a data set's inputs and targets. */
+uint64_t dc_dataset_fingerprint(const dc_dataset *d);
+const dc_text_spec *dc_model_text(const dc_model *m);
+dc_tokenizer *dc_model_tokenizer(const dc_model *m);
+dc_status dc_model_set_tokenizer(dc_model *m, const dc_tokenizer *t);
+/* A BPE model's tokenizer (level=bpe): kept in the model file (both files'
+ * texts), so the file alone encodes and decodes. dc_model_bpe returns a new
+ * one (free it), or NULL with the error set when the model has none. */
+dc_status dc_model_set_bpe(dc_model *m, const dc_bpe *b);
+dc_bpe *dc_model_bpe(const dc_model *m);
+dc_status dc_model_set_tabular(dc_model *m, const dc_tabular *p);
+dc_model *dc_model_parse_file(const char *path);
+
+/* A GPT-2 checkpoint in Hugging Face's layout (model.safetensors: wte, wpe,
+ * h.N.ln_1, h.N.attn.c_attn, ..., ln_f, with or without "transformer.";
+ * Conv1D weights stored (in, out); F32, F16 or BF16) into a built model of
+ * the same shape (models/gpt2.dc names its layers wte, wpe and ln_f; the
+ * N-th transformer_block is h.N). A missing or misshapen tensor, or a NaN,
+ * is an error naming it. report (if not NULL) gets what was loaded. */
+dc_status dc_model_load_gpt2(dc_model *m, const char *path, FILE *report);
+
+/* Model files: safetensors with the description and format version in
+ * __metadata__. Written atomically (temp file, fsync, rename). */
+dc_status dc_model_save(const dc_model *m, const char *path);
+dc_model *dc_model_load(const char *path);
+/* The same, with the training state (for resume); state may be NULL. A file
+ * without state loads with *state = NULL. */
+dc_status dc_model_save_state(const dc_model *m, const dc_train_state *state, const char *path);
+dc_model *dc_model_load_state(const char *path, dc_train_state **state);
+
+/* Low-level safetensors access, for tools and tests. */
+typedef struct {
+    char name[256];
+    char dtype[8];                 /* "F32", "I32", ...                    */
+    int ndim;
+    int64_t shape[DC_MAX_DIMS];
+    const void *data;              /* points into the file's aligned copy  */
+    int64_t nbytes;
+} dc_st_tensor;
+
+typedef struct dc_st_file dc_st_file;
+dc_st_file *dc_st_open(const char *path);
+void dc_st_close(dc_st_file *f);
+int dc_st_count(const dc_st_file *f);
+const dc_st_tensor *dc_st_get(const dc_st_file *f, int i);
+const dc_st_tensor *dc_st_find(const dc_st_file *f, const char *name);
+/* A metadata value, or NULL. */
+const char *dc_st_metadata(const dc_st_file *f, const char *key);
+/* The values of a F32, F16, BF16, I32, U8 or I8 tensor as floats (out:
+ * one per element); F16 and BF16 convert exactly, inf and NaN included. */
+dc_status dc_st_to_f32(const dc_st_tensor *t, float *out);
+
+typedef struct {
+    const char *name;
+    int ndim;
+    const int64_t *shape;
+    const void *data;
+    const char *dtype;              /* "F32" (or NULL), "I32", "U8", "I8", "F16", "BF16", ... */
+} dc_st_entry;
+/* Write tensors and string metadata (keys[i] -> values[i]) atomically. */
+dc_status dc_st_write(const char *path, const dc_st_entry *t, int nt,
+                      const char *const *keys, const char *const *values, int nmeta);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* DEEPC_TRAIN_H */
