@@ -8,6 +8,7 @@
  * with ThreadSanitizer (scripts/test.sh), where a data race fails it. */
 #include "test.h"
 #include <pthread.h>
+#include <sys/stat.h>
 
 enum { THREADS = 8, PER_THREAD = 200, N = THREADS * PER_THREAD };
 
@@ -190,7 +191,96 @@ static void vae_terms_case(dc_model *m, const float *x) {
     dc_graph_free(g);
 }
 
-int main(void) {
+/* ---- inputs from memory: the file paths' steps ------------------------------ */
+
+static char workdir[512];
+
+static void memory_inputs_case(const float *x, const dc_dataset *test) {
+    /* an image as PNG bytes: decoded and scaled as the image loaders do */
+    dc_model *cnn = dc_model_parse_file("models/fashion_cnn.dc");
+    CHECK(cnn != NULL, "cnn: %s", dc_last_error());
+    char png[600];
+    snprintf(png, sizeof png, "%s/one.png", workdir);
+    uint8_t px[784];
+    for (int i = 0; i < 784; i++) px[i] = (uint8_t)lrintf(x[i] * 255.0f);
+    CHECK(dc_image_write_png(png, px, 28, 28, 1) == DC_OK, "png: %s", dc_last_error());
+    FILE *f = fopen(png, "rb");
+    unsigned char bytes[8192];
+    size_t nb = f ? fread(bytes, 1, sizeof bytes, f) : 0;
+    if (f) fclose(f);
+    float in[784];
+    CHECK(cnn && dc_model_image_input(cnn, bytes, nb, in) == DC_OK, "image bytes: %s", dc_last_error());
+    int w = 0, h = 0, same = 1;
+    uint8_t *fpx = NULL, planar[784];
+    CHECK(dc_image_read(png, 1, &w, &h, &fpx) == DC_OK && w == 28 && h == 28, "read back: %s", dc_last_error());
+    if (fpx) dc_image_resize(fpx, w, h, 1, planar, 28, 28); /* the image loaders' steps, from the file */
+    for (int i = 0; fpx && i < 784; i++) same &= in[i] == (float)planar[i] * (1.0f / 255.0f);
+    free(fpx);
+    CHECK(fpx && same, "PNG bytes in memory give what the image loader gives from the file");
+    CHECK_ERR(cnn && dc_model_image_input(cnn, "GIF89a....", 10, in) != DC_OK, "a GIF file");
+    dc_model_free(cnn);
+    (void)test;
+
+    /* a text through the stored tokenizer, padded as training padded */
+    dc_model *tm = dc_model_parse("input 6\nembedding 30 4\nglobal_avg_pool1d\ndense 2 activation=softmax\n"
+                                  "text maxlen=6 num_words=30 padding=post\n",
+                                  "text.dc");
+    dc_tokenizer_options to = {0, 1, 1, 30};
+    dc_tokenizer *tok = dc_tokenizer_new(&to);
+    const char *texts[] = {"the cat sat on the mat", "a dog sat", "the dog ran"};
+    CHECK(tm && tok && dc_tokenizer_fit(tok, texts, 3) == DC_OK && dc_model_set_tokenizer(tm, tok) == DC_OK, "text model: %s",
+          dc_last_error());
+    int32_t ids[6], want[6];
+    int64_t k = tm ? dc_model_text_input(tm, "The dog sat, the end", ids) : -1;
+    dc_tokenizer_encode(tok, "The dog sat, the end", want, 6, 1, 0);
+    CHECK(k == 5 && !memcmp(ids, want, sizeof ids) && ids[5] == 0, "a text becomes the tokenizer's ids, padded after (%lld)", (long long)k);
+    dc_tokenizer_free(tok);
+    dc_model_free(tm);
+
+    /* a table row of named cells through the fitted pipeline */
+    char csv[600];
+    snprintf(csv, sizeof csv, "%s/t.csv", workdir);
+    f = fopen(csv, "w");
+    fputs("a,b,color,label\n1,2,red,x\n3,4,blue,y\n5,,red,x\n7,1,green,y\n2,8,blue,x\n", f);
+    fclose(f);
+    dc_csv_options o = {.label = "label", .scaling = DC_SCALE_STANDARD, .missing = DC_MISSING_MEAN};
+    dc_tabular *pipe = NULL;
+    dc_dataset *tr = NULL, *te = NULL;
+    CHECK(dc_csv_load(csv, &o, &pipe, &tr, &te, NULL) == DC_OK, "csv: %s", dc_last_error());
+    if (pipe && tr) {
+        dc_dataset *all = dc_tabular_transform(pipe, csv, 0);
+        const int F = dc_tabular_num_features(pipe);
+        const char *names[4] = {"label", "color", "b", "a"}; /* any order; the label is ignored */
+        const char *rows[5][4] = {{"x", "red", "2", "1"}, {"y", "blue", "4", "3"}, {"x", "red", "", "5"}, {"y", "green", "1", "7"},
+                                  {"x", "blue", "8", "2"}};
+        int ok = all != NULL, unknown = -1;
+        float r[16];
+        for (int i = 0; ok && i < 5; i++) {
+            ok &= dc_tabular_row(pipe, names, rows[i], 4, r, &unknown) == DC_OK;
+            ok &= !memcmp(r, (const float *)all->x.data + i * F, sizeof(float) * (size_t)F);
+        }
+        CHECK(ok, "rows in memory give the file's transformed rows, bit for bit");
+        const char *odd[4] = {"x", "purple", "2", "1"};
+        CHECK(dc_tabular_row(pipe, names, odd, 4, r, &unknown) == DC_OK && unknown == 1, "an unseen category is counted");
+        CHECK_ERR(dc_tabular_row(pipe, names, odd, 2, r, NULL) != DC_OK, "no cell for column \"a\"");
+        char desc[128];
+        snprintf(desc, sizeof desc, "input %d\ndense 2 activation=softmax\n", F);
+        dc_model *mm = dc_model_parse(desc, "row.dc");
+        float y[16];
+        CHECK(mm && dc_model_set_tabular(mm, pipe) == DC_OK && dc_model_row_input(mm, names, rows[3], 4, y, NULL) == DC_OK &&
+                  !memcmp(y, (const float *)all->x.data + 3 * F, sizeof(float) * (size_t)F),
+              "dc_model_row_input uses the model file's pipeline: %s", dc_last_error());
+        dc_model_free(mm);
+        dc_dataset_free(all);
+    }
+    dc_tabular_free(pipe);
+    dc_dataset_free(tr);
+    dc_dataset_free(te);
+}
+
+int main(int argc, char **argv) {
+    snprintf(workdir, sizeof workdir, "%s", argc > 1 ? argv[1] : "session_tmp");
+    mkdir(workdir, 0755); /* (it may exist) */
     dc_set_num_threads(1);
     dc_dataset *train = dc_mnist_load_limit("fashion-mnist", "train", 2000);
     dc_dataset *test = dc_mnist_load_limit("fashion-mnist", "test", N);
@@ -208,6 +298,7 @@ int main(void) {
         vae_terms_case(vae, x);
     }
     generate_case();
+    memory_inputs_case(x, test);
     /* a session refuses what does not fit */
     if (mlp) {
         dc_session *s = dc_session_new(mlp, 2);

@@ -116,6 +116,9 @@ dc_status dc_one_hot(const int32_t *labels, int64_t n, int num_classes, float *o
 #define DC_IMAGE_MAX_PIXELS 64000000        /* width x height */
 #define DC_IMAGE_MAX_FILE_BYTES (256 << 20) /* bytes on disk */
 dc_status dc_image_read(const char *path, int channels, int *width, int *height, uint8_t **pixels);
+/* The same from n encoded bytes in memory (a request body); where names
+ * them in messages (NULL: "image"). */
+dc_status dc_image_decode(const void *bytes, size_t n, const char *where, int channels, int *width, int *height, uint8_t **pixels);
 /* Bilinear resize of an interleaved (HWC) u8 image into planar (CHW) u8. */
 void dc_image_resize(const uint8_t *src, int sw, int sh, int channels, uint8_t *dst, int dw, int dh);
 /* Write an interleaved u8 image (1, 3 or 4 channels) as PNG, atomically. */
@@ -270,6 +273,12 @@ dc_dataset *dc_tabular_transform(const dc_tabular *p, const char *path, int need
 /* Read further files differently from the training file (the default is
  * the training file's way): delimiter (0 = keep), header (-1 = keep), skip (-1 = keep). */
 void dc_tabular_set_reading(dc_tabular *p, char delimiter, int no_header, int skip_rows);
+/* One row in memory, its cells by column name (names[i] -> cells[i], any
+ * order, extra columns ignored; NULL or "" is a missing value), transformed
+ * as dc_tabular_transform transforms a file's rows: out gets
+ * dc_tabular_num_features floats. *unknown (if not NULL) counts categories
+ * the training rows never had (they encode as all zeros). */
+dc_status dc_tabular_row(const dc_tabular *p, const char *const *names, const char *const *cells, int n, float *out, int *unknown);
 void dc_tabular_free(dc_tabular *p);
 int dc_tabular_num_features(const dc_tabular *p);
 int dc_tabular_is_regression(const dc_tabular *p);

@@ -136,6 +136,19 @@ dc_status dc_evaluate(const dc_model *m, const dc_dataset *data, int batch_size,
 dc_status dc_evaluate_stats(const dc_model *m, const dc_dataset *data, int batch_size, dc_epoch_stats *stats);
 /* Model outputs for n samples of data (out: n * output size floats). */
 dc_status dc_predict(const dc_model *m, const dc_dataset *data, int64_t n, int batch_size, float *out);
+/* One sample of a model's input from data in memory, through what its file
+ * keeps (the same steps as the file loaders), for dc_session_run:
+ *  - a table row of named cells through the fitted pipeline (x: the
+ *    model's input size; *unknown counts unseen categories, may be NULL);
+ *  - encoded PNG or JPEG bytes, decoded, converted to the model's channels,
+ *    resized (bilinear) to its height and width, scaled to [0, 1];
+ *  - a text through the stored tokenizer, padded and truncated to maxlen as
+ *    training did (ids: maxlen int32; returns the real tokens, -1 on error).
+ * Language models take their prompt through dc_text_codec instead. */
+dc_status dc_model_row_input(const dc_model *m, const char *const *names, const char *const *cells, int n, float *x, int *unknown);
+dc_status dc_model_image_input(const dc_model *m, const void *bytes, size_t n, float *x);
+int64_t dc_model_text_input(const dc_model *m, const char *text, int32_t *ids);
+
 /* Write the training curves (loss and accuracy, train vs validation) of a
  * history as an SVG image. */
 dc_status dc_plot_history_svg(const dc_history *h, const char *path);

@@ -277,6 +277,20 @@ static const char *other_format(const uint8_t *b, size_t n) {
     return NULL;
 }
 
+dc_status dc_image_decode(const void *bytes, size_t n, const char *where, int channels, int *w, int *h, uint8_t **pix) {
+    const uint8_t *buf = bytes;
+    if (!where) where = "image";
+    if (channels != 1 && channels != 3)
+        return dc_set_error(DC_ERR_INVALID, "%s: images are read as 1 or 3 channels (asked for %d)", where, channels);
+    if (n > DC_IMAGE_MAX_FILE_BYTES)
+        return dc_set_error(DC_ERR_FORMAT, "%s: %zu bytes, over the %d MiB an image may hold", where, n, DC_IMAGE_MAX_FILE_BYTES >> 20);
+    if (n >= 8 && !memcmp(buf, "\x89PNG\r\n\x1a\n", 8)) return decode_png(where, buf, n, channels, w, h, pix);
+    if (n >= 3 && buf[0] == 0xFF && buf[1] == 0xD8 && buf[2] == 0xFF) return decode_jpeg(where, buf, n, channels, w, h, pix);
+    const char *other = other_format(buf, n);
+    if (other) return dc_set_error(DC_ERR_FORMAT, "%s: %s file; deepc reads PNG and JPEG images (convert it)", where, other);
+    return dc_set_error(DC_ERR_FORMAT, "%s: not a PNG or JPEG image (its first bytes are no image signature)", where);
+}
+
 dc_status dc_image_read(const char *path, int channels, int *w, int *h, uint8_t **pix) {
     if (channels != 1 && channels != 3)
         return dc_set_error(DC_ERR_INVALID, "%s: images are read as 1 or 3 channels (asked for %d)", path, channels);
@@ -284,17 +298,7 @@ dc_status dc_image_read(const char *path, int channels, int *w, int *h, uint8_t 
     size_t n = 0;
     dc_status st = slurp(path, &buf, &n);
     if (st) return st;
-    if (n >= 8 && !memcmp(buf, "\x89PNG\r\n\x1a\n", 8))
-        st = decode_png(path, buf, n, channels, w, h, pix);
-    else if (n >= 3 && buf[0] == 0xFF && buf[1] == 0xD8 && buf[2] == 0xFF)
-        st = decode_jpeg(path, buf, n, channels, w, h, pix);
-    else {
-        const char *other = other_format(buf, n);
-        if (other)
-            st = dc_set_error(DC_ERR_FORMAT, "%s: %s file; deepc reads PNG and JPEG images (convert it)", path, other);
-        else
-            st = dc_set_error(DC_ERR_FORMAT, "%s: not a PNG or JPEG image (its first bytes are no image signature)", path);
-    }
+    st = dc_image_decode(buf, n, path, channels, w, h, pix); /* the same decoder for files and bytes in memory */
     free(buf);
     return st;
 }

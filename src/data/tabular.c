@@ -741,6 +741,32 @@ done:
     return d;
 }
 
+dc_status dc_tabular_row(const dc_tabular *p, const char *const *names, const char *const *cells, int n, float *out, int *unknown) {
+    const char **row = malloc(sizeof(char *) * (size_t)(p->ncols ? p->ncols : 1));
+    float *x = malloc(sizeof(float) * (size_t)(p->width ? p->width : 1));
+    if (!row || !x) {
+        free(row), free(x);
+        return dc_set_error(DC_ERR_NOMEM, "out of memory");
+    }
+    if (unknown) *unknown = 0;
+    for (int c = 0; c < p->ncols; c++) {
+        row[c] = NULL;
+        for (int k = 0; k < n && !row[c]; k++)
+            if (names[k] && !strcmp(names[k], p->cols[c].name)) row[c] = cells[k] ? cells[k] : "";
+        if (!row[c]) {
+            free(row), free(x);
+            return dc_set_error(DC_ERR_INVALID, "row: no cell for column \"%s\", which the model was trained on", p->cols[c].name);
+        }
+        if (unknown && p->cols[c].categorical && !dc_csv_missing(row[c]) && find_str(p->cols[c].cats, p->cols[c].ncats, row[c]) < 0)
+            (*unknown)++; /* a category the training rows never had: all its one-hot columns stay 0 */
+    }
+    encode_row(p, (char *const *)row, x, NULL); /* the file path's encoding, scaling and projection */
+    finish_row(p, x, out);
+    free(row);
+    free(x);
+    return DC_OK;
+}
+
 /* ---- text form ------------------------------------------------------------ */
 
 /* names may hold any byte: percent-escape the separators, and bytes that

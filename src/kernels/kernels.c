@@ -91,7 +91,7 @@ static void gemm_fast(int ta, int tb, int64_t M, int64_t N, int64_t K, float alp
     int64_t ext = splitM ? M : N;
     int64_t blk = (ext + nt - 1) / nt;
     blk = (blk + 15) / 16 * 16;
-#pragma omp parallel for num_threads(dc_k_run_threads_for(nt)) schedule(dynamic, 1)
+#pragma omp parallel for num_threads(dc_k_run_threads_for(nt)) schedule(static)
     for (int t = 0; t < nt; t++) {
         int64_t s = (int64_t)t * blk, n = ext - s < blk ? ext - s : blk;
         if (n <= 0) continue;

@@ -37,7 +37,7 @@ static inline float dc_tanhf(float x) {
  * many threads execute the team's parts now: fewer while other processes
  * keep cores busy, never more than the team. A loop whose parts do not
  * depend on the team runs on dc_k_run_threads() threads; a loop cut into
- * dc_k_threads() parts hands them out dynamically to that many threads. */
+ * dc_k_threads() parts shares them out among dc_k_run_threads_for(parts). */
 void dc_k_set_threads(int n); /* n <= 0: DEEPC_NUM_THREADS, OMP_NUM_THREADS or the cores */
 int dc_k_threads(void);
 int dc_k_run_threads(void);
