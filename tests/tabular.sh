@@ -21,6 +21,30 @@ for t in iris:iris.csv:0.9 wine:wine_data.csv:0.9 breast_cancer:breast_cancer.cs
   at_least "$acc" "$floor" && ok || bad "$name accuracy $acc < $floor"
 done
 
+# 1b. a model with two inputs trained from one table: the feature columns are
+# split across the inputs in the order of the input lines (breast cancer's 30:
+# the first 20 to `input`, the last 10 to `tail`), then eval and predict
+cat > "$W/two.dc" <<'DESC'
+input 20
+dense 16 activation=relu name=head
+input 10 name=tail
+dense 8 activation=relu inputs=tail name=tail_h
+concat inputs=head,tail_h
+dense 2 activation=softmax
+loss categorical_crossentropy
+optimizer adam lr=0.003
+fit epochs=40 batch_size=32 seed=1
+DESC
+"$DEEPC" train "$W/two.dc" --data "$SK/breast_cancer.csv" $SKOPT --out "$W/two.safetensors" > "$W/two.out" 2>&1 \
+  || bad "two-input training: $(tail -2 "$W/two.out")"
+acc=$(json_field "$W/two.out" "['test_accuracy']")
+echo "two-input breast cancer test accuracy: $acc"
+at_least "$acc" 0.93 && ok || bad "two-input accuracy $acc < 0.93"
+"$DEEPC" eval "$W/two.safetensors" --data "$SK/breast_cancer.csv" --quiet --json > "$W/two_eval.out" 2>&1 && ok \
+  || bad "two-input eval: $(tail -2 "$W/two_eval.out")"
+"$DEEPC" predict "$W/two.safetensors" --data "$SK/breast_cancer.csv" > "$W/two_pred.out" 2>&1 && ok \
+  || bad "two-input predict: $(tail -2 "$W/two_pred.out")"
+
 # 2. regression: diabetes progression, R^2 on the test split
 "$DEEPC" train "$SRC/models/diabetes.dc" --data "$W/data/diabetes.csv" --label progression --regression \
    --test-split 0.2 --scale standard --quiet --json --out "$W/diabetes.safetensors" > "$W/diab.out" 2>&1 || bad "diabetes training"

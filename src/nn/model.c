@@ -725,6 +725,45 @@ dc_status dc_model_forward_values(const dc_model *m, dc_graph *g, dc_tensor *x, 
 
 int dc_model_output_node(const dc_model *m, int k) { return output_node(m, k); }
 
+/* The input nodes in the order of their input lines (at most DC_LAYER_MAX_INPUTS). */
+static int input_nodes(const dc_model *m, int *feed) {
+    int n = 0;
+    for (int i = 0; i < m->nnodes && n < DC_LAYER_MAX_INPUTS; i++)
+        if (m->nodes[i]->type == &dc_layer_input) feed[n++] = i;
+    return n;
+}
+
+int64_t dc_model_inputs_size(const dc_model *m) {
+    int feed[DC_LAYER_MAX_INPUTS], n = input_nodes(m, feed);
+    int64_t total = 0;
+    for (int k = 0; k < n; k++) total += dc_shape_size(m->nodes[feed[k]]->out.ndim, m->nodes[feed[k]]->out.d);
+    return total;
+}
+
+dc_status dc_model_forward_joined(const dc_model *m, dc_graph *g, dc_tensor *x, dc_value **vals) {
+    int feed[DC_LAYER_MAX_INPUTS], n = input_nodes(m, feed);
+    if (n <= 1) return dc_model_forward_values(m, g, x, vals);
+    const int64_t N = x && x->ndim >= 1 ? x->shape[0] : 0, total = dc_model_inputs_size(m);
+    if (!x || N < 1 || x->size != N * total)
+        return dc_set_error(DC_ERR_INVALID, "model: a batch for %d inputs holds their %lld values per sample, one input after another", n,
+                            (long long)total);
+    dc_tensor *xs[DC_LAYER_MAX_INPUTS];
+    const size_t es = dc_dtype_size(x->dtype);
+    int64_t off = 0;
+    for (int k = 0; k < n; k++) { /* input k's columns of every sample */
+        const dc_shape *s = &m->nodes[feed[k]]->out;
+        int64_t shape[DC_MAX_DIMS];
+        shape[0] = N;
+        memcpy(shape + 1, s->d, sizeof(int64_t) * (size_t)s->ndim);
+        const int64_t w = dc_shape_size(s->ndim, s->d);
+        if (!(xs[k] = dc_input(g, x->dtype, s->ndim + 1, shape))) return DC_ERR_NOMEM;
+        for (int64_t r = 0; r < N; r++)
+            memcpy((char *)xs[k]->raw + (size_t)(r * w) * es, (const char *)x->raw + (size_t)(r * total + off) * es, (size_t)w * es);
+        off += w;
+    }
+    return dc_model_run(m, g, n, feed, xs, vals);
+}
+
 dc_tensor *dc_model_forward(const dc_model *m, dc_graph *g, dc_tensor *x, dc_tensor **logits) {
     dc_value *vals;
     if (dc_model_forward_values(m, g, x, &vals)) return NULL;

@@ -109,6 +109,13 @@ dc_status dc_model_run_ctx(const dc_model *m, dc_graph *g, int nfeed, const int 
                            const dc_kv_state *kv);
 /* Forward the first input x (shape checked); vals gets every node's value. */
 dc_status dc_model_forward_values(const dc_model *m, dc_graph *g, dc_tensor *x, dc_value **vals);
+/* Several inputs from one batch: each sample of x holds the values of
+ * every input, one after another in the order of the input lines (a
+ * table's feature columns split across the inputs); one input: as
+ * dc_model_forward_values. */
+dc_status dc_model_forward_joined(const dc_model *m, dc_graph *g, dc_tensor *x, dc_value **vals);
+/* The values per sample of all inputs together. */
+int64_t dc_model_inputs_size(const dc_model *m);
 /* The k-th output node. */
 int dc_model_output_node(const dc_model *m, int k);
 /* The whole loss of a batch (src/nn/loss.c), after dc_model_run: every loss

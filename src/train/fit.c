@@ -80,7 +80,7 @@ static dc_status batch_backward(dc_model *m, dc_graph *g, dc_tensor *x, dc_tenso
                                 const dc_callbacks *cb, double *loss, dc_tensor **output) {
     dc_graph_set_training(g, 1);
     dc_value *vals;
-    dc_status st = dc_model_forward_values(m, g, x, &vals);
+    dc_status st = dc_model_forward_joined(m, g, x, &vals);
     if (st) return st;
     dc_tensor *l = dc_model_build_loss(m, g, vals, x, labels, targets);
     if (!l) return DC_ERR_INVALID;
@@ -137,7 +137,7 @@ dc_status dc_train_step(dc_model *m, dc_graph *g, dc_optimizer *opt, dc_tensor *
 /* Samples fit a model when they hold as many values as its input: a 28x28
  * image feeds `input 1x28x28` (the batch is viewed in the model's shape). */
 static int fits_input(const dc_model *m, const dc_dataset *d) {
-    return d && d->x.size == dc_shape_size(m->in_ndim, m->in_shape);
+    return d && d->x.size == dc_model_inputs_size(m); /* several inputs: their values one after another */
 }
 
 static dc_status check_data(const dc_model *m, const dc_dataset *d, const char *what) {
@@ -145,6 +145,11 @@ static dc_status check_data(const dc_model *m, const dc_dataset *d, const char *
         char want[128] = "";
         size_t k = 0;
         for (int i = 0; i < m->in_ndim; i++) k += (size_t)snprintf(want + k, sizeof want - k, i ? "x%lld" : "%lld", (long long)m->in_shape[i]);
+        const int64_t all = dc_model_inputs_size(m);
+        if (all != dc_shape_size(m->in_ndim, m->in_shape))
+            return dc_set_error(DC_ERR_INVALID, "%s: samples of %lld values do not fit the model's inputs, which take %lld together "
+                                                "(the first %s, the others after it, in the order of the input lines)",
+                                what, d ? (long long)d->x.size : 0LL, (long long)all, want);
         return dc_set_error(DC_ERR_INVALID, "%s: samples of %lld values do not fit the model's input %s", what,
                             d ? (long long)d->x.size : 0LL, want);
     }
@@ -179,8 +184,10 @@ static dc_status make_batch(dc_graph *g, const dc_model *m, const dc_dataset *d,
     dc_tensor *t;
     dc_status st = dc_dataset_batch(d, g, idx, n, x, &t);
     if (st) return st;
-    (*x)->ndim = m->in_ndim + 1; /* a view in the model's shape: same values */
-    memcpy((*x)->shape, shape, sizeof(int64_t) * (size_t)(m->in_ndim + 1));
+    if (d->x.size == dc_shape_size(m->in_ndim, m->in_shape)) { /* one input: a view in its shape, same values */
+        (*x)->ndim = m->in_ndim + 1;
+        memcpy((*x)->shape, shape, sizeof(int64_t) * (size_t)(m->in_ndim + 1));
+    }
     if (t && t->dtype == DC_I32) *y = t;
     else *yf = t;
     return DC_OK;
@@ -209,7 +216,7 @@ static dc_status evaluate_on(const dc_model *m, dc_graph *g, const dc_dataset *d
         dc_tensor *x, *y, *yf, *l = NULL;
         dc_value *vals;
         if ((st = make_batch(g, m, d, idx, n, &x, &y, &yf))) break;
-        if ((st = dc_model_forward_values(m, g, x, &vals))) break;
+        if ((st = dc_model_forward_joined(m, g, x, &vals))) break;
         if (!(l = dc_model_build_loss(m, g, vals, x, y, yf))) {
             st = DC_ERR_INVALID;
             break;
@@ -277,8 +284,10 @@ dc_status dc_predict(const dc_model *m, const dc_dataset *data, int64_t n, int b
         dc_graph_reset(g);
         dc_tensor *x, *y, *yf, *o;
         if ((st = make_batch(g, m, data, idx, b, &x, &y, &yf))) break;
-        if (!(o = dc_model_forward(m, g, x, NULL))) st = DC_ERR_INVALID;
-        else memcpy(out + s * C, o->data, sizeof(float) * (size_t)(b * C));
+        dc_value *vals;
+        if ((st = dc_model_forward_joined(m, g, x, &vals))) break;
+        o = vals[dc_model_output_node(m, 0)].y;
+        memcpy(out + s * C, o->data, sizeof(float) * (size_t)(b * C));
     }
     free(idx);
     dc_graph_free(g);
