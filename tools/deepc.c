@@ -337,6 +337,121 @@ static dc_model *load_init_from(const cli_args *a, dc_model *m) {
     return NULL;
 }
 
+/* --resume: the model and its training state; *finished when the run
+ * already did every epoch asked for (said, exit 0). */
+static int load_resumed(const cli_args *a, dc_model **m, dc_train_state **state, int *finished) {
+    if (!(*m = dc_model_load_state(a->resume, state))) return cli_fail("cannot load the model to resume");
+    if (!*state) {
+        fprintf(stderr, "deepc: %s holds no training state to resume\n", a->resume);
+        return 1;
+    }
+    if (dc_train_state_done(*state) && (a->epochs <= 0 || a->epochs <= dc_train_state_epoch(*state))) {
+        printf("%s already finished its %d epochs; pass --epochs N (more than %d) to train further\n", a->resume,
+               dc_train_state_epoch(*state), dc_train_state_epoch(*state));
+        *finished = 1;
+    }
+    return 0;
+}
+
+/* Image folders: the training images (mixed, seeded, so that a validation
+ * split takes every class), the validation folder, augmentation. */
+static int load_image_training(const cli_args *a, dc_model *m, cli_bundle *b, dc_augment *aug) {
+    if (!(b->train = cli_load_images(a, m, a->data, 1, m))) {
+        return cli_fail("cannot load the training images");
+    }
+    if (a->validation_data && !(b->test = cli_load_images(a, m, a->validation_data, 0, NULL))) {
+        return cli_fail("cannot load the validation images");
+    } else if (!a->validation_data) {
+        /* the folder comes sorted by class: mix it (seeded) so that a
+         * validation split takes every class, as Keras' per-class split */
+        int64_t n = b->train->n, *idx = malloc(sizeof(int64_t) * (size_t)n);
+        dc_dataset *mixed = NULL;
+        if (idx) {
+            dc_rng r;
+            for (int64_t i = 0; i < n; i++) idx[i] = i;
+            dc_rng_seed(&r, a->seed >= 0 ? (uint64_t)a->seed : dc_model_fit_config(m)->seed);
+            dc_rng_shuffle(&r, idx, n);
+            mixed = dc_dataset_subset(b->train, idx, n);
+            free(idx);
+        }
+        if (!mixed) {
+            return cli_fail("out of memory");
+        }
+        dc_dataset_free(b->train);
+        b->train = mixed;
+    }
+    if (a->augment) {
+        if (dc_augment_parse(a->augment, aug)) {
+            return cli_fail("bad --augment");
+        }
+        b->train->augment = aug;
+    }
+    return 0;
+}
+
+/* What a new run sets on its model before training: the table pipeline,
+ * --init-from, --embeddings, --freeze; and a training state. */
+static int prepare_model(const cli_args *a, dc_model *m, const cli_bundle *b, dc_model **from, dc_train_state **state) {
+    if (b->tab && dc_model_set_tabular(m, b->tab)) {
+        return cli_fail("cannot store the preprocessing");
+    }
+    if (a->init_from && ((!*from && !(*from = load_init_from(a, m))) || dc_model_init_from(m, *from, a->quiet ? NULL : stdout) < 0)) {
+        return cli_fail("cannot start from --init-from");
+    }
+    if (a->embeddings && dc_embeddings_load(m, a->embeddings, a->quiet ? NULL : stdout)) {
+        return cli_fail("cannot load the word vectors");
+    }
+    if (a->freeze && dc_model_freeze(m, a->freeze, a->quiet ? NULL : stdout)) {
+        return cli_fail("cannot freeze");
+    }
+    if (!*state && !(*state = dc_train_state_new())) {
+        return cli_fail("out of memory");
+    }
+    return 0;
+}
+
+/* dc_fit with Ctrl-C and SIGTERM stopping after the batch, then the save
+ * (even after a stop: the last finished batch, with the state to resume; a
+ * signal during the save only marks the run as interrupted). *saved: the
+ * save's status. Returns the fit's status, DC_ERR_INTERRUPTED after a signal. */
+static dc_status fit_and_save(dc_model *m, const cli_bundle *b, const dc_fit_options *fo, dc_train_state *state, const char *out,
+                              dc_history *h, dc_status *saved) {
+    struct sigaction sa = {0}, old_sa, old_term;
+    sa.sa_handler = on_sigint;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_sa);
+    sigaction(SIGTERM, &sa, &old_term); /* a scheduler's stop: saved like Ctrl-C */
+    dc_status st = dc_fit(m, b->train, fo, h);
+    *saved = DC_OK;
+    if (!st || st == DC_ERR_INTERRUPTED) *saved = dc_model_save_state(m, state, out);
+    sigaction(SIGINT, &old_sa, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    if (stop_flag && !st) st = DC_ERR_INTERRUPTED;
+    return st;
+}
+
+/* train --json: the run's history and, with a test part, its metrics. */
+static void print_train_json(const cli_args *a, const dc_model *m, const cli_bundle *b, const dc_history *h, const cli_metrics *r,
+                             const char *out) {
+    double secs = 0;
+    int timed = 0;
+    for (int e = 0; e < h->epochs_run; e++)
+        if (h->epoch[e].seconds > 0) secs += h->epoch[e].seconds, timed++;
+    printf("{\"command\":\"train\",\"model\":");
+    cli_json_string(stdout, out);
+    printf(",\"epochs\":%d,\"stopped_early\":%s,\"best_epoch\":%d,\"history\":", h->epochs_run,
+           h->stopped_early ? "true" : "false", h->best_epoch);
+    print_json_history(h);
+    printf(",\"seconds_per_epoch\":");
+    cli_json_number(stdout, timed ? secs / timed : NAN);
+    printf(",\"threads\":%d", dc_get_num_threads());
+    if (b->test) {
+        printf(",");
+        cli_print_json_metrics(a, b->tab, m, r);
+    }
+    printf("}\n");
+}
+
 static int cmd_train(const cli_args *a) {
     if (!a->resume && need(a, "a DESCRIPTION file (or --resume MODEL)", a->target)) return 2;
     if (need(a, "--data", a->data)) return 2;
@@ -355,19 +470,8 @@ static int cmd_train(const cli_args *a) {
     const char *out = train_outputs(a, outbuf, sizeof outbuf);
     if (!out) return 1;
     if (a->resume) {
-        if (!(m = dc_model_load_state(a->resume, &state))) return cli_fail("cannot load the model to resume");
-        if (!state) {
-            dc_model_free(m);
-            fprintf(stderr, "deepc: %s holds no training state to resume\n", a->resume);
-            return 1;
-        }
-        if (dc_train_state_done(state) && (a->epochs <= 0 || a->epochs <= dc_train_state_epoch(state))) {
-            printf("%s already finished its %d epochs; pass --epochs N (more than %d) to train further\n", a->resume,
-                   dc_train_state_epoch(state), dc_train_state_epoch(state));
-            dc_train_state_free(state);
-            dc_model_free(m);
-            return 0;
-        }
+        int finished = 0;
+        if ((rc = load_resumed(a, &m, &state, &finished)) || finished) goto done;
     }
     /* data first: a CSV decides the input width of `input auto` */
     cli_args la = *a;
@@ -402,39 +506,9 @@ static int cmd_train(const cli_args *a) {
             rc = cli_fail("cannot read the model description");
             goto done;
         }
-        if (!(b.train = cli_load_images(a, m, a->data, 1, m))) {
-            rc = cli_fail("cannot load the training images");
+        if (load_image_training(a, m, &b, &aug)) {
+            rc = 1;
             goto done;
-        }
-        if (a->validation_data && !(b.test = cli_load_images(a, m, a->validation_data, 0, NULL))) {
-            rc = cli_fail("cannot load the validation images");
-            goto done;
-        } else if (!a->validation_data) {
-            /* the folder comes sorted by class: mix it (seeded) so that a
-             * validation split takes every class, as Keras' per-class split */
-            int64_t n = b.train->n, *idx = malloc(sizeof(int64_t) * (size_t)n);
-            dc_dataset *mixed = NULL;
-            if (idx) {
-                dc_rng r;
-                for (int64_t i = 0; i < n; i++) idx[i] = i;
-                dc_rng_seed(&r, a->seed >= 0 ? (uint64_t)a->seed : dc_model_fit_config(m)->seed);
-                dc_rng_shuffle(&r, idx, n);
-                mixed = dc_dataset_subset(b.train, idx, n);
-                free(idx);
-            }
-            if (!mixed) {
-                rc = cli_fail("out of memory");
-                goto done;
-            }
-            dc_dataset_free(b.train);
-            b.train = mixed;
-        }
-        if (a->augment) {
-            if (dc_augment_parse(a->augment, &aug)) {
-                rc = cli_fail("bad --augment");
-                goto done;
-            }
-            b.train->augment = &aug;
         }
     } else if (text) {
         if (a->init_from && !(from = load_init_from(a, m))) {
@@ -456,24 +530,8 @@ static int cmd_train(const cli_args *a) {
         rc = cli_fail("cannot read the model description");
         goto done;
     }
-    if (b.tab && dc_model_set_tabular(m, b.tab)) {
-        rc = cli_fail("cannot store the preprocessing");
-        goto done;
-    }
-    if (a->init_from && ((!from && !(from = load_init_from(a, m))) || dc_model_init_from(m, from, a->quiet ? NULL : stdout) < 0)) {
-        rc = cli_fail("cannot start from --init-from");
-        goto done;
-    }
-    if (a->embeddings && dc_embeddings_load(m, a->embeddings, a->quiet ? NULL : stdout)) {
-        rc = cli_fail("cannot load the word vectors");
-        goto done;
-    }
-    if (a->freeze && dc_model_freeze(m, a->freeze, a->quiet ? NULL : stdout)) {
-        rc = cli_fail("cannot freeze");
-        goto done;
-    }
-    if (!state && !(state = dc_train_state_new())) {
-        rc = cli_fail("out of memory");
+    if (prepare_model(a, m, &b, &from, &state)) {
+        rc = 1;
         goto done;
     }
     apply_lr(a, m);
@@ -482,25 +540,11 @@ static int cmd_train(const cli_args *a) {
     if (!a->quiet && !a->resume) dc_model_summary(m, stdout);
     if (!a->quiet && a->resume) printf("Resuming %s after epoch %d\n", a->resume, dc_train_state_epoch(state));
     fflush(stdout); /* the summary shows before training starts, even in a pipe */
-    struct sigaction sa = {0}, old_sa;
-    sa.sa_handler = on_sigint;
-    sigemptyset(&sa.sa_mask);
-    struct sigaction old_term;
-    sigaction(SIGINT, &sa, &old_sa);
-    sigaction(SIGTERM, &sa, &old_term); /* a scheduler's stop: saved like Ctrl-C */
-    dc_status st = dc_fit(m, b.train, &fo, &h);
+    dc_status saved, st = fit_and_save(m, &b, &fo, state, out, &h, &saved);
     if (st && st != DC_ERR_INTERRUPTED) {
-        sigaction(SIGINT, &old_sa, NULL);
-        sigaction(SIGTERM, &old_term, NULL);
         rc = cli_fail("training failed");
         goto done;
     }
-    /* save even after Ctrl-C: the last finished batch, with the state to
-     * resume; a Ctrl-C during the save only marks the run as interrupted */
-    dc_status saved = dc_model_save_state(m, state, out);
-    sigaction(SIGINT, &old_sa, NULL);
-    sigaction(SIGTERM, &old_term, NULL);
-    if (stop_flag && !st) st = DC_ERR_INTERRUPTED;
     if (saved) {
         rc = cli_fail("cannot save the model");
         goto done;
@@ -528,25 +572,7 @@ static int cmd_train(const cli_args *a) {
             printf("\n");
         } else if (b.test) printf("Test accuracy: %.4f - test loss: %.4f\n", r.cls.accuracy, r.loss);
     }
-    if (a->json) {
-        double secs = 0;
-        int timed = 0;
-        for (int e = 0; e < h.epochs_run; e++)
-            if (h.epoch[e].seconds > 0) secs += h.epoch[e].seconds, timed++;
-        printf("{\"command\":\"train\",\"model\":");
-        cli_json_string(stdout, out);
-        printf(",\"epochs\":%d,\"stopped_early\":%s,\"best_epoch\":%d,\"history\":", h.epochs_run,
-               h.stopped_early ? "true" : "false", h.best_epoch);
-        print_json_history(&h);
-        printf(",\"seconds_per_epoch\":");
-        cli_json_number(stdout, timed ? secs / timed : NAN);
-        printf(",\"threads\":%d", dc_get_num_threads());
-        if (b.test) {
-            printf(",");
-            cli_print_json_metrics(a, b.tab, m, &r);
-        }
-        printf("}\n");
-    }
+    if (a->json) print_train_json(a, m, &b, &h, &r, out);
 done:
     cli_metrics_free(&r);
     dc_history_free(&h);
