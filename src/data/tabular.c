@@ -406,6 +406,137 @@ static dc_status pick_columns(const dc_csv *t, const dc_csv_options *o, int lab,
     return DC_OK;
 }
 
+/* Each feature column's type: categorical when most present cells are not
+ * numbers (a mostly numeric column with a stray word is an error). */
+static dc_status column_types(dc_tabular *p, const dc_csv *t, const int *fcols, int nf, const char *path) {
+    for (int c = 0; c < nf; c++) {
+        tcol *col = &p->cols[c];
+        col->name = strdup(t->names[fcols[c]]);
+        col->impute_cat = -1;
+        if (!col->name) {
+            return dc_set_error(DC_ERR_NOMEM, "out of memory");
+        }
+        int64_t nums = 0, words = 0, first_word = -1;
+        for (int64_t r = 0; r < t->nrows; r++) {
+            const char *cell = t->cells[r * t->ncols + fcols[c]];
+            double v;
+            if (dc_csv_missing(cell)) continue;
+            if (dc_csv_number(cell, &v)) nums++;
+            else if (words++ == 0) first_word = r;
+        }
+        if (words && nums > words) {
+            return dc_set_error(DC_ERR_FORMAT, "%s:%lld: column \"%s\": \"%s\" is not a number (%lld of its values are numbers)",
+                              path, (long long)t->line[first_word], col->name, t->cells[first_word * t->ncols + fcols[c]],
+                              (long long)nums);
+        }
+        col->categorical = words > 0;
+    }
+    return DC_OK;
+}
+
+/* The classes: the kept rows' labels, sorted and unique (numerically when
+ * all are numbers); at least two. */
+static dc_status fit_classes(dc_tabular *p, const dc_csv *t, const int64_t *keep, int64_t nkeep, int lab, char **tmp, const char *path) {
+    int numeric = 1;
+    for (int64_t i = 0; i < nkeep; i++) {
+        double v;
+        tmp[i] = t->cells[keep[i] * t->ncols + lab];
+        numeric = numeric && dc_csv_number(tmp[i], &v);
+    }
+    int k = unique_sorted(tmp, nkeep, numeric);
+    p->classes = calloc((size_t)(k > 0 ? k : 1), sizeof(char *));
+    if (k < 0 || !p->classes) {
+        return dc_set_error(DC_ERR_NOMEM, "out of memory");
+    }
+    for (int i = 0; i < k; i++)
+        if (!(p->classes[p->nclasses++] = strdup(tmp[i]))) {
+            return dc_set_error(DC_ERR_NOMEM, "out of memory");
+        }
+    if (k < 2) {
+        return dc_set_error(DC_ERR_FORMAT, "%s: label column \"%s\" has a single class \"%s\"", path, p->label, p->classes[0]);
+    }
+    return index_classes(p);
+}
+
+/* Fit each column on the training rows tr: its categories (one-hot width)
+ * and the value that fills its missing cells; sets p->width. tmp: scratch
+ * for ntr cells. */
+static dc_status fit_columns(dc_tabular *p, const dc_csv *t, const int *fcols, int nf, const int64_t *tr, int64_t ntr, char **tmp,
+                              dc_missing missing, const char *path) {
+    p->width = 0;
+    for (int c = 0; c < nf; c++) {
+        tcol *col = &p->cols[c];
+        int64_t m = 0;
+        for (int64_t i = 0; i < ntr; i++) {
+            const char *cell = t->cells[tr[i] * t->ncols + fcols[c]];
+            if (!dc_csv_missing(cell)) tmp[m++] = (char *)cell;
+        }
+        if (m == 0) {
+            return dc_set_error(DC_ERR_FORMAT, "%s: column \"%s\" has no values in the training rows", path, col->name);
+        }
+        if (col->categorical) {
+            /* most frequent category (ties: first in sorted order) */
+            qsort(tmp, (size_t)m, sizeof *tmp, cmp_str);
+            int64_t best = 0, bestn = 0;
+            for (int64_t i = 0, j; i < m; i = j) {
+                for (j = i; j < m && !strcmp(tmp[j], tmp[i]); j++) {}
+                if (j - i > bestn) bestn = j - i, best = i;
+            }
+            char *mode = tmp[best];
+            int k = unique_sorted(tmp, m, 0);
+            col->cats = calloc((size_t)k, sizeof(char *));
+            if (!col->cats) {
+                return dc_set_error(DC_ERR_NOMEM, "out of memory");
+            }
+            for (int i = 0; i < k; i++) col->cats[col->ncats++] = strdup(tmp[i]);
+            col->impute_cat = find_str(col->cats, col->ncats, mode);
+            p->width += col->ncats;
+        } else {
+            double *v = malloc(sizeof(double) * (size_t)m), s = 0;
+            if (!v) {
+                return dc_set_error(DC_ERR_NOMEM, "out of memory");
+            }
+            for (int64_t i = 0; i < m; i++) dc_csv_number(tmp[i], &v[i]), s += v[i];
+            qsort(v, (size_t)m, sizeof *v, cmp_dbl);
+            if (missing == DC_MISSING_MEDIAN) col->impute = m % 2 ? v[m / 2] : 0.5 * (v[m / 2 - 1] + v[m / 2]);
+            else if (missing == DC_MISSING_MOST_FREQUENT) {
+                int64_t best = 0, bestn = 0;
+                for (int64_t i = 0, j; i < m; i = j) {
+                    for (j = i; j < m && v[j] == v[i]; j++) {}
+                    if (j - i > bestn) bestn = j - i, best = i;
+                }
+                col->impute = v[best];
+            } else col->impute = s / (double)m; /* mean; also the fallback at prediction time */
+            free(v);
+            p->width++;
+        }
+    }
+    return DC_OK;
+}
+
+/* What loading did, for the report stream. */
+static void load_report(FILE *report, const dc_tabular *p, const dc_csv *t, const char *path, int nf, const dc_csv_options *o, int64_t dropped,
+                        int64_t imputed, int64_t ntr, int64_t nte) {
+    int ncat = 0;
+    for (int c = 0; c < nf; c++) ncat += p->cols[c].categorical;
+    fprintf(report, "%s: %lld rows, %d feature columns (%d numeric, %d categorical) -> %d features", path,
+            (long long)t->nrows, nf, nf - ncat, ncat, p->width);
+    if (p->regression) fprintf(report, "; label \"%s\" (regression)\n", p->label);
+    else fprintf(report, "; label \"%s\" with %d classes\n", p->label, p->nclasses);
+    fprintf(report, "missing values: %lld rows dropped, %lld values imputed (%s)\n", (long long)dropped,
+            (long long)imputed, o->missing == DC_MISSING_DROP ? "drop" : o->missing == DC_MISSING_MEAN ? "mean" :
+            o->missing == DC_MISSING_MEDIAN ? "median" : "most frequent");
+    fprintf(report, "split: %lld training rows, %lld test rows%s; scaling: %s\n", (long long)ntr, (long long)nte,
+            o->stratify && !o->regression ? " (stratified)" : "",
+            p->scaling == DC_SCALE_STANDARD ? "standard" : p->scaling == DC_SCALE_MINMAX ? "min-max" : "none");
+    if (p->pca) {
+        double cum = 0;
+        fprintf(report, "PCA: %d components, explained variance", p->pca);
+        for (int k = 0; k < p->pca; k++) fprintf(report, " %.3f", p->explained[k]), cum += p->explained[k];
+        fprintf(report, " (total %.3f)\n", cum);
+    }
+}
+
 dc_status dc_csv_load(const char *path, const dc_csv_options *o, dc_tabular **pipe, dc_dataset **train, dc_dataset **test,
                       FILE *report) {
     *pipe = NULL;
@@ -453,32 +584,7 @@ dc_status dc_csv_load(const char *path, const dc_csv_options *o, dc_tabular **pi
         st = dc_set_error(DC_ERR_NOMEM, "out of memory");
         goto done;
     }
-    /* column types: categorical when most present cells are not numbers; a
-     * mostly numeric column with a stray word is an error, not a category */
-    for (int c = 0; c < nf; c++) {
-        tcol *col = &p->cols[c];
-        col->name = strdup(t->names[fcols[c]]);
-        col->impute_cat = -1;
-        if (!col->name) {
-            st = dc_set_error(DC_ERR_NOMEM, "out of memory");
-            goto done;
-        }
-        int64_t nums = 0, words = 0, first_word = -1;
-        for (int64_t r = 0; r < t->nrows; r++) {
-            const char *cell = t->cells[r * t->ncols + fcols[c]];
-            double v;
-            if (dc_csv_missing(cell)) continue;
-            if (dc_csv_number(cell, &v)) nums++;
-            else if (words++ == 0) first_word = r;
-        }
-        if (words && nums > words) {
-            st = dc_set_error(DC_ERR_FORMAT, "%s:%lld: column \"%s\": \"%s\" is not a number (%lld of its values are numbers)",
-                              path, (long long)t->line[first_word], col->name, t->cells[first_word * t->ncols + fcols[c]],
-                              (long long)nums);
-            goto done;
-        }
-        col->categorical = words > 0;
-    }
+    if ((st = column_types(p, t, fcols, nf, path))) goto done;
     /* rows: a missing label always drops the row; missing features too
      * under DC_MISSING_DROP; regression labels must be numbers */
     for (int64_t r = 0; r < t->nrows; r++) {
@@ -501,30 +607,7 @@ dc_status dc_csv_load(const char *path, const dc_csv_options *o, dc_tabular **pi
         st = dc_set_error(DC_ERR_FORMAT, "%s: %lld usable rows after dropping %lld with missing values", path, (long long)nkeep, (long long)dropped);
         goto done;
     }
-    if (!o->regression) { /* classes: sorted unique labels (numerically when all are numbers) */
-        int numeric = 1;
-        for (int64_t i = 0; i < nkeep; i++) {
-            double v;
-            tmp[i] = t->cells[keep[i] * t->ncols + lab];
-            numeric = numeric && dc_csv_number(tmp[i], &v);
-        }
-        int k = unique_sorted(tmp, nkeep, numeric);
-        p->classes = calloc((size_t)(k > 0 ? k : 1), sizeof(char *));
-        if (k < 0 || !p->classes) {
-            st = dc_set_error(DC_ERR_NOMEM, "out of memory");
-            goto done;
-        }
-        for (int i = 0; i < k; i++)
-            if (!(p->classes[p->nclasses++] = strdup(tmp[i]))) {
-                st = dc_set_error(DC_ERR_NOMEM, "out of memory");
-                goto done;
-            }
-        if (k < 2) {
-            st = dc_set_error(DC_ERR_FORMAT, "%s: label column \"%s\" has a single class \"%s\"", path, p->label, p->classes[0]);
-            goto done;
-        }
-        if ((st = index_classes(p))) goto done;
-    }
+    if (!o->regression && (st = fit_classes(p, t, keep, nkeep, lab, tmp, path))) goto done;
     /* split: seeded shuffle; stratified takes the same fraction of each class */
     tr = malloc(sizeof(int64_t) * (size_t)nkeep);
     te = malloc(sizeof(int64_t) * (size_t)nkeep);
@@ -582,58 +665,7 @@ dc_status dc_csv_load(const char *path, const dc_csv_options *o, dc_tabular **pi
                           o->test_split, (long long)ntr, (long long)nte);
         goto done;
     }
-    /* fit on training rows: categories, fill values */
-    p->width = 0;
-    for (int c = 0; c < nf; c++) {
-        tcol *col = &p->cols[c];
-        int64_t m = 0;
-        for (int64_t i = 0; i < ntr; i++) {
-            const char *cell = t->cells[tr[i] * t->ncols + fcols[c]];
-            if (!dc_csv_missing(cell)) tmp[m++] = (char *)cell;
-        }
-        if (m == 0) {
-            st = dc_set_error(DC_ERR_FORMAT, "%s: column \"%s\" has no values in the training rows", path, col->name);
-            goto done;
-        }
-        if (col->categorical) {
-            /* most frequent category (ties: first in sorted order) */
-            qsort(tmp, (size_t)m, sizeof *tmp, cmp_str);
-            int64_t best = 0, bestn = 0;
-            for (int64_t i = 0, j; i < m; i = j) {
-                for (j = i; j < m && !strcmp(tmp[j], tmp[i]); j++) {}
-                if (j - i > bestn) bestn = j - i, best = i;
-            }
-            char *mode = tmp[best];
-            int k = unique_sorted(tmp, m, 0);
-            col->cats = calloc((size_t)k, sizeof(char *));
-            if (!col->cats) {
-                st = dc_set_error(DC_ERR_NOMEM, "out of memory");
-                goto done;
-            }
-            for (int i = 0; i < k; i++) col->cats[col->ncats++] = strdup(tmp[i]);
-            col->impute_cat = find_str(col->cats, col->ncats, mode);
-            p->width += col->ncats;
-        } else {
-            double *v = malloc(sizeof(double) * (size_t)m), s = 0;
-            if (!v) {
-                st = dc_set_error(DC_ERR_NOMEM, "out of memory");
-                goto done;
-            }
-            for (int64_t i = 0; i < m; i++) dc_csv_number(tmp[i], &v[i]), s += v[i];
-            qsort(v, (size_t)m, sizeof *v, cmp_dbl);
-            if (o->missing == DC_MISSING_MEDIAN) col->impute = m % 2 ? v[m / 2] : 0.5 * (v[m / 2 - 1] + v[m / 2]);
-            else if (o->missing == DC_MISSING_MOST_FREQUENT) {
-                int64_t best = 0, bestn = 0;
-                for (int64_t i = 0, j; i < m; i = j) {
-                    for (j = i; j < m && v[j] == v[i]; j++) {}
-                    if (j - i > bestn) bestn = j - i, best = i;
-                }
-                col->impute = v[best];
-            } else col->impute = s / (double)m; /* mean; also the fallback at prediction time */
-            free(v);
-            p->width++;
-        }
-    }
+    if ((st = fit_columns(p, t, fcols, nf, tr, ntr, tmp, o->missing, path))) goto done;
     X = malloc(sizeof(float) * (size_t)ntr * (size_t)p->width);
     char **cells = malloc(sizeof(char *) * (size_t)nf);
     if (!X || !cells) {
@@ -655,26 +687,7 @@ dc_status dc_csv_load(const char *path, const dc_csv_options *o, dc_tabular **pi
     }
     if ((st = fill(p, t, fcols, lab, tr, ntr, *train, &imputed))) goto done;
     if (test && nte && (st = fill(p, t, fcols, lab, te, nte, *test, &imputed))) goto done;
-    if (report) {
-        int ncat = 0;
-        for (int c = 0; c < nf; c++) ncat += p->cols[c].categorical;
-        fprintf(report, "%s: %lld rows, %d feature columns (%d numeric, %d categorical) -> %d features", path,
-                (long long)t->nrows, nf, nf - ncat, ncat, p->width);
-        if (p->regression) fprintf(report, "; label \"%s\" (regression)\n", p->label);
-        else fprintf(report, "; label \"%s\" with %d classes\n", p->label, p->nclasses);
-        fprintf(report, "missing values: %lld rows dropped, %lld values imputed (%s)\n", (long long)dropped,
-                (long long)imputed, o->missing == DC_MISSING_DROP ? "drop" : o->missing == DC_MISSING_MEAN ? "mean" :
-                o->missing == DC_MISSING_MEDIAN ? "median" : "most frequent");
-        fprintf(report, "split: %lld training rows, %lld test rows%s; scaling: %s\n", (long long)ntr, (long long)nte,
-                o->stratify && !o->regression ? " (stratified)" : "",
-                p->scaling == DC_SCALE_STANDARD ? "standard" : p->scaling == DC_SCALE_MINMAX ? "min-max" : "none");
-        if (p->pca) {
-            double cum = 0;
-            fprintf(report, "PCA: %d components, explained variance", p->pca);
-            for (int k = 0; k < p->pca; k++) fprintf(report, " %.3f", p->explained[k]), cum += p->explained[k];
-            fprintf(report, " (total %.3f)\n", cum);
-        }
-    }
+    if (report) load_report(report, p, t, path, nf, o, dropped, imputed, ntr, nte);
 done:
     free(fcols);
     free(keep);
