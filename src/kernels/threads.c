@@ -100,8 +100,7 @@ static int64_t busy_ns(void) {
     int n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]);
     fclose(f);
     if (n < 4) return -1;
-    static long hz = 0;
-    if (!hz) hz = sysconf(_SC_CLK_TCK) > 0 ? sysconf(_SC_CLK_TCK) : 100;
+    const long hz = sysconf(_SC_CLK_TCK) > 0 ? sysconf(_SC_CLK_TCK) : 100;
     unsigned long long busy = v[0] + v[1] + v[2] + v[5] + v[6] + v[7]; /* idle and iowait left out */
     return (int64_t)(busy * (1000000000ULL / (unsigned long long)hz));
 }
@@ -119,16 +118,19 @@ static void sample(void) {
         __atomic_store_n(&adapt, 0, __ATOMIC_RELAXED);
         return;
     }
-    if (last_wall && wall > last_wall) {
+    /* (atomics: successive samples may be taken by different threads) */
+    const int64_t lw = __atomic_load_n(&last_wall, __ATOMIC_RELAXED), lo = __atomic_load_n(&last_own, __ATOMIC_RELAXED),
+                  lb = __atomic_load_n(&last_busy, __ATOMIC_RELAXED);
+    if (lw && wall > lw) {
         const long cores = sysconf(_SC_NPROCESSORS_ONLN);
-        double others = (double)((busy - last_busy) - (own - last_own)) / (double)(wall - last_wall);
+        double others = (double)((busy - lb) - (own - lo)) / (double)(wall - lw);
         if (others < 0.0) others = 0.0;
         int f = (int)((double)cores - others + 0.5);
         __atomic_store_n(&free_cores, f < 1 ? 1 : f, __ATOMIC_RELAXED);
     }
-    last_wall = wall;
-    last_own = own;
-    last_busy = busy;
+    __atomic_store_n(&last_wall, wall, __ATOMIC_RELAXED);
+    __atomic_store_n(&last_own, own, __ATOMIC_RELAXED);
+    __atomic_store_n(&last_busy, busy, __ATOMIC_RELAXED);
 }
 
 int dc_k_run_threads_for(int parts) {
@@ -141,12 +143,13 @@ int dc_k_run_threads(void) {
     if (nt < 2) return 1;
     int a = __atomic_load_n(&adapt, __ATOMIC_RELAXED);
     if (a < 0) {
-        const int e = env_int("DEEPC_ADAPT");
-        forced_run = env_int("DEEPC_RUN_THREADS");
-        a = e == 0 || forced_run > 0 ? 0 : 1;
+        const int e = env_int("DEEPC_ADAPT"), fr = env_int("DEEPC_RUN_THREADS");
+        __atomic_store_n(&forced_run, fr, __ATOMIC_RELAXED);
+        a = e == 0 || fr > 0 ? 0 : 1;
         __atomic_store_n(&adapt, a, __ATOMIC_RELAXED);
     }
-    if (forced_run > 0) return forced_run < nt ? forced_run : nt;
+    const int fr = __atomic_load_n(&forced_run, __ATOMIC_RELAXED);
+    if (fr > 0) return fr < nt ? fr : nt;
     if (!a) return nt;
     sample();
     const int f = __atomic_load_n(&free_cores, __ATOMIC_RELAXED);
