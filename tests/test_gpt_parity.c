@@ -7,27 +7,12 @@
  * gives the logits of the full forward, token by token, for one sequence
  * and for a batch, and across a cache that slides. */
 #include "test.h"
+#include "parity.h"
 
-#define MAXE 256
-static dc_st_entry ent[MAXE];
-static int nent;
+#define put parity_put
+#define put_t parity_put_t
 static dc_rng rng;
 
-static void put(const char *prefix, const char *what, int nd, const int64_t *shape, const float *data) {
-    char name[256];
-    snprintf(name, sizeof name, "%s.%s", prefix, what);
-    dc_st_entry *e = &ent[nent++];
-    e->name = strdup(name);
-    int64_t *s = malloc(sizeof(int64_t) * (size_t)nd), n = 1;
-    memcpy(s, shape, sizeof(int64_t) * (size_t)nd);
-    for (int i = 0; i < nd; i++) n *= shape[i];
-    e->shape = s;
-    e->ndim = nd;
-    float *copy = malloc(sizeof(float) * (size_t)n);
-    memcpy(copy, data, sizeof(float) * (size_t)n);
-    e->data = copy;
-}
-static void put_t(const char *prefix, const char *what, const dc_tensor *t, const float *data) { put(prefix, what, t->ndim, t->shape, data); }
 
 #define S(...) ((int64_t[]){__VA_ARGS__})
 enum { B = 3, T = 8, V = 11 };
@@ -214,8 +199,7 @@ static int hf_case(const char *desc, const char *hf, const char *out) {
         put_params(m, "hf.after", 0);
         dc_optimizer_free(opt);
     }
-    CHECK(dc_st_write(out, ent, nent, NULL, NULL, 0) == DC_OK, "write: %s", dc_last_error());
-    for (int i = 0; i < nent; i++) free((void *)ent[i].name), free((void *)ent[i].shape), free((void *)ent[i].data);
+    CHECK(parity_write(out) == DC_OK, "write: %s", dc_last_error());
     dc_graph_free(g);
     dc_model_free(m);
     return test_summary("test_gpt_parity hf (deepc side)");
@@ -236,7 +220,6 @@ int main(int argc, char **argv) {
     encoder_case();
     cache_case(1);
     cache_case(3);
-    CHECK(dc_st_write(argv[1], ent, nent, NULL, NULL, 0) == DC_OK, "write: %s", dc_last_error());
-    for (int i = 0; i < nent; i++) free((void *)ent[i].name), free((void *)ent[i].shape), free((void *)ent[i].data);
+    CHECK(parity_write(argv[1]) == DC_OK, "write: %s", dc_last_error());
     return test_summary("test_gpt_parity (deepc side)");
 }

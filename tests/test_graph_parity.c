@@ -3,26 +3,10 @@
  * Adam step), with the sampling noise written out so that graph_parity.py
  * can use the same. Writes OUT.safetensors; graph_parity.py compares. */
 #include "test.h"
+#include "parity.h"
 
-#define MAXE 128
-static dc_st_entry ent[MAXE];
-static int nent;
+#define put parity_put
 
-static void put(const char *prefix, const char *name, int nd, const int64_t *shape, const float *data) {
-    dc_st_entry *e = &ent[nent++];
-    char full[256];
-    snprintf(full, sizeof full, "%s.%s", prefix, name);
-    e->name = strdup(full);
-    int64_t n = 1;
-    for (int i = 0; i < nd; i++) n *= shape[i];
-    int64_t *s = malloc(sizeof(int64_t) * (size_t)(nd ? nd : 1));
-    if (nd) memcpy(s, shape, sizeof(int64_t) * (size_t)nd);
-    float *copy = malloc(sizeof(float) * (size_t)n);
-    memcpy(copy, data, sizeof(float) * (size_t)n);
-    e->shape = s;
-    e->ndim = nd;
-    e->data = copy;
-}
 
 /* Loss, its parts and every gradient of desc on x (N, D), labels; then one
  * Adam step. Noise of sampling layers: N*latent normals from seed 77. */
@@ -101,12 +85,7 @@ int main(int argc, char **argv) {
                "sampling inputs=mu,logvar name=z\ndense 16 activation=relu name=decoder\ndense 12 activation=sigmoid name=image\n"
                "loss binary_crossentropy target=input reduction=sum name=reconstruction\n",
                8, 12, 3, 6);
-    dc_status st = dc_st_write(argv[1], ent, nent, NULL, NULL, 0);
+    dc_status st = parity_write(argv[1]);
     CHECK(st == DC_OK, "write %s: %s", argv[1], dc_last_error());
-    for (int i = 0; i < nent; i++) {
-        free((void *)ent[i].name);
-        free((void *)ent[i].shape);
-        free((void *)ent[i].data);
-    }
     return test_summary("test_graph_parity (deepc side)");
 }

@@ -2,29 +2,13 @@
  * activations, losses and optimizers to a safetensors file; parity.py runs
  * the same computations in PyTorch and compares (rtol 1e-5). */
 #include "test.h"
+#include "parity.h"
 
-#define MAXE 512
-static dc_st_entry ent[MAXE];
-static int nent;
 static dc_rng rng;
+#define put(name, t, data) parity_put_t(NULL, name, t, data)
+#define putf parity_put_t
 
-static void put(const char *name, const dc_tensor *t, const float *data) {
-    dc_st_entry *e = &ent[nent++];
-    e->name = strdup(name);
-    int64_t *shape = malloc(sizeof(int64_t) * (size_t)(t->ndim ? t->ndim : 1));
-    memcpy(shape, t->shape, sizeof(int64_t) * (size_t)t->ndim);
-    e->shape = shape;
-    e->ndim = t->ndim;
-    float *copy = malloc(sizeof(float) * (size_t)(t->size ? t->size : 1));
-    memcpy(copy, data, sizeof(float) * (size_t)t->size);
-    e->data = copy;
-}
 
-static void putf(const char *prefix, const char *what, const dc_tensor *t, const float *data) {
-    char name[256];
-    snprintf(name, sizeof name, "%s.%s", prefix, what);
-    put(name, t, data);
-}
 
 static dc_tensor *randn(int nd, const int64_t *shape, float scale) {
     dc_tensor *t = dc_tensor_new(DC_F32, nd, shape);
@@ -491,12 +475,7 @@ int main(int argc, char **argv) {
     soft_target_case("soft_linear", "input 4\ndense 5\nloss categorical_crossentropy\n");
     conv_cases();
     optimizer_cases();
-    dc_status st = dc_st_write(argv[1], ent, nent, NULL, NULL, 0);
+    dc_status st = parity_write(argv[1]);
     CHECK(st == DC_OK, "write %s: %s", argv[1], dc_last_error());
-    for (int i = 0; i < nent; i++) {
-        free((void *)ent[i].name);
-        free((void *)ent[i].shape);
-        free((void *)ent[i].data);
-    }
     return test_summary("test_parity (deepc side)");
 }

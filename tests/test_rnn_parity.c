@@ -4,25 +4,11 @@
  * and the gradients of every input and weight; and 20 Adam steps of an
  * Embedding -> LSTM -> Dense classifier. */
 #include "test.h"
+#include "parity.h"
 
-#define MAXE 256
-static dc_st_entry ent[MAXE];
-static int nent;
+#define put parity_put_t
 static dc_rng rng;
 
-static void put(const char *prefix, const char *what, const dc_tensor *t, const float *data) {
-    char name[256];
-    snprintf(name, sizeof name, "%s.%s", prefix, what);
-    dc_st_entry *e = &ent[nent++];
-    e->name = strdup(name);
-    int64_t *shape = malloc(sizeof(int64_t) * (size_t)t->ndim);
-    memcpy(shape, t->shape, sizeof(int64_t) * (size_t)t->ndim);
-    e->shape = shape;
-    e->ndim = t->ndim;
-    float *copy = malloc(sizeof(float) * (size_t)t->size);
-    memcpy(copy, data, sizeof(float) * (size_t)t->size);
-    e->data = copy;
-}
 
 static dc_tensor *randn(int nd, const int64_t *shape, float scale) {
     dc_tensor *t = dc_tensor_new(DC_F32, nd, shape);
@@ -134,7 +120,6 @@ int main(int argc, char **argv) {
         }
     embedding_case();
     training_case();
-    CHECK(dc_st_write(argv[1], ent, nent, NULL, NULL, 0) == DC_OK, "write: %s", dc_last_error());
-    for (int i = 0; i < nent; i++) free((void *)ent[i].name), free((void *)ent[i].shape), free((void *)ent[i].data);
+    CHECK(parity_write(argv[1]) == DC_OK, "write: %s", dc_last_error());
     return test_summary("test_rnn_parity (deepc side)");
 }
