@@ -15,7 +15,7 @@ static int parity_n;
 
 /* Record a copy of data (shape nd x shape) as "prefix.what" (just "what"
  * without a prefix). */
-static void parity_put(const char *prefix, const char *what, int nd, const int64_t *shape, const float *data) {
+static inline void parity_put(const char *prefix, const char *what, int nd, const int64_t *shape, const float *data) {
     if (parity_n == PARITY_MAX) {
         fprintf(stderr, "parity: more than %d tensors (raise PARITY_MAX)\n", PARITY_MAX);
         exit(2);
@@ -41,12 +41,12 @@ static void parity_put(const char *prefix, const char *what, int nd, const int64
 }
 
 /* The same with t's shape. */
-static void parity_put_t(const char *prefix, const char *what, const dc_tensor *t, const float *data) {
+static inline void parity_put_t(const char *prefix, const char *what, const dc_tensor *t, const float *data) {
     parity_put(prefix, what, t->ndim, t->shape, data);
 }
 
 /* Write every recorded tensor to path, then forget them. */
-static dc_status parity_write(const char *path) {
+static inline dc_status parity_write(const char *path) {
     dc_status st = dc_st_write(path, parity_ent, parity_n, NULL, NULL, 0);
     for (int i = 0; i < parity_n; i++) {
         free((void *)parity_ent[i].name);
