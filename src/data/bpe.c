@@ -508,6 +508,93 @@ static void json_token(FILE *f, const char *s) {
     fputc('"', f);
 }
 
+/* The pieces of a BPE training run: each distinct piece (a pre-tokenized
+ * word) of every file, with its count and its current symbols. */
+typedef struct {
+    smap words; /* piece text -> index */
+    int nw, capw;
+    piece *pc;
+} piece_set;
+
+/* Add the pieces of one file (GPT-2's pattern over its text) to ps. */
+static dc_status count_pieces(const dc_bpe *b, pcre2_match_data *md, const char *path, piece_set *ps) {
+    dc_status st = DC_OK;
+    int64_t rawn = 0;
+    char *raw = dc_read_text_file(path, (int64_t)1 << 31, &rawn);
+    size_t len = 0;
+    char *s = raw ? clean_utf8(raw, (size_t)rawn, &len) : NULL;
+    free(raw);
+    if (!s) {
+        return DC_ERR_IO;
+    }
+    for (PCRE2_SIZE at = 0; !st && at < len;) {
+        if (pcre2_match(b->re, (PCRE2_SPTR)s, len, at, PCRE2_NO_UTF_CHECK, md, NULL) < 0) break;
+        PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md), p0 = ov[0], p1 = ov[1];
+        if (p1 <= at) break;
+        at = p1;
+        int k = smap_find_n(&ps->words, s + p0, p1 - p0);
+        if (k >= 0) {
+            ps->pc[k].count++;
+            continue;
+        }
+        if (ps->nw == ps->capw) {
+            ps->capw = ps->capw ? 2 * ps->capw : 4096;
+            piece *np = realloc(ps->pc, sizeof *np * (size_t)ps->capw);
+            if (!np) {
+                st = dc_set_error(DC_ERR_NOMEM, "tokenizer train: out of memory");
+                break;
+            }
+            ps->pc = np;
+        }
+        char save = s[p1];
+        s[p1] = 0;
+        ps->pc[ps->nw].n = (int)(p1 - p0);
+        ps->pc[ps->nw].count = 1;
+        ps->pc[ps->nw].sym = malloc(sizeof(int32_t) * (p1 - p0));
+        if (!ps->pc[ps->nw].sym || !smap_put(&ps->words, s + p0, ps->nw)) st = dc_set_error(DC_ERR_NOMEM, "tokenizer train: out of memory");
+        for (int i = 0; ps->pc[ps->nw].sym && i < ps->pc[ps->nw].n; i++) ps->pc[ps->nw].sym[i] = (unsigned char)s[p0 + i]; /* byte ids for now */
+        s[p1] = save;
+        ps->nw++;
+        if (ps->words.n * 2 > (int)ps->words.mask) { /* grow the piece table */
+            smap bigger;
+            if (!smap_init(&bigger, ps->words.n * 2)) {
+                st = dc_set_error(DC_ERR_NOMEM, "tokenizer train: out of memory");
+                break;
+            }
+            for (uint32_t i = 0; i <= ps->words.mask; i++)
+                if (ps->words.keys[i]) smap_put(&bigger, ps->words.keys[i], ps->words.vals[i]);
+            smap_free(&ps->words);
+            ps->words = bigger;
+        }
+    }
+    free(s);
+    return st;
+}
+
+/* The vocabulary (encoder.json: every token and <|endoftext|>) and the merges
+ * (vocab.bpe: the pair each merged token was made of), each file whole or
+ * not at all. */
+static dc_status write_files(char *const *tok, const int32_t *left, const int32_t *right, int ntok, const char *out_vocab,
+                             const char *out_merges) {
+    dc_atomic_file fv, fm;
+    dc_status st = dc_atomic_open(&fv, out_vocab);
+    if (st) return st;
+    if ((st = dc_atomic_open(&fm, out_merges))) {
+        dc_atomic_abort(&fv);
+        return st;
+    }
+    fputc('{', fv.f);
+    for (int i = 0; i < ntok; i++) {
+        json_token(fv.f, tok[i]);
+        fprintf(fv.f, ": %d, ", i);
+    }
+    fprintf(fv.f, "\"<|endoftext|>\": %d}", ntok);
+    fprintf(fm.f, "#version: 0.2\n");
+    for (int i = 256; i < ntok; i++) fprintf(fm.f, "%s %s\n", tok[left[i]], tok[right[i]]);
+    dc_status s2 = dc_atomic_commit(&fm), s1 = dc_atomic_commit(&fv); /* the last opened first: signals wait until both are done */
+    return s1 ? s1 : s2;
+}
+
 dc_status dc_bpe_train(const char *const *paths, int npaths, int vocab_size, const char *out_vocab, const char *out_merges,
                        FILE *report) {
     if (vocab_size < 257 || vocab_size > (1 << 20))
@@ -515,68 +602,16 @@ dc_status dc_bpe_train(const char *const *paths, int npaths, int vocab_size, con
                                             "<|endoftext|>) to %d", vocab_size, 1 << 20);
     dc_bpe *b = bpe_new();
     if (!b) return dc_set_error(DC_ERR_NOMEM, "tokenizer train: out of memory");
-    smap words;
-    int nw = 0, capw = 0;
-    piece *pc = NULL;
+    piece_set ps = {0};
     char **tok = NULL;
     int32_t *left = NULL, *right = NULL; /* the pair each merged token was made of */
     int ntok = 0;
     ptable pt = {0};
-    dc_status st = smap_init(&words, 1 << 16) ? DC_OK : dc_set_error(DC_ERR_NOMEM, "tokenizer train: out of memory");
+    dc_status st = smap_init(&ps.words, 1 << 16) ? DC_OK : dc_set_error(DC_ERR_NOMEM, "tokenizer train: out of memory");
     pcre2_match_data *md = st ? NULL : pcre2_match_data_create_from_pattern(b->re, NULL);
+    if (!st && !md) st = dc_set_error(DC_ERR_NOMEM, "tokenizer train: out of memory");
     /* distinct pieces of every file, counted */
-    for (int f = 0; !st && f < npaths; f++) {
-        int64_t rawn = 0;
-        char *raw = dc_read_text_file(paths[f], (int64_t)1 << 31, &rawn);
-        size_t len = 0;
-        char *s = raw ? clean_utf8(raw, (size_t)rawn, &len) : NULL;
-        free(raw);
-        if (!s) {
-            st = DC_ERR_IO;
-            break;
-        }
-        for (PCRE2_SIZE at = 0; !st && at < len;) {
-            if (pcre2_match(b->re, (PCRE2_SPTR)s, len, at, PCRE2_NO_UTF_CHECK, md, NULL) < 0) break;
-            PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md), p0 = ov[0], p1 = ov[1];
-            if (p1 <= at) break;
-            at = p1;
-            int k = smap_find_n(&words, s + p0, p1 - p0);
-            if (k >= 0) {
-                pc[k].count++;
-                continue;
-            }
-            if (nw == capw) {
-                capw = capw ? 2 * capw : 4096;
-                piece *np = realloc(pc, sizeof *np * (size_t)capw);
-                if (!np) {
-                    st = dc_set_error(DC_ERR_NOMEM, "tokenizer train: out of memory");
-                    break;
-                }
-                pc = np;
-            }
-            char save = s[p1];
-            s[p1] = 0;
-            pc[nw].n = (int)(p1 - p0);
-            pc[nw].count = 1;
-            pc[nw].sym = malloc(sizeof(int32_t) * (p1 - p0));
-            if (!pc[nw].sym || !smap_put(&words, s + p0, nw)) st = dc_set_error(DC_ERR_NOMEM, "tokenizer train: out of memory");
-            for (int i = 0; pc[nw].sym && i < pc[nw].n; i++) pc[nw].sym[i] = (unsigned char)s[p0 + i]; /* byte ids for now */
-            s[p1] = save;
-            nw++;
-            if (words.n * 2 > (int)words.mask) { /* grow the piece table */
-                smap bigger;
-                if (!smap_init(&bigger, words.n * 2)) {
-                    st = dc_set_error(DC_ERR_NOMEM, "tokenizer train: out of memory");
-                    break;
-                }
-                for (uint32_t i = 0; i <= words.mask; i++)
-                    if (words.keys[i]) smap_put(&bigger, words.keys[i], words.vals[i]);
-                smap_free(&words);
-                words = bigger;
-            }
-        }
-        free(s);
-    }
+    for (int f = 0; !st && f < npaths; f++) st = count_pieces(b, md, paths[f], &ps);
     /* tokens: the 256 byte characters, ids in GPT-2's order (printable bytes first) */
     int order[256], k = 0;
     for (int x = 0; x < 256; x++)
@@ -594,10 +629,10 @@ dc_status dc_bpe_train(const char *const *paths, int npaths, int vocab_size, con
         byte_id[order[i]] = i;
     }
     ntok = st ? 0 : 256;
-    for (int w = 0; !st && w < nw; w++)
-        for (int i = 0; i < pc[w].n; i++) pc[w].sym[i] = byte_id[pc[w].sym[i]];
+    for (int w = 0; !st && w < ps.nw; w++)
+        for (int i = 0; i < ps.pc[w].n; i++) ps.pc[w].sym[i] = byte_id[ps.pc[w].sym[i]];
     int64_t symbols = 0;
-    for (int w = 0; w < nw; w++) symbols += pc[w].n;
+    for (int w = 0; w < ps.nw; w++) symbols += ps.pc[w].n;
     uint64_t cap = 1024;
     while (cap < (uint64_t)symbols * 2) cap <<= 1;
     if (!st && (!(pt.key = malloc(sizeof(int64_t) * cap)) || !(pt.val = malloc(sizeof(int64_t) * cap))))
@@ -606,8 +641,8 @@ dc_status dc_bpe_train(const char *const *paths, int npaths, int vocab_size, con
     const int64_t V = vocab_size;
     while (!st && ntok < vocab_size - 1) {
         ptable_clear(&pt);
-        for (int w = 0; w < nw; w++)
-            for (int i = 0; i + 1 < pc[w].n; i++) ptable_add(&pt, (int64_t)pc[w].sym[i] * V + pc[w].sym[i + 1], pc[w].count);
+        for (int w = 0; w < ps.nw; w++)
+            for (int i = 0; i + 1 < ps.pc[w].n; i++) ptable_add(&pt, (int64_t)ps.pc[w].sym[i] * V + ps.pc[w].sym[i + 1], ps.pc[w].count);
         int64_t best = -1, bestc = 0;
         for (uint64_t i = 0; i <= pt.mask; i++)
             if (pt.key[i] >= 0 && (pt.val[i] > bestc || (pt.val[i] == bestc && pt.key[i] < best))) best = pt.key[i], bestc = pt.val[i];
@@ -622,44 +657,27 @@ dc_status dc_bpe_train(const char *const *paths, int npaths, int vocab_size, con
         memcpy(tok[id] + la, tok[c], lc + 1);
         left[id] = a, right[id] = c;
         ntok++;
-        for (int w = 0; w < nw; w++) { /* merge it everywhere, left to right */
+        for (int w = 0; w < ps.nw; w++) { /* merge it everywhere, left to right */
             int m = 0;
-            for (int i = 0; i < pc[w].n;) {
-                if (i + 1 < pc[w].n && pc[w].sym[i] == a && pc[w].sym[i + 1] == c) pc[w].sym[m++] = id, i += 2;
-                else pc[w].sym[m++] = pc[w].sym[i++];
+            for (int i = 0; i < ps.pc[w].n;) {
+                if (i + 1 < ps.pc[w].n && ps.pc[w].sym[i] == a && ps.pc[w].sym[i + 1] == c) ps.pc[w].sym[m++] = id, i += 2;
+                else ps.pc[w].sym[m++] = ps.pc[w].sym[i++];
             }
-            pc[w].n = m;
+            ps.pc[w].n = m;
         }
     }
-    /* write both files, each whole or not at all */
-    dc_atomic_file fv, fm;
-    int open_v = 0;
-    if (!st && !(st = dc_atomic_open(&fv, out_vocab))) open_v = 1;
-    if (!st && (st = dc_atomic_open(&fm, out_merges))) dc_atomic_abort(&fv), open_v = 0;
-    if (!st) {
-        fputc('{', fv.f);
-        for (int i = 0; i < ntok; i++) {
-            json_token(fv.f, tok[i]);
-            fprintf(fv.f, ": %d, ", i);
-        }
-        fprintf(fv.f, "\"<|endoftext|>\": %d}", ntok);
-        fprintf(fm.f, "#version: 0.2\n");
-        for (int i = 256; i < ntok; i++) fprintf(fm.f, "%s %s\n", tok[left[i]], tok[right[i]]);
-        dc_status s2 = dc_atomic_commit(&fm), s1 = dc_atomic_commit(&fv); /* the last opened first: signals wait until both are done */
-        st = s1 ? s1 : s2;
-        if (!st && report)
-            fprintf(report, "%d distinct pieces; %d merges: a vocabulary of %d (with <|endoftext|>) in %s and %s\n", nw, ntok - 256,
-                    ntok + 1, out_vocab, out_merges);
-    }
-    (void)open_v;
+    if (!st) st = write_files(tok, left, right, ntok, out_vocab, out_merges);
+    if (!st && report)
+        fprintf(report, "%d distinct pieces; %d merges: a vocabulary of %d (with <|endoftext|>) in %s and %s\n", ps.nw, ntok - 256,
+                ntok + 1, out_vocab, out_merges);
     if (md) pcre2_match_data_free(md);
-    for (int w = 0; w < nw; w++) free(pc[w].sym);
-    free(pc);
+    for (int w = 0; w < ps.nw; w++) free(ps.pc[w].sym);
+    free(ps.pc);
     for (int i = 0; tok && i < ntok; i++) free(tok[i]);
     free(tok);
     free(left), free(right);
     free(pt.key), free(pt.val);
-    smap_free(&words);
+    smap_free(&ps.words);
     dc_bpe_free(b);
     return st;
 }
