@@ -85,6 +85,85 @@ static char *read_all(const char *path, int64_t *len) {
     return buf;
 }
 
+/* One field at *pp, quoted or not, unquoted in place (a quoted field's text
+ * moves to its start); *pp and *line move past it, *sep gets the character
+ * that ended it ('\n' at the end of a line or of the text). Returns the
+ * field's start, or NULL (error set: row_line names the record). */
+static char *scan_field(char **pp, char *end, char delim, int64_t *line, int64_t row_line, const char *path, char *sep) {
+    char *p = *pp, *w = p, *start = p;
+    if (*p == '"') {
+        p++;
+        for (;;) {
+            if (p >= end) {
+                dc_set_error(DC_ERR_FORMAT, "%s:%lld: unterminated quoted field", path, (long long)row_line);
+                return NULL;
+            }
+            if (*p == '"') {
+                if (p + 1 < end && p[1] == '"') {
+                    *w++ = '"';
+                    p += 2;
+                    continue;
+                }
+                p++;
+                break;
+            }
+            if (*p == '\n') (*line)++;
+            *w++ = *p++;
+        }
+        if (p < end && *p != delim && *p != '\n' && *p != '\r') {
+            dc_set_error(DC_ERR_FORMAT, "%s:%lld: text after a closing quote", path, (long long)*line);
+            return NULL;
+        }
+    } else {
+        while (p < end && *p != delim && *p != '\n' && !(*p == '\r' && (p + 1 == end || p[1] == '\n'))) p++;
+        w = p;
+    }
+    *sep = p < end ? *p : '\n';
+    *w = 0; /* terminate (overwrites the separator, already read) */
+    if (p < end) p++;
+    if (*sep == '\r') {
+        if (p < end && *p == '\n') p++;
+        *sep = '\n';
+    }
+    *pp = p;
+    return start;
+}
+
+/* The column names: the header row's (taken out of the rows, unique), or
+ * column_1, column_2, ... written after the text in t->buf (which may move:
+ * fields are rebased). */
+static dc_status name_columns(dc_csv *t, char **fields, size_t nf, int64_t *lines, int64_t *nrows, int64_t len, int header) {
+    const int ncols = t->ncols;
+    if (!(t->names = malloc(sizeof(char *) * (size_t)ncols))) return dc_set_error(DC_ERR_NOMEM, "%s: out of memory", t->path);
+    if (header) {
+        for (int i = 0; i < ncols; i++) t->names[i] = fields[i];
+        int dup[2];
+        dc_status st = dc_strmap_build(&t->by_name, t->names, ncols, dup);
+        if (st == DC_ERR_INVALID)
+            return dc_set_error(DC_ERR_FORMAT, "%s:%lld: columns %d and %d are both named \"%s\"; every column needs its own name",
+                                t->path, (long long)lines[0], dup[0] + 1, dup[1] + 1, t->names[dup[0]]);
+        if (st) return dc_set_error(DC_ERR_NOMEM, "%s: out of memory", t->path);
+        if (--*nrows == 0) return dc_set_error(DC_ERR_FORMAT, "%s: only a header, no data rows", t->path);
+        memmove(fields, fields + ncols, sizeof(char *) * (size_t)*nrows * (size_t)ncols);
+        memmove(lines, lines + 1, sizeof(int64_t) * (size_t)*nrows);
+        return DC_OK;
+    }
+    for (size_t i = 0; i < nf; i++) fields[i] = (char *)(uintptr_t)(fields[i] - t->buf); /* offsets */
+    char *nbuf = realloc(t->buf, (size_t)len + 1 + (size_t)ncols * 24);
+    if (!nbuf) {
+        for (size_t i = 0; i < nf; i++) fields[i] = t->buf + (uintptr_t)fields[i];
+        return dc_set_error(DC_ERR_NOMEM, "%s: out of memory", t->path);
+    }
+    for (size_t i = 0; i < nf; i++) fields[i] = nbuf + (uintptr_t)fields[i]; /* back to pointers */
+    t->buf = nbuf;
+    for (int i = 0; i < ncols; i++) {
+        char *nm = nbuf + len + 1 + 24 * i;
+        snprintf(nm, 24, "column_%d", i + 1);
+        t->names[i] = nm;
+    }
+    return dc_strmap_build(&t->by_name, t->names, ncols, NULL) ? dc_set_error(DC_ERR_NOMEM, "%s: out of memory", t->path) : DC_OK;
+}
+
 dc_csv *dc_csv_read(const char *path, char delim, int header, int skip) {
     int64_t len;
     char *buf = read_all(path, &len);
@@ -97,6 +176,12 @@ dc_csv *dc_csv_read(const char *path, char delim, int header, int skip) {
     }
     t->buf = buf;
     t->path = path;
+    /* fields are unquoted in place: a field's text moves towards its start */
+    size_t capf = 1024, nf = 0, caprows = 256;
+    char **fields = malloc(sizeof(char *) * capf);
+    int64_t *lines = malloc(sizeof(int64_t) * caprows), nrows = 0;
+    int ncols = -1;
+    if (!fields || !lines) goto nomem;
     if (memchr(buf, 0, (size_t)len)) {
         dc_set_error(DC_ERR_FORMAT, "%s: contains a NUL byte; not a text file", path);
         goto fail;
@@ -109,151 +194,48 @@ dc_csv *dc_csv_read(const char *path, char delim, int header, int skip) {
         p = nl ? nl + 1 : end;
         line++;
     }
-    /* fields are unquoted in place: w writes behind r */
-    size_t capf = 1024, nf = 0, caprows = 256;
-    char **fields = malloc(sizeof(char *) * capf);
-    int64_t *lines = malloc(sizeof(int64_t) * caprows), nrows = 0;
-    int ncols = -1;
-    if (!fields || !lines) goto nomem;
     while (p < end) {
-        /* skip blank lines between records */
-        if (*p == '\n' || (*p == '\r' && p + 1 < end && p[1] == '\n')) {
+        if (*p == '\n' || (*p == '\r' && p + 1 < end && p[1] == '\n')) { /* blank lines between records */
             p += *p == '\r' ? 2 : 1;
             line++;
             continue;
         }
-        int64_t row_line = line;
-        size_t row_start = nf;
-        for (;;) { /* one field */
-            char *w = p, *start = p;
-            if (*p == '"') {
-                p++;
-                for (;;) {
-                    if (p >= end) {
-                        dc_set_error(DC_ERR_FORMAT, "%s:%lld: unterminated quoted field", path, (long long)row_line);
-                        free(fields);
-                        free(lines);
-                        goto fail;
-                    }
-                    if (*p == '"') {
-                        if (p + 1 < end && p[1] == '"') {
-                            *w++ = '"';
-                            p += 2;
-                            continue;
-                        }
-                        p++;
-                        break;
-                    }
-                    if (*p == '\n') line++;
-                    *w++ = *p++;
-                }
-                if (p < end && *p != delim && *p != '\n' && *p != '\r') {
-                    dc_set_error(DC_ERR_FORMAT, "%s:%lld: text after a closing quote", path, (long long)line);
-                    free(fields);
-                    free(lines);
-                    goto fail;
-                }
-            } else {
-                while (p < end && *p != delim && *p != '\n' && !(*p == '\r' && (p + 1 == end || p[1] == '\n'))) p++;
-                w = p;
-            }
-            char sep = p < end ? *p : '\n';
-            *w = 0; /* terminate (overwrites the separator, already read) */
+        const int64_t row_line = line;
+        const size_t row_start = nf;
+        for (;;) { /* the record's fields */
+            char sep, *field = scan_field(&p, end, delim, &line, row_line, path, &sep);
+            if (!field) goto fail;
             if (nf == capf) {
                 char **nfs = realloc(fields, sizeof(char *) * (capf *= 2));
-                if (!nfs) {
-                    free(fields);
-                    free(lines);
-                    goto nomem;
-                }
+                if (!nfs) goto nomem;
                 fields = nfs;
             }
-            fields[nf++] = start; /* a quoted field's text was unquoted to start here */
-            if (p < end) p++;
-            if (sep == '\r') {
-                if (p < end && *p == '\n') p++;
-                sep = '\n';
-            }
+            fields[nf++] = field;
             if (sep == '\n' || (p >= end && sep != delim)) { /* "a,b," at the end of the file: one more, empty field */
                 line++;
                 break;
             }
         }
-        int n = (int)(nf - row_start);
+        const int n = (int)(nf - row_start);
         if (ncols < 0) ncols = n;
         else if (n != ncols) {
             dc_set_error(DC_ERR_FORMAT, "%s:%lld: %d fields, expected %d like the %s", path, (long long)row_line, n, ncols,
                          header ? "header" : "first row");
-            free(fields);
-            free(lines);
             goto fail;
         }
         if ((size_t)nrows == caprows) {
             int64_t *nl = realloc(lines, sizeof(int64_t) * (caprows *= 2));
-            if (!nl) {
-                free(fields);
-                free(lines);
-                goto nomem;
-            }
+            if (!nl) goto nomem;
             lines = nl;
         }
         lines[nrows++] = row_line;
     }
     if (nrows == 0 || ncols <= 0) {
         dc_set_error(DC_ERR_FORMAT, "%s: empty file (no rows)", path);
-        free(fields);
-        free(lines);
         goto fail;
     }
     t->ncols = ncols;
-    if (!(t->names = malloc(sizeof(char *) * (size_t)ncols))) {
-        free(fields);
-        free(lines);
-        goto nomem;
-    }
-    if (header) {
-        for (int i = 0; i < ncols; i++) t->names[i] = fields[i];
-        int dup[2];
-        dc_status st = dc_strmap_build(&t->by_name, t->names, ncols, dup);
-        if (st) {
-            if (st == DC_ERR_INVALID)
-                dc_set_error(DC_ERR_FORMAT, "%s:%lld: columns %d and %d are both named \"%s\"; every column needs its own name",
-                             path, (long long)lines[0], dup[0] + 1, dup[1] + 1, t->names[dup[0]]);
-            free(fields);
-            free(lines);
-            goto fail;
-        }
-        nrows--;
-        if (nrows == 0) {
-            dc_set_error(DC_ERR_FORMAT, "%s: only a header, no data rows", path);
-            free(fields);
-            free(lines);
-            goto fail;
-        }
-        memmove(fields, fields + ncols, sizeof(char *) * (size_t)nrows * (size_t)ncols);
-        memmove(lines, lines + 1, sizeof(int64_t) * (size_t)nrows);
-    } else {
-        /* names "column_1"...: stored after the text, in the same buffer */
-        for (size_t i = 0; i < nf; i++) fields[i] = (char *)(uintptr_t)(fields[i] - t->buf); /* offsets */
-        char *nbuf = realloc(t->buf, (size_t)len + 1 + (size_t)ncols * 24);
-        if (!nbuf) {
-            free(fields);
-            free(lines);
-            goto nomem;
-        }
-        for (size_t i = 0; i < nf; i++) fields[i] = nbuf + (uintptr_t)fields[i]; /* back to pointers */
-        t->buf = nbuf;
-        for (int i = 0; i < ncols; i++) {
-            char *nm = nbuf + len + 1 + 24 * i;
-            snprintf(nm, 24, "column_%d", i + 1);
-            t->names[i] = nm;
-        }
-        if (dc_strmap_build(&t->by_name, t->names, ncols, NULL)) {
-            free(fields);
-            free(lines);
-            goto nomem;
-        }
-    }
+    if (name_columns(t, fields, nf, lines, &nrows, len, header)) goto fail;
     t->cells = fields;
     t->line = lines;
     t->nrows = nrows;
@@ -261,6 +243,8 @@ dc_csv *dc_csv_read(const char *path, char delim, int header, int skip) {
 nomem:
     dc_set_error(DC_ERR_NOMEM, "%s: out of memory", path);
 fail:
+    free(fields);
+    free(lines);
     dc_csv_free(t);
     return NULL;
 }
