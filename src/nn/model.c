@@ -489,18 +489,22 @@ dc_status dc_model_build(dc_model *m, uint64_t seed) {
     limit = (int64_t)1 << 26;
 #endif
     int ndecl = 0;
+    int64_t nstored = 0; /* values stored as F16, BF16, I8 */
     size_t store = 0;
     for (int i = 0; i < m->nnodes; i++)
         for (int k = 0; k < m->nodes[i]->nparam; k++) {
             const dc_param_decl *d = &m->nodes[i]->decl[k];
             int64_t n = dc_shape_size(d->ndim, d->shape);
-            if (d->dtype != DC_F32) store += n < 0 ? 0 : stored_bytes(d);
+            if (d->dtype != DC_F32) nstored += n;
             else if (d->buffer) nbuf += n;
             else total += n;
-            if (n < 0 || total > limit || nbuf > limit)
+            if (n < 0 || total > limit || nbuf > limit || nstored > limit)
                 return dc_set_error(DC_ERR_NOMEM, "model: more than %lld parameters", (long long)limit);
             ndecl++;
         }
+    for (int i = 0; nstored && i < m->nnodes; i++) /* their bytes, each tensor aligned (all under the limit: no overflow) */
+        for (int k = 0; k < m->nodes[i]->nparam; k++)
+            if (m->nodes[i]->decl[k].dtype != DC_F32) store += stored_bytes(&m->nodes[i]->decl[k]);
     size_t bytes = (size_t)(total ? total : 1) * sizeof(float), bbytes = (size_t)(nbuf ? nbuf : 1) * sizeof(float);
 #ifdef DC_FUZZING
     /* fuzzing builds (scripts/fuzz.sh): zero weights on untouched pages and
