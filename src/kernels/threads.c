@@ -111,8 +111,9 @@ static int64_t busy_ns(void) {
 static void sample(void) {
     const int64_t wall = now_ns(CLOCK_MONOTONIC);
     int64_t due = __atomic_load_n(&next_ns, __ATOMIC_RELAXED);
-    if (wall < due || !__atomic_compare_exchange_n(&next_ns, &due, wall + SAMPLE_NS, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
-        return;
+    /* the first interval is short: a busy core is seen within 20 ms of the first loop */
+    const int64_t next = wall + (due == 0 ? SAMPLE_NS / 5 : SAMPLE_NS);
+    if (wall < due || !__atomic_compare_exchange_n(&next_ns, &due, next, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) return;
     const int64_t own = now_ns(CLOCK_PROCESS_CPUTIME_ID), busy = busy_ns();
     if (busy < 0) { /* no /proc: stay with the full team */
         __atomic_store_n(&adapt, 0, __ATOMIC_RELAXED);
