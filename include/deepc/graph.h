@@ -32,6 +32,11 @@ dc_rng *dc_graph_rng(dc_graph *g);
 /* Bytes the arena holds (for memory accounting). */
 size_t dc_graph_arena_bytes(const dc_graph *g);
 
+/* The named parts of the last loss built on graph g, when it has more than
+ * one (e.g. "reconstruction" and "kl"): count, then name and value of each.
+ * They belong to the graph, not the model: a forward never writes the model. */
+int dc_graph_num_loss_parts(const dc_graph *g);
+const char *dc_graph_loss_part(const dc_graph *g, int i, double *value);
 /* A fresh arena tensor (zeros), not on the tape: inputs of a step. */
 dc_tensor *dc_input(dc_graph *g, dc_dtype dtype, int ndim, const int64_t *shape);
 

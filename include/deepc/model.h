@@ -316,11 +316,7 @@ dc_tensor *dc_model_forward_from(const dc_model *m, dc_graph *g, const char *lay
  * F32 regression targets (or NULL). *output (if not NULL) gets the first
  * output. */
 dc_tensor *dc_model_loss_of(const dc_model *m, dc_graph *g, dc_tensor *x, dc_tensor *labels, dc_tensor *targets, dc_tensor **output);
-/* The named parts of the last loss built on graph g, when it has more than
- * one (e.g. "reconstruction" and "kl"): count, then name and value of each.
- * They belong to the graph, not the model: a forward never writes the model. */
-int dc_graph_num_loss_parts(const dc_graph *g);
-const char *dc_graph_loss_part(const dc_graph *g, int i, double *value);
+/* The parts of the loss just built: dc_graph_num_loss_parts (deepc/graph.h). */
 
 /* Sessions: inference on a shared model. A forward never writes the model
  * (its loss terms live in the caller's graph), so one loaded model serves

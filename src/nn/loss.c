@@ -206,7 +206,7 @@ dc_tensor *dc_model_build_loss(const dc_model *m, dc_graph *g, dc_value *vals, d
 
 dc_tensor *dc_model_loss_of(const dc_model *m, dc_graph *g, dc_tensor *x, dc_tensor *labels, dc_tensor *targets, dc_tensor **output) {
     dc_value *vals;
-    if (dc_model_forward_values(m, g, x, &vals)) return NULL;
+    if (dc_model_forward_joined(m, g, x, &vals)) return NULL; /* several inputs: x holds them one after another */
     if (output) *output = vals[dc_model_output_node(m, 0)].y;
     return dc_model_build_loss(m, g, vals, x, labels, targets);
 }
