@@ -8,15 +8,18 @@
  * core (OpenMP spins there, handing the core to nobody): on 2 cores with one
  * busy process, a 2-thread training step took twice as long as a 1-thread
  * step (bench/RESULTS.md). So every few hundred milliseconds deepc looks at
- * how much CPU time other processes took (/proc/stat, less its own) and runs
- * its loops on the cores they leave free. The work is still cut into as many
+ * how much CPU time other processes took on the cores it may use (/proc/stat's
+ * lines for the CPUs of its affinity, less its own) and runs its loops on the
+ * cores they leave free. The work is still cut into as many
  * parts as the team size says, and each part is computed the same way
  * whichever thread takes it: results stay bit-identical, busy or not.
  *
  * DEEPC_ADAPT=0 turns the governor off (every loop on the full team);
  * DEEPC_RUN_THREADS=N runs the team on N threads always (tests use it to
  * check that the bits do not depend on it). */
+#define _GNU_SOURCE /* sched_getaffinity */
 #include "kernels.h"
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,17 +94,33 @@ static int64_t now_ns(clockid_t c) {
     return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-/* Busy time of every core (user, nice, system, irq, softirq, steal), in
- * nanoseconds, from the first line of /proc/stat; -1 if unreadable. */
-static int64_t busy_ns(void) {
+/* Busy time (user, nice, system, irq, softirq, steal) of the cores this
+ * process may run on (its affinity: a container's cpuset, taskset), in
+ * nanoseconds, from the cpuN lines of /proc/stat; *cores gets how many
+ * there are. -1 if unreadable. */
+static int64_t busy_ns(int *cores) {
+    cpu_set_t set;
+    const int have_set = sched_getaffinity(0, sizeof set, &set) == 0;
     FILE *f = fopen("/proc/stat", "r");
     if (!f) return -1;
-    unsigned long long v[8] = {0};
-    int n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]);
+    char line[512];
+    unsigned long long busy = 0;
+    int n = 0;
+    while (fgets(line, sizeof line, f)) {
+        int cpu;
+        unsigned long long v[8] = {0};
+        if (strncmp(line, "cpu", 3) || line[3] < '0' || line[3] > '9') continue; /* the total line, and the others */
+        if (sscanf(line, "cpu%d %llu %llu %llu %llu %llu %llu %llu %llu", &cpu, &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6],
+                   &v[7]) < 5)
+            continue;
+        if (have_set && (cpu < 0 || cpu >= CPU_SETSIZE || !CPU_ISSET(cpu, &set))) continue;
+        busy += v[0] + v[1] + v[2] + v[5] + v[6] + v[7]; /* idle and iowait left out */
+        n++;
+    }
     fclose(f);
-    if (n < 4) return -1;
+    if (n == 0) return -1;
+    *cores = n;
     const long hz = sysconf(_SC_CLK_TCK) > 0 ? sysconf(_SC_CLK_TCK) : 100;
-    unsigned long long busy = v[0] + v[1] + v[2] + v[5] + v[6] + v[7]; /* idle and iowait left out */
     return (int64_t)(busy * (1000000000ULL / (unsigned long long)hz));
 }
 
@@ -114,7 +133,8 @@ static void sample(void) {
     /* the first interval is short: a busy core is seen within 20 ms of the first loop */
     const int64_t next = wall + (due == 0 ? SAMPLE_NS / 5 : SAMPLE_NS);
     if (wall < due || !__atomic_compare_exchange_n(&next_ns, &due, next, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) return;
-    const int64_t own = now_ns(CLOCK_PROCESS_CPUTIME_ID), busy = busy_ns();
+    int cores = 0;
+    const int64_t own = now_ns(CLOCK_PROCESS_CPUTIME_ID), busy = busy_ns(&cores);
     if (busy < 0) { /* no /proc: stay with the full team */
         __atomic_store_n(&adapt, 0, __ATOMIC_RELAXED);
         return;
@@ -123,7 +143,6 @@ static void sample(void) {
     const int64_t lw = __atomic_load_n(&last_wall, __ATOMIC_RELAXED), lo = __atomic_load_n(&last_own, __ATOMIC_RELAXED),
                   lb = __atomic_load_n(&last_busy, __ATOMIC_RELAXED);
     if (lw && wall > lw) {
-        const long cores = sysconf(_SC_NPROCESSORS_ONLN);
         double others = (double)((busy - lb) - (own - lo)) / (double)(wall - lw);
         if (others < 0.0) others = 0.0;
         int f = (int)((double)cores - others + 0.5);
