@@ -70,6 +70,15 @@ static void dense_case(void) {
     dc_graph_free(g);
 }
 
+/* rows x cols probability rows: floor + uniform values, each row summing to 1 */
+static void prob_rows(float *p, int rows, int cols, float floor) {
+    for (int r = 0; r < rows; r++) {
+        float s = 0;
+        for (int c = 0; c < cols; c++) s += p[r * cols + c] = floor + dc_rng_uniform(&rng);
+        for (int c = 0; c < cols; c++) p[r * cols + c] /= s;
+    }
+}
+
 /* loss(pred, target): value and d/dpred */
 static void loss_case(const char *name, dc_tensor *pred, dc_tensor *target, int kind) {
     dc_graph *g = dc_graph_new();
@@ -120,21 +129,13 @@ static void losses(void) {
     for (int i = 0; i < 7; i++) lab->idata[i] = (int32_t)dc_rng_below(&rng, 5);
     loss_case("ce_logits_labels", x, lab, 3);
     dc_tensor *soft = dc_tensor_new(DC_F32, 2, S(7, 5));
-    for (int r = 0; r < 7; r++) { /* probability rows */
-        float s = 0;
-        for (int c = 0; c < 5; c++) s += soft->data[r * 5 + c] = dc_rng_uniform(&rng);
-        for (int c = 0; c < 5; c++) soft->data[r * 5 + c] /= s;
-    }
+    prob_rows(soft->data, 7, 5, 0.0f);
     dc_tensor_free(x);
     x = randn(2, S(7, 5), 2.0f);
     loss_case("ce_logits_soft", x, soft, 3);
     dc_tensor *pr = dc_tensor_new(DC_F32, 2, S(7, 5));
     dc_tensor_require_grad(pr);
-    for (int r = 0; r < 7; r++) {
-        float s = 0;
-        for (int c = 0; c < 5; c++) s += pr->data[r * 5 + c] = 0.05f + dc_rng_uniform(&rng);
-        for (int c = 0; c < 5; c++) pr->data[r * 5 + c] /= s;
-    }
+    prob_rows(pr->data, 7, 5, 0.05f);
     loss_case("ce_probs_labels", pr, lab, 4);
     dc_tensor_free(x);
     dc_tensor_free(lab);
@@ -154,11 +155,7 @@ static void soft_target_case(const char *name, const char *desc) {
     dc_graph_set_training(g, 1);
     dc_tensor *x = dc_input(g, DC_F32, 2, S(7, 4)), *tg = dc_input(g, DC_F32, 2, S(7, 5));
     for (int i = 0; i < 28; i++) x->data[i] = dc_rng_normal(&rng);
-    for (int r = 0; r < 7; r++) {
-        float sum = 0;
-        for (int c = 0; c < 5; c++) sum += tg->data[r * 5 + c] = dc_rng_uniform(&rng);
-        for (int c = 0; c < 5; c++) tg->data[r * 5 + c] /= sum;
-    }
+    prob_rows(tg->data, 7, 5, 0.0f);
     dc_tensor *l = dc_model_loss_of(m, g, x, NULL, tg, NULL);
     CHECK(l && dc_backward(g, l) == DC_OK, "%s: loss with soft targets: %s", name, dc_last_error());
     if (l) {
