@@ -292,8 +292,7 @@ dc_status dc_image_decode(const void *bytes, size_t n, const char *where, int ch
 }
 
 dc_status dc_image_read(const char *path, int channels, int *w, int *h, uint8_t **pix) {
-    if (channels != 1 && channels != 3)
-        return dc_set_error(DC_ERR_INVALID, "%s: images are read as 1 or 3 channels (asked for %d)", path, channels);
+    if (channels != 1 && channels != 3) return dc_image_decode("", 0, path, channels, w, h, pix); /* its error, before reading */
     uint8_t *buf = NULL;
     size_t n = 0;
     dc_status st = slurp(path, &buf, &n);

@@ -109,14 +109,10 @@ static dc_status run(dc_generator *gen, const int32_t *tokens, int64_t t, int64_
     dc_tensor *x = dc_input(g, DC_I32, 2, (int64_t[]){gen->N, t});
     if (!x) return DC_ERR_NOMEM;
     for (int64_t n = 0; n < gen->N; n++) memcpy(x->idata + n * t, tokens + n * ld, sizeof(int32_t) * (size_t)t);
-    int feed = 0;
-    for (int i = 0; i < m->nnodes; i++)
-        if (m->nodes[i]->type == &dc_layer_input) {
-            feed = i;
-            break;
-        }
+    int feed[DC_LAYER_MAX_INPUTS];
+    if (dc_model_input_nodes(m, feed) < 1) return dc_set_error(DC_ERR_INVALID, "generate: the model has no input");
     dc_value *vals;
-    dc_status st = dc_model_run_ctx(m, g, 1, &feed, &x, &vals, gen->cached ? &gen->kv : NULL);
+    dc_status st = dc_model_run_ctx(m, g, 1, feed, &x, &vals, gen->cached ? &gen->kv : NULL);
     if (st) return st;
     const dc_value *v = &vals[dc_model_output_node(m, 0)];
     const dc_tensor *z = v->logits ? v->logits : v->y;

@@ -729,23 +729,26 @@ dc_status dc_model_forward_values(const dc_model *m, dc_graph *g, dc_tensor *x, 
 
 int dc_model_output_node(const dc_model *m, int k) { return output_node(m, k); }
 
-/* The input nodes in the order of their input lines (at most DC_LAYER_MAX_INPUTS). */
-static int input_nodes(const dc_model *m, int *feed) {
+int dc_model_input_nodes(const dc_model *m, int *feed) {
     int n = 0;
-    for (int i = 0; i < m->nnodes && n < DC_LAYER_MAX_INPUTS; i++)
-        if (m->nodes[i]->type == &dc_layer_input) feed[n++] = i;
+    for (int i = 0; i < m->nnodes; i++)
+        if (m->nodes[i]->type == &dc_layer_input) {
+            if (n == DC_LAYER_MAX_INPUTS) return dc_set_error(DC_ERR_INVALID, "model: more than %d inputs", DC_LAYER_MAX_INPUTS);
+            feed[n++] = i;
+        }
     return n;
 }
 
 int64_t dc_model_inputs_size(const dc_model *m) {
-    int feed[DC_LAYER_MAX_INPUTS], n = input_nodes(m, feed);
+    int feed[DC_LAYER_MAX_INPUTS], n = dc_model_input_nodes(m, feed);
     int64_t total = 0;
     for (int k = 0; k < n; k++) total += dc_shape_size(m->nodes[feed[k]]->out.ndim, m->nodes[feed[k]]->out.d);
     return total;
 }
 
 dc_status dc_model_forward_joined(const dc_model *m, dc_graph *g, dc_tensor *x, dc_value **vals) {
-    int feed[DC_LAYER_MAX_INPUTS], n = input_nodes(m, feed);
+    int feed[DC_LAYER_MAX_INPUTS], n = dc_model_input_nodes(m, feed);
+    if (n < 0) return DC_ERR_INVALID;
     if (n <= 1) return dc_model_forward_values(m, g, x, vals);
     const int64_t N = x && x->ndim >= 1 ? x->shape[0] : 0, total = dc_model_inputs_size(m);
     if (!x || N < 1 || x->size != N * total)
@@ -777,12 +780,8 @@ dc_tensor *dc_model_forward(const dc_model *m, dc_graph *g, dc_tensor *x, dc_ten
 }
 
 dc_status dc_model_forward_all(const dc_model *m, dc_graph *g, dc_tensor *const *inputs, int ninputs, dc_tensor **outputs) {
-    int feed[DC_LAYER_MAX_INPUTS], n = 0;
-    for (int i = 0; i < m->nnodes; i++)
-        if (m->nodes[i]->type == &dc_layer_input) {
-            if (n == DC_LAYER_MAX_INPUTS) return dc_set_error(DC_ERR_INVALID, "model: more than %d inputs", DC_LAYER_MAX_INPUTS);
-            feed[n++] = i;
-        }
+    int feed[DC_LAYER_MAX_INPUTS], n = dc_model_input_nodes(m, feed);
+    if (n < 0) return DC_ERR_INVALID;
     if (ninputs != n) return dc_set_error(DC_ERR_INVALID, "model: %d inputs given, the model has %d", ninputs, n);
     for (int k = 0; k < n; k++) {
         const dc_shape *s = &m->nodes[feed[k]]->out;

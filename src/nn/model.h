@@ -114,6 +114,9 @@ dc_status dc_model_forward_values(const dc_model *m, dc_graph *g, dc_tensor *x, 
  * table's feature columns split across the inputs); one input: as
  * dc_model_forward_values. */
 dc_status dc_model_forward_joined(const dc_model *m, dc_graph *g, dc_tensor *x, dc_value **vals);
+/* The input nodes in the order of their input lines into feed
+ * (DC_LAYER_MAX_INPUTS of room); their count, or -1 (error set) if more. */
+int dc_model_input_nodes(const dc_model *m, int *feed);
 /* The values per sample of all inputs together. */
 int64_t dc_model_inputs_size(const dc_model *m);
 /* The k-th output node. */

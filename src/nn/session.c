@@ -53,12 +53,14 @@ dc_session *dc_session_new(const dc_model *m, int max_batch) {
     }
     s->m = m;
     s->max_batch = max_batch;
-    for (int i = 0; i < m->nnodes && s->nin < DC_LAYER_MAX_INPUTS; i++) {
-        const dc_layer *l = m->nodes[i];
-        if (l->type != &dc_layer_input) continue;
-        s->feed[s->nin] = i;
-        s->in_dtype[s->nin] = feeds_ids(m, i) ? DC_I32 : DC_F32;
-        s->in_size[s->nin++] = dc_shape_size(l->out.ndim, l->out.d);
+    if ((s->nin = dc_model_input_nodes(m, s->feed)) < 0) {
+        dc_session_free(s);
+        return NULL;
+    }
+    for (int k = 0; k < s->nin; k++) {
+        const dc_layer *l = m->nodes[s->feed[k]];
+        s->in_dtype[k] = feeds_ids(m, s->feed[k]) ? DC_I32 : DC_F32;
+        s->in_size[k] = dc_shape_size(l->out.ndim, l->out.d);
     }
     s->nout = dc_model_num_outputs(m);
     for (int k = 0; k < s->nout; k++) {
