@@ -199,9 +199,55 @@ static void binary_case(const char *name, op_fn f, int nda, const int64_t *sa, i
     free_all(in, 2);
 }
 
+/* The 2x2/2 max pool has its own vector path (AVX-512 where built for it,
+ * else a plain loop): at every width from 1 to 40 outputs (the vector
+ * path works 16 at a time, with masks for the rest) and odd heights, the
+ * values are each window's maximum and the gradient reaches the first of
+ * equal maxima (values drawn from a few levels, so ties are common). */
+static void maxpool_2x2_widths(void) {
+    dc_graph *g = dc_graph_new();
+    dc_graph_set_training(g, 1);
+    dc_rng own; /* its own draws: the other cases' inputs stay as they were */
+    dc_rng_seed(&own, 7);
+    int bad = 0;
+    for (int64_t ow = 1; ow <= 40 && !bad; ow++) {
+        const int64_t N = 2, C = 3, H = 7, W = 2 * ow + (ow & 1), OH = H / 2;
+        dc_tensor *x = dc_tensor_new(DC_F32, 4, S(N, C, H, W));
+        for (int64_t i = 0; i < x->size; i++) x->data[i] = (float)(dc_rng_u32(&own) % 5) - 2.0f;
+        dc_tensor_require_grad(x);
+        memset(x->grad, 0, sizeof(float) * (size_t)x->size);
+        dc_graph_reset(g);
+        dc_tensor *z = dc_maxpool2d(g, x, 2, 2, 2, 2, 0, 0);
+        dc_tensor *r = dc_input(g, DC_F32, 4, S(N, C, OH, ow));
+        for (int64_t i = 0; i < r->size; i++) r->data[i] = (float)(i + 1);
+        dc_status st = z ? dc_backward(g, dc_sum(g, dc_mul(g, z, r), DC_ALL_AXES, 0)) : DC_ERR_INVALID;
+        CHECK(z && st == DC_OK && z->shape[3] == ow, "maxpool 2x2 width %lld: %s", (long long)ow, dc_last_error());
+        if (!z || st != DC_OK) break;
+        float *want = calloc((size_t)x->size, sizeof(float));
+        for (int64_t pl = 0; pl < N * C; pl++)
+            for (int64_t y = 0; y < OH; y++)
+                for (int64_t xo = 0; xo < ow; xo++) {
+                    const float *p = x->data + pl * H * W;
+                    int64_t at[4] = {2 * y * W + 2 * xo, 2 * y * W + 2 * xo + 1, (2 * y + 1) * W + 2 * xo, (2 * y + 1) * W + 2 * xo + 1};
+                    int64_t best = at[0];
+                    for (int k = 1; k < 4; k++)
+                        if (p[at[k]] > p[best]) best = at[k];
+                    const int64_t o = (pl * OH + y) * ow + xo;
+                    bad += z->data[o] != p[best];
+                    want[pl * H * W + best] += r->data[o];
+                }
+        for (int64_t i = 0; i < x->size; i++) bad += x->grad[i] != want[i];
+        CHECK(!bad, "maxpool 2x2 width %lld: %d values or gradients differ from the windows' first maxima", (long long)ow, bad);
+        free(want);
+        dc_tensor_free(x);
+    }
+    dc_graph_free(g);
+}
+
 int main(void) {
     dc_rng_seed(&rng, 1234);
     dc_set_num_threads(1);
+    maxpool_2x2_widths();
 
     /* elementwise binary: same shape and broadcasting (both directions) */
     binary_case("add", f_add, 2, S(3, 4), 2, S(3, 4), -1.0f);

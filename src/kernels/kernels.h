@@ -3,6 +3,7 @@
 #ifndef DC_KERNELS_H
 #define DC_KERNELS_H
 #include <math.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* glibc's vector expf/logf (libmvec): loops over them vectorize, 16 lanes
@@ -99,6 +100,35 @@ void dc_k_zero(int64_t n, float *p);
 
 /* y[i] += a * x[i] */
 void dc_k_axpy(int64_t n, float a, const float *x, float *y);
+
+/* Convolution and pooling (conv.c), channels first. A convolution's
+ * geometry: input (N, C, H, W), weight (OC, C/groups, KH, KW), output
+ * (N, OC, OH, OW); strides, dilations (at least 1), top/left padding.
+ * One sample's columns are groups*K rows of OH*OW, K = C/groups*KH*KW. */
+typedef struct {
+    int64_t N, C, H, W, OC, KH, KW, OH, OW;
+    int64_t sh, sw, dh, dw, pt, pl, groups;
+} dc_k_conv_geom;
+void dc_k_im2col(const dc_k_conv_geom *g, const float *x_n, float *col_n);
+void dc_k_col2im_add(const dc_k_conv_geom *g, const float *col_n, float *dx_n);
+/* y = conv(x, w) + b (b may be NULL); scratch holds
+ * dc_k_conv2d_forward_scratch floats (one sample's columns per thread). */
+size_t dc_k_conv2d_forward_scratch(const dc_k_conv_geom *g);
+void dc_k_conv2d_forward(const dc_k_conv_geom *g, const float *x, const float *w, const float *b, float *scratch, float *y);
+/* dx, dw, db += the gradients for dy (each may be NULL), from the input x;
+ * scratch holds dc_k_conv2d_backward_scratch floats. */
+size_t dc_k_conv2d_backward_scratch(const dc_k_conv_geom *g);
+void dc_k_conv2d_backward(const dc_k_conv_geom *g, const float *x, const float *w, const float *dy, float *dx, float *dw,
+                          float *db, float *scratch);
+/* Pooling over planes of H x W; arg (max only, may be NULL without a
+ * backward) records each maximum's flat index in its plane; average
+ * pooling counts padding as zeros. */
+typedef struct {
+    int is_max, kh, kw, sh, sw, ph, pw;
+    int64_t planes, H, W, OH, OW;
+} dc_k_pool_geom;
+void dc_k_pool2d_forward(const dc_k_pool_geom *g, const float *x, float *z, int32_t *arg);
+void dc_k_pool2d_backward(const dc_k_pool_geom *g, const float *dz, const int32_t *arg, float *dx);
 
 /* Element types (convert.c). Half and bfloat16 to float are exact; float
  * to either rounds to nearest, ties to even (overflow to inf, NaN kept). */
