@@ -36,6 +36,7 @@ typedef struct {
     float scale;                     /* DC_U8 -> float multiplier (1/255)   */
 } dc_array;
 
+#define DC_DATASET_MAX_ARRAYS 8
 /* An in-memory dataset: inputs x and targets y, each a tensor of any
  * per-sample shape. y is a class per sample (I32, ndim 0), a class per
  * time step (I32, (T)), values to regress (F32), or absent (y.data NULL:
@@ -52,6 +53,11 @@ typedef struct {
                                         the window at j * stride, its targets
                                         the window one token later           */
     int64_t ntokens;
+    /* more arrays of n samples each, by name (dc_dataset_add_array): what
+     * loss lines with target=NAME compare their output with */
+    int narrays;
+    char array_name[DC_DATASET_MAX_ARRAYS][32];
+    dc_array arrays[DC_DATASET_MAX_ARRAYS];
 } dc_dataset;
 
 /* The one constructor every loader uses: n samples, zero-filled, inputs
@@ -66,6 +72,18 @@ dc_dataset *dc_dataset_new(int64_t n, dc_dtype xtype, int xnd, const int64_t *xs
  * draws random windows (dc_fit); a validation stream usually has stride =
  * context: every token once. */
 dc_dataset *dc_dataset_stream(const int32_t *tokens, int64_t ntokens, int64_t context, int64_t stride);
+/* Add a named array of n samples (zero-filled) of type I32 (class labels)
+ * or F32 (values), per-sample shape shape[ndim]: a second target for a
+ * loss line `target=NAME`. Names: letters, digits, _ . - (under 32), not
+ * x, y, label or input, each once; at most DC_DATASET_MAX_ARRAYS; not on a
+ * token stream. Subsets and splits carry the arrays; dc_fit feeds each
+ * batch's rows of every array under its name (dc_graph_feed). */
+dc_array *dc_dataset_add_array(dc_dataset *d, const char *name, dc_dtype type, int ndim, const int64_t *shape);
+/* The array of that name ("x" and "y" are the inputs and the targets), or NULL. */
+const dc_array *dc_dataset_array(const dc_dataset *d, const char *name);
+/* Feed rows idx[0..n) of every named array to g under its name, as
+ * (n, shape...) tensors of the array's type. */
+dc_status dc_dataset_feed(const dc_dataset *d, dc_graph *g, const int64_t *idx, int64_t n);
 /* Typed views of the arrays (NULL when the type differs). */
 static inline uint8_t *dc_array_u8(const dc_array *a) { return a->dtype == DC_U8 ? (uint8_t *)a->data : NULL; }
 static inline float *dc_array_f32(const dc_array *a) { return a->dtype == DC_F32 ? (float *)a->data : NULL; }

@@ -37,6 +37,15 @@ size_t dc_graph_arena_bytes(const dc_graph *g);
  * They belong to the graph, not the model: a forward never writes the model. */
 int dc_graph_num_loss_parts(const dc_graph *g);
 const char *dc_graph_loss_part(const dc_graph *g, int i, double *value);
+/* A batch's named tensors (a feed): a loss line's `target=NAME` reads the
+ * tensor fed under NAME, labels if it is I32, values if F32 (dc_fit feeds
+ * each named array of the dataset, dc_dataset_add_array). Fed tensors are
+ * usually dc_input()s of the same graph; dc_graph_reset forgets the feed.
+ * Feeding a name again replaces its tensor; at most DC_GRAPH_MAX_FEEDS
+ * names, each under 32 characters. dc_graph_fed: NULL if not fed. */
+#define DC_GRAPH_MAX_FEEDS 16
+dc_status dc_graph_feed(dc_graph *g, const char *name, dc_tensor *t);
+dc_tensor *dc_graph_fed(const dc_graph *g, const char *name);
 /* A fresh arena tensor (zeros), not on the tape: inputs of a step. */
 dc_tensor *dc_input(dc_graph *g, dc_dtype dtype, int ndim, const int64_t *shape);
 

@@ -32,6 +32,11 @@ struct dc_graph {
     int tracing;            /* record every op (dc_graph_set_trace)          */
     dc_trace_node *trace;
     int ntrace, cap_trace;
+    struct {                /* the batch's named tensors (dc_graph_feed)     */
+        char name[32];
+        dc_tensor *t;
+    } feeds[DC_GRAPH_MAX_FEEDS];
+    int nfeeds;
 };
 
 #define ALIGN 64
@@ -104,6 +109,7 @@ void dc_graph_reset(dc_graph *g) {
     g->ntape = 0;
     g->nterms = 0;
     g->ntrace = 0;
+    g->nfeeds = 0;
 }
 
 void dc_graph_set_trace(dc_graph *g, int on) { g->tracing = on != 0; }
@@ -256,6 +262,27 @@ dc_graph_term *dc_graph_terms(dc_graph *g, int *n) {
 }
 
 void dc_graph_clear_terms(dc_graph *g) { g->nterms = 0; }
+
+dc_status dc_graph_feed(dc_graph *g, const char *name, dc_tensor *t) {
+    if (!name || !*name || strlen(name) >= sizeof g->feeds[0].name || !t)
+        return dc_set_error(DC_ERR_INVALID, "feed: a name of 1 to %zu characters and a tensor", sizeof g->feeds[0].name - 1);
+    for (int i = 0; i < g->nfeeds; i++)
+        if (!strcmp(g->feeds[i].name, name)) { /* fed again: the new tensor */
+            g->feeds[i].t = t;
+            return DC_OK;
+        }
+    if (g->nfeeds == DC_GRAPH_MAX_FEEDS)
+        return dc_set_error(DC_ERR_INVALID, "feed \"%s\": a batch holds at most %d named tensors", name, DC_GRAPH_MAX_FEEDS);
+    snprintf(g->feeds[g->nfeeds].name, sizeof g->feeds[0].name, "%s", name);
+    g->feeds[g->nfeeds++].t = t;
+    return DC_OK;
+}
+
+dc_tensor *dc_graph_fed(const dc_graph *g, const char *name) {
+    for (int i = 0; g && i < g->nfeeds; i++)
+        if (!strcmp(g->feeds[i].name, name)) return g->feeds[i].t;
+    return NULL;
+}
 
 int dc_graph_num_loss_parts(const dc_graph *g) { return g && g->nterms > 1 ? g->nterms : 0; }
 

@@ -7,6 +7,7 @@
 
 void dc_dataset_free(dc_dataset *d) {
     if (!d) return;
+    for (int k = 0; k < d->narrays; k++) free(d->arrays[k].data);
     free(d->x.data);
     if (d->y.data != d->x.data) free(d->y.data); /* a stream shares its tokens */
     free(d);
@@ -101,7 +102,74 @@ dc_dataset *dc_dataset_subset(const dc_dataset *d, const int64_t *idx, int64_t n
         memcpy((char *)s->x.data + (size_t)i * xb, (const char *)d->x.data + (size_t)j * xb, xb);
         if (d->y.data) memcpy((char *)s->y.data + (size_t)i * yb, (const char *)d->y.data + (size_t)j * yb, yb);
     }
+    for (int k = 0; k < d->narrays; k++) {
+        const dc_array *a = &d->arrays[k];
+        dc_array *b = dc_dataset_add_array(s, d->array_name[k], a->dtype, a->ndim, a->shape);
+        if (!b) {
+            dc_dataset_free(s);
+            return NULL;
+        }
+        const size_t ab = (size_t)a->size * dc_dtype_size(a->dtype);
+        for (int64_t i = 0; i < n; i++) memcpy((char *)b->data + (size_t)i * ab, (const char *)a->data + (size_t)idx[i] * ab, ab);
+    }
     return s;
+}
+
+/* A data array's name: letters, digits, _ . - (what a description can name) */
+static int valid_array_name(const char *s) {
+    size_t n = strlen(s);
+    if (!n || n >= 32 || !strcmp(s, "x") || !strcmp(s, "y") || !strcmp(s, "label") || !strcmp(s, "input")) return 0;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '_' || *s == '.' || *s == '-'))
+            return 0;
+    return 1;
+}
+
+dc_array *dc_dataset_add_array(dc_dataset *d, const char *name, dc_dtype type, int ndim, const int64_t *shape) {
+    if (!name || !valid_array_name(name)) {
+        dc_set_error(DC_ERR_INVALID, "dataset: array name \"%s\" must be 1 to 31 letters, digits, _ . - and not x, y, label or input",
+                     name ? name : "(null)");
+        return NULL;
+    }
+    if (d->stride || (type != DC_I32 && type != DC_F32) || d->narrays == DC_DATASET_MAX_ARRAYS || dc_dataset_array(d, name)) {
+        dc_set_error(DC_ERR_INVALID, "dataset: array \"%s\": %s", name,
+                     d->stride ? "a token stream holds no other arrays"
+                     : type != DC_I32 && type != DC_F32 ? "its type must be I32 (labels) or F32 (values)"
+                     : d->narrays == DC_DATASET_MAX_ARRAYS ? "too many arrays"
+                                                           : "the dataset has an array of that name already");
+        return NULL;
+    }
+    dc_array *a = &d->arrays[d->narrays];
+    if (array_init(a, d->n, type, ndim, shape, name)) {
+        memset(a, 0, sizeof *a);
+        return NULL;
+    }
+    snprintf(d->array_name[d->narrays++], sizeof d->array_name[0], "%s", name);
+    return a;
+}
+
+const dc_array *dc_dataset_array(const dc_dataset *d, const char *name) {
+    if (!strcmp(name, "x")) return &d->x;
+    if (!strcmp(name, "y")) return d->y.data ? &d->y : NULL;
+    for (int k = 0; k < d->narrays; k++)
+        if (!strcmp(d->array_name[k], name)) return &d->arrays[k];
+    return NULL;
+}
+
+dc_status dc_dataset_feed(const dc_dataset *d, dc_graph *g, const int64_t *idx, int64_t n) {
+    for (int k = 0; k < d->narrays; k++) {
+        const dc_array *a = &d->arrays[k];
+        int64_t shape[DC_MAX_DIMS];
+        shape[0] = n;
+        memcpy(shape + 1, a->shape, sizeof(int64_t) * (size_t)a->ndim);
+        dc_tensor *t = dc_input(g, a->dtype, a->ndim + 1, shape);
+        if (!t) return DC_ERR_NOMEM;
+        const size_t ab = (size_t)a->size * dc_dtype_size(a->dtype);
+        for (int64_t i = 0; i < n; i++) memcpy((char *)t->raw + (size_t)i * ab, (const char *)a->data + (size_t)idx[i] * ab, ab);
+        dc_status st = dc_graph_feed(g, d->array_name[k], t);
+        if (st) return st;
+    }
+    return DC_OK;
 }
 
 dc_status dc_dataset_split(const dc_dataset *d, float fraction, int shuffle, uint64_t seed, dc_dataset **train,
@@ -223,8 +291,9 @@ uint64_t dc_dataset_fingerprint(const dc_dataset *d) {
         for (size_t i = 0; i < (size_t)d->ntokens * 4; i++) h = (h ^ p[i]) * 1099511628211ull;
         return h;
     }
-    const dc_array *t[2] = {&d->x, &d->y};
-    for (int k = 0; k < 2; k++) {
+    const dc_array *t[2 + DC_DATASET_MAX_ARRAYS] = {&d->x, &d->y};
+    for (int k = 0; k < d->narrays; k++) t[2 + k] = &d->arrays[k];
+    for (int k = 0; k < 2 + d->narrays; k++) {
         const unsigned char *p = t[k]->data;
         size_t n = p ? (size_t)(d->n * t[k]->size) * (t[k]->dtype == DC_U8 ? 1 : 4) : 0;
         for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 1099511628211ull;

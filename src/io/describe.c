@@ -288,19 +288,35 @@ static dc_status parse_output(line_ctx *c, dc_model *m, const scope *sc, const c
     return model_err(c, dc_model_set_outputs(m, n, idx));
 }
 
-/* loss NAME output=LAYER target=label|input weight=W reduction=mean|sum name=PART */
+/* A data array's name: what a batch feed can hold, and a description can
+ * write back unquoted. */
+static int valid_target_name(const char *s) {
+    size_t n = strlen(s);
+    if (!n || n >= sizeof ((dc_loss_spec *)0)->target_name || !strcmp(s, "x") || !strcmp(s, "y")) return 0;
+    for (; *s; s++)
+        if (!(isalnum((unsigned char)*s) || *s == '_' || *s == '.' || *s == '-')) return 0;
+    return 1;
+}
+
+/* loss NAME output=LAYER target=label|input|ARRAY weight=W reduction=mean|sum name=PART */
 static dc_status parse_loss(line_ctx *c, dc_model *m, const scope *sc, const char *rest) {
     int col = 0;
     const char *s = positional(c, &col);
     if (!s) return err_at(c, c->tok[0].col, "'loss' needs a name (mse, binary_crossentropy, categorical_crossentropy)");
     int kind = dc_loss_from_name(s);
     if (kind < 0) return err_at(c, col, "unknown loss \"%s\" (expected mse, binary_crossentropy, categorical_crossentropy)", s);
-    dc_loss_spec sp = {(dc_loss_kind)kind, -1, DC_TARGET_LABEL, 1.0f, 0, ""};
+    dc_loss_spec sp = {.kind = (dc_loss_kind)kind, .output = -1, .target = DC_TARGET_LABEL, .weight = 1.0f};
     dc_status st = DC_OK;
     if ((s = opt(c, "output", &col)) && (sp.output = resolve(m, sc, s)) < 0) return unknown_input(c, col, s, rest);
     if ((s = opt(c, "target", &col))) {
         if (!strcmp(s, "input")) sp.target = DC_TARGET_INPUT;
-        else if (strcmp(s, "label")) return err_at(c, col, "target must be label or input, not \"%s\"", s);
+        else if (strcmp(s, "label")) { /* a named array of the data */
+            if (!valid_target_name(s))
+                return err_at(c, col, "target must be label, input or the name of a data array (letters, digits, _ . -; "
+                                      "under %zu characters), not \"%s\"", sizeof sp.target_name, s);
+            sp.target = DC_TARGET_NAMED;
+            snprintf(sp.target_name, sizeof sp.target_name, "%s", s);
+        }
     }
     if ((s = opt(c, "weight", &col)) && (st = parse_float(c, s, col, "weight", 0.0f, 1e6f, &sp.weight))) return st;
     if ((s = opt(c, "reduction", &col))) {
@@ -788,7 +804,7 @@ char *dc_model_write_description(const dc_model *m) {
     for (int k = 0; k < m->recipe.nlosses; k++) {
         const dc_loss_spec *s = &m->recipe.losses[k];
         dc_sb_printf(&b, "loss %s output=%s target=%s name=%s", dc_loss_name(s->kind), m->nodes[s->output]->name,
-                     s->target == DC_TARGET_INPUT ? "input" : "label", s->name);
+                     s->target == DC_TARGET_INPUT ? "input" : s->target == DC_TARGET_NAMED ? s->target_name : "label", s->name);
         char num[32];
         dc_float_str(num, sizeof num, s->weight);
         if (s->weight != 1.0f) dc_sb_printf(&b, " weight=%s", num);

@@ -60,7 +60,7 @@ static int loss_specs(const dc_model *m, const dc_loss_spec **specs, dc_loss_spe
         *specs = m->recipe.losses;
         return m->recipe.nlosses;
     }
-    *one = (dc_loss_spec){m->recipe.loss, first_output(m), DC_TARGET_LABEL, 1.0f, 0, "loss"};
+    *one = (dc_loss_spec){.kind = m->recipe.loss, .output = first_output(m), .target = DC_TARGET_LABEL, .weight = 1.0f, .name = "loss"};
     *specs = one;
     return 1;
 }
@@ -82,6 +82,17 @@ static dc_tensor *one_loss(const dc_model *m, dc_graph *g, const dc_loss_spec *s
     dc_activation act = v->logits ? v->act : DC_ACT_NONE;
     int64_t N = out->shape[0], D = out->size / (N ? N : 1);
     dc_tensor *t = NULL, *l = NULL;
+    if (s->target == DC_TARGET_NAMED) { /* the batch's tensor of that name: labels (I32) or values (F32) */
+        dc_tensor *f = dc_graph_fed(g, s->target_name);
+        if (!f || (f->dtype != DC_I32 && f->dtype != DC_F32) || f->shape[0] != N) {
+            dc_set_error(DC_ERR_INVALID, "loss %s: target \"%s\" %s", s->name, s->target_name,
+                         !f ? "is not in the batch (the data has no array of that name: dc_dataset_add_array, dc_graph_feed)"
+                            : "must hold one row of int32 labels or float values per sample of the batch");
+            return NULL;
+        }
+        labels = f->dtype == DC_I32 ? f : NULL;
+        targets = f->dtype == DC_F32 ? f : NULL;
+    }
     if (s->target == DC_TARGET_INPUT) {
         if (x->size != out->size) {
             dc_set_error(DC_ERR_INVALID, "loss %s: output \"%s\" has %lld values per sample, the input %lld (target=input needs them equal)",

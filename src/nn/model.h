@@ -15,8 +15,10 @@ typedef struct {
     const dc_param_decl *decl;
 } dc_named_param;
 
-/* What a loss compares an output with. */
-typedef enum { DC_TARGET_LABEL = 0, DC_TARGET_INPUT } dc_target_kind;
+/* What a loss compares an output with: the data's labels or values (y),
+ * the input (autoencoders), or a named tensor of the batch (target=NAME:
+ * a dataset array of that name, dc_graph_feed). */
+typedef enum { DC_TARGET_LABEL = 0, DC_TARGET_INPUT, DC_TARGET_NAMED } dc_target_kind;
 
 /* One `loss` line: a loss on one output. */
 typedef struct {
@@ -26,6 +28,7 @@ typedef struct {
     float weight;         /* 1                                         */
     int sum;              /* reduction=sum: summed over each sample's values, mean over the batch */
     char name[32];        /* part name in progress and history         */
+    char target_name[32]; /* DC_TARGET_NAMED: the batch tensor's name  */
 } dc_loss_spec;
 
 struct dc_model {

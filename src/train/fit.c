@@ -163,12 +163,22 @@ static dc_status check_data(const dc_model *m, const dc_dataset *d, const char *
         return dc_set_error(DC_ERR_INVALID, "%s: %lld regression targets per row but the model outputs %lld values", what,
                             (long long)d->y.size, (long long)O);
     if (d->n == 0) return dc_set_error(DC_ERR_INVALID, "%s: the dataset is empty", what);
+    for (int i = 0; i < m->recipe.nlosses; i++) {
+        const dc_loss_spec *s = &m->recipe.losses[i];
+        if (s->target == DC_TARGET_NAMED && !dc_dataset_array(d, s->target_name)) {
+            char have[256] = "";
+            for (int k = 0; k < d->narrays; k++)
+                snprintf(have + strlen(have), sizeof have - strlen(have), "%s%s", k ? ", " : "", d->array_name[k]);
+            return dc_set_error(DC_ERR_INVALID, "%s: loss %s: target \"%s\" is not an array of the data (its named arrays: %s)", what,
+                                s->name, s->target_name, d->narrays ? have : "none");
+        }
+    }
     return DC_OK;
 }
 
 /* The batch tensors of rows idx[0..n): x in the model's input shape, and
  * the targets as class labels (y, I32) or values (yf, F32); NULL where the
- * data has none. idx NULL: x and one label per sample, to be filled by the
+ * data has none; the data's named arrays fed to g. idx NULL: x and one label per sample, to be filled by the
  * caller (the prefetch thread prepared them). */
 static dc_status make_batch(dc_graph *g, const dc_model *m, const dc_dataset *d, const int64_t *idx, int64_t n,
                             dc_tensor **x, dc_tensor **y, dc_tensor **yf) {
@@ -183,6 +193,7 @@ static dc_status make_batch(dc_graph *g, const dc_model *m, const dc_dataset *d,
     }
     dc_tensor *t;
     dc_status st = dc_dataset_batch(d, g, idx, n, x, &t);
+    if (!st) st = dc_dataset_feed(d, g, idx, n); /* named arrays under their names: loss lines' target=NAME */
     if (st) return st;
     if (d->x.size == dc_shape_size(m->in_ndim, m->in_shape)) { /* one input: a view in its shape, same values */
         (*x)->ndim = m->in_ndim + 1;
@@ -341,6 +352,7 @@ static dc_status train_step(fit_ctx *c, const int64_t *idx, int64_t n, const flo
         if (px) { /* the prefetched batch is the whole batch: this rank's rows of it */
             memcpy(x->data, px + r0 * (x->size / rn), sizeof(float) * (size_t)x->size);
             memcpy(y->idata, py + r0, sizeof(int32_t) * (size_t)rn);
+            if ((st = dc_dataset_feed(c->train, g, idx + r0, rn))) return st; /* the named arrays, not prefetched */
         }
         if ((st = batch_backward(m, g, x, y, yf, share / (float)group, c->o->callbacks, &loss, &out))) return st;
     }
