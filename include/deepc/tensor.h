@@ -24,7 +24,6 @@ int dc_dtype_from_name(const char *name);
 
 typedef struct dc_graph dc_graph;
 typedef struct dc_tensor dc_tensor;
-struct dc_op_def;
 
 /* A dense, contiguous, row-major tensor. Tensors made by ops live in the
  * arena of a dc_graph and die at dc_graph_reset(); tensors made with
@@ -39,15 +38,9 @@ struct dc_tensor {
     void *raw;                    /* the values whatever the dtype           */
     float *grad;                  /* d(loss)/d(this), NULL until needed      */
     int requires_grad;            /* does backward need to reach this?       */
-    /* --- autograd bookkeeping, filled by ops --- */
-    const struct dc_op_def *op;   /* the op that made this, NULL for leaves  */
-    dc_tensor **src;              /* its inputs                              */
-    int nsrc;                     /* how many inputs                         */
-    float farg[4];                /* float parameters of the op              */
-    int64_t iarg[4];              /* integer parameters of the op            */
-    void *aux;                    /* op scratch kept for backward (arena)    */
-    dc_graph *graph;              /* the graph that owns it, NULL if caller's */
-    int owns_data;                /* caller-owned tensor: free data on free  */
+    struct dc_autograd *ag;       /* private: the op that made it and what its
+                                     backward needs (src/core/internal.h);
+                                     NULL in a tensor declared by the caller */
 };
 
 /* A caller-owned tensor filled with zeros, of any dtype. ndim may be 0 (a scalar). */

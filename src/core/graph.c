@@ -223,13 +223,14 @@ static dc_tensor *arena_tensor(dc_graph *g, dc_dtype dtype, int ndim, const int6
         dc_set_error(DC_ERR_INVALID, "tensor: invalid or overflowing shape");
         return NULL;
     }
-    dc_tensor *t = dc_arena_alloc(g, sizeof *t);
+    dc_tensor *t = dc_arena_alloc(g, sizeof *t + sizeof(struct dc_autograd)); /* the private record right after it */
     if (!t) return NULL;
+    t->ag = (struct dc_autograd *)(t + 1);
     t->ndim = ndim;
     memcpy(t->shape, shape, sizeof(int64_t) * (size_t)ndim);
     t->size = size;
     t->dtype = dtype;
-    t->graph = g;
+    t->ag->graph = g;
     size_t es = dc_dtype_size(dtype), bytes = (size_t)size * es;
     if (!es) {
         dc_set_error(DC_ERR_INVALID, "tensor: unknown dtype %d", (int)dtype);
@@ -305,16 +306,16 @@ dc_tensor *dc_op_output_typed(dc_graph *g, const dc_op_def *op, dc_dtype dtype, 
                               dc_tensor *const *srcs, int nsrc) {
     dc_tensor *t = arena_tensor(g, dtype, ndim, shape, 0);
     if (!t) return NULL;
-    t->op = op;
+    t->ag->op = op;
     if (g->tracing) trace_record(g, op, t, srcs, nsrc);
     if (dtype != DC_F32) return t; /* gradients are floats: nothing to remember */
     int rg = 0;
     for (int i = 0; i < nsrc; i++) rg |= srcs[i]->requires_grad;
     if (!rg || g->no_grad) return t; /* inference: nothing to remember */
-    t->src = dc_arena_alloc_raw(g, sizeof(dc_tensor *) * (size_t)nsrc);
-    if (!t->src) return NULL;
-    memcpy(t->src, srcs, sizeof(dc_tensor *) * (size_t)nsrc);
-    t->nsrc = nsrc;
+    t->ag->src = dc_arena_alloc_raw(g, sizeof(dc_tensor *) * (size_t)nsrc);
+    if (!t->ag->src) return NULL;
+    memcpy(t->ag->src, srcs, sizeof(dc_tensor *) * (size_t)nsrc);
+    t->ag->nsrc = nsrc;
     t->requires_grad = 1;
     if (g->ntape == g->cap_tape) {
         size_t cap = g->cap_tape ? g->cap_tape * 2 : 256;
@@ -344,11 +345,11 @@ dc_status dc_backward(dc_graph *g, dc_tensor *loss) {
     for (int64_t i = 0; i < loss->size; i++) seed[i] = 1.0f;
     for (size_t k = g->ntape; k-- > 0;) {
         dc_tensor *t = g->tape[k];
-        if (!t->grad || !t->op || !t->op->backward) continue;
+        if (!t->grad || !t->ag->op || !t->ag->op->backward) continue;
         /* make sure every input that needs a gradient has a buffer */
-        for (int i = 0; i < t->nsrc; i++)
-            if (t->src[i]->requires_grad && !dc_grad_of(g, t->src[i])) return DC_ERR_NOMEM;
-        t->op->backward(g, t);
+        for (int i = 0; i < t->ag->nsrc; i++)
+            if (t->ag->src[i]->requires_grad && !dc_grad_of(g, t->ag->src[i])) return DC_ERR_NOMEM;
+        t->ag->op->backward(g, t);
         /* an op that could not finish (its scratch memory, a second pass
          * through state it consumed) leaves gradients that must not be used */
         if (g->failed) return g->failed;

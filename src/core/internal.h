@@ -11,7 +11,7 @@
 dc_status dc_set_error(dc_status code, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* The backward half of an op: read t->grad, add into t->src[i]->grad for
+/* The backward half of an op: read t->grad, add into t->ag->src[i]->grad for
  * every input that requires grad. Forward and shape inference live in the
  * op's public function, next to its backward in the same file. */
 typedef void (*dc_backward_fn)(dc_graph *g, dc_tensor *t);
@@ -21,6 +21,21 @@ typedef struct dc_op_def {
     const char *name;          /* "matmul", for messages and debugging   */
     dc_backward_fn backward;
 } dc_op_def;
+
+/* What a tensor's public struct keeps private (t->ag): the op that made
+ * it and what its backward needs. Every tensor deepc makes has one (in
+ * the same allocation); a tensor a caller declares has none and is only
+ * ever an op's input. */
+struct dc_autograd {
+    const dc_op_def *op;          /* the op that made this, NULL for leaves  */
+    dc_tensor **src;              /* its inputs                              */
+    int nsrc;                     /* how many inputs                         */
+    float farg[4];                /* float parameters of the op              */
+    int64_t iarg[4];              /* integer parameters of the op            */
+    void *aux;                    /* op scratch kept for backward (arena)    */
+    dc_graph *graph;              /* the graph that owns it, NULL if caller's */
+    int owns_data;                /* caller-owned tensor: free data on free  */
+};
 
 /* Arena allocation: 64-byte aligned, zeroed, freed at dc_graph_reset. */
 void *dc_arena_alloc(dc_graph *g, size_t bytes);

@@ -122,8 +122,8 @@ static void attend(const att_aux *a, int64_t n, int64_t h, const float *q, int64
 }
 
 static void att_backward(dc_graph *g, dc_tensor *t) {
-    const att_aux *a = t->aux;
-    dc_tensor *qkv = t->src[0];
+    const att_aux *a = t->ag->aux;
+    dc_tensor *qkv = t->ag->src[0];
     const int64_t T = a->T, C = a->C, ld = 3 * C, NH = a->N * a->H;
     const float scale = 1.0f / sqrtf((float)a->D);
     const int nt = dc_threads();
@@ -199,7 +199,7 @@ dc_tensor *dc_attention(dc_graph *g, dc_tensor *qkv, int heads, int causal, cons
     /* the log-sum-exp is what backward needs; inference keeps nothing */
     if (z->requires_grad && !(a.lse = dc_arena_alloc_raw(g, sizeof(float) * (size_t)(NH * T)))) return NULL;
     *ap = a;
-    z->aux = ap;
+    z->ag->aux = ap;
     const int nt = dc_threads();
     float *scratch = dc_arena_alloc_raw(g, sizeof(float) * (size_t)(ATT_BQ * T * nt));
     if (!scratch) return NULL;

@@ -101,7 +101,7 @@ static dc_tensor *binary(dc_graph *g, dc_tensor *x, dc_tensor *y, int k) {
     dc_tensor *srcs[2] = {x, y};
     dc_tensor *z = dc_op_output(g, bin_ops[k], nd, shape, srcs, 2);
     if (!z) return NULL;
-    z->iarg[0] = k;
+    z->ag->iarg[0] = k;
     const float *a = x->data, *b = y->data;
     float *o = z->data;
     if (dc_same_shape(x, y)) {
@@ -117,8 +117,8 @@ static dc_tensor *binary(dc_graph *g, dc_tensor *x, dc_tensor *y, int k) {
 
 static void binary_backward(dc_graph *g, dc_tensor *t) {
     (void)g;
-    int k = (int)t->iarg[0];
-    dc_tensor *x = t->src[0], *y = t->src[1];
+    int k = (int)t->ag->iarg[0];
+    dc_tensor *x = t->ag->src[0], *y = t->ag->src[1];
     const float *a = x->data, *b = y->data, *gz = t->grad;
     float *ga = x->requires_grad ? x->grad : NULL;
     float *gb = y->requires_grad ? y->grad : NULL;
@@ -150,8 +150,8 @@ dc_tensor *dc_div(dc_graph *g, dc_tensor *x, dc_tensor *y) { return binary(g, x,
 
 static void scalar_backward(dc_graph *g, dc_tensor *t) {
     (void)g;
-    dc_tensor *x = t->src[0];
-    float c = t->iarg[0] ? t->farg[0] : 1.0f; /* iarg[0]: 1 = mul, 0 = add */
+    dc_tensor *x = t->ag->src[0];
+    float c = t->ag->iarg[0] ? t->ag->farg[0] : 1.0f; /* iarg[0]: 1 = mul, 0 = add */
     dc_k_axpy(t->size, c, t->grad, x->grad);
 }
 static const dc_op_def op_add_scalar = {DC_OP_ADD_SCALAR, "add_scalar", scalar_backward};
@@ -161,8 +161,8 @@ dc_tensor *dc_add_scalar(dc_graph *g, dc_tensor *x, float c) {
     if (!dc_check_f32("add_scalar", x)) return NULL;
     dc_tensor *z = dc_op_output(g, &op_add_scalar, x->ndim, x->shape, &x, 1);
     if (!z) return NULL;
-    z->farg[0] = c;
-    z->iarg[0] = 0;
+    z->ag->farg[0] = c;
+    z->ag->iarg[0] = 0;
     dc_trace_attrs(g, z, &(dc_op_attrs){.f0 = c});
     for (int64_t i = 0; i < x->size; i++) z->data[i] = x->data[i] + c;
     return z;
@@ -172,8 +172,8 @@ dc_tensor *dc_mul_scalar(dc_graph *g, dc_tensor *x, float c) {
     if (!dc_check_f32("mul_scalar", x)) return NULL;
     dc_tensor *z = dc_op_output(g, &op_mul_scalar, x->ndim, x->shape, &x, 1);
     if (!z) return NULL;
-    z->farg[0] = c;
-    z->iarg[0] = 1;
+    z->ag->farg[0] = c;
+    z->ag->iarg[0] = 1;
     dc_trace_attrs(g, z, &(dc_op_attrs){.f0 = c});
     for (int64_t i = 0; i < x->size; i++) z->data[i] = x->data[i] * c;
     return z;

@@ -17,8 +17,8 @@ typedef struct {
 } conv_aux;
 
 static void conv_backward(dc_graph *g, dc_tensor *t) {
-    const conv_aux *a = t->aux;
-    dc_tensor *x = t->src[0], *w = t->src[1], *b = t->nsrc > 2 ? t->src[2] : NULL;
+    const conv_aux *a = t->ag->aux;
+    dc_tensor *x = t->ag->src[0], *w = t->ag->src[1], *b = t->ag->nsrc > 2 ? t->ag->src[2] : NULL;
     float *scratch = dc_arena_alloc_raw(g, sizeof(float) * dc_k_conv2d_backward_scratch(&a->k));
     if (!scratch) return; /* out of memory: error already set */
     dc_k_conv2d_backward(&a->k, x->data, w->data, t->grad, x->requires_grad ? x->grad : NULL, w->requires_grad ? w->grad : NULL,
@@ -65,7 +65,7 @@ dc_tensor *dc_conv2d(dc_graph *g, dc_tensor *x, dc_tensor *w, dc_tensor *b, cons
     float *scratch = dc_arena_alloc_raw(g, sizeof(float) * dc_k_conv2d_forward_scratch(&k));
     if (!ap || !scratch) return NULL;
     *ap = (conv_aux){.k = k};
-    z->aux = ap;
+    z->ag->aux = ap;
     dc_k_conv2d_forward(&k, x->data, w->data, b ? b->data : NULL, scratch, z->data);
     return z;
 }
@@ -79,8 +79,8 @@ typedef struct {
 
 static void pool_backward(dc_graph *g, dc_tensor *t) {
     (void)g;
-    const pool_aux *a = t->aux;
-    dc_k_pool2d_backward(&a->k, t->grad, a->arg, t->src[0]->grad);
+    const pool_aux *a = t->ag->aux;
+    dc_k_pool2d_backward(&a->k, t->grad, a->arg, t->ag->src[0]->grad);
 }
 static const dc_op_def op_maxpool = {DC_OP_MAXPOOL2D, "maxpool2d", pool_backward};
 static const dc_op_def op_avgpool = {DC_OP_AVGPOOL2D, "avgpool2d", pool_backward};
@@ -110,7 +110,7 @@ static dc_tensor *pool(dc_graph *g, dc_tensor *x, int kh, int kw, int sh, int sw
     /* the argmax only where a backward will read it */
     if (is_max && z->requires_grad && !(ap->arg = dc_arena_alloc_raw(g, sizeof(int32_t) * (size_t)(k.planes * k.OH * k.OW))))
         return NULL;
-    z->aux = ap;
+    z->ag->aux = ap;
     dc_trace_attrs(g, z, &(dc_op_attrs){.kh = kh, .kw = kw, .conv = {.stride_h = sh, .stride_w = sw, .pad_top = ph, .pad_left = pw}});
     dc_k_pool2d_forward(&k, x->data, z->data, ap->arg);
     return z;
@@ -127,9 +127,9 @@ dc_tensor *dc_avgpool2d(dc_graph *g, dc_tensor *x, int kh, int kw, int sh, int s
 
 static void pad_backward(dc_graph *g, dc_tensor *t) {
     (void)g;
-    dc_tensor *x = t->src[0];
+    dc_tensor *x = t->ag->src[0];
     const int64_t H = x->shape[x->ndim - 2], W = x->shape[x->ndim - 1], planes = x->size / (H * W);
-    const int64_t OH = t->shape[t->ndim - 2], OW = t->shape[t->ndim - 1], top = t->iarg[0], left = t->iarg[2];
+    const int64_t OH = t->shape[t->ndim - 2], OW = t->shape[t->ndim - 1], top = t->ag->iarg[0], left = t->ag->iarg[2];
     for (int64_t pl = 0; pl < planes; pl++)
         for (int64_t y = 0; y < H; y++)
             for (int64_t xx = 0; xx < W; xx++)
@@ -150,10 +150,10 @@ dc_tensor *dc_pad2d(dc_graph *g, dc_tensor *x, int top, int bottom, int left, in
     s[x->ndim - 1] += left + right;
     dc_tensor *z = dc_op_output(g, &op_pad, x->ndim, s, &x, 1);
     if (!z) return NULL;
-    z->iarg[0] = top;
-    z->iarg[1] = bottom;
-    z->iarg[2] = left;
-    z->iarg[3] = right;
+    z->ag->iarg[0] = top;
+    z->ag->iarg[1] = bottom;
+    z->ag->iarg[2] = left;
+    z->ag->iarg[3] = right;
     dc_trace_attrs(g, z, &(dc_op_attrs){.conv = {.pad_top = top, .pad_bottom = bottom, .pad_left = left, .pad_right = right}});
     const int64_t OH = s[x->ndim - 2], OW = s[x->ndim - 1];
     memset(z->data, 0, sizeof(float) * (size_t)z->size);
@@ -167,9 +167,9 @@ dc_tensor *dc_pad2d(dc_graph *g, dc_tensor *x, int top, int bottom, int left, in
 
 static void chdrop_backward(dc_graph *g, dc_tensor *t) {
     (void)g;
-    const float *m = t->aux;
-    const int64_t inner = t->iarg[0];
-    for (int64_t i = 0; i < t->size; i++) t->src[0]->grad[i] += t->grad[i] * m[i / inner];
+    const float *m = t->ag->aux;
+    const int64_t inner = t->ag->iarg[0];
+    for (int64_t i = 0; i < t->size; i++) t->ag->src[0]->grad[i] += t->grad[i] * m[i / inner];
 }
 static const dc_op_def op_chdrop = {DC_OP_DROPOUT_CHANNELS, "dropout_channels", chdrop_backward};
 
@@ -189,8 +189,8 @@ dc_tensor *dc_dropout_channels(dc_graph *g, dc_tensor *x, float p) {
     const int64_t slices = x->shape[0] * x->shape[1], inner = x->size / (slices ? slices : 1);
     float *m = z ? dc_arena_alloc_raw(g, sizeof(float) * (size_t)(slices ? slices : 1)) : NULL;
     if (!m) return NULL;
-    z->aux = m;
-    z->iarg[0] = inner ? inner : 1;
+    z->ag->aux = m;
+    z->ag->iarg[0] = inner ? inner : 1;
     float keep = 1.0f / (1.0f - p);
     for (int64_t s = 0; s < slices; s++) m[s] = dc_rng_uniform(rng) >= p ? keep : 0.0f;
     for (int64_t i = 0; i < x->size; i++) z->data[i] = x->data[i] * m[i / inner];

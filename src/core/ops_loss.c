@@ -35,7 +35,7 @@ static const int64_t scalar_shape[1] = {1};
 
 static void mse_backward(dc_graph *g, dc_tensor *t) {
     (void)g;
-    dc_tensor *p = t->src[0], *y = t->src[1];
+    dc_tensor *p = t->ag->src[0], *y = t->ag->src[1];
     float c = 2.0f * t->grad[0] / (float)p->size;
     for (int64_t i = 0; i < p->size; i++) {
         float d = c * (p->data[i] - y->data[i]);
@@ -63,7 +63,7 @@ dc_tensor *dc_mse_loss(dc_graph *g, dc_tensor *pred, dc_tensor *target) {
 
 static void bce_backward(dc_graph *g, dc_tensor *t) {
     (void)g;
-    dc_tensor *p = t->src[0], *y = t->src[1];
+    dc_tensor *p = t->ag->src[0], *y = t->ag->src[1];
     float c = t->grad[0] / (float)p->size;
     for (int64_t i = 0; i < p->size; i++) {
         float pv = p->data[i], yv = y->data[i];
@@ -101,8 +101,8 @@ dc_tensor *dc_bce_loss(dc_graph *g, dc_tensor *prob, dc_tensor *target) {
 /* d/dx = sigmoid(x) - y, with sigmoid(x) kept from the forward pass */
 static void bce_logits_backward(dc_graph *g, dc_tensor *t) {
     (void)g;
-    dc_tensor *x = t->src[0], *y = t->src[1];
-    const float c = t->grad[0] / (float)x->size, *sg = t->aux, *xd = x->data, *yd = y->data;
+    dc_tensor *x = t->ag->src[0], *y = t->ag->src[1];
+    const float c = t->grad[0] / (float)x->size, *sg = t->ag->aux, *xd = x->data, *yd = y->data;
     float *gx = x->requires_grad ? x->grad : NULL, *gy = y->requires_grad ? y->grad : NULL;
     const int64_t n = x->size, nch = (n + BCE_CHUNK - 1) / BCE_CHUNK;
 #pragma omp parallel for num_threads(dc_k_run_threads()) if (nch > 1) schedule(static)
@@ -127,7 +127,7 @@ dc_tensor *dc_bce_logits_loss(dc_graph *g, dc_tensor *logits, dc_tensor *target)
     float *sg = dc_arena_alloc_raw(g, (size_t)(n ? n : 1) * sizeof(float));
     double *part = dc_arena_alloc_raw(g, (size_t)(nch ? nch : 1) * sizeof(double));
     if (!sg || !part) return NULL;
-    z->aux = sg;
+    z->ag->aux = sg;
     const float *xd = logits->data, *yd = target->data;
 #pragma omp parallel for num_threads(dc_k_run_threads()) if (nch > 1) schedule(static)
     for (int64_t ch = 0; ch < nch; ch++) {
@@ -153,12 +153,12 @@ static inline float target_at(const dc_tensor *t, int64_t r, int64_t c, int64_t 
 
 static void ce_backward(dc_graph *g, dc_tensor *t) {
     (void)g;
-    dc_tensor *x = t->src[0], *y = t->src[1];
-    int from_logits = (int)t->iarg[0];
+    dc_tensor *x = t->ag->src[0], *y = t->ag->src[1];
+    int from_logits = (int)t->ag->iarg[0];
     int64_t N = x->shape[0], C = x->shape[1];
-    if (!t->iarg[1]) return; /* every label ignored */
-    float c = t->grad[0] / (float)t->iarg[1];
-    const float *aux = t->aux; /* softmax (logits) or log clip(p) (probabilities) */
+    if (!t->ag->iarg[1]) return; /* every label ignored */
+    float c = t->grad[0] / (float)t->ag->iarg[1];
+    const float *aux = t->ag->aux; /* softmax (logits) or log clip(p) (probabilities) */
     for (int64_t r = 0; r < N; r++) {
         float tsum = 0.0f;
         if (from_logits)
@@ -211,16 +211,16 @@ dc_tensor *dc_cross_entropy(dc_graph *g, dc_tensor *x, dc_tensor *target, int fr
     dc_tensor *srcs[2] = {x, target};
     dc_tensor *z = dc_op_output(g, &op_ce, 0, scalar_shape, srcs, 2);
     if (!z) return NULL;
-    z->iarg[0] = from_logits;
+    z->ag->iarg[0] = from_logits;
     dc_trace_attrs(g, z, &(dc_op_attrs){.flag = from_logits});
     /* the mean is over the rows that count: ignored labels (padding) add nothing */
     int64_t counted = N;
     if (target->dtype == DC_I32)
         for (int64_t r = 0; r < N; r++) counted -= target->idata[r] == DC_IGNORE_INDEX;
-    z->iarg[1] = counted;
+    z->ag->iarg[1] = counted;
     float *aux = dc_arena_alloc_raw(g, (size_t)x->size * sizeof(float));
     if (!aux) return NULL;
-    z->aux = aux;
+    z->ag->aux = aux;
     double s = 0.0;
     if (from_logits) {
         dc_k_log_softmax_rows(x->data, aux, N, C);

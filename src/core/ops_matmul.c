@@ -11,9 +11,9 @@
 
 static void matmul_backward(dc_graph *g, dc_tensor *t) {
     (void)g;
-    dc_tensor *x = t->src[0], *y = t->src[1];
+    dc_tensor *x = t->ag->src[0], *y = t->ag->src[1];
     int64_t K = x->shape[x->ndim - 1], N = t->shape[t->ndim - 1];
-    int64_t B = t->iarg[0], M = t->iarg[1]; /* B = 1 when y is 2-D (x rows folded into M) */
+    int64_t B = t->ag->iarg[0], M = t->ag->iarg[1]; /* B = 1 when y is 2-D (x rows folded into M) */
     for (int64_t b = 0; b < B; b++) {
         const float *xb = x->data + b * M * K, *yb = y->data + (y->ndim == 3 ? b * K * N : 0);
         const float *gb = t->grad + b * M * N;
@@ -45,8 +45,8 @@ dc_tensor *dc_matmul(dc_graph *g, dc_tensor *x, dc_tensor *y) {
     if (!z) return NULL;
     int64_t B = y->ndim == 3 ? x->shape[0] : 1;
     int64_t M = (nd == 3 ? x->shape[0] * x->shape[1] : x->shape[0]) / B;
-    z->iarg[0] = B;
-    z->iarg[1] = M;
+    z->ag->iarg[0] = B;
+    z->ag->iarg[1] = M;
     for (int64_t b = 0; b < B; b++)
         dc_k_gemm(0, 0, M, N, K, 1.0f, x->data + b * M * K, K, y->data + (y->ndim == 3 ? b * K * N : 0), N, 0.0f,
                   z->data + b * M * N, N);
@@ -57,7 +57,7 @@ dc_tensor *dc_matmul(dc_graph *g, dc_tensor *x, dc_tensor *y) {
 
 static void linear_backward(dc_graph *g, dc_tensor *t) {
     (void)g;
-    dc_tensor *x = t->src[0], *w = t->src[1], *b = t->nsrc > 2 ? t->src[2] : NULL;
+    dc_tensor *x = t->ag->src[0], *w = t->ag->src[1], *b = t->ag->nsrc > 2 ? t->ag->src[2] : NULL;
     int64_t in = w->shape[1], out = w->shape[0], N = x->size / in; /* every leading index is a row */
     if (x->requires_grad) dc_k_gemm(0, 0, N, in, out, 1.0f, t->grad, out, w->data, in, 1.0f, x->grad, in);
     if (w->requires_grad) dc_k_gemm(1, 0, out, in, N, 1.0f, t->grad, out, x->data, in, 1.0f, w->grad, in);

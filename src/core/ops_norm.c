@@ -18,8 +18,8 @@ typedef struct {
 
 static void bn_backward(dc_graph *g, dc_tensor *t) {
     (void)g;
-    const bn_aux *a = t->aux;
-    dc_tensor *x = t->src[0], *gm = t->src[1], *bt = t->src[2];
+    const bn_aux *a = t->ag->aux;
+    dc_tensor *x = t->ag->src[0], *gm = t->ag->src[1], *bt = t->ag->src[2];
     const int64_t M = a->N * a->S;
 #pragma omp parallel for num_threads(dc_k_run_threads()) if (x->size > 32768) schedule(static)
     for (int64_t c = 0; c < a->C; c++) {
@@ -73,7 +73,7 @@ dc_tensor *dc_batchnorm(dc_graph *g, dc_tensor *x, dc_tensor *gamma, dc_tensor *
     a.invstd = dc_arena_alloc_raw(g, sizeof(float) * (size_t)a.C);
     if (!a.mean || !a.invstd) return NULL;
     *ap = a;
-    z->aux = ap;
+    z->ag->aux = ap;
 #pragma omp parallel for num_threads(dc_k_run_threads()) if (x->size > 32768) schedule(static)
     for (int64_t c = 0; c < a.C; c++) {
         double mean, var;
@@ -123,8 +123,8 @@ typedef struct {
 } ln_aux;
 
 static void ln_backward(dc_graph *g, dc_tensor *t) {
-    const ln_aux *a = t->aux;
-    dc_tensor *x = t->src[0], *gm = t->nsrc > 1 ? t->src[1] : NULL, *bt = t->nsrc > 2 ? t->src[2] : NULL;
+    const ln_aux *a = t->ag->aux;
+    dc_tensor *x = t->ag->src[0], *gm = t->ag->nsrc > 1 ? t->ag->src[1] : NULL, *bt = t->ag->nsrc > 2 ? t->ag->src[2] : NULL;
     const int64_t R = a->rows, C = a->C, nch = (R + LN_CHUNK - 1) / LN_CHUNK;
     const int want_p = (gm && gm->requires_grad) || (bt && bt->requires_grad);
     float *part = want_p ? dc_arena_alloc(g, sizeof(float) * (size_t)(nch * 2 * C)) : NULL;
@@ -188,7 +188,7 @@ dc_tensor *dc_layer_norm(dc_graph *g, dc_tensor *x, dc_tensor *gamma, dc_tensor 
     a->mean = dc_arena_alloc_raw(g, sizeof(float) * (size_t)a->rows);
     a->rstd = dc_arena_alloc_raw(g, sizeof(float) * (size_t)a->rows);
     if (!a->mean || !a->rstd) return NULL;
-    z->aux = a;
+    z->ag->aux = a;
     DC_PARALLEL_FOR(x->size > DC_PAR_MIN, r, a->rows, {
         const float *xr = x->data + r * C;
         float *zr = z->data + r * C;

@@ -10,13 +10,13 @@ enum { R_SUM, R_MEAN, R_MAX };
 
 static void reduce_backward(dc_graph *g, dc_tensor *t) {
     (void)g;
-    dc_tensor *x = t->src[0];
-    int k = (int)t->iarg[0];
-    int64_t outer = t->iarg[1], n = t->iarg[2], inner = t->iarg[3];
+    dc_tensor *x = t->ag->src[0];
+    int k = (int)t->ag->iarg[0];
+    int64_t outer = t->ag->iarg[1], n = t->ag->iarg[2], inner = t->ag->iarg[3];
     float *gx = x->grad;
     const float *gz = t->grad;
     if (k == R_MAX) {
-        const int64_t *arg = t->aux;
+        const int64_t *arg = t->ag->aux;
         for (int64_t o = 0; o < outer; o++)
             for (int64_t i = 0; i < inner; i++)
                 gx[(o * n + arg[o * inner + i]) * inner + i] += gz[o * inner + i];
@@ -58,15 +58,15 @@ static dc_tensor *reduce(dc_graph *g, dc_tensor *x, int axis, int keepdim, int k
     }
     dc_tensor *z = dc_op_output(g, op, nd, shape, &x, 1);
     if (!z) return NULL;
-    z->iarg[0] = k;
-    z->iarg[1] = outer;
-    z->iarg[2] = n;
-    z->iarg[3] = inner;
+    z->ag->iarg[0] = k;
+    z->ag->iarg[1] = outer;
+    z->ag->iarg[2] = n;
+    z->ag->iarg[3] = inner;
     dc_op_attrs at = {.axis = -1, .keepdim = keepdim}; /* -1: every axis */
     if (axis != DC_ALL_AXES) dc_norm_axis(op->name, x, axis, &at.axis);
     dc_trace_attrs(g, z, &at);
     int64_t *arg = NULL;
-    if (k == R_MAX && !(arg = z->aux = dc_arena_alloc_raw(g, sizeof(int64_t) * (size_t)(outer * inner))))
+    if (k == R_MAX && !(arg = z->ag->aux = dc_arena_alloc_raw(g, sizeof(int64_t) * (size_t)(outer * inner))))
         return NULL;
     for (int64_t o = 0; o < outer; o++)
         for (int64_t i = 0; i < inner; i++) {

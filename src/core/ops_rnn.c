@@ -175,8 +175,8 @@ static void backward_slice(const rnn_aux *a, const float *dy_all, const float *w
 /* Backpropagation through time, then every step at once: dx, dW_ih and
  * dW_hh, each one product over all N·T rows. */
 static void rnn_backward(dc_graph *g, dc_tensor *t) {
-    rnn_aux *a = t->aux;
-    dc_tensor *x = t->src[0], *wih = t->src[1], *whh = t->src[2], *bih = t->src[3], *bhh = t->src[4];
+    rnn_aux *a = t->ag->aux;
+    dc_tensor *x = t->ag->src[0], *wih = t->ag->src[1], *whh = t->ag->src[2], *bih = t->ag->src[3], *bhh = t->ag->src[4];
     const int64_t N = a->N, T = a->T, I = a->I, H = a->H, G = a->G, GH = G * H;
     const int gru = a->kind == DC_RNN_GRU;
     if (a->gates_used) { /* a second backward of the same graph: the gates are gone */
@@ -301,7 +301,7 @@ dc_tensor *dc_rnn(dc_graph *g, dc_rnn_kind kind, dc_tensor *x, dc_tensor *w_ih, 
     for (int64_t i = 0; i < N * T; i++)
         valid[i] = step_real(mask, i);
     a->valid = valid;
-    y->aux = a;
+    y->ag->aux = a;
     /* all input projections at once, with b_ih (and b_hh, except GRU's n gate) */
     dc_k_gemm(0, 1, N * T, GH, I, 1.0f, x->data, I, w_ih->data, I, 0.0f, xp, GH);
     const float *bi = srcs[3]->data, *bh = srcs[4]->data;
@@ -324,8 +324,8 @@ typedef struct {
 
 static void last_backward(dc_graph *g, dc_tensor *t) {
     (void)g;
-    const last_aux *a = t->aux;
-    dc_tensor *y = t->src[0];
+    const last_aux *a = t->ag->aux;
+    dc_tensor *y = t->ag->src[0];
     if (!y->requires_grad) return;
     for (int64_t n = 0; n < a->N; n++)
         if (a->at[n] >= 0)
@@ -346,7 +346,7 @@ dc_tensor *dc_rnn_last(dc_graph *g, dc_tensor *y, const dc_tensor *mask, int rev
     last_aux *a = z ? dc_arena_alloc_raw(g, sizeof *a) : NULL;
     if (!a || !(a->at = dc_arena_alloc_raw(g, sizeof(int64_t) * (size_t)N))) return NULL;
     a->N = N, a->T = T, a->H = H;
-    z->aux = a;
+    z->ag->aux = a;
     for (int64_t n = 0; n < N; n++) {
         /* the last real step in processing order: the latest one forward,
          * the earliest one in reverse; none: the initial zero state */
@@ -368,8 +368,8 @@ typedef struct {
 
 static void emb_backward(dc_graph *g, dc_tensor *t) {
     (void)g;
-    dc_tensor *w = t->src[0], *ids = t->src[1];
-    const emb_aux *a = t->aux;
+    dc_tensor *w = t->ag->src[0], *ids = t->ag->src[1];
+    const emb_aux *a = t->ag->aux;
     if (!w->requires_grad) return;
     const int64_t E = w->shape[1];
     /* scatter-add, in order (deterministic); the padding row learns nothing */
@@ -403,7 +403,7 @@ dc_tensor *dc_embedding(dc_graph *g, dc_tensor *w, dc_tensor *ids, int64_t paddi
     emb_aux *a = z ? dc_arena_alloc_raw(g, sizeof *a) : NULL;
     if (!a) return NULL;
     a->padding = padding_idx;
-    z->aux = a;
+    z->ag->aux = a;
     for (int64_t i = 0; i < ids->size; i++) memcpy(z->data + i * E, w->data + (int64_t)ids->idata[i] * E, sizeof(float) * (size_t)E);
     return z;
 }
@@ -419,8 +419,8 @@ typedef struct {
 
 static void tpool_backward(dc_graph *g, dc_tensor *t) {
     (void)g;
-    const tpool_aux *a = t->aux;
-    dc_tensor *x = t->src[0];
+    const tpool_aux *a = t->ag->aux;
+    dc_tensor *x = t->ag->src[0];
     if (!x->requires_grad) return;
     for (int64_t n = 0; n < a->N; n++)
         for (int64_t f = 0; f < a->F; f++) {
@@ -451,7 +451,7 @@ dc_tensor *dc_time_pool(dc_graph *g, dc_tensor *x, const dc_tensor *mask, int ma
         !(a->count = dc_arena_alloc(g, sizeof(float) * (size_t)N)))
         return NULL;
     *a = (tpool_aux){N, T, F, max != 0, a->at, a->count};
-    z->aux = a;
+    z->ag->aux = a;
     for (int64_t n = 0; n < N; n++) {
         float *out = z->data + n * F;
         for (int64_t f = 0; f < F; f++) out[f] = 0.0f;

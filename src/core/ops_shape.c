@@ -8,7 +8,7 @@
 
 static void reshape_backward(dc_graph *g, dc_tensor *t) {
     (void)g;
-    dc_k_axpy(t->size, 1.0f, t->grad, t->src[0]->grad);
+    dc_k_axpy(t->size, 1.0f, t->grad, t->ag->src[0]->grad);
 }
 static const dc_op_def op_reshape = {DC_OP_RESHAPE, "reshape", reshape_backward};
 
@@ -98,7 +98,7 @@ static void permute_copy(const float *src, float *dst, const dc_tensor *from, in
 static void transpose_backward(dc_graph *g, dc_tensor *t) {
     (void)g;
     /* the gradient of a swap is the same swap applied to the gradient */
-    permute_copy(t->grad, t->src[0]->grad, t, (int)t->iarg[0], (int)t->iarg[1], 1);
+    permute_copy(t->grad, t->ag->src[0]->grad, t, (int)t->ag->iarg[0], (int)t->ag->iarg[1], 1);
 }
 static const dc_op_def op_transpose = {DC_OP_TRANSPOSE, "transpose", transpose_backward};
 
@@ -112,8 +112,8 @@ dc_tensor *dc_transpose(dc_graph *g, dc_tensor *x, int axis0, int axis1) {
     s[a1] = x->shape[a0];
     dc_tensor *z = dc_op_output(g, &op_transpose, x->ndim, s, &x, 1);
     if (!z) return NULL;
-    z->iarg[0] = a0;
-    z->iarg[1] = a1;
+    z->ag->iarg[0] = a0;
+    z->ag->iarg[1] = a1;
     dc_trace_attrs(g, z, &(dc_op_attrs){.axis = a0, .axis2 = a1});
     permute_copy(x->data, z->data, x, a0, a1, 0);
     return z;
@@ -130,12 +130,12 @@ static void blocks(const dc_tensor *t, int axis, int64_t *outer, int64_t *inner)
 
 static void concat_backward(dc_graph *g, dc_tensor *t) {
     (void)g;
-    int axis = (int)t->iarg[0];
+    int axis = (int)t->ag->iarg[0];
     int64_t outer, inner, off = 0;
     blocks(t, axis, &outer, &inner);
     int64_t row = t->shape[axis] * inner;
-    for (int k = 0; k < t->nsrc; k++) {
-        dc_tensor *x = t->src[k];
+    for (int k = 0; k < t->ag->nsrc; k++) {
+        dc_tensor *x = t->ag->src[k];
         int64_t w = x->shape[axis] * inner;
         if (x->requires_grad)
             for (int64_t o = 0; o < outer; o++) dc_k_axpy(w, 1.0f, t->grad + o * row + off, x->grad + o * w);
@@ -171,7 +171,7 @@ dc_tensor *dc_concat(dc_graph *g, dc_tensor *const *xs, int n, int axis) {
     }
     dc_tensor *z = dc_op_output(g, &op_concat, xs[0]->ndim, s, xs, n);
     if (!z) return NULL;
-    z->iarg[0] = a;
+    z->ag->iarg[0] = a;
     dc_trace_attrs(g, z, &(dc_op_attrs){.axis = a});
     int64_t outer, inner, off = 0;
     blocks(z, a, &outer, &inner);
@@ -187,11 +187,11 @@ dc_tensor *dc_concat(dc_graph *g, dc_tensor *const *xs, int n, int axis) {
 
 static void slice_backward(dc_graph *g, dc_tensor *t) {
     (void)g;
-    dc_tensor *x = t->src[0];
-    int axis = (int)t->iarg[0];
+    dc_tensor *x = t->ag->src[0];
+    int axis = (int)t->ag->iarg[0];
     int64_t outer, inner;
     blocks(x, axis, &outer, &inner);
-    int64_t w = t->shape[axis] * inner, row = x->shape[axis] * inner, off = t->iarg[1] * inner;
+    int64_t w = t->shape[axis] * inner, row = x->shape[axis] * inner, off = t->ag->iarg[1] * inner;
     for (int64_t o = 0; o < outer; o++) dc_k_axpy(w, 1.0f, t->grad + o * w, x->grad + o * row + off);
 }
 static const dc_op_def op_slice = {DC_OP_SLICE, "slice", slice_backward};
@@ -210,8 +210,8 @@ dc_tensor *dc_slice(dc_graph *g, dc_tensor *x, int axis, int64_t start, int64_t 
     s[a] = end - start;
     dc_tensor *z = dc_op_output(g, &op_slice, x->ndim, s, &x, 1);
     if (!z) return NULL;
-    z->iarg[0] = a;
-    z->iarg[1] = start;
+    z->ag->iarg[0] = a;
+    z->ag->iarg[1] = start;
     dc_trace_attrs(g, z, &(dc_op_attrs){.axis = a, .start = start, .end = end});
     int64_t outer, inner;
     blocks(x, a, &outer, &inner);

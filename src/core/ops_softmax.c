@@ -18,10 +18,10 @@ static void split(const dc_tensor *t, int axis, int64_t *outer, int64_t *n, int6
 static void softmax_backward(dc_graph *g, dc_tensor *t) {
     (void)g;
     int64_t outer, n, inner;
-    split(t, (int)t->iarg[0], &outer, &n, &inner);
-    int logsm = (int)t->iarg[1];
+    split(t, (int)t->ag->iarg[0], &outer, &n, &inner);
+    int logsm = (int)t->ag->iarg[1];
     const float *z = t->data, *gz = t->grad;
-    float *gx = t->src[0]->grad;
+    float *gx = t->ag->src[0]->grad;
 #pragma omp parallel for num_threads(dc_k_run_threads()) collapse(2) if (t->size > DC_PAR_MIN) schedule(static)
     for (int64_t o = 0; o < outer; o++)
         for (int64_t i = 0; i < inner; i++) {
@@ -47,8 +47,8 @@ static dc_tensor *softmax_any(dc_graph *g, dc_tensor *x, int axis, int logsm) {
     if (!dc_norm_axis(op->name, x, axis, &a)) return NULL;
     dc_tensor *z = dc_op_output(g, op, x->ndim, x->shape, &x, 1);
     if (!z) return NULL;
-    z->iarg[0] = a;
-    z->iarg[1] = logsm;
+    z->ag->iarg[0] = a;
+    z->ag->iarg[1] = logsm;
     dc_trace_attrs(g, z, &(dc_op_attrs){.axis = a});
     int64_t outer, n, inner;
     split(x, a, &outer, &n, &inner);

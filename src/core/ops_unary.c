@@ -81,13 +81,13 @@ static void backward_range(int k, const float *x, const float *z, const float *g
 
 static void unary_bwd(dc_graph *g, dc_tensor *t) {
     (void)g;
-    const int k = (int)t->iarg[0];
-    const float *x = t->src[0]->data, *z = t->data, *gz = t->grad;
-    float *gx = t->src[0]->grad;
+    const int k = (int)t->ag->iarg[0];
+    const float *x = t->ag->src[0]->data, *z = t->data, *gz = t->grad;
+    float *gx = t->ag->src[0]->grad;
     const int64_t n = t->size, nch = (n + CHUNK - 1) / CHUNK;
     DC_PARALLEL_FOR(nch > 1, c, nch, {
         int64_t s = c * CHUNK;
-        backward_range(k, x + s, z + s, gz + s, gx + s, n - s < CHUNK ? n - s : CHUNK, t->farg[0], t->farg[1]);
+        backward_range(k, x + s, z + s, gz + s, gx + s, n - s < CHUNK ? n - s : CHUNK, t->ag->farg[0], t->ag->farg[1]);
     });
 }
 
@@ -101,9 +101,9 @@ static dc_tensor *unary(dc_graph *g, dc_tensor *x, int k, float a0, float a1) {
     if (!dc_check_f32(unary_names[k], x)) return NULL;
     dc_tensor *z = dc_op_output(g, &unary_ops[k], x->ndim, x->shape, &x, 1);
     if (!z) return NULL;
-    z->iarg[0] = k;
-    z->farg[0] = a0;
-    z->farg[1] = a1;
+    z->ag->iarg[0] = k;
+    z->ag->farg[0] = a0;
+    z->ag->farg[1] = a1;
     dc_trace_attrs(g, z, &(dc_op_attrs){.f0 = a0, .f1 = a1});
     const float *xd = x->data;
     float *zd = z->data;
@@ -139,8 +139,8 @@ dc_tensor *dc_clamp(dc_graph *g, dc_tensor *x, float lo, float hi) {
 
 static void dropout_backward(dc_graph *g, dc_tensor *t) {
     (void)g;
-    const float *m = t->aux, *gz = t->grad;
-    float *gx = t->src[0]->grad;
+    const float *m = t->ag->aux, *gz = t->grad;
+    float *gx = t->ag->src[0]->grad;
     for (int64_t i = 0; i < t->size; i++) gx[i] += gz[i] * m[i];
 }
 static const dc_op_def op_dropout = {DC_OP_DROPOUT, "dropout", dropout_backward};
@@ -161,8 +161,8 @@ dc_tensor *dc_dropout(dc_graph *g, dc_tensor *x, float p) {
     if (!z) return NULL;
     float *m = dc_arena_alloc_raw(g, (size_t)x->size * sizeof(float));
     if (!m) return NULL;
-    z->aux = m;
-    z->farg[0] = p;
+    z->ag->aux = m;
+    z->ag->farg[0] = p;
     dc_trace_attrs(g, z, &(dc_op_attrs){.f0 = p});
     float keep = 1.0f / (1.0f - p);
     /* serial: the mask must not depend on the thread count */

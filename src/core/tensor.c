@@ -24,11 +24,12 @@ static dc_tensor *tensor_header(int ndim, const int64_t *shape) {
         dc_set_error(DC_ERR_INVALID, "tensor: invalid or overflowing shape");
         return NULL;
     }
-    dc_tensor *t = calloc(1, sizeof *t);
+    dc_tensor *t = calloc(1, sizeof *t + sizeof(struct dc_autograd)); /* the private record right after it */
     if (!t) {
         dc_set_error(DC_ERR_NOMEM, "tensor: out of memory");
         return NULL;
     }
+    t->ag = (struct dc_autograd *)(t + 1);
     t->ndim = ndim;
     for (int i = 0; i < ndim; i++) t->shape[i] = shape[i];
     t->size = size;
@@ -71,7 +72,7 @@ dc_tensor *dc_tensor_new(dc_dtype dtype, int ndim, const int64_t *shape) {
         return NULL;
     }
     dc_tensor_point(t, p);
-    t->owns_data = 1;
+    t->ag->owns_data = 1;
     return t;
 }
 
@@ -85,7 +86,7 @@ dc_tensor *dc_tensor_wrap(float *data, int ndim, const int64_t *shape) {
 
 void dc_tensor_free(dc_tensor *t) {
     if (!t) return;
-    if (t->owns_data) {
+    if (t->ag->owns_data) {
         free(t->raw);
         free(t->grad);
     }
@@ -95,7 +96,7 @@ void dc_tensor_free(dc_tensor *t) {
 dc_status dc_tensor_require_grad(dc_tensor *t) {
     if (!t || t->dtype != DC_F32) return dc_set_error(DC_ERR_INVALID, "require_grad: needs a float tensor");
     if (!t->grad) {
-        if (!t->owns_data)
+        if (!t->ag->owns_data)
             return dc_set_error(DC_ERR_INVALID, "require_grad: a wrapped tensor needs its grad buffer set by the caller");
         t->grad = calloc((size_t)(t->size ? t->size : 1), sizeof(float));
         if (!t->grad) return dc_set_error(DC_ERR_NOMEM, "require_grad: out of memory");
