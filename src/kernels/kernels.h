@@ -130,6 +130,23 @@ typedef struct {
 void dc_k_pool2d_forward(const dc_k_pool_geom *g, const float *x, float *z, int32_t *arg);
 void dc_k_pool2d_backward(const dc_k_pool_geom *g, const float *dz, const int32_t *arg, float *dx);
 
+/* Normalization (norm.c). Batch norm over axis 1 of (N, C, S): training
+ * uses and updates the running statistics (momentum, unbiased variance),
+ * eval reads them; mean/invstd (C each) are what the backward reads.
+ * Layer norm over rows of C (gamma, beta may be NULL); mean/rstd per row.
+ * Backward: dx, dgamma, dbeta += (each may be NULL). */
+void dc_k_batchnorm_forward(const float *x, int64_t N, int64_t C, int64_t S, const float *gamma, const float *beta,
+                            float *rmean, float *rvar, float momentum, float eps, int training, float *mean, float *invstd,
+                            float *z);
+void dc_k_batchnorm_backward(const float *x, const float *dz, int64_t N, int64_t C, int64_t S, const float *gamma,
+                             const float *mean, const float *invstd, int training, float *dx, float *dgamma, float *dbeta);
+void dc_k_layer_norm_forward(const float *x, int64_t rows, int64_t C, const float *gamma, const float *beta, float eps,
+                             float *mean, float *rstd, float *z);
+#define DC_K_LN_CHUNK 64 /* rows per partial sum of dgamma/dbeta */
+size_t dc_k_layer_norm_backward_scratch(int64_t rows, int64_t C);
+void dc_k_layer_norm_backward(const float *x, const float *dz, int64_t rows, int64_t C, const float *gamma, const float *mean,
+                              const float *rstd, float *dx, float *dgamma, float *dbeta, float *scratch);
+
 /* Element types (convert.c). Half and bfloat16 to float are exact; float
  * to either rounds to nearest, ties to even (overflow to inf, NaN kept). */
 float dc_k_f16_to_f32(uint16_t h);
