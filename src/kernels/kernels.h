@@ -147,6 +147,29 @@ size_t dc_k_layer_norm_backward_scratch(int64_t rows, int64_t C);
 void dc_k_layer_norm_backward(const float *x, const float *dz, int64_t rows, int64_t C, const float *gamma, const float *mean,
                               const float *rstd, float *dx, float *dgamma, float *dbeta, float *scratch);
 
+/* Attention (attention.c) over the fused projection qkv (N, T, 3C), H
+ * heads of D = C/H, into y (N, T, C); causal; dropout p with its hash seed
+ * (0: none); real keys (N, T) as int32 or float (both NULL: all real).
+ * lse (N, H, T) gets each query row's log-sum-exp (NULL: not kept), which
+ * is all the backward reads. Scratch: dc_k_attention_scratch floats for
+ * `keys` keys. The cached form appends the T new rows' keys and values at
+ * pos0 of caches of cap rows per sample and attends over pos0 + T keys. */
+#define DC_K_ATT_BQ 64 /* query rows per block */
+typedef struct {
+    int64_t N, T, C, H, D;
+    int causal;
+    float p;
+    uint64_t seed;
+    const int32_t *mask_i32;
+    const float *mask_f32;
+} dc_k_att_geom;
+size_t dc_k_attention_scratch(const dc_k_att_geom *a, int64_t keys, int backward);
+void dc_k_attention_forward(const dc_k_att_geom *a, const float *qkv, float *y, float *lse, float *scratch);
+void dc_k_attention_backward(const dc_k_att_geom *a, const float *qkv, const float *dy, const float *lse, float *dqkv,
+                             float *scratch);
+void dc_k_attention_cached(const dc_k_att_geom *a, const float *qkv, float *kcache, float *vcache, int64_t cap, int64_t pos0,
+                           float *y, float *scratch);
+
 /* Element types (convert.c). Half and bfloat16 to float are exact; float
  * to either rounds to nearest, ties to even (overflow to inf, NaN kept). */
 float dc_k_f16_to_f32(uint16_t h);
