@@ -1,9 +1,11 @@
-/* test_named.c — named targets: a dataset with a second array, a model
+/* test_named.c — named arrays. Targets: a dataset with a second array, a model
  * with two heads whose loss lines name their targets (target=label and
  * target=ink, weighted 2), trained with dc_fit on Fashion-MNIST images; the same from
  * a loop of dc_train_step with a fed batch; the loss parts checked against
  * sums computed here; the saved model reloads with target=ink; and
- * the errors for a missing or malformed target. */
+ * the errors for a missing or malformed target. Inputs: a two-input model
+ * trained from arrays named after its input layers, bit for bit as from
+ * the joined images. */
 #include "test.h"
 
 static const char *desc = "input 1x28x28\nflatten\ndense 64 activation=relu name=trunk\n"
@@ -158,6 +160,57 @@ static void error_test(dc_dataset *d) {
     dc_dataset_free(s);
 }
 
+/* Named inputs: a two-input model (the top and bottom halves of each image)
+ * trained once from the joined images (each sample's 784 values split
+ * across the inputs in order) and once from a dataset whose arrays are
+ * named after the input layers (x a placeholder of one value): the same
+ * inputs, so the same weights, bit for bit. */
+static const char *two_inputs = "input 392 name=top\ninput 392 name=bottom\ndense 32 activation=relu inputs=top name=ht\n"
+                                "dense 32 activation=relu inputs=bottom name=hb\nconcat inputs=ht,hb\n"
+                                "dense 10 activation=softmax\nloss categorical_crossentropy\noptimizer adam lr=0.003\n"
+                                "fit epochs=2 batch_size=64 validation_split=0.1 seed=4\n";
+
+static void named_inputs_test(const dc_dataset *d) {
+    dc_dataset *dn = dc_dataset_new(d->n, DC_F32, 1, (int64_t[]){1}, DC_I32, 0, NULL);
+    dc_array *top = dn ? dc_dataset_add_array(dn, "top", DC_F32, 1, (int64_t[]){392}) : NULL;
+    dc_array *bottom = top ? dc_dataset_add_array(dn, "bottom", DC_F32, 1, (int64_t[]){392}) : NULL;
+    CHECK(bottom != NULL, "named input arrays: %s", dc_last_error());
+    if (!bottom) {
+        dc_dataset_free(dn);
+        return;
+    }
+    dn->num_classes = d->num_classes;
+    memcpy(dn->y.data, d->y.data, sizeof(int32_t) * (size_t)d->n);
+    for (int64_t i = 0; i < d->n; i++)
+        for (int64_t k = 0; k < 784; k++) {
+            const float v = (float)dc_array_u8(&d->x)[i * 784 + k] * d->x.scale; /* as a batch of the images scales them */
+            dc_array_f32(k < 392 ? top : bottom)[i * 392 + k % 392] = v;
+        }
+    dc_model *a = dc_model_parse(two_inputs, "two_inputs.dc"), *b = dc_model_parse(two_inputs, "two_inputs.dc");
+    dc_history ha = {0}, hb = {0};
+    dc_fit_options fo = {.verbose = 0, .validation_split = -1, .shuffle = -1};
+    CHECK(a && b && dc_fit(a, d, &fo, &ha) == DC_OK && dc_fit(b, dn, &fo, &hb) == DC_OK, "fit joined and named: %s", dc_last_error());
+    if (a && b && ha.epochs_run == 2 && hb.epochs_run == 2) {
+        CHECK(!memcmp(dc_model_params(a), dc_model_params(b), sizeof(float) * (size_t)dc_model_num_params(a)) &&
+                  ha.epoch[1].val_loss == hb.epoch[1].val_loss,
+              "named inputs train as the joined batch: val loss %.6f vs %.6f", ha.epoch[1].val_loss, hb.epoch[1].val_loss);
+        CHECK(hb.epoch[1].val_accuracy > 0.7, "the two-input model learns: val accuracy %.3f", hb.epoch[1].val_accuracy);
+        double l, acc;
+        CHECK(dc_evaluate(b, dn, 256, &l, &acc) == DC_OK && acc > 0.7, "evaluate from named inputs: %s", dc_last_error());
+    }
+    /* only one of the two inputs fed: refused by name */
+    dc_graph *g = dc_graph_new();
+    dc_tensor *t = dc_input(g, DC_F32, 2, (int64_t[]){4, 392});
+    dc_graph_feed(g, "top", t);
+    CHECK_ERR(a && dc_model_loss_of(a, g, NULL, NULL, NULL, NULL) == NULL, "1 of its 2 inputs were fed by name");
+    dc_graph_free(g);
+    dc_history_free(&ha);
+    dc_history_free(&hb);
+    dc_model_free(a);
+    dc_model_free(b);
+    dc_dataset_free(dn);
+}
+
 int main(int argc, char **argv) {
     if (test_workdir(argc, argv, "named_tmp")) return 2;
     dc_set_num_threads(2);
@@ -175,6 +228,7 @@ int main(int argc, char **argv) {
     dc_dataset_free(sub);
     fit_test(d, var);
     step_test(d);
+    named_inputs_test(d);
     error_test(d);
     dc_dataset_free(d);
     return test_summary("test_named");

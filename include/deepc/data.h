@@ -72,12 +72,15 @@ dc_dataset *dc_dataset_new(int64_t n, dc_dtype xtype, int xnd, const int64_t *xs
  * draws random windows (dc_fit); a validation stream usually has stride =
  * context: every token once. */
 dc_dataset *dc_dataset_stream(const int32_t *tokens, int64_t ntokens, int64_t context, int64_t stride);
-/* Add a named array of n samples (zero-filled) of type I32 (class labels)
- * or F32 (values), per-sample shape shape[ndim]: a second target for a
- * loss line `target=NAME`. Names: letters, digits, _ . - (under 32), not
+/* Add a named array of n samples (zero-filled) of type I32 (class labels,
+ * token ids) or F32 (values), per-sample shape shape[ndim]: a second
+ * target for a loss line `target=NAME`, or an input. Names: letters, digits, _ . - (under 32), not
  * x, y, label or input, each once; at most DC_DATASET_MAX_ARRAYS; not on a
  * token stream. Subsets and splits carry the arrays; dc_fit feeds each
- * batch's rows of every array under its name (dc_graph_feed). */
+ * batch's rows of every array under its name (dc_graph_feed). An array
+ * named after each of the model's input layers makes those the inputs
+ * (several inputs of any shapes; x is then not read and may be a
+ * placeholder of one value per sample). */
 dc_array *dc_dataset_add_array(dc_dataset *d, const char *name, dc_dtype type, int ndim, const int64_t *shape);
 /* The array of that name ("x" and "y" are the inputs and the targets), or NULL. */
 const dc_array *dc_dataset_array(const dc_dataset *d, const char *name);

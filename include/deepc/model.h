@@ -313,8 +313,10 @@ dc_tensor *dc_model_forward_from(const dc_model *m, dc_graph *g, const char *lay
 /* The loss of a batch on graph g, built from ops (autograd reaches all of
  * it): forward, every loss of the model, terms layers add (a VAE's KL
  * divergence), kernel regularizers. labels: I32 (N) class indices, targets:
- * F32 regression targets (or NULL). *output (if not NULL) gets the first
- * output. */
+ * F32 regression targets (or NULL). Tensors fed on g by name
+ * (dc_graph_feed) stand for the inputs of those names (then x may be NULL:
+ * feed every input) and for loss lines' target=NAME. *output (if not
+ * NULL) gets the first output. */
 dc_tensor *dc_model_loss_of(const dc_model *m, dc_graph *g, dc_tensor *x, dc_tensor *labels, dc_tensor *targets, dc_tensor **output);
 /* The parts of the loss just built: dc_graph_num_loss_parts (deepc/graph.h). */
 

@@ -94,9 +94,9 @@ static dc_tensor *one_loss(const dc_model *m, dc_graph *g, const dc_loss_spec *s
         targets = f->dtype == DC_F32 ? f : NULL;
     }
     if (s->target == DC_TARGET_INPUT) {
-        if (x->size != out->size) {
+        if (!x || x->size != out->size) {
             dc_set_error(DC_ERR_INVALID, "loss %s: output \"%s\" has %lld values per sample, the input %lld (target=input needs them equal)",
-                         s->name, m->nodes[s->output]->name, (long long)D, (long long)(x->size / (N ? N : 1)));
+                         s->name, m->nodes[s->output]->name, (long long)D, x ? (long long)(x->size / (N ? N : 1)) : 0LL);
             return NULL;
         }
         t = dc_reshape(g, x, out->ndim, out->shape);
@@ -183,6 +183,9 @@ dc_tensor *dc_model_build_loss(const dc_model *m, dc_graph *g, dc_value *vals, d
     const dc_loss_spec *specs;
     dc_loss_spec one;
     int n = loss_specs(m, &specs, &one);
+    int feed[DC_LAYER_MAX_INPUTS];
+    if (dc_model_input_nodes(m, feed) > 0 && dc_graph_fed(g, m->nodes[feed[0]]->name))
+        x = dc_graph_fed(g, m->nodes[feed[0]]->name); /* inputs fed by name: target=input is the first of them */
     /* layers' terms are already on the graph; the loss lines go first */
     int nterms, nparts;
     dc_graph_terms(g, &nterms);

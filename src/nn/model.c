@@ -746,15 +746,44 @@ int64_t dc_model_inputs_size(const dc_model *m) {
     return total;
 }
 
+/* The inputs fed by name (dc_graph_feed under each input layer's name) into
+ * xs, viewed in each input's shape: 1 if all are, 0 if none is, -1 (error
+ * set) if only some are or one does not fit. */
+static int fed_inputs(const dc_model *m, dc_graph *g, int n, const int *feed, dc_tensor **xs) {
+    int fed = 0;
+    for (int k = 0; k < n; k++) fed += (xs[k] = dc_graph_fed(g, m->nodes[feed[k]]->name)) != NULL;
+    if (!fed) return 0;
+    if (fed != n) {
+        dc_set_error(DC_ERR_INVALID, "model: %d of its %d inputs were fed by name: feed every input layer's name, or none", fed, n);
+        return -1;
+    }
+    for (int k = 0; k < n; k++) {
+        const dc_shape *s = &m->nodes[feed[k]]->out;
+        const int64_t N = xs[k]->ndim ? xs[k]->shape[0] : 0, w = dc_shape_size(s->ndim, s->d);
+        int64_t shape[DC_MAX_DIMS];
+        shape[0] = N;
+        memcpy(shape + 1, s->d, sizeof(int64_t) * (size_t)s->ndim);
+        if (N < 1 || N != xs[0]->shape[0] || xs[k]->size != N * w || !(xs[k] = dc_reshape(g, xs[k], s->ndim + 1, shape))) {
+            dc_set_error(DC_ERR_INVALID, "model: the batch fed as \"%s\" does not hold %lld values per sample for every sample of the batch",
+                         m->nodes[feed[k]]->name, (long long)w);
+            return -1;
+        }
+    }
+    return 1;
+}
+
 dc_status dc_model_forward_joined(const dc_model *m, dc_graph *g, dc_tensor *x, dc_value **vals) {
     int feed[DC_LAYER_MAX_INPUTS], n = dc_model_input_nodes(m, feed);
     if (n < 0) return DC_ERR_INVALID;
+    dc_tensor *xs[DC_LAYER_MAX_INPUTS];
+    const int fed = fed_inputs(m, g, n, feed, xs);
+    if (fed < 0) return DC_ERR_INVALID;
+    if (fed) return m->built ? dc_model_run(m, g, n, feed, xs, vals) : dc_set_error(DC_ERR_INVALID, "model: call dc_model_build before forward");
     if (n <= 1) return dc_model_forward_values(m, g, x, vals);
     const int64_t N = x && x->ndim >= 1 ? x->shape[0] : 0, total = dc_model_inputs_size(m);
     if (!x || N < 1 || x->size != N * total)
         return dc_set_error(DC_ERR_INVALID, "model: a batch for %d inputs holds their %lld values per sample, one input after another", n,
                             (long long)total);
-    dc_tensor *xs[DC_LAYER_MAX_INPUTS];
     const size_t es = dc_dtype_size(x->dtype);
     int64_t off = 0;
     for (int k = 0; k < n; k++) { /* input k's columns of every sample */

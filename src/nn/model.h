@@ -115,7 +115,8 @@ dc_status dc_model_forward_values(const dc_model *m, dc_graph *g, dc_tensor *x, 
 /* Several inputs from one batch: each sample of x holds the values of
  * every input, one after another in the order of the input lines (a
  * table's feature columns split across the inputs); one input: as
- * dc_model_forward_values. */
+ * dc_model_forward_values. Inputs fed by name on g (dc_graph_feed under
+ * every input layer's name) take precedence, and x is not read. */
 dc_status dc_model_forward_joined(const dc_model *m, dc_graph *g, dc_tensor *x, dc_value **vals);
 /* The input nodes in the order of their input lines into feed
  * (DC_LAYER_MAX_INPUTS of room); their count, or -1 (error set) if more. */

@@ -140,8 +140,19 @@ static int fits_input(const dc_model *m, const dc_dataset *d) {
     return d && d->x.size == dc_model_inputs_size(m); /* several inputs: their values one after another */
 }
 
+/* Does the data hold an array named after each input layer (fed as the
+ * inputs: x is not read)? */
+static int inputs_named(const dc_model *m, const dc_dataset *d) {
+    int feed[DC_LAYER_MAX_INPUTS], n = dc_model_input_nodes(m, feed);
+    for (int k = 0; k < n; k++) {
+        const dc_array *a = dc_dataset_array(d, m->nodes[feed[k]]->name);
+        if (!a || a == &d->x || a == &d->y) return 0;
+    }
+    return n > 0;
+}
+
 static dc_status check_data(const dc_model *m, const dc_dataset *d, const char *what) {
-    if (!fits_input(m, d)) {
+    if (!d || (!inputs_named(m, d) && !fits_input(m, d))) {
         char want[128] = "";
         size_t k = 0;
         for (int i = 0; i < m->in_ndim; i++) k += (size_t)snprintf(want + k, sizeof want - k, i ? "x%lld" : "%lld", (long long)m->in_shape[i]);
