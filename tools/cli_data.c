@@ -243,7 +243,7 @@ static dc_dataset *load_texts(const cli_args *a, const dc_model *m) {
     if (tok && sp->stream) { /* a language model's stream: every token once, in non-overlapping windows */
         dc_dataset *all = NULL;
         if (!dc_text_stream_load(a->data, sp, &tok, &all, NULL))
-            d = dc_dataset_stream(all->x.data, all->ntokens, all->x.size, all->x.size);
+            d = dc_dataset_stream(all->stream.tokens, all->stream.ntokens, all->x.size, all->x.size);
         dc_dataset_free(all);
     } else if (tok && n == 0) dc_set_error_cli("the model has no class names (was it trained on texts?)");
     else if (tok) dc_text_csv_load(a->data, sp, &o, &tok, &cls, &n, &d, NULL, NULL);

@@ -20,7 +20,7 @@ dc_status cli_compute_metrics(dc_model *m, const dc_dataset *d, cli_metrics *r) 
         r->loss_only = 1;
         return DC_OK;
     }
-    if (dc_array_i32(&d->y) && d->y.ndim > 0) { /* a class per time step: per-token accuracy and perplexity */
+    if (dc_dataset_has_targets(d) && d->y.dtype == DC_I32 && d->y.ndim > 0) { /* a class per time step: per-token accuracy and perplexity */
         r->sequence = 1;
         return DC_OK;
     }

@@ -37,6 +37,11 @@ typedef struct {
 } dc_array;
 
 #define DC_DATASET_MAX_ARRAYS 8
+/* A dataset's kind: n samples stored one after the other in each array,
+ * or a token stream whose samples are windows computed from one sequence
+ * of ids (nothing stored per sample: a stride of 1 over millions of tokens
+ * costs nothing more). */
+typedef enum { DC_DATASET_ARRAYS = 0, DC_DATASET_STREAM } dc_dataset_kind;
 /* An in-memory dataset: inputs x and targets y, each a tensor of any
  * per-sample shape. y is a class per sample (I32, ndim 0), a class per
  * time step (I32, (T)), values to regress (F32), or absent (y.data NULL:
@@ -48,11 +53,15 @@ typedef struct {
     dc_array y;                      /* targets                             */
     int num_classes;                 /* I32 targets: 1 + largest class      */
     const dc_augment *augment;       /* applied to training batches, or NULL */
-    int64_t stride;                  /* > 0: a token stream (dc_dataset_stream):
-                                        x.data holds ntokens ids, sample j is
-                                        the window at j * stride, its targets
-                                        the window one token later           */
-    int64_t ntokens;
+    dc_dataset_kind kind;            /* stored samples, or a token stream     */
+    struct {                         /* DC_DATASET_STREAM (dc_dataset_stream):
+                                        sample j is the window of x.size ids at
+                                        j * stride, its targets the window one
+                                        token later; x and y describe the
+                                        windows (I32, (context)), data NULL   */
+        int32_t *tokens;
+        int64_t ntokens, stride;
+    } stream;
     /* more arrays of n samples each, by name (dc_dataset_add_array): what
      * loss lines with target=NAME compare their output with */
     int narrays;
@@ -91,6 +100,8 @@ dc_status dc_dataset_feed(const dc_dataset *d, dc_graph *g, const int64_t *idx, 
 static inline uint8_t *dc_array_u8(const dc_array *a) { return a->dtype == DC_U8 ? (uint8_t *)a->data : NULL; }
 static inline float *dc_array_f32(const dc_array *a) { return a->dtype == DC_F32 ? (float *)a->data : NULL; }
 static inline int32_t *dc_array_i32(const dc_array *a) { return a->dtype == DC_I32 ? (int32_t *)a->data : NULL; }
+/* Does the dataset hold targets (y, or a stream's next tokens)? */
+static inline int dc_dataset_has_targets(const dc_dataset *d) { return d->kind == DC_DATASET_STREAM || d->y.data != NULL; }
 /* The class labels of a dataset with one I32 class per sample, else NULL. */
 static inline int32_t *dc_dataset_labels(const dc_dataset *d) { return d->y.ndim == 0 ? dc_array_i32(&d->y) : NULL; }
 

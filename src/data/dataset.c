@@ -9,12 +9,13 @@ void dc_dataset_free(dc_dataset *d) {
     if (!d) return;
     for (int k = 0; k < d->narrays; k++) free(d->arrays[k].data);
     free(d->x.data);
-    if (d->y.data != d->x.data) free(d->y.data); /* a stream shares its tokens */
+    free(d->y.data);
+    free(d->stream.tokens);
     free(d);
 }
 
 /* Where sample j of a stream starts in its tokens. */
-static const int32_t *window(const dc_dataset *d, int64_t j) { return (const int32_t *)d->x.data + j * d->stride; }
+static const int32_t *window(const dc_dataset *d, int64_t j) { return d->stream.tokens + j * d->stream.stride; }
 
 dc_dataset *dc_dataset_stream(const int32_t *tokens, int64_t ntokens, int64_t context, int64_t stride) {
     if (context < 1 || stride < 1 || ntokens < context + 1) {
@@ -32,8 +33,10 @@ dc_dataset *dc_dataset_stream(const int32_t *tokens, int64_t ntokens, int64_t co
     }
     memcpy(copy, tokens, sizeof(int32_t) * (size_t)ntokens);
     d->n = (ntokens - context - 1) / stride + 1;
-    d->stride = stride;
-    d->ntokens = ntokens;
+    d->kind = DC_DATASET_STREAM;
+    d->stream.tokens = copy;
+    d->stream.stride = stride;
+    d->stream.ntokens = ntokens;
     int32_t mx = 0;
     for (int64_t i = 0; i < ntokens; i++) mx = tokens[i] > mx ? tokens[i] : mx;
     d->num_classes = mx + 1;
@@ -42,7 +45,6 @@ dc_dataset *dc_dataset_stream(const int32_t *tokens, int64_t ntokens, int64_t co
         a->ndim = 1;
         a->shape[0] = a->size = context;
         a->scale = 1.0f;
-        a->data = copy;
     }
     return d;
 }
@@ -81,7 +83,7 @@ dc_dataset *dc_dataset_new(int64_t n, dc_dtype xtype, int xnd, const int64_t *xs
 }
 
 dc_dataset *dc_dataset_subset(const dc_dataset *d, const int64_t *idx, int64_t n) {
-    if (d->stride) { /* windows of a stream become samples of their own */
+    if (d->kind == DC_DATASET_STREAM) { /* windows of a stream become samples of their own */
         dc_dataset *s = dc_dataset_new(n, DC_I32, 1, d->x.shape, DC_I32, 1, d->y.shape);
         if (!s) return NULL;
         s->num_classes = d->num_classes;
@@ -131,9 +133,9 @@ dc_array *dc_dataset_add_array(dc_dataset *d, const char *name, dc_dtype type, i
                      name ? name : "(null)");
         return NULL;
     }
-    if (d->stride || (type != DC_I32 && type != DC_F32) || d->narrays == DC_DATASET_MAX_ARRAYS || dc_dataset_array(d, name)) {
+    if (d->kind == DC_DATASET_STREAM || (type != DC_I32 && type != DC_F32) || d->narrays == DC_DATASET_MAX_ARRAYS || dc_dataset_array(d, name)) {
         dc_set_error(DC_ERR_INVALID, "dataset: array \"%s\": %s", name,
-                     d->stride ? "a token stream holds no other arrays"
+                     d->kind == DC_DATASET_STREAM ? "a token stream holds no other arrays"
                      : type != DC_I32 && type != DC_F32 ? "its type must be I32 (labels) or F32 (values)"
                      : d->narrays == DC_DATASET_MAX_ARRAYS ? "too many arrays"
                                                            : "the dataset has an array of that name already");
@@ -205,7 +207,7 @@ void dc_dataset_gather(const dc_dataset *d, const int64_t *idx, int64_t n, float
     for (int64_t i = 0; i < n; i++) {
         int64_t j = idx[i];
         float *dst = x ? x + i * s : NULL;
-        if (d->stride) { /* a window of the stream, and the tokens after each of its steps */
+        if (d->kind == DC_DATASET_STREAM) { /* a window of the stream, and the tokens after each of its steps */
             for (int64_t k = 0; dst && k < s; k++) dst[k] = (float)window(d, j)[k];
             if (y) memcpy((char *)y + (size_t)i * yb, window(d, j) + 1, yb);
             continue;
@@ -232,13 +234,13 @@ dc_status dc_dataset_batch(const dc_dataset *d, dc_graph *g, const int64_t *idx,
     if (d->x.dtype == DC_I32) { /* token ids stay integers */
         if (!(*x = dc_input(g, DC_I32, d->x.ndim + 1, shape))) return DC_ERR_NOMEM;
         for (int64_t i = 0; i < n; i++)
-            memcpy((*x)->idata + i * d->x.size, d->stride ? window(d, idx[i]) : (const int32_t *)d->x.data + idx[i] * d->x.size,
+            memcpy((*x)->idata + i * d->x.size, d->kind == DC_DATASET_STREAM ? window(d, idx[i]) : (const int32_t *)d->x.data + idx[i] * d->x.size,
                    sizeof(int32_t) * (size_t)d->x.size);
     } else {
         if (!(*x = dc_input(g, DC_F32, d->x.ndim + 1, shape))) return DC_ERR_NOMEM;
         dc_dataset_gather(d, idx, n, (*x)->data, NULL);
     }
-    if (d->y.data) {
+    if (dc_dataset_has_targets(d)) {
         memcpy(shape + 1, d->y.shape, sizeof(int64_t) * (size_t)d->y.ndim);
         if (!(*y = dc_input(g, d->y.dtype, d->y.ndim + 1, shape))) return DC_ERR_NOMEM;
         dc_dataset_gather(d, idx, n, NULL, (*y)->raw);
@@ -286,9 +288,9 @@ dc_status dc_dataset_match_classes(dc_dataset *d, char *const *names, int n, cha
 uint64_t dc_dataset_fingerprint(const dc_dataset *d) {
     /* FNV-1a over the inputs' and targets' bytes */
     uint64_t h = 1469598103934665603ull;
-    if (d->stride) { /* a stream: its tokens */
-        const unsigned char *p = d->x.data;
-        for (size_t i = 0; i < (size_t)d->ntokens * 4; i++) h = (h ^ p[i]) * 1099511628211ull;
+    if (d->kind == DC_DATASET_STREAM) { /* a stream: its tokens */
+        const unsigned char *p = (const unsigned char *)d->stream.tokens;
+        for (size_t i = 0; i < (size_t)d->stream.ntokens * 4; i++) h = (h ^ p[i]) * 1099511628211ull;
         return h;
     }
     const dc_array *t[2 + DC_DATASET_MAX_ARRAYS] = {&d->x, &d->y};

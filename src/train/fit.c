@@ -51,7 +51,7 @@ static int64_t batch_correct(const dc_tensor *out, const dc_tensor *y, int64_t *
 /* Does this data have an accuracy with this model? Class targets and an
  * output that a loss compares with them. */
 static int has_accuracy(const dc_model *m, const dc_dataset *d) {
-    return d->y.data && d->y.dtype == DC_I32 && dc_model_class_output(m) >= 0;
+    return dc_dataset_has_targets(d) && d->y.dtype == DC_I32 && dc_model_class_output(m) >= 0;
 }
 
 /* Classes per sample: 1, or one per time step. */
@@ -166,11 +166,11 @@ static dc_status check_data(const dc_model *m, const dc_dataset *d, const char *
     }
     int co = dc_model_class_output(m);
     int64_t O = node_width(m, dc_model_output_node(m, 0));
-    if (co >= 0 && d->y.data && d->y.dtype == DC_I32 && m->recipe.loss == DC_LOSS_CATEGORICAL_CE &&
+    if (co >= 0 && dc_dataset_has_targets(d) && d->y.dtype == DC_I32 && m->recipe.loss == DC_LOSS_CATEGORICAL_CE &&
         d->num_classes > node_width(m, co) / labels_per_sample(d))
         return dc_set_error(DC_ERR_INVALID, "%s: the data has %d classes but the model outputs %lld values", what,
                             d->num_classes, (long long)(node_width(m, co) / labels_per_sample(d)));
-    if (d->y.data && d->y.dtype == DC_F32 && O != d->y.size)
+    if (dc_dataset_has_targets(d) && d->y.dtype == DC_F32 && O != d->y.size)
         return dc_set_error(DC_ERR_INVALID, "%s: %lld regression targets per row but the model outputs %lld values", what,
                             (long long)d->y.size, (long long)O);
     if (d->n == 0) return dc_set_error(DC_ERR_INVALID, "%s: the dataset is empty", what);
@@ -403,9 +403,9 @@ static dc_status init_state(fit_ctx *c, const dc_dataset *data) {
     s->n_data = data->n;
     s->ntrain = data->n;
     if (s->batch_size <= 0) return dc_set_error(DC_ERR_INVALID, "fit: batch size must be positive");
-    if (data->stride) { /* a stream: an epoch is steps of random windows (perm holds them) */
+    if (data->kind == DC_DATASET_STREAM) { /* a stream: an epoch is steps of random windows (perm holds them) */
         int64_t steps = m->recipe.fit.steps_per_epoch;
-        if (steps <= 0) steps = (data->ntokens + s->batch_size * data->x.size - 1) / (s->batch_size * data->x.size);
+        if (steps <= 0) steps = (data->stream.ntokens + s->batch_size * data->x.size - 1) / (s->batch_size * data->x.size);
         s->ntrain = steps * s->batch_size;
         s->stream = 1;
     } else if (!o->validation && s->validation_split > 0.0f) {
@@ -514,7 +514,7 @@ static dc_status run_epochs_loop(fit_ctx *c, dc_prefetch *pf, int64_t steps, int
     int pending_stop = 0;
     while (s->epoch < s->epochs && !s->stopped_early) {
         if (s->step == 0) {
-            if (c->train->stride) /* random windows of the stream (with replacement, as nanoGPT draws them) */
+            if (c->train->kind == DC_DATASET_STREAM) /* random windows of the stream (with replacement, as nanoGPT draws them) */
                 for (int64_t i = 0; i < s->ntrain; i++) s->perm[i] = (int64_t)dc_rng_below(&s->rng, (uint32_t)c->train->n);
             else if (s->shuffle) dc_rng_shuffle(&s->rng, s->perm, s->ntrain);
             s->lsum = 0.0;
@@ -528,7 +528,7 @@ static dc_status run_epochs_loop(fit_ctx *c, dc_prefetch *pf, int64_t steps, int
         }
         dc_optimizer_set_lr(s->opt, s->sched.lr);
         if (o->verbose) dc_progress_begin_epoch(&p, out, s->epoch + 1, s->epochs, steps);
-        p.tokens_per_step = c->train->stride ? batch * c->train->x.size : 0;
+        p.tokens_per_step = c->train->kind == DC_DATASET_STREAM ? batch * c->train->x.size : 0;
         double t0 = dc_now();
         while (s->step < steps) {
             int64_t start = s->step * batch, n = s->ntrain - start < batch ? s->ntrain - start : batch;
@@ -634,15 +634,15 @@ dc_status dc_fit(dc_model *m, const dc_dataset *data, const dc_fit_options *o, d
      * random windows would overlap the training text), read once each. */
     dc_dataset *own[2] = {NULL, NULL};
     const float vs = o->validation_split >= 0.0f ? o->validation_split : m->recipe.fit.validation_split;
-    if (data->stride && !o->validation && vs > 0.0f) {
-        const int64_t T = data->x.size, ntr = (int64_t)((double)data->ntokens * (1.0 - vs));
-        own[0] = dc_dataset_stream(data->x.data, ntr, T, data->stride);
-        own[1] = own[0] ? dc_dataset_stream((const int32_t *)data->x.data + ntr, data->ntokens - ntr, T, T) : NULL;
+    if (data->kind == DC_DATASET_STREAM && !o->validation && vs > 0.0f) {
+        const int64_t T = data->x.size, ntr = (int64_t)((double)data->stream.ntokens * (1.0 - vs));
+        own[0] = dc_dataset_stream(data->stream.tokens, ntr, T, data->stream.stride);
+        own[1] = own[0] ? dc_dataset_stream(data->stream.tokens + ntr, data->stream.ntokens - ntr, T, T) : NULL;
         if (!own[1]) {
             dc_dataset_free(own[0]);
             char msg[512];
             snprintf(msg, sizeof msg, "%s", dc_last_error());
-            return dc_set_error(DC_ERR_INVALID, "fit: validation split %g of %lld tokens: %s", vs, (long long)data->ntokens, msg);
+            return dc_set_error(DC_ERR_INVALID, "fit: validation split %g of %lld tokens: %s", vs, (long long)data->stream.ntokens, msg);
         }
         own[0]->num_classes = own[1]->num_classes = data->num_classes;
         split = *o;
