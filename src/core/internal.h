@@ -37,6 +37,18 @@ struct dc_autograd {
     int owns_data;                /* caller-owned tensor: free data on free  */
 };
 
+/* The byte two hex digits at p spell ("41" -> 'A'), or -1 unless p[0] and
+ * p[1] are both hex digits: how %XX escapes in model metadata decode. Not
+ * sscanf("%2x"): glibc measures the whole rest of the string on every
+ * call, which made loading a file of escapes quadratic (red team F01). */
+static inline int dc_hex_digit(char c) {
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+static inline int dc_hex_byte(const char *p) {
+    int hi = dc_hex_digit(p[0]), lo = hi < 0 ? -1 : dc_hex_digit(p[1]);
+    return lo < 0 ? -1 : hi * 16 + lo;
+}
+
 /* Arena allocation: 64-byte aligned, zeroed, freed at dc_graph_reset. */
 void *dc_arena_alloc(dc_graph *g, size_t bytes);
 /* Same, not zeroed (for buffers that are fully overwritten). */

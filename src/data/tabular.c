@@ -896,9 +896,8 @@ static char *unescape(const char *s, size_t n) {
     if (!o) return NULL;
     for (size_t i = 0; i < n; i++) {
         if (s[i] == '%' && i + 2 < n) {
-            unsigned v;
-            char hex[3] = {s[i + 1], s[i + 2], 0};
-            if (sscanf(hex, "%2x", &v) == 1 && v > 0) {
+            const int v = dc_hex_byte(s + i + 1);
+            if (v > 0) {
                 *w++ = (char)v;
                 i += 2;
                 continue;

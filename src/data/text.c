@@ -294,8 +294,8 @@ dc_tokenizer *dc_tokenizer_load(const dc_tokenizer_options *o, const char *text,
         char *w = malloc(len + 1);
         if (!w) break;
         for (size_t i = 0; i < len; i++) {
-            unsigned v;
-            if (p[i] == '%' && i + 2 < len + 1 && sscanf(p + i + 1, "%2x", &v) == 1) w[o2++] = (char)v, i += 2;
+            const int v = p[i] == '%' && i + 2 < len ? dc_hex_byte(p + i + 1) : -1;
+            if (v >= 0) w[o2++] = (char)v, i += 2;
             else w[o2++] = p[i];
         }
         w[o2] = 0;

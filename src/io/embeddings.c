@@ -69,9 +69,12 @@ dc_status dc_embeddings_load(dc_model *m, const char *path, FILE *report) {
             if (!*p) break;
             errno = 0;
             float v = strtof(p, &end);
-            if (end == p || (*end && *end != ' ') || errno == ERANGE || !isfinite(v))
-                st = dc_set_error(DC_ERR_FORMAT, "%s:%lld:%lld: \"%.20s\" is not a finite number", path, (long long)lineno,
-                                  (long long)(p - line + 1), p);
+            /* ERANGE on underflow too (1e-39, a float subnormal, or 1e-50, which
+             * rounds to 0): numpy reads those, so do we; overflow is an error */
+            const int overflow = errno == ERANGE && isinf(v);
+            if (end == p || (*end && *end != ' ') || overflow || !isfinite(v))
+                st = dc_set_error(DC_ERR_FORMAT, "%s:%lld:%lld: \"%.20s\" is %s", path, (long long)lineno, (long long)(p - line + 1), p,
+                                  overflow ? "out of float range" : "not a finite number");
             else if (k < E) vec[k] = v;
             k++, p = end;
         }

@@ -82,8 +82,8 @@ char **dc_model_class_names(const dc_model *m, int *n) {
             return NULL;
         }
         for (size_t i = 0; i < len; i++) {
-            unsigned x;
-            if (p[i] == '%' && i + 2 < len + 1 && sscanf(p + i + 1, "%2x", &x) == 1) v[k][o++] = (char)x, i += 2;
+            const int x = p[i] == '%' && i + 2 < len ? dc_hex_byte(p + i + 1) : -1;
+            if (x >= 0) v[k][o++] = (char)x, i += 2;
             else v[k][o++] = p[i];
         }
         v[k][o] = 0;
@@ -103,8 +103,8 @@ int dc_model_class_name(const dc_model *m, int k, char *buf, size_t n) {
     }
     size_t o = 0;
     for (; *p && *p != ',' && o + 1 < n; p++) {
-        unsigned v;
-        if (*p == '%' && p[1] && p[2] && sscanf(p + 1, "%2x", &v) == 1) {
+        const int v = *p == '%' && p[1] && p[2] ? dc_hex_byte(p + 1) : -1;
+        if (v >= 0) {
             buf[o++] = (char)v;
             p += 2;
         } else buf[o++] = *p;

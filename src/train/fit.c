@@ -116,6 +116,13 @@ static dc_status optimizer_step(dc_model *m, dc_optimizer *opt, const dc_callbac
 /* A quantized (I8) tensor cannot be trained, nor trained around: its
  * values are a rounding of the weights it stood for. */
 static dc_status check_trainable(const dc_model *m, const char *what) {
+    if (m->built && m->nparams == 0) { /* said before a step, not as "nothing requires grad" from the backward (F23) */
+        int frozen = 0;
+        for (int i = 0; i < m->nnodes; i++) frozen |= m->nodes[i]->frozen;
+        return dc_set_error(DC_ERR_INVALID, "%s: %s", what,
+                            frozen ? "every layer with parameters is frozen: nothing to train (freeze fewer layers)"
+                                   : "the model has no parameters to train");
+    }
     for (int i = 0; i < m->nnamed; i++)
         if (m->named[i].t->dtype == DC_I8)
             return dc_set_error(DC_ERR_INVALID,
