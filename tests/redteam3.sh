@@ -6,7 +6,11 @@
 #  - F03 a model file of many tensors opens in linear time (a scan per tensor);
 #  - F22 GloVe values that underflow float load (1e-39 is a subnormal),
 #    overflow says "out of float range";
-#  - F23 freezing every layer says so before training.
+#  - F23 freezing every layer says so before training;
+#  - F14 a model whose output is NaN fails generation and says why;
+#  - F04 tokenizer train checks its output files before training and
+#    replaces existing ones only with --force (links and protected never);
+#  - F18 tokenize of a folder is an error.
 # The hang checks give a bound that only the old quadratic behaviour breaks
 # (minutes against a second or two, ASan included); speed itself is
 # measured in bench/, not here.
@@ -64,5 +68,47 @@ expect_fail 'over.txt:1:6: "1e39 0.1 0.2 0.3" is out of float range' "$DEEPC" tr
 
 # F23: every layer frozen: said before a step, not by the backward
 expect_fail "every layer with parameters is frozen: nothing to train" "$DEEPC" train "$W/t.dc" --data "$W/t.csv" --freeze embedding,dense --out "$W/x.safetensors"
+
+# a tiny char GPT for the generation checks
+sh "$SRC/scripts/fortunes_txt.sh" "$W/fortunes.txt" > /dev/null || bad "fortunes_txt.sh"
+head -c 20000 "$W/fortunes.txt" > "$W/small.txt"
+sed -e 's/^input 128/input 16/; s/embedding 128 128/embedding 128 16/; s/repeat 4/repeat 1/; s/maxlen=128/maxlen=16/' \
+    -e 's/transformer_block 4 dropout=0.1/transformer_block 2 dropout=0.1/; s/steps_per_epoch=500/steps_per_epoch=5/' \
+    -e 's/epochs=4/epochs=1/; s/warmup=100/warmup=2/; s/t_max=1900/t_max=5/' "$SRC/models/char_gpt.dc" > "$W/gpt.dc"
+"$DEEPC" train "$W/gpt.dc" --data "$W/small.txt" --quiet --out "$W/gpt.safetensors" > "$W/gpt.out" 2>&1 && ok || bad "train the GPT: $(tail -3 "$W/gpt.out")"
+
+# F14: a model whose output is NaN fails generation with that reason, not
+# a prompt followed by nothing (or a made-up token 0) and exit 0
+PYTHONPATH="$ST" "$PY" - "$W" <<'PYEOF'
+import struct, sys, st_edit
+w = sys.argv[1]
+m, t = st_edit.read(w + "/gpt.safetensors")
+m.pop("training_state", None)
+t = {k: v for k, v in t.items() if not k.startswith(("optimizer.", "train."))}
+dt, sh, by = t["ln_f.weight"]
+t["ln_f.weight"] = (dt, sh, struct.pack("<f", float("nan")) * (len(by) // 4))
+st_edit.write(w + "/nan.safetensors", m, t)
+PYEOF
+expect_fail "the model's output is NaN" "$DEEPC" generate "$W/nan.safetensors" --prompt "The " --max-tokens 5
+
+# F04: tokenizer train checks its outputs before training: a missing
+# folder, existing files (only with --force), links and write-protected
+# files (never)
+mkdir -p "$W/tok"
+"$DEEPC" tokenizer train "$W/small.txt" --vocab-size 300 --out "$W/tok" --quiet > "$W/tok.out" 2>&1 && [ -s "$W/tok/vocab.bpe" ] && ok \
+  || bad "tokenizer train: $(tail -2 "$W/tok.out")"
+cp "$W/tok/encoder.json" "$W/enc.keep"
+expect_fail "encoder.json: exists and is not a file deepc can tell it wrote" "$DEEPC" tokenizer train "$W/small.txt" --vocab-size 280 --out "$W/tok"
+cmp -s "$W/tok/encoder.json" "$W/enc.keep" && ok || bad "F04: encoder.json was replaced without --force"
+"$DEEPC" tokenizer train "$W/small.txt" --vocab-size 280 --out "$W/tok" --force --quiet > /dev/null 2>&1 && ! cmp -s "$W/tok/encoder.json" "$W/enc.keep" \
+  && ok || bad "F04: --force replaces the tokenizer"
+expect_fail "the folder $W/none does not exist" "$DEEPC" tokenizer train "$W/small.txt" --vocab-size 300 --out "$W/none"
+mkdir -p "$W/tok3" && printf 'precious' > "$W/victim" && ln -s "$W/victim" "$W/tok3/vocab.bpe"
+expect_fail "vocab.bpe: is a symbolic link" "$DEEPC" tokenizer train "$W/small.txt" --vocab-size 300 --out "$W/tok3" --force
+[ "$(cat "$W/victim")" = precious ] && ok || bad "F04: a link was written through"
+
+# F18: tokenize of a folder is an error, not an empty line and exit 0
+expect_fail "not a regular file" "$DEEPC" tokenize --vocab "$W/tok/encoder.json" --merges "$W/tok/vocab.bpe" "$W/tok"
+expect_fail "not a regular file" "$DEEPC" tokenize --vocab "$W/tok/encoder.json" --merges "$W/tok/vocab.bpe" --decode "$W/tok"
 
 finish redteam3

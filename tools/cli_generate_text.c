@@ -120,8 +120,18 @@ int cli_generate_text(const cli_args *a) {
     while (!st && made < a->max_tokens && live > 0) {
         for (int n = 0; n < N; n++) {
             step[n] = dc_sample_token(logits + n * V, V, &smp, banned, &rng);
-            if (step[n] < 0) step[n] = 0;
-            if (outs[n].done) continue;
+            if (outs[n].done) {
+                step[n] = step[n] < 0 ? 0 : step[n]; /* fed, never shown */
+                continue;
+            }
+            if (step[n] < 0) { /* no finite logit that may be drawn: never a made-up token 0 (F14) */
+                int nan = 0;
+                for (int64_t i = 0; i < V && !nan; i++) nan = isnan(logits[n * V + i]);
+                st = dc_set_error_cli("sample %d, token %ld: %s", n + 1, made + 1,
+                                      nan ? "the model's output is NaN (a damaged or diverged model)"
+                                          : "no token can be drawn (every allowed token has zero probability)");
+                break;
+            }
             if (step[n] == dc_text_codec_eos(cd)) { /* the end of a document: this sequence is done */
                 outs[n].done = 1, live--;
                 continue;
@@ -130,6 +140,7 @@ int cli_generate_text(const cli_args *a) {
             put_token(cd, step[n], &outs[n].text, stream);
             if (hit_stop(&outs[n].text, a->stop, before)) outs[n].done = 1, live--;
         }
+        if (st) break;
         made++;
         if (made < a->max_tokens && live > 0) st = dc_generator_feed(gen, step, 1, logits);
     }

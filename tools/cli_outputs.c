@@ -43,7 +43,8 @@ static int is_kind(const char *path, cli_out_kind kind) {
     if (!f) return 0;
     char head[16] = {0};
     int ok = 0;
-    if (kind == CLI_OUT_MODEL) ok = is_deepc_model(f);
+    if (kind == CLI_OUT_OTHER) ok = 0;
+    else if (kind == CLI_OUT_MODEL) ok = is_deepc_model(f);
     else {
         size_t n = fread(head, 1, sizeof head - 1, f);
         if (kind == CLI_OUT_LOG) ok = n >= 6 && !memcmp(head, "epoch,", 6);
@@ -55,7 +56,8 @@ static int is_kind(const char *path, cli_out_kind kind) {
 }
 
 static const char *kind_name(cli_out_kind k) {
-    return k == CLI_OUT_MODEL ? "a deepc model" : k == CLI_OUT_LOG ? "a deepc training log" : k == CLI_OUT_SVG ? "an SVG" : "a PNG";
+    return k == CLI_OUT_MODEL ? "a deepc model" : k == CLI_OUT_LOG ? "a deepc training log" : k == CLI_OUT_SVG ? "an SVG"
+         : k == CLI_OUT_PNG ? "a PNG" : "a file deepc can tell it wrote";
 }
 
 int cli_check_output(const char *flag, const char *path, cli_out_kind kind, int force, const char *same_as) {

@@ -6,7 +6,9 @@
 
 /* What deepc writes at a path; an existing file of the same kind may be
  * replaced (retraining into a model file, a new log over an old one). */
-typedef enum { CLI_OUT_MODEL, CLI_OUT_LOG, CLI_OUT_SVG, CLI_OUT_PNG } cli_out_kind;
+/* CLI_OUT_OTHER: a file of no kind deepc can tell its own (a tokenizer's
+ * encoder.json and vocab.bpe look like anybody's): replaced only with --force. */
+typedef enum { CLI_OUT_MODEL, CLI_OUT_LOG, CLI_OUT_SVG, CLI_OUT_PNG, CLI_OUT_OTHER } cli_out_kind;
 
 /* Check that `flag PATH` can be written: its folder exists and is writable;
  * if PATH exists it must be a regular, writable file with one link (a

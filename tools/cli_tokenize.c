@@ -3,15 +3,26 @@
  * (the whole file, space separated, on one line), or with --decode, the
  * text of FILE's ids. FILE - is standard input. */
 #include "cli_generate.h"
+#include "cli_outputs.h"
 #include "cli_util.h"
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* All of FILE (or stdin for "-"), NUL-terminated. */
+/* What tokenize reads at most: a token stream's own limit (text_stream.c). */
+#define TOKENIZE_MAX_BYTES ((size_t)1 << 31)
+
 static char *read_all(const char *path, size_t *n) {
     FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
     if (!f) {
         dc_set_error_cli("%s: cannot open", path);
+        return NULL;
+    }
+    struct stat sb;
+    if (f != stdin && (fstat(fileno(f), &sb) || !S_ISREG(sb.st_mode))) { /* a folder read as nothing, exit 0 (F18) */
+        fclose(f);
+        dc_set_error_cli("%s: not a regular file", path);
         return NULL;
     }
     size_t cap = 1 << 16, len = 0;
@@ -19,13 +30,25 @@ static char *read_all(const char *path, size_t *n) {
     size_t got;
     while (buf && (got = fread(buf + len, 1, cap - len - 1, f)) > 0) {
         len += got;
+        if (len > TOKENIZE_MAX_BYTES) {
+            free(buf);
+            if (f != stdin) fclose(f);
+            dc_set_error_cli("%s: over %zu MB: too large to tokenize at once", path, TOKENIZE_MAX_BYTES >> 20);
+            return NULL;
+        }
         if (cap - len < 2) {
             char *nb = realloc(buf, cap *= 2);
             if (!nb) free(buf);
             buf = nb;
         }
     }
+    const int failed = ferror(f);
     if (f != stdin) fclose(f);
+    if (buf && failed) {
+        free(buf);
+        dc_set_error_cli("%s: read error", path);
+        return NULL;
+    }
     if (!buf) {
         dc_set_error_cli("%s: out of memory", path);
         return NULL;
@@ -95,6 +118,10 @@ int cli_tokenizer_train(const cli_args *a) {
     char v[4096], m[4096];
     snprintf(v, sizeof v, "%s/encoder.json", a->out);
     snprintf(m, sizeof m, "%s/vocab.bpe", a->out);
+    /* the output rule, before hours of training (F04): a missing folder,
+     * links, write-protected files refused; existing files need --force */
+    if (cli_check_output("--out", v, CLI_OUT_OTHER, a->force, NULL) || cli_check_output("--out", m, CLI_OUT_OTHER, a->force, NULL))
+        return 1;
     if (dc_bpe_train(a->images, a->nimages, (int)a->vocab_size, v, m, a->quiet ? NULL : stdout)) return cli_fail("cannot train a tokenizer");
     return 0;
 }
