@@ -4,6 +4,9 @@
 #  - F01 a model file whose vocabulary and class names are all %-escapes
 #    loads in linear time (sscanf measured the rest of the string per escape);
 #  - F03 a model file of many tensors opens in linear time (a scan per tensor);
+#  - F06 a graph of more tensors than a model file holds is refused before
+#    training, not at the final save;
+#  - F09 a text maxlen that is not the input's length is refused at load;
 #  - F22 GloVe values that underflow float load (1e-39 is a subnormal),
 #    overflow says "out of float range";
 #  - F23 freezing every layer says so before training;
@@ -58,6 +61,28 @@ for i in range(16): print(','.join('%.2f' % random.random() for _ in range(4)) +
 "$DEEPC" train "$W/many.dc" --data "$W/four.csv" --epochs 1 --quiet --out "$W/many.safetensors" > "$W/many.out" 2>&1 && ok \
   || bad "F03: train the 96,000-tensor graph: $(tail -2 "$W/many.out")"
 timeout 30 "$DEEPC" summary "$W/many.safetensors" > "$W/many_sum.out" 2>&1 && ok || bad "F03: open 96,000 tensors (rc $?): $(tail -2 "$W/many_sum.out")"
+
+# F06: a graph of more tensors than a model file holds is refused before
+# training (140,000 tensors trained, then the final save refused them)
+sed 's/repeat 48/repeat 50/' "$W/many.dc" > "$W/over.dc"
+expect_fail "a model file holds at most 100000" "$DEEPC" train "$W/over.dc" --data "$W/four.csv" --epochs 1 --out "$W/over.safetensors"
+[ ! -e "$W/over.safetensors" ] && ok || bad "F06: a file was written"
+
+# F09: a model file whose text maxlen is not its input's length is refused
+# at load, before eval tokenizes every row into maxlen ids (0.8 GB for 200)
+PYTHONPATH="$ST" "$PY" - "$W" <<'PYEOF'
+import sys, st_edit
+w = sys.argv[1]
+m, t = st_edit.read(w + "/t.safetensors")
+m["description"] = m["description"].replace("maxlen=8", "maxlen=1048576")
+st_edit.write(w + "/maxlen.safetensors", m, t)
+PYEOF
+expect_fail "maxlen=1048576 must be the input's length (input 8)" "$DEEPC" eval "$W/maxlen.safetensors" --data "$W/t.csv"
+rss=$("$PY" -c "
+import resource, subprocess, sys
+subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024)" "$DEEPC" eval "$W/maxlen.safetensors" --data "$W/t.csv")
+[ "$rss" -lt 300 ] && ok || bad "F09: refusing the maxlen took $rss MB"
 
 # F22: GloVe vectors with float subnormals and underflow load; overflow is named
 printf 'good 1e-39 0.1 0.2 0.3\nbad 1e-50 -0.1 0.2 0.3\n' > "$W/sub.txt"

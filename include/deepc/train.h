@@ -288,6 +288,11 @@ typedef struct {
     const void *data;
     const char *dtype;              /* "F32" (or NULL), "I32", "U8", "I8", "F16", "BF16", ... */
 } dc_st_entry;
+/* A file holds at most this many tensors (what the reader accepts, so
+ * every file written can be read back); a model file needs one per
+ * parameter tensor and up to DC_ST_STATE_TENSORS more for a training state. */
+#define DC_ST_MAX_TENSORS 100000
+#define DC_ST_STATE_TENSORS 8
 /* Write tensors and string metadata (keys[i] -> values[i]) atomically. */
 dc_status dc_st_write(const char *path, const dc_st_entry *t, int nt,
                       const char *const *keys, const char *const *values, int nmeta);

@@ -701,6 +701,14 @@ static dc_model *parse_text(const char *text, const char *filename, int in_ndim,
         goto fail;
     }
     if (finish_graph(&c, m)) goto fail;
+    const dc_text_spec *ts = &m->recipe.text;
+    if (ts->enabled && m->in_ndim > 0 && (m->in_ndim != 1 || m->in_shape[0] != ts->maxlen)) {
+        /* checked here, so a model file says it at load, before eval or
+         * predict tokenize every row into maxlen ids (F09) */
+        dc_set_error(DC_ERR_FORMAT, "%s: the text line's maxlen=%d must be the input's length (input %lld%s)", c.file, ts->maxlen,
+                     (long long)m->in_shape[0], m->in_ndim > 1 ? "x..." : "");
+        goto fail;
+    }
     if (!(m->meta.description = strdup(text))) {
         dc_set_error(DC_ERR_NOMEM, "out of memory");
         goto fail;

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #define ST_MAX_HEADER 100000000u
-#define ST_MAX_TENSORS 100000
+#define ST_MAX_TENSORS DC_ST_MAX_TENSORS
 #define ST_MAX_META 10000 /* __metadata__ keys (deepc writes about ten) */
 /* values in one array: a shape (rank up to DC_MAX_DIMS) or data_offsets */
 #define ST_MAX_ARRAY (DC_MAX_DIMS > 2 ? DC_MAX_DIMS : 2)

@@ -116,6 +116,10 @@ static dc_status optimizer_step(dc_model *m, dc_optimizer *opt, const dc_callbac
 /* A quantized (I8) tensor cannot be trained, nor trained around: its
  * values are a rounding of the weights it stood for. */
 static dc_status check_trainable(const dc_model *m, const char *what) {
+    if ((int64_t)m->nnamed + DC_ST_STATE_TENSORS > DC_ST_MAX_TENSORS) /* refused at the final save, hours later (F06) */
+        return dc_set_error(DC_ERR_INVALID, "%s: the model has %d tensors; a model file holds at most %d (%d with a training state): "
+                                            "it could never be saved, so it is not trained",
+                            what, m->nnamed, DC_ST_MAX_TENSORS, DC_ST_MAX_TENSORS - DC_ST_STATE_TENSORS);
     if (m->built && m->nparams == 0) { /* said before a step, not as "nothing requires grad" from the backward (F23) */
         int frozen = 0;
         for (int i = 0; i < m->nnodes; i++) frozen |= m->nodes[i]->frozen;

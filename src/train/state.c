@@ -218,7 +218,7 @@ static dc_status parse_state(dc_train_state *s, const char *txt, const char *pat
 dc_status dc_model_save_state(const dc_model *m, const dc_train_state *s, const char *path) {
     if (!s || !s->initialized) return dc_model_file_write(m, NULL, 0, NULL, NULL, 0, path);
     /* the optimizer's buffers, the epoch's order, the best weights */
-    dc_st_entry e[8];
+    dc_st_entry e[DC_ST_STATE_TENSORS];
     char bufnames[4][32];
     int ne = 0;
     int64_t pshape[1] = {m->nparams}, nshape[1] = {s->ntrain};
