@@ -4,6 +4,7 @@
 #  - F01 a model file whose vocabulary and class names are all %-escapes
 #    loads in linear time (sscanf measured the rest of the string per escape);
 #  - F03 a model file of many tensors opens in linear time (a scan per tensor);
+#  - F05 token ids past an embedding's table are refused before the first step;
 #  - F06 a graph of more tensors than a model file holds is refused before
 #    training, not at the final save;
 #  - F09 a text maxlen that is not the input's length is refused at load;
@@ -101,6 +102,11 @@ sed -e 's/^input 128/input 16/; s/embedding 128 128/embedding 128 16/; s/repeat 
     -e 's/transformer_block 4 dropout=0.1/transformer_block 2 dropout=0.1/; s/steps_per_epoch=500/steps_per_epoch=5/' \
     -e 's/epochs=4/epochs=1/; s/warmup=100/warmup=2/; s/t_max=1900/t_max=5/' "$SRC/models/char_gpt.dc" > "$W/gpt.dc"
 "$DEEPC" train "$W/gpt.dc" --data "$W/small.txt" --quiet --out "$W/gpt.safetensors" > "$W/gpt.out" 2>&1 && ok || bad "train the GPT: $(tail -3 "$W/gpt.out")"
+
+# F05: a stream whose ids outrun the embedding's table is refused before the
+# first step (it died at a random later epoch, nothing saved)
+sed -e 's/embedding 128 16/embedding 20 16/; s/dense 128 tie=wte/dense 128/' "$W/gpt.dc" > "$W/small_emb.dc"
+expect_fail '"wte" has a table of 20 rows (ids 0 to 19): give it at least' "$DEEPC" train "$W/small_emb.dc" --data "$W/small.txt" --out "$W/se.safetensors"
 
 # F14: a model whose output is NaN fails generation with that reason, not
 # a prompt followed by nothing (or a made-up token 0) and exit 0

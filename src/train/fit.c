@@ -162,6 +162,30 @@ static int inputs_named(const dc_model *m, const dc_dataset *d) {
     return n > 0;
 }
 
+/* Token ids past an embedding's table failed at a random later step, with
+ * nothing saved (F05): the data's largest id against every table an input
+ * feeds, before the first step. */
+static dc_status check_ids(const dc_model *m, const dc_dataset *d, const char *what) {
+    if (d->x.dtype != DC_I32) return DC_OK;
+    int32_t mx = -1;
+    if (d->kind == DC_DATASET_STREAM) mx = d->num_classes - 1; /* the stream's largest id */
+    else
+        for (int64_t i = 0, n = d->n * d->x.size; i < n; i++) mx = dc_array_i32(&d->x)[i] > mx ? dc_array_i32(&d->x)[i] : mx;
+    int feed[DC_LAYER_MAX_INPUTS], nin = dc_model_input_nodes(m, feed);
+    for (int i = 0; i < m->nnodes; i++) {
+        const dc_layer *l = m->nodes[i];
+        if (!l->type->reads_ids || l->nin < 1 || l->nparam < 1) continue;
+        int from_input = 0;
+        for (int k = 0; k < nin; k++) from_input |= l->in[0] == feed[k];
+        const int64_t rows = l->decl[0].shape[0];
+        if (from_input && mx >= rows)
+            return dc_set_error(DC_ERR_INVALID, "%s: the data holds token id %d but \"%s\" has a table of %lld rows (ids 0 to %lld): "
+                                                "give it at least %d rows, or cap the vocabulary (num_words=)",
+                                what, mx, l->name, (long long)rows, (long long)rows - 1, mx + 1);
+    }
+    return DC_OK;
+}
+
 static dc_status check_data(const dc_model *m, const dc_dataset *d, const char *what) {
     if (!d || (!inputs_named(m, d) && !fits_input(m, d))) {
         char want[128] = "";
@@ -185,6 +209,8 @@ static dc_status check_data(const dc_model *m, const dc_dataset *d, const char *
         return dc_set_error(DC_ERR_INVALID, "%s: %lld regression targets per row but the model outputs %lld values", what,
                             (long long)d->y.size, (long long)O);
     if (d->n == 0) return dc_set_error(DC_ERR_INVALID, "%s: the dataset is empty", what);
+    dc_status ids = check_ids(m, d, what);
+    if (ids) return ids;
     for (int i = 0; i < m->recipe.nlosses; i++) {
         const dc_loss_spec *s = &m->recipe.losses[i];
         if (s->target == DC_TARGET_NAMED && !dc_dataset_array(d, s->target_name)) {
