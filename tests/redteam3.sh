@@ -12,6 +12,8 @@
 #    overflow says "out of float range";
 #  - F23 freezing every layer says so before training;
 #  - F14 a model whose output is NaN fails generation and says why;
+#  - F21 generate without --prompt on a language model says to give one;
+#  - F24 a fixed-window language model asks for a prompt of a whole window;
 #  - F04 tokenizer train checks its output files before training and
 #    replaces existing ones only with --force (links and protected never);
 #  - F18 tokenize of a folder is an error.
@@ -121,6 +123,16 @@ t["ln_f.weight"] = (dt, sh, struct.pack("<f", float("nan")) * (len(by) // 4))
 st_edit.write(w + "/nan.safetensors", m, t)
 PYEOF
 expect_fail "the model's output is NaN" "$DEEPC" generate "$W/nan.safetensors" --prompt "The " --max-tokens 5
+
+# F21: generate on a language model without --prompt says to give one
+expect_fail "is a language model: give --prompt TEXT" "$DEEPC" generate "$W/gpt.safetensors"
+expect_fail "is a language model: give --prompt TEXT" "$DEEPC" generate "$W/gpt.safetensors" --out "$W/g.png"
+
+# F24: a fixed-window language model (flatten, dense) asks for a whole window
+printf 'input 8\nembedding 128 4\nflatten\ndense 1024\nreshape 8x128\nactivation softmax\nloss categorical_crossentropy\noptimizer adam\nfit epochs=1 steps_per_epoch=3 batch_size=8\ntext level=char lowercase=false oov=true num_words=128 maxlen=8 target=stream\n' > "$W/fw.dc"
+"$DEEPC" train "$W/fw.dc" --data "$W/small.txt" --quiet --out "$W/fw.safetensors" > "$W/fw.out" 2>&1 && ok || bad "train a fixed-window LM: $(tail -2 "$W/fw.out")"
+expect_fail "reads whole windows of 8 tokens" "$DEEPC" generate "$W/fw.safetensors" --prompt "abc" --max-tokens 3
+"$DEEPC" generate "$W/fw.safetensors" --prompt "abcdefghij" --max-tokens 3 --quiet > /dev/null 2>&1 && ok || bad "F24: a whole window generates"
 
 # F04: tokenizer train checks its outputs before training: a missing
 # folder, existing files (only with --force), links and write-protected

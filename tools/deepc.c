@@ -990,6 +990,16 @@ static int cmd_cv(const cli_args *a) {
     return 0;
 }
 
+/* generate without --prompt draws VAE images: on a language model, say
+ * what it needs instead of asking for a PNG (F21). */
+static int text_model_needs_prompt(const char *path) {
+    dc_model *m = dc_model_load(path);
+    const int text = m && dc_model_text(m)->enabled;
+    dc_model_free(m);
+    if (text) fprintf(stderr, "deepc: %s is a language model: give --prompt TEXT to generate text\n", path);
+    return text;
+}
+
 int main(int argc, char **argv) {
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         fputs(usage_text, argc < 2 ? stderr : stdout);
@@ -1013,7 +1023,8 @@ int main(int argc, char **argv) {
     if (!strcmp(a.cmd, "tokenizer")) return cli_tokenizer_train(&a);
     if (!strcmp(a.cmd, "generate")) {
         if (a.prompt) return need(&a, "a MODEL file", a.target) ? 2 : cli_generate_text(&a);
-        if (need(&a, "a MODEL file", a.target) || need(&a, "--out FILE.png", a.out)) return 2;
+        if (need(&a, "a MODEL file", a.target) || text_model_needs_prompt(a.target)) return 2;
+        if (need(&a, "--out FILE.png", a.out)) return 2;
         return cli_generate(&a, a.samples ? a.samples : 64, a.manifold);
     }
     fprintf(stderr, "deepc: unknown command \"%s\" (deepc --help)\n", a.cmd);
