@@ -994,7 +994,8 @@ static int cmd_cv(const cli_args *a) {
  * what it needs instead of asking for a PNG (F21). */
 static int text_model_needs_prompt(const char *path) {
     dc_model *m = dc_model_load(path);
-    const int text = m && dc_model_text(m)->enabled;
+    const dc_text_spec *t = m ? dc_model_text(m) : NULL; /* NULL: not a text model */
+    const int text = t && t->enabled;
     dc_model_free(m);
     if (text) fprintf(stderr, "deepc: %s is a language model: give --prompt TEXT to generate text\n", path);
     return text;
