@@ -12,6 +12,7 @@
 #    overflow says "out of float range";
 #  - F23 freezing every layer says so before training;
 #  - F14 a model whose output is NaN fails generation and says why;
+#  - F13 generate --json stays valid JSON for bytes that are not UTF-8;
 #  - F21 generate without --prompt on a language model says to give one;
 #  - F24 a fixed-window language model asks for a prompt of a whole window;
 #  - F04 tokenizer train checks its output files before training and
@@ -123,6 +124,15 @@ t["ln_f.weight"] = (dt, sh, struct.pack("<f", float("nan")) * (len(by) // 4))
 st_edit.write(w + "/nan.safetensors", m, t)
 PYEOF
 expect_fail "the model's output is NaN" "$DEEPC" generate "$W/nan.safetensors" --prompt "The " --max-tokens 5
+
+# F13: generate --json writes valid JSON (UTF-8) whatever bytes the prompt
+# or the tokens hold: a byte that is not UTF-8 becomes U+FFFD
+"$DEEPC" generate "$W/gpt.safetensors" --prompt "$(printf 'caf\351 ')" --max-tokens 5 --json --samples 2 > "$W/gj.out" 2> /dev/null
+"$PY" -c "
+import json, sys
+lines = open(sys.argv[1], 'rb').read().decode('utf-8').splitlines()  # strict: invalid UTF-8 raises
+objs = [json.loads(l) for l in lines]
+assert len(objs) == 2 and objs[0]['text'] == 'caf\ufffd ', objs" "$W/gj.out" > "$W/gj.err" 2>&1 && ok || bad "F13: generate --json: $(tail -2 "$W/gj.err")"
 
 # F21: generate on a language model without --prompt says to give one
 expect_fail "is a language model: give --prompt TEXT" "$DEEPC" generate "$W/gpt.safetensors"

@@ -33,12 +33,17 @@ int cli_float(const char *opt, const char *s, double lo, double hi, double *out)
 
 void cli_json_string(FILE *f, const char *s) {
     fputc('"', f);
-    for (; *s; s++) {
+    for (size_t left = strlen(s); *s; s++, left--) {
         unsigned char c = (unsigned char)*s;
+        size_t k = c < 0x80 ? 1 : dc_utf8_len(s, left);
         if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
         else if (c == '\n') fputs("\\n", f);
         else if (c < 0x20) fprintf(f, "\\u%04x", c);
-        else fputc(c, f);
+        else if (!k) fputs("\\ufffd", f); /* a byte that is not UTF-8 (a BPE byte token, a Latin-1 prompt): JSON must be (F13) */
+        else {
+            fwrite(s, 1, k, f);
+            s += k - 1, left -= k - 1;
+        }
     }
     fputc('"', f);
 }

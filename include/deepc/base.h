@@ -35,6 +35,12 @@ void dc_clear_error(void);
 /* Set the last error from outside the library (tools built on it). */
 void dc_set_error_message(const char *msg);
 
+/* UTF-8: the length of the valid sequence at p (of at most n bytes), 0 if
+ * none starts there (no overlong forms, surrogates or code points past
+ * U+10FFFF); the offset of the first invalid byte of s[0..n), or n. */
+size_t dc_utf8_len(const char *p, size_t n);
+size_t dc_utf8_invalid_at(const char *s, size_t n);
+
 /* Number of threads deepc uses for its own loops (BLAS calls run inside
  * them, single-threaded, or split across them). 0 or a
  * negative value picks the default: DEEPC_NUM_THREADS, else OMP_NUM_THREADS,

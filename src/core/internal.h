@@ -153,10 +153,6 @@ dc_status dc_strmap_build(dc_strmap *m, char *const *keys, int n, int *dup);
 int dc_strmap_find(const dc_strmap *m, const char *key); /* -1: absent */
 void dc_strmap_free(dc_strmap *m);
 
-/* UTF-8: the length of the valid sequence at p (of at most n bytes), 0 if
- * none starts there; the offset of the first invalid byte of s[0..n), or n. */
-size_t dc_utf8_len(const char *p, size_t n);
-size_t dc_utf8_invalid_at(const char *s, size_t n);
 
 /* A regular file whole, NUL-terminated and malloc'ed, of at most max_bytes
  * (*len: its length); a NUL byte inside is an error: not text
