@@ -8,6 +8,8 @@
 #  - F06 a graph of more tensors than a model file holds is refused before
 #    training, not at the final save;
 #  - F09 a text maxlen that is not the input's length is refused at load;
+#  - F11 a NUL byte in a text folder's file or a file of lines is refused
+#    with the file and the byte;
 #  - F22 GloVe values that underflow float load (1e-39 is a subnormal),
 #    overflow says "out of float range";
 #  - F23 freezing every layer says so before training;
@@ -87,6 +89,19 @@ import resource, subprocess, sys
 subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024)" "$DEEPC" eval "$W/maxlen.safetensors" --data "$W/t.csv")
 [ "$rss" -lt 300 ] && ok || bad "F09: refusing the maxlen took $rss MB"
+
+# F11: a NUL byte in a text (UTF-16 files: one after every ASCII letter) is
+# refused with the file and the byte, not cut short silently
+mkdir -p "$W/u16/pos" "$W/u16/neg"
+"$PY" -c "
+import sys
+for c in ('pos', 'neg'):
+    for i in range(6): open('%s/u16/%s/%d.txt' % (sys.argv[1], c, i), 'wb').write(('this is %s text %d' % (c, i)).encode('utf-16'))" "$W"
+printf 'input 10\nembedding 50 4\nflatten\ndense 2 activation=softmax\nloss categorical_crossentropy\noptimizer adam\nfit epochs=1 batch_size=4\ntext maxlen=10\n' > "$W/bow.dc"
+expect_fail "0.txt: byte 3 is NUL: not a text file" "$DEEPC" train "$W/bow.dc" --data "$W/u16" --out "$W/x.safetensors"
+printf 'input 6\nembedding 50 4\nlstm 8 return_sequences=true\ndense 50 activation=softmax\nloss categorical_crossentropy\noptimizer adam\nfit epochs=1 batch_size=4\ntext maxlen=6 target=next num_words=50\n' > "$W/next.dc"
+printf 'hello there my friend\nhello\0world again\nmore text here\n' > "$W/nul.txt"
+expect_fail "nul.txt:2: byte 6 of the line is NUL" "$DEEPC" train "$W/next.dc" --data "$W/nul.txt" --out "$W/x.safetensors"
 
 # F22: GloVe vectors with float subnormals and underflow load; overflow is named
 printf 'good 1e-39 0.1 0.2 0.3\nbad 1e-50 -0.1 0.2 0.3\n' > "$W/sub.txt"

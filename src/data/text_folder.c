@@ -53,28 +53,17 @@ nomem:
     return NULL;
 }
 
-/* The whole file as a string, or NULL (error set). */
+/* The whole file as a string, or NULL (error set): a NUL byte inside is an
+ * error naming the byte (it cut the text short silently: a UTF-16 folder
+ * trained on one token per file, F11). */
 static char *read_text(const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        dc_set_error(DC_ERR_IO, "%s: %s", path, strerror(errno));
+    int64_t len;
+    char *s = dc_read_text_file(path, DC_TEXT_FILE_MAX, &len);
+    if (s && len == 0) {
+        free(s);
+        dc_set_error(DC_ERR_FORMAT, "%s: an empty text", path);
         return NULL;
     }
-    struct stat st;
-    char *s = NULL;
-    if (fstat(fileno(f), &st) != 0 || st.st_size > DC_TEXT_FILE_MAX)
-        dc_set_error(DC_ERR_FORMAT, "%s: over %d MB: not one text", path, DC_TEXT_FILE_MAX >> 20);
-    else if (st.st_size == 0)
-        dc_set_error(DC_ERR_FORMAT, "%s: an empty text", path);
-    else if (!(s = malloc((size_t)st.st_size + 1)))
-        dc_set_error(DC_ERR_NOMEM, "out of memory");
-    else if (fread(s, 1, (size_t)st.st_size, f) != (size_t)st.st_size) {
-        dc_set_error(DC_ERR_IO, "%s: read error", path);
-        free(s);
-        s = NULL;
-    }
-    if (s) s[st.st_size] = 0;
-    fclose(f);
     return s;
 }
 
@@ -175,6 +164,12 @@ dc_csv *dc_text_lines_table(const char *path) {
     if (!t) goto nomem;
     while ((len = getline(&line, &cap, f)) > 0) {
         lineno++;
+        const char *nul = memchr(line, 0, (size_t)len);
+        if (nul) { /* the line would end there, silently (F11) */
+            dc_set_error(DC_ERR_FORMAT, "%s:%lld: byte %lld of the line is NUL: not a text file (UTF-16? save it as UTF-8)", path,
+                         (long long)lineno, (long long)(nul - line) + 1);
+            goto fail;
+        }
         while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) line[--len] = 0;
         if (!len) continue;
         if (used + (size_t)len + 1 > bufcap) {
