@@ -4,7 +4,8 @@
 # reference: F32 with the transformer. prefix, buffers and lm_head; F16 and
 # BF16 without) become deepc models that give the reference's logits and,
 # through GPT-2's BPE, its greedy continuation, word for word; broken
-# checkpoints are errors naming the tensor.
+# checkpoints are errors naming the tensor (integer tensors and stray blocks
+# too: red team 3 F15).
 set -u
 DEEPC=$1; W=$2; SRC=$3; PARITY=$4
 PY=${PYTHON:-/usr/bin/python3}
@@ -33,6 +34,21 @@ expect_fail "no tensor h.1.mlp.c_fc.bias" "$DEEPC" import-gpt2 "$W/hf_missing.sa
 expect_fail "tensor h.0.attn.c_attn.weight is (48, 16); the model needs (48, 16) transposed" "$DEEPC" import-gpt2 "$W/hf_shape.safetensors" --description "$W/gpt2_small.dc" --out "$W/x.safetensors"
 expect_fail "h.1.ln_2.weight (F16) holds NaN at element 3" "$DEEPC" import-gpt2 "$W/hf_nan.safetensors" --description "$W/gpt2_small.dc" --out "$W/x.safetensors"
 expect_fail "more than the model's 2 blocks" "$DEEPC" import-gpt2 "$W/hf_more.safetensors" --description "$W/gpt2_small.dc" --out "$W/x.safetensors"
+# red team 3 F15: integer tensors are not weights; a stray h.K.* past the
+# model's blocks (not only h.K.ln_1.weight) is another model
+PYTHONPATH="$SRC/tests" "$PY" - "$W" <<'PYEOF'
+import struct, sys, st_edit
+w = sys.argv[1]
+m, t = st_edit.read(w + "/hf_f16.safetensors")
+dt, sh, by = t["ln_f.weight"]
+n = len(by) // 2
+st_edit.write(w + "/hf_u8.safetensors", m, dict(t, **{"ln_f.weight": ("U8", sh, bytes(range(100, 100 + n)))}))
+st_edit.write(w + "/hf_i32.safetensors", m, dict(t, **{"ln_f.weight": ("I32", sh, struct.pack("<%di" % n, *([10**9] * n)))}))
+st_edit.write(w + "/hf_stray.safetensors", m, dict(t, **{"h.5.mlp.c_fc.bias": t["h.1.mlp.c_fc.bias"]}))
+PYEOF
+expect_fail "tensor ln_f.weight is U8; GPT-2 weights are F32, F16 or BF16" "$DEEPC" import-gpt2 "$W/hf_u8.safetensors" --description "$W/gpt2_small.dc" --out "$W/x.safetensors"
+expect_fail "tensor ln_f.weight is I32; GPT-2 weights are F32, F16 or BF16" "$DEEPC" import-gpt2 "$W/hf_i32.safetensors" --description "$W/gpt2_small.dc" --out "$W/x.safetensors"
+expect_fail "more than the model's 2 blocks (h.5.mlp.c_fc.bias)" "$DEEPC" import-gpt2 "$W/hf_stray.safetensors" --description "$W/gpt2_small.dc" --out "$W/x.safetensors"
 expect_fail "level=bpe" "$DEEPC" import-gpt2 "$W/hf_f32.safetensors" --description "$SRC/models/char_gpt.dc" --out "$W/x.safetensors"
 [ ! -e "$W/x.safetensors" ] && ok || bad "a failed import left a file"
 finish gpt2_import

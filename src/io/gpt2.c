@@ -45,6 +45,8 @@ static dc_status load_one(const dc_st_tensor *t, const char *full, dc_tensor *w,
         return dc_set_error(DC_ERR_FORMAT, "%s: tensor %s is %s; the model needs %s%s", path, full, got, want,
                             transpose ? " transposed (a Conv1D weight, stored (in, out))" : "");
     }
+    if (strcmp(t->dtype, "F32") && strcmp(t->dtype, "F16") && strcmp(t->dtype, "BF16")) /* integers read as weights (F15) */
+        return dc_set_error(DC_ERR_FORMAT, "%s: tensor %s is %s; GPT-2 weights are F32, F16 or BF16", path, full, t->dtype);
     float *v = malloc(sizeof(float) * (size_t)(w->size ? w->size : 1));
     if (!v) return dc_set_error(DC_ERR_NOMEM, "%s: out of memory for %s", path, full);
     dc_status st = dc_st_to_f32(t, v);
@@ -88,10 +90,16 @@ dc_status dc_model_load_gpt2(dc_model *m, const char *path, FILE *report) {
         }
         blocks += block;
     }
-    if (!st) { /* a file with more blocks than the model is another model */
-        snprintf(full, sizeof full, "%sh.%d.ln_1.weight", prefix, blocks);
-        if (dc_st_find(f, full))
-            st = dc_set_error(DC_ERR_FORMAT, "%s: the checkpoint has more than the model's %d blocks (%s)", path, blocks, full);
+    /* a file with more blocks than the model is another model: any h.K.*
+     * with K >= blocks, not only h.K.ln_1.weight (F15) */
+    const size_t pl = strlen(prefix);
+    for (int i = 0; !st && i < dc_st_count(f); i++) {
+        const char *nm = dc_st_get(f, i)->name;
+        char *end;
+        if (strncmp(nm, prefix, pl) || strncmp(nm + pl, "h.", 2)) continue;
+        const long k = strtol(nm + pl + 2, &end, 10);
+        if (end != nm + pl + 2 && *end == '.' && k >= blocks)
+            st = dc_set_error(DC_ERR_FORMAT, "%s: the checkpoint has more than the model's %d blocks (%s)", path, blocks, nm);
     }
     if (!st && report) fprintf(report, "%s: %d tensors of GPT-2 (%d blocks%s) loaded\n", path, loaded, blocks, *prefix ? ", prefix transformer." : "");
     dc_st_close(f);
