@@ -83,9 +83,9 @@ dc_dataset *dc_dataset_new(int64_t n, dc_dtype xtype, int xnd, const int64_t *xs
 dc_dataset *dc_dataset_stream(const int32_t *tokens, int64_t ntokens, int64_t context, int64_t stride);
 /* Add a named array of n samples (zero-filled) of type I32 (class labels,
  * token ids) or F32 (values), per-sample shape shape[ndim]: a second
- * target for a loss line `target=NAME`, or an input. Names: letters, digits, _ . - (under 32), not
- * x, y, label or input, each once; at most DC_DATASET_MAX_ARRAYS; not on a
- * token stream. Subsets and splits carry the arrays; dc_fit feeds each
+ * target for a loss line `target=NAME`, or an input. Names: letters,
+ * digits, _ . - (under 32), not x, y, label or input, each once; at most
+ * DC_DATASET_MAX_ARRAYS; not on a token stream. Subsets and splits carry the arrays; dc_fit feeds each
  * batch's rows of every array under its name (dc_graph_feed). An array
  * named after each of the model's input layers makes those the inputs
  * (several inputs of any shapes; x is then not read and may be a
