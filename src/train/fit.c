@@ -226,8 +226,9 @@ static dc_status check_data(const dc_model *m, const dc_dataset *d, const char *
 
 /* The batch tensors of rows idx[0..n): x in the model's input shape, and
  * the targets as class labels (y, I32) or values (yf, F32); NULL where the
- * data has none; the data's named arrays fed to g. idx NULL: x and one label per sample, to be filled by the
- * caller (the prefetch thread prepared them). */
+ * data has none; the data's named arrays fed to g. idx NULL: x and one
+ * label per sample, to be filled by the caller (the prefetch thread
+ * prepared them). */
 static dc_status make_batch(dc_graph *g, const dc_model *m, const dc_dataset *d, const int64_t *idx, int64_t n,
                             dc_tensor **x, dc_tensor **y, dc_tensor **yf) {
     int64_t shape[DC_MAX_DIMS];
