@@ -13,6 +13,7 @@
 #  - F22 GloVe values that underflow float load (1e-39 is a subnormal),
 #    overflow says "out of float range";
 #  - F23 freezing every layer says so before training;
+#  - F19 a language model's description error is reported as itself;
 #  - F14 a model whose output is NaN fails generation and says why;
 #  - F13 generate --json stays valid JSON for bytes that are not UTF-8;
 #  - F21 generate without --prompt on a language model says to give one;
@@ -125,6 +126,11 @@ sed -e 's/^input 128/input 16/; s/embedding 128 128/embedding 128 16/; s/repeat 
 # first step (it died at a random later epoch, nothing saved)
 sed -e 's/embedding 128 16/embedding 20 16/; s/dense 128 tie=wte/dense 128/' "$W/gpt.dc" > "$W/small_emb.dc"
 expect_fail '"wte" has a table of 20 rows (ids 0 to 19): give it at least' "$DEEPC" train "$W/small_emb.dc" --data "$W/small.txt" --out "$W/se.safetensors"
+
+# F19: a mistake in a language model's description is reported as such,
+# not as the text file read as a table
+sed 's/transformer_block 2 dropout=0.1/transformer_block 3 dropout=0.1/' "$W/gpt.dc" > "$W/bad_heads.dc"
+expect_fail "bad_heads.dc:16:1: transformer_block: the width 16 does not divide into 3 heads" "$DEEPC" train "$W/bad_heads.dc" --data "$W/small.txt" --out "$W/x.safetensors"
 
 # F14: a model whose output is NaN fails generation with that reason, not
 # a prompt followed by nothing (or a made-up token 0) and exit 0

@@ -452,6 +452,25 @@ static void print_train_json(const cli_args *a, const dc_model *m, const cli_bun
     printf("}\n");
 }
 
+/* Does the description file have an `input auto` line (its shape comes
+ * from the data, so it cannot be parsed before the data is read)? */
+static int input_auto(const char *path) {
+    FILE *f = fopen(path, "r");
+    char line[256];
+    int yes = 0;
+    while (f && !yes && fgets(line, sizeof line, f)) {
+        const char *p = line;
+        while (*p == ' ' || *p == '\t') p++;
+        if (!strncmp(p, "input", 5) && (p[5] == ' ' || p[5] == '\t')) {
+            p += 5;
+            while (*p == ' ' || *p == '\t') p++;
+            yes = !strncmp(p, "auto", 4) && (p[4] == 0 || p[4] == '\n' || p[4] == '\r' || p[4] == ' ' || p[4] == '\t');
+        }
+    }
+    if (f) fclose(f);
+    return yes;
+}
+
 static int cmd_train(const cli_args *a) {
     if (!a->resume && need(a, "a DESCRIPTION file (or --resume MODEL)", a->target)) return 2;
     if (need(a, "--data", a->data)) return 2;
@@ -496,6 +515,10 @@ static int cmd_train(const cli_args *a) {
     int text = a->resume && dc_model_text(m);
     if (!a->resume && (cli_is_csv(a->data) || cli_is_dir(a->data))) { /* a CSV or a folder of texts */
         dc_model *probe = dc_model_parse_file(a->target); /* fails for `input auto`: not a text model */
+        if (!probe && !input_auto(a->target)) { /* the description's own error, not the data's read as a table (F19) */
+            rc = cli_fail("cannot read the model description");
+            goto done;
+        }
         if (probe && dc_model_text(probe)) m = probe, text = 1;
         else dc_model_free(probe);
     }
