@@ -15,6 +15,7 @@
 #  - F23 freezing every layer says so before training;
 #  - F19 a language model's description error is reported as itself;
 #  - F14 a model whose output is NaN fails generation and says why;
+#  - F12 predict on a language model points to generate and eval;
 #  - F13 generate --json stays valid JSON for bytes that are not UTF-8;
 #  - F21 generate without --prompt on a language model says to give one;
 #  - F24 a fixed-window language model asks for a prompt of a whole window;
@@ -154,6 +155,11 @@ import json, sys
 lines = open(sys.argv[1], 'rb').read().decode('utf-8').splitlines()  # strict: invalid UTF-8 raises
 objs = [json.loads(l) for l in lines]
 assert len(objs) == 2 and objs[0]['text'] == 'caf\ufffd ', objs" "$W/gj.out" > "$W/gj.err" 2>&1 && ok || bad "F13: generate --json: $(tail -2 "$W/gj.err")"
+
+# F12: predict on a language model points to generate and eval instead of
+# printing an argmax over steps x vocabulary as a class
+expect_fail "is a language model (target=stream): continue a text with" "$DEEPC" predict "$W/gpt.safetensors" --text "The cat"
+expect_fail "is a language model (target=stream)" "$DEEPC" predict "$W/gpt.safetensors" --data "$W/small.txt"
 
 # F21: generate on a language model without --prompt says to give one
 expect_fail "is a language model: give --prompt TEXT" "$DEEPC" generate "$W/gpt.safetensors"

@@ -751,6 +751,14 @@ static int cmd_predict(const cli_args *a) {
     if (need(a, "a MODEL file", a->target)) return 2;
     dc_model *m = dc_model_load(a->target);
     if (!m) return cli_fail("cannot load the model");
+    const dc_text_spec *ts = dc_model_text(m);
+    if (ts && ts->enabled && (ts->next || ts->stream)) { /* its output is a distribution per step, not a class (F12) */
+        dc_model_free(m);
+        dc_set_error_cli("%s is a language model (target=%s): continue a text with `deepc generate MODEL --prompt TEXT`, or "
+                         "score one with `deepc eval MODEL --data FILE` (loss and perplexity)",
+                         a->target, ts->stream ? "stream" : "next");
+        return cli_fail("cannot predict");
+    }
     if (a->text) {
         int rc = predict_texts(a, m);
         dc_model_free(m);
