@@ -26,6 +26,9 @@ for v in f32 f16 bf16; do
   [ "$got" = "$want" ] && ok || bad "$v greedy: deepc '$got', reference '$want'"
 done
 grep -q "prefix transformer" "$W/f32.out" && ok || bad "the prefix is reported: $(cat "$W/f32.out")"
+# --json: the last line one object naming its command (red team 3 F17)
+"$DEEPC" import-gpt2 "$W/hf_f16.safetensors" --description "$W/gpt2_small.dc" --out "$W/j.safetensors" --json > "$W/j.out" 2>&1 \
+  && [ "$(json_field "$W/j.out" "['command']")" = import-gpt2 ] && ok || bad "import-gpt2 --json: $(tail -2 "$W/j.out")"
 # the imported model trains as the reference does: loss, every gradient, five AdamW steps (llm.c's test_gpt2.c)
 "$PARITY" hf "$W/gpt2_small.dc" "$W/hf_f32.safetensors" "$W/hf_train.safetensors" > "$W/hf_train.out" 2>&1 || bad "deepc side: $(cat "$W/hf_train.out")"
 (cd "$SRC/tests" && "$PY" gpt2_train_check.py "$W/hf_f32.safetensors" "$W/hf_train.safetensors") > "$W/hf_check.out" 2>&1 \

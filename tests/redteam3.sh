@@ -21,7 +21,8 @@
 #  - F24 a fixed-window language model asks for a prompt of a whole window;
 #  - F04 tokenizer train checks its output files before training and
 #    replaces existing ones only with --force (links and protected never);
-#  - F18 tokenize of a folder is an error.
+#  - F18 tokenize of a folder is an error;
+#  - F17 --json on predict --text, tokenize and tokenizer train.
 # The hang checks give a bound that only the old quadratic behaviour breaks
 # (minutes against a second or two, ASan included); speed itself is
 # measured in bench/, not here.
@@ -190,5 +191,23 @@ expect_fail "vocab.bpe: is a symbolic link" "$DEEPC" tokenizer train "$W/small.t
 # F18: tokenize of a folder is an error, not an empty line and exit 0
 expect_fail "not a regular file" "$DEEPC" tokenize --vocab "$W/tok/encoder.json" --merges "$W/tok/vocab.bpe" "$W/tok"
 expect_fail "not a regular file" "$DEEPC" tokenize --vocab "$W/tok/encoder.json" --merges "$W/tok/vocab.bpe" --decode "$W/tok"
+
+# F17: --json on predict --text, tokenize (both ways) and tokenizer train:
+# the last line is one JSON object naming its command (import-gpt2's is
+# checked in tests/gpt2_import.sh)
+last_json() { # FILE COMMAND: the last line parses and names COMMAND
+  tail -n 1 "$1" | "$PY" -c "import json, sys; o = json.loads(sys.stdin.read()); sys.exit(0 if o.get('command') == sys.argv[1] else 1)" "$2"
+}
+"$DEEPC" predict "$W/t.safetensors" --text "q good fine" --json > "$W/pj.out" 2>&1 && last_json "$W/pj.out" predict && ok || bad "F17: predict --text --json: $(tail -2 "$W/pj.out")"
+printf 'hello world' > "$W/hw.txt"
+"$DEEPC" tokenize --vocab "$W/tok/encoder.json" --merges "$W/tok/vocab.bpe" "$W/hw.txt" --json > "$W/tj.out" 2>&1 && last_json "$W/tj.out" tokenize \
+  && ok || bad "F17: tokenize --json: $(tail -2 "$W/tj.out")"
+"$PY" -c "import json, sys; print(' '.join(map(str, json.loads(open(sys.argv[1]).read().splitlines()[-1])['ids'])))" "$W/tj.out" > "$W/hw.ids"
+"$DEEPC" tokenize --vocab "$W/tok/encoder.json" --merges "$W/tok/vocab.bpe" --decode "$W/hw.ids" --json > "$W/td.out" 2>&1 && last_json "$W/td.out" tokenize \
+  && [ "$(tail -n 1 "$W/td.out" | "$PY" -c "import json, sys; print(json.loads(sys.stdin.read())['text'])")" = "hello world" ] && ok \
+  || bad "F17: tokenize --decode --json: $(tail -2 "$W/td.out")"
+mkdir -p "$W/tok4"
+"$DEEPC" tokenizer train "$W/small.txt" --vocab-size 280 --out "$W/tok4" --json > "$W/tt.out" 2>&1 && last_json "$W/tt.out" "tokenizer train" \
+  && ok || bad "F17: tokenizer train --json: $(tail -2 "$W/tt.out")"
 
 finish redteam3

@@ -23,10 +23,14 @@ int cli_import_gpt2(const cli_args *a) {
         rc = cli_fail("cannot import");
     } else if (!(b = dc_bpe_load(sp->vocab, sp->merges)) || dc_model_set_bpe(m, b)) {
         rc = cli_fail("cannot read the BPE files of the text line");
-    } else if (dc_model_load_gpt2(m, a->target, a->quiet ? NULL : stdout)) {
+    } else if (dc_model_load_gpt2(m, a->target, a->quiet || a->json ? NULL : stdout)) {
         rc = cli_fail("cannot import the checkpoint");
     } else if (dc_model_save(m, a->out)) {
         rc = cli_fail("cannot save the model");
+    } else if (a->json) { /* the last line one JSON object naming its command (F17) */
+        printf("{\"command\":\"import-gpt2\",\"model\":");
+        cli_json_string(stdout, a->out);
+        printf(",\"parameters\":%lld}\n", (long long)dc_model_num_params(m));
     } else if (!a->quiet) {
         printf("Saved %s (%lld parameters)\n", a->out, (long long)dc_model_num_params(m));
     }

@@ -94,15 +94,22 @@ int cli_tokenize(const cli_args *a) {
         size_t len = 0;
         char *out = !rc && ids ? dc_bpe_decode(b, ids, cnt, &len) : NULL;
         if (!rc && !out) rc = cli_fail(ids ? "cannot decode" : "out of memory");
-        if (out) fwrite(out, 1, len, stdout);
+        if (out && a->json) { /* the last line one JSON object naming its command (F17) */
+            printf("{\"command\":\"tokenize\",\"text\":");
+            cli_json_string(stdout, out);
+            printf("}\n");
+        } else if (out) {
+            fwrite(out, 1, len, stdout);
+        }
         free(out);
         free(ids);
     } else {
         int32_t *ids;
         int64_t cnt = dc_bpe_encode(b, text, n, &ids);
         if (cnt < 0) rc = cli_fail("cannot encode");
-        for (int64_t i = 0; i < cnt; i++) printf(i ? " %d" : "%d", ids[i]);
-        if (cnt >= 0) printf("\n");
+        if (cnt >= 0 && a->json) printf("{\"command\":\"tokenize\",\"count\":%lld,\"ids\":[", (long long)cnt);
+        for (int64_t i = 0; i < cnt; i++) printf(i ? (a->json ? ",%d" : " %d") : "%d", ids[i]);
+        if (cnt >= 0) printf(a->json ? "]}\n" : "\n");
         free(ids);
     }
     free(text);
@@ -122,6 +129,14 @@ int cli_tokenizer_train(const cli_args *a) {
      * links, write-protected files refused; existing files need --force */
     if (cli_check_output("--out", v, CLI_OUT_OTHER, a->force, NULL) || cli_check_output("--out", m, CLI_OUT_OTHER, a->force, NULL))
         return 1;
-    if (dc_bpe_train(a->images, a->nimages, (int)a->vocab_size, v, m, a->quiet ? NULL : stdout)) return cli_fail("cannot train a tokenizer");
+    if (dc_bpe_train(a->images, a->nimages, (int)a->vocab_size, v, m, a->quiet || a->json ? NULL : stdout))
+        return cli_fail("cannot train a tokenizer");
+    if (a->json) {
+        printf("{\"command\":\"tokenizer train\",\"vocab_size\":%ld,\"vocab\":", (long)a->vocab_size);
+        cli_json_string(stdout, v);
+        printf(",\"merges\":");
+        cli_json_string(stdout, m);
+        printf("}\n");
+    }
     return 0;
 }

@@ -734,11 +734,21 @@ static int predict_texts(const cli_args *a, dc_model *m) {
             rc = cli_fail("cannot tokenize");
     if (!rc && dc_predict(m, d, n, 64, out)) rc = cli_fail("prediction failed");
     char nb[256];
+    if (!rc && a->json) printf("{\"command\":\"predict\",\"count\":%lld,\"predictions\":[", (long long)n); /* F17 */
     for (int64_t i = 0; !rc && i < n; i++) {
         int64_t best = predicted_class(out + i * C, C);
         double p = C == 1 ? (best ? out[i] : 1.0 - out[i]) : out[i * C + best];
-        printf("%s (%.4f)\n", cli_class_name(a, NULL, m, (int)best, nb, sizeof nb), p);
+        if (!a->json) {
+            printf("%s (%.4f)\n", cli_class_name(a, NULL, m, (int)best, nb, sizeof nb), p);
+            continue;
+        }
+        printf("%s{\"class\":", i ? "," : "");
+        cli_json_string(stdout, cli_class_name(a, NULL, m, (int)best, nb, sizeof nb));
+        printf(",\"probability\":");
+        cli_json_number(stdout, p);
+        printf("}");
     }
+    if (!rc && a->json) printf("]}\n");
     for (int64_t i = 0; texts && i < n; i++) free(texts[i]);
     free(texts);
     free(out);
