@@ -763,10 +763,10 @@ static int cmd_predict(const cli_args *a) {
     if (!m) return cli_fail("cannot load the model");
     const dc_text_spec *ts = dc_model_text(m);
     if (ts && ts->enabled && (ts->next || ts->stream)) { /* its output is a distribution per step, not a class (F12) */
-        dc_model_free(m);
         dc_set_error_cli("%s is a language model (target=%s): continue a text with `deepc generate MODEL --prompt TEXT`, or "
                          "score one with `deepc eval MODEL --data FILE` (loss and perplexity)",
                          a->target, ts->stream ? "stream" : "next");
+        dc_model_free(m); /* after the message: ts lives in m */
         return cli_fail("cannot predict");
     }
     if (a->text) {
