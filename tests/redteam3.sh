@@ -22,7 +22,8 @@
 #  - F04 tokenizer train checks its output files before training and
 #    replaces existing ones only with --force (links and protected never);
 #  - F18 tokenize of a folder is an error;
-#  - F17 --json on predict --text, tokenize and tokenizer train.
+#  - F17 --json on predict --text, tokenize, tokenizer train and generate;
+#  - F16 (part) cv refuses text models clearly.
 # The hang checks give a bound that only the old quadratic behaviour breaks
 # (minutes against a second or two, ASan included); speed itself is
 # measured in bench/, not here.
@@ -206,6 +207,9 @@ printf 'hello world' > "$W/hw.txt"
 "$DEEPC" tokenize --vocab "$W/tok/encoder.json" --merges "$W/tok/vocab.bpe" --decode "$W/hw.ids" --json > "$W/td.out" 2>&1 && last_json "$W/td.out" tokenize \
   && [ "$(tail -n 1 "$W/td.out" | "$PY" -c "import json, sys; print(json.loads(sys.stdin.read())['text'])")" = "hello world" ] && ok \
   || bad "F17: tokenize --decode --json: $(tail -2 "$W/td.out")"
+last_json "$W/gj.out" generate && ok || bad "F17: generate --json names its command: $(tail -1 "$W/gj.out")"
+# F16 (part): cv of a text model says it takes tables, not "samples of 132 values"
+expect_fail "cv: $W/t.dc is a text model" "$DEEPC" cv "$W/t.dc" --data "$W/t.csv" --folds 2
 mkdir -p "$W/tok4"
 "$DEEPC" tokenizer train "$W/small.txt" --vocab-size 280 --out "$W/tok4" --json > "$W/tt.out" 2>&1 && last_json "$W/tt.out" "tokenizer train" \
   && ok || bad "F17: tokenizer train --json: $(tail -2 "$W/tt.out")"

@@ -162,7 +162,7 @@ int cli_generate_text(const cli_args *a) {
     }
     for (int n = 0; !stream && n < N; n++) {
         if (a->json) {
-            printf("{\"sample\":%d,\"text\":", n + 1);
+            printf("{\"command\":\"generate\",\"sample\":%d,\"text\":", n + 1); /* each line names its command (F17) */
             cli_json_string(stdout, a->prompt);
             printf(",\"generated\":");
             cli_json_string(stdout, outs[n].text.s ? outs[n].text.s : "");

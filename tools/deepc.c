@@ -918,8 +918,23 @@ static int cmd_augment(const cli_args *a) {
 
 /* k-fold cross-validation: fold k is the validation set of model k. CSV
  * tables refit their preprocessing on each fold's training part. */
+/* Does the description file parse with a text line? (`input auto` ones
+ * do not parse without data, and a text model never has one.) */
+static int text_description(const char *path) {
+    dc_model *m = dc_model_parse_file(path);
+    const dc_text_spec *t = m ? dc_model_text(m) : NULL;
+    const int text = t && t->enabled;
+    dc_model_free(m);
+    return text;
+}
+
 static int cmd_cv(const cli_args *a) {
     if (need(a, "a DESCRIPTION file", a->target) || need(a, "--data", a->data) || need(a, "--folds K", a->folds ? a : NULL)) return 2;
+    if (text_description(a->target)) { /* it read the texts as a table of numbers (F16) */
+        fprintf(stderr, "deepc: cv: %s is a text model; cross-validation takes numeric tables and IDX images (train with "
+                        "--test-split for a held-out score)\n", a->target);
+        return 2;
+    }
     int K = (int)a->folds, rc = 0;
     enum { NM = 6 };
     const char *names[NM] = {"accuracy", "loss", "macro_f1", "auc", "mse", "r2"};
