@@ -115,12 +115,6 @@ int cli_generate_text(const cli_args *a) {
     }
     double t0 = dc_now();
     dc_status st = dc_generator_feed(gen, ids, np, logits);
-    if (st && np < T && !dc_generator_cached(gen)) { /* a flatten or reshape of the window needs all of it (F24) */
-        char why[512];
-        snprintf(why, sizeof why, "%s", dc_last_error());
-        st = dc_set_error_cli("%s: the model reads whole windows of %lld tokens (%s); give a prompt of at least %lld tokens (this one has %lld)",
-                              a->target, (long long)T, why, (long long)T, (long long)np);
-    }
     long made = 0;
     int live = N;
     while (!st && made < a->max_tokens && live > 0) {

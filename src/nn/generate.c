@@ -161,6 +161,12 @@ static dc_status feed(dc_generator *gen, const int32_t *tokens, int64_t t, float
         if (!st) gen->kv.pos0 += t;
     } else {
         st = run(gen, gen->hist, gen->len, gen->T, logits);
+        if (st && gen->len < gen->T) { /* a flatten or reshape of the window needs all of it (red team 3 F24) */
+            char why[512];
+            snprintf(why, sizeof why, "%s", dc_last_error());
+            st = dc_set_error(DC_ERR_INVALID, "generate: the model reads whole windows of %lld tokens (%s); give at least %lld (%lld so far)",
+                              (long long)gen->T, why, (long long)gen->T, (long long)gen->len);
+        }
     }
     return st;
 }
