@@ -6,6 +6,7 @@
 #include "deepc.h"
 #include <signal.h>
 #include <stdarg.h>
+#include <string.h>
 
 /* Set the thread's last error (printf-style) and return code. */
 dc_status dc_set_error(dc_status code, const char *fmt, ...)
@@ -47,6 +48,18 @@ static inline int dc_hex_digit(char c) {
 static inline int dc_hex_byte(const char *p) {
     int hi = dc_hex_digit(p[0]), lo = hi < 0 ? -1 : dc_hex_digit(p[1]);
     return lo < 0 ? -1 : hi * 16 + lo;
+}
+
+/* A data array's name, as a dataset holds it and a loss line's target=
+ * names it: 1 to 31 letters, digits, _ . -, and not x, y, label or input
+ * (the built-in ones). */
+static inline int dc_array_name_ok(const char *s) {
+    size_t n = s ? strlen(s) : 0;
+    if (!n || n >= 32 || !strcmp(s, "x") || !strcmp(s, "y") || !strcmp(s, "label") || !strcmp(s, "input")) return 0;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '_' || *s == '.' || *s == '-'))
+            return 0;
+    return 1;
 }
 
 /* Arena allocation: 64-byte aligned, zeroed, freed at dc_graph_reset. */

@@ -117,18 +117,8 @@ dc_dataset *dc_dataset_subset(const dc_dataset *d, const int64_t *idx, int64_t n
     return s;
 }
 
-/* A data array's name: letters, digits, _ . - (what a description can name) */
-static int valid_array_name(const char *s) {
-    size_t n = strlen(s);
-    if (!n || n >= 32 || !strcmp(s, "x") || !strcmp(s, "y") || !strcmp(s, "label") || !strcmp(s, "input")) return 0;
-    for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '_' || *s == '.' || *s == '-'))
-            return 0;
-    return 1;
-}
-
 dc_array *dc_dataset_add_array(dc_dataset *d, const char *name, dc_dtype type, int ndim, const int64_t *shape) {
-    if (!name || !valid_array_name(name)) {
+    if (!dc_array_name_ok(name)) {
         dc_set_error(DC_ERR_INVALID, "dataset: array name \"%s\" must be 1 to 31 letters, digits, _ . - and not x, y, label or input",
                      name ? name : "(null)");
         return NULL;

@@ -288,16 +288,6 @@ static dc_status parse_output(line_ctx *c, dc_model *m, const scope *sc, const c
     return model_err(c, dc_model_set_outputs(m, n, idx));
 }
 
-/* A data array's name: what a batch feed can hold, and a description can
- * write back unquoted. */
-static int valid_target_name(const char *s) {
-    size_t n = strlen(s);
-    if (!n || n >= sizeof ((dc_loss_spec *)0)->target_name || !strcmp(s, "x") || !strcmp(s, "y")) return 0;
-    for (; *s; s++)
-        if (!(isalnum((unsigned char)*s) || *s == '_' || *s == '.' || *s == '-')) return 0;
-    return 1;
-}
-
 /* loss NAME output=LAYER target=label|input|ARRAY weight=W reduction=mean|sum name=PART */
 static dc_status parse_loss(line_ctx *c, dc_model *m, const scope *sc, const char *rest) {
     int col = 0;
@@ -311,7 +301,7 @@ static dc_status parse_loss(line_ctx *c, dc_model *m, const scope *sc, const cha
     if ((s = opt(c, "target", &col))) {
         if (!strcmp(s, "input")) sp.target = DC_TARGET_INPUT;
         else if (strcmp(s, "label")) { /* a named array of the data */
-            if (!valid_target_name(s))
+            if (!dc_array_name_ok(s))
                 return err_at(c, col, "target must be label, input or the name of a data array (letters, digits, _ . -; "
                                       "under %zu characters), not \"%s\"", sizeof sp.target_name, s);
             sp.target = DC_TARGET_NAMED;
