@@ -3,7 +3,8 @@
 # gives the ids of the gpt-3-encoder npm package's own encoder (run with
 # node) on 3.3 MB of text — Debian's fortunes, a varied Unicode corpus
 # (tests/bpe_corpus.py) and SpamAssassin e-mails — and --decode gives every file back byte for byte;
-# bad vocabularies and merges are errors naming the file and line.
+# bad vocabularies and merges are errors naming the file and line; a
+# 400 kB piece (no space) encodes in linear-log time.
 set -u
 DEEPC=$1; W=$2; SRC=$3
 PY=${PYTHON:-/usr/bin/python3}
@@ -27,6 +28,12 @@ for f in fortunes unicode emails one empty; do
   cmp -s "$W/$f.txt" "$W/$f.back" && ok || bad "$f: decode(encode(x)) is not x"
   total=$((total + $(wc -c < "$W/$f.txt")))
 done
+# red team 3, F02: a 400 kB run of letters is one piece; merging by rounds
+# over a heap is O(n log n) (under a second; the rescan per round took 35 s)
+"$PY" -c "import random; random.seed(2); open('$W/letters.txt','w').write(''.join(random.choice('abcdefghijklmnopqrstuvwxyz') for _ in range(400000)))"
+timeout 30 "$DEEPC" tokenize --vocab "$G/encoder.json" --merges "$G/vocab.bpe" "$W/letters.txt" > "$W/letters.ours" 2> "$W/letters.err" \
+  && ok || bad "F02: 400 kB of letters without a space (rc $?): $(cat "$W/letters.err")"
+"$DEEPC" tokenize --vocab "$G/encoder.json" --merges "$G/vocab.bpe" --decode "$W/letters.ours" | cmp -s - "$W/letters.txt" && ok || bad "F02: letters round trip"
 [ $total -gt 1000000 ] && ok || bad "the golden corpus is $total bytes, under 1 MB"
 # standard input, and ids read back with commas and newlines
 printf "Hello world, it's me" | "$DEEPC" tokenize --vocab "$G/encoder.json" --merges "$G/vocab.bpe" - > "$W/stdin.out"

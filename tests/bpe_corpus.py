@@ -4,7 +4,9 @@ Greek, Hindi, accented Latin, emoji and symbols; runs of spaces, tabs and
 newlines, and the whitespace JavaScript and PCRE disagree on (U+0085,
 U+FEFF, U+00A0, U+2000-U+200A, U+3000); numbers of every shape and digits
 of other scripts; contractions in both cases ('s 'S 't 're 've 'm 'll 'd);
-<|endoftext|> between documents; URLs, code and e-mail headers. Seeded:
+<|endoftext|> between documents; URLs, code and e-mail headers; and long
+pieces (runs of letters, digits, repeated letters and punctuation without
+a space, where merges overlap and the order of the rounds matters). Seeded:
 the same file every time."""
 import random
 import sys
@@ -45,4 +47,11 @@ while size < 400_000:
     s = w + random.choice(spaces if random.random() < 0.4 else [" "])
     out.append(s)
     size += len(s.encode("utf-8"))
+# long single pieces: GPT-2's pattern keeps each run whole (red team 3, F02)
+for n in (3000, 1500):
+    out.append(" " + "".join(random.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(n)))
+    out.append(" " + "".join(random.choice("0123456789") for _ in range(n // 3)))
+    out.append(" " + "".join(random.choice("etaoin") for _ in range(n)))
+    out.append(" " + "".join(random.choice("!?.,-=") for _ in range(n // 3)))
+out.append(" " + "a" * 1001 + " " + "ab" * 777 + " " + "Ġ" * 300 + "\n")
 open(sys.argv[1], "w", encoding="utf-8", newline="").write("".join(out))

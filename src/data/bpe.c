@@ -312,46 +312,111 @@ static int push(idvec *o, int32_t id) {
     return 1;
 }
 
-/* BPE of one piece (its byte characters in w[0..n), symbol k = w[off[k]..off[k+1])). */
-static dc_status bpe_piece(const dc_bpe *b, const char *w, int *off, int nsym, idvec *out) {
+/* The merge rank of the pair of symbols w[a..m) and w[m..e), or -1. */
+static int pair_rank(const dc_bpe *b, const char *w, int a, int m, int e) {
     char key[1024];
-    while (nsym > 1) {
-        int best = -1, best_rank = 0;
-        for (int k = 0; k + 1 < nsym; k++) {
-            int la = off[k + 1] - off[k], lb = off[k + 2] - off[k + 1];
-            if (la + lb + 1 >= (int)sizeof key) continue;
-            memcpy(key, w + off[k], (size_t)la);
-            key[la] = ',';
-            memcpy(key + la + 1, w + off[k + 1], (size_t)lb);
-            int r = smap_find_n(&b->ranks, key, (size_t)(la + lb + 1));
-            /* the lowest rank; among equal ranks the last pair (the reference's object of rank -> pair keeps the last) */
-            if (r >= 0 && (best < 0 || r <= best_rank)) best = k, best_rank = r;
-        }
-        if (best < 0) break;
-        /* merge every occurrence of that pair, left to right */
-        const int la = off[best + 1] - off[best], lb = off[best + 2] - off[best + 1];
-        const char *A = w + off[best], *B = w + off[best + 1];
-        int m = 0;
-        for (int k = 0; k < nsym;) {
-            int l0 = off[k + 1] - off[k];
-            if (k + 1 < nsym && l0 == la && !memcmp(w + off[k], A, (size_t)la) && off[k + 2] - off[k + 1] == lb &&
-                !memcmp(w + off[k + 1], B, (size_t)lb)) {
-                off[m++] = off[k];
-                k += 2;
-            } else {
-                off[m++] = off[k];
-                k++;
-            }
-        }
-        off[m] = off[nsym];
-        nsym = m;
+    int la = m - a, lb = e - m;
+    if (la + lb + 1 >= (int)sizeof key) return -1;
+    memcpy(key, w + a, (size_t)la);
+    key[la] = ',';
+    memcpy(key + la + 1, w + m, (size_t)lb);
+    return smap_find_n(&b->ranks, key, (size_t)(la + lb + 1));
+}
+
+/* A candidate merge: the pair whose left symbol is symbol pos, of merge rank
+ * rank when it was pushed. Ordered by (rank, pos). */
+typedef struct {
+    int rank, pos;
+} bpe_cand;
+
+static int cand_before(bpe_cand x, bpe_cand y) { return x.rank != y.rank ? x.rank < y.rank : x.pos < y.pos; }
+
+static void heap_push(bpe_cand *h, int *n, bpe_cand c) {
+    int i = (*n)++;
+    while (i > 0 && cand_before(c, h[(i - 1) / 2])) h[i] = h[(i - 1) / 2], i = (i - 1) / 2;
+    h[i] = c;
+}
+static bpe_cand heap_pop(bpe_cand *h, int *n) {
+    bpe_cand top = h[0], last = h[--*n];
+    int i = 0;
+    for (;;) {
+        int c = 2 * i + 1;
+        if (c >= *n) break;
+        if (c + 1 < *n && cand_before(h[c + 1], h[c])) c++;
+        if (!cand_before(h[c], last)) break;
+        h[i] = h[c], i = c;
+    }
+    if (*n) h[i] = last;
+    return top;
+}
+
+/* BPE of one piece (its byte characters in w, symbol k = w[off[k]..off[k+1])).
+ * GPT-2's rule: take the pair of lowest merge rank, merge every occurrence of
+ * it left to right, repeat. Here with a linked list of symbols and a heap of
+ * candidate pairs ordered by (rank, position), so a piece of n characters
+ * costs O(n log n) (a rescan of the piece per round was quadratic: red team
+ * 3, F02). The candidates of one rank pop in position order, so overlapping
+ * ones resolve left to right as in the reference. A candidate is live while
+ * its symbol still starts a pair of that rank; a rank names one key "a,b",
+ * so that pair is the one pushed. A merge makes pairs with longer keys, so
+ * never one of the current rank; one that a crafted merges file ranks lower
+ * waits until the round ends, as the reference finishes the round first. */
+static dc_status bpe_piece(const dc_bpe *b, const char *w, const int *off, int nsym, idvec *out) {
+    int *end = malloc(sizeof(int) * (size_t)nsym * 3), *nxt = end + nsym, *prv = nxt + nsym;
+    bpe_cand *heap = malloc(sizeof(bpe_cand) * (size_t)(3 * nsym + 1)); /* nsym-1 pairs, 2 more per merge */
+    bpe_cand *later = NULL;
+    int nlater = 0, caplater = 0, nh = 0;
+    dc_status st = DC_OK;
+    if (!end || !heap) {
+        st = dc_set_error(DC_ERR_NOMEM, "bpe: out of memory");
+        goto done;
     }
     for (int k = 0; k < nsym; k++) {
-        int id = smap_find_n(&b->ids, w + off[k], (size_t)(off[k + 1] - off[k]));
-        if (id < 0) return dc_set_error(DC_ERR_FORMAT, "bpe: \"%.*s\" has no id in the vocabulary", off[k + 1] - off[k], w + off[k]);
-        if (!push(out, id)) return dc_set_error(DC_ERR_NOMEM, "bpe: out of memory");
+        end[k] = off[k + 1], nxt[k] = k + 1 < nsym ? k + 1 : -1, prv[k] = k - 1;
+        int r = k + 1 < nsym ? pair_rank(b, w, off[k], off[k + 1], off[k + 2]) : -1;
+        if (r >= 0) heap_push(heap, &nh, (bpe_cand){r, k});
     }
-    return DC_OK;
+    while (nh > 0) {
+        const int rank = heap[0].rank;
+        while (nh > 0 && heap[0].rank == rank) {
+            int p = heap_pop(heap, &nh).pos, q = end[p] >= 0 ? nxt[p] : -1;
+            if (q < 0 || pair_rank(b, w, off[p], off[q], end[q]) != rank) continue; /* stale */
+            end[p] = end[q], end[q] = -1, nxt[p] = nxt[q];
+            if (nxt[q] >= 0) prv[nxt[q]] = p;
+            int l = prv[p], n = nxt[p];
+            bpe_cand made[2] = {{l >= 0 ? pair_rank(b, w, off[l], off[p], end[p]) : -1, l},
+                                {n >= 0 ? pair_rank(b, w, off[p], end[p], end[n]) : -1, p}};
+            for (int i = 0; i < 2; i++) {
+                if (made[i].rank < 0) continue;
+                if (made[i].rank > rank) {
+                    heap_push(heap, &nh, made[i]);
+                    continue;
+                }
+                if (nlater == caplater) {
+                    caplater = caplater ? 2 * caplater : 64;
+                    bpe_cand *g = realloc(later, sizeof *g * (size_t)caplater);
+                    if (!g) {
+                        st = dc_set_error(DC_ERR_NOMEM, "bpe: out of memory");
+                        goto done;
+                    }
+                    later = g;
+                }
+                later[nlater++] = made[i];
+            }
+        }
+        for (int i = 0; i < nlater; i++) heap_push(heap, &nh, later[i]);
+        nlater = 0;
+    }
+    for (int k = 0; k >= 0 && !st; k = nxt[k]) {
+        int id = smap_find_n(&b->ids, w + off[k], (size_t)(end[k] - off[k]));
+        if (id < 0) st = dc_set_error(DC_ERR_FORMAT, "bpe: \"%.*s\" has no id in the vocabulary", end[k] - off[k], w + off[k]);
+        else if (!push(out, id)) st = dc_set_error(DC_ERR_NOMEM, "bpe: out of memory");
+    }
+done:
+    free(end);
+    free(heap);
+    free(later);
+    return st;
 }
 
 /* Valid UTF-8 of text (invalid bytes -> U+FFFD), malloc'ed. */
