@@ -23,7 +23,8 @@
 #    replaces existing ones only with --force (links and protected never);
 #  - F18 tokenize of a folder is an error;
 #  - F17 --json on predict --text, tokenize, tokenizer train and generate;
-#  - F16 (part) cv refuses text models clearly.
+#  - F16 (part) cv refuses text models clearly;
+#  - F07 generate --samples N runs a shared prompt once: memory follows N x V.
 # The hang checks give a bound that only the old quadratic behaviour breaks
 # (minutes against a second or two, ASan included); speed itself is
 # measured in bench/, not here.
@@ -164,6 +165,24 @@ expect_fail "is a language model (target=stream): continue a text with" "$DEEPC"
 expect_fail "is a language model (target=stream)" "$DEEPC" predict "$W/gpt.safetensors" --data "$W/small.txt"
 
 # F21: generate on a language model without --prompt says to give one
+# F07: --samples N runs the shared prompt once and keeps one step's
+# distribution per sample (every prompt position's, N times over, took
+# 112 MB here and 2.9 GB for GPT-2's vocabulary); greedy samples agree
+"$DEEPC" generate "$W/gpt.safetensors" --prompt "one two three fo" --max-tokens 6 --temperature 0 > "$W/g1.out" 2> /dev/null
+"$DEEPC" generate "$W/gpt.safetensors" --prompt "one two three fo" --max-tokens 6 --temperature 0 --samples 3 --json > "$W/g3.out" 2> /dev/null
+"$PY" -c "
+import json, sys
+one = open('$W/g1.out').read().rstrip('\\n')
+rows = [json.loads(l) for l in open('$W/g3.out') if l.startswith('{')]
+texts = [r['text'] + r['generated'] for r in rows if 'generated' in r]
+sys.exit(0 if len(texts) == 3 and all(t == one for t in texts) else 1)" && ok || bad "F07: greedy --samples 3 differ from --samples 1: $(cat "$W/g1.out") / $(cat "$W/g3.out")"
+rss=$("$PY" -c "
+import resource, subprocess, sys
+r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024 if r.returncode == 0 else -1)" \
+  "$DEEPC" generate "$W/gpt.safetensors" --prompt "one two three fo" --max-tokens 2 --samples 4096)
+if ldd "$DEEPC" | grep -q asan; then [ "$rss" -ge 0 ] && ok || bad "F07: --samples 4096 failed"  # ASan's own memory hides the figure
+else [ "$rss" -ge 0 ] && [ "$rss" -lt 70 ] && ok || bad "F07: --samples 4096 of a 16-token context: $rss MB (112 before the fix)"; fi
 expect_fail "is a language model: give --prompt TEXT" "$DEEPC" generate "$W/gpt.safetensors"
 expect_fail "is a language model: give --prompt TEXT" "$DEEPC" generate "$W/gpt.safetensors" --out "$W/g.png"
 

@@ -112,6 +112,33 @@ static void encoder_case(void) {
     dc_model_free(m);
 }
 
+/* The same prompt in every row (generate --samples N) runs once and its keys
+ * and values are copied to the other rows (red team 3, F07): the rows then
+ * go their own ways and must still give the uncached generator's logits. */
+static void shared_prompt_case(void) {
+    dc_model *m = dc_model_parse(gpt_desc, "gpt.dc");
+    if (!m) return;
+    enum { N = 3, P = 5 };
+    dc_generator *cached = dc_generator_new(m, N, 1), *plain = dc_generator_new(m, N, 0);
+    CHECK(cached && plain && dc_generator_cached(cached), "generators: %s", dc_last_error());
+    int32_t prompt[N * P], step[N];
+    for (int i = 0; i < P; i++) prompt[i] = 1 + (int32_t)dc_rng_below(&rng, V - 1);
+    for (int n = 1; n < N; n++) memcpy(prompt + n * P, prompt, sizeof prompt[0] * P);
+    float a[N * V], b[N * V];
+    double worst = 0.0;
+    CHECK(dc_generator_feed(cached, prompt, P, a) == DC_OK && dc_generator_feed(plain, prompt, P, b) == DC_OK, "feed: %s", dc_last_error());
+    for (int k = 0; k < N * V; k++) worst = fmax(worst, fabs((double)a[k] - b[k]));
+    for (int i = 0; i < 2; i++) {
+        for (int n = 0; n < N; n++) step[n] = 1 + (int32_t)dc_rng_below(&rng, V - 1);
+        CHECK(dc_generator_feed(cached, step, 1, a) == DC_OK && dc_generator_feed(plain, step, 1, b) == DC_OK, "feed: %s", dc_last_error());
+        for (int k = 0; k < N * V; k++) worst = fmax(worst, fabs((double)a[k] - b[k]));
+    }
+    CHECK(worst < 1e-4, "a prompt shared by %d rows: cached logits differ from the plain ones by %g", N, worst);
+    dc_generator_free(cached);
+    dc_generator_free(plain);
+    dc_model_free(m);
+}
+
 /* The KV cache gives the full forward's logits: for every prefix of a
  * sequence, the last step's logits of one forward over the prefix equal
  * those of feeding the tokens one at a time (and, past the context, of a
@@ -220,6 +247,7 @@ int main(int argc, char **argv) {
     encoder_case();
     cache_case(1);
     cache_case(3);
+    shared_prompt_case();
     CHECK(parity_write(argv[1]) == DC_OK, "write: %s", dc_last_error());
     return test_summary("test_gpt_parity (deepc side)");
 }

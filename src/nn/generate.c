@@ -100,15 +100,23 @@ void dc_generator_reset(dc_generator *gen) {
     gen->kv.pos0 = 0;
 }
 
-/* Forward tokens (N x t, row stride ld) through the model; logits gets the
- * last step's (N x V). With the cache, they are the steps after kv.pos0. */
-static dc_status run(dc_generator *gen, const int32_t *tokens, int64_t t, int64_t ld, float *logits) {
+/* Floats one model run may give out (rows x steps x vocabulary, 16 MB):
+ * longer feeds run in pieces. The output of a run is every step's
+ * distribution, and only the last step's is kept, so a 1,000-token prompt
+ * of 512 samples over GPT-2's 50,257 tokens would otherwise hold 100 GB
+ * (red team 3, F07). */
+#define GEN_RUN_FLOATS ((int64_t)1 << 22)
+
+/* One forward of rows x t tokens (row stride ld); logits gets each row's
+ * last step (rows x V). With the cache, the steps follow kv.pos0, and the
+ * rows are the cache's first ones. */
+static dc_status run_rows(dc_generator *gen, const int32_t *tokens, int64_t rows, int64_t t, int64_t ld, float *logits) {
     const dc_model *m = gen->m;
     dc_graph *g = gen->g;
     dc_graph_reset(g);
-    dc_tensor *x = dc_input(g, DC_I32, 2, (int64_t[]){gen->N, t});
+    dc_tensor *x = dc_input(g, DC_I32, 2, (int64_t[]){rows, t});
     if (!x) return DC_ERR_NOMEM;
-    for (int64_t n = 0; n < gen->N; n++) memcpy(x->idata + n * t, tokens + n * ld, sizeof(int32_t) * (size_t)t);
+    for (int64_t n = 0; n < rows; n++) memcpy(x->idata + n * t, tokens + n * ld, sizeof(int32_t) * (size_t)t);
     int feed[DC_LAYER_MAX_INPUTS];
     if (dc_model_input_nodes(m, feed) < 1) return dc_set_error(DC_ERR_INVALID, "generate: the model has no input");
     dc_value *vals;
@@ -116,8 +124,60 @@ static dc_status run(dc_generator *gen, const int32_t *tokens, int64_t t, int64_
     if (st) return st;
     const dc_value *v = &vals[dc_model_output_node(m, 0)];
     const dc_tensor *z = v->logits ? v->logits : v->y;
-    for (int64_t n = 0; n < gen->N; n++)
+    for (int64_t n = 0; n < rows; n++)
         memcpy(logits + n * gen->V, z->data + (n * t + t - 1) * gen->V, sizeof(float) * (size_t)gen->V);
+    dc_graph_reset(g); /* the run's tensors go now, not at the next feed */
+    return DC_OK;
+}
+
+/* Do the N rows of tokens (N x t, stride ld) hold the same tokens? */
+static int rows_equal(const int32_t *tokens, int64_t N, int64_t t, int64_t ld) {
+    for (int64_t n = 1; n < N; n++)
+        if (memcmp(tokens, tokens + n * ld, sizeof(int32_t) * (size_t)t)) return 0;
+    return 1;
+}
+
+/* Forward tokens (N x t, row stride ld) through the model; logits gets the
+ * last step's (N x V). With the cache, they are the steps after kv.pos0,
+ * which moves past them. In pieces of at most GEN_RUN_FLOATS outputs:
+ *  - uncached, groups of rows (each row is a window of its own);
+ *  - cached, spans of steps (the cache makes them one forward); and when
+ *    the cache is empty and every row is the same prompt (generate
+ *    --samples N), the prompt runs once and its keys and values are copied
+ *    to the other rows. */
+static dc_status run(dc_generator *gen, const int32_t *tokens, int64_t t, int64_t ld, float *logits) {
+    const int64_t N = gen->N, V = gen->V;
+    if (!gen->cached) {
+        int64_t group = GEN_RUN_FLOATS / (t * V) > 1 ? GEN_RUN_FLOATS / (t * V) : 1;
+        for (int64_t r = 0; r < N; r += group) {
+            dc_status st = run_rows(gen, tokens + r * ld, r + group < N ? group : N - r, t, ld, logits + r * V);
+            if (st) return st;
+        }
+        return DC_OK;
+    }
+    const int64_t pos0 = gen->kv.pos0, rows = pos0 == 0 && N > 1 && rows_equal(tokens, N, t, ld) ? 1 : N;
+    const int64_t span = GEN_RUN_FLOATS / (rows * V) > 1 ? GEN_RUN_FLOATS / (rows * V) : 1;
+    for (int64_t s = 0; s < t; s += span) {
+        dc_status st = run_rows(gen, tokens + s, rows, s + span < t ? span : t - s, ld, logits);
+        if (st) {
+            gen->kv.pos0 = pos0;
+            return st;
+        }
+        gen->kv.pos0 += s + span < t ? span : t - s;
+    }
+    if (rows == 1) {
+        const dc_model *m = gen->m;
+        for (int i = 0; i < m->nnodes; i++) {
+            if (!gen->kv.k[i]) continue;
+            const dc_shape *sh = &m->nodes[m->nodes[i]->in[0]]->out;
+            const size_t C = (size_t)sh->d[sh->ndim - 1], row = (size_t)gen->kv.cap * C;
+            for (int64_t n = 1; n < N; n++) {
+                memcpy(gen->kv.k[i] + (size_t)n * row, gen->kv.k[i], sizeof(float) * (size_t)t * C);
+                memcpy(gen->kv.v[i] + (size_t)n * row, gen->kv.v[i], sizeof(float) * (size_t)t * C);
+            }
+        }
+        for (int64_t n = 1; n < N; n++) memcpy(logits + n * V, logits, sizeof(float) * (size_t)V);
+    }
     return DC_OK;
 }
 
@@ -141,10 +201,9 @@ static dc_status feed(dc_generator *gen, const int32_t *tokens, int64_t t, float
         if (keep) {
             float *scratch = malloc(sizeof(float) * (size_t)(gen->N * gen->V));
             if (!scratch) return dc_set_error(DC_ERR_NOMEM, "generate: out of memory");
-            dc_status st = run(gen, gen->hist, keep, gen->T, scratch);
+            dc_status st = run(gen, gen->hist, keep, gen->T, scratch); /* leaves kv.pos0 at keep */
             free(scratch);
             if (st) return st;
-            gen->kv.pos0 = keep;
         }
     }
     /* the window: append (dropping the oldest tokens when uncached and full) */
@@ -158,7 +217,6 @@ static dc_status feed(dc_generator *gen, const int32_t *tokens, int64_t t, float
     dc_status st;
     if (gen->cached) {
         st = run(gen, gen->hist + gen->len - t, t, gen->T, logits);
-        if (!st) gen->kv.pos0 += t;
     } else {
         st = run(gen, gen->hist, gen->len, gen->T, logits);
         if (st && gen->len < gen->T) { /* a flatten or reshape of the window needs all of it (red team 3 F24) */
@@ -178,10 +236,36 @@ typedef struct {
     int32_t id;
 } cand;
 
-static int by_prob_desc(const void *a, const void *b) {
-    const cand *x = a, *y = b;
-    if (x->p != y->p) return x->p < y->p ? 1 : -1;
-    return x->id < y->id ? -1 : x->id > y->id; /* ties: the smaller id first (deterministic) */
+/* Does x come before y: the more probable first, ties the smaller id (deterministic). */
+static int cand_first(const cand *x, const cand *y) { return x->p != y->p ? x->p > y->p : x->id < y->id; }
+
+static void sift_down(cand *c, int64_t h, int64_t i) {
+    for (;;) {
+        int64_t k = 2 * i + 1;
+        if (k >= h) return;
+        if (k + 1 < h && cand_first(&c[k + 1], &c[k])) k++;
+        if (!cand_first(&c[k], &c[i])) return;
+        cand t = c[i];
+        c[i] = c[k], c[k] = t, i = k;
+    }
+}
+
+/* The candidates in order of probability, drawn from a heap only as far as
+ * they are read: the i-th is c[n - 1 - i] once i + 1 have been popped. A
+ * peaked distribution reads a few of GPT-2's 50,257 tokens, where a full
+ * sort per token per sample took 72% of generate --samples (red team 3, F07). */
+typedef struct {
+    cand *c;
+    int64_t n, h; /* candidates; still in the heap c[0..h) */
+} ranked;
+
+static const cand *nth(ranked *r, int64_t i) {
+    while (r->n - r->h <= i) {
+        cand t = r->c[0];
+        r->c[0] = r->c[--r->h], r->c[r->h] = t;
+        sift_down(r->c, r->h, 0);
+    }
+    return &r->c[r->n - 1 - i];
 }
 
 int32_t dc_sample_token(const float *logits, int64_t V, const dc_sampling *s, const uint8_t *banned, dc_rng *rng) {
@@ -192,21 +276,24 @@ int32_t dc_sample_token(const float *logits, int64_t V, const dc_sampling *s, co
     cand *c = malloc(sizeof *c * (size_t)V);
     if (!c) return best;
     int64_t n = 0;
-    double sum = 0.0;
+    double kept = 0.0;
     for (int64_t i = 0; i < V; i++) {
         if ((banned && banned[i]) || !isfinite(logits[i])) continue;
         c[n].p = exp(((double)logits[i] - logits[best]) / s->temperature);
         c[n].id = (int32_t)i;
-        sum += c[n++].p;
+        kept += c[n++].p;
     }
-    qsort(c, (size_t)n, sizeof *c, by_prob_desc);
-    if (s->top_k > 0 && s->top_k < n) n = s->top_k;
-    double kept = 0.0;
-    for (int64_t i = 0; i < n; i++) kept += c[i].p;
+    ranked r = {c, n, n};
+    for (int64_t i = n / 2 - 1; i >= 0; i--) sift_down(c, n, i);
+    if (s->top_k > 0 && s->top_k < n) { /* the k most probable */
+        n = s->top_k;
+        kept = 0.0;
+        for (int64_t i = 0; i < n; i++) kept += nth(&r, i)->p;
+    }
     if (s->top_p > 0.0f && s->top_p < 1.0f) { /* the smallest head whose mass reaches top_p (of what top_k kept) */
         double acc = 0.0;
         for (int64_t i = 0; i < n; i++) {
-            acc += c[i].p;
+            acc += nth(&r, i)->p;
             if (acc >= s->top_p * kept) {
                 n = i + 1;
                 kept = acc;
@@ -214,15 +301,12 @@ int32_t dc_sample_token(const float *logits, int64_t V, const dc_sampling *s, co
             }
         }
     }
-    (void)sum;
-    double r = (double)dc_rng_uniform(rng) * kept, acc = 0.0;
-    int32_t pick = c[n - 1].id;
-    for (int64_t i = 0; i < n; i++) {
-        acc += c[i].p;
-        if (r < acc) {
-            pick = c[i].id;
-            break;
-        }
+    double u = (double)dc_rng_uniform(rng) * kept, acc = 0.0;
+    int32_t pick = -1;
+    for (int64_t i = 0; i < n && pick < 0; i++) {
+        const cand *ci = nth(&r, i);
+        acc += ci->p;
+        if (u < acc || i == n - 1) pick = ci->id;
     }
     free(c);
     return pick;
