@@ -34,6 +34,10 @@ done
 timeout 30 "$DEEPC" tokenize --vocab "$G/encoder.json" --merges "$G/vocab.bpe" "$W/letters.txt" > "$W/letters.ours" 2> "$W/letters.err" \
   && ok || bad "F02: 400 kB of letters without a space (rc $?): $(cat "$W/letters.err")"
 "$DEEPC" tokenize --vocab "$G/encoder.json" --merges "$G/vocab.bpe" --decode "$W/letters.ours" | cmp -s - "$W/letters.txt" && ok || bad "F02: letters round trip"
+# red team 3, F08: vocabularies and merges over 8 MiB are refused unread
+# (a parsed vocabulary takes ~20 times its size)
+head -c 9000000 /dev/zero | tr '\0' ' ' > "$W/huge.bpe"
+expect_fail "huge.bpe: 9000000 bytes, over the 8 MiB" "$DEEPC" tokenize --vocab "$G/encoder.json" --merges "$W/huge.bpe" "$W/one.txt"
 [ $total -gt 1000000 ] && ok || bad "the golden corpus is $total bytes, under 1 MB"
 # standard input, and ids read back with commas and newlines
 printf "Hello world, it's me" | "$DEEPC" tokenize --vocab "$G/encoder.json" --merges "$G/vocab.bpe" - > "$W/stdin.out"

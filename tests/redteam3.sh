@@ -24,7 +24,8 @@
 #  - F18 tokenize of a folder is an error;
 #  - F17 --json on predict --text, tokenize, tokenizer train and generate;
 #  - F16 (part) cv refuses text models clearly;
-#  - F07 generate --samples N runs a shared prompt once: memory follows N x V.
+#  - F07 generate --samples N runs a shared prompt once: memory follows N x V;
+#  - F08 a BPE vocabulary over 8 MB in a model file is refused unparsed.
 # The hang checks give a bound that only the old quadratic behaviour breaks
 # (minutes against a second or two, ASan included); speed itself is
 # measured in bench/, not here.
@@ -149,6 +150,19 @@ t["ln_f.weight"] = (dt, sh, struct.pack("<f", float("nan")) * (len(by) // 4))
 st_edit.write(w + "/nan.safetensors", m, t)
 PYEOF
 expect_fail "the model's output is NaN" "$DEEPC" generate "$W/nan.safetensors" --prompt "The " --max-tokens 5
+
+# F08: a BPE vocabulary over 8 MB in a model file is refused before it is
+# parsed (a 67 MB one took 1 GB per load); the file case is in tests/bpe.sh
+PYTHONPATH="$ST" "$PY" - "$W" <<'PYEOF'
+import sys, st_edit
+w = sys.argv[1]
+m, t = st_edit.read(w + "/gpt.safetensors")
+m["bpe_vocab"] = "{" + ",".join('"t%d":%d' % (i, i) for i in range(700000)) + "}"
+m["bpe_merges"] = "#version: 0.2\n"
+st_edit.write(w + "/bigbpe.safetensors", m, t)
+PYEOF
+expect_fail "metadata: bpe_vocab: 1" "$DEEPC" summary "$W/bigbpe.safetensors"
+expect_fail "is at most 8 MB" "$DEEPC" summary "$W/bigbpe.safetensors"
 
 # F13: generate --json writes valid JSON (UTF-8) whatever bytes the prompt
 # or the tokens hold: a byte that is not UTF-8 becomes U+FFFD

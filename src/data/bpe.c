@@ -24,7 +24,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BPE_MAX_FILE ((int64_t)256 << 20) /* encoder.json and vocab.bpe: GPT-2's are 1 MB and 0.5 MB */
+/* encoder.json and vocab.bpe, and the same texts in a model file: GPT-2's
+ * are 1 MB and 0.5 MB, a 250,000-token vocabulary about 4 MB. Parsed, a
+ * vocabulary takes about 20 times its size (the JSON tree, the table), so
+ * the bound is what keeps a crafted 256 MB one from taking 5 GB (red team
+ * 3, F08). */
+#define BPE_MAX_FILE ((int64_t)8 << 20)
 
 /* JavaScript's \s: WhiteSpace and LineTerminator (ECMA-262). */
 #define WS "\\t\\n\\x{0B}\\f\\r \\x{A0}\\x{1680}\\x{2000}-\\x{200A}\\x{2028}\\x{2029}\\x{202F}\\x{205F}\\x{3000}\\x{FEFF}"
@@ -83,7 +88,6 @@ struct dc_bpe {
     smap ids;            /* token -> id                                   */
     smap ranks;          /* "a,b" -> merge rank (the last line's)         */
     int nmerges;
-    char **merge_a, **merge_b; /* by rank (for writing a trained vocabulary) */
     char *vocab_text, *merges_text; /* the files as read (a model file keeps them) */
     pcre2_code *re;
     pcre2_match_data *md;
@@ -116,9 +120,6 @@ void dc_bpe_free(dc_bpe *b) {
     if (!b) return;
     for (int i = 0; i < b->nvocab; i++) free(b->token[i]);
     free(b->token);
-    for (int i = 0; i < b->nmerges; i++) free(b->merge_a[i]), free(b->merge_b[i]);
-    free(b->merge_a);
-    free(b->merge_b);
     smap_free(&b->ids);
     smap_free(&b->ranks);
     free(b->vocab_text);
@@ -153,9 +154,7 @@ static dc_status add_merge(dc_bpe *b, const char *x, const char *y, const char *
     memcpy(key + lx + 1, y, ly + 1);
     int ok = smap_put(&b->ranks, key, b->nmerges);
     free(key);
-    b->merge_a[b->nmerges] = strdup(x);
-    b->merge_b[b->nmerges] = strdup(y);
-    if (!ok || !b->merge_a[b->nmerges] || !b->merge_b[b->nmerges]) return dc_set_error(DC_ERR_NOMEM, "%s: out of memory", where);
+    if (!ok) return dc_set_error(DC_ERR_NOMEM, "%s: out of memory", where);
     b->nmerges++;
     return DC_OK;
 }
@@ -180,9 +179,17 @@ dc_bpe *dc_bpe_load_text(const char *vocab_json, const char *merges, const char 
         dc_set_error(DC_ERR_NOMEM, "bpe: cannot set up the GPT-2 pattern");
         return NULL;
     }
-    json_error_t je;
-    json_t *root = json_loads(vocab_json, JSON_REJECT_DUPLICATES, &je);
     dc_status st = DC_OK;
+    json_t *root = NULL;
+    size_t lv = strlen(vocab_json), lm = strlen(merges);
+    if (lv > (size_t)BPE_MAX_FILE || lm > (size_t)BPE_MAX_FILE) { /* a model file's copy, not read through dc_bpe_load */
+        st = dc_set_error(DC_ERR_FORMAT, "%s: %zu bytes: a BPE vocabulary or merges text is at most %lld MB (GPT-2's are 1 MB and 0.5 MB)",
+                          lv > (size_t)BPE_MAX_FILE ? vocab_path : merges_path, lv > (size_t)BPE_MAX_FILE ? lv : lm,
+                          (long long)(BPE_MAX_FILE >> 20));
+        goto done;
+    }
+    json_error_t je;
+    root = json_loads(vocab_json, JSON_REJECT_DUPLICATES, &je);
     if (!(b->vocab_text = strdup(vocab_json)) || !(b->merges_text = strdup(merges))) {
         st = dc_set_error(DC_ERR_NOMEM, "%s: out of memory", vocab_path);
         goto done;
@@ -230,8 +237,7 @@ dc_bpe *dc_bpe_load_text(const char *vocab_json, const char *merges, const char 
     }
     int64_t nlines = 1;
     for (const char *p = merges; *p; p++) nlines += *p == '\n';
-    if (!smap_init(&b->ranks, (int)(nlines + 1)) || !(b->merge_a = calloc((size_t)nlines + 1, sizeof(char *))) ||
-        !(b->merge_b = calloc((size_t)nlines + 1, sizeof(char *)))) {
+    if (!smap_init(&b->ranks, (int)(nlines + 1))) {
         st = dc_set_error(DC_ERR_NOMEM, "%s: out of memory", merges_path);
         goto done;
     }
