@@ -25,7 +25,8 @@
 #  - F17 --json on predict --text, tokenize, tokenizer train and generate;
 #  - F16 (part) cv refuses text models clearly;
 #  - F07 generate --samples N runs a shared prompt once: memory follows N x V;
-#  - F08 a BPE vocabulary over 8 MB in a model file is refused unparsed.
+#  - F08 a BPE vocabulary over 8 MB in a model file is refused unparsed;
+#  - F10 a stream's checkpoint does not grow with the epoch's length.
 # The hang checks give a bound that only the old quadratic behaviour breaks
 # (minutes against a second or two, ASan included); speed itself is
 # measured in bench/, not here.
@@ -126,6 +127,18 @@ sed -e 's/^input 128/input 16/; s/embedding 128 128/embedding 128 16/; s/repeat 
     -e 's/transformer_block 4 dropout=0.1/transformer_block 2 dropout=0.1/; s/steps_per_epoch=500/steps_per_epoch=5/' \
     -e 's/epochs=4/epochs=1/; s/warmup=100/warmup=2/; s/t_max=1900/t_max=5/' "$SRC/models/char_gpt.dc" > "$W/gpt.dc"
 "$DEEPC" train "$W/gpt.dc" --data "$W/small.txt" --quiet --out "$W/gpt.safetensors" > "$W/gpt.out" 2>&1 && ok || bad "train the GPT: $(tail -3 "$W/gpt.out")"
+
+# F10: a stream's windows are drawn per step, not listed up front for the
+# epoch: ten million steps per epoch save as small a checkpoint as ten
+# (the list made it 320 MB and 0.9 GB of memory), and it resumes
+"$DEEPC" train "$W/gpt.dc" --data "$W/small.txt" --steps-per-epoch 10000000 --stop-after 1 --quiet --out "$W/long.safetensors" > "$W/long.out" 2>&1
+[ -f "$W/long.safetensors" ] && [ "$(wc -c < "$W/long.safetensors")" -lt $(($(wc -c < "$W/gpt.safetensors") * 3)) ] && ok \
+  || bad "F10: a checkpoint of a 10M-step epoch: $(wc -c < "$W/long.safetensors" 2>&1) bytes: $(tail -2 "$W/long.out")"
+"$DEEPC" train --resume "$W/long.safetensors" --data "$W/small.txt" --stop-after 1 --quiet --force --out "$W/long.safetensors" > "$W/long2.out" 2>&1
+"$PY" -c "
+import sys; sys.path.insert(0, '$ST'); import st_edit
+m, _ = st_edit.read('$W/long.safetensors')
+sys.exit(0 if 'step=2' in m['training_state'].split() else 1)" && ok || bad "F10: resume a 10M-step epoch: $(tail -2 "$W/long2.out")"
 
 # F05: a stream whose ids outrun the embedding's table is refused before the
 # first step (it died at a random later epoch, nothing saved)

@@ -367,11 +367,32 @@ typedef struct {
 /* Seed of a batch's augmentation: a function of the run's seed and the
  * batch's place, so the background thread can draw it without touching the
  * run's generator (and a resumed run draws the same). splitmix64. */
-static uint64_t batch_seed(const dc_train_state *s) {
-    uint64_t z = s->seed + 0x9E3779B97F4A7C15ULL * (((uint64_t)s->epoch << 32) + (uint64_t)s->step + 1);
+static uint64_t batch_seed(uint64_t seed, int epoch, int64_t step) {
+    uint64_t z = seed + 0x9E3779B97F4A7C15ULL * (((uint64_t)epoch << 32) + (uint64_t)step + 1);
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
     z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
     return z ^ (z >> 31);
+}
+
+/* The rows of step `step` of the epoch, which start at `start` of the
+ * epoch's order. A stream's are random windows (with replacement, as
+ * nanoGPT draws them), the epoch's i-th drawn from a seed of (seed, epoch,
+ * i) when its step comes, into one of two halves of perm (the prefetcher
+ * reads the next step's while this one trains). So memory and checkpoints
+ * do not grow with the epoch's length (red team 3, F10), a resumed run
+ * draws the same windows without a stored list, and the windows do not
+ * depend on how they are cut into batches (accumulate=4 at batch 8 sees
+ * those of batch 32). */
+static const int64_t *batch_rows(fit_ctx *c, int64_t step, int64_t start, int64_t n) {
+    dc_train_state *s = c->s;
+    if (!s->stream) return s->perm + start;
+    int64_t *rows = s->perm + (step & 1) * s->batch_size;
+    for (int64_t i = 0; i < n; i++) {
+        dc_rng r;
+        dc_rng_seed(&r, batch_seed(s->seed ^ 0x5743A11D0E5ULL, s->epoch, start + i));
+        rows[i] = (int64_t)dc_rng_below(&r, (uint32_t)c->train->n);
+    }
+    return rows;
 }
 
 /* One training step on rows idx[0..n), or on a batch already prepared in
@@ -441,9 +462,10 @@ static dc_status init_state(fit_ctx *c, const dc_dataset *data) {
     s->n_data = data->n;
     s->ntrain = data->n;
     if (s->batch_size <= 0) return dc_set_error(DC_ERR_INVALID, "fit: batch size must be positive");
-    if (data->kind == DC_DATASET_STREAM) { /* a stream: an epoch is steps of random windows (perm holds them) */
+    if (data->kind == DC_DATASET_STREAM) { /* a stream: an epoch is steps of random windows (batch_rows draws them) */
         int64_t steps = m->recipe.fit.steps_per_epoch;
         if (steps <= 0) steps = (data->stream.ntokens + s->batch_size * data->x.size - 1) / (s->batch_size * data->x.size);
+        if (steps > INT64_MAX / s->batch_size) return dc_set_error(DC_ERR_INVALID, "fit: %lld steps per epoch is too many", (long long)steps);
         s->ntrain = steps * s->batch_size;
         s->stream = 1;
     } else if (!o->validation && s->validation_split > 0.0f) {
@@ -456,9 +478,10 @@ static dc_status init_state(fit_ctx *c, const dc_dataset *data) {
         s->ntrain = data->n - s->nval;
         s->val_off = s->ntrain;
     }
-    dc_status st = dc_train_state_alloc(s, m, s->ntrain);
+    dc_status st = dc_train_state_alloc(s, m, dc_train_state_perm_len(s));
     if (st) return st;
-    for (int64_t i = 0; i < s->ntrain; i++) s->perm[i] = i;
+    if (!s->stream)
+        for (int64_t i = 0; i < s->ntrain; i++) s->perm[i] = i;
     dc_rng_seed(&s->rng, s->seed);
     s->sched = dc_schedule_start(&m->recipe.fit.schedule, m->recipe.opt.lr);
     s->es_best = m->recipe.fit.early_stopping.mode_max ? -INFINITY : INFINITY;
@@ -552,9 +575,7 @@ static dc_status run_epochs_loop(fit_ctx *c, dc_prefetch *pf, int64_t steps, int
     int pending_stop = 0;
     while (s->epoch < s->epochs && !s->stopped_early) {
         if (s->step == 0) {
-            if (c->train->kind == DC_DATASET_STREAM) /* random windows of the stream (with replacement, as nanoGPT draws them) */
-                for (int64_t i = 0; i < s->ntrain; i++) s->perm[i] = (int64_t)dc_rng_below(&s->rng, (uint32_t)c->train->n);
-            else if (s->shuffle) dc_rng_shuffle(&s->rng, s->perm, s->ntrain);
+            if (!s->stream && s->shuffle) dc_rng_shuffle(&s->rng, s->perm, s->ntrain);
             s->lsum = 0.0;
             memset(s->psum, 0, sizeof s->psum);
             s->correct = s->seen = s->counted = 0;
@@ -562,7 +583,7 @@ static dc_status run_epochs_loop(fit_ctx *c, dc_prefetch *pf, int64_t steps, int
         int slot = 0;
         if (pf) { /* the epoch's first batch */
             int64_t start = s->step * batch, n = s->ntrain - start < batch ? s->ntrain - start : batch;
-            dc_prefetch_request(pf, slot, s->perm + start, n, batch_seed(s));
+            dc_prefetch_request(pf, slot, batch_rows(c, s->step, start, n), n, batch_seed(s->seed, s->epoch, s->step));
         }
         dc_optimizer_set_lr(s->opt, s->sched.lr);
         if (o->verbose) dc_progress_begin_epoch(&p, out, s->epoch + 1, s->epochs, steps);
@@ -578,14 +599,11 @@ static dc_status run_epochs_loop(fit_ctx *c, dc_prefetch *pf, int64_t steps, int
                 py = pf->y[slot];
                 if (s->step + 1 < steps) { /* start on the next batch while this one trains */
                     int64_t s2 = start + batch, n2 = s->ntrain - s2 < batch ? s->ntrain - s2 : batch;
-                    s->step++;
-                    uint64_t seed2 = batch_seed(s);
-                    s->step--;
-                    dc_prefetch_request(pf, slot ^ 1, s->perm + s2, n2, seed2);
+                    dc_prefetch_request(pf, slot ^ 1, batch_rows(c, s->step + 1, s2, n2), n2, batch_seed(s->seed, s->epoch, s->step + 1));
                 }
                 slot ^= 1;
             }
-            if ((st = train_step(c, s->perm + start, n, px, py, steps))) {
+            if ((st = train_step(c, batch_rows(c, s->step, start, n), n, px, py, steps))) {
                 if (st == DC_ERR_NUMERIC) {
                     char msg[512];
                     snprintf(msg, sizeof msg, "%s", dc_last_error());

@@ -31,8 +31,10 @@ int dc_train_state_epoch(const dc_train_state *s) { return s->epoch; }
 int64_t dc_train_state_samples(const dc_train_state *s) { return s->initialized ? s->n_data : 0; }
 int dc_train_state_done(const dc_train_state *s) { return s->finished; }
 
-dc_status dc_train_state_alloc(dc_train_state *s, const dc_model *m, int64_t ntrain) {
-    s->perm = malloc(sizeof(int64_t) * (size_t)(ntrain ? ntrain : 1));
+int64_t dc_train_state_perm_len(const dc_train_state *s) { return s->stream ? 2 * s->batch_size : s->ntrain; }
+
+dc_status dc_train_state_alloc(dc_train_state *s, const dc_model *m, int64_t perm_len) {
+    s->perm = malloc(sizeof(int64_t) * (size_t)(perm_len > 0 ? perm_len : 1));
     s->opt = dc_optimizer_new(m->recipe.opt, m->nparams);
     if (!s->perm || !s->opt) return dc_set_error(DC_ERR_NOMEM, "fit: out of memory");
     if (m->recipe.fit.early_stopping.enabled && m->recipe.fit.early_stopping.restore_best &&
@@ -226,16 +228,18 @@ dc_status dc_model_save_state(const dc_model *m, const dc_train_state *s, const 
         snprintf(bufnames[b], sizeof bufnames[b], "optimizer.state.%d", b);
         e[ne++] = (dc_st_entry){bufnames[b], 1, pshape, dc_optimizer_buffer(s->opt, b), "F32"};
     }
-    if (s->ntrain > INT32_MAX)
+    /* a stream's windows are drawn per step from the seed: nothing to store */
+    const int64_t nperm = s->stream ? 0 : s->ntrain;
+    if (nperm > INT32_MAX)
         return dc_set_error(DC_ERR_INVALID, "save: %lld training samples do not fit the I32 permutation", (long long)s->ntrain);
-    int32_t *perm32 = malloc(sizeof(int32_t) * (size_t)(s->ntrain ? s->ntrain : 1));
+    int32_t *perm32 = malloc(sizeof(int32_t) * (size_t)(nperm ? nperm : 1));
     char *stxt = state_text(s);
     dc_status st = DC_OK;
     if (!perm32 || !stxt) {
         st = dc_set_error(DC_ERR_NOMEM, "save: out of memory");
     } else {
-        for (int64_t i = 0; i < s->ntrain; i++) perm32[i] = (int32_t)s->perm[i];
-        e[ne++] = (dc_st_entry){"train.permutation", 1, nshape, perm32, "I32"};
+        for (int64_t i = 0; i < nperm; i++) perm32[i] = (int32_t)s->perm[i];
+        if (nperm) e[ne++] = (dc_st_entry){"train.permutation", 1, nshape, perm32, "I32"};
         if (s->best_params) e[ne++] = (dc_st_entry){"train.best_params", 1, pshape, s->best_params, "F32"};
         const char *key = "training_state", *val = stxt;
         st = dc_model_file_write(m, e, ne, &key, &val, 1, path);
@@ -247,41 +251,48 @@ dc_status dc_model_save_state(const dc_model *m, const dc_train_state *s, const 
 
 /* ---- from the model file ----------------------------------------------------- */
 
+/* The epoch's order of a table's rows from pt: every row once. */
+static dc_status load_permutation(dc_train_state *s, const dc_st_tensor *pt, const char *path) {
+    if (!pt) return dc_set_error(DC_ERR_FORMAT, "%s: training_state without an I32 train.permutation", path);
+    if (pt->shape[0] != s->ntrain)
+        return dc_set_error(DC_ERR_FORMAT, "%s: train.permutation has %lld entries, training_state says %lld", path,
+                            (long long)pt->shape[0], (long long)s->ntrain);
+    uint8_t *seen = calloc((size_t)s->ntrain, 1);
+    if (!seen) return dc_set_error(DC_ERR_NOMEM, "out of memory");
+    dc_status st = DC_OK;
+    for (int64_t i = 0; i < s->ntrain && !st; i++) {
+        int32_t v;
+        memcpy(&v, (const char *)pt->data + 4 * i, 4);
+        if (v < 0 || v >= s->ntrain || seen[v])
+            st = dc_set_error(DC_ERR_FORMAT, "%s: train.permutation entry %lld (%d) is %s", path, (long long)i, v,
+                              v < 0 || v >= s->ntrain ? "out of range" : "a repeat: not a permutation");
+        else
+            seen[v] = 1, s->perm[i] = v;
+    }
+    free(seen);
+    return st;
+}
+
 dc_status dc_train_state_load(dc_model *m, const dc_st_file *f, const char *txt, const char *path, dc_train_state **out) {
     dc_train_state *s = dc_train_state_new();
     if (!s) return DC_ERR_NOMEM;
     dc_status st = DC_OK;
     const dc_st_tensor *pt = dc_st_find(f, "train.permutation");
-    if (!pt || strcmp(pt->dtype, "I32") || pt->ndim != 1) {
-        st = dc_set_error(DC_ERR_FORMAT, "%s: training_state without an I32 train.permutation", path);
+    if (pt && (strcmp(pt->dtype, "I32") || pt->ndim != 1)) {
+        st = dc_set_error(DC_ERR_FORMAT, "%s: train.permutation is not a list of I32", path);
         goto fail;
     }
-    if ((st = dc_train_state_alloc(s, m, pt->shape[0])) || (st = parse_state(s, txt, path))) goto fail;
-    if (pt->shape[0] != s->ntrain) {
-        st = dc_set_error(DC_ERR_FORMAT, "%s: train.permutation has %lld entries, training_state says %lld", path,
-                          (long long)pt->shape[0], (long long)s->ntrain);
-        goto fail;
-    }
-    /* a permutation: every row once; a stream's windows: any of n_data, repeats allowed */
-    const int64_t range = s->stream ? s->n_data : s->ntrain;
-    uint8_t *seen = s->stream ? calloc(1, 1) : calloc((size_t)s->ntrain, 1);
-    if (!seen) {
-        st = dc_set_error(DC_ERR_NOMEM, "out of memory");
-        goto fail;
-    }
-    for (int64_t i = 0; i < s->ntrain; i++) {
-        int32_t v;
-        memcpy(&v, (const char *)pt->data + 4 * i, 4);
-        if (v < 0 || v >= range || (!s->stream && seen[v])) {
-            st = dc_set_error(DC_ERR_FORMAT, "%s: train.permutation entry %lld (%d) is %s", path, (long long)i, v,
-                              v < 0 || v >= range ? "out of range" : "a repeat: not a permutation");
-            free(seen);
+    if ((st = dc_train_state_alloc(s, m, pt ? pt->shape[0] : 0)) || (st = parse_state(s, txt, path))) goto fail;
+    if (s->stream) { /* windows are drawn per step: two batches of room, no stored list (a list of an older file is unused) */
+        int64_t *p = realloc(s->perm, sizeof(int64_t) * (size_t)dc_train_state_perm_len(s));
+        if (!p) {
+            st = dc_set_error(DC_ERR_NOMEM, "out of memory");
             goto fail;
         }
-        if (!s->stream) seen[v] = 1;
-        s->perm[i] = v;
+        s->perm = p;
+    } else if ((st = load_permutation(s, pt, path))) {
+        goto fail;
     }
-    free(seen);
     for (int b = 0; b < dc_optimizer_num_buffers(s->opt); b++) {
         char name[32];
         snprintf(name, sizeof name, "optimizer.state.%d", b);

@@ -17,7 +17,8 @@ struct dc_train_state {
     /* position */
     int epoch;                    /* epochs completed                        */
     int64_t step;                 /* batches done in the current epoch       */
-    int64_t *perm;                /* this epoch's order of training rows     */
+    int64_t *perm;                /* this epoch's order of training rows; a
+                                     stream's: two steps' windows (fit.c)   */
     dc_rng rng;                   /* shuffles, then dropout, in a fixed order */
     dc_optimizer *opt;
     dc_schedule_state sched;
@@ -37,8 +38,10 @@ struct dc_train_state {
 
 /* Append an epoch to the history. */
 dc_status dc_train_state_push_history(dc_train_state *s, const dc_epoch_stats *e);
-/* Allocate perm/best_params/optimizer for a model of nparams, n rows. */
-dc_status dc_train_state_alloc(dc_train_state *s, const dc_model *m, int64_t ntrain);
+/* Allocate perm (of perm_len rows), best_params and the optimizer. */
+dc_status dc_train_state_alloc(dc_train_state *s, const dc_model *m, int64_t perm_len);
+/* How long perm is: the training rows, or two batches for a stream. */
+int64_t dc_train_state_perm_len(const dc_train_state *s);
 /* A zeroed best-weights buffer (when a checkpoint had none yet). */
 dc_status dc_train_state_alloc_best(dc_train_state *s, const dc_model *m);
 /* The state of m from its text form txt and the tensors of f (permutation,
