@@ -5,7 +5,8 @@
 # BF16 without) become deepc models that give the reference's logits and,
 # through GPT-2's BPE, its greedy continuation, word for word; broken
 # checkpoints are errors naming the tensor (integer tensors and stray blocks
-# too: red team 3 F15).
+# too: red team 3 F15); an imported model is evaluated and fine-tuned with
+# the BPE in its file (F20).
 set -u
 DEEPC=$1; W=$2; SRC=$3; PARITY=$4
 PY=${PYTHON:-/usr/bin/python3}
@@ -25,6 +26,19 @@ for v in f32 f16 bf16; do
   got=$("$DEEPC" generate "$W/$v.safetensors" --prompt "Hello, I'm a" --max-tokens 12 --temperature 0 2>/dev/null)
   [ "$got" = "$want" ] && ok || bad "$v greedy: deepc '$got', reference '$want'"
 done
+# an imported GPT-2 is evaluated (loss, perplexity) and fine-tuned from the
+# command line with the BPE in its file (red team 3 F20: "no fitted vocabulary")
+sh "$SRC/scripts/fortunes_txt.sh" "$W/fortunes.txt" > /dev/null && head -c 6000 "$W/fortunes.txt" > "$W/ft.txt"
+"$DEEPC" eval "$W/f32.safetensors" --data "$W/ft.txt" > "$W/ev0.out" 2>&1 && grep -q "perplexity" "$W/ev0.out" && ok || bad "F20: eval an imported GPT-2: $(cat "$W/ev0.out")"
+"$DEEPC" train "$W/gpt2_small.dc" --data "$W/ft.txt" --init-from "$W/f32.safetensors" --epochs 1 --steps-per-epoch 5 --quiet \
+  --out "$W/ft.safetensors" > "$W/ft.out" 2>&1 && ok || bad "F20: fine-tune an imported GPT-2 (--init-from): $(cat "$W/ft.out")"
+"$DEEPC" eval "$W/ft.safetensors" --data "$W/ft.txt" > "$W/ev1.out" 2>&1
+"$PY" -c "
+import re, sys
+l0 = float(re.search(r'loss: ([0-9.]+)', open('$W/ev0.out').read()).group(1)); l1 = float(re.search(r'loss: ([0-9.]+)', open('$W/ev1.out').read()).group(1))
+sys.exit(0 if l1 < l0 else 1)" && ok || bad "F20: fine-tuning did not lower the loss on its text: $(cat "$W/ev0.out" "$W/ev1.out")"
+printf 'the 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n' > "$W/vec.txt"
+expect_fail "word vectors are not supported for BPE models" "$DEEPC" train "$W/gpt2_small.dc" --data "$W/ft.txt" --embeddings "$W/vec.txt" --out "$W/x.safetensors"
 grep -q "prefix transformer" "$W/f32.out" && ok || bad "the prefix is reported: $(cat "$W/f32.out")"
 # --json: the last line one object naming its command (red team 3 F17)
 "$DEEPC" import-gpt2 "$W/hf_f16.safetensors" --description "$W/gpt2_small.dc" --out "$W/j.safetensors" --json > "$W/j.out" 2>&1 \

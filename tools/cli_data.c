@@ -235,11 +235,20 @@ static dc_dataset *load_texts(const cli_args *a, const dc_model *m) {
     dc_csv_options o;
     if (cli_csv_options(a, &o)) return NULL;
     o.test_split = 0.0f;
+    const dc_text_spec *sp = dc_model_text(m);
+    dc_dataset *d = NULL;
+    if (sp->bpe) { /* GPT-2's BPE, from the model file: every token once, in non-overlapping windows (F20) */
+        dc_bpe *bp = dc_model_bpe(m);
+        dc_dataset *all = NULL;
+        if (bp && !dc_bpe_stream_load(a->data, bp, sp->maxlen, &all, NULL))
+            d = dc_dataset_stream(all->stream.tokens, all->stream.ntokens, all->x.size, all->x.size);
+        dc_dataset_free(all);
+        dc_bpe_free(bp);
+        return d;
+    }
     dc_tokenizer *tok = dc_model_tokenizer(m);
     int n = 0;
     char **cls = tok ? dc_model_class_names(m, &n) : NULL;
-    dc_dataset *d = NULL;
-    const dc_text_spec *sp = dc_model_text(m);
     if (tok && sp->stream) { /* a language model's stream: every token once, in non-overlapping windows */
         dc_dataset *all = NULL;
         if (!dc_text_stream_load(a->data, sp, &tok, &all, NULL))

@@ -327,6 +327,11 @@ static dc_model *load_init_from(const cli_args *a, dc_model *m) {
     } else if (memcmp(&mine->tok, &theirs->tok, sizeof mine->tok)) {
         dc_set_error_cli("--init-from %s: its text line tokenizes otherwise (level, lowercase, oov, num_words must match)",
                          a->init_from);
+    } else if (mine->bpe) { /* GPT-2's BPE travels in the model file (F20) */
+        dc_bpe *bp = dc_model_bpe(from);
+        dc_status st = bp ? dc_model_set_bpe(m, bp) : DC_ERR_INVALID;
+        dc_bpe_free(bp);
+        if (!st) return from;
     } else {
         dc_tokenizer *tok = dc_model_tokenizer(from);
         dc_status st = tok ? dc_model_set_tokenizer(m, tok) : DC_ERR_INVALID;

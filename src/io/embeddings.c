@@ -19,6 +19,10 @@ dc_status dc_embeddings_load(dc_model *m, const char *path, FILE *report) {
         if (!strcmp(dc_layer_kind(dc_model_layer(m, i)), "embedding")) emb = dc_model_layer(m, i);
     dc_tensor *w = emb ? dc_layer_param(emb, "weight") : NULL;
     if (!w) return dc_set_error(DC_ERR_INVALID, "%s: the model has no embedding layer to put word vectors in", path);
+    const dc_text_spec *sp = dc_model_text(m);
+    if (sp && sp->bpe) /* F20: GloVe keys are words; BPE tokens are byte-level pieces of words */
+        return dc_set_error(DC_ERR_INVALID, "%s: word vectors are not supported for BPE models (their tokens are pieces of words, "
+                                            "not words); use level=word or level=char", path);
     dc_tokenizer *tok = dc_model_tokenizer(m);
     if (!tok) return dc_set_error(DC_ERR_INVALID, "%s: word vectors need the model's vocabulary (a text model, fitted)", path);
     const int64_t V = w->shape[0], E = w->shape[1];
