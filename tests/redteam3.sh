@@ -23,7 +23,8 @@
 #    replaces existing ones only with --force (links and protected never);
 #  - F18 tokenize of a folder is an error;
 #  - F17 --json on predict --text, tokenize, tokenizer train and generate;
-#  - F16 (part) cv refuses text models clearly;
+#  - F16 cv refuses text models clearly; --limit trains on the first N
+#    samples; numeric-table options on texts and a stream's test split are refused;
 #  - F07 generate --samples N runs a shared prompt once: memory follows N x V;
 #  - F08 a BPE vocabulary over 8 MB in a model file is refused unparsed;
 #  - F10 a stream's checkpoint does not grow with the epoch's length.
@@ -256,6 +257,21 @@ printf 'hello world' > "$W/hw.txt"
 last_json "$W/gj.out" generate && ok || bad "F17: generate --json names its command: $(tail -1 "$W/gj.out")"
 # F16 (part): cv of a text model says it takes tables, not "samples of 132 values"
 expect_fail "cv: $W/t.dc is a text model" "$DEEPC" cv "$W/t.dc" --data "$W/t.csv" --folds 2
+# F16 (rest): --limit trains on the first N samples (texts, tables and a
+# stream's windows: it was ignored); a table's numeric options on a text
+# model and a test split of a language model's stream are refused
+"$DEEPC" train "$W/t.dc" --data "$W/t.csv" --limit 10 --epochs 1 --out "$W/lim.safetensors" > "$W/lim.out" 2>&1
+grep -q "training on the first 10 of 104 training samples" "$W/lim.out" && grep -q "1/1 " "$W/lim.out" && ok || bad "F16: --limit 10 on texts: $(head -3 "$W/lim.out")"
+printf 'input 4\ndense 2 activation=softmax\nloss categorical_crossentropy\noptimizer sgd\nfit epochs=1 batch_size=4\n' > "$W/tab.dc"
+"$DEEPC" train "$W/tab.dc" --data "$W/four.csv" --limit 8 --out "$W/tab.safetensors" > "$W/tab.out" 2>&1
+grep -q "training on the first 8 of 16 training samples" "$W/tab.out" && grep -q "2/2 " "$W/tab.out" && ok || bad "F16: --limit 8 on a table: $(head -5 "$W/tab.out")"
+"$DEEPC" train "$W/gpt.dc" --data "$W/small.txt" --limit 50 --stop-after 1 --out "$W/glim.safetensors" > "$W/glim.out" 2>&1
+grep -q "training on the first 50 of .* windows of the stream" "$W/glim.out" && ok || bad "F16: --limit 50 on a stream: $(head -3 "$W/glim.out")"
+for o in "--scale standard" "--pca 2" "--missing mean"; do
+  expect_fail "${o%% *}: $W/t.dc reads texts; ${o%% *} applies to numeric tables" "$DEEPC" train "$W/t.dc" --data "$W/t.csv" $o --out "$W/x.safetensors"
+done
+expect_fail "--test-split: $W/gpt.dc is a language model" "$DEEPC" train "$W/gpt.dc" --data "$W/small.txt" --test-split 0.5 --out "$W/x.safetensors"
+expect_fail "--stratify: $W/gpt.dc is a language model" "$DEEPC" train "$W/gpt.dc" --data "$W/small.txt" --stratify --out "$W/x.safetensors"
 mkdir -p "$W/tok4"
 "$DEEPC" tokenizer train "$W/small.txt" --vocab-size 280 --out "$W/tok4" --json > "$W/tt.out" 2>&1 && last_json "$W/tt.out" "tokenizer train" \
   && ok || bad "F17: tokenizer train --json: $(tail -2 "$W/tt.out")"

@@ -164,13 +164,24 @@ void cli_bundle_free(cli_bundle *b) {
     memset(b, 0, sizeof *b);
 }
 
+/* --limit N: training uses the first N training samples (rows, texts, or a
+ * stream's first N windows). */
+static void limit_training(dc_dataset *d, int64_t limit, FILE *report) {
+    if (!d || limit <= 0 || limit >= d->n) return;
+    if (report)
+        fprintf(report, "--limit %lld: training on the first %lld of %lld %s\n", (long long)limit, (long long)limit, (long long)d->n,
+                d->kind == DC_DATASET_STREAM ? "windows of the stream" : "training samples");
+    d->n = limit;
+}
+
 dc_status cli_load_training(const cli_args *a, cli_bundle *b, FILE *report) {
     memset(b, 0, sizeof *b);
     if (cli_is_csv(a->data)) {
         dc_csv_options o;
         dc_status st = cli_csv_options(a, &o);
-        if (st) return st;
-        return dc_csv_load(a->data, &o, &b->tab, &b->train, &b->test, report);
+        if (!st) st = dc_csv_load(a->data, &o, &b->tab, &b->train, &b->test, report);
+        if (!st) limit_training(b->train, a->limit, report);
+        return st;
     }
     if (!(b->train = dc_mnist_load_limit(a->data, "train", a->limit > 0 ? a->limit : 0))) return DC_ERR_IO;
     if (!(b->test = dc_mnist_load(a->data, "test"))) {
@@ -192,11 +203,29 @@ static dc_status resume_text_options(const cli_args *a, const dc_model *m, dc_cs
     return DC_OK;
 }
 
+/* Options that a text model's data cannot take are refused, not ignored
+ * (red team 3, F16): a table's numeric steps, and a held-out test part of
+ * a language model's stream (it holds out its last tokens by
+ * --validation-split). */
+static dc_status text_options_apply(const cli_args *a, const dc_text_spec *sp) {
+    const char *numeric = a->scale ? "--scale" : a->pca ? "--pca" : a->missing ? "--missing" : a->regression ? "--regression" : NULL;
+    if (numeric)
+        return dc_set_error_cli("%s: %s reads texts; %s applies to numeric tables (a text model's inputs are token ids)", numeric,
+                                a->target, numeric);
+    if ((sp->stream || sp->next || sp->bpe) && (a->test_split >= 0 || a->stratify))
+        return dc_set_error_cli("%s: %s is a language model: its text is one stream, which holds out its last tokens with "
+                                "--validation-split F (validation_split= in the fit line); --test-split and --stratify "
+                                "apply to CSV texts with labels",
+                                a->test_split >= 0 ? "--test-split" : "--stratify", a->target);
+    return DC_OK;
+}
+
 dc_status cli_load_text(const cli_args *a, dc_model *m, cli_bundle *b, FILE *report) {
     memset(b, 0, sizeof *b);
     dc_csv_options o;
     dc_text_run run = {0};
-    dc_status st = cli_csv_options(a, &o);
+    dc_status st = text_options_apply(a, dc_model_text(m));
+    if (!st) st = cli_csv_options(a, &o);
     if (!st && a->resume) st = resume_text_options(a, m, &o, &run);
     /* a vocabulary already there (--init-from's, a resumed run's) is kept, not refitted */
     const dc_text_spec *sp0 = dc_model_text(m);
@@ -215,6 +244,7 @@ dc_status cli_load_text(const cli_args *a, dc_model *m, cli_bundle *b, FILE *rep
         dc_bpe_free(bp);
     } else if (!st && sp->stream) st = dc_text_stream_load(a->data, sp, &tok, &b->train, report); /* split by position in fit */
     else if (!st) st = dc_text_csv_load(a->data, sp, &o, &tok, &cls, &n, &b->train, &b->test, report);
+    if (!st) limit_training(b->train, a->limit > 0 ? a->limit : a->resume ? run.ntrain : 0, report); /* a resumed run: its own count */
     if (!st && a->resume && (b->train->n != run.ntrain || dc_dataset_fingerprint(b->train) != run.hash))
         st = dc_set_error_cli("%s: these are not the texts the run trained on (%lld training texts, the run had %lld; "
                               "the same file and --label are needed)", a->data, (long long)b->train->n, (long long)run.ntrain);
