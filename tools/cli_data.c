@@ -291,11 +291,61 @@ static dc_dataset *load_texts(const cli_args *a, const dc_model *m) {
     return d;
 }
 
-dc_dataset *cli_load_eval(const cli_args *a, const dc_model *m, dc_tabular **tab, int need_label) {
+/* The rows a table's run held out, when path is the table it was trained on:
+ * read again with the options and split the model file records, it gives the
+ * stored pipeline again (else NULL: another file, scored whole). */
+static dc_dataset *held_out_table(const char *path, dc_tabular *stored, cli_eval_part *part) {
+    dc_csv_options o;
+    int known = 0;
+    if (dc_tabular_options(stored, &o, &known) || !known || !(o.test_split > 0.0f)) return NULL;
+    dc_tabular *now = NULL;
+    dc_dataset *train = NULL, *test = NULL;
+    int same = 0;
+    if (!dc_csv_load(path, &o, &now, &train, &test, NULL) && test) {
+        char *x = dc_tabular_serialize(stored), *y = dc_tabular_serialize(now);
+        same = x && y && !strcmp(x, y);
+        free(x);
+        free(y);
+    }
+    if (same) *part = (cli_eval_part){1, train->n + test->n, o.test_split};
+    dc_tabular_free(now);
+    dc_dataset_free(train);
+    if (!same) dc_dataset_free(test);
+    return same ? test : NULL;
+}
+
+/* The same for a CSV of texts: the run's training texts have the size and
+ * fingerprint the model file records. */
+static dc_dataset *held_out_texts(const cli_args *a, const dc_model *m, cli_eval_part *part) {
+    dc_text_run run;
+    const dc_text_spec *sp = dc_model_text(m);
+    dc_csv_options o;
+    if (sp->stream || sp->bpe || dc_model_text_run(m, &run) || !(run.test_split > 0.0f) || cli_csv_options(a, &o)) return NULL;
+    o.test_split = run.test_split, o.stratify = run.stratify, o.seed = run.seed;
+    dc_tokenizer *tok = dc_model_tokenizer(m);
+    int n = 0;
+    char **cls = tok ? dc_model_class_names(m, &n) : NULL;
+    dc_dataset *train = NULL, *test = NULL;
+    int same = n > 0 && !dc_text_csv_load(a->data, sp, &o, &tok, &cls, &n, &train, &test, NULL) && test &&
+               train->n == run.ntrain && dc_dataset_fingerprint(train) == run.hash;
+    if (same) *part = (cli_eval_part){1, train->n + test->n, run.test_split};
+    dc_tokenizer_free(tok);
+    dc_free_names(cls, n);
+    dc_dataset_free(train);
+    if (!same) dc_dataset_free(test);
+    return same ? test : NULL;
+}
+
+dc_dataset *cli_load_eval(const cli_args *a, const dc_model *m, dc_tabular **tab, int need_label, cli_eval_part *part) {
     *tab = dc_model_tabular(m);
-    dc_dataset *d;
+    dc_dataset *d = NULL;
+    cli_eval_part whole = {0};
+    if (!part) part = &whole;
+    *part = whole;
+    const int held = part != &whole && !a->all_rows && cli_is_csv(a->data);
     if (dc_model_text(m) && (cli_is_csv(a->data) || cli_is_dir(a->data))) {
-        d = load_texts(a, m);
+        if (held) d = held_out_texts(a, m, part);
+        if (!d) d = load_texts(a, m);
     } else if (cli_is_image_folder(a->data)) {
         d = cli_load_images(a, m, a->data, 0, NULL);
     } else if (cli_is_csv(a->data)) {
@@ -304,7 +354,8 @@ dc_dataset *cli_load_eval(const cli_args *a, const dc_model *m, dc_tabular **tab
             return NULL;
         }
         dc_tabular_set_reading(*tab, a->delimiter, a->header_given ? a->no_header : -1, (int)a->skip_rows);
-        d = dc_tabular_transform(*tab, a->data, need_label);
+        if (held && need_label) d = held_out_table(a->data, *tab, part);
+        if (!d) d = dc_tabular_transform(*tab, a->data, need_label);
     } else {
         if (*tab) {
             dc_set_error_cli("this model was trained on a CSV table: pass a CSV file with --data");
@@ -312,6 +363,7 @@ dc_dataset *cli_load_eval(const cli_args *a, const dc_model *m, dc_tabular **tab
         }
         d = dc_mnist_load(a->data, "test");
     }
+    if (d && !part->held_out) part->total = d->n;
     if (d && a->limit > 0 && a->limit < d->n) d->n = a->limit;
     return d;
 }

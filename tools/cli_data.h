@@ -9,6 +9,7 @@ typedef struct {
     long epochs, batch, seed, limit, threads, ckpt_every, stop_after, folds;
     double lr, vsplit;
     int json, quiet, force;
+    int all_rows;                     /* eval: every row, not the held-out part the model file records */
     /* CSV */
     const char *label, *features, *missing, *scale;
     char delimiter;
@@ -63,9 +64,19 @@ dc_status cli_resume_csv_args(const cli_args *a, dc_tabular *stored, cli_args *l
 /* The table read for a resumed run gave the stored pipeline again. */
 dc_status cli_resume_csv_same(const dc_tabular *stored, const dc_tabular *now, const char *path);
 void cli_bundle_free(cli_bundle *b);
+/* What cli_load_eval read: the held-out part of the training file (the
+ * split recorded in the model file), or every row of the file. */
+typedef struct {
+    int held_out;       /* 1: the rows the run held out                     */
+    int64_t total;      /* the file's rows (held_out: training + held out)   */
+    float test_split;   /* the recorded split (held_out)                     */
+} cli_eval_part;
 /* Evaluation data for a saved model: the IDX test split, or a CSV through
- * the model's stored pipeline (*tab receives it, to free). */
-dc_dataset *cli_load_eval(const cli_args *a, const dc_model *m, dc_tabular **tab, int need_label);
+ * the model's stored pipeline (*tab receives it, to free). part (may be
+ * NULL: every row, as predict reads) asks for the held-out part when the
+ * CSV is the one the model was trained on and the run held rows out, and
+ * says what was read. */
+dc_dataset *cli_load_eval(const cli_args *a, const dc_model *m, dc_tabular **tab, int need_label, cli_eval_part *part);
 const char *cli_class_name(const cli_args *a, const dc_tabular *tab, const dc_model *m, int k, char *buf, size_t n);
 /* Set dc_last_error() from the command (printf-style); returns DC_ERR_INVALID. */
 dc_status dc_set_error_cli(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

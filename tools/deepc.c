@@ -32,9 +32,11 @@ static const char *usage_text =
     "      (GloVe's text format); --freeze stops the named layers from training.\n"
     "  train --resume MODEL --data DATA [--epochs N] [--out FILE] ...\n"
     "      Continue a saved run exactly where it stopped (Ctrl-C, --stop-after, a checkpoint).\n"
-    "  eval MODEL --data DATA [--limit N] [--json]\n"
+    "  eval MODEL --data DATA [--all-rows] [--limit N] [--json]\n"
     "      Report: loss, accuracy, top-5, precision/recall/F1 per class and averaged,\n"
     "      confusion matrix, ROC AUC, log loss (MSE, MAE, R^2 for regression).\n"
+    "      On the CSV a model was trained on with --test-split, the rows the run held\n"
+    "      out (the model file records the split); --all-rows scores every row.\n"
     "  predict MODEL --data DATA [--limit N] [--json]   |   predict MODEL IMAGE...\n"
     "  predict MODEL --text \"TEXT\" | --text @FILE (one text per line; @- reads stdin)\n"
     "      One predicted class per line (IDX data); a CSV of predictions (CSV data);\n"
@@ -106,7 +108,7 @@ static int parse_args(int argc, char **argv, cli_args *a) {
             fputs(usage_text, stdout);
             exit(0);
         }
-        FLAG("--json", json) FLAG("--quiet", quiet) FLAG("--force", force) FLAG("--regression", regression)
+        FLAG("--json", json) FLAG("--all-rows", all_rows) FLAG("--quiet", quiet) FLAG("--force", force) FLAG("--regression", regression)
         FLAG("--stratify", stratify)
         STR("--data", data) STR("--out", out) STR("--resume", resume) STR("--checkpoint", checkpoint)
         STR("--checkpoint-best", best) STR("--log", log) STR("--plot", plot) STR("--label", label)
@@ -617,15 +619,19 @@ static int cmd_eval(const cli_args *a) {
     dc_model *m = dc_model_load(a->target);
     if (!m) return cli_fail("cannot load the model");
     dc_tabular *tab = NULL;
-    dc_dataset *d = cli_load_eval(a, m, &tab, 1);
+    cli_eval_part part;
+    dc_dataset *d = cli_load_eval(a, m, &tab, 1, &part);
     cli_metrics r = {0};
     int rc = 0;
     if (!d) rc = cli_fail("cannot load the evaluation data");
     else if (cli_compute_metrics(m, d, &r)) rc = cli_fail("evaluation failed");
     else {
+        if (part.held_out && !a->json) /* the training file: the rows the run held out, as the model file records */
+            printf("%s: the %lld rows the run held out (test split %g of %lld, recorded in the model file; --all-rows scores every row)\n",
+                   a->data, (long long)d->n, (double)part.test_split, (long long)part.total);
         cli_print_report(a, tab, m, &r, stdout);
         if (a->json) {
-            printf("{\"command\":\"eval\",\"samples\":%lld,", (long long)d->n);
+            printf("{\"command\":\"eval\",\"samples\":%lld,\"rows\":\"%s\",", (long long)d->n, part.held_out ? "held_out" : "all");
             cli_print_json_metrics(a, tab, m, &r);
             printf("}\n");
         }
@@ -789,7 +795,7 @@ static int cmd_predict(const cli_args *a) {
         return 2;
     }
     dc_tabular *tab = NULL;
-    dc_dataset *d = cli_load_eval(a, m, &tab, 0);
+    dc_dataset *d = cli_load_eval(a, m, &tab, 0, NULL);
     int64_t oshape[DC_MAX_DIMS], C = 1;
     int nd = dc_model_output_shape(m, oshape);
     for (int i = 0; i < nd; i++) C *= oshape[i];

@@ -1,0 +1,54 @@
+#!/bin/sh
+# cli_answers.sh DEEPC WORKDIR SOURCE_DIR — the command line's answers are
+# the ones a user can trust (issue 16, part 2):
+#  - eval on the file a model was trained on scores the rows the run held
+#    out (the split is in the model file) and says so; --all-rows scores
+#    every row; another file is scored whole;
+set -u
+DEEPC=$1; W=$2; SRC=$3
+PY=${PYTHON:-/usr/bin/python3}
+rm -rf "$W"; mkdir -p "$W"
+. "$SRC/tests/lib.sh"
+SK=$(sh "$SRC/scripts/tables.sh" "$W/data") || bad "no tables"
+WINE="$SK/wine_data.csv --skip-rows 1 --no-header"
+
+# eval on the training file: the held-out rows, the numbers train reported
+"$DEEPC" train "$SRC/models/wine.dc" --data $WINE --test-split 0.2 --stratify --epochs 20 --out "$W/wine.safetensors" > "$W/wine.out" 2>&1 \
+  || bad "train wine: $(tail -2 "$W/wine.out")"
+"$DEEPC" eval "$W/wine.safetensors" --data $WINE > "$W/ev.out" 2>&1
+grep -q "the 36 rows the run held out (test split 0.2 of 178" "$W/ev.out" && ok || bad "eval names the held-out part: $(head -2 "$W/ev.out")"
+want=$(sed -n 's/^Test accuracy: \([0-9.]*\).*/\1/p' "$W/wine.out")
+got=$(sed -n 's/^36 samples - loss: [0-9.]* - accuracy: \([0-9.]*\).*/\1/p' "$W/ev.out")
+[ -n "$want" ] && [ "$want" = "$got" ] && ok || bad "eval's held-out accuracy '$got' is not train's test accuracy '$want'"
+"$DEEPC" eval "$W/wine.safetensors" --data $WINE --json > "$W/evj.out" 2>&1
+[ "$(json_field "$W/evj.out" "['samples']")" = 36 ] && [ "$(json_field "$W/evj.out" "['rows']")" = held_out ] && ok || bad "eval --json: $(tail -1 "$W/evj.out")"
+"$DEEPC" eval "$W/wine.safetensors" --data $WINE --all-rows --json > "$W/eva.out" 2>&1
+[ "$(json_field "$W/eva.out" "['samples']")" = 178 ] && [ "$(json_field "$W/eva.out" "['rows']")" = all ] && ok || bad "eval --all-rows: $(tail -1 "$W/eva.out")"
+# another file (the first 100 rows): every row is scored
+head -n 101 "$SK/wine_data.csv" > "$W/wine100.csv"
+"$DEEPC" eval "$W/wine.safetensors" --data "$W/wine100.csv" --skip-rows 1 --no-header --json > "$W/ev100.out" 2>&1
+[ "$(json_field "$W/ev100.out" "['samples']")" = 100 ] && [ "$(json_field "$W/ev100.out" "['rows']")" = all ] && ok || bad "eval on another file: $(tail -1 "$W/ev100.out")"
+
+# the same for a CSV of texts
+"$PY" - "$W/t.csv" <<'PYEOF'
+import random, sys
+random.seed(3)
+good, bad = "good fine great nice happy".split(), "bad poor awful sad ugly".split()
+rows = ["text,label"]
+for i in range(160):
+    pos = i % 2 == 0
+    words = random.sample(good if pos else bad, 1) + random.sample(good + bad, 3)
+    rows.append('"%s",%s' % (" ".join(words), "pos" if pos != (random.random() < 0.1) else "neg"))
+open(sys.argv[1], "w").write("\n".join(rows) + "\n")
+PYEOF
+printf 'input 8\nembedding 50 8\nflatten\ndense 2 activation=softmax\nloss categorical_crossentropy\noptimizer adam lr=0.01\nfit epochs=5 batch_size=16 seed=1\ntext column=text maxlen=8\n' > "$W/t.dc"
+"$DEEPC" train "$W/t.dc" --data "$W/t.csv" --test-split 0.25 --out "$W/t.safetensors" > "$W/t.out" 2>&1 || bad "train texts: $(tail -2 "$W/t.out")"
+"$DEEPC" eval "$W/t.safetensors" --data "$W/t.csv" --json > "$W/tev.out" 2>&1
+[ "$(json_field "$W/tev.out" "['samples']")" = 40 ] && [ "$(json_field "$W/tev.out" "['rows']")" = held_out ] && ok || bad "texts: eval on the held-out part: $(tail -1 "$W/tev.out")"
+want=$(sed -n 's/^Test accuracy: [0-9.]* - test loss: \([0-9.]*\).*/\1/p' "$W/t.out")
+"$PY" -c "import sys; sys.exit(0 if abs(float('$want') - float('$(json_field "$W/tev.out" "['test_loss']")')) < 1e-4 else 1)" 2>/dev/null && ok \
+  || bad "texts: eval's loss is not train's test loss $want: $(tail -c 200 "$W/tev.out")"
+"$DEEPC" eval "$W/t.safetensors" --data "$W/t.csv" --all-rows --json > "$W/teva.out" 2>&1
+[ "$(json_field "$W/teva.out" "['samples']")" = 160 ] && ok || bad "texts: --all-rows: $(tail -1 "$W/teva.out")"
+
+finish cli_answers
