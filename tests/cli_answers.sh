@@ -4,6 +4,9 @@
 #  - eval on the file a model was trained on scores the rows the run held
 #    out (the split is in the model file) and says so; --all-rows scores
 #    every row; another file is scored whole;
+#  - a linear head under cross-entropy (dense 3, no softmax; binary: dense 1,
+#    no sigmoid) reports probabilities: eval's log loss is its loss, predict's
+#    p_* are in [0, 1] and sum to 1, and they match PyTorch's softmax/sigmoid;
 set -u
 DEEPC=$1; W=$2; SRC=$3
 PY=${PYTHON:-/usr/bin/python3}
@@ -50,5 +53,31 @@ want=$(sed -n 's/^Test accuracy: [0-9.]* - test loss: \([0-9.]*\).*/\1/p' "$W/t.
   || bad "texts: eval's loss is not train's test loss $want: $(tail -c 200 "$W/tev.out")"
 "$DEEPC" eval "$W/t.safetensors" --data "$W/t.csv" --all-rows --json > "$W/teva.out" 2>&1
 [ "$(json_field "$W/teva.out" "['samples']")" = 160 ] && ok || bad "texts: --all-rows: $(tail -1 "$W/teva.out")"
+
+# a linear head: probabilities, not logits
+sed 's/^dense 3 activation=softmax/dense 3/' "$SRC/models/wine.dc" > "$W/wine_lin.dc"
+grep -q "^dense 3$" "$W/wine_lin.dc" && ok || bad "wine.dc's head is not 'dense 3 activation=softmax'"
+"$DEEPC" train "$W/wine_lin.dc" --data $WINE --test-split 0.2 --stratify --epochs 20 --quiet --out "$W/lin.safetensors" > "$W/lin.out" 2>&1 || bad "train linear: $(tail -2 "$W/lin.out")"
+"$DEEPC" eval "$W/lin.safetensors" --data $WINE --json > "$W/lin_ev.out" 2>&1
+"$PY" -c "import sys; sys.exit(0 if abs($(json_field "$W/lin_ev.out" "['test_loss']") - $(json_field "$W/lin_ev.out" "['log_loss']")) < 1e-4 else 1)" \
+  && ok || bad "linear head: eval's log loss is not its loss: $(tail -c 300 "$W/lin_ev.out")"
+sed -n '2,11p' "$SK/wine_data.csv" | cut -d, -f1-13 > "$W/rows.csv"
+"$DEEPC" predict "$W/lin.safetensors" --data "$W/rows.csv" --no-header --skip-rows 0 --probabilities > "$W/lin_pred.out" 2>&1 || bad "predict linear: $(cat "$W/lin_pred.out")"
+(cd "$SRC/tests" && "$PY" - "$W/lin.safetensors" "$W/rows.csv" "$W/lin_pred.out" "$SK/wine_data.csv" <<'PYEOF'
+# PyTorch's softmax of the head's logits, through the stored pipeline's scaling (none here)
+import csv, sys, torch
+from st_read import read
+t, _ = read(sys.argv[1])
+x = torch.tensor([[float(v) for v in r] for r in csv.reader(open(sys.argv[2]))])
+ws = sorted(k for k in t if k.endswith('.weight'))
+h = torch.relu(x @ torch.tensor(t[ws[0]]).T + torch.tensor(t[ws[0][:-6] + 'bias']))
+p = torch.softmax(h @ torch.tensor(t[ws[1]]).T + torch.tensor(t[ws[1][:-6] + 'bias']), 1)
+rows = [r for r in csv.reader(open(sys.argv[3]))][1:]
+got = torch.tensor([[float(v) for v in r[-3:]] for r in rows])
+ok = got.shape == p.shape and float((got - p).abs().max()) < 1e-4 and float((got.sum(1) - 1).abs().max()) < 1e-4
+print('max |deepc - torch.softmax|:', float((got - p).abs().max()) if got.shape == p.shape else got.shape)
+sys.exit(0 if ok else 1)
+PYEOF
+) > "$W/lin_check.out" 2>&1 && ok || bad "linear head: predict's probabilities: $(cat "$W/lin_check.out")"
 
 finish cli_answers

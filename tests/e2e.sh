@@ -34,8 +34,8 @@ fi
 # 2. eval agrees with train's test metrics; predict; Python reads the file
 "$DEEPC" eval "$W/mlp.safetensors" --data fashion-mnist --json > "$W/eval.out" 2>&1 || bad "eval failed"
 [ "$(json_field "$W/eval.out" "['test_accuracy']")" = "$acc" ] && ok || bad "eval accuracy differs from train's"
-"$DEEPC" predict "$W/mlp.safetensors" --data "$DATA" --limit 50 > "$W/pred.out" 2>&1 || bad "predict failed"
-[ "$(grep -c '^[0-9]$' "$W/pred.out")" = 50 ] && ok || bad "predict did not print 50 classes"
+"$DEEPC" predict "$W/mlp.safetensors" --data "$DATA" --limit 50 --probabilities > "$W/pred.out" 2>&1 || bad "predict failed"
+[ "$(grep -c '^[0-9]*,\(T-shirt/top\|Trouser\|Pullover\|Dress\|Coat\|Sandal\|Shirt\|Sneaker\|Bag\|Ankle boot\),0\.[0-9]*,' "$W/pred.out")" = 50 ] && ok || bad "predict did not print 50 named classes: $(head -3 "$W/pred.out")"
 (cd "$SRC/tests" && "$PY" read_model.py "$W/mlp.safetensors" "$DATA" "$W/pred.out") && ok || bad "Python could not read the model"
 "$DEEPC" summary "$W/mlp.safetensors" --json > "$W/sum.out" 2>&1 && grep -q "Total params: 101770" "$W/sum.out" && ok || bad "summary of model"
 "$DEEPC" summary "$SRC/models/fashion_mlp.dc" > "$W/sum2.out" 2>&1 && grep -q "dense_1 (Dense)" "$W/sum2.out" && ok || bad "summary of description"

@@ -61,7 +61,7 @@ cmp -s "$W/a1.safetensors" "$W/a2.safetensors" && ok || bad "two augmented runs 
 cmp -s "$W/a1.safetensors" "$W/a3.safetensors" && ok || bad "augmented resume differs from the straight run"
 img=$(ls "$W/shoes/validation/sneaker" | head -1)
 "$DEEPC" predict "$W/shoes.safetensors" "$W/shoes/validation/sneaker/$img" "$W/shoes/train/sneaker/rgb.png" > "$W/pred.out" 2>&1 \
-   && grep -q "sneaker/$img: \(sneaker\|ankle_boot\) (0\.[0-9]*)" "$W/pred.out" && [ "$(wc -l < "$W/pred.out")" = 2 ] && ok \
+   && grep -q "sneaker/$img,\(sneaker\|ankle_boot\),0\.[0-9]*$" "$W/pred.out" && [ "$(wc -l < "$W/pred.out")" = 3 ] && ok \
    || bad "predict images: $(cat "$W/pred.out")"
 "$DEEPC" eval "$W/shoes.safetensors" --data "$W/shoes/validation" > "$W/eval.out" 2>&1 && grep -q "ankle_boot" "$W/eval.out" && ok \
    || bad "eval on a folder: $(tail -3 "$W/eval.out")"

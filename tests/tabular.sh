@@ -61,9 +61,9 @@ grep -q "confusion matrix" "$W/eval.out" && ok || bad "eval report lacks the con
 json_field "$W/eval.out" "['confusion_matrix'][0]" | grep -q "\[" && ok || bad "eval JSON confusion matrix"
 head -4 "$W/data/diabetes.csv" | cut -d, -f1-10 > "$W/new_rows.csv"
 "$DEEPC" predict "$W/diabetes.safetensors" --data "$W/new_rows.csv" > "$W/pred.csv" 2>&1 || bad "predict diabetes"
-[ "$(head -1 "$W/pred.csv")" = progression ] && [ "$(wc -l < "$W/pred.csv")" = 4 ] && ok || bad "prediction CSV: $(cat "$W/pred.csv")"
-"$DEEPC" predict "$W/breast_cancer.safetensors" --data "$SK/breast_cancer.csv" --json > "$W/bc.out" 2>&1 || bad "predict bc"
-head -1 "$W/bc.out" | grep -q "^prediction,p_1" && ok || bad "binary prediction header: $(head -1 "$W/bc.out")"
+[ "$(head -1 "$W/pred.csv")" = input,progression ] && [ "$(wc -l < "$W/pred.csv")" = 4 ] && ok || bad "prediction CSV: $(cat "$W/pred.csv")"
+"$DEEPC" predict "$W/breast_cancer.safetensors" --data "$SK/breast_cancer.csv" --probabilities > "$W/bc.out" 2>&1 || bad "predict bc"
+head -1 "$W/bc.out" | grep -q "^input,class,probability,p_0,p_1$" && ok || bad "binary prediction header: $(head -1 "$W/bc.out")"
 "$DEEPC" eval "$W/breast_cancer.safetensors" --data "$SK/breast_cancer.csv" --json > "$W/bce.out" 2>&1 && \
   [ "$(json_field "$W/bce.out" "['roc_curve']['tpr'][-1]")" = 1 ] && ok || bad "binary ROC curve in eval JSON"
 # any delimiter: the wine table with semicolons, a quoted header, and a label named in it
@@ -104,7 +104,7 @@ grep -q "0 rows dropped, 3 values imputed" "$W/mixed.out" && ok || bad "imputati
 grep -q "3 rows dropped" "$W/mixed2.out" && ok || bad "drop report"
 printf 'size,color,"weight, kg"\n1.0,purple,10\n3.0,red,NA\n' > "$W/mixed_new.csv"
 "$DEEPC" predict "$W/mixed.safetensors" --data "$W/mixed_new.csv" > "$W/mixed_pred.csv" 2>&1 && \
-  sed -n 2p "$W/mixed_pred.csv" | grep -q "^small," && sed -n 3p "$W/mixed_pred.csv" | grep -q "^big," && ok \
+  sed -n 2p "$W/mixed_pred.csv" | grep -q "^0,small," && sed -n 3p "$W/mixed_pred.csv" | grep -q "^1,big," && ok \
   || bad "predict with an unseen category and a missing value: $(cat "$W/mixed_pred.csv")"
 
 # category names holding the pipeline's separators (a comma, a bar, a

@@ -30,10 +30,10 @@ printf 'input 20\nembedding 100 16 mask_zero=true\nlstm 16\ndense 1 activation=s
   || bad "train a text model: $(tail -3 "$W/train.out")"
 grep -q "600 texts, 2 classes; 480 training and 120 test rows (stratified); vocabulary" "$W/train.out" && ok || bad "text report: $(head -2 "$W/train.out")"
 at_least "$(json_field "$W/train.out" "['test_accuracy']")" 0.95 && ok || bad "text test accuracy"
-"$DEEPC" predict "$W/rev.safetensors" --text "What a lovely, SUPERB film" | grep -q "^pos (0\.[0-9]*)$" && ok || bad "predict --text"
+"$DEEPC" predict "$W/rev.safetensors" --text "What a lovely, SUPERB film" | grep -q '^"What a lovely, SUPERB film",pos,0\.[0-9]*$' && ok || bad "predict --text"
 printf 'awful acting\nGreat story!\n' > "$W/two.txt"
-[ "$("$DEEPC" predict "$W/rev.safetensors" --text @"$W/two.txt" | cut -d' ' -f1 | tr '\n' ,)" = "neg,pos," ] && ok || bad "predict --text @FILE"
-[ "$(printf 'nasty\n' | "$DEEPC" predict "$W/rev.safetensors" --text @- | cut -d' ' -f1)" = neg ] && ok || bad "predict --text @-"
+[ "$("$DEEPC" predict "$W/rev.safetensors" --text @"$W/two.txt" --json | "$PY" -c "import json,sys; print(','.join(p['class'] for p in json.load(sys.stdin)['predictions']))")" = "neg,pos" ] && ok || bad "predict --text @FILE"
+[ "$(printf 'nasty\n' | "$DEEPC" predict "$W/rev.safetensors" --text @- | sed -n 2p)" = "nasty,neg,$(printf 'nasty\n' | "$DEEPC" predict "$W/rev.safetensors" --text @- | sed -n 2p | cut -d, -f3)" ] && ok || bad "predict --text @-"
 "$DEEPC" eval "$W/rev.safetensors" --data "$W/reviews.csv" --json > "$W/eval.out" 2>&1 && at_least "$(json_field "$W/eval.out" "['test_accuracy']")" 0.95 \
   && ok || bad "eval on the CSV of texts: $(tail -c 300 "$W/eval.out")"
 # bad input: a row without text, a maxlen that is not the input's, a bad

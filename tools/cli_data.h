@@ -10,6 +10,7 @@ typedef struct {
     double lr, vsplit;
     int json, quiet, force;
     int all_rows;                     /* eval: every row, not the held-out part the model file records */
+    int probabilities;                /* predict: every class's probability */
     /* CSV */
     const char *label, *features, *missing, *scale;
     char delimiter;

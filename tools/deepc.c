@@ -3,6 +3,7 @@
  * and --help; any error prints "deepc: <message>" and exits non-zero
  * (1 for errors, 2 for usage, 130 after Ctrl-C once the model is saved). */
 #include "cli_data.h"
+#include "cli_predict.h"
 #include "cli_generate.h"
 #include "cli_outputs.h"
 #include "cli_report.h"
@@ -37,10 +38,11 @@ static const char *usage_text =
     "      confusion matrix, ROC AUC, log loss (MSE, MAE, R^2 for regression).\n"
     "      On the CSV a model was trained on with --test-split, the rows the run held\n"
     "      out (the model file records the split); --all-rows scores every row.\n"
-    "  predict MODEL --data DATA [--limit N] [--json]   |   predict MODEL IMAGE...\n"
+    "  predict MODEL --data DATA [--limit N] [--probabilities] [--json]   |   predict MODEL IMAGE...\n"
     "  predict MODEL --text \"TEXT\" | --text @FILE (one text per line; @- reads stdin)\n"
-    "      One predicted class per line (IDX data); a CSV of predictions (CSV data);\n"
-    "      class and probability per image file.\n"
+    "      A CSV, whatever the data: input (the row number from 0, the image file or\n"
+    "      the text), class (its name), probability; --probabilities adds p_CLASS for\n"
+    "      every class. Regression: input and the predicted value.\n"
     "  summary MODEL_OR_DESCRIPTION [--json]\n"
     "      Layers, output shapes and parameter counts.\n"
     "  augment FOLDER --augment SPEC --out GRID.png [--image-size HxW] [--grayscale]\n"
@@ -108,7 +110,7 @@ static int parse_args(int argc, char **argv, cli_args *a) {
             fputs(usage_text, stdout);
             exit(0);
         }
-        FLAG("--json", json) FLAG("--all-rows", all_rows) FLAG("--quiet", quiet) FLAG("--force", force) FLAG("--regression", regression)
+        FLAG("--json", json) FLAG("--all-rows", all_rows) FLAG("--probabilities", probabilities) FLAG("--quiet", quiet) FLAG("--force", force) FLAG("--regression", regression)
         FLAG("--stratify", stratify)
         STR("--data", data) STR("--out", out) STR("--resume", resume) STR("--checkpoint", checkpoint)
         STR("--checkpoint-best", best) STR("--log", log) STR("--plot", plot) STR("--label", label)
@@ -643,15 +645,6 @@ static int cmd_eval(const cli_args *a) {
     return rc;
 }
 
-/* The class a row of C outputs predicts: argmax, or p >= 0.5 for one output. */
-static int64_t predicted_class(const float *row, int64_t C) {
-    if (C == 1) return row[0] >= 0.5f;
-    int64_t best = 0;
-    for (int64_t k = 1; k < C; k++)
-        if (row[k] > row[best]) best = k;
-    return best;
-}
-
 /* deepc predict MODEL a.png b.jpg ...: class and probability per image */
 static int predict_images(const cli_args *a, dc_model *m) {
     int64_t s[DC_MAX_DIMS], o[DC_MAX_DIMS], C = 1;
@@ -670,7 +663,8 @@ static int predict_images(const cli_args *a, dc_model *m) {
     float *out = malloc(sizeof(float) * (size_t)C);
     int rc = 0;
     if (!d || !out) rc = cli_fail("out of memory for one image");
-    char nb[256];
+    cli_pred pr;
+    if (d && out) cli_pred_begin(&pr, a, m, NULL, C);
     for (int i = 0; i < a->nimages && d && out; i++) {
         int w, h;
         uint8_t *px;
@@ -684,10 +678,9 @@ static int predict_images(const cli_args *a, dc_model *m) {
             rc = cli_fail("prediction failed");
             break;
         }
-        int64_t best = predicted_class(out, C);
-        double p = C == 1 ? (best ? out[0] : 1.0 - out[0]) : out[best];
-        printf("%s: %s (%.4f)\n", a->images[i], cli_class_name(a, NULL, m, (int)best, nb, sizeof nb), p);
+        cli_pred_row(&pr, a->images[i], i, out);
     }
+    if (d && out) cli_pred_end(&pr);
     dc_dataset_free(d);
     free(out);
     return rc;
@@ -744,22 +737,12 @@ static int predict_texts(const cli_args *a, dc_model *m) {
         if (dc_tokenizer_encode(tok, texts[i], (int32_t *)d->x.data + i * sp->maxlen, sp->maxlen, sp->pad_post, sp->truncate_post) < 0)
             rc = cli_fail("cannot tokenize");
     if (!rc && dc_predict(m, d, n, 64, out)) rc = cli_fail("prediction failed");
-    char nb[256];
-    if (!rc && a->json) printf("{\"command\":\"predict\",\"count\":%lld,\"predictions\":[", (long long)n); /* F17 */
-    for (int64_t i = 0; !rc && i < n; i++) {
-        int64_t best = predicted_class(out + i * C, C);
-        double p = C == 1 ? (best ? out[i] : 1.0 - out[i]) : out[i * C + best];
-        if (!a->json) {
-            printf("%s (%.4f)\n", cli_class_name(a, NULL, m, (int)best, nb, sizeof nb), p);
-            continue;
-        }
-        printf("%s{\"class\":", i ? "," : "");
-        cli_json_string(stdout, cli_class_name(a, NULL, m, (int)best, nb, sizeof nb));
-        printf(",\"probability\":");
-        cli_json_number(stdout, p);
-        printf("}");
+    if (!rc) { /* each text names its row */
+        cli_pred pr;
+        cli_pred_begin(&pr, a, m, NULL, C);
+        for (int64_t i = 0; i < n; i++) cli_pred_row(&pr, texts[i], i, out + i * C);
+        cli_pred_end(&pr);
     }
-    if (!rc && a->json) printf("]}\n");
     for (int64_t i = 0; texts && i < n; i++) free(texts[i]);
     free(texts);
     free(out);
@@ -801,48 +784,14 @@ static int cmd_predict(const cli_args *a) {
     for (int i = 0; i < nd; i++) C *= oshape[i];
     float *out = d ? malloc(sizeof(float) * (size_t)(d->n * C)) : NULL;
     int rc = 0;
-    char nb[32];
     if (!d) rc = cli_fail("cannot load the data");
     else if (!out) rc = cli_fail("out of memory");
     else if (dc_predict(m, d, d->n, 64, out)) rc = cli_fail("prediction failed");
-    else {
-        int regression = tab && dc_tabular_is_regression(tab);
-        if (tab) { /* CSV out: the prediction, then each class probability */
-            printf("%s", regression ? dc_tabular_label_name(tab) : "prediction");
-            for (int k = 0; !regression && k < C; k++) printf(",p_%s", C == 1 ? dc_tabular_class_name(tab, 1) : dc_tabular_class_name(tab, k));
-            printf("\n");
-        }
-        for (int64_t i = 0; i < d->n; i++) {
-            const float *row = out + i * C;
-            if (regression) {
-                printf("%.6g\n", row[0]);
-                continue;
-            }
-            int64_t best = predicted_class(row, C);
-            if (!tab) {
-                printf("%lld\n", (long long)best);
-                continue;
-            }
-            printf("%s", cli_class_name(a, tab, m, (int)best, nb, sizeof nb));
-            for (int64_t k = 0; k < C; k++) printf(",%.6f", row[k]);
-            printf("\n");
-        }
-        if (a->json) {
-            printf("{\"command\":\"predict\",\"count\":%lld,\"predictions\":[", (long long)d->n);
-            for (int64_t i = 0; i < d->n; i++) {
-                const float *row = out + i * C;
-                if (regression) {
-                    printf("%s", i ? "," : "");
-                    cli_json_number(stdout, row[0]);
-                    continue;
-                }
-                int64_t best = predicted_class(row, C);
-                printf("%s", i ? "," : "");
-                if (tab) cli_json_string(stdout, cli_class_name(a, tab, m, (int)best, nb, sizeof nb));
-                else printf("%lld", (long long)best);
-            }
-            printf("]}\n");
-        }
+    else { /* rows are numbered from 0, in the data's order */
+        cli_pred pr;
+        cli_pred_begin(&pr, a, m, tab, C);
+        for (int64_t i = 0; i < d->n; i++) cli_pred_row(&pr, NULL, i, out + i * C);
+        cli_pred_end(&pr);
     }
     free(out);
     dc_tabular_free(tab);

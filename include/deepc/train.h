@@ -134,7 +134,11 @@ dc_status dc_fit(dc_model *m, const dc_dataset *data, const dc_fit_options *opt,
 dc_status dc_evaluate(const dc_model *m, const dc_dataset *data, int batch_size, double *loss, double *accuracy);
 /* The same with the loss's named parts (stats->part, nparts). */
 dc_status dc_evaluate_stats(const dc_model *m, const dc_dataset *data, int batch_size, dc_epoch_stats *stats);
-/* Model outputs for n samples of data (out: n * output size floats). */
+/* Model outputs for n samples of data (out: n * output size floats). Where
+ * the loss reads the output as logits — a head without softmax or sigmoid
+ * under cross-entropy (dense 2, PyTorch's habit) — the output given is the
+ * probabilities the loss implies (softmax over the last dimension, or the
+ * sigmoid of a binary head), so class heads always give probabilities. */
 dc_status dc_predict(const dc_model *m, const dc_dataset *data, int64_t n, int batch_size, float *out);
 /* One sample of a model's input from data in memory, through what its file
  * keeps (the same steps as the file loaders), for dc_session_run:

@@ -65,6 +65,15 @@ static int loss_specs(const dc_model *m, const dc_loss_spec **specs, dc_loss_spe
     return 1;
 }
 
+int dc_model_output_loss(const dc_model *m, int node) {
+    const dc_loss_spec *s;
+    dc_loss_spec one;
+    int n = loss_specs(m, &s, &one);
+    for (int i = 0; i < n; i++)
+        if (s[i].output == node && s[i].target != DC_TARGET_INPUT) return (int)s[i].kind;
+    return -1;
+}
+
 int dc_model_class_output(const dc_model *m) {
     const dc_loss_spec *s;
     dc_loss_spec one;

@@ -135,6 +135,9 @@ dc_status dc_model_default_losses(dc_model *m);
 /* The output node whose accuracy is reported (a classification loss on
  * the labels), or -1. */
 int dc_model_class_output(const dc_model *m);
+/* The loss kind (dc_loss_kind) of the loss line on node `node` against
+ * labels or named targets, or -1 when none is. */
+int dc_model_output_loss(const dc_model *m, int node);
 /* Parse a description without allocating or initializing the parameters
  * (call dc_model_build after checking what they will be). */
 dc_model *dc_model_parse_unbuilt(const char *text, const char *filename, int in_ndim, const int64_t *in_shape);

@@ -320,6 +320,28 @@ dc_status dc_evaluate(const dc_model *m, const dc_dataset *data, int batch_size,
     return st;
 }
 
+/* A head the loss reads as logits — a linear layer under cross-entropy,
+ * PyTorch's habit (dense 2, no softmax) — gives scores, not
+ * probabilities: apply what the loss applies (softmax over the classes,
+ * or the sigmoid for one output), so that predict and eval's log loss
+ * report probabilities whatever the head (issue 16). n values in out. */
+static void probabilities(const dc_model *m, int node, const dc_value *v, float *out, int64_t n) {
+    const int loss = dc_model_output_loss(m, node);
+    const dc_activation act = v->logits ? v->act : DC_ACT_NONE;
+    if (loss == DC_LOSS_BCE && act == DC_ACT_NONE) {
+        for (int64_t i = 0; i < n; i++) out[i] = 1.0f / (1.0f + expf(-out[i]));
+    } else if (loss == DC_LOSS_CATEGORICAL_CE && (act == DC_ACT_NONE || act == DC_ACT_LOG_SOFTMAX)) {
+        const dc_shape *sh = &m->nodes[node]->out;
+        const int64_t C = sh->d[sh->ndim - 1];
+        for (float *r = out; r < out + n; r += C) {
+            float mx = r[0], sum = 0.0f;
+            for (int64_t k = 1; k < C; k++) mx = r[k] > mx ? r[k] : mx;
+            for (int64_t k = 0; k < C; k++) sum += r[k] = expf(r[k] - mx);
+            for (int64_t k = 0; k < C; k++) r[k] /= sum;
+        }
+    }
+}
+
 dc_status dc_predict(const dc_model *m, const dc_dataset *data, int64_t n, int batch_size, float *out) {
     if (!fits_input(m, data)) return check_data(m, data, "predict");
     if (n < 0 || n > data->n) return dc_set_error(DC_ERR_INVALID, "predict: %lld samples requested, the data has %lld", (long long)n, (long long)data->n);
@@ -346,8 +368,10 @@ dc_status dc_predict(const dc_model *m, const dc_dataset *data, int64_t n, int b
         if ((st = make_batch(g, m, data, idx, b, &x, &y, &yf))) break;
         dc_value *vals;
         if ((st = dc_model_forward_joined(m, g, x, &vals))) break;
-        o = vals[dc_model_output_node(m, 0)].y;
+        const int node = dc_model_output_node(m, 0);
+        o = vals[node].y;
         memcpy(out + s * C, o->data, sizeof(float) * (size_t)(b * C));
+        probabilities(m, node, &vals[node], out + s * C, b * C);
     }
     free(idx);
     dc_graph_free(g);
