@@ -5,6 +5,16 @@ ok()  { pass=$((pass+1)); }
 bad() { fail=$((fail+1)); echo "FAIL: $*"; }
 # json_field FILE EXPR: EXPR applied to the JSON object on FILE's last line
 json_field() { tail -n 1 "$1" | "$PY" -c "import json,sys; print(json.load(sys.stdin)$2)"; }
+# last_json FILE COMMAND [KEY]: FILE's last line is one JSON object whose
+# "command" is COMMAND (or starts with COMMAND and a subcommand: "tokenizer
+# train") and which has KEY
+last_json() {
+  tail -n 1 "$1" | "$PY" -c "
+import json, sys
+c = json.loads(sys.stdin.read())
+cmd = c.get('command', '')
+sys.exit(0 if (cmd == sys.argv[1] or cmd.split(' ')[0] == sys.argv[1]) and (not sys.argv[2] or sys.argv[2] in c) else 1)" "$2" "${3:-}" 2>/dev/null
+}
 # at_least VALUE FLOOR: numeric comparison
 at_least() { "$PY" -c "import sys; sys.exit(0 if float('$1') >= $2 else 1)"; }
 # expect_fail NEEDLE CMD...: CMD must fail cleanly (non-zero, not a signal) and say NEEDLE

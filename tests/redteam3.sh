@@ -243,9 +243,6 @@ expect_fail "not a regular file" "$DEEPC" tokenize --vocab "$W/tok/encoder.json"
 # F17: --json on predict --text, tokenize (both ways) and tokenizer train:
 # the last line is one JSON object naming its command (import-gpt2's is
 # checked in tests/gpt2_import.sh)
-last_json() { # FILE COMMAND: the last line parses and names COMMAND
-  tail -n 1 "$1" | "$PY" -c "import json, sys; o = json.loads(sys.stdin.read()); sys.exit(0 if o.get('command') == sys.argv[1] else 1)" "$2"
-}
 "$DEEPC" predict "$W/t.safetensors" --text "q good fine" --json > "$W/pj.out" 2>&1 && last_json "$W/pj.out" predict && ok || bad "F17: predict --text --json: $(tail -2 "$W/pj.out")"
 printf 'hello world' > "$W/hw.txt"
 "$DEEPC" tokenize --vocab "$W/tok/encoder.json" --merges "$W/tok/vocab.bpe" "$W/hw.txt" --json > "$W/tj.out" 2>&1 && last_json "$W/tj.out" tokenize \

@@ -65,7 +65,22 @@ dc_status dc_set_error_cli(const char *fmt, ...) {
     return DC_ERR_INVALID;
 }
 
+static const char *json_command; /* --json was given: errors also end stdout with a JSON object */
+
+void cli_json_errors(const char *command) { json_command = command; }
+
 int cli_fail(const char *what) {
     fprintf(stderr, "deepc: %s%s%s\n", what, *dc_last_error() ? ": " : "", dc_last_error());
+    if (json_command) {
+        char msg[2048];
+        snprintf(msg, sizeof msg, "%s%s%s", what, *dc_last_error() ? ": " : "", dc_last_error());
+        fflush(stdout);
+        printf("{\"command\":");
+        cli_json_string(stdout, json_command);
+        printf(",\"error\":");
+        cli_json_string(stdout, msg);
+        printf("}\n");
+        fflush(stdout);
+    }
     return 1;
 }

@@ -41,6 +41,14 @@ void dc_set_error_message(const char *msg);
 size_t dc_utf8_len(const char *p, size_t n);
 size_t dc_utf8_invalid_at(const char *s, size_t n);
 
+/* "Did you mean": the candidate closest to word by edit distance, when at
+ * most a third of it differs (one edit at least, three at most), or NULL.
+ * For messages about misspelt options, commands and keywords. */
+const char *dc_did_you_mean(const char *word, const char *const *candidates, int n);
+/* The same over a list of names separated by commas or spaces ("units,
+ * activation, use_bias"): the closest copied into buf (returned), or NULL. */
+const char *dc_did_you_mean_in(const char *word, const char *list, char *buf, size_t size);
+
 /* Number of threads deepc uses for its own loops (BLAS calls run inside
  * them, single-threaded, or split across them). 0 or a
  * negative value picks the default: DEEPC_NUM_THREADS, else OMP_NUM_THREADS,

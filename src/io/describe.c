@@ -52,7 +52,7 @@ typedef struct {
 
 static dc_status err_at(const line_ctx *c, int col, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static dc_status err_at(const line_ctx *c, int col, const char *fmt, ...) {
-    char msg[768];
+    char msg[1536];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
@@ -109,9 +109,13 @@ static const char *positional(line_ctx *c, int *col) {
 static dc_status leftovers(const line_ctx *c, const char *allowed) {
     for (int i = 1; i < c->ntok; i++)
         if (!c->used[i]) {
-            if (strchr(c->tok[i].text, '='))
-                return err_at(c, c->tok[i].col, "unknown option \"%.*s\" for '%s' (expected: %s)",
-                              (int)(strchr(c->tok[i].text, '=') - c->tok[i].text), c->tok[i].text, c->tok[0].text, allowed);
+            if (strchr(c->tok[i].text, '=')) {
+                char key[64], near[64];
+                snprintf(key, sizeof key, "%.*s", (int)(strchr(c->tok[i].text, '=') - c->tok[i].text), c->tok[i].text);
+                const char *s = dc_did_you_mean_in(key, allowed, near, sizeof near);
+                return err_at(c, c->tok[i].col, "unknown option \"%s\" for '%s'%s%s%s (expected: %s)", key, c->tok[0].text,
+                              s ? ": did you mean \"" : "", s ? s : "", s ? "\"?" : "", allowed);
+            }
             return err_at(c, c->tok[i].col, "unexpected \"%s\" for '%s' (expected: %s)", c->tok[i].text, c->tok[0].text, allowed);
         }
     return DC_OK;
@@ -548,7 +552,11 @@ static dc_status parse_line(line_ctx *c, dc_model **mp, const scope *sc, const c
     size_t k = 0;
     for (int i = 0; i < dc_layer_type_count() && k < sizeof kinds; i++)
         k += (size_t)snprintf(kinds + k, sizeof kinds - k, "%s, ", dc_layer_type_at(i)->keyword);
-    return err_at(c, c->tok[0].col, "unknown keyword \"%s\" (expected %san activation, output, repeat, loss, optimizer, schedule, early_stopping, fit, text)", kw, kinds);
+    char near[64];
+    const char *s = dc_did_you_mean_in(kw, kinds, near, sizeof near);
+    if (!s) s = dc_did_you_mean_in(kw, "output repeat end loss optimizer schedule early_stopping fit text relu sigmoid tanh softmax gelu", near, sizeof near);
+    return err_at(c, c->tok[0].col, "unknown keyword \"%s\"%s%s%s (expected %san activation, output, repeat, loss, optimizer, schedule, early_stopping, fit, text)",
+                  kw, s ? ": did you mean \"" : "", s ? s : "", s ? "\"?" : "", kinds);
 }
 
 /* ---- the whole text: lines, repeat blocks -------------------------------------- */

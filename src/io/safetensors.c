@@ -245,6 +245,14 @@ dc_st_file *dc_st_open(const char *path) {
     }
     uint64_t n = 0;
     for (int i = 7; i >= 0; i--) n = (n << 8) | len8[i];
+    int text = 1; /* eight bytes of printable text: a model description, most likely */
+    for (int i = 0; i < 8; i++) text &= (len8[i] >= 0x20 && len8[i] < 0x7F) || len8[i] == '\n' || len8[i] == '\t' || len8[i] == '\r';
+    if (text && n > size - 8) {
+        dc_set_error(DC_ERR_FORMAT, "%s: a text file, not a model file: if it is a model description, train it first "
+                                    "(deepc train %s --data DATA --out MODEL.safetensors) and use the model file it writes",
+                     path, path);
+        goto fail;
+    }
     if (n > ST_MAX_HEADER) {
         dc_set_error(DC_ERR_FORMAT, "%s: byte 0: header length %llu exceeds the %u-byte limit", path, (unsigned long long)n, ST_MAX_HEADER);
         goto fail;

@@ -418,7 +418,10 @@ dc_status dc_layer_parse_options(const dc_layer_type *t, void *cfg, int ntok, co
             if (!(o = dc_layer_option_find(t, key))) {
                 *bad_off = 0;
                 dc_layer_option_list(t, allowed, sizeof allowed);
-                return dc_set_error(DC_ERR_FORMAT, "unknown option \"%s\" for '%s' (expected: %s)", key, t->keyword, allowed);
+                char near[64];
+                const char *s = dc_did_you_mean_in(key, allowed, near, sizeof near);
+                return dc_set_error(DC_ERR_FORMAT, "unknown option \"%s\" for '%s'%s%s%s (expected: %s)", key, t->keyword,
+                                    s ? ": did you mean \"" : "", s ? s : "", s ? "\"?" : "", allowed);
             }
             if (o == pos) pos = next_positional(pos); /* units=128 given by name */
         }
