@@ -7,6 +7,8 @@
 #  - a linear head under cross-entropy (dense 3, no softmax; binary: dense 1,
 #    no sigmoid) reports probabilities: eval's log loss is its loss, predict's
 #    p_* are in [0, 1] and sum to 1, and they match PyTorch's softmax/sigmoid;
+#  - a cosine schedule takes its length from the run (t_max=auto): a run
+#    shortened with --epochs/--steps-per-epoch still ends at eta_min;
 set -u
 DEEPC=$1; W=$2; SRC=$3
 PY=${PYTHON:-/usr/bin/python3}
@@ -79,5 +81,20 @@ print('max |deepc - torch.softmax|:', float((got - p).abs().max()) if got.shape 
 sys.exit(0 if ok else 1)
 PYEOF
 ) > "$W/lin_check.out" 2>&1 && ok || bad "linear head: predict's probabilities: $(cat "$W/lin_check.out")"
+
+# t_max=auto: char_gpt.dc's cosine follows a shortened run down to eta_min
+sh "$SRC/scripts/fortunes_txt.sh" "$W/fortunes.txt" > /dev/null && head -c 8000 "$W/fortunes.txt" > "$W/small.txt"
+sed -e 's/^input 128/input 16/; s/embedding 128 128/embedding 128 16/; s/repeat 4/repeat 1/; s/maxlen=128/maxlen=16/' \
+    -e 's/transformer_block 4 dropout=0.1/transformer_block 2 dropout=0.1/; s/warmup=100/warmup=2/' "$SRC/models/char_gpt.dc" > "$W/gpt.dc"
+grep -q "^schedule cosine per=step warmup=2 warmup_start=0.01 eta_min=0.0001$" "$W/gpt.dc" && ok || bad "char_gpt.dc's schedule: $(grep schedule "$W/gpt.dc")"
+"$DEEPC" train "$W/gpt.dc" --data "$W/small.txt" --epochs 2 --steps-per-epoch 10 --log "$W/lr.csv" --quiet --out "$W/gpt.safetensors" > "$W/gpt.out" 2>&1 \
+  || bad "train the GPT: $(tail -2 "$W/gpt.out")"
+"$PY" -c "
+import csv, sys
+rows = list(csv.DictReader(open('$W/lr.csv')))
+first, last = float(rows[0]['lr']), float(rows[-1]['lr'])
+sys.exit(0 if len(rows) == 2 and abs(last - 1e-4) < 1e-7 and first > 3e-4 else 1)" && ok || bad "t_max=auto: the lr does not reach eta_min at the run's end: $(cat "$W/lr.csv")"
+printf 'schedule cosine t_max=aut\n' | cat "$W/gpt.dc" - | grep -v "^schedule cosine per" > "$W/bad_tmax.dc"
+expect_fail 't_max' "$DEEPC" train "$W/bad_tmax.dc" --data "$W/small.txt" --out "$W/x.safetensors"
 
 finish cli_answers

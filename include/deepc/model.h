@@ -127,7 +127,10 @@ typedef struct {
     int milestones[16];         /* MULTISTEP, increasing                    */
     int nmilestones;
     float gamma;                /* STEP, MULTISTEP, EXPONENTIAL: 0.1        */
-    int t_max;                  /* COSINE                                   */
+    int t_max;                  /* COSINE: 0 = auto (the default): dc_fit
+                                   takes the run's length after warmup
+                                   (epochs, or optimizer steps per=step),
+                                   as Hugging Face's Trainer does          */
     int t_0, t_mult;            /* COSINE_RESTARTS: T_0, T_mult (1)         */
     float eta_min;              /* COSINE*: 0                               */
     float factor;               /* PLATEAU: 0.1                             */

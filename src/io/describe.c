@@ -403,7 +403,8 @@ static dc_status parse_schedule(line_ctx *c, dc_model *m) {
             if (!st && *end && *end != ',') st = err_at(c, col + (int)(end - s), "milestones: expected ',' between epochs");
         }
     }
-    if (!st && (s = opt(c, "t_max", &col)) && !(st = parse_int(c, s, col, "t_max", 1, 1000000, &v))) sc.t_max = (int)v;
+    if (!st && (s = opt(c, "t_max", &col)) && strcmp(s, "auto") && !(st = parse_int(c, s, col, "t_max", 1, 1000000, &v)))
+        sc.t_max = (int)v; /* auto (or none): the run's length, set when training starts */
     if (!st && (s = opt(c, "t_0", &col)) && !(st = parse_int(c, s, col, "t_0", 1, 1000000, &v))) sc.t_0 = (int)v;
     if (!st && (s = opt(c, "t_mult", &col)) && !(st = parse_int(c, s, col, "t_mult", 1, 1000, &v))) sc.t_mult = (int)v;
     if (!st && (s = opt(c, "eta_min", &col))) st = parse_float(c, s, col, "eta_min", 0.0f, 1e6f, &sc.eta_min);

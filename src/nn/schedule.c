@@ -6,7 +6,7 @@
 #include <math.h>
 
 dc_schedule dc_schedule_default(dc_sched_kind kind) {
-    dc_schedule s = {.kind = kind, .step_size = 10, .gamma = 0.1f, .t_max = 10, .t_0 = 10, .t_mult = 1,
+    dc_schedule s = {.kind = kind, .step_size = 10, .gamma = 0.1f, .t_max = 0, .t_0 = 10, .t_mult = 1,
                      .factor = 0.1f, .patience = 10, .threshold = 1e-4f, .warmup_start = 1.0f / 3.0f};
     if (kind == DC_SCHED_EXPONENTIAL) s.gamma = 0.95f;
     return s;

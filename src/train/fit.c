@@ -386,7 +386,24 @@ typedef struct {
     dc_train_state *s;
     dc_graph *g;
     const dc_fit_options *o;
+    dc_schedule sched; /* the recipe's, with t_max=auto resolved for this run */
 } fit_ctx;
+
+/* The run's schedule: a cosine with t_max=auto (0) lasts the run after its
+ * warmup — its epochs, or its optimizer steps when stepped per batch — so
+ * a run shortened with --epochs or --steps-per-epoch still decays to
+ * eta_min (a fixed t_max=1900 in a 20-step run never did: issue 16). */
+static dc_schedule run_schedule(const dc_model *m, const dc_train_state *s) {
+    dc_schedule sc = m->recipe.fit.schedule;
+    if (sc.kind == DC_SCHED_COSINE && sc.t_max <= 0) {
+        const int64_t steps = (s->ntrain + s->batch_size - 1) / s->batch_size;
+        const int64_t K = m->recipe.fit.accumulate > 1 ? m->recipe.fit.accumulate : 1;
+        int64_t len = sc.per_step ? (int64_t)s->epochs * ((steps + K - 1) / K) : s->epochs;
+        len -= sc.warmup > 0 ? sc.warmup : 0;
+        sc.t_max = len < 1 ? 1 : len > INT32_MAX ? INT32_MAX : (int)len;
+    }
+    return sc;
+}
 
 /* Seed of a batch's augmentation: a function of the run's seed and the
  * batch's place, so the background thread can draw it without touching the
@@ -639,7 +656,7 @@ static dc_status run_epochs_loop(fit_ctx *c, dc_prefetch *pf, int64_t steps, int
             const int64_t K = m->recipe.fit.accumulate > 1 ? m->recipe.fit.accumulate : 1;
             const int stepped = s->step % K == 0 || s->step == steps; /* an optimizer step was taken */
             if (per_step && stepped) { /* a schedule stepped per optimizer step (warmup and cosine over the run's steps) */
-                dc_schedule_step(&m->recipe.fit.schedule, &s->sched, m->recipe.opt.lr, NAN);
+                dc_schedule_step(&c->sched, &s->sched, m->recipe.opt.lr, NAN);
                 dc_optimizer_set_lr(s->opt, s->sched.lr);
             }
             if (o->verbose) dc_progress_step(&p, s->step, s->lsum / (double)s->seen, has_accuracy(m, c->train) ? (double)s->correct / (double)(s->counted ? s->counted : 1) : NAN);
@@ -687,7 +704,7 @@ static dc_status run_epochs_loop(fit_ctx *c, dc_prefetch *pf, int64_t steps, int
         }
         if (m->recipe.fit.has_schedule && !per_step) {
             const char *mon = m->recipe.fit.schedule_monitor[0] ? m->recipe.fit.schedule_monitor : "val_loss";
-            dc_schedule_step(&m->recipe.fit.schedule, &s->sched, m->recipe.opt.lr, monitored(&es, mon));
+            dc_schedule_step(&c->sched, &s->sched, m->recipe.opt.lr, monitored(&es, mon));
         }
         const int writer = o->world <= 1 || o->rank == 0; /* files: rank 0's */
         if (writer && o->log_csv) log_csv(o->log_csv, s, &es);
@@ -747,6 +764,7 @@ dc_status dc_fit(dc_model *m, const dc_dataset *data, const dc_fit_options *o, d
         c.s->epochs = o->epochs; /* a resume may extend the run */
     }
     if (!st && c.s->finished && c.s->epoch < c.s->epochs && !c.s->stopped_early) c.s->finished = 0;
+    if (!st) c.sched = run_schedule(m, c.s);
     if (!st && o->validation) {
         c.s->nval = o->validation->n;
         c.s->val_off = 0;
