@@ -9,6 +9,7 @@
 #    p_* are in [0, 1] and sum to 1, and they match PyTorch's softmax/sigmoid;
 #  - a cosine schedule takes its length from the run (t_max=auto): a run
 #    shortened with --epochs/--steps-per-epoch still ends at eta_min;
+#  - a vocabulary that leaves more than 2% of the tokens out says so;
 set -u
 DEEPC=$1; W=$2; SRC=$3
 PY=${PYTHON:-/usr/bin/python3}
@@ -87,7 +88,7 @@ sh "$SRC/scripts/fortunes_txt.sh" "$W/fortunes.txt" > /dev/null && head -c 8000 
 sed -e 's/^input 128/input 16/; s/embedding 128 128/embedding 128 16/; s/repeat 4/repeat 1/; s/maxlen=128/maxlen=16/' \
     -e 's/transformer_block 4 dropout=0.1/transformer_block 2 dropout=0.1/; s/warmup=100/warmup=2/' "$SRC/models/char_gpt.dc" > "$W/gpt.dc"
 grep -q "^schedule cosine per=step warmup=2 warmup_start=0.01 eta_min=0.0001$" "$W/gpt.dc" && ok || bad "char_gpt.dc's schedule: $(grep schedule "$W/gpt.dc")"
-"$DEEPC" train "$W/gpt.dc" --data "$W/small.txt" --epochs 2 --steps-per-epoch 10 --log "$W/lr.csv" --quiet --out "$W/gpt.safetensors" > "$W/gpt.out" 2>&1 \
+"$DEEPC" train "$W/gpt.dc" --data "$W/small.txt" --epochs 2 --steps-per-epoch 10 --log "$W/lr.csv" --out "$W/gpt.safetensors" > "$W/gpt.out" 2>&1 \
   || bad "train the GPT: $(tail -2 "$W/gpt.out")"
 "$PY" -c "
 import csv, sys
@@ -96,5 +97,15 @@ first, last = float(rows[0]['lr']), float(rows[-1]['lr'])
 sys.exit(0 if len(rows) == 2 and abs(last - 1e-4) < 1e-7 and first > 3e-4 else 1)" && ok || bad "t_max=auto: the lr does not reach eta_min at the run's end: $(cat "$W/lr.csv")"
 printf 'schedule cosine t_max=aut\n' | cat "$W/gpt.dc" - | grep -v "^schedule cosine per" > "$W/bad_tmax.dc"
 expect_fail 't_max' "$DEEPC" train "$W/bad_tmax.dc" --data "$W/small.txt" --out "$W/x.safetensors"
+
+# 600 distinct characters through num_words=128: the share out of the vocabulary is reported
+"$PY" -c "
+import random; random.seed(1)
+chars = [chr(0x4e00 + i) for i in range(600)]
+open('$W/zh.txt', 'w').write(''.join(random.choice(chars) for _ in range(20000)))"
+"$DEEPC" train "$W/gpt.dc" --data "$W/zh.txt" --stop-after 1 --out "$W/zh.safetensors" > "$W/zh.out" 2>&1
+grep -q "zh.txt: warning: 7[0-9.]*% of the tokens are out of the vocabulary (num_words=128 keeps 126 of the 600 distinct characters seen)" "$W/zh.out" \
+  && ok || bad "no OOV warning: $(head -3 "$W/zh.out")"
+grep -q "out of the vocabulary" "$W/gpt.out" && bad "an OOV warning on English text: $(head -3 "$W/gpt.out")" || ok
 
 finish cli_answers

@@ -14,7 +14,7 @@
  * 1 — or from 2 with an out-of-vocabulary token, which is index 1. Encoding
  * keeps tokens whose index is below num_words (all when 0); others become
  * the OOV index, or are dropped without one. 0 is padding. */
-#include "../core/internal.h"
+#include "text_report.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -320,4 +320,19 @@ dc_tokenizer *dc_tokenizer_load(const dc_tokenizer_options *o, const char *text,
         return NULL;
     }
     return t;
+}
+
+void dc_text_oov_report(FILE *report, const char *path, const dc_tokenizer *t, const int32_t *ids, int64_t n) {
+    if (!report) return;
+    const int kept = dc_tokenizer_vocab_size(t) - first_index(t), seen = t->nvocab;
+    int64_t oov = 0, tokens = 0;
+    for (int64_t i = 0; i < n; i++) tokens += ids[i] != 0, oov += t->o.oov && ids[i] == 1;
+    const double share = tokens ? (double)oov / (double)tokens : 0.0;
+    if (share > OOV_WARN_SHARE)
+        fprintf(report, "%s: warning: %.1f%% of the tokens are out of the vocabulary (num_words=%d keeps %d of the %d distinct "
+                        "%s seen): raise num_words, or leave it out to keep them all (the embedding needs a row for each)\n",
+                path, 100.0 * share, t->o.num_words, kept, seen, t->o.char_level ? "characters" : "words");
+    else if (!t->o.oov && kept < seen)
+        fprintf(report, "%s: note: num_words=%d keeps %d of the %d distinct %s seen; the others are dropped from the texts\n", path,
+                t->o.num_words, kept, seen, t->o.char_level ? "characters" : "words");
 }

@@ -8,6 +8,7 @@
  * shuffle, stratified by class on request, and the tokenizer is fitted on
  * the training rows only. */
 #include "csv.h"
+#include "text_report.h"
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -215,6 +216,7 @@ dc_status dc_text_csv_load(const char *path, const dc_text_spec *spec, const dc_
                 spec->next ? " (a language model: the next token is the class)" : o->stratify ? " (stratified)" : "",
                 dc_tokenizer_vocab_size(use), spec->tok.char_level ? "character" : "word", (double)kept / (double)n, spec->maxlen,
                 (long long)cut);
+    if (report) dc_text_oov_report(report, path, use, (const int32_t *)parts[0]->x.data, parts[0]->x.size);
     *train = parts[0];
     if (test) *test = parts[1];
     else dc_dataset_free(parts[1]);

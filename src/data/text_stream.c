@@ -2,7 +2,7 @@
  * language model trains on (the text line's target=stream). The file is
  * read whole, tokenized once (the vocabulary fitted on all of it unless one
  * is given), and kept as int32 ids; dc_dataset_stream makes the windows. */
-#include "../core/internal.h"
+#include "text_report.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,9 +30,11 @@ dc_status dc_text_stream_load(const char *path, const dc_text_spec *spec, dc_tok
         st = dc_set_error(DC_ERR_FORMAT, "%s: %lld tokens, fewer than one window of maxlen=%d and the token after it", path, (long long)n,
                           spec->maxlen);
     if (!st && !(*out = dc_dataset_stream(ids, n, spec->maxlen, 1))) st = DC_ERR_NOMEM;
-    if (!st && report)
+    if (!st && report) {
         fprintf(report, "%s: %lld bytes, %lld tokens, a vocabulary of %d\n", path, (long long)len, (long long)n,
                 dc_tokenizer_vocab_size(use));
+        dc_text_oov_report(report, path, use, ids, n);
+    }
     if (!st && own) {
         *tok = own;
         own = NULL;
