@@ -10,6 +10,8 @@
 #  - a cosine schedule takes its length from the run (t_max=auto): a run
 #    shortened with --epochs/--steps-per-epoch still ends at eta_min;
 #  - a vocabulary that leaves more than 2% of the tokens out says so;
+#  - --validation-steps N (validation_steps= in the fit line) validates on
+#    the first N batches only;
 set -u
 DEEPC=$1; W=$2; SRC=$3
 PY=${PYTHON:-/usr/bin/python3}
@@ -107,5 +109,12 @@ open('$W/zh.txt', 'w').write(''.join(random.choice(chars) for _ in range(20000))
 grep -q "zh.txt: warning: 7[0-9.]*% of the tokens are out of the vocabulary (num_words=128 keeps 126 of the 600 distinct characters seen)" "$W/zh.out" \
   && ok || bad "no OOV warning: $(head -3 "$W/zh.out")"
 grep -q "out of the vocabulary" "$W/gpt.out" && bad "an OOV warning on English text: $(head -3 "$W/gpt.out")" || ok
+
+# --validation-steps 1: one batch of the held-out tail (two without it), here or in the fit line
+vl() { "$DEEPC" train "$1" --data "$W/small.txt" --epochs 1 --steps-per-epoch 3 --quiet --out "$W/v.safetensors" --json $2 | tail -1 | "$PY" -c "import json,sys; print(json.load(sys.stdin)['history'][0]['val_loss'])"; }
+all=$(vl "$W/gpt.dc" ""); one=$(vl "$W/gpt.dc" "--validation-steps 1")
+sed 's/^fit \(.*\)$/fit \1 validation_steps=1/' "$W/gpt.dc" > "$W/gpt_vs.dc"
+inline=$(vl "$W/gpt_vs.dc" "")
+[ -n "$all" ] && [ -n "$one" ] && [ "$all" != "$one" ] && [ "$one" = "$inline" ] && ok || bad "--validation-steps: all $all, one batch $one, validation_steps=1 $inline"
 
 finish cli_answers

@@ -19,7 +19,7 @@ typedef struct {
     long samples, manifold; /* generate */
     const char *prompt, *stop;        /* generate text: the start, and a string that ends it */
     long max_tokens, top_k;
-    long steps_per_epoch;
+    long steps_per_epoch, validation_steps;
     const char *vocab, *merges;       /* tokenize: GPT-2's encoder.json and vocab.bpe */
     int decode;                       /* tokenize: ids -> text */
     const char *description;          /* import-gpt2: the network to fill */

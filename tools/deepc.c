@@ -47,14 +47,16 @@ static const command_help commands[] = {
     {"train",
      "usage: deepc train DESCRIPTION --data DATA [--out MODEL.safetensors] [--epochs N] [--batch-size B]\n"
      "        [--lr X] [--seed S] [--validation-split F] [--limit N] [--threads T] [--json]\n"
-     "        [--steps-per-epoch N]\n"
+     "        [--steps-per-epoch N] [--validation-steps N]\n"
      "        [--log FILE.csv] [--plot FILE.svg] [--checkpoint FILE [--checkpoint-every N]]\n"
      "        [--checkpoint-best FILE] [--stop-after BATCHES] [--quiet] [--force]\n"
      "        [--init-from MODEL] [--embeddings GLOVE.txt] [--freeze LAYER,LAYER,...]\n"
      "       deepc train --resume MODEL --data DATA [--epochs N] [--out FILE] ...\n"
      "  Train the model described in DESCRIPTION (models/*.dc), save it, print test metrics.\n"
      "  --limit N trains on the first N training samples (rows, texts, images, or a token\n"
-     "  stream's windows). --init-from copies every weight of MODEL whose name and shape match\n"
+     "  stream's windows). --validation-steps N validates on the first N batches of the\n"
+     "  validation part each epoch (a language model's held-out tail is often large).\n"
+     "  --init-from copies every weight of MODEL whose name and shape match\n"
      "  (and a text model's vocabulary or BPE); --embeddings fills a text model's embedding with\n"
      "  word vectors (GloVe's text format); --freeze stops the named layers from training.\n"
      "  --resume continues a saved run exactly where it stopped (Ctrl-C, --stop-after, a checkpoint).\n",
@@ -145,7 +147,7 @@ static const char *const known_options[] = {
     "--augment", "--validation-data", "--text", "--init-from", "--freeze", "--embeddings", "--grayscale", "--skip-bad",
     "--epochs", "--batch-size", "--seed", "--limit", "--threads", "--checkpoint-every", "--stop-after", "--folds",
     "--skip-rows", "--pca", "--samples", "--manifold", "--prompt", "--stop", "--vocab", "--merges", "--description",
-    "--vocab-size", "--decode", "--max-tokens", "--steps-per-epoch", "--top-k", "--temperature", "--top-p", "--no-cache",
+    "--vocab-size", "--decode", "--max-tokens", "--steps-per-epoch", "--validation-steps", "--top-k", "--temperature", "--top-p", "--no-cache",
     "--no-header", "--header", "--lr", "--validation-split", "--test-split", "--image-size", "--delimiter"};
 
 static void unknown_option(const char *o, const char *cmd) {
@@ -203,7 +205,7 @@ static int parse_args(int argc, char **argv, cli_args *a) {
         INT("--limit", limit, 1, 1L << 40) INT("--threads", threads, 1, 1024) INT("--checkpoint-every", ckpt_every, 1, 1000000)
         INT("--stop-after", stop_after, 1, 1L << 40) INT("--folds", folds, 2, 1000) INT("--skip-rows", skip_rows, 0, 1000000)
         INT("--pca", pca, 1, 100000) INT("--samples", samples, 1, 4096) INT("--manifold", manifold, 2, 64)
-        STR("--prompt", prompt) STR("--stop", stop) STR("--vocab", vocab) STR("--merges", merges) STR("--description", description) INT("--vocab-size", vocab_size, 257, 1 << 20) FLAG("--decode", decode) INT("--max-tokens", max_tokens, 1, 1L << 30) INT("--steps-per-epoch", steps_per_epoch, 1, 1L << 40) INT("--top-k", top_k, 0, 1L << 30)
+        STR("--prompt", prompt) STR("--stop", stop) STR("--vocab", vocab) STR("--merges", merges) STR("--description", description) INT("--vocab-size", vocab_size, 257, 1 << 20) FLAG("--decode", decode) INT("--max-tokens", max_tokens, 1, 1L << 30) INT("--steps-per-epoch", steps_per_epoch, 1, 1L << 40) INT("--validation-steps", validation_steps, 1, 1L << 40) INT("--top-k", top_k, 0, 1L << 30)
         DBL("--temperature", temperature, 0.0, 100.0) DBL("--top-p", top_p, 0.0, 1.0) FLAG("--no-cache", no_cache)
         else if (!strcmp(o, "--no-header") || !strcmp(o, "--header")) { /* given: overrides a model's stored way */
             if (inline_value) {
@@ -375,6 +377,7 @@ static dc_fit_options fit_options(const cli_args *a, dc_train_state *state) {
 
 static void apply_lr(const cli_args *a, dc_model *m) {
     if (a->steps_per_epoch > 0 && !a->resume) dc_model_fit_config(m)->steps_per_epoch = a->steps_per_epoch;
+    if (a->validation_steps > 0) dc_model_fit_config(m)->validation_steps = a->validation_steps;
     if (a->lr < 0) return;
     dc_opt_config o = *dc_model_optimizer(m);
     o.lr = (float)a->lr;

@@ -187,6 +187,9 @@ typedef struct {
                                 a token stream draws this many batches of
                                 random windows (default: as many tokens as
                                 the stream holds)                          */
+    int64_t validation_steps; /* > 0: at most this many validation batches
+                                per epoch, the first ones (Keras'
+                                validation_steps, nanoGPT's eval_iters)    */
     int has_schedule;
     dc_schedule schedule;    /* learning-rate schedule, stepped per epoch   */
     char schedule_monitor[16]; /* metric a plateau schedule watches         */

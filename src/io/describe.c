@@ -477,7 +477,9 @@ static dc_status parse_fit(line_ctx *c, dc_model *m) {
     if (!st && (s = opt(c, "steps_per_epoch", &col)) && !(st = parse_int(c, s, col, "steps_per_epoch", 1, 1L << 40, &v)))
         f->steps_per_epoch = v;
     if (!st && (s = opt(c, "accumulate", &col)) && !(st = parse_int(c, s, col, "accumulate", 1, 1 << 20, &v))) f->accumulate = (int)v;
-    if (!st) st = leftovers(c, "epochs, batch_size, validation_split, shuffle, seed, steps_per_epoch, accumulate");
+    if (!st && (s = opt(c, "validation_steps", &col)) && !(st = parse_int(c, s, col, "validation_steps", 1, 1L << 40, &v)))
+        f->validation_steps = v;
+    if (!st) st = leftovers(c, "epochs, batch_size, validation_split, shuffle, seed, steps_per_epoch, validation_steps, accumulate");
     return st;
 }
 
@@ -825,6 +827,7 @@ char *dc_model_write_description(const dc_model *m) {
     dc_float_str(vs, sizeof vs, f->validation_split);
     dc_sb_printf(&b, "fit epochs=%d batch_size=%d validation_split=%s shuffle=%s seed=%llu", f->epochs, f->batch_size, vs, f->shuffle ? "true" : "false", (unsigned long long)f->seed);
     if (f->steps_per_epoch > 0) dc_sb_printf(&b, " steps_per_epoch=%lld", (long long)f->steps_per_epoch);
+    if (f->validation_steps > 0) dc_sb_printf(&b, " validation_steps=%lld", (long long)f->validation_steps);
     if (f->accumulate > 1) dc_sb_printf(&b, " accumulate=%d", f->accumulate);
     dc_sb_puts(&b, "\n");
     if (b.oom) {

@@ -257,7 +257,7 @@ static dc_status make_batch(dc_graph *g, const dc_model *m, const dc_dataset *d,
  * eval mode. Sampling layers draw from a generator of their own here, so
  * evaluating never moves the training run's stream. */
 static dc_status evaluate_on(const dc_model *m, dc_graph *g, const dc_dataset *d, int64_t off, int64_t count, int batch,
-                             dc_epoch_stats *e) {
+                             dc_epoch_stats *e, dc_progress *p) {
     int64_t *idx = malloc(sizeof(int64_t) * (size_t)(batch > count ? count : batch));
     if (!idx) return dc_set_error(DC_ERR_NOMEM, "evaluate: out of memory");
     double lsum = 0.0, psum[DC_MAX_LOSS_PARTS] = {0};
@@ -284,6 +284,7 @@ static dc_status evaluate_on(const dc_model *m, dc_graph *g, const dc_dataset *d
         lsum += (double)l->data[0] * (double)n;
         add_parts(g, psum, n);
         if (acc) correct += batch_correct(vals[co].y, y, &counted);
+        dc_progress_validate(p, s / batch + 1, (count + batch - 1) / batch);
     }
     dc_graph_set_grad_enabled(g, 1);
     dc_graph_set_rng(g, train_rng);
@@ -305,7 +306,7 @@ dc_status dc_evaluate_stats(const dc_model *m, const dc_dataset *data, int batch
     dc_get_num_threads();
     memset(stats, 0, sizeof *stats);
     stats->val_loss = stats->val_accuracy = stats->lr = NAN;
-    st = evaluate_on(m, g, data, 0, data->n, batch_size > 0 ? batch_size : 256, stats);
+    st = evaluate_on(m, g, data, 0, data->n, batch_size > 0 ? batch_size : 256, stats, NULL);
     dc_graph_free(g);
     return st;
 }
@@ -684,7 +685,8 @@ static dc_status run_epochs_loop(fit_ctx *c, dc_prefetch *pf, int64_t steps, int
          * training step needs is enough, memory stays at one step's worth */
         if (c->val) {
             dc_epoch_stats v;
-            if ((st = evaluate_on(m, c->g, c->val, s->val_off, s->nval, (int)batch, &v))) return st;
+            const int64_t vsteps = m->recipe.fit.validation_steps, nval = vsteps > 0 && vsteps * batch < s->nval ? vsteps * batch : s->nval;
+            if ((st = evaluate_on(m, c->g, c->val, s->val_off, nval, (int)batch, &v, o->verbose ? &p : NULL))) return st;
             es.val_loss = v.loss;
             es.val_accuracy = v.accuracy;
             for (int i = 0; i < es.nparts && i < v.nparts; i++) es.val_part[i] = v.part[i];

@@ -52,10 +52,21 @@ void dc_progress_step(dc_progress *p, int64_t step, double loss, double acc) {
     fflush(p->out);
 }
 
+void dc_progress_validate(dc_progress *p, int64_t done, int64_t total) {
+    if (!p || !p->tty) return;
+    double t = dc_now();
+    if (done < total && t - p->last_draw < 0.1) return;
+    p->last_draw = t;
+    bar(p, p->steps, t - p->t0);
+    fprintf(p->out, " - validating %lld/%lld\033[K", (long long)done, (long long)total);
+    fflush(p->out);
+}
+
 void dc_progress_end_epoch(dc_progress *p, const dc_epoch_stats *e) {
     double elapsed = dc_now() - p->t0;
     if (p->tty) {
         bar(p, p->steps, elapsed);
+        fputs("\033[K", p->out); /* what "validating k/N" left */
     } else {
         fprintf(p->out, "Epoch %d/%d - %lld/%lld - %.1fs - %.2fms/step", p->epoch, p->epochs, (long long)p->steps,
                 (long long)p->steps, elapsed, p->steps ? 1000.0 * elapsed / (double)p->steps : 0.0);

@@ -19,5 +19,8 @@ double dc_now(void);
 void dc_progress_begin_epoch(dc_progress *p, FILE *out, int epoch, int epochs, int64_t steps);
 void dc_progress_step(dc_progress *p, int64_t step, double loss, double acc);
 /* The epoch's line: loss, its parts, accuracy (when not NAN), validation. */
+/* On a terminal, "validating done/total" after the finished bar (the
+ * validation of a language model can take as long as its epoch). */
+void dc_progress_validate(dc_progress *p, int64_t done, int64_t total);
 void dc_progress_end_epoch(dc_progress *p, const dc_epoch_stats *e);
 #endif
