@@ -12,6 +12,9 @@
 #  - a vocabulary that leaves more than 2% of the tokens out says so;
 #  - --validation-steps N (validation_steps= in the fit line) validates on
 #    the first N batches only;
+#  - eval's report: an AUC per class, full class names in the table and the
+#    confusion matrix, no top-k line when k covers every class; --plot
+#    draws the ROC curves and the confusion matrix as an SVG;
 set -u
 DEEPC=$1; W=$2; SRC=$3
 PY=${PYTHON:-/usr/bin/python3}
@@ -116,5 +119,29 @@ all=$(vl "$W/gpt.dc" ""); one=$(vl "$W/gpt.dc" "--validation-steps 1")
 sed 's/^fit \(.*\)$/fit \1 validation_steps=1/' "$W/gpt.dc" > "$W/gpt_vs.dc"
 inline=$(vl "$W/gpt_vs.dc" "")
 [ -n "$all" ] && [ -n "$one" ] && [ "$all" != "$one" ] && [ "$one" = "$inline" ] && ok || bad "--validation-steps: all $all, one batch $one, validation_steps=1 $inline"
+
+# eval's report with long class names; --plot
+"$PY" - "$SK/iris.csv" "$W/iris_long.csv" <<'PYEOF'
+import csv, sys
+names = ["setosa of the northern meadows", "versicolor", "virginica (southern variety)"]
+rows = list(csv.reader(open(sys.argv[1])))[1:]
+with open(sys.argv[2], "w") as f:
+    f.write("a,b,c,d,species\n")
+    for r in rows: f.write(",".join(r[:4]) + ',"' + names[int(r[4])] + '"\n')
+PYEOF
+printf 'input auto\ndense 8 activation=relu\ndense 3 activation=softmax\nloss categorical_crossentropy\noptimizer adam lr=0.02\nfit epochs=30 batch_size=16 seed=1\n' > "$W/iris.dc"
+"$DEEPC" train "$W/iris.dc" --data "$W/iris_long.csv" --test-split 0.3 --stratify --scale standard --quiet --out "$W/iris.safetensors" > "$W/iris.out" 2>&1 || bad "train iris: $(tail -2 "$W/iris.out")"
+"$DEEPC" eval "$W/iris.safetensors" --data "$W/iris_long.csv" --plot "$W/report.svg" > "$W/iris_ev.out" 2>&1 || bad "eval --plot: $(tail -2 "$W/iris_ev.out")"
+grep -q "^ *class  *precision  *recall  *f1-score  *auc  *support$" "$W/iris_ev.out" && ok || bad "no auc column: $(grep class "$W/iris_ev.out")"
+grep -q "^setosa of the northern meadows  *[0-9.]*  *[0-9.]*  *[0-9.]*  *[01]\.[0-9]*  *15$" "$W/iris_ev.out" && ok || bad "per-class row with its AUC: $(cat "$W/iris_ev.out")"
+grep -q "  setosa of the northern meadows  *versicolor  *virginica (southern variety)$" "$W/iris_ev.out" && ok || bad "the matrix header cuts names: $(grep -A1 'confusion matrix' "$W/iris_ev.out")"
+grep -q "top-" "$W/iris_ev.out" && bad "a top-5 line for 3 classes" || ok
+"$PY" -c "
+import sys, xml.dom.minidom as x
+d = x.parse('$W/report.svg')
+lines = d.getElementsByTagName('polyline'); texts = ' '.join(t.firstChild.data for t in d.getElementsByTagName('text') if t.firstChild)
+sys.exit(0 if len(lines) == 3 and 'setosa of the northern meadows: AUC' in texts and 'confusion matrix' in texts else 1)" && ok || bad "eval --plot: not the SVG expected"
+grep -q "top-2" "$W/tev.out" && bad "top-2 for two classes" || ok
+expect_fail "--plot: the picture is of a classification" "$DEEPC" eval "$W/gpt.safetensors" --data "$W/small.txt" --plot "$W/x.svg"
 
 finish cli_answers

@@ -45,6 +45,7 @@ dc_status cli_compute_metrics(dc_model *m, const dc_dataset *d, cli_metrics *r) 
                 free(score);
             }
         }
+        if (!st) r->probs = out, r->width = (int)C, out = NULL; /* kept for eval --plot */
     }
     free(out);
     return st;
@@ -54,7 +55,23 @@ void cli_metrics_free(cli_metrics *r) {
     dc_class_metrics_free(&r->cls);
     free(r->fpr);
     free(r->tpr);
+    free(r->probs);
     r->fpr = r->tpr = NULL;
+    r->probs = NULL;
+}
+
+dc_status cli_plot_eval(const cli_args *a, const dc_tabular *tab, const dc_model *m, const cli_metrics *r, const dc_dataset *d,
+                        const char *path) {
+    if (!r->probs) return dc_set_error_cli("--plot: the picture is of a classification (ROC curves, confusion matrix)");
+    const int C = r->cls.num_classes;
+    char **names = calloc((size_t)C, sizeof *names);
+    char nb[256];
+    for (int k = 0; names && k < C; k++) names[k] = strdup(cli_class_name(a, tab, m, k, nb, sizeof nb));
+    dc_status st = names ? dc_plot_eval_svg(r->probs, r->width, d->y.data, d->n, &r->cls, (const char *const *)names, path)
+                         : dc_set_error_cli("out of memory");
+    for (int k = 0; names && k < C; k++) free(names[k]);
+    free(names);
+    return st;
 }
 
 void cli_print_report(const cli_args *a, const dc_tabular *tab, const dc_model *m, const cli_metrics *r, FILE *f) {
@@ -73,29 +90,47 @@ void cli_print_report(const cli_args *a, const dc_tabular *tab, const dc_model *
         return;
     }
     const dc_class_metrics *c = &r->cls;
-    char nb[32];
-    fprintf(f, "%lld samples - loss: %.4f - accuracy: %.4f - top-%d accuracy: %.4f\n", (long long)c->n, r->loss,
-            c->accuracy, c->top_k, c->top_k_accuracy);
-    fprintf(f, "ROC AUC (%s): %.4f - log loss: %.4f\n\n", c->num_classes == 2 ? "binary" : "one-vs-rest, macro", c->auc,
-            c->log_loss);
-    fprintf(f, "%14s %10s %10s %10s %10s\n", "class", "precision", "recall", "f1-score", "support");
-    for (int k = 0; k < c->num_classes; k++)
-        fprintf(f, "%14.14s %10.4f %10.4f %10.4f %10lld\n", cli_class_name(a, tab, m, k, nb, sizeof nb), c->precision[k],
-                c->recall[k], c->f1[k], (long long)c->support[k]);
-    fprintf(f, "\n%14s %10.4f %10.4f %10.4f %10lld\n", "macro avg", c->macro_precision, c->macro_recall, c->macro_f1, (long long)c->n);
-    fprintf(f, "%14s %10.4f %10.4f %10.4f %10lld\n", "weighted avg", c->weighted_precision, c->weighted_recall,
-            c->weighted_f1, (long long)c->n);
-    fprintf(f, "%14s %10.4f %10.4f %10.4f %10lld\n\n", "micro avg", c->micro_precision, c->micro_recall, c->micro_f1, (long long)c->n);
+    char nb[256];
+    /* the name column fits the longest class name (up to 40 characters) */
+    int wn = 12;
+    for (int k = 0; k < c->num_classes && k < 1024; k++) {
+        int l = (int)strlen(cli_class_name(a, tab, m, k, nb, sizeof nb));
+        wn = l > wn ? (l < 40 ? l : 40) : wn;
+    }
+    fprintf(f, "%lld samples - loss: %.4f - accuracy: %.4f", (long long)c->n, r->loss, c->accuracy);
+    if (c->num_classes > 2 && c->top_k < c->num_classes) fprintf(f, " - top-%d accuracy: %.4f", c->top_k, c->top_k_accuracy);
+    fprintf(f, "\nROC AUC (%s): %.4f - log loss: %.4f\n\n", c->num_classes == 2 ? "binary" : "one-vs-rest, macro", c->auc, c->log_loss);
+    fprintf(f, "%*s %10s %10s %10s %10s %10s\n", wn, "class", "precision", "recall", "f1-score", "auc", "support");
+    for (int k = 0; k < c->num_classes; k++) {
+        double auc = c->auc_per_class ? c->auc_per_class[k] : NAN;
+        fprintf(f, "%*.*s %10.4f %10.4f %10.4f ", wn, wn, cli_class_name(a, tab, m, k, nb, sizeof nb), c->precision[k], c->recall[k], c->f1[k]);
+        if (isfinite(auc)) fprintf(f, "%10.4f", auc);
+        else fprintf(f, "%10s", "-");
+        fprintf(f, " %10lld\n", (long long)c->support[k]);
+    }
+    fprintf(f, "\n%*s %10.4f %10.4f %10.4f %10s %10lld\n", wn, "macro avg", c->macro_precision, c->macro_recall, c->macro_f1, "", (long long)c->n);
+    fprintf(f, "%*s %10.4f %10.4f %10.4f %10s %10lld\n", wn, "weighted avg", c->weighted_precision, c->weighted_recall,
+            c->weighted_f1, "", (long long)c->n);
+    fprintf(f, "%*s %10.4f %10.4f %10.4f %10s %10lld\n\n", wn, "micro avg", c->micro_precision, c->micro_recall, c->micro_f1, "", (long long)c->n);
     if (!c->confusion) {
         fprintf(f, "confusion matrix: left out for %d classes (more than %d)\n", c->num_classes, DC_METRICS_MAX_CLASSES);
         return;
     }
-    fprintf(f, "confusion matrix (rows: true class, columns: predicted)\n%14s", "");
-    for (int k = 0; k < c->num_classes; k++) fprintf(f, " %7.7s", cli_class_name(a, tab, m, k, nb, sizeof nb));
+    /* full class names: each column as wide as its name (at least 7) */
+    fprintf(f, "confusion matrix (rows: true class, columns: predicted)\n%*s", wn, "");
+    for (int k = 0; k < c->num_classes; k++) {
+        const char *name = cli_class_name(a, tab, m, k, nb, sizeof nb);
+        int w = (int)strlen(name) > 7 ? (int)strlen(name) : 7;
+        fprintf(f, " %*s", w > 40 ? 40 : w, name);
+    }
     fprintf(f, "\n");
     for (int i = 0; i < c->num_classes; i++) {
-        fprintf(f, "%14.14s", cli_class_name(a, tab, m, i, nb, sizeof nb));
-        for (int k = 0; k < c->num_classes; k++) fprintf(f, " %7lld", (long long)c->confusion[(int64_t)i * c->num_classes + k]);
+        fprintf(f, "%*.*s", wn, wn, cli_class_name(a, tab, m, i, nb, sizeof nb));
+        for (int k = 0; k < c->num_classes; k++) {
+            int w = (int)strlen(cli_class_name(a, tab, m, k, nb, sizeof nb));
+            w = w > 7 ? (w > 40 ? 40 : w) : 7;
+            fprintf(f, " %*lld", w, (long long)c->confusion[(int64_t)i * c->num_classes + k]);
+        }
         fprintf(f, "\n");
     }
 }

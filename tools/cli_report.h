@@ -14,6 +14,8 @@ typedef struct {
     dc_regression_metrics reg;    /* regression                          */
     double *fpr, *tpr;            /* binary: the ROC curve's points      */
     int64_t roc_points;
+    float *probs;                 /* classification: n x width probabilities (for eval --plot) */
+    int width;
 } cli_metrics;
 
 dc_status cli_compute_metrics(dc_model *m, const dc_dataset *d, cli_metrics *out);
@@ -22,4 +24,7 @@ void cli_metrics_free(cli_metrics *r);
 void cli_print_report(const cli_args *a, const dc_tabular *tab, const dc_model *m, const cli_metrics *r, FILE *f);
 /* The JSON members (without braces) of a report. */
 void cli_print_json_metrics(const cli_args *a, const dc_tabular *tab, const dc_model *m, const cli_metrics *r);
+/* eval --plot FILE.svg: ROC curves and the confusion matrix (classification). */
+dc_status cli_plot_eval(const cli_args *a, const dc_tabular *tab, const dc_model *m, const cli_metrics *r, const dc_dataset *d,
+                        const char *path);
 #endif

@@ -62,12 +62,14 @@ static const command_help commands[] = {
      "  --resume continues a saved run exactly where it stopped (Ctrl-C, --stop-after, a checkpoint).\n",
      1, 1},
     {"eval",
-     "usage: deepc eval MODEL --data DATA [--all-rows] [--limit N] [--json]\n"
+     "usage: deepc eval MODEL --data DATA [--all-rows] [--limit N] [--plot REPORT.svg] [--json]\n"
      "  Report: loss, accuracy, top-5, precision/recall/F1 per class and averaged,\n"
      "  confusion matrix, ROC AUC, log loss (MSE, MAE, R^2 for regression); a language\n"
      "  model's loss and perplexity. On the CSV a model was trained on with --test-split,\n"
      "  the rows the run held out (the model file records the split); --all-rows scores\n"
-     "  every row. Class heads report probabilities (a linear head's softmax or sigmoid).\n",
+     "  every row. Class heads report probabilities (a linear head's softmax or sigmoid).\n"
+     "  --plot REPORT.svg draws the ROC curves (each class against the rest) and the\n"
+     "  confusion matrix.\n",
      1, 0},
     {"predict",
      "usage: deepc predict MODEL --data DATA [--limit N] [--probabilities] [--json]\n"
@@ -710,6 +712,7 @@ done:
 
 static int cmd_eval(const cli_args *a) {
     if (need(a, "a MODEL file", a->target) || need(a, "--data", a->data)) return 2;
+    if (a->plot && cli_check_output("--plot", a->plot, CLI_OUT_SVG, a->force, NULL)) return 1;
     dc_model *m = dc_model_load(a->target);
     if (!m) return cli_fail("cannot load the model");
     dc_tabular *tab = NULL;
@@ -724,7 +727,9 @@ static int cmd_eval(const cli_args *a) {
             printf("%s: the %lld rows the run held out (test split %g of %lld, recorded in the model file; --all-rows scores every row)\n",
                    a->data, (long long)d->n, (double)part.test_split, (long long)part.total);
         cli_print_report(a, tab, m, &r, stdout);
-        if (a->json) {
+        if (a->plot && cli_plot_eval(a, tab, m, &r, d, a->plot)) rc = cli_fail("cannot draw --plot");
+        else if (a->plot && !a->quiet && !a->json) printf("ROC curves and the confusion matrix: %s\n", a->plot);
+        if (a->json && !rc) {
             printf("{\"command\":\"eval\",\"samples\":%lld,\"rows\":\"%s\",", (long long)d->n, part.held_out ? "held_out" : "all");
             cli_print_json_metrics(a, tab, m, &r);
             printf("}\n");

@@ -194,6 +194,14 @@ void dc_class_metrics_free(dc_class_metrics *m);
  * Returns the area under it (trapezoids, ties handled as scikit-learn). */
 double dc_roc_curve(const float *scores, const int32_t *truth, int64_t n, double **fpr, double **tpr, int64_t *npoints);
 
+/* An evaluation as one SVG: ROC curves (binary: the positive class; more
+ * classes: each against the rest, the first 20, AUC in the legend) and the
+ * confusion matrix with counts, rows shaded by share. probs: n x width
+ * (width 1: one sigmoid output), c: their metrics, names: a name per class.
+ * Written atomically. */
+dc_status dc_plot_eval_svg(const float *probs, int width, const int32_t *labels, int64_t n, const dc_class_metrics *c,
+                           const char *const *names, const char *path);
+
 /* Regression metrics over n * dim values. */
 typedef struct {
     double mse, mae, r2;

@@ -152,6 +152,10 @@ typedef struct {
 dc_status dc_atomic_open(dc_atomic_file *a, const char *path);
 dc_status dc_atomic_commit(dc_atomic_file *a);
 void dc_atomic_abort(dc_atomic_file *a);
+/* An SVG of w x h on a white page, opened atomically at path (src/train/plot.c):
+ * draw into a->f, then dc_svg_end. */
+dc_status dc_svg_begin(dc_atomic_file *a, const char *path, double w, double h);
+dc_status dc_svg_end(dc_atomic_file *a);
 
 /* String -> index over keys[0..n) that the caller keeps alive (strmap.c).
  * Build returns DC_ERR_INVALID, with no message set, when two keys are

@@ -74,15 +74,24 @@ static void panel(FILE *f, const dc_history *h, double x0, const char *title, ge
     fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\" fill=\"#ff7f0e\">validation</text>\n", x0 + ML + 8, MT + 32);
 }
 
+dc_status dc_svg_begin(dc_atomic_file *a, const char *path, double w, double h) {
+    dc_status st = dc_atomic_open(a, path);
+    if (st) return st;
+    fprintf(a->f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" font-family=\"sans-serif\">\n", w, h);
+    fprintf(a->f, "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n");
+    return DC_OK;
+}
+
+dc_status dc_svg_end(dc_atomic_file *a) {
+    fprintf(a->f, "</svg>\n");
+    return dc_atomic_commit(a);
+}
+
 dc_status dc_plot_history_svg(const dc_history *h, const char *path) {
     dc_atomic_file af;
-    dc_status st = dc_atomic_open(&af, path);
+    dc_status st = dc_svg_begin(&af, path, 2 * W, H);
     if (st) return st;
-    FILE *f = af.f;
-    fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" font-family=\"sans-serif\">\n", 2 * W, H);
-    fprintf(f, "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n");
-    panel(f, h, 0, "loss", g_loss, g_val_loss);
-    panel(f, h, W, "accuracy", g_acc, g_val_acc);
-    fprintf(f, "</svg>\n");
-    return dc_atomic_commit(&af);
+    panel(af.f, h, 0, "loss", g_loss, g_val_loss);
+    panel(af.f, h, W, "accuracy", g_acc, g_val_acc);
+    return dc_svg_end(&af);
 }
