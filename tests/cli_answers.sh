@@ -15,6 +15,9 @@
 #  - eval's report: an AUC per class, full class names in the table and the
 #    confusion matrix, no top-k line when k covers every class; --plot
 #    draws the ROC curves and the confusion matrix as an SVG;
+#  - predict on an autoencoder asks for --latent (a VAE's mean, checked
+#    against numpy; an autoencoder's bottleneck), --reconstruction or --layer,
+#    instead of an argmax over pixels;
 set -u
 DEEPC=$1; W=$2; SRC=$3
 PY=${PYTHON:-/usr/bin/python3}
@@ -143,5 +146,30 @@ lines = d.getElementsByTagName('polyline'); texts = ' '.join(t.firstChild.data f
 sys.exit(0 if len(lines) == 3 and 'setosa of the northern meadows: AUC' in texts and 'confusion matrix' in texts else 1)" && ok || bad "eval --plot: not the SVG expected"
 grep -q "top-2" "$W/tev.out" && bad "top-2 for two classes" || ok
 expect_fail "--plot: the picture is of a classification" "$DEEPC" eval "$W/gpt.safetensors" --data "$W/small.txt" --plot "$W/x.svg"
+
+# an autoencoder: the code, the reconstruction or a layer, not a class
+"$DEEPC" train "$SRC/models/fashion_vae.dc" --data fashion-mnist --limit 64 --epochs 1 --quiet --out "$W/vae.safetensors" > "$W/vae.out" 2>&1 || bad "train a VAE: $(tail -2 "$W/vae.out")"
+expect_fail 'reconstructs its input (an autoencoder): its output is not a class. Give --latent (the code, layer "mu")' "$DEEPC" predict "$W/vae.safetensors" --data fashion-mnist --limit 3
+"$DEEPC" predict "$W/vae.safetensors" --data fashion-mnist --limit 5 --latent > "$W/mu.csv" 2>&1 || bad "predict --latent: $(cat "$W/mu.csv")"
+(cd "$SRC/tests" && "$PY" - "$W/vae.safetensors" "$W/mu.csv" <<'PYEOF'
+import csv, gzip, sys
+import numpy as np
+from st_read import read
+t, _ = read(sys.argv[1])
+rows = list(csv.reader(open(sys.argv[2])))
+assert rows[0] == ["input", "mu_0", "mu_1"], rows[0]
+got = np.array([[float(v) for v in r[1:]] for r in rows[1:]])
+raw = gzip.open("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz").read()
+x = np.frombuffer(raw[16:16 + 5 * 784], dtype=np.uint8).reshape(5, 784).astype(np.float32) / 255
+h = np.maximum(x @ t["encoder.weight"].T + t["encoder.bias"], 0)
+mu = h @ t["mu.weight"].T + t["mu.bias"]
+assert np.abs(mu - got).max() < 1e-4, np.abs(mu - got).max()
+PYEOF
+) > "$W/mu.check" 2>&1 && ok || bad "predict --latent is not the VAE's mean: $(cat "$W/mu.check")"
+"$DEEPC" predict "$W/vae.safetensors" --data fashion-mnist --limit 2 --reconstruction --json > "$W/rec.out" 2>&1
+[ "$(json_field "$W/rec.out" "['predictions'][1]['values'].__len__()")" = 784 ] && ok || bad "predict --reconstruction: $(tail -c 200 "$W/rec.out")"
+"$DEEPC" train "$SRC/models/fashion_ae.dc" --data fashion-mnist --limit 64 --epochs 1 --quiet --out "$W/ae.safetensors" > "$W/ae.out" 2>&1 || bad "train an AE: $(tail -2 "$W/ae.out")"
+"$DEEPC" predict "$W/ae.safetensors" --data fashion-mnist --limit 2 --latent | head -1 | grep -q "^input,code_0,.*,code_31$" && ok || bad "the AE's code layer: $("$DEEPC" predict "$W/ae.safetensors" --data fashion-mnist --limit 2 --latent 2>&1 | head -1 | cut -c1-100)"
+expect_fail 'no layer named "nope"' "$DEEPC" predict "$W/ae.safetensors" --data fashion-mnist --limit 2 --layer nope
 
 finish cli_answers

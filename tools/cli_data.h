@@ -11,6 +11,8 @@ typedef struct {
     int json, quiet, force;
     int all_rows;                     /* eval: every row, not the held-out part the model file records */
     int probabilities;                /* predict: every class's probability */
+    int latent, reconstruction;       /* predict: an autoencoder's code, or its output's values */
+    const char *layer;                /* predict: a layer's values */
     /* CSV */
     const char *label, *features, *missing, *scale;
     char delimiter;

@@ -109,3 +109,37 @@ void cli_pred_end(cli_pred *p) {
     if (p->a->json) printf("],\"count\":%lld}\n", (long long)p->count);
     fflush(stdout);
 }
+
+void cli_print_values(const cli_args *a, const char *name, int64_t n, int64_t width, const float *v) {
+    if (a->json) {
+        printf("{\"command\":\"predict\",\"layer\":");
+        cli_json_string(stdout, name);
+        printf(",\"predictions\":[");
+    } else {
+        printf("input");
+        for (int64_t k = 0; k < width; k++) {
+            char col[96];
+            snprintf(col, sizeof col, "%s_%lld", name, (long long)k);
+            putchar(',');
+            csv_field(col);
+        }
+        putchar('\n');
+    }
+    for (int64_t i = 0; i < n; i++) {
+        const float *row = v + i * width;
+        if (a->json) {
+            printf("%s{\"input\":%lld,\"values\":[", i ? "," : "", (long long)i);
+            for (int64_t k = 0; k < width; k++) {
+                if (k) putchar(',');
+                cli_json_number(stdout, row[k]);
+            }
+            printf("]}");
+        } else {
+            printf("%lld", (long long)i);
+            for (int64_t k = 0; k < width; k++) printf(",%.6g", row[k]);
+            putchar('\n');
+        }
+    }
+    if (a->json) printf("],\"count\":%lld}\n", (long long)n);
+    fflush(stdout);
+}

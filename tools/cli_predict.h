@@ -24,6 +24,9 @@ void cli_pred_begin(cli_pred *p, const cli_args *a, const dc_model *m, const dc_
 void cli_pred_row(cli_pred *p, const char *input, int64_t index, const float *row);
 /* The end (the JSON object's closing). */
 void cli_pred_end(cli_pred *p);
+/* Values, not classes (a layer's, an autoencoder's output): a CSV of
+ * input, NAME_0 .. NAME_{width-1}, or with --json {"input", "values"} rows. */
+void cli_print_values(const cli_args *a, const char *name, int64_t n, int64_t width, const float *v);
 /* The class a row of C outputs predicts: argmax, or p >= 0.5 for one output. */
 int64_t cli_predicted_class(const float *row, int64_t C);
 #endif

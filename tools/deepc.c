@@ -73,11 +73,14 @@ static const command_help commands[] = {
      1, 0},
     {"predict",
      "usage: deepc predict MODEL --data DATA [--limit N] [--probabilities] [--json]\n"
+     "       deepc predict MODEL --data DATA --latent | --reconstruction | --layer NAME\n"
      "       deepc predict MODEL IMAGE... [--probabilities] [--json]\n"
      "       deepc predict MODEL --text \"TEXT\" | --text @FILE (one text per line; @- reads stdin)\n"
      "  A CSV, whatever the data: input (the row number from 0, the image file or the text),\n"
      "  class (its name), probability; --probabilities adds p_CLASS for every class.\n"
-     "  Regression: input and the predicted value. --json: the same rows as one JSON object.\n",
+     "  Regression: input and the predicted value. --json: the same rows as one JSON object.\n"
+     "  An autoencoder or VAE: --latent (its code: a VAE's mean, or the bottleneck layer),\n"
+     "  --reconstruction (its output's values), or --layer NAME (any layer's values).\n",
      1, 0},
     {"summary",
      "usage: deepc summary MODEL_OR_DESCRIPTION [--json]\n"
@@ -144,7 +147,7 @@ static void overview(FILE *f) {
 
 /* Every option the parser knows, for "did you mean". */
 static const char *const known_options[] = {
-    "--help", "--json", "--all-rows", "--probabilities", "--quiet", "--force", "--regression", "--stratify", "--data", "--out",
+    "--help", "--json", "--all-rows", "--probabilities", "--latent", "--reconstruction", "--layer", "--quiet", "--force", "--regression", "--stratify", "--data", "--out",
     "--resume", "--checkpoint", "--checkpoint-best", "--log", "--plot", "--label", "--features", "--missing", "--scale",
     "--augment", "--validation-data", "--text", "--init-from", "--freeze", "--embeddings", "--grayscale", "--skip-bad",
     "--epochs", "--batch-size", "--seed", "--limit", "--threads", "--checkpoint-every", "--stop-after", "--folds",
@@ -197,7 +200,7 @@ static int parse_args(int argc, char **argv, cli_args *a) {
             else overview(stdout);
             exit(0);
         }
-        FLAG("--json", json) FLAG("--all-rows", all_rows) FLAG("--probabilities", probabilities) FLAG("--quiet", quiet) FLAG("--force", force) FLAG("--regression", regression)
+        FLAG("--json", json) FLAG("--all-rows", all_rows) FLAG("--probabilities", probabilities) FLAG("--latent", latent) FLAG("--reconstruction", reconstruction) STR("--layer", layer) FLAG("--quiet", quiet) FLAG("--force", force) FLAG("--regression", regression)
         FLAG("--stratify", stratify)
         STR("--data", data) STR("--out", out) STR("--resume", resume) STR("--checkpoint", checkpoint)
         STR("--checkpoint-best", best) STR("--log", log) STR("--plot", plot) STR("--label", label)
@@ -874,16 +877,29 @@ static int cmd_predict(const cli_args *a) {
         dc_model_free(m);
         return 2;
     }
+    /* an autoencoder's output is a reconstruction, not a class: its code or
+     * its output values, as asked */
+    const char *layer = a->layer ? a->layer : a->latent ? dc_model_latent_layer(m) : NULL;
+    if (!layer && !a->reconstruction && dc_model_reconstructs(m)) {
+        dc_set_error_cli("%s reconstructs its input (an autoencoder): its output is not a class. Give --latent (the code, "
+                         "layer \"%s\"), --reconstruction (the output's values) or --layer NAME",
+                         a->target, dc_model_latent_layer(m) ? dc_model_latent_layer(m) : "?");
+        dc_model_free(m);
+        return cli_fail("cannot predict");
+    }
     dc_tabular *tab = NULL;
     dc_dataset *d = cli_load_eval(a, m, &tab, 0, NULL);
     int64_t oshape[DC_MAX_DIMS], C = 1;
-    int nd = dc_model_output_shape(m, oshape);
+    int nd = layer && dc_model_find_layer(m, layer) ? dc_layer_output_shape(dc_model_find_layer(m, layer), oshape)
+                                                    : dc_model_output_shape(m, oshape);
     for (int i = 0; i < nd; i++) C *= oshape[i];
     float *out = d ? malloc(sizeof(float) * (size_t)(d->n * C)) : NULL;
     int rc = 0;
     if (!d) rc = cli_fail("cannot load the data");
     else if (!out) rc = cli_fail("out of memory");
-    else if (dc_predict(m, d, d->n, 64, out)) rc = cli_fail("prediction failed");
+    else if (layer ? dc_predict_layer(m, d, d->n, 64, layer, out) : dc_predict(m, d, d->n, 64, out)) rc = cli_fail("prediction failed");
+    else if (layer || a->reconstruction) /* values, not classes */
+        cli_print_values(a, layer ? layer : "output", d->n, C, out);
     else { /* rows are numbered from 0, in the data's order */
         cli_pred pr;
         cli_pred_begin(&pr, a, m, tab, C);

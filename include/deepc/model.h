@@ -296,6 +296,14 @@ dc_status dc_embeddings_load(dc_model *m, const char *path, FILE *report);
 dc_fit_config *dc_model_fit_config(dc_model *m);
 const char *dc_model_description(const dc_model *m);
 dc_loss_kind dc_model_loss(const dc_model *m);
+/* 1 when a loss line compares an output with the model's own input
+ * (target=input: an autoencoder or a VAE), whose output is a
+ * reconstruction, not a class. */
+int dc_model_reconstructs(const dc_model *m);
+/* The layer holding a model's code: a VAE's mean (what its sampling layer
+ * reads first), else the narrowest layer before the output (an
+ * autoencoder's bottleneck); NULL if none. */
+const char *dc_model_latent_layer(const dc_model *m);
 const dc_opt_config *dc_model_optimizer(const dc_model *m);
 /* Per-sample shape of the first input, and of the first output. */
 int dc_model_output_shape(const dc_model *m, int64_t *shape);

@@ -140,6 +140,11 @@ dc_status dc_evaluate_stats(const dc_model *m, const dc_dataset *data, int batch
  * probabilities the loss implies (softmax over the last dimension, or the
  * sigmoid of a binary head), so class heads always give probabilities. */
 dc_status dc_predict(const dc_model *m, const dc_dataset *data, int64_t n, int batch_size, float *out);
+/* The values of the layer named `layer` for n samples (out: n times its
+ * per-sample size, dc_layer_output_shape): an autoencoder's code, a VAE's
+ * mu, any hidden layer's features. The model's output layer gives what
+ * dc_predict gives. */
+dc_status dc_predict_layer(const dc_model *m, const dc_dataset *data, int64_t n, int batch_size, const char *layer, float *out);
 /* One sample of a model's input from data in memory, through what its file
  * keeps (the same steps as the file loaders), for dc_session_run:
  *  - a table row of named cells through the fitted pipeline (x: the

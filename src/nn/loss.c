@@ -74,6 +74,29 @@ int dc_model_output_loss(const dc_model *m, int node) {
     return -1;
 }
 
+int dc_model_reconstructs(const dc_model *m) {
+    const dc_loss_spec *s;
+    dc_loss_spec one;
+    int n = loss_specs(m, &s, &one);
+    for (int i = 0; i < n; i++)
+        if (s[i].target == DC_TARGET_INPUT) return 1;
+    return 0;
+}
+
+const char *dc_model_latent_layer(const dc_model *m) {
+    /* a VAE: what its sampling layer reads first (the mean) */
+    for (int i = 0; i < m->nnodes; i++)
+        if (!strcmp(m->nodes[i]->type->keyword, "sampling") && m->nodes[i]->nin > 0) return m->nodes[m->nodes[i]->in[0]]->name;
+    /* else the narrowest layer between the input and the output (an autoencoder's code) */
+    const int out = first_output(m);
+    int best = -1;
+    for (int i = 0; i < m->nnodes; i++) {
+        if (i == out || m->nodes[i]->type == &dc_layer_input) continue;
+        if (best < 0 || node_size(m, i) < node_size(m, best)) best = i;
+    }
+    return best >= 0 ? m->nodes[best]->name : NULL;
+}
+
 int dc_model_class_output(const dc_model *m) {
     const dc_loss_spec *s;
     dc_loss_spec one;

@@ -343,11 +343,14 @@ static void probabilities(const dc_model *m, int node, const dc_value *v, float 
     }
 }
 
-dc_status dc_predict(const dc_model *m, const dc_dataset *data, int64_t n, int batch_size, float *out) {
+/* The values of node `node` for n samples of data (node_width each); the
+ * model's output also as probabilities where its loss reads logits. */
+static dc_status predict_node(const dc_model *m, const dc_dataset *data, int64_t n, int batch_size, int node, float *out) {
     if (!fits_input(m, data)) return check_data(m, data, "predict");
     if (n < 0 || n > data->n) return dc_set_error(DC_ERR_INVALID, "predict: %lld samples requested, the data has %lld", (long long)n, (long long)data->n);
     int batch = batch_size > 0 ? batch_size : 256;
-    int64_t C = node_width(m, dc_model_output_node(m, 0));
+    const int64_t C = node_width(m, node);
+    const int is_output = node == dc_model_output_node(m, 0);
     dc_graph *g = dc_graph_new();
     int64_t *idx = malloc(sizeof(int64_t) * (size_t)batch);
     dc_status st = DC_OK;
@@ -365,18 +368,26 @@ dc_status dc_predict(const dc_model *m, const dc_dataset *data, int64_t n, int b
         int64_t b = n - s < batch ? n - s : batch;
         for (int64_t i = 0; i < b; i++) idx[i] = s + i;
         dc_graph_reset(g);
-        dc_tensor *x, *y, *yf, *o;
+        dc_tensor *x, *y, *yf;
         if ((st = make_batch(g, m, data, idx, b, &x, &y, &yf))) break;
         dc_value *vals;
         if ((st = dc_model_forward_joined(m, g, x, &vals))) break;
-        const int node = dc_model_output_node(m, 0);
-        o = vals[node].y;
-        memcpy(out + s * C, o->data, sizeof(float) * (size_t)(b * C));
-        probabilities(m, node, &vals[node], out + s * C, b * C);
+        memcpy(out + s * C, vals[node].y->data, sizeof(float) * (size_t)(b * C));
+        if (is_output) probabilities(m, node, &vals[node], out + s * C, b * C);
     }
     free(idx);
     dc_graph_free(g);
     return st;
+}
+
+dc_status dc_predict(const dc_model *m, const dc_dataset *data, int64_t n, int batch_size, float *out) {
+    return predict_node(m, data, n, batch_size, dc_model_output_node(m, 0), out);
+}
+
+dc_status dc_predict_layer(const dc_model *m, const dc_dataset *data, int64_t n, int batch_size, const char *layer, float *out) {
+    for (int i = 0; i < m->nnodes; i++)
+        if (!strcmp(m->nodes[i]->name, layer)) return predict_node(m, data, n, batch_size, i, out);
+    return dc_set_error(DC_ERR_INVALID, "predict: the model has no layer named \"%s\"", layer);
 }
 
 /* ---- the loop ---------------------------------------------------------------- */
