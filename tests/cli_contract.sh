@@ -71,6 +71,15 @@ printf 'input 4\ndense 2 activaton=relu\n' > "$W/typo.dc"
 expect_fail 'unknown option "activaton" for '"'"'dense'"'"': did you mean "activation"?' "$DEEPC" summary "$W/typo.dc"
 printf 'input 4\ntransformer_blok 2\n' > "$W/typo2.dc"
 expect_fail 'unknown keyword "transformer_blok": did you mean "transformer_block"?' "$DEEPC" summary "$W/typo2.dc"
+# summary of an input auto description with --data (it said "none was given")
+"$DEEPC" summary "$W/iris.dc" --data $IRIS --json > "$W/sum_auto.out" 2>&1 && [ "$(json_field "$W/sum_auto.out" "['params']")" = 67 ] && ok \
+  || bad "summary of input auto with --data: $(tail -2 "$W/sum_auto.out")"
+expect_fail "train or summary it with --data CSV" "$DEEPC" summary "$W/iris.dc"
+# a description's relative vocab= and merges= are found beside it
+mkdir -p "$W/desc/files" && cp "$G/encoder.json" "$G/vocab.bpe" "$W/desc/files/"
+sed "s|^text .*|text level=bpe vocab=files/encoder.json merges=files/vocab.bpe maxlen=16 target=stream|; s/embedding 128 16/embedding 50257 16/; s/dense 128 tie=wte/dense 50257 tie=wte/" "$W/gpt.dc" > "$W/desc/bpe.dc"
+(cd / && "$DEEPC" train "$W/desc/bpe.dc" --data "$W/small.txt" --stop-after 1 --out "$W/bpe.safetensors") > "$W/bpe_rel.out" 2>&1
+grep -q "BPE tokens" "$W/bpe_rel.out" && ok || bad "relative vocab= beside the description: $(tail -3 "$W/bpe_rel.out")"
 # eval or predict on a description: train it first
 expect_fail "a text file, not a model file: if it is a model description, train it first" "$DEEPC" eval "$W/iris.dc" --data $IRIS
 expect_fail "train it first" "$DEEPC" predict "$W/iris.dc" --data $IRIS

@@ -83,8 +83,9 @@ static const command_help commands[] = {
      "  --reconstruction (its output's values), or --layer NAME (any layer's values).\n",
      1, 0},
     {"summary",
-     "usage: deepc summary MODEL_OR_DESCRIPTION [--json]\n"
-     "  Layers, output shapes and parameter counts of a description or a saved model.\n",
+     "usage: deepc summary MODEL_OR_DESCRIPTION [--data CSV [CSV options] | --image-size HxW] [--json]\n"
+     "  Layers, output shapes and parameter counts of a description or a saved model;\n"
+     "  a description with `input auto` takes its shape from --data or --image-size.\n",
      0, 0},
     {"augment",
      "usage: deepc augment FOLDER --augment SPEC --out GRID.png [--image-size HxW] [--grayscale] [--json]\n"
@@ -915,7 +916,19 @@ static int cmd_predict(const cli_args *a) {
 
 static int cmd_summary(const cli_args *a) {
     if (need(a, "a MODEL or DESCRIPTION file", a->target)) return 2;
-    dc_model *m = is_safetensors(a->target) ? dc_model_load(a->target) : dc_model_parse_file(a->target);
+    dc_model *m = NULL;
+    if (is_safetensors(a->target)) {
+        m = dc_model_load(a->target);
+    } else if (a->image_h) { /* input auto: the image size given */
+        m = parse_for_images(a);
+    } else if (a->data && cli_is_csv(a->data)) { /* input auto: the table's features after its preprocessing */
+        cli_bundle b;
+        if (cli_load_training(a, &b, NULL)) return cli_fail("cannot read --data");
+        m = parse_for(a->target, &b);
+        cli_bundle_free(&b);
+    } else {
+        m = dc_model_parse_file(a->target);
+    }
     if (!m) return cli_fail("cannot read the model");
     dc_model_summary(m, stdout);
     if (a->json) {

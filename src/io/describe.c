@@ -25,6 +25,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define MAX_TOKENS 32
 #define MAX_LINE 4096
@@ -240,7 +241,7 @@ static dc_status parse_input(line_ctx *c, dc_model **m, const scope *sc, const c
     const char *nm = opt(c, "name", NULL);
     if (!strcmp(s, "auto")) {
         if (c->auto_ndim <= 0)
-            return err_at(c, col, "'input auto' takes its shape from the data, and none was given (use it with CSV data)");
+            return err_at(c, col, "'input auto' takes its shape from the data, and none was given (train or summary it with --data CSV, or --image-size HxW for images)");
         dc_status st = leftovers(c, "a shape, name");
         if (st) return st;
         *m = dc_model_new(c->auto_ndim, c->auto_shape);
@@ -486,6 +487,18 @@ static dc_status parse_fit(line_ctx *c, dc_model *m) {
 
 /* text column=text maxlen=200 num_words=10000 oov=true lowercase=true
  * level=word padding=pre truncating=pre */
+/* A file a description names (vocab=, merges=): a relative path is taken
+ * from the description's folder when the file is there (as an include is),
+ * else as given (from the working folder, as before). */
+static void near_description(const char *description, const char *path, char *out, size_t size) {
+    const char *slash = strrchr(description, '/');
+    snprintf(out, size, "%s", path);
+    if (path[0] == '/' || !slash) return;
+    char cand[512];
+    int n = snprintf(cand, sizeof cand, "%.*s/%s", (int)(slash - description), description, path);
+    if (n > 0 && (size_t)n < size && (size_t)n < sizeof cand && access(cand, R_OK) == 0) memcpy(out, cand, (size_t)n + 1);
+}
+
 static dc_status parse_text_line(line_ctx *c, dc_model *m) {
     int col = 0;
     long v;
@@ -522,11 +535,11 @@ static dc_status parse_text_line(line_ctx *c, dc_model *m) {
     }
     if (!st && (s = opt(c, "vocab", &col))) {
         if (!*s || strlen(s) >= sizeof t->vocab) st = err_at(c, col, "vocab: a path of 1 to %zu bytes", sizeof t->vocab - 1);
-        else snprintf(t->vocab, sizeof t->vocab, "%s", s);
+        else near_description(c->file, s, t->vocab, sizeof t->vocab);
     }
     if (!st && (s = opt(c, "merges", &col))) {
         if (!*s || strlen(s) >= sizeof t->merges) st = err_at(c, col, "merges: a path of 1 to %zu bytes", sizeof t->merges - 1);
-        else snprintf(t->merges, sizeof t->merges, "%s", s);
+        else near_description(c->file, s, t->merges, sizeof t->merges);
     }
     if (!st && t->bpe && (!t->vocab[0] || !t->merges[0]))
         st = err_at(c, c->tok[0].col, "level=bpe needs vocab=encoder.json and merges=vocab.bpe (GPT-2's files: scripts/gpt2_bpe.sh)");
