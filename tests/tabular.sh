@@ -103,9 +103,12 @@ grep -q "0 rows dropped, 3 values imputed" "$W/mixed.out" && ok || bad "imputati
 "$DEEPC" train "$W/mixed.dc" --data "$W/mixed.csv" --label label --out "$W/mixed2.safetensors" > "$W/mixed2.out" 2>&1
 grep -q "3 rows dropped" "$W/mixed2.out" && ok || bad "drop report"
 printf 'size,color,"weight, kg"\n1.0,purple,10\n3.0,red,NA\n' > "$W/mixed_new.csv"
-"$DEEPC" predict "$W/mixed.safetensors" --data "$W/mixed_new.csv" > "$W/mixed_pred.csv" 2>&1 && \
+"$DEEPC" predict "$W/mixed.safetensors" --data "$W/mixed_new.csv" > "$W/mixed_pred.csv" 2> "$W/mixed_pred.err" && \
   sed -n 2p "$W/mixed_pred.csv" | grep -q "^0,small," && sed -n 3p "$W/mixed_pred.csv" | grep -q "^1,big," && ok \
   || bad "predict with an unseen category and a missing value: $(cat "$W/mixed_pred.csv")"
+# the unseen category is counted in a warning (issue 16), on stderr
+grep -q 'mixed_new.csv: warning: 1 value of column "color" is not a category the model was trained on (first: "purple", line 2)' "$W/mixed_pred.err" \
+  && ok || bad "no warning for the unseen category: $(cat "$W/mixed_pred.err")"
 
 # category names holding the pipeline's separators (a comma, a bar, a
 # percent sign) survive the model file: eval predicts the training rows again

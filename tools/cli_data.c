@@ -355,7 +355,7 @@ dc_dataset *cli_load_eval(const cli_args *a, const dc_model *m, dc_tabular **tab
         }
         dc_tabular_set_reading(*tab, a->delimiter, a->header_given ? a->no_header : -1, (int)a->skip_rows);
         if (held && need_label) d = held_out_table(a->data, *tab, part);
-        if (!d) d = dc_tabular_transform(*tab, a->data, need_label);
+        if (!d) d = dc_tabular_transform_report(*tab, a->data, need_label, stderr);
     } else {
         if (*tab) {
             dc_set_error_cli("this model was trained on a CSV table: pass a CSV file with --data");

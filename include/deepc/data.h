@@ -302,6 +302,9 @@ dc_status dc_csv_load(const char *path, const dc_csv_options *o, dc_tabular **pi
 /* Transform another CSV with a fitted pipeline. need_label = 0 accepts
  * files without the label column (prediction). */
 dc_dataset *dc_tabular_transform(const dc_tabular *p, const char *path, int need_label);
+/* The same, and on report (may be NULL) a warning per categorical column
+ * with values the training rows never had (how many, the first and its line). */
+dc_dataset *dc_tabular_transform_report(const dc_tabular *p, const char *path, int need_label, FILE *report);
 /* Read further files differently from the training file (the default is
  * the training file's way): delimiter (0 = keep), header (-1 = keep), skip (-1 = keep). */
 void dc_tabular_set_reading(dc_tabular *p, char delimiter, int no_header, int skip_rows);

@@ -716,7 +716,29 @@ void dc_tabular_set_reading(dc_tabular *p, char delimiter, int no_header, int sk
     if (skip_rows >= 0) p->skip_rows = skip_rows;
 }
 
+/* Say, per categorical column, how many of t's cells are categories the
+ * training rows never had (their one-hot columns all stay 0). */
+static void report_unknown(const dc_tabular *p, const dc_csv *t, const int *map, const char *path, FILE *report) {
+    for (int c = 0; c < p->ncols; c++) {
+        if (!p->cols[c].categorical) continue;
+        int64_t n = 0, first = -1;
+        for (int64_t r = 0; r < t->nrows; r++) {
+            const char *v = t->cells[r * t->ncols + map[c]];
+            if (!dc_csv_missing(v) && find_str(p->cols[c].cats, p->cols[c].ncats, v) < 0) n++, first = first < 0 ? r : first;
+        }
+        if (n)
+            fprintf(report, "%s: warning: %lld value%s of column \"%s\" %s not a category the model was trained on (first: \"%.40s\", "
+                            "line %lld): encoded as none of them\n",
+                    path, (long long)n, n > 1 ? "s" : "", p->cols[c].name, n > 1 ? "are" : "is", t->cells[first * t->ncols + map[c]],
+                    (long long)t->line[first]);
+    }
+}
+
 dc_dataset *dc_tabular_transform(const dc_tabular *p, const char *path, int need_label) {
+    return dc_tabular_transform_report(p, path, need_label, NULL);
+}
+
+dc_dataset *dc_tabular_transform_report(const dc_tabular *p, const char *path, int need_label, FILE *report) {
     dc_csv *t = dc_csv_read(path, p->delimiter, !p->no_header, p->skip_rows);
     if (!t) return NULL;
     int *map = malloc(sizeof(int) * (size_t)p->ncols);
@@ -739,6 +761,7 @@ dc_dataset *dc_tabular_transform(const dc_tabular *p, const char *path, int need
         goto done;
     }
     for (int64_t r = 0; r < t->nrows; r++) rows[r] = r;
+    if (report) report_unknown(p, t, map, path, report);
     if (!(d = new_dataset(p, t->nrows))) {
         dc_set_error(DC_ERR_NOMEM, "out of memory");
         goto done;
