@@ -41,6 +41,10 @@ void dc_set_error_message(const char *msg);
 size_t dc_utf8_len(const char *p, size_t n);
 size_t dc_utf8_invalid_at(const char *s, size_t n);
 
+/* A size for people: "812 bytes", "2.14 KB", "474.70 MB", "1.90 GB" (units
+ * of 1024). Written into buf (returned). */
+const char *dc_format_bytes(double bytes, char *buf, size_t n);
+
 /* "Did you mean": the candidate closest to word by edit distance, when at
  * most a third of it differs (one edit at least, three at most), or NULL.
  * For messages about misspelt options, commands and keywords. */

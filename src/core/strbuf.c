@@ -78,3 +78,13 @@ size_t dc_utf8_invalid_at(const char *s, size_t n) {
     }
     return n;
 }
+
+const char *dc_format_bytes(double bytes, char *buf, size_t n) {
+    /* as Keras' summary and ls -h: KB up to a megabyte, then MB, GB, TB (1024s) */
+    static const char *const units[] = {"bytes", "KB", "MB", "GB", "TB"};
+    int u = 0;
+    while (bytes >= 1024.0 && u < 4) bytes /= 1024.0, u++;
+    if (u == 0) snprintf(buf, n, "%.0f bytes", bytes);
+    else snprintf(buf, n, "%.2f %s", bytes, units[u]);
+    return buf;
+}

@@ -31,7 +31,8 @@ dc_status dc_text_stream_load(const char *path, const dc_text_spec *spec, dc_tok
                           spec->maxlen);
     if (!st && !(*out = dc_dataset_stream(ids, n, spec->maxlen, 1))) st = DC_ERR_NOMEM;
     if (!st && report) {
-        fprintf(report, "%s: %lld bytes, %lld tokens, a vocabulary of %d\n", path, (long long)len, (long long)n,
+        char size[32];
+        fprintf(report, "%s: %s, %lld tokens, a vocabulary of %d\n", path, dc_format_bytes((double)len, size, sizeof size), (long long)n,
                 dc_tokenizer_vocab_size(use));
         dc_text_oov_report(report, path, use, ids, n);
     }
@@ -56,9 +57,11 @@ dc_status dc_bpe_stream_load(const char *path, const dc_bpe *b, int context, dc_
     if (!st && n < (int64_t)context + 1)
         st = dc_set_error(DC_ERR_FORMAT, "%s: %lld tokens, fewer than one window of %d and the token after it", path, (long long)n, context);
     if (!st && !(*out = dc_dataset_stream(ids, n, context, 1))) st = DC_ERR_NOMEM;
-    if (!st && report)
-        fprintf(report, "%s: %lld bytes, %lld BPE tokens (%.2f bytes each), a vocabulary of %d\n", path, (long long)len, (long long)n,
-                (double)len / (double)n, dc_bpe_vocab_size(b));
+    if (!st && report) {
+        char size[32];
+        fprintf(report, "%s: %s, %lld BPE tokens (%.2f bytes each), a vocabulary of %d\n", path, dc_format_bytes((double)len, size, sizeof size),
+                (long long)n, (double)len / (double)n, dc_bpe_vocab_size(b));
+    }
     free(ids);
     free(text);
     return st;

@@ -885,8 +885,9 @@ void dc_model_summary(const dc_model *m, FILE *out) {
         fprintf(out, " %-33s %-20s %-10lld%s%s\n", name, shape, (long long)(p + b), chain ? "" : " ", chain ? "" : from);
     }
     fprintf(out, "%s\n", line);
-    fprintf(out, "Total params: %lld (%.2f KB)\nTrainable params: %lld\nNon-trainable params: %lld\n", (long long)total,
-            (double)total * 4.0 / 1024.0, (long long)(total - frozen), (long long)frozen);
+    char size[32];
+    fprintf(out, "Total params: %lld (%s)\nTrainable params: %lld\nNon-trainable params: %lld\n", (long long)total,
+            dc_format_bytes((double)total * 4.0, size, sizeof size), (long long)(total - frozen), (long long)frozen);
     memset(line, '_', (size_t)width);
     fprintf(out, "%s\n", line);
 }
