@@ -82,8 +82,8 @@ sed "s|^text .*|text level=bpe vocab=files/encoder.json merges=files/vocab.bpe m
 grep -q "BPE tokens" "$W/bpe_rel.out" && ok || bad "relative vocab= beside the description: $(tail -3 "$W/bpe_rel.out")"
 # sizes as people read them: MB for GPT-2's parameters, KB for a text
 "$DEEPC" summary "$SRC/models/gpt2.dc" | grep -q "^Total params: 124439808 (474.70 MB)$" && ok || bad "summary's size: $("$DEEPC" summary "$SRC/models/gpt2.dc" 2>&1 | grep Total)"
-grep -q "small.txt: 7.81 KB, 8000 tokens" "$W/gpt.out" 2>/dev/null || "$DEEPC" train "$W/gpt.dc" --data "$W/small.txt" --stop-after 1 --out "$W/g1.safetensors" 2>&1 | grep -q "small.txt: 7.81 KB, [0-9]* tokens" \
-  && ok || bad "the text's size in KB"
+"$DEEPC" train "$W/gpt.dc" --data "$W/small.txt" --stop-after 1 --out "$W/g1.safetensors" > "$W/g1.out" 2>&1
+grep -q "small.txt: 7.81 KB, [0-9]* tokens" "$W/g1.out" && ok || bad "the text's size in KB: $(head -1 "$W/g1.out")"
 # eval or predict on a description: train it first
 expect_fail "a text file, not a model file: if it is a model description, train it first" "$DEEPC" eval "$W/iris.dc" --data $IRIS
 expect_fail "train it first" "$DEEPC" predict "$W/iris.dc" --data $IRIS
