@@ -18,6 +18,8 @@
 #  - predict on an autoencoder asks for --latent (a VAE's mean, checked
 #    against numpy; an autoencoder's bottleneck), --reconstruction or --layer,
 #    instead of an argmax over pixels;
+#  - --drop leaves columns out of the features; deepc transform writes the
+#    table as the model sees it (fitted here, or a model's stored pipeline);
 set -u
 DEEPC=$1; W=$2; SRC=$3
 PY=${PYTHON:-/usr/bin/python3}
@@ -171,5 +173,17 @@ PYEOF
 "$DEEPC" train "$SRC/models/fashion_ae.dc" --data fashion-mnist --limit 64 --epochs 1 --quiet --out "$W/ae.safetensors" > "$W/ae.out" 2>&1 || bad "train an AE: $(tail -2 "$W/ae.out")"
 "$DEEPC" predict "$W/ae.safetensors" --data fashion-mnist --limit 2 --latent | head -1 | grep -q "^input,code_0,.*,code_31$" && ok || bad "the AE's code layer: $("$DEEPC" predict "$W/ae.safetensors" --data fashion-mnist --limit 2 --latent 2>&1 | head -1 | cut -c1-100)"
 expect_fail 'no layer named "nope"' "$DEEPC" predict "$W/ae.safetensors" --data fashion-mnist --limit 2 --layer nope
+
+# --drop and deepc transform
+printf 'id,size,color,y\n1,1.0,red,a\n2,2.0,blue,b\n3,3.5,red,a\n4,0.5,green,b\n5,1.5,blue,a\n6,2.5,green,b\n7,3.0,red,a\n8,0.7,blue,b\n' > "$W/tr.csv"
+"$DEEPC" transform --data "$W/tr.csv" --drop id --scale minmax --out "$W/tr_fit.csv" > "$W/tr.out" 2>&1 || bad "transform: $(cat "$W/tr.out")"
+[ "$(head -1 "$W/tr_fit.csv")" = "size,color=blue,color=green,color=red,y" ] && [ "$(sed -n 2p "$W/tr_fit.csv")" = "0.166666672,0,0,1,a" ] && ok || bad "transform --drop id --scale minmax: $(head -3 "$W/tr_fit.csv")"
+printf 'input auto\ndense 2 activation=softmax\nloss categorical_crossentropy\noptimizer sgd\nfit epochs=1 batch_size=4\n' > "$W/tr.dc"
+"$DEEPC" train "$W/tr.dc" --data "$W/tr.csv" --drop id --scale minmax --quiet --out "$W/tr.safetensors" > "$W/trt.out" 2>&1 || bad "train --drop: $(cat "$W/trt.out")"
+"$DEEPC" summary "$W/tr.safetensors" | grep -q "^Total params: 10 " && ok || bad "--drop id: the model has other than 4 inputs: $("$DEEPC" summary "$W/tr.safetensors" | grep Total)"
+"$DEEPC" transform "$W/tr.safetensors" --data "$W/tr.csv" > "$W/tr_model.csv" 2>&1
+cmp -s "$W/tr_model.csv" "$W/tr_fit.csv" && ok || bad "transform with the model's pipeline differs: $(diff "$W/tr_model.csv" "$W/tr_fit.csv" | head -4)"
+expect_fail '--drop: no column "nope"' "$DEEPC" transform --data "$W/tr.csv" --drop nope
+expect_fail '--drop: "y" is the label column' "$DEEPC" train "$W/tr.dc" --data "$W/tr.csv" --drop y --out "$W/x.safetensors"
 
 finish cli_answers

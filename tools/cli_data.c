@@ -77,6 +77,7 @@ dc_status cli_csv_options(const cli_args *a, dc_csv_options *o) {
     o->skip_rows = a->skip_rows > 0 ? (int)a->skip_rows : 0;
     o->label = a->label;
     o->features = a->features;
+    o->drop = a->drop;
     o->regression = a->regression;
     o->pca = (int)a->pca;
     o->test_split = a->test_split >= 0 ? (float)a->test_split : 0.0f;

@@ -14,7 +14,7 @@ typedef struct {
     int latent, reconstruction;       /* predict: an autoencoder's code, or its output's values */
     const char *layer;                /* predict: a layer's values */
     /* CSV */
-    const char *label, *features, *missing, *scale;
+    const char *label, *features, *missing, *scale, *drop;
     char delimiter;
     int no_header, header_given, regression, stratify;
     long skip_rows, pca; /* skip_rows -1: not given */

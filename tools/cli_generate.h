@@ -12,6 +12,8 @@ int cli_generate(const cli_args *a, long samples, long manifold);
 int cli_generate_text(const cli_args *a);
 /* `deepc tokenize`: a file's GPT-2 BPE ids, or (a->decode) their text. */
 int cli_tokenize(const cli_args *a);
+/* deepc transform [MODEL] --data FILE.csv [--out OUT.csv]: the table as the model sees it (cli_transform.c). */
+int cli_transform(const cli_args *a);
 /* `deepc import-gpt2`: a Hugging Face GPT-2 checkpoint as a deepc model file. */
 int cli_import_gpt2(const cli_args *a);
 /* `deepc tokenizer train FILE... --vocab-size N --out DIR`. */

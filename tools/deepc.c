@@ -23,7 +23,7 @@ static const char data_help[] =
     "DATA is 'fashion-mnist' (Debian's dataset-fashion-mnist under /usr/share/datasets),\n"
     "'mnist', a folder holding the four MNIST-format IDX files (.gz or raw), a CSV file,\n"
     "a folder of images (DATA/CLASS_NAME/*.png|jpg) or texts (DATA/CLASS_NAME/*.txt).\n"
-    "CSV options: --label COLUMN (name or index, default: last) [--features a,b,...]\n"
+    "CSV options: --label COLUMN (name or index, default: last) [--features a,b,... | --drop a,b,...]\n"
     "  [--delimiter C] [--no-header | --header] [--skip-rows N] [--regression] [--stratify]\n"
     "  [--test-split F] [--missing drop|mean|median|most_frequent] [--scale none|standard|minmax]\n"
     "  [--pca K]. The fitted preprocessing is saved with the model and reused by eval/predict.\n"
@@ -112,6 +112,13 @@ static const command_help commands[] = {
      "  A GPT-2 model.safetensors (Hugging Face's layout; F32, F16 or BF16) as a deepc model\n"
      "  that generates (the description's BPE files go inside).\n",
      0, 1},
+    {"transform",
+     "usage: deepc transform [MODEL] --data FILE.csv [--out OUT.csv] [CSV options] [--force] [--json]\n"
+     "  The table as the model sees it: the encoded features by name (column, column=category,\n"
+     "  pc_K after PCA) and the label. With MODEL, its stored pipeline on new rows; without,\n"
+     "  the pipeline fitted on FILE with the CSV options (--drop, --missing, --scale, --pca,\n"
+     "  --test-split: then a split column says train or test). To stdout without --out.\n",
+     1, 0},
     {"cv",
      "usage: deepc cv DESCRIPTION --data DATA --folds K [train options] [--json]\n"
      "  k-fold cross-validation: trains K models, reports mean and std of each metric.\n",
@@ -149,7 +156,7 @@ static void overview(FILE *f) {
 /* Every option the parser knows, for "did you mean". */
 static const char *const known_options[] = {
     "--help", "--json", "--all-rows", "--probabilities", "--latent", "--reconstruction", "--layer", "--quiet", "--force", "--regression", "--stratify", "--data", "--out",
-    "--resume", "--checkpoint", "--checkpoint-best", "--log", "--plot", "--label", "--features", "--missing", "--scale",
+    "--resume", "--checkpoint", "--checkpoint-best", "--log", "--plot", "--label", "--features", "--drop", "--missing", "--scale",
     "--augment", "--validation-data", "--text", "--init-from", "--freeze", "--embeddings", "--grayscale", "--skip-bad",
     "--epochs", "--batch-size", "--seed", "--limit", "--threads", "--checkpoint-every", "--stop-after", "--folds",
     "--skip-rows", "--pca", "--samples", "--manifold", "--prompt", "--stop", "--vocab", "--merges", "--description",
@@ -205,7 +212,7 @@ static int parse_args(int argc, char **argv, cli_args *a) {
         FLAG("--stratify", stratify)
         STR("--data", data) STR("--out", out) STR("--resume", resume) STR("--checkpoint", checkpoint)
         STR("--checkpoint-best", best) STR("--log", log) STR("--plot", plot) STR("--label", label)
-        STR("--features", features) STR("--missing", missing) STR("--scale", scale) STR("--augment", augment)
+        STR("--features", features) STR("--drop", drop) STR("--missing", missing) STR("--scale", scale) STR("--augment", augment)
         STR("--validation-data", validation_data) STR("--text", text) STR("--init-from", init_from) STR("--freeze", freeze) STR("--embeddings", embeddings) FLAG("--grayscale", grayscale) FLAG("--skip-bad", skip_bad)
         INT("--epochs", epochs, 1, 1000000) INT("--batch-size", batch, 1, 1 << 20) INT("--seed", seed, 0, 0x7fffffffL)
         INT("--limit", limit, 1, 1L << 40) INT("--threads", threads, 1, 1024) INT("--checkpoint-every", ckpt_every, 1, 1000000)
@@ -1176,6 +1183,7 @@ int main(int argc, char **argv) {
     if (!strcmp(a.cmd, "cv")) return cmd_cv(&a);
     if (!strcmp(a.cmd, "augment")) return cmd_augment(&a);
     if (!strcmp(a.cmd, "tokenize")) return cli_tokenize(&a);
+    if (!strcmp(a.cmd, "transform")) return cli_transform(&a);
     if (!strcmp(a.cmd, "import-gpt2")) return cli_import_gpt2(&a);
     if (!strcmp(a.cmd, "tokenizer")) return cli_tokenizer_train(&a);
     if (!strcmp(a.cmd, "generate")) {

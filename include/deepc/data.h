@@ -275,6 +275,7 @@ typedef struct {
     int skip_rows;           /* lines to ignore before the header              */
     const char *label;       /* label column, by name or index (-1 = last); NULL = last */
     const char *features;    /* comma-separated feature columns; NULL = all others */
+    const char *drop;        /* comma-separated columns that are not features  */
     int regression;          /* the label is a number to predict               */
     dc_missing missing;      /* what to do with empty/NA/NaN/? cells           */
     dc_scaling scaling;      /* feature scaling (default none)                 */
@@ -302,6 +303,10 @@ dc_status dc_csv_load(const char *path, const dc_csv_options *o, dc_tabular **pi
 /* Transform another CSV with a fitted pipeline. need_label = 0 accepts
  * files without the label column (prediction). */
 dc_dataset *dc_tabular_transform(const dc_tabular *p, const char *path, int need_label);
+/* The name of encoded feature k (of dc_tabular_num_features): a numeric
+ * column's name, "column=category" for a one-hot column, "pc_K" after PCA.
+ * Written into buf (returned). */
+const char *dc_tabular_feature_name(const dc_tabular *p, int k, char *buf, size_t n);
 /* The same, and on report (may be NULL) a warning per categorical column
  * with values the training rows never had (how many, the first and its line). */
 dc_dataset *dc_tabular_transform_report(const dc_tabular *p, const char *path, int need_label, FILE *report);

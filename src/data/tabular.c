@@ -76,6 +76,25 @@ void dc_tabular_free(dc_tabular *p) {
 }
 
 int dc_tabular_num_features(const dc_tabular *p) { return p->pca ? p->pca : p->width; }
+
+const char *dc_tabular_feature_name(const dc_tabular *p, int k, char *buf, size_t n) {
+    if (p->pca) {
+        snprintf(buf, n, "pc_%d", k + 1);
+        return buf;
+    }
+    for (int c = 0, at = 0; c < p->ncols; c++) {
+        const tcol *col = &p->cols[c];
+        const int w = col->categorical ? col->ncats : 1;
+        if (k < at + w) {
+            if (col->categorical) snprintf(buf, n, "%s=%s", col->name, col->cats[k - at]);
+            else snprintf(buf, n, "%s", col->name);
+            return buf;
+        }
+        at += w;
+    }
+    snprintf(buf, n, "feature_%d", k);
+    return buf;
+}
 int dc_tabular_is_regression(const dc_tabular *p) { return p->regression; }
 int dc_tabular_num_classes(const dc_tabular *p) { return p->nclasses; }
 const char *dc_tabular_class_name(const dc_tabular *p, int i) { return i >= 0 && i < p->nclasses ? p->classes[i] : "?"; }
@@ -396,6 +415,22 @@ static dc_status pick_columns(const dc_csv *t, const dc_csv_options *o, int lab,
     } else {
         for (int k = 0; k < t->ncols; k++)
             if (k != lab) c[n++] = k;
+    }
+    if (o->drop && *o->drop) { /* --drop id,name: columns that are not features (an identifier, a leak) */
+        char *buf = strdup(o->drop), *save = NULL;
+        dc_status st = buf ? DC_OK : dc_set_error(DC_ERR_NOMEM, "out of memory");
+        for (char *tok = st ? NULL : strtok_r(buf, ",", &save); tok && !st; tok = strtok_r(NULL, ",", &save)) {
+            int k = dc_csv_column(t, tok), at = -1;
+            for (int i = 0; i < n && k >= 0; i++) at = c[i] == k ? i : at;
+            if (k < 0) st = dc_set_error(DC_ERR_INVALID, "%s: --drop: no column \"%s\"", t->path, tok);
+            else if (k == lab) st = dc_set_error(DC_ERR_INVALID, "%s: --drop: \"%s\" is the label column", t->path, tok);
+            else if (at >= 0) memmove(c + at, c + at + 1, sizeof(int) * (size_t)(--n - at));
+        }
+        free(buf);
+        if (st) {
+            free(c);
+            return st;
+        }
     }
     if (n == 0) {
         free(c);
