@@ -20,6 +20,8 @@
 #    instead of an argmax over pixels;
 #  - --drop leaves columns out of the features; deepc transform writes the
 #    table as the model sees it (fitted here, or a model's stored pipeline);
+#  - deepc export --weights-only --names torch: torch.nn.Sequential's
+#    load_state_dict(strict=True) takes the file and predicts as deepc does;
 set -u
 DEEPC=$1; W=$2; SRC=$3
 PY=${PYTHON:-/usr/bin/python3}
@@ -185,5 +187,27 @@ printf 'input auto\ndense 2 activation=softmax\nloss categorical_crossentropy\no
 cmp -s "$W/tr_model.csv" "$W/tr_fit.csv" && ok || bad "transform with the model's pipeline differs: $(diff "$W/tr_model.csv" "$W/tr_fit.csv" | head -4)"
 expect_fail '--drop: no column "nope"' "$DEEPC" transform --data "$W/tr.csv" --drop nope
 expect_fail '--drop: "y" is the label column' "$DEEPC" train "$W/tr.dc" --data "$W/tr.csv" --drop y --out "$W/x.safetensors"
+
+# export the weights for PyTorch
+"$DEEPC" train "$SRC/models/fashion_mlp.dc" --data fashion-mnist --limit 500 --epochs 1 --quiet --out "$W/mlp.safetensors" > "$W/mlp.out" 2>&1 || bad "train the MLP: $(tail -2 "$W/mlp.out")"
+"$DEEPC" export "$W/mlp.safetensors" --format safetensors --weights-only --names torch --out "$W/mlp_torch.safetensors" > "$W/exp.out" 2>&1 || bad "export: $(cat "$W/exp.out")"
+"$DEEPC" predict "$W/mlp.safetensors" --data fashion-mnist --limit 5 --probabilities > "$W/mlp_pred.csv" 2>&1
+(cd "$SRC/tests" && "$PY" - "$W/mlp_torch.safetensors" "$W/mlp_pred.csv" <<'PYEOF'
+import csv, gzip, sys
+import numpy as np, torch
+from st_read import read
+t, meta = read(sys.argv[1])
+assert sorted(t) == ["1.bias", "1.weight", "3.bias", "3.weight"], sorted(t)
+net = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 128), torch.nn.ReLU(), torch.nn.Linear(128, 10), torch.nn.Softmax(1))
+net.load_state_dict({k: torch.tensor(v) for k, v in t.items()}, strict=True)
+raw = gzip.open("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz").read()
+x = torch.tensor(np.frombuffer(raw[16:16 + 5 * 784], dtype=np.uint8).reshape(5, 28, 28).astype(np.float32) / 255)
+p = net(x).detach().numpy()
+got = np.array([[float(v) for v in r[3:]] for r in list(csv.reader(open(sys.argv[2])))[1:]])
+assert np.abs(p - got).max() < 1e-5, np.abs(p - got).max()
+PYEOF
+) > "$W/exp.check" 2>&1 && ok || bad "the exported weights in torch.nn.Sequential: $(cat "$W/exp.check")"
+expect_fail "ONNX and C are not built yet" "$DEEPC" export "$W/mlp.safetensors" --format onnx --out "$W/x.onnx"
+expect_fail "add --weights-only" "$DEEPC" export "$W/mlp.safetensors" --format safetensors --out "$W/x.safetensors"
 
 finish cli_answers

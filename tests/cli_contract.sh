@@ -27,6 +27,7 @@ run_json predict predictions "$W/iris.safetensors" --data $IRIS --limit 3
 run_json summary layers "$W/iris.safetensors"
 run_json cv folds "$W/iris.dc" --data $IRIS --folds 2 --epochs 1 --quiet
 tiny_png_folder "$W/imgs"
+run_json export names "$W/iris.safetensors" --format safetensors --weights-only --out "$W/iris_w.safetensors"
 run_json transform features --data $IRIS --out "$W/iris_t.csv"
 run_json augment out "$W/imgs" --augment rotation=10 --image-size 8x8 --grayscale --out "$W/grid.png"
 "$DEEPC" train "$SRC/models/fashion_vae.dc" --data fashion-mnist --limit 64 --epochs 1 --quiet --out "$W/vae.safetensors" > "$W/vae.out" 2>&1 || bad "train a VAE: $(tail -2 "$W/vae.out")"
@@ -53,11 +54,11 @@ for c in train eval predict summary cv generate tokenize; do
 done
 
 # each command's --help is its own page, and deepc help COMMAND is the same
-for c in train eval predict summary augment generate tokenize tokenizer import-gpt2 cv transform; do
+for c in train eval predict summary augment generate tokenize tokenizer import-gpt2 cv transform export; do
   "$DEEPC" $c --help > "$W/h_$c.out" 2>&1 && head -1 "$W/h_$c.out" | grep -q "^usage: deepc $c " && ok || bad "$c --help: $(head -2 "$W/h_$c.out")"
   "$DEEPC" help $c | cmp -s - "$W/h_$c.out" && ok || bad "deepc help $c differs from $c --help"
 done
-[ "$(cat "$W"/h_*.out | grep -c '^usage: deepc ')" = 11 ] && ok || bad "the help pages are not one per command"
+[ "$(cat "$W"/h_*.out | grep -c '^usage: deepc ')" = 12 ] && ok || bad "the help pages are not one per command"
 grep -q "VAE\|variational" "$W/h_import-gpt2.out" && bad "import-gpt2 --help shows another command's text" || ok
 "$DEEPC" -V | grep -q "^deepc [0-9]" && ok || bad "-V"
 "$DEEPC" --help | grep -q "deepc COMMAND --help" && ok || bad "the overview points to the pages"

@@ -13,6 +13,8 @@ typedef struct {
     int probabilities;                /* predict: every class's probability */
     int latent, reconstruction;       /* predict: an autoencoder's code, or its output's values */
     const char *layer;                /* predict: a layer's values */
+    const char *format, *names;       /* export: safetensors; deepc or torch names */
+    int weights_only;                 /* export: the weights alone */
     /* CSV */
     const char *label, *features, *missing, *scale, *drop;
     char delimiter;

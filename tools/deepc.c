@@ -119,6 +119,13 @@ static const command_help commands[] = {
      "  the pipeline fitted on FILE with the CSV options (--drop, --missing, --scale, --pca,\n"
      "  --test-split: then a split column says train or test). To stdout without --out.\n",
      1, 0},
+    {"export",
+     "usage: deepc export MODEL --format safetensors --weights-only --out FILE [--names deepc|torch] [--json]\n"
+     "  The weights alone, for PyTorch and other tools. --names torch numbers them as the modules\n"
+     "  of the torch.nn.Sequential you would write for the same chain of layers (each layer one\n"
+     "  module, its activation one more: \"0.weight\", \"2.weight\"), so load_state_dict(strict=True)\n"
+     "  takes them.\n",
+     0, 1},
     {"cv",
      "usage: deepc cv DESCRIPTION --data DATA --folds K [train options] [--json]\n"
      "  k-fold cross-validation: trains K models, reports mean and std of each metric.\n",
@@ -156,7 +163,7 @@ static void overview(FILE *f) {
 /* Every option the parser knows, for "did you mean". */
 static const char *const known_options[] = {
     "--help", "--json", "--all-rows", "--probabilities", "--latent", "--reconstruction", "--layer", "--quiet", "--force", "--regression", "--stratify", "--data", "--out",
-    "--resume", "--checkpoint", "--checkpoint-best", "--log", "--plot", "--label", "--features", "--drop", "--missing", "--scale",
+    "--resume", "--checkpoint", "--checkpoint-best", "--log", "--plot", "--label", "--features", "--drop", "--format", "--names", "--weights-only", "--missing", "--scale",
     "--augment", "--validation-data", "--text", "--init-from", "--freeze", "--embeddings", "--grayscale", "--skip-bad",
     "--epochs", "--batch-size", "--seed", "--limit", "--threads", "--checkpoint-every", "--stop-after", "--folds",
     "--skip-rows", "--pca", "--samples", "--manifold", "--prompt", "--stop", "--vocab", "--merges", "--description",
@@ -212,7 +219,7 @@ static int parse_args(int argc, char **argv, cli_args *a) {
         FLAG("--stratify", stratify)
         STR("--data", data) STR("--out", out) STR("--resume", resume) STR("--checkpoint", checkpoint)
         STR("--checkpoint-best", best) STR("--log", log) STR("--plot", plot) STR("--label", label)
-        STR("--features", features) STR("--drop", drop) STR("--missing", missing) STR("--scale", scale) STR("--augment", augment)
+        STR("--features", features) STR("--drop", drop) STR("--format", format) STR("--names", names) FLAG("--weights-only", weights_only) STR("--missing", missing) STR("--scale", scale) STR("--augment", augment)
         STR("--validation-data", validation_data) STR("--text", text) STR("--init-from", init_from) STR("--freeze", freeze) STR("--embeddings", embeddings) FLAG("--grayscale", grayscale) FLAG("--skip-bad", skip_bad)
         INT("--epochs", epochs, 1, 1000000) INT("--batch-size", batch, 1, 1 << 20) INT("--seed", seed, 0, 0x7fffffffL)
         INT("--limit", limit, 1, 1L << 40) INT("--threads", threads, 1, 1024) INT("--checkpoint-every", ckpt_every, 1, 1000000)
@@ -1184,6 +1191,7 @@ int main(int argc, char **argv) {
     if (!strcmp(a.cmd, "augment")) return cmd_augment(&a);
     if (!strcmp(a.cmd, "tokenize")) return cli_tokenize(&a);
     if (!strcmp(a.cmd, "transform")) return cli_transform(&a);
+    if (!strcmp(a.cmd, "export")) return cli_export(&a);
     if (!strcmp(a.cmd, "import-gpt2")) return cli_import_gpt2(&a);
     if (!strcmp(a.cmd, "tokenizer")) return cli_tokenizer_train(&a);
     if (!strcmp(a.cmd, "generate")) {

@@ -270,6 +270,13 @@ dc_status dc_model_load_gpt2(dc_model *m, const char *path, FILE *report);
 /* Model files: safetensors with the description and format version in
  * __metadata__. Written atomically (temp file, fsync, rename). */
 dc_status dc_model_save(const dc_model *m, const char *path);
+/* The weights alone (no description, training state or metadata beyond
+ * format=pt), for other tools: names as deepc's ("dense_1.weight"), or with
+ * torch_names the module indices of the torch.nn.Sequential a PyTorch user
+ * writes for a chain of layers ("2.weight": each layer one module, its
+ * activation one more), so that load_state_dict(strict=True) takes it.
+ * Written atomically. */
+dc_status dc_model_export_weights(const dc_model *m, const char *path, int torch_names);
 dc_model *dc_model_load(const char *path);
 /* The same, with the training state (for resume); state may be NULL. A file
  * without state loads with *state = NULL. */

@@ -1,0 +1,44 @@
+/* cli_export.c — deepc export MODEL --format safetensors --weights-only
+ * --out FILE [--names torch]: a model's weights alone, for PyTorch and
+ * other tools (dc_model_export_weights). The other formats of the model
+ * migration issue (ONNX, C) are not built yet and say so. */
+#include "cli_data.h"
+#include "cli_outputs.h"
+#include "cli_util.h"
+#include <stdio.h>
+#include <string.h>
+
+int cli_export(const cli_args *a) {
+    if (!a->target || !a->out) {
+        fprintf(stderr, "deepc: export needs a MODEL and --out FILE (deepc export --help)\n");
+        return 2;
+    }
+    const char *fmt = a->format ? a->format : "safetensors";
+    if (strcmp(fmt, "safetensors")) {
+        dc_set_error_cli("--format %s: deepc exports safetensors weights (--weights-only) so far; ONNX and C are not built yet", fmt);
+        return cli_fail("cannot export");
+    }
+    if (!a->weights_only) {
+        dc_set_error_cli("--format safetensors writes the weights alone: add --weights-only (the model file itself is already "
+                         "safetensors, with its description and training state)");
+        return cli_fail("cannot export");
+    }
+    int torch = 0;
+    if (a->names && !(torch = !strcmp(a->names, "torch")) && strcmp(a->names, "deepc")) {
+        dc_set_error_cli("--names %s: deepc (its layer names) or torch (a torch.nn.Sequential's module indices)", a->names);
+        return cli_fail("cannot export");
+    }
+    if (cli_check_output("--out", a->out, CLI_OUT_MODEL, a->force, NULL)) return 1;
+    dc_model *m = dc_model_load(a->target);
+    if (!m) return cli_fail("cannot load the model");
+    int rc = dc_model_export_weights(m, a->out, torch) ? cli_fail("cannot export") : 0;
+    if (!rc && a->json) {
+        printf("{\"command\":\"export\",\"out\":");
+        cli_json_string(stdout, a->out);
+        printf(",\"names\":\"%s\"}\n", torch ? "torch" : "deepc");
+    } else if (!rc && !a->quiet) {
+        printf("%s: the weights of %s (%s names)\n", a->out, a->target, torch ? "torch.nn.Sequential" : "deepc's");
+    }
+    dc_model_free(m);
+    return rc;
+}
