@@ -86,6 +86,10 @@ grep -q "BPE tokens" "$W/bpe_rel.out" && ok || bad "relative vocab= beside the d
 "$DEEPC" summary "$SRC/models/gpt2.dc" | grep -q "^Total params: 124439808 (474.70 MB)$" && ok || bad "summary's size: $("$DEEPC" summary "$SRC/models/gpt2.dc" 2>&1 | grep Total)"
 "$DEEPC" train "$W/gpt.dc" --data "$W/small.txt" --stop-after 1 --out "$W/g1.safetensors" > "$W/g1.out" 2>&1
 grep -q "small.txt: 7.81 KB, [0-9]* tokens" "$W/g1.out" && ok || bad "the text's size in KB: $(head -1 "$W/g1.out")"
+# progress while a tokenizer trains: the pieces, then each tenth of the merges
+"$DEEPC" tokenizer train "$W/small.txt" --vocab-size 600 --out "$W/tok" --force > "$W/tokp.out" 2>&1
+grep -q "distinct pieces (.* symbols) in 1 file; 343 merges to make" "$W/tokp.out" && [ "$(grep -c "^merges: [0-9]* of 343$" "$W/tokp.out")" = 9 ] && ok \
+  || bad "tokenizer train's progress: $(cat "$W/tokp.out")"
 # eval or predict on a description: train it first
 expect_fail "a text file, not a model file: if it is a model description, train it first" "$DEEPC" eval "$W/iris.dc" --data $IRIS
 expect_fail "train it first" "$DEEPC" predict "$W/iris.dc" --data $IRIS

@@ -710,7 +710,21 @@ dc_status dc_bpe_train(const char *const *paths, int npaths, int vocab_size, con
         st = dc_set_error(DC_ERR_NOMEM, "tokenizer train: out of memory");
     pt.mask = cap - 1;
     const int64_t V = vocab_size;
+    /* progress: the pieces counted, then a line at every tenth of the merges (a
+     * large corpus takes minutes, silently before) */
+    const int nmerge = vocab_size - 1 - 256;
+    if (!st && report) {
+        fprintf(report, "%d distinct pieces (%lld symbols) in %d file%s; %d merges to make\n", ps.nw, (long long)symbols, npaths,
+                npaths > 1 ? "s" : "", nmerge);
+        fflush(report);
+    }
+    int next_tenth = 1;
     while (!st && ntok < vocab_size - 1) {
+        if (report && nmerge >= 100 && ntok - 256 >= (int64_t)nmerge * next_tenth / 10) {
+            fprintf(report, "merges: %d of %d\n", ntok - 256, nmerge);
+            fflush(report);
+            next_tenth++;
+        }
         ptable_clear(&pt);
         for (int w = 0; w < ps.nw; w++)
             for (int i = 0; i + 1 < ps.pc[w].n; i++) ptable_add(&pt, (int64_t)ps.pc[w].sym[i] * V + ps.pc[w].sym[i + 1], ps.pc[w].count);
@@ -739,8 +753,7 @@ dc_status dc_bpe_train(const char *const *paths, int npaths, int vocab_size, con
     }
     if (!st) st = write_files(tok, left, right, ntok, out_vocab, out_merges);
     if (!st && report)
-        fprintf(report, "%d distinct pieces; %d merges: a vocabulary of %d (with <|endoftext|>) in %s and %s\n", ps.nw, ntok - 256,
-                ntok + 1, out_vocab, out_merges);
+        fprintf(report, "%d merges: a vocabulary of %d (with <|endoftext|>) in %s and %s\n", ntok - 256, ntok + 1, out_vocab, out_merges);
     if (md) pcre2_match_data_free(md);
     for (int w = 0; w < ps.nw; w++) free(ps.pc[w].sym);
     free(ps.pc);

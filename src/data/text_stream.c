@@ -17,6 +17,12 @@ dc_status dc_text_stream_load(const char *path, const dc_text_spec *spec, dc_tok
     if (!text) return DC_ERR_IO;
     dc_status st = DC_OK;
     dc_tokenizer *own = NULL;
+    if (report && len > ((int64_t)32 << 20)) { /* a large text takes a while to tokenize: say what is happening */
+        char size[32];
+        fprintf(report, "%s: %s read; %s the vocabulary and tokenizing...\n", path, dc_format_bytes((double)len, size, sizeof size),
+                *tok ? "with" : "fitting");
+        fflush(report);
+    }
     if (!*tok) { /* fit the vocabulary on the whole text */
         const char *one[1] = {text};
         if (!(own = dc_tokenizer_new(&spec->tok)) || dc_tokenizer_fit(own, one, 1)) st = DC_ERR_INVALID;
