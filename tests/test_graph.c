@@ -217,6 +217,14 @@ static int stop_after_two(dc_model *m, const dc_epoch_stats *e, void *u) {
     return ++*(int *)u == 2;
 }
 
+static int set_stop_at_two(dc_model *m, const dc_epoch_stats *e, void *u) {
+    (void)m;
+    (void)e;
+    static int seen;
+    if (++seen == 2) *(volatile int *)u = 1; /* what a signal during validation does */
+    return 0;
+}
+
 static void hook_tests(void) {
     dc_dataset *train = blobs(100, 1);
     dc_model *m = dc_model_parse("input 6\ndense 3 activation=softmax\nfit epochs=5 batch_size=25\n", "h.dc");
@@ -229,6 +237,23 @@ static void hook_tests(void) {
     volatile int stop = 1;
     dc_fit_options fo2 = {.verbose = 0, .validation_split = -1, .shuffle = -1, .stop = &stop};
     CHECK(dc_fit(m, train, &fo2, NULL) == DC_ERR_INTERRUPTED, "the stop flag stops after a batch");
+    /* a stop asked for during an epoch's validation (here: its after_epoch
+     * hook) stops at that epoch's end, not one batch into the next */
+    stop = 0;
+    const char *desc = "input 6\ndense 3 activation=softmax\nfit epochs=5 batch_size=25 seed=3\n";
+    dc_model *ms = dc_model_parse(desc, "s.dc"), *m2 = dc_model_parse(desc, "s.dc");
+    dc_callbacks cb3 = {NULL, NULL, set_stop_at_two, (void *)&stop};
+    dc_train_state *ts = dc_train_state_new();
+    dc_fit_options fo3 = {.verbose = 0, .validation_split = 0.2f, .shuffle = -1, .callbacks = &cb3, .stop = &stop, .state = ts};
+    st = dc_fit(ms, train, &fo3, NULL);
+    dc_fit_options two = {.verbose = 0, .validation_split = 0.2f, .shuffle = -1, .epochs = 2};
+    CHECK(dc_fit(m2, train, &two, NULL) == DC_OK, "two epochs: %s", dc_last_error());
+    CHECK(st == DC_ERR_INTERRUPTED && dc_train_state_epoch(ts) == 2 &&
+              !memcmp(dc_model_params(ms), dc_model_params(m2), sizeof(float) * (size_t)dc_model_num_params(ms)),
+          "a stop during validation ends the run at that epoch's end (st %d after %d epochs)", st, dc_train_state_epoch(ts));
+    dc_train_state_free(ts);
+    dc_model_free(ms);
+    dc_model_free(m2);
 
     /* a loop of one's own around dc_train_step */
     dc_graph *g = dc_graph_new();

@@ -348,11 +348,14 @@ static void print_json_history(const dc_history *h) {
     printf("]");
 }
 
-/* Ctrl-C: the library stops after the current batch when this is set. */
+/* Ctrl-C: the library stops after the current batch when this is set. An
+ * atomic store (lock-free: safe in a handler): the handler may run on
+ * another thread than the training loop (ThreadSanitizer saw the plain
+ * store race with the loop's read). */
 static volatile int stop_flag;
 static void on_sigint(int sig) {
     (void)sig;
-    stop_flag = 1;
+    __atomic_store_n(&stop_flag, 1, __ATOMIC_RELAXED);
 }
 
 /* Signals land on an idle thread. A handler that ran on a thread in the
@@ -547,7 +550,7 @@ static dc_status fit_and_save(dc_model *m, const cli_bundle *b, const dc_fit_opt
     if (!st || st == DC_ERR_INTERRUPTED) *saved = dc_model_save_state(m, state, out);
     sigaction(SIGINT, &old_sa, NULL);
     sigaction(SIGTERM, &old_term, NULL);
-    if (stop_flag && !st) st = DC_ERR_INTERRUPTED;
+    if (__atomic_load_n(&stop_flag, __ATOMIC_RELAXED) && !st) st = DC_ERR_INTERRUPTED;
     return st;
 }
 

@@ -100,6 +100,8 @@ typedef struct {
     int verbose;               /* 0 silent, 1 progress (bar on a tty)         */
     FILE *out;                 /* progress stream (NULL = stdout)             */
     volatile int *stop;        /* set non-zero (e.g. from a SIGINT handler): stop after the current batch.
+                                  Read atomically; set it atomically too (__atomic_store_n, or a C11
+                                  atomic store), as the handler may run on another thread.
                                   Let the handler run on a thread that is not computing: a handler
                                   interrupting a oneDNN product corrupted the heap (block the signal in
                                   the threads that call deepc; tools/deepc.c shows how) */

@@ -675,7 +675,8 @@ static dc_status run_epochs_loop(fit_ctx *c, dc_prefetch *pf, int64_t steps, int
             const dc_callbacks *cb = o->callbacks;
             int hook_stop = cb && cb->after_batch &&
                             cb->after_batch(m, s->epoch + 1, s->step, s->seen ? s->lsum / (double)s->seen : NAN, cb->user);
-            if (hook_stop || (o->stop && *o->stop) || (budget > 0 && --budget == 0)) pending_stop = 1;
+            /* an atomic read: the flag is set from a signal handler on another thread */
+            if (hook_stop || (o->stop && __atomic_load_n(o->stop, __ATOMIC_RELAXED)) || (budget > 0 && --budget == 0)) pending_stop = 1;
             if (!stepped) continue; /* stop only between optimizer steps: the gradients of a group are not saved */
             if (pending_stop) {
                 if (o->verbose) fprintf(out, "\nInterrupted after batch %lld of epoch %d\n", (long long)s->step, s->epoch + 1);
@@ -724,6 +725,12 @@ static dc_status run_epochs_loop(fit_ctx *c, dc_prefetch *pf, int64_t steps, int
         int every = o->checkpoint_every > 0 ? o->checkpoint_every : 1;
         if (writer && o->checkpoint && (s->epoch % every == 0) && (st = dc_model_save_state(m, s, o->checkpoint))) return st;
         if (writer && o->best_checkpoint && improved && (st = dc_model_save_state(m, s, o->best_checkpoint))) return st;
+        /* a stop asked for during the validation (or the epoch's end): stop here, at the epoch's
+         * boundary, rather than after one more batch of the next epoch (one process: ranks stop together at a batch) */
+        if (o->world <= 1 && s->epoch < s->epochs && !s->stopped_early && o->stop && __atomic_load_n(o->stop, __ATOMIC_RELAXED)) {
+            if (o->verbose) fprintf(out, "Interrupted after epoch %d\n", s->epoch);
+            return dc_set_error(DC_ERR_INTERRUPTED, "fit: interrupted after epoch %d", s->epoch);
+        }
     }
     if (s->best_params && s->es_best_epoch > 0 && m->recipe.fit.early_stopping.restore_best) {
         memcpy(m->params, s->best_params, sizeof(float) * (size_t)m->nparams);
