@@ -20,6 +20,9 @@
 #    instead of an argmax over pixels;
 #  - --drop leaves columns out of the features; deepc transform writes the
 #    table as the model sees it (fitted here, or a model's stored pipeline);
+#  - --steps-per-epoch above one pass trains several passes (every batch
+#    full, another order each pass), and a run stopped in its second pass
+#    resumes to the same bits;
 #  - deepc export --weights-only --names torch: torch.nn.Sequential's
 #    load_state_dict(strict=True) takes the file and predicts as deepc does;
 set -u
@@ -209,5 +212,17 @@ PYEOF
 ) > "$W/exp.check" 2>&1 && ok || bad "the exported weights in torch.nn.Sequential: $(cat "$W/exp.check")"
 expect_fail "ONNX and C are not built yet" "$DEEPC" export "$W/mlp.safetensors" --format onnx --out "$W/x.onnx"
 expect_fail "add --weights-only" "$DEEPC" export "$W/mlp.safetensors" --format safetensors --out "$W/x.safetensors"
+
+# --steps-per-epoch 20 on 142 rows in batches of 16 (9 a pass): 20 steps, resumable mid-way
+"$DEEPC" train "$SRC/models/wine.dc" --data $WINE --test-split 0.2 --stratify --epochs 2 --steps-per-epoch 20 --out "$W/sp.safetensors" > "$W/sp.out" 2>&1 \
+  || bad "--steps-per-epoch 20: $(tail -2 "$W/sp.out")"
+[ "$(grep -c "^Epoch [12]/2 - 20/20 " "$W/sp.out")" = 2 ] && ok || bad "an epoch of 20 steps (more than one pass): $(grep Epoch "$W/sp.out" | head -2)"
+"$DEEPC" train "$SRC/models/wine.dc" --data $WINE --test-split 0.2 --stratify --epochs 2 --steps-per-epoch 20 --stop-after 13 --quiet --out "$W/sp2.safetensors" > /dev/null 2>&1
+"$DEEPC" train --resume "$W/sp2.safetensors" --data $WINE --quiet --force --out "$W/sp2.safetensors" > "$W/sp2.out" 2>&1 || bad "resume in the second pass: $(tail -2 "$W/sp2.out")"
+"$PY" -c "
+import sys; sys.path.insert(0, '$SRC/tests'); from st_read import read
+a, _ = read('$W/sp.safetensors'); b, _ = read('$W/sp2.safetensors')
+w = [k for k in a if k.startswith('dense')]
+sys.exit(0 if w and all((a[k] == b[k]).all() for k in w) else 1)" && ok || bad "a run stopped in its second pass resumes to other weights"
 
 finish cli_answers

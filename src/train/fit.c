@@ -408,7 +408,7 @@ typedef struct {
 static dc_schedule run_schedule(const dc_model *m, const dc_train_state *s) {
     dc_schedule sc = m->recipe.fit.schedule;
     if (sc.kind == DC_SCHED_COSINE && sc.t_max <= 0) {
-        const int64_t steps = (s->ntrain + s->batch_size - 1) / s->batch_size;
+        const int64_t steps = (s->epoch_rows + s->batch_size - 1) / s->batch_size;
         const int64_t K = m->recipe.fit.accumulate > 1 ? m->recipe.fit.accumulate : 1;
         int64_t len = sc.per_step ? (int64_t)s->epochs * ((steps + K - 1) / K) : s->epochs;
         len -= sc.warmup > 0 ? sc.warmup : 0;
@@ -427,6 +427,14 @@ static uint64_t batch_seed(uint64_t seed, int epoch, int64_t step) {
     return z ^ (z >> 31);
 }
 
+static int64_t gcd64(int64_t a, int64_t b) {
+    while (b) {
+        int64_t t = a % b;
+        a = b, b = t;
+    }
+    return a;
+}
+
 /* The rows of step `step` of the epoch, which start at `start` of the
  * epoch's order. A stream's are random windows (with replacement, as
  * nanoGPT draws them), the epoch's i-th drawn from a seed of (seed, epoch,
@@ -438,7 +446,24 @@ static uint64_t batch_seed(uint64_t seed, int epoch, int64_t step) {
  * those of batch 32). */
 static const int64_t *batch_rows(fit_ctx *c, int64_t step, int64_t start, int64_t n) {
     dc_train_state *s = c->s;
-    if (!s->stream) return s->perm + start;
+    if (!s->stream && start + n <= s->ntrain) return s->perm + start;
+    if (!s->stream) { /* an epoch of several passes: pass p > 0 reads the shuffle through j -> (a j + b) mod ntrain */
+        int64_t *rows = s->perm + s->ntrain + (step & 1) * s->batch_size;
+        const int64_t N = s->ntrain;
+        for (int64_t i = 0; i < n; i++) {
+            const int64_t g = start + i, pass = g / N, j = g % N;
+            if (pass == 0) {
+                rows[i] = s->perm[j];
+                continue;
+            }
+            dc_rng r;
+            dc_rng_seed(&r, batch_seed(s->seed ^ 0x9A55E5ULL, s->epoch, pass));
+            int64_t a = 1 + (int64_t)dc_rng_below(&r, (uint32_t)(N > 1 ? N - 1 : 1)), b = (int64_t)dc_rng_below(&r, (uint32_t)N);
+            while (gcd64(a, N) != 1) a = a % (N - 1) + 1; /* a unit mod N: the map is a permutation */
+            rows[i] = s->perm[(int64_t)(((unsigned __int128)a * (uint64_t)j + (uint64_t)b) % (uint64_t)N)];
+        }
+        return rows;
+    }
     int64_t *rows = s->perm + (step & 1) * s->batch_size;
     for (int64_t i = 0; i < n; i++) {
         dc_rng r;
@@ -531,6 +556,14 @@ static dc_status init_state(fit_ctx *c, const dc_dataset *data) {
         s->ntrain = data->n - s->nval;
         s->val_off = s->ntrain;
     }
+    /* steps_per_epoch above one pass: several passes (Keras' with a repeated
+     * dataset), every batch full */
+    s->epoch_rows = s->ntrain;
+    const int64_t spe = m->recipe.fit.steps_per_epoch;
+    if (!s->stream && spe > (s->ntrain + s->batch_size - 1) / s->batch_size) {
+        if (spe > INT64_MAX / s->batch_size) return dc_set_error(DC_ERR_INVALID, "fit: %lld steps per epoch is too many", (long long)spe);
+        s->epoch_rows = spe * s->batch_size;
+    }
     dc_status st = dc_train_state_alloc(s, m, dc_train_state_perm_len(s));
     if (st) return st;
     if (!s->stream)
@@ -603,7 +636,7 @@ static dc_status run_epochs(fit_ctx *c) {
     dc_train_state *s = c->s;
     const dc_fit_options *o = c->o;
     const int64_t batch = s->batch_size, spe = m->recipe.fit.steps_per_epoch;
-    int64_t steps = (s->ntrain + batch - 1) / batch, budget = o->stop_after_steps;
+    int64_t steps = (s->epoch_rows + batch - 1) / batch, budget = o->stop_after_steps;
     if (spe > 0 && spe < steps) steps = spe; /* part of the data per epoch (the first rows of its shuffle) */
     dc_status st = DC_OK;
     /* augmented images are prepared by a background thread, one batch ahead */
@@ -635,7 +668,7 @@ static dc_status run_epochs_loop(fit_ctx *c, dc_prefetch *pf, int64_t steps, int
         }
         int slot = 0;
         if (pf) { /* the epoch's first batch */
-            int64_t start = s->step * batch, n = s->ntrain - start < batch ? s->ntrain - start : batch;
+            int64_t start = s->step * batch, n = s->epoch_rows - start < batch ? s->epoch_rows - start : batch;
             dc_prefetch_request(pf, slot, batch_rows(c, s->step, start, n), n, batch_seed(s->seed, s->epoch, s->step));
         }
         dc_optimizer_set_lr(s->opt, s->sched.lr);
@@ -643,7 +676,7 @@ static dc_status run_epochs_loop(fit_ctx *c, dc_prefetch *pf, int64_t steps, int
         p.tokens_per_step = c->train->kind == DC_DATASET_STREAM ? batch * c->train->x.size : 0;
         double t0 = dc_now();
         while (s->step < steps) {
-            int64_t start = s->step * batch, n = s->ntrain - start < batch ? s->ntrain - start : batch;
+            int64_t start = s->step * batch, n = s->epoch_rows - start < batch ? s->epoch_rows - start : batch;
             const float *px = NULL;
             const int32_t *py = NULL;
             if (pf) {
@@ -651,7 +684,7 @@ static dc_status run_epochs_loop(fit_ctx *c, dc_prefetch *pf, int64_t steps, int
                 px = pf->x[slot];
                 py = pf->y[slot];
                 if (s->step + 1 < steps) { /* start on the next batch while this one trains */
-                    int64_t s2 = start + batch, n2 = s->ntrain - s2 < batch ? s->ntrain - s2 : batch;
+                    int64_t s2 = start + batch, n2 = s->epoch_rows - s2 < batch ? s->epoch_rows - s2 : batch;
                     dc_prefetch_request(pf, slot ^ 1, batch_rows(c, s->step + 1, s2, n2), n2, batch_seed(s->seed, s->epoch, s->step + 1));
                 }
                 slot ^= 1;

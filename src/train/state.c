@@ -31,7 +31,10 @@ int dc_train_state_epoch(const dc_train_state *s) { return s->epoch; }
 int64_t dc_train_state_samples(const dc_train_state *s) { return s->initialized ? s->n_data : 0; }
 int dc_train_state_done(const dc_train_state *s) { return s->finished; }
 
-int64_t dc_train_state_perm_len(const dc_train_state *s) { return s->stream ? 2 * s->batch_size : s->ntrain; }
+int64_t dc_train_state_perm_len(const dc_train_state *s) {
+    if (s->stream) return 2 * s->batch_size;
+    return s->ntrain + (s->epoch_rows > s->ntrain ? 2 * (int64_t)s->batch_size : 0); /* room for rows of later passes */
+}
 
 dc_status dc_train_state_alloc(dc_train_state *s, const dc_model *m, int64_t perm_len) {
     s->perm = malloc(sizeof(int64_t) * (size_t)(perm_len > 0 ? perm_len : 1));
@@ -70,6 +73,7 @@ static char *state_text(const dc_train_state *s) {
     dc_sb_printf(&t, "n_data=%" PRId64 "\nntrain=%" PRId64 "\nval_off=%" PRId64 "\nnval=%" PRId64 "\n", s->n_data, s->ntrain,
          s->val_off, s->nval);
     if (s->stream) dc_sb_puts(&t, "stream=1\n");
+    if (s->epoch_rows > s->ntrain) dc_sb_printf(&t, "epoch_rows=%" PRId64 "\n", s->epoch_rows);
     dc_sb_printf(&t, "epoch=%d\nstep=%" PRId64 "\nrng_state=%" PRIu64 "\nrng_inc=%" PRIu64 "\n", s->epoch, s->step, s->rng.state,
          s->rng.inc);
     dc_sb_printf(&t, "opt_steps=%" PRId64 "\nlsum=%a\ncorrect=%" PRId64 "\nseen=%" PRId64 "\ncounted=%" PRId64 "\n",
@@ -107,11 +111,13 @@ static dc_status check_state(const dc_train_state *s, const char *path) {
     if (!split && !separate && !(s->nval == 0 && s->val_off == 0))
         BAD("%s: training_state: validation rows %lld..%lld do not follow the %lld training rows", path, (long long)s->val_off,
             (long long)(s->val_off + s->nval), (long long)s->ntrain);
-    const int64_t steps = (s->ntrain + s->batch_size - 1) / s->batch_size;
+    if (s->stream ? s->epoch_rows != s->ntrain : s->epoch_rows < s->ntrain || s->epoch_rows > big)
+        BAD("%s: training_state: epoch_rows %lld for %lld training rows", path, (long long)s->epoch_rows, (long long)s->ntrain);
+    const int64_t rows = s->epoch_rows, steps = (rows + s->batch_size - 1) / s->batch_size;
     if (s->epoch < 0 || s->epoch > s->epochs) BAD("%s: training_state: epoch %d outside [0, %d]", path, s->epoch, s->epochs);
     if (s->step < 0 || s->step > steps) BAD("%s: training_state: step %lld outside [0, %lld]", path, (long long)s->step, (long long)steps);
-    int64_t seen = s->step * s->batch_size < s->ntrain ? s->step * s->batch_size : s->ntrain;
-    if (s->step == 0 && s->seen == s->ntrain) seen = s->ntrain; /* an epoch just ended; its sums are reset at the next */
+    int64_t seen = s->step * s->batch_size < rows ? s->step * s->batch_size : rows;
+    if (s->step == 0 && s->seen == rows) seen = rows; /* an epoch just ended; its sums are reset at the next */
     if (s->seen != seen) BAD("%s: training_state: seen %lld, but %lld batches of %d make %lld", path, (long long)s->seen,
                              (long long)s->step, s->batch_size, (long long)seen);
     if (s->correct < 0 || s->counted < s->correct || s->counted > s->seen * (int64_t)(1 << 24))
@@ -161,6 +167,7 @@ static dc_status parse_state(dc_train_state *s, const char *txt, const char *pat
         KEY("seed", "%" SCNu64, &s->seed);
         KEY("n_data", "%" SCNd64, &s->n_data);
         KEY("ntrain", "%" SCNd64, &s->ntrain);
+        KEY("epoch_rows", "%" SCNd64, &s->epoch_rows);
         KEY("val_off", "%" SCNd64, &s->val_off);
         KEY("nval", "%" SCNd64, &s->nval);
         KEY("stream", "%d", &s->stream);
@@ -210,6 +217,7 @@ static dc_status parse_state(dc_train_state *s, const char *txt, const char *pat
         if (!ok) return dc_set_error(DC_ERR_FORMAT, "%s: training_state line %d: bad value for %s", path, line, k);
     }
     if (s->counted < 0) s->counted = s->seen; /* format 1 runs: one label per sample */
+    if (s->epoch_rows == 0) s->epoch_rows = s->ntrain; /* one pass (files before epoch_rows) */
     dc_status st = check_state(s, path);
     if (!st) s->initialized = 1;
     return st;
@@ -283,16 +291,15 @@ dc_status dc_train_state_load(dc_model *m, const dc_st_file *f, const char *txt,
         goto fail;
     }
     if ((st = dc_train_state_alloc(s, m, pt ? pt->shape[0] : 0)) || (st = parse_state(s, txt, path))) goto fail;
-    if (s->stream) { /* windows are drawn per step: two batches of room, no stored list (a list of an older file is unused) */
-        int64_t *p = realloc(s->perm, sizeof(int64_t) * (size_t)dc_train_state_perm_len(s));
-        if (!p) {
-            st = dc_set_error(DC_ERR_NOMEM, "out of memory");
-            goto fail;
-        }
-        s->perm = p;
-    } else if ((st = load_permutation(s, pt, path))) {
+    /* room as the run needs: a stream's two batches of windows (drawn per step, no stored list: an older file's
+     * list is unused), or the rows' order and two batches for an epoch of several passes */
+    int64_t *p = realloc(s->perm, sizeof(int64_t) * (size_t)dc_train_state_perm_len(s));
+    if (!p) {
+        st = dc_set_error(DC_ERR_NOMEM, "out of memory");
         goto fail;
     }
+    s->perm = p;
+    if (!s->stream && (st = load_permutation(s, pt, path))) goto fail;
     for (int b = 0; b < dc_optimizer_num_buffers(s->opt); b++) {
         char name[32];
         snprintf(name, sizeof name, "optimizer.state.%d", b);

@@ -12,6 +12,10 @@ struct dc_train_state {
     uint64_t seed;
     int64_t n_data;               /* samples in the training data given      */
     int64_t ntrain, val_off, nval;
+    int64_t epoch_rows;           /* samples an epoch trains on: ntrain, or
+                                     steps_per_epoch x batch when that is more
+                                     than one pass (the rows again, in another
+                                     order each pass: fit.c batch_rows)     */
     int stream;                   /* a token stream: perm holds random windows
                                      (of n_data), drawn anew each epoch     */
     /* position */
