@@ -10,6 +10,8 @@
 #  - a cosine schedule takes its length from the run (t_max=auto): a run
 #    shortened with --epochs/--steps-per-epoch still ends at eta_min;
 #  - a vocabulary that leaves more than 2% of the tokens out says so;
+#    `embedding auto` (and `dense auto tie=`) size the model to the fitted
+#    vocabulary instead, through training, summary, generate and resume;
 #  - --validation-steps N (validation_steps= in the fit line) validates on
 #    the first N batches only;
 #  - eval's report: an AUC per class, full class names in the table and the
@@ -122,6 +124,13 @@ open('$W/zh.txt', 'w').write(''.join(random.choice(chars) for _ in range(20000))
 grep -q "zh.txt: warning: 7[0-9.]*% of the tokens are out of the vocabulary (num_words=128 keeps 126 of the 600 distinct characters seen)" "$W/zh.out" \
   && ok || bad "no OOV warning: $(head -3 "$W/zh.out")"
 grep -q "out of the vocabulary" "$W/gpt.out" && bad "an OOV warning on English text: $(head -3 "$W/gpt.out")" || ok
+sed -e 's/embedding 128 16/embedding auto 16/; s/dense 128 tie=wte/dense auto tie=wte/; s/num_words=128 //' "$W/gpt.dc" > "$W/gauto.dc"
+"$DEEPC" train "$W/gauto.dc" --data "$W/zh.txt" --epochs 1 --steps-per-epoch 2 --out "$W/gauto.safetensors" > "$W/gauto.out" 2>&1 || bad "embedding auto: $(tail -3 "$W/gauto.out")"
+grep -q "^embedding auto: 602 rows, the vocabulary's size$" "$W/gauto.out" && ! grep -q "out of the vocabulary" "$W/gauto.out" && ok || bad "embedding auto: $(head -4 "$W/gauto.out")"
+"$DEEPC" summary "$W/gauto.safetensors" | grep -q "^ wte (Embedding) .* 9632 *$" && ok || bad "embedding auto: the saved model's table: $("$DEEPC" summary "$W/gauto.safetensors" 2>&1 | grep -i "wte\|error")"
+"$DEEPC" generate "$W/gauto.safetensors" --prompt "$(head -c 6 "$W/zh.txt")" --max-tokens 3 > /dev/null 2>&1 && ok || bad "generate from an embedding auto model"
+"$DEEPC" train --resume "$W/gauto.safetensors" --data "$W/zh.txt" --epochs 2 --quiet --force --out "$W/gauto.safetensors" > "$W/gauto2.out" 2>&1 && ok || bad "resume embedding auto: $(tail -2 "$W/gauto2.out")"
+expect_fail "'embedding auto' takes its size from the text line's vocabulary" "$DEEPC" summary "$W/gauto.dc"
 
 # --validation-steps 1: one batch of the held-out tail (two without it), here or in the fit line
 vl() { "$DEEPC" train "$1" --data "$W/small.txt" --epochs 1 --steps-per-epoch 3 --quiet --out "$W/v.safetensors" --json $2 | tail -1 | "$PY" -c "import json,sys; print(json.load(sys.stdin)['history'][0]['val_loss'])"; }

@@ -461,6 +461,35 @@ static dc_model *load_init_from(const cli_args *a, dc_model *m) {
     return NULL;
 }
 
+/* `embedding auto` (and `dense auto tie=...`): the description read again
+ * with the fitted vocabulary's size, and what loading the texts put in the
+ * model (vocabulary or BPE, classes, the run's split) carried over. m is
+ * freed; NULL on error. */
+static dc_model *sized_to_vocabulary(const cli_args *a, dc_model *m) {
+    dc_tokenizer *tok = dc_model_text(m)->bpe ? NULL : dc_model_tokenizer(m);
+    dc_bpe *bp = dc_model_text(m)->bpe ? dc_model_bpe(m) : NULL;
+    const int64_t V = tok ? dc_tokenizer_vocab_size(tok) : bp ? dc_bpe_vocab_size(bp) : 0;
+    dc_model *n = V > 0 ? dc_model_parse_file_vocab(a->target, V) : NULL;
+    int ncls = 0;
+    char **cls = dc_model_class_names(m, &ncls);
+    dc_text_run run;
+    dc_status st = n ? DC_OK : DC_ERR_INVALID;
+    if (!st && tok) st = dc_model_set_tokenizer(n, tok);
+    if (!st && bp) st = dc_model_set_bpe(n, bp);
+    if (!st && !dc_model_text_run(m, &run)) st = dc_model_set_text_run(n, &run);
+    if (!st && ncls) st = dc_model_set_class_names(n, cls, ncls);
+    if (!st && !a->quiet) printf("embedding auto: %lld rows, the vocabulary's size\n", (long long)V);
+    dc_free_names(cls, ncls);
+    dc_tokenizer_free(tok);
+    dc_bpe_free(bp);
+    dc_model_free(m);
+    if (st) {
+        dc_model_free(n);
+        return NULL;
+    }
+    return n;
+}
+
 /* --resume: the model and its training state; *finished when the run
  * already did every epoch asked for (said, exit 0). */
 static int load_resumed(const cli_args *a, dc_model **m, dc_train_state **state, int *finished) {
@@ -638,7 +667,7 @@ static int cmd_train(const cli_args *a) {
      * or a folder of class subfolders of .txt files */
     int text = a->resume && dc_model_text(m);
     if (!a->resume && (cli_is_csv(a->data) || cli_is_dir(a->data))) { /* a CSV or a folder of texts */
-        dc_model *probe = dc_model_parse_file(a->target); /* fails for `input auto`: not a text model */
+        dc_model *probe = dc_model_parse_file_vocab(a->target, -1); /* fails for `input auto`: not a text model */
         if (!probe && !input_auto(a->target)) { /* the description's own error, not the data's read as a table (F19) */
             rc = cli_fail("cannot read the model description");
             goto done;
@@ -664,6 +693,10 @@ static int cmd_train(const cli_args *a) {
         }
         if (cli_load_text(a, m, &b, a->quiet ? NULL : stdout)) {
             rc = cli_fail("cannot load the texts");
+            goto done;
+        }
+        if (dc_model_vocab_auto(m) && !a->resume && !(m = sized_to_vocabulary(a, m))) {
+            rc = cli_fail("cannot size the model to its vocabulary");
             goto done;
         }
     } else if (cli_load_training(&la, &b, a->quiet ? NULL : stdout)) {

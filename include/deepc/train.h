@@ -222,6 +222,13 @@ dc_model *dc_model_parse(const char *text, const char *filename);
  * from the data (e.g. the feature count of a preprocessed CSV). */
 dc_model *dc_model_parse_auto(const char *text, const char *filename, int in_ndim, const int64_t *in_shape);
 dc_model *dc_model_parse_file_auto(const char *path, int in_ndim, const int64_t *in_shape);
+/* A description whose `embedding auto DIM` (and `dense auto tie=...`) take
+ * their rows from the text line's fitted vocabulary: vocab tokens, or -1 to
+ * read it before the vocabulary is known (a stand-in of 2 rows; parse again
+ * once fitted). The model file keeps the size (vocab_rows). */
+dc_model *dc_model_parse_file_vocab(const char *path, int64_t vocab);
+/* Does the description size a layer by the vocabulary (`auto`)? */
+int dc_model_vocab_auto(const dc_model *m);
 /* The preprocessing pipeline stored with a model (NULL if none), and
  * setting it (the model keeps a copy of the text form). */
 dc_tabular *dc_model_tabular(const dc_model *m);

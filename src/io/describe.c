@@ -40,6 +40,9 @@ typedef struct {
     int line;
     int auto_ndim;              /* shape for `input auto` (0: not available) */
     const int64_t *auto_shape;
+    int64_t auto_vocab;         /* rows for `embedding auto` and `dense auto`: the fitted
+                                   vocabulary's size; 0: not known (an error); -1: not
+                                   known yet, stand-in 2 (to read the text line first) */
     token tok[MAX_TOKENS];
     int ntok;
     int used[MAX_TOKENS];   /* options consumed; leftovers are errors */
@@ -562,6 +565,22 @@ static dc_status parse_line(line_ctx *c, dc_model **mp, const scope *sc, const c
     if (!strcmp(kw, "schedule")) return parse_schedule(c, m);
     if (!strcmp(kw, "early_stopping")) return parse_early_stopping(c, m);
     const dc_layer_type *t = dc_layer_type_find(kw);
+    if (t && (!strcmp(kw, "embedding") || !strcmp(kw, "dense"))) { /* `auto` rows: the vocabulary's size (issue 16) */
+        for (int i = 1; i < c->ntok; i++) {
+            char *v = c->tok[i].text, *eq = strchr(v, '=');
+            const int positional = !eq && i == 1, named = eq && !strcmp(eq + 1, "auto") &&
+                                   (!strncmp(v, "input_dim=", 10) || !strncmp(v, "units=", 6));
+            if (!(positional && !strcmp(v, "auto")) && !named) continue;
+            if (c->auto_vocab == 0)
+                return err_at(c, c->tok[i].col, "'%s auto' takes its size from the text line's vocabulary, fitted on the "
+                                                "data: train it with --data", kw);
+            char num[32];
+            snprintf(num, sizeof num, "%lld", (long long)(c->auto_vocab > 0 ? c->auto_vocab : 2));
+            if (named) snprintf(eq + 1, sizeof c->tok[i].text - (size_t)(eq + 1 - v), "%s", num);
+            else snprintf(v, sizeof c->tok[i].text, "%s", num);
+            m->meta.auto_vocab = 1, m->meta.vocab_rows = c->auto_vocab > 0 ? c->auto_vocab : 2;
+        }
+    }
     if (t) return parse_layer(c, m, t, 0, sc, rest);
     if (dc_activation_from_name(kw) >= 0) return parse_layer(c, m, &dc_layer_activation, 1, sc, rest);
     char kinds[1024] = "";
@@ -660,18 +679,18 @@ static dc_status finish_graph(line_ctx *c, dc_model *m) {
 
 dc_model *dc_model_parse(const char *text, const char *filename) { return dc_model_parse_auto(text, filename, 0, NULL); }
 
-static dc_model *parse_text(const char *text, const char *filename, int in_ndim, const int64_t *in_shape, int build);
+static dc_model *parse_text(const char *text, const char *filename, int in_ndim, const int64_t *in_shape, int64_t vocab, int build);
 
 dc_model *dc_model_parse_auto(const char *text, const char *filename, int in_ndim, const int64_t *in_shape) {
-    return parse_text(text, filename, in_ndim, in_shape, 1);
+    return parse_text(text, filename, in_ndim, in_shape, 0, 1);
 }
 
-dc_model *dc_model_parse_unbuilt(const char *text, const char *filename, int in_ndim, const int64_t *in_shape) {
-    return parse_text(text, filename, in_ndim, in_shape, 0);
+dc_model *dc_model_parse_unbuilt(const char *text, const char *filename, int in_ndim, const int64_t *in_shape, int64_t vocab) {
+    return parse_text(text, filename, in_ndim, in_shape, vocab, 0);
 }
 
-static dc_model *parse_text(const char *text, const char *filename, int in_ndim, const int64_t *in_shape, int build) {
-    line_ctx c = {.file = filename ? filename : "<description>", .auto_ndim = in_ndim, .auto_shape = in_shape};
+static dc_model *parse_text(const char *text, const char *filename, int in_ndim, const int64_t *in_shape, int64_t vocab, int build) {
+    line_ctx c = {.file = filename ? filename : "<description>", .auto_ndim = in_ndim, .auto_shape = in_shape, .auto_vocab = vocab};
     dc_model *m = NULL;
     size_t total = strlen(text);
     if (total > (1u << 20)) {
@@ -743,7 +762,15 @@ fail:
 
 dc_model *dc_model_parse_file(const char *path) { return dc_model_parse_file_auto(path, 0, NULL); }
 
-dc_model *dc_model_parse_file_auto(const char *path, int in_ndim, const int64_t *in_shape) {
+static dc_model *parse_file(const char *path, int in_ndim, const int64_t *in_shape, int64_t vocab);
+
+dc_model *dc_model_parse_file_auto(const char *path, int in_ndim, const int64_t *in_shape) { return parse_file(path, in_ndim, in_shape, 0); }
+
+dc_model *dc_model_parse_file_vocab(const char *path, int64_t vocab) { return parse_file(path, 0, NULL, vocab); }
+
+int dc_model_vocab_auto(const dc_model *m) { return m->meta.auto_vocab; }
+
+static dc_model *parse_file(const char *path, int in_ndim, const int64_t *in_shape, int64_t vocab) {
     FILE *f = fopen(path, "rb");
     if (!f) {
         dc_set_error(DC_ERR_IO, "%s: cannot open (%s)", path, strerror(errno));
@@ -774,7 +801,7 @@ dc_model *dc_model_parse_file_auto(const char *path, int in_ndim, const int64_t 
         dc_set_error(DC_ERR_FORMAT, "%s: contains a NUL byte; a description is text", path);
         return NULL;
     }
-    dc_model *m = dc_model_parse_auto(buf, path, in_ndim, in_shape);
+    dc_model *m = parse_text(buf, path, in_ndim, in_shape, vocab, 1);
     free(buf);
     return m;
 }

@@ -7,6 +7,7 @@
  *   description     the model description text, which rebuilds the model
  *                   (written from the layers for a model built in C)
  *   input_shape     (optional) the shape `input auto` took from the data
+ *   vocab_rows      (optional) the size `embedding auto` took from the vocabulary
  *   preprocess      (optional) the tabular pipeline (see src/data/tabular.c)
  *   class_names     (optional) names of the classes (image folders, text)
  *   vocabulary      (optional) a text model's tokens in index order
@@ -51,6 +52,12 @@ dc_status dc_model_file_write(const dc_model *m, const dc_st_entry *extra, int n
             k += (size_t)snprintf(shape_txt + k, sizeof shape_txt - k, i ? "x%lld" : "%lld", (long long)m->in_shape[i]);
         keys[nk] = "input_shape";
         vals[nk++] = shape_txt;
+    }
+    char vocab_txt[32];
+    if (m->meta.auto_vocab) { /* `embedding auto`: the rows the vocabulary gave it */
+        snprintf(vocab_txt, sizeof vocab_txt, "%lld", (long long)m->meta.vocab_rows);
+        keys[nk] = "vocab_rows";
+        vals[nk++] = vocab_txt;
     }
     if (m->meta.preprocess) {
         keys[nk] = "preprocess";
@@ -133,9 +140,21 @@ dc_model *dc_model_file_read(const char *path, dc_st_file **file) {
             goto fail;
         }
     }
+    /* `embedding auto`: the rows the fitted vocabulary gave it */
+    const char *vrows = dc_st_metadata(f, "vocab_rows");
+    int64_t vocab = 0;
+    if (vrows) {
+        char *end;
+        long long v = strtoll(vrows, &end, 10);
+        if (end == vrows || *end || v < 1 || v > (1LL << 30)) {
+            dc_set_error(DC_ERR_FORMAT, "%s: bad vocab_rows \"%.40s\" in __metadata__", path, vrows);
+            goto fail;
+        }
+        vocab = v;
+    }
     /* the network is built (and its memory allocated) only once the file
      * is known to hold every tensor it declares, with its shape */
-    if (!(m = dc_model_parse_unbuilt(desc, where, in_nd, in_shape))) goto fail;
+    if (!(m = dc_model_parse_unbuilt(desc, where, in_nd, in_shape, vocab))) goto fail;
     int weights = 0, declared = 0;
     for (int i = 0; i < dc_st_count(f); i++) {
         const char *n = dc_st_get(f, i)->name;

@@ -70,6 +70,8 @@ struct dc_model {
         char *description;             /* text it was parsed from, or NULL */
         char *preprocess;              /* tabular pipeline text, or NULL   */
         int auto_input;                /* description says `input auto`    */
+        int auto_vocab;                /* description says `embedding auto` (or dense auto) */
+        int64_t vocab_rows;            /* ... and the size it took                          */
         char *class_names;             /* "a,b,..." (%-escaped), or NULL   */
         char *vocabulary;              /* a text model's fitted tokens, or NULL */
         char *bpe_vocab, *bpe_merges;  /* a BPE model's encoder.json and vocab.bpe texts, or NULL */
@@ -140,7 +142,7 @@ int dc_model_class_output(const dc_model *m);
 int dc_model_output_loss(const dc_model *m, int node);
 /* Parse a description without allocating or initializing the parameters
  * (call dc_model_build after checking what they will be). */
-dc_model *dc_model_parse_unbuilt(const char *text, const char *filename, int in_ndim, const int64_t *in_shape);
+dc_model *dc_model_parse_unbuilt(const char *text, const char *filename, int in_ndim, const int64_t *in_shape, int64_t vocab);
 /* Write the model back as description text (layers, losses, optimizer, fit). */
 char *dc_model_write_description(const dc_model *m);
 #endif
