@@ -42,8 +42,8 @@ dc_status dc_model_file_write(const dc_model *m, const dc_st_entry *extra, int n
         e[ne++] = (dc_st_entry){m->named[i].name, m->named[i].t->ndim, m->named[i].t->shape, m->named[i].t->raw,
                                 dc_dtype_name(m->named[i].t->dtype)}; /* its real type: F32, or F16, BF16, I8 (weights=) */
     for (int i = 0; i < nextra; i++) e[ne++] = extra[i];
-    const char *keys[16] = {"format", "format_version", "deepc_version", "description"};
-    const char *vals[16] = {"deepc", FORMAT_VERSION, DEEPC_VERSION, m->meta.description ? m->meta.description : written};
+    const char *keys[24] = {"format", "format_version", "deepc_version", "description"};
+    const char *vals[24] = {"deepc", FORMAT_VERSION, DEEPC_VERSION, m->meta.description ? m->meta.description : written};
     int nk = 4;
     char shape_txt[160] = "";
     if (m->meta.auto_input) { /* `input auto`: the shape the data gave it */

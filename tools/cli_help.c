@@ -1,0 +1,160 @@
+/* cli_help.c — the deepc command's help pages and option names (cli_help.h). */
+#include "cli_help.h"
+#include <deepc.h>
+#include <stddef.h>
+#include <string.h>
+
+/* ---- help: one page per command (deepc COMMAND --help), and the overview ---- */
+
+static const char data_help[] =
+    "DATA is 'fashion-mnist' (Debian's dataset-fashion-mnist under /usr/share/datasets),\n"
+    "'mnist', a folder holding the four MNIST-format IDX files (.gz or raw), a CSV file,\n"
+    "a folder of images (DATA/CLASS_NAME/*.png|jpg) or texts (DATA/CLASS_NAME/*.txt).\n"
+    "CSV options: --label COLUMN (name or index, default: last) [--features a,b,... | --drop a,b,...]\n"
+    "  [--delimiter C] [--no-header | --header] [--skip-rows N] [--regression] [--stratify]\n"
+    "  [--test-split F] [--missing drop|mean|median|most_frequent] [--scale none|standard|minmax]\n"
+    "  [--pca K]. The fitted preprocessing is saved with the model and reused by eval/predict.\n"
+    "Image folders: the model's input (e.g. input 3x150x150) sets the size; [--image-size HxW\n"
+    "  [--grayscale]] for input auto; [--validation-data DIR]\n"
+    "  [--augment rotation=40,shift=0.2,shear=0.2,zoom=0.2,hflip,fill=nearest] [--skip-bad].\n";
+
+static const char files_help[] =
+    "Output files (--out, --checkpoint*, --log, --plot) are checked before any work starts: the\n"
+    "  folder must exist and be writable; an existing file is replaced only when it is the kind\n"
+    "  deepc writes there (a deepc model, its CSV log, an SVG, a PNG) or with --force; the default\n"
+    "  model name (DESCRIPTION's, in the current folder) never replaces a file without --force;\n"
+    "  links, devices and write-protected files are never replaced.\n";
+
+const command_help cli_commands[] = {
+    {"train",
+     "usage: deepc train DESCRIPTION --data DATA [--out MODEL.safetensors] [--epochs N] [--batch-size B]\n"
+     "        [--lr X] [--seed S] [--validation-split F] [--limit N] [--threads T] [--json]\n"
+     "        [--steps-per-epoch N] [--validation-steps N]\n"
+     "        [--log FILE.csv] [--plot FILE.svg] [--checkpoint FILE [--checkpoint-every N]]\n"
+     "        [--checkpoint-best FILE] [--stop-after BATCHES] [--quiet] [--force]\n"
+     "        [--init-from MODEL] [--embeddings GLOVE.txt] [--freeze LAYER,LAYER,...]\n"
+     "       deepc train --resume MODEL --data DATA [--epochs N] [--out FILE] ...\n"
+     "  Train the model described in DESCRIPTION (models/*.dc), save it, print test metrics.\n"
+     "  --limit N trains on the first N training samples (rows, texts, images, or a token\n"
+     "  stream's windows). --validation-steps N validates on the first N batches of the\n"
+     "  validation part each epoch (a language model's held-out tail is often large).\n"
+     "  --init-from copies every weight of MODEL whose name and shape match\n"
+     "  (and a text model's vocabulary or BPE); --embeddings fills a text model's embedding with\n"
+     "  word vectors (GloVe's text format); --freeze stops the named layers from training.\n"
+     "  --resume continues a saved run exactly where it stopped (Ctrl-C, --stop-after, a checkpoint).\n",
+     1, 1},
+    {"eval",
+     "usage: deepc eval MODEL --data DATA [--all-rows] [--limit N] [--plot REPORT.svg] [--json]\n"
+     "  Report: loss, accuracy, top-5, precision/recall/F1 per class and averaged,\n"
+     "  confusion matrix, ROC AUC, log loss (MSE, MAE, R^2 for regression); a language\n"
+     "  model's loss and perplexity. On the CSV a model was trained on with --test-split,\n"
+     "  the rows the run held out (the model file records the split); --all-rows scores\n"
+     "  every row. Class heads report probabilities (a linear head's softmax or sigmoid).\n"
+     "  --plot REPORT.svg draws the ROC curves (each class against the rest) and the\n"
+     "  confusion matrix.\n",
+     1, 0},
+    {"predict",
+     "usage: deepc predict MODEL --data DATA [--limit N] [--probabilities] [--json]\n"
+     "       deepc predict MODEL --data DATA --latent | --reconstruction | --layer NAME\n"
+     "       deepc predict MODEL IMAGE... [--probabilities] [--json]\n"
+     "       deepc predict MODEL --text \"TEXT\" | --text @FILE (one text per line; @- reads stdin)\n"
+     "  A CSV, whatever the data: input (the row number from 0, the image file or the text),\n"
+     "  class (its name), probability; --probabilities adds p_CLASS for every class.\n"
+     "  Regression: input and the predicted value. --json: the same rows as one JSON object.\n"
+     "  An autoencoder or VAE: --latent (its code: a VAE's mean, or the bottleneck layer),\n"
+     "  --reconstruction (its output's values), or --layer NAME (any layer's values).\n",
+     1, 0},
+    {"summary",
+     "usage: deepc summary MODEL_OR_DESCRIPTION [--data CSV [CSV options] | --image-size HxW] [--json]\n"
+     "  Layers, output shapes and parameter counts of a description or a saved model;\n"
+     "  a description with `input auto` takes its shape from --data or --image-size.\n",
+     0, 0},
+    {"augment",
+     "usage: deepc augment FOLDER --augment SPEC --out GRID.png [--image-size HxW] [--grayscale] [--json]\n"
+     "  A grid of images and augmented versions, to see what augmentation does.\n",
+     0, 1},
+    {"generate",
+     "usage: deepc generate MODEL --out GRID.png [--samples N | --manifold n] [--seed S] [--json]\n"
+     "       deepc generate MODEL --prompt TEXT [--max-tokens N] [--temperature T] [--top-k K]\n"
+     "        [--top-p P] [--seed S] [--stop STRING] [--samples N] [--no-cache] [--json]\n"
+     "  Images decoded from a variational autoencoder's latent space: N random points\n"
+     "  (default 64), or the n x n grid of a 2-D latent plane. Or text from a language model,\n"
+     "  streamed as it is written (N > 1: N samples at once); a GPT-2 model stops at <|endoftext|>.\n",
+     0, 1},
+    {"tokenize",
+     "usage: deepc tokenize --vocab encoder.json --merges vocab.bpe FILE [--decode] [--json]\n"
+     "  GPT-2's byte-level BPE: FILE's ids on one line (FILE - : standard input), or the text of ids.\n",
+     0, 0},
+    {"tokenizer",
+     "usage: deepc tokenizer train FILE... --vocab-size N --out DIR [--force] [--json]\n"
+     "  A byte-level BPE vocabulary of N tokens trained on the files: DIR/encoder.json, DIR/vocab.bpe.\n",
+     0, 1},
+    {"import-gpt2",
+     "usage: deepc import-gpt2 CHECKPOINT --description models/gpt2.dc --out MODEL.safetensors [--json]\n"
+     "  A GPT-2 model.safetensors (Hugging Face's layout; F32, F16 or BF16) as a deepc model\n"
+     "  that generates (the description's BPE files go inside).\n",
+     0, 1},
+    {"transform",
+     "usage: deepc transform [MODEL] --data FILE.csv [--out OUT.csv] [CSV options] [--force] [--json]\n"
+     "  The table as the model sees it: the encoded features by name (column, column=category,\n"
+     "  pc_K after PCA) and the label. With MODEL, its stored pipeline on new rows; without,\n"
+     "  the pipeline fitted on FILE with the CSV options (--drop, --missing, --scale, --pca,\n"
+     "  --test-split: then a split column says train or test). To stdout without --out.\n",
+     1, 0},
+    {"export",
+     "usage: deepc export MODEL --format safetensors --weights-only --out FILE [--names deepc|torch] [--json]\n"
+     "  The weights alone, for PyTorch and other tools. --names torch numbers them as the modules\n"
+     "  of the torch.nn.Sequential you would write for the same chain of layers (each layer one\n"
+     "  module, its activation one more: \"0.weight\", \"2.weight\"), so load_state_dict(strict=True)\n"
+     "  takes them.\n",
+     0, 1},
+    {"cv",
+     "usage: deepc cv DESCRIPTION --data DATA --folds K [train options] [--json]\n"
+     "  k-fold cross-validation: trains K models, reports mean and std of each metric.\n",
+     1, 0},
+};
+const int cli_ncommands = (int)(sizeof cli_commands / sizeof cli_commands[0]);
+
+const command_help *cli_find_command(const char *name) {
+    for (int i = 0; i < cli_ncommands; i++)
+        if (!strcmp(cli_commands[i].name, name)) return &cli_commands[i];
+    return NULL;
+}
+
+/* deepc COMMAND --help: that command's page. */
+void cli_command_usage(const command_help *c, FILE *f) {
+    fputs(c->usage, f);
+    if (c->data) fprintf(f, "\n%s", data_help);
+    if (c->files) fprintf(f, "\n%s", files_help);
+    fputs("\nEvery command takes --json (one JSON object, naming the command, as the last line of\n"
+          "stdout; an error gives {\"command\":...,\"error\":...}) and --key=value as well as --key value.\n"
+          "Threads default to DEEPC_NUM_THREADS, OMP_NUM_THREADS or the number of cores.\n",
+          f);
+}
+
+/* deepc --help: every command's usage lines, then how to get a page. */
+void cli_overview(FILE *f) {
+    fputs("usage: deepc COMMAND [ARGS]   (deepc COMMAND --help for its options; deepc -V: the version)\n\ncommands:\n", f);
+    for (int i = 0; i < cli_ncommands; i++) {
+        const char *u = cli_commands[i].usage + 7, *end = strchr(u, '\n'); /* the first usage line, after "usage: " */
+        fprintf(f, "  %.*s\n", (int)(end ? end - u : (ptrdiff_t)strlen(u)), u);
+    }
+    fprintf(f, "\n%s\n%s", data_help, files_help);
+}
+
+/* Every option the parser knows, for "did you mean". */
+static const char *const known_options[] = {
+    "--help", "--json", "--all-rows", "--probabilities", "--latent", "--reconstruction", "--layer", "--quiet", "--force", "--regression", "--stratify", "--data", "--out",
+    "--resume", "--checkpoint", "--checkpoint-best", "--log", "--plot", "--label", "--features", "--drop", "--format", "--names", "--weights-only", "--missing", "--scale",
+    "--augment", "--validation-data", "--text", "--init-from", "--freeze", "--embeddings", "--grayscale", "--skip-bad",
+    "--epochs", "--batch-size", "--seed", "--limit", "--threads", "--checkpoint-every", "--stop-after", "--folds",
+    "--skip-rows", "--pca", "--samples", "--manifold", "--prompt", "--stop", "--vocab", "--merges", "--description",
+    "--vocab-size", "--decode", "--max-tokens", "--steps-per-epoch", "--validation-steps", "--top-k", "--temperature", "--top-p", "--no-cache",
+    "--no-header", "--header", "--lr", "--validation-split", "--test-split", "--image-size", "--delimiter"};
+
+void cli_unknown_option(const char *o, const char *cmd) {
+    const char *near = dc_did_you_mean(o, known_options, (int)(sizeof known_options / sizeof known_options[0]));
+    if (near) fprintf(stderr, "deepc: unknown option %s: did you mean %s? (deepc %s --help)\n", o, near, cmd);
+    else fprintf(stderr, "deepc: unknown option %s (deepc %s --help)\n", o, cmd);
+}
+
