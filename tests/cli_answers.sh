@@ -219,6 +219,27 @@ got = np.array([[float(v) for v in r[3:]] for r in list(csv.reader(open(sys.argv
 assert np.abs(p - got).max() < 1e-5, np.abs(p - got).max()
 PYEOF
 ) > "$W/exp.check" 2>&1 && ok || bad "the exported weights in torch.nn.Sequential: $(cat "$W/exp.check")"
+# a CNN with batch normalization: torch's BatchNorm2d wants num_batches_tracked too
+printf 'input 1x28x28\nconv2d 8 kernel=3\nbatchnorm\nactivation relu\nmaxpool2d 2\nflatten\ndense 10 activation=softmax\nfit epochs=1 batch_size=32\n' > "$W/bn.dc"
+"$DEEPC" train "$W/bn.dc" --data fashion-mnist --limit 256 --quiet --out "$W/bn.safetensors" > "$W/bn.out" 2>&1 || bad "train the BN CNN: $(tail -2 "$W/bn.out")"
+"$DEEPC" export "$W/bn.safetensors" --format safetensors --weights-only --names torch --out "$W/bn_torch.safetensors" > /dev/null 2>&1
+"$DEEPC" predict "$W/bn.safetensors" --data fashion-mnist --limit 5 --probabilities > "$W/bn_pred.csv" 2>&1
+(cd "$SRC/tests" && "$PY" - "$W/bn_torch.safetensors" "$W/bn_pred.csv" <<'PYEOF'
+import csv, gzip, sys
+import numpy as np, torch
+from st_read import read
+t, _ = read(sys.argv[1])
+nn = torch.nn
+net = nn.Sequential(nn.Conv2d(1, 8, 3), nn.BatchNorm2d(8), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(8 * 13 * 13, 10), nn.Softmax(1))
+net.load_state_dict({k: torch.tensor(np.array(v)) for k, v in t.items()}, strict=True)
+net.eval()
+raw = gzip.open("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz").read()
+x = torch.tensor(np.frombuffer(raw[16:16 + 5 * 784], dtype=np.uint8).reshape(5, 1, 28, 28).astype(np.float32) / 255)
+p = net(x).detach().numpy()
+got = np.array([[float(v) for v in r[3:]] for r in list(csv.reader(open(sys.argv[2])))[1:]])
+assert np.abs(p - got).max() < 1e-4, np.abs(p - got).max()
+PYEOF
+) > "$W/bn.check" 2>&1 && ok || bad "a BN CNN's exported weights in torch.nn.Sequential: $(tail -3 "$W/bn.check")"
 expect_fail "ONNX and C are not built yet" "$DEEPC" export "$W/mlp.safetensors" --format onnx --out "$W/x.onnx"
 expect_fail "add --weights-only" "$DEEPC" export "$W/mlp.safetensors" --format safetensors --out "$W/x.safetensors"
 

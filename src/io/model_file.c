@@ -269,8 +269,9 @@ dc_model *dc_model_load(const char *path) { return dc_model_file_read(path, NULL
 /* ---- weights alone (deepc export --weights-only) ------------------------------ */
 
 /* Node i's position in the torch.nn.Sequential a PyTorch user writes for a
- * chain of layers: each layer one module, and a layer's own activation
- * (dense 128 activation=relu) one more after it. -1 when the model is not
+ * chain of layers: each layer one module (an `activation relu` line is
+ * one), and a layer's own activation (dense 128 activation=relu) one more
+ * after it. -1 when the model is not
  * a chain (branches, several inputs or outputs). */
 static int torch_index(const dc_model *m, int node) {
     int idx = 0;
@@ -279,7 +280,7 @@ static int torch_index(const dc_model *m, int node) {
         if (l->type == &dc_layer_input || l->nin != 1 || l->in[0] != i - 1) return -1;
         if (i == node) return idx;
         idx++;
-        const dc_layer_option *o = dc_layer_option_find(l->type, "activation");
+        const dc_layer_option *o = l->type == &dc_layer_activation ? NULL : dc_layer_option_find(l->type, "activation");
         if (o && o->type == DC_O_ACT && *(const dc_activation *)((const char *)l->cfg + o->offset) != DC_ACT_NONE) idx++;
     }
     return -1;
@@ -287,13 +288,15 @@ static int torch_index(const dc_model *m, int node) {
 
 dc_status dc_model_export_weights(const dc_model *m, const char *path, int torch_names) {
     if (!m->built) return dc_set_error(DC_ERR_INVALID, "export: model is not built");
-    dc_st_entry *e = calloc((size_t)m->nnamed + 1, sizeof *e);
-    char(*names)[128] = calloc((size_t)m->nnamed + 1, sizeof *names);
+    /* room for a num_batches_tracked beside each batchnorm's statistics (torch names) */
+    dc_st_entry *e = calloc((size_t)(2 * m->nnamed) + 1, sizeof *e);
+    char(*names)[128] = calloc((size_t)(2 * m->nnamed) + 1, sizeof *names);
+    static const int64_t zero = 0;
+    int ne = 0;
     dc_status st = e && names ? DC_OK : dc_set_error(DC_ERR_NOMEM, "export: out of memory");
     for (int i = 0; !st && i < m->nnamed; i++) {
         const dc_named_param *np = &m->named[i];
         const char *dot = strrchr(np->name, '.');
-        snprintf(names[i], sizeof names[i], "%s", np->name);
         if (torch_names && dot) {
             int node = -1;
             for (int k = 0; k < m->nnodes && node < 0; k++)
@@ -304,13 +307,23 @@ dc_status dc_model_export_weights(const dc_model *m, const char *path, int torch
                                                   "is not a chain of layers (\"%s\" has branches or several inputs)", np->name);
                 break;
             }
-            snprintf(names[i], sizeof names[i], "%d%s", idx, dot);
+            snprintf(names[ne], sizeof names[ne], "%d%s", idx, dot);
+        } else {
+            snprintf(names[ne], sizeof names[ne], "%s", np->name);
         }
-        e[i] = (dc_st_entry){names[i], np->t->ndim, np->t->shape, np->t->raw, dc_dtype_name(np->t->dtype)};
+        e[ne] = (dc_st_entry){names[ne], np->t->ndim, np->t->shape, np->t->raw, dc_dtype_name(np->t->dtype)};
+        ne++;
+        if (torch_names && dot && !strcmp(dot, ".running_var")) { /* torch's BatchNorm also keeps a counter (unused by eval) */
+            const size_t prefix = (size_t)(strrchr(names[ne - 1], '.') - names[ne - 1]) + 1; /* "3." */
+            memcpy(names[ne], names[ne - 1], prefix);
+            snprintf(names[ne] + prefix, sizeof names[ne] - prefix, "num_batches_tracked");
+            e[ne] = (dc_st_entry){names[ne], 0, NULL, &zero, "I64"};
+            ne++;
+        }
     }
     if (!st) {
         const char *keys[2] = {"format", "source"}, *vals[2] = {"pt", "deepc export --weights-only"};
-        st = dc_st_write(path, e, m->nnamed, keys, vals, 2);
+        st = dc_st_write(path, e, ne, keys, vals, 2);
     }
     free(e);
     free(names);
