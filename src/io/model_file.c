@@ -268,22 +268,22 @@ dc_model *dc_model_load(const char *path) { return dc_model_file_read(path, NULL
 
 /* ---- weights alone (deepc export --weights-only) ------------------------------ */
 
-/* Node i's position in the torch.nn.Sequential a PyTorch user writes for a
- * chain of layers: each layer one module (an `activation relu` line is
- * one), and a layer's own activation (dense 128 activation=relu) one more
- * after it. -1 when the model is not
- * a chain (branches, several inputs or outputs). */
-static int torch_index(const dc_model *m, int node) {
-    int idx = 0;
+/* Each node's position in the torch.nn.Sequential a PyTorch user writes for
+ * a chain of layers (idx[i], -1 for the input): each layer one module (an
+ * `activation relu` line is one), and a layer's own activation (dense 128
+ * activation=relu) one more after it. Returns 0 when the model is not a
+ * chain (branches, several inputs or outputs). One pass over the nodes. */
+static int torch_indices(const dc_model *m, int *idx) {
+    int k = 0;
+    idx[0] = -1;
     for (int i = 1; i < m->nnodes; i++) {
         const dc_layer *l = m->nodes[i];
-        if (l->type == &dc_layer_input || l->nin != 1 || l->in[0] != i - 1) return -1;
-        if (i == node) return idx;
-        idx++;
+        if (l->type == &dc_layer_input || l->nin != 1 || l->in[0] != i - 1) return 0;
+        idx[i] = k++;
         const dc_layer_option *o = l->type == &dc_layer_activation ? NULL : dc_layer_option_find(l->type, "activation");
-        if (o && o->type == DC_O_ACT && *(const dc_activation *)((const char *)l->cfg + o->offset) != DC_ACT_NONE) idx++;
+        if (o && o->type == DC_O_ACT && *(const dc_activation *)((const char *)l->cfg + o->offset) != DC_ACT_NONE) k++;
     }
-    return -1;
+    return 1;
 }
 
 dc_status dc_model_export_weights(const dc_model *m, const char *path, int torch_names) {
@@ -291,23 +291,25 @@ dc_status dc_model_export_weights(const dc_model *m, const char *path, int torch
     /* room for a num_batches_tracked beside each batchnorm's statistics (torch names) */
     dc_st_entry *e = calloc((size_t)(2 * m->nnamed) + 1, sizeof *e);
     char(*names)[128] = calloc((size_t)(2 * m->nnamed) + 1, sizeof *names);
+    int *idx = torch_names ? malloc(sizeof(int) * (size_t)m->nnodes) : NULL;
     static const int64_t zero = 0;
     int ne = 0;
-    dc_status st = e && names ? DC_OK : dc_set_error(DC_ERR_NOMEM, "export: out of memory");
+    dc_status st = e && names && (idx || !torch_names) ? DC_OK : dc_set_error(DC_ERR_NOMEM, "export: out of memory");
+    if (!st && torch_names && !torch_indices(m, idx))
+        st = dc_set_error(DC_ERR_INVALID, "export: --names torch numbers the modules of a torch.nn.Sequential, and this model "
+                                          "is not a chain of layers (it has branches or several inputs)");
     for (int i = 0; !st && i < m->nnamed; i++) {
         const dc_named_param *np = &m->named[i];
         const char *dot = strrchr(np->name, '.');
-        if (torch_names && dot) {
-            int node = -1;
-            for (int k = 0; k < m->nnodes && node < 0; k++)
-                if (strlen(m->nodes[k]->name) == (size_t)(dot - np->name) && !strncmp(m->nodes[k]->name, np->name, (size_t)(dot - np->name))) node = k;
-            int idx = node >= 0 ? torch_index(m, node) : -1;
-            if (idx < 0) {
-                st = dc_set_error(DC_ERR_INVALID, "export: --names torch numbers the modules of a torch.nn.Sequential, and this model "
-                                                  "is not a chain of layers (\"%s\" has branches or several inputs)", np->name);
+        if (torch_names && dot) { /* "layer.what" -> "K.what": the node by its name (hashed) */
+            char layer[96];
+            snprintf(layer, sizeof layer, "%.*s", (int)(dot - np->name), np->name);
+            const int node = dc_model_find_node(m, layer);
+            if (node < 1) {
+                st = dc_set_error(DC_ERR_INVALID, "export: tensor \"%s\" names no layer", np->name);
                 break;
             }
-            snprintf(names[ne], sizeof names[ne], "%d%s", idx, dot);
+            snprintf(names[ne], sizeof names[ne], "%d%s", idx[node], dot);
         } else {
             snprintf(names[ne], sizeof names[ne], "%s", np->name);
         }
@@ -327,5 +329,6 @@ dc_status dc_model_export_weights(const dc_model *m, const char *path, int torch
     }
     free(e);
     free(names);
+    free(idx);
     return st;
 }

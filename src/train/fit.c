@@ -330,16 +330,11 @@ static void probabilities(const dc_model *m, int node, const dc_value *v, float 
     const int loss = dc_model_output_loss(m, node);
     const dc_activation act = v->logits ? v->act : DC_ACT_NONE;
     if (loss == DC_LOSS_BCE && act == DC_ACT_NONE) {
-        for (int64_t i = 0; i < n; i++) out[i] = 1.0f / (1.0f + expf(-out[i]));
+        for (int64_t i = 0; i < n; i++) out[i] = dc_sigmoidf(out[i]);
     } else if (loss == DC_LOSS_CATEGORICAL_CE && (act == DC_ACT_NONE || act == DC_ACT_LOG_SOFTMAX)) {
         const dc_shape *sh = &m->nodes[node]->out;
         const int64_t C = sh->d[sh->ndim - 1];
-        for (float *r = out; r < out + n; r += C) {
-            float mx = r[0], sum = 0.0f;
-            for (int64_t k = 1; k < C; k++) mx = r[k] > mx ? r[k] : mx;
-            for (int64_t k = 0; k < C; k++) sum += r[k] = expf(r[k] - mx);
-            for (int64_t k = 0; k < C; k++) r[k] /= sum;
-        }
+        dc_k_softmax_rows(out, out, n / C, C); /* the softmax op's own loop, in place */
     }
 }
 
