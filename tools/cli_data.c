@@ -147,12 +147,17 @@ dc_status cli_resume_csv_args(const cli_args *a, dc_tabular *stored, cli_args *l
     return DC_OK;
 }
 
-dc_status cli_resume_csv_same(const dc_tabular *stored, const dc_tabular *now, const char *path) {
-    char *a = dc_tabular_serialize(stored), *b = dc_tabular_serialize(now);
+/* Do two pipelines hold the same steps and statistics (their stored text)? */
+static int same_pipeline(const dc_tabular *x, const dc_tabular *y) {
+    char *a = dc_tabular_serialize(x), *b = dc_tabular_serialize(y);
     int same = a && b && !strcmp(a, b);
     free(a);
     free(b);
-    if (!same)
+    return same;
+}
+
+dc_status cli_resume_csv_same(const dc_tabular *stored, const dc_tabular *now, const char *path) {
+    if (!same_pipeline(stored, now))
         return dc_set_error_cli("--resume: %s is not the table the run was trained on (read with the run's options, its "
                                 "columns, classes or statistics come out different)", path);
     return DC_OK;
@@ -302,12 +307,7 @@ static dc_dataset *held_out_table(const char *path, dc_tabular *stored, cli_eval
     dc_tabular *now = NULL;
     dc_dataset *train = NULL, *test = NULL;
     int same = 0;
-    if (!dc_csv_load(path, &o, &now, &train, &test, NULL) && test) {
-        char *x = dc_tabular_serialize(stored), *y = dc_tabular_serialize(now);
-        same = x && y && !strcmp(x, y);
-        free(x);
-        free(y);
-    }
+    if (!dc_csv_load(path, &o, &now, &train, &test, NULL) && test) same = same_pipeline(stored, now);
     if (same) *part = (cli_eval_part){1, train->n + test->n, o.test_split};
     dc_tabular_free(now);
     dc_dataset_free(train);
@@ -375,4 +375,26 @@ const char *cli_class_name(const cli_args *a, const dc_tabular *tab, const dc_mo
     if (a->data && strstr(a->data, "fashion") && k >= 0 && k < 10) return fashion_names[k];
     snprintf(buf, n, "%d", k);
     return buf;
+}
+
+char **cli_class_names(const cli_args *a, const dc_tabular *tab, const dc_model *m, int C) {
+    char **v = calloc((size_t)(C > 0 ? C : 1), sizeof *v);
+    int nm = 0;
+    /* a model's names in one pass (dc_model_class_name walks the list to each) */
+    char **stored = !(tab && !dc_tabular_is_regression(tab)) && m ? dc_model_class_names(m, &nm) : NULL;
+    char nb[256];
+    for (int k = 0; v && k < C; k++) {
+        const char *s = k < nm ? stored[k] : cli_class_name(a, tab, nm ? NULL : m, k, nb, sizeof nb);
+        if (!(v[k] = strdup(s))) {
+            cli_free_class_names(v, k);
+            v = NULL;
+        }
+    }
+    dc_free_names(stored, nm);
+    return v;
+}
+
+void cli_free_class_names(char **names, int C) {
+    for (int k = 0; names && k < C; k++) free(names[k]);
+    free(names);
 }

@@ -83,6 +83,11 @@ typedef struct {
  * says what was read. */
 dc_dataset *cli_load_eval(const cli_args *a, const dc_model *m, dc_tabular **tab, int need_label, cli_eval_part *part);
 const char *cli_class_name(const cli_args *a, const dc_tabular *tab, const dc_model *m, int k, char *buf, size_t n);
+/* The names of classes 0..C-1 as cli_class_name gives them, looked up once
+ * (malloc'ed; NULL when out of memory): for reports that name every class
+ * many times. Freed with cli_free_class_names. */
+char **cli_class_names(const cli_args *a, const dc_tabular *tab, const dc_model *m, int C);
+void cli_free_class_names(char **names, int C);
 /* Set dc_last_error() from the command (printf-style); returns DC_ERR_INVALID. */
 dc_status dc_set_error_cli(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 #endif

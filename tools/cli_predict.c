@@ -22,26 +22,17 @@ static int64_t nclasses(const cli_pred *p) { return p->C == 1 ? 2 : p->C; }
 /* Class k's probability in row. */
 static double prob(const cli_pred *p, const float *row, int64_t k) { return p->C == 1 ? (k ? row[0] : 1.0 - row[0]) : row[k]; }
 
+/* Class k's name: looked up once for all classes at the start (a model's
+ * names are a list walked to each), else one at a time. */
 static const char *class_name(const cli_pred *p, int64_t k, char *buf, size_t n) {
-    return cli_class_name(p->a, p->tab, p->m, (int)k, buf, n);
+    return p->names ? p->names[k] : cli_class_name(p->a, p->tab, p->m, (int)k, buf, n);
 }
 
-/* A CSV field: quoted when it holds a comma, quote or line break. */
-static void csv_field(const char *s) {
-    if (!strpbrk(s, ",\"\r\n")) {
-        fputs(s, stdout);
-        return;
-    }
-    putchar('"');
-    for (; *s; s++) {
-        if (*s == '"') putchar('"');
-        putchar(*s);
-    }
-    putchar('"');
-}
+static void csv_field(const char *s) { cli_csv_field(stdout, s); }
 
 void cli_pred_begin(cli_pred *p, const cli_args *a, const dc_model *m, const dc_tabular *tab, int64_t C) {
-    *p = (cli_pred){a, m, tab, C, tab && dc_tabular_is_regression(tab), 0};
+    *p = (cli_pred){a, m, tab, C, tab && dc_tabular_is_regression(tab), 0, NULL};
+    if (!p->regression) p->names = cli_class_names(a, tab, m, (int)nclasses(p));
     if (a->json) {
         printf("{\"command\":\"predict\",\"predictions\":[");
         return;
@@ -108,6 +99,8 @@ void cli_pred_row(cli_pred *p, const char *input, int64_t index, const float *ro
 void cli_pred_end(cli_pred *p) {
     if (p->a->json) printf("],\"count\":%lld}\n", (long long)p->count);
     fflush(stdout);
+    cli_free_class_names(p->names, (int)nclasses(p));
+    p->names = NULL;
 }
 
 void cli_print_values(const cli_args *a, const char *name, int64_t n, int64_t width, const float *v) {

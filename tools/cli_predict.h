@@ -15,6 +15,7 @@ typedef struct {
     int64_t C;             /* output values per sample                         */
     int regression;
     int64_t count;         /* rows printed                                     */
+    char **names;          /* the classes' names (cli_class_names), or NULL    */
 } cli_pred;
 
 /* Start: the CSV header (or the JSON object's opening). */
@@ -22,7 +23,7 @@ void cli_pred_begin(cli_pred *p, const cli_args *a, const dc_model *m, const dc_
 /* One sample: input names it (a file, a text) or is NULL (the row number
  * index, from 0); row holds its C outputs (probabilities: dc_predict). */
 void cli_pred_row(cli_pred *p, const char *input, int64_t index, const float *row);
-/* The end (the JSON object's closing). */
+/* The end (the JSON object's closing); frees the names. */
 void cli_pred_end(cli_pred *p);
 /* Values, not classes (a layer's, an autoencoder's output): a CSV of
  * input, NAME_0 .. NAME_{width-1}, or with --json {"input", "values"} rows. */

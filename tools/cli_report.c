@@ -64,13 +64,10 @@ dc_status cli_plot_eval(const cli_args *a, const dc_tabular *tab, const dc_model
                         const char *path) {
     if (!r->probs) return dc_set_error_cli("--plot: the picture is of a classification (ROC curves, confusion matrix)");
     const int C = r->cls.num_classes;
-    char **names = calloc((size_t)C, sizeof *names);
-    char nb[256];
-    for (int k = 0; names && k < C; k++) names[k] = strdup(cli_class_name(a, tab, m, k, nb, sizeof nb));
+    char **names = cli_class_names(a, tab, m, C);
     dc_status st = names ? dc_plot_eval_svg(r->probs, r->width, d->y.data, d->n, &r->cls, (const char *const *)names, path)
                          : dc_set_error_cli("out of memory");
-    for (int k = 0; names && k < C; k++) free(names[k]);
-    free(names);
+    cli_free_class_names(names, C);
     return st;
 }
 
@@ -90,12 +87,17 @@ void cli_print_report(const cli_args *a, const dc_tabular *tab, const dc_model *
         return;
     }
     const dc_class_metrics *c = &r->cls;
-    char nb[256];
-    /* the name column fits the longest class name (up to 40 characters) */
-    int wn = 12;
-    for (int k = 0; k < c->num_classes && k < 1024; k++) {
-        int l = (int)strlen(cli_class_name(a, tab, m, k, nb, sizeof nb));
+    char **names = cli_class_names(a, tab, m, c->num_classes);
+    if (!names) {
+        fprintf(f, "(out of memory for the report)\n");
+        return;
+    }
+    /* the name column fits the longest class name, each matrix column its own (7 to 40 characters) */
+    int wn = 12, *wc = calloc((size_t)(c->num_classes > 0 ? c->num_classes : 1), sizeof *wc);
+    for (int k = 0; k < c->num_classes; k++) {
+        int l = (int)strlen(names[k]);
         wn = l > wn ? (l < 40 ? l : 40) : wn;
+        if (wc) wc[k] = l < 7 ? 7 : l > 40 ? 40 : l;
     }
     fprintf(f, "%lld samples - loss: %.4f - accuracy: %.4f", (long long)c->n, r->loss, c->accuracy);
     if (c->num_classes > 2 && c->top_k < c->num_classes) fprintf(f, " - top-%d accuracy: %.4f", c->top_k, c->top_k_accuracy);
@@ -103,7 +105,7 @@ void cli_print_report(const cli_args *a, const dc_tabular *tab, const dc_model *
     fprintf(f, "%*s %10s %10s %10s %10s %10s\n", wn, "class", "precision", "recall", "f1-score", "auc", "support");
     for (int k = 0; k < c->num_classes; k++) {
         double auc = c->auc_per_class ? c->auc_per_class[k] : NAN;
-        fprintf(f, "%*.*s %10.4f %10.4f %10.4f ", wn, wn, cli_class_name(a, tab, m, k, nb, sizeof nb), c->precision[k], c->recall[k], c->f1[k]);
+        fprintf(f, "%*.*s %10.4f %10.4f %10.4f ", wn, wn, names[k], c->precision[k], c->recall[k], c->f1[k]);
         if (isfinite(auc)) fprintf(f, "%10.4f", auc);
         else fprintf(f, "%10s", "-");
         fprintf(f, " %10lld\n", (long long)c->support[k]);
@@ -112,27 +114,20 @@ void cli_print_report(const cli_args *a, const dc_tabular *tab, const dc_model *
     fprintf(f, "%*s %10.4f %10.4f %10.4f %10s %10lld\n", wn, "weighted avg", c->weighted_precision, c->weighted_recall,
             c->weighted_f1, "", (long long)c->n);
     fprintf(f, "%*s %10.4f %10.4f %10.4f %10s %10lld\n\n", wn, "micro avg", c->micro_precision, c->micro_recall, c->micro_f1, "", (long long)c->n);
-    if (!c->confusion) {
+    if (!c->confusion || !wc) {
         fprintf(f, "confusion matrix: left out for %d classes (more than %d)\n", c->num_classes, DC_METRICS_MAX_CLASSES);
-        return;
-    }
-    /* full class names: each column as wide as its name (at least 7) */
-    fprintf(f, "confusion matrix (rows: true class, columns: predicted)\n%*s", wn, "");
-    for (int k = 0; k < c->num_classes; k++) {
-        const char *name = cli_class_name(a, tab, m, k, nb, sizeof nb);
-        int w = (int)strlen(name) > 7 ? (int)strlen(name) : 7;
-        fprintf(f, " %*s", w > 40 ? 40 : w, name);
-    }
-    fprintf(f, "\n");
-    for (int i = 0; i < c->num_classes; i++) {
-        fprintf(f, "%*.*s", wn, wn, cli_class_name(a, tab, m, i, nb, sizeof nb));
-        for (int k = 0; k < c->num_classes; k++) {
-            int w = (int)strlen(cli_class_name(a, tab, m, k, nb, sizeof nb));
-            w = w > 7 ? (w > 40 ? 40 : w) : 7;
-            fprintf(f, " %*lld", w, (long long)c->confusion[(int64_t)i * c->num_classes + k]);
-        }
+    } else { /* full class names: each column as wide as its name */
+        fprintf(f, "confusion matrix (rows: true class, columns: predicted)\n%*s", wn, "");
+        for (int k = 0; k < c->num_classes; k++) fprintf(f, " %*.*s", wc[k], wc[k], names[k]);
         fprintf(f, "\n");
+        for (int i = 0; i < c->num_classes; i++) {
+            fprintf(f, "%*.*s", wn, wn, names[i]);
+            for (int k = 0; k < c->num_classes; k++) fprintf(f, " %*lld", wc[k], (long long)c->confusion[(int64_t)i * c->num_classes + k]);
+            fprintf(f, "\n");
+        }
     }
+    free(wc);
+    cli_free_class_names(names, c->num_classes);
 }
 
 static void num(const char *key, double v, int comma) {
@@ -189,10 +184,12 @@ void cli_print_json_metrics(const cli_args *a, const dc_tabular *tab, const dc_m
     num("auc", c->auc, 1);
     num("log_loss", c->log_loss, 1);
     printf(",\"classes\":[");
+    char **names = cli_class_names(a, tab, m, c->num_classes);
     for (int k = 0; k < c->num_classes; k++) {
         if (k) printf(",");
-        cli_json_string(stdout, cli_class_name(a, tab, m, k, nb, sizeof nb));
+        cli_json_string(stdout, names ? names[k] : cli_class_name(a, tab, m, k, nb, sizeof nb));
     }
+    cli_free_class_names(names, c->num_classes);
     printf("]");
     arr("precision", c->precision, c->num_classes);
     arr("recall", c->recall, c->num_classes);

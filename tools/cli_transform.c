@@ -13,27 +13,14 @@
 #include <string.h>
 #include <unistd.h>
 
-static void field(FILE *f, const char *s) {
-    if (!strpbrk(s, ",\"\r\n")) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"') fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
 static void header(FILE *f, const dc_tabular *p, int split) {
     char nb[512];
     for (int k = 0; k < dc_tabular_num_features(p); k++) {
         if (k) fputc(',', f);
-        field(f, dc_tabular_feature_name(p, k, nb, sizeof nb));
+        cli_csv_field(f, dc_tabular_feature_name(p, k, nb, sizeof nb));
     }
     fputc(',', f);
-    field(f, dc_tabular_label_name(p));
+    cli_csv_field(f, dc_tabular_label_name(p));
     if (split) fputs(",split", f);
     fputc('\n', f);
 }
@@ -46,7 +33,7 @@ static void rows(FILE *f, const dc_tabular *p, const dc_dataset *d, const char *
         fputc(',', f);
         if (!labels) { /* new rows without the label column: the field stays empty */
         } else if (dc_tabular_is_regression(p)) fprintf(f, "%.9g", ((const float *)d->y.data)[i]);
-        else field(f, dc_tabular_class_name(p, ((const int32_t *)d->y.data)[i]));
+        else cli_csv_field(f, dc_tabular_class_name(p, ((const int32_t *)d->y.data)[i]));
         if (split) fprintf(f, ",%s", split);
         fputc('\n', f);
     }

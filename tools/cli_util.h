@@ -17,4 +17,7 @@ void cli_json_errors(const char *command);
 void cli_json_string(FILE *f, const char *s);
 /* Print a double as a JSON number (null for NaN/inf). */
 void cli_json_number(FILE *f, double v);
+/* Print s as one CSV field: quoted (quotes doubled) when it holds a comma,
+ * a quote or a line break (RFC 4180). */
+void cli_csv_field(FILE *f, const char *s);
 #endif
