@@ -48,7 +48,7 @@ run_json tokenizer vocab_size train "$W/small.txt" --vocab-size 300 --out "$W/to
   && ok || bad "generate (images) --json: $(tail -2 "$W/gen_img.out")"
 
 # errors with --json: the last line of stdout names the command and the error
-for c in train eval predict summary cv generate tokenize; do
+for c in train eval predict summary cv generate tokenize transform export; do
   "$DEEPC" $c "$W/nope" --data "$W/nope.csv" --json > "$W/e_$c.out" 2> /dev/null
   last_json "$W/e_$c.out" "$c" error && ok || bad "$c --json on an error: $(tail -2 "$W/e_$c.out")"
 done

@@ -10,7 +10,8 @@
 
 int cli_export(const cli_args *a) {
     if (!a->target || !a->out) {
-        fprintf(stderr, "deepc: export needs a MODEL and --out FILE (deepc export --help)\n");
+        dc_set_error_cli("export needs a MODEL and --out FILE (deepc export --help)");
+        cli_fail("usage"); /* with --json, a JSON error too, as need() gives the other commands */
         return 2;
     }
     const char *fmt = a->format ? a->format : "safetensors";

@@ -41,7 +41,8 @@ static void rows(FILE *f, const dc_tabular *p, const dc_dataset *d, const char *
 
 int cli_transform(const cli_args *a) {
     if (!a->data) {
-        fprintf(stderr, "deepc: transform needs --data FILE.csv (deepc transform --help)\n");
+        dc_set_error_cli("transform needs --data FILE.csv (deepc transform --help)");
+        cli_fail("usage"); /* with --json, a JSON error too, as need() gives the other commands */
         return 2;
     }
     if (a->out && cli_check_output("--out", a->out, CLI_OUT_OTHER, a->force, NULL)) return 1;
