@@ -115,7 +115,7 @@ printf 'input 28x28\nflatten\ndense 64 activation=relu weights=f16\ndense 10 act
   && "$DEEPC" eval "$W/f16.safetensors" --data fashion-mnist --limit 200 > /dev/null 2>&1 && ok || bad "an F16-kernel model trains and evaluates"
 "$DEEPC" summary "$W/f16.safetensors" 2>&1 | grep -q "Non-trainable params: 50176" && ok || bad "the F16 kernel counts as non-trainable"
 sed 's/weights=f16/weights=i8/' "$W/f16.dc" > "$W/i8.dc"
-expect_fail 'tensor "dense.weight" is I8 (quantized' "$DEEPC" train "$W/i8.dc" --data fashion-mnist --limit 500 --epochs 1
+expect_fail 'tensor "dense.weight" is quantized (weights=i8)' "$DEEPC" train "$W/i8.dc" --data fashion-mnist --limit 500 --epochs 1
 head -c 300 "$W/mlp.safetensors" > "$W/cut.safetensors"
 expect_fail "cut.safetensors" "$DEEPC" eval "$W/cut.safetensors" --data fashion-mnist
 expect_fail "resuming a run over 10000 samples with data of 5" "$DEEPC" train --resume "$W/mlp.safetensors" --data fashion-mnist --limit 5 --epochs 2

@@ -142,9 +142,11 @@ static void model_case(void) {
     for (int i = 0; i < N * 20; i++) x[i] = dc_rng_normal(&rng);
     forward(m, x, N, a);
     forward(p, x, N, b);
-    float d = 0.0f;
-    for (int i = 0; i < N * 4; i++) d = fmaxf(d, fabsf(a[i] - b[i]));
-    CHECK(d < 1e-6f, "stored types compute what their F32 values compute (max diff %g)", d);
+    float d = 0.0f, mag = 0.0f;
+    for (int i = 0; i < N * 4; i++) d = fmaxf(d, fabsf(a[i] - b[i])), mag = fmaxf(mag, fabsf(b[i]));
+    /* F16 and BF16 exactly; the I8 layer quantizes its input too (int8 per
+     * row, as the products run on integers): within a few of its steps */
+    CHECK(d < 1e-2f * mag, "stored types compute what their F32 values compute (max diff %g of %g)", d, mag);
     /* the file holds each tensor in its type; it loads to the same bits */
     CHECK(dc_model_save(m, path_of("typed.safetensors")) == DC_OK, "save: %s", dc_last_error());
     dc_st_file *f = dc_st_open(path_of("typed.safetensors"));
@@ -167,7 +169,7 @@ static void model_case(void) {
     for (int i = 0; i < 64; i++) ((int32_t *)d16->y.data)[i] = i % 4;
     d16->num_classes = 4;
     dc_fit_options o = {.epochs = 1, .validation_split = 0.0f, .shuffle = -1, .verbose = 0};
-    CHECK_ERR(dc_fit(m, d16, &o, NULL) != DC_OK, "tensor \"dense_2.weight\" is I8 (quantized");
+    CHECK_ERR(dc_fit(m, d16, &o, NULL) != DC_OK, "tensor \"dense_2.weight\" is quantized (weights=i8)");
     /* ... and when resumed from a file */
     dc_train_state *st = dc_train_state_new();
     CHECK(dc_model_save_state(m, st, path_of("typed_state.safetensors")) == DC_OK, "save with state: %s", dc_last_error());
@@ -199,10 +201,10 @@ static void model_case(void) {
     /* what weights= accepts */
     dc_model *bad = dc_model_parse("input 4\ndense 2 weights=f8\n", "bad.dc");
     CHECK_ERR(bad == NULL, "bad.dc:2");
-    CHECK(bad == NULL && strstr(dc_last_error(), "weights must be f32, f16, bf16 or i8"), "weights=f8: %s", dc_last_error());
+    CHECK(bad == NULL && strstr(dc_last_error(), "weights must be f32, f16, bf16, i8 or q4"), "weights=f8: %s", dc_last_error());
     dc_model_free(bad);
     bad = dc_model_parse("input 4\nlayer_norm weights=f16\n", "bad.dc");
-    CHECK_ERR(bad == NULL, "only a layer with a kernel");
+    CHECK_ERR(bad == NULL, "a layer_norm layer has no weight matrix");
     dc_model_free(bad);
     dc_dataset_free(d16);
     dc_model_free(l);

@@ -77,7 +77,7 @@ typedef enum {
     DC_OP_CONV2D, DC_OP_MAXPOOL2D, DC_OP_AVGPOOL2D, DC_OP_PAD2D, DC_OP_DROPOUT_CHANNELS,
     DC_OP_BATCHNORM, DC_OP_LAYER_NORM,
     DC_OP_EMBEDDING, DC_OP_RNN, DC_OP_RNN_LAST, DC_OP_TIME_POOL, DC_OP_ATTENTION,
-    DC_OP_CAST, DC_OP_QUANTIZE, DC_OP_DEQUANTIZE,
+    DC_OP_CAST, DC_OP_QUANTIZE, DC_OP_DEQUANTIZE, DC_OP_QLINEAR, DC_OP_QEMBEDDING,
     DC_OP_MSE_LOSS, DC_OP_BCE_LOSS, DC_OP_BCE_LOGITS_LOSS, DC_OP_CROSS_ENTROPY,
     DC_OP_COUNT
 } dc_op_id;
@@ -266,6 +266,19 @@ dc_tensor *dc_cast(dc_graph *g, dc_tensor *x, dc_dtype to);
  * back, q * scale per row, as F32. */
 dc_tensor *dc_quantize_rows(dc_graph *g, dc_tensor *x, dc_tensor **scale);
 dc_tensor *dc_dequantize_rows(dc_graph *g, dc_tensor *q, dc_tensor *scale);
+/* Quantized weights (docs/FORMATS.md, "Quantized models"): int8 values
+ * (out, in) with an F32 scale per row (out), or 4-bit q4_0: U8 (out, in/2),
+ * two values a byte, with an F16 scale per block of 32 (out, in/32).
+ * dc_quant_cols: the pair's in, or -1 when it is neither form.
+ * dc_qlinear: x (..., in) W^T + b for inference, the input quantized on
+ * the fly to int8 (per row; per block of 32 for 4-bit weights) and
+ * multiplied as integers; a row holding NaN or inf gives NaN. No gradient.
+ * dc_qembedding: the rows ids pick, as floats. dc_dequantize: the whole
+ * weight as floats in the given shape. */
+int64_t dc_quant_cols(const dc_tensor *w, const dc_tensor *scale);
+dc_tensor *dc_qlinear(dc_graph *g, dc_tensor *x, dc_tensor *w, dc_tensor *scale, dc_tensor *b);
+dc_tensor *dc_qembedding(dc_graph *g, dc_tensor *w, dc_tensor *scale, dc_tensor *ids);
+dc_tensor *dc_dequantize(dc_graph *g, dc_tensor *w, dc_tensor *scale, const int64_t *shape, int ndim);
 
 /* Losses: each returns a scalar, the mean over all elements (or rows). */
 dc_tensor *dc_mse_loss(dc_graph *g, dc_tensor *pred, dc_tensor *target);

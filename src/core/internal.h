@@ -116,6 +116,7 @@ void dc_tensor_point(dc_tensor *t, void *p);
 float *dc_grad_of(dc_graph *g, dc_tensor *t);
 
 /* Checks used by ops: return 0 and set an error naming op when they fail. */
+int dc_ids_in_range(const dc_tensor *ids, int64_t V); /* token ids in [0, V) (embedding lookups) */
 int dc_check_f32(const char *op, const dc_tensor *t);
 int dc_norm_axis(const char *op, const dc_tensor *t, int axis, int *out);
 

@@ -381,6 +381,16 @@ static void emb_backward(dc_graph *g, dc_tensor *t) {
 }
 static const dc_op_def op_emb = {DC_OP_EMBEDDING, "embedding", emb_backward};
 
+int dc_ids_in_range(const dc_tensor *ids, int64_t V) {
+    for (int64_t i = 0; i < ids->size; i++)
+        if (ids->idata[i] < 0 || ids->idata[i] >= V) {
+            dc_set_error(DC_ERR_INVALID, "embedding: token id %d at position %lld is outside the vocabulary [0, %lld)",
+                         ids->idata[i], (long long)i, (long long)V);
+            return 0;
+        }
+    return 1;
+}
+
 dc_tensor *dc_embedding(dc_graph *g, dc_tensor *w, dc_tensor *ids, int64_t padding_idx) {
     if (!dc_check_f32("embedding", w)) return NULL;
     if (w->ndim != 2 || ids->dtype != DC_I32 || ids->ndim < 1 || ids->ndim >= DC_MAX_DIMS) {
@@ -388,12 +398,7 @@ dc_tensor *dc_embedding(dc_graph *g, dc_tensor *w, dc_tensor *ids, int64_t paddi
         return NULL;
     }
     const int64_t V = w->shape[0], E = w->shape[1];
-    for (int64_t i = 0; i < ids->size; i++)
-        if (ids->idata[i] < 0 || ids->idata[i] >= V) {
-            dc_set_error(DC_ERR_INVALID, "embedding: token id %d at position %lld is outside the vocabulary [0, %lld)",
-                         ids->idata[i], (long long)i, (long long)V);
-            return NULL;
-        }
+    if (!dc_ids_in_range(ids, V)) return NULL;
     int64_t shape[DC_MAX_DIMS];
     memcpy(shape, ids->shape, sizeof(int64_t) * (size_t)ids->ndim);
     shape[ids->ndim] = E;

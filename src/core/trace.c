@@ -26,7 +26,7 @@ static const char *const op_names[DC_OP_COUNT] = {
     [DC_OP_PAD2D] = "pad2d", [DC_OP_DROPOUT_CHANNELS] = "dropout_channels", [DC_OP_BATCHNORM] = "batchnorm",
     [DC_OP_LAYER_NORM] = "layer_norm", [DC_OP_EMBEDDING] = "embedding", [DC_OP_RNN] = "rnn", [DC_OP_RNN_LAST] = "rnn_last",
     [DC_OP_TIME_POOL] = "time_pool", [DC_OP_ATTENTION] = "attention", [DC_OP_CAST] = "cast", [DC_OP_QUANTIZE] = "quantize",
-    [DC_OP_DEQUANTIZE] = "dequantize", [DC_OP_MSE_LOSS] = "mse_loss", [DC_OP_BCE_LOSS] = "bce_loss",
+    [DC_OP_DEQUANTIZE] = "dequantize", [DC_OP_QLINEAR] = "qlinear", [DC_OP_QEMBEDDING] = "qembedding", [DC_OP_MSE_LOSS] = "mse_loss", [DC_OP_BCE_LOSS] = "bce_loss",
     [DC_OP_BCE_LOGITS_LOSS] = "bce_logits_loss", [DC_OP_CROSS_ENTROPY] = "cross_entropy"};
 
 const char *dc_op_name(dc_op_id op) { return op >= 0 && op < DC_OP_COUNT && op_names[op] ? op_names[op] : "?"; }
@@ -114,6 +114,35 @@ static void binary(dc_op_id op, const dc_tensor *X, const float *x, const dc_ten
         const float a = x[ox], b = y[oy];
         z[i] = op == DC_OP_ADD ? a + b : op == DC_OP_SUB ? a - b : op == DC_OP_MUL ? a * b : a / b;
     }
+}
+
+/* qlinear on plain loops: the input quantized as the op does (per row, or
+ * per block of 32 for 4-bit weights), each product summed in double. */
+static dc_status ref_qlinear(const value_map *m, const dc_trace_node *nd, float *z) {
+    const dc_tensor *X = nd->in[0], *W = nd->in[1];
+    const int q4 = W->dtype == DC_U8;
+    const int64_t N = W->shape[0], K = q4 ? 2 * W->shape[1] : W->shape[1], M = X->size / K, nb = K / DC_Q4_BLOCK;
+    const float *b = nd->nin > 3 ? fval(m, nd->in[3]) : NULL;
+    int8_t *xq = malloc((size_t)(M * K));
+    float *sx = malloc(sizeof(float) * (size_t)(M * (nb + 1))), *wr = malloc(sizeof(float) * (size_t)K);
+    int32_t *xs = malloc(sizeof(int32_t) * (size_t)(M * K / 4 + M + 1));
+    if (!xq || !sx || !wr || !xs) {
+        free(xq), free(sx), free(wr), free(xs);
+        return dc_set_error(DC_ERR_NOMEM, "trace: out of memory");
+    }
+    if (q4) dc_k_quantize_act_blocks(fval(m, X), M, K, xq, sx, xs);
+    else dc_k_quantize_act_rows(fval(m, X), M, K, xq, sx, xs);
+    for (int64_t n = 0; n < N; n++) {
+        if (q4) dc_k_dequantize_q4_rows((const uint8_t *)value(m, W) + n * (K / 2), (const uint16_t *)value(m, nd->in[2]) + n * nb, 1, K, wr);
+        else dc_k_dequantize_rows_i8((const int8_t *)value(m, W) + n * K, fval(m, nd->in[2]) + n, 1, K, wr);
+        for (int64_t r = 0; r < M; r++) {
+            double s = 0.0;
+            for (int64_t k = 0; k < K; k++) s += (double)xq[r * K + k] * (q4 ? sx[r * nb + k / DC_Q4_BLOCK] : sx[r]) * wr[k];
+            z[r * N + n] = (float)s + (b ? b[n] : 0.0f);
+        }
+    }
+    free(xq), free(sx), free(wr), free(xs);
+    return DC_OK;
 }
 
 /* Run one node into out (its buffer). Returns DC_OK or an error naming the op. */
@@ -300,9 +329,22 @@ static dc_status run_node(const value_map *m, const dc_trace_node *nd, void *out
     }
     case DC_OP_DEQUANTIZE: {
         const int64_t rows = X->ndim ? X->shape[0] : 1;
-        dc_k_dequantize_rows_i8(value(m, X), fval(m, nd->in[1]), rows, X->size / rows, z);
+        if (X->dtype == DC_U8) dc_k_dequantize_q4_rows(value(m, X), value(m, nd->in[1]), rows, 2 * X->shape[1], z);
+        else dc_k_dequantize_rows_i8(value(m, X), fval(m, nd->in[1]), rows, X->size / rows, z);
         return DC_OK;
     }
+    case DC_OP_QEMBEDDING: { /* the rows of a quantized table */
+        const dc_tensor *ids = nd->in[2];
+        const int32_t *id = value(m, ids);
+        const int64_t E = Z->shape[Z->ndim - 1];
+        for (int64_t i = 0; i < ids->size; i++)
+            if (X->dtype == DC_U8)
+                dc_k_dequantize_q4_rows((const uint8_t *)value(m, X) + (int64_t)id[i] * (E / 2),
+                                        (const uint16_t *)value(m, nd->in[1]) + (int64_t)id[i] * (E / DC_Q4_BLOCK), 1, E, z + i * E);
+            else dc_k_dequantize_rows_i8((const int8_t *)value(m, X) + (int64_t)id[i] * E, fval(m, nd->in[1]) + id[i], 1, E, z + i * E);
+        return DC_OK;
+    }
+    case DC_OP_QLINEAR: return ref_qlinear(m, nd, z);
     default: break;
     }
     return dc_set_error(DC_ERR_INVALID, "trace: op %s has no reference kernel%s", dc_op_name(nd->op),

@@ -843,7 +843,7 @@ char *dc_model_write_description(const dc_model *m) {
         dc_layer_options_write(l->type, l->cfg, &b);
         if (l->named && !(i == 0 && !strcmp(l->name, "input"))) dc_sb_printf(&b, " name=%s", l->name);
         if (l->frozen) dc_sb_printf(&b, " trainable=false");
-        if (l->wdtype != DC_F32) dc_sb_printf(&b, " weights=%s", l->wdtype == DC_F16 ? "f16" : l->wdtype == DC_BF16 ? "bf16" : "i8");
+        if (l->wdtype != DC_F32) dc_sb_printf(&b, " weights=%s", dc_weights_name(l->wdtype));
         if (l->nin > 1 || (l->nin == 1 && l->in[0] != i - 1))
             for (int k = 0; k < l->nin; k++) dc_sb_printf(&b, "%s%s", k ? "," : " inputs=", m->nodes[l->in[k]]->name);
         dc_sb_puts(&b, "\n");

@@ -185,6 +185,28 @@ void dc_k_f32_to_bf16_n(const float *x, uint16_t *out, int64_t n);
 void dc_k_quantize_rows_i8(const float *x, int64_t rows, int64_t cols, int8_t *q, float *scale);
 void dc_k_dequantize_rows_i8(const int8_t *q, const float *scale, int64_t rows, int64_t cols, float *out);
 
+/* Quantized products (quant.c; AVX-512 VNNI in quant_avx512.c when the CPU
+ * has it, else portable loops giving the same bits). Activations are
+ * quantized on the fly: per row (int8 weights) to int8 with scale
+ * max|x| / 127, or per block of 32 (4-bit weights); a row holding NaN or
+ * inf gets a NaN scale, so its outputs are NaN. Weights: int8 (N, K) with
+ * a float scale per row, or q4_0 (N, K / 2 bytes, K a multiple of 32) with a
+ * half-precision scale per block. y (M, N) = x W^T (+ b). K is at most
+ * DC_QK_MAX (the int32 sums cannot overflow). */
+#define DC_Q4_BLOCK 32
+#define DC_QK_MAX 131072
+void dc_k_quantize_act_rows(const float *x, int64_t M, int64_t K, int8_t *xq, float *sx, int32_t *xsum);
+void dc_k_quantize_act_blocks(const float *x, int64_t M, int64_t K, int8_t *xq, float *dx, int32_t *xs4);
+void dc_k_qgemm_i8(int64_t M, int64_t N, int64_t K, const int8_t *xq, const float *sx, const int32_t *xsum,
+                   const int8_t *w, const float *sw, const float *b, float *y);
+void dc_k_qgemm_q4(int64_t M, int64_t N, int64_t K, const int8_t *xq, const float *dx, const int32_t *xs4,
+                   const uint8_t *w, const uint16_t *dw, const float *b, float *y);
+void dc_k_quantize_q4_rows(const float *x, int64_t rows, int64_t K, uint8_t *q, uint16_t *d);
+void dc_k_dequantize_q4_rows(const uint8_t *q, const uint16_t *d, int64_t rows, int64_t K, float *out);
+/* "avx512-vnni" or "portable"; DEEPC_KERNELS=portable (or force 1) picks the portable loops */
+const char *dc_k_quant_impl(void);
+void dc_k_quant_force_portable(int on);
+
 /* Reference kernels (ref.c): what each op computes, as plain C99 loops over
  * contiguous arrays (sums in double), no threads, no allocation. The fast
  * paths are checked against them; exported C can use them. Shapes follow

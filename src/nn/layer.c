@@ -279,21 +279,75 @@ void dc_layer_declare_kernel(dc_layer *l, const dc_kernel_opts *k, int nd, const
     if (w >= 0) {
         l->decl[w].l1 = k->l1;
         l->decl[w].l2 = k->l2;
-        l->decl[w].dtype = l->wdtype;
+        dc_layer_matrix(l, w);
     }
     if (k->use_bias) dc_layer_declare(l, "bias", 1, &nout, 0, k->bias_init, 0.0f, fan_in, fan_out);
-    if (w >= 0 && l->wdtype == DC_I8) { /* after the bias: params 0 and 1 stay the kernel and the bias */
-        int s = dc_layer_declare(l, "weight_scale", 1, wshape, 1, DC_INIT_DEFAULT, 1.0f, fan_in, fan_out);
-        if (s >= 0) l->decl[w].scale = s;
+}
+
+void dc_layer_matrix(dc_layer *l, int k) {
+    if (k < 0 || k >= l->nparam) return;
+    dc_param_decl *d = &l->decl[k];
+    d->matrix = 1;
+    d->cols = dc_shape_size(d->ndim, d->shape) / (d->shape[0] ? d->shape[0] : 1);
+}
+
+const char *dc_weights_name(dc_dtype t) {
+    return t == DC_F16 ? "f16" : t == DC_BF16 ? "bf16" : t == DC_I8 ? "i8" : t == DC_WEIGHTS_Q4 ? "q4" : "f32";
+}
+
+dc_status dc_layer_store_weights(dc_layer *l) {
+    const dc_dtype t = l->wdtype;
+    if (t == DC_F32) return DC_OK;
+    int n = l->nparam, any = 0;
+    for (int k = 0; k < n; k++) {
+        if (!l->decl[k].matrix) continue;
+        any = 1;
+        if (t == DC_WEIGHTS_Q4 && (l->decl[k].ndim != 2 || l->decl[k].cols % 32))
+            return dc_set_error(DC_ERR_INVALID, "%s: weights=q4 stores 2-D weight matrices of a multiple of 32 columns; %s is %s%lld "
+                                                "wide (use weights=i8)", l->name, l->decl[k].what, l->decl[k].ndim != 2 ? "not 2-D, or " : "",
+                                (long long)l->decl[k].cols);
     }
+    if (!any)
+        return dc_set_error(DC_ERR_INVALID, "%s: weights=%s: a %s layer has no weight matrix to store in another type", l->name,
+                            dc_weights_name(t), l->type->keyword);
+    for (int k = 0; k < n; k++) { /* scales come after every other tensor: the layer's indices stay */
+        if (!l->decl[k].matrix) continue;
+        l->decl[k].dtype = t;
+        if (t != DC_I8 && t != DC_WEIGHTS_Q4) continue;
+        char what[sizeof l->decl[k].what + 8];
+        snprintf(what, sizeof what, "%s_scale", l->decl[k].what);
+        const int64_t rows = l->decl[k].shape[0], cols = l->decl[k].cols;
+        int s = t == DC_I8 ? dc_layer_declare(l, what, 1, &rows, 1, DC_INIT_DEFAULT, 1.0f, cols, rows)
+                           : dc_layer_declare(l, what, 2, (int64_t[]){rows, cols / 32}, 1, DC_INIT_DEFAULT, 1.0f, cols, rows);
+        if (s < 0) return dc_set_error(DC_ERR_NOMEM, "%s: cannot declare its parameters", l->name);
+        dc_param_decl *d = &l->decl[k];
+        d->scale = s;
+        if (t == DC_WEIGHTS_Q4) {
+            l->decl[s].dtype = DC_F16;
+            d->shape[1] = cols / 2; /* bytes: two values each */
+        }
+    }
+    return DC_OK;
 }
 
 dc_tensor *dc_layer_weight(dc_forward_ctx *f, const dc_layer *l, int k) {
     dc_tensor *w = l->param[k];
     const dc_param_decl *d = &l->decl[k];
     if (w->dtype == DC_F32) return w;
-    if (w->dtype == DC_I8) return d->scale >= 0 ? dc_dequantize_rows(f->g, w, l->param[d->scale]) : NULL;
+    if (d->scale >= 0) {
+        int64_t shape[4];
+        memcpy(shape, d->shape, sizeof shape);
+        if (d->dtype == DC_WEIGHTS_Q4) shape[1] = d->cols;
+        return dc_dequantize(f->g, w, l->param[d->scale], shape, d->ndim);
+    }
     return dc_cast(f->g, w, DC_F32);
+}
+
+dc_tensor *dc_layer_linear(dc_forward_ctx *f, const dc_layer *l, int k, dc_tensor *x, dc_tensor *b) {
+    const dc_param_decl *d = &l->decl[k];
+    if (d->scale >= 0 && d->ndim == 2) return dc_qlinear(f->g, x, l->param[k], l->param[d->scale], b);
+    dc_tensor *w = dc_layer_weight(f, l, k);
+    return w ? dc_linear(f->g, x, w, b) : NULL;
 }
 
 dc_status dc_kernel_activate(dc_graph *g, const dc_kernel_opts *k, dc_tensor *z, dc_value *out) {
@@ -397,14 +451,13 @@ dc_status dc_layer_parse_options(const dc_layer_type *t, void *cfg, int ntok, co
                 refs->frozen = !strcmp(v, "false");
                 continue;
             }
-            if (kl == 7 && !strncmp(tk, "weights", 7)) {
-                if (!dc_layer_option_find(t, "kernel_initializer"))
-                    return dc_set_error(DC_ERR_FORMAT, "weights=: only a layer with a kernel (dense, conv1d, conv2d) stores its weights in another type");
+            if (kl == 7 && !strncmp(tk, "weights", 7)) { /* checked against the layer's matrices by dc_layer_store_weights */
                 if (!strcmp(v, "f32")) refs->wdtype = DC_F32;
                 else if (!strcmp(v, "f16")) refs->wdtype = DC_F16;
                 else if (!strcmp(v, "bf16")) refs->wdtype = DC_BF16;
                 else if (!strcmp(v, "i8")) refs->wdtype = DC_I8;
-                else return dc_set_error(DC_ERR_FORMAT, "weights must be f32, f16, bf16 or i8, not \"%s\"", v);
+                else if (!strcmp(v, "q4")) refs->wdtype = DC_WEIGHTS_Q4;
+                else return dc_set_error(DC_ERR_FORMAT, "weights must be f32, f16, bf16, i8 or q4, not \"%s\"", v);
                 continue;
             }
             if (kl == 6 && !strncmp(tk, "inputs", 6)) {

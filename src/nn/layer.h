@@ -72,7 +72,7 @@ typedef struct {
 /* A parameter (trainable, in the flat buffer) or buffer (non-trainable
  * state such as BatchNorm's running statistics) declared by setup. */
 typedef struct {
-    char what[24];         /* "weight" -> tensor "<layer>.weight"         */
+    char what[40];         /* "weight" -> tensor "<layer>.weight"         */
     int ndim;
     int64_t shape[4];
     int buffer;            /* 1: outside the trainable buffer             */
@@ -80,13 +80,21 @@ typedef struct {
     float fill;            /* DC_INIT_DEFAULT: every value = fill         */
     int64_t fan_in, fan_out;
     float l1, l2;          /* Keras kernel regularizer, added to the loss */
-    dc_dtype dtype;        /* F32, or how it is stored: F16, BF16, I8.
-                              Not F32: kept outside the trained buffer (not
-                              trained, as a frozen layer's), dequantized to
-                              F32 by dc_layer_weight for the forward pass */
-    int scale;             /* I8: index in l->decl of its F32 scale (one
-                              per row, a buffer), else -1                 */
+    dc_dtype dtype;        /* F32, or how it is stored: F16, BF16, I8, or
+                              U8 for 4-bit (DC_WEIGHTS_Q4). Not F32: kept
+                              outside the trained buffer (not trained, as a
+                              frozen layer's); products read it through
+                              dc_layer_linear, others dc_layer_weight    */
+    int matrix;            /* a weight matrix (rows = outputs): weights=
+                              stores it in another type (dc_layer_matrix) */
+    int64_t cols;          /* its values per row (a 4-bit one's shape
+                              holds half as many bytes)                  */
+    int scale;             /* I8 or 4-bit: index in l->decl of its scale
+                              (F32 per row, or F16 per 32 values), else -1 */
 } dc_param_decl;
+
+/* weights=q4: 4-bit values packed two to a byte (a U8 tensor) */
+#define DC_WEIGHTS_Q4 DC_U8
 
 typedef struct dc_forward_ctx dc_forward_ctx;
 
@@ -159,8 +167,9 @@ struct dc_layer {
     int named;                 /* the name was given (name=), not made up */
     int frozen;                /* trainable=false or dc_model_freeze: its
                                   parameters sit with the buffers, untrained */
-    dc_dtype wdtype;           /* weights=f16|bf16|i8: the kernel's stored
-                                  type (dc_layer_declare_kernel); F32 default */
+    dc_dtype wdtype;           /* weights=f16|bf16|i8|q4: how its weight
+                                  matrices are stored (dc_layer_matrix);
+                                  F32 default                              */
     void *cfg;                 /* type->cfg_size bytes of options         */
     int nin;                   /* inputs: earlier nodes of the model      */
     int in[DC_LAYER_MAX_INPUTS];
@@ -188,9 +197,22 @@ int dc_layer_declare(dc_layer *l, const char *what, int ndim, const int64_t *sha
  * a bias of nout values: params 0 and 1. */
 void dc_layer_declare_kernel(dc_layer *l, const dc_kernel_opts *k, int nd, const int64_t *wshape, int64_t nout, int64_t fan_in,
                              int64_t fan_out);
-/* Parameter k of l as F32 for the forward pass: itself, or its F16, BF16
- * or I8 (with its scale) values converted into f's arena. */
+/* Declaration k is a weight matrix (its first dimension the outputs):
+ * weights= may store it as F16, BF16, I8 or 4-bit. */
+void dc_layer_matrix(dc_layer *l, int k);
+/* After setup: the matrices stored as l->wdtype says, each I8 or 4-bit one
+ * with a scale declared after every other tensor ("weight_scale"), so the
+ * layer's own indices stay. An error when the layer has no matrix, or a
+ * 4-bit one is not 2-D with a multiple of 32 columns. */
+dc_status dc_layer_store_weights(dc_layer *l);
+/* "f32", "f16", "bf16", "i8" or "q4" */
+const char *dc_weights_name(dc_dtype t);
+/* Parameter k of l as F32 for the forward pass: itself, or its F16, BF16,
+ * I8 or 4-bit values converted into f's arena. */
 dc_tensor *dc_layer_weight(dc_forward_ctx *f, const dc_layer *l, int k);
+/* x (..., in) W^T + b with W parameter k of l: quantized products on an I8
+ * or 4-bit matrix (dc_qlinear), else dc_linear. */
+dc_tensor *dc_layer_linear(dc_forward_ctx *f, const dc_layer *l, int k, dc_tensor *x, dc_tensor *b);
 /* out = k's activation of the kernel layer's result z (NULL: an error). */
 dc_status dc_kernel_activate(dc_graph *g, const dc_kernel_opts *k, dc_tensor *z, dc_value *out);
 /* Add a named scalar term (already averaged over the batch) to the loss. */

@@ -184,6 +184,7 @@ int dc_model_add_node(dc_model *m, const dc_layer_type *t, const void *cfg, cons
         auto_name(m, t, l->name, sizeof l->name);
     }
     dc_status st = t->setup(l, nin, shapes);
+    if (!st) st = dc_layer_store_weights(l);
     if (!st && l->decl_failed) st = dc_set_error(DC_ERR_NOMEM, "%s: cannot declare its parameters (out of memory, or over %d)", t->keyword, DC_LAYER_MAX_PARAMS);
     int64_t size = dc_shape_size(l->out.ndim, l->out.d);
     if (!st && (size < 1 || size > ((int64_t)1 << 40))) st = dc_set_error(DC_ERR_INVALID, "%s: output of %lld values", t->keyword, (long long)size);
@@ -211,6 +212,7 @@ dc_status dc_model_set_weight_dtype(dc_model *m, int k, dc_dtype dtype) {
     l->nparam = 0; /* declared again, the kernel in its new type */
     l->decl_failed = 0;
     dc_status st = l->type->setup(l, l->nin, shapes);
+    if (!st) st = dc_layer_store_weights(l);
     if (!st && l->decl_failed) st = dc_set_error(DC_ERR_NOMEM, "%s: cannot declare its parameters", l->type->keyword);
     return st;
 }
@@ -441,36 +443,41 @@ static dc_status add_named_typed(dc_model *m, const dc_layer *l, const dc_param_
 /* Bytes of m->store each stored-type tensor takes (64-byte aligned). */
 static size_t stored_bytes(const dc_param_decl *d) { return ((size_t)dc_shape_size(d->ndim, d->shape) * dc_dtype_size(d->dtype) + 63) / 64 * 64; }
 
-/* Initialize the tensors stored as F16, BF16 or I8 as their F32 values
- * would be, then convert them (an I8 kernel's scale is written too). */
+/* The tensors stored as F16, BF16, I8 or 4-bit (weights=), initialized as
+ * their F32 values would be, then converted. Scales first (they are F32
+ * buffers, or F16 for 4-bit), so that a quantized matrix's are in place
+ * when it is quantized. */
 static dc_status build_stored(dc_model *m, dc_rng *rng) {
     size_t off = 0;
-    for (int i = 0; i < m->nnodes; i++) {
-        dc_layer *l = m->nodes[i];
-        for (int k = 0; k < l->nparam; k++) {
-            const dc_param_decl *d = &l->decl[k];
-            if (d->dtype == DC_F32) continue;
-            const int64_t n = dc_shape_size(d->ndim, d->shape), rows = d->ndim ? d->shape[0] : 1;
-            float *tmp = malloc(sizeof(float) * (size_t)(n ? n : 1));
-            if (!tmp) return dc_set_error(DC_ERR_NOMEM, "model: out of memory");
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 0; i < m->nnodes; i++) {
+            dc_layer *l = m->nodes[i];
+            for (int k = 0; k < l->nparam; k++) {
+                const dc_param_decl *d = &l->decl[k];
+                if (d->dtype == DC_F32 || (pass == 0) != (d->scale < 0)) continue;
+                const int64_t rows = d->ndim ? d->shape[0] : 1;
+                const int64_t cols = d->matrix ? d->cols : dc_shape_size(d->ndim, d->shape) / (rows ? rows : 1), n = rows * cols;
+                float *tmp = malloc(sizeof(float) * (size_t)(n ? n : 1));
+                if (!tmp) return dc_set_error(DC_ERR_NOMEM, "model: out of memory");
 #ifndef DC_FUZZING
-            if (d->init == DC_INIT_DEFAULT)
-                for (int64_t j = 0; j < n; j++) tmp[j] = d->fill;
-            else dc_init_fill(tmp, n, d->init, d->fan_in, d->fan_out, rng);
+                if (d->init == DC_INIT_DEFAULT)
+                    for (int64_t j = 0; j < n; j++) tmp[j] = d->fill;
+                else dc_init_fill(tmp, n, d->init, d->fan_in, d->fan_out, rng);
 #else
-            memset(tmp, 0, sizeof(float) * (size_t)n);
-            (void)rng;
+                memset(tmp, 0, sizeof(float) * (size_t)n);
+                (void)rng;
 #endif
-            void *raw = m->store + off;
-            if (d->dtype == DC_F16) dc_k_f32_to_f16_n(tmp, raw, n);
-            else if (d->dtype == DC_BF16) dc_k_f32_to_bf16_n(tmp, raw, n);
-            else if (d->scale >= 0 && l->param[d->scale]) dc_k_quantize_rows_i8(tmp, rows, n / (rows ? rows : 1), raw, l->param[d->scale]->data);
-            free(tmp);
-            if (add_named_typed(m, l, d, raw)) return dc_set_error(DC_ERR_NOMEM, "model: out of memory");
-            l->param[k] = m->named[m->nnamed - 1].t;
-            off += stored_bytes(d);
+                void *raw = m->store + off;
+                if (d->dtype == DC_F16) dc_k_f32_to_f16_n(tmp, raw, n);
+                else if (d->dtype == DC_BF16) dc_k_f32_to_bf16_n(tmp, raw, n);
+                else if (d->dtype == DC_I8) dc_k_quantize_rows_i8(tmp, rows, cols, raw, l->param[d->scale]->data);
+                else dc_k_quantize_q4_rows(tmp, rows, cols, raw, l->param[d->scale]->raw);
+                free(tmp);
+                if (add_named_typed(m, l, d, raw)) return dc_set_error(DC_ERR_NOMEM, "model: out of memory");
+                l->param[k] = m->named[m->nnamed - 1].t;
+                off += stored_bytes(d);
+            }
         }
-    }
     return DC_OK;
 }
 

@@ -9,7 +9,7 @@
 #include "layer.h"
 
 typedef struct {
-    char name[96];        /* "dense_1.weight"                         */
+    char name[112];       /* "dense_1.weight": layer name and what    */
     dc_tensor *t;         /* view into the flat buffers               */
     int buffer;           /* 1: non-trainable (in m->buffers)         */
     const dc_param_decl *decl;

@@ -3,6 +3,7 @@
  * embedding and LSTM into a classifier built of the same layers). Freezing
  * lives in model.c, beside the buffer layout it changes. */
 #include "model.h"
+#include "../kernels/kernels.h"
 #include <string.h>
 
 static int same_shape(const dc_tensor *a, const dc_tensor *b) {
@@ -18,6 +19,24 @@ static void shape_text(const dc_tensor *t, char *buf, size_t n) {
     if (k < n) snprintf(buf + k, n - k, ")");
 }
 
+/* A float tensor t from src's quantized (int8 or 4-bit) tensor s of the
+ * same values per row: dequantized. 0 when it is not that case. */
+static int dequantize_into(dc_tensor *t, const dc_model *src, int j) {
+    const dc_param_decl *d = src->named[j].decl;
+    if (t->dtype != DC_F32 || !d || d->scale < 0 || !d->matrix || t->ndim != d->ndim || t->shape[0] != d->shape[0] ||
+        t->size != d->shape[0] * d->cols)
+        return 0;
+    const dc_tensor *s = src->named[j].t, *sc = NULL;
+    char name[128];
+    snprintf(name, sizeof name, "%s_scale", src->named[j].name);
+    for (int i = 0; i < src->nnamed && !sc; i++)
+        if (!strcmp(src->named[i].name, name)) sc = src->named[i].t;
+    if (!sc) return 0;
+    if (s->dtype == DC_I8) dc_k_dequantize_rows_i8(s->raw, sc->data, d->shape[0], d->cols, t->data);
+    else dc_k_dequantize_q4_rows(s->raw, sc->raw, d->shape[0], d->cols, t->data);
+    return 1;
+}
+
 int dc_model_init_from(dc_model *m, dc_model *src, FILE *report) {
     if (!m->built || !src->built) {
         dc_set_error(DC_ERR_INVALID, "init-from: both models must be built");
@@ -27,8 +46,14 @@ int dc_model_init_from(dc_model *m, dc_model *src, FILE *report) {
     int64_t values = 0;
     for (int i = 0; i < m->nnamed; i++) {
         dc_tensor *t = m->named[i].t, *s = NULL;
-        for (int j = 0; j < src->nnamed && !s; j++)
+        int j = 0;
+        for (; j < src->nnamed && !s; j++)
             if (!strcmp(src->named[j].name, m->named[i].name)) s = src->named[j].t;
+        if (s && dequantize_into(t, src, j - 1)) { /* a quantized model's weights start a float one */
+            loaded++, values += t->size;
+            if (report) fprintf(report, "loaded:  %s (dequantized from %s)\n", m->named[i].name, dc_weights_name(s->dtype));
+            continue;
+        }
         if (s && same_shape(s, t) && s->dtype == t->dtype) {
             memcpy(t->raw, s->raw, dc_dtype_size(t->dtype) * (size_t)t->size);
             loaded++, values += t->size;

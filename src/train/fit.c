@@ -113,8 +113,8 @@ static dc_status optimizer_step(dc_model *m, dc_optimizer *opt, const dc_callbac
     return DC_OK;
 }
 
-/* A quantized (I8) tensor cannot be trained, nor trained around: its
- * values are a rounding of the weights it stood for. */
+/* A quantized (int8 or 4-bit) tensor cannot be trained, nor trained
+ * around: its values are a rounding of the weights it stood for. */
 static dc_status check_trainable(const dc_model *m, const char *what) {
     if ((int64_t)m->nnamed + DC_ST_STATE_TENSORS > DC_ST_MAX_TENSORS) /* refused at the final save, hours later (F06) */
         return dc_set_error(DC_ERR_INVALID, "%s: the model has %d tensors; a model file holds at most %d (%d with a training state): "
@@ -128,11 +128,11 @@ static dc_status check_trainable(const dc_model *m, const char *what) {
                                    : "the model has no parameters to train");
     }
     for (int i = 0; i < m->nnamed; i++)
-        if (m->named[i].t->dtype == DC_I8)
+        if (m->named[i].decl && m->named[i].decl->scale >= 0)
             return dc_set_error(DC_ERR_INVALID,
-                                "%s: tensor \"%s\" is I8 (quantized, weights=i8): a quantized model is for inference; "
-                                "train the float model (weights=f32) and quantize it",
-                                what, m->named[i].name);
+                                "%s: tensor \"%s\" is quantized (weights=%s): a quantized model is for inference; "
+                                "train the float model (--init-from MODEL dequantizes it into a float description) and quantize it",
+                                what, m->named[i].name, dc_weights_name(m->named[i].decl->dtype));
     return DC_OK;
 }
 

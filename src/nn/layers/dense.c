@@ -71,16 +71,11 @@ static dc_status forward(const dc_layer *l, dc_forward_ctx *f, const dc_value *i
     const dense_cfg *c = l->cfg;
     const dc_layer *e = c->tie[0] ? tied(l, f->m) : NULL;
     if (c->tie[0] && !e) return DC_ERR_INVALID;
-    dc_tensor *x = in[0].y, *w = e ? e->param[0] : dc_layer_weight(f, l, 0), *b = NULL;
-    if (!w) return DC_ERR_INVALID;
-    if (c->k.use_bias) b = l->param[c->tie[0] ? 0 : 1];
-    if (x->ndim == 3) { /* every step: (N, T, F) rows */
-        dc_tensor *z3 = dc_linear(f->g, x, w, b);
-        if (!z3) return DC_ERR_INVALID;
-        out->mask = in[0].mask;
-        return dc_kernel_activate(f->g, &c->k, z3, out);
-    }
-    dc_tensor *z = dc_linear(f->g, x, w, b);
+    dc_tensor *x = in[0].y, *b = c->k.use_bias ? l->param[c->tie[0] ? 0 : 1] : NULL;
+    /* the kernel, or the tied embedding's table: float, or stored int8 or 4-bit */
+    dc_tensor *z = dc_layer_linear(f, e ? e : l, 0, x, b);
+    if (!z) return DC_ERR_INVALID;
+    if (x->ndim == 3) out->mask = in[0].mask; /* every step: (N, T, F) rows */
     return dc_kernel_activate(f->g, &c->k, z, out);
 }
 const dc_layer_type dc_layer_dense = {

@@ -26,7 +26,7 @@ static dc_status setup(dc_layer *l, int nin, const dc_shape *in) {
     if (in->ndim != 1)
         return dc_set_error(DC_ERR_INVALID, "embedding: input has %d dimensions per sample; it takes token ids, one per step "
                                             "(e.g. input 200)", in->ndim);
-    dc_layer_declare(l, "weight", 2, (int64_t[]){c->vocab, c->dim}, 0, c->init, 0.0f, c->vocab, c->dim);
+    dc_layer_matrix(l, dc_layer_declare(l, "weight", 2, (int64_t[]){c->vocab, c->dim}, 0, c->init, 0.0f, c->vocab, c->dim));
     l->out.ndim = 2;
     l->out.d[0] = in->d[0];
     l->out.d[1] = c->dim;
@@ -39,7 +39,8 @@ static dc_status forward(const dc_layer *l, dc_forward_ctx *f, const dc_value *i
     if (ids->dtype != DC_I32)
         return dc_set_error(DC_ERR_INVALID, "%s: an embedding takes int32 token ids; this input holds floats (is the data text?)",
                             l->name);
-    out->y = dc_embedding(f->g, l->param[0], ids, c->mask_zero ? 0 : -1);
+    const int s = l->decl[0].scale; /* stored int8 or 4-bit: the rows it picks, as floats */
+    out->y = s >= 0 ? dc_qembedding(f->g, l->param[0], l->param[s], ids) : dc_embedding(f->g, dc_layer_weight(f, l, 0), ids, c->mask_zero ? 0 : -1);
     out->mask = c->mask_zero ? ids : NULL; /* non-zero ids are the real steps */
     return out->y ? DC_OK : DC_ERR_INVALID;
 }

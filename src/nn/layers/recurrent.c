@@ -50,9 +50,9 @@ static dc_status setup(dc_layer *l, int nin, const dc_shape *in) {
             char nm[32];
             int64_t I = k ? DH : in->d[1];
             snprintf(nm, sizeof nm, "weight_ih_l%d%s", k, sfx);
-            dc_layer_declare(l, nm, 2, (int64_t[]){G * H, I}, 0, DC_INIT_TORCH_RNN, 0.0f, H, G * H);
+            dc_layer_matrix(l, dc_layer_declare(l, nm, 2, (int64_t[]){G * H, I}, 0, DC_INIT_TORCH_RNN, 0.0f, H, G * H));
             snprintf(nm, sizeof nm, "weight_hh_l%d%s", k, sfx);
-            dc_layer_declare(l, nm, 2, (int64_t[]){G * H, H}, 0, DC_INIT_TORCH_RNN, 0.0f, H, G * H);
+            dc_layer_matrix(l, dc_layer_declare(l, nm, 2, (int64_t[]){G * H, H}, 0, DC_INIT_TORCH_RNN, 0.0f, H, G * H));
             if (!c->use_bias) continue;
             snprintf(nm, sizeof nm, "bias_ih_l%d%s", k, sfx);
             dc_layer_declare(l, nm, 1, (int64_t[]){G * H}, 0, DC_INIT_TORCH_RNN, 0.0f, H, G * H);
@@ -87,8 +87,10 @@ static dc_status forward(const dc_layer *l, dc_forward_ctx *f, const dc_value *i
         if (k && c->dropout > 0.0f) x = dc_dropout(f->g, x, c->dropout);
         dc_tensor *y[2] = {NULL, NULL};
         for (int d = 0; d < D && x; d++) {
-            dc_tensor **p = l->param + (k * D + d) * per;
-            y[d] = dc_rnn(f->g, kind_of(l), x, p[0], p[1], c->use_bias ? p[2] : NULL, c->use_bias ? p[3] : NULL, mask, d);
+            const int at = (k * D + d) * per; /* weight_ih, weight_hh, bias_ih, bias_hh */
+            dc_tensor **p = l->param + at;
+            dc_tensor *wi = dc_layer_weight(f, l, at), *wh = dc_layer_weight(f, l, at + 1); /* stored int8: as floats */
+            y[d] = wi && wh ? dc_rnn(f->g, kind_of(l), x, wi, wh, c->use_bias ? p[2] : NULL, c->use_bias ? p[3] : NULL, mask, d) : NULL;
             if (!y[d]) return DC_ERR_INVALID;
         }
         if (k == c->layers - 1 && !c->return_sequences) { /* the final states */

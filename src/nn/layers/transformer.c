@@ -68,20 +68,23 @@ static dc_status setup(dc_layer *l, int nin, const dc_shape *in) {
              {"mlp.c_proj.weight", C, F, DC_INIT_NORMAL},   {"mlp.c_proj.bias", C, 0, DC_INIT_ZEROS}};
     for (size_t i = 0; i < sizeof t / sizeof *t; i++) {
         int64_t shape[2] = {t[i].out, t[i].in};
-        dc_layer_declare(l, t[i].what, t[i].in ? 2 : 1, shape, 0, t[i].init, 0.0f, t[i].in ? t[i].in : t[i].out, t[i].out);
+        int k = dc_layer_declare(l, t[i].what, t[i].in ? 2 : 1, shape, 0, t[i].init, 0.0f, t[i].in ? t[i].in : t[i].out, t[i].out);
+        if (t[i].in) dc_layer_matrix(l, k);
     }
     l->out = *in;
     return DC_OK;
 }
 
-/* x W^T + b at every step of x (N, T, in): (N, T, out), no copies. */
-static dc_tensor *per_step(dc_graph *g, dc_tensor *x, dc_tensor *w, dc_tensor *b) { return dc_linear(g, x, w, b); }
+/* x W^T + b at every step of x (N, T, in): (N, T, out), no copies; W is
+ * parameter w, quantized or not, b parameter w + 1. */
+static dc_tensor *per_step(dc_forward_ctx *f, const dc_layer *l, dc_tensor *x, int w) {
+    return x ? dc_layer_linear(f, l, w, x, l->param[w + 1]) : NULL;
+}
 
 /* The attention half, before the residual: c_proj(attention(c_attn(h))). */
 static dc_tensor *attention_part(const dc_layer *l, dc_forward_ctx *f, dc_tensor *h, const dc_tensor *mask) {
     const tf_cfg *c = l->cfg;
-    dc_tensor **p = l->param;
-    dc_tensor *qkv = per_step(f->g, h, p[QKV_W], p[QKV_B]), *a;
+    dc_tensor *qkv = per_step(f, l, h, QKV_W), *a;
     if (!qkv) return NULL;
     if (f->kv) {
         const int k = dc_layer_index(f->m, l);
@@ -93,17 +96,16 @@ static dc_tensor *attention_part(const dc_layer *l, dc_forward_ctx *f, dc_tensor
     } else {
         a = dc_attention(f->g, qkv, c->heads, c->causal, mask, c->dropout);
     }
-    a = a ? per_step(f->g, a, p[PROJ_W], p[PROJ_B]) : NULL;
+    a = a ? per_step(f, l, a, PROJ_W) : NULL;
     return a ? dc_dropout(f->g, a, c->dropout) : NULL;
 }
 
 /* The feed-forward half, before the residual. */
 static dc_tensor *mlp_part(const dc_layer *l, dc_forward_ctx *f, dc_tensor *h) {
     const tf_cfg *c = l->cfg;
-    dc_tensor **p = l->param;
-    dc_tensor *z = per_step(f->g, h, p[FC_W], p[FC_B]);
+    dc_tensor *z = per_step(f, l, h, FC_W);
     z = z ? dc_apply_activation(f->g, z, c->act, 0.01f) : NULL;
-    z = z ? per_step(f->g, z, p[FCP_W], p[FCP_B]) : NULL;
+    z = per_step(f, l, z, FCP_W);
     return z ? dc_dropout(f->g, z, c->dropout) : NULL;
 }
 

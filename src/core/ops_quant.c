@@ -1,0 +1,122 @@
+/* ops_quant.c — products and lookups on quantized weights, for inference
+ * (no gradient: a quantized model is not trained; --init-from dequantizes).
+ *
+ * A quantized weight is two tensors: int8 values (out, in) with an F32
+ * scale per row (out), or 4-bit values packed two to a byte as U8
+ * (out, in / 2) with an F16 scale per block of 32 (out, in / 32): q4_0
+ * (docs/FORMATS.md). qlinear quantizes its input on the fly (per row for
+ * int8 weights, per block of 32 for 4-bit) and multiplies integers
+ * (src/kernels/quant.c); qembedding and dequantize turn rows back into
+ * floats. */
+#include "internal.h"
+#include "../kernels/kernels.h"
+#include <string.h>
+
+static const dc_op_def op_qlinear = {DC_OP_QLINEAR, "qlinear", NULL};
+static const dc_op_def op_qembedding = {DC_OP_QEMBEDDING, "qembedding", NULL};
+static const dc_op_def op_dequantize_q4 = {DC_OP_DEQUANTIZE, "dequantize", NULL};
+
+int64_t dc_quant_cols(const dc_tensor *w, const dc_tensor *scale) {
+    if (!w || !scale || w->ndim != 2) return -1;
+    const int64_t rows = w->shape[0];
+    if (w->dtype == DC_I8 && scale->dtype == DC_F32 && scale->size == rows) return w->shape[1];
+    if (w->dtype == DC_U8 && scale->dtype == DC_F16 && scale->ndim == 2 && scale->shape[0] == rows &&
+        scale->shape[1] * DC_Q4_BLOCK == 2 * w->shape[1])
+        return 2 * w->shape[1];
+    return -1;
+}
+
+/* The weight pair's columns, or -1 with an error naming the op. */
+static int64_t check_pair(const char *op, const dc_tensor *w, const dc_tensor *scale) {
+    const int64_t cols = dc_quant_cols(w, scale);
+    if (cols < 0) {
+        char sw[128] = "none", ss[128] = "none";
+        if (w) dc_shape_str(w, sw, sizeof sw);
+        if (scale) dc_shape_str(scale, ss, sizeof ss);
+        dc_set_error(DC_ERR_INVALID, "%s: needs I8 (out, in) values with an F32 scale per row, or packed 4-bit U8 (out, in/2) with "
+                                     "an F16 scale per 32 values (out, in/32); got %s %s and %s %s", op,
+                     w ? dc_dtype_name(w->dtype) : "", sw, scale ? dc_dtype_name(scale->dtype) : "", ss);
+    }
+    return cols;
+}
+
+dc_tensor *dc_qlinear(dc_graph *g, dc_tensor *x, dc_tensor *w, dc_tensor *scale, dc_tensor *b) {
+    if (!x || !w || !scale) return NULL;
+    const int64_t K = check_pair("qlinear", w, scale), N = w->shape[0];
+    if (K < 0 || !dc_check_f32("qlinear", x) || (b && !dc_check_f32("qlinear", b))) return NULL;
+    if (x->ndim < 2 || x->shape[x->ndim - 1] != K || (b && (b->ndim != 1 || b->shape[0] != N)) || K > DC_QK_MAX) {
+        char sx[128];
+        dc_shape_str(x, sx, sizeof sx);
+        dc_set_error(DC_ERR_INVALID, "qlinear: input %s against a quantized weight of %lld x %lld%s", sx, (long long)N, (long long)K,
+                     K > DC_QK_MAX ? " (more than 131072 inputs per output: keep this layer float)" : "");
+        return NULL;
+    }
+    if (x->requires_grad && dc_graph_grad_enabled(g)) {
+        dc_set_error(DC_ERR_INVALID, "qlinear: a quantized weight has no gradient (train from a float copy: --init-from)");
+        return NULL;
+    }
+    const int64_t M = x->size / K;
+    int64_t shape[DC_MAX_DIMS];
+    memcpy(shape, x->shape, sizeof(int64_t) * (size_t)x->ndim);
+    shape[x->ndim - 1] = N;
+    dc_tensor *srcs[4] = {x, w, scale, b};
+    dc_tensor *z = dc_op_output_typed(g, &op_qlinear, DC_F32, x->ndim, shape, srcs, b ? 4 : 3);
+    if (!z) return NULL;
+    const int q4 = w->dtype == DC_U8;
+    int8_t *xq = dc_arena_alloc_raw(g, (size_t)(M * K));
+    float *sx = dc_arena_alloc_raw(g, sizeof(float) * (size_t)(q4 ? M * (K / DC_Q4_BLOCK) : M));
+    int32_t *xs = dc_arena_alloc_raw(g, sizeof(int32_t) * (size_t)(q4 ? M * K / 4 : M));
+    if (!xq || !sx || !xs) return NULL;
+    if (q4) {
+        dc_k_quantize_act_blocks(x->data, M, K, xq, sx, xs);
+        dc_k_qgemm_q4(M, N, K, xq, sx, xs, w->raw, scale->raw, b ? b->data : NULL, z->data);
+    } else {
+        dc_k_quantize_act_rows(x->data, M, K, xq, sx, xs);
+        dc_k_qgemm_i8(M, N, K, xq, sx, xs, w->raw, scale->data, b ? b->data : NULL, z->data);
+    }
+    return z;
+}
+
+/* rows [r0, r0 + n) of a quantized table as floats */
+static void dequantize_rows(const dc_tensor *w, const dc_tensor *scale, int64_t K, int64_t r0, int64_t n, float *out) {
+    if (w->dtype == DC_U8)
+        dc_k_dequantize_q4_rows((const uint8_t *)w->raw + r0 * (K / 2), (const uint16_t *)scale->raw + r0 * (K / DC_Q4_BLOCK), n, K, out);
+    else dc_k_dequantize_rows_i8((const int8_t *)w->raw + r0 * K, scale->data + r0, n, K, out);
+}
+
+dc_tensor *dc_qembedding(dc_graph *g, dc_tensor *w, dc_tensor *scale, dc_tensor *ids) {
+    if (!w || !scale || !ids) return NULL;
+    const int64_t E = check_pair("embedding", w, scale), V = w->shape[0];
+    if (E < 0) return NULL;
+    if (ids->dtype != DC_I32 || ids->ndim < 1 || ids->ndim >= DC_MAX_DIMS) {
+        dc_set_error(DC_ERR_INVALID, "embedding: needs int32 token ids");
+        return NULL;
+    }
+    if (!dc_ids_in_range(ids, V)) return NULL;
+    int64_t shape[DC_MAX_DIMS];
+    memcpy(shape, ids->shape, sizeof(int64_t) * (size_t)ids->ndim);
+    shape[ids->ndim] = E;
+    dc_tensor *srcs[3] = {w, scale, ids};
+    dc_tensor *z = dc_op_output_typed(g, &op_qembedding, DC_F32, ids->ndim + 1, shape, srcs, 3);
+    if (z)
+        for (int64_t i = 0; i < ids->size; i++) dequantize_rows(w, scale, E, ids->idata[i], 1, z->data + i * E);
+    return z;
+}
+
+dc_tensor *dc_dequantize(dc_graph *g, dc_tensor *w, dc_tensor *scale, const int64_t *shape, int ndim) {
+    if (!w || !scale) return NULL;
+    if (w->dtype == DC_I8 && scale->dtype == DC_F32 && w->ndim != 2) return dc_dequantize_rows(g, w, scale); /* conv kernels */
+    const int64_t K = check_pair("dequantize", w, scale);
+    if (K < 0) return NULL;
+    if (w->dtype == DC_I8) return dc_dequantize_rows(g, w, scale);
+    int64_t n = 1;
+    for (int d = 0; d < ndim; d++) n *= shape[d];
+    if (n != w->shape[0] * K) {
+        dc_set_error(DC_ERR_INVALID, "dequantize: %lld values do not fill the asked shape", (long long)(w->shape[0] * K));
+        return NULL;
+    }
+    dc_tensor *srcs[2] = {w, scale};
+    dc_tensor *z = dc_op_output_typed(g, &op_dequantize_q4, DC_F32, ndim, shape, srcs, 2);
+    if (z) dequantize_rows(w, scale, K, 0, w->shape[0], z->data);
+    return z;
+}

@@ -1,0 +1,201 @@
+/* quant.c — quantized products: int8 weights (a scale per output row) and
+ * 4-bit weights (q4_0: blocks of 32 with a scale each), against
+ * activations quantized to int8 on the fly. The portable loops are here;
+ * quant_avx512.c has the AVX-512 VNNI ones, chosen at run time when the CPU
+ * has them (dc_k_quant_impl), so one binary runs on any x86-64.
+ *
+ * Both paths give the same bits. The int8 product sums integers exactly
+ * (no rounding, any order), and the float epilogue is one function both
+ * call. The 4-bit product sums floats, so its order is fixed by a lane
+ * structure both follow: 16 float lanes, a block's 32 products split into
+ * 8 lanes of 4 (the first block of a pair in lanes 0-7, the second in 8-15),
+ * each lane's integer sum times the block's scale added with one fused
+ * multiply-add, and the 16 lanes summed by reduce16 at the end. */
+#include "kernels.h"
+#include "quant.h"
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- which kernels run ------------------------------------------------------ */
+
+static int forced_portable = -1; /* -1: not decided yet */
+
+static int use_vnni(void) {
+    if (forced_portable < 0) {
+        const char *e = getenv("DEEPC_KERNELS");
+        forced_portable = e && !strcmp(e, "portable");
+    }
+    return !forced_portable && dc_k_have_vnni();
+}
+
+void dc_k_quant_force_portable(int on) { forced_portable = on ? 1 : 0; }
+const char *dc_k_quant_impl(void) { return use_vnni() ? "avx512-vnni" : "portable"; }
+
+/* ---- quantizing activations ----------------------------------------------- */
+
+/* x / s rounded to nearest (ties to even), clamped to [-127, 127] */
+static inline int8_t q8(float v, float inv) {
+    float r = nearbyintf(v * inv);
+    return (int8_t)(r > 127.0f ? 127.0f : r < -127.0f ? -127.0f : r);
+}
+
+void dc_k_quantize_act_rows(const float *x, int64_t M, int64_t K, int8_t *xq, float *sx, int32_t *xsum) {
+    for (int64_t m = 0; m < M; m++) {
+        const float *xr = x + m * K;
+        int8_t *qr = xq + m * K;
+        float amax = 0.0f;
+        int finite = 1;
+        for (int64_t k = 0; k < K; k++) {
+            float a = fabsf(xr[k]);
+            finite &= a <= 3.0e38f; /* NaN and inf fail */
+            amax = a > amax ? a : amax;
+        }
+        int32_t s = 0;
+        if (!finite) { /* the row's outputs become NaN, as float's would */
+            memset(qr, 0, (size_t)K);
+            sx[m] = NAN;
+        } else {
+            const float sc = amax > 0.0f ? amax / 127.0f : 1.0f, inv = 1.0f / sc;
+            sx[m] = sc;
+            for (int64_t k = 0; k < K; k++) s += qr[k] = q8(xr[k], inv);
+        }
+        xsum[m] = s;
+    }
+}
+
+void dc_k_quantize_act_blocks(const float *x, int64_t M, int64_t K, int8_t *xq, float *dx, int32_t *xs4) {
+    const int64_t nb = K / DC_Q4_BLOCK;
+    for (int64_t m = 0; m < M; m++)
+        for (int64_t b = 0; b < nb; b++) {
+            const float *xb = x + m * K + b * DC_Q4_BLOCK;
+            int8_t *qb = xq + m * K + b * DC_Q4_BLOCK;
+            float amax = 0.0f;
+            int finite = 1;
+            for (int i = 0; i < DC_Q4_BLOCK; i++) {
+                float a = fabsf(xb[i]);
+                finite &= a <= 3.0e38f;
+                amax = a > amax ? a : amax;
+            }
+            const float sc = amax > 0.0f ? amax / 127.0f : 1.0f, inv = 1.0f / sc;
+            dx[m * nb + b] = finite ? sc : NAN;
+            for (int i = 0; i < DC_Q4_BLOCK; i++) qb[i] = finite ? q8(xb[i], inv) : 0;
+            for (int j = 0; j < DC_Q4_BLOCK / 4; j++)
+                xs4[(m * K + b * DC_Q4_BLOCK) / 4 + j] = qb[4 * j] + qb[4 * j + 1] + qb[4 * j + 2] + qb[4 * j + 3];
+        }
+}
+
+/* ---- 4-bit weights ------------------------------------------------------------ */
+
+/* A block of 32 values: byte j holds value j in its low nibble and value
+ * j + 16 in its high one, each stored as q + 8 for q in [-8, 7]; the scale
+ * is positive, the smallest that holds the block in [-8, 7] steps: the
+ * larger of (largest negative magnitude) / 8 and (largest positive) / 7
+ * (1 for a block of zeros). */
+void dc_k_quantize_q4_rows(const float *x, int64_t rows, int64_t K, uint8_t *q, uint16_t *d) {
+    const int64_t nb = K / DC_Q4_BLOCK;
+    for (int64_t r = 0; r < rows; r++)
+        for (int64_t b = 0; b < nb; b++) {
+            const float *xb = x + r * K + b * DC_Q4_BLOCK;
+            float neg = 0.0f, pos = 0.0f; /* the largest magnitudes on each side */
+            for (int i = 0; i < DC_Q4_BLOCK; i++) {
+                neg = -xb[i] > neg ? -xb[i] : neg;
+                pos = xb[i] > pos ? xb[i] : pos;
+            }
+            float sc = neg / 8.0f > pos / 7.0f ? neg / 8.0f : pos / 7.0f;
+            if (!(sc > 0.0f)) sc = 1.0f;
+            uint16_t h = dc_k_f32_to_f16(sc);
+            if (dc_k_f16_to_f32(h) <= 0.0f) h = 0x0001; /* under half's range: its smallest */
+            if (dc_k_f16_to_f32(h) > 65504.0f) h = 0x7BFF; /* over it: its largest (values clamp to +-7 scales) */
+            d[r * nb + b] = h;
+            const float inv = 1.0f / dc_k_f16_to_f32(h);
+            uint8_t *qb = q + (r * K + b * DC_Q4_BLOCK) / 2;
+            for (int j = 0; j < DC_Q4_BLOCK / 2; j++) {
+                float lo = nearbyintf(xb[j] * inv), hi = nearbyintf(xb[j + 16] * inv);
+                int a = (int)(lo > 7.0f ? 7.0f : lo < -8.0f ? -8.0f : lo) + 8, c = (int)(hi > 7.0f ? 7.0f : hi < -8.0f ? -8.0f : hi) + 8;
+                qb[j] = (uint8_t)(a | c << 4);
+            }
+        }
+}
+
+void dc_k_dequantize_q4_rows(const uint8_t *q, const uint16_t *d, int64_t rows, int64_t K, float *out) {
+    const int64_t nb = K / DC_Q4_BLOCK;
+    for (int64_t r = 0; r < rows; r++)
+        for (int64_t b = 0; b < nb; b++) {
+            const float sc = dc_k_f16_to_f32(d[r * nb + b]);
+            const uint8_t *qb = q + (r * K + b * DC_Q4_BLOCK) / 2;
+            float *o = out + r * K + b * DC_Q4_BLOCK;
+            for (int j = 0; j < DC_Q4_BLOCK / 2; j++) {
+                o[j] = (float)((qb[j] & 15) - 8) * sc;
+                o[j + 16] = (float)((qb[j] >> 4) - 8) * sc;
+            }
+        }
+}
+
+/* ---- portable products ------------------------------------------------------------ */
+
+#define NCHUNK 64 /* output rows per unit of work */
+
+static void qgemm_i8_portable(int64_t M, int64_t n0, int64_t n1, int64_t K, const int8_t *xq, const float *sx,
+                              const int8_t *w, const float *sw, const float *b, float *y, int64_t ldy) {
+    int32_t acc[NCHUNK];
+    for (int64_t m = 0; m < M; m++) {
+        const int8_t *xr = xq + m * K;
+        for (int64_t n = n0; n < n1; n++) {
+            const int8_t *wr = w + n * K;
+            int32_t s = 0;
+            for (int64_t k = 0; k < K; k++) s += (int32_t)xr[k] * wr[k];
+            acc[n - n0] = s;
+        }
+        dc_k_qi8_epilogue(n0, n1, acc, sx[m], sw, b, y + m * ldy);
+    }
+}
+
+static void qgemm_q4_portable(int64_t M, int64_t n0, int64_t n1, int64_t K, const int8_t *xq, const float *dx,
+                              const uint8_t *w, const uint16_t *dw, const float *b, float *y, int64_t ldy) {
+    const int64_t nb = K / DC_Q4_BLOCK;
+    for (int64_t m = 0; m < M; m++)
+        for (int64_t n = n0; n < n1; n++) {
+            float acc[16] = {0};
+            for (int64_t bb = 0; bb < nb; bb++) {
+                const uint8_t *qb = w + (n * K + bb * DC_Q4_BLOCK) / 2;
+                const int8_t *xb = xq + m * K + bb * DC_Q4_BLOCK;
+                const float d = dc_k_f16_to_f32(dw[n * nb + bb]) * dx[m * nb + bb];
+                float *lane = acc + (bb & 1) * 8;
+                for (int j = 0; j < 8; j++) { /* lane j: values 4j .. 4j+3 of the block */
+                    int32_t s = 0;
+                    for (int i = 4 * j; i < 4 * j + 4; i++) {
+                        int v = i < 16 ? (qb[i] & 15) - 8 : (qb[i - 16] >> 4) - 8;
+                        s += v * xb[i];
+                    }
+                    lane[j] = fmaf((float)s, d, lane[j]);
+                }
+            }
+            float v = dc_k_reduce16(acc);
+            y[m * ldy + n] = b ? v + b[n] : v;
+        }
+}
+
+/* ---- the entry points: rows of outputs shared out among the threads ---------------- */
+
+void dc_k_qgemm_i8(int64_t M, int64_t N, int64_t K, const int8_t *xq, const float *sx, const int32_t *xsum,
+                   const int8_t *w, const float *sw, const float *b, float *y) {
+    const int64_t chunks = (N + NCHUNK - 1) / NCHUNK;
+    const int vnni = use_vnni();
+    DC_PARALLEL_FOR((double)M * N * K >= DC_GEMM_PAR_MIN * 4 && chunks > 1, c, chunks, {
+        const int64_t n0 = c * NCHUNK, n1 = n0 + NCHUNK < N ? n0 + NCHUNK : N;
+        if (vnni) dc_k_qgemm_i8_vnni(M, n0, n1, K, xq, sx, xsum, w, sw, b, y, N);
+        else qgemm_i8_portable(M, n0, n1, K, xq, sx, w, sw, b, y, N);
+    });
+}
+
+void dc_k_qgemm_q4(int64_t M, int64_t N, int64_t K, const int8_t *xq, const float *dx, const int32_t *xs4,
+                   const uint8_t *w, const uint16_t *dw, const float *b, float *y) {
+    const int64_t chunks = (N + NCHUNK - 1) / NCHUNK;
+    const int vnni = use_vnni();
+    DC_PARALLEL_FOR((double)M * N * K >= DC_GEMM_PAR_MIN * 4 && chunks > 1, c, chunks, {
+        const int64_t n0 = c * NCHUNK, n1 = n0 + NCHUNK < N ? n0 + NCHUNK : N;
+        if (vnni) dc_k_qgemm_q4_vnni(M, n0, n1, K, xq, dx, xs4, w, dw, b, y, N);
+        else qgemm_q4_portable(M, n0, n1, K, xq, dx, w, dw, b, y, N);
+    });
+}

@@ -1,0 +1,29 @@
+/* quant.h — what quant.c and quant_avx512.c share (floor 1, private): the
+ * AVX-512 VNNI products over a range [n0, n1) of output rows, and the
+ * pieces both paths compute the same way so their bits agree. */
+#ifndef DC_QUANT_H
+#define DC_QUANT_H
+#include <math.h>
+#include <stdint.h>
+
+/* 1 when the CPU runs AVX-512 F, BW and VNNI (and the build can target them). */
+int dc_k_have_vnni(void);
+void dc_k_qgemm_i8_vnni(int64_t M, int64_t n0, int64_t n1, int64_t K, const int8_t *xq, const float *sx, const int32_t *xsum,
+                        const int8_t *w, const float *sw, const float *b, float *y, int64_t ldy);
+void dc_k_qgemm_q4_vnni(int64_t M, int64_t n0, int64_t n1, int64_t K, const int8_t *xq, const float *dx, const int32_t *xs4,
+                        const uint8_t *w, const uint16_t *dw, const float *b, float *y, int64_t ldy);
+/* y[n] = acc[n - n0] * (sxm * sw[n]) + b[n] (b may be NULL) for n in
+ * [n0, n1), fused explicitly (fmaf): the same rounding whether or not a
+ * file is compiled for FMA. */
+static inline void dc_k_qi8_epilogue(int64_t n0, int64_t n1, const int32_t *acc, float sxm, const float *sw, const float *b,
+                                     float *y) {
+    for (int64_t n = n0; n < n1; n++) y[n] = fmaf((float)acc[n - n0], sxm * sw[n], b ? b[n] : 0.0f);
+}
+/* a[0..16) summed in a fixed order (additions only: nothing to contract) */
+static inline float dc_k_reduce16(const float *a) {
+    float s8[8], s4[4];
+    for (int i = 0; i < 8; i++) s8[i] = a[i] + a[i + 8];
+    for (int i = 0; i < 4; i++) s4[i] = s8[i] + s8[i + 4];
+    return (s4[0] + s4[2]) + (s4[1] + s4[3]);
+}
+#endif
