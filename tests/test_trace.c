@@ -2,7 +2,8 @@
  * lists every op with its id, typed attributes, inputs and output; run
  * again on the reference kernels (dc_trace_run_reference: plain C99 loops,
  * no dc_tensor) it gives the fast path's outputs within 1e-5, for models
- * that together hold every layer kind (the test checks that they do). */
+ * that together hold every layer kind (the test checks that they do), and
+ * for their int8 and 4-bit copies (dc_model_quantize). */
 #include "test.h"
 
 static const char *const kinds[] = {
@@ -55,16 +56,27 @@ static void randomize(dc_model *m, dc_rng *rng) {
     }
 }
 
-static void run_case(const model_case *c) {
+/* bits 0: the float model; 8 or 4: its quantized copy (every kind with a
+ * weight matrix then runs qlinear, qembedding or dequantize) */
+static void run_case(const model_case *c, int bits) {
     dc_model *m = dc_model_parse(c->desc, c->name);
     CHECK(m != NULL, "%s: %s", c->name, dc_last_error());
     if (!m) return;
+    if (bits) {
+        dc_rng r0;
+        dc_rng_seed(&r0, 17);
+        randomize(m, &r0);
+        dc_model *q = dc_model_quantize(m, bits, NULL);
+        CHECK(q != NULL, "%s: quantize %d: %s", c->name, bits, dc_last_error());
+        dc_model_free(m);
+        if (!(m = q)) return;
+    }
     for (int i = 0; i < dc_model_num_layers(m); i++)
         for (int k = 0; k < NKINDS; k++) seen[k] |= !strcmp(dc_layer_kind(dc_model_layer(m, i)), kinds[k]);
     seen[0] = 1; /* every model has an input */
     dc_rng rng;
     dc_rng_seed(&rng, 17);
-    randomize(m, &rng);
+    if (!bits) randomize(m, &rng);
     int64_t in_shape[DC_MAX_DIMS + 1];
     const int nd = dc_model_input_shape(m, in_shape + 1);
     enum { N = 3 };
@@ -87,7 +99,8 @@ static void run_case(const model_case *c) {
         CHECK(st == DC_OK, "%s: reference run: %s", c->name, dc_last_error());
         float d = 0.0f;
         for (int64_t i = 0; !st && i < y->size; i++) d = fmaxf(d, fabsf(ref[i] - y->data[i]));
-        CHECK(!st && d <= 1e-5f, "%s: the reference kernels give the fast path's outputs (max diff %g)", c->name, d);
+        CHECK(!st && d <= 1e-5f, "%s%s: the reference kernels give the fast path's outputs (max diff %g)", c->name,
+              bits == 8 ? " (int8)" : bits == 4 ? " (4-bit)" : "", d);
         free(ref);
     }
     /* the attributes are data: the image model's strided, grouped conv */
@@ -104,7 +117,8 @@ static void run_case(const model_case *c) {
 }
 
 int main(void) {
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) run_case(&cases[i]);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) run_case(&cases[i], 0);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) run_case(&cases[i], 8), run_case(&cases[i], 4);
     for (int k = 0; k < NKINDS; k++) CHECK(seen[k], "layer kind %s is in a traced model", kinds[k]);
     /* what has no reference kernel says so */
     dc_graph *g = dc_graph_new();

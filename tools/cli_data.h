@@ -21,6 +21,7 @@ typedef struct {
     int no_header, header_given, regression, stratify;
     long skip_rows, pca; /* skip_rows -1: not given */
     long samples, manifold; /* generate */
+    long bits;              /* quantize: 8 or 4 */
     const char *prompt, *stop;        /* generate text: the start, and a string that ends it */
     long max_tokens, top_k;
     long steps_per_epoch, validation_steps;

@@ -16,6 +16,8 @@ int cli_tokenize(const cli_args *a);
 int cli_transform(const cli_args *a);
 /* deepc export MODEL --format safetensors --weights-only --out FILE [--names torch] (cli_export.c). */
 int cli_export(const cli_args *a);
+/* deepc quantize MODEL --out FILE [--bits 8|4] (cli_quantize.c). */
+int cli_quantize(const cli_args *a);
 /* `deepc import-gpt2`: a Hugging Face GPT-2 checkpoint as a deepc model file. */
 int cli_import_gpt2(const cli_args *a);
 /* `deepc tokenizer train FILE... --vocab-size N --out DIR`. */

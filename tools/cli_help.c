@@ -108,6 +108,16 @@ const command_help cli_commands[] = {
      "  module, its activation one more: \"0.weight\", \"2.weight\"), so load_state_dict(strict=True)\n"
      "  takes them.\n",
      0, 1},
+    {"quantize",
+     "usage: deepc quantize MODEL --out FILE [--bits 8|4] [--force] [--json]\n"
+     "  A smaller, faster copy for inference. --bits 8 (default): every weight matrix (dense,\n"
+     "  conv, embedding, recurrent, transformer) as int8 with a float scale per output row;\n"
+     "  --bits 4: 4-bit blocks of 32 with a half-precision scale each (ggml's q4_0 layout),\n"
+     "  int8 where a matrix does not split into blocks of 32. Biases, norms and BatchNorm\n"
+     "  statistics stay float. Products run on integers, the input quantized per row (per\n"
+     "  block for 4-bit) as it comes. eval, predict, generate and summary take the file as\n"
+     "  any model; train --init-from MODEL.int8 starts a float model from it.\n",
+     0, 1},
     {"cv",
      "usage: deepc cv DESCRIPTION --data DATA --folds K [train options] [--json]\n"
      "  k-fold cross-validation: trains K models, reports mean and std of each metric.\n",
@@ -145,7 +155,7 @@ void cli_overview(FILE *f) {
 /* Every option the parser knows, for "did you mean". */
 static const char *const known_options[] = {
     "--help", "--json", "--all-rows", "--probabilities", "--latent", "--reconstruction", "--layer", "--quiet", "--force", "--regression", "--stratify", "--data", "--out",
-    "--resume", "--checkpoint", "--checkpoint-best", "--log", "--plot", "--label", "--features", "--drop", "--format", "--names", "--weights-only", "--missing", "--scale",
+    "--resume", "--checkpoint", "--checkpoint-best", "--log", "--plot", "--label", "--features", "--drop", "--format", "--names", "--bits", "--weights-only", "--missing", "--scale",
     "--augment", "--validation-data", "--text", "--init-from", "--freeze", "--embeddings", "--grayscale", "--skip-bad",
     "--epochs", "--batch-size", "--seed", "--limit", "--threads", "--checkpoint-every", "--stop-after", "--folds",
     "--skip-rows", "--pca", "--samples", "--manifold", "--prompt", "--stop", "--vocab", "--merges", "--description",

@@ -69,7 +69,7 @@ static int parse_args(int argc, char **argv, cli_args *a) {
         INT("--epochs", epochs, 1, 1000000) INT("--batch-size", batch, 1, 1 << 20) INT("--seed", seed, 0, 0x7fffffffL)
         INT("--limit", limit, 1, 1L << 40) INT("--threads", threads, 1, 1024) INT("--checkpoint-every", ckpt_every, 1, 1000000)
         INT("--stop-after", stop_after, 1, 1L << 40) INT("--folds", folds, 2, 1000) INT("--skip-rows", skip_rows, 0, 1000000)
-        INT("--pca", pca, 1, 100000) INT("--samples", samples, 1, 4096) INT("--manifold", manifold, 2, 64)
+        INT("--pca", pca, 1, 100000) INT("--bits", bits, 4, 8) INT("--samples", samples, 1, 4096) INT("--manifold", manifold, 2, 64)
         STR("--prompt", prompt) STR("--stop", stop) STR("--vocab", vocab) STR("--merges", merges) STR("--description", description) INT("--vocab-size", vocab_size, 257, 1 << 20) FLAG("--decode", decode) INT("--max-tokens", max_tokens, 1, 1L << 30) INT("--steps-per-epoch", steps_per_epoch, 1, 1L << 40) INT("--validation-steps", validation_steps, 1, 1L << 40) INT("--top-k", top_k, 0, 1L << 30)
         DBL("--temperature", temperature, 0.0, 100.0) DBL("--top-p", top_p, 0.0, 1.0) FLAG("--no-cache", no_cache)
         else if (!strcmp(o, "--no-header") || !strcmp(o, "--header")) { /* given: overrides a model's stored way */
@@ -1073,6 +1073,7 @@ int main(int argc, char **argv) {
     if (!strcmp(a.cmd, "tokenize")) return cli_tokenize(&a);
     if (!strcmp(a.cmd, "transform")) return cli_transform(&a);
     if (!strcmp(a.cmd, "export")) return cli_export(&a);
+    if (!strcmp(a.cmd, "quantize")) return cli_quantize(&a);
     if (!strcmp(a.cmd, "import-gpt2")) return cli_import_gpt2(&a);
     if (!strcmp(a.cmd, "tokenizer")) return cli_tokenizer_train(&a);
     if (!strcmp(a.cmd, "generate")) {

@@ -287,6 +287,21 @@ dc_status dc_model_save(const dc_model *m, const char *path);
  * Written atomically. */
 dc_status dc_model_export_weights(const dc_model *m, const char *path, int torch_names);
 dc_model *dc_model_load(const char *path);
+/* A quantized copy of a built model (deepc quantize): every layer with
+ * weight matrices (dense and its tied head, conv kernels, embedding tables,
+ * recurrent matrices, the products in transformer blocks) stores them as
+ * int8 with a float scale per output row (bits 8), or as 4-bit q4_0 blocks
+ * of 32 with a half scale each (bits 4; int8 where a matrix is not 2-D with
+ * a multiple of 32 columns); biases, norms, BatchNorm statistics and
+ * positional tables stay float. The description gets weights=i8|q4 on
+ * those lines; class names, vocabulary, tokenizer and pipeline come along.
+ * Products then run on integers, the input quantized per row (per block of
+ * 32 for 4-bit) at run time. report (may be NULL) gets a line per layer with
+ * tensors: its storage and bytes before and after. A NaN or infinite
+ * weight is an error naming the tensor. */
+dc_model *dc_model_quantize(const dc_model *m, int bits, FILE *report);
+/* How a model file was quantized (its "quantization" metadata), or NULL. */
+const char *dc_model_quantization(const dc_model *m);
 /* The same, with the training state (for resume); state may be NULL. A file
  * without state loads with *state = NULL. */
 dc_status dc_model_save_state(const dc_model *m, const dc_train_state *state, const char *path);

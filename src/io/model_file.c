@@ -19,6 +19,8 @@
  * weights=f16|bf16|i8 (its kernel is then F16, BF16, or I8 with an F32
  * "<layer>.weight_scale" of one scale per row). */
 #include "model_file.h"
+#include "../kernels/kernels.h"
+#include <math.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,6 +93,10 @@ dc_status dc_model_file_write(const dc_model *m, const dc_st_entry *extra, int n
         keys[nk] = "class_names";
         vals[nk++] = m->meta.class_names;
     }
+    if (m->meta.quantization) {
+        keys[nk] = "quantization";
+        vals[nk++] = m->meta.quantization;
+    }
     for (int i = 0; i < nx; i++) {
         keys[nk] = xkeys[i];
         vals[nk++] = xvals[i];
@@ -104,6 +110,26 @@ dc_status dc_model_file_write(const dc_model *m, const dc_st_entry *extra, int n
 dc_status dc_model_save(const dc_model *m, const char *path) { return dc_model_file_write(m, NULL, 0, NULL, NULL, 0, path); }
 
 /* ---- load ------------------------------------------------------------------ */
+
+/* Every quantized matrix's scales positive and finite: a file whose scale
+ * is 0, negative or NaN is damaged, and is refused naming the tensor. */
+static dc_status check_scales(const dc_model *m, const char *path) {
+    for (int i = 0; i < m->nnodes; i++) {
+        const dc_layer *l = m->nodes[i];
+        for (int k = 0; k < l->nparam; k++) {
+            if (l->decl[k].scale < 0) continue;
+            const dc_tensor *s = l->param[l->decl[k].scale];
+            for (int64_t j = 0; j < s->size; j++) {
+                float v = s->dtype == DC_F16 ? dc_k_f16_to_f32(((const uint16_t *)s->raw)[j]) : s->data[j];
+                if (!(v > 0.0f) || !isfinite(v))
+                    return dc_set_error(DC_ERR_FORMAT, "%s: tensor \"%s.%s\": scale %lld is %g; a quantized weight's scales are positive "
+                                                       "and finite (a damaged file)", path, l->name, l->decl[l->decl[k].scale].what,
+                                        (long long)j, (double)v);
+            }
+        }
+    }
+    return DC_OK;
+}
 
 dc_model *dc_model_file_read(const char *path, dc_st_file **file) {
     if (file) *file = NULL;
@@ -250,6 +276,12 @@ dc_model *dc_model_file_read(const char *path, dc_st_file **file) {
         dc_set_error(DC_ERR_NOMEM, "out of memory");
         goto fail;
     }
+    const char *qz = dc_st_metadata(f, "quantization");
+    if (qz && !(m->meta.quantization = strdup(qz))) {
+        dc_set_error(DC_ERR_NOMEM, "out of memory");
+        goto fail;
+    }
+    if (check_scales(m, path)) goto fail;
     const char *cn = dc_st_metadata(f, "class_names");
     if (cn && !(m->meta.class_names = strdup(cn))) {
         dc_set_error(DC_ERR_NOMEM, "out of memory");

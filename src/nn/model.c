@@ -69,6 +69,7 @@ void dc_model_free(dc_model *m) {
     free(m->meta.bpe_vocab);
     free(m->meta.bpe_merges);
     free(m->meta.text_run);
+    free(m->meta.quantization);
     free(m);
 }
 
@@ -858,14 +859,36 @@ static int is_chain(const dc_model *m) {
     return num_outputs(m) == 1;
 }
 
+/* Values a declaration stands for (a 4-bit matrix's bytes hold two), and
+ * the bytes it takes. */
+static int64_t decl_values(const dc_param_decl *d) {
+    return d->matrix ? d->shape[0] * d->cols : dc_shape_size(d->ndim, d->shape);
+}
+static int64_t decl_bytes(const dc_param_decl *d) { return dc_shape_size(d->ndim, d->shape) * (int64_t)dc_dtype_size(d->dtype); }
+
+/* The summary's storage note of a layer: "int8, 99.00 KB" */
+static void stored_text(const dc_layer *l, char *buf, size_t n) {
+    int64_t bytes = 0;
+    for (int k = 0; k < l->nparam; k++) bytes += decl_bytes(&l->decl[k]);
+    char size[32];
+    dc_format_bytes((double)bytes, size, sizeof size);
+    snprintf(buf, n, "  %s, %s", l->nparam ? (l->wdtype == DC_I8 ? "int8" : l->wdtype == DC_WEIGHTS_Q4 ? "4-bit" : l->wdtype == DC_F32 ? "float" : dc_weights_name(l->wdtype)) : "-", size);
+}
+
 void dc_model_summary(const dc_model *m, FILE *out) {
     const int chain = is_chain(m);
-    char line[90];
-    const int width = chain ? 65 : 88;
+    int typed = 0; /* weights stored in other types: a storage column */
+    int64_t bytes = 0;
+    for (int i = 0; i < m->nnodes; i++) {
+        typed |= m->nodes[i]->wdtype != DC_F32;
+        for (int k = 0; k < m->nodes[i]->nparam; k++) bytes += decl_bytes(&m->nodes[i]->decl[k]);
+    }
+    char line[120];
+    const int width = (chain ? 65 : 88) + (typed ? 17 : 0);
     memset(line, '_', (size_t)width);
     line[width] = 0;
     fprintf(out, "Model: \"%s\"\n%s\n", chain ? "sequential" : "model", line);
-    fprintf(out, " %-33s %-20s %-10s%s\n", "Layer (type)", "Output Shape", "Param #", chain ? "" : " Connected to");
+    fprintf(out, " %-33s %-20s %-10s%s%s\n", "Layer (type)", "Output Shape", "Param #", typed ? "  Stored as" : "", chain ? "" : " Connected to");
     memset(line, '=', (size_t)width);
     fprintf(out, "%s\n", line);
     int64_t total = 0, frozen = 0;
@@ -878,7 +901,7 @@ void dc_model_summary(const dc_model *m, FILE *out) {
         dc_shape_text(shape, sizeof shape, &l->out, 1);
         int64_t p = 0, b = 0;
         for (int k = 0; k < l->nparam; k++) {
-            int64_t n = dc_shape_size(l->decl[k].ndim, l->decl[k].shape);
+            int64_t n = decl_values(&l->decl[k]);
             if (l->decl[k].buffer || l->frozen || l->decl[k].dtype != DC_F32) b += n;
             else p += n;
         }
@@ -889,12 +912,14 @@ void dc_model_summary(const dc_model *m, FILE *out) {
             fk += (size_t)snprintf(from + fk, sizeof from - fk, "%s%s", k ? ", " : "", m->nodes[l->in[k]]->name);
         if (!first) fprintf(out, "\n");
         first = 0;
-        fprintf(out, " %-33s %-20s %-10lld%s%s\n", name, shape, (long long)(p + b), chain ? "" : " ", chain ? "" : from);
+        char stored[64] = "";
+        if (typed) stored_text(l, stored, sizeof stored);
+        fprintf(out, " %-33s %-20s %-10lld%s%s%s\n", name, shape, (long long)(p + b), stored, chain ? "" : " ", chain ? "" : from);
     }
     fprintf(out, "%s\n", line);
     char size[32];
     fprintf(out, "Total params: %lld (%s)\nTrainable params: %lld\nNon-trainable params: %lld\n", (long long)total,
-            dc_format_bytes((double)total * 4.0, size, sizeof size), (long long)(total - frozen), (long long)frozen);
+            dc_format_bytes(typed ? (double)bytes : (double)total * 4.0, size, sizeof size), (long long)(total - frozen), (long long)frozen);
     memset(line, '_', (size_t)width);
     fprintf(out, "%s\n", line);
 }

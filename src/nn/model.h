@@ -76,6 +76,7 @@ struct dc_model {
         char *vocabulary;              /* a text model's fitted tokens, or NULL */
         char *bpe_vocab, *bpe_merges;  /* a BPE model's encoder.json and vocab.bpe texts, or NULL */
         char *text_run;                /* how a text run split its data (resume), or NULL */
+        char *quantization;            /* how dc_model_quantize made it, or NULL */
     } meta;
 };
 

@@ -36,9 +36,9 @@ static const dc_layer *tied(const dc_layer *l, const dc_model *m) {
     const dc_param_decl *d = &e->decl[0];
     const dc_shape *is = &m->nodes[l->in[0]]->out;
     const int64_t in = is->d[is->ndim - 1];
-    if (d->shape[0] != c->units || d->shape[1] != in) {
+    if (d->shape[0] != c->units || d->cols != in) { /* cols: a 4-bit table's shape counts bytes */
         dc_set_error(DC_ERR_INVALID, "%s: tie=%s: its table is %lldx%lld, this layer needs %dx%lld", l->name, c->tie,
-                     (long long)d->shape[0], (long long)d->shape[1], c->units, (long long)in);
+                     (long long)d->shape[0], (long long)d->cols, c->units, (long long)in);
         return NULL;
     }
     return e;

@@ -1,0 +1,222 @@
+/* quantize.c — a quantized copy of a model (deepc quantize).
+ *
+ * The copy is the same description with weights=i8 (or weights=q4) on
+ * every line whose layers hold weight matrices, so the model file says
+ * what it stores and loads like any other. Its values come from the
+ * source's, as floats (dequantized first if the source stored them in
+ * another type): matrices quantized (int8 per output row, or q4_0 in
+ * blocks of 32), everything else (biases, norms, BatchNorm statistics,
+ * positional tables) copied as is. The model file's metadata (class
+ * names, vocabulary, tokenizer, pipeline) comes along. */
+#include "../nn/model.h"
+#include "../kernels/kernels.h"
+#include "../core/internal.h"
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The lines' weight types: what each description line's layers will store.
+ * 4-bit needs every matrix of every layer on the line 2-D with a multiple
+ * of 32 columns (a repeat block's copies share their line). */
+static dc_dtype layer_choice(const dc_layer *l, int bits) {
+    int any = 0, q4 = bits == 4;
+    for (int k = 0; k < l->nparam; k++) {
+        const dc_param_decl *d = &l->decl[k];
+        if (!d->matrix) continue;
+        any = 1;
+        q4 &= d->ndim == 2 && d->cols % DC_Q4_BLOCK == 0;
+    }
+    return !any ? DC_F32 : q4 ? DC_WEIGHTS_Q4 : DC_I8;
+}
+
+/* text with " weights=W" on each chosen line (replacing a weights= there),
+ * before any comment; malloc'ed */
+static char *rewrite(const char *text, const dc_dtype *line_type, int nlines) {
+    dc_strbuf b = {0};
+    int line = 1;
+    for (const char *p = text;;) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        const dc_dtype t = line <= nlines ? line_type[line] : DC_F32;
+        if (t == DC_F32) {
+            dc_sb_printf(&b, "%.*s", (int)len, p);
+        } else {
+            const char *hash = memchr(p, '#', len);
+            size_t body = hash ? (size_t)(hash - p) : len;
+            while (body && (p[body - 1] == ' ' || p[body - 1] == '\t' || p[body - 1] == '\r')) body--;
+            /* drop an existing weights= word */
+            size_t w = 0;
+            for (size_t i = 0; i < body;) {
+                size_t j = i;
+                while (j < body && p[j] != ' ' && p[j] != '\t') j++;
+                if (!(j - i > 8 && !strncmp(p + i, "weights=", 8))) dc_sb_printf(&b, "%s%.*s", w++ ? " " : "", (int)(j - i), p + i);
+                while (j < body && (p[j] == ' ' || p[j] == '\t')) j++;
+                i = j;
+            }
+            dc_sb_printf(&b, " weights=%s%s%.*s", dc_weights_name(t), hash ? " " : "", hash ? (int)(len - (size_t)(hash - p)) : 0,
+                         hash ? hash : "");
+        }
+        if (!nl) break;
+        dc_sb_puts(&b, "\n");
+        p = nl + 1;
+        line++;
+    }
+    if (b.oom || !b.s) {
+        free(b.s);
+        return NULL;
+    }
+    return b.s;
+}
+
+/* The values of source tensor j as floats (n of them), into out. */
+static void source_values(const dc_model *src, int j, float *out) {
+    const dc_named_param *s = &src->named[j];
+    const dc_param_decl *d = s->decl;
+    const dc_tensor *t = s->t;
+    if (t->dtype == DC_F32) memcpy(out, t->data, sizeof(float) * (size_t)t->size);
+    else if (t->dtype == DC_F16) dc_k_f16_to_f32_n(t->raw, out, t->size);
+    else if (t->dtype == DC_BF16) dc_k_bf16_to_f32_n(t->raw, out, t->size);
+    else {
+        const dc_layer *l = NULL;
+        for (int i = 0; i < src->nnodes && !l; i++)
+            for (int k = 0; k < src->nodes[i]->nparam; k++)
+                if (&src->nodes[i]->decl[k] == d) l = src->nodes[i];
+        const dc_tensor *sc = l->param[d->scale];
+        if (t->dtype == DC_I8) dc_k_dequantize_rows_i8(t->raw, sc->data, d->shape[0], d->cols, out);
+        else dc_k_dequantize_q4_rows(t->raw, sc->raw, d->shape[0], d->cols, out);
+    }
+}
+
+static int find_named(const dc_model *m, const char *name) {
+    for (int j = 0; j < m->nnamed; j++)
+        if (!strcmp(m->named[j].name, name)) return j;
+    return -1;
+}
+
+/* q's tensors from src's: quantized where q stores them so, else copied. */
+static dc_status fill(dc_model *q, const dc_model *src) {
+    for (int i = 0; i < q->nnodes; i++) {
+        const dc_layer *l = q->nodes[i];
+        for (int k = 0; k < l->nparam; k++) {
+            const dc_param_decl *d = &l->decl[k];
+            int is_scale = 0; /* a scale: written with its matrix */
+            for (int s = 0; s < l->nparam; s++) is_scale |= l->decl[s].scale == k;
+            if (is_scale) continue;
+            char name[128];
+            snprintf(name, sizeof name, "%s.%s", l->name, d->what);
+            const int j = find_named(src, name);
+            const int64_t rows = d->ndim ? d->shape[0] : 1, cols = d->matrix ? d->cols : 0;
+            const int64_t n = d->matrix ? rows * cols : dc_shape_size(d->ndim, d->shape);
+            if (j < 0 || (src->named[j].decl->matrix ? src->named[j].decl->shape[0] * src->named[j].decl->cols : src->named[j].t->size) != n)
+                return dc_set_error(DC_ERR_INVALID, "quantize: tensor \"%s\" is not in the source model with %lld values", name, (long long)n);
+            float *v = malloc(sizeof(float) * (size_t)(n ? n : 1));
+            if (!v) return dc_set_error(DC_ERR_NOMEM, "quantize: out of memory");
+            source_values(src, j, v);
+            for (int64_t e = 0; e < n; e++)
+                if (!isfinite(v[e])) {
+                    const int nan = isnan(v[e]);
+                    free(v);
+                    return dc_set_error(DC_ERR_INVALID, "quantize: tensor \"%s\" holds %s at value %lld: nothing to quantize", name,
+                                        nan ? "NaN" : "an infinity", (long long)e);
+                }
+            dc_tensor *t = l->param[k];
+            if (d->dtype == DC_I8) dc_k_quantize_rows_i8(v, rows, cols, t->raw, l->param[d->scale]->data);
+            else if (d->dtype == DC_WEIGHTS_Q4) dc_k_quantize_q4_rows(v, rows, cols, t->raw, l->param[d->scale]->raw);
+            else if (d->dtype == DC_F16) dc_k_f32_to_f16_n(v, t->raw, n);
+            else if (d->dtype == DC_BF16) dc_k_f32_to_bf16_n(v, t->raw, n);
+            else memcpy(t->data, v, sizeof(float) * (size_t)n);
+            free(v);
+        }
+    }
+    return DC_OK;
+}
+
+static int copy_str(char **dst, const char *s) {
+    if (!s) return 0;
+    return !(*dst = strdup(s));
+}
+
+/* What the model file keeps beside the network, duplicated. */
+static dc_status copy_meta(dc_model *q, const dc_model *src) {
+    q->meta.auto_input = src->meta.auto_input;
+    q->meta.auto_vocab = src->meta.auto_vocab;
+    q->meta.vocab_rows = src->meta.vocab_rows;
+    if (copy_str(&q->meta.preprocess, src->meta.preprocess) || copy_str(&q->meta.class_names, src->meta.class_names) ||
+        copy_str(&q->meta.vocabulary, src->meta.vocabulary) || copy_str(&q->meta.bpe_vocab, src->meta.bpe_vocab) ||
+        copy_str(&q->meta.bpe_merges, src->meta.bpe_merges) || copy_str(&q->meta.text_run, src->meta.text_run))
+        return dc_set_error(DC_ERR_NOMEM, "quantize: out of memory");
+    return DC_OK;
+}
+
+/* One line per layer with tensors: what it stores now, and its bytes. */
+static void report_layers(const dc_model *q, const dc_model *src, int bits, FILE *out) {
+    for (int i = 0; i < q->nnodes; i++) {
+        const dc_layer *l = q->nodes[i], *s = src->nodes[i];
+        if (!l->nparam) continue;
+        size_t before = 0, after = 0;
+        for (int k = 0; k < s->nparam; k++) before += (size_t)s->param[k]->size * dc_dtype_size(s->param[k]->dtype);
+        for (int k = 0; k < l->nparam; k++) after += (size_t)l->param[k]->size * dc_dtype_size(l->param[k]->dtype);
+        char a[32], b[32];
+        dc_format_bytes((double)before, a, sizeof a), dc_format_bytes((double)after, b, sizeof b);
+        if (l->wdtype == DC_F32)
+            fprintf(out, "  %-24s %-20s stays float: %s (no weight matrix; norms, biases and tables are kept)\n", l->name,
+                    l->type->keyword, a);
+        else
+            fprintf(out, "  %-24s %-20s %s: %s -> %s%s\n", l->name, l->type->keyword,
+                    l->wdtype == DC_I8 ? "int8 per output row" : "4-bit q4_0 (blocks of 32)", a, b,
+                    l->wdtype == DC_I8 && bits == 4 ? " (not 4-bit: a matrix is not 2-D with a multiple of 32 columns)" : "");
+    }
+}
+
+dc_model *dc_model_quantize(const dc_model *src, int bits, FILE *report) {
+    if (!src->built) {
+        dc_set_error(DC_ERR_INVALID, "quantize: the model is not built");
+        return NULL;
+    }
+    if (bits != 8 && bits != 4) {
+        dc_set_error(DC_ERR_INVALID, "quantize: --bits is 8 or 4, not %d", bits);
+        return NULL;
+    }
+    char *written = src->meta.description ? NULL : dc_model_write_description(src);
+    const char *text = src->meta.description ? src->meta.description : written;
+    if (!text) return NULL;
+    int nlines = 1;
+    for (const char *p = text; *p; p++) nlines += *p == '\n';
+    dc_dtype *line_type = calloc((size_t)nlines + 1, sizeof *line_type); /* DC_F32 is 0 */
+    char *out = NULL;
+    dc_model *q = NULL;
+    if (!line_type) {
+        dc_set_error(DC_ERR_NOMEM, "quantize: out of memory");
+        goto done;
+    }
+    for (int i = 0; i < src->nnodes; i++) {
+        const dc_layer *l = src->nodes[i];
+        const dc_dtype t = layer_choice(l, bits);
+        if (t == DC_F32 || l->line < 1 || l->line > nlines) continue;
+        dc_dtype *lt = &line_type[l->line];
+        *lt = *lt == DC_F32 ? t : (*lt == DC_WEIGHTS_Q4 && t == DC_WEIGHTS_Q4) ? DC_WEIGHTS_Q4 : DC_I8;
+    }
+    if (!(out = rewrite(text, line_type, nlines))) {
+        dc_set_error(DC_ERR_NOMEM, "quantize: out of memory");
+        goto done;
+    }
+    q = dc_model_parse_unbuilt(out, "quantized description", src->in_ndim, src->in_shape, src->meta.vocab_rows);
+    if (!q || dc_model_build(q, q->recipe.fit.seed) || fill(q, src) || copy_meta(q, src)) goto fail;
+    char how[256];
+    snprintf(how, sizeof how, "%s weights (%s), float activations quantized per %s at run time; biases and norms float",
+             bits == 8 ? "int8" : "q4", bits == 8 ? "symmetric, a float scale per output row" : "4-bit blocks of 32, a half scale each; int8 where 4-bit does not fit",
+             bits == 8 ? "row" : "block of 32");
+    if (!(q->meta.quantization = strdup(how))) goto fail;
+    if (report) report_layers(q, src, bits, report);
+    goto done;
+fail:
+    dc_model_free(q);
+    q = NULL;
+done:
+    free(written);
+    free(line_type);
+    free(out);
+    return q;
+}
+
+const char *dc_model_quantization(const dc_model *m) { return m->meta.quantization; }

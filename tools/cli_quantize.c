@@ -1,0 +1,62 @@
+/* cli_quantize.c — deepc quantize MODEL --out FILE [--bits 8|4]: an int8
+ * or 4-bit copy of a model for inference (dc_model_quantize), with a line
+ * per layer saying what it stores now, and the file sizes. */
+#include "cli_data.h"
+#include "cli_outputs.h"
+#include "cli_util.h"
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* Bytes of a model's tensors as stored (a file may hold a training state besides). */
+static double weight_bytes(dc_model *m) {
+    double b = 0.0;
+    for (int i = 0; i < dc_model_num_param_tensors(m); i++) {
+        const dc_tensor *t = dc_model_param_tensor(m, i, NULL);
+        b += (double)t->size * (double)dc_dtype_size(t->dtype);
+    }
+    return b;
+}
+
+static double file_bytes(const char *path) {
+    struct stat st;
+    return stat(path, &st) ? 0.0 : (double)st.st_size;
+}
+
+int cli_quantize(const cli_args *a) {
+    if (!a->target || !a->out) {
+        dc_set_error_cli("quantize needs a MODEL and --out FILE (deepc quantize --help)");
+        cli_fail("usage");
+        return 2;
+    }
+    const int bits = a->bits ? (int)a->bits : 8;
+    if (bits != 8 && bits != 4) {
+        dc_set_error_cli("--bits %d: 8 (int8 per output row) or 4 (4-bit blocks of 32)", bits);
+        return cli_fail("cannot quantize");
+    }
+    if (cli_check_output("--out", a->out, CLI_OUT_MODEL, a->force, NULL)) return 1;
+    dc_model *m = dc_model_load(a->target);
+    if (!m) return cli_fail("cannot load the model");
+    FILE *report = a->json || a->quiet ? NULL : stdout;
+    if (report) printf("%s -> %s (%s):\n", a->target, a->out, bits == 8 ? "int8" : "4-bit");
+    dc_model *q = dc_model_quantize(m, bits, report);
+    int rc = !q || dc_model_save(q, a->out) ? cli_fail("cannot quantize") : 0;
+    if (!rc) {
+        const double before = weight_bytes(m), after = weight_bytes(q), fb = file_bytes(a->target), fa = file_bytes(a->out);
+        char b0[32], b1[32], f0[32], f1[32];
+        dc_format_bytes(before, b0, sizeof b0), dc_format_bytes(after, b1, sizeof b1);
+        dc_format_bytes(fb, f0, sizeof f0), dc_format_bytes(fa, f1, sizeof f1);
+        if (a->json) {
+            printf("{\"command\":\"quantize\",\"out\":");
+            cli_json_string(stdout, a->out);
+            printf(",\"bits\":%d,\"weight_bytes_before\":%.0f,\"weight_bytes_after\":%.0f,\"file_bytes_before\":%.0f,"
+                   "\"file_bytes_after\":%.0f}\n", bits, before, after, fb, fa);
+        } else if (!a->quiet) {
+            printf("weights: %s -> %s (%.1fx smaller); files: %s -> %s%s\n", b0, b1, after > 0 ? before / after : 0.0, f0, f1,
+                   fb > before * 1.5 ? " (the source holds a training state too)" : "");
+        }
+    }
+    dc_model_free(q);
+    dc_model_free(m);
+    return rc;
+}
