@@ -8,16 +8,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* Bytes of a model's tensors as stored (a file may hold a training state besides). */
-static double weight_bytes(dc_model *m) {
-    double b = 0.0;
-    for (int i = 0; i < dc_model_num_param_tensors(m); i++) {
-        const dc_tensor *t = dc_model_param_tensor(m, i, NULL);
-        b += (double)t->size * (double)dc_dtype_size(t->dtype);
-    }
-    return b;
-}
-
 static double file_bytes(const char *path) {
     struct stat st;
     return stat(path, &st) ? 0.0 : (double)st.st_size;
@@ -42,7 +32,7 @@ int cli_quantize(const cli_args *a) {
     dc_model *q = dc_model_quantize(m, bits, report);
     int rc = !q || dc_model_save(q, a->out) ? cli_fail("cannot quantize") : 0;
     if (!rc) {
-        const double before = weight_bytes(m), after = weight_bytes(q), fb = file_bytes(a->target), fa = file_bytes(a->out);
+        const double before = (double)dc_model_bytes(m), after = (double)dc_model_bytes(q), fb = file_bytes(a->target), fa = file_bytes(a->out);
         char b0[32], b1[32], f0[32], f1[32];
         dc_format_bytes(before, b0, sizeof b0), dc_format_bytes(after, b1, sizeof b1);
         dc_format_bytes(fb, f0, sizeof f0), dc_format_bytes(fa, f1, sizeof f1);

@@ -262,6 +262,9 @@ float *dc_model_grads(dc_model *m);
  * parameters, then non-trainable buffers (BatchNorm running statistics),
  * which live outside the flat parameter buffer. */
 int dc_model_num_param_tensors(const dc_model *m);
+/* Bytes its parameter and buffer tensors take as stored (F32, or the
+ * narrower types of weights=: int8, 4-bit, half): what a quantized copy saves. */
+int64_t dc_model_bytes(const dc_model *m);
 dc_tensor *dc_model_param_tensor(dc_model *m, int i, const char **name);
 /* Transfer learning.
  * Freezing: the listed layers (comma-separated names, as `deepc summary`

@@ -4,6 +4,7 @@
 #define DC_INTERNAL_H
 
 #include "deepc.h"
+#include "../kernels/kernels.h"
 #include <signal.h>
 #include <stdarg.h>
 #include <string.h>
@@ -114,6 +115,12 @@ dc_tensor *dc_op_output_typed(dc_graph *g, const dc_op_def *op, dc_dtype dtype, 
 void dc_tensor_point(dc_tensor *t, void *p);
 /* The grad buffer of t, allocated zeroed in the arena on first use. */
 float *dc_grad_of(dc_graph *g, dc_tensor *t);
+
+/* A convolution's geometry from x (N,C,H,W), a weight of shape
+ * (OC, C/groups, KH, KW) (its dtype is not read) and p, defaults filled in
+ * (*q) and output size computed (*k); 0 with an error when they do not fit. */
+int dc_conv_geometry(const dc_tensor *x, const dc_tensor *w, const dc_tensor *b, const dc_conv_params *p, dc_conv_params *q,
+                     dc_k_conv_geom *k);
 
 /* Checks used by ops: return 0 and set an error naming op when they fail. */
 int dc_ids_in_range(const dc_tensor *ids, int64_t V); /* token ids in [0, V) (embedding lookups) */

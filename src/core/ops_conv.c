@@ -26,8 +26,8 @@ static void conv_backward(dc_graph *g, dc_tensor *t) {
 }
 static const dc_op_def op_conv2d = {DC_OP_CONV2D, "conv2d", conv_backward};
 
-dc_tensor *dc_conv2d(dc_graph *g, dc_tensor *x, dc_tensor *w, dc_tensor *b, const dc_conv_params *p) {
-    if (!dc_check_f32("conv2d", x) || !dc_check_f32("conv2d", w) || (b && !dc_check_f32("conv2d", b))) return NULL;
+int dc_conv_geometry(const dc_tensor *x, const dc_tensor *w, const dc_tensor *b, const dc_conv_params *p, dc_conv_params *qp,
+                     dc_k_conv_geom *kg) {
     dc_conv_params q = *p;
     if (q.stride_h < 1) q.stride_h = 1;
     if (q.stride_w < 1) q.stride_w = 1;
@@ -42,7 +42,7 @@ dc_tensor *dc_conv2d(dc_graph *g, dc_tensor *x, dc_tensor *w, dc_tensor *b, cons
         q.pad_top < 0 || q.pad_bottom < 0 || q.pad_left < 0 || q.pad_right < 0) {
         dc_set_error(DC_ERR_INVALID, "conv2d: input %s and weight %s do not fit (need (N,C,H,W), (OC,C/groups,KH,KW), groups %d)",
                      sx, sw, q.groups);
-        return NULL;
+        return 0;
     }
     dc_k_conv_geom k = {.N = x->shape[0], .C = x->shape[1], .H = x->shape[2], .W = x->shape[3], .OC = w->shape[0],
                         .KH = w->shape[2], .KW = w->shape[3], .sh = q.stride_h, .sw = q.stride_w, .dh = q.dil_h,
@@ -52,10 +52,20 @@ dc_tensor *dc_conv2d(dc_graph *g, dc_tensor *x, dc_tensor *w, dc_tensor *b, cons
     if (hp < eh || wp < ew) {
         dc_set_error(DC_ERR_INVALID, "conv2d: kernel %lldx%lld (dilated) is larger than the padded input of %s", (long long)k.KH,
                      (long long)k.KW, sx);
-        return NULL;
+        return 0;
     }
     k.OH = (hp - eh) / q.stride_h + 1;
     k.OW = (wp - ew) / q.stride_w + 1;
+    *qp = q;
+    *kg = k;
+    return 1;
+}
+
+dc_tensor *dc_conv2d(dc_graph *g, dc_tensor *x, dc_tensor *w, dc_tensor *b, const dc_conv_params *p) {
+    if (!dc_check_f32("conv2d", x) || !dc_check_f32("conv2d", w) || (b && !dc_check_f32("conv2d", b))) return NULL;
+    dc_conv_params q;
+    dc_k_conv_geom k;
+    if (!dc_conv_geometry(x, w, b, p, &q, &k)) return NULL;
     int64_t shape[4] = {k.N, k.OC, k.OH, k.OW};
     dc_tensor *srcs[3] = {x, w, b};
     dc_tensor *z = dc_op_output(g, &op_conv2d, 4, shape, srcs, b ? 3 : 2);

@@ -15,6 +15,11 @@
 static const dc_op_def op_qlinear = {DC_OP_QLINEAR, "qlinear", NULL};
 static const dc_op_def op_qembedding = {DC_OP_QEMBEDDING, "qembedding", NULL};
 static const dc_op_def op_dequantize_q4 = {DC_OP_DEQUANTIZE, "dequantize", NULL};
+static const dc_op_def op_qconv2d = {DC_OP_QCONV2D, "qconv2d", NULL};
+
+/* Patches of fewer values than this convolve as floats: the Fashion CNN's
+ * first layer (9 values per patch) took 2.2x longer in int8 (bench/quant.py) */
+#define DC_QCONV_MIN_K 64
 
 int64_t dc_quant_cols(const dc_tensor *w, const dc_tensor *scale) {
     if (!w || !scale || w->ndim != 2) return -1;
@@ -118,5 +123,37 @@ dc_tensor *dc_dequantize(dc_graph *g, dc_tensor *w, dc_tensor *scale, const int6
     dc_tensor *srcs[2] = {w, scale};
     dc_tensor *z = dc_op_output_typed(g, &op_dequantize_q4, DC_F32, ndim, shape, srcs, 2);
     if (z) dequantize_rows(w, scale, K, 0, w->shape[0], z->data);
+    return z;
+}
+
+dc_tensor *dc_qconv2d(dc_graph *g, dc_tensor *x, dc_tensor *w, dc_tensor *scale, dc_tensor *b, const dc_conv_params *p) {
+    if (!x || !w || !scale) return NULL;
+    if (w->dtype != DC_I8 || w->ndim != 4 || scale->dtype != DC_F32 || scale->size != w->shape[0] || p->groups > 1 ||
+        w->shape[1] * w->shape[2] * w->shape[3] < DC_QCONV_MIN_K) {
+        /* 4-bit or grouped kernels, and patches too small for integer dot
+         * products to pay (a first layer's 3x3 on one channel): as floats */
+        dc_tensor *wf = dc_dequantize(g, w, scale, w->shape, w->ndim);
+        return wf ? dc_conv2d(g, x, wf, b, p) : NULL;
+    }
+    if (!dc_check_f32("conv2d", x) || (b && !dc_check_f32("conv2d", b))) return NULL;
+    if (x->requires_grad && dc_graph_grad_enabled(g)) {
+        dc_set_error(DC_ERR_INVALID, "conv2d: a quantized kernel has no gradient (train from a float copy: --init-from)");
+        return NULL;
+    }
+    dc_conv_params q;
+    dc_k_conv_geom k;
+    if (!dc_conv_geometry(x, w, b, p, &q, &k)) return NULL;
+    if (k.C * k.KH * k.KW > DC_QK_MAX) {
+        dc_set_error(DC_ERR_INVALID, "conv2d: %lld inputs per output are too many for int8 products", (long long)(k.C * k.KH * k.KW));
+        return NULL;
+    }
+    int64_t shape[4] = {k.N, k.OC, k.OH, k.OW};
+    dc_tensor *srcs[4] = {x, w, scale, b};
+    dc_tensor *z = dc_op_output_typed(g, &op_qconv2d, DC_F32, 4, shape, srcs, b ? 4 : 3);
+    if (!z) return NULL;
+    dc_trace_attrs(g, z, &(dc_op_attrs){.conv = q});
+    void *scratch = dc_arena_alloc_raw(g, dc_k_qconv2d_scratch(&k));
+    if (!scratch) return NULL;
+    dc_k_qconv2d_forward(&k, x->data, w->raw, scale->data, b ? b->data : NULL, scratch, z->data);
     return z;
 }

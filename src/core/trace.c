@@ -26,7 +26,7 @@ static const char *const op_names[DC_OP_COUNT] = {
     [DC_OP_PAD2D] = "pad2d", [DC_OP_DROPOUT_CHANNELS] = "dropout_channels", [DC_OP_BATCHNORM] = "batchnorm",
     [DC_OP_LAYER_NORM] = "layer_norm", [DC_OP_EMBEDDING] = "embedding", [DC_OP_RNN] = "rnn", [DC_OP_RNN_LAST] = "rnn_last",
     [DC_OP_TIME_POOL] = "time_pool", [DC_OP_ATTENTION] = "attention", [DC_OP_CAST] = "cast", [DC_OP_QUANTIZE] = "quantize",
-    [DC_OP_DEQUANTIZE] = "dequantize", [DC_OP_QLINEAR] = "qlinear", [DC_OP_QEMBEDDING] = "qembedding", [DC_OP_MSE_LOSS] = "mse_loss", [DC_OP_BCE_LOSS] = "bce_loss",
+    [DC_OP_DEQUANTIZE] = "dequantize", [DC_OP_QLINEAR] = "qlinear", [DC_OP_QEMBEDDING] = "qembedding", [DC_OP_QCONV2D] = "qconv2d", [DC_OP_MSE_LOSS] = "mse_loss", [DC_OP_BCE_LOSS] = "bce_loss",
     [DC_OP_BCE_LOGITS_LOSS] = "bce_logits_loss", [DC_OP_CROSS_ENTROPY] = "cross_entropy"};
 
 const char *dc_op_name(dc_op_id op) { return op >= 0 && op < DC_OP_COUNT && op_names[op] ? op_names[op] : "?"; }
@@ -142,6 +142,42 @@ static dc_status ref_qlinear(const value_map *m, const dc_trace_node *nd, float 
         }
     }
     free(xq), free(sx), free(wr), free(xs);
+    return DC_OK;
+}
+
+/* qconv2d on plain loops: every output position's patch gathered (zeros
+ * in the padding), quantized as the op does, summed in double. */
+static dc_status ref_qconv2d(const value_map *m, const dc_trace_node *nd, float *z) {
+    const dc_tensor *X = nd->in[0], *W = nd->in[1], *Z = nd->out;
+    const dc_conv_params *c = &nd->a.conv;
+    const int64_t N = X->shape[0], C = X->shape[1], H = X->shape[2], Wd = X->shape[3], OC = W->shape[0], KH = W->shape[2],
+                  KW = W->shape[3], OH = Z->shape[2], OW = Z->shape[3], K = C * KH * KW;
+    const float *x = fval(m, X), *sw = fval(m, nd->in[2]), *b = nd->nin > 3 ? fval(m, nd->in[3]) : NULL;
+    const int8_t *w = value(m, W);
+    float *row = malloc(sizeof(float) * (size_t)K), sx;
+    int8_t *q = malloc((size_t)K);
+    int32_t xs;
+    if (!row || !q) {
+        free(row), free(q);
+        return dc_set_error(DC_ERR_NOMEM, "trace: out of memory");
+    }
+    for (int64_t n = 0; n < N; n++)
+        for (int64_t oy = 0; oy < OH; oy++)
+            for (int64_t ox = 0; ox < OW; ox++) {
+                for (int64_t ci = 0; ci < C; ci++)
+                    for (int64_t ky = 0; ky < KH; ky++)
+                        for (int64_t kx = 0; kx < KW; kx++) {
+                            int64_t iy = oy * c->stride_h - c->pad_top + ky * c->dil_h, ix = ox * c->stride_w - c->pad_left + kx * c->dil_w;
+                            row[(ci * KH + ky) * KW + kx] = iy >= 0 && iy < H && ix >= 0 && ix < Wd ? x[((n * C + ci) * H + iy) * Wd + ix] : 0.0f;
+                        }
+                dc_k_quantize_act_rows(row, 1, K, q, &sx, &xs);
+                for (int64_t o = 0; o < OC; o++) {
+                    double s = 0.0;
+                    for (int64_t k = 0; k < K; k++) s += (double)q[k] * w[o * K + k];
+                    z[((n * OC + o) * OH + oy) * OW + ox] = (float)(s * sx * sw[o]) + (b ? b[o] : 0.0f);
+                }
+            }
+    free(row), free(q);
     return DC_OK;
 }
 
@@ -345,6 +381,7 @@ static dc_status run_node(const value_map *m, const dc_trace_node *nd, void *out
         return DC_OK;
     }
     case DC_OP_QLINEAR: return ref_qlinear(m, nd, z);
+    case DC_OP_QCONV2D: return ref_qconv2d(m, nd, z);
     default: break;
     }
     return dc_set_error(DC_ERR_INVALID, "trace: op %s has no reference kernel%s", dc_op_name(nd->op),

@@ -34,23 +34,40 @@ const char *dc_k_quant_impl(void) { return use_vnni() ? "avx512-vnni" : "portabl
 
 /* ---- quantizing activations ----------------------------------------------- */
 
-/* x / s rounded to nearest (ties to even), clamped to [-127, 127] */
+/* v * inv clamped to [-127, 127], rounded to nearest (ties to even) by
+ * adding and taking away 1.5 * 2^23 (exact below 2^22): plain arithmetic,
+ * so the loops vectorize (nearbyintf does not), and the clamp between the
+ * product and the sum keeps the compiler from fusing them. */
 static inline int8_t q8(float v, float inv) {
-    float r = nearbyintf(v * inv);
-    return (int8_t)(r > 127.0f ? 127.0f : r < -127.0f ? -127.0f : r);
+    const float magic = 12582912.0f;
+    float r = v * inv;
+    r = r > 127.0f ? 127.0f : r < -127.0f ? -127.0f : r;
+    return (int8_t)(int)((r + magic) - magic);
+}
+
+/* max |x[i]| of n values by their bits (the bits of non-negative floats
+ * order as the floats do): an integer max, which vectorizes where a float
+ * one does not (NaN rules). *finite = 0 when a NaN or infinity is there. */
+static inline float abs_max(const float *x, int64_t n, int *finite) {
+    uint32_t m = 0;
+    for (int64_t i = 0; i < n; i++) {
+        uint32_t u;
+        memcpy(&u, &x[i], 4);
+        u &= 0x7FFFFFFFu;
+        m = u > m ? u : m;
+    }
+    *finite = m < 0x7F800000u;
+    float a;
+    memcpy(&a, &m, 4);
+    return a;
 }
 
 void dc_k_quantize_act_rows(const float *x, int64_t M, int64_t K, int8_t *xq, float *sx, int32_t *xsum) {
     for (int64_t m = 0; m < M; m++) {
         const float *xr = x + m * K;
         int8_t *qr = xq + m * K;
-        float amax = 0.0f;
-        int finite = 1;
-        for (int64_t k = 0; k < K; k++) {
-            float a = fabsf(xr[k]);
-            finite &= a <= 3.0e38f; /* NaN and inf fail */
-            amax = a > amax ? a : amax;
-        }
+        int finite;
+        const float amax = abs_max(xr, K, &finite);
         int32_t s = 0;
         if (!finite) { /* the row's outputs become NaN, as float's would */
             memset(qr, 0, (size_t)K);
@@ -58,7 +75,8 @@ void dc_k_quantize_act_rows(const float *x, int64_t M, int64_t K, int8_t *xq, fl
         } else {
             const float sc = amax > 0.0f ? amax / 127.0f : 1.0f, inv = 1.0f / sc;
             sx[m] = sc;
-            for (int64_t k = 0; k < K; k++) s += qr[k] = q8(xr[k], inv);
+            for (int64_t k = 0; k < K; k++) qr[k] = q8(xr[k], inv);
+            for (int64_t k = 0; k < K; k++) s += qr[k];
         }
         xsum[m] = s;
     }
@@ -70,13 +88,8 @@ void dc_k_quantize_act_blocks(const float *x, int64_t M, int64_t K, int8_t *xq, 
         for (int64_t b = 0; b < nb; b++) {
             const float *xb = x + m * K + b * DC_Q4_BLOCK;
             int8_t *qb = xq + m * K + b * DC_Q4_BLOCK;
-            float amax = 0.0f;
-            int finite = 1;
-            for (int i = 0; i < DC_Q4_BLOCK; i++) {
-                float a = fabsf(xb[i]);
-                finite &= a <= 3.0e38f;
-                amax = a > amax ? a : amax;
-            }
+            int finite;
+            const float amax = abs_max(xb, DC_Q4_BLOCK, &finite);
             const float sc = amax > 0.0f ? amax / 127.0f : 1.0f, inv = 1.0f / sc;
             dx[m * nb + b] = finite ? sc : NAN;
             for (int i = 0; i < DC_Q4_BLOCK; i++) qb[i] = finite ? q8(xb[i], inv) : 0;
@@ -197,5 +210,48 @@ void dc_k_qgemm_q4(int64_t M, int64_t N, int64_t K, const int8_t *xq, const floa
         const int64_t n0 = c * NCHUNK, n1 = n0 + NCHUNK < N ? n0 + NCHUNK : N;
         if (vnni) dc_k_qgemm_q4_vnni(M, n0, n1, K, xq, dx, xs4, w, dw, b, y, N);
         else qgemm_q4_portable(M, n0, n1, K, xq, dx, w, dw, b, y, N);
+    });
+}
+
+/* ---- convolutions: patches as rows ------------------------------------------------- */
+
+/* one sample's scratch: columns (K x P floats), rows (P x K floats), their
+ * int8 values, scales and sums, and the (P x OC) product */
+static size_t qconv_sample_bytes(const dc_k_conv_geom *g) {
+    const size_t K = (size_t)(g->C * g->KH * g->KW), P = (size_t)(g->OH * g->OW);
+    const size_t bytes = (2 * K * P + P + P * (size_t)g->OC) * sizeof(float) + P * sizeof(int32_t) + K * P;
+    return (bytes + 63) / 64 * 64; /* each thread's slot starts aligned */
+}
+
+static int64_t qteam(void) { return dc_k_threads() > 0 ? dc_k_threads() : 1; }
+
+size_t dc_k_qconv2d_scratch(const dc_k_conv_geom *g) { return (size_t)qteam() * qconv_sample_bytes(g); }
+
+static void qconv_sample(const dc_k_conv_geom *g, const float *x, const int8_t *w, const float *sw, const float *b, char *scr,
+                         float *y, int vnni) {
+    const int64_t K = g->C * g->KH * g->KW, P = g->OH * g->OW, OC = g->OC;
+    float *col = (float *)scr, *rows = col + K * P, *sx = rows + K * P, *yt = sx + P;
+    int32_t *xs = (int32_t *)(yt + P * OC);
+    int8_t *xq = (int8_t *)(xs + P);
+    dc_k_im2col(g, x, col);
+    for (int64_t k = 0; k < K; k++) /* (K, P) -> (P, K): a patch per row */
+        for (int64_t p = 0; p < P; p++) rows[p * K + k] = col[k * P + p];
+    dc_k_quantize_act_rows(rows, P, K, xq, sx, xs);
+    for (int64_t o0 = 0; o0 < OC; o0 += NCHUNK) {
+        const int64_t o1 = o0 + NCHUNK < OC ? o0 + NCHUNK : OC;
+        if (vnni) dc_k_qgemm_i8_vnni(P, o0, o1, K, xq, sx, xs, w, sw, b, yt, OC);
+        else qgemm_i8_portable(P, o0, o1, K, xq, sx, w, sw, b, yt, OC);
+    }
+    for (int64_t o = 0; o < OC; o++) /* (P, OC) -> (OC, P) */
+        for (int64_t p = 0; p < P; p++) y[o * P + p] = yt[p * OC + o];
+}
+
+void dc_k_qconv2d_forward(const dc_k_conv_geom *g, const float *x, const int8_t *w, const float *sw, const float *b, void *scratch,
+                          float *y) {
+    const int64_t CHW = g->C * g->H * g->W, OP = g->OC * g->OH * g->OW;
+    const size_t per = qconv_sample_bytes(g);
+    const int vnni = use_vnni();
+    DC_PARALLEL_FOR(g->N > 1 && qteam() > 1, n, g->N, {
+        qconv_sample(g, x + n * CHW, w, sw, b, (char *)scratch + (size_t)dc_thread_slot() * per, y + n * OP, vnni);
     });
 }

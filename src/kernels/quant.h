@@ -6,7 +6,7 @@
 #include <math.h>
 #include <stdint.h>
 
-/* 1 when the CPU runs AVX-512 F, BW and VNNI (and the build can target them). */
+/* 1 when the CPU runs AVX-512 F, BW, DQ and VNNI (and the build can target them). */
 int dc_k_have_vnni(void);
 void dc_k_qgemm_i8_vnni(int64_t M, int64_t n0, int64_t n1, int64_t K, const int8_t *xq, const float *sx, const int32_t *xsum,
                         const int8_t *w, const float *sw, const float *b, float *y, int64_t ldy);

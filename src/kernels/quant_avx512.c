@@ -12,15 +12,17 @@
  * already (q + 8); 8 times each lane's activation sum is taken off. */
 #include "kernels.h"
 #include "quant.h"
+#include <stdlib.h>
 #include <string.h>
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
-#define VNNI __attribute__((target("avx512f,avx512bw,avx512vnni,avx512vl,f16c,fma")))
+#define VNNI __attribute__((target("avx512f,avx512bw,avx512dq,avx512vnni,avx512vl,f16c,fma")))
 
 int dc_k_have_vnni(void) {
     __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vnni");
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") &&
+           __builtin_cpu_supports("avx512vnni");
 }
 
 /* bytes [k, k + 64) of a row of K, zeros past its end */
@@ -31,38 +33,70 @@ VNNI static inline __m512i load64(const int8_t *p, int64_t k, int64_t K) {
 
 VNNI static int32_t hsum(__m512i v) { return _mm512_reduce_add_epi32(v); }
 
+/* The four sums of a0..a3, as four int32 (exact: integer adds in any order). */
+VNNI static inline __m128i hsum4(__m512i a0, __m512i a1, __m512i a2, __m512i a3) {
+    __m512i t0 = _mm512_add_epi32(_mm512_unpacklo_epi32(a0, a1), _mm512_unpackhi_epi32(a0, a1)); /* a0 a1 a0 a1 per lane */
+    __m512i t1 = _mm512_add_epi32(_mm512_unpacklo_epi32(a2, a3), _mm512_unpackhi_epi32(a2, a3));
+    __m512i u = _mm512_add_epi32(_mm512_unpacklo_epi64(t0, t1), _mm512_unpackhi_epi64(t0, t1));  /* a0 a1 a2 a3 per lane */
+    __m256i h = _mm256_add_epi32(_mm512_castsi512_si256(u), _mm512_extracti64x4_epi64(u, 1));
+    return _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
+}
+
+/* One activation row against rows [n0, n1): four weight rows at a time
+ * share each load of the activations (batch 1: a matrix-vector product). */
+VNNI static void qgemv_i8(int64_t n0, int64_t n1, int64_t K, const int8_t *x, int32_t xs, const int8_t *w, int32_t *acc) {
+    const __m512i flip = _mm512_set1_epi8((char)0x80);
+    const uint32_t off = 128u * (uint32_t)xs;
+    int64_t n = n0;
+    for (; n + 4 <= n1; n += 4) {
+        const int8_t *w0 = w + n * K, *w1 = w0 + K, *w2 = w1 + K, *w3 = w2 + K;
+        __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0;
+        for (int64_t k = 0; k < K; k += 64) {
+            const __m512i xv = load64(x, k, K);
+            a0 = _mm512_dpbusd_epi32(a0, _mm512_xor_si512(load64(w0, k, K), flip), xv);
+            a1 = _mm512_dpbusd_epi32(a1, _mm512_xor_si512(load64(w1, k, K), flip), xv);
+            a2 = _mm512_dpbusd_epi32(a2, _mm512_xor_si512(load64(w2, k, K), flip), xv);
+            a3 = _mm512_dpbusd_epi32(a3, _mm512_xor_si512(load64(w3, k, K), flip), xv);
+        }
+        uint32_t s[4];
+        _mm_storeu_si128((__m128i *)s, hsum4(a0, a1, a2, a3));
+        for (int j = 0; j < 4; j++) acc[n - n0 + j] = (int32_t)(s[j] - off);
+    }
+    for (; n < n1; n++) {
+        const int8_t *wr = w + n * K;
+        __m512i a0 = _mm512_setzero_si512();
+        for (int64_t k = 0; k < K; k += 64) a0 = _mm512_dpbusd_epi32(a0, _mm512_xor_si512(load64(wr, k, K), flip), load64(x, k, K));
+        acc[n - n0] = (int32_t)((uint32_t)hsum(a0) - off);
+    }
+}
+
 VNNI void dc_k_qgemm_i8_vnni(int64_t M, int64_t n0, int64_t n1, int64_t K, const int8_t *xq, const float *sx,
                              const int32_t *xsum, const int8_t *w, const float *sw, const float *b, float *y, int64_t ldy) {
     const __m512i flip = _mm512_set1_epi8((char)0x80);
     int32_t acc[4][64];
-    for (int64_t m = 0; m < M; m += 4) {
-        const int rows = M - m < 4 ? (int)(M - m) : 4;
-        const int8_t *x0 = xq + m * K, *x1 = rows > 1 ? x0 + K : x0, *x2 = rows > 2 ? x0 + 2 * K : x0, *x3 = rows > 3 ? x0 + 3 * K : x0;
+    int64_t m = 0;
+    for (; m + 4 <= M; m += 4) { /* four activation rows share each weight load */
+        const int8_t *x0 = xq + m * K, *x1 = x0 + K, *x2 = x1 + K, *x3 = x2 + K;
         for (int64_t n = n0; n < n1; n++) {
             const int8_t *wr = w + n * K;
             __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0;
-            int64_t k = 0;
-            for (; k + 64 <= K; k += 64) {
-                __m512i wu = _mm512_xor_si512(_mm512_loadu_si512((const void *)(wr + k)), flip);
-                a0 = _mm512_dpbusd_epi32(a0, wu, _mm512_loadu_si512((const void *)(x0 + k)));
-                a1 = _mm512_dpbusd_epi32(a1, wu, _mm512_loadu_si512((const void *)(x1 + k)));
-                a2 = _mm512_dpbusd_epi32(a2, wu, _mm512_loadu_si512((const void *)(x2 + k)));
-                a3 = _mm512_dpbusd_epi32(a3, wu, _mm512_loadu_si512((const void *)(x3 + k)));
-            }
-            if (k < K) { /* the tail: zero activations past K add nothing */
-                __m512i wu = _mm512_xor_si512(load64(wr, k, K), flip);
+            for (int64_t k = 0; k < K; k += 64) {
+                __m512i wu = _mm512_xor_si512(load64(wr, k, K), flip); /* zeros past K: 128 x 0 adds nothing */
                 a0 = _mm512_dpbusd_epi32(a0, wu, load64(x0, k, K));
                 a1 = _mm512_dpbusd_epi32(a1, wu, load64(x1, k, K));
                 a2 = _mm512_dpbusd_epi32(a2, wu, load64(x2, k, K));
                 a3 = _mm512_dpbusd_epi32(a3, wu, load64(x3, k, K));
             }
             /* (w + 128) . x - 128 sum(x) = w . x, in wrapping int32 (exact when w . x fits) */
-            acc[0][n - n0] = (int32_t)((uint32_t)hsum(a0) - 128u * (uint32_t)xsum[m]);
-            if (rows > 1) acc[1][n - n0] = (int32_t)((uint32_t)hsum(a1) - 128u * (uint32_t)xsum[m + 1]);
-            if (rows > 2) acc[2][n - n0] = (int32_t)((uint32_t)hsum(a2) - 128u * (uint32_t)xsum[m + 2]);
-            if (rows > 3) acc[3][n - n0] = (int32_t)((uint32_t)hsum(a3) - 128u * (uint32_t)xsum[m + 3]);
+            uint32_t s[4];
+            _mm_storeu_si128((__m128i *)s, hsum4(a0, a1, a2, a3));
+            for (int r = 0; r < 4; r++) acc[r][n - n0] = (int32_t)(s[r] - 128u * (uint32_t)xsum[m + r]);
         }
-        for (int r = 0; r < rows; r++) dc_k_qi8_epilogue(n0, n1, acc[r], sx[m + r], sw, b, y + (m + r) * ldy);
+        for (int r = 0; r < 4; r++) dc_k_qi8_epilogue(n0, n1, acc[r], sx[m + r], sw, b, y + (m + r) * ldy);
+    }
+    for (; m < M; m++) { /* the rest one row at a time */
+        qgemv_i8(n0, n1, K, xq + m * K, xsum[m], w, acc[0]);
+        dc_k_qi8_epilogue(n0, n1, acc[0], sx[m], sw, b, y + m * ldy);
     }
 }
 
@@ -82,40 +116,55 @@ VNNI static inline __m512i unpack1(const uint8_t *q) {
     return _mm512_maskz_mov_epi64(0x0F, _mm512_inserti64x2(_mm512_castsi128_si512(lo), hi, 1));
 }
 
+/* One output: row wr (packed) or wu (already unpacked, when not NULL)
+ * against activation row m. */
+VNNI static inline float q4_dot(const uint8_t *wr, const uint8_t *wu, const uint16_t *dn, const int8_t *xr, const int32_t *sr,
+                                const float *dr, int64_t nb) {
+    const __m512i eight = _mm512_set1_epi32(8);
+    __m512 acc = _mm512_setzero_ps();
+    int64_t bb = 0;
+    for (; bb + 2 <= nb; bb += 2) {
+        __m512i wv = wu ? _mm512_loadu_si512((const void *)(wu + bb * 32)) : unpack2(wr + bb * 16);
+        __m512i p = _mm512_dpbusd_epi32(_mm512_setzero_si512(), wv, _mm512_loadu_si512((const void *)(xr + bb * 32)));
+        p = _mm512_sub_epi32(p, _mm512_mullo_epi32(eight, _mm512_loadu_si512((const void *)(sr + bb * 8))));
+        const float d0 = _cvtsh_ss(dn[bb]) * dr[bb], d1 = _cvtsh_ss(dn[bb + 1]) * dr[bb + 1];
+        const __m512 d = _mm512_insertf32x8(_mm512_set1_ps(d0), _mm256_set1_ps(d1), 1);
+        acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p), d, acc);
+    }
+    if (bb < nb) { /* an odd last block: lanes 0-7 only */
+        __m512i xv = _mm512_maskz_loadu_epi8((__mmask64)0xFFFFFFFFull, xr + bb * 32);
+        __m512i wv = wu ? _mm512_maskz_loadu_epi8((__mmask64)0xFFFFFFFFull, wu + bb * 32) : unpack1(wr + bb * 16);
+        __m512i p = _mm512_dpbusd_epi32(_mm512_setzero_si512(), wv, xv);
+        p = _mm512_sub_epi32(p, _mm512_mullo_epi32(eight, _mm512_maskz_loadu_epi32(0xFF, sr + bb * 8)));
+        const float d0 = _cvtsh_ss(dn[bb]) * dr[bb];
+        acc = _mm512_mask3_fmadd_ps(_mm512_cvtepi32_ps(p), _mm512_set1_ps(d0), acc, 0x00FF); /* lanes 8-15 kept */
+    }
+    float lanes[16];
+    _mm512_storeu_ps(lanes, acc);
+    return dc_k_reduce16(lanes);
+}
+
+/* A row's nibbles unpacked once into wu (K bytes, value order), for several
+ * activation rows to share. */
+VNNI static void unpack_row(const uint8_t *wr, int64_t nb, uint8_t *wu) {
+    int64_t bb = 0;
+    for (; bb + 2 <= nb; bb += 2) _mm512_storeu_si512((void *)(wu + bb * 32), unpack2(wr + bb * 16));
+    if (bb < nb) _mm256_storeu_si256((__m256i *)(wu + bb * 32), _mm512_castsi512_si256(unpack1(wr + bb * 16)));
+}
+
 VNNI void dc_k_qgemm_q4_vnni(int64_t M, int64_t n0, int64_t n1, int64_t K, const int8_t *xq, const float *dx,
                              const int32_t *xs4, const uint8_t *w, const uint16_t *dw, const float *b, float *y, int64_t ldy) {
     const int64_t nb = K / DC_Q4_BLOCK;
-    const __m512i eight = _mm512_set1_epi32(8);
-    for (int64_t m = 0; m < M; m++) {
-        const int8_t *xr = xq + m * K;
-        const int32_t *sr = xs4 + m * K / 4;
-        const float *dr = dx + m * nb;
-        for (int64_t n = n0; n < n1; n++) {
-            const uint8_t *wr = w + n * K / 2;
-            const uint16_t *dn = dw + n * nb;
-            __m512 acc = _mm512_setzero_ps();
-            int64_t bb = 0;
-            for (; bb + 2 <= nb; bb += 2) {
-                __m512i p = _mm512_dpbusd_epi32(_mm512_setzero_si512(), unpack2(wr + bb * 16),
-                                                _mm512_loadu_si512((const void *)(xr + bb * 32)));
-                p = _mm512_sub_epi32(p, _mm512_mullo_epi32(eight, _mm512_loadu_si512((const void *)(sr + bb * 8))));
-                const float d0 = _cvtsh_ss(dn[bb]) * dr[bb], d1 = _cvtsh_ss(dn[bb + 1]) * dr[bb + 1];
-                const __m512 d = _mm512_insertf32x8(_mm512_set1_ps(d0), _mm256_set1_ps(d1), 1);
-                acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p), d, acc);
-            }
-            if (bb < nb) { /* an odd last block: lanes 0-7 only */
-                __m512i xv = _mm512_maskz_loadu_epi8((__mmask64)0xFFFFFFFFull, xr + bb * 32);
-                __m512i p = _mm512_dpbusd_epi32(_mm512_setzero_si512(), unpack1(wr + bb * 16), xv);
-                p = _mm512_sub_epi32(p, _mm512_mullo_epi32(eight, _mm512_maskz_loadu_epi32(0xFF, sr + bb * 8)));
-                const float d0 = _cvtsh_ss(dn[bb]) * dr[bb];
-                acc = _mm512_mask3_fmadd_ps(_mm512_cvtepi32_ps(p), _mm512_set1_ps(d0), acc, 0x00FF); /* lanes 8-15 kept */
-            }
-            float lanes[16];
-            _mm512_storeu_ps(lanes, acc);
-            float v = dc_k_reduce16(lanes);
+    uint8_t stackbuf[4096], *wu = M > 1 ? (K <= (int64_t)sizeof stackbuf ? stackbuf : malloc((size_t)K)) : NULL;
+    for (int64_t n = n0; n < n1; n++) {
+        const uint8_t *wr = w + n * K / 2;
+        if (wu) unpack_row(wr, nb, wu);
+        for (int64_t m = 0; m < M; m++) {
+            float v = q4_dot(wr, wu, dw + n * nb, xq + m * K, xs4 + m * K / 4, dx + m * nb, nb);
             y[m * ldy + n] = b ? v + b[n] : v;
         }
     }
+    if (wu != stackbuf) free(wu);
 }
 #else
 int dc_k_have_vnni(void) { return 0; }

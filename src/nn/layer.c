@@ -343,6 +343,13 @@ dc_tensor *dc_layer_weight(dc_forward_ctx *f, const dc_layer *l, int k) {
     return dc_cast(f->g, w, DC_F32);
 }
 
+dc_tensor *dc_layer_conv(dc_forward_ctx *f, const dc_layer *l, int k, dc_tensor *x, dc_tensor *b, const dc_conv_params *p) {
+    const dc_param_decl *d = &l->decl[k];
+    if (d->scale >= 0) return dc_qconv2d(f->g, x, l->param[k], l->param[d->scale], b, p);
+    dc_tensor *w = dc_layer_weight(f, l, k);
+    return w ? dc_conv2d(f->g, x, w, b, p) : NULL;
+}
+
 dc_tensor *dc_layer_linear(dc_forward_ctx *f, const dc_layer *l, int k, dc_tensor *x, dc_tensor *b) {
     const dc_param_decl *d = &l->decl[k];
     if (d->scale >= 0 && d->ndim == 2) return dc_qlinear(f->g, x, l->param[k], l->param[d->scale], b);

@@ -213,6 +213,9 @@ dc_tensor *dc_layer_weight(dc_forward_ctx *f, const dc_layer *l, int k);
 /* x (..., in) W^T + b with W parameter k of l: quantized products on an I8
  * or 4-bit matrix (dc_qlinear), else dc_linear. */
 dc_tensor *dc_layer_linear(dc_forward_ctx *f, const dc_layer *l, int k, dc_tensor *x, dc_tensor *b);
+/* conv2d of x with parameter k of l as its kernel: int8 products on an I8
+ * kernel (dc_qconv2d), else dc_conv2d. */
+dc_tensor *dc_layer_conv(dc_forward_ctx *f, const dc_layer *l, int k, dc_tensor *x, dc_tensor *b, const dc_conv_params *p);
 /* out = k's activation of the kernel layer's result z (NULL: an error). */
 dc_status dc_kernel_activate(dc_graph *g, const dc_kernel_opts *k, dc_tensor *z, dc_value *out);
 /* Add a named scalar term (already averaged over the batch) to the loss. */

@@ -391,6 +391,12 @@ int64_t dc_model_num_params(const dc_model *m) { return m->nparams; }
 float *dc_model_params(dc_model *m) { return m->params; }
 float *dc_model_grads(dc_model *m) { return m->grads; }
 int dc_model_num_param_tensors(const dc_model *m) { return m->nnamed; }
+
+int64_t dc_model_bytes(const dc_model *m) {
+    int64_t b = 0;
+    for (int i = 0; i < m->nnamed; i++) b += m->named[i].t->size * (int64_t)dc_dtype_size(m->named[i].t->dtype);
+    return b;
+}
 dc_fit_config *dc_model_fit_config(dc_model *m) { return &m->recipe.fit; }
 const char *dc_model_description(const dc_model *m) { return m->meta.description; }
 dc_loss_kind dc_model_loss(const dc_model *m) { return m->recipe.loss; }

@@ -48,8 +48,7 @@ static dc_status forward(const dc_layer *l, dc_forward_ctx *f, const dc_value *i
     dc_tensor *h = in[0].y;
     int64_t s4[4] = {h->shape[0], h->shape[1], 1, h->shape[2]};
     h = dc_reshape(f->g, h, 4, s4);
-    dc_tensor *w = h ? dc_layer_weight(f, l, 0) : NULL;
-    h = w ? dc_conv2d(f->g, h, w, c->k.use_bias ? l->param[1] : NULL, &c->p) : NULL;
+    h = h ? dc_layer_conv(f, l, 0, h, c->k.use_bias ? l->param[1] : NULL, &c->p) : NULL;
     if (h) {
         int64_t s3[3] = {h->shape[0], h->shape[1], h->shape[3]};
         h = dc_reshape(f->g, h, 3, s3);

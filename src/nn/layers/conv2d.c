@@ -58,8 +58,7 @@ static dc_status setup(dc_layer *l, int nin, const dc_shape *in) {
 
 static dc_status forward(const dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_value *out) {
     const conv2d_cfg *c = l->cfg;
-    dc_tensor *w = dc_layer_weight(f, l, 0);
-    dc_tensor *z = w ? dc_conv2d(f->g, in[0].y, w, c->k.use_bias ? l->param[1] : NULL, &c->p) : NULL;
+    dc_tensor *z = dc_layer_conv(f, l, 0, in[0].y, c->k.use_bias ? l->param[1] : NULL, &c->p);
     return dc_kernel_activate(f->g, &c->k, z, out);
 }
 
