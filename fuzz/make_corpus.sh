@@ -47,6 +47,11 @@ cp tests/fixtures/images/gray.png "$T/g.png"
 for k in a b; do mkdir -p "$T/imgs/$k"; cp tests/fixtures/images/gray.png tests/fixtures/images/rgb.png "$T/imgs/$k/"; done
 printf 'input 1x4x4\nflatten\ndense 2 activation=softmax\nfit epochs=1 batch_size=2\n' > "$T/img.dc"
 $D train "$T/img.dc" --data "$T/imgs" --quiet --out "$C/safetensors/img_classes.safetensors" > /dev/null 2>&1
+# quantized layouts (deepc quantize): int8 with F32 row scales, 4-bit U8 with F16 block scales
+printf 'input 1x8x8\nflatten\ndense 32 activation=relu\ndense 2 activation=softmax\nfit epochs=1 batch_size=2\n' > "$T/img8.dc"
+$D train "$T/img8.dc" --data "$T/imgs" --quiet --out "$T/img8.safetensors" > /dev/null 2>&1
+$D quantize "$T/img8.safetensors" --out "$C/safetensors/img_int8.safetensors" --quiet > /dev/null 2>&1
+$D quantize "$T/img8.safetensors" --bits 4 --out "$C/safetensors/img_q4.safetensors" --quiet > /dev/null 2>&1
 
 # the training state and the stored pipeline, as text (from the files above)
 "$PY" - "$C" <<'PYEOF'

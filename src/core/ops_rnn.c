@@ -30,6 +30,10 @@ typedef struct {
     float *hn;            /* GRU: N*T*H, W_hn h + b_hn of each step            */
     float *hs;            /* N*T*H: hidden state after each step (carried over padding) */
     int gates_used;       /* a backward pass overwrote gates with their gradients */
+    const int8_t *qhh;    /* int8 W_hh (dc_qrnn), or NULL                     */
+    const float *shh;     /* ... its scale per row                              */
+    char *qscratch;       /* ... per slice: a step's states quantized, and their product */
+    size_t qslice;        /* ... bytes of each slice's part                     */
 } rnn_aux;
 
 /* Whether flat step i of a mask (N, T; int32 or float; NULL: all) is real. */
@@ -243,16 +247,39 @@ static int check_rnn(dc_rnn_kind kind, const dc_tensor *x, const dc_tensor *wih,
 /* The recurrence over sequences n0..n1-1: per step, the recurrent product
  * of their rows — added to the pre-activations in place, or (GRU, whose
  * reset gate scales part of it) kept apart in hp — then their gates. */
+/* dc_qrnn's recurrent product of rows n0..n1-1: their previous states
+ * (step tp) quantized per row, times the int8 W_hh, into q (M x GH). */
+static void qrecurrent(const rnn_aux *a, int64_t n0, int64_t n1, int64_t tp, char *scratch, float *q) {
+    const int64_t T = a->T, H = a->H, GH = a->G * a->H, M = n1 - n0;
+    float *h = (float *)scratch, *sx = h + M * H;
+    int32_t *xs = (int32_t *)(sx + M);
+    int8_t *hq = (int8_t *)(xs + M);
+    for (int64_t n = n0; n < n1; n++) memcpy(h + (n - n0) * H, a->hs + (n * T + tp) * H, sizeof(float) * (size_t)H);
+    dc_k_quantize_act_rows(h, M, H, hq, sx, xs);
+    dc_k_qgemm_i8(M, GH, H, hq, sx, xs, a->qhh, a->shh, NULL, q);
+}
+
 static void forward_slice(rnn_aux *a, float *y, const float *whh, const float *bhn, float *hp, const float *zero,
-                          int64_t n0, int64_t n1) {
+                          int64_t n0, int64_t n1, int slice) {
     const int64_t T = a->T, H = a->H, GH = a->G * a->H, M = n1 - n0;
     const int gru = a->kind == DC_RNN_GRU;
     float *xp = a->gates;
+    char *qs = a->qhh ? a->qscratch + (size_t)slice * a->qslice : NULL;
+    float *qprod = qs ? (float *)(qs + a->qslice) - M * GH : NULL; /* the slice's product, at the end of its part */
     for (int64_t s = 0; s < T; s++) {
         const int64_t tt = a->reverse ? T - 1 - s : s, tp = prev_step(a, tt);
         int real = 0;
         for (int64_t n = n0; n < n1 && !real; n++) real = a->valid[n * T + tt];
-        if (real && tp >= 0 && !gru)
+        if (real && tp >= 0 && qs) { /* int8: the product apart, then added (or, GRU, kept in hp) */
+            qrecurrent(a, n0, n1, tp, qs, qprod);
+            for (int64_t n = n0; n < n1; n++) {
+                const float *qr = qprod + (n - n0) * GH;
+                float *dst = gru ? hp + n * GH : xp + (n * T + tt) * GH;
+                if (gru) memcpy(dst, qr, sizeof(float) * (size_t)GH);
+                else
+                    for (int64_t k = 0; k < GH; k++) dst[k] += qr[k];
+            }
+        } else if (real && tp >= 0 && !gru)
             dc_k_gemm(0, 1, M, GH, H, 1.0f, a->hs + (n0 * T + tp) * H, T * H, whh, H, 1.0f, xp + (n0 * T + tt) * GH, T * GH);
         else if (real && tp >= 0)
             dc_k_gemm(0, 1, M, GH, H, 1.0f, a->hs + (n0 * T + tp) * H, T * H, whh, H, 0.0f, hp + n0 * GH, GH);
@@ -276,20 +303,24 @@ static void forward_slice(rnn_aux *a, float *y, const float *whh, const float *b
     }
 }
 
-dc_tensor *dc_rnn(dc_graph *g, dc_rnn_kind kind, dc_tensor *x, dc_tensor *w_ih, dc_tensor *w_hh, dc_tensor *b_ih,
-                  dc_tensor *b_hh, const dc_tensor *mask, int reverse) {
-    if (!check_rnn(kind, x, w_ih, w_hh, b_ih, b_hh, mask)) return NULL;
+static const dc_op_def op_qrnn = {DC_OP_QRNN, "qrnn", NULL};
+
+/* dc_rnn, and dc_qrnn when s_ih and s_hh are given (w_ih, w_hh int8). */
+static dc_tensor *rnn_forward(dc_graph *g, dc_rnn_kind kind, dc_tensor *x, dc_tensor *w_ih, dc_tensor *s_ih, dc_tensor *w_hh,
+                              dc_tensor *s_hh, dc_tensor *b_ih, dc_tensor *b_hh, const dc_tensor *mask, int reverse) {
+    const int q = s_hh != NULL;
     const int64_t N = x->shape[0], T = x->shape[1], I = x->shape[2], G = gates_of(kind), H = w_hh->shape[1], GH = G * H;
-    dc_tensor *srcs[5] = {x, w_ih, w_hh, b_ih, b_hh};
+    dc_tensor *srcs[7] = {x, w_ih, w_hh, b_ih, b_hh, s_ih, s_hh};
     /* absent biases are zero tensors of the graph, so that src[] is fixed */
     for (int k = 3; k < 5; k++)
         if (!srcs[k] && !(srcs[k] = dc_input(g, DC_F32, 1, (int64_t[]){GH}))) return NULL;
-    dc_tensor *y = dc_op_output(g, &op_rnn, 3, (int64_t[]){N, T, H}, srcs, 5);
+    dc_tensor *y = q ? dc_op_output_typed(g, &op_qrnn, DC_F32, 3, (int64_t[]){N, T, H}, srcs, 7)
+                     : dc_op_output(g, &op_rnn, 3, (int64_t[]){N, T, H}, srcs, 5);
     dc_trace_attrs(g, y, &(dc_op_attrs){.kind = (int)kind, .reverse = reverse != 0});
-    dc_trace_input(g, y, 5, mask);
+    dc_trace_input(g, y, q ? 7 : 5, mask);
     rnn_aux *a = y ? dc_arena_alloc_raw(g, sizeof *a) : NULL;
     if (!a) return NULL;
-    *a = (rnn_aux){kind, reverse != 0, N, T, I, H, G, NULL, NULL, NULL, NULL, NULL, 0};
+    *a = (rnn_aux){kind, reverse != 0, N, T, I, H, G, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, 0};
     uint8_t *valid = dc_arena_alloc_raw(g, (size_t)(N * T));
     float *xp = dc_arena_alloc_raw(g, sizeof(float) * (size_t)(N * T * GH));
     float *hp = dc_arena_alloc_raw(g, sizeof(float) * (size_t)(N * GH)), *zero = dc_arena_alloc(g, sizeof(float) * (size_t)H);
@@ -302,17 +333,60 @@ dc_tensor *dc_rnn(dc_graph *g, dc_rnn_kind kind, dc_tensor *x, dc_tensor *w_ih, 
         valid[i] = step_real(mask, i);
     a->valid = valid;
     y->ag->aux = a;
+    const int ns = batch_slices(N, H);
     /* all input projections at once, with b_ih (and b_hh, except GRU's n gate) */
-    dc_k_gemm(0, 1, N * T, GH, I, 1.0f, x->data, I, w_ih->data, I, 0.0f, xp, GH);
+    if (q) {
+        int8_t *xq = dc_arena_alloc_raw(g, (size_t)(N * T * I));
+        float *sx = dc_arena_alloc_raw(g, sizeof(float) * (size_t)(N * T));
+        int32_t *xs = dc_arena_alloc_raw(g, sizeof(int32_t) * (size_t)(N * T));
+        const int64_t per = (N + ns - 1) / ns; /* the most rows a slice has */
+        a->qslice = ((size_t)per * (size_t)(H * 4 + 4 + 4 + H) + sizeof(float) * (size_t)(per * GH) + 63) / 64 * 64;
+        a->qscratch = dc_arena_alloc_raw(g, a->qslice * (size_t)ns);
+        if (!xq || !sx || !xs || !a->qscratch) return NULL;
+        a->qhh = w_hh->raw;
+        a->shh = s_hh->data;
+        dc_k_quantize_act_rows(x->data, N * T, I, xq, sx, xs);
+        dc_k_qgemm_i8(N * T, GH, I, xq, sx, xs, w_ih->raw, s_ih->data, NULL, xp);
+    } else {
+        dc_k_gemm(0, 1, N * T, GH, I, 1.0f, x->data, I, w_ih->data, I, 0.0f, xp, GH);
+    }
     const float *bi = srcs[3]->data, *bh = srcs[4]->data;
     const int gru = kind == DC_RNN_GRU;
 #pragma omp parallel for num_threads(dc_k_run_threads()) if (N * T * GH > 65536) schedule(static)
     for (int64_t r = 0; r < N * T; r++)
         for (int64_t k = 0; k < GH; k++) xp[r * GH + k] += bi[k] + (gru && k >= 2 * H ? 0.0f : bh[k]);
-    const int ns = batch_slices(N, H);
 #pragma omp parallel for num_threads(dc_k_run_threads_for(ns)) if (ns > 1) schedule(static)
-    for (int k = 0; k < ns; k++) forward_slice(a, y->data, w_hh->data, bh + 2 * H, hp, zero, N * k / ns, N * (k + 1) / ns);
+    for (int k = 0; k < ns; k++)
+        forward_slice(a, y->data, q ? NULL : w_hh->data, bh + 2 * H, hp, zero, N * k / ns, N * (k + 1) / ns, k);
     return y;
+}
+
+dc_tensor *dc_rnn(dc_graph *g, dc_rnn_kind kind, dc_tensor *x, dc_tensor *w_ih, dc_tensor *w_hh, dc_tensor *b_ih,
+                  dc_tensor *b_hh, const dc_tensor *mask, int reverse) {
+    if (!check_rnn(kind, x, w_ih, w_hh, b_ih, b_hh, mask)) return NULL;
+    return rnn_forward(g, kind, x, w_ih, NULL, w_hh, NULL, b_ih, b_hh, mask, reverse);
+}
+
+dc_tensor *dc_qrnn(dc_graph *g, dc_rnn_kind kind, dc_tensor *x, dc_tensor *w_ih, dc_tensor *s_ih, dc_tensor *w_hh, dc_tensor *s_hh,
+                   dc_tensor *b_ih, dc_tensor *b_hh, const dc_tensor *mask, int reverse) {
+    const char *name = kind == DC_RNN_LSTM ? "lstm" : kind == DC_RNN_GRU ? "gru" : "rnn";
+    if (!x || !w_ih || !s_ih || !w_hh || !s_hh || !dc_check_f32(name, x)) return NULL;
+    const int64_t G = gates_of(kind), H = w_hh->ndim == 2 ? w_hh->shape[1] : -1;
+    int ok = w_ih->dtype == DC_I8 && w_hh->dtype == DC_I8 && x->ndim == 3 && w_ih->ndim == 2 && H > 0 && H <= 4096 &&
+             x->shape[2] <= 4096 && w_hh->shape[0] == G * H && w_ih->shape[0] == G * H && w_ih->shape[1] == x->shape[2] &&
+             s_ih->dtype == DC_F32 && s_ih->size == G * H && s_hh->dtype == DC_F32 && s_hh->size == G * H &&
+             (!b_ih || (b_ih->dtype == DC_F32 && b_ih->size == G * H)) && (!b_hh || (b_hh->dtype == DC_F32 && b_hh->size == G * H)) &&
+             mask_fits(mask, x);
+    if (!ok) {
+        dc_set_error(DC_ERR_INVALID, "%s: int8 weights need w_ih (%lld·H, I) and w_hh (%lld·H, H) as I8 with an F32 scale per row, "
+                                     "I and H at most 4096, biases of %lld·H and a mask (N, T)", name, (long long)G, (long long)G, (long long)G);
+        return NULL;
+    }
+    if (x->requires_grad && dc_graph_grad_enabled(g)) {
+        dc_set_error(DC_ERR_INVALID, "%s: int8 weights have no gradient (train from a float copy: --init-from)", name);
+        return NULL;
+    }
+    return rnn_forward(g, kind, x, w_ih, s_ih, w_hh, s_hh, b_ih, b_hh, mask, reverse);
 }
 
 /* ---- the last state ------------------------------------------------------- */

@@ -26,7 +26,7 @@ static const char *const op_names[DC_OP_COUNT] = {
     [DC_OP_PAD2D] = "pad2d", [DC_OP_DROPOUT_CHANNELS] = "dropout_channels", [DC_OP_BATCHNORM] = "batchnorm",
     [DC_OP_LAYER_NORM] = "layer_norm", [DC_OP_EMBEDDING] = "embedding", [DC_OP_RNN] = "rnn", [DC_OP_RNN_LAST] = "rnn_last",
     [DC_OP_TIME_POOL] = "time_pool", [DC_OP_ATTENTION] = "attention", [DC_OP_CAST] = "cast", [DC_OP_QUANTIZE] = "quantize",
-    [DC_OP_DEQUANTIZE] = "dequantize", [DC_OP_QLINEAR] = "qlinear", [DC_OP_QEMBEDDING] = "qembedding", [DC_OP_QCONV2D] = "qconv2d", [DC_OP_MSE_LOSS] = "mse_loss", [DC_OP_BCE_LOSS] = "bce_loss",
+    [DC_OP_DEQUANTIZE] = "dequantize", [DC_OP_QLINEAR] = "qlinear", [DC_OP_QEMBEDDING] = "qembedding", [DC_OP_QCONV2D] = "qconv2d", [DC_OP_QRNN] = "qrnn", [DC_OP_MSE_LOSS] = "mse_loss", [DC_OP_BCE_LOSS] = "bce_loss",
     [DC_OP_BCE_LOGITS_LOSS] = "bce_logits_loss", [DC_OP_CROSS_ENTROPY] = "cross_entropy"};
 
 const char *dc_op_name(dc_op_id op) { return op >= 0 && op < DC_OP_COUNT && op_names[op] ? op_names[op] : "?"; }
@@ -310,12 +310,16 @@ static dc_status run_node(const value_map *m, const dc_trace_node *nd, void *out
         for (int64_t i = 0; i < ids->size; i++) memcpy(z + i * E, fval(m, W) + (int64_t)id[i] * E, sizeof(float) * (size_t)E);
         return DC_OK;
     }
-    case DC_OP_RNN: {
+    case DC_OP_RNN: case DC_OP_QRNN: {
         const int64_t N = X->shape[0], T = X->shape[1], I = X->shape[2], H = Z->shape[2];
-        if (H > 1024) break;
-        uint8_t *real = real_of(m, nd->nin > 5 ? nd->in[5] : NULL);
+        const int q = nd->op == DC_OP_QRNN, mk = q ? 7 : 5;
+        if (H > 1024 || I > 4096) break;
+        uint8_t *real = real_of(m, nd->nin > mk ? nd->in[mk] : NULL);
         float *state = malloc(sizeof(float) * (size_t)(2 * H));
-        if (state)
+        if (state && q)
+            dc_ref_qrnn(a->kind, x, N, T, I, H, NULL, NULL, value(m, nd->in[1]), fval(m, nd->in[5]), value(m, nd->in[2]),
+                        fval(m, nd->in[6]), fval(m, nd->in[3]), fval(m, nd->in[4]), a->reverse, real, z, state);
+        else if (state)
             dc_ref_rnn(a->kind, x, N, T, I, H, fval(m, nd->in[1]), fval(m, nd->in[2]), fval(m, nd->in[3]), fval(m, nd->in[4]), a->reverse,
                        real, z, state);
         free(real);

@@ -238,4 +238,10 @@ void dc_ref_batchnorm(const float *x, int64_t N, int64_t C, int64_t inner, const
 void dc_ref_attention(const float *qkv, int64_t N, int64_t T, int64_t C, int heads, int causal, const uint8_t *key_real, float *y);
 void dc_ref_rnn(int kind, const float *x, int64_t N, int64_t T, int64_t I, int64_t H, const float *w_ih, const float *w_hh,
                 const float *b_ih, const float *b_hh, int reverse, const uint8_t *real, float *y, float *state);
+/* The same with int8 matrices (q_ih, q_hh with a scale per row, s_ih,
+ * s_hh; NULL: the float ones), each step's input and state quantized per
+ * row as the int8 products do (I and H at most 4096). */
+void dc_ref_qrnn(int kind, const float *x, int64_t N, int64_t T, int64_t I, int64_t H, const float *w_ih, const float *w_hh,
+                 const int8_t *q_ih, const float *s_ih, const int8_t *q_hh, const float *s_hh, const float *b_ih, const float *b_hh,
+                 int reverse, const uint8_t *real, float *y, float *state);
 #endif

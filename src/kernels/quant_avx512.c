@@ -42,31 +42,25 @@ VNNI static inline __m128i hsum4(__m512i a0, __m512i a1, __m512i a2, __m512i a3)
     return _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
 }
 
-/* One activation row against rows [n0, n1): four weight rows at a time
- * share each load of the activations (batch 1: a matrix-vector product). */
+/* One activation row against rows [n0, n1), a row at a time with two
+ * accumulators (a matrix-vector product, batch 1). Streaming one weight
+ * row after another measured 1.8x faster on GPT-2's matrices than four
+ * rows side by side sharing the activation loads (72 -> 130 tokens/s). */
 VNNI static void qgemv_i8(int64_t n0, int64_t n1, int64_t K, const int8_t *x, int32_t xs, const int8_t *w, int32_t *acc) {
     const __m512i flip = _mm512_set1_epi8((char)0x80);
     const uint32_t off = 128u * (uint32_t)xs;
-    int64_t n = n0;
-    for (; n + 4 <= n1; n += 4) {
-        const int8_t *w0 = w + n * K, *w1 = w0 + K, *w2 = w1 + K, *w3 = w2 + K;
-        __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0;
-        for (int64_t k = 0; k < K; k += 64) {
-            const __m512i xv = load64(x, k, K);
-            a0 = _mm512_dpbusd_epi32(a0, _mm512_xor_si512(load64(w0, k, K), flip), xv);
-            a1 = _mm512_dpbusd_epi32(a1, _mm512_xor_si512(load64(w1, k, K), flip), xv);
-            a2 = _mm512_dpbusd_epi32(a2, _mm512_xor_si512(load64(w2, k, K), flip), xv);
-            a3 = _mm512_dpbusd_epi32(a3, _mm512_xor_si512(load64(w3, k, K), flip), xv);
-        }
-        uint32_t s[4];
-        _mm_storeu_si128((__m128i *)s, hsum4(a0, a1, a2, a3));
-        for (int j = 0; j < 4; j++) acc[n - n0 + j] = (int32_t)(s[j] - off);
-    }
-    for (; n < n1; n++) {
+    for (int64_t n = n0; n < n1; n++) {
         const int8_t *wr = w + n * K;
-        __m512i a0 = _mm512_setzero_si512();
-        for (int64_t k = 0; k < K; k += 64) a0 = _mm512_dpbusd_epi32(a0, _mm512_xor_si512(load64(wr, k, K), flip), load64(x, k, K));
-        acc[n - n0] = (int32_t)((uint32_t)hsum(a0) - off);
+        __m512i a0 = _mm512_setzero_si512(), a1 = a0;
+        int64_t k = 0;
+        for (; k + 128 <= K; k += 128) {
+            a0 = _mm512_dpbusd_epi32(a0, _mm512_xor_si512(_mm512_loadu_si512((const void *)(wr + k)), flip),
+                                     _mm512_loadu_si512((const void *)(x + k)));
+            a1 = _mm512_dpbusd_epi32(a1, _mm512_xor_si512(_mm512_loadu_si512((const void *)(wr + k + 64)), flip),
+                                     _mm512_loadu_si512((const void *)(x + k + 64)));
+        }
+        for (; k < K; k += 64) a0 = _mm512_dpbusd_epi32(a0, _mm512_xor_si512(load64(wr, k, K), flip), load64(x, k, K));
+        acc[n - n0] = (int32_t)((uint32_t)hsum(_mm512_add_epi32(a0, a1)) - off);
     }
 }
 
@@ -80,8 +74,16 @@ VNNI void dc_k_qgemm_i8_vnni(int64_t M, int64_t n0, int64_t n1, int64_t K, const
         for (int64_t n = n0; n < n1; n++) {
             const int8_t *wr = w + n * K;
             __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0;
-            for (int64_t k = 0; k < K; k += 64) {
-                __m512i wu = _mm512_xor_si512(load64(wr, k, K), flip); /* zeros past K: 128 x 0 adds nothing */
+            int64_t k = 0;
+            for (; k + 64 <= K; k += 64) {
+                __m512i wu = _mm512_xor_si512(_mm512_loadu_si512((const void *)(wr + k)), flip);
+                a0 = _mm512_dpbusd_epi32(a0, wu, _mm512_loadu_si512((const void *)(x0 + k)));
+                a1 = _mm512_dpbusd_epi32(a1, wu, _mm512_loadu_si512((const void *)(x1 + k)));
+                a2 = _mm512_dpbusd_epi32(a2, wu, _mm512_loadu_si512((const void *)(x2 + k)));
+                a3 = _mm512_dpbusd_epi32(a3, wu, _mm512_loadu_si512((const void *)(x3 + k)));
+            }
+            if (k < K) { /* the tail: zeros past K (128 x 0 adds nothing) */
+                __m512i wu = _mm512_xor_si512(load64(wr, k, K), flip);
                 a0 = _mm512_dpbusd_epi32(a0, wu, load64(x0, k, K));
                 a1 = _mm512_dpbusd_epi32(a1, wu, load64(x1, k, K));
                 a2 = _mm512_dpbusd_epi32(a2, wu, load64(x2, k, K));

@@ -133,8 +133,34 @@ void dc_ref_attention(const float *qkv, int64_t N, int64_t T, int64_t C, int hea
 
 static double sigm(double v) { return 1.0 / (1.0 + exp(-v)); }
 
+/* sum_k w[r, k] v[k] in double: float weights, or int8 ones with a scale
+ * per row against v quantized as dc_qlinear does (per row, int8) */
+static void ref_products(int64_t R, int64_t K, const float *w, const int8_t *wq, const float *ws, const float *v, const float *bias,
+                         double *out) {
+    int8_t q[4096];
+    float sv = 1.0f;
+    int32_t sum;
+    if (wq) dc_k_quantize_act_rows(v, 1, K, q, &sv, &sum); /* K <= 4096: checked by the caller */
+    for (int64_t r = 0; r < R; r++) {
+        double a = 0.0;
+        if (wq) {
+            for (int64_t k = 0; k < K; k++) a += (double)wq[r * K + k] * q[k];
+            a *= (double)sv * ws[r];
+        } else {
+            for (int64_t k = 0; k < K; k++) a += (double)w[r * K + k] * v[k];
+        }
+        out[r] = a + bias[r];
+    }
+}
+
 void dc_ref_rnn(int kind, const float *x, int64_t N, int64_t T, int64_t I, int64_t H, const float *w_ih, const float *w_hh,
                 const float *b_ih, const float *b_hh, int reverse, const uint8_t *real, float *y, float *state) {
+    dc_ref_qrnn(kind, x, N, T, I, H, w_ih, w_hh, NULL, NULL, NULL, NULL, b_ih, b_hh, reverse, real, y, state);
+}
+
+void dc_ref_qrnn(int kind, const float *x, int64_t N, int64_t T, int64_t I, int64_t H, const float *w_ih, const float *w_hh,
+                 const int8_t *q_ih, const float *s_ih, const int8_t *q_hh, const float *s_hh, const float *b_ih, const float *b_hh,
+                 int reverse, const uint8_t *real, float *y, float *state) {
     const int64_t G = kind == 1 ? 4 : kind == 2 ? 3 : 1;
     float *h = state, *c = state + H; /* (2H) of scratch: the hidden state and an LSTM's cell */
     double pre[4 * 1024], rec[4 * 1024]; /* G*H <= 4096 (checked by the caller) */
@@ -147,13 +173,8 @@ void dc_ref_rnn(int kind, const float *x, int64_t N, int64_t T, int64_t I, int64
                 for (int64_t j = 0; j < H; j++) out[j] = 0.0f;
                 continue;
             }
-            const float *xt = x + (n * T + t) * I;
-            for (int64_t r = 0; r < G * H; r++) {
-                double a = b_ih[r], b = b_hh[r];
-                for (int64_t k = 0; k < I; k++) a += (double)w_ih[r * I + k] * xt[k];
-                for (int64_t k = 0; k < H; k++) b += (double)w_hh[r * H + k] * h[k];
-                pre[r] = a, rec[r] = b;
-            }
+            ref_products(G * H, I, w_ih, q_ih, s_ih, x + (n * T + t) * I, b_ih, pre);
+            ref_products(G * H, H, w_hh, q_hh, s_hh, h, b_hh, rec);
             for (int64_t j = 0; j < H; j++) {
                 if (kind == 1) { /* LSTM: i, f, g, o */
                     const double ig = sigm(pre[j] + rec[j]), fg = sigm(pre[H + j] + rec[H + j]);

@@ -89,8 +89,14 @@ static dc_status forward(const dc_layer *l, dc_forward_ctx *f, const dc_value *i
         for (int d = 0; d < D && x; d++) {
             const int at = (k * D + d) * per; /* weight_ih, weight_hh, bias_ih, bias_hh */
             dc_tensor **p = l->param + at;
-            dc_tensor *wi = dc_layer_weight(f, l, at), *wh = dc_layer_weight(f, l, at + 1); /* stored int8: as floats */
-            y[d] = wi && wh ? dc_rnn(f->g, kind_of(l), x, wi, wh, c->use_bias ? p[2] : NULL, c->use_bias ? p[3] : NULL, mask, d) : NULL;
+            const int si = l->decl[at].scale, sh = l->decl[at + 1].scale;
+            if (l->wdtype == DC_I8 && si >= 0 && sh >= 0) { /* int8: products on integers */
+                y[d] = dc_qrnn(f->g, kind_of(l), x, p[0], l->param[si], p[1], l->param[sh], c->use_bias ? p[2] : NULL,
+                               c->use_bias ? p[3] : NULL, mask, d);
+            } else { /* other stored types: as floats */
+                dc_tensor *wi = dc_layer_weight(f, l, at), *wh = dc_layer_weight(f, l, at + 1);
+                y[d] = wi && wh ? dc_rnn(f->g, kind_of(l), x, wi, wh, c->use_bias ? p[2] : NULL, c->use_bias ? p[3] : NULL, mask, d) : NULL;
+            }
             if (!y[d]) return DC_ERR_INVALID;
         }
         if (k == c->layers - 1 && !c->return_sequences) { /* the final states */
