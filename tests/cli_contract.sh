@@ -49,17 +49,17 @@ run_json tokenizer vocab_size train "$W/small.txt" --vocab-size 300 --out "$W/to
   && ok || bad "generate (images) --json: $(tail -2 "$W/gen_img.out")"
 
 # errors with --json: the last line of stdout names the command and the error
-for c in train eval predict summary cv generate tokenize transform export quantize; do
+for c in train eval predict summary cv generate tokenize transform export quantize distill; do
   "$DEEPC" $c "$W/nope" --data "$W/nope.csv" --json > "$W/e_$c.out" 2> /dev/null
   last_json "$W/e_$c.out" "$c" error && ok || bad "$c --json on an error: $(tail -2 "$W/e_$c.out")"
 done
 
 # each command's --help is its own page, and deepc help COMMAND is the same
-for c in train eval predict summary augment generate tokenize tokenizer import-gpt2 cv transform export quantize; do
+for c in train eval predict summary augment generate tokenize tokenizer import-gpt2 cv transform export quantize distill; do
   "$DEEPC" $c --help > "$W/h_$c.out" 2>&1 && head -1 "$W/h_$c.out" | grep -q "^usage: deepc $c " && ok || bad "$c --help: $(head -2 "$W/h_$c.out")"
   "$DEEPC" help $c | cmp -s - "$W/h_$c.out" && ok || bad "deepc help $c differs from $c --help"
 done
-[ "$(cat "$W"/h_*.out | grep -c '^usage: deepc ')" = 13 ] && ok || bad "the help pages are not one per command"
+[ "$(cat "$W"/h_*.out | grep -c '^usage: deepc ')" = 14 ] && ok || bad "the help pages are not one per command"
 grep -q "VAE\|variational" "$W/h_import-gpt2.out" && bad "import-gpt2 --help shows another command's text" || ok
 "$DEEPC" -V | grep -q "^deepc [0-9]" && ok || bad "-V"
 "$DEEPC" --help | grep -q "deepc COMMAND --help" && ok || bad "the overview points to the pages"

@@ -108,6 +108,15 @@ const command_help cli_commands[] = {
      "  module, its activation one more: \"0.weight\", \"2.weight\"), so load_state_dict(strict=True)\n"
      "  takes them.\n",
      0, 1},
+    {"distill",
+     "usage: deepc distill TEACHER STUDENT.dc --data DATA [--temperature T] [--alpha A] [train options] [--json]\n"
+     "       deepc distill TEACHER --resume STUDENT.safetensors --data DATA ...\n"
+     "  Knowledge distillation (Hinton et al. 2015): train the student described in STUDENT.dc\n"
+     "  on (1 - A) x its own loss + A x T^2 x KL(teacher_T || student_T), where _T is the softmax\n"
+     "  of the logits divided by T (default T 4, A 0.7). The teacher (a model file with the\n"
+     "  student's classes, or vocabulary for language models: then every token position counts)\n"
+     "  runs on each batch without gradients. Validation and test metrics are the student's own.\n",
+     1, 1},
     {"quantize",
      "usage: deepc quantize MODEL --out FILE [--bits 8|4] [--force] [--json]\n"
      "  A smaller, faster copy for inference. --bits 8 (default): every weight matrix (dense,\n"
@@ -155,7 +164,7 @@ void cli_overview(FILE *f) {
 /* Every option the parser knows, for "did you mean". */
 static const char *const known_options[] = {
     "--help", "--json", "--all-rows", "--probabilities", "--latent", "--reconstruction", "--layer", "--quiet", "--force", "--regression", "--stratify", "--data", "--out",
-    "--resume", "--checkpoint", "--checkpoint-best", "--log", "--plot", "--label", "--features", "--drop", "--format", "--names", "--bits", "--weights-only", "--missing", "--scale",
+    "--resume", "--checkpoint", "--checkpoint-best", "--log", "--plot", "--label", "--features", "--drop", "--format", "--names", "--bits", "--alpha", "--weights-only", "--missing", "--scale",
     "--augment", "--validation-data", "--text", "--init-from", "--freeze", "--embeddings", "--grayscale", "--skip-bad",
     "--epochs", "--batch-size", "--seed", "--limit", "--threads", "--checkpoint-every", "--stop-after", "--folds",
     "--skip-rows", "--pca", "--samples", "--manifold", "--prompt", "--stop", "--vocab", "--merges", "--description",

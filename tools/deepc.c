@@ -30,6 +30,7 @@ static int parse_args(int argc, char **argv, cli_args *a) {
     a->skip_rows = -1;
     a->max_tokens = 200;
     a->temperature = 1.0;
+    a->alpha = 0.7;
     a->cmd = argv[1];
     const command_help *help = cli_find_command(a->cmd);
     for (int i = 2; i < argc; i++) {
@@ -71,7 +72,12 @@ static int parse_args(int argc, char **argv, cli_args *a) {
         INT("--stop-after", stop_after, 1, 1L << 40) INT("--folds", folds, 2, 1000) INT("--skip-rows", skip_rows, 0, 1000000)
         INT("--pca", pca, 1, 100000) INT("--bits", bits, 4, 8) INT("--samples", samples, 1, 4096) INT("--manifold", manifold, 2, 64)
         STR("--prompt", prompt) STR("--stop", stop) STR("--vocab", vocab) STR("--merges", merges) STR("--description", description) INT("--vocab-size", vocab_size, 257, 1 << 20) FLAG("--decode", decode) INT("--max-tokens", max_tokens, 1, 1L << 30) INT("--steps-per-epoch", steps_per_epoch, 1, 1L << 40) INT("--validation-steps", validation_steps, 1, 1L << 40) INT("--top-k", top_k, 0, 1L << 30)
-        DBL("--temperature", temperature, 0.0, 100.0) DBL("--top-p", top_p, 0.0, 1.0) FLAG("--no-cache", no_cache)
+        DBL("--top-p", top_p, 0.0, 1.0) FLAG("--no-cache", no_cache) DBL("--alpha", alpha, 0.0, 1.0)
+        else if (!strcmp(o, "--temperature")) {
+            NEEDV();
+            if (cli_float(o, v, 0.0, 100.0, &a->temperature)) return -1;
+            a->temperature_given = 1;
+        }
         else if (!strcmp(o, "--no-header") || !strcmp(o, "--header")) { /* given: overrides a model's stored way */
             if (inline_value) {
                 fprintf(stderr, "deepc: %s takes no value\n", o);
@@ -104,7 +110,9 @@ static int parse_args(int argc, char **argv, cli_args *a) {
             cli_unknown_option(o, a->cmd);
             return -1;
         } else if (!a->target) a->target = o;
-        else if ((!strcmp(a->cmd, "predict") || !strcmp(a->cmd, "tokenizer")) && a->nimages < 256) a->images[a->nimages++] = o;
+        else if ((!strcmp(a->cmd, "predict") || !strcmp(a->cmd, "tokenizer") || (!strcmp(a->cmd, "distill") && !a->nimages)) &&
+                 a->nimages < 256)
+            a->images[a->nimages++] = o;
         else {
             fprintf(stderr, "deepc: unexpected argument \"%s\"\n", o);
             return -1;
@@ -435,7 +443,7 @@ static void print_train_json(const cli_args *a, const dc_model *m, const cli_bun
     int timed = 0;
     for (int e = 0; e < h->epochs_run; e++)
         if (h->epoch[e].seconds > 0) secs += h->epoch[e].seconds, timed++;
-    printf("{\"command\":\"train\",\"model\":");
+    printf("{\"command\":\"%s\",\"model\":", a->cmd); /* train, or distill */
     cli_json_string(stdout, out);
     printf(",\"epochs\":%d,\"stopped_early\":%s,\"best_epoch\":%d,\"history\":", h->epochs_run,
            h->stopped_early ? "true" : "false", h->best_epoch);
@@ -478,6 +486,8 @@ static int cmd_train(const cli_args *a) {
     }
     dc_train_state *state = NULL;
     dc_model *m = NULL, *from = NULL; /* from: --init-from's model */
+    dc_model *teacher = NULL;         /* deepc distill */
+    dc_distiller *dist = NULL;
     dc_tabular *stored = NULL; /* a resumed CSV run's pipeline */
     cli_bundle b = {0};
     dc_history h = {0};
@@ -561,6 +571,15 @@ static int cmd_train(const cli_args *a) {
     }
     apply_lr(a, m);
     dc_fit_options fo = fit_options(a, state);
+    if (a->teacher) { /* deepc distill: the teacher's softened outputs join the loss */
+        const float T = a->temperature_given ? (float)a->temperature : 4.0f;
+        if (!(teacher = dc_model_load(a->teacher)) || !(dist = dc_distiller_new(teacher, T, (float)a->alpha))) {
+            rc = cli_fail("cannot distill");
+            goto done;
+        }
+        fo.callbacks = dc_distiller_callbacks(dist);
+        if (!a->quiet) printf("Distilling %s into %s: temperature %g, alpha %g (the soft term's weight)\n", a->teacher, out, (double)T, a->alpha);
+    }
     if (images) fo.validation = b.test; /* a validation folder is both validation and test */
     if (!a->quiet && !a->resume) dc_model_summary(m, stdout);
     if (!a->quiet && a->resume) printf("Resuming %s after epoch %d\n", a->resume, dc_train_state_epoch(state));
@@ -606,7 +625,21 @@ done:
     cli_bundle_free(&b);
     dc_model_free(m);
     dc_model_free(from);
+    dc_distiller_free(dist);
+    dc_model_free(teacher);
     return rc;
+}
+
+/* deepc distill TEACHER STUDENT.dc --data ...: train STUDENT.dc (or
+ * --resume a student) with the teacher's softened outputs in its loss. */
+static int cmd_distill(const cli_args *a) {
+    if (need(a, "a TEACHER model", a->target)) return 2;
+    cli_args b = *a;
+    b.teacher = a->target;
+    b.target = a->nimages ? a->images[0] : NULL;
+    b.nimages = 0;
+    if (!b.resume && need(&b, "a STUDENT description (deepc distill TEACHER STUDENT.dc --data ...)", b.target)) return 2;
+    return cmd_train(&b);
 }
 
 static int cmd_eval(const cli_args *a) {
@@ -1065,6 +1098,7 @@ int main(int argc, char **argv) {
     cli_args a;
     if (parse_args(argc, argv, &a)) return 2;
     if (!strcmp(a.cmd, "train")) return cmd_train(&a);
+    if (!strcmp(a.cmd, "distill")) return cmd_distill(&a);
     if (!strcmp(a.cmd, "eval")) return cmd_eval(&a);
     if (!strcmp(a.cmd, "predict")) return cmd_predict(&a);
     if (!strcmp(a.cmd, "summary")) return cmd_summary(&a);

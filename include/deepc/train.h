@@ -75,6 +75,10 @@ typedef struct {
      * epoch's loss sum, counts and loss parts, so every rank computes the
      * whole epoch's statistics. Non-zero stops training. */
     int (*reduce_stats)(dc_model *m, double *values, int n, void *user);
+    /* With loss: weigh_own_loss = 1 multiplies the model's own loss by
+     * own_loss_weight before the term is added (distillation's 1 - alpha). */
+    float own_loss_weight;
+    int weigh_own_loss;
 } dc_callbacks;
 
 /* One training step on one batch already on g (x, and labels or targets
@@ -89,6 +93,22 @@ typedef struct {
  *                   dc_train_step(m, g, opt, x, y, NULL, NULL, &loss, NULL); */
 dc_status dc_train_step(dc_model *m, dc_graph *g, dc_optimizer *opt, dc_tensor *x, dc_tensor *labels, dc_tensor *targets,
                         const dc_callbacks *cb, double *loss, dc_tensor **output);
+
+/* Knowledge distillation (Hinton et al. 2015; deepc distill): a student
+ * trained with dc_fit and these callbacks learns
+ *   (1 - alpha) * its own loss + alpha * T^2 * KL(softmax(t / T) || softmax(s / T))
+ * where t are the teacher's logits on the same batch (run without
+ * gradients in a graph of the distiller's; the teacher is only read) and s
+ * the student's; over the last axis, every other position a row (a class
+ * per sample, or a token per position of a language model). The teacher's
+ * outputs must have the student's shape. dc_distill_term is the term alone
+ * (without alpha) on g, for your own loop: KLDivLoss(log_softmax(s / T),
+ * softmax(t / T), reduction="batchmean") * T^2 in PyTorch's terms. */
+typedef struct dc_distiller dc_distiller;
+dc_distiller *dc_distiller_new(const dc_model *teacher, float temperature, float alpha);
+void dc_distiller_free(dc_distiller *d);
+const dc_callbacks *dc_distiller_callbacks(const dc_distiller *d);
+dc_tensor *dc_distill_term(dc_graph *g, dc_tensor *student_logits, const float *teacher_logits, float temperature);
 
 typedef struct {
     int epochs;                /* 0 = model's recipe                          */

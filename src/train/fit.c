@@ -85,6 +85,7 @@ static dc_status batch_backward(dc_model *m, dc_graph *g, dc_tensor *x, dc_tenso
     dc_tensor *l = dc_model_build_loss(m, g, vals, x, labels, targets);
     if (!l) return DC_ERR_INVALID;
     if (cb && cb->loss) { /* the caller's term (a teacher's soft targets, a penalty), built on g: autograd reaches it */
+        if (cb->weigh_own_loss && !(l = dc_mul_scalar(g, l, cb->own_loss_weight))) return DC_ERR_INVALID;
         const dc_value *o = &vals[dc_model_output_node(m, 0)];
         dc_tensor *extra = cb->loss(m, g, x, o->y, o->logits ? o->logits : o->y, cb->user);
         if (!extra || extra->size != 1 || extra->dtype != DC_F32) {
