@@ -84,13 +84,12 @@ static void int8_case(int64_t M, int64_t N, int64_t K, int adversarial) {
             for (int64_t n = 0; n < N; n++) CHECK(y[N + n] == p.b[n], "a row of zeros gives the bias");
         if (N > 1) CHECK(sw[1] == 1.0f, "a weight row of zeros: scale 1, not 0 (got %g)", sw[1]);
     }
-    dc_k_quant_force_portable(0);
-    if (!strcmp(dc_k_quant_impl(), "avx512-vnni")) {
-        dc_k_qgemm_i8(M, N, K, xq, sx, xs, wq, sw, p.b, y2);
-        int same = 1; /* the bits (NaN != NaN) */
-        for (int64_t i = 0; i < M * N; i++) same &= !memcmp(&y[i], &y2[i], 4);
-        CHECK(same, "int8 %lldx%lldx%lld: VNNI and portable differ", (long long)M, (long long)N, (long long)K);
-    }
+    dc_k_quant_force_portable(0); /* VNNI where the CPU has it; oneDNN's GEMM from DC_QGEMM_BIG_M rows */
+    dc_k_qgemm_i8(M, N, K, xq, sx, xs, wq, sw, p.b, y2);
+    int same = 1; /* the bits (NaN != NaN) */
+    for (int64_t i = 0; i < M * N; i++) same &= !memcmp(&y[i], &y2[i], 4);
+    CHECK(same, "int8 %lldx%lldx%lld: the %s path and the portable one differ", (long long)M, (long long)N, (long long)K,
+          M >= DC_QGEMM_BIG_M ? "oneDNN" : dc_k_quant_impl());
     free(wq), free(xq), free(sw), free(sx), free(xs), free(y), free(y2);
     drop(&p);
 }
@@ -263,6 +262,8 @@ int main(int argc, char **argv) {
         int8_case(6, 3, Ks[i], 1);
     }
     int8_case(9, 2304, 768, 0); /* threads share the rows out */
+    int8_case(40, 130, 100, 0); /* many rows: oneDNN's GEMM */
+    int8_case(33, 65, 768, 1);
     const int64_t K4[] = {32, 64, 96, 768, 3072};
     for (size_t i = 0; i < sizeof K4 / sizeof *K4; i++) {
         q4_case(1, 7, K4[i], 0);

@@ -197,7 +197,10 @@ void dc_k_dequantize_rows_i8(const int8_t *q, const float *scale, int64_t rows, 
 #define DC_QK_MAX 131072
 void dc_k_quantize_act_rows(const float *x, int64_t M, int64_t K, int8_t *xq, float *sx, int32_t *xsum);
 void dc_k_quantize_act_blocks(const float *x, int64_t M, int64_t K, int8_t *xq, float *dx, int32_t *xs4);
-void dc_k_qgemm_i8(int64_t M, int64_t N, int64_t K, const int8_t *xq, const float *sx, const int32_t *xsum,
+/* From DC_QGEMM_BIG_M rows on, int8 products run on oneDNN's u8 x s8 GEMM
+ * (the same exact sums, so the same bits), which changes xq in place. */
+#define DC_QGEMM_BIG_M 32
+void dc_k_qgemm_i8(int64_t M, int64_t N, int64_t K, int8_t *xq, const float *sx, const int32_t *xsum,
                    const int8_t *w, const float *sw, const float *b, float *y);
 void dc_k_qgemm_q4(int64_t M, int64_t N, int64_t K, const int8_t *xq, const float *dx, const int32_t *xs4,
                    const uint8_t *w, const uint16_t *dw, const float *b, float *y);
