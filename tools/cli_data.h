@@ -30,8 +30,8 @@ typedef struct {
     const char *description;          /* import-gpt2: the network to fill */
     long vocab_size;                  /* tokenizer train */             /* train: batches per epoch (the recipe's steps_per_epoch) */
     double temperature, top_p;
-    int temperature_given;  /* distill: --temperature was said (its default is 4 there) */
-    double alpha;           /* distill: the soft term's weight (default 0.7) */
+    int temperature_given;  /* distill: --temperature was said (its default is 1 there) */
+    double alpha;           /* distill: the soft term's weight (default 0.5) */
     const char *teacher;    /* distill: the teacher model */
     int no_cache;
     double test_split;

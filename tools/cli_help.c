@@ -113,7 +113,8 @@ const command_help cli_commands[] = {
      "       deepc distill TEACHER --resume STUDENT.safetensors --data DATA ...\n"
      "  Knowledge distillation (Hinton et al. 2015): train the student described in STUDENT.dc\n"
      "  on (1 - A) x its own loss + A x T^2 x KL(teacher_T || student_T), where _T is the softmax\n"
-     "  of the logits divided by T (default T 4, A 0.7). The teacher (a model file with the\n"
+     "  of the logits divided by T (default T 1, A 0.5: what measured best for a small Fashion\n"
+     "  student, bench/RESULTS.md; try T 2-4 too). The teacher (a model file with the\n"
      "  student's classes, or vocabulary for language models: then every token position counts)\n"
      "  runs on each batch without gradients. Validation and test metrics are the student's own.\n",
      1, 1},

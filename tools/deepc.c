@@ -30,7 +30,7 @@ static int parse_args(int argc, char **argv, cli_args *a) {
     a->skip_rows = -1;
     a->max_tokens = 200;
     a->temperature = 1.0;
-    a->alpha = 0.7;
+    a->alpha = 0.5;
     a->cmd = argv[1];
     const command_help *help = cli_find_command(a->cmd);
     for (int i = 2; i < argc; i++) {
@@ -572,7 +572,7 @@ static int cmd_train(const cli_args *a) {
     apply_lr(a, m);
     dc_fit_options fo = fit_options(a, state);
     if (a->teacher) { /* deepc distill: the teacher's softened outputs join the loss */
-        const float T = a->temperature_given ? (float)a->temperature : 4.0f;
+        const float T = a->temperature_given ? (float)a->temperature : 1.0f; /* measured best: bench/distill.sh */
         if (!(teacher = dc_model_load(a->teacher)) || !(dist = dc_distiller_new(teacher, T, (float)a->alpha))) {
             rc = cli_fail("cannot distill");
             goto done;

@@ -199,7 +199,7 @@ void dc_k_quantize_act_rows(const float *x, int64_t M, int64_t K, int8_t *xq, fl
 void dc_k_quantize_act_blocks(const float *x, int64_t M, int64_t K, int8_t *xq, float *dx, int32_t *xs4);
 /* From DC_QGEMM_BIG_M rows on, int8 products run on oneDNN's u8 x s8 GEMM
  * (the same exact sums, so the same bits), which changes xq in place. */
-#define DC_QGEMM_BIG_M 32
+#define DC_QGEMM_BIG_M 16
 void dc_k_qgemm_i8(int64_t M, int64_t N, int64_t K, int8_t *xq, const float *sx, const int32_t *xsum,
                    const int8_t *w, const float *sw, const float *b, float *y);
 void dc_k_qgemm_q4(int64_t M, int64_t N, int64_t K, const int8_t *xq, const float *dx, const int32_t *xs4,
