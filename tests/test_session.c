@@ -292,6 +292,12 @@ int main(int argc, char **argv) {
     dc_dataset_gather(test, idx, N, x, NULL);
     dc_model *mlp = trained("models/fashion_mlp.dc", train);
     if (mlp) predict_case("fashion MLP", mlp, x);
+    /* quantized copies: int8 and 4-bit products, from 8 threads at once */
+    dc_model *q8 = mlp ? dc_model_quantize(mlp, 8, NULL) : NULL, *q4 = mlp ? dc_model_quantize(mlp, 4, NULL) : NULL;
+    CHECK(q8 && q4, "quantize: %s", dc_last_error());
+    if (q8) predict_case("int8 MLP", q8, x);
+    if (q4) predict_case("4-bit MLP", q4, x);
+    dc_model_free(q8), dc_model_free(q4);
     dc_model *vae = trained("models/fashion_vae.dc", train);
     if (vae) {
         predict_case("fashion VAE", vae, x);

@@ -20,17 +20,23 @@
 
 /* ---- which kernels run ------------------------------------------------------ */
 
-static int forced_portable = -1; /* -1: not decided yet */
+/* -1: not decided yet (DEEPC_KERNELS is read on first use). Sessions on
+ * several threads may decide it at once: atomic, and they agree. */
+static int forced_portable = -1;
 
-static int use_vnni(void) {
-    if (forced_portable < 0) {
+static int portable(void) {
+    int f = __atomic_load_n(&forced_portable, __ATOMIC_RELAXED);
+    if (f < 0) {
         const char *e = getenv("DEEPC_KERNELS");
-        forced_portable = e && !strcmp(e, "portable");
+        f = e && !strcmp(e, "portable");
+        __atomic_store_n(&forced_portable, f, __ATOMIC_RELAXED);
     }
-    return !forced_portable && dc_k_have_vnni();
+    return f;
 }
 
-void dc_k_quant_force_portable(int on) { forced_portable = on ? 1 : 0; }
+static int use_vnni(void) { return !portable() && dc_k_have_vnni(); }
+
+void dc_k_quant_force_portable(int on) { __atomic_store_n(&forced_portable, on ? 1 : 0, __ATOMIC_RELAXED); }
 const char *dc_k_quant_impl(void) { return use_vnni() ? "avx512-vnni" : "portable"; }
 
 /* ---- 4-bit weights ------------------------------------------------------------ */
@@ -143,7 +149,7 @@ void dc_k_qgemm_i8(int64_t M, int64_t N, int64_t K, int8_t *xq, const float *sx,
                    const int8_t *w, const float *sw, const float *b, float *y) {
     const int64_t chunks = (N + NCHUNK - 1) / NCHUNK;
     const int vnni = use_vnni();
-    if (M >= DC_QGEMM_BIG_M && !forced_portable) {
+    if (M >= DC_QGEMM_BIG_M && !portable()) {
         qgemm_i8_dnnl(M, N, K, xq, sx, w, sw, b, y);
         return;
     }

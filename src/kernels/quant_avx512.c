@@ -20,9 +20,15 @@
 #define VNNI __attribute__((target("avx512f,avx512bw,avx512dq,avx512vnni,avx512vl,f16c,fma")))
 
 int dc_k_have_vnni(void) {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") &&
-           __builtin_cpu_supports("avx512vnni");
+    static int known = -1; /* asked once (several threads may ask at once: atomic; they agree) */
+    int k = __atomic_load_n(&known, __ATOMIC_RELAXED);
+    if (k < 0) {
+        __builtin_cpu_init();
+        k = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") &&
+            __builtin_cpu_supports("avx512vnni");
+        __atomic_store_n(&known, k, __ATOMIC_RELAXED);
+    }
+    return k;
 }
 
 /* bytes [k, k + 64) of a row of K, zeros past its end */
