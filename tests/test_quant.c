@@ -244,6 +244,15 @@ static void model_case(void) {
         dc_model_free(q);
     }
     CHECK_ERR(dc_model_quantize(m, 5, NULL) == NULL, "--bits is 8 or 4");
+    /* a model built in C (no description of its own) is quantized too */
+    dc_model *c = dc_model_new(1, (int64_t[]){48});
+    dc_model_add_dense(c, 32, DC_ACT_RELU);
+    dc_model_add_dense(c, 4, DC_ACT_SOFTMAX);
+    dc_model_compile(c, DC_LOSS_CATEGORICAL_CE, dc_adam(0.01f));
+    dc_model *cq = c && dc_model_build(c, 1) == DC_OK ? dc_model_quantize(c, 4, NULL) : NULL;
+    CHECK(cq && named(cq, "dense.weight") && named(cq, "dense.weight")->dtype == DC_I8 && named(cq, "dense_1.weight")->dtype == DC_U8,
+          "a model built in C: int8 for 48 columns, 4-bit for 32 (%s)", cq ? "" : dc_last_error());
+    dc_model_free(cq), dc_model_free(c);
     named(m, "transformer_block_1.mlp.c_fc.weight")->data[7] = NAN;
     CHECK_ERR(dc_model_quantize(m, 8, NULL) == NULL, "tensor \"transformer_block_1.mlp.c_fc.weight\" holds NaN at value 7");
     free(yf), free(yq);

@@ -185,15 +185,24 @@ dc_model *dc_model_quantize(const dc_model *src, int bits, FILE *report) {
     dc_dtype *line_type = calloc((size_t)nlines + 1, sizeof *line_type); /* DC_F32 is 0 */
     char *out = NULL;
     dc_model *q = NULL;
-    if (!line_type) {
-        dc_set_error(DC_ERR_NOMEM, "quantize: out of memory");
+    /* each node's line in text (a model built in C has none of its own: its
+     * written description gives them), the nodes in the same order */
+    dc_model *lines = dc_model_parse_unbuilt(text, "quantize", src->in_ndim, src->in_shape, src->meta.vocab_rows);
+    if (!line_type || !lines) {
+        if (!line_type) dc_set_error(DC_ERR_NOMEM, "quantize: out of memory");
+        goto done;
+    }
+    if (lines->nnodes != src->nnodes) {
+        dc_set_error(DC_ERR_INVALID, "quantize: the description does not rebuild the model (%d nodes, not %d)", lines->nnodes,
+                     src->nnodes);
         goto done;
     }
     for (int i = 0; i < src->nnodes; i++) {
         const dc_layer *l = src->nodes[i];
         const dc_dtype t = layer_choice(l, bits);
-        if (t == DC_F32 || l->line < 1 || l->line > nlines) continue;
-        dc_dtype *lt = &line_type[l->line];
+        const int line = lines->nodes[i]->line;
+        if (t == DC_F32 || line < 1 || line > nlines) continue;
+        dc_dtype *lt = &line_type[line];
         *lt = *lt == DC_F32 ? t : (*lt == DC_WEIGHTS_Q4 && t == DC_WEIGHTS_Q4) ? DC_WEIGHTS_Q4 : DC_I8;
     }
     if (!(out = rewrite(text, line_type, nlines))) {
@@ -213,6 +222,7 @@ fail:
     dc_model_free(q);
     q = NULL;
 done:
+    dc_model_free(lines);
     free(written);
     free(line_type);
     free(out);
