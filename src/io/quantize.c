@@ -68,56 +68,48 @@ static char *rewrite(const char *text, const dc_dtype *line_type, int nlines) {
     return b.s;
 }
 
-/* The values of source tensor j as floats (n of them), into out. */
-static void source_values(const dc_model *src, int j, float *out) {
-    const dc_named_param *s = &src->named[j];
-    const dc_param_decl *d = s->decl;
-    const dc_tensor *t = s->t;
+/* The values of parameter k of src layer l as floats, into out. */
+static void source_values(const dc_layer *l, int k, float *out) {
+    const dc_param_decl *d = &l->decl[k];
+    const dc_tensor *t = l->param[k];
     if (t->dtype == DC_F32) memcpy(out, t->data, sizeof(float) * (size_t)t->size);
     else if (t->dtype == DC_F16) dc_k_f16_to_f32_n(t->raw, out, t->size);
     else if (t->dtype == DC_BF16) dc_k_bf16_to_f32_n(t->raw, out, t->size);
-    else {
-        const dc_layer *l = NULL;
-        for (int i = 0; i < src->nnodes && !l; i++)
-            for (int k = 0; k < src->nodes[i]->nparam; k++)
-                if (&src->nodes[i]->decl[k] == d) l = src->nodes[i];
-        const dc_tensor *sc = l->param[d->scale];
-        if (t->dtype == DC_I8) dc_k_dequantize_rows_i8(t->raw, sc->data, d->shape[0], d->cols, out);
-        else dc_k_dequantize_q4_rows(t->raw, sc->raw, d->shape[0], d->cols, out);
-    }
+    else if (t->dtype == DC_I8) dc_k_dequantize_rows_i8(t->raw, l->param[d->scale]->data, d->shape[0], d->cols, out);
+    else dc_k_dequantize_q4_rows(t->raw, l->param[d->scale]->raw, d->shape[0], d->cols, out);
 }
 
-static int find_named(const dc_model *m, const char *name) {
-    for (int j = 0; j < m->nnamed; j++)
-        if (!strcmp(m->named[j].name, name)) return j;
-    return -1;
+/* Values a declaration stands for (a 4-bit matrix's bytes hold two). */
+static int64_t values_of(const dc_param_decl *d) {
+    return d->matrix ? d->shape[0] * d->cols : dc_shape_size(d->ndim, d->shape);
 }
 
-/* q's tensors from src's: quantized where q stores them so, else copied. */
+/* q's tensors from src's (the same description: node i is node i, a
+ * tensor is found by its name in its layer): quantized where q stores them
+ * so, else copied. */
 static dc_status fill(dc_model *q, const dc_model *src) {
     for (int i = 0; i < q->nnodes; i++) {
-        const dc_layer *l = q->nodes[i];
+        const dc_layer *l = q->nodes[i], *sl = src->nodes[i];
         for (int k = 0; k < l->nparam; k++) {
             const dc_param_decl *d = &l->decl[k];
             int is_scale = 0; /* a scale: written with its matrix */
             for (int s = 0; s < l->nparam; s++) is_scale |= l->decl[s].scale == k;
             if (is_scale) continue;
-            char name[128];
-            snprintf(name, sizeof name, "%s.%s", l->name, d->what);
-            const int j = find_named(src, name);
-            const int64_t rows = d->ndim ? d->shape[0] : 1, cols = d->matrix ? d->cols : 0;
-            const int64_t n = d->matrix ? rows * cols : dc_shape_size(d->ndim, d->shape);
-            if (j < 0 || (src->named[j].decl->matrix ? src->named[j].decl->shape[0] * src->named[j].decl->cols : src->named[j].t->size) != n)
-                return dc_set_error(DC_ERR_INVALID, "quantize: tensor \"%s\" is not in the source model with %lld values", name, (long long)n);
+            int ks = 0;
+            while (ks < sl->nparam && strcmp(sl->decl[ks].what, d->what)) ks++;
+            const int64_t rows = d->ndim ? d->shape[0] : 1, cols = d->matrix ? d->cols : 0, n = values_of(d);
+            if (ks == sl->nparam || values_of(&sl->decl[ks]) != n)
+                return dc_set_error(DC_ERR_INVALID, "quantize: tensor \"%s.%s\" is not in the source model with %lld values", l->name,
+                                    d->what, (long long)n);
             float *v = malloc(sizeof(float) * (size_t)(n ? n : 1));
             if (!v) return dc_set_error(DC_ERR_NOMEM, "quantize: out of memory");
-            source_values(src, j, v);
+            source_values(sl, ks, v);
             for (int64_t e = 0; e < n; e++)
                 if (!isfinite(v[e])) {
                     const int nan = isnan(v[e]);
                     free(v);
-                    return dc_set_error(DC_ERR_INVALID, "quantize: tensor \"%s\" holds %s at value %lld: nothing to quantize", name,
-                                        nan ? "NaN" : "an infinity", (long long)e);
+                    return dc_set_error(DC_ERR_INVALID, "quantize: tensor \"%s.%s\" holds %s at value %lld: nothing to quantize", l->name,
+                                        d->what, nan ? "NaN" : "an infinity", (long long)e);
                 }
             dc_tensor *t = l->param[k];
             if (d->dtype == DC_I8) dc_k_quantize_rows_i8(v, rows, cols, t->raw, l->param[d->scale]->data);
@@ -210,7 +202,10 @@ dc_model *dc_model_quantize(const dc_model *src, int bits, FILE *report) {
         goto done;
     }
     q = dc_model_parse_unbuilt(out, "quantized description", src->in_ndim, src->in_shape, src->meta.vocab_rows);
-    if (!q || dc_model_build(q, q->recipe.fit.seed) || fill(q, src) || copy_meta(q, src)) goto fail;
+    if (!q || q->nnodes != src->nnodes || dc_model_build(q, q->recipe.fit.seed) || fill(q, src) || copy_meta(q, src)) {
+        if (q && q->nnodes != src->nnodes) dc_set_error(DC_ERR_INVALID, "quantize: the quantized description has other layers");
+        goto fail;
+    }
     char how[256];
     snprintf(how, sizeof how, "%s weights (%s), float activations quantized per %s at run time; biases and norms float",
              bits == 8 ? "int8" : "q4", bits == 8 ? "symmetric, a float scale per output row" : "4-bit blocks of 32, a half scale each; int8 where 4-bit does not fit",
