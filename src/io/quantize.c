@@ -68,22 +68,6 @@ static char *rewrite(const char *text, const dc_dtype *line_type, int nlines) {
     return b.s;
 }
 
-/* The values of parameter k of src layer l as floats, into out. */
-static void source_values(const dc_layer *l, int k, float *out) {
-    const dc_param_decl *d = &l->decl[k];
-    const dc_tensor *t = l->param[k];
-    if (t->dtype == DC_F32) memcpy(out, t->data, sizeof(float) * (size_t)t->size);
-    else if (t->dtype == DC_F16) dc_k_f16_to_f32_n(t->raw, out, t->size);
-    else if (t->dtype == DC_BF16) dc_k_bf16_to_f32_n(t->raw, out, t->size);
-    else if (t->dtype == DC_I8) dc_k_dequantize_rows_i8(t->raw, l->param[d->scale]->data, d->shape[0], d->cols, out);
-    else dc_k_dequantize_q4_rows(t->raw, l->param[d->scale]->raw, d->shape[0], d->cols, out);
-}
-
-/* Values a declaration stands for (a 4-bit matrix's bytes hold two). */
-static int64_t values_of(const dc_param_decl *d) {
-    return d->matrix ? d->shape[0] * d->cols : dc_shape_size(d->ndim, d->shape);
-}
-
 /* q's tensors from src's (the same description: node i is node i, a
  * tensor is found by its name in its layer): quantized where q stores them
  * so, else copied. */
@@ -97,13 +81,13 @@ static dc_status fill(dc_model *q, const dc_model *src) {
             if (is_scale) continue;
             int ks = 0;
             while (ks < sl->nparam && strcmp(sl->decl[ks].what, d->what)) ks++;
-            const int64_t rows = d->ndim ? d->shape[0] : 1, cols = d->matrix ? d->cols : 0, n = values_of(d);
-            if (ks == sl->nparam || values_of(&sl->decl[ks]) != n)
+            const int64_t rows = d->ndim ? d->shape[0] : 1, cols = d->matrix ? d->cols : 0, n = dc_param_values(d);
+            if (ks == sl->nparam || dc_param_values(&sl->decl[ks]) != n)
                 return dc_set_error(DC_ERR_INVALID, "quantize: tensor \"%s.%s\" is not in the source model with %lld values", l->name,
                                     d->what, (long long)n);
             float *v = malloc(sizeof(float) * (size_t)(n ? n : 1));
             if (!v) return dc_set_error(DC_ERR_NOMEM, "quantize: out of memory");
-            source_values(sl, ks, v);
+            dc_layer_param_floats(sl, ks, v);
             for (int64_t e = 0; e < n; e++)
                 if (!isfinite(v[e])) {
                     const int nan = isnan(v[e]);

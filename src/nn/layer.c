@@ -330,6 +330,20 @@ dc_status dc_layer_store_weights(dc_layer *l) {
     return DC_OK;
 }
 
+int64_t dc_param_values(const dc_param_decl *d) {
+    return d->matrix ? d->shape[0] * d->cols : dc_shape_size(d->ndim, d->shape);
+}
+
+void dc_layer_param_floats(const dc_layer *l, int k, float *out) {
+    const dc_param_decl *d = &l->decl[k];
+    const dc_tensor *t = l->param[k];
+    if (t->dtype == DC_F32) memcpy(out, t->data, sizeof(float) * (size_t)t->size);
+    else if (t->dtype == DC_F16) dc_k_f16_to_f32_n(t->raw, out, t->size);
+    else if (t->dtype == DC_BF16) dc_k_bf16_to_f32_n(t->raw, out, t->size);
+    else if (t->dtype == DC_I8) dc_k_dequantize_rows_i8(t->raw, l->param[d->scale]->data, d->shape[0], d->cols, out);
+    else dc_k_dequantize_q4_rows(t->raw, l->param[d->scale]->raw, d->shape[0], d->cols, out);
+}
+
 dc_tensor *dc_layer_weight(dc_forward_ctx *f, const dc_layer *l, int k) {
     dc_tensor *w = l->param[k];
     const dc_param_decl *d = &l->decl[k];

@@ -205,6 +205,11 @@ void dc_layer_matrix(dc_layer *l, int k);
  * layer's own indices stay. An error when the layer has no matrix, or a
  * 4-bit one is not 2-D with a multiple of 32 columns. */
 dc_status dc_layer_store_weights(dc_layer *l);
+/* The values a declaration stands for (a 4-bit matrix's bytes hold two). */
+int64_t dc_param_values(const dc_param_decl *d);
+/* Parameter k of l (a built model's) as dc_param_values floats into out:
+ * F32 copied, F16 and BF16 converted, int8 and 4-bit dequantized. */
+void dc_layer_param_floats(const dc_layer *l, int k, float *out);
 /* "f32", "f16", "bf16", "i8" or "q4" */
 const char *dc_weights_name(dc_dtype t);
 /* Parameter k of l as F32 for the forward pass: itself, or its F16, BF16,

@@ -429,6 +429,7 @@ static dc_status add_named(dc_model *m, const dc_layer *l, const dc_param_decl *
     if (!(p->t = dc_tensor_wrap(data, d->ndim, d->shape))) return DC_ERR_NOMEM;
     p->buffer = d->buffer;
     p->decl = d;
+    p->layer = l;
     if (grad) {
         p->t->grad = grad;
         p->t->requires_grad = 1;
@@ -865,11 +866,7 @@ static int is_chain(const dc_model *m) {
     return num_outputs(m) == 1;
 }
 
-/* Values a declaration stands for (a 4-bit matrix's bytes hold two), and
- * the bytes it takes. */
-static int64_t decl_values(const dc_param_decl *d) {
-    return d->matrix ? d->shape[0] * d->cols : dc_shape_size(d->ndim, d->shape);
-}
+/* The bytes a declaration takes as stored. */
 static int64_t decl_bytes(const dc_param_decl *d) { return dc_shape_size(d->ndim, d->shape) * (int64_t)dc_dtype_size(d->dtype); }
 
 /* The summary's storage note of a layer: "int8, 99.00 KB" */
@@ -907,7 +904,7 @@ void dc_model_summary(const dc_model *m, FILE *out) {
         dc_shape_text(shape, sizeof shape, &l->out, 1);
         int64_t p = 0, b = 0;
         for (int k = 0; k < l->nparam; k++) {
-            int64_t n = decl_values(&l->decl[k]);
+            int64_t n = dc_param_values(&l->decl[k]);
             if (l->decl[k].buffer || l->frozen || l->decl[k].dtype != DC_F32) b += n;
             else p += n;
         }

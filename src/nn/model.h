@@ -13,6 +13,7 @@ typedef struct {
     dc_tensor *t;         /* view into the flat buffers               */
     int buffer;           /* 1: non-trainable (in m->buffers)         */
     const dc_param_decl *decl;
+    const dc_layer *layer;  /* whose parameter it is                   */
 } dc_named_param;
 
 /* What a loss compares an output with: the data's labels or values (y),

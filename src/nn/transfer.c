@@ -3,7 +3,6 @@
  * embedding and LSTM into a classifier built of the same layers). Freezing
  * lives in model.c, beside the buffer layout it changes. */
 #include "model.h"
-#include "../kernels/kernels.h"
 #include <string.h>
 
 static int same_shape(const dc_tensor *a, const dc_tensor *b) {
@@ -23,17 +22,11 @@ static void shape_text(const dc_tensor *t, char *buf, size_t n) {
  * same values per row: dequantized. 0 when it is not that case. */
 static int dequantize_into(dc_tensor *t, const dc_model *src, int j) {
     const dc_param_decl *d = src->named[j].decl;
-    if (t->dtype != DC_F32 || !d || d->scale < 0 || !d->matrix || t->ndim != d->ndim || t->shape[0] != d->shape[0] ||
-        t->size != d->shape[0] * d->cols)
+    const dc_layer *l = src->named[j].layer;
+    if (t->dtype != DC_F32 || !d || !l || d->scale < 0 || !d->matrix || t->ndim != d->ndim || t->shape[0] != d->shape[0] ||
+        t->size != dc_param_values(d))
         return 0;
-    const dc_tensor *s = src->named[j].t, *sc = NULL;
-    char name[128];
-    snprintf(name, sizeof name, "%s_scale", src->named[j].name);
-    for (int i = 0; i < src->nnamed && !sc; i++)
-        if (!strcmp(src->named[i].name, name)) sc = src->named[i].t;
-    if (!sc) return 0;
-    if (s->dtype == DC_I8) dc_k_dequantize_rows_i8(s->raw, sc->data, d->shape[0], d->cols, t->data);
-    else dc_k_dequantize_q4_rows(s->raw, sc->raw, d->shape[0], d->cols, t->data);
+    dc_layer_param_floats(l, (int)(d - l->decl), t->data);
     return 1;
 }
 
