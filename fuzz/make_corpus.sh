@@ -52,6 +52,9 @@ printf 'input 1x8x8\nflatten\ndense 32 activation=relu\ndense 2 activation=softm
 $D train "$T/img8.dc" --data "$T/imgs" --quiet --out "$T/img8.safetensors" > /dev/null 2>&1
 $D quantize "$T/img8.safetensors" --out "$C/safetensors/img_int8.safetensors" --quiet > /dev/null 2>&1
 $D quantize "$T/img8.safetensors" --bits 4 --out "$C/safetensors/img_q4.safetensors" --quiet > /dev/null 2>&1
+# pruned layouts (deepc prune): sparse bitmap + values; a stopped prune with its masks in the state
+$D prune "$T/img8.safetensors" --sparsity 0.9 --data "$T/imgs" --epochs 2 --out "$C/safetensors/img_pruned.safetensors" --quiet > /dev/null 2>&1
+$D prune "$T/img8.safetensors" --sparsity 0.5 --data "$T/imgs" --epochs 3 --stop-after 2 --out "$C/safetensors/img_prune_state.safetensors" --quiet > /dev/null 2>&1 || true
 
 # the training state and the stored pipeline, as text (from the files above)
 "$PY" - "$C" <<'PYEOF'
@@ -62,6 +65,7 @@ def meta(p):
     return json.loads(b[8:8 + n])["__metadata__"]
 m = meta(c + "/safetensors/iris_state.safetensors")
 open(c + "/state/iris.txt", "w").write(m["training_state"])
+open(c + "/state/prune.txt", "w").write(meta(c + "/safetensors/img_prune_state.safetensors")["training_state"])
 open(c + "/tabular/iris.txt", "w").write(m["preprocess"])
 open(c + "/tabular/v1_iris.txt", "w").write(meta(c + "/safetensors/v1_iris.safetensors")["preprocess"])
 PYEOF

@@ -33,6 +33,12 @@ typedef struct {
     int temperature_given;  /* distill: --temperature was said (its default is 1 there) */
     double alpha;           /* distill: the soft term's weight (default 0.5) */
     const char *teacher;    /* distill: the teacher model */
+    /* prune: the final sparsity (0: not given), its schedule and kind */
+    double sparsity, initial_sparsity;
+    long begin_step, end_step, frequency;
+    const char *scope;
+    int structured;
+    const dc_prune_config *prune; /* train: prune while training (deepc prune) */
     int no_cache;
     double test_split;
     /* images */

@@ -128,6 +128,22 @@ const command_help cli_commands[] = {
      "  block for 4-bit) as it comes. eval, predict, generate and summary take the file as\n"
      "  any model; train --init-from MODEL.int8 starts a float model from it.\n",
      0, 1},
+    {"prune",
+     "usage: deepc prune MODEL --sparsity S --data DATA [--epochs N] [--scope layer|global] [--structured]\n"
+     "                   [--initial-sparsity S0] [--begin-step B] [--end-step E] [--frequency F]\n"
+     "                   [--out FILE] [train options] [--json]\n"
+     "       deepc prune --resume FILE --data DATA ...\n"
+     "  Magnitude pruning while fine-tuning (TensorFlow Model Optimization's recipe): MODEL trains\n"
+     "  on DATA from its own weights while its smallest weights are set to 0, the fraction rising\n"
+     "  from S0 (0) at optimizer step B (0) to S at step E (default: where the last epoch begins)\n"
+     "  on a cubic curve, the masks updated every F steps (a tenth of the ramp, at most 100).\n"
+     "  --scope layer (default): every weight matrix loses the fraction S; global: one threshold\n"
+     "  over all. The masks are kept in the file's training state (--resume goes on exactly), and\n"
+     "  the file (default MODEL.pruned.safetensors) stores the pruned matrices sparse: a bitmap\n"
+     "  and the values left. --structured: whole units of dense layers and filters of conv layers\n"
+     "  go (not the output layer, nor one whose units feed several layers or a non-zero\n"
+     "  activation at 0), and the file written at the end is the smaller dense model.\n",
+     1, 1},
     {"cv",
      "usage: deepc cv DESCRIPTION --data DATA --folds K [train options] [--json]\n"
      "  k-fold cross-validation: trains K models, reports mean and std of each metric.\n",

@@ -73,6 +73,9 @@ static int parse_args(int argc, char **argv, cli_args *a) {
         INT("--pca", pca, 1, 100000) INT("--bits", bits, 4, 8) INT("--samples", samples, 1, 4096) INT("--manifold", manifold, 2, 64)
         STR("--prompt", prompt) STR("--stop", stop) STR("--vocab", vocab) STR("--merges", merges) STR("--description", description) INT("--vocab-size", vocab_size, 257, 1 << 20) FLAG("--decode", decode) INT("--max-tokens", max_tokens, 1, 1L << 30) INT("--steps-per-epoch", steps_per_epoch, 1, 1L << 40) INT("--validation-steps", validation_steps, 1, 1L << 40) INT("--top-k", top_k, 0, 1L << 30)
         DBL("--top-p", top_p, 0.0, 1.0) FLAG("--no-cache", no_cache) DBL("--alpha", alpha, 0.0, 1.0)
+        DBL("--sparsity", sparsity, 0.0, 1.0) DBL("--initial-sparsity", initial_sparsity, 0.0, 1.0) STR("--scope", scope)
+        FLAG("--structured", structured) INT("--begin-step", begin_step, 0, 1L << 40) INT("--end-step", end_step, 1, 1L << 40)
+        INT("--frequency", frequency, 1, 1L << 40)
         else if (!strcmp(o, "--temperature")) {
             NEEDV();
             if (cli_float(o, v, 0.0, 100.0, &a->temperature)) return -1;
@@ -477,6 +480,8 @@ static int input_auto(const char *path) {
     return yes;
 }
 
+static int prune_finish(const cli_args *a, dc_model *m, const char *out);
+
 static int cmd_train(const cli_args *a) {
     if (!a->resume && need(a, "a DESCRIPTION file (or --resume MODEL)", a->target)) return 2;
     if (need(a, "--data", a->data)) return 2;
@@ -571,6 +576,7 @@ static int cmd_train(const cli_args *a) {
     }
     apply_lr(a, m);
     dc_fit_options fo = fit_options(a, state);
+    fo.prune = a->prune;
     if (a->teacher) { /* deepc distill: the teacher's softened outputs join the loss */
         const float T = a->temperature_given ? (float)a->temperature : 1.0f; /* measured best: bench/distill.sh */
         if (!(teacher = dc_model_load(a->teacher)) || !(dist = dc_distiller_new(teacher, T, (float)a->alpha))) {
@@ -602,6 +608,10 @@ static int cmd_train(const cli_args *a) {
         rc = 130;
         goto done;
     }
+    if (dc_model_pruning(m) && prune_finish(a, m, out)) {
+        rc = 1;
+        goto done;
+    }
     if (b.test && cli_compute_metrics(m, b.test, &r)) {
         rc = cli_fail("evaluation failed");
         goto done;
@@ -627,6 +637,84 @@ done:
     dc_model_free(from);
     dc_distiller_free(dist);
     dc_model_free(teacher);
+    return rc;
+}
+
+/* A finished prune: the model to deploy, written again without its
+ * training state (the optimizer's moments would be most of the file; a
+ * stopped prune keeps it, to resume), a structured one's pruned units
+ * removed (the smaller model: its shapes are new); and what was pruned. */
+static int prune_finish(const cli_args *a, dc_model *m, const char *out) {
+    int64_t total = 0, zeros = dc_model_pruned(m, &total);
+    if (a->structured || strstr(dc_model_pruning(m), "structured (")) {
+        if (!a->quiet) printf("Removing the pruned units:\n");
+        dc_model *s = dc_model_shrink(m, a->quiet ? NULL : stdout);
+        if (!s || dc_model_save(s, out)) {
+            dc_model_free(s);
+            return cli_fail("cannot write the smaller model");
+        }
+        if (!a->quiet) printf("Parameters: %lld -> %lld (a dense model; the masked one is not kept)\n", (long long)dc_model_num_params(m),
+                              (long long)dc_model_num_params(s));
+        dc_model_free(s);
+    } else {
+        if (dc_model_save(m, out)) return cli_fail("cannot write the pruned model");
+        if (!a->quiet)
+            printf("Pruned: %lld of %lld weight-matrix values are 0 (%.1f%%); %s stores them sparse\n", (long long)zeros, (long long)total,
+                   total ? 100.0 * (double)zeros / (double)total : 0.0, out);
+    }
+    return 0;
+}
+
+/* deepc prune MODEL --sparsity S --data ...: fine-tune MODEL (its own
+ * description, started from its weights as --init-from does) while its
+ * smallest weights are pruned; or --resume a stopped prune. */
+static int cmd_prune(const cli_args *a) {
+    dc_prune_config c = {.sparsity = (float)a->sparsity, .initial_sparsity = (float)a->initial_sparsity, .begin_step = a->begin_step,
+                         .end_step = a->end_step, .frequency = a->frequency, .structured = a->structured};
+    if (a->scope && strcmp(a->scope, "layer") && strcmp(a->scope, "global")) {
+        fprintf(stderr, "deepc: --scope is layer (each matrix to the sparsity) or global (one threshold over all), not \"%s\"\n", a->scope);
+        return 2;
+    }
+    c.scope = a->scope && !strcmp(a->scope, "global") ? DC_PRUNE_GLOBAL : DC_PRUNE_LAYER;
+    cli_args b = *a;
+    if (a->resume) { /* the run's own settings, in its state */
+        b.prune = a->sparsity > 0 ? &c : NULL;
+        return cmd_train(&b);
+    }
+    if (need(a, "a trained MODEL (deepc prune MODEL --sparsity 0.8 --data DATA)", a->target) || need(a, "--data", a->data)) return 2;
+    if (!(a->sparsity > 0.0 && a->sparsity < 1.0)) {
+        fprintf(stderr, "deepc: prune needs --sparsity between 0 and 1 (0.8: 80%% of the weights pruned)\n");
+        return 2;
+    }
+    dc_model *m = dc_model_load(a->target);
+    if (!m) return cli_fail("cannot load the model to prune");
+    /* its description, for train to read (the run starts from its weights) */
+    char tmp[] = "/tmp/deepc-prune-XXXXXX.dc", outbuf[1024];
+    int fd = mkstemps(tmp, 3);
+    const char *desc = dc_model_description(m);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    int ok = f && desc && fputs(desc, f) >= 0;
+    if (f) ok &= fclose(f) == 0;
+    else if (fd >= 0) close(fd);
+    dc_model_free(m);
+    if (!ok) {
+        if (fd >= 0) unlink(tmp);
+        fprintf(stderr, "deepc: cannot write %s's description to a temporary file%s\n", a->target, desc ? "" : " (it has none)");
+        return 1;
+    }
+    if (!a->out) { /* fashion_mlp.safetensors -> fashion_mlp.pruned.safetensors */
+        const char *dot = strrchr(a->target, '.');
+        snprintf(outbuf, sizeof outbuf, "%.*s.pruned.safetensors", (int)(dot ? dot - a->target : (long)strlen(a->target)), a->target);
+        b.out = outbuf;
+    }
+    b.target = tmp;
+    b.init_from = a->target;
+    b.prune = &c;
+    if (!a->quiet) printf("Pruning %s to %g%% sparsity (%s%s) into %s\n", a->target, 100.0 * a->sparsity,
+                          c.scope == DC_PRUNE_GLOBAL ? "one threshold over every matrix" : "each matrix alone",
+                          c.structured ? ", whole units and filters" : "", b.out);
+    int rc = cmd_train(&b);
+    unlink(tmp);
     return rc;
 }
 
@@ -859,6 +947,11 @@ static int cmd_summary(const cli_args *a) {
     }
     if (!m) return cli_fail("cannot read the model");
     dc_model_summary(m, stdout);
+    if (dc_model_pruning(m)) { /* a pruned model: how many zeros, and how it was made */
+        int64_t total = 0, zeros = dc_model_pruned(m, &total);
+        printf("Pruned: %.1f%% of the weight matrices' %lld values are 0 (stored sparse)\n%s\n",
+               total ? 100.0 * (double)zeros / (double)total : 0.0, (long long)total, dc_model_pruning(m));
+    }
     if (a->json) {
         printf("{\"command\":\"summary\",\"params\":%lld,\"layers\":[", (long long)dc_model_num_params(m));
         for (int i = 0; i < dc_model_num_layers(m); i++) {
@@ -1099,6 +1192,7 @@ int main(int argc, char **argv) {
     if (parse_args(argc, argv, &a)) return 2;
     if (!strcmp(a.cmd, "train")) return cmd_train(&a);
     if (!strcmp(a.cmd, "distill")) return cmd_distill(&a);
+    if (!strcmp(a.cmd, "prune")) return cmd_prune(&a);
     if (!strcmp(a.cmd, "eval")) return cmd_eval(&a);
     if (!strcmp(a.cmd, "predict")) return cmd_predict(&a);
     if (!strcmp(a.cmd, "summary")) return cmd_summary(&a);

@@ -110,6 +110,52 @@ void dc_distiller_free(dc_distiller *d);
 const dc_callbacks *dc_distiller_callbacks(const dc_distiller *d);
 dc_tensor *dc_distill_term(dc_graph *g, dc_tensor *student_logits, const float *teacher_logits, float temperature);
 
+/* Magnitude pruning while training (deepc prune; TensorFlow Model
+ * Optimization's prune_low_magnitude with its PolynomialDecay schedule).
+ * Pass it as dc_fit_options.prune: the weight matrices (dense kernels and
+ * tied heads, conv kernels, embedding tables, recurrent and attention
+ * matrices) lose their smallest weights while the model trains, the
+ * fraction pruned rising from initial_sparsity at begin_step to sparsity at
+ * end_step as
+ *   s(t) = sparsity + (initial_sparsity - sparsity) (1 - (t - begin) / (end - begin))^power
+ * (t: optimizer steps), the masks recomputed every `frequency` steps (and
+ * at end_step) and applied after every step, so a pruned weight stays 0.
+ * The masks are part of the training state (a stopped run resumes
+ * exactly), and the model's files are stored sparse (docs/FORMATS.md).
+ * scope DC_PRUNE_LAYER prunes every matrix to the fraction (exactly:
+ * round(s x its size) zeros), DC_PRUNE_GLOBAL all of them together (one
+ * threshold). structured: whole units of dense layers and filters of conv
+ * layers go, ranked by their weights' mean magnitude (at least one stays
+ * in each layer); the layers that cannot lose units (dc_model_shrink says
+ * which) are left alone, and dc_model_shrink then removes the pruned units
+ * for a smaller dense model. A pruning run trains its epochs: early
+ * stopping is off (its epochs would differ in sparsity). */
+typedef enum { DC_PRUNE_LAYER = 0, DC_PRUNE_GLOBAL = 1 } dc_prune_scope;
+typedef struct {
+    float sparsity;            /* the final fraction pruned, in (0, 1)        */
+    float initial_sparsity;    /* the ramp's start, in [0, sparsity] (0)      */
+    int64_t begin_step;        /* the ramp's first step (0)                   */
+    int64_t end_step;          /* its last; 0: where the run's last epoch
+                                  begins (the last step of a 1-epoch run)    */
+    int64_t frequency;         /* steps between updates; 0: a tenth of the
+                                  ramp, at most 100 (TF-MOT's default)        */
+    float power;               /* the polynomial's exponent; 0: 3             */
+    dc_prune_scope scope;
+    int structured;
+} dc_prune_config;
+/* The fraction the schedule prunes at optimizer step t (c resolved: end_step > begin_step). */
+double dc_prune_sparsity_at(const dc_prune_config *c, int64_t t);
+/* Zeros among the weights pruning may prune; *total gets their count. */
+int64_t dc_model_pruned(const dc_model *m, int64_t *total);
+/* After a structured prune: a copy of m without its pruned units and
+ * filters (a smaller dense model: the layers' widths, the batchnorms and
+ * the layers reading them cut to match), the same outputs. A unit is
+ * pruned when its weights, bias (and batchnorm scale and shift) are all 0.
+ * report (may be NULL) gets a line per layer. */
+dc_model *dc_model_shrink(const dc_model *m, FILE *report);
+/* How a model file was pruned (its "pruning" metadata), or NULL. */
+const char *dc_model_pruning(const dc_model *m);
+
 typedef struct {
     int epochs;                /* 0 = model's recipe                          */
     int batch_size;            /* 0 = model's recipe                          */
@@ -144,6 +190,9 @@ typedef struct {
      * on every rank. Files (checkpoint, best_checkpoint, log_csv) are
      * written by rank 0 only. world 0 or 1: one process. */
     int rank, world;
+    /* Prune while training (dc_prune_config), or NULL. A resumed run keeps
+     * the settings it started with (its state holds them and its masks). */
+    const dc_prune_config *prune;
 } dc_fit_options;
 
 /* Train m on data. On success *hist (if not NULL) holds per-epoch metrics

@@ -13,6 +13,10 @@
  *   vocabulary      (optional) a text model's tokens in index order
  *   frozen          (optional) the layers frozen by name (dc_model_freeze)
  *   text_run        (optional) how a text run split its data (for --resume)
+ *   pruning         (optional) how a prune made it; its F32 weight matrices
+ *                   are then stored sparse where that is smaller
+ *                   (sparse_store.c: "<name>.sparse_bitmap" and
+ *                   "<name>.sparse_values" instead of "<name>")
  * Callers may add tensors and metadata (src/train/state.c adds the training
  * state). Loading parses the description, then copies every weight after
  * checking its name, type and shape. A tensor is F32 unless its layer says
@@ -34,15 +38,27 @@ dc_status dc_model_file_write(const dc_model *m, const dc_st_entry *extra, int n
     /* a model built in C gets its description written from its layers */
     char *written = m->meta.description ? NULL : dc_model_write_description(m);
     if (!m->meta.description && !written) return DC_ERR_NOMEM;
-    dc_st_entry *e = calloc((size_t)m->nnamed + (size_t)nextra + 1, sizeof *e);
-    if (!e) {
-        free(written);
+    dc_st_entry *e = calloc(2 * (size_t)m->nnamed + (size_t)nextra + 1, sizeof *e);
+    dc_sparse_entry *sp = calloc((size_t)m->nnamed + 1, sizeof *sp); /* a pruned model's matrices, stored sparse */
+    if (!e || !sp) {
+        free(written), free(e), free(sp);
         return dc_set_error(DC_ERR_NOMEM, "save: out of memory");
     }
-    int ne = 0;
-    for (int i = 0; i < m->nnamed; i++)
-        e[ne++] = (dc_st_entry){m->named[i].name, m->named[i].t->ndim, m->named[i].t->shape, m->named[i].t->raw,
-                                dc_dtype_name(m->named[i].t->dtype)}; /* its real type: F32, or F16, BF16, I8 (weights=) */
+    int ne = 0, nsp = 0;
+    dc_status st = DC_OK;
+    for (int i = 0; i < m->nnamed && !st; i++) {
+        const dc_named_param *p = &m->named[i];
+        if (dc_sparse_worth(m, p)) {
+            dc_sparse_entry *s = &sp[nsp];
+            if ((st = dc_sparse_encode(p->name, p->t, s))) break;
+            nsp++;
+            e[ne++] = (dc_st_entry){s->bitmap_name, 1, s->bshape, s->bitmap, "U8"};
+            e[ne++] = (dc_st_entry){s->values_name, 1, s->vshape, s->values, "F32"};
+        } else {
+            e[ne++] = (dc_st_entry){p->name, p->t->ndim, p->t->shape, p->t->raw,
+                                    dc_dtype_name(p->t->dtype)}; /* its real type: F32, or F16, BF16, I8 (weights=) */
+        }
+    }
     for (int i = 0; i < nextra; i++) e[ne++] = extra[i];
     const char *keys[24] = {"format", "format_version", "deepc_version", "description"};
     const char *vals[24] = {"deepc", FORMAT_VERSION, DEEPC_VERSION, m->meta.description ? m->meta.description : written};
@@ -77,8 +93,10 @@ dc_status dc_model_file_write(const dc_model *m, const dc_st_entry *extra, int n
     }
     char frozen[1024];
     int nf = dc_model_frozen_names(m, frozen, sizeof frozen);
-    if (nf < 0) {
-        free(written), free(e);
+    if (nf < 0 || st) {
+        for (int i = 0; i < nsp; i++) dc_sparse_free(&sp[i]);
+        free(written), free(e), free(sp);
+        if (st) return st;
         return dc_set_error(DC_ERR_INVALID, "save: the frozen layers' names exceed 1023 characters");
     }
     if (nf > 0) {
@@ -97,11 +115,17 @@ dc_status dc_model_file_write(const dc_model *m, const dc_st_entry *extra, int n
         keys[nk] = "quantization";
         vals[nk++] = m->meta.quantization;
     }
+    if (m->meta.pruning) {
+        keys[nk] = "pruning";
+        vals[nk++] = m->meta.pruning;
+    }
     for (int i = 0; i < nx; i++) {
         keys[nk] = xkeys[i];
         vals[nk++] = xvals[i];
     }
-    dc_status st = dc_st_write(path, e, ne, keys, vals, nk);
+    st = dc_st_write(path, e, ne, keys, vals, nk);
+    for (int i = 0; i < nsp; i++) dc_sparse_free(&sp[i]);
+    free(sp);
     free(written);
     free(e);
     return st;
@@ -184,7 +208,9 @@ dc_model *dc_model_file_read(const char *path, dc_st_file **file) {
     int weights = 0, declared = 0;
     for (int i = 0; i < dc_st_count(f); i++) {
         const char *n = dc_st_get(f, i)->name;
-        weights += strncmp(n, "optimizer.", 10) && strncmp(n, "train.", 6); /* the training state's */
+        const size_t len = strlen(n); /* a sparse tensor is two: its bitmap counts */
+        weights += strncmp(n, "optimizer.", 10) && strncmp(n, "train.", 6) && /* the training state's */
+                   !(len > 14 && !strcmp(n + len - 14, ".sparse_values"));
     }
     for (int i = 0; i < m->nnodes; i++) {
         const dc_layer *l = m->nodes[i];
@@ -193,6 +219,11 @@ dc_model *dc_model_file_read(const char *path, dc_st_file **file) {
             char name[160];
             snprintf(name, sizeof name, "%s.%s", l->name, d->what);
             const dc_st_tensor *s = dc_st_find(f, name);
+            int64_t nvalues = 1;
+            for (int j = 0; j < d->ndim; j++) nvalues *= d->shape[j];
+            const int sparse = !s && d->dtype == DC_F32 ? dc_sparse_find(f, name, nvalues, path) : 0;
+            if (sparse < 0) goto fail;
+            if (sparse) continue; /* its pair checked against the declared size */
             if (!s) {
                 dc_set_error(DC_ERR_FORMAT, "%s: tensor \"%s\" is missing", path, name);
                 goto fail;
@@ -225,7 +256,9 @@ dc_model *dc_model_file_read(const char *path, dc_st_file **file) {
     }
     for (int i = 0; i < m->nnamed; i++) { /* checked above: present, of its type, the right shape */
         const dc_tensor *t = m->named[i].t;
-        memcpy(t->raw, dc_st_find(f, m->named[i].name)->data, (size_t)t->size * dc_dtype_size(t->dtype));
+        const dc_st_tensor *s = dc_st_find(f, m->named[i].name);
+        if (s) memcpy(t->raw, s->data, (size_t)t->size * dc_dtype_size(t->dtype));
+        else dc_sparse_decode(f, m->named[i].name, t->size, t->data); /* stored sparse (dc_sparse_find said so) */
     }
     const char *pre = dc_st_metadata(f, "preprocess");
     if (pre && !(m->meta.preprocess = strdup(pre))) {
@@ -273,6 +306,11 @@ dc_model *dc_model_file_read(const char *path, dc_st_file **file) {
         goto fail;
     }
     if (tr && !(m->meta.text_run = strdup(tr))) {
+        dc_set_error(DC_ERR_NOMEM, "out of memory");
+        goto fail;
+    }
+    const char *pz = dc_st_metadata(f, "pruning");
+    if (pz && !(m->meta.pruning = strdup(pz))) {
         dc_set_error(DC_ERR_NOMEM, "out of memory");
         goto fail;
     }

@@ -113,14 +113,14 @@ static int copy_str(char **dst, const char *s) {
 }
 
 /* What the model file keeps beside the network, duplicated. */
-static dc_status copy_meta(dc_model *q, const dc_model *src) {
+dc_status dc_model_copy_meta(dc_model *q, const dc_model *src) {
     q->meta.auto_input = src->meta.auto_input;
     q->meta.auto_vocab = src->meta.auto_vocab;
     q->meta.vocab_rows = src->meta.vocab_rows;
     if (copy_str(&q->meta.preprocess, src->meta.preprocess) || copy_str(&q->meta.class_names, src->meta.class_names) ||
         copy_str(&q->meta.vocabulary, src->meta.vocabulary) || copy_str(&q->meta.bpe_vocab, src->meta.bpe_vocab) ||
         copy_str(&q->meta.bpe_merges, src->meta.bpe_merges) || copy_str(&q->meta.text_run, src->meta.text_run))
-        return dc_set_error(DC_ERR_NOMEM, "quantize: out of memory");
+        return dc_set_error(DC_ERR_NOMEM, "out of memory copying the model's metadata");
     return DC_OK;
 }
 
@@ -186,7 +186,7 @@ dc_model *dc_model_quantize(const dc_model *src, int bits, FILE *report) {
         goto done;
     }
     q = dc_model_parse_unbuilt(out, "quantized description", src->in_ndim, src->in_shape, src->meta.vocab_rows);
-    if (!q || q->nnodes != src->nnodes || dc_model_build(q, q->recipe.fit.seed) || fill(q, src) || copy_meta(q, src)) {
+    if (!q || q->nnodes != src->nnodes || dc_model_build(q, q->recipe.fit.seed) || fill(q, src) || dc_model_copy_meta(q, src)) {
         if (q && q->nnodes != src->nnodes) dc_set_error(DC_ERR_INVALID, "quantize: the quantized description has other layers");
         goto fail;
     }

@@ -70,6 +70,7 @@ void dc_model_free(dc_model *m) {
     free(m->meta.bpe_merges);
     free(m->meta.text_run);
     free(m->meta.quantization);
+    free(m->meta.pruning);
     free(m);
 }
 

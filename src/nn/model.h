@@ -78,6 +78,8 @@ struct dc_model {
         char *bpe_vocab, *bpe_merges;  /* a BPE model's encoder.json and vocab.bpe texts, or NULL */
         char *text_run;                /* how a text run split its data (resume), or NULL */
         char *quantization;            /* how dc_model_quantize made it, or NULL */
+        char *pruning;                 /* how a prune made it, or NULL: its weight
+                                          matrices are then stored sparse */
     } meta;
 };
 
@@ -147,4 +149,8 @@ int dc_model_output_loss(const dc_model *m, int node);
 dc_model *dc_model_parse_unbuilt(const char *text, const char *filename, int in_ndim, const int64_t *in_shape, int64_t vocab);
 /* Write the model back as description text (layers, losses, optimizer, fit). */
 char *dc_model_write_description(const dc_model *m);
+/* What a model file keeps beside the network (pipeline, classes,
+ * vocabulary, tokenizer, text run, input and vocabulary sizes) from src
+ * into a copy q built from the same description (src/io/quantize.c). */
+dc_status dc_model_copy_meta(dc_model *q, const dc_model *src);
 #endif

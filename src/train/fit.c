@@ -7,6 +7,7 @@
  * a run stopped after any batch and resumed is bit-identical to one that
  * never stopped. */
 #include "state.h"
+#include "prune.h"
 #include "prefetch.h"
 #include "progress.h"
 #include "../kernels/kernels.h"
@@ -501,6 +502,7 @@ static dc_status train_step(fit_ctx *c, const int64_t *idx, int64_t n, const flo
         if ((st = batch_backward(m, g, x, y, yf, share / (float)group, c->o->callbacks, &loss, &out))) return st;
     }
     if (last && (st = optimizer_step(m, c->s->opt, c->o->callbacks))) return st;
+    if (last && c->s->pruning && (st = dc_prune_after_step(c->s, m))) return st;
     c->s->lsum += loss * (double)rn;
     if (rn > 0) add_parts(g, c->s->psum, rn);
     if (out && y) c->s->correct += batch_correct(out, y, &c->s->counted);
@@ -596,7 +598,7 @@ static int early_stop_check(fit_ctx *c, const dc_epoch_stats *e, int *improved) 
         if (s->best_params) memcpy(s->best_params, c->m->params, sizeof(float) * (size_t)c->m->nparams);
         return 0;
     }
-    return es->enabled && ++s->es_wait >= es->patience;
+    return es->enabled && !s->pruning && ++s->es_wait >= es->patience; /* a prune's epochs differ in sparsity */
 }
 
 static void fill_history(dc_history *h, const dc_train_state *s, int interrupted) {
@@ -761,12 +763,37 @@ static dc_status run_epochs_loop(fit_ctx *c, dc_prefetch *pf, int64_t steps, int
             return dc_set_error(DC_ERR_INTERRUPTED, "fit: interrupted after epoch %d", s->epoch);
         }
     }
-    if (s->best_params && s->es_best_epoch > 0 && m->recipe.fit.early_stopping.restore_best) {
+    if (s->best_params && s->es_best_epoch > 0 && m->recipe.fit.early_stopping.restore_best && !s->pruning) {
         memcpy(m->params, s->best_params, sizeof(float) * (size_t)m->nparams);
         if (o->verbose) fprintf(out, "Restored the weights of epoch %d\n", s->es_best_epoch);
     }
     s->finished = 1;
     return DC_OK;
+}
+
+/* Pruning (dc_fit_options.prune): a new run resolves its schedule over
+ * the run's optimizer steps and starts its masks; a resumed one goes on
+ * with those in its state (asking for other settings is an error). */
+static dc_status start_pruning(fit_ctx *c) {
+    dc_train_state *s = c->s;
+    const dc_prune_config *p = c->o->prune;
+    if (s->pruning) {
+        if (p && (p->sparsity != s->prune.sparsity || p->scope != s->prune.scope || (p->structured != 0) != s->prune.structured))
+            return dc_set_error(DC_ERR_INVALID, "fit: the resumed run prunes to %g%% (%s%s); it keeps the settings it started with",
+                                100.0 * s->prune.sparsity, s->prune.scope == DC_PRUNE_GLOBAL ? "global" : "each layer",
+                                s->prune.structured ? ", structured" : "");
+        return DC_OK;
+    }
+    if (!p) return DC_OK;
+    if (s->epoch > 0 || s->step > 0 || dc_optimizer_steps(s->opt) > 0)
+        return dc_set_error(DC_ERR_INVALID, "fit: a run resumed after %d epochs did not prune; pruning starts a run", s->epoch);
+    const int64_t K = c->m->recipe.fit.accumulate > 1 ? c->m->recipe.fit.accumulate : 1, spe = c->m->recipe.fit.steps_per_epoch;
+    int64_t steps = (s->epoch_rows + s->batch_size - 1) / s->batch_size;
+    if (spe > 0 && spe < steps) steps = spe;
+    const int64_t per_epoch = (steps + K - 1) / K;
+    dc_prune_config r = *p;
+    dc_status st = dc_prune_resolve(&r, per_epoch * s->epochs, per_epoch);
+    return st ? st : dc_prune_begin(s, c->m, &r);
 }
 
 dc_status dc_fit(dc_model *m, const dc_dataset *data, const dc_fit_options *o, dc_history *hist) {
@@ -812,6 +839,7 @@ dc_status dc_fit(dc_model *m, const dc_dataset *data, const dc_fit_options *o, d
     } else if (o->epochs > 0) {
         c.s->epochs = o->epochs; /* a resume may extend the run */
     }
+    if (!st) st = start_pruning(&c);
     if (!st && c.s->finished && c.s->epoch < c.s->epochs && !c.s->stopped_early) c.s->finished = 0;
     if (!st) c.sched = run_schedule(m, c.s);
     if (!st && o->validation) {

@@ -4,6 +4,7 @@
  * epoch's permutation and the best weights as tensors). fit.c runs it;
  * io/model_file.c writes and reads the model around it. */
 #include "state.h"
+#include "prune.h"
 #include "../io/model_file.h"
 #include <inttypes.h>
 #include <math.h>
@@ -22,6 +23,7 @@ void dc_train_state_free(dc_train_state *s) {
     if (!s) return;
     free(s->perm);
     free(s->best_params);
+    free(s->mask);
     dc_optimizer_free(s->opt);
     free(s->hist);
     free(s);
@@ -84,6 +86,11 @@ static char *state_text(const dc_train_state *s) {
          s->sched.best, s->sched.num_bad, s->sched.cooldown_left, s->sched.epoch);
     dc_sb_printf(&t, "es_best=%a\nes_wait=%d\nes_best_epoch=%d\nstopped_early=%d\nfinished=%d\n", s->es_best, s->es_wait,
          s->es_best_epoch, s->stopped_early, s->finished);
+    if (s->pruning) {
+        char p[256];
+        dc_prune_format(&s->prune, p, sizeof p);
+        dc_sb_printf(&t, "prune=%s\n", p);
+    }
     for (int i = 0; i < s->nhist; i++) {
         const dc_epoch_stats *e = &s->hist[i];
         dc_sb_printf(&t, "history=%a,%a,%a,%a,%a\n", e->loss, e->accuracy, e->val_loss, e->val_accuracy, e->lr);
@@ -199,6 +206,9 @@ static dc_status parse_state(dc_train_state *s, const char *txt, const char *pat
             if (ok && s->opt) dc_optimizer_set_steps(s->opt, t);
         } else if (!strncmp(k, "psum", 4) && k[4] >= '0' && k[4] < '0' + DC_MAX_LOSS_PARTS && !k[5]) {
             ok = sscanf(v, "%la", &s->psum[k[4] - '0']) == 1;
+        } else if (!strcmp(k, "prune")) {
+            ok = !s->pruning && !dc_prune_parse(v, &s->prune);
+            s->pruning = 1;
         } else if (!strcmp(k, "history")) {
             dc_epoch_stats e = {0};
             ok = sscanf(v, "%la,%la,%la,%la,%la", &e.loss, &e.accuracy, &e.val_loss, &e.val_accuracy, &e.lr) == 5;
@@ -241,6 +251,8 @@ dc_status dc_model_save_state(const dc_model *m, const dc_train_state *s, const 
     if (nperm > INT32_MAX)
         return dc_set_error(DC_ERR_INVALID, "save: %lld training samples do not fit the I32 permutation", (long long)s->ntrain);
     int32_t *perm32 = malloc(sizeof(int32_t) * (size_t)(nperm ? nperm : 1));
+    uint8_t *mask = NULL; /* the pruning masks as a bitmap: bit i & 7 of byte i / 8 keeps parameter i */
+    int64_t mshape[1] = {(m->nparams + 7) / 8};
     char *stxt = state_text(s);
     dc_status st = DC_OK;
     if (!perm32 || !stxt) {
@@ -249,11 +261,19 @@ dc_status dc_model_save_state(const dc_model *m, const dc_train_state *s, const 
         for (int64_t i = 0; i < nperm; i++) perm32[i] = (int32_t)s->perm[i];
         if (nperm) e[ne++] = (dc_st_entry){"train.permutation", 1, nshape, perm32, "I32"};
         if (s->best_params) e[ne++] = (dc_st_entry){"train.best_params", 1, pshape, s->best_params, "F32"};
+        if (s->pruning && (mask = malloc((size_t)mshape[0] ? (size_t)mshape[0] : 1))) {
+            memset(mask, 0, (size_t)mshape[0]);
+            for (int64_t i = 0; i < m->nparams; i++) mask[i >> 3] |= (uint8_t)(s->mask[i] << (i & 7));
+            e[ne++] = (dc_st_entry){"train.prune_mask", 1, mshape, mask, "U8"};
+        } else if (s->pruning) {
+            st = dc_set_error(DC_ERR_NOMEM, "save: out of memory");
+        }
         const char *key = "training_state", *val = stxt;
-        st = dc_model_file_write(m, e, ne, &key, &val, 1, path);
+        if (!st) st = dc_model_file_write(m, e, ne, &key, &val, 1, path);
     }
     free(stxt);
     free(perm32);
+    free(mask);
     return st;
 }
 
@@ -279,6 +299,20 @@ static dc_status load_permutation(dc_train_state *s, const dc_st_tensor *pt, con
     }
     free(seen);
     return st;
+}
+
+/* A pruning run's masks from their bitmap, checked against the weights. */
+static dc_status load_mask(dc_train_state *s, const dc_model *m, const dc_st_tensor *t, const char *path) {
+    const int64_t nb = (m->nparams + 7) / 8;
+    if (!t || strcmp(t->dtype, "U8") || t->ndim != 1 || t->shape[0] != nb)
+        return dc_set_error(DC_ERR_FORMAT, "%s: training_state prunes, but train.prune_mask is missing or is not %lld U8 bytes (a bit per "
+                                           "parameter)", path, (long long)nb);
+    const uint8_t *b = t->data;
+    if (m->nparams % 8 && b[nb - 1] >> (m->nparams % 8))
+        return dc_set_error(DC_ERR_FORMAT, "%s: train.prune_mask sets bits past the model's %lld parameters", path, (long long)m->nparams);
+    if (!(s->mask = malloc((size_t)(m->nparams ? m->nparams : 1)))) return dc_set_error(DC_ERR_NOMEM, "out of memory");
+    for (int64_t i = 0; i < m->nparams; i++) s->mask[i] = (b[i >> 3] >> (i & 7)) & 1;
+    return dc_prune_check(s, m, path);
 }
 
 dc_status dc_train_state_load(dc_model *m, const dc_st_file *f, const char *txt, const char *path, dc_train_state **out) {
@@ -324,6 +358,7 @@ dc_status dc_train_state_load(dc_model *m, const dc_st_file *f, const char *txt,
             if ((st = dc_train_state_alloc_best(s, m))) goto fail;
         }
     }
+    if (s->pruning && (st = load_mask(s, m, dc_st_find(f, "train.prune_mask"), path))) goto fail;
     *out = s;
     return DC_OK;
 fail:

@@ -35,6 +35,10 @@ struct dc_train_state {
     int es_wait, es_best_epoch;
     float *best_params;           /* weights of the best epoch (restore_best) */
     int stopped_early, finished;
+    /* pruning (dc_fit_options.prune; prune.c) */
+    int pruning;
+    dc_prune_config prune;        /* its settings, resolved                  */
+    uint8_t *mask;                /* nparams: 0 = pruned (held at zero)      */
     /* history */
     dc_epoch_stats *hist;
     int nhist, cap_hist;
