@@ -77,7 +77,7 @@ typedef enum {
     DC_OP_CONV2D, DC_OP_MAXPOOL2D, DC_OP_AVGPOOL2D, DC_OP_PAD2D, DC_OP_DROPOUT_CHANNELS,
     DC_OP_BATCHNORM, DC_OP_LAYER_NORM,
     DC_OP_EMBEDDING, DC_OP_RNN, DC_OP_RNN_LAST, DC_OP_TIME_POOL, DC_OP_ATTENTION,
-    DC_OP_CAST, DC_OP_QUANTIZE, DC_OP_DEQUANTIZE, DC_OP_QLINEAR, DC_OP_QEMBEDDING, DC_OP_QCONV2D, DC_OP_QRNN,
+    DC_OP_CAST, DC_OP_QUANTIZE, DC_OP_DEQUANTIZE, DC_OP_QLINEAR, DC_OP_QEMBEDDING, DC_OP_QCONV2D, DC_OP_QRNN, DC_OP_SPARSE_LINEAR,
     DC_OP_MSE_LOSS, DC_OP_BCE_LOSS, DC_OP_BCE_LOGITS_LOSS, DC_OP_CROSS_ENTROPY,
     DC_OP_COUNT
 } dc_op_id;
@@ -283,6 +283,13 @@ dc_tensor *dc_dequantize(dc_graph *g, dc_tensor *w, dc_tensor *scale, const int6
  * channel: each output position's input patch quantized to int8 as a row
  * and multiplied as integers. Grouped or 4-bit kernels run as floats. */
 dc_tensor *dc_qconv2d(dc_graph *g, dc_tensor *x, dc_tensor *w, dc_tensor *scale, dc_tensor *b, const dc_conv_params *p);
+/* A pruned matrix W (N, K) for inference: its kept values as CSR (row
+ * starts I32 (N + 1), column indices I32 and values F32 (kept)), made from
+ * the dense one by dc_csr_from_dense (new tensors, the caller's to free).
+ * dc_sparse_linear: x (..., K) W^T + b over the kept values only (columns
+ * are trusted below K: make them with dc_csr_from_dense). No gradient. */
+dc_status dc_csr_from_dense(const float *w, int64_t N, int64_t K, dc_tensor **start, dc_tensor **col, dc_tensor **val);
+dc_tensor *dc_sparse_linear(dc_graph *g, dc_tensor *x, dc_tensor *start, dc_tensor *col, dc_tensor *val, dc_tensor *b);
 /* dc_rnn with int8 w_ih and w_hh (a scale per row each: s_ih, s_hh): the
  * input projection and each step's recurrent product on integers, the
  * inputs and each step's state quantized per row. No gradient. */

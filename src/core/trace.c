@@ -26,7 +26,7 @@ static const char *const op_names[DC_OP_COUNT] = {
     [DC_OP_PAD2D] = "pad2d", [DC_OP_DROPOUT_CHANNELS] = "dropout_channels", [DC_OP_BATCHNORM] = "batchnorm",
     [DC_OP_LAYER_NORM] = "layer_norm", [DC_OP_EMBEDDING] = "embedding", [DC_OP_RNN] = "rnn", [DC_OP_RNN_LAST] = "rnn_last",
     [DC_OP_TIME_POOL] = "time_pool", [DC_OP_ATTENTION] = "attention", [DC_OP_CAST] = "cast", [DC_OP_QUANTIZE] = "quantize",
-    [DC_OP_DEQUANTIZE] = "dequantize", [DC_OP_QLINEAR] = "qlinear", [DC_OP_QEMBEDDING] = "qembedding", [DC_OP_QCONV2D] = "qconv2d", [DC_OP_QRNN] = "qrnn", [DC_OP_MSE_LOSS] = "mse_loss", [DC_OP_BCE_LOSS] = "bce_loss",
+    [DC_OP_DEQUANTIZE] = "dequantize", [DC_OP_QLINEAR] = "qlinear", [DC_OP_QEMBEDDING] = "qembedding", [DC_OP_QCONV2D] = "qconv2d", [DC_OP_QRNN] = "qrnn", [DC_OP_SPARSE_LINEAR] = "sparse_linear", [DC_OP_MSE_LOSS] = "mse_loss", [DC_OP_BCE_LOSS] = "bce_loss",
     [DC_OP_BCE_LOGITS_LOSS] = "bce_logits_loss", [DC_OP_CROSS_ENTROPY] = "cross_entropy"};
 
 const char *dc_op_name(dc_op_id op) { return op >= 0 && op < DC_OP_COUNT && op_names[op] ? op_names[op] : "?"; }
@@ -385,6 +385,19 @@ static dc_status run_node(const value_map *m, const dc_trace_node *nd, void *out
         return DC_OK;
     }
     case DC_OP_QLINEAR: return ref_qlinear(m, nd, z);
+    case DC_OP_SPARSE_LINEAR: { /* each output a sum in double over its row's kept values */
+        const dc_tensor *X = nd->in[0];
+        const int32_t *s = value(m, nd->in[1]), *c = value(m, nd->in[2]);
+        const float *x = fval(m, X), *v = fval(m, nd->in[3]), *b = nd->nin > 4 ? fval(m, nd->in[4]) : NULL;
+        const int64_t N = nd->in[1]->size - 1, K = X->shape[X->ndim - 1], M = X->size / K;
+        for (int64_t r = 0; r < M; r++)
+            for (int64_t n = 0; n < N; n++) {
+                double acc = b ? b[n] : 0.0;
+                for (int32_t j = s[n]; j < s[n + 1]; j++) acc += (double)v[j] * x[r * K + c[j]];
+                z[r * N + n] = (float)acc;
+            }
+        return DC_OK;
+    }
     case DC_OP_QCONV2D: return ref_qconv2d(m, nd, z);
     default: break;
     }

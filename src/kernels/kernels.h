@@ -185,6 +185,13 @@ void dc_k_f32_to_bf16_n(const float *x, uint16_t *out, int64_t n);
 void dc_k_quantize_rows_i8(const float *x, int64_t rows, int64_t cols, int8_t *q, float *scale);
 void dc_k_dequantize_rows_i8(const int8_t *q, const float *scale, int64_t rows, int64_t cols, float *out);
 
+/* y (M, N) = x (M, K) W^T + b (b may be NULL) with W (N, K) as CSR: row n's
+ * kept values val[start[n] .. start[n + 1]) in columns col[...] (sparse.c).
+ * scratch: (M > 1) M * K + N * M floats. AVX-512 or portable loops, the
+ * same bits; rows split over the run's threads. */
+void dc_k_csr_linear(int64_t M, int64_t N, int64_t K, const int32_t *start, const int32_t *col, const float *val, const float *x,
+                     const float *b, float *y, float *scratch);
+
 /* Quantized products (quant.c; AVX-512 VNNI in quant_avx512.c when the CPU
  * has it, else portable loops giving the same bits). Activations are
  * quantized on the fly: per row (int8 weights) to int8 with scale

@@ -36,6 +36,8 @@ static int portable(void) {
 
 static int use_vnni(void) { return !portable() && dc_k_have_vnni(); }
 
+int dc_k_quant_fast(void) { return use_vnni(); }
+
 void dc_k_quant_force_portable(int on) { __atomic_store_n(&forced_portable, on ? 1 : 0, __ATOMIC_RELAXED); }
 const char *dc_k_quant_impl(void) { return use_vnni() ? "avx512-vnni" : "portable"; }
 

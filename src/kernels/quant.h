@@ -8,6 +8,9 @@
 
 /* 1 when the CPU runs AVX-512 F, BW, DQ and VNNI (and the build can target them). */
 int dc_k_have_vnni(void);
+/* 1 when the AVX-512 loops run: the CPU has them and DEEPC_KERNELS is not
+ * "portable" (quant.c decides; sparse.c follows). */
+int dc_k_quant_fast(void);
 void dc_k_qgemm_i8_vnni(int64_t M, int64_t n0, int64_t n1, int64_t K, const int8_t *xq, const float *sx, const int32_t *xsum,
                         const int8_t *w, const float *sw, const float *b, float *y, int64_t ldy);
 void dc_k_qgemm_q4_vnni(int64_t M, int64_t n0, int64_t n1, int64_t K, const int8_t *xq, const float *dx, const int32_t *xs4,

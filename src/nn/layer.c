@@ -367,6 +367,10 @@ dc_tensor *dc_layer_conv(dc_forward_ctx *f, const dc_layer *l, int k, dc_tensor 
 dc_tensor *dc_layer_linear(dc_forward_ctx *f, const dc_layer *l, int k, dc_tensor *x, dc_tensor *b) {
     const dc_param_decl *d = &l->decl[k];
     if (d->scale >= 0 && d->ndim == 2) return dc_qlinear(f->g, x, l->param[k], l->param[d->scale], b);
+    const dc_csr_weight *c = f->sparse && f->node >= 0 && f->node < f->sparse->nnodes && f->sparse->node[f->node] ? &f->sparse->node[f->node][k] : NULL;
+    if (c && c->val && d->ndim == 2 && x->ndim >= 2 && x->shape[x->ndim - 1] == d->shape[1] && !dc_graph_grad_enabled(f->g) &&
+        dc_sparse_pays(d->shape[0], d->shape[1], ((const int32_t *)c->start->raw)[d->shape[0]], x->size / d->shape[1]))
+        return dc_sparse_linear(f->g, x, c->start, c->col, c->val, b);
     dc_tensor *w = dc_layer_weight(f, l, k);
     return w ? dc_linear(f->g, x, w, b) : NULL;
 }

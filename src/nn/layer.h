@@ -180,13 +180,26 @@ struct dc_layer {
     dc_tensor **param;
 };
 
+/* CSR copies of a pruned model's matrices, made by a session where the
+ * sparse product pays (src/nn/sparse_set.c): node[i][k] for parameter k of
+ * node i (node[i] NULL, or .val NULL: dense). */
+typedef struct {
+    dc_tensor *start, *col, *val;
+} dc_csr_weight;
+typedef struct {
+    int nnodes;
+    dc_csr_weight **node;
+} dc_sparse_set;
+
 /* What a forward pass carries besides the values: the graph (which also
  * keeps the loss terms layers add, a VAE's KL divergence) and the model,
  * read-only: any number of forwards may run on one model at once. */
 struct dc_forward_ctx {
     dc_graph *g;
     const dc_model *m;
-    const dc_kv_state *kv; /* generation with a cache, or NULL */
+    const dc_kv_state *kv;         /* generation with a cache, or NULL */
+    const dc_sparse_set *sparse;   /* a session's CSR matrices, or NULL */
+    int node;                      /* the layer being run */
 };
 
 /* Declare a parameter (buffer = 0) or buffer of layer l; returns its index
@@ -216,7 +229,9 @@ const char *dc_weights_name(dc_dtype t);
  * I8 or 4-bit values converted into f's arena. */
 dc_tensor *dc_layer_weight(dc_forward_ctx *f, const dc_layer *l, int k);
 /* x (..., in) W^T + b with W parameter k of l: quantized products on an I8
- * or 4-bit matrix (dc_qlinear), else dc_linear. */
+ * or 4-bit matrix (dc_qlinear), the kept values alone where the run has a
+ * CSR copy of it (dc_sparse_linear: a session of a pruned model), else
+ * dc_linear. */
 dc_tensor *dc_layer_linear(dc_forward_ctx *f, const dc_layer *l, int k, dc_tensor *x, dc_tensor *b);
 /* conv2d of x with parameter k of l as its kernel: int8 products on an I8
  * kernel (dc_qconv2d), else dc_conv2d. */

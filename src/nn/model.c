@@ -683,11 +683,11 @@ void dc_model_set_optimizer(dc_model *m, dc_opt_config opt) { m->recipe.opt = op
 /* ---- forward ------------------------------------------------------------------------ */
 
 dc_status dc_model_run(const dc_model *m, dc_graph *g, int nfeed, const int *feed, dc_tensor *const *values, dc_value **vals_out) {
-    return dc_model_run_ctx(m, g, nfeed, feed, values, vals_out, NULL);
+    return dc_model_run_ctx(m, g, nfeed, feed, values, vals_out, NULL, NULL);
 }
 
 dc_status dc_model_run_ctx(const dc_model *m, dc_graph *g, int nfeed, const int *feed, dc_tensor *const *values, dc_value **vals_out,
-                           const dc_kv_state *kv) {
+                           const dc_kv_state *kv, const dc_sparse_set *sparse) {
     if (!m->built) return dc_set_error(DC_ERR_INVALID, "model: call dc_model_build before forward");
     dc_value *vals = dc_arena_alloc(g, sizeof *vals * (size_t)m->nnodes);
     char *need = dc_arena_alloc(g, (size_t)m->nnodes);
@@ -703,13 +703,14 @@ dc_status dc_model_run_ctx(const dc_model *m, dc_graph *g, int nfeed, const int 
             for (int k = 0; k < m->nodes[i]->nin; k++)
                 if (!need[m->nodes[i]->in[k]]) need[m->nodes[i]->in[k]] = 1;
     dc_graph_clear_terms(g);
-    dc_forward_ctx f = {g, m, kv};
+    dc_forward_ctx f = {g, m, kv, sparse, -1};
     for (int i = 0; i < m->nnodes; i++) {
         if (need[i] != 1) continue;
         const dc_layer *l = m->nodes[i];
         if (l->type == &dc_layer_input) return dc_set_error(DC_ERR_INVALID, "model: input \"%s\" was not given", l->name);
         dc_value in[DC_LAYER_MAX_INPUTS];
         for (int k = 0; k < l->nin; k++) in[k] = vals[l->in[k]];
+        f.node = i;
         dc_status st = l->type->forward(l, &f, in, &vals[i]);
         if (st || !vals[i].y) {
             if (!st) st = DC_ERR_INVALID;

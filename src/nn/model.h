@@ -115,7 +115,15 @@ dc_status dc_model_run(const dc_model *m, dc_graph *g, int nfeed, const int *fee
 /* The same during generation: the batch holds the new steps after those in
  * the cache kv (src/nn/generate.c). */
 dc_status dc_model_run_ctx(const dc_model *m, dc_graph *g, int nfeed, const int *feed, dc_tensor *const *values, dc_value **vals,
-                           const dc_kv_state *kv);
+                           const dc_kv_state *kv, const dc_sparse_set *sparse);
+/* A session's CSR copies of m's pruned matrices where the sparse product
+ * measured faster (src/nn/sparse_set.c); NULL when none pays (or m is not
+ * pruned), and on error (set). */
+dc_sparse_set *dc_sparse_set_new(const dc_model *m);
+void dc_sparse_set_free(dc_sparse_set *s);
+/* Does a (rows, cols) matrix with nonzeros kept values multiply a batch of
+ * `batch` rows faster sparse? */
+int dc_sparse_pays(int64_t rows, int64_t cols, int64_t nonzeros, int64_t batch);
 /* Forward the first input x (shape checked); vals gets every node's value. */
 dc_status dc_model_forward_values(const dc_model *m, dc_graph *g, dc_tensor *x, dc_value **vals);
 /* Several inputs from one batch: each sample of x holds the values of

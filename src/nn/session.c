@@ -4,7 +4,8 @@
  * model: its own graph (arena and loss terms), its own generator for
  * sampling layers, its own thread count. The model is only read, so any
  * number of sessions, on any number of threads, may run one model at once
- * (KANN's kann_clone, without copying the weights). The arena grows to the
+ * (KANN's kann_clone, without copying the weights; a pruned model's
+ * matrices that run faster sparse are copied as CSR, sparse_set.c). The arena grows to the
  * largest batch on the first run and is reused: a steady stream of
  * predictions allocates nothing. */
 #include "model.h"
@@ -26,6 +27,7 @@ struct dc_session {
     int64_t in_size[DC_LAYER_MAX_INPUTS];  /* values per sample               */
     int64_t out_size[DC_LAYER_MAX_INPUTS];
     dc_rng rng;
+    dc_sparse_set *sparse; /* a pruned model's matrices that run faster sparse, or NULL */
 };
 
 /* Does input node k feed a layer that reads ids (an embedding)? */
@@ -67,6 +69,11 @@ dc_session *dc_session_new(const dc_model *m, int max_batch) {
         const dc_shape *o = &m->nodes[dc_model_output_node(m, k)]->out;
         s->out_size[k] = dc_shape_size(o->ndim, o->d);
     }
+    dc_clear_error();
+    if (!(s->sparse = dc_sparse_set_new(m)) && dc_last_error()[0]) {
+        dc_session_free(s);
+        return NULL;
+    }
     dc_graph_set_grad_enabled(s->g, 0);
     dc_graph_set_training(s->g, 0);
     dc_graph_set_rng(s->g, &s->rng);
@@ -77,6 +84,7 @@ dc_session *dc_session_new(const dc_model *m, int max_batch) {
 void dc_session_free(dc_session *s) {
     if (!s) return;
     dc_graph_free(s->g);
+    dc_sparse_set_free(s->sparse);
     free(s);
 }
 
@@ -107,7 +115,7 @@ static dc_status run(dc_session *s, int64_t n, const void *const *inputs, float 
         if (!(xs[k] = input_tensor(s, k, n, inputs[k]))) return DC_ERR_NOMEM;
     }
     dc_value *vals;
-    dc_status st = dc_model_run(s->m, s->g, s->nin, s->feed, xs, &vals);
+    dc_status st = dc_model_run_ctx(s->m, s->g, s->nin, s->feed, xs, &vals, NULL, s->sparse);
     if (st) return st;
     for (int k = 0; k < s->nout; k++) {
         if (!outputs[k]) continue;
