@@ -4,7 +4,7 @@
 #    the file (sparse) is at most 0.2x the float weights alone, it
 #    evaluates, predicts and summarises as any model;
 #  - stopped and resumed (--resume): the same file as one run;
-#  - --scope global, and --structured on the MLP and the CNN: a smaller
+#  - --scope layer, and --structured on the MLP and the CNN: a smaller
 #    dense model that gives the pruned model's predictions;
 #  - errors: no --sparsity, a bad --scope, a damaged mask.
 # Accuracy at 50/80/90% on the full data is bench/prune.sh's.
@@ -34,10 +34,14 @@ h = json.loads(raw[8:8 + n]); body = raw[8 + n:]
 def arr(name, dt):
     a, b = h[name]["data_offsets"]
     return np.frombuffer(body[a:b], dtype=dt)
-bits = np.unpackbits(arr("dense.weight.sparse_bitmap", np.uint8), bitorder="little")[:128 * 784]
-vals = arr("dense.weight.sparse_values", np.float32)
-assert "dense.weight" not in h and bits.sum() == len(vals) == 128 * 784 - round(0.9 * 128 * 784), (bits.sum(), len(vals))
-assert (vals != 0).all() and "pruning" in h["__metadata__"]
+kept = 0
+for name, n in (("dense.weight", 128 * 784), ("dense_1.weight", 10 * 128)):
+    bits = np.unpackbits(arr(name + ".sparse_bitmap", np.uint8), bitorder="little")
+    vals = arr(name + ".sparse_values", np.float32)
+    assert name not in h and len(bits) == (n + 7) // 8 * 8 and bits[n:].sum() == 0 and bits.sum() == len(vals), name
+    assert (vals != 0).all()
+    kept += len(vals)
+assert kept == 101632 - 91469 and "pruning" in h["__metadata__"], kept  # one threshold over both: exactly 90% of all
 PYEOF
 
 # stopped and resumed: the same file as one run
@@ -49,13 +53,13 @@ cmp -s "$W/one.safetensors" "$W/r.safetensors" && ok || bad "a stopped and resum
 expect_fail "holds no training state to resume" "$DEEPC" prune --resume "$W/r.safetensors" --data fashion-mnist --limit $L
 
 # global scope, structured
-"$DEEPC" prune "$W/mlp.safetensors" --sparsity 0.8 --scope global --data fashion-mnist --limit $L --epochs 1 --out "$W/g.safetensors" > "$W/g.out" 2>&1 \
-  && grep -q "(80.0%)" "$W/g.out" && ok || bad "--scope global: $(tail -2 "$W/g.out")"
+"$DEEPC" prune "$W/mlp.safetensors" --sparsity 0.8 --scope layer --data fashion-mnist --limit $L --epochs 1 --out "$W/g.safetensors" > "$W/g.out" 2>&1 \
+  && grep -q "(80.0%)" "$W/g.out" && ok || bad "--scope layer: $(tail -2 "$W/g.out")"
 "$DEEPC" prune "$W/mlp.safetensors" --sparsity 0.5 --structured --data fashion-mnist --limit $L --epochs 2 --out "$W/st.safetensors" > "$W/st.out" 2>&1 \
   && grep -q "dense  *dense  *128 -> 64 units" "$W/st.out" && ok || bad "--structured: $(tail -4 "$W/st.out")"
 "$DEEPC" summary "$W/st.safetensors" | grep -q "Total params: 50890" && ok || bad "the structured model is smaller"
 "$DEEPC" train "$SRC/models/fashion_cnn.dc" --data fashion-mnist --limit 1000 --epochs 1 --quiet --out "$W/cnn.safetensors" > /dev/null 2>&1 || bad "train the CNN"
-"$DEEPC" prune "$W/cnn.safetensors" --sparsity 0.5 --structured --data fashion-mnist --limit 1000 --epochs 1 --out "$W/cs.safetensors" --json > "$W/cs.out" 2>&1 \
+"$DEEPC" prune "$W/cnn.safetensors" --sparsity 0.5 --structured --scope layer --data fashion-mnist --limit 1000 --epochs 1 --out "$W/cs.safetensors" --json > "$W/cs.out" 2>&1 \
   && grep -q "conv2d_1  *conv2d  *64 -> 32 filters" "$W/cs.out" && ok || bad "--structured CNN: $(tail -4 "$W/cs.out")"
 # the smaller CNN's test accuracy is the pruned one's (the run's own test metrics)
 "$DEEPC" eval "$W/cs.safetensors" --data fashion-mnist --json > "$W/ce.out" 2>&1 \
@@ -63,6 +67,6 @@ expect_fail "holds no training state to resume" "$DEEPC" prune --resume "$W/r.sa
 
 # errors
 expect_fail "prune needs --sparsity" "$DEEPC" prune "$W/mlp.safetensors" --data fashion-mnist
-expect_fail "scope is layer" "$DEEPC" prune "$W/mlp.safetensors" --sparsity 0.5 --scope all --data fashion-mnist
+expect_fail "scope is global" "$DEEPC" prune "$W/mlp.safetensors" --sparsity 0.5 --scope all --data fashion-mnist
 expect_fail "cannot load the model to prune" "$DEEPC" prune "$W/nope.safetensors" --sparsity 0.5 --data fashion-mnist
 finish prune

@@ -50,6 +50,15 @@ for n in mlp cnn; do
     within "$f" "$q4" 1.5 && ok || bad "$n 4-bit accuracy $q4 is more than 1.5 points from float's $f"
   fi
 done
+# static activations: input scales calibrated on training images, stored; accuracy as dynamic int8's
+"$DEEPC" quantize "$W/mlp.safetensors" --out "$W/mlp.st.safetensors" --calibration fashion-mnist --static --limit 500 > "$W/mlp.st" 2>&1 \
+  && grep -q "calibrating the input scales on 500 samples" "$W/mlp.st" && ok || bad "quantize --static: $(tail -3 "$W/mlp.st")"
+"$DEEPC" eval "$W/mlp.st.safetensors" --data fashion-mnist $EV --json > "$W/mlp.st.eval" 2>&1 || bad "eval static: $(tail -2 "$W/mlp.st.eval")"
+st=$(acc "$W/mlp.st.eval"); echo "mlp: static int8 $st"
+[ "$MODE" = full ] && { within "$(acc "$W/mlp.eval")" "$st" 0.5 && ok || bad "static int8 accuracy $st is more than 0.5 points from float's"; }
+"$DEEPC" summary "$W/mlp.st.safetensors" | grep -q "activations=static\|int8" && ok || bad "summary of the static model"
+expect_fail "static takes --calibration DATA" "$DEEPC" quantize "$W/mlp.safetensors" --out "$W/x.safetensors" --static
+expect_fail "static takes --calibration DATA" "$DEEPC" quantize "$W/mlp.safetensors" --out "$W/x.safetensors" --static --calibration fashion-mnist --bits 4
 grep -q "int8 per output row" "$W/cnn.q8" && grep -q "weights: .*(4.0x smaller)" "$W/cnn.q8" && ok || bad "the CNN's report: $(cat "$W/cnn.q8")"
 grep -q "not 4-bit" "$W/mlp.q4" && ok || bad "the MLP's 784-wide layer stays int8 under --bits 4, and the report says so: $(cat "$W/mlp.q4")"
 "$DEEPC" summary "$W/cnn.i8.safetensors" > "$W/sum.out" 2>&1 && grep -q "Stored as" "$W/sum.out" && grep -q "int8, " "$W/sum.out" \

@@ -51,7 +51,7 @@ static void schedule(void) {
 
 static void exact_sparsity(const dc_dataset *d) {
     dc_model *m = mlp();
-    dc_prune_config p = {.sparsity = 0.7f};
+    dc_prune_config p = {.sparsity = 0.7f, .scope = DC_PRUNE_LAYER};
     CHECK(fit(m, d, &p, NULL, 0) == DC_OK, "prune (each layer): %s", dc_last_error());
     for (int i = 0; i < dc_model_num_param_tensors(m); i++) {
         const char *name;
@@ -77,7 +77,7 @@ static void exact_sparsity(const dc_dataset *d) {
 
 /* The same run in one go, and stopped after 13 steps, saved, loaded, resumed. */
 static void resume(const dc_dataset *d) {
-    dc_prune_config p = {.sparsity = 0.6f, .frequency = 3};
+    dc_prune_config p = {.sparsity = 0.6f, .frequency = 3, .scope = DC_PRUNE_LAYER};
     dc_model *a = mlp();
     CHECK(fit(a, d, &p, NULL, 0) == DC_OK, "whole run: %s", dc_last_error());
     dc_model *b = mlp();
@@ -168,7 +168,7 @@ static double predict_diff(const dc_model *a, const dc_model *b, const dc_datase
 
 static void structured(const dc_dataset *d) {
     dc_model *m = mlp();
-    dc_prune_config p = {.sparsity = 0.5f, .structured = 1};
+    dc_prune_config p = {.sparsity = 0.5f, .structured = 1, .scope = DC_PRUNE_LAYER};
     CHECK(fit(m, d, &p, NULL, 0) == DC_OK, "structured prune: %s", dc_last_error());
     dc_model *s = dc_model_shrink(m, NULL);
     CHECK(s != NULL, "shrink: %s", dc_last_error());
@@ -183,6 +183,21 @@ static void structured(const dc_dataset *d) {
         const double diff = predict_diff(m, s, d, 200, 3);
         CHECK(diff < 1e-5, "the smaller model predicts what the pruned one did (max diff %g)", diff);
     }
+    dc_model_free(s);
+    dc_model_free(m);
+    /* one ranking over both hidden layers' units (global): half of the 48 go, each layer keeps some */
+    m = mlp();
+    dc_prune_config pg = {.sparsity = 0.5f, .structured = 1};
+    CHECK(fit(m, d, &pg, NULL, 0) == DC_OK, "structured global: %s", dc_last_error());
+    s = dc_model_shrink(m, NULL);
+    if (s) {
+        int64_t o[4], o1[4];
+        dc_layer_output_shape(dc_model_find_layer(s, "dense"), o);
+        dc_layer_output_shape(dc_model_find_layer(s, "dense_1"), o1);
+        CHECK(o[0] + o1[0] == 24 && o[0] >= 1 && o1[0] >= 1, "24 of 48 units left (%lld + %lld)", (long long)o[0], (long long)o1[0]);
+        CHECK(predict_diff(m, s, d, 200, 3) < 1e-5, "and the same predictions");
+    }
+    CHECK(s != NULL, "shrink (global): %s", dc_last_error());
     dc_model_free(s);
     dc_model_free(m);
 

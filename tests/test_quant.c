@@ -259,6 +259,70 @@ static void model_case(void) {
     dc_model_free(m);
 }
 
+/* Static activations (dc_model_quantize_static): an MLP calibrated on its
+ * data keeps its predictions, stores and reloads its input scales, and a
+ * zero input scale in the file is refused; the op against its reference
+ * kernel, and inputs past the calibrated range clamp. */
+static void static_case(void) {
+    const char *desc = "input 6\ndense 24 activation=relu\ndense 3 activation=softmax\nloss categorical_crossentropy\n"
+                       "optimizer adam lr=0.01\nfit epochs=3 batch_size=32 validation_split=0 seed=4\n";
+    dc_model *m = dc_model_parse(desc, "static.dc");
+    dc_dataset *d = test_blobs(300, 3);
+    dc_fit_options o = {.validation_split = -1.0f, .shuffle = -1, .verbose = 0};
+    CHECK(m && dc_fit(m, d, &o, NULL) == DC_OK, "train: %s", dc_last_error());
+    dc_model *q = dc_model_quantize_static(m, d, 200, NULL);
+    CHECK(q != NULL, "quantize --static: %s", dc_last_error());
+    if (!q) return;
+    CHECK(strstr(dc_model_description(q), "weights=i8 activations=static") != NULL, "the lines say activations=static");
+    dc_tensor *a = named(q, "dense.weight_act_scale");
+    float mx = 0.0f;
+    for (int64_t i = 0; i < 200 * 6; i++) mx = fmaxf(mx, fabsf(((float *)d->x.data)[i]));
+    CHECK(a && fabsf(a->data[0] - mx / 127.0f) < 1e-6f, "the first layer's input scale is max|x| / 127 over the calibration rows (%g, want %g)",
+          a ? (double)a->data[0] : 0.0, (double)(mx / 127.0f));
+    float *pf = malloc(sizeof(float) * 300 * 3), *pq = malloc(sizeof(float) * 300 * 3);
+    CHECK(!dc_predict(m, d, 300, 64, pf) && !dc_predict(q, d, 300, 64, pq), "predict");
+    int same = 0;
+    for (int i = 0; i < 300; i++) same += argmax(pf + 3 * i, 3) == argmax(pq + 3 * i, 3);
+    CHECK(same >= 294, "static int8 picks the float model's class for %d of 300", same);
+    CHECK(dc_model_save(q, path_of("static.safetensors")) == DC_OK, "save");
+    dc_model *r = dc_model_load(path_of("static.safetensors"));
+    float *pr = malloc(sizeof(float) * 300 * 3);
+    CHECK(r && !dc_predict(r, d, 300, 64, pr) && !memcmp(pr, pq, sizeof(float) * 300 * 3), "reloaded: the same outputs, bit for bit");
+    if (r) { /* a zero input scale: a damaged file */
+        named(r, "dense_1.weight_act_scale")->data[0] = 0.0f;
+        CHECK(dc_model_save(r, path_of("static_bad.safetensors")) == DC_OK, "save");
+        dc_model *x = dc_model_load(path_of("static_bad.safetensors"));
+        CHECK_ERR(x == NULL, "dense_1.weight_act_scale");
+        dc_model_free(x);
+    }
+    /* the op on its reference kernel; inputs past 127 x scale clamp */
+    dc_graph *g = dc_graph_new();
+    dc_graph_set_grad_enabled(g, 0);
+    dc_graph_set_trace(g, 1);
+    dc_tensor *x = dc_input(g, DC_F32, 2, (int64_t[]){4, 6});
+    for (int i = 0; i < 24; i++) x->data[i] = (float)(i % 7) - 3.0f;
+    dc_tensor *s1 = dc_tensor_new(DC_F32, 1, (int64_t[]){1});
+    s1->data[0] = 1.0f / 127.0f; /* the range [-1, 1]: most inputs clamp */
+    dc_layer *l = dc_model_find_layer(q, "dense");
+    dc_tensor *y = dc_qlinear_static(g, x, dc_layer_param(l, "weight"), dc_layer_param(l, "weight_scale"), s1, dc_layer_param(l, "bias"));
+    float ref[4 * 24];
+    CHECK(y && dc_trace_run_reference(g, y, ref) == DC_OK, "reference: %s", dc_last_error());
+    double worst = 0.0;
+    for (int64_t i = 0; y && i < y->size; i++) worst = fmax(worst, fabs((double)ref[i] - y->data[i]));
+    CHECK(worst < 1e-5, "qlinear_static against its reference kernel (max diff %g)", worst);
+    s1->data[0] = 0.0f;
+    CHECK_ERR(dc_qlinear_static(g, x, dc_layer_param(l, "weight"), dc_layer_param(l, "weight_scale"), s1, NULL) == NULL, "positive finite");
+    dc_tensor_free(s1);
+    dc_graph_free(g);
+    CHECK_ERR(dc_model_parse("input 1x8x8\nconv2d 4 kernel=3 weights=i8 activations=static\n", "c.dc") == NULL, "dense and transformer layers only");
+    CHECK_ERR(dc_model_parse("input 6\ndense 4 activations=static\n", "d.dc") == NULL, "activations=static goes with weights=i8");
+    free(pf), free(pq), free(pr);
+    dc_model_free(r);
+    dc_model_free(q);
+    dc_model_free(m);
+    dc_dataset_free(d);
+}
+
 int main(int argc, char **argv) {
     if (test_workdir(argc, argv, "quant_tmp")) return 1;
     dc_set_num_threads(2);
@@ -281,6 +345,7 @@ int main(int argc, char **argv) {
     }
     q4_case(2, 2304, 768, 0);
     model_case();
+    static_case();
     printf("%d passed, %d failed\n", test_passed, test_failed);
     return test_failed != 0;
 }

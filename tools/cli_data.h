@@ -39,6 +39,8 @@ typedef struct {
     const char *scope;
     int structured;
     const dc_prune_config *prune; /* train: prune while training (deepc prune) */
+    const char *calibration;      /* quantize --static: data to calibrate the input scales on */
+    int static_act;
     int no_cache;
     double test_split;
     /* images */

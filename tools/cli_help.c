@@ -119,17 +119,21 @@ const command_help cli_commands[] = {
      "  runs on each batch without gradients. Validation and test metrics are the student's own.\n",
      1, 1},
     {"quantize",
-     "usage: deepc quantize MODEL --out FILE [--bits 8|4] [--force] [--json]\n"
+     "usage: deepc quantize MODEL --out FILE [--bits 8|4] [--calibration DATA --static [--limit N]] [--force] [--json]\n"
      "  A smaller, faster copy for inference. --bits 8 (default): every weight matrix (dense,\n"
      "  conv, embedding, recurrent, transformer) as int8 with a float scale per output row;\n"
      "  --bits 4: 4-bit blocks of 32 with a half-precision scale each (ggml's q4_0 layout),\n"
      "  int8 where a matrix does not split into blocks of 32. Biases, norms and BatchNorm\n"
      "  statistics stay float. Products run on integers, the input quantized per row (per\n"
      "  block for 4-bit) as it comes. eval, predict, generate and summary take the file as\n"
-     "  any model; train --init-from MODEL.int8 starts a float model from it.\n",
+     "  any model; train --init-from MODEL.int8 starts a float model from it.\n"
+     "  --static --calibration DATA: the inputs of dense and transformer products are quantized\n"
+     "  with one scale each, fixed from the float model's largest input on N samples of DATA\n"
+     "  (default 1000; training images of an IDX set, rows of a CSV) and stored in the file\n"
+     "  (symmetric: zero point 0); conv and recurrent products stay per row.\n",
      0, 1},
     {"prune",
-     "usage: deepc prune MODEL --sparsity S --data DATA [--epochs N] [--scope layer|global] [--structured]\n"
+     "usage: deepc prune MODEL --sparsity S --data DATA [--epochs N] [--scope global|layer] [--structured]\n"
      "                   [--initial-sparsity S0] [--begin-step B] [--end-step E] [--frequency F]\n"
      "                   [--out FILE] [train options] [--json]\n"
      "       deepc prune --resume FILE --data DATA ...\n"
@@ -137,8 +141,8 @@ const command_help cli_commands[] = {
      "  on DATA from its own weights while its smallest weights are set to 0, the fraction rising\n"
      "  from S0 (0) at optimizer step B (0) to S at step E (default: where the last epoch begins)\n"
      "  on a cubic curve, the masks updated every F steps (a tenth of the ramp, at most 100).\n"
-     "  --scope layer (default): every weight matrix loses the fraction S; global: one threshold\n"
-     "  over all. The masks are kept in the file's training state (--resume goes on exactly), and\n"
+     "  --scope global (default): one threshold over all the matrices; layer: each loses the\n"
+     "  fraction S (it cost the Fashion CNN more accuracy: bench/RESULTS.md). The masks are kept in the file's training state (--resume goes on exactly), and\n"
      "  the file (default MODEL.pruned.safetensors) stores the pruned matrices sparse: a bitmap\n"
      "  and the values left. --structured: whole units of dense layers and filters of conv layers\n"
      "  go (not the output layer, nor one whose units feed several layers or a non-zero\n"

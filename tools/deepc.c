@@ -75,7 +75,7 @@ static int parse_args(int argc, char **argv, cli_args *a) {
         DBL("--top-p", top_p, 0.0, 1.0) FLAG("--no-cache", no_cache) DBL("--alpha", alpha, 0.0, 1.0)
         DBL("--sparsity", sparsity, 0.0, 1.0) DBL("--initial-sparsity", initial_sparsity, 0.0, 1.0) STR("--scope", scope)
         FLAG("--structured", structured) INT("--begin-step", begin_step, 0, 1L << 40) INT("--end-step", end_step, 1, 1L << 40)
-        INT("--frequency", frequency, 1, 1L << 40)
+        INT("--frequency", frequency, 1, 1L << 40) STR("--calibration", calibration) FLAG("--static", static_act)
         else if (!strcmp(o, "--temperature")) {
             NEEDV();
             if (cli_float(o, v, 0.0, 100.0, &a->temperature)) return -1;
@@ -672,10 +672,10 @@ static int cmd_prune(const cli_args *a) {
     dc_prune_config c = {.sparsity = (float)a->sparsity, .initial_sparsity = (float)a->initial_sparsity, .begin_step = a->begin_step,
                          .end_step = a->end_step, .frequency = a->frequency, .structured = a->structured};
     if (a->scope && strcmp(a->scope, "layer") && strcmp(a->scope, "global")) {
-        fprintf(stderr, "deepc: --scope is layer (each matrix to the sparsity) or global (one threshold over all), not \"%s\"\n", a->scope);
+        fprintf(stderr, "deepc: --scope is global (one threshold over all, the default) or layer (each matrix to the sparsity), not \"%s\"\n", a->scope);
         return 2;
     }
-    c.scope = a->scope && !strcmp(a->scope, "global") ? DC_PRUNE_GLOBAL : DC_PRUNE_LAYER;
+    c.scope = a->scope && !strcmp(a->scope, "layer") ? DC_PRUNE_LAYER : DC_PRUNE_GLOBAL;
     cli_args b = *a;
     if (a->resume) { /* the run's own settings, in its state */
         b.prune = a->sparsity > 0 ? &c : NULL;

@@ -77,7 +77,7 @@ typedef enum {
     DC_OP_CONV2D, DC_OP_MAXPOOL2D, DC_OP_AVGPOOL2D, DC_OP_PAD2D, DC_OP_DROPOUT_CHANNELS,
     DC_OP_BATCHNORM, DC_OP_LAYER_NORM,
     DC_OP_EMBEDDING, DC_OP_RNN, DC_OP_RNN_LAST, DC_OP_TIME_POOL, DC_OP_ATTENTION,
-    DC_OP_CAST, DC_OP_QUANTIZE, DC_OP_DEQUANTIZE, DC_OP_QLINEAR, DC_OP_QEMBEDDING, DC_OP_QCONV2D, DC_OP_QRNN, DC_OP_SPARSE_LINEAR,
+    DC_OP_CAST, DC_OP_QUANTIZE, DC_OP_DEQUANTIZE, DC_OP_QLINEAR, DC_OP_QEMBEDDING, DC_OP_QCONV2D, DC_OP_QRNN, DC_OP_SPARSE_LINEAR, DC_OP_QLINEAR_STATIC,
     DC_OP_MSE_LOSS, DC_OP_BCE_LOSS, DC_OP_BCE_LOGITS_LOSS, DC_OP_CROSS_ENTROPY,
     DC_OP_COUNT
 } dc_op_id;
@@ -277,6 +277,10 @@ dc_tensor *dc_dequantize_rows(dc_graph *g, dc_tensor *q, dc_tensor *scale);
  * weight as floats in the given shape. */
 int64_t dc_quant_cols(const dc_tensor *w, const dc_tensor *scale);
 dc_tensor *dc_qlinear(dc_graph *g, dc_tensor *x, dc_tensor *w, dc_tensor *scale, dc_tensor *b);
+/* dc_qlinear with int8 weights and the input quantized with one scale
+ * fixed in advance (act_scale: an F32 scalar, from calibration data; static
+ * quantization): x / act_scale rounded and clamped to [-127, 127]. */
+dc_tensor *dc_qlinear_static(dc_graph *g, dc_tensor *x, dc_tensor *w, dc_tensor *scale, dc_tensor *act_scale, dc_tensor *b);
 dc_tensor *dc_qembedding(dc_graph *g, dc_tensor *w, dc_tensor *scale, dc_tensor *ids);
 dc_tensor *dc_dequantize(dc_graph *g, dc_tensor *w, dc_tensor *scale, const int64_t *shape, int ndim);
 /* conv2d with an int8 kernel (OC, C, KH, KW) and a scale per output

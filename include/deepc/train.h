@@ -122,15 +122,17 @@ dc_tensor *dc_distill_term(dc_graph *g, dc_tensor *student_logits, const float *
  * at end_step) and applied after every step, so a pruned weight stays 0.
  * The masks are part of the training state (a stopped run resumes
  * exactly), and the model's files are stored sparse (docs/FORMATS.md).
- * scope DC_PRUNE_LAYER prunes every matrix to the fraction (exactly:
- * round(s x its size) zeros), DC_PRUNE_GLOBAL all of them together (one
- * threshold). structured: whole units of dense layers and filters of conv
+ * scope DC_PRUNE_GLOBAL (the default) prunes all the matrices together, to
+ * one threshold (exactly round(s x their size) zeros); DC_PRUNE_LAYER each
+ * matrix to the fraction (TF-MOT's way; it cost the Fashion CNN 1.5 points
+ * at 80% where global cost 0.6: its small first convolution lost as much
+ * as its large dense layer, bench/RESULTS.md). structured: whole units of dense layers and filters of conv
  * layers go, ranked by their weights' mean magnitude (at least one stays
  * in each layer); the layers that cannot lose units (dc_model_shrink says
  * which) are left alone, and dc_model_shrink then removes the pruned units
  * for a smaller dense model. A pruning run trains its epochs: early
  * stopping is off (its epochs would differ in sparsity). */
-typedef enum { DC_PRUNE_LAYER = 0, DC_PRUNE_GLOBAL = 1 } dc_prune_scope;
+typedef enum { DC_PRUNE_GLOBAL = 0, DC_PRUNE_LAYER = 1 } dc_prune_scope;
 typedef struct {
     float sparsity;            /* the final fraction pruned, in (0, 1)        */
     float initial_sparsity;    /* the ramp's start, in [0, sparsity] (0)      */
@@ -369,6 +371,14 @@ dc_model *dc_model_load(const char *path);
  * tensors: its storage and bytes before and after. A NaN or infinite
  * weight is an error naming the tensor. */
 dc_model *dc_model_quantize(const dc_model *m, int bits, FILE *report);
+/* The same at 8 bits with static activations (deepc quantize --static):
+ * the float model runs on the first n samples of calib (all: n <= 0), and
+ * each dense or transformer product's input scale is fixed at the largest
+ * |input| it saw / 127 (symmetric, zero point 0; beyond it inputs clamp),
+ * stored as "<layer>.<matrix>_act_scale" and marked activations=static on
+ * the line. Products of other kinds (conv, recurrent) stay dynamic. Models
+ * of one input. */
+dc_model *dc_model_quantize_static(const dc_model *m, const dc_dataset *calib, int64_t n, FILE *report);
 /* How a model file was quantized (its "quantization" metadata), or NULL. */
 const char *dc_model_quantization(const dc_model *m);
 /* The same, with the training state (for resume); state may be NULL. A file

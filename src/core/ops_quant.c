@@ -10,9 +10,11 @@
  * floats. */
 #include "internal.h"
 #include "../kernels/kernels.h"
+#include <math.h>
 #include <string.h>
 
 static const dc_op_def op_qlinear = {DC_OP_QLINEAR, "qlinear", NULL};
+static const dc_op_def op_qlinear_static = {DC_OP_QLINEAR_STATIC, "qlinear_static", NULL};
 static const dc_op_def op_qembedding = {DC_OP_QEMBEDDING, "qembedding", NULL};
 static const dc_op_def op_dequantize_q4 = {DC_OP_DEQUANTIZE, "dequantize", NULL};
 static const dc_op_def op_qconv2d = {DC_OP_QCONV2D, "qconv2d", NULL};
@@ -45,7 +47,8 @@ static int64_t check_pair(const char *op, const dc_tensor *w, const dc_tensor *s
     return cols;
 }
 
-dc_tensor *dc_qlinear(dc_graph *g, dc_tensor *x, dc_tensor *w, dc_tensor *scale, dc_tensor *b) {
+/* act: the input's fixed scale (an F32 scalar, static quantization), or NULL (per row, dynamic) */
+static dc_tensor *qlinear(dc_graph *g, dc_tensor *x, dc_tensor *w, dc_tensor *scale, dc_tensor *act, dc_tensor *b) {
     if (!x || !w || !scale) return NULL;
     const int64_t K = check_pair("qlinear", w, scale), N = w->shape[0];
     if (K < 0 || !dc_check_f32("qlinear", x) || (b && !dc_check_f32("qlinear", b))) return NULL;
@@ -64,8 +67,13 @@ dc_tensor *dc_qlinear(dc_graph *g, dc_tensor *x, dc_tensor *w, dc_tensor *scale,
     int64_t shape[DC_MAX_DIMS];
     memcpy(shape, x->shape, sizeof(int64_t) * (size_t)x->ndim);
     shape[x->ndim - 1] = N;
-    dc_tensor *srcs[4] = {x, w, scale, b};
-    dc_tensor *z = dc_op_output_typed(g, &op_qlinear, DC_F32, x->ndim, shape, srcs, b ? 4 : 3);
+    if (act && (act->dtype != DC_F32 || act->size != 1 || !(act->data[0] > 0.0f) || !isfinite(act->data[0]) || w->dtype != DC_I8)) {
+        dc_set_error(DC_ERR_INVALID, "qlinear_static: needs int8 weights and a positive finite F32 input scale");
+        return NULL;
+    }
+    dc_tensor *srcs[5] = {x, w, scale, act, b}, *dsrcs[4] = {x, w, scale, b};
+    dc_tensor *z = act ? dc_op_output_typed(g, &op_qlinear_static, DC_F32, x->ndim, shape, srcs, b ? 5 : 4)
+                       : dc_op_output_typed(g, &op_qlinear, DC_F32, x->ndim, shape, dsrcs, b ? 4 : 3);
     if (!z) return NULL;
     const int q4 = w->dtype == DC_U8;
     int8_t *xq = dc_arena_alloc_raw(g, (size_t)(M * K));
@@ -76,10 +84,18 @@ dc_tensor *dc_qlinear(dc_graph *g, dc_tensor *x, dc_tensor *w, dc_tensor *scale,
         dc_k_quantize_act_blocks(x->data, M, K, xq, sx, xs);
         dc_k_qgemm_q4(M, N, K, xq, sx, xs, w->raw, scale->raw, b ? b->data : NULL, z->data);
     } else {
-        dc_k_quantize_act_rows(x->data, M, K, xq, sx, xs);
+        if (act) dc_k_quantize_act_static(x->data, M, K, act->data[0], xq, sx, xs);
+        else dc_k_quantize_act_rows(x->data, M, K, xq, sx, xs);
         dc_k_qgemm_i8(M, N, K, xq, sx, xs, w->raw, scale->data, b ? b->data : NULL, z->data);
     }
     return z;
+}
+
+dc_tensor *dc_qlinear(dc_graph *g, dc_tensor *x, dc_tensor *w, dc_tensor *scale, dc_tensor *b) { return qlinear(g, x, w, scale, NULL, b); }
+
+dc_tensor *dc_qlinear_static(dc_graph *g, dc_tensor *x, dc_tensor *w, dc_tensor *scale, dc_tensor *act_scale, dc_tensor *b) {
+    if (!act_scale) return NULL;
+    return qlinear(g, x, w, scale, act_scale, b);
 }
 
 /* rows [r0, r0 + n) of a quantized table as floats */

@@ -26,7 +26,7 @@ static const char *const op_names[DC_OP_COUNT] = {
     [DC_OP_PAD2D] = "pad2d", [DC_OP_DROPOUT_CHANNELS] = "dropout_channels", [DC_OP_BATCHNORM] = "batchnorm",
     [DC_OP_LAYER_NORM] = "layer_norm", [DC_OP_EMBEDDING] = "embedding", [DC_OP_RNN] = "rnn", [DC_OP_RNN_LAST] = "rnn_last",
     [DC_OP_TIME_POOL] = "time_pool", [DC_OP_ATTENTION] = "attention", [DC_OP_CAST] = "cast", [DC_OP_QUANTIZE] = "quantize",
-    [DC_OP_DEQUANTIZE] = "dequantize", [DC_OP_QLINEAR] = "qlinear", [DC_OP_QEMBEDDING] = "qembedding", [DC_OP_QCONV2D] = "qconv2d", [DC_OP_QRNN] = "qrnn", [DC_OP_SPARSE_LINEAR] = "sparse_linear", [DC_OP_MSE_LOSS] = "mse_loss", [DC_OP_BCE_LOSS] = "bce_loss",
+    [DC_OP_DEQUANTIZE] = "dequantize", [DC_OP_QLINEAR] = "qlinear", [DC_OP_QEMBEDDING] = "qembedding", [DC_OP_QCONV2D] = "qconv2d", [DC_OP_QRNN] = "qrnn", [DC_OP_SPARSE_LINEAR] = "sparse_linear", [DC_OP_QLINEAR_STATIC] = "qlinear_static", [DC_OP_MSE_LOSS] = "mse_loss", [DC_OP_BCE_LOSS] = "bce_loss",
     [DC_OP_BCE_LOGITS_LOSS] = "bce_logits_loss", [DC_OP_CROSS_ENTROPY] = "cross_entropy"};
 
 const char *dc_op_name(dc_op_id op) { return op >= 0 && op < DC_OP_COUNT && op_names[op] ? op_names[op] : "?"; }
@@ -120,9 +120,9 @@ static void binary(dc_op_id op, const dc_tensor *X, const float *x, const dc_ten
  * per block of 32 for 4-bit weights), each product summed in double. */
 static dc_status ref_qlinear(const value_map *m, const dc_trace_node *nd, float *z) {
     const dc_tensor *X = nd->in[0], *W = nd->in[1];
-    const int q4 = W->dtype == DC_U8;
+    const int q4 = W->dtype == DC_U8, st = nd->op == DC_OP_QLINEAR_STATIC; /* static: in[3] is the input's scale */
     const int64_t N = W->shape[0], K = q4 ? 2 * W->shape[1] : W->shape[1], M = X->size / K, nb = K / DC_Q4_BLOCK;
-    const float *b = nd->nin > 3 ? fval(m, nd->in[3]) : NULL;
+    const float *b = nd->nin > 3 + st ? fval(m, nd->in[3 + st]) : NULL;
     int8_t *xq = malloc((size_t)(M * K));
     float *sx = malloc(sizeof(float) * (size_t)(M * (nb + 1))), *wr = malloc(sizeof(float) * (size_t)K);
     int32_t *xs = malloc(sizeof(int32_t) * (size_t)(M * K / 4 + M + 1));
@@ -131,6 +131,7 @@ static dc_status ref_qlinear(const value_map *m, const dc_trace_node *nd, float 
         return dc_set_error(DC_ERR_NOMEM, "trace: out of memory");
     }
     if (q4) dc_k_quantize_act_blocks(fval(m, X), M, K, xq, sx, xs);
+    else if (st) dc_k_quantize_act_static(fval(m, X), M, K, fval(m, nd->in[3])[0], xq, sx, xs);
     else dc_k_quantize_act_rows(fval(m, X), M, K, xq, sx, xs);
     for (int64_t n = 0; n < N; n++) {
         if (q4) dc_k_dequantize_q4_rows((const uint8_t *)value(m, W) + n * (K / 2), (const uint16_t *)value(m, nd->in[2]) + n * nb, 1, K, wr);
@@ -384,7 +385,8 @@ static dc_status run_node(const value_map *m, const dc_trace_node *nd, void *out
             else dc_k_dequantize_rows_i8((const int8_t *)value(m, X) + (int64_t)id[i] * E, fval(m, nd->in[1]) + id[i], 1, E, z + i * E);
         return DC_OK;
     }
-    case DC_OP_QLINEAR: return ref_qlinear(m, nd, z);
+    case DC_OP_QLINEAR:
+    case DC_OP_QLINEAR_STATIC: return ref_qlinear(m, nd, z);
     case DC_OP_SPARSE_LINEAR: { /* each output a sum in double over its row's kept values */
         const dc_tensor *X = nd->in[0];
         const int32_t *s = value(m, nd->in[1]), *c = value(m, nd->in[2]);

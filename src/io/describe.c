@@ -231,7 +231,8 @@ static dc_status parse_layer(line_ctx *c, dc_model *m, const dc_layer_type *t, i
     int k = dc_model_add_node(m, t, cfg, name, refs.nin, in, c->line);
     if (k < 0) return model_err(c, DC_ERR_INVALID);
     m->nodes[k]->frozen = refs.frozen;
-    if (refs.wdtype != DC_F32 && dc_model_set_weight_dtype(m, k, refs.wdtype)) return model_err(c, DC_ERR_INVALID);
+    m->nodes[k]->act_static = refs.act_static;
+    if ((refs.wdtype != DC_F32 || refs.act_static) && dc_model_set_weight_dtype(m, k, refs.wdtype)) return model_err(c, DC_ERR_INVALID);
     return DC_OK;
 }
 
@@ -844,6 +845,7 @@ char *dc_model_write_description(const dc_model *m) {
         if (l->named && !(i == 0 && !strcmp(l->name, "input"))) dc_sb_printf(&b, " name=%s", l->name);
         if (l->frozen) dc_sb_printf(&b, " trainable=false");
         if (l->wdtype != DC_F32) dc_sb_printf(&b, " weights=%s", dc_weights_name(l->wdtype));
+        if (l->act_static) dc_sb_puts(&b, " activations=static");
         if (l->nin > 1 || (l->nin == 1 && l->in[0] != i - 1))
             for (int k = 0; k < l->nin; k++) dc_sb_printf(&b, "%s%s", k ? "," : " inputs=", m->nodes[l->in[k]]->name);
         dc_sb_puts(&b, "\n");

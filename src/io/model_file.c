@@ -141,14 +141,17 @@ static dc_status check_scales(const dc_model *m, const char *path) {
     for (int i = 0; i < m->nnodes; i++) {
         const dc_layer *l = m->nodes[i];
         for (int k = 0; k < l->nparam; k++) {
-            if (l->decl[k].scale < 0) continue;
-            const dc_tensor *s = l->param[l->decl[k].scale];
-            for (int64_t j = 0; j < s->size; j++) {
-                float v = s->dtype == DC_F16 ? dc_k_f16_to_f32(((const uint16_t *)s->raw)[j]) : s->data[j];
-                if (!(v > 0.0f) || !isfinite(v))
-                    return dc_set_error(DC_ERR_FORMAT, "%s: tensor \"%s.%s\": scale %lld is %g; a quantized weight's scales are positive "
-                                                       "and finite (a damaged file)", path, l->name, l->decl[l->decl[k].scale].what,
-                                        (long long)j, (double)v);
+            const int idx[2] = {l->decl[k].scale, l->decl[k].act_scale}; /* the weight's, and a static input's */
+            for (int p = 0; p < 2; p++) {
+                if (idx[p] < 0) continue;
+                const dc_tensor *s = l->param[idx[p]];
+                for (int64_t j = 0; j < s->size; j++) {
+                    float v = s->dtype == DC_F16 ? dc_k_f16_to_f32(((const uint16_t *)s->raw)[j]) : s->data[j];
+                    if (!(v > 0.0f) || !isfinite(v))
+                        return dc_set_error(DC_ERR_FORMAT, "%s: tensor \"%s.%s\": scale %lld is %g; a quantized weight's scales are "
+                                                           "positive and finite (a damaged file)", path, l->name, l->decl[idx[p]].what,
+                                            (long long)j, (double)v);
+                }
             }
         }
     }

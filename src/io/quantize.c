@@ -31,7 +31,7 @@ static dc_dtype layer_choice(const dc_layer *l, int bits) {
 
 /* text with " weights=W" on each chosen line (replacing a weights= there),
  * before any comment; malloc'ed */
-static char *rewrite(const char *text, const dc_dtype *line_type, int nlines) {
+static char *rewrite(const char *text, const dc_dtype *line_type, const char *line_static, int nlines) {
     dc_strbuf b = {0};
     int line = 1;
     for (const char *p = text;;) {
@@ -49,12 +49,12 @@ static char *rewrite(const char *text, const dc_dtype *line_type, int nlines) {
             for (size_t i = 0; i < body;) {
                 size_t j = i;
                 while (j < body && p[j] != ' ' && p[j] != '\t') j++;
-                if (!(j - i > 8 && !strncmp(p + i, "weights=", 8))) dc_sb_printf(&b, "%s%.*s", w++ ? " " : "", (int)(j - i), p + i);
+                if (!(j - i > 8 && !strncmp(p + i, "weights=", 8)) && !(j - i > 12 && !strncmp(p + i, "activations=", 12))) dc_sb_printf(&b, "%s%.*s", w++ ? " " : "", (int)(j - i), p + i);
                 while (j < body && (p[j] == ' ' || p[j] == '\t')) j++;
                 i = j;
             }
-            dc_sb_printf(&b, " weights=%s%s%.*s", dc_weights_name(t), hash ? " " : "", hash ? (int)(len - (size_t)(hash - p)) : 0,
-                         hash ? hash : "");
+            dc_sb_printf(&b, " weights=%s%s%s%.*s", dc_weights_name(t), line_static && line_static[line] ? " activations=static" : "",
+                         hash ? " " : "", hash ? (int)(len - (size_t)(hash - p)) : 0, hash ? hash : "");
         }
         if (!nl) break;
         dc_sb_puts(&b, "\n");
@@ -77,7 +77,7 @@ static dc_status fill(dc_model *q, const dc_model *src) {
         for (int k = 0; k < l->nparam; k++) {
             const dc_param_decl *d = &l->decl[k];
             int is_scale = 0; /* a scale: written with its matrix */
-            for (int s = 0; s < l->nparam; s++) is_scale |= l->decl[s].scale == k;
+            for (int s = 0; s < l->nparam; s++) is_scale |= l->decl[s].scale == k || l->decl[s].act_scale == k;
             if (is_scale) continue;
             int ks = 0;
             while (ks < sl->nparam && strcmp(sl->decl[ks].what, d->what)) ks++;
@@ -139,12 +139,34 @@ static void report_layers(const dc_model *q, const dc_model *src, int bits, FILE
                     l->type->keyword, a);
         else
             fprintf(out, "  %-24s %-20s %s: %s -> %s%s\n", l->name, l->type->keyword,
-                    l->wdtype == DC_I8 ? "int8 per output row" : "4-bit q4_0 (blocks of 32)", a, b,
+                    l->wdtype == DC_I8 ? (l->act_static ? "int8 per output row, static input scale" : "int8 per output row") : "4-bit q4_0 (blocks of 32)", a, b,
                     l->wdtype == DC_I8 && bits == 4 ? " (not 4-bit: a matrix is not 2-D with a multiple of 32 columns)" : "");
     }
 }
 
-dc_model *dc_model_quantize(const dc_model *src, int bits, FILE *report) {
+/* The calibrated input scales into q's activations=static products:
+ * act_max[node * DC_LAYER_MAX_PARAMS + k] / 127 (1 where nothing was seen). */
+static void fill_static(dc_model *q, const float *act_max) {
+    for (int i = 0; i < q->nnodes; i++) {
+        const dc_layer *l = q->nodes[i];
+        for (int k = 0; k < l->nparam; k++) {
+            const int a = l->decl[k].act_scale;
+            if (a < 0) continue;
+            const float mx = act_max[(int64_t)i * DC_LAYER_MAX_PARAMS + k];
+            l->param[a]->data[0] = mx > 0.0f && isfinite(mx) ? mx / 127.0f : 1.0f;
+        }
+    }
+}
+
+/* Can every layer on a line take static activations (dense and transformer
+ * layers: their products all go through dc_layer_linear)? */
+static int static_kind(const dc_layer *l) { return !strcmp(l->type->keyword, "dense") || !strncmp(l->type->keyword, "transformer_", 12); }
+
+static dc_model *quantize(const dc_model *src, int bits, const float *act_max, FILE *report);
+
+dc_model *dc_model_quantize(const dc_model *src, int bits, FILE *report) { return quantize(src, bits, NULL, report); }
+
+static dc_model *quantize(const dc_model *src, int bits, const float *act_max, FILE *report) {
     if (!src->built) {
         dc_set_error(DC_ERR_INVALID, "quantize: the model is not built");
         return NULL;
@@ -159,13 +181,14 @@ dc_model *dc_model_quantize(const dc_model *src, int bits, FILE *report) {
     int nlines = 1;
     for (const char *p = text; *p; p++) nlines += *p == '\n';
     dc_dtype *line_type = calloc((size_t)nlines + 1, sizeof *line_type); /* DC_F32 is 0 */
+    char *line_static = calloc((size_t)nlines + 1, 1); /* 1: static activations; 2: a line that cannot */
     char *out = NULL;
     dc_model *q = NULL;
     /* each node's line in text (a model built in C has none of its own: its
      * written description gives them), the nodes in the same order */
     dc_model *lines = dc_model_parse_unbuilt(text, "quantize", src->in_ndim, src->in_shape, src->meta.vocab_rows);
-    if (!line_type || !lines) {
-        if (!line_type) dc_set_error(DC_ERR_NOMEM, "quantize: out of memory");
+    if (!line_type || !line_static || !lines) {
+        if (!line_type || !line_static) dc_set_error(DC_ERR_NOMEM, "quantize: out of memory");
         goto done;
     }
     if (lines->nnodes != src->nnodes) {
@@ -180,8 +203,10 @@ dc_model *dc_model_quantize(const dc_model *src, int bits, FILE *report) {
         if (t == DC_F32 || line < 1 || line > nlines) continue;
         dc_dtype *lt = &line_type[line];
         *lt = *lt == DC_F32 ? t : (*lt == DC_WEIGHTS_Q4 && t == DC_WEIGHTS_Q4) ? DC_WEIGHTS_Q4 : DC_I8;
+        if (act_max) line_static[line] = line_static[line] == 2 || !static_kind(l) ? 2 : 1;
     }
-    if (!(out = rewrite(text, line_type, nlines))) {
+    for (int i = 0; i < nlines + 1; i++) line_static[i] = line_static[i] == 1;
+    if (!(out = rewrite(text, line_type, line_static, nlines))) {
         dc_set_error(DC_ERR_NOMEM, "quantize: out of memory");
         goto done;
     }
@@ -190,10 +215,13 @@ dc_model *dc_model_quantize(const dc_model *src, int bits, FILE *report) {
         if (q && q->nnodes != src->nnodes) dc_set_error(DC_ERR_INVALID, "quantize: the quantized description has other layers");
         goto fail;
     }
-    char how[256];
-    snprintf(how, sizeof how, "%s weights (%s), float activations quantized per %s at run time; biases and norms float",
+    if (act_max) fill_static(q, act_max);
+    char how[320];
+    snprintf(how, sizeof how, "%s weights (%s), %s; biases and norms float",
              bits == 8 ? "int8" : "q4", bits == 8 ? "symmetric, a float scale per output row" : "4-bit blocks of 32, a half scale each; int8 where 4-bit does not fit",
-             bits == 8 ? "row" : "block of 32");
+             act_max ? "the inputs of dense and transformer products quantized with scales calibrated on data (static, symmetric: zero point 0), "
+                       "other products' per row at run time"
+                     : bits == 8 ? "float activations quantized per row at run time" : "float activations quantized per block of 32 at run time");
     if (!(q->meta.quantization = strdup(how))) goto fail;
     if (report) report_layers(q, src, bits, report);
     goto done;
@@ -204,7 +232,49 @@ done:
     dc_model_free(lines);
     free(written);
     free(line_type);
+    free(line_static);
     free(out);
+    return q;
+}
+
+dc_model *dc_model_quantize_static(const dc_model *src, const dc_dataset *calib, int64_t n, FILE *report) {
+    if (!src->built || !calib) {
+        dc_set_error(DC_ERR_INVALID, "quantize --static: needs a built model and calibration data");
+        return NULL;
+    }
+    int feed[DC_LAYER_MAX_INPUTS];
+    if (dc_model_input_nodes(src, feed) != 1) {
+        dc_set_error(DC_ERR_INVALID, "quantize --static: calibrates models of one input");
+        return NULL;
+    }
+    if (n <= 0 || n > calib->n) n = calib->n;
+    float *act_max = calloc((size_t)src->nnodes * DC_LAYER_MAX_PARAMS, sizeof *act_max);
+    int64_t *idx = malloc(sizeof(int64_t) * 256);
+    dc_graph *g = dc_graph_new();
+    dc_model *q = NULL;
+    dc_status st = act_max && idx && g ? DC_OK : dc_set_error(DC_ERR_NOMEM, "quantize: out of memory");
+    if (!st) dc_graph_set_grad_enabled(g, 0);
+    for (int64_t s = 0; s < n && !st; s += 256) { /* the float model on the calibration rows, recording each product's input range */
+        const int64_t b = n - s < 256 ? n - s : 256;
+        for (int64_t i = 0; i < b; i++) idx[i] = s + i;
+        dc_graph_reset(g);
+        dc_tensor *x, *y;
+        dc_value *vals;
+        if ((st = dc_dataset_batch(calib, g, idx, b, &x, &y))) break;
+        if (x->size != b * dc_model_inputs_size(src)) {
+            st = dc_set_error(DC_ERR_INVALID, "quantize --static: the calibration data has %lld values a sample, the model takes %lld",
+                              (long long)(x->size / b), (long long)dc_model_inputs_size(src));
+            break;
+        }
+        x->ndim = src->in_ndim + 1; /* a view in the model's input shape */
+        x->shape[0] = b;
+        memcpy(x->shape + 1, src->in_shape, sizeof(int64_t) * (size_t)src->in_ndim);
+        st = dc_model_run_ctx(src, g, 1, feed, &x, &vals, NULL, NULL, act_max);
+    }
+    if (!st) q = quantize(src, 8, act_max, report);
+    dc_graph_free(g);
+    free(idx);
+    free(act_max);
     return q;
 }
 

@@ -203,6 +203,9 @@ void dc_k_csr_linear(int64_t M, int64_t N, int64_t K, const int32_t *start, cons
 #define DC_Q4_BLOCK 32
 #define DC_QK_MAX 131072
 void dc_k_quantize_act_rows(const float *x, int64_t M, int64_t K, int8_t *xq, float *sx, int32_t *xsum);
+/* The same with one scale fixed in advance (static quantization, from
+ * calibration data): values beyond 127 x scale clamp. */
+void dc_k_quantize_act_static(const float *x, int64_t M, int64_t K, float scale, int8_t *xq, float *sx, int32_t *xsum);
 void dc_k_quantize_act_blocks(const float *x, int64_t M, int64_t K, int8_t *xq, float *dx, int32_t *xs4);
 /* From DC_QGEMM_BIG_M rows on, int8 products run on oneDNN's u8 x s8 GEMM
  * (the same exact sums, so the same bits), which changes xq in place. */

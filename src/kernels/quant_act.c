@@ -54,6 +54,26 @@ void dc_k_quantize_act_rows(const float *x, int64_t M, int64_t K, int8_t *xq, fl
     }
 }
 
+void dc_k_quantize_act_static(const float *x, int64_t M, int64_t K, float scale, int8_t *xq, float *sx, int32_t *xsum) {
+    const float inv = 1.0f / scale;
+    for (int64_t m = 0; m < M; m++) {
+        const float *xr = x + m * K;
+        int8_t *qr = xq + m * K;
+        int finite;
+        abs_max(xr, K, &finite);
+        int32_t s = 0;
+        if (!finite) { /* as the dynamic path: the row's outputs become NaN */
+            memset(qr, 0, (size_t)K);
+            sx[m] = NAN;
+        } else {
+            sx[m] = scale;
+            for (int64_t k = 0; k < K; k++) qr[k] = q8(xr[k], inv); /* beyond the calibrated range: clamped to +-127 */
+            for (int64_t k = 0; k < K; k++) s += qr[k];
+        }
+        xsum[m] = s;
+    }
+}
+
 void dc_k_quantize_act_blocks(const float *x, int64_t M, int64_t K, int8_t *xq, float *dx, int32_t *xs4) {
     const int64_t nb = K / DC_Q4_BLOCK;
     for (int64_t m = 0; m < M; m++)

@@ -120,7 +120,7 @@ static dc_status run_rows(dc_generator *gen, const int32_t *tokens, int64_t rows
     int feed[DC_LAYER_MAX_INPUTS];
     if (dc_model_input_nodes(m, feed) < 1) return dc_set_error(DC_ERR_INVALID, "generate: the model has no input");
     dc_value *vals;
-    dc_status st = dc_model_run_ctx(m, g, 1, feed, &x, &vals, gen->cached ? &gen->kv : NULL, NULL);
+    dc_status st = dc_model_run_ctx(m, g, 1, feed, &x, &vals, gen->cached ? &gen->kv : NULL, NULL, NULL);
     if (st) return st;
     const dc_value *v = &vals[dc_model_output_node(m, 0)];
     const dc_tensor *z = v->logits ? v->logits : v->y;

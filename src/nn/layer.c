@@ -269,7 +269,7 @@ int dc_layer_declare(dc_layer *l, const char *what, int ndim, const int64_t *sha
     d->fan_in = fan_in;
     d->fan_out = fan_out;
     d->dtype = DC_F32;
-    d->scale = -1;
+    d->scale = d->act_scale = -1;
     return l->nparam++;
 }
 
@@ -297,6 +297,7 @@ const char *dc_weights_name(dc_dtype t) {
 
 dc_status dc_layer_store_weights(dc_layer *l) {
     const dc_dtype t = l->wdtype;
+    if (l->act_static && t != DC_I8) return dc_set_error(DC_ERR_INVALID, "%s: activations=static goes with weights=i8", l->name);
     if (t == DC_F32) return DC_OK;
     int n = l->nparam, any = 0;
     for (int k = 0; k < n; k++) {
@@ -310,6 +311,9 @@ dc_status dc_layer_store_weights(dc_layer *l) {
     if (!any)
         return dc_set_error(DC_ERR_INVALID, "%s: weights=%s: a %s layer has no weight matrix to store in another type", l->name,
                             dc_weights_name(t), l->type->keyword);
+    if (l->act_static && strcmp(l->type->keyword, "dense") && strncmp(l->type->keyword, "transformer_", 12))
+        return dc_set_error(DC_ERR_INVALID, "%s: activations=static: dense and transformer layers only (a %s layer quantizes its "
+                                            "inputs as they come)", l->name, l->type->keyword);
     for (int k = 0; k < n; k++) { /* scales come after every other tensor: the layer's indices stay */
         if (!l->decl[k].matrix) continue;
         l->decl[k].dtype = t;
@@ -325,6 +329,13 @@ dc_status dc_layer_store_weights(dc_layer *l) {
         if (t == DC_WEIGHTS_Q4) {
             l->decl[s].dtype = DC_F16;
             d->shape[1] = cols / 2; /* bytes: two values each */
+        }
+        if (l->act_static) { /* the scale its input is quantized with, from calibration data */
+            char aw[sizeof l->decl[k].what + 16];
+            snprintf(aw, sizeof aw, "%s_act_scale", l->decl[k].what);
+            const int a = dc_layer_declare(l, aw, 1, (int64_t[]){1}, 1, DC_INIT_DEFAULT, 1.0f, 1, 1);
+            if (a < 0) return dc_set_error(DC_ERR_NOMEM, "%s: cannot declare its parameters", l->name);
+            l->decl[k].act_scale = a;
         }
     }
     return DC_OK;
@@ -364,9 +375,22 @@ dc_tensor *dc_layer_conv(dc_forward_ctx *f, const dc_layer *l, int k, dc_tensor 
     return w ? dc_conv2d(f->g, x, w, b, p) : NULL;
 }
 
+/* A calibration run (dc_model_calibrate): the largest |x| product k of the
+ * running node has seen. */
+static void note_act_max(dc_forward_ctx *f, int k, const dc_tensor *x) {
+    float *mx = &f->act_max[(int64_t)f->node * DC_LAYER_MAX_PARAMS + k];
+    for (int64_t i = 0; i < x->size; i++) {
+        const float a = fabsf(x->data[i]);
+        if (a > *mx) *mx = a; /* NaN does not count */
+    }
+}
+
 dc_tensor *dc_layer_linear(dc_forward_ctx *f, const dc_layer *l, int k, dc_tensor *x, dc_tensor *b) {
     const dc_param_decl *d = &l->decl[k];
+    if (d->scale >= 0 && d->ndim == 2 && d->act_scale >= 0)
+        return dc_qlinear_static(f->g, x, l->param[k], l->param[d->scale], l->param[d->act_scale], b);
     if (d->scale >= 0 && d->ndim == 2) return dc_qlinear(f->g, x, l->param[k], l->param[d->scale], b);
+    if (f->act_max && d->matrix && d->ndim == 2) note_act_max(f, k, x); /* calibration: the input's range */
     const dc_csr_weight *c = f->sparse && f->node >= 0 && f->node < f->sparse->nnodes && f->sparse->node[f->node] ? &f->sparse->node[f->node][k] : NULL;
     if (c && c->val && d->ndim == 2 && x->ndim >= 2 && x->shape[x->ndim - 1] == d->shape[1] && !dc_graph_grad_enabled(f->g) &&
         dc_sparse_pays(d->shape[0], d->shape[1], ((const int32_t *)c->start->raw)[d->shape[0]], x->size / d->shape[1]))
@@ -474,6 +498,12 @@ dc_status dc_layer_parse_options(const dc_layer_type *t, void *cfg, int ntok, co
                 if (strcmp(v, "true") && strcmp(v, "false"))
                     return dc_set_error(DC_ERR_FORMAT, "trainable must be true or false, not \"%s\"", v);
                 refs->frozen = !strcmp(v, "false");
+                continue;
+            }
+            if (kl == 11 && !strncmp(tk, "activations", 11)) { /* static: needs weights=i8 (dc_layer_store_weights) */
+                if (!strcmp(v, "static")) refs->act_static = 1;
+                else if (!strcmp(v, "dynamic")) refs->act_static = 0;
+                else return dc_set_error(DC_ERR_FORMAT, "activations must be dynamic or static, not \"%s\"", v);
                 continue;
             }
             if (kl == 7 && !strncmp(tk, "weights", 7)) { /* checked against the layer's matrices by dc_layer_store_weights */

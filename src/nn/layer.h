@@ -91,6 +91,8 @@ typedef struct {
                               holds half as many bytes)                  */
     int scale;             /* I8 or 4-bit: index in l->decl of its scale
                               (F32 per row, or F16 per 32 values), else -1 */
+    int act_scale;         /* activations=static: index of the F32 scalar
+                              its input is quantized with, else -1 */
 } dc_param_decl;
 
 /* weights=q4: 4-bit values packed two to a byte (a U8 tensor) */
@@ -170,6 +172,8 @@ struct dc_layer {
     dc_dtype wdtype;           /* weights=f16|bf16|i8|q4: how its weight
                                   matrices are stored (dc_layer_matrix);
                                   F32 default                              */
+    int act_static;            /* activations=static: int8 products take
+                                  their input's scale from calibration     */
     void *cfg;                 /* type->cfg_size bytes of options         */
     int nin;                   /* inputs: earlier nodes of the model      */
     int in[DC_LAYER_MAX_INPUTS];
@@ -200,6 +204,9 @@ struct dc_forward_ctx {
     const dc_kv_state *kv;         /* generation with a cache, or NULL */
     const dc_sparse_set *sparse;   /* a session's CSR matrices, or NULL */
     int node;                      /* the layer being run */
+    float *act_max;                /* calibration: per node, DC_LAYER_MAX_PARAMS
+                                      slots, the largest |input| of each
+                                      product (dc_layer_linear); or NULL */
 };
 
 /* Declare a parameter (buffer = 0) or buffer of layer l; returns its index
@@ -273,6 +280,7 @@ typedef struct {
     char in[DC_LAYER_MAX_INPUTS][64];
     int in_tok;                           /* the token that held inputs= */
     dc_dtype wdtype;                      /* weights=, or F32 */
+    int act_static;                       /* activations=static */
 } dc_layer_refs;
 dc_status dc_layer_parse_options(const dc_layer_type *t, void *cfg, int ntok, const char *const *tok, int positional_given,
                                  dc_layer_refs *refs, int *bad_tok, int *bad_off);

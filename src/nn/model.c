@@ -207,7 +207,7 @@ int dc_model_add_node(dc_model *m, const dc_layer_type *t, const void *cfg, cons
 dc_status dc_model_set_weight_dtype(dc_model *m, int k, dc_dtype dtype) {
     if (m->built) return dc_set_error(DC_ERR_INVALID, "weights=: the model is already built");
     dc_layer *l = m->nodes[k];
-    if (l->wdtype == dtype) return DC_OK;
+    if (l->wdtype == dtype && !l->act_static) return DC_OK;
     dc_shape shapes[DC_LAYER_MAX_INPUTS];
     for (int i = 0; i < l->nin; i++) shapes[i] = m->nodes[l->in[i]]->out;
     l->wdtype = dtype;
@@ -683,11 +683,11 @@ void dc_model_set_optimizer(dc_model *m, dc_opt_config opt) { m->recipe.opt = op
 /* ---- forward ------------------------------------------------------------------------ */
 
 dc_status dc_model_run(const dc_model *m, dc_graph *g, int nfeed, const int *feed, dc_tensor *const *values, dc_value **vals_out) {
-    return dc_model_run_ctx(m, g, nfeed, feed, values, vals_out, NULL, NULL);
+    return dc_model_run_ctx(m, g, nfeed, feed, values, vals_out, NULL, NULL, NULL);
 }
 
 dc_status dc_model_run_ctx(const dc_model *m, dc_graph *g, int nfeed, const int *feed, dc_tensor *const *values, dc_value **vals_out,
-                           const dc_kv_state *kv, const dc_sparse_set *sparse) {
+                           const dc_kv_state *kv, const dc_sparse_set *sparse, float *act_max) {
     if (!m->built) return dc_set_error(DC_ERR_INVALID, "model: call dc_model_build before forward");
     dc_value *vals = dc_arena_alloc(g, sizeof *vals * (size_t)m->nnodes);
     char *need = dc_arena_alloc(g, (size_t)m->nnodes);
@@ -703,7 +703,7 @@ dc_status dc_model_run_ctx(const dc_model *m, dc_graph *g, int nfeed, const int 
             for (int k = 0; k < m->nodes[i]->nin; k++)
                 if (!need[m->nodes[i]->in[k]]) need[m->nodes[i]->in[k]] = 1;
     dc_graph_clear_terms(g);
-    dc_forward_ctx f = {g, m, kv, sparse, -1};
+    dc_forward_ctx f = {g, m, kv, sparse, -1, act_max};
     for (int i = 0; i < m->nnodes; i++) {
         if (need[i] != 1) continue;
         const dc_layer *l = m->nodes[i];

@@ -115,7 +115,7 @@ static dc_status run(dc_session *s, int64_t n, const void *const *inputs, float 
         if (!(xs[k] = input_tensor(s, k, n, inputs[k]))) return DC_ERR_NOMEM;
     }
     dc_value *vals;
-    dc_status st = dc_model_run_ctx(s->m, s->g, s->nin, s->feed, xs, &vals, NULL, s->sparse);
+    dc_status st = dc_model_run_ctx(s->m, s->g, s->nin, s->feed, xs, &vals, NULL, s->sparse, NULL);
     if (st) return st;
     for (int k = 0; k < s->nout; k++) {
         if (!outputs[k]) continue;
