@@ -5,10 +5,13 @@
  * (greedy: the sampler's cost stays out), through the KV cache
  * (dc_generator). Prints one JSON line: prefill and decode tokens/s
  * (medians of RUNS, default 3, after a warm-up), the weight bytes each
- * token reads, and the model's build + quantize seconds. */
+ * token reads, and the model's build + quantize seconds. With DEEPC_SAVE=PATH
+ * it also saves the model it built (bench/ggml_gpt2.sh gives ggml the same
+ * weights). */
 #include "bench.h"
 #include <deepc.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 int main(int argc, char **argv) {
@@ -32,6 +35,11 @@ int main(int argc, char **argv) {
         return 1;
     }
     const double build_s = bench_now() - t0;
+    const char *save = getenv("DEEPC_SAVE"); /* the random weights, for bench/ggml_gpt2.sh's converter */
+    if (save && dc_model_save(m, save)) {
+        fprintf(stderr, "%s\n", dc_last_error());
+        return 1;
+    }
     const double bytes = (double)dc_model_bytes(m);
     enum { P = 16, NEW = 128 };
     dc_generator *gen = dc_generator_new(m, 1, 1);
@@ -46,9 +54,16 @@ int main(int argc, char **argv) {
     for (int r = 0; r <= runs; r++) {
         dc_generator_reset(gen);
         int32_t prompt[P];
+        int np = P;
         for (int i = 0; i < P; i++) prompt[i] = (int32_t)((i * 7919 + 13) % V);
+        const char *ids = getenv("DEEPC_PROMPT_IDS"); /* "15496,11,...": a given prompt (to compare with ggml's tokens) */
+        for (np = 0; ids && *ids && np < P; np++) {
+            prompt[np] = (int32_t)strtol(ids, (char **)&ids, 10);
+            if (*ids == ',') ids++;
+        }
+        if (!np) np = P;
         double a = bench_now();
-        if (dc_generator_feed(gen, prompt, P, logits)) {
+        if (dc_generator_feed(gen, prompt, np, logits)) {
             fprintf(stderr, "%s\n", dc_last_error());
             return 1;
         }
@@ -63,11 +78,11 @@ int main(int argc, char **argv) {
             }
         }
         double c = bench_now();
-        if (r) pre[r - 1] = P / (b - a), dec[r - 1] = NEW / (c - b);
+        if (r) pre[r - 1] = np / (b - a), dec[r - 1] = NEW / (c - b);
     }
     printf("{\"bits\":%d,\"threads\":%s,\"prefill_tokens_per_second\":%.1f,\"decode_tokens_per_second\":%.1f,"
-           "\"weight_mb\":%.1f,\"build_seconds\":%.2f,\"first_tokens\":[%d,%d,%d,%d]}\n",
-           bits, argv[2], bench_median(pre, runs), bench_median(dec, runs), bytes / 1048576.0, build_s, first[0], first[1], first[2], first[3]);
+           "\"weight_mb\":%.1f,\"build_seconds\":%.2f,\"first_tokens\":[%d,%d,%d,%d,%d,%d]}\n",
+           bits, argv[2], bench_median(pre, runs), bench_median(dec, runs), bytes / 1048576.0, build_s, first[0], first[1], first[2], first[3], first[4], first[5]);
     free(logits);
     dc_generator_free(gen);
     dc_model_free(m);

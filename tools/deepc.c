@@ -949,7 +949,7 @@ static int cmd_summary(const cli_args *a) {
     dc_model_summary(m, stdout);
     if (dc_model_pruning(m)) { /* a pruned model: how many zeros, and how it was made */
         int64_t total = 0, zeros = dc_model_pruned(m, &total);
-        printf("Pruned: %.1f%% of the weight matrices' %lld values are 0 (stored sparse)\n%s\n",
+        printf("Pruned: %.1f%% of the weight matrices' %lld values are 0\n%s\n",
                total ? 100.0 * (double)zeros / (double)total : 0.0, (long long)total, dc_model_pruning(m));
     }
     if (a->json) {
