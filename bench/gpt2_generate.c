@@ -7,7 +7,7 @@
  * (medians of RUNS, default 3, after a warm-up), the weight bytes each
  * token reads, and the model's build + quantize seconds. With DEEPC_SAVE=PATH
  * it also saves the model it built (bench/ggml_gpt2.sh gives ggml the same
- * weights). */
+ * weights); with DEEPC_LOAD=PATH it loads that file instead of building. */
 #include "bench.h"
 #include <deepc.h>
 #include <stdio.h>
@@ -24,8 +24,9 @@ int main(int argc, char **argv) {
     int runs = argc > 4 ? atoi(argv[4]) : 3;
     if (runs < 1 || runs > 50) runs = 3;
     double t0 = bench_now();
-    dc_model *m = dc_model_parse_file(argv[1]);
-    if (m && bits) {
+    const char *load = getenv("DEEPC_LOAD"); /* a saved model file instead (its own weights and types): peak memory as a user loads it */
+    dc_model *m = load ? dc_model_load(load) : dc_model_parse_file(argv[1]);
+    if (m && bits && !load) {
         dc_model *q = dc_model_quantize(m, bits, NULL);
         dc_model_free(m);
         m = q;

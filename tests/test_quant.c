@@ -323,6 +323,41 @@ static void static_case(void) {
     dc_dataset_free(d);
 }
 
+/* int8 convolutions: the portable loops, the VNNI loop (few patches) and
+ * oneDNN's GEMM (16 patches and more) give the same bits. */
+static void conv_case(void) {
+    const char *descs[] = {"input 8x10x10\nconv2d 16 kernel=3 padding=same weights=i8\n", "input 8x4x4\nconv2d 5 kernel=3 weights=i8\n"};
+    for (int d = 0; d < 2; d++) {
+        dc_model *m = dc_model_parse(descs[d], "conv.dc");
+        CHECK(m != NULL, "parse: %s", dc_last_error());
+        if (!m) continue;
+        dc_rng r;
+        dc_rng_seed(&r, 5);
+        for (int i = 0; i < dc_model_num_param_tensors(m); i++) {
+            const char *n;
+            dc_tensor *t = dc_model_param_tensor(m, i, &n);
+            if (t->dtype == DC_I8)
+                for (int64_t j = 0; j < t->size; j++) ((int8_t *)t->raw)[j] = (int8_t)(dc_rng_below(&r, 255) - 127);
+            else if (t->dtype == DC_F32)
+                for (int64_t j = 0; j < t->size; j++) t->data[j] = strstr(n, "scale") ? 0.01f + 0.01f * dc_rng_uniform(&r) : rnd(&r);
+        }
+        int64_t in_shape[4], out_shape[4], in = 1, on = 1;
+        for (int k = 0, nd = dc_model_input_shape(m, in_shape); k < nd; k++) in *= in_shape[k];
+        for (int k = 0, nd = dc_model_output_shape(m, out_shape); k < nd; k++) on *= out_shape[k];
+        float *x = malloc(sizeof(float) * (size_t)(3 * in)), *a = malloc(sizeof(float) * (size_t)(3 * on)), *b = malloc(sizeof(float) * (size_t)(3 * on));
+        for (int64_t i = 0; i < 3 * in; i++) x[i] = rnd(&r);
+        dc_session *ses = dc_session_new(m, 3);
+        dc_k_quant_force_portable(1);
+        CHECK(ses && dc_session_predict(ses, x, 3, a) == DC_OK, "portable: %s", dc_last_error());
+        dc_k_quant_force_portable(0);
+        CHECK(ses && dc_session_predict(ses, x, 3, b) == DC_OK, "fast: %s", dc_last_error());
+        CHECK(!memcmp(a, b, sizeof(float) * (size_t)(3 * on)), "%s: the int8 convolution's portable and fast paths give the same bits", descs[d]);
+        dc_session_free(ses);
+        free(x), free(a), free(b);
+        dc_model_free(m);
+    }
+}
+
 int main(int argc, char **argv) {
     if (test_workdir(argc, argv, "quant_tmp")) return 1;
     dc_set_num_threads(2);
@@ -346,6 +381,7 @@ int main(int argc, char **argv) {
     q4_case(2, 2304, 768, 0);
     model_case();
     static_case();
+    conv_case();
     printf("%d passed, %d failed\n", test_passed, test_failed);
     return test_failed != 0;
 }
