@@ -142,11 +142,12 @@ const command_help cli_commands[] = {
      "  from S0 (0) at optimizer step B (0) to S at step E (default: where the last epoch begins)\n"
      "  on a cubic curve, the masks updated every F steps (a tenth of the ramp, at most 100).\n"
      "  --scope global (default): one threshold over all the matrices; layer: each loses the\n"
-     "  fraction S (it cost the Fashion CNN more accuracy: bench/RESULTS.md). The masks are kept in the file's training state (--resume goes on exactly), and\n"
-     "  the file (default MODEL.pruned.safetensors) stores the pruned matrices sparse: a bitmap\n"
-     "  and the values left. --structured: whole units of dense layers and filters of conv layers\n"
-     "  go (not the output layer, nor one whose units feed several layers or a non-zero\n"
-     "  activation at 0), and the file written at the end is the smaller dense model.\n",
+     "  fraction S (it cost the Fashion CNN more accuracy: bench/RESULTS.md). The masks are\n"
+     "  kept in the file's training state (--resume goes on exactly), and the file (default\n"
+     "  MODEL.pruned.safetensors) stores the pruned matrices sparse: a bitmap and the values\n"
+     "  left. --structured: whole units of dense layers and filters of conv layers go (not the\n"
+     "  output layer, nor one whose units feed several layers or a non-zero activation at 0),\n"
+     "  and the file written at the end is the smaller dense model.\n",
      1, 1},
     {"cv",
      "usage: deepc cv DESCRIPTION --data DATA --folds K [train options] [--json]\n"
