@@ -375,7 +375,7 @@ dc_tensor *dc_layer_conv(dc_forward_ctx *f, const dc_layer *l, int k, dc_tensor 
     return w ? dc_conv2d(f->g, x, w, b, p) : NULL;
 }
 
-/* A calibration run (dc_model_calibrate): the largest |x| product k of the
+/* A calibration run (dc_model_quantize_static): the largest |x| product k of the
  * running node has seen. */
 static void note_act_max(dc_forward_ctx *f, int k, const dc_tensor *x) {
     float *mx = &f->act_max[(int64_t)f->node * DC_LAYER_MAX_PARAMS + k];
