@@ -37,6 +37,10 @@ cmp -s "$W/p0.csv" "$W/p1.csv" && ok || bad "alpha 0 is not the student trained 
 cmp -s "$W/pr.csv" "$W/po.csv" && ok || bad "a stopped and resumed distillation differs from one run"
 "$DEEPC" distill "$W/cnn.safetensors" "$W/s.dc" --data fashion-mnist --limit $L --quiet --out "$W/j.safetensors" --json > "$W/j.out" 2>&1 \
   && last_json "$W/j.out" distill history && ok || bad "distill --json: $(tail -c 300 "$W/j.out")"
+# the student's own loss is a part of its own name: the history's val_loss stays the validation loss (a part named
+# "loss" once wrote a second, null "val_loss" key, which JSON readers took)
+"$PY" -c "import json,sys; h=json.loads(open('$W/j.out').read().splitlines()[-1])['history'][-1]; sys.exit(0 if isinstance(h['val_loss'], float) and 'own_loss' in h else 1)" \
+  && ok || bad "distill --json: val_loss is not the validation loss: $(tail -c 400 "$W/j.out")"
 
 # a language model, token by token
 sh "$SRC/scripts/fortunes_txt.sh" "$W/fortunes.txt" > /dev/null || bad "fortunes_txt.sh"

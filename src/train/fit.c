@@ -68,11 +68,17 @@ static void add_parts(const dc_graph *g, double *sums, int64_t n) {
     }
 }
 
-/* Names of the parts into stats (after a loss was built). */
+/* Names of the parts into stats (after a loss was built). The model's own
+ * loss beside a callback's term (distillation) is "own_loss": named "loss"
+ * it printed "loss: a - loss: b" and its val_ part took the key of the
+ * validation loss in --json's history, which then read null. */
 static void name_parts(const dc_graph *g, dc_epoch_stats *e) {
     int np = dc_graph_num_loss_parts(g);
     e->nparts = np < DC_MAX_LOSS_PARTS ? np : DC_MAX_LOSS_PARTS;
-    for (int i = 0; i < e->nparts; i++) snprintf(e->part_name[i], sizeof e->part_name[i], "%s", dc_graph_loss_part(g, i, NULL));
+    for (int i = 0; i < e->nparts; i++) {
+        const char *n = dc_graph_loss_part(g, i, NULL);
+        snprintf(e->part_name[i], sizeof e->part_name[i], "%s", strcmp(n, "loss") ? n : "own_loss");
+    }
 }
 
 /* Forward, loss and backward of one batch, its gradients (times scale)
