@@ -113,11 +113,12 @@ static dc_status check_state(const dc_train_state *s, const char *path) {
     if (s->stream != 0 && s->stream != 1) BAD("%s: training_state: stream must be 0 or 1", path);
     if (s->n_data < 1 || s->n_data > big || s->ntrain < 1 || s->ntrain > (s->stream ? big : s->n_data))
         BAD("%s: training_state: %lld training rows of %lld", path, (long long)s->ntrain, (long long)s->n_data);
-    int split = s->nval > 0 && s->val_off == s->ntrain && s->ntrain + s->nval == s->n_data; /* a validation split */
-    int separate = s->val_off == 0 && s->nval >= 0 && s->nval <= big;                         /* a validation set */
+    /* nval is bounded before any sum: a crafted 2^63 - 1 overflowed ntrain + nval (found by fuzz_state) */
+    int split = s->nval > 0 && s->nval <= big && s->val_off == s->ntrain && s->ntrain + s->nval == s->n_data; /* a validation split */
+    int separate = s->val_off == 0 && s->nval >= 0 && s->nval <= big;                                          /* a validation set */
     if (!split && !separate && !(s->nval == 0 && s->val_off == 0))
-        BAD("%s: training_state: validation rows %lld..%lld do not follow the %lld training rows", path, (long long)s->val_off,
-            (long long)(s->val_off + s->nval), (long long)s->ntrain);
+        BAD("%s: training_state: %lld validation rows from row %lld do not follow the %lld training rows", path, (long long)s->nval,
+            (long long)s->val_off, (long long)s->ntrain);
     if (s->stream ? s->epoch_rows != s->ntrain : s->epoch_rows < s->ntrain || s->epoch_rows > big)
         BAD("%s: training_state: epoch_rows %lld for %lld training rows", path, (long long)s->epoch_rows, (long long)s->ntrain);
     const int64_t rows = s->epoch_rows, steps = (rows + s->batch_size - 1) / s->batch_size;
