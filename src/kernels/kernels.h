@@ -185,6 +185,9 @@ void dc_k_f32_to_bf16_n(const float *x, uint16_t *out, int64_t n);
 void dc_k_quantize_rows_i8(const float *x, int64_t rows, int64_t cols, int8_t *q, float *scale);
 void dc_k_dequantize_rows_i8(const int8_t *q, const float *scale, int64_t rows, int64_t cols, float *out);
 
+/* out (C, R) = in (R, C) transposed, in cache-sized tiles (layout.c). */
+void dc_k_transpose(const float *in, int64_t R, int64_t C, float *out);
+
 /* y (M, N) = x (M, K) W^T + b (b may be NULL) with W (N, K) as CSR: row n's
  * kept values val[start[n] .. start[n + 1]) in columns col[...] (sparse.c).
  * scratch: (M > 1) M * K + N * M floats. AVX-512 or portable loops, the

@@ -187,18 +187,6 @@ static int64_t qteam(void) { return dc_k_threads() > 0 ? dc_k_threads() : 1; }
 
 size_t dc_k_qconv2d_scratch(const dc_k_conv_geom *g) { return (size_t)qteam() * qconv_sample_bytes(g); }
 
-/* out (C, R) = in (R, C) in tiles of 32 x 32: the plain double loop wrote
- * (or read) with a stride of a whole row and took as long as the integer
- * product */
-static void transpose32(const float *in, int64_t R, int64_t C, float *out) {
-    for (int64_t r0 = 0; r0 < R; r0 += 32)
-        for (int64_t c0 = 0; c0 < C; c0 += 32) {
-            const int64_t r1 = r0 + 32 < R ? r0 + 32 : R, c1 = c0 + 32 < C ? c0 + 32 : C;
-            for (int64_t c = c0; c < c1; c++)
-                for (int64_t r = r0; r < r1; r++) out[c * R + r] = in[r * C + c];
-        }
-}
-
 static void qconv_sample(const dc_k_conv_geom *g, const float *x, const int8_t *w, const float *sw, const float *b, char *scr,
                          float *y, int vnni) {
     const int64_t K = g->C * g->KH * g->KW, P = g->OH * g->OW, OC = g->OC;
@@ -206,7 +194,7 @@ static void qconv_sample(const dc_k_conv_geom *g, const float *x, const int8_t *
     int32_t *xs = (int32_t *)(yt + P * OC);
     int8_t *xq = (int8_t *)(xs + P);
     dc_k_im2col(g, x, col);
-    transpose32(col, K, P, rows); /* (K, P) -> (P, K): a patch per row */
+    dc_k_transpose(col, K, P, rows); /* (K, P) -> (P, K): a patch per row */
     dc_k_quantize_act_rows(rows, P, K, xq, sx, xs);
     if (P >= DC_QGEMM_BIG_M && !portable()) { /* the patches are many rows: oneDNN's GEMM, as a batch of a dense layer's */
         qgemm_i8_dnnl(P, OC, K, xq, sx, w, sw, b, yt);
@@ -217,7 +205,7 @@ static void qconv_sample(const dc_k_conv_geom *g, const float *x, const int8_t *
             else qgemm_i8_portable(P, o0, o1, K, xq, sx, w, sw, b, yt, OC);
         }
     }
-    transpose32(yt, P, OC, y); /* (P, OC) -> (OC, P) */
+    dc_k_transpose(yt, P, OC, y); /* (P, OC) -> (OC, P) */
 }
 
 void dc_k_qconv2d_forward(const dc_k_conv_geom *g, const float *x, const int8_t *w, const float *sw, const float *b, void *scratch,

@@ -89,18 +89,6 @@ AVX512 static void batch_avx512(int64_t n0, int64_t n1, int64_t M, const int32_t
 #define HAVE_AVX512 1
 #endif
 
-/* out (C, R) = in (R, C) transposed, in tiles of 32 x 32 (a row-by-row
- * transpose wrote with a stride of R floats and cost more than the
- * product) */
-static void transpose(const float *in, int64_t R, int64_t C, float *out) {
-    for (int64_t r0 = 0; r0 < R; r0 += 32)
-        for (int64_t c0 = 0; c0 < C; c0 += 32) {
-            const int64_t r1 = r0 + 32 < R ? r0 + 32 : R, c1 = c0 + 32 < C ? c0 + 32 : C;
-            for (int64_t c = c0; c < c1; c++)
-                for (int64_t r = r0; r < r1; r++) out[c * R + r] = in[r * C + c];
-        }
-}
-
 void dc_k_csr_linear(int64_t M, int64_t N, int64_t K, const int32_t *start, const int32_t *col, const float *val, const float *x,
                      const float *b, float *y, float *scratch) {
 #ifdef HAVE_AVX512
@@ -122,7 +110,7 @@ void dc_k_csr_linear(int64_t M, int64_t N, int64_t K, const int32_t *start, cons
         return;
     }
     float *xt = scratch, *yt = scratch + M * K; /* (K, M) and (N, M) */
-    transpose(x, M, K, xt);
+    dc_k_transpose(x, M, K, xt);
 #pragma omp parallel for num_threads(nt) if (nt > 1 && start[N] * M > 65536) schedule(static)
     for (int64_t t = 0; t < nt; t++) {
         const int64_t n0 = N * t / nt, n1 = N * (t + 1) / nt;
@@ -132,6 +120,6 @@ void dc_k_csr_linear(int64_t M, int64_t N, int64_t K, const int32_t *start, cons
 #endif
             batch_portable(n0, n1, M, start, col, val, xt, b, yt);
     }
-    transpose(yt, N, M, y);
+    dc_k_transpose(yt, N, M, y);
     (void)fast;
 }
