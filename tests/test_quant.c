@@ -323,11 +323,37 @@ static void static_case(void) {
     dc_dataset_free(d);
 }
 
-/* int8 convolutions: the portable loops, the VNNI loop (few patches) and
- * oneDNN's GEMM (16 patches and more) give the same bits. */
+/* The trace reference (every patch summed in double) against the int8
+ * convolution's outputs, on a batch of n. */
+static void conv_reference(dc_model *m, const float *x, int64_t n, const float *want, const char *what) {
+    int64_t shape[DC_MAX_DIMS + 1];
+    const int nd = dc_model_input_shape(m, shape + 1);
+    shape[0] = n;
+    dc_graph *g = dc_graph_new();
+    dc_graph_set_grad_enabled(g, 0);
+    dc_graph_set_trace(g, 1);
+    dc_tensor *in = dc_input(g, DC_F32, nd + 1, shape);
+    memcpy(in->data, x, sizeof(float) * (size_t)in->size);
+    dc_tensor *y = dc_model_forward(m, g, in, NULL);
+    float *ref = y ? malloc(sizeof(float) * (size_t)y->size) : NULL;
+    CHECK(y && dc_trace_run_reference(g, y, ref) == DC_OK, "%s: reference: %s", what, dc_last_error());
+    float d = 0.0f, top = 0.0f;
+    for (int64_t i = 0; ref && i < y->size; i++) d = fmaxf(d, fabsf(ref[i] - want[i])), top = fmaxf(top, fabsf(ref[i]));
+    CHECK(ref && d <= 1e-5f * (1.0f + top), "%s: the reference kernels give the int8 convolution's outputs (max diff %g of %g)", what, d, top);
+    free(ref);
+    dc_graph_free(g);
+}
+
+/* int8 convolutions: the portable loop and the VNNI one give the same
+ * bits, and the reference's values, over the geometries the channels-last
+ * image must handle: padding, strides, dilation, channels not a multiple
+ * of 4, output channels not a multiple of 16 and more than 64. */
 static void conv_case(void) {
-    const char *descs[] = {"input 8x10x10\nconv2d 16 kernel=3 padding=same weights=i8\n", "input 8x4x4\nconv2d 5 kernel=3 weights=i8\n"};
-    for (int d = 0; d < 2; d++) {
+    const char *descs[] = {"input 8x10x10\nconv2d 16 kernel=3 padding=same weights=i8\n", "input 8x4x4\nconv2d 5 kernel=3 weights=i8\n",
+                           "input 7x9x11\nconv2d 80 kernel=5 stride=2 padding=same weights=i8\n",
+                           "input 16x12x13\nconv2d 24 kernel=3x2 dilation=2 stride=1x2 padding=2 weights=i8\n",
+                           "input 32x13x13\nconv2d 64 kernel=3 activation=relu weights=i8\n"};
+    for (int d = 0; d < (int)(sizeof descs / sizeof *descs); d++) {
         dc_model *m = dc_model_parse(descs[d], "conv.dc");
         CHECK(m != NULL, "parse: %s", dc_last_error());
         if (!m) continue;
@@ -352,6 +378,7 @@ static void conv_case(void) {
         dc_k_quant_force_portable(0);
         CHECK(ses && dc_session_predict(ses, x, 3, b) == DC_OK, "fast: %s", dc_last_error());
         CHECK(!memcmp(a, b, sizeof(float) * (size_t)(3 * on)), "%s: the int8 convolution's portable and fast paths give the same bits", descs[d]);
+        conv_reference(m, x, 3, b, descs[d]);
         dc_session_free(ses);
         free(x), free(a), free(b);
         dc_model_free(m);

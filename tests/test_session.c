@@ -46,10 +46,28 @@ static void *predict_worker(void *arg) {
     return NULL;
 }
 
-/* Serial predictions, then 8 threads over the same model: the same bits.
+/* 8 threads predicting N samples with m, 200 each, into y; 1 when all ran */
+static int predict_parallel(dc_model *m, const float *x, int64_t in, int64_t out, float *y) {
+    pthread_t th[THREADS];
+    predict_job jobs[THREADS];
+    for (int t = 0; t < THREADS; t++) {
+        jobs[t] = (predict_job){m, x, in, out, t * PER_THREAD, PER_THREAD, y, DC_OK};
+        pthread_create(&th[t], NULL, predict_worker, &jobs[t]);
+    }
+    int ok = 1;
+    for (int t = 0; t < THREADS; t++) {
+        pthread_join(th[t], NULL);
+        ok &= jobs[t].st == DC_OK;
+    }
+    return ok;
+}
+
+/* Serial predictions, then 8 threads over the same model: the same bits
+ * (race: the threads first, on a model no session has used yet — an int8
+ * convolution packs its kernel on first use, and they race to).
  * dense: the session's products are dc_predict's (not a pruned model's
  * sparse ones, which sum in another order), so one sample's are its bits. */
-static void predict_case_as(const char *what, dc_model *m, const float *x, int dense) {
+static void predict_case_race(const char *what, dc_model *m, const float *x, int dense, int race) {
     dc_session *probe = dc_session_new(m, 1);
     CHECK(probe != NULL, "%s: session: %s", what, dc_last_error());
     if (!probe) return;
@@ -58,20 +76,11 @@ static void predict_case_as(const char *what, dc_model *m, const float *x, int d
     dc_session_free(probe);
     float *serial = malloc(sizeof(float) * (size_t)(N * out)), *par = calloc((size_t)(N * out), sizeof(float));
     const uint64_t before = params_hash(m);
+    int ok = race ? predict_parallel(m, x, in, out, par) : 1;
     predict_job one = {m, x, in, out, 0, N, serial, DC_OK};
     predict_worker(&one);
     CHECK(one.st == DC_OK, "%s: serial predictions: %s", what, dc_last_error());
-    pthread_t th[THREADS];
-    predict_job jobs[THREADS];
-    for (int t = 0; t < THREADS; t++) {
-        jobs[t] = (predict_job){m, x, in, out, t * PER_THREAD, PER_THREAD, par, DC_OK};
-        pthread_create(&th[t], NULL, predict_worker, &jobs[t]);
-    }
-    int ok = 1;
-    for (int t = 0; t < THREADS; t++) {
-        pthread_join(th[t], NULL);
-        ok &= jobs[t].st == DC_OK;
-    }
+    if (!race) ok = predict_parallel(m, x, in, out, par);
     CHECK(ok, "%s: every thread's predictions ran", what);
     CHECK(!memcmp(serial, par, sizeof(float) * (size_t)(N * out)), "%s: 8 threads x 200 predictions give the serial bits", what);
     CHECK(params_hash(m) == before, "%s: predicting left the parameters unchanged", what);
@@ -91,6 +100,7 @@ static void predict_case_as(const char *what, dc_model *m, const float *x, int d
     free(par);
 }
 
+static void predict_case_as(const char *what, dc_model *m, const float *x, int dense) { predict_case_race(what, m, x, dense, 0); }
 static void predict_case(const char *what, dc_model *m, const float *x) { predict_case_as(what, m, x, 1); }
 
 static dc_model *trained(const char *desc_path, dc_dataset *train) {
@@ -304,6 +314,12 @@ int main(int argc, char **argv) {
     if (q8) predict_case("int8 MLP", q8, x);
     if (q4) predict_case("4-bit MLP", q4, x);
     dc_model_free(q8), dc_model_free(q4);
+    /* an int8 CNN (untrained: the bits are what is compared), its
+     * convolution's kernel packed by whichever thread comes first */
+    dc_model *cnn = dc_model_parse_file("models/fashion_cnn.dc"), *qc = cnn ? dc_model_quantize(cnn, 8, NULL) : NULL;
+    CHECK(qc != NULL, "int8 CNN: %s", dc_last_error());
+    if (qc) predict_case_race("int8 CNN", qc, x, 1, 1);
+    dc_model_free(qc), dc_model_free(cnn);
     /* a 96% pruned copy: its sessions run the matrices as CSR (sparse_set.c) */
     dc_model *pr = trained("models/fashion_mlp.dc", train);
     dc_prune_config pc = {.sparsity = 0.96f};

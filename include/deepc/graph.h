@@ -284,8 +284,12 @@ dc_tensor *dc_qlinear_static(dc_graph *g, dc_tensor *x, dc_tensor *w, dc_tensor 
 dc_tensor *dc_qembedding(dc_graph *g, dc_tensor *w, dc_tensor *scale, dc_tensor *ids);
 dc_tensor *dc_dequantize(dc_graph *g, dc_tensor *w, dc_tensor *scale, const int64_t *shape, int ndim);
 /* conv2d with an int8 kernel (OC, C, KH, KW) and a scale per output
- * channel: each output position's input patch quantized to int8 as a row
- * and multiplied as integers. Grouped or 4-bit kernels run as floats. */
+ * channel: each sample's input quantized to int8 with one scale (max|x| /
+ * 127 over the sample; a NaN or inf in it gives NaN outputs) and the
+ * patches multiplied as integers. Grouped or 4-bit kernels, and patches of
+ * fewer than 64 values, run as floats. The kernel is copied into the
+ * product's order on first use and the copy kept with w (freed with it):
+ * change an int8 kernel's values only through a new tensor. */
 dc_tensor *dc_qconv2d(dc_graph *g, dc_tensor *x, dc_tensor *w, dc_tensor *scale, dc_tensor *b, const dc_conv_params *p);
 /* A pruned matrix W (N, K) for inference: its kept values as CSR (row
  * starts I32 (N + 1), column indices I32 and values F32 (kept)), made from

@@ -37,6 +37,8 @@ struct dc_autograd {
     void *aux;                    /* op scratch kept for backward (arena)    */
     dc_graph *graph;              /* the graph that owns it, NULL if caller's */
     int owns_data;                /* caller-owned tensor: free data on free  */
+    void *packed;                 /* an int8 conv kernel in its product's order,
+                                     made on first use (ops_quant.c), or NULL */
 };
 
 /* The byte two hex digits at p spell ("41" -> 'A'), or -1 unless p[0] and

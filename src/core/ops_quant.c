@@ -11,6 +11,7 @@
 #include "internal.h"
 #include "../kernels/kernels.h"
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const dc_op_def op_qlinear = {DC_OP_QLINEAR, "qlinear", NULL};
@@ -142,6 +143,44 @@ dc_tensor *dc_dequantize(dc_graph *g, dc_tensor *w, dc_tensor *scale, const int6
     return z;
 }
 
+/* The kernel w in the int8 convolution's order (dc_k_qconv_pack). A
+ * model's kernel is packed on its first use and kept with it (t->ag->packed,
+ * freed with it): sessions on several threads may pack it at once, so the
+ * pointer is set by one compare-and-swap and the loser frees its copy. The
+ * copy records which bytes it was made from; a kernel repointed since (or
+ * one made in a graph) is packed again for this call, in the arena.
+ * Kernels are never changed in place. */
+typedef struct {
+    const void *raw;
+    size_t bytes;
+} packed_head;
+
+static const void *packed_kernel(dc_graph *g, dc_tensor *w, const dc_k_conv_geom *k) {
+    const size_t bytes = dc_k_qconv_packed_bytes(k), head = (sizeof(packed_head) + 63) / 64 * 64;
+    struct dc_autograd *ag = w->ag;
+    const int keep = ag && !ag->graph;
+    if (keep) {
+        const packed_head *h = __atomic_load_n(&ag->packed, __ATOMIC_ACQUIRE);
+        if (h && h->raw == w->raw && h->bytes == bytes) return (const char *)h + head;
+        if (!h) {
+            packed_head *n = aligned_alloc(64, head + (bytes + 63) / 64 * 64);
+            if (n) {
+                n->raw = w->raw, n->bytes = bytes;
+                dc_k_qconv_pack(k, w->raw, (char *)n + head);
+                void *expect = NULL;
+                if (__atomic_compare_exchange_n(&ag->packed, &expect, n, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+                    return (const char *)n + head;
+                free(n);
+                h = expect;
+                if (h->raw == w->raw && h->bytes == bytes) return (const char *)h + head;
+            }
+        }
+    }
+    void *p = dc_arena_alloc_raw(g, bytes);
+    if (p) dc_k_qconv_pack(k, w->raw, p);
+    return p;
+}
+
 dc_tensor *dc_qconv2d(dc_graph *g, dc_tensor *x, dc_tensor *w, dc_tensor *scale, dc_tensor *b, const dc_conv_params *p) {
     if (!x || !w || !scale) return NULL;
     if (w->dtype != DC_I8 || w->ndim != 4 || scale->dtype != DC_F32 || scale->size != w->shape[0] || p->groups > 1 ||
@@ -168,8 +207,9 @@ dc_tensor *dc_qconv2d(dc_graph *g, dc_tensor *x, dc_tensor *w, dc_tensor *scale,
     dc_tensor *z = dc_op_output_typed(g, &op_qconv2d, DC_F32, 4, shape, srcs, b ? 4 : 3);
     if (!z) return NULL;
     dc_trace_attrs(g, z, &(dc_op_attrs){.conv = q});
+    const void *packed = packed_kernel(g, w, &k);
     void *scratch = dc_arena_alloc_raw(g, dc_k_qconv2d_scratch(&k));
-    if (!scratch) return NULL;
-    dc_k_qconv2d_forward(&k, x->data, w->raw, scale->data, b ? b->data : NULL, scratch, z->data);
+    if (!scratch || !packed) return NULL;
+    dc_k_qconv2d_forward(&k, x->data, w->raw, packed, scale->data, b ? b->data : NULL, scratch, z->data);
     return z;
 }

@@ -90,6 +90,7 @@ void dc_tensor_free(dc_tensor *t) {
         free(t->raw);
         free(t->grad);
     }
+    free(t->ag->packed);
     free(t);
 }
 

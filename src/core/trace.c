@@ -146,38 +146,41 @@ static dc_status ref_qlinear(const value_map *m, const dc_trace_node *nd, float 
     return DC_OK;
 }
 
-/* qconv2d on plain loops: every output position's patch gathered (zeros
- * in the padding), quantized as the op does, summed in double. */
+/* qconv2d on plain loops: each sample quantized with one scale as the op
+ * does (dc_k_quantize_act_rows over the whole sample: the same values in
+ * any order), every output position's patch gathered (zeros in the
+ * padding) and summed in double. */
 static dc_status ref_qconv2d(const value_map *m, const dc_trace_node *nd, float *z) {
     const dc_tensor *X = nd->in[0], *W = nd->in[1], *Z = nd->out;
     const dc_conv_params *c = &nd->a.conv;
     const int64_t N = X->shape[0], C = X->shape[1], H = X->shape[2], Wd = X->shape[3], OC = W->shape[0], KH = W->shape[2],
-                  KW = W->shape[3], OH = Z->shape[2], OW = Z->shape[3], K = C * KH * KW;
+                  KW = W->shape[3], OH = Z->shape[2], OW = Z->shape[3], K = C * KH * KW, CHW = C * H * Wd;
     const float *x = fval(m, X), *sw = fval(m, nd->in[2]), *b = nd->nin > 3 ? fval(m, nd->in[3]) : NULL;
     const int8_t *w = value(m, W);
-    float *row = malloc(sizeof(float) * (size_t)K), sx;
-    int8_t *q = malloc((size_t)K);
+    int8_t *q = malloc((size_t)CHW), *row = malloc((size_t)K);
+    float sx;
     int32_t xs;
     if (!row || !q) {
         free(row), free(q);
         return dc_set_error(DC_ERR_NOMEM, "trace: out of memory");
     }
-    for (int64_t n = 0; n < N; n++)
+    for (int64_t n = 0; n < N; n++) {
+        dc_k_quantize_act_rows(x + n * CHW, 1, CHW, q, &sx, &xs);
         for (int64_t oy = 0; oy < OH; oy++)
             for (int64_t ox = 0; ox < OW; ox++) {
                 for (int64_t ci = 0; ci < C; ci++)
                     for (int64_t ky = 0; ky < KH; ky++)
                         for (int64_t kx = 0; kx < KW; kx++) {
                             int64_t iy = oy * c->stride_h - c->pad_top + ky * c->dil_h, ix = ox * c->stride_w - c->pad_left + kx * c->dil_w;
-                            row[(ci * KH + ky) * KW + kx] = iy >= 0 && iy < H && ix >= 0 && ix < Wd ? x[((n * C + ci) * H + iy) * Wd + ix] : 0.0f;
+                            row[(ci * KH + ky) * KW + kx] = iy >= 0 && iy < H && ix >= 0 && ix < Wd ? q[(ci * H + iy) * Wd + ix] : 0;
                         }
-                dc_k_quantize_act_rows(row, 1, K, q, &sx, &xs);
                 for (int64_t o = 0; o < OC; o++) {
                     double s = 0.0;
-                    for (int64_t k = 0; k < K; k++) s += (double)q[k] * w[o * K + k];
+                    for (int64_t k = 0; k < K; k++) s += (double)row[k] * w[o * K + k];
                     z[((n * OC + o) * OH + oy) * OW + ox] = (float)(s * sx * sw[o]) + (b ? b[o] : 0.0f);
                 }
             }
+    }
     free(row), free(q);
     return DC_OK;
 }

@@ -219,13 +219,17 @@ void dc_k_qgemm_q4(int64_t M, int64_t N, int64_t K, const int8_t *xq, const floa
                    const uint8_t *w, const uint16_t *dw, const float *b, float *y);
 void dc_k_quantize_q4_rows(const float *x, int64_t rows, int64_t K, uint8_t *q, uint16_t *d);
 void dc_k_dequantize_q4_rows(const uint8_t *q, const uint16_t *d, int64_t rows, int64_t K, float *out);
-/* y = conv(x, W) + b with int8 W (OC, C*KH*KW) and a scale per output
- * channel, groups 1: each output position's input patch quantized as a row
- * (dc_k_quantize_act_rows) and multiplied as integers. Scratch:
- * dc_k_qconv2d_scratch bytes. */
+/* y = conv(x, W) + b with int8 W (OC, C, KH, KW) and a scale per output
+ * channel, groups 1 (qconv.c): each sample's input quantized with one
+ * scale (max|x| / 127 over the sample) and multiplied as integers, straight
+ * from a channels-last copy of it. packed is W in the product's order,
+ * made once by dc_k_qconv_pack into dc_k_qconv_packed_bytes (which depend
+ * on OC, C, KH and KW only). Scratch: dc_k_qconv2d_scratch bytes. */
+size_t dc_k_qconv_packed_bytes(const dc_k_conv_geom *g);
+void dc_k_qconv_pack(const dc_k_conv_geom *g, const int8_t *w, void *packed);
 size_t dc_k_qconv2d_scratch(const dc_k_conv_geom *g);
-void dc_k_qconv2d_forward(const dc_k_conv_geom *g, const float *x, const int8_t *w, const float *sw, const float *b, void *scratch,
-                          float *y);
+void dc_k_qconv2d_forward(const dc_k_conv_geom *g, const float *x, const int8_t *w, const void *packed, const float *sw, const float *b,
+                          void *scratch, float *y);
 /* "avx512-vnni" or "portable"; DEEPC_KERNELS=portable (or force 1) picks the portable loops */
 const char *dc_k_quant_impl(void);
 void dc_k_quant_force_portable(int on);

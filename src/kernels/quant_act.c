@@ -3,19 +3,9 @@
  * check them (ref.c): one file both use, so both round alike, and with no
  * call into the other kernel files (the floor's files form no cycle). */
 #include "kernels.h"
+#include "quant.h"
 #include <math.h>
 #include <string.h>
-
-/* v * inv clamped to [-127, 127], rounded to nearest (ties to even) by
- * adding and taking away 1.5 * 2^23 (exact below 2^22): plain arithmetic,
- * so the loops vectorize (nearbyintf does not), and the clamp between the
- * product and the sum keeps the compiler from fusing them. */
-static inline int8_t q8(float v, float inv) {
-    const float magic = 12582912.0f;
-    float r = v * inv;
-    r = r > 127.0f ? 127.0f : r < -127.0f ? -127.0f : r;
-    return (int8_t)(int)((r + magic) - magic);
-}
 
 /* max |x[i]| of n values by their bits (the bits of non-negative floats
  * order as the floats do): an integer max, which vectorizes where a float
@@ -47,7 +37,7 @@ void dc_k_quantize_act_rows(const float *x, int64_t M, int64_t K, int8_t *xq, fl
         } else {
             const float sc = amax > 0.0f ? amax / 127.0f : 1.0f, inv = 1.0f / sc;
             sx[m] = sc;
-            for (int64_t k = 0; k < K; k++) qr[k] = q8(xr[k], inv);
+            for (int64_t k = 0; k < K; k++) qr[k] = dc_k_q8(xr[k], inv);
             for (int64_t k = 0; k < K; k++) s += qr[k];
         }
         xsum[m] = s;
@@ -67,7 +57,7 @@ void dc_k_quantize_act_static(const float *x, int64_t M, int64_t K, float scale,
             sx[m] = NAN;
         } else {
             sx[m] = scale;
-            for (int64_t k = 0; k < K; k++) qr[k] = q8(xr[k], inv); /* beyond the calibrated range: clamped to +-127 */
+            for (int64_t k = 0; k < K; k++) qr[k] = dc_k_q8(xr[k], inv); /* beyond the calibrated range: clamped to +-127 */
             for (int64_t k = 0; k < K; k++) s += qr[k];
         }
         xsum[m] = s;
@@ -84,7 +74,7 @@ void dc_k_quantize_act_blocks(const float *x, int64_t M, int64_t K, int8_t *xq, 
             const float amax = abs_max(xb, DC_Q4_BLOCK, &finite);
             const float sc = amax > 0.0f ? amax / 127.0f : 1.0f, inv = 1.0f / sc;
             dx[m * nb + b] = finite ? sc : NAN;
-            for (int i = 0; i < DC_Q4_BLOCK; i++) qb[i] = finite ? q8(xb[i], inv) : 0;
+            for (int i = 0; i < DC_Q4_BLOCK; i++) qb[i] = finite ? dc_k_q8(xb[i], inv) : 0;
             for (int j = 0; j < DC_Q4_BLOCK / 4; j++)
                 xs4[(m * K + b * DC_Q4_BLOCK) / 4 + j] = qb[4 * j] + qb[4 * j + 1] + qb[4 * j + 2] + qb[4 * j + 3];
         }
