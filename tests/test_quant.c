@@ -260,9 +260,11 @@ static void model_case(void) {
 }
 
 /* Static activations (dc_model_quantize_static): an MLP calibrated on its
- * data keeps its predictions, stores and reloads its input scales, and a
- * zero input scale in the file is refused; the op against its reference
- * kernel, and inputs past the calibrated range clamp. */
+ * data keeps its predictions, stores and reloads its input scales and zero
+ * points (the first layer's from the data's range, the second's 0: ReLU
+ * outputs), and a zero scale or a zero point outside [0, 255] in the file
+ * is refused; the op against its reference kernel, and inputs past the
+ * calibrated range clamp. */
 static void static_case(void) {
     const char *desc = "input 6\ndense 24 activation=relu\ndense 3 activation=softmax\nloss categorical_crossentropy\n"
                        "optimizer adam lr=0.01\nfit epochs=3 batch_size=32 validation_split=0 seed=4\n";
@@ -274,11 +276,15 @@ static void static_case(void) {
     CHECK(q != NULL, "quantize --static: %s", dc_last_error());
     if (!q) return;
     CHECK(strstr(dc_model_description(q), "weights=i8 activations=static") != NULL, "the lines say activations=static");
-    dc_tensor *a = named(q, "dense.weight_act_scale");
-    float mx = 0.0f;
-    for (int64_t i = 0; i < 200 * 6; i++) mx = fmaxf(mx, fabsf(((float *)d->x.data)[i]));
-    CHECK(a && fabsf(a->data[0] - mx / 127.0f) < 1e-6f, "the first layer's input scale is max|x| / 127 over the calibration rows (%g, want %g)",
-          a ? (double)a->data[0] : 0.0, (double)(mx / 127.0f));
+    dc_tensor *a = named(q, "dense.weight_act_scale"), *z = named(q, "dense.weight_act_zero_point");
+    float lo = 0.0f, hi = 0.0f;
+    for (int64_t i = 0; i < 200 * 6; i++) lo = fminf(lo, ((float *)d->x.data)[i]), hi = fmaxf(hi, ((float *)d->x.data)[i]);
+    const float want = (hi - lo) / 255.0f;
+    CHECK(lo < 0.0f && a && fabsf(a->data[0] - want) < 1e-6f, "the first layer's input scale is (max - min) / 255 over the calibration rows (%g, want %g)",
+          a ? (double)a->data[0] : 0.0, (double)want);
+    CHECK(z && z->data[0] == nearbyintf(-lo / want) && z->data[0] > 0.0f, "its zero point is round(-min / scale) (%g)", z ? (double)z->data[0] : -1.0);
+    dc_tensor *z1 = named(q, "dense_1.weight_act_zero_point");
+    CHECK(z1 && z1->data[0] == 0.0f, "the second layer's inputs are ReLU outputs: zero point 0 (%g)", z1 ? (double)z1->data[0] : -1.0);
     float *pf = malloc(sizeof(float) * 300 * 3), *pq = malloc(sizeof(float) * 300 * 3);
     CHECK(!dc_predict(m, d, 300, 64, pf) && !dc_predict(q, d, 300, 64, pq), "predict");
     int same = 0;
@@ -288,31 +294,49 @@ static void static_case(void) {
     dc_model *r = dc_model_load(path_of("static.safetensors"));
     float *pr = malloc(sizeof(float) * 300 * 3);
     CHECK(r && !dc_predict(r, d, 300, 64, pr) && !memcmp(pr, pq, sizeof(float) * 300 * 3), "reloaded: the same outputs, bit for bit");
-    if (r) { /* a zero input scale: a damaged file */
+    if (r) { /* a zero point outside [0, 255] or not whole, a zero input scale: damaged files */
+        const float bad[] = {256.0f, 1.5f, -1.0f};
+        for (int i = 0; i < 3; i++) {
+            named(r, "dense.weight_act_zero_point")->data[0] = bad[i];
+            CHECK(dc_model_save(r, path_of("static_bad.safetensors")) == DC_OK, "save");
+            dc_model *x = dc_model_load(path_of("static_bad.safetensors"));
+            CHECK_ERR(x == NULL, "\"dense.weight_act_zero_point\" is");
+            dc_model_free(x);
+        }
+        named(r, "dense.weight_act_zero_point")->data[0] = 7.0f;
         named(r, "dense_1.weight_act_scale")->data[0] = 0.0f;
         CHECK(dc_model_save(r, path_of("static_bad.safetensors")) == DC_OK, "save");
         dc_model *x = dc_model_load(path_of("static_bad.safetensors"));
         CHECK_ERR(x == NULL, "dense_1.weight_act_scale");
         dc_model_free(x);
     }
-    /* the op on its reference kernel; inputs past 127 x scale clamp */
+    /* the op on its reference kernel, zero points 128 (symmetric), 0 and
+     * 200; inputs past the range clamp */
     dc_graph *g = dc_graph_new();
     dc_graph_set_grad_enabled(g, 0);
     dc_graph_set_trace(g, 1);
     dc_tensor *x = dc_input(g, DC_F32, 2, (int64_t[]){4, 6});
     for (int i = 0; i < 24; i++) x->data[i] = (float)(i % 7) - 3.0f;
-    dc_tensor *s1 = dc_tensor_new(DC_F32, 1, (int64_t[]){1});
-    s1->data[0] = 1.0f / 127.0f; /* the range [-1, 1]: most inputs clamp */
+    dc_tensor *s1 = dc_tensor_new(DC_F32, 1, (int64_t[]){1}), *zp = dc_tensor_new(DC_F32, 1, (int64_t[]){1});
+    s1->data[0] = 1.0f / 64.0f; /* a narrow range: many inputs clamp */
     dc_layer *l = dc_model_find_layer(q, "dense");
-    dc_tensor *y = dc_qlinear_static(g, x, dc_layer_param(l, "weight"), dc_layer_param(l, "weight_scale"), s1, dc_layer_param(l, "bias"));
-    float ref[4 * 24];
-    CHECK(y && dc_trace_run_reference(g, y, ref) == DC_OK, "reference: %s", dc_last_error());
-    double worst = 0.0;
-    for (int64_t i = 0; y && i < y->size; i++) worst = fmax(worst, fabs((double)ref[i] - y->data[i]));
-    CHECK(worst < 1e-5, "qlinear_static against its reference kernel (max diff %g)", worst);
+    const float zps[] = {128.0f, 0.0f, 200.0f};
+    for (int i = 0; i < 3; i++) {
+        zp->data[0] = zps[i];
+        dc_tensor *y = dc_qlinear_static(g, x, dc_layer_param(l, "weight"), dc_layer_param(l, "weight_scale"), s1, zp, dc_layer_param(l, "bias"));
+        float ref[4 * 24];
+        CHECK(y && dc_trace_run_reference(g, y, ref) == DC_OK, "reference: %s", dc_last_error());
+        double worst = 0.0;
+        for (int64_t k = 0; y && k < y->size; k++) worst = fmax(worst, fabs((double)ref[k] - y->data[k]));
+        CHECK(worst < 1e-5, "qlinear_static (zero point %g) against its reference kernel (max diff %g)", (double)zps[i], worst);
+    }
+    zp->data[0] = 128.0f;
     s1->data[0] = 0.0f;
-    CHECK_ERR(dc_qlinear_static(g, x, dc_layer_param(l, "weight"), dc_layer_param(l, "weight_scale"), s1, NULL) == NULL, "positive finite");
-    dc_tensor_free(s1);
+    CHECK_ERR(dc_qlinear_static(g, x, dc_layer_param(l, "weight"), dc_layer_param(l, "weight_scale"), s1, zp, NULL) == NULL, "positive finite");
+    s1->data[0] = 1.0f;
+    zp->data[0] = 255.5f;
+    CHECK_ERR(dc_qlinear_static(g, x, dc_layer_param(l, "weight"), dc_layer_param(l, "weight_scale"), s1, zp, NULL) == NULL, "integer in [0, 255]");
+    dc_tensor_free(s1), dc_tensor_free(zp);
     dc_graph_free(g);
     CHECK_ERR(dc_model_parse("input 1x8x8\nconv2d 4 kernel=3 weights=i8 activations=static\n", "c.dc") == NULL, "dense and transformer layers only");
     CHECK_ERR(dc_model_parse("input 6\ndense 4 activations=static\n", "d.dc") == NULL, "activations=static goes with weights=i8");

@@ -128,9 +128,9 @@ const command_help cli_commands[] = {
      "  block for 4-bit) as it comes. eval, predict, generate and summary take the file as\n"
      "  any model; train --init-from MODEL.int8 starts a float model from it.\n"
      "  --static --calibration DATA: the inputs of dense and transformer products are quantized\n"
-     "  with one scale each, fixed from the float model's largest input on N samples of DATA\n"
-     "  (default 1000; training images of an IDX set, rows of a CSV) and stored in the file\n"
-     "  (symmetric: zero point 0); conv and recurrent products stay per row.\n",
+     "  with one scale and zero point each (uint8), fixed from the range of inputs the float\n"
+     "  model sees on N samples of DATA (default 1000; training images of an IDX set, rows of a\n"
+     "  CSV) and stored in the file; conv and recurrent products stay per row.\n",
      0, 1},
     {"prune",
      "usage: deepc prune MODEL --sparsity S --data DATA [--epochs N] [--scope global|layer] [--structured]\n"

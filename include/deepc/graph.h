@@ -277,10 +277,14 @@ dc_tensor *dc_dequantize_rows(dc_graph *g, dc_tensor *q, dc_tensor *scale);
  * weight as floats in the given shape. */
 int64_t dc_quant_cols(const dc_tensor *w, const dc_tensor *scale);
 dc_tensor *dc_qlinear(dc_graph *g, dc_tensor *x, dc_tensor *w, dc_tensor *scale, dc_tensor *b);
-/* dc_qlinear with int8 weights and the input quantized with one scale
- * fixed in advance (act_scale: an F32 scalar, from calibration data; static
- * quantization): x / act_scale rounded and clamped to [-127, 127]. */
-dc_tensor *dc_qlinear_static(dc_graph *g, dc_tensor *x, dc_tensor *w, dc_tensor *scale, dc_tensor *act_scale, dc_tensor *b);
+/* dc_qlinear with int8 weights and the input quantized with a scale and
+ * a zero point fixed in advance (static quantization, from calibration
+ * data; F32 scalars, the zero point an integer in [0, 255]): q =
+ * round(x / act_scale) + act_zero_point clamped to [0, 255], standing for
+ * act_scale x (q - act_zero_point), as PyTorch's quint8. At most 65536
+ * inputs per output. */
+dc_tensor *dc_qlinear_static(dc_graph *g, dc_tensor *x, dc_tensor *w, dc_tensor *scale, dc_tensor *act_scale, dc_tensor *act_zero_point,
+                             dc_tensor *b);
 dc_tensor *dc_qembedding(dc_graph *g, dc_tensor *w, dc_tensor *scale, dc_tensor *ids);
 dc_tensor *dc_dequantize(dc_graph *g, dc_tensor *w, dc_tensor *scale, const int64_t *shape, int ndim);
 /* conv2d with an int8 kernel (OC, C, KH, KW) and a scale per output

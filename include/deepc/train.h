@@ -373,10 +373,12 @@ dc_model *dc_model_load(const char *path);
 dc_model *dc_model_quantize(const dc_model *m, int bits, FILE *report);
 /* The same at 8 bits with static activations (deepc quantize --static):
  * the float model runs on the first n samples of calib (all: n <= 0), and
- * each dense or transformer product's input scale is fixed at the largest
- * |input| it saw / 127 (symmetric, zero point 0; beyond it inputs clamp),
- * stored as "<layer>.<matrix>_act_scale" and marked activations=static on
- * the line. Products of other kinds (conv, recurrent) stay dynamic. Models
+ * each dense or transformer product's input quantization is fixed from
+ * the range [lo, hi] it saw (widened to hold 0): scale (hi - lo) / 255 and
+ * zero point round(-lo / scale) in [0, 255], as PyTorch's MinMaxObserver
+ * for quint8 (beyond the range inputs clamp), stored as
+ * "<layer>.<matrix>_act_scale" and "..._act_zero_point" (F32 scalars) and
+ * marked activations=static on the line. Products of other kinds (conv, recurrent) stay dynamic. Models
  * of one input. */
 dc_model *dc_model_quantize_static(const dc_model *m, const dc_dataset *calib, int64_t n, FILE *report);
 /* How a model file was quantized (its "quantization" metadata), or NULL. */

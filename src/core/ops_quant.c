@@ -48,8 +48,70 @@ static int64_t check_pair(const char *op, const dc_tensor *w, const dc_tensor *s
     return cols;
 }
 
-/* act: the input's fixed scale (an F32 scalar, static quantization), or NULL (per row, dynamic) */
-static dc_tensor *qlinear(dc_graph *g, dc_tensor *x, dc_tensor *w, dc_tensor *scale, dc_tensor *act, dc_tensor *b) {
+/* What a product derives from an int8 weight once and keeps with it
+ * (t->ag->packed, freed with it): a convolution's kernel in the product's
+ * order (dc_k_qconv_pack), a matrix's row sums (the zero point's term of
+ * static quantization). Sessions on several threads may make it at once,
+ * so the pointer is set by one compare-and-swap and the loser frees its
+ * copy. The copy records which bytes it was made from and what it is; a
+ * weight repointed since (or one made in a graph) has it made again for
+ * this call, in the arena. Quantized weights are never changed in place. */
+typedef enum { DERIVED_CONV_PACK = 1, DERIVED_ROW_SUMS } derived_kind;
+
+typedef struct {
+    const void *raw;
+    size_t bytes;
+    derived_kind kind;
+} derived_head;
+
+typedef void (*derive_fn)(const dc_tensor *w, const void *arg, void *out);
+
+static const void *derived(dc_graph *g, dc_tensor *w, derived_kind kind, size_t bytes, derive_fn make, const void *arg) {
+    const size_t head = (sizeof(derived_head) + 63) / 64 * 64;
+    struct dc_autograd *ag = w->ag;
+    if (ag && !ag->graph) {
+        const derived_head *h = __atomic_load_n(&ag->packed, __ATOMIC_ACQUIRE);
+        if (!h) {
+            derived_head *n = aligned_alloc(64, head + (bytes + 63) / 64 * 64);
+            if (n) {
+                n->raw = w->raw, n->bytes = bytes, n->kind = kind;
+                make(w, arg, (char *)n + head);
+                void *expect = NULL;
+                if (__atomic_compare_exchange_n(&ag->packed, &expect, n, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) h = n;
+                else {
+                    free(n);
+                    h = expect;
+                }
+            }
+        }
+        if (h && h->raw == w->raw && h->bytes == bytes && h->kind == kind) return (const char *)h + head;
+    }
+    void *p = dc_arena_alloc_raw(g, bytes);
+    if (p) make(w, arg, p);
+    return p;
+}
+
+static void make_conv_pack(const dc_tensor *w, const void *geom, void *out) { dc_k_qconv_pack(geom, w->raw, out); }
+
+static void make_row_sums(const dc_tensor *w, const void *unused, void *out) {
+    (void)unused;
+    const int64_t N = w->shape[0], K = w->shape[1];
+    const int8_t *q = w->raw;
+    int32_t *s = out;
+    for (int64_t n = 0; n < N; n++) {
+        int32_t t = 0;
+        for (int64_t k = 0; k < K; k++) t += q[n * K + k];
+        s[n] = t;
+    }
+}
+
+static int dc_zero_point_ok(const dc_tensor *zp) {
+    return zp && zp->dtype == DC_F32 && zp->size == 1 && dc_k_zero_point_ok(zp->data[0]);
+}
+
+/* act, zp: the input's fixed scale and zero point (F32 scalars, static
+ * quantization), or NULL (per row, dynamic) */
+static dc_tensor *qlinear(dc_graph *g, dc_tensor *x, dc_tensor *w, dc_tensor *scale, dc_tensor *act, dc_tensor *zp, dc_tensor *b) {
     if (!x || !w || !scale) return NULL;
     const int64_t K = check_pair("qlinear", w, scale), N = w->shape[0];
     if (K < 0 || !dc_check_f32("qlinear", x) || (b && !dc_check_f32("qlinear", b))) return NULL;
@@ -68,12 +130,14 @@ static dc_tensor *qlinear(dc_graph *g, dc_tensor *x, dc_tensor *w, dc_tensor *sc
     int64_t shape[DC_MAX_DIMS];
     memcpy(shape, x->shape, sizeof(int64_t) * (size_t)x->ndim);
     shape[x->ndim - 1] = N;
-    if (act && (act->dtype != DC_F32 || act->size != 1 || !(act->data[0] > 0.0f) || !isfinite(act->data[0]) || w->dtype != DC_I8)) {
-        dc_set_error(DC_ERR_INVALID, "qlinear_static: needs int8 weights and a positive finite F32 input scale");
+    if (act && (act->dtype != DC_F32 || act->size != 1 || !(act->data[0] > 0.0f) || !isfinite(act->data[0]) || w->dtype != DC_I8 ||
+                !dc_zero_point_ok(zp) || K > DC_QK_STATIC_MAX)) {
+        dc_set_error(DC_ERR_INVALID, "qlinear_static: needs int8 weights of at most %d columns, a positive finite F32 input scale "
+                                     "and an F32 zero point holding an integer in [0, 255]", DC_QK_STATIC_MAX);
         return NULL;
     }
-    dc_tensor *srcs[5] = {x, w, scale, act, b}, *dsrcs[4] = {x, w, scale, b};
-    dc_tensor *z = act ? dc_op_output_typed(g, &op_qlinear_static, DC_F32, x->ndim, shape, srcs, b ? 5 : 4)
+    dc_tensor *srcs[6] = {x, w, scale, act, zp, b}, *dsrcs[4] = {x, w, scale, b};
+    dc_tensor *z = act ? dc_op_output_typed(g, &op_qlinear_static, DC_F32, x->ndim, shape, srcs, b ? 6 : 5)
                        : dc_op_output_typed(g, &op_qlinear, DC_F32, x->ndim, shape, dsrcs, b ? 4 : 3);
     if (!z) return NULL;
     const int q4 = w->dtype == DC_U8;
@@ -85,18 +149,31 @@ static dc_tensor *qlinear(dc_graph *g, dc_tensor *x, dc_tensor *w, dc_tensor *sc
         dc_k_quantize_act_blocks(x->data, M, K, xq, sx, xs);
         dc_k_qgemm_q4(M, N, K, xq, sx, xs, w->raw, scale->raw, b ? b->data : NULL, z->data);
     } else {
-        if (act) dc_k_quantize_act_static(x->data, M, K, act->data[0], xq, sx, xs);
-        else dc_k_quantize_act_rows(x->data, M, K, xq, sx, xs);
-        dc_k_qgemm_i8(M, N, K, xq, sx, xs, w->raw, scale->data, b ? b->data : NULL, z->data);
+        const float *bias = b ? b->data : NULL;
+        if (act) { /* static: the zero point's term folded into the bias */
+            const int zero = (int)zp->data[0] - 128;
+            dc_k_quantize_act_static(x->data, M, K, act->data[0], zero, xq, sx, xs);
+            if (zero) {
+                const int32_t *wsum = derived(g, w, DERIVED_ROW_SUMS, sizeof(int32_t) * (size_t)N, make_row_sums, NULL);
+                float *cb = dc_arena_alloc_raw(g, sizeof(float) * (size_t)N);
+                if (!wsum || !cb) return NULL;
+                dc_k_zero_point_bias(N, zero, wsum, act->data[0], scale->data, bias, cb);
+                bias = cb;
+            }
+        } else {
+            dc_k_quantize_act_rows(x->data, M, K, xq, sx, xs);
+        }
+        dc_k_qgemm_i8(M, N, K, xq, sx, xs, w->raw, scale->data, bias, z->data);
     }
     return z;
 }
 
-dc_tensor *dc_qlinear(dc_graph *g, dc_tensor *x, dc_tensor *w, dc_tensor *scale, dc_tensor *b) { return qlinear(g, x, w, scale, NULL, b); }
+dc_tensor *dc_qlinear(dc_graph *g, dc_tensor *x, dc_tensor *w, dc_tensor *scale, dc_tensor *b) { return qlinear(g, x, w, scale, NULL, NULL, b); }
 
-dc_tensor *dc_qlinear_static(dc_graph *g, dc_tensor *x, dc_tensor *w, dc_tensor *scale, dc_tensor *act_scale, dc_tensor *b) {
-    if (!act_scale) return NULL;
-    return qlinear(g, x, w, scale, act_scale, b);
+dc_tensor *dc_qlinear_static(dc_graph *g, dc_tensor *x, dc_tensor *w, dc_tensor *scale, dc_tensor *act_scale, dc_tensor *act_zero_point,
+                             dc_tensor *b) {
+    if (!act_scale || !act_zero_point) return NULL;
+    return qlinear(g, x, w, scale, act_scale, act_zero_point, b);
 }
 
 /* rows [r0, r0 + n) of a quantized table as floats */
@@ -143,44 +220,6 @@ dc_tensor *dc_dequantize(dc_graph *g, dc_tensor *w, dc_tensor *scale, const int6
     return z;
 }
 
-/* The kernel w in the int8 convolution's order (dc_k_qconv_pack). A
- * model's kernel is packed on its first use and kept with it (t->ag->packed,
- * freed with it): sessions on several threads may pack it at once, so the
- * pointer is set by one compare-and-swap and the loser frees its copy. The
- * copy records which bytes it was made from; a kernel repointed since (or
- * one made in a graph) is packed again for this call, in the arena.
- * Kernels are never changed in place. */
-typedef struct {
-    const void *raw;
-    size_t bytes;
-} packed_head;
-
-static const void *packed_kernel(dc_graph *g, dc_tensor *w, const dc_k_conv_geom *k) {
-    const size_t bytes = dc_k_qconv_packed_bytes(k), head = (sizeof(packed_head) + 63) / 64 * 64;
-    struct dc_autograd *ag = w->ag;
-    const int keep = ag && !ag->graph;
-    if (keep) {
-        const packed_head *h = __atomic_load_n(&ag->packed, __ATOMIC_ACQUIRE);
-        if (h && h->raw == w->raw && h->bytes == bytes) return (const char *)h + head;
-        if (!h) {
-            packed_head *n = aligned_alloc(64, head + (bytes + 63) / 64 * 64);
-            if (n) {
-                n->raw = w->raw, n->bytes = bytes;
-                dc_k_qconv_pack(k, w->raw, (char *)n + head);
-                void *expect = NULL;
-                if (__atomic_compare_exchange_n(&ag->packed, &expect, n, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-                    return (const char *)n + head;
-                free(n);
-                h = expect;
-                if (h->raw == w->raw && h->bytes == bytes) return (const char *)h + head;
-            }
-        }
-    }
-    void *p = dc_arena_alloc_raw(g, bytes);
-    if (p) dc_k_qconv_pack(k, w->raw, p);
-    return p;
-}
-
 dc_tensor *dc_qconv2d(dc_graph *g, dc_tensor *x, dc_tensor *w, dc_tensor *scale, dc_tensor *b, const dc_conv_params *p) {
     if (!x || !w || !scale) return NULL;
     if (w->dtype != DC_I8 || w->ndim != 4 || scale->dtype != DC_F32 || scale->size != w->shape[0] || p->groups > 1 ||
@@ -207,7 +246,7 @@ dc_tensor *dc_qconv2d(dc_graph *g, dc_tensor *x, dc_tensor *w, dc_tensor *scale,
     dc_tensor *z = dc_op_output_typed(g, &op_qconv2d, DC_F32, 4, shape, srcs, b ? 4 : 3);
     if (!z) return NULL;
     dc_trace_attrs(g, z, &(dc_op_attrs){.conv = q});
-    const void *packed = packed_kernel(g, w, &k);
+    const void *packed = derived(g, w, DERIVED_CONV_PACK, dc_k_qconv_packed_bytes(&k), make_conv_pack, &k);
     void *scratch = dc_arena_alloc_raw(g, dc_k_qconv2d_scratch(&k));
     if (!scratch || !packed) return NULL;
     dc_k_qconv2d_forward(&k, x->data, w->raw, packed, scale->data, b ? b->data : NULL, scratch, z->data);

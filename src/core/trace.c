@@ -117,12 +117,14 @@ static void binary(dc_op_id op, const dc_tensor *X, const float *x, const dc_ten
 }
 
 /* qlinear on plain loops: the input quantized as the op does (per row, or
- * per block of 32 for 4-bit weights), each product summed in double. */
+ * per block of 32 for 4-bit weights; static: with the fixed scale and zero
+ * point, in[3] and in[4]), each product summed in double. */
 static dc_status ref_qlinear(const value_map *m, const dc_trace_node *nd, float *z) {
     const dc_tensor *X = nd->in[0], *W = nd->in[1];
-    const int q4 = W->dtype == DC_U8, st = nd->op == DC_OP_QLINEAR_STATIC; /* static: in[3] is the input's scale */
+    const int q4 = W->dtype == DC_U8, st = nd->op == DC_OP_QLINEAR_STATIC ? 2 : 0;
     const int64_t N = W->shape[0], K = q4 ? 2 * W->shape[1] : W->shape[1], M = X->size / K, nb = K / DC_Q4_BLOCK;
     const float *b = nd->nin > 3 + st ? fval(m, nd->in[3 + st]) : NULL;
+    const int zero = st ? (int)fval(m, nd->in[4])[0] - 128 : 0;
     int8_t *xq = malloc((size_t)(M * K));
     float *sx = malloc(sizeof(float) * (size_t)(M * (nb + 1))), *wr = malloc(sizeof(float) * (size_t)K);
     int32_t *xs = malloc(sizeof(int32_t) * (size_t)(M * K / 4 + M + 1));
@@ -131,14 +133,14 @@ static dc_status ref_qlinear(const value_map *m, const dc_trace_node *nd, float 
         return dc_set_error(DC_ERR_NOMEM, "trace: out of memory");
     }
     if (q4) dc_k_quantize_act_blocks(fval(m, X), M, K, xq, sx, xs);
-    else if (st) dc_k_quantize_act_static(fval(m, X), M, K, fval(m, nd->in[3])[0], xq, sx, xs);
+    else if (st) dc_k_quantize_act_static(fval(m, X), M, K, fval(m, nd->in[3])[0], zero, xq, sx, xs);
     else dc_k_quantize_act_rows(fval(m, X), M, K, xq, sx, xs);
     for (int64_t n = 0; n < N; n++) {
         if (q4) dc_k_dequantize_q4_rows((const uint8_t *)value(m, W) + n * (K / 2), (const uint16_t *)value(m, nd->in[2]) + n * nb, 1, K, wr);
         else dc_k_dequantize_rows_i8((const int8_t *)value(m, W) + n * K, fval(m, nd->in[2]) + n, 1, K, wr);
         for (int64_t r = 0; r < M; r++) {
             double s = 0.0;
-            for (int64_t k = 0; k < K; k++) s += (double)xq[r * K + k] * (q4 ? sx[r * nb + k / DC_Q4_BLOCK] : sx[r]) * wr[k];
+            for (int64_t k = 0; k < K; k++) s += (double)(xq[r * K + k] - zero) * (q4 ? sx[r * nb + k / DC_Q4_BLOCK] : sx[r]) * wr[k];
             z[r * N + n] = (float)s + (b ? b[n] : 0.0f);
         }
     }

@@ -153,6 +153,10 @@ static dc_status check_scales(const dc_model *m, const char *path) {
                                             (long long)j, (double)v);
                 }
             }
+            const int z = l->decl[k].act_zero;
+            if (z >= 0 && !dc_k_zero_point_ok(l->param[z]->data[0]))
+                return dc_set_error(DC_ERR_FORMAT, "%s: tensor \"%s.%s\" is %g; a zero point is an integer in [0, 255] (a damaged file)", path,
+                                    l->name, l->decl[z].what, (double)l->param[z]->data[0]);
         }
     }
     return DC_OK;

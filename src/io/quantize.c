@@ -77,7 +77,7 @@ static dc_status fill(dc_model *q, const dc_model *src) {
         for (int k = 0; k < l->nparam; k++) {
             const dc_param_decl *d = &l->decl[k];
             int is_scale = 0; /* a scale: written with its matrix */
-            for (int s = 0; s < l->nparam; s++) is_scale |= l->decl[s].scale == k || l->decl[s].act_scale == k;
+            for (int s = 0; s < l->nparam; s++) is_scale |= l->decl[s].scale == k || l->decl[s].act_scale == k || l->decl[s].act_zero == k;
             if (is_scale) continue;
             int ks = 0;
             while (ks < sl->nparam && strcmp(sl->decl[ks].what, d->what)) ks++;
@@ -139,34 +139,52 @@ static void report_layers(const dc_model *q, const dc_model *src, int bits, FILE
                     l->type->keyword, a);
         else
             fprintf(out, "  %-24s %-20s %s: %s -> %s%s\n", l->name, l->type->keyword,
-                    l->wdtype == DC_I8 ? (l->act_static ? "int8 per output row, static input scale" : "int8 per output row") : "4-bit q4_0 (blocks of 32)", a, b,
+                    l->wdtype == DC_I8 ? (l->act_static ? "int8 per output row, static input scale and zero point" : "int8 per output row") : "4-bit q4_0 (blocks of 32)", a, b,
                     l->wdtype == DC_I8 && bits == 4 ? " (not 4-bit: a matrix is not 2-D with a multiple of 32 columns)" : "");
     }
 }
 
-/* The calibrated input scales into q's activations=static products:
- * act_max[node * DC_LAYER_MAX_PARAMS + k] / 127 (1 where nothing was seen). */
-static void fill_static(dc_model *q, const float *act_max) {
+/* The calibrated input scales and zero points into q's activations=static
+ * products, from each input's range [lo, hi] (which holds 0), as PyTorch's
+ * MinMaxObserver for quint8: scale (hi - lo) / 255, zero point round(-lo /
+ * scale) in [0, 255] — a ReLU's output (lo 0) spends all 256 steps on
+ * [0, hi], where a symmetric scale would waste half. Nothing seen (lo = hi
+ * = 0): scale 1, zero point 128. */
+static void fill_static(dc_model *q, const float *act_range) {
     for (int i = 0; i < q->nnodes; i++) {
         const dc_layer *l = q->nodes[i];
         for (int k = 0; k < l->nparam; k++) {
-            const int a = l->decl[k].act_scale;
-            if (a < 0) continue;
-            const float mx = act_max[(int64_t)i * DC_LAYER_MAX_PARAMS + k];
-            l->param[a]->data[0] = mx > 0.0f && isfinite(mx) ? mx / 127.0f : 1.0f;
+            const int a = l->decl[k].act_scale, z = l->decl[k].act_zero;
+            if (a < 0 || z < 0) continue;
+            const float *r = &act_range[((int64_t)i * DC_LAYER_MAX_PARAMS + k) * 2];
+            const float lo = isfinite(r[0]) ? r[0] : 0.0f, hi = isfinite(r[1]) ? r[1] : 0.0f, sc = (hi - lo) / 255.0f;
+            if (sc > 0.0f && isfinite(sc)) {
+                const float zp = nearbyintf(-lo / sc);
+                l->param[a]->data[0] = sc;
+                l->param[z]->data[0] = (zp < 0.0f ? 0.0f : zp > 255.0f ? 255.0f : zp) + 0.0f; /* (+0, not -0) */
+            } else {
+                l->param[a]->data[0] = 1.0f;
+                l->param[z]->data[0] = 128.0f;
+            }
         }
     }
 }
 
 /* Can every layer on a line take static activations (dense and transformer
- * layers: their products all go through dc_layer_linear)? */
-static int static_kind(const dc_layer *l) { return !strcmp(l->type->keyword, "dense") || !strncmp(l->type->keyword, "transformer_", 12); }
+ * layers: their products all go through dc_layer_linear; none with more
+ * than DC_QK_STATIC_MAX inputs per output)? */
+static int static_kind(const dc_layer *l) {
+    if (strcmp(l->type->keyword, "dense") && strncmp(l->type->keyword, "transformer_", 12)) return 0;
+    for (int k = 0; k < l->nparam; k++)
+        if (l->decl[k].matrix && l->decl[k].cols > DC_QK_STATIC_MAX) return 0;
+    return 1;
+}
 
-static dc_model *quantize(const dc_model *src, int bits, const float *act_max, FILE *report);
+static dc_model *quantize(const dc_model *src, int bits, const float *act_range, FILE *report);
 
 dc_model *dc_model_quantize(const dc_model *src, int bits, FILE *report) { return quantize(src, bits, NULL, report); }
 
-static dc_model *quantize(const dc_model *src, int bits, const float *act_max, FILE *report) {
+static dc_model *quantize(const dc_model *src, int bits, const float *act_range, FILE *report) {
     if (!src->built) {
         dc_set_error(DC_ERR_INVALID, "quantize: the model is not built");
         return NULL;
@@ -203,7 +221,7 @@ static dc_model *quantize(const dc_model *src, int bits, const float *act_max, F
         if (t == DC_F32 || line < 1 || line > nlines) continue;
         dc_dtype *lt = &line_type[line];
         *lt = *lt == DC_F32 ? t : (*lt == DC_WEIGHTS_Q4 && t == DC_WEIGHTS_Q4) ? DC_WEIGHTS_Q4 : DC_I8;
-        if (act_max) line_static[line] = line_static[line] == 2 || !static_kind(l) ? 2 : 1;
+        if (act_range) line_static[line] = line_static[line] == 2 || !static_kind(l) ? 2 : 1;
     }
     for (int i = 0; i < nlines + 1; i++) line_static[i] = line_static[i] == 1;
     if (!(out = rewrite(text, line_type, line_static, nlines))) {
@@ -215,11 +233,11 @@ static dc_model *quantize(const dc_model *src, int bits, const float *act_max, F
         if (q && q->nnodes != src->nnodes) dc_set_error(DC_ERR_INVALID, "quantize: the quantized description has other layers");
         goto fail;
     }
-    if (act_max) fill_static(q, act_max);
-    char how[320];
+    if (act_range) fill_static(q, act_range);
+    char how[400];
     snprintf(how, sizeof how, "%s weights (%s), %s; biases and norms float",
              bits == 8 ? "int8" : "q4", bits == 8 ? "symmetric, a float scale per output row" : "4-bit blocks of 32, a half scale each; int8 where 4-bit does not fit",
-             act_max ? "the inputs of dense and transformer products quantized with scales calibrated on data (static, symmetric: zero point 0), "
+             act_range ? "the inputs of dense and transformer products quantized with scales calibrated on data (static: a scale and a zero point each, from the range seen), "
                        "other products' per row at run time"
                      : bits == 8 ? "float activations quantized per row at run time" : "float activations quantized per block of 32 at run time");
     if (!(q->meta.quantization = strdup(how))) goto fail;
@@ -248,11 +266,11 @@ dc_model *dc_model_quantize_static(const dc_model *src, const dc_dataset *calib,
         return NULL;
     }
     if (n <= 0 || n > calib->n) n = calib->n;
-    float *act_max = calloc((size_t)src->nnodes * DC_LAYER_MAX_PARAMS, sizeof *act_max);
+    float *act_range = calloc((size_t)src->nnodes * DC_LAYER_MAX_PARAMS * 2, sizeof *act_range); /* [lo, hi] from 0 */
     int64_t *idx = malloc(sizeof(int64_t) * 256);
     dc_graph *g = dc_graph_new();
     dc_model *q = NULL;
-    dc_status st = act_max && idx && g ? DC_OK : dc_set_error(DC_ERR_NOMEM, "quantize: out of memory");
+    dc_status st = act_range && idx && g ? DC_OK : dc_set_error(DC_ERR_NOMEM, "quantize: out of memory");
     if (!st) dc_graph_set_grad_enabled(g, 0);
     for (int64_t s = 0; s < n && !st; s += 256) { /* the float model on the calibration rows, recording each product's input range */
         const int64_t b = n - s < 256 ? n - s : 256;
@@ -269,12 +287,12 @@ dc_model *dc_model_quantize_static(const dc_model *src, const dc_dataset *calib,
         x->ndim = src->in_ndim + 1; /* a view in the model's input shape */
         x->shape[0] = b;
         memcpy(x->shape + 1, src->in_shape, sizeof(int64_t) * (size_t)src->in_ndim);
-        st = dc_model_run_ctx(src, g, 1, feed, &x, &vals, NULL, NULL, act_max);
+        st = dc_model_run_ctx(src, g, 1, feed, &x, &vals, NULL, NULL, act_range);
     }
-    if (!st) q = quantize(src, 8, act_max, report);
+    if (!st) q = quantize(src, 8, act_range, report);
     dc_graph_free(g);
     free(idx);
-    free(act_max);
+    free(act_range);
     return q;
 }
 

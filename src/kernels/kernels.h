@@ -206,9 +206,18 @@ void dc_k_csr_linear(int64_t M, int64_t N, int64_t K, const int32_t *start, cons
 #define DC_Q4_BLOCK 32
 #define DC_QK_MAX 131072
 void dc_k_quantize_act_rows(const float *x, int64_t M, int64_t K, int8_t *xq, float *sx, int32_t *xsum);
-/* The same with one scale fixed in advance (static quantization, from
- * calibration data): values beyond 127 x scale clamp. */
-void dc_k_quantize_act_static(const float *x, int64_t M, int64_t K, float scale, int8_t *xq, float *sx, int32_t *xsum);
+/* The same with a scale and a zero point fixed in advance (static
+ * quantization, from calibration data): q = round(x / scale) + zero clamped
+ * to [-128, 127], zero being the stored (uint8) zero point - 128, so the
+ * input is scale x (q - zero). The product then sums q x w as integers and
+ * takes zero x (the weight row's sum) off through the bias:
+ * dc_k_zero_point_bias writes cb[n] = b[n] - (scale x sw[n]) x (zero x wsum[n])
+ * (b may be NULL: 0). K is at most DC_QK_STATIC_MAX. */
+#define DC_QK_STATIC_MAX 65536
+void dc_k_quantize_act_static(const float *x, int64_t M, int64_t K, float scale, int zero, int8_t *xq, float *sx, int32_t *xsum);
+void dc_k_zero_point_bias(int64_t N, int zero, const int32_t *wsum, float scale, const float *sw, const float *b, float *cb);
+/* A stored zero point: an integer in [0, 255] (held in an F32 scalar). */
+static inline int dc_k_zero_point_ok(float v) { return v >= 0.0f && v <= 255.0f && v == (float)(int)v; }
 void dc_k_quantize_act_blocks(const float *x, int64_t M, int64_t K, int8_t *xq, float *dx, int32_t *xs4);
 /* From DC_QGEMM_BIG_M rows on, int8 products run on oneDNN's u8 x s8 GEMM
  * (the same exact sums, so the same bits), which changes xq in place. */

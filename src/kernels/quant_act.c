@@ -44,7 +44,17 @@ void dc_k_quantize_act_rows(const float *x, int64_t M, int64_t K, int8_t *xq, fl
     }
 }
 
-void dc_k_quantize_act_static(const float *x, int64_t M, int64_t K, float scale, int8_t *xq, float *sx, int32_t *xsum) {
+/* round(v * inv) + zero, clamped to [-128, 127]: v * inv first held to
+ * +-384 (past any zero point's reach) so the rounding trick stays exact */
+static inline int8_t q8_zero(float v, float inv, int zero) {
+    const float magic = 12582912.0f;
+    float r = v * inv;
+    r = r > 384.0f ? 384.0f : r < -384.0f ? -384.0f : r;
+    const int q = (int)((r + magic) - magic) + zero;
+    return (int8_t)(q > 127 ? 127 : q < -128 ? -128 : q);
+}
+
+void dc_k_quantize_act_static(const float *x, int64_t M, int64_t K, float scale, int zero, int8_t *xq, float *sx, int32_t *xsum) {
     const float inv = 1.0f / scale;
     for (int64_t m = 0; m < M; m++) {
         const float *xr = x + m * K;
@@ -57,11 +67,15 @@ void dc_k_quantize_act_static(const float *x, int64_t M, int64_t K, float scale,
             sx[m] = NAN;
         } else {
             sx[m] = scale;
-            for (int64_t k = 0; k < K; k++) qr[k] = dc_k_q8(xr[k], inv); /* beyond the calibrated range: clamped to +-127 */
+            for (int64_t k = 0; k < K; k++) qr[k] = q8_zero(xr[k], inv, zero); /* beyond the calibrated range: clamped */
             for (int64_t k = 0; k < K; k++) s += qr[k];
         }
         xsum[m] = s;
     }
+}
+
+void dc_k_zero_point_bias(int64_t N, int zero, const int32_t *wsum, float scale, const float *sw, const float *b, float *cb) {
+    for (int64_t n = 0; n < N; n++) cb[n] = fmaf(-(scale * sw[n]), (float)((int64_t)zero * wsum[n]), b ? b[n] : 0.0f);
 }
 
 void dc_k_quantize_act_blocks(const float *x, int64_t M, int64_t K, int8_t *xq, float *dx, int32_t *xs4) {

@@ -269,7 +269,7 @@ int dc_layer_declare(dc_layer *l, const char *what, int ndim, const int64_t *sha
     d->fan_in = fan_in;
     d->fan_out = fan_out;
     d->dtype = DC_F32;
-    d->scale = d->act_scale = -1;
+    d->scale = d->act_scale = d->act_zero = -1;
     return l->nparam++;
 }
 
@@ -330,12 +330,15 @@ dc_status dc_layer_store_weights(dc_layer *l) {
             l->decl[s].dtype = DC_F16;
             d->shape[1] = cols / 2; /* bytes: two values each */
         }
-        if (l->act_static) { /* the scale its input is quantized with, from calibration data */
-            char aw[sizeof l->decl[k].what + 16];
+        if (l->act_static) { /* the scale and zero point its input is quantized with, from calibration data */
+            char aw[sizeof l->decl[k].what + 24], az[sizeof l->decl[k].what + 24];
             snprintf(aw, sizeof aw, "%s_act_scale", l->decl[k].what);
+            snprintf(az, sizeof az, "%s_act_zero_point", l->decl[k].what);
             const int a = dc_layer_declare(l, aw, 1, (int64_t[]){1}, 1, DC_INIT_DEFAULT, 1.0f, 1, 1);
-            if (a < 0) return dc_set_error(DC_ERR_NOMEM, "%s: cannot declare its parameters", l->name);
+            const int z = a < 0 ? -1 : dc_layer_declare(l, az, 1, (int64_t[]){1}, 1, DC_INIT_DEFAULT, 128.0f, 1, 1);
+            if (z < 0) return dc_set_error(DC_ERR_NOMEM, "%s: cannot declare its parameters", l->name);
             l->decl[k].act_scale = a;
+            l->decl[k].act_zero = z;
         }
     }
     return DC_OK;
@@ -375,22 +378,23 @@ dc_tensor *dc_layer_conv(dc_forward_ctx *f, const dc_layer *l, int k, dc_tensor 
     return w ? dc_conv2d(f->g, x, w, b, p) : NULL;
 }
 
-/* A calibration run (dc_model_quantize_static): the largest |x| product k of the
- * running node has seen. */
-static void note_act_max(dc_forward_ctx *f, int k, const dc_tensor *x) {
-    float *mx = &f->act_max[(int64_t)f->node * DC_LAYER_MAX_PARAMS + k];
+/* A calibration run (dc_model_quantize_static): the smallest and largest
+ * input product k of the running node has seen. */
+static void note_act_range(dc_forward_ctx *f, int k, const dc_tensor *x) {
+    float *r = &f->act_range[((int64_t)f->node * DC_LAYER_MAX_PARAMS + k) * 2];
     for (int64_t i = 0; i < x->size; i++) {
-        const float a = fabsf(x->data[i]);
-        if (a > *mx) *mx = a; /* NaN does not count */
+        const float a = x->data[i];
+        if (a < r[0]) r[0] = a; /* NaN does not count */
+        if (a > r[1]) r[1] = a;
     }
 }
 
 dc_tensor *dc_layer_linear(dc_forward_ctx *f, const dc_layer *l, int k, dc_tensor *x, dc_tensor *b) {
     const dc_param_decl *d = &l->decl[k];
     if (d->scale >= 0 && d->ndim == 2 && d->act_scale >= 0)
-        return dc_qlinear_static(f->g, x, l->param[k], l->param[d->scale], l->param[d->act_scale], b);
+        return dc_qlinear_static(f->g, x, l->param[k], l->param[d->scale], l->param[d->act_scale], l->param[d->act_zero], b);
     if (d->scale >= 0 && d->ndim == 2) return dc_qlinear(f->g, x, l->param[k], l->param[d->scale], b);
-    if (f->act_max && d->matrix && d->ndim == 2) note_act_max(f, k, x); /* calibration: the input's range */
+    if (f->act_range && d->matrix && d->ndim == 2) note_act_range(f, k, x); /* calibration: the input's range */
     const dc_csr_weight *c = f->sparse && f->node >= 0 && f->node < f->sparse->nnodes && f->sparse->node[f->node] ? &f->sparse->node[f->node][k] : NULL;
     if (c && c->val && d->ndim == 2 && x->ndim >= 2 && x->shape[x->ndim - 1] == d->shape[1] && !dc_graph_grad_enabled(f->g) &&
         dc_sparse_pays(d->shape[0], d->shape[1], ((const int32_t *)c->start->raw)[d->shape[0]], x->size / d->shape[1]))

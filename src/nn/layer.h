@@ -93,6 +93,8 @@ typedef struct {
                               (F32 per row, or F16 per 32 values), else -1 */
     int act_scale;         /* activations=static: index of the F32 scalar
                               its input is quantized with, else -1 */
+    int act_zero;          /* and of its zero point (an F32 scalar holding
+                              an integer in [0, 255]), else -1 */
 } dc_param_decl;
 
 /* weights=q4: 4-bit values packed two to a byte (a U8 tensor) */
@@ -204,9 +206,11 @@ struct dc_forward_ctx {
     const dc_kv_state *kv;         /* generation with a cache, or NULL */
     const dc_sparse_set *sparse;   /* a session's CSR matrices, or NULL */
     int node;                      /* the layer being run */
-    float *act_max;                /* calibration: per node, DC_LAYER_MAX_PARAMS
-                                      slots, the largest |input| of each
-                                      product (dc_layer_linear); or NULL */
+    float *act_range;              /* calibration: per node, DC_LAYER_MAX_PARAMS
+                                      slots of two floats, the smallest and
+                                      largest input of each product (from 0:
+                                      the range holds 0; dc_layer_linear),
+                                      or NULL */
 };
 
 /* Declare a parameter (buffer = 0) or buffer of layer l; returns its index

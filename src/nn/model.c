@@ -687,7 +687,7 @@ dc_status dc_model_run(const dc_model *m, dc_graph *g, int nfeed, const int *fee
 }
 
 dc_status dc_model_run_ctx(const dc_model *m, dc_graph *g, int nfeed, const int *feed, dc_tensor *const *values, dc_value **vals_out,
-                           const dc_kv_state *kv, const dc_sparse_set *sparse, float *act_max) {
+                           const dc_kv_state *kv, const dc_sparse_set *sparse, float *act_range) {
     if (!m->built) return dc_set_error(DC_ERR_INVALID, "model: call dc_model_build before forward");
     dc_value *vals = dc_arena_alloc(g, sizeof *vals * (size_t)m->nnodes);
     char *need = dc_arena_alloc(g, (size_t)m->nnodes);
@@ -703,7 +703,7 @@ dc_status dc_model_run_ctx(const dc_model *m, dc_graph *g, int nfeed, const int 
             for (int k = 0; k < m->nodes[i]->nin; k++)
                 if (!need[m->nodes[i]->in[k]]) need[m->nodes[i]->in[k]] = 1;
     dc_graph_clear_terms(g);
-    dc_forward_ctx f = {g, m, kv, sparse, -1, act_max};
+    dc_forward_ctx f = {g, m, kv, sparse, -1, act_range};
     for (int i = 0; i < m->nnodes; i++) {
         if (need[i] != 1) continue;
         const dc_layer *l = m->nodes[i];

@@ -115,7 +115,7 @@ dc_status dc_model_run(const dc_model *m, dc_graph *g, int nfeed, const int *fee
 /* The same during generation: the batch holds the new steps after those in
  * the cache kv (src/nn/generate.c). */
 dc_status dc_model_run_ctx(const dc_model *m, dc_graph *g, int nfeed, const int *feed, dc_tensor *const *values, dc_value **vals,
-                           const dc_kv_state *kv, const dc_sparse_set *sparse, float *act_max);
+                           const dc_kv_state *kv, const dc_sparse_set *sparse, float *act_range);
 /* A session's CSR copies of m's pruned matrices where the sparse product
  * measured faster (src/nn/sparse_set.c); NULL when none pays (or m is not
  * pruned), and on error (set). */
