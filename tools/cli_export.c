@@ -1,12 +1,30 @@
-/* cli_export.c — deepc export MODEL --format safetensors --weights-only
- * --out FILE [--names torch]: a model's weights alone, for PyTorch and
- * other tools (dc_model_export_weights). The other formats of the model
- * migration issue (ONNX, C) are not built yet and say so. */
+/* cli_export.c — deepc export MODEL --format onnx --out FILE [--opset N]:
+ * the model as an ONNX graph (dc_model_export_onnx); deepc export MODEL
+ * --format safetensors --weights-only --out FILE [--names torch]: a
+ * model's weights alone, for PyTorch and other tools
+ * (dc_model_export_weights). C is not built yet and says so. */
 #include "cli_data.h"
 #include "cli_outputs.h"
 #include "cli_util.h"
 #include <stdio.h>
 #include <string.h>
+
+static int export_onnx(const cli_args *a) {
+    if (cli_check_output("--out", a->out, CLI_OUT_MODEL, a->force, NULL)) return 1;
+    dc_model *m = dc_model_load(a->target);
+    if (!m) return cli_fail("cannot load the model");
+    int rc = dc_model_export_onnx(m, a->out, (int)a->opset) ? cli_fail("cannot export") : 0;
+    if (!rc && a->json) {
+        printf("{\"command\":\"export\",\"format\":\"onnx\",\"opset\":%ld,\"out\":", a->opset ? a->opset : 17);
+        cli_json_string(stdout, a->out);
+        printf("}\n");
+    } else if (!rc && !a->quiet) {
+        printf("%s: %s as ONNX (opset %ld; input \"input\", output \"output\", batch dimension symbolic)\n", a->out, a->target,
+               a->opset ? a->opset : 17);
+    }
+    dc_model_free(m);
+    return rc;
+}
 
 int cli_export(const cli_args *a) {
     if (!a->target || !a->out) {
@@ -15,8 +33,9 @@ int cli_export(const cli_args *a) {
         return 2;
     }
     const char *fmt = a->format ? a->format : "safetensors";
+    if (!strcmp(fmt, "onnx")) return export_onnx(a);
     if (strcmp(fmt, "safetensors")) {
-        dc_set_error_cli("--format %s: deepc exports safetensors weights (--weights-only) so far; ONNX and C are not built yet", fmt);
+        dc_set_error_cli("--format %s: deepc exports onnx, or safetensors weights (--weights-only); C is not built yet", fmt);
         return cli_fail("cannot export");
     }
     if (!a->weights_only) {

@@ -102,8 +102,13 @@ const command_help cli_commands[] = {
      "  --test-split: then a split column says train or test). To stdout without --out.\n",
      1, 0},
     {"export",
-     "usage: deepc export MODEL --format safetensors --weights-only --out FILE [--names deepc|torch] [--json]\n"
-     "  The weights alone, for PyTorch and other tools. --names torch numbers them as the modules\n"
+     "usage: deepc export MODEL --format onnx --out FILE.onnx [--opset 17] [--json]\n"
+     "       deepc export MODEL --format safetensors --weights-only --out FILE [--names deepc|torch] [--json]\n"
+     "  --format onnx: the model as an ONNX graph (opset 17) for onnxruntime and other runtimes:\n"
+     "  input \"input\" and output \"output\" with a symbolic batch dimension, the weights under\n"
+     "  their deepc names. dense, conv2d, pools, padding, batchnorm, layer_norm, activations,\n"
+     "  dropout, reshapes and merges so far; another layer is an error naming it.\n"
+     "  --format safetensors: the weights alone, for PyTorch and other tools. --names torch numbers them as the modules\n"
      "  of the torch.nn.Sequential you would write for the same chain of layers (each layer one\n"
      "  module, its activation one more: \"0.weight\", \"2.weight\"), so load_state_dict(strict=True)\n"
      "  takes them.\n",
@@ -191,7 +196,7 @@ static const char *const known_options[] = {
     "--epochs", "--batch-size", "--seed", "--limit", "--threads", "--checkpoint-every", "--stop-after", "--folds",
     "--skip-rows", "--pca", "--samples", "--manifold", "--prompt", "--stop", "--vocab", "--merges", "--description",
     "--vocab-size", "--decode", "--max-tokens", "--steps-per-epoch", "--validation-steps", "--top-k", "--temperature", "--top-p", "--no-cache",
-    "--no-header", "--header", "--lr", "--validation-split", "--test-split", "--image-size", "--delimiter"};
+    "--no-header", "--header", "--lr", "--validation-split", "--test-split", "--image-size", "--delimiter", "--opset"};
 
 void cli_unknown_option(const char *o, const char *cmd) {
     const char *near = dc_did_you_mean(o, known_options, (int)(sizeof known_options / sizeof known_options[0]));

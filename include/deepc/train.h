@@ -357,6 +357,16 @@ dc_status dc_model_save(const dc_model *m, const char *path);
  * activation one more), so that load_state_dict(strict=True) takes it.
  * Written atomically. */
 dc_status dc_model_export_weights(const dc_model *m, const char *path, int torch_names);
+/* The model as ONNX (deepc export --format onnx): opset 17 (0: the
+ * default, 17), a symbolic batch dimension on the input ("input") and
+ * the output ("output"), parameters as initializers under their deepc
+ * names, written through protobuf-c and atomically. The model is traced
+ * (dc_graph_set_trace) and each op written as ONNX nodes: dense, conv2d,
+ * pools, padding, batchnorm (inference form), layer_norm, activations
+ * (GELU from Erf or Tanh), dropout (Identity), reshapes, merges. An op with
+ * no ONNX form yet is an error naming it and its layer. Models of one
+ * float input and one output. */
+dc_status dc_model_export_onnx(const dc_model *m, const char *path, int opset);
 dc_model *dc_model_load(const char *path);
 /* A quantized copy of a built model (deepc quantize): every layer with
  * weight matrices (dense and its tied head, conv kernels, embedding tables,
