@@ -18,13 +18,16 @@ function floats(file) {
   const lines = fs.readFileSync(path.join(dir, 'cases.txt'), 'utf8').trim().split('\n');
   for (const line of lines) {
     const [head, tail] = line.split('|');
-    const f = head.trim().split(/\s+/), name = f[0], batch = f[1];
-    const inDims = f.slice(2).map(Number), outDims = tail.trim().split(/\s+/).map(Number);
+    const f = head.trim().split(/\s+/), name = f[0], batch = f[1], dtype = f[2];
+    const inDims = f.slice(3).map(Number), outDims = tail.trim().split(/\s+/).map(Number);
     try {
       const s = await ort.InferenceSession.create(path.join(dir, name + '.onnx'));
-      const x = new ort.Tensor('float32', floats(path.join(dir, `${name}.b${batch}.in`)), inDims);
+      const raw = fs.readFileSync(path.join(dir, `${name}.${batch}.in`));
+      const data = dtype === 'int32' ? new Int32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.length))
+                                     : new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.length));
+      const x = new ort.Tensor(dtype, data, inDims);
       const r = await s.run({ input: x });
-      const y = r.output, want = floats(path.join(dir, `${name}.b${batch}.out`));
+      const y = r.output, want = floats(path.join(dir, `${name}.${batch}.out`));
       const same = y.dims.length === outDims.length && y.dims.every((d, i) => d === outDims[i]);
       let worst = 0, far = 0;
       for (let i = 0; i < want.length; i++) {
@@ -33,11 +36,11 @@ function floats(file) {
         if (!(d <= 1e-4 + 1e-4 * Math.abs(want[i]))) far++;
       }
       const ok = same && y.data.length === want.length && far === 0;
-      console.log(`${ok ? 'ok  ' : 'FAIL'} ${name} batch ${batch}: onnxruntime against deepc, max diff ${worst.toExponential(2)}` +
+      console.log(`${ok ? 'ok  ' : 'FAIL'} ${name} ${batch}: onnxruntime against deepc, max diff ${worst.toExponential(2)}` +
                   (same ? '' : ` (shape ${y.dims} against ${outDims})`));
       ok ? passed++ : failed++;
     } catch (e) {
-      console.log(`FAIL ${name} batch ${batch}: ${e.message}`);
+      console.log(`FAIL ${name} ${batch}: ${e.message}`);
       failed++;
     }
   }

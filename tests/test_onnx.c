@@ -2,32 +2,35 @@
  * every layer kind the exporter takes, built with random weights (and
  * BatchNorm statistics that are not the identity), exported with
  * dc_model_export_onnx to WORKDIR/NAME.onnx, with deepc's outputs on
- * random inputs at batch 1 and 7 beside them (NAME.bN.in, NAME.bN.out: raw
- * little-endian floats) and one line per file in WORKDIR/cases.txt
- * (NAME N in-dims... | out-dims...). tests/onnx_export.sh then runs the
+ * random inputs at batch 1 and 7 (text models: also batch 3 three steps
+ * shorter) beside them (NAME.TAG.in, NAME.TAG.out: raw little-endian floats,
+ * or int32 token ids) and one line per file in WORKDIR/cases.txt (NAME TAG
+ * DTYPE in-dims... | out-dims...). tests/onnx_export.sh then runs the
  * ONNX checker and onnxruntime on them. Also here: what the exporter
  * refuses, and that a refused export leaves no file. */
 #include "test.h"
+#include "model_zoo.h"
+#include "../src/nn/model.h"
 #include <math.h>
 #include <sys/stat.h>
 
 typedef struct {
     const char *name, *desc;
+    int vocab; /* > 0: the input is token ids below it (padding 0 after the tokens) */
 } model_case;
 
 static const model_case cases[] = {
     {"mlp", "input 784\ndense 64 activation=relu\ndropout 0.2\ndense 10 activation=softmax\n"},
     {"cnn", "input 1x28x28\nconv2d 8 kernel=3 activation=relu\nbatchnorm\nmaxpool2d 2\nconv2d 16 kernel=3 padding=same stride=2\n"
             "avgpool2d 2 stride=1 padding=1\nflatten\ndense 10 activation=softmax\n"},
-    {"image_zoo",
-     "input 2x12x12\nzero_padding2d 1\nconv2d 4 kernel=3 activation=relu name=c1\nbatchnorm\nspatial_dropout2d 0.2\n"
-     "conv2d 6 kernel=3 padding=same stride=2 groups=2 activation=tanh name=c2\nmaxpool2d 2 name=mp\n"
-     "avgpool2d 2 stride=1 padding=1 inputs=c2 name=ap\nglobal_avg_pool2d inputs=mp name=ga\nglobal_max_pool2d inputs=ap name=gm\n"
-     "concat inputs=ga,gm name=cat\ndense 8 activation=gelu name=d1\ndropout 0.3\nactivation leaky_relu name=act\n"
-     "dense 8 inputs=cat name=d2\nadd inputs=act,d2 name=sum\nmultiply inputs=sum,d2\nreshape 2x4\nflatten\n"
-     "dense 3 activation=softmax\n"},
-    {"conv1d", "input 3x16\nconv1d 4 kernel=3 activation=relu\nmaxpool1d 2\nconv1d 5 kernel=3 padding=same\nglobal_max_pool1d\ndense 2\n"},
+    {"image_zoo", ZOO_IMAGE, 0},
+    {"conv1d", ZOO_CONV1D, 0},
     {"norms", "input 12\ndense 16 activation=gelu\nlayer_norm\ndense 8 activation=sigmoid\nbatchnorm\ndense 4 activation=tanh\n"},
+    {"text_rnn", "input 10\nembedding 20 6 mask_zero=true\nlstm 5 return_sequences=true bidirectional=true\ngru 3\ndense 2 activation=softmax\n",
+     20},
+    {"seq_zoo", ZOO_SEQUENCE, 20},
+    {"gpt", ZOO_GPT, 30},
+    {"encoder", ZOO_ENCODER, 15},
 };
 
 /* weights at random; BatchNorm's running statistics too (var > 0) */
@@ -41,11 +44,51 @@ static void randomize(dc_model *m, dc_rng *rng) {
     }
 }
 
-static int write_raw(const char *path, const float *v, int64_t n) {
+static int write_raw(const char *path, const void *v, size_t bytes) {
     FILE *f = fopen(path, "wb");
     if (!f) return -1;
-    const int ok = fwrite(v, sizeof(float), (size_t)n, f) == (size_t)n;
+    const int ok = fwrite(v, 1, bytes, f) == bytes;
     return fclose(f) || !ok ? -1 : 0;
+}
+
+/* deepc's outputs on a batch of n (token ids: `shorter` steps fewer than
+ * the model's input) written beside the model, and a line of cases.txt */
+static void run_batch(const char *dir, const model_case *c, dc_model *m, int n, int shorter, dc_rng *rng, FILE *list) {
+    int64_t shape[DC_MAX_DIMS + 1];
+    const int nd = dc_model_input_shape(m, shape + 1);
+    shape[0] = n;
+    shape[1] -= shorter;
+    dc_graph *g = dc_graph_new();
+    dc_graph_set_grad_enabled(g, 0);
+    dc_tensor *x = dc_input(g, c->vocab ? DC_I32 : DC_F32, nd + 1, shape);
+    for (int64_t i = 0; i < x->size; i++) {
+        if (!c->vocab) {
+            x->data[i] = dc_rng_normal(rng);
+            continue;
+        }
+        const int64_t r = i / shape[1], t = i % shape[1], len = shape[1] - r % 4; /* rows padded at the end by 0-3 steps */
+        x->idata[i] = t < len ? 1 + (int32_t)dc_rng_below(rng, (uint32_t)c->vocab - 1) : 0;
+    }
+    dc_value *vals;
+    int feed[DC_LAYER_MAX_INPUTS];
+    dc_model_input_nodes(m, feed);
+    dc_status st = dc_model_run(m, g, 1, feed, &x, &vals); /* (any length: not dc_model_forward's shape check) */
+    dc_tensor *y = st ? NULL : vals[dc_model_output_node(m, 0)].y;
+    CHECK(y != NULL, "%s: forward: %s", c->name, dc_last_error());
+    if (y) {
+        char path[512], tag[32];
+        snprintf(tag, sizeof tag, "b%dt%lld", n, (long long)shape[1]);
+        snprintf(path, sizeof path, "%s/%s.%s.in", dir, c->name, tag);
+        CHECK(write_raw(path, x->raw, (size_t)x->size * 4) == 0, "write %s", path);
+        snprintf(path, sizeof path, "%s/%s.%s.out", dir, c->name, tag);
+        CHECK(write_raw(path, y->data, (size_t)y->size * 4) == 0, "write %s", path);
+        fprintf(list, "%s %s %s", c->name, tag, c->vocab ? "int32" : "float32");
+        for (int d = 0; d < x->ndim; d++) fprintf(list, " %lld", (long long)x->shape[d]);
+        fprintf(list, " |");
+        for (int d = 0; d < y->ndim; d++) fprintf(list, " %lld", (long long)y->shape[d]);
+        fprintf(list, "\n");
+    }
+    dc_graph_free(g);
 }
 
 static void run_case(const char *dir, const model_case *c, FILE *list) {
@@ -58,30 +101,9 @@ static void run_case(const char *dir, const model_case *c, FILE *list) {
     char path[512];
     snprintf(path, sizeof path, "%s/%s.onnx", dir, c->name);
     CHECK(dc_model_export_onnx(m, path, 0) == DC_OK, "%s: export: %s", c->name, dc_last_error());
-    const int batches[2] = {1, 7};
-    for (int b = 0; b < 2; b++) {
-        int64_t shape[DC_MAX_DIMS + 1];
-        const int nd = dc_model_input_shape(m, shape + 1);
-        shape[0] = batches[b];
-        dc_graph *g = dc_graph_new();
-        dc_graph_set_grad_enabled(g, 0);
-        dc_tensor *x = dc_input(g, DC_F32, nd + 1, shape);
-        for (int64_t i = 0; i < x->size; i++) x->data[i] = dc_rng_normal(&rng);
-        dc_tensor *y = dc_model_forward(m, g, x, NULL);
-        CHECK(y != NULL, "%s: forward: %s", c->name, dc_last_error());
-        if (y) {
-            snprintf(path, sizeof path, "%s/%s.b%d.in", dir, c->name, batches[b]);
-            CHECK(write_raw(path, x->data, x->size) == 0, "write %s", path);
-            snprintf(path, sizeof path, "%s/%s.b%d.out", dir, c->name, batches[b]);
-            CHECK(write_raw(path, y->data, y->size) == 0, "write %s", path);
-            fprintf(list, "%s %d", c->name, batches[b]);
-            for (int d = 0; d < x->ndim; d++) fprintf(list, " %lld", (long long)x->shape[d]);
-            fprintf(list, " |");
-            for (int d = 0; d < y->ndim; d++) fprintf(list, " %lld", (long long)y->shape[d]);
-            fprintf(list, "\n");
-        }
-        dc_graph_free(g);
-    }
+    run_batch(dir, c, m, 1, 0, &rng, list);
+    run_batch(dir, c, m, 7, 0, &rng, list);
+    if (c->vocab) run_batch(dir, c, m, 3, 3, &rng, list); /* a second length: the sequence dimension is symbolic */
     dc_model_free(m);
 }
 
@@ -89,9 +111,9 @@ static void run_case(const char *dir, const model_case *c, FILE *list) {
 static void refusals(const char *dir) {
     char path[512];
     snprintf(path, sizeof path, "%s/refused.onnx", dir);
-    dc_model *m = dc_model_parse("input 6x4\nlstm 5\ndense 2\n", "rnn.dc");
+    dc_model *m = dc_model_parse("input 6\ndense 4 activation=relu\ndense 3 weights=i8\n", "q.dc");
     CHECK(m != NULL, "parse: %s", dc_last_error());
-    CHECK_ERR(dc_model_export_onnx(m, path, 0) != DC_OK, "layer \"lstm\" (lstm)");
+    CHECK_ERR(dc_model_export_onnx(m, path, 0) != DC_OK, "layer \"dense_1\" (dense): qlinear has no ONNX form");
     struct stat st;
     CHECK(stat(path, &st) != 0, "a refused export leaves no file");
     CHECK_ERR(dc_model_export_onnx(m, path, 9) != DC_OK, "opset 17");

@@ -5,6 +5,7 @@
  * that together hold every layer kind (the test checks that they do), and
  * for their int8 and 4-bit copies (dc_model_quantize). */
 #include "test.h"
+#include "model_zoo.h"
 
 static const char *const kinds[] = {
     "input", "flatten", "dense", "dropout", "activation", "conv2d", "conv1d", "maxpool2d", "avgpool2d", "maxpool1d",
@@ -20,27 +21,11 @@ typedef struct {
 } model_case;
 
 static const model_case cases[] = {
-    {"image",
-     "input 2x12x12\nzero_padding2d 1\nconv2d 4 kernel=3 activation=relu name=c1\nbatchnorm\nspatial_dropout2d 0.2\n"
-     "conv2d 6 kernel=3 padding=same stride=2 groups=2 activation=tanh name=c2\nmaxpool2d 2 name=mp\n"
-     "avgpool2d 2 stride=1 padding=1 inputs=c2 name=ap\nglobal_avg_pool2d inputs=mp name=ga\nglobal_max_pool2d inputs=ap name=gm\n"
-     "concat inputs=ga,gm name=cat\ndense 8 activation=gelu name=d1\ndropout 0.3\nactivation leaky_relu name=act\n"
-     "dense 8 inputs=cat name=d2\nadd inputs=act,d2 name=sum\nmultiply inputs=sum,d2\nreshape 2x4\nflatten\n"
-     "dense 3 activation=softmax\n",
-     0},
-    {"sequence",
-     "input 10\nembedding 20 6 mask_zero=true\nsimple_rnn 5 return_sequences=true name=r1\n"
-     "lstm 4 return_sequences=true bidirectional=true name=r2\ngru 3 return_sequences=true name=r3\n"
-     "global_avg_pool1d inputs=r3 name=ga\nglobal_max_pool1d inputs=r2 name=gm\nlstm 3 inputs=r1 name=r4\n"
-     "gru 2 bidirectional=true merge_sum=true layers=2 inputs=r1 name=r5\nlast_step inputs=r3 name=ls\n"
-     "concat inputs=ga,gm,r4,r5,ls\ndense 2 activation=sigmoid\n",
-     20},
-    {"conv1d", "input 3x16\nconv1d 4 kernel=3 activation=relu\nmaxpool1d 2\nconv1d 5 kernel=3 padding=same\nglobal_max_pool1d\ndense 2\n", 0},
-    {"gpt",
-     "input 12\nembedding 30 16 init=normal name=wte\npositional_embedding name=wpe\ndropout 0.1\ntransformer_block 2 dropout=0.1\n"
-     "transformer_encoder 4 ff=32 causal=true\nlayer_norm\ndense 30 tie=wte use_bias=false activation=softmax\n",
-     30},
-    {"encoder", "input 9\nembedding 15 8 mask_zero=true\ntransformer_encoder 2 ff=16\nlast_step\ndense 3 activation=softmax\n", 15},
+    {"image", ZOO_IMAGE, 0},
+    {"sequence", ZOO_SEQUENCE, 20},
+    {"conv1d", ZOO_CONV1D, 0},
+    {"gpt", ZOO_GPT, 30},
+    {"encoder", ZOO_ENCODER, 15},
     {"vae", "input 8\ndense 6 activation=relu weights=f16 name=enc\ndense 2 name=mu\ndense 2 inputs=enc name=logvar\n"
             "sampling inputs=mu,logvar\ndense 8 activation=sigmoid weights=i8\n",
      0},

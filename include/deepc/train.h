@@ -363,9 +363,12 @@ dc_status dc_model_export_weights(const dc_model *m, const char *path, int torch
  * names, written through protobuf-c and atomically. The model is traced
  * (dc_graph_set_trace) and each op written as ONNX nodes: dense, conv2d,
  * pools, padding, batchnorm (inference form), layer_norm, activations
- * (GELU from Erf or Tanh), dropout (Identity), reshapes, merges. An op with
- * no ONNX form yet is an error naming it and its layer. Models of one
- * float input and one output. */
+ * (GELU from Erf or Tanh), dropout (Identity), reshapes, merges,
+ * embeddings, recurrent layers (ONNX RNN/LSTM/GRU, sequence_lens from the
+ * padding mask), attention with its masks. A model of token ids (int32
+ * input) whose layers take any length gets a symbolic sequence dimension.
+ * An op with no ONNX form yet is an error naming it and its layer. Models
+ * of one input and one output. */
 dc_status dc_model_export_onnx(const dc_model *m, const char *path, int opset);
 dc_model *dc_model_load(const char *path);
 /* A quantized copy of a built model (deepc quantize): every layer with

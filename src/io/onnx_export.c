@@ -4,9 +4,12 @@
  * trace mode (every op records itself with its attributes, dc_trace_node)
  * and each traced op becomes ONNX nodes. Parameters keep their deepc names
  * as initializers; the input is "input" and the output "output", with a
- * symbolic batch dimension. The graph is traced twice, at batch 2 and 3:
- * where a reshape's target differs between the two, that dimension follows
- * the batch, and the Reshape says so with 0 (copy the input's) or -1.
+ * symbolic batch dimension (and, for a model of token ids whose layers
+ * take any length, a symbolic sequence dimension). The graph is traced at
+ * batch 2 and 3 (and at one step fewer): where a reshape's target differs
+ * between the traces, that dimension follows the batch or the length, and
+ * the Reshape says so with 0 (copy the input's) or -1; a slice that ends
+ * with the sequence ends at the input's length.
  * An op with no ONNX form here is an error naming it and its layer. */
 #include "../nn/model.h"
 #include "onnx_write.h"
@@ -26,7 +29,17 @@ typedef struct {
 
 static void traced_free(traced *t) { dc_graph_free(t->g); }
 
-static dc_status trace_at(const dc_model *m, int64_t batch, traced *t) {
+/* Does model input node k feed token ids (an embedding reads it)? */
+static int feeds_ids(const dc_model *m, int k) {
+    for (int i = k + 1; i < m->nnodes; i++)
+        for (int j = 0; j < m->nodes[i]->nin; j++)
+            if (m->nodes[i]->in[j] == k && m->nodes[i]->type->reads_ids) return 1;
+    return 0;
+}
+
+/* A forward of batch x the input's shape (ids: its first dimension
+ * shortened by `shorter` steps), traced. */
+static dc_status trace_at(const dc_model *m, int64_t batch, int64_t shorter, traced *t) {
     memset(t, 0, sizeof *t);
     int feed[DC_LAYER_MAX_INPUTS];
     if (dc_model_input_nodes(m, feed) != 1) return dc_set_error(DC_ERR_INVALID, "export: ONNX export takes models of one input so far");
@@ -35,11 +48,15 @@ static dc_status trace_at(const dc_model *m, int64_t batch, traced *t) {
     int64_t shape[DC_MAX_DIMS + 1];
     shape[0] = batch;
     memcpy(shape + 1, in->out.d, sizeof(int64_t) * (size_t)in->out.ndim);
+    shape[1] -= shorter;
+    const int ids = feeds_ids(m, feed[0]);
     if (!(t->g = dc_graph_new())) return dc_set_error(DC_ERR_NOMEM, "export: out of memory");
     dc_graph_set_grad_enabled(t->g, 0);
     dc_graph_set_trace(t->g, 1);
-    if (!(t->x = dc_input(t->g, DC_F32, in->out.ndim + 1, shape))) return DC_ERR_NOMEM;
-    for (int64_t i = 0; i < t->x->size; i++) t->x->data[i] = sinf((float)i); /* any values: the trace records ops, not data */
+    if (!(t->x = dc_input(t->g, ids ? DC_I32 : DC_F32, in->out.ndim + 1, shape))) return DC_ERR_NOMEM;
+    for (int64_t i = 0; i < t->x->size; i++) /* any values: the trace records ops, not data (ids: 1, a real token) */
+        if (ids) t->x->idata[i] = 1;
+        else t->x->data[i] = sinf((float)i);
     dc_status st = dc_model_run(m, t->g, 1, feed, &t->x, &t->vals);
     if (st) return st;
     t->y = t->vals[dc_model_output_node(m, 0)].y;
@@ -70,7 +87,9 @@ static void name_set(name_map *nm, const dc_tensor *t, const char *name) {
 
 typedef struct {
     const dc_model *m;
-    traced a, b;        /* at batch 2 and 3 */
+    traced a, b, c;     /* at batch 2 and 3, and batch 2 one step shorter (seq) */
+    int seq;            /* the sequence dimension is symbolic (trace c ran) */
+    const char *seq_len; /* the input's length as an int64 (1) value, made once */
     ox_graph x;
     name_map names;
     int *layer_of;      /* trace node -> model node */
@@ -137,19 +156,167 @@ static const char *node2(exporter *e, int i, const char *op, const char *a, cons
 /* ---- ops ------------------------------------------------------------------------------- */
 
 /* Reshape's target: each dimension as traced at batch 2; one that differs
- * at batch 3 follows the batch: 0 (the input's, when it is the input's
- * dimension at the same place in both traces) or -1 (one such at most). */
+ * at batch 3 (or one step shorter) follows the batch or the length: 0 (the
+ * input's, when it is the input's dimension at the same place in every
+ * trace) or -1 (one such at most). */
 static dc_status reshape_target(exporter *e, int i, int64_t *shape) {
-    const dc_trace_node *na = dc_graph_trace_node(e->a.g, i), *nb = dc_graph_trace_node(e->b.g, i);
-    const dc_tensor *za = na->out, *zb = nb->out, *xa = na->in[0], *xb = nb->in[0];
+    const dc_trace_node *n[3] = {dc_graph_trace_node(e->a.g, i), dc_graph_trace_node(e->b.g, i), e->seq ? dc_graph_trace_node(e->c.g, i) : NULL};
+    const dc_tensor *za = n[0]->out;
     int minus = 0;
     for (int d = 0; d < za->ndim; d++) {
         shape[d] = za->shape[d];
-        if (za->shape[d] == zb->shape[d]) continue;
-        if (d < xa->ndim && d < xb->ndim && xa->shape[d] == za->shape[d] && xb->shape[d] == zb->shape[d]) shape[d] = 0;
+        int varies = 0, copied = 1;
+        for (int k = 0; k < 3; k++) {
+            if (!n[k]) continue;
+            const dc_tensor *z = n[k]->out, *x = n[k]->in[0];
+            varies |= z->shape[d] != za->shape[d];
+            copied &= d < x->ndim && x->shape[d] == z->shape[d];
+        }
+        if (!varies) continue;
+        if (copied) shape[d] = 0;
         else if (!minus++) shape[d] = -1;
-        else return unsupported(e, i, "a reshape with two dimensions that follow the batch");
+        else return unsupported(e, i, "a reshape with two dimensions that follow the batch or the length");
     }
+    return DC_OK;
+}
+
+/* The input's length (its dimension 1) as an int64 (1) value. */
+static const char *seq_len(exporter *e) {
+    if (!e->seq_len) {
+        Onnx__NodeProto *n;
+        const char *o = ox_fresh(&e->x, "seq_len"), *in = "input";
+        n = ox_node(&e->x, "Shape", o, 1, &in, 1, &o);
+        ox_attr_i(&e->x, n, "start", 1);
+        ox_attr_i(&e->x, n, "end", 2);
+        e->seq_len = o;
+    }
+    return e->seq_len;
+}
+
+/* A padding mask (the token ids: non-zero is a real step) as floats of 1
+ * and 0, and as each sequence's count of real steps (int32, for the
+ * recurrent ops' sequence_lens: deepc's padding comes after the tokens). */
+static const char *real_steps(exporter *e, int i, const char *ids) {
+    const int32_t zero = 0;
+    const char *z = ox_fresh(&e->x, "zero");
+    ox_init(&e->x, z, ONNX__TENSOR_PROTO__DATA_TYPE__INT32, 0, NULL, &zero, sizeof zero);
+    Onnx__NodeProto *n;
+    const char *f = node1(e, i, "Cast", node1(e, i, "Not", node2(e, i, "Equal", ids, z, NULL), NULL, NULL), NULL, &n);
+    ox_attr_i(&e->x, n, "to", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT);
+    return f;
+}
+
+static const char *step_counts(exporter *e, int i, const char *real) {
+    Onnx__NodeProto *n;
+    const char *ins[2] = {real, ox_const_i64(&e->x, "axes", 1, (const int64_t[]){1})};
+    const char *o = ox_fresh(&e->x, layer_name(e, i));
+    n = ox_node(&e->x, "ReduceSum", o, 2, ins, 1, &o);
+    ox_attr_i(&e->x, n, "keepdims", 0);
+    const char *c = node1(e, i, "Cast", o, NULL, &n);
+    ox_attr_i(&e->x, n, "to", ONNX__TENSOR_PROTO__DATA_TYPE__INT32);
+    return c;
+}
+
+static const char *unsqueeze(exporter *e, int i, const char *x, int naxes, const int64_t *axes) {
+    return node2(e, i, "Unsqueeze", x, ox_const_i64(&e->x, "axes", naxes, axes), NULL);
+}
+
+/* A recurrent layer's weights in ONNX's gate order and shapes: W (1, G H,
+ * I), R (1, G H, H), B (1, 2 G H). deepc (as PyTorch) orders an LSTM's
+ * gates i, f, g, o and a GRU's r, z, n; ONNX i, o, f, c and z, r, h. */
+static dc_status rnn_weights(exporter *e, int i, const dc_trace_node *nd, int64_t G, int64_t H, const char **W, const char **R,
+                             const char **B) {
+    static const int lstm[4] = {0, 3, 1, 2}, gru[3] = {1, 0, 2}, one[1] = {0};
+    const int *order = G == 4 ? lstm : G == 3 ? gru : one;
+    const dc_tensor *wi = nd->in[1], *wh = nd->in[2], *bi = nd->nin > 3 ? nd->in[3] : NULL, *bh = nd->nin > 4 ? nd->in[4] : NULL;
+    if (wi->dtype != DC_F32 || wh->dtype != DC_F32) return unsupported(e, i, "int8 recurrent weights");
+    const int64_t I = wi->shape[1];
+    float *w = ox_alloc(&e->x, sizeof(float) * (size_t)(G * H * I)), *r = ox_alloc(&e->x, sizeof(float) * (size_t)(G * H * H));
+    float *b = ox_alloc(&e->x, sizeof(float) * (size_t)(2 * G * H));
+    if (!w || !r || !b) return dc_set_error(DC_ERR_NOMEM, "export: out of memory");
+    for (int64_t g = 0; g < G; g++) {
+        const int64_t src = order[g];
+        memcpy(w + g * H * I, wi->data + src * H * I, sizeof(float) * (size_t)(H * I));
+        memcpy(r + g * H * H, wh->data + src * H * H, sizeof(float) * (size_t)(H * H));
+        if (bi) memcpy(b + g * H, bi->data + src * H, sizeof(float) * (size_t)H);
+        if (bh) memcpy(b + G * H + g * H, bh->data + src * H, sizeof(float) * (size_t)H);
+    }
+    char stem[160];
+    snprintf(stem, sizeof stem, "%s.W", layer_name(e, i));
+    *W = ox_const_f(&e->x, stem, 3, (const int64_t[]){1, G * H, I}, w);
+    snprintf(stem, sizeof stem, "%s.R", layer_name(e, i));
+    *R = ox_const_f(&e->x, stem, 3, (const int64_t[]){1, G * H, H}, r);
+    snprintf(stem, sizeof stem, "%s.B", layer_name(e, i));
+    *B = ox_const_f(&e->x, stem, 2, (const int64_t[]){1, 2 * G * H}, b);
+    return DC_OK;
+}
+
+/* x (N, T, I) through ONNX's RNN, LSTM or GRU (time-major inside: a
+ * Transpose either side), in one direction, sequence_lens from the mask */
+static dc_status rnn(exporter *e, int i, const dc_trace_node *nd, const char *const *in, const char *out) {
+    const int kind = nd->a.kind;
+    const int64_t G = kind == DC_RNN_LSTM ? 4 : kind == DC_RNN_GRU ? 3 : 1, H = nd->out->shape[2];
+    const char *W = NULL, *R = NULL, *B = NULL;
+    dc_status st = rnn_weights(e, i, nd, G, H, &W, &R, &B);
+    if (st) return st;
+    const dc_tensor *mask = nd->nin > 5 ? nd->in[5] : NULL;
+    if (mask && mask->dtype != DC_I32) return unsupported(e, i, "a padding mask that is not token ids");
+    Onnx__NodeProto *n;
+    const char *xt = node1(e, i, "Transpose", in[0], NULL, &n);
+    ox_attr_ints(&e->x, n, "perm", 3, (const int64_t[]){1, 0, 2});
+    const char *lens = mask ? step_counts(e, i, real_steps(e, i, in[5])) : NULL;
+    const char *ins[5] = {xt, W, R, B, lens}, *y = ox_fresh(&e->x, layer_name(e, i));
+    n = ox_node(&e->x, kind == DC_RNN_LSTM ? "LSTM" : kind == DC_RNN_GRU ? "GRU" : "RNN", y, lens ? 5 : 4, ins, 1, &y);
+    ox_attr_i(&e->x, n, "hidden_size", H);
+    if (nd->a.reverse) ox_attr_s(&e->x, n, "direction", "reverse");
+    if (kind == DC_RNN_GRU) ox_attr_i(&e->x, n, "linear_before_reset", 1); /* the reset gate scales W_hn h + b_hn, as PyTorch */
+    const char *sq = node2(e, i, "Squeeze", y, ox_const_i64(&e->x, "axes", 1, (const int64_t[]){1}), NULL);
+    node1(e, i, "Transpose", sq, out, &n);
+    ox_attr_ints(&e->x, n, "perm", 3, (const int64_t[]){1, 0, 2});
+    return DC_OK;
+}
+
+/* Attention over qkv (N, T, 3C) in `heads` heads, as MatMul and Softmax:
+ * causal and padding masks added to the scores as -1e9 (a query with no
+ * key to see gets the mean of the values where deepc gives zeros: only a
+ * sequence of nothing but padding) */
+static dc_status attention(exporter *e, int i, const dc_trace_node *nd, const char *const *in, const char *out) {
+    const int64_t C = nd->in[0]->shape[2] / 3, h = nd->a.heads, D = C / h;
+    Onnx__NodeProto *n;
+    const char *part[3];
+    for (int k = 0; k < 3; k++) { /* q, k, v: (N, T, C) -> (N, T, h, D) -> (N, h, T, D) (k: (N, h, D, T)) */
+        const int64_t st = k * C, en = (k + 1) * C, ax = 2;
+        const char *ins[4] = {in[0], ox_const_i64(&e->x, "starts", 1, &st), ox_const_i64(&e->x, "ends", 1, &en), ox_const_i64(&e->x, "axes", 1, &ax)};
+        const char *sl = ox_fresh(&e->x, layer_name(e, i));
+        ox_node(&e->x, "Slice", sl, 4, ins, 1, &sl);
+        const char *r = node2(e, i, "Reshape", sl, ox_const_i64(&e->x, "shape", 4, (const int64_t[]){0, 0, h, D}), NULL);
+        part[k] = node1(e, i, "Transpose", r, NULL, &n);
+        ox_attr_ints(&e->x, n, "perm", 4, k == 1 ? (const int64_t[]){0, 2, 3, 1} : (const int64_t[]){0, 2, 1, 3});
+    }
+    const char *sc = node2(e, i, "Mul", node2(e, i, "MatMul", part[0], part[1], NULL), scalar(e, (float)(1.0 / sqrt((double)D))), NULL);
+    if (nd->a.causal) { /* -1e9 above the diagonal of a (T, T) made at the input's length */
+        const char *T = node1(e, i, "Shape", in[0], NULL, &n);
+        ox_attr_i(&e->x, n, "start", 1);
+        ox_attr_i(&e->x, n, "end", 2);
+        const char *cat[2] = {T, T}, *tt = ox_fresh(&e->x, layer_name(e, i));
+        n = ox_node(&e->x, "Concat", tt, 2, cat, 1, &tt);
+        ox_attr_i(&e->x, n, "axis", 0);
+        const char *full = node1(e, i, "ConstantOfShape", tt, NULL, &n);
+        ox_attr_tensor_f(&e->x, n, "value", -1e9f);
+        const char *tri = node2(e, i, "Trilu", full, ox_scalar_i64(&e->x, "k", 1), NULL); /* upper (the default), above the diagonal */
+        sc = node2(e, i, "Add", sc, tri, NULL);
+    }
+    const dc_tensor *mask = nd->nin > 1 ? nd->in[1] : NULL;
+    if (mask) { /* keys that are padding: (real - 1) 1e9, as (N, 1, 1, T) */
+        if (mask->dtype != DC_I32) return unsupported(e, i, "a padding mask that is not token ids");
+        const char *bias = node2(e, i, "Mul", node2(e, i, "Sub", real_steps(e, i, in[1]), scalar(e, 1.0f), NULL), scalar(e, 1e9f), NULL);
+        sc = node2(e, i, "Add", sc, unsqueeze(e, i, bias, 2, (const int64_t[]){1, 2}), NULL);
+    }
+    const char *p = node1(e, i, "Softmax", sc, NULL, &n);
+    ox_attr_i(&e->x, n, "axis", -1);
+    const char *o = node1(e, i, "Transpose", node2(e, i, "MatMul", p, part[2], NULL), NULL, &n);
+    ox_attr_ints(&e->x, n, "perm", 4, (const int64_t[]){0, 2, 1, 3});
+    node2(e, i, "Reshape", o, ox_const_i64(&e->x, "shape", 3, (const int64_t[]){0, 0, C}), out);
     return DC_OK;
 }
 
@@ -244,7 +411,16 @@ static dc_status emit(exporter *e, int i) {
         ox_attr_i(&e->x, n, "axis", a->axis);
         break;
     case DC_OP_SLICE: {
-        const char *ins[4] = {in[0], ox_const_i64(&e->x, "starts", 1, &a->start), ox_const_i64(&e->x, "ends", 1, &a->end),
+        const char *end = NULL;
+        if (e->seq) { /* a slice as long as the sequence (positions 0 .. T): it ends at start + the input's length */
+            const dc_trace_node *nc = dc_graph_trace_node(e->c.g, i);
+            if (nc->a.end != a->end) {
+                if (nc->a.start != a->start || a->end - a->start != e->a.x->shape[1] || nc->a.end - nc->a.start != e->c.x->shape[1])
+                    return unsupported(e, i, "a slice that follows the length otherwise than by ending with it");
+                end = node2(e, i, "Add", seq_len(e), ox_const_i64(&e->x, "start", 1, &a->start), NULL);
+            }
+        }
+        const char *ins[4] = {in[0], ox_const_i64(&e->x, "starts", 1, &a->start), end ? end : ox_const_i64(&e->x, "ends", 1, &a->end),
                               ox_const_i64(&e->x, "axes", 1, (const int64_t[]){a->axis})};
         ox_node(&e->x, "Slice", out, 4, ins, 1, &out);
         break;
@@ -315,17 +491,91 @@ static dc_status emit(exporter *e, int i) {
         ox_attr_f(&e->x, n, "epsilon", a->f0);
         break;
     }
-    case DC_OP_TIME_POOL: /* (N, T, F) -> (N, F): mean or max over the steps; a padding mask is not expressed yet */
-        if (nd->nin > 1 && nd->in[1]) return unsupported(e, i, "pooling over padded steps (a mask)");
-        node1(e, i, a->flag ? "ReduceMax" : "ReduceMean", in[0], out, &n);
-        ox_attr_ints(&e->x, n, "axes", 1, (const int64_t[]){1});
-        ox_attr_i(&e->x, n, "keepdims", 0);
+    case DC_OP_TIME_POOL: { /* (N, T, F) -> (N, F): mean or max over the (real) steps */
+        const dc_tensor *mask = nd->nin > 1 ? nd->in[1] : NULL;
+        if (!mask) {
+            node1(e, i, a->flag ? "ReduceMax" : "ReduceMean", in[0], out, &n);
+            ox_attr_ints(&e->x, n, "axes", 1, (const int64_t[]){1});
+            ox_attr_i(&e->x, n, "keepdims", 0);
+            break;
+        }
+        if (mask->dtype != DC_I32) return unsupported(e, i, "a padding mask that is not token ids");
+        const char *real = unsqueeze(e, i, real_steps(e, i, in[1]), 1, (const int64_t[]){2}); /* (N, T, 1) */
+        const char *axes = ox_const_i64(&e->x, "axes", 1, (const int64_t[]){1});
+        if (!a->flag) { /* the sum over the real steps / their count (at least 1: none gives 0, as deepc) */
+            const char *s1[2] = {node2(e, i, "Mul", in[0], real, NULL), axes}, *s2[2] = {real, axes};
+            const char *sum = ox_fresh(&e->x, layer_name(e, i)), *cnt = ox_fresh(&e->x, layer_name(e, i));
+            n = ox_node(&e->x, "ReduceSum", sum, 2, s1, 1, &sum);
+            ox_attr_i(&e->x, n, "keepdims", 0);
+            n = ox_node(&e->x, "ReduceSum", cnt, 2, s2, 1, &cnt);
+            ox_attr_i(&e->x, n, "keepdims", 0);
+            node2(e, i, "Div", sum, node2(e, i, "Max", cnt, scalar(e, 1.0f), NULL), out);
+        } else { /* the max over real steps: padding pushed to -1e30 (none real: 0, as deepc) */
+            const char *low = node2(e, i, "Mul", node2(e, i, "Sub", real, scalar(e, 1.0f), NULL), scalar(e, 1e30f), NULL);
+            const char *mx = node1(e, i, "ReduceMax", node2(e, i, "Add", node2(e, i, "Mul", in[0], real, NULL), low, NULL), NULL, &n);
+            ox_attr_ints(&e->x, n, "axes", 1, (const int64_t[]){1});
+            ox_attr_i(&e->x, n, "keepdims", 0);
+            const char *s2[2] = {real, axes}, *cnt = ox_fresh(&e->x, layer_name(e, i));
+            n = ox_node(&e->x, "ReduceMax", cnt, 1, s2, 1, &cnt);
+            ox_attr_ints(&e->x, n, "axes", 1, (const int64_t[]){1});
+            ox_attr_i(&e->x, n, "keepdims", 0);
+            node2(e, i, "Mul", mx, cnt, out); /* cnt: 1 where any step is real, else 0 (and mx is -1e30) */
+        }
         break;
-    case DC_OP_RNN_LAST: { /* the last step (the first, reversed) */
-        if (nd->nin > 1 && nd->in[1]) return unsupported(e, i, "the last real step of padded sequences (a mask)");
-        const char *ins[2] = {in[0], ox_scalar_i64(&e->x, "step", a->reverse ? 0 : -1)};
-        n = ox_node(&e->x, "Gather", out, 2, ins, 1, &out);
+    }
+    case DC_OP_RNN_LAST: { /* the last real step (the first, reversed): a Gather of one step per sequence */
+        const dc_tensor *mask = nd->nin > 1 ? nd->in[1] : NULL;
+        if (!mask) {
+            const char *ins[2] = {in[0], ox_scalar_i64(&e->x, "step", a->reverse ? 0 : -1)};
+            n = ox_node(&e->x, "Gather", out, 2, ins, 1, &out);
+            ox_attr_i(&e->x, n, "axis", 1);
+            break;
+        }
+        if (mask->dtype != DC_I32) return unsupported(e, i, "a padding mask that is not token ids");
+        /* steps 1..T where real, 0 where padding: the last real one is their max; the first is T + 1 - max of (T+1 - t) */
+        const char *T = seq_len(e);
+        const char *rng = node1(e, i, "Cast", T, NULL, &n);
+        ox_attr_i(&e->x, n, "to", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT);
+        const char *one = scalar(e, 1.0f), *zero = scalar(e, 0.0f);
+        const char *ri[3] = {one, node2(e, i, "Add", node2(e, i, "Squeeze", rng, ox_const_i64(&e->x, "axes", 1, (const int64_t[]){0}), NULL), one, NULL), one};
+        const char *steps = ox_fresh(&e->x, layer_name(e, i));
+        ox_node(&e->x, "Range", steps, 3, ri, 1, &steps); /* 1, 2, ..., T */
+        if (a->reverse) steps = node2(e, i, "Sub", node2(e, i, "Add", node2(e, i, "Squeeze", rng, ox_const_i64(&e->x, "axes", 1, (const int64_t[]){0}), NULL), one, NULL), steps, NULL);
+        const char *w = node2(e, i, "Mul", real_steps(e, i, in[1]), steps, NULL); /* (N, T) */
+        const char *best = node1(e, i, "ReduceMax", w, NULL, &n);
+        ox_attr_ints(&e->x, n, "axes", 1, (const int64_t[]){1});
+        ox_attr_i(&e->x, n, "keepdims", 1); /* (N, 1): 0 when no step is real */
+        const char *at = a->reverse ? node2(e, i, "Sub", node2(e, i, "Add", node2(e, i, "Squeeze", rng, ox_const_i64(&e->x, "axes", 1, (const int64_t[]){0}), NULL), one, NULL), best, NULL) : best;
+        at = node2(e, i, "Max", node2(e, i, "Sub", at, one, NULL), zero, NULL); /* the step index (none real: 0) */
+        if (a->reverse) at = node2(e, i, "Min", at, node2(e, i, "Sub", node2(e, i, "Squeeze", rng, ox_const_i64(&e->x, "axes", 1, (const int64_t[]){0}), NULL), one, NULL), NULL);
+        const char *idx = node1(e, i, "Cast", at, NULL, &n);
+        ox_attr_i(&e->x, n, "to", ONNX__TENSOR_PROTO__DATA_TYPE__INT64);
+        /* (N, 1) -> (N, 1, F) for GatherElements on axis 1 */
+        const char *F = node1(e, i, "Shape", in[0], NULL, &n);
+        ox_attr_i(&e->x, n, "start", 2);
+        const char *shp[3] = {node1(e, i, "Shape", idx, NULL, NULL), F}, *tgt = ox_fresh(&e->x, layer_name(e, i));
+        n = ox_node(&e->x, "Concat", tgt, 2, shp, 1, &tgt);
+        ox_attr_i(&e->x, n, "axis", 0);
+        const char *ix = node2(e, i, "Expand", unsqueeze(e, i, idx, 1, (const int64_t[]){2}), tgt, NULL);
+        const char *gi[2] = {in[0], ix}, *g = ox_fresh(&e->x, layer_name(e, i));
+        n = ox_node(&e->x, "GatherElements", g, 2, gi, 1, &g);
         ox_attr_i(&e->x, n, "axis", 1);
+        const char *real_any = node1(e, i, "ReduceMax", real_steps(e, i, in[1]), NULL, &n); /* none real: deepc gives zeros */
+        ox_attr_ints(&e->x, n, "axes", 1, (const int64_t[]){1});
+        ox_attr_i(&e->x, n, "keepdims", 1);
+        node2(e, i, "Mul", node2(e, i, "Squeeze", g, ox_const_i64(&e->x, "axes", 1, (const int64_t[]){1}), NULL), real_any, out);
+        break;
+    }
+    case DC_OP_EMBEDDING: node2(e, i, "Gather", in[0], in[1], out); break; /* table, ids */
+    case DC_OP_RNN: {
+        dc_status st = rnn(e, i, nd, in, out);
+        if (st) return st;
+        break;
+    }
+    case DC_OP_ATTENTION: {
+        if (a->heads < 1 || nd->in[0]->shape[2] % (3 * a->heads)) return unsupported(e, i, "its heads do not divide its width");
+        dc_status st = attention(e, i, nd, in, out);
+        if (st) return st;
         break;
     }
     default: return unsupported(e, i, NULL);
@@ -335,13 +585,22 @@ static dc_status emit(exporter *e, int i) {
 
 /* ---- the whole export ---------------------------------------------------------------- */
 
+static int same_ops(const traced *a, const traced *b) {
+    if (a->n != b->n) return 0;
+    for (int i = 0; i < a->n; i++)
+        if (dc_graph_trace_node(a->g, i)->op != dc_graph_trace_node(b->g, i)->op) return 0;
+    return 1;
+}
+
 static dc_status export_graph(exporter *e, const char *path) {
     dc_status st;
-    if ((st = trace_at(e->m, 2, &e->a)) || (st = trace_at(e->m, 3, &e->b))) return st;
-    if (e->a.n != e->b.n) return dc_set_error(DC_ERR_INVALID, "export: the model runs other ops at another batch size");
-    for (int i = 0; i < e->a.n; i++)
-        if (dc_graph_trace_node(e->a.g, i)->op != dc_graph_trace_node(e->b.g, i)->op)
-            return dc_set_error(DC_ERR_INVALID, "export: the model runs other ops at another batch size");
+    if ((st = trace_at(e->m, 2, 0, &e->a)) || (st = trace_at(e->m, 3, 0, &e->b))) return st;
+    if (!same_ops(&e->a, &e->b)) return dc_set_error(DC_ERR_INVALID, "export: the model runs other ops at another batch size");
+    /* token ids of any length: when the model runs one step shorter with the same ops, the length is symbolic */
+    if (e->a.x->dtype == DC_I32 && e->a.x->ndim == 2 && e->a.x->shape[1] > 1) {
+        e->seq = trace_at(e->m, 2, 1, &e->c) == DC_OK && same_ops(&e->a, &e->c);
+        dc_clear_error();
+    }
     if ((st = assign_layers(e))) return st;
     e->names.cap = 64;
     while (e->names.cap < 4 * (size_t)(e->a.n + e->m->nnamed) + 8) e->names.cap *= 2;
@@ -356,12 +615,14 @@ static dc_status export_graph(exporter *e, const char *path) {
         name_set(&e->names, p->t, p->name);
     }
     name_set(&e->names, e->a.x, "input");
-    ox_io(&e->x, 0, "input", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, e->a.x->ndim, e->a.x->shape, 1, 0);
+    ox_io(&e->x, 0, "input", e->a.x->dtype == DC_I32 ? ONNX__TENSOR_PROTO__DATA_TYPE__INT32 : ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT,
+          e->a.x->ndim, e->a.x->shape, 1, e->seq);
     for (int i = 0; i < e->a.n; i++)
         if ((st = emit(e, i))) return st;
     if (!e->a.y || strcmp(name_of(&e->names, e->a.y) ? name_of(&e->names, e->a.y) : "", "output"))
         return dc_set_error(DC_ERR_INVALID, "export: the model's output is not made by an op (nothing to export)");
-    ox_io(&e->x, 1, "output", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, e->a.y->ndim, e->a.y->shape, 1, 0);
+    ox_io(&e->x, 1, "output", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, e->a.y->ndim, e->a.y->shape, 1,
+          e->seq && e->a.y->ndim > 1 && dc_graph_trace_count(e->c.g) && e->c.y->shape[1] != e->a.y->shape[1]);
     /* initializers nothing reads (an unused parameter) are harmless; the
      * description rides along as the model's doc string */
     return ox_write(&e->x, "deepc", e->opset, dc_model_description(e->m), path);
@@ -378,6 +639,7 @@ dc_status dc_model_export_onnx(const dc_model *m, const char *path, int opset) {
     dc_status st = export_graph(&e, path);
     traced_free(&e.a);
     traced_free(&e.b);
+    traced_free(&e.c);
     ox_free(&e.x);
     free(e.names.key);
     free(e.names.name);

@@ -98,6 +98,26 @@ void ox_attr_ints(ox_graph *x, Onnx__NodeProto *n, const char *name, int count, 
     a->n_ints = (size_t)count, a->ints = c;
 }
 
+void ox_attr_s(ox_graph *x, Onnx__NodeProto *n, const char *name, const char *v) {
+    Onnx__AttributeProto *a = attr(x, n, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING);
+    char *c = a ? ox_str(x, v) : NULL;
+    if (c) a->has_s = 1, a->s.data = (uint8_t *)c, a->s.len = strlen(c);
+}
+
+void ox_attr_tensor_f(ox_graph *x, Onnx__NodeProto *n, const char *name, float v) {
+    Onnx__AttributeProto *a = attr(x, n, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TENSOR);
+    Onnx__TensorProto *t = a ? ox_alloc(x, sizeof *t) : NULL;
+    int64_t *d = t ? ox_alloc(x, sizeof *d) : NULL;
+    float *raw = d ? ox_alloc(x, sizeof *raw) : NULL;
+    if (!raw) return;
+    onnx__tensor_proto__init(t);
+    *d = 1, *raw = v;
+    t->n_dims = 1, t->dims = d;
+    t->has_data_type = 1, t->data_type = ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT;
+    t->has_raw_data = 1, t->raw_data.len = sizeof *raw, t->raw_data.data = (uint8_t *)raw;
+    a->t = t;
+}
+
 void ox_init(ox_graph *x, const char *name, Onnx__TensorProto__DataType type, int ndim, const int64_t *dims, const void *data,
              size_t bytes) {
     Onnx__TensorProto *t = ox_alloc(x, sizeof *t);

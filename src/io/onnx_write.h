@@ -34,6 +34,9 @@ Onnx__NodeProto *ox_node(ox_graph *x, const char *op, const char *name, int nin,
 void ox_attr_i(ox_graph *x, Onnx__NodeProto *n, const char *name, int64_t v);
 void ox_attr_f(ox_graph *x, Onnx__NodeProto *n, const char *name, float v);
 void ox_attr_ints(ox_graph *x, Onnx__NodeProto *n, const char *name, int count, const int64_t *v);
+void ox_attr_s(ox_graph *x, Onnx__NodeProto *n, const char *name, const char *v);
+/* a one-value float tensor (ConstantOfShape's value) */
+void ox_attr_tensor_f(ox_graph *x, Onnx__NodeProto *n, const char *name, float v);
 
 /* Initializers (constants and weights) named name: bytes copied. */
 void ox_init(ox_graph *x, const char *name, Onnx__TensorProto__DataType type, int ndim, const int64_t *dims, const void *data,
