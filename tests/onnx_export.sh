@@ -33,7 +33,7 @@ open(f"{d}/mlp.b7.in", "wb").write(struct.pack("<%df" % len(px), *[p / 255.0 for
 rows = list(csv.reader(open(f"{d}/deepc.csv")))
 vals = [float(v) for r in rows[1:] for v in r[1:]]
 open(f"{d}/mlp.b7.out", "wb").write(struct.pack("<%df" % len(vals), *vals))
-print("mlp b7 float32 7 28 28 | 7 %d" % (len(vals) // 7))
+print("mlp b7 float32 0.0001 7 28 28 | 7 %d" % (len(vals) // 7))
 PYEOF
 node "$SRC/tests/onnx_run.js" "$ORT" "$C" && ok || bad "onnxruntime on the CLI's export (Fashion MLP, 7 test images)"
 expect_fail "opset 17" "$DEEPC" export "$C/mlp.safetensors" --format onnx --out "$C/x.onnx" --opset 9

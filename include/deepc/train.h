@@ -365,10 +365,14 @@ dc_status dc_model_export_weights(const dc_model *m, const char *path, int torch
  * pools, padding, batchnorm (inference form), layer_norm, activations
  * (GELU from Erf or Tanh), dropout (Identity), reshapes, merges,
  * embeddings, recurrent layers (ONNX RNN/LSTM/GRU, sequence_lens from the
- * padding mask), attention with its masks. A model of token ids (int32
- * input) whose layers take any length gets a symbolic sequence dimension.
- * An op with no ONNX form yet is an error naming it and its layer. Models
- * of one input and one output. */
+ * padding mask), attention with its masks, quantized products (int8:
+ * MatMulInteger on inputs quantized as deepc quantizes them; kernels and
+ * tables through DequantizeLinear; 4-bit: int8 values times block scales)
+ * and half weights (Cast). A model of token ids (int32 input) whose layers
+ * take any length gets a symbolic sequence dimension. A VAE (a sampling
+ * layer) exports its decoder: the input is a latent point. An op with no
+ * ONNX form is an error naming it and its layer. Models of one input and
+ * one output. */
 dc_status dc_model_export_onnx(const dc_model *m, const char *path, int opset);
 dc_model *dc_model_load(const char *path);
 /* A quantized copy of a built model (deepc quantize): every layer with

@@ -37,19 +37,30 @@ static int feeds_ids(const dc_model *m, int k) {
     return 0;
 }
 
+/* A variational autoencoder's sampling layer (its decoder is what
+ * exports: the sampling draws noise), or -1. */
+static int sampling_node(const dc_model *m) {
+    for (int i = 0; i < m->nnodes; i++)
+        if (!strcmp(m->nodes[i]->type->keyword, "sampling")) return i;
+    return -1;
+}
+
 /* A forward of batch x the input's shape (ids: its first dimension
- * shortened by `shorter` steps), traced. */
+ * shortened by `shorter` steps), traced. A VAE runs from its sampling
+ * layer's output: the decoder, on latent points. */
 static dc_status trace_at(const dc_model *m, int64_t batch, int64_t shorter, traced *t) {
     memset(t, 0, sizeof *t);
     int feed[DC_LAYER_MAX_INPUTS];
-    if (dc_model_input_nodes(m, feed) != 1) return dc_set_error(DC_ERR_INVALID, "export: ONNX export takes models of one input so far");
+    const int vae = sampling_node(m);
+    if (vae >= 0) feed[0] = vae;
+    else if (dc_model_input_nodes(m, feed) != 1) return dc_set_error(DC_ERR_INVALID, "export: ONNX export takes models of one input so far");
     if ((m->noutputs ? m->noutputs : 1) != 1) return dc_set_error(DC_ERR_INVALID, "export: ONNX export takes models of one output so far");
     const dc_layer *in = m->nodes[feed[0]];
     int64_t shape[DC_MAX_DIMS + 1];
     shape[0] = batch;
     memcpy(shape + 1, in->out.d, sizeof(int64_t) * (size_t)in->out.ndim);
     shape[1] -= shorter;
-    const int ids = feeds_ids(m, feed[0]);
+    const int ids = vae < 0 && feeds_ids(m, feed[0]);
     if (!(t->g = dc_graph_new())) return dc_set_error(DC_ERR_NOMEM, "export: out of memory");
     dc_graph_set_grad_enabled(t->g, 0);
     dc_graph_set_trace(t->g, 1);
@@ -229,15 +240,22 @@ static dc_status rnn_weights(exporter *e, int i, const dc_trace_node *nd, int64_
     static const int lstm[4] = {0, 3, 1, 2}, gru[3] = {1, 0, 2}, one[1] = {0};
     const int *order = G == 4 ? lstm : G == 3 ? gru : one;
     const dc_tensor *wi = nd->in[1], *wh = nd->in[2], *bi = nd->nin > 3 ? nd->in[3] : NULL, *bh = nd->nin > 4 ? nd->in[4] : NULL;
-    if (wi->dtype != DC_F32 || wh->dtype != DC_F32) return unsupported(e, i, "int8 recurrent weights");
     const int64_t I = wi->shape[1];
+    const float *fi = wi->data, *fh = wh->data;
+    if (nd->op == DC_OP_QRNN) { /* int8 matrices (a scale per row: in[5], in[6]), as floats: ONNX's recurrent ops take floats */
+        float *di = ox_alloc(&e->x, sizeof(float) * (size_t)(G * H * I)), *dh = ox_alloc(&e->x, sizeof(float) * (size_t)(G * H * H));
+        if (!di || !dh) return dc_set_error(DC_ERR_NOMEM, "export: out of memory");
+        dc_k_dequantize_rows_i8(wi->raw, nd->in[5]->data, G * H, I, di);
+        dc_k_dequantize_rows_i8(wh->raw, nd->in[6]->data, G * H, H, dh);
+        fi = di, fh = dh;
+    }
     float *w = ox_alloc(&e->x, sizeof(float) * (size_t)(G * H * I)), *r = ox_alloc(&e->x, sizeof(float) * (size_t)(G * H * H));
     float *b = ox_alloc(&e->x, sizeof(float) * (size_t)(2 * G * H));
     if (!w || !r || !b) return dc_set_error(DC_ERR_NOMEM, "export: out of memory");
     for (int64_t g = 0; g < G; g++) {
         const int64_t src = order[g];
-        memcpy(w + g * H * I, wi->data + src * H * I, sizeof(float) * (size_t)(H * I));
-        memcpy(r + g * H * H, wh->data + src * H * H, sizeof(float) * (size_t)(H * H));
+        memcpy(w + g * H * I, fi + src * H * I, sizeof(float) * (size_t)(H * I));
+        memcpy(r + g * H * H, fh + src * H * H, sizeof(float) * (size_t)(H * H));
         if (bi) memcpy(b + g * H, bi->data + src * H, sizeof(float) * (size_t)H);
         if (bh) memcpy(b + G * H + g * H, bh->data + src * H, sizeof(float) * (size_t)H);
     }
@@ -259,12 +277,13 @@ static dc_status rnn(exporter *e, int i, const dc_trace_node *nd, const char *co
     const char *W = NULL, *R = NULL, *B = NULL;
     dc_status st = rnn_weights(e, i, nd, G, H, &W, &R, &B);
     if (st) return st;
-    const dc_tensor *mask = nd->nin > 5 ? nd->in[5] : NULL;
+    const int mk = nd->op == DC_OP_QRNN ? 7 : 5; /* where the mask is */
+    const dc_tensor *mask = nd->nin > mk ? nd->in[mk] : NULL;
     if (mask && mask->dtype != DC_I32) return unsupported(e, i, "a padding mask that is not token ids");
     Onnx__NodeProto *n;
     const char *xt = node1(e, i, "Transpose", in[0], NULL, &n);
     ox_attr_ints(&e->x, n, "perm", 3, (const int64_t[]){1, 0, 2});
-    const char *lens = mask ? step_counts(e, i, real_steps(e, i, in[5])) : NULL;
+    const char *lens = mask ? step_counts(e, i, real_steps(e, i, in[mk])) : NULL;
     const char *ins[5] = {xt, W, R, B, lens}, *y = ox_fresh(&e->x, layer_name(e, i));
     n = ox_node(&e->x, kind == DC_RNN_LSTM ? "LSTM" : kind == DC_RNN_GRU ? "GRU" : "RNN", y, lens ? 5 : 4, ins, 1, &y);
     ox_attr_i(&e->x, n, "hidden_size", H);
@@ -335,13 +354,115 @@ static void gelu(exporter *e, int i, const char *x, int tanh_form, const char *o
     node2(e, i, "Mul", h, node2(e, i, "Add", inner, scalar(e, 1.0f), NULL), out);
 }
 
+/* ---- quantized and half weights ------------------------------------------------------ */
+
+/* A 4-bit matrix (q4_0: U8 (rows, K/2), an F16 scale per 32 values) as
+ * floats (rows, K) in the graph: its values as an INT8 initializer, times
+ * the scales per block (ONNX has no 4-bit type before opset 21). */
+static const char *q4_floats(exporter *e, int i, const dc_tensor *w, const char *scale) {
+    const int64_t rows = w->shape[0], K = 2 * w->shape[1], nb = K / DC_Q4_BLOCK;
+    int8_t *v = ox_alloc(&e->x, (size_t)(rows * K));
+    if (!v) return NULL;
+    for (int64_t r = 0; r < rows; r++)
+        for (int64_t b = 0; b < nb; b++) {
+            const uint8_t *q = (const uint8_t *)w->raw + (r * K + b * DC_Q4_BLOCK) / 2;
+            for (int j = 0; j < DC_Q4_BLOCK / 2; j++) {
+                v[r * K + b * DC_Q4_BLOCK + j] = (int8_t)((q[j] & 15) - 8);
+                v[r * K + b * DC_Q4_BLOCK + j + 16] = (int8_t)((q[j] >> 4) - 8);
+            }
+        }
+    char stem[160];
+    snprintf(stem, sizeof stem, "%s.q4_values", name_of(&e->names, w) ? name_of(&e->names, w) : layer_name(e, i));
+    const char *vn = ox_fresh(&e->x, stem);
+    ox_init(&e->x, vn, ONNX__TENSOR_PROTO__DATA_TYPE__INT8, 3, (const int64_t[]){rows, nb, DC_Q4_BLOCK}, v, (size_t)(rows * K));
+    Onnx__NodeProto *n;
+    const char *vf = node1(e, i, "Cast", vn, NULL, &n);
+    ox_attr_i(&e->x, n, "to", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT);
+    const char *sf = node1(e, i, "Cast", scale, NULL, &n);
+    ox_attr_i(&e->x, n, "to", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT);
+    const char *prod = node2(e, i, "Mul", vf, unsqueeze(e, i, sf, 1, (const int64_t[]){2}), NULL);
+    return node2(e, i, "Reshape", prod, ox_const_i64(&e->x, "shape", 2, (const int64_t[]){rows, K}), NULL);
+}
+
+/* An int8 weight with a float scale per row (dimension 0) as floats */
+static const char *i8_floats(exporter *e, int i, const char *w, const char *scale, const char *out) {
+    const char *ins[2] = {w, scale}, *o = out ? out : ox_fresh(&e->x, layer_name(e, i));
+    Onnx__NodeProto *n = ox_node(&e->x, "DequantizeLinear", o, 2, ins, 1, &o);
+    ox_attr_i(&e->x, n, "axis", 0);
+    return o;
+}
+
+/* deepc's dynamic quantization of x as graph ops: one scale per slice
+ * over `naxes` trailing axes (a row of a product, a sample of a convolution),
+ * s = max|x| / 127 (1 where x is all zeros), q = round(x * (1/s)) clamped to
+ * [-127, 127] (Round: half to even, as deepc); q as int8 (or as float
+ * integers when as_float), s beside it. */
+static const char *quantize_dynamic(exporter *e, int i, const char *x, int naxes, const int64_t *axes, int as_float, const char **scale) {
+    Onnx__NodeProto *n;
+    const char *amax = node1(e, i, "ReduceMax", node1(e, i, "Abs", x, NULL, NULL), NULL, &n);
+    ox_attr_ints(&e->x, n, "axes", naxes, axes);
+    ox_attr_i(&e->x, n, "keepdims", 1);
+    const char *zero = scalar(e, 0.0f);
+    const char *wi[3] = {node2(e, i, "Greater", amax, zero, NULL), node2(e, i, "Div", amax, scalar(e, 127.0f), NULL), scalar(e, 1.0f)};
+    const char *s = ox_fresh(&e->x, layer_name(e, i));
+    ox_node(&e->x, "Where", s, 3, wi, 1, &s);
+    *scale = s;
+    const char *ci[3] = {node2(e, i, "Mul", x, node1(e, i, "Reciprocal", s, NULL, NULL), NULL), scalar(e, -127.0f), scalar(e, 127.0f)};
+    const char *cl = ox_fresh(&e->x, layer_name(e, i));
+    ox_node(&e->x, "Clip", cl, 3, ci, 1, &cl);
+    const char *r = node1(e, i, "Round", cl, NULL, NULL);
+    if (as_float) return r;
+    const char *q = node1(e, i, "Cast", r, NULL, &n);
+    ox_attr_i(&e->x, n, "to", ONNX__TENSOR_PROTO__DATA_TYPE__INT8);
+    return q;
+}
+
+/* x (..., K) against an int8 W (N, K) with a scale per row, as deepc runs
+ * it: x quantized per row to int8 (dynamic: quantize_dynamic, deepc's
+ * scheme rather than DynamicQuantizeLinear's per-tensor uint8, so that the
+ * two runtimes agree) or to uint8 with the static scale and zero point
+ * (QuantizeLinear), MatMulInteger against W^T (exact int32 sums), the sums
+ * scaled back by the input's and the row's scales. */
+static void qlinear(exporter *e, int i, const dc_trace_node *nd, const char *const *in, const char *out) {
+    const int st = nd->op == DC_OP_QLINEAR_STATIC;
+    const char *xq, *xs, *xz;
+    Onnx__NodeProto *n;
+    if (st) {
+        const float s = nd->in[3]->data[0];
+        const uint8_t z = (uint8_t)nd->in[4]->data[0];
+        xs = scalar(e, s);
+        xz = ox_fresh(&e->x, "zero_point");
+        ox_init(&e->x, xz, ONNX__TENSOR_PROTO__DATA_TYPE__UINT8, 0, NULL, &z, 1);
+        const char *qi[3] = {in[0], xs, xz};
+        xq = ox_fresh(&e->x, layer_name(e, i));
+        ox_node(&e->x, "QuantizeLinear", xq, 3, qi, 1, &xq);
+    } else {
+        xq = quantize_dynamic(e, i, in[0], 1, (const int64_t[]){-1}, 0, &xs);
+        xz = NULL;
+    }
+    const char *wt = node1(e, i, "Transpose", in[1], NULL, &n);
+    ox_attr_ints(&e->x, n, "perm", 2, (const int64_t[]){1, 0});
+    const char *mi[3] = {xq, wt, xz}, *acc = ox_fresh(&e->x, layer_name(e, i));
+    ox_node(&e->x, "MatMulInteger", acc, xz ? 3 : 2, mi, 1, &acc);
+    const char *f = node1(e, i, "Cast", acc, NULL, &n);
+    ox_attr_i(&e->x, n, "to", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT);
+    const int hasb = nd->nin > 3 + 2 * st && nd->in[3 + 2 * st];
+    const char *y = node2(e, i, "Mul", node2(e, i, "Mul", f, xs, NULL), in[2], hasb ? NULL : out);
+    if (hasb) node2(e, i, "Add", y, in[3 + 2 * st], out);
+}
+
 static dc_status emit(exporter *e, int i) {
     const dc_trace_node *nd = dc_graph_trace_node(e->a.g, i);
     const dc_op_attrs *a = &nd->a;
     const dc_tensor *X = nd->in[0], *Z = nd->out;
     const char *in[DC_TRACE_MAX_IN];
-    for (int k = 0; k < nd->nin; k++)
-        if (nd->in[k] && !(in[k] = input_name(e, i, nd->in[k]))) return e->x.oom ? DC_ERR_NOMEM : DC_ERR_INVALID;
+    for (int k = 0; k < nd->nin; k++) {
+        if (!nd->in[k]) continue;
+        const dc_tensor *kb = dc_graph_trace_node(e->b.g, i)->in[k];
+        if (!name_of(&e->names, nd->in[k]) && kb && kb->size != nd->in[k]->size) /* made at run time, batch-sized: not a constant */
+            return unsupported(e, i, "an input drawn at run time at the batch's size (random noise)");
+        if (!(in[k] = input_name(e, i, nd->in[k]))) return e->x.oom ? DC_ERR_NOMEM : DC_ERR_INVALID;
+    }
     const char *out = Z == e->a.y ? "output" : ox_fresh(&e->x, layer_name(e, i));
     if (!out) return DC_ERR_NOMEM;
     name_set(&e->names, Z, out);
@@ -567,7 +688,62 @@ static dc_status emit(exporter *e, int i) {
         break;
     }
     case DC_OP_EMBEDDING: node2(e, i, "Gather", in[0], in[1], out); break; /* table, ids */
-    case DC_OP_RNN: {
+    case DC_OP_CAST: /* a half-precision weight (or ids) to floats */
+        if (Z->dtype != DC_F32) return unsupported(e, i, "a cast to another type than float");
+        node1(e, i, "Cast", in[0], out, &n);
+        ox_attr_i(&e->x, n, "to", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT);
+        break;
+    case DC_OP_DEQUANTIZE: /* a quantized weight as floats, in the shape asked */
+        if (X->dtype == DC_I8 && X->ndim == Z->ndim) {
+            i8_floats(e, i, in[0], in[1], out);
+        } else if (X->dtype == DC_I8) {
+            node2(e, i, "Reshape", i8_floats(e, i, in[0], in[1], NULL), ox_const_i64(&e->x, "shape", Z->ndim, Z->shape), out);
+        } else {
+            const char *f = q4_floats(e, i, X, in[1]);
+            if (!f) return DC_ERR_NOMEM;
+            node2(e, i, "Reshape", f, ox_const_i64(&e->x, "shape", Z->ndim, Z->shape), out);
+        }
+        break;
+    case DC_OP_QLINEAR: case DC_OP_QLINEAR_STATIC:
+        if (nd->in[1]->dtype == DC_I8) {
+            qlinear(e, i, nd, in, out);
+        } else { /* 4-bit: the weights as floats, a float product */
+            const char *w = q4_floats(e, i, nd->in[1], in[2]);
+            if (!w) return DC_ERR_NOMEM;
+            Onnx__NodeProto *t;
+            const char *wt = node1(e, i, "Transpose", w, NULL, &t);
+            ox_attr_ints(&e->x, t, "perm", 2, (const int64_t[]){1, 0});
+            if (nd->nin > 3 && nd->in[3]) node2(e, i, "Add", node2(e, i, "MatMul", in[0], wt, NULL), in[3], out);
+            else node2(e, i, "MatMul", in[0], wt, out);
+        }
+        break;
+    case DC_OP_QEMBEDDING: { /* the table as floats, then the rows */
+        const char *t = X->dtype == DC_I8 ? i8_floats(e, i, in[0], in[1], NULL) : q4_floats(e, i, X, in[1]);
+        if (!t) return DC_ERR_NOMEM;
+        node2(e, i, "Gather", t, in[2], out);
+        break;
+    }
+    case DC_OP_QCONV2D: { /* deepc's int8 convolution: each sample quantized (one scale), the int8 kernel, integer sums */
+        /* the sums as a float Conv of integer values: exact while they stay below 2^24 (K x 127 x 127: K up to 1040) */
+        const char *sx, *q = quantize_dynamic(e, i, in[0], 3, (const int64_t[]){1, 2, 3}, 1, &sx);
+        const char *w = node1(e, i, "Cast", in[1], NULL, &n);
+        ox_attr_i(&e->x, n, "to", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT);
+        const dc_conv_params *p = &a->conv;
+        const char *ins[2] = {q, w}, *acc = ox_fresh(&e->x, layer_name(e, i));
+        n = ox_node(&e->x, "Conv", acc, 2, ins, 1, &acc);
+        ox_attr_ints(&e->x, n, "kernel_shape", 2, (const int64_t[]){nd->in[1]->shape[2], nd->in[1]->shape[3]});
+        ox_attr_ints(&e->x, n, "strides", 2, (const int64_t[]){p->stride_h, p->stride_w});
+        ox_attr_ints(&e->x, n, "dilations", 2, (const int64_t[]){p->dil_h, p->dil_w});
+        ox_attr_ints(&e->x, n, "pads", 4, (const int64_t[]){p->pad_top, p->pad_left, p->pad_bottom, p->pad_right});
+        ox_attr_i(&e->x, n, "group", p->groups);
+        const int64_t OC = nd->in[1]->shape[0];
+        const char *ws = node2(e, i, "Reshape", in[2], ox_const_i64(&e->x, "shape", 4, (const int64_t[]){1, OC, 1, 1}), NULL);
+        const int hasb = nd->nin > 3 && nd->in[3];
+        const char *y = node2(e, i, "Mul", acc, node2(e, i, "Mul", sx, ws, NULL), hasb ? NULL : out);
+        if (hasb) node2(e, i, "Add", y, node2(e, i, "Reshape", in[3], ox_const_i64(&e->x, "shape", 4, (const int64_t[]){1, OC, 1, 1}), NULL), out);
+        break;
+    }
+    case DC_OP_RNN: case DC_OP_QRNN: {
         dc_status st = rnn(e, i, nd, in, out);
         if (st) return st;
         break;
@@ -610,8 +786,16 @@ static dc_status export_graph(exporter *e, const char *path) {
     /* the parameters: initializers under their deepc names */
     for (int k = 0; k < e->m->nnamed; k++) {
         const dc_named_param *p = &e->m->named[k];
-        if (p->t->dtype != DC_F32) continue; /* quantized and half weights: their ops say what they need */
-        ox_init(&e->x, p->name, ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, p->t->ndim, p->t->shape, p->t->data, sizeof(float) * (size_t)p->t->size);
+        const Onnx__TensorProto__DataType type = p->t->dtype == DC_F32 ? ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT
+                                               : p->t->dtype == DC_I8 ? ONNX__TENSOR_PROTO__DATA_TYPE__INT8
+                                               : p->t->dtype == DC_F16 ? ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT16
+                                               : p->t->dtype == DC_BF16 ? ONNX__TENSOR_PROTO__DATA_TYPE__BFLOAT16
+                                               : ONNX__TENSOR_PROTO__DATA_TYPE__UNDEFINED;
+        if (type == ONNX__TENSOR_PROTO__DATA_TYPE__UNDEFINED) { /* 4-bit blocks: their ops unpack them */
+            name_set(&e->names, p->t, p->name);
+            continue;
+        }
+        ox_init(&e->x, p->name, type, p->t->ndim, p->t->shape, p->t->raw, dc_dtype_size(p->t->dtype) * (size_t)p->t->size);
         name_set(&e->names, p->t, p->name);
     }
     name_set(&e->names, e->a.x, "input");
