@@ -240,7 +240,7 @@ got = np.array([[float(v) for v in r[3:]] for r in list(csv.reader(open(sys.argv
 assert np.abs(p - got).max() < 1e-4, np.abs(p - got).max()
 PYEOF
 ) > "$W/bn.check" 2>&1 && ok || bad "a BN CNN's exported weights in torch.nn.Sequential: $(tail -3 "$W/bn.check")"
-expect_fail "C is not built yet" "$DEEPC" export "$W/mlp.safetensors" --format c --out "$W/x.c"  # (ONNX export: tests/onnx_export.sh)
+expect_fail "deepc exports onnx, c, or safetensors" "$DEEPC" export "$W/mlp.safetensors" --format tflite --out "$W/x.tflite"  # (ONNX, C: tests/onnx_export.sh, c_export.sh)
 expect_fail "add --weights-only" "$DEEPC" export "$W/mlp.safetensors" --format safetensors --out "$W/x.safetensors"
 
 # --steps-per-epoch 20 on 142 rows in batches of 16 (9 a pass): 20 steps, resumable mid-way

@@ -8,7 +8,7 @@
  * DTYPE in-dims... | out-dims...). tests/onnx_export.sh then runs the
  * ONNX checker and onnxruntime on them. Also here: what the exporter
  * refuses, and that a refused export leaves no file. */
-#include "test.h"
+#include "export_test.h"
 #include "model_zoo.h"
 #include "../src/nn/model.h"
 #include <math.h>
@@ -48,23 +48,6 @@ static const model_case cases[] = {
                "dense 40 tie=wte use_bias=false activation=softmax\n", 40, 4},
 };
 
-/* weights at random; BatchNorm's running statistics too (var > 0) */
-static void randomize(dc_model *m, dc_rng *rng) {
-    for (int i = 0; i < dc_model_num_param_tensors(m); i++) {
-        const char *name;
-        dc_tensor *t = dc_model_param_tensor(m, i, &name);
-        if (t->dtype != DC_F32) continue;
-        const int var = strstr(name, "running_var") != NULL;
-        for (int64_t k = 0; k < t->size; k++) t->data[k] = var ? 0.5f + dc_rng_uniform(rng) : 0.4f * dc_rng_normal(rng);
-    }
-}
-
-static int write_raw(const char *path, const void *v, size_t bytes) {
-    FILE *f = fopen(path, "wb");
-    if (!f) return -1;
-    const int ok = fwrite(v, 1, bytes, f) == bytes;
-    return fclose(f) || !ok ? -1 : 0;
-}
 
 /* deepc's outputs on a batch of n (token ids: `shorter` steps fewer than
  * the model's input) written beside the model, and a line of cases.txt */
@@ -95,9 +78,9 @@ static void run_batch(const char *dir, const model_case *c, dc_model *m, int n, 
         char path[512], tag[32];
         snprintf(tag, sizeof tag, "b%dt%lld", n, (long long)shape[1]);
         snprintf(path, sizeof path, "%s/%s.%s.in", dir, c->name, tag);
-        CHECK(write_raw(path, x->raw, (size_t)x->size * 4) == 0, "write %s", path);
+        CHECK(export_write_raw(path, x->raw, (size_t)x->size * 4) == 0, "write %s", path);
         snprintf(path, sizeof path, "%s/%s.%s.out", dir, c->name, tag);
-        CHECK(write_raw(path, y->data, (size_t)y->size * 4) == 0, "write %s", path);
+        CHECK(export_write_raw(path, y->data, (size_t)y->size * 4) == 0, "write %s", path);
         /* within 1e-4: float models, and int8 ones too (the graph quantizes as deepc does and sums as integers);
          * 4-bit: within the quantization step and the same classes (ONNX runs its products on float inputs where
          * deepc quantizes them per block of 32) */
@@ -129,7 +112,7 @@ static void run_case(const char *dir, const model_case *c, FILE *list) {
     if (!m) return;
     dc_rng rng;
     dc_rng_seed(&rng, 7);
-    randomize(m, &rng);
+    export_randomize(m, &rng);
     if (c->quant) {
         dc_model *q = quantized(m, c->quant, &rng);
         CHECK(q != NULL, "%s: quantize: %s", c->name, dc_last_error());
@@ -158,17 +141,6 @@ static void refusals(const char *dir) {
     dc_model_free(m);
 }
 
-int main(int argc, char **argv) {
-    if (test_workdir(argc, argv, "onnx_tmp")) return 1;
-    const char *dir = argc > 1 ? argv[1] : "onnx_tmp";
-    char path[512];
-    snprintf(path, sizeof path, "%s/cases.txt", dir);
-    FILE *list = fopen(path, "w");
-    CHECK(list != NULL, "open %s", path);
-    if (!list) return 1;
-    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) run_case(dir, &cases[i], list);
-    fclose(list);
-    refusals(dir);
-    printf("%d passed, %d failed\n", test_passed, test_failed);
-    return test_failed ? 1 : 0;
-}
+static void run_k(const char *dir, int k, FILE *list) { run_case(dir, &cases[k], list); }
+
+int main(int argc, char **argv) { return export_main(argc, argv, "onnx_tmp", (int)(sizeof cases / sizeof *cases), run_k, refusals); }

@@ -23,6 +23,7 @@ typedef struct {
     long samples, manifold; /* generate */
     long bits;              /* quantize: 8 or 4 */
     long opset;             /* export --format onnx: the ONNX opset (0: 17) */
+    const char *prefix;     /* export --format c: the functions' prefix (model) */
     const char *prompt, *stop;        /* generate text: the start, and a string that ends it */
     long max_tokens, top_k;
     long steps_per_epoch, validation_steps;

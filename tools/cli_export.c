@@ -2,7 +2,8 @@
  * the model as an ONNX graph (dc_model_export_onnx); deepc export MODEL
  * --format safetensors --weights-only --out FILE [--names torch]: a
  * model's weights alone, for PyTorch and other tools
- * (dc_model_export_weights). C is not built yet and says so. */
+ * (dc_model_export_weights); deepc export MODEL --format c --out FILE.c
+ * [--prefix P]: one C99 file and its header (dc_model_export_c). */
 #include "cli_data.h"
 #include "cli_outputs.h"
 #include "cli_util.h"
@@ -26,6 +27,22 @@ static int export_onnx(const cli_args *a) {
     return rc;
 }
 
+static int export_c(const cli_args *a) {
+    if (cli_check_output("--out", a->out, CLI_OUT_MODEL, a->force, NULL)) return 1;
+    dc_model *m = dc_model_load(a->target);
+    if (!m) return cli_fail("cannot load the model");
+    int rc = dc_model_export_c(m, a->out, a->prefix) ? cli_fail("cannot export") : 0;
+    if (!rc && a->json) {
+        printf("{\"command\":\"export\",\"format\":\"c\",\"out\":");
+        cli_json_string(stdout, a->out);
+        printf("}\n");
+    } else if (!rc && !a->quiet) {
+        printf("%s: %s as C99 (and its header beside it: %s_predict)\n", a->out, a->target, a->prefix ? a->prefix : "model");
+    }
+    dc_model_free(m);
+    return rc;
+}
+
 int cli_export(const cli_args *a) {
     if (!a->target || !a->out) {
         dc_set_error_cli("export needs a MODEL and --out FILE (deepc export --help)");
@@ -34,8 +51,9 @@ int cli_export(const cli_args *a) {
     }
     const char *fmt = a->format ? a->format : "safetensors";
     if (!strcmp(fmt, "onnx")) return export_onnx(a);
+    if (!strcmp(fmt, "c")) return export_c(a);
     if (strcmp(fmt, "safetensors")) {
-        dc_set_error_cli("--format %s: deepc exports onnx, or safetensors weights (--weights-only); C is not built yet", fmt);
+        dc_set_error_cli("--format %s: deepc exports onnx, c, or safetensors weights (--weights-only)", fmt);
         return cli_fail("cannot export");
     }
     if (!a->weights_only) {

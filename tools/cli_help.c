@@ -103,11 +103,15 @@ const command_help cli_commands[] = {
      1, 0},
     {"export",
      "usage: deepc export MODEL --format onnx --out FILE.onnx [--opset 17] [--json]\n"
+     "       deepc export MODEL --format c --out FILE.c [--prefix model] [--json]\n"
      "       deepc export MODEL --format safetensors --weights-only --out FILE [--names deepc|torch] [--json]\n"
      "  --format onnx: the model as an ONNX graph (opset 17) for onnxruntime and other runtimes:\n"
      "  input \"input\" and output \"output\" with a symbolic batch dimension, the weights under\n"
      "  their deepc names (text models: a symbolic sequence dimension too). Every layer kind,\n"
      "  int8, 4-bit and half weights too; a VAE exports its decoder (input: a latent point).\n"
+     "  --format c: one C99 file and its header (FILE.h): the weights as static const arrays,\n"
+     "  a static scratch buffer, int model_predict(const float *in, float *out) (token ids:\n"
+     "  model_predict_ids); nothing beyond <math.h>. MLPs, CNNs, recurrent models, int8 too.\n"
      "  --format safetensors: the weights alone, for PyTorch and other tools. --names torch numbers them as the modules\n"
      "  of the torch.nn.Sequential you would write for the same chain of layers (each layer one\n"
      "  module, its activation one more: \"0.weight\", \"2.weight\"), so load_state_dict(strict=True)\n"
@@ -196,7 +200,7 @@ static const char *const known_options[] = {
     "--epochs", "--batch-size", "--seed", "--limit", "--threads", "--checkpoint-every", "--stop-after", "--folds",
     "--skip-rows", "--pca", "--samples", "--manifold", "--prompt", "--stop", "--vocab", "--merges", "--description",
     "--vocab-size", "--decode", "--max-tokens", "--steps-per-epoch", "--validation-steps", "--top-k", "--temperature", "--top-p", "--no-cache",
-    "--no-header", "--header", "--lr", "--validation-split", "--test-split", "--image-size", "--delimiter", "--opset"};
+    "--no-header", "--header", "--lr", "--validation-split", "--test-split", "--image-size", "--delimiter", "--opset", "--prefix"};
 
 void cli_unknown_option(const char *o, const char *cmd) {
     const char *near = dc_did_you_mean(o, known_options, (int)(sizeof known_options / sizeof known_options[0]));

@@ -75,7 +75,7 @@ static int parse_args(int argc, char **argv, cli_args *a) {
         DBL("--top-p", top_p, 0.0, 1.0) FLAG("--no-cache", no_cache) DBL("--alpha", alpha, 0.0, 1.0)
         DBL("--sparsity", sparsity, 0.0, 1.0) DBL("--initial-sparsity", initial_sparsity, 0.0, 1.0) STR("--scope", scope)
         FLAG("--structured", structured) INT("--begin-step", begin_step, 0, 1L << 40) INT("--end-step", end_step, 1, 1L << 40)
-        INT("--frequency", frequency, 1, 1L << 40) STR("--calibration", calibration) FLAG("--static", static_act) INT("--opset", opset, 1, 1000)
+        INT("--frequency", frequency, 1, 1L << 40) STR("--calibration", calibration) FLAG("--static", static_act) INT("--opset", opset, 1, 1000) STR("--prefix", prefix)
         else if (!strcmp(o, "--temperature")) {
             NEEDV();
             if (cli_float(o, v, 0.0, 100.0, &a->temperature)) return -1;

@@ -374,6 +374,18 @@ dc_status dc_model_export_weights(const dc_model *m, const char *path, int torch
  * ONNX form is an error naming it and its layer. Models of one input and
  * one output. */
 dc_status dc_model_export_onnx(const dc_model *m, const char *path, int opset);
+/* The model as one C99 file at path (its name ends in .c) and its header
+ * beside it (.h) (deepc export --format c): the weights as static const
+ * arrays (float, or int8 with their scales for a quantized model), one
+ * static scratch buffer planned from the ops' lifetimes (PREFIX_SCRATCH_BYTES
+ * in the header), no allocation, nothing beyond <math.h>, and
+ * int PREFIX_predict(const float *in, float *out) for one sample (a model of
+ * token ids: PREFIX_predict_ids(const int32_t *ids, float *out), -1 for an
+ * id outside the vocabulary). prefix: a C identifier (NULL: "model"). Every
+ * op of MLPs, CNNs and recurrent models (float, or int8 products computed
+ * to deepc's bits); attention and 4-bit weights are errors naming the
+ * layer. Written atomically. */
+dc_status dc_model_export_c(const dc_model *m, const char *path, const char *prefix);
 dc_model *dc_model_load(const char *path);
 /* A quantized copy of a built model (deepc quantize): every layer with
  * weight matrices (dense and its tied head, conv kernels, embedding tables,
