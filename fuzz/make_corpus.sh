@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 D=build/deepc
 PY=${PYTHON:-/usr/bin/python3}
 C=fuzz/corpus
-rm -rf "$C"; mkdir -p "$C/safetensors" "$C/describe" "$C/idx" "$C/csv" "$C/tabular" "$C/image" "$C/state" "$C/text" "$C/bpe"
+rm -rf "$C"; mkdir -p "$C/safetensors" "$C/describe" "$C/idx" "$C/csv" "$C/tabular" "$C/image" "$C/state" "$C/text" "$C/bpe" "$C/onnx"
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 SK=$(sh scripts/tables.sh "$T/data")
 
@@ -129,3 +129,9 @@ for i, t in enumerate(texts):
 open(f"{sys.argv[1]}/bad0", "w", encoding="utf-8").write(json.dumps(vocab, ensure_ascii=False) + "\n--\n#version: 0.2\nzz qq\n")
 PYEOF
 du -sh "$C"; ls "$C"/* | wc -l
+
+# ONNX: deepc's exports of small models (tests/test_onnx.c, built in build/)
+# and PyTorch's (tests/onnx_import.py), those under 64 KB
+build/tests/test_onnx "$T/onnx" > /dev/null
+"$PY" tests/onnx_import.py "$T/onnx" > /dev/null 2>&1
+for f in "$T"/onnx/*.onnx; do [ "$(wc -c < "$f")" -le 65536 ] && cp "$f" "$C/onnx/"; done

@@ -4,7 +4,7 @@
 # seed corpus in fuzz/corpus/NAME. New inputs go to a scratch copy, so the
 # repository's corpora only change by hand (scripts/fuzz.sh keeps them
 # small). A crash stops the run and leaves the input in build-fuzz/crashes/.
-# The CI step: `sh scripts/fuzz.sh ci` (9 harnesses, a fixed seed and run
+# The CI step: `sh scripts/fuzz.sh ci` (10 harnesses, a fixed seed and run
 # count each, about 2 minutes).
 # A long campaign: FUZZ_RUNS=10000000 FUZZ_ASAN=0 sh scripts/fuzz.sh 0
 # (FUZZ_ASAN=0: UBSan only, in build-fuzz-fast/, several times faster; its
@@ -13,7 +13,7 @@ set -e
 cd "$(dirname "$0")/.."
 SECONDS_EACH=${1:-30}
 [ $# -gt 0 ] && shift
-ALL="safetensors describe idx csv tabular image state text bpe"
+ALL="safetensors describe idx csv tabular image state text bpe onnx"
 HARNESSES=${*:-$ALL}
 B=build-fuzz
 [ "${FUZZ_ASAN:-1}" = 0 ] && B=build-fuzz-fast

@@ -20,6 +20,8 @@ int cli_export(const cli_args *a);
 int cli_quantize(const cli_args *a);
 /* `deepc import-gpt2`: a Hugging Face GPT-2 checkpoint as a deepc model file. */
 int cli_import_gpt2(const cli_args *a);
+/* deepc import-onnx MODEL.onnx --out MODEL.safetensors (cli_import.c) */
+int cli_import_onnx(const cli_args *a);
 /* `deepc tokenizer train FILE... --vocab-size N --out DIR`. */
 int cli_tokenizer_train(const cli_args *a);
 #endif

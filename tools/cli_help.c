@@ -89,6 +89,12 @@ const command_help cli_commands[] = {
      "usage: deepc tokenizer train FILE... --vocab-size N --out DIR [--force] [--json]\n"
      "  A byte-level BPE vocabulary of N tokens trained on the files: DIR/encoder.json, DIR/vocab.bpe.\n",
      0, 1},
+    {"import-onnx",
+     "usage: deepc import-onnx MODEL.onnx --out MODEL.safetensors [--json]\n"
+     "  An ONNX model (torch.onnx.export's MLPs, CNNs, embeddings and RNN/LSTM/GRU layers, or a\n"
+     "  deepc export) as a deepc model: its description (deepc summary shows it) and weights,\n"
+     "  ready to predict, evaluate, fine-tune and export again.\n",
+     0, 1},
     {"import-gpt2",
      "usage: deepc import-gpt2 CHECKPOINT --description models/gpt2.dc --out MODEL.safetensors [--json]\n"
      "  A GPT-2 model.safetensors (Hugging Face's layout; F32, F16 or BF16) as a deepc model\n"

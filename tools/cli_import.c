@@ -38,3 +38,28 @@ int cli_import_gpt2(const cli_args *a) {
     dc_model_free(m);
     return rc;
 }
+
+int cli_import_onnx(const cli_args *a) {
+    if (!a->target || !a->out) {
+        dc_set_error_cli("import-onnx needs a MODEL.onnx and --out MODEL.safetensors");
+        return cli_fail("cannot import");
+    }
+    if (cli_check_output("--out", a->out, CLI_OUT_MODEL, a->force, NULL)) return 1;
+    dc_model *m = dc_model_import_onnx(a->target);
+    if (!m) return cli_fail("cannot import");
+    int rc = 0;
+    if (dc_model_save(m, a->out)) {
+        rc = cli_fail("cannot save the model");
+    } else if (a->json) {
+        printf("{\"command\":\"import-onnx\",\"model\":");
+        cli_json_string(stdout, a->out);
+        printf(",\"parameters\":%lld,\"description\":", (long long)dc_model_num_params(m));
+        cli_json_string(stdout, dc_model_description(m));
+        printf("}\n");
+    } else if (!a->quiet) {
+        printf("%s", dc_model_description(m));
+        printf("Saved %s (%lld parameters)\n", a->out, (long long)dc_model_num_params(m));
+    }
+    dc_model_free(m);
+    return rc;
+}

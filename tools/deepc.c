@@ -1203,6 +1203,7 @@ int main(int argc, char **argv) {
     if (!strcmp(a.cmd, "export")) return cli_export(&a);
     if (!strcmp(a.cmd, "quantize")) return cli_quantize(&a);
     if (!strcmp(a.cmd, "import-gpt2")) return cli_import_gpt2(&a);
+    if (!strcmp(a.cmd, "import-onnx")) return cli_import_onnx(&a);
     if (!strcmp(a.cmd, "tokenizer")) return cli_tokenizer_train(&a);
     if (!strcmp(a.cmd, "generate")) {
         if (a.prompt) return need(&a, "a MODEL file", a.target) ? 2 : cli_generate_text(&a);

@@ -386,6 +386,16 @@ dc_status dc_model_export_onnx(const dc_model *m, const char *path, int opset);
  * to deepc's bits); attention and 4-bit weights are errors naming the
  * layer. Written atomically. */
 dc_status dc_model_export_c(const dc_model *m, const char *path, const char *prefix);
+/* An ONNX model (opset 13-17, one input, one output) as a deepc model (deepc
+ * import-onnx): a readable description (dc_model_description) and its
+ * weights. Takes what torch.onnx.export writes for MLPs, CNNs (Conv,
+ * BatchNormalization, pools, global pools, Flatten, Gemm), embeddings and
+ * forward RNN/LSTM/GRU layers with their zero initial states, layer norms,
+ * activations and merges, and deepc's own exports of those kinds. The file
+ * is bounded (2 GiB), every tensor's bytes checked against its dims;
+ * external data, a cycle, an unknown op or a value it cannot follow is an
+ * error naming the node. NULL on error. */
+dc_model *dc_model_import_onnx(const char *path);
 dc_model *dc_model_load(const char *path);
 /* A quantized copy of a built model (deepc quantize): every layer with
  * weight matrices (dense and its tied head, conv kernels, embedding tables,
