@@ -391,7 +391,8 @@ dc_status dc_model_export_c(const dc_model *m, const char *path, const char *pre
  * weights. Takes what torch.onnx.export writes for MLPs, CNNs (Conv,
  * BatchNormalization, pools, global pools, Flatten, Gemm), embeddings and
  * forward RNN/LSTM/GRU layers with their zero initial states, layer norms,
- * activations and merges, and deepc's own exports of those kinds. The file
+ * activations and merges, and deepc's own exports of every float kind but
+ * Transformers (bidirectional and masked recurrent layers too). The file
  * is bounded (2 GiB), every tensor's bytes checked against its dims;
  * external data, a cycle, an unknown op or a value it cannot follow is an
  * error naming the node. NULL on error. */

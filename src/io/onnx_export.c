@@ -451,6 +451,15 @@ static void qlinear(exporter *e, int i, const dc_trace_node *nd, const char *con
     if (hasb) node2(e, i, "Add", y, in[3 + 2 * st], out);
 }
 
+/* The last node written closes a pattern that stands for one deepc layer
+ * over the value x (a masked time pool or last step): its doc_string says
+ * which ("deepc:last_step of x"), so that deepc's import gives the layer back. */
+static void hint(exporter *e, const char *layer, const char *x) {
+    char buf[256];
+    snprintf(buf, sizeof buf, "deepc:%s of %s", layer, x);
+    if (e->x.nnode) e->x.node[e->x.nnode - 1]->doc_string = ox_str(&e->x, buf);
+}
+
 static dc_status emit(exporter *e, int i) {
     const dc_trace_node *nd = dc_graph_trace_node(e->a.g, i);
     const dc_op_attrs *a = &nd->a;
@@ -631,6 +640,7 @@ static dc_status emit(exporter *e, int i) {
             n = ox_node(&e->x, "ReduceSum", cnt, 2, s2, 1, &cnt);
             ox_attr_i(&e->x, n, "keepdims", 0);
             node2(e, i, "Div", sum, node2(e, i, "Max", cnt, scalar(e, 1.0f), NULL), out);
+            hint(e, "global_avg_pool1d", in[0]);
         } else { /* the max over real steps: padding pushed to -1e30 (none real: 0, as deepc) */
             const char *low = node2(e, i, "Mul", node2(e, i, "Sub", real, scalar(e, 1.0f), NULL), scalar(e, 1e30f), NULL);
             const char *mx = node1(e, i, "ReduceMax", node2(e, i, "Add", node2(e, i, "Mul", in[0], real, NULL), low, NULL), NULL, &n);
@@ -641,6 +651,7 @@ static dc_status emit(exporter *e, int i) {
             ox_attr_ints(&e->x, n, "axes", 1, (const int64_t[]){1});
             ox_attr_i(&e->x, n, "keepdims", 0);
             node2(e, i, "Mul", mx, cnt, out); /* cnt: 1 where any step is real, else 0 (and mx is -1e30) */
+            hint(e, "global_max_pool1d", in[0]);
         }
         break;
     }
@@ -685,6 +696,7 @@ static dc_status emit(exporter *e, int i) {
         ox_attr_ints(&e->x, n, "axes", 1, (const int64_t[]){1});
         ox_attr_i(&e->x, n, "keepdims", 1);
         node2(e, i, "Mul", node2(e, i, "Squeeze", g, ox_const_i64(&e->x, "axes", 1, (const int64_t[]){1}), NULL), real_any, out);
+        hint(e, a->reverse ? "last_step reverse" : "last_step", in[0]);
         break;
     }
     case DC_OP_EMBEDDING: node2(e, i, "Gather", in[0], in[1], out); break; /* table, ids */
@@ -807,6 +819,11 @@ static dc_status export_graph(exporter *e, const char *path) {
         return dc_set_error(DC_ERR_INVALID, "export: the model's output is not made by an op (nothing to export)");
     ox_io(&e->x, 1, "output", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, e->a.y->ndim, e->a.y->shape, 1,
           e->seq && e->a.y->ndim > 1 && dc_graph_trace_count(e->c.g) && e->c.y->shape[1] != e->a.y->shape[1]);
+    char len[32]; /* a symbolic length: the one traced, for deepc's import to give the model back its input shape */
+    if (e->seq) {
+        snprintf(len, sizeof len, "%lld", (long long)e->a.x->shape[1]);
+        e->x.meta_key = "deepc.sequence_length", e->x.meta_value = len;
+    }
     /* initializers nothing reads (an unused parameter) are harmless; the
      * description rides along as the model's doc string */
     return ox_write(&e->x, "deepc", e->opset, dc_model_description(e->m), path);

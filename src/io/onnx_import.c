@@ -36,7 +36,16 @@ typedef enum {
     V_RNN_Y,  /* a recurrent op's Y (T, 1, N, H) */
     V_RNN_YS, /* Y squeezed to (T, N, H) */
     V_RNN_H,  /* its Y_h (1, N, H) */
+    V_PADB,   /* the token ids == 0 (a padding mask, as deepc exports it) */
+    V_REALB,  /* its negation */
+    V_REAL,   /* as floats */
+    V_LENS,   /* the real steps per sequence (a recurrent op's sequence_lens) */
+    V_EXPR,   /* part of an activation written as arithmetic (GELU from Erf or Tanh): expr of the activation x */
+    V_MASKED, /* arithmetic on the padding mask (and an activation): a step of a pattern a deepc export closes with a hint */
 } vkind;
+
+/* the steps of GELU as ONNX graphs write it (deepc's export: x * 0.7071..., torch: x / 1.4142...) */
+typedef enum { E_NONE, E_SCALED, E_ERF, E_ERF1, E_HALF, E_XERF1, E_SQ, E_CUBE, E_C3, E_INNER, E_S2, E_TANH, E_TANH1, E_XTANH1 } expr_kind;
 
 typedef struct {
     const char *name;
@@ -46,6 +55,9 @@ typedef struct {
     int64_t dims[DC_MAX_DIMS];
     const Onnx__TensorProto *t; /* V_CONST */
     int consumers;            /* nodes that read it */
+    int half;                 /* a bidirectional recurrent line's reverse half (1) or forward one (0) */
+    expr_kind expr;           /* V_EXPR: which step */
+    const char *x;            /* V_EXPR: the activation it computes on */
 } value;
 
 typedef struct {
@@ -55,6 +67,9 @@ typedef struct {
     char inputs[256];   /* inputs= (empty: the line before) */
     int no_bias;        /* use_bias=false */
     int return_seq;     /* recurrent: return_sequences=true */
+    int bidir, merge_sum, mask_zero; /* recurrent: bidirectional=true, merge_sum=true; embedding: mask_zero=true */
+    int src;            /* recurrent: the line whose output it reads (-1: the input) */
+    int src3;           /* reshape: of a 3-D (C, H, W) value into (C, H W) */
     char name[48];
 } line;
 
@@ -79,6 +94,7 @@ typedef struct {
     int ids;               /* the input is token ids */
     int64_t in_dims[DC_MAX_DIMS];
     int in_ndim;
+    int64_t seq_hint;      /* the length a deepc export was traced at (metadata deepc.sequence_length), or 0 */
 } imp;
 
 static dc_status fail_node(const imp *s, const Onnx__NodeProto *n, const char *fmt, const char *detail) {
@@ -133,6 +149,7 @@ static int64_t elements(const Onnx__TensorProto *t) {
 
 static size_t type_size(int type) {
     switch (type) {
+    case ONNX__TENSOR_PROTO__DATA_TYPE__BFLOAT16: return 2;
     case ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT: case ONNX__TENSOR_PROTO__DATA_TYPE__INT32: return 4;
     case ONNX__TENSOR_PROTO__DATA_TYPE__INT64: case ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE: return 8;
     case ONNX__TENSOR_PROTO__DATA_TYPE__INT8: case ONNX__TENSOR_PROTO__DATA_TYPE__UINT8: case ONNX__TENSOR_PROTO__DATA_TYPE__BOOL: return 1;
@@ -177,6 +194,7 @@ static double at(const Onnx__TensorProto *t, int64_t i) {
         case ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE: { double v; memcpy(&v, r + 8 * i, 8); return v; }
         case ONNX__TENSOR_PROTO__DATA_TYPE__INT8: return (int8_t)r[i];
         case ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT16: { uint16_t h; memcpy(&h, r + 2 * i, 2); return dc_k_f16_to_f32(h); }
+        case ONNX__TENSOR_PROTO__DATA_TYPE__BFLOAT16: { uint16_t h; memcpy(&h, r + 2 * i, 2); return dc_k_bf16_to_f32(h); }
         default: return r[i];
         }
     }
@@ -230,17 +248,26 @@ static int attr_s_is(const Onnx__NodeProto *n, const char *name, const char *wan
 
 /* ---- lines and parameters -------------------------------------------------------------------- */
 
+/* line li's kind becomes kw, and its name the first of kw, kw_1, kw_2, ... no other line has (as deepc names layers) */
+static void name_line(imp *s, int li, const char *kw) {
+    line *l = &s->ln[li];
+    snprintf(l->kw, sizeof l->kw, "%s", kw);
+    for (int k = 0;; k++) {
+        if (k) snprintf(l->name, sizeof l->name, "%s_%d", kw, k);
+        else snprintf(l->name, sizeof l->name, "%s", kw);
+        int taken = 0;
+        for (int i = 0; i < s->nln && !taken; i++) taken = i != li && !strcmp(s->ln[i].name, l->name);
+        if (!taken) return;
+    }
+}
+
 static line *add_line(imp *s, const char *kw, const char *inputs) {
     if (s->nln == MAX_LINES) return NULL;
     line *l = &s->ln[s->nln];
-    int same = 0; /* named as deepc names layers: dense, dense_1, ... */
-    for (int i = 0; i < s->nln; i++) same += !strcmp(s->ln[i].kw, kw);
     memset(l, 0, sizeof *l);
-    snprintf(l->kw, sizeof l->kw, "%s", kw);
-    if (same) snprintf(l->name, sizeof l->name, "%s_%d", kw, same);
-    else snprintf(l->name, sizeof l->name, "%s", kw);
-    if (inputs) snprintf(l->inputs, sizeof l->inputs, "%s", inputs);
     s->nln++;
+    name_line(s, s->nln - 1, kw);
+    if (inputs) snprintf(l->inputs, sizeof l->inputs, "%s", inputs);
     return l;
 }
 
@@ -332,9 +359,88 @@ static dc_status op_dense(imp *s, const Onnx__NodeProto *n, int gemm) {
     return st ? st : out_act(s, n, 0, s->nln - 1, x->ndim, dims) ? DC_OK : DC_ERR_NOMEM;
 }
 
+/* the two halves of one bidirectional recurrent line (forward, reverse): its output, concatenated or summed */
+static int halves(imp *s, const Onnx__NodeProto *n) {
+    value *a = n->n_input == 2 ? find(s, n->input[0]) : NULL, *b = a ? find(s, n->input[1]) : NULL;
+    return a && b && a->kind == V_ACT && b->kind == V_ACT && a->line >= 0 && a->line == b->line && s->ln[a->line].bidir && !a->half && b->half;
+}
+
+/* one float constant's value, or NAN */
+static double scalar_of(imp *s, const char *name) {
+    value *v = find(s, name);
+    return v && v->kind == V_CONST && elements(v->t) == 1 ? at(v->t, 0) : NAN;
+}
+static int near(double a, double b) { return fabs(a - b) <= 1e-5 * fabs(b); }
+
+static dc_status op_activation(imp *s, const Onnx__NodeProto *n, const char *act);
+
+/* Elementwise arithmetic that spells an activation (GELU, exact or tanh):
+ * each step a V_EXPR of the activation x it started from; the last one a
+ * line "activation gelu". 0: not such a step (the caller goes on); else 1,
+ * with the status in *st. */
+static int expr_step(imp *s, const Onnx__NodeProto *n, dc_status *st) {
+    const char *op = n->op_type;
+    value *a = n->n_input > 0 ? find(s, n->input[0]) : NULL, *b = n->n_input > 1 ? find(s, n->input[1]) : NULL;
+    if (!a) return 0;
+    value *e = a->kind == V_EXPR ? a : b && b->kind == V_EXPR ? b : NULL, *o = e == a ? b : a; /* the expression, the other operand */
+    const double c = o ? scalar_of(s, o->name) : NAN;
+    const char *x;
+    int k = E_NONE, done = 0;
+    if (!e) { /* a first step, on an activation and a constant (or itself) */
+        if (a->kind != V_ACT) return 0;
+        const double cb = b ? scalar_of(s, b->name) : NAN;
+        if (!strcmp(op, "Mul") && near(cb, 0.70710678)) k = E_SCALED;
+        else if (!strcmp(op, "Div") && near(cb, 1.41421356)) k = E_SCALED;
+        else if (!strcmp(op, "Mul") && near(cb, 0.5)) k = E_HALF;
+        else if (!strcmp(op, "Mul") && b == a) k = E_SQ;
+        else return 0;
+        x = a->name;
+    } else {
+        x = e->x;
+        const int xo = o && o->kind == V_ACT && !strcmp(o->name, x); /* the other operand is x itself */
+        const int oe = o && o->kind == V_EXPR && !strcmp(o->x, x);
+        if (!strcmp(op, "Erf") && e->expr == E_SCALED) k = E_ERF;
+        else if (!strcmp(op, "Add") && e->expr == E_ERF && near(c, 1.0)) k = E_ERF1;
+        else if (!strcmp(op, "Mul") && e->expr == E_ERF1 && xo) k = E_XERF1;
+        else if (!strcmp(op, "Mul") && e->expr == E_SQ && xo) k = E_CUBE;
+        else if (!strcmp(op, "Mul") && e->expr == E_CUBE && near(c, 0.044715)) k = E_C3;
+        else if (!strcmp(op, "Add") && e->expr == E_C3 && xo) k = E_INNER;
+        else if (!strcmp(op, "Mul") && e->expr == E_INNER && near(c, 0.7978845608)) k = E_S2;
+        else if (!strcmp(op, "Tanh") && e->expr == E_S2) k = E_TANH;
+        else if (!strcmp(op, "Add") && e->expr == E_TANH && near(c, 1.0)) k = E_TANH1;
+        else if (!strcmp(op, "Mul") && e->expr == E_TANH1 && xo) k = E_XTANH1;
+        else if (!strcmp(op, "Mul") && (e->expr == E_XERF1 || e->expr == E_XTANH1) && near(c, 0.5)) done = e->expr; /* torch: x (1 + erf) / 2 */
+        else if (!strcmp(op, "Mul") && oe && (e->expr == E_HALF || o->expr == E_HALF)) { /* deepc: (x / 2) (1 + erf) */
+            const int other = e->expr == E_HALF ? o->expr : e->expr;
+            if (other == E_ERF1) done = E_XERF1;
+            else if (other == E_TANH1) done = E_XTANH1;
+            else return 0;
+        } else return 0;
+    }
+    if (done) { /* the activation of x */
+        Onnx__NodeProto one = *n;
+        char *in0[1] = {(char *)x};
+        one.n_input = 1, one.input = in0;
+        *st = op_activation(s, &one, done == E_XERF1 ? "gelu" : "gelu_tanh");
+        return 1;
+    }
+    value *v = add_value(s, n->output[0], V_EXPR);
+    if (!v) {
+        *st = DC_ERR_NOMEM;
+        return 1;
+    }
+    v->expr = (expr_kind)k, v->x = x;
+    *st = DC_OK;
+    return 1;
+}
+
 /* Add of an activation and a constant: the bias of the dense or conv line that made it, when it has none */
 static dc_status op_add(imp *s, const Onnx__NodeProto *n) {
     value *a = find(s, n->input[0]), *b = n->n_input > 1 ? find(s, n->input[1]) : NULL;
+    if (!strcmp(n->op_type, "Add") && halves(s, n)) { /* bidirectional=true merge_sum=true */
+        s->ln[a->line].merge_sum = 1;
+        return out_act(s, n, 0, a->line, a->ndim, a->dims) ? DC_OK : DC_ERR_NOMEM;
+    }
     if (a && b && a->kind == V_ACT && b->kind == V_ACT) {
         if (a->ndim != b->ndim || memcmp(a->dims, b->dims, sizeof(int64_t) * (size_t)a->ndim))
             return fail_node(s, n, "adds values of different shapes (deepc's add merges equal shapes)", NULL);
@@ -406,8 +512,19 @@ static dc_status op_conv(imp *s, const Onnx__NodeProto *n) {
     const int two = W->n_dims == 4;
     int64_t st[2] = {1, 1}, dl[2] = {1, 1}, pads[4] = {0, 0, 0, 0};
     attr_ints(n, "strides", st, 2), attr_ints(n, "dilations", dl, 2), attr_ints(n, "pads", pads, 4);
-    if (!same_pair(pads, two ? 4 : 2)) return fail_node(s, n, "pads that differ before and after", NULL);
     const int64_t groups = attr_i(n, "group", 1), OC = W->dims[0];
+    int same = 0; /* pads that differ before and after: deepc's padding=same where they are what it computes */
+    if (!same_pair(pads, two ? 4 : 2)) {
+        if (x->ndim != (two ? 3 : 2) || !all_in(st, 2, 1, 1024) || !all_in(dl, 2, 1, 1024) || !all_in(W->dims + 2, two ? 2 : 1, 1, 1024))
+            return fail_node(s, n, "pads that differ before and after", NULL);
+        same = 1;
+        for (int d = 0; d < (two ? 2 : 1); d++) {
+            int b, a;
+            dc_same_padding(x->dims[1 + d], (int)W->dims[2 + d], (int)st[d], (int)dl[d], &b, &a);
+            same &= pads[d] == b && pads[d + (two ? 2 : 1)] == a;
+        }
+        if (!same) return fail_node(s, n, "pads that differ before and after (other than padding=same)", NULL);
+    }
     if (!all_in(st, 2, 1, 1024) || !all_in(dl, 2, 1, 1024) || !all_in(pads, 4, 0, 4096) || groups < 1 || groups > 65536 || OC < 1 ||
         OC % groups || !all_in(W->dims + 2, two ? 2 : 1, 1, 1024))
         return fail_node(s, n, "strides, dilations, pads, groups or kernel sizes out of range", NULL);
@@ -418,7 +535,8 @@ static dc_status op_conv(imp *s, const Onnx__NodeProto *n) {
     snprintf(l->args, sizeof l->args, "%lld", (long long)OC);
     opt_pair(l->args, sizeof l->args, "kernel", W->dims[2], two ? W->dims[3] : W->dims[2], 0);
     opt_pair(l->args, sizeof l->args, "stride", st[0], two ? st[1] : st[0], 1);
-    opt_pair(l->args, sizeof l->args, "padding", pads[0], two ? pads[1] : pads[0], 0);
+    if (same) snprintf(l->args + strlen(l->args), sizeof l->args - strlen(l->args), " padding=same");
+    else opt_pair(l->args, sizeof l->args, "padding", pads[0], two ? pads[1] : pads[0], 0);
     opt_pair(l->args, sizeof l->args, "dilation", dl[0], two ? dl[1] : dl[0], 1);
     opt_pair(l->args, sizeof l->args, "groups", groups, groups, 1);
     l->no_bias = !B;
@@ -429,7 +547,7 @@ static dc_status op_conv(imp *s, const Onnx__NodeProto *n) {
     int64_t dims[3] = {OC, 0, 0};
     for (int d = 0; d < (two ? 2 : 1); d++) {
         const int64_t in = x->dims[1 + d], k = (W->dims[2 + d] - 1) * dl[d] + 1;
-        dims[1 + d] = (in + 2 * pads[d] - k) / st[d] + 1;
+        dims[1 + d] = (in + pads[d] + pads[d + (two ? 2 : 1)] - k) / st[d] + 1;
         if (dims[1 + d] < 1) return fail_node(s, n, "its output would be empty", NULL);
     }
     return out_act(s, n, 0, s->nln - 1, two ? 3 : 2, dims) ? DC_OK : DC_ERR_NOMEM;
@@ -469,6 +587,14 @@ static dc_status op_global(imp *s, const Onnx__NodeProto *n, int is_max, int ove
     if (over_steps) {
         int64_t axes[4];
         const int na = attr_ints(n, "axes", axes, 4);
+        line *p = x->line >= 0 ? &s->ln[x->line] : NULL;
+        if (p && x->line == s->nln - 1 && !strcmp(p->kw, "reshape") && x->consumers == 1 && x->ndim == 2 && na == 1 && axes[0] == 2 &&
+            !attr_i(n, "keepdims", 1) && p->src3) { /* (C, H, W) -> (C, H W) -> the mean over H W: a global pool of the image */
+            name_line(s, x->line, is_max ? "global_max_pool2d" : "global_avg_pool2d");
+            p->args[0] = 0;
+            const int64_t dims[1] = {x->dims[0]};
+            return out_act(s, n, 0, x->line, 1, dims) ? DC_OK : DC_ERR_NOMEM;
+        }
         if (x->ndim != 2 || na != 1 || axes[0] != 1 || attr_i(n, "keepdims", 1)) return fail_node(s, n, "a reduction other than over the steps", NULL);
     } else if (x->ndim != 3) {
         return fail_node(s, n, "a global pool of other than images", NULL);
@@ -523,12 +649,14 @@ static dc_status op_reshape(imp *s, const Onnx__NodeProto *n) {
         value *v = add_value(s, n->output[0], V_ACT);
         if (!v) return DC_ERR_NOMEM;
         *v = *x, v->name = n->output[0], v->kind = V_ACT;
+        v->consumers = consumers(s->g, v->name);
         return DC_OK;
     }
     if (x && x->kind == V_RNN_Y && !strcmp(n->op_type, "Squeeze")) { /* Y (T, 1, N, H) -> (T, N, H) */
         value *v = add_value(s, n->output[0], V_RNN_YS);
         if (!v) return DC_ERR_NOMEM;
         *v = *x, v->name = n->output[0], v->kind = V_RNN_YS;
+        v->consumers = consumers(s->g, v->name);
         return DC_OK;
     }
     if (!x || x->kind != V_ACT) return fail_node(s, n, "reshapes a value that is not an activation here", NULL);
@@ -587,6 +715,7 @@ static dc_status op_reshape(imp *s, const Onnx__NodeProto *n) {
     if (flat_pool) return DC_OK; /* deepc's global pools are flat already */
     line *l = add_line(s, nd == 1 ? "flatten" : "reshape", from(s, x));
     if (!l) return dc_set_error(DC_ERR_INVALID, "%s: more than %d layers", s->path, MAX_LINES);
+    l->src3 = x->ndim == 3 && nd == 2 && dims[0] == x->dims[0];
     if (nd > 1) {
         char *p = l->args;
         for (int d = 0; d < nd; d++) p += snprintf(p, sizeof l->args - (size_t)(p - l->args), "%s%lld", d ? "x" : "", (long long)dims[d]);
@@ -599,6 +728,14 @@ static dc_status op_concat(imp *s, const Onnx__NodeProto *n) {
     if (n->n_input < 2) return fail_node(s, n, "a concat of one value", NULL);
     value *a = act_in(s, n, 0);
     if (!a) return DC_ERR_FORMAT;
+    if (halves(s, n)) { /* bidirectional=true: [forward, reverse] along the features */
+        int64_t ax = attr_i(n, "axis", -1), dims[DC_MAX_DIMS];
+        if (ax != -1 && ax != a->ndim) return fail_node(s, n, "joins a bidirectional layer's halves along another axis than the features", NULL);
+        memcpy(dims, a->dims, sizeof dims);
+        dims[a->ndim - 1] *= 2;
+        value *v = out_act(s, n, 0, a->line, a->ndim, dims);
+        return v ? DC_OK : DC_ERR_NOMEM;
+    }
     int64_t ax = attr_i(n, "axis", 1);
     if (ax < 0) ax += a->ndim + 1;
     if (ax < 1 || ax > a->ndim) return fail_node(s, n, "a concat along the batch", NULL);
@@ -654,6 +791,20 @@ static dc_status op_gather(imp *s, const Onnx__NodeProto *n) {
         value *v = add_value(s, n->output[0], V_ACT);
         if (!v) return DC_ERR_NOMEM;
         *v = *a, v->name = n->output[0], v->kind = V_ACT;
+        v->consumers = consumers(s->g, v->name);
+        return DC_OK;
+    }
+    if (a && a->kind == V_ACT && a->line >= 0 && a->ndim == 2 && s->ln[a->line].return_seq && a->consumers == 1 &&
+        (!strcmp(s->ln[a->line].kw, "lstm") || !strcmp(s->ln[a->line].kw, "gru") || !strcmp(s->ln[a->line].kw, "simple_rnn"))) {
+        /* the last step of a recurrent layer's sequence (the first, for its reverse half): return_sequences=false */
+        const Onnx__TensorProto *i = const_in(s, n, 1);
+        if (!i || elements(i) != 1 || i->n_dims || attr_i(n, "axis", 0) != 1 || at_i(i, 0) != (a->half ? 0 : -1))
+            return fail_node(s, n, "picks something else than a recurrent layer's last state", NULL);
+        s->ln[a->line].return_seq = 0;
+        value *v = add_value(s, n->output[0], V_ACT);
+        if (!v) return DC_ERR_NOMEM;
+        *v = *a, v->name = n->output[0], v->ndim = 1, v->dims[0] = a->dims[1];
+        v->consumers = consumers(s->g, v->name);
         return DC_OK;
     }
     if (a && (a->kind == V_SHAPE || a->kind == V_CONST) && b && (b->kind == V_SHAPE || b->kind == V_CONST) &&
@@ -681,6 +832,7 @@ static dc_status op_transpose(imp *s, const Onnx__NodeProto *n) {
         value *v = add_value(s, n->output[0], V_TMAJOR);
         if (!v) return DC_ERR_NOMEM;
         *v = *x, v->name = n->output[0], v->kind = V_TMAJOR;
+        v->consumers = consumers(s->g, v->name);
         return DC_OK;
     }
     if (x && x->kind == V_RNN_YS && swap01) { /* the whole sequence, batch-major again */
@@ -689,6 +841,7 @@ static dc_status op_transpose(imp *s, const Onnx__NodeProto *n) {
         value *v = add_value(s, n->output[0], V_ACT);
         if (!v) return DC_ERR_NOMEM;
         *v = *x, v->name = n->output[0], v->kind = V_ACT;
+        v->consumers = consumers(s->g, v->name);
         return DC_OK;
     }
     return fail_node(s, n, "a transpose other than to or from time-major around a recurrent layer", NULL);
@@ -704,23 +857,44 @@ static dc_status op_rnn(imp *s, const Onnx__NodeProto *n) {
     const Onnx__TensorProto *W = const_in(s, n, 1), *R = const_in(s, n, 2), *B = const_in(s, n, 3);
     if (H < 1 || !W || !R || elements(W) != G * H * I || elements(R) != G * H * H || (B && elements(B) != 2 * G * H))
         return fail_node(s, n, "needs constant W, R (and B) of its hidden size", NULL);
-    if (!attr_s_is(n, "direction", "forward", 1)) return fail_node(s, n, "a direction other than forward", NULL);
+    const int reverse = attr_s_is(n, "direction", "reverse", 0);
+    if (!reverse && !attr_s_is(n, "direction", "forward", 1)) return fail_node(s, n, "a direction other than forward or reverse", NULL);
     if (attr_i(n, "layout", 0) || attr(n, "activations") || attr(n, "clip") || (kind == 1 && attr_i(n, "input_forget", 0)) ||
         (kind == 2 && !attr_i(n, "linear_before_reset", 0)))
         return fail_node(s, n, "a layout, activations, clip or gate form deepc does not have", NULL);
     for (size_t k = 4; k < n->n_input; k++) { /* sequence_lens, initial_h, initial_c, P: absent or zeros */
         value *v = find(s, n->input[k]);
         if (!*n->input[k]) continue;
-        if (k == 4) return fail_node(s, n, "sequence_lens (deepc's padding comes from mask_zero)", NULL);
+        if (k == 4) { /* the real steps of token ids padded after them: the embedding's mask_zero */
+            int e = -1;
+            for (int i = 0; i < s->nln; i++)
+                if (!strcmp(s->ln[i].kw, "embedding")) e = i;
+            if (!v || v->kind != V_LENS || e < 0) return fail_node(s, n, "sequence_lens other than the real steps of the token ids", NULL);
+            s->ln[e].mask_zero = 1;
+            continue;
+        }
         int zeros = v && v->kind == V_CONST && elements(v->t) >= 1;
         for (int64_t i = 0; zeros && i < elements(v->t); i++) zeros = at(v->t, i) == 0;
         if (!v || (v->kind != V_ZEROS && !zeros))
             return fail_node(s, n, "an initial state or peepholes that are not zeros", NULL);
     }
-    line *l = add_line(s, kind == 1 ? "lstm" : kind == 2 ? "gru" : "simple_rnn", from(s, x));
-    if (!l) return dc_set_error(DC_ERR_INVALID, "%s: more than %d layers", s->path, MAX_LINES);
-    snprintf(l->args, sizeof l->args, "%lld", (long long)H);
-    l->no_bias = !B;
+    const char *kw = kind == 1 ? "lstm" : kind == 2 ? "gru" : "simple_rnn";
+    int li = -1;
+    if (reverse) { /* the second half of a bidirectional layer: the forward one over the same sequence before it */
+        for (int i = s->nln - 1; i >= 0 && li < 0; i--)
+            if (!strcmp(s->ln[i].kw, kw) && !s->ln[i].bidir && s->ln[i].src == x->line && s->ln[i].args[0] &&
+                atoll(s->ln[i].args) == H && s->ln[i].no_bias == !B)
+                li = i;
+        if (li < 0) return fail_node(s, n, "a reverse recurrent layer without its forward half (deepc runs reverse only in bidirectional=true)", NULL);
+        s->ln[li].bidir = 1;
+    } else {
+        line *l = add_line(s, kw, from(s, x));
+        if (!l) return dc_set_error(DC_ERR_INVALID, "%s: more than %d layers", s->path, MAX_LINES);
+        snprintf(l->args, sizeof l->args, "%lld", (long long)H);
+        l->no_bias = !B;
+        l->src = x->line;
+        li = s->nln - 1;
+    }
     /* ONNX's gate order back to deepc's (PyTorch's): LSTM i, o, f, c -> i, f, g, o; GRU z, r, h -> r, z, n */
     static const int lstm[4] = {0, 2, 3, 1}, gru[3] = {1, 0, 2}, one[1] = {0};
     const int *src = kind == 1 ? lstm : kind == 2 ? gru : one;
@@ -737,23 +911,93 @@ static dc_status op_rnn(imp *s, const Onnx__NodeProto *n) {
             for (int64_t k = 0; k < H; k++) wh[d * H + k] = (float)at(R, so * H + k);
             if (B) bi[d] = (float)at(B, so), bh[d] = (float)at(B, G * H + so);
         }
-    dc_status st = add_param(s, s->nln - 1, "weight_ih_l0", wi, G * H * I);
-    if (!st) st = add_param(s, s->nln - 1, "weight_hh_l0", wh, G * H * H);
-    if (!st && B) st = add_param(s, s->nln - 1, "bias_ih_l0", bi, G * H);
-    else if (!B) free(bi);
-    if (!st && B) st = add_param(s, s->nln - 1, "bias_hh_l0", bh, G * H);
-    else if (!B) free(bh);
+    const char *sfx = reverse ? "_reverse" : "";
+    char nm[4][32];
+    snprintf(nm[0], 32, "weight_ih_l0%s", sfx), snprintf(nm[1], 32, "weight_hh_l0%s", sfx);
+    snprintf(nm[2], 32, "bias_ih_l0%s", sfx), snprintf(nm[3], 32, "bias_hh_l0%s", sfx);
+    dc_status st = add_param(s, li, nm[0], wi, G * H * I);
+    if (!st) st = add_param(s, li, nm[1], wh, G * H * H);
+    else free(wh);
+    if (!st && B) st = add_param(s, li, nm[2], bi, G * H);
+    else free(bi);
+    if (!st && B) st = add_param(s, li, nm[3], bh, G * H);
+    else free(bh);
     if (st) return st;
     const int64_t ydims[2] = {x->dims[0], H}, hdims[1] = {H};
     value *y = n->n_output > 0 && *n->output[0] ? add_value(s, n->output[0], V_RNN_Y) : NULL;
-    if (y) y->line = s->nln - 1, y->ndim = 2, memcpy(y->dims, ydims, sizeof ydims);
+    if (y) y->line = li, y->ndim = 2, y->half = reverse, memcpy(y->dims, ydims, sizeof ydims);
     value *h = n->n_output > 1 && *n->output[1] ? add_value(s, n->output[1], V_RNN_H) : NULL;
-    if (h) h->line = s->nln - 1, h->ndim = 1, memcpy(h->dims, hdims, sizeof hdims);
+    if (h) h->line = li, h->ndim = 1, h->half = reverse, memcpy(h->dims, hdims, sizeof hdims);
     if (y && h && y->consumers && h->consumers) return fail_node(s, n, "both the sequence and the last state are read", NULL);
     return DC_OK;
 }
 
 /* ---- the graph ---------------------------------------------------------------------------------- */
+
+/* Is value v derived from the padding mask or from shapes (not an activation, not data)? */
+static int maskish(const value *v) { return v && (v->kind == V_SHAPE || v->kind == V_ZEROS || (v->kind >= V_PADB && v->kind <= V_LENS) || v->kind == V_MASKED); }
+
+/* A node of a pattern over the padding mask, as deepc exports a masked
+ * time pool or last step: its inputs are the mask (or shapes), constants
+ * and at most one activation. The node that closes the pattern says which
+ * layer it stands for (doc_string "deepc:LAYER of X"): that layer, over the
+ * activation X; the nodes before it make V_MASKED values. 0: not such a node. */
+static int mask_step(imp *s, const Onnx__NodeProto *n, dc_status *st) {
+    int mask = 0;
+    for (size_t k = 0; k < n->n_input; k++) {
+        value *v = find(s, n->input[k]);
+        if (maskish(v)) mask = 1;
+        else if (v && v->kind != V_CONST && v->kind != V_ACT) return 0;
+    }
+    if (!mask) return 0;
+    const char *doc = n->doc_string;
+    if (doc && !strncmp(doc, "deepc:", 6)) {
+        char layer[64];
+        const char *of = strstr(doc, " of ");
+        if (!of || (size_t)(of - doc - 6) >= sizeof layer) return 0;
+        memcpy(layer, doc + 6, (size_t)(of - doc - 6));
+        layer[of - doc - 6] = 0;
+        value *x = find(s, of + 4);
+        const int rev = !strcmp(layer, "last_step reverse");
+        if (!x || x->kind != V_ACT || x->ndim != 2 || (strcmp(layer, "global_avg_pool1d") && strcmp(layer, "global_max_pool1d") && strcmp(layer, "last_step") && !rev)) {
+            *st = fail_node(s, n, "a deepc pattern over a value it does not know: ", doc);
+            return 1;
+        }
+        const int64_t dims[1] = {x->dims[1]};
+        line *p = x->line >= 0 ? &s->ln[x->line] : NULL;
+        if (p && !strncmp(layer, "last_step", 9) && x->consumers <= 2 && /* (the forward half may have taken it first) */
+            (!strcmp(p->kw, "lstm") || !strcmp(p->kw, "gru") || !strcmp(p->kw, "simple_rnn"))) {
+            /* a recurrent layer's last real state (its reverse half's first): return_sequences=false */
+            if (rev != x->half) {
+                *st = fail_node(s, n, "a last step in the other direction than its recurrent half", NULL);
+                return 1;
+            }
+            p->return_seq = 0;
+            value *v = out_act(s, n, 0, x->line, 1, dims);
+            if (v) v->half = x->half;
+            *st = v ? DC_OK : DC_ERR_NOMEM;
+            return 1;
+        }
+        if (rev) {
+            *st = fail_node(s, n, "the first step of a sequence outside a bidirectional layer", NULL);
+            return 1;
+        }
+        line *l = add_line(s, layer, from(s, x));
+        if (!l) {
+            *st = dc_set_error(DC_ERR_INVALID, "%s: more than %d layers", s->path, MAX_LINES);
+            return 1;
+        }
+        *st = out_act(s, n, 0, s->nln - 1, 1, dims) ? DC_OK : DC_ERR_NOMEM;
+        return 1;
+    }
+    for (size_t k = 0; k < n->n_output; k++)
+        if (n->output[k] && *n->output[k] && !add_value(s, n->output[k], V_MASKED)) {
+            *st = DC_ERR_NOMEM;
+            return 1;
+        }
+    *st = DC_OK;
+    return 1;
+}
 
 static dc_status run_node(imp *s, const Onnx__NodeProto *n) {
     const char *op = n->op_type ? n->op_type : "";
@@ -778,16 +1022,44 @@ static dc_status run_node(imp *s, const Onnx__NodeProto *n) {
         value *v = add_value(s, n->output[0], x->kind);
         if (!v) return DC_ERR_NOMEM;
         *v = *find(s, n->input[0]), v->name = n->output[0];
+        v->consumers = consumers(s->g, v->name);
         st = DC_OK;
+    } else if (!strcmp(op, "Equal") || !strcmp(op, "Not") || (!strcmp(op, "Cast") && find(s, n->input[0]) &&
+                                                                 find(s, n->input[0])->kind >= V_PADB) ||
+               (!strcmp(op, "ReduceSum") && find(s, n->input[0]) && find(s, n->input[0])->kind == V_REAL)) {
+        /* the padding mask as deepc exports it: Equal(ids, 0), Not, Cast, ReduceSum over the steps, Cast: sequence_lens */
+        value *x = find(s, n->input[0]);
+        const Onnx__TensorProto *z = const_in(s, n, 1);
+        vkind k = V_NONE;
+        if (!strcmp(op, "Equal") && x->kind == V_ACT && x->line < 0 && s->ids && z && elements(z) == 1 && at(z, 0) == 0) k = V_PADB;
+        else if (!strcmp(op, "Not") && x->kind == V_PADB) k = V_REALB;
+        else if (!strcmp(op, "Cast")) k = x->kind == V_REALB ? V_REAL : x->kind;
+        else if (!strcmp(op, "ReduceSum") && !attr_i(n, "keepdims", 1)) {
+            const Onnx__TensorProto *ax = const_in(s, n, 1);
+            if (ax && elements(ax) == 1 && at_i(ax, 0) == 1) k = V_LENS;
+        }
+        if (k == V_NONE) return fail_node(s, n, "a mask deepc does not follow", NULL);
+        st = add_value(s, n->output[0], k) ? DC_OK : DC_ERR_NOMEM;
     } else if (!strcmp(op, "Shape") || !strcmp(op, "Unsqueeze") || !strcmp(op, "Concat") || !strcmp(op, "Cast")) {
         value *x = find(s, n->input[0]);
         if (x && x->kind == V_ACT && !strcmp(op, "Concat")) st = op_concat(s, n);
         else if (x && x->kind == V_ACT && strcmp(op, "Shape")) return fail_node(s, n, "an unsqueeze or cast of an activation", NULL);
+        else if (x && x->kind == V_CONST && !strcmp(op, "Cast")) { /* a half weight as floats: the same values */
+            value *v = add_value(s, n->output[0], V_CONST);
+            if (!v) return DC_ERR_NOMEM;
+            v->t = x->t;
+            st = DC_OK;
+        }
         else st = add_value(s, n->output[0], V_SHAPE) ? DC_OK : DC_ERR_NOMEM; /* shape arithmetic (Shape of an activation too) */
     } else if (!strcmp(op, "ConstantOfShape")) {
         const Onnx__AttributeProto *a = attr(n, "value");
         const int zero = !a || (a->t && check_tensor(s, a->t, "value") == DC_OK && elements(a->t) == 1 && at(a->t, 0) == 0);
         st = add_value(s, n->output[0], zero ? V_ZEROS : V_SHAPE) ? DC_OK : DC_ERR_NOMEM;
+    } else if (strcmp(op, "LSTM") && strcmp(op, "GRU") && strcmp(op, "RNN") && mask_step(s, n, &st)) {
+        /* a step of a masked pool or last step (deepc's export) */
+    } else if ((!strcmp(op, "Mul") || !strcmp(op, "Add") || !strcmp(op, "Div") || !strcmp(op, "Erf") || !strcmp(op, "Tanh")) &&
+               expr_step(s, n, &st)) {
+        /* a step of an activation written as arithmetic */
     } else if (!strcmp(op, "Gemm")) st = op_dense(s, n, 1);
     else if (!strcmp(op, "MatMul")) st = op_dense(s, n, 0);
     else if (!strcmp(op, "Add") || !strcmp(op, "Mul")) st = op_add(s, n);
@@ -826,6 +1098,10 @@ static dc_status graph_input(imp *s) {
     s->in_ndim = (int)sh->n_dim - 1;
     for (size_t d = 1; d < sh->n_dim; d++) {
         const Onnx__TensorShapeProto__Dimension *dm = sh->dim[d];
+        if (dm->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM && d == 1 && s->seq_hint > 0) { /* deepc's symbolic length */
+            s->in_dims[0] = s->seq_hint;
+            continue;
+        }
         if (dm->value_case != ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE || dm->dim_value < 1 || dm->dim_value > (1 << 24))
             return dc_set_error(DC_ERR_FORMAT, "%s: input \"%s\": dimension %zu must be a fixed size of 1 to %d (deepc's inputs have one shape)", s->path,
                                 in->name, d, 1 << 24);
@@ -857,6 +1133,9 @@ static dc_status build_text(imp *s, const value *out, dc_strbuf *b) {
         if (l->act[0]) dc_sb_printf(b, " activation=%s", l->act);
         if (l->no_bias) dc_sb_puts(b, " use_bias=false");
         if (l->return_seq) dc_sb_puts(b, " return_sequences=true");
+        if (l->bidir) dc_sb_puts(b, " bidirectional=true");
+        if (l->merge_sum) dc_sb_puts(b, " merge_sum=true");
+        if (l->mask_zero) dc_sb_puts(b, " mask_zero=true");
         if (l->inputs[0]) dc_sb_printf(b, " inputs=%s", l->inputs);
         dc_sb_printf(b, " name=%s\n", l->name);
     }
@@ -912,6 +1191,15 @@ static dc_status import(imp *s, dc_model **out) {
     if (opset < 13 || opset > 17) return dc_set_error(DC_ERR_FORMAT, "%s: opset %d: deepc imports opsets 13 to 17", s->path, opset);
     if (s->g->n_output != 1 || !s->g->output[0]->name)
         return dc_set_error(DC_ERR_FORMAT, "%s: the graph has %zu outputs; deepc imports models of one output", s->path, s->g->n_output);
+    for (size_t i = 0; i < s->m->n_metadata_props; i++) { /* deepc's export says the length it was traced at */
+        const Onnx__StringStringEntryProto *e = s->m->metadata_props[i];
+        if (e->key && e->value && !strcmp(e->key, "deepc.sequence_length")) {
+            char *end;
+            const long long v = strtoll(e->value, &end, 10);
+            if (*end || v < 1 || v > (1 << 24)) return dc_set_error(DC_ERR_FORMAT, "%s: metadata deepc.sequence_length \"%s\" is not a length", s->path, e->value);
+            s->seq_hint = v;
+        }
+    }
     dc_status st;
     if ((st = graph_input(s))) return st;
     for (size_t i = 0; i < s->g->n_initializer; i++) {

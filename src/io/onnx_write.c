@@ -213,6 +213,12 @@ dc_status ox_write(ox_graph *x, const char *graph_name, int opset, const char *d
     m.producer_version = (char *)"0.1.0";
     m.doc_string = (char *)doc;
     m.graph = &g;
+    Onnx__StringStringEntryProto meta, *metal[1] = {&meta};
+    onnx__string_string_entry_proto__init(&meta);
+    if (x->meta_key) {
+        meta.key = (char *)x->meta_key, meta.value = (char *)x->meta_value;
+        m.n_metadata_props = 1, m.metadata_props = metal;
+    }
     const size_t n = onnx__model_proto__get_packed_size(&m);
     if (n > (size_t)INT32_MAX) /* protobuf's own limit on one message: 2 GiB */
         return dc_set_error(DC_ERR_INVALID, "%s: the ONNX model would take %zu bytes, over protobuf's 2 GiB", path, n);

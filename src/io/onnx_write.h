@@ -18,6 +18,7 @@ typedef struct {
     Onnx__ValueInfoProto **in, **out;
     size_t nin, nout;
     int fresh; /* the counter of made-up value names */
+    const char *meta_key, *meta_value; /* one metadata_props entry, or NULL */
     int oom;
 } ox_graph;
 
