@@ -1,11 +1,10 @@
 #!/bin/sh
 # onnx_import.sh RUNNER DEEPC WORKDIR SOURCE_DIR — ONNX import (issue 18):
 # PyTorch models (tests/onnx_import.py: an MLP, CNNs with BatchNorm, pools
-# and a global pool, LSTM and GRU text classifiers, an LSTM over every step)
-# exported with torch.onnx.export, imported with deepc import-onnx, and run
-# by deepc (RUNNER: tests/onnx_import_run.c) on the inputs PyTorch saw: the
-# same outputs within 1e-4. A pre-norm Transformer is refused with an error
-# naming the node (its attention is not imported yet). Then deepc's own
+# and a global pool, LSTM and GRU text classifiers, an LSTM over every step,
+# a small pre-norm Transformer) exported with torch.onnx.export, imported
+# with deepc import-onnx, and run by deepc (RUNNER: tests/onnx_import_run.c)
+# on the inputs PyTorch saw: the same outputs within 1e-4. Then deepc's own
 # exports come back (export -> import -> the same outputs), an imported
 # model fine-tunes from the CLI, and damaged files are refused.
 set -u
@@ -24,10 +23,6 @@ print('max diff %.3g' % d)
 sys.exit(0 if a.size == b.size and d <= 1e-4 * (1 + np.abs(b).max()) else 1)" "$1" "$2"
 }
 while read -r name dtype n; do
-  if [ "$name" = transformer ]; then
-    expect_fail 'node "/layer/self_attn' "$DEEPC" import-onnx "$W/$name.onnx" --out "$W/$name.safetensors"
-    continue
-  fi
   "$DEEPC" import-onnx "$W/$name.onnx" --out "$W/$name.safetensors" > "$W/$name.import" 2>&1 || { bad "import $name: $(tail -3 "$W/$name.import")"; continue; }
   "$RUN" "$W/$name.safetensors" "$W/$name.in" "$W/$name.deepc" "$n" > "$W/$name.run" 2>&1 || { bad "run $name: $(cat "$W/$name.run")"; continue; }
   r=$(same "$W/$name.deepc" "$W/$name.torch") && ok || bad "$name: deepc against PyTorch: $r"
@@ -35,6 +30,7 @@ while read -r name dtype n; do
 done < "$W/torch_cases.txt"
 # the description is readable: one line per layer, names as deepc gives them
 grep -q "^conv2d 4 kernel=3 name=conv2d$" "$W/cnn_bn.import" && grep -q "^batchnorm name=batchnorm$" "$W/cnn_bn.import" && grep -q "^lstm 16 name=lstm$" "$W/lstm_text.import" \
+  && grep -q "^transformer_encoder 2 ff=32 pre_norm=true name=transformer_encoder$" "$W/transformer.import" \
   && ok || bad "the imported descriptions: $(cat "$W/cnn_bn.import" "$W/lstm_text.import")"
 
 # deepc -> ONNX -> deepc: the same outputs (a trained Fashion MLP and a CNN with BatchNorm)

@@ -390,7 +390,9 @@ dc_status dc_model_export_c(const dc_model *m, const char *path, const char *pre
  * import-onnx): a readable description (dc_model_description) and its
  * weights. Takes what torch.onnx.export writes for MLPs, CNNs (Conv,
  * BatchNormalization, pools, global pools, Flatten, Gemm), embeddings and
- * forward RNN/LSTM/GRU layers with their zero initial states, layer norms,
+ * forward RNN/LSTM/GRU layers with their zero initial states, pre-norm
+ * Transformer encoder layers (nn.TransformerEncoderLayer(norm_first=True),
+ * no mask), layer norms,
  * activations and merges, and deepc's own exports of every float kind but
  * Transformers (bidirectional and masked recurrent layers too). The file
  * is bounded (2 GiB), every tensor's bytes checked against its dims;

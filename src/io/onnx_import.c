@@ -41,6 +41,7 @@ typedef enum {
     V_REAL,   /* as floats */
     V_LENS,   /* the real steps per sequence (a recurrent op's sequence_lens) */
     V_EXPR,   /* part of an activation written as arithmetic (GELU from Erf or Tanh): expr of the activation x */
+    V_TF,     /* a step of a Transformer block in progress (expr: its tf_stage; imp.tf holds the block) */
     V_MASKED, /* arithmetic on the padding mask (and an activation): a step of a pattern a deepc export closes with a hint */
 } vkind;
 
@@ -80,6 +81,16 @@ typedef struct {
     int64_t n;
 } param;
 
+typedef struct { /* a Transformer block being read (onnx_import.c, tf_step) */
+    int ln1;                         /* the line of its first layer norm */
+    const char *ln_in;               /* that norm's input: the block's input */
+    const char *r1;                  /* the first residual sum */
+    int64_t C, F, head_dim;
+    int nslice;
+    const Onnx__TensorProto *wqkv, *bqkv, *wo, *bo, *ln2g, *ln2b, *w1, *b1, *w2, *b2;
+    float eps2;
+} tf_block;
+
 typedef struct {
     const char *path;
     Onnx__ModelProto *m;
@@ -95,6 +106,7 @@ typedef struct {
     int64_t in_dims[DC_MAX_DIMS];
     int in_ndim;
     int64_t seq_hint;      /* the length a deepc export was traced at (metadata deepc.sequence_length), or 0 */
+    tf_block tf;           /* the Transformer block being read, if any */
 } imp;
 
 static dc_status fail_node(const imp *s, const Onnx__NodeProto *n, const char *fmt, const char *detail) {
@@ -635,6 +647,7 @@ static dc_status op_layernorm(imp *s, const Onnx__NodeProto *n) {
         return fail_node(s, n, "a layer norm other than over the last axis with constant scale and bias", NULL);
     line *l = add_line(s, "layer_norm", from(s, x));
     if (!l) return dc_set_error(DC_ERR_INVALID, "%s: more than %d layers", s->path, MAX_LINES);
+    s->tf.ln_in = x->name; /* (a Transformer block starting here reads it: tf_step) */
     if (attr_f(n, "epsilon", 1e-5f) != 1e-5f) snprintf(l->args, sizeof l->args, "eps=%.9g", (double)attr_f(n, "epsilon", 1e-5f));
     float *bias = b ? floats_of(b, C) : calloc((size_t)C, sizeof(float));
     dc_status st = add_param(s, s->nln - 1, "weight", floats_of(g, C), C);
@@ -934,6 +947,150 @@ static dc_status op_rnn(imp *s, const Onnx__NodeProto *n) {
 
 /* ---- the graph ---------------------------------------------------------------------------------- */
 
+/* ---- Transformer blocks ------------------------------------------------------------------
+ * torch.nn.TransformerEncoderLayer(norm_first=True, batch_first=True) as
+ * torch.onnx.export writes it: LayerNormalization, a Transpose to
+ * time-major, the in-projection (MatMul + Add), three Slices (q, k, v) that
+ * PyTorch's shape arithmetic sizes, Reshapes and Transposes into heads, q
+ * scaled by 1/sqrt(d), MatMul, Softmax, MatMul, back through Reshape and
+ * Transpose, the out-projection (Gemm), the residual Add; LayerNormalization,
+ * MatMul + Add, ReLU, MatMul + Add, the residual Add. Each of those values
+ * is a V_TF step of the block in progress (one at a time); the last Add
+ * turns the first layer-norm line into "transformer_encoder HEADS ff=F
+ * pre_norm=true" with the weights under deepc's names. */
+typedef enum { T_NONE, T_QKV0, T_QKV, T_Q, T_K, T_V, T_KT, T_QS, T_SC, T_P, T_CTX, T_O, T_R1, T_LN2, T_F1, T_F1B, T_F2, T_F3, T_F3B } tf_stage;
+
+static value *tf_in(imp *s, const Onnx__NodeProto *n, size_t k, int stage) {
+    value *v = k < n->n_input ? find(s, n->input[k]) : NULL;
+    return v && v->kind == V_TF && (stage < 0 || (int)v->expr == stage) ? v : NULL;
+}
+
+static dc_status tf_out(imp *s, const Onnx__NodeProto *n, tf_stage st) {
+    value *v = add_value(s, n->output[0], V_TF);
+    if (!v) return DC_ERR_NOMEM;
+    v->expr = (expr_kind)st;
+    return DC_OK;
+}
+
+/* the float values of a constant matrix (r, c) transposed into (c, r) */
+static float *transposed(const Onnx__TensorProto *t, int64_t r, int64_t c) {
+    float *f = malloc(sizeof(float) * (size_t)(r * c));
+    for (int64_t i = 0; f && i < r; i++)
+        for (int64_t j = 0; j < c; j++) f[j * r + i] = (float)at(t, i * c + j);
+    return f;
+}
+
+/* 0: not a step of a Transformer block; 1: it was (status in *st) */
+static int tf_step(imp *s, const Onnx__NodeProto *n, dc_status *st) {
+    const char *op = n->op_type ? n->op_type : "";
+    tf_block *b = &s->tf;
+    *st = DC_OK;
+    value *a = n->n_input ? find(s, n->input[0]) : NULL;
+    if (!strcmp(op, "MatMul") && a && a->kind == V_TMAJOR && a->line >= 0 && !strcmp(s->ln[a->line].kw, "layer_norm") && a->line == s->nln - 1) {
+        const Onnx__TensorProto *w = const_in(s, n, 1);
+        const int64_t C = a->dims[1];
+        if (!w || w->n_dims != 2 || w->dims[0] != C || w->dims[1] != 3 * C) return 0;
+        const char *ln_in = b->ln_in; /* (set by the layer norm) */
+        memset(b, 0, sizeof *b);
+        b->ln1 = a->line, b->C = C, b->wqkv = w, b->ln_in = ln_in;
+        *st = tf_out(s, n, T_QKV0);
+        return 1;
+    }
+    int any = 0;
+    for (size_t k = 0; k < n->n_input; k++) any |= tf_in(s, n, k, -1) != NULL;
+    if (!any) return 0;
+    value *t0 = tf_in(s, n, 0, -1), *t1 = tf_in(s, n, 1, -1);
+    const tf_stage s0 = t0 ? (tf_stage)t0->expr : T_NONE, s1 = t1 ? (tf_stage)t1->expr : T_NONE;
+    const Onnx__TensorProto *c0 = const_in(s, n, 0), *c1 = const_in(s, n, 1);
+    const int64_t C = b->C;
+    if (!strcmp(op, "Add") && ((s1 == T_QKV0 && c0 && elements(c0) == 3 * C) || (s0 == T_QKV0 && c1 && elements(c1) == 3 * C))) {
+        b->bqkv = c0 ? c0 : c1;
+        return *st = tf_out(s, n, T_QKV), 1;
+    }
+    if (!strcmp(op, "Slice") && s0 == T_QKV && b->nslice < 3) return *st = tf_out(s, n, (tf_stage)(T_Q + b->nslice++)), 1;
+    if ((!strcmp(op, "Reshape") || !strcmp(op, "Transpose")) && t0 && (s0 == T_Q || s0 == T_K || s0 == T_V || s0 == T_CTX || s0 == T_O)) {
+        int64_t perm[4];
+        const int np = !strcmp(op, "Transpose") ? attr_ints(n, "perm", perm, 4) : 0;
+        if (np == 3 && perm[0] == 1 && perm[1] == 2 && perm[2] == 0 && s0 == T_K) return *st = tf_out(s, n, T_KT), 1;
+        if (np && !(np == 3 && perm[0] == 1 && perm[1] == 0 && perm[2] == 2)) return 0;
+        if (s0 == T_O && np) { /* back to batch-major: the attention's output */
+            value *v = add_value(s, n->output[0], V_TF);
+            if (!v) return *st = DC_ERR_NOMEM, 1;
+            v->expr = (expr_kind)T_O, v->half = 1; /* half: batch-major */
+            return 1;
+        }
+        return *st = tf_out(s, n, s0), 1;
+    }
+    if ((!strcmp(op, "Div") || !strcmp(op, "Mul")) && s0 == T_Q && c1 && elements(c1) == 1) {
+        const double c = at(c1, 0), d = !strcmp(op, "Div") ? c * c : 1.0 / (c * c);
+        b->head_dim = (int64_t)(d + 0.5);
+        if (b->head_dim < 1 || fabs(d - (double)b->head_dim) > 1e-3 * d || C % b->head_dim) return *st = fail_node(s, n, "an attention scale that is not 1/sqrt(head size)", NULL), 1;
+        return *st = tf_out(s, n, T_QS), 1;
+    }
+    if (!strcmp(op, "MatMul") && s0 == T_QS && s1 == T_KT) return *st = tf_out(s, n, T_SC), 1;
+    if (!strcmp(op, "Softmax") && s0 == T_SC && (attr_i(n, "axis", -1) == -1 || attr_i(n, "axis", -1) == 2)) return *st = tf_out(s, n, T_P), 1;
+    if (!strcmp(op, "MatMul") && s0 == T_P && s1 == T_V) return *st = tf_out(s, n, T_CTX), 1;
+    if (!strcmp(op, "Gemm") && s0 == T_CTX) {
+        const Onnx__TensorProto *w = const_in(s, n, 1), *bo = const_in(s, n, 2);
+        if (!w || !bo || !attr_i(n, "transB", 0) || elements(w) != C * C || elements(bo) != C) return *st = fail_node(s, n, "an attention out-projection deepc does not follow", NULL), 1;
+        b->wo = w, b->bo = bo;
+        return *st = tf_out(s, n, T_O), 1;
+    }
+    if (!strcmp(op, "Add") && s1 == T_O && t1->half && a && a->kind == V_ACT && b->ln_in && !strcmp(a->name, b->ln_in)) return *st = tf_out(s, n, T_R1), 1;
+    if (!strcmp(op, "LayerNormalization") && s0 == T_R1) {
+        const Onnx__TensorProto *g = const_in(s, n, 1), *bb = const_in(s, n, 2);
+        if (!g || !bb || elements(g) != C || elements(bb) != C) return *st = fail_node(s, n, "a layer norm without constant scale and bias", NULL), 1;
+        b->ln2g = g, b->ln2b = bb, b->eps2 = attr_f(n, "epsilon", 1e-5f);
+        b->r1 = t0->name;
+        return *st = tf_out(s, n, T_LN2), 1;
+    }
+    if (!strcmp(op, "MatMul") && (s0 == T_LN2 || s0 == T_F2) && c1 && c1->n_dims == 2) {
+        if (s0 == T_LN2) b->w1 = c1, b->F = c1->dims[1];
+        else b->w2 = c1;
+        return *st = tf_out(s, n, s0 == T_LN2 ? T_F1 : T_F3), 1;
+    }
+    if (!strcmp(op, "Add") && (s0 == T_F1 || s1 == T_F1 || s0 == T_F3 || s1 == T_F3) && (c0 || c1)) {
+        const int first = s0 == T_F1 || s1 == T_F1;
+        if (first) b->b1 = c0 ? c0 : c1;
+        else b->b2 = c0 ? c0 : c1;
+        return *st = tf_out(s, n, first ? T_F1B : T_F3B), 1;
+    }
+    if (!strcmp(op, "Relu") && s0 == T_F1B) return *st = tf_out(s, n, T_F2), 1;
+    if (!strcmp(op, "Add") && ((s0 == T_R1 && s1 == T_F3B) || (s1 == T_R1 && s0 == T_F3B))) { /* the block, whole */
+        const int64_t F = b->F;
+        if (!b->wqkv || !b->bqkv || !b->wo || !b->w1 || !b->b1 || !b->w2 || !b->b2 || !b->head_dim || elements(b->w1) != C * F ||
+            elements(b->w2) != F * C || elements(b->b1) != F || elements(b->b2) != C)
+            return *st = fail_node(s, n, "a Transformer block deepc does not follow", NULL), 1;
+        line *l = &s->ln[b->ln1];
+        char eps[48] = "";
+        if (b->eps2 != 1e-5f) snprintf(eps, sizeof eps, " eps=%.9g", (double)b->eps2);
+        name_line(s, b->ln1, "transformer_encoder");
+        snprintf(l->args, sizeof l->args, "%lld ff=%lld pre_norm=true%s", (long long)(C / b->head_dim), (long long)F, eps);
+        for (int i = 0; i < s->np; i++) /* the layer norm's weights are the block's ln_1 */
+            if (s->p[i].line == b->ln1) {
+                char w[sizeof s->p[i].what + 8];
+                snprintf(w, sizeof w, "ln_1.%s", s->p[i].what);
+                snprintf(s->p[i].what, sizeof s->p[i].what, "%.40s", w);
+            }
+        dc_status r = add_param(s, b->ln1, "attn.c_attn.weight", transposed(b->wqkv, C, 3 * C), 3 * C * C);
+        if (!r) r = add_param(s, b->ln1, "attn.c_attn.bias", floats_of(b->bqkv, 3 * C), 3 * C);
+        if (!r) r = add_param(s, b->ln1, "attn.c_proj.weight", floats_of(b->wo, C * C), C * C);
+        if (!r) r = add_param(s, b->ln1, "attn.c_proj.bias", floats_of(b->bo, C), C);
+        if (!r) r = add_param(s, b->ln1, "ln_2.weight", floats_of(b->ln2g, C), C);
+        if (!r) r = add_param(s, b->ln1, "ln_2.bias", floats_of(b->ln2b, C), C);
+        if (!r) r = add_param(s, b->ln1, "mlp.c_fc.weight", transposed(b->w1, C, F), F * C);
+        if (!r) r = add_param(s, b->ln1, "mlp.c_fc.bias", floats_of(b->b1, F), F);
+        if (!r) r = add_param(s, b->ln1, "mlp.c_proj.weight", transposed(b->w2, F, C), C * F);
+        if (!r) r = add_param(s, b->ln1, "mlp.c_proj.bias", floats_of(b->b2, C), C);
+        if (r) return *st = r, 1;
+        value *x = find(s, b->ln_in);
+        *st = x && out_act(s, n, 0, b->ln1, x->ndim, x->dims) ? DC_OK : DC_ERR_NOMEM;
+        memset(b, 0, sizeof *b);
+        return 1;
+    }
+    return 0;
+}
+
 /* Is value v derived from the padding mask or from shapes (not an activation, not data)? */
 static int maskish(const value *v) { return v && (v->kind == V_SHAPE || v->kind == V_ZEROS || (v->kind >= V_PADB && v->kind <= V_LENS) || v->kind == V_MASKED); }
 
@@ -1055,6 +1212,8 @@ static dc_status run_node(imp *s, const Onnx__NodeProto *n) {
         const Onnx__AttributeProto *a = attr(n, "value");
         const int zero = !a || (a->t && check_tensor(s, a->t, "value") == DC_OK && elements(a->t) == 1 && at(a->t, 0) == 0);
         st = add_value(s, n->output[0], zero ? V_ZEROS : V_SHAPE) ? DC_OK : DC_ERR_NOMEM;
+    } else if (tf_step(s, n, &st)) {
+        /* a step of a Transformer block */
     } else if (strcmp(op, "LSTM") && strcmp(op, "GRU") && strcmp(op, "RNN") && mask_step(s, n, &st)) {
         /* a step of a masked pool or last step (deepc's export) */
     } else if ((!strcmp(op, "Mul") || !strcmp(op, "Add") || !strcmp(op, "Div") || !strcmp(op, "Erf") || !strcmp(op, "Tanh")) &&
