@@ -393,8 +393,9 @@ dc_status dc_model_export_c(const dc_model *m, const char *path, const char *pre
  * forward RNN/LSTM/GRU layers with their zero initial states, pre-norm
  * Transformer encoder layers (nn.TransformerEncoderLayer(norm_first=True),
  * no mask), layer norms,
- * activations and merges, and deepc's own exports of every float kind but
- * Transformers (bidirectional and masked recurrent layers too). The file
+ * activations and merges, and deepc's own exports of every kind (layers
+ * whose ONNX form is long come from the record the export writes in their
+ * last node's doc_string: "deepc:layer NAME<TAB>LINE<TAB>INPUTS<TAB>DIMS"). The file
  * is bounded (2 GiB), every tensor's bytes checked against its dims;
  * external data, a cycle, an unknown op or a value it cannot follow is an
  * error naming the node. NULL on error. */

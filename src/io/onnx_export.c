@@ -451,13 +451,15 @@ static void qlinear(exporter *e, int i, const dc_trace_node *nd, const char *con
     if (hasb) node2(e, i, "Add", y, in[3 + 2 * st], out);
 }
 
+static void doc_add(exporter *e, size_t k, const char *line);
+
 /* The last node written closes a pattern that stands for one deepc layer
  * over the value x (a masked time pool or last step): its doc_string says
  * which ("deepc:last_step of x"), so that deepc's import gives the layer back. */
 static void hint(exporter *e, const char *layer, const char *x) {
     char buf[256];
     snprintf(buf, sizeof buf, "deepc:%s of %s", layer, x);
-    if (e->x.nnode) e->x.node[e->x.nnode - 1]->doc_string = ox_str(&e->x, buf);
+    if (e->x.nnode) doc_add(e, e->x.nnode - 1, buf);
 }
 
 static dc_status emit(exporter *e, int i) {
@@ -771,6 +773,73 @@ static dc_status emit(exporter *e, int i) {
     return e->x.oom ? dc_set_error(DC_ERR_NOMEM, "export: out of memory") : DC_OK;
 }
 
+/* ---- what deepc's import reads back --------------------------------------------------------
+ * Every layer's last node says in its doc_string which layer it completes
+ * ("deepc:name NAME"), so that deepc's import gives the layers their names
+ * back. A layer whose ONNX form deepc's import does not follow op by op — a
+ * Transformer block, positional embeddings, a tied head, int8 and 4-bit
+ * products — is recorded whole: each of its nodes says "deepc:in NAME",
+ * and its last one "deepc:layer NAME<TAB>its description line<TAB>its inputs"
+ * (the ONNX values it reads); its weights are initializers under their
+ * deepc names. Other tools ignore doc_strings; the graph stays the same. */
+
+static int recorded(const dc_layer *l) {
+    if (!strncmp(l->type->keyword, "transformer_", 12) || !strcmp(l->type->keyword, "positional_embedding") || l->wdtype == DC_I8 ||
+        l->wdtype == DC_WEIGHTS_Q4 || l->act_static)
+        return 1;
+    dc_strbuf b = {0}; /* a head tied to an embedding (tie=NAME); an embedding whose padding mask later layers read */
+    dc_layer_options_write(l->type, l->cfg, &b);
+    const int rec = b.s && (strstr(b.s, " tie=") || strstr(b.s, " mask_zero=true"));
+    free(b.s);
+    return rec;
+}
+
+/* the doc_string of node k, with line added ("\n" between lines) */
+static void doc_add(exporter *e, size_t k, const char *line) {
+    Onnx__NodeProto *n = e->x.node[k];
+    char *d = ox_alloc(&e->x, (n->doc_string ? strlen(n->doc_string) + 1 : 0) + strlen(line) + 1);
+    if (!d) return;
+    if (n->doc_string) strcat(strcat(d, n->doc_string), "\n");
+    strcat(d, line);
+    n->doc_string = d;
+}
+
+static dc_status emit_recorded(exporter *e, int i) {
+    const size_t before = e->x.nnode;
+    dc_status st = emit(e, i);
+    if (st || e->x.nnode == before) return st;
+    const int li = e->layer_of[i];
+    const dc_layer *l = e->m->nodes[li];
+    const int last = dc_graph_trace_node(e->a.g, i)->out == e->a.vals[li].y;
+    const int rec = recorded(l);
+    dc_strbuf b = {0};
+    if (rec)
+        for (size_t k = before; k < e->x.nnode - (last ? 1 : 0); k++) {
+            dc_sb_printf(&b, "deepc:in %s", l->name);
+            doc_add(e, k, b.s);
+            b.n = 0;
+        }
+    if (last && rec) {
+        dc_sb_printf(&b, "deepc:layer %s\t%s", l->name, l->type->keyword);
+        dc_layer_options_write(l->type, l->cfg, &b);
+        if (l->wdtype != DC_F32) dc_sb_printf(&b, " weights=%s", dc_weights_name(l->wdtype));
+        if (l->act_static) dc_sb_puts(&b, " activations=static");
+        dc_sb_puts(&b, "\t");
+        for (int k = 0; k < l->nin; k++) {
+            const char *nm = name_of(&e->names, e->a.vals[l->in[k]].y);
+            dc_sb_printf(&b, "%s%s", k ? "," : "", nm ? nm : "?");
+        }
+        const dc_tensor *y = e->a.vals[li].y; /* its output's dimensions past the batch */
+        dc_sb_puts(&b, "\t");
+        for (int d = 1; d < y->ndim; d++) dc_sb_printf(&b, "%s%lld", d > 1 ? "x" : "", (long long)y->shape[d]);
+    } else if (last) {
+        dc_sb_printf(&b, "deepc:name %s", l->name);
+    }
+    if (last) doc_add(e, e->x.nnode - 1, b.s ? b.s : "");
+    free(b.s);
+    return b.oom ? dc_set_error(DC_ERR_NOMEM, "export: out of memory") : DC_OK;
+}
+
 /* ---- the whole export ---------------------------------------------------------------- */
 
 static int same_ops(const traced *a, const traced *b) {
@@ -803,7 +872,8 @@ static dc_status export_graph(exporter *e, const char *path) {
                                                : p->t->dtype == DC_F16 ? ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT16
                                                : p->t->dtype == DC_BF16 ? ONNX__TENSOR_PROTO__DATA_TYPE__BFLOAT16
                                                : ONNX__TENSOR_PROTO__DATA_TYPE__UNDEFINED;
-        if (type == ONNX__TENSOR_PROTO__DATA_TYPE__UNDEFINED) { /* 4-bit blocks: their ops unpack them */
+        if (type == ONNX__TENSOR_PROTO__DATA_TYPE__UNDEFINED) { /* 4-bit blocks (U8): their ops unpack them; kept for deepc's import */
+            ox_init(&e->x, p->name, ONNX__TENSOR_PROTO__DATA_TYPE__UINT8, p->t->ndim, p->t->shape, p->t->raw, (size_t)p->t->size);
             name_set(&e->names, p->t, p->name);
             continue;
         }
@@ -814,7 +884,7 @@ static dc_status export_graph(exporter *e, const char *path) {
     ox_io(&e->x, 0, "input", e->a.x->dtype == DC_I32 ? ONNX__TENSOR_PROTO__DATA_TYPE__INT32 : ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT,
           e->a.x->ndim, e->a.x->shape, 1, e->seq);
     for (int i = 0; i < e->a.n; i++)
-        if ((st = emit(e, i))) return st;
+        if ((st = emit_recorded(e, i))) return st;
     if (!e->a.y || strcmp(name_of(&e->names, e->a.y) ? name_of(&e->names, e->a.y) : "", "output"))
         return dc_set_error(DC_ERR_INVALID, "export: the model's output is not made by an op (nothing to export)");
     ox_io(&e->x, 1, "output", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, e->a.y->ndim, e->a.y->shape, 1,

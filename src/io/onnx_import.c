@@ -71,6 +71,7 @@ typedef struct {
     int bidir, merge_sum, mask_zero; /* recurrent: bidirectional=true, merge_sum=true; embedding: mask_zero=true */
     int src;            /* recurrent: the line whose output it reads (-1: the input) */
     int src3;           /* reshape: of a 3-D (C, H, W) value into (C, H W) */
+    int recorded;       /* read from a deepc export's record of the layer: its weights by name */
     char name[48];
 } line;
 
@@ -222,6 +223,12 @@ static int64_t at_i(const Onnx__TensorProto *t, int64_t i) {
     return v != v ? -((int64_t)1 << 62) : v > 4.6e18 ? (int64_t)1 << 62 : v < -4.6e18 ? -((int64_t)1 << 62) : (int64_t)v;
 }
 
+/* value i as a float (a double beyond float's range becomes an infinity, not undefined behaviour) */
+static float atf(const Onnx__TensorProto *t, int64_t i) {
+    const double v = at(t, i);
+    return v > 3.4e38 ? INFINITY : v < -3.4e38 ? -INFINITY : (float)v;
+}
+
 /* a constant input of node n (k-th), or NULL */
 static const Onnx__TensorProto *const_in(imp *s, const Onnx__NodeProto *n, size_t k) {
     if (k >= n->n_input) return NULL;
@@ -304,7 +311,7 @@ static dc_status add_param(imp *s, int li, const char *what, float *data, int64_
 
 static float *floats_of(const Onnx__TensorProto *t, int64_t n) {
     float *f = malloc(sizeof(float) * (size_t)(n ? n : 1));
-    for (int64_t i = 0; f && i < n; i++) f[i] = (float)at(t, i);
+    for (int64_t i = 0; f && i < n; i++) f[i] = atf(t, i);
     return f;
 }
 
@@ -362,7 +369,7 @@ static dc_status op_dense(imp *s, const Onnx__NodeProto *n, int gemm) {
     float *w = malloc(sizeof(float) * (size_t)(N * K));
     if (!w) return dc_set_error(DC_ERR_NOMEM, "import: out of memory");
     for (int64_t o = 0; o < N; o++)
-        for (int64_t k = 0; k < K; k++) w[o * K + k] = (float)at(B, tb ? o * K + k : k * N + o);
+        for (int64_t k = 0; k < K; k++) w[o * K + k] = atf(B, tb ? o * K + k : k * N + o);
     dc_status st = add_param(s, s->nln - 1, "weight", w, N * K);
     if (!st && C) st = add_param(s, s->nln - 1, "bias", floats_of(C, N), N);
     int64_t dims[DC_MAX_DIMS];
@@ -920,9 +927,9 @@ static dc_status op_rnn(imp *s, const Onnx__NodeProto *n) {
     for (int64_t g = 0; g < G; g++)
         for (int64_t j = 0; j < H; j++) {
             const int64_t so = src[g] * H + j, d = g * H + j;
-            for (int64_t k = 0; k < I; k++) wi[d * I + k] = (float)at(W, so * I + k);
-            for (int64_t k = 0; k < H; k++) wh[d * H + k] = (float)at(R, so * H + k);
-            if (B) bi[d] = (float)at(B, so), bh[d] = (float)at(B, G * H + so);
+            for (int64_t k = 0; k < I; k++) wi[d * I + k] = atf(W, so * I + k);
+            for (int64_t k = 0; k < H; k++) wh[d * H + k] = atf(R, so * H + k);
+            if (B) bi[d] = atf(B, so), bh[d] = atf(B, G * H + so);
         }
     const char *sfx = reverse ? "_reverse" : "";
     char nm[4][32];
@@ -976,7 +983,7 @@ static dc_status tf_out(imp *s, const Onnx__NodeProto *n, tf_stage st) {
 static float *transposed(const Onnx__TensorProto *t, int64_t r, int64_t c) {
     float *f = malloc(sizeof(float) * (size_t)(r * c));
     for (int64_t i = 0; f && i < r; i++)
-        for (int64_t j = 0; j < c; j++) f[j * r + i] = (float)at(t, i * c + j);
+        for (int64_t j = 0; j < c; j++) f[j * r + i] = atf(t, i * c + j);
     return f;
 }
 
@@ -1023,6 +1030,7 @@ static int tf_step(imp *s, const Onnx__NodeProto *n, dc_status *st) {
     }
     if ((!strcmp(op, "Div") || !strcmp(op, "Mul")) && s0 == T_Q && c1 && elements(c1) == 1) {
         const double c = at(c1, 0), d = !strcmp(op, "Div") ? c * c : 1.0 / (c * c);
+        if (!(d >= 1 && d <= 65536)) return *st = fail_node(s, n, "an attention scale that is not 1/sqrt(head size)", NULL), 1;
         b->head_dim = (int64_t)(d + 0.5);
         if (b->head_dim < 1 || fabs(d - (double)b->head_dim) > 1e-3 * d || C % b->head_dim) return *st = fail_node(s, n, "an attention scale that is not 1/sqrt(head size)", NULL), 1;
         return *st = tf_out(s, n, T_QS), 1;
@@ -1091,6 +1099,63 @@ static int tf_step(imp *s, const Onnx__NodeProto *n, dc_status *st) {
     return 0;
 }
 
+/* The line of node n's doc_string that starts with key ("deepc:name "),
+ * copied into buf without the key; NULL when there is none. */
+static const char *doc_line(const Onnx__NodeProto *n, const char *key, char *buf, size_t size) {
+    for (const char *d = n->doc_string; d && *d;) {
+        const char *e = strchr(d, '\n');
+        const size_t len = e ? (size_t)(e - d) : strlen(d), k = strlen(key);
+        if (len >= k && !strncmp(d, key, k) && len - k < size) {
+            memcpy(buf, d + k, len - k);
+            buf[len - k] = 0;
+            return buf;
+        }
+        d += len + (e ? 1 : 0);
+    }
+    return NULL;
+}
+
+/* A layer a deepc export recorded whole ("deepc:layer NAME\tLINE\tINPUTS\tDIMS"):
+ * its line, reading the values INPUTS, its weights copied by name (fill) */
+static dc_status op_recorded(imp *s, const Onnx__NodeProto *n, char *rec) {
+    char *f[4] = {rec, NULL, NULL, NULL};
+    for (int k = 1; k < 4; k++) {
+        char *t = f[k - 1] ? strchr(f[k - 1], '\t') : NULL;
+        if (!t) return fail_node(s, n, "a deepc layer record that is not NAME, LINE, INPUTS and DIMS", NULL);
+        *t = 0;
+        f[k] = t + 1;
+    }
+    char ins[256] = "", kw[32];
+    int nins = 0, prev = 0;
+    for (char *tok = strtok(f[2], ","); tok; tok = strtok(NULL, ",")) {
+        value *v = find(s, tok);
+        if (!v || v->kind != V_ACT) return fail_node(s, n, "a deepc layer record reading an unknown value: ", tok);
+        const size_t len = strlen(ins);
+        snprintf(ins + len, sizeof ins - len, "%s%s", len ? "," : "", v->line < 0 ? "input" : s->ln[v->line].name);
+        prev = v->line == s->nln - 1 || (v->line < 0 && !s->nln);
+        nins++;
+    }
+    if (sscanf(f[1], "%31s", kw) != 1) return fail_node(s, n, "an empty deepc layer record", NULL);
+    line *l = add_line(s, kw, nins == 1 && prev ? NULL : ins); /* one input, the line before: no inputs= */
+    if (!l) return dc_set_error(DC_ERR_INVALID, "%s: more than %d layers", s->path, MAX_LINES);
+    const char *args = f[1] + strlen(kw);
+    while (*args == ' ') args++;
+    snprintf(l->args, sizeof l->args, "%s", args);
+    snprintf(l->name, sizeof l->name, "%s", f[0]);
+    for (int i = 0; i < s->nln - 1; i++)
+        if (!strcmp(s->ln[i].name, l->name)) return fail_node(s, n, "a deepc layer record of a name already taken: ", f[0]);
+    l->recorded = 1;
+    int64_t dims[DC_MAX_DIMS];
+    int nd = 0;
+    for (char *tok = strtok(f[3], "x"); tok && nd < DC_MAX_DIMS; tok = strtok(NULL, "x")) {
+        const long long v = strtoll(tok, NULL, 10);
+        if (v < 1 || v > (1 << 24)) return fail_node(s, n, "a deepc layer record with dimensions out of range", NULL);
+        dims[nd++] = v;
+    }
+    if (!nd) return fail_node(s, n, "a deepc layer record without dimensions", NULL);
+    return out_act(s, n, 0, s->nln - 1, nd, dims) ? DC_OK : DC_ERR_NOMEM;
+}
+
 /* Is value v derived from the padding mask or from shapes (not an activation, not data)? */
 static int maskish(const value *v) { return v && (v->kind == V_SHAPE || v->kind == V_ZEROS || (v->kind >= V_PADB && v->kind <= V_LENS) || v->kind == V_MASKED); }
 
@@ -1107,8 +1172,15 @@ static int mask_step(imp *s, const Onnx__NodeProto *n, dc_status *st) {
         else if (v && v->kind != V_CONST && v->kind != V_ACT) return 0;
     }
     if (!mask) return 0;
-    const char *doc = n->doc_string;
-    if (doc && !strncmp(doc, "deepc:", 6)) {
+    char pat[256];
+    const char *doc = NULL;
+    static const char *const pats[] = {"deepc:global_avg_pool1d of ", "deepc:global_max_pool1d of ", "deepc:last_step of ", "deepc:last_step reverse of "};
+    for (size_t k = 0; k < sizeof pats / sizeof *pats && !doc; k++)
+        if (doc_line(n, pats[k], pat + strlen(pats[k]) - 0, sizeof pat - strlen(pats[k]))) {
+            memcpy(pat, pats[k], strlen(pats[k]));
+            doc = pat;
+        }
+    if (doc) {
         char layer[64];
         const char *of = strstr(doc, " of ");
         if (!of || (size_t)(of - doc - 6) >= sizeof layer) return 0;
@@ -1164,6 +1236,13 @@ static dc_status run_node(imp *s, const Onnx__NodeProto *n) {
         if (n->input[k] && *n->input[k] && !find(s, n->input[k]))
             return fail_node(s, n, "reads a value that no earlier node makes (a cycle, or a missing value): ", n->input[k]);
     dc_status st;
+    char rec[1024];
+    if (doc_line(n, "deepc:in ", rec, sizeof rec)) { /* inside a layer a deepc export recorded whole: nothing of its own */
+        for (size_t k = 0; k < n->n_output; k++)
+            if (n->output[k] && *n->output[k] && !add_value(s, n->output[k], V_MASKED)) return DC_ERR_NOMEM;
+        return DC_OK;
+    }
+    if (doc_line(n, "deepc:layer ", rec, sizeof rec)) return op_recorded(s, n, rec);
     if (!n->n_input && strcmp(op, "Constant")) return fail_node(s, n, "no input", NULL);
     const char *act = activation_of(op);
     if (!strcmp(op, "Constant")) {
@@ -1235,6 +1314,12 @@ static dc_status run_node(imp *s, const Onnx__NodeProto *n) {
     else if (!strcmp(op, "Transpose")) st = op_transpose(s, n);
     else if (!strcmp(op, "LSTM") || !strcmp(op, "GRU") || !strcmp(op, "RNN")) st = op_rnn(s, n);
     else return fail_node(s, n, "an op deepc does not import", NULL);
+    value *o = st || !n->n_output ? NULL : find(s, n->output[0]);
+    if (o && o->kind == V_ACT && o->line == s->nln - 1 && o->line >= 0 && doc_line(n, "deepc:name ", rec, sizeof rec)) {
+        int taken = 0; /* the layer's name in the deepc model exported */
+        for (int i = 0; i < s->nln; i++) taken |= !strcmp(s->ln[i].name, rec);
+        if (!taken && strlen(rec) < sizeof s->ln[0].name) memcpy(s->ln[o->line].name, rec, strlen(rec) + 1);
+    }
     return st;
 }
 
@@ -1294,12 +1379,41 @@ static dc_status build_text(imp *s, const value *out, dc_strbuf *b) {
         if (l->return_seq) dc_sb_puts(b, " return_sequences=true");
         if (l->bidir) dc_sb_puts(b, " bidirectional=true");
         if (l->merge_sum) dc_sb_puts(b, " merge_sum=true");
-        if (l->mask_zero) dc_sb_puts(b, " mask_zero=true");
+        if (l->mask_zero && !strstr(l->args, "mask_zero=true")) dc_sb_puts(b, " mask_zero=true");
         if (l->inputs[0]) dc_sb_printf(b, " inputs=%s", l->inputs);
         dc_sb_printf(b, " name=%s\n", l->name);
     }
     if (out->line != s->nln - 1) return dc_set_error(DC_ERR_FORMAT, "%s: the graph's output is not its last layer's", s->path);
     return b->oom ? dc_set_error(DC_ERR_NOMEM, "import: out of memory") : DC_OK;
+}
+
+/* the weights of recorded layers: every tensor of the layer from the initializer of its name, its type and size */
+static dc_status fill_recorded(imp *s, dc_model *m) {
+    for (int i = 0; i < dc_model_num_param_tensors(m); i++) {
+        const char *name;
+        dc_tensor *t = dc_model_param_tensor(m, i, &name);
+        const char *dot = strchr(name, '.');
+        int rec = 0;
+        for (int k = 0; k < s->nln && dot; k++)
+            rec |= s->ln[k].recorded && strlen(s->ln[k].name) == (size_t)(dot - name) && !strncmp(s->ln[k].name, name, (size_t)(dot - name));
+        if (!rec) continue;
+        const Onnx__TensorProto *init = NULL;
+        for (size_t k = 0; k < s->g->n_initializer && !init; k++)
+            if (!strcmp(s->g->initializer[k]->name, name)) init = s->g->initializer[k];
+        const int want = t->dtype == DC_F32 ? ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT : t->dtype == DC_I8 ? ONNX__TENSOR_PROTO__DATA_TYPE__INT8
+                       : t->dtype == DC_U8 ? ONNX__TENSOR_PROTO__DATA_TYPE__UINT8 : t->dtype == DC_F16 ? ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT16
+                       : t->dtype == DC_BF16 ? ONNX__TENSOR_PROTO__DATA_TYPE__BFLOAT16 : -1;
+        if (!init || init->data_type != want || elements(init) != t->size)
+            return dc_set_error(DC_ERR_FORMAT, "%s: tensor \"%s\" of a recorded layer is missing or of another type or size", s->path, name);
+        for (int64_t j = 0; j < t->size; j++) {
+            if (init->has_raw_data) continue;
+            if (t->dtype == DC_F32) t->data[j] = atf(init, j);
+            else if (t->dtype == DC_I8) ((int8_t *)t->raw)[j] = (int8_t)at_i(init, j);
+            else if (t->dtype == DC_U8) ((uint8_t *)t->raw)[j] = (uint8_t)at_i(init, j);
+        }
+        if (init->has_raw_data) memcpy(t->raw, init->raw_data.data, dc_dtype_size(t->dtype) * (size_t)t->size);
+    }
+    return DC_OK;
 }
 
 static dc_status fill(imp *s, dc_model *m) {
@@ -1384,7 +1498,7 @@ static dc_status import(imp *s, dc_model **out) {
         char msg[1024];
         snprintf(msg, sizeof msg, "%s", dc_last_error());
         st = dc_set_error(DC_ERR_FORMAT, "%s: the imported description does not build: %s\n%s", s->path, msg, b.s);
-    } else if ((st = fill(s, m))) {
+    } else if ((st = fill(s, m)) || (st = fill_recorded(s, m))) {
         dc_model_free(m);
         m = NULL;
     }
