@@ -6,7 +6,9 @@
 # with deepc import-onnx, and run by deepc (RUNNER: tests/onnx_import_run.c)
 # on the inputs PyTorch saw: the same outputs within 1e-4. Then deepc's own
 # exports come back (export -> import -> the same outputs), an imported
-# model fine-tunes from the CLI, and damaged files are refused.
+# model fine-tunes, evaluates and exports again from the CLI, and damaged
+# files (truncated, junk, an unknown op, a cycle, a short initializer,
+# absurd dims, a huge repeated field, external data) are refused.
 set -u
 RUN=$1; DEEPC=$2; W=$3; SRC=$4
 PY=${PYTHON:-/usr/bin/python3}
@@ -55,6 +57,13 @@ open(sys.argv[2], 'w').write(d + 'loss categorical_crossentropy\noptimizer adam 
   && "$DEEPC" train "$W/ft.dc" --data fashion-mnist --limit 500 --init-from "$W/ft_src.safetensors" --quiet --json --out "$W/ft.safetensors" > "$W/ft.out" 2>&1 \
   && last_json "$W/ft.out" train && ok || bad "fine-tune an imported model: $(tail -3 "$W/ft.out")"
 
+# an imported PyTorch model evaluates and exports again
+"$DEEPC" eval "$W/mlp.safetensors" --data fashion-mnist --limit 200 --json > "$W/eval.out" 2>&1 && last_json "$W/eval.out" eval && ok \
+  || bad "eval an imported model: $(tail -2 "$W/eval.out")"
+"$DEEPC" export "$W/lstm_text.safetensors" --format onnx --out "$W/again.onnx" > "$W/again.out" 2>&1 \
+  && "$PY" -c "import onnx, sys; onnx.checker.check_model(onnx.load(sys.argv[1]), full_check=True)" "$W/again.onnx" && ok \
+  || bad "export an imported model again: $(tail -2 "$W/again.out")"
+
 # damaged files: each refused with a clear error, no crash
 head -c 300 "$W/mlp.onnx" > "$W/trunc.onnx"
 expect_fail "not an ONNX model" "$DEEPC" import-onnx "$W/trunc.onnx" --out "$W/x.safetensors"
@@ -77,6 +86,10 @@ bad = onnx.ModelProto(); bad.CopyFrom(m); t = bad.graph.initializer[0]; t.raw_da
 # absurd dims
 bad = onnx.ModelProto(); bad.CopyFrom(m); t = bad.graph.initializer[0]; del t.dims[:]; t.dims.extend([1 << 40, 1 << 40]); save(bad, "absurd")
 # external data
+# a huge repeated field: 200,000 dims of 1 on a weight (its values still 1 x 1 x ... = its count: read, then refused as a weight)
+bad = onnx.ModelProto(); bad.CopyFrom(m); t = bad.graph.initializer[0]; n = 1
+for d in t.dims: n *= d
+del t.dims[:]; t.dims.extend([n] + [1] * 200000); save(bad, "huge_dims")
 bad = onnx.ModelProto(); bad.CopyFrom(m); t = bad.graph.initializer[0]; t.data_location = TensorProto.EXTERNAL
 e = t.external_data.add(); e.key = "location"; e.value = "weights.bin"; t.ClearField("raw_data"); save(bad, "external")
 PYEOF
@@ -85,5 +98,6 @@ expect_fail "no earlier node makes (a cycle" "$DEEPC" import-onnx "$W/cycle.onnx
 expect_fail "where its dimensions say" "$DEEPC" import-onnx "$W/short_init.onnx" --out "$W/x.safetensors"
 expect_fail "absurd dimensions" "$DEEPC" import-onnx "$W/absurd.onnx" --out "$W/x.safetensors"
 expect_fail "external file" "$DEEPC" import-onnx "$W/external.onnx" --out "$W/x.safetensors"
+expect_fail "needs a constant 2-D weight" "$DEEPC" import-onnx "$W/huge_dims.onnx" --out "$W/x.safetensors"
 [ ! -e "$W/x.safetensors" ] && ok || bad "a refused import wrote its output"
 finish onnx_import
