@@ -28,6 +28,7 @@ static const c_case cases[] = {
     {"seq_float", "input 6x4\nsimple_rnn 5 return_sequences=true\nlstm 4\ndense 2 activation=sigmoid\n", 0, 0, "1e-5"},
     {"norms", "input 12\ndense 16 activation=gelu\nlayer_norm\ndense 8 activation=tanh\nbatchnorm\ndense 4\n", 0, 0, "1e-5"},
     {"half", "input 8\ndense 6 activation=relu weights=f16\ndense 3 weights=bf16\n", 0, 0, "1e-5"},
+    {"odd_name", "input 4\ndense 3 activation=relu name=a*/b\ndense 2\n", 0, 0, "1e-5"}, /* a name that would close a C comment */
     /* int8 products to deepc's bits: logits out (no float softmax after them) */
     {"mlp_int8", "input 784\ndense 64 activation=relu\ndense 10\n", 0, 8, "0"},
     {"mlp_static", "input 784\ndense 64 activation=relu\ndense 10\n", 0, 1, "0"},

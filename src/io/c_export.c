@@ -64,6 +64,14 @@ static void use(cx *c, const char *k) {
 
 /* ---- weights --------------------------------------------------------------------------- */
 
+/* s for a C comment: '*' and '/' (which could close it) as '_' */
+static const char *comment_safe(const char *s, char *buf, size_t n) {
+    size_t k = 0;
+    for (; s[k] && k + 1 < n; k++) buf[k] = s[k] == '*' || s[k] == '/' ? '_' : s[k];
+    buf[k] = 0;
+    return buf;
+}
+
 /* a float as a C literal that reads back to the same float */
 static void put_float(dc_strbuf *b, float v) {
     char s[48];
@@ -89,9 +97,9 @@ static int weight(cx *c, const dc_tensor *t, const char *what) {
         const char *name = what;
         for (int j = 0; j < c->m->nnamed; j++)
             if (c->m->named[j].t == t) name = c->m->named[j].name;
-        char shape[96];
+        char shape[96], safe[128];
         dc_shape_str(t, shape, sizeof shape);
-        dc_sb_printf(&c->data, "/* %s %s */\nstatic const %s p%d[%lld] = {", name, shape, t->dtype == DC_I8 ? "signed char" : "float", id,
+        dc_sb_printf(&c->data, "/* %s %s */\nstatic const %s p%d[%lld] = {", comment_safe(name, safe, sizeof safe), shape, t->dtype == DC_I8 ? "signed char" : "float", id,
                      (long long)(t->size ? t->size : 1));
         for (int64_t i = 0; i < t->size; i++) {
             if (i % 8 == 0) dc_sb_puts(&c->data, "\n   ");
@@ -248,7 +256,8 @@ static dc_status emit(cx *c, int i) {
     snprintf(yb, sizeof yb, "(scratch + %lld)", LL(c->v[i].off));
     const char *y = yb;
     dc_strbuf *o = &c->body;
-    const char *L = c->m->nodes[c->layer_of[i]]->name;
+    char lname[128];
+    const char *L = comment_safe(c->m->nodes[c->layer_of[i]]->name, lname, sizeof lname);
     const int mop = map_op(nd->op);
     if (mop >= 0) {
         use(c, "k_map");
