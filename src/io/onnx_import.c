@@ -82,6 +82,12 @@ typedef struct {
     int64_t n;
 } param;
 
+typedef struct { /* name -> int, open addressing over a power-of-two table (the names are the graph's strings) */
+    const char **key;
+    int *val;
+    size_t cap, n;
+} name_tab;
+
 typedef struct { /* a Transformer block being read (onnx_import.c, tf_step) */
     int ln1;                         /* the line of its first layer norm */
     const char *ln_in;               /* that norm's input: the block's input */
@@ -108,6 +114,12 @@ typedef struct {
     int in_ndim;
     int64_t seq_hint;      /* the length a deepc export was traced at (metadata deepc.sequence_length), or 0 */
     tf_block tf;           /* the Transformer block being read, if any */
+    name_tab names;        /* a value's name -> its latest index in v */
+    name_tab readers;      /* a value's name -> how many nodes (and outputs) read it */
+    name_tab inits;        /* an initializer's name -> its index in the graph */
+    name_tab held;         /* a line's name -> how many lines hold it (taken, hold) */
+    char **pool;           /* the copies of the names in held */
+    int npool;
 } imp;
 
 static dc_status fail_node(const imp *s, const Onnx__NodeProto *n, const char *fmt, const char *detail) {
@@ -115,22 +127,72 @@ static dc_status fail_node(const imp *s, const Onnx__NodeProto *n, const char *f
                         n->op_type ? n->op_type : "?", fmt, detail ? detail : "");
 }
 
-static value *find(imp *s, const char *name) {
-    if (!name || !*name) return NULL;
-    for (int i = s->nv - 1; i >= 0; i--)
-        if (!strcmp(s->v[i].name, name)) return &s->v[i];
-    return NULL;
+/* ---- name tables: a name -> an int, in time independent of the graph's size ------------ */
+
+static int *tab_slot(name_tab *t, const char *name) {
+    if (!t->cap) return NULL;
+    for (size_t h = dc_str_hash(name) & (t->cap - 1);; h = (h + 1) & (t->cap - 1))
+        if (!t->key[h] || !strcmp(t->key[h], name)) {
+            if (!t->key[h]) return NULL;
+            return &t->val[h];
+        }
 }
 
-/* how many nodes (and graph outputs) read the value called name */
-static int consumers(const Onnx__GraphProto *g, const char *name) {
-    int c = 0;
-    for (size_t i = 0; i < g->n_node; i++)
-        for (size_t k = 0; k < g->node[i]->n_input; k++)
-            if (g->node[i]->input[k] && !strcmp(g->node[i]->input[k], name)) c++;
-    for (size_t i = 0; i < g->n_output; i++)
-        if (g->output[i]->name && !strcmp(g->output[i]->name, name)) c++;
-    return c;
+static int tab_get(const name_tab *t, const char *name, int dflt) {
+    const int *v = tab_slot((name_tab *)t, name);
+    return v ? *v : dflt;
+}
+
+/* name -> val (a name already there: val replaces its value, or adds to it); 0, or -1 out of memory */
+static int tab_put(name_tab *t, const char *name, int val, int add) {
+    int *v = tab_slot(t, name);
+    if (v) {
+        *v = add ? *v + val : val;
+        return 0;
+    }
+    if (2 * (t->n + 1) > t->cap) { /* at most half full */
+        name_tab g = {0};
+        g.cap = t->cap ? 2 * t->cap : 256;
+        g.key = calloc(g.cap, sizeof *g.key), g.val = calloc(g.cap, sizeof *g.val);
+        if (!g.key || !g.val) {
+            free(g.key), free(g.val);
+            return -1;
+        }
+        for (size_t i = 0; i < t->cap; i++)
+            if (t->key[i]) {
+                size_t h = dc_str_hash(t->key[i]) & (g.cap - 1);
+                while (g.key[h]) h = (h + 1) & (g.cap - 1);
+                g.key[h] = t->key[i], g.val[h] = t->val[i];
+            }
+        g.n = t->n;
+        free(t->key), free(t->val);
+        *t = g;
+    }
+    size_t h = dc_str_hash(name) & (t->cap - 1);
+    while (t->key[h]) h = (h + 1) & (t->cap - 1);
+    t->key[h] = name, t->val[h] = val, t->n++;
+    return 0;
+}
+
+static void tab_free(name_tab *t) { free(t->key), free(t->val); }
+
+/* the latest value called name, or NULL */
+static value *find(imp *s, const char *name) {
+    if (!name || !*name) return NULL;
+    const int i = tab_get(&s->names, name, -1);
+    return i >= 0 ? &s->v[i] : NULL;
+}
+
+/* how many nodes (and graph outputs) read the value called name (counted once, count_readers) */
+static int consumers(const imp *s, const char *name) { return name ? tab_get(&s->readers, name, 0) : 0; }
+
+static dc_status count_readers(imp *s) {
+    for (size_t i = 0; i < s->g->n_node; i++)
+        for (size_t k = 0; k < s->g->node[i]->n_input; k++)
+            if (s->g->node[i]->input[k] && tab_put(&s->readers, s->g->node[i]->input[k], 1, 1)) return dc_set_error(DC_ERR_NOMEM, "import: out of memory");
+    for (size_t i = 0; i < s->g->n_output; i++)
+        if (s->g->output[i]->name && tab_put(&s->readers, s->g->output[i]->name, 1, 1)) return dc_set_error(DC_ERR_NOMEM, "import: out of memory");
+    return DC_OK;
 }
 
 static value *add_value(imp *s, const char *name, vkind kind) {
@@ -140,12 +202,13 @@ static value *add_value(imp *s, const char *name, vkind kind) {
         if (!v) return NULL;
         s->v = v, s->capv = cap;
     }
+    if (name && *name && tab_put(&s->names, name, s->nv, 0)) return NULL;
     value *v = &s->v[s->nv++];
     memset(v, 0, sizeof *v);
     v->name = name;
     v->kind = kind;
     v->line = -1;
-    v->consumers = consumers(s->g, name);
+    v->consumers = consumers(s, name);
     return v;
 }
 
@@ -268,16 +331,42 @@ static int attr_s_is(const Onnx__NodeProto *n, const char *name, const char *wan
 /* ---- lines and parameters -------------------------------------------------------------------- */
 
 /* line li's kind becomes kw, and its name the first of kw, kw_1, kw_2, ... no other line has (as deepc names layers) */
+/* The lines' names, counted (s->held: a name -> how many lines hold it;
+ * its keys are copies kept in s->pool), so that "is it taken" costs the
+ * same however many lines there are. */
+static int taken(const imp *s, const char *name) { return tab_get(&s->held, name, 0) > 0; }
+
+static void hold(imp *s, const char *name, int delta) {
+    if (!*name) return;
+    if (tab_get(&s->held, name, -1) < 0) { /* a new name: a copy for the table's key */
+        char *c = s->npool < 3 * MAX_LINES ? strdup(name) : NULL;
+        if (!c) return;
+        s->pool[s->npool++] = c;
+        name = c;
+    }
+    tab_put(&s->held, name, delta, 1);
+}
+
+/* line li's name becomes name */
+static void rename_line(imp *s, int li, const char *name) {
+    hold(s, s->ln[li].name, -1);
+    snprintf(s->ln[li].name, sizeof s->ln[li].name, "%s", name);
+    hold(s, s->ln[li].name, 1);
+}
+
+/* line li's kind becomes kw, and its name the first of kw, kw_1, kw_2, ... no other line has (as deepc names layers) */
 static void name_line(imp *s, int li, const char *kw) {
     line *l = &s->ln[li];
     snprintf(l->kw, sizeof l->kw, "%s", kw);
-    for (int k = 0;; k++) {
+    hold(s, l->name, -1);
+    int same = 0; /* start past the lines of this kind */
+    for (int i = 0; i < s->nln; i++) same += i != li && !strcmp(s->ln[i].kw, kw);
+    for (int k = same;; k++) {
         if (k) snprintf(l->name, sizeof l->name, "%s_%d", kw, k);
         else snprintf(l->name, sizeof l->name, "%s", kw);
-        int taken = 0;
-        for (int i = 0; i < s->nln && !taken; i++) taken = i != li && !strcmp(s->ln[i].name, l->name);
-        if (!taken) return;
+        if (!taken(s, l->name)) break;
     }
+    hold(s, l->name, 1);
 }
 
 static line *add_line(imp *s, const char *kw, const char *inputs) {
@@ -669,14 +758,14 @@ static dc_status op_reshape(imp *s, const Onnx__NodeProto *n) {
         value *v = add_value(s, n->output[0], V_ACT);
         if (!v) return DC_ERR_NOMEM;
         *v = *x, v->name = n->output[0], v->kind = V_ACT;
-        v->consumers = consumers(s->g, v->name);
+        v->consumers = consumers(s, v->name);
         return DC_OK;
     }
     if (x && x->kind == V_RNN_Y && !strcmp(n->op_type, "Squeeze")) { /* Y (T, 1, N, H) -> (T, N, H) */
         value *v = add_value(s, n->output[0], V_RNN_YS);
         if (!v) return DC_ERR_NOMEM;
         *v = *x, v->name = n->output[0], v->kind = V_RNN_YS;
-        v->consumers = consumers(s->g, v->name);
+        v->consumers = consumers(s, v->name);
         return DC_OK;
     }
     if (!x || x->kind != V_ACT) return fail_node(s, n, "reshapes a value that is not an activation here", NULL);
@@ -811,7 +900,7 @@ static dc_status op_gather(imp *s, const Onnx__NodeProto *n) {
         value *v = add_value(s, n->output[0], V_ACT);
         if (!v) return DC_ERR_NOMEM;
         *v = *a, v->name = n->output[0], v->kind = V_ACT;
-        v->consumers = consumers(s->g, v->name);
+        v->consumers = consumers(s, v->name);
         return DC_OK;
     }
     if (a && a->kind == V_ACT && a->line >= 0 && a->ndim == 2 && s->ln[a->line].return_seq && a->consumers == 1 &&
@@ -824,7 +913,7 @@ static dc_status op_gather(imp *s, const Onnx__NodeProto *n) {
         value *v = add_value(s, n->output[0], V_ACT);
         if (!v) return DC_ERR_NOMEM;
         *v = *a, v->name = n->output[0], v->ndim = 1, v->dims[0] = a->dims[1];
-        v->consumers = consumers(s->g, v->name);
+        v->consumers = consumers(s, v->name);
         return DC_OK;
     }
     if (a && (a->kind == V_SHAPE || a->kind == V_CONST) && b && (b->kind == V_SHAPE || b->kind == V_CONST) &&
@@ -852,7 +941,7 @@ static dc_status op_transpose(imp *s, const Onnx__NodeProto *n) {
         value *v = add_value(s, n->output[0], V_TMAJOR);
         if (!v) return DC_ERR_NOMEM;
         *v = *x, v->name = n->output[0], v->kind = V_TMAJOR;
-        v->consumers = consumers(s->g, v->name);
+        v->consumers = consumers(s, v->name);
         return DC_OK;
     }
     if (x && x->kind == V_RNN_YS && swap01) { /* the whole sequence, batch-major again */
@@ -861,7 +950,7 @@ static dc_status op_transpose(imp *s, const Onnx__NodeProto *n) {
         value *v = add_value(s, n->output[0], V_ACT);
         if (!v) return DC_ERR_NOMEM;
         *v = *x, v->name = n->output[0], v->kind = V_ACT;
-        v->consumers = consumers(s->g, v->name);
+        v->consumers = consumers(s, v->name);
         return DC_OK;
     }
     return fail_node(s, n, "a transpose other than to or from time-major around a recurrent layer", NULL);
@@ -1141,9 +1230,9 @@ static dc_status op_recorded(imp *s, const Onnx__NodeProto *n, char *rec) {
     const char *args = f[1] + strlen(kw);
     while (*args == ' ') args++;
     snprintf(l->args, sizeof l->args, "%s", args);
-    snprintf(l->name, sizeof l->name, "%s", f[0]);
-    for (int i = 0; i < s->nln - 1; i++)
-        if (!strcmp(s->ln[i].name, l->name)) return fail_node(s, n, "a deepc layer record of a name already taken: ", f[0]);
+    if (strlen(f[0]) >= sizeof l->name || !*f[0] || (strcmp(f[0], l->name) && taken(s, f[0])))
+        return fail_node(s, n, "a deepc layer record of a name already taken (or out of length): ", f[0]);
+    rename_line(s, s->nln - 1, f[0]);
     l->recorded = 1;
     int64_t dims[DC_MAX_DIMS];
     int nd = 0;
@@ -1258,7 +1347,7 @@ static dc_status run_node(imp *s, const Onnx__NodeProto *n) {
         value *v = add_value(s, n->output[0], x->kind);
         if (!v) return DC_ERR_NOMEM;
         *v = *find(s, n->input[0]), v->name = n->output[0];
-        v->consumers = consumers(s->g, v->name);
+        v->consumers = consumers(s, v->name);
         st = DC_OK;
     } else if (!strcmp(op, "Equal") || !strcmp(op, "Not") || (!strcmp(op, "Cast") && find(s, n->input[0]) &&
                                                                  find(s, n->input[0])->kind >= V_PADB) ||
@@ -1316,9 +1405,7 @@ static dc_status run_node(imp *s, const Onnx__NodeProto *n) {
     else return fail_node(s, n, "an op deepc does not import", NULL);
     value *o = st || !n->n_output ? NULL : find(s, n->output[0]);
     if (o && o->kind == V_ACT && o->line == s->nln - 1 && o->line >= 0 && doc_line(n, "deepc:name ", rec, sizeof rec)) {
-        int taken = 0; /* the layer's name in the deepc model exported */
-        for (int i = 0; i < s->nln; i++) taken |= !strcmp(s->ln[i].name, rec);
-        if (!taken && strlen(rec) < sizeof s->ln[0].name) memcpy(s->ln[o->line].name, rec, strlen(rec) + 1);
+        if (!taken(s, rec) && strlen(rec) < sizeof s->ln[0].name) rename_line(s, o->line, rec); /* the layer's name in the deepc model exported */
     }
     return st;
 }
@@ -1329,7 +1416,7 @@ static dc_status graph_input(imp *s) {
     const Onnx__ValueInfoProto *in = NULL;
     for (size_t i = 0; i < g->n_input; i++) {
         int init = 0;
-        for (size_t k = 0; k < g->n_initializer; k++) init |= g->input[i]->name && g->initializer[k]->name && !strcmp(g->input[i]->name, g->initializer[k]->name);
+        init = g->input[i]->name && tab_get(&s->inits, g->input[i]->name, -1) >= 0; /* (older files list initializers as inputs) */
         if (init) continue;
         if (in) return dc_set_error(DC_ERR_FORMAT, "%s: the graph has several inputs; deepc imports models of one input", s->path);
         in = g->input[i];
@@ -1363,7 +1450,7 @@ static dc_status graph_input(imp *s) {
     if (!v) return DC_ERR_NOMEM;
     v->ndim = s->in_ndim;
     memcpy(v->dims, s->in_dims, sizeof(int64_t) * (size_t)s->in_ndim);
-    v->consumers = consumers(g, in->name);
+    v->consumers = consumers(s, in->name);
     return DC_OK;
 }
 
@@ -1398,8 +1485,8 @@ static dc_status fill_recorded(imp *s, dc_model *m) {
             rec |= s->ln[k].recorded && strlen(s->ln[k].name) == (size_t)(dot - name) && !strncmp(s->ln[k].name, name, (size_t)(dot - name));
         if (!rec) continue;
         const Onnx__TensorProto *init = NULL;
-        for (size_t k = 0; k < s->g->n_initializer && !init; k++)
-            if (!strcmp(s->g->initializer[k]->name, name)) init = s->g->initializer[k];
+        const int k = tab_get(&s->inits, name, -1);
+        if (k >= 0) init = s->g->initializer[k];
         const int want = t->dtype == DC_F32 ? ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT : t->dtype == DC_I8 ? ONNX__TENSOR_PROTO__DATA_TYPE__INT8
                        : t->dtype == DC_U8 ? ONNX__TENSOR_PROTO__DATA_TYPE__UINT8 : t->dtype == DC_F16 ? ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT16
                        : t->dtype == DC_BF16 ? ONNX__TENSOR_PROTO__DATA_TYPE__BFLOAT16 : -1;
@@ -1474,16 +1561,23 @@ static dc_status import(imp *s, dc_model **out) {
         }
     }
     dc_status st;
+    if ((st = count_readers(s))) return st;
+    for (size_t i = 0; i < s->g->n_initializer; i++) { /* named, once each */
+        const Onnx__TensorProto *t = s->g->initializer[i];
+        if (!t->name || !*t->name) return dc_set_error(DC_ERR_FORMAT, "%s: an initializer without a name", s->path);
+        if (tab_get(&s->inits, t->name, -1) >= 0) return dc_set_error(DC_ERR_FORMAT, "%s: two initializers are called \"%s\"", s->path, t->name);
+        if (tab_put(&s->inits, t->name, (int)i, 0)) return dc_set_error(DC_ERR_NOMEM, "import: out of memory");
+    }
     if ((st = graph_input(s))) return st;
     for (size_t i = 0; i < s->g->n_initializer; i++) {
         const Onnx__TensorProto *t = s->g->initializer[i];
-        if (!t->name || !*t->name) return dc_set_error(DC_ERR_FORMAT, "%s: an initializer without a name", s->path);
         if ((st = check_tensor(s, t, "initializer"))) return st;
         value *v = add_value(s, t->name, V_CONST);
         if (!v) return DC_ERR_NOMEM;
         v->t = t;
     }
-    if (!(s->ln = calloc(MAX_LINES, sizeof *s->ln))) return dc_set_error(DC_ERR_NOMEM, "import: out of memory");
+    if (!(s->ln = calloc(MAX_LINES, sizeof *s->ln)) || !(s->pool = calloc(3 * MAX_LINES, sizeof *s->pool)))
+        return dc_set_error(DC_ERR_NOMEM, "import: out of memory");
     for (size_t i = 0; i < s->g->n_node; i++)
         if ((st = run_node(s, s->g->node[i]))) return st;
     value *o = find(s, s->g->output[0]->name);
@@ -1518,6 +1612,9 @@ dc_model *dc_model_import_onnx(const char *path) {
     if (s.m) onnx__model_proto__free_unpacked(s.m, NULL);
     for (int i = 0; i < s.np; i++) free(s.p[i].data);
     free(s.p), free(s.v), free(s.ln);
+    tab_free(&s.names), tab_free(&s.readers), tab_free(&s.inits), tab_free(&s.held);
+    for (int i = 0; i < s.npool; i++) free(s.pool[i]);
+    free(s.pool);
     if (st) {
         dc_model_free(m);
         return NULL;
