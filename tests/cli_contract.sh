@@ -55,11 +55,11 @@ for c in train eval predict summary cv generate tokenize transform export quanti
 done
 
 # each command's --help is its own page, and deepc help COMMAND is the same
-for c in train eval predict summary augment generate tokenize tokenizer import-gpt2 import-onnx cv transform export quantize distill prune; do
+for c in train eval predict summary augment generate tokenize tokenizer import-gpt2 import-onnx cv transform export quantize distill prune serve; do
   "$DEEPC" $c --help > "$W/h_$c.out" 2>&1 && head -1 "$W/h_$c.out" | grep -q "^usage: deepc $c " && ok || bad "$c --help: $(head -2 "$W/h_$c.out")"
   "$DEEPC" help $c | cmp -s - "$W/h_$c.out" && ok || bad "deepc help $c differs from $c --help"
 done
-[ "$(cat "$W"/h_*.out | grep -c '^usage: deepc ')" = 16 ] && ok || bad "the help pages are not one per command"
+[ "$(cat "$W"/h_*.out | grep -c '^usage: deepc ')" = 17 ] && ok || bad "the help pages are not one per command"
 grep -q "VAE\|variational" "$W/h_import-gpt2.out" && bad "import-gpt2 --help shows another command's text" || ok
 "$DEEPC" -V | grep -q "^deepc [0-9]" && ok || bad "-V"
 "$DEEPC" --help | grep -q "deepc COMMAND --help" && ok || bad "the overview points to the pages"

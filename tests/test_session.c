@@ -186,6 +186,92 @@ static void generate_case(void) {
     dc_model_free(m);
 }
 
+/* ---- slots: streams of different lengths stepped as one batch ----------------- */
+
+/* Four sequences join at different steps (so their positions differ), each
+ * fed a token stream of its own for GEN steps (its cache slides by itself
+ * past the context of 32): every step's logits match a generator of batch
+ * 1 fed the same tokens (within rounding: a batch may sum in another
+ * order), and a slot fed alone gives the same bits. */
+static void slots_case(void) {
+    dc_model *m = dc_model_parse(gpt_desc, "gpt.dc");
+    if (!m) return;
+    enum { S = 4 };
+    dc_generator *batch = dc_generator_new(m, S, 1), *ref[S];
+    CHECK(batch != NULL, "slots: %s", dc_last_error());
+    for (int k = 0; k < S; k++) ref[k] = dc_generator_new(m, 1, 1);
+    static float got[S][V], want[V];
+    int32_t tok[S], slots[S];
+    double worst = 0.0;
+    int exact_one = 1, ok = 1;
+    for (int step = 0; step < GEN + 3 * 10 && ok; step++) {
+        int n = 0;
+        for (int k = 0; k < S; k++) {
+            const int at = step - 10 * k; /* sequence k starts at step 10k */
+            if (at < 0 || at >= GEN) continue;
+            tok[n] = (int32_t)((k * 11 + at * (k + 3)) % V);
+            if (at == 0) { /* a prompt of k + 2 tokens through the slot alone */
+                int32_t prompt[8];
+                for (int i = 0; i < k + 2; i++) prompt[i] = (int32_t)((k + i * 5) % V);
+                ok &= dc_generator_slot_feed(batch, k, prompt, k + 2, got[k]) == DC_OK;
+                ok &= dc_generator_feed(ref[k], prompt, k + 2, want) == DC_OK;
+                exact_one &= !memcmp(got[k], want, sizeof want);
+            }
+            slots[n++] = k;
+        }
+        if (!n) continue;
+        ok &= dc_generator_slots_step(batch, n, slots, tok, &got[0][0]) == DC_OK;
+        for (int i = 0; i < n && ok; i++) {
+            ok &= dc_generator_feed(ref[slots[i]], &tok[i], 1, want) == DC_OK;
+            for (int v = 0; v < V; v++) {
+                const double d = fabs((double)got[i][v] - want[v]);
+                worst = d > worst ? d : worst;
+            }
+        }
+    }
+    /* one slot stepped alone from a fresh prompt, past a slide: the same bits */
+    dc_generator_slot_reset(batch, 2);
+    dc_generator_reset(ref[2]);
+    for (int step = 0; step < 2 * T && ok; step++) {
+        int32_t t = (int32_t)((step * 7 + 1) % V), two = 2;
+        ok &= dc_generator_slots_step(batch, 1, &two, &t, got[0]) == DC_OK && dc_generator_feed(ref[2], &t, 1, want) == DC_OK;
+        exact_one &= !memcmp(got[0], want, sizeof want);
+    }
+    CHECK(ok, "slots: every step ran: %s", dc_last_error());
+    CHECK(worst < 1e-5, "slots: logits of slots stepped together match batch-1 generators (worst %g)", worst);
+    CHECK(exact_one, "slots: a slot alone gives the batch-1 bits");
+    CHECK_ERR(dc_generator_slots_step(batch, 2, (int32_t[]){1, 1}, tok, &got[0][0]) != DC_OK, "stepped twice in one step");
+    CHECK_ERR(dc_generator_slot_feed(batch, S, tok, 1, got[0]) != DC_OK, "slot 4 of a generator of 4");
+    for (int k = 0; k < S; k++) dc_generator_free(ref[k]);
+    dc_generator_free(batch);
+    dc_model_free(m);
+}
+
+/* ---- a linear head under cross-entropy: probabilities on request ------------- */
+
+static void probabilities_case(dc_dataset *train, dc_dataset *test) {
+    dc_model *m = dc_model_parse("input 784\ndense 32 activation=relu\ndense 10\nloss categorical_crossentropy\n"
+                                 "optimizer adam lr=0.001\nfit epochs=1 batch_size=64 seed=3\n", "logits.dc");
+    dc_fit_options o = {.epochs = 1, .validation_split = 0.0f, .shuffle = -1, .verbose = 0};
+    CHECK(m && dc_fit(m, train, &o, NULL) == DC_OK, "logits model trains: %s", dc_last_error());
+    if (!m) return;
+    static float x[8 * 784], raw[80], prob[80], want[80];
+    int64_t idx[8] = {0, 1, 2, 3, 4, 5, 6, 7};
+    dc_dataset_gather(test, idx, 8, x, NULL);
+    dc_session *s = dc_session_new(m, 8);
+    CHECK(s && dc_session_predict(s, x, 8, raw) == DC_OK, "logits: raw run");
+    dc_session_set_probabilities(s, 1);
+    CHECK(dc_session_predict(s, x, 8, prob) == DC_OK, "logits: probabilities run");
+    CHECK(dc_predict(m, test, 8, 8, want) == DC_OK, "logits: dc_predict");
+    double worst = 0.0, sum0 = 0.0, rawsum = 0.0;
+    for (int i = 0; i < 80; i++) worst = fmax(worst, fabs((double)prob[i] - want[i]));
+    for (int k = 0; k < 10; k++) sum0 += prob[k], rawsum += raw[k];
+    CHECK(worst < 1e-6 && fabs(sum0 - 1.0) < 1e-5, "logits: session probabilities equal dc_predict's (worst %g, sum %g)", worst, sum0);
+    CHECK(fabs(rawsum - 1.0) > 1e-3, "logits: without the switch the scores are raw (sum %g)", rawsum);
+    dc_session_free(s);
+    dc_model_free(m);
+}
+
 /* ---- the VAE's KL term belongs to the caller's graph --------------------------- */
 
 static void vae_terms_case(dc_model *m, const float *x) {
@@ -333,6 +419,8 @@ int main(int argc, char **argv) {
         vae_terms_case(vae, x);
     }
     generate_case();
+    slots_case();
+    probabilities_case(train, test);
     memory_inputs_case(x, test);
     /* a session refuses what does not fit */
     if (mlp) {

@@ -24,4 +24,6 @@ int cli_import_gpt2(const cli_args *a);
 int cli_import_onnx(const cli_args *a);
 /* `deepc tokenizer train FILE... --vocab-size N --out DIR`. */
 int cli_tokenizer_train(const cli_args *a);
+/* deepc serve (tools/serve.c): its own options from argv. */
+int cli_serve(int argc, char **argv);
 #endif

@@ -168,6 +168,25 @@ const command_help cli_commands[] = {
      "usage: deepc cv DESCRIPTION --data DATA --folds K [train options] [--json]\n"
      "  k-fold cross-validation: trains K models, reports mean and std of each metric.\n",
      1, 0},
+    {"serve",
+     "usage: deepc serve MODEL [NAME=MODEL ...] [--port 8080] [--host 127.0.0.1] [--threads T]\n"
+     "                   [--max-batch 64] [--batch-window-ms 2] [--max-body 8M] [--api-key-file F]\n"
+     "                   [--max-instances 1024] [--max-streams 16] [--max-connections 512] [--timeout 10]\n"
+     "  An HTTP server for models (float, int8, 4-bit or pruned alike); a model is named after its\n"
+     "  file unless NAME= says. --port 0 takes a free port (the line \"serving ... on\" says which).\n"
+     "  GET  /health, /metrics (Prometheus), /v1/models, /v1/models/NAME (inputs, classes, dtype)\n"
+     "  POST /v1/models/NAME:predict {\"instances\": [...]} (TF Serving's form): arrays of numbers\n"
+     "       of the input's shape, objects of CSV columns (the stored pipeline), {\"b64\": PNG/JPEG}\n"
+     "       or texts -> {\"predictions\": [{\"class\", \"probability\", \"probabilities\"}]}. Requests\n"
+     "       arriving within --batch-window-ms run together, up to --max-batch instances.\n"
+     "  POST /v1/completions {\"prompt\", \"max_tokens\" (16), \"temperature\" (1), \"top_p\", \"top_k\",\n"
+     "       \"stop\", \"seed\" (1), \"stream\"} for language models, OpenAI's form; \"stream\": true\n"
+     "       sends server-sent events. Up to --max-streams generations step together as one batch.\n"
+     "  Errors are JSON with a 4xx status; a body over --max-body gets 413; a client silent for\n"
+     "  --timeout seconds is dropped. --api-key-file F: every route but /health needs the header\n"
+     "  \"Authorization: Bearer KEY\" (F's first line). --threads: each model run's threads.\n"
+     "  SIGTERM or Ctrl-C: stop accepting, finish the requests in flight, exit 0.\n",
+     0, 0},
 };
 const int cli_ncommands = (int)(sizeof cli_commands / sizeof cli_commands[0]);
 

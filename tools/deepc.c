@@ -1187,6 +1187,7 @@ int main(int argc, char **argv) {
         else fprintf(stderr, "deepc: unknown command \"%s\" (deepc --help)\n", argv[1]);
         return 2;
     }
+    if (!strcmp(argv[1], "serve")) return cli_serve(argc, argv); /* its own options and signal handling */
     route_signals();
     cli_args a;
     if (parse_args(argc, argv, &a)) return 2;

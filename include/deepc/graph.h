@@ -255,6 +255,11 @@ dc_tensor *dc_attention(dc_graph *g, dc_tensor *qkv, int heads, int causal, cons
  * and the queries attend to rows [0, pos0 + i]. Inference only (no grad). */
 dc_tensor *dc_attention_cached(dc_graph *g, dc_tensor *qkv, int heads, float *kcache, float *vcache, int64_t cap,
                                int64_t pos0);
+/* The same for rows of different sequences (continuous batching): row n's
+ * new positions start at rowpos[n] (NULL: all at pos0) and its keys live
+ * in the caches' row rowslot[n] (NULL: row n) of `slots` rows. */
+dc_tensor *dc_attention_cached_rows(dc_graph *g, dc_tensor *qkv, int heads, float *kcache, float *vcache, int64_t cap,
+                                    int64_t pos0, const int64_t *rowpos, const int32_t *rowslot, int64_t slots);
 
 /* Element types. z = x as `to`: float, half (F16) and bfloat16 (BF16) to
  * each other (to half or bfloat16: round to nearest, ties to even), and the

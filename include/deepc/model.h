@@ -365,6 +365,11 @@ dc_session *dc_session_new(const dc_model *m, int max_batch);
 void dc_session_free(dc_session *s);
 /* OpenMP threads for this session's runs (0: the process's count). */
 void dc_session_set_threads(dc_session *s, int threads);
+/* on = 1: outputs whose loss reads them as logits (a linear head under
+ * cross-entropy) come out as the probabilities the loss implies, as
+ * dc_predict gives them (softmax, or the sigmoid of one output); default 0:
+ * the layer's values as they are. */
+void dc_session_set_probabilities(dc_session *s, int on);
 int dc_session_num_inputs(const dc_session *s);
 int dc_session_num_outputs(const dc_session *s);
 /* What input k takes per sample: DC_I32 token ids when it feeds an
@@ -399,6 +404,22 @@ void dc_generator_reset(dc_generator *gen);
  * context is an error). */
 dc_status dc_generator_feed(dc_generator *gen, const int32_t *tokens, int64_t t, float *logits);
 int dc_generator_cached(const dc_generator *gen);
+/* Slots: the generator's `batch` rows as independent sequences, each of
+ * its own length (a server's streams; continuous batching). A slot is
+ * emptied with dc_generator_slot_reset, given a prompt (or more tokens)
+ * with dc_generator_slot_feed (logits: V floats after the last), and the
+ * decode steps of several slots run as one batch with
+ * dc_generator_slots_step: tokens[i] is appended to slots[i] (n distinct
+ * slots) and logits (n x V) gets what follows each. With a cache, each
+ * slot's window slides by itself when its context is full; without one,
+ * each slot's window runs by itself. A slot's logits equal those of a
+ * generator of batch 1 fed the same tokens up to float rounding (a batch
+ * of n rows may sum in another order); at n = 1 they are the same bits.
+ * Use either the slot calls or dc_generator_feed on one generator, not
+ * both (dc_generator_reset empties every slot). */
+void dc_generator_slot_reset(dc_generator *gen, int slot);
+dc_status dc_generator_slot_feed(dc_generator *gen, int slot, const int32_t *tokens, int64_t t, float *logits);
+dc_status dc_generator_slots_step(dc_generator *gen, int n, const int32_t *slots, const int32_t *tokens, float *logits);
 /* OpenMP threads for this generator's runs (0: the process's count); a
  * generator is a session for language models: one per thread, any number
  * on one model (the thread policy of sessions applies). */

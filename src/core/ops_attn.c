@@ -88,19 +88,33 @@ dc_tensor *dc_attention(dc_graph *g, dc_tensor *qkv, int heads, int causal, cons
     return z;
 }
 
-dc_tensor *dc_attention_cached(dc_graph *g, dc_tensor *qkv, int heads, float *kcache, float *vcache, int64_t cap,
-                               int64_t pos0) {
+dc_tensor *dc_attention_cached_rows(dc_graph *g, dc_tensor *qkv, int heads, float *kcache, float *vcache, int64_t cap,
+                                    int64_t pos0, const int64_t *rowpos, const int32_t *rowslot, int64_t slots) {
     if (!check_qkv(qkv, heads, NULL, 0.0f)) return NULL;
     const int64_t N = qkv->shape[0], t = qkv->shape[1], C = qkv->shape[2] / 3;
-    if (pos0 < 0 || pos0 + t > cap) {
-        dc_set_error(DC_ERR_INVALID, "attention: %lld new positions after %lld do not fit a cache of %lld", (long long)t,
-                     (long long)pos0, (long long)cap);
-        return NULL;
+    int64_t most = pos0;
+    for (int64_t n = 0; n < N; n++) {
+        const int64_t p = rowpos ? rowpos[n] : pos0, r = rowslot ? rowslot[n] : n;
+        if (p < 0 || p + t > cap) {
+            dc_set_error(DC_ERR_INVALID, "attention: %lld new positions after %lld do not fit a cache of %lld", (long long)t,
+                         (long long)p, (long long)cap);
+            return NULL;
+        }
+        if (r < 0 || r >= slots) {
+            dc_set_error(DC_ERR_INVALID, "attention: row %lld of the cache, which holds %lld", (long long)r, (long long)slots);
+            return NULL;
+        }
+        most = p > most ? p : most;
     }
     const dc_k_att_geom k = {.N = N, .T = t, .C = C, .H = heads, .D = C / heads, .causal = 1};
     dc_tensor *z = dc_input(g, DC_F32, 3, (int64_t[]){N, t, C}); /* inference only: not on the tape */
-    float *scratch = z ? dc_arena_alloc_raw(g, sizeof(float) * dc_k_attention_scratch(&k, pos0 + t, 0)) : NULL;
+    float *scratch = z ? dc_arena_alloc_raw(g, sizeof(float) * dc_k_attention_scratch(&k, most + t, 0)) : NULL;
     if (!scratch) return NULL;
-    dc_k_attention_cached(&k, qkv->data, kcache, vcache, cap, pos0, z->data, scratch);
+    dc_k_attention_cached(&k, qkv->data, kcache, vcache, cap, pos0, rowpos, rowslot, z->data, scratch);
     return z;
+}
+
+dc_tensor *dc_attention_cached(dc_graph *g, dc_tensor *qkv, int heads, float *kcache, float *vcache, int64_t cap,
+                               int64_t pos0) {
+    return dc_attention_cached_rows(g, qkv, heads, kcache, vcache, cap, pos0, NULL, NULL, qkv->ndim == 3 ? qkv->shape[0] : 0);
 }

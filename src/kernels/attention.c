@@ -150,20 +150,25 @@ void dc_k_attention_backward(const dc_k_att_geom *a, const float *qkv, const flo
 }
 
 void dc_k_attention_cached(const dc_k_att_geom *a, const float *qkv, float *kcache, float *vcache, int64_t cap, int64_t pos0,
-                           float *y, float *scratch) {
+                           const int64_t *rowpos, const int32_t *rowslot, float *y, float *scratch) {
     const int64_t N = a->N, t = a->T, C = a->C, ld = 3 * C, heads = a->H;
     const int nt = dc_k_threads() > 0 ? dc_k_threads() : 1;
-    for (int64_t n = 0; n < N; n++) /* the new keys and values join the cache */
+    int64_t most = pos0; /* the longest row's start: the scratch is sized for it */
+    for (int64_t n = 0; rowpos && n < N; n++) most = rowpos[n] > most ? rowpos[n] : most;
+    for (int64_t n = 0; n < N; n++) { /* the new keys and values join the cache */
+        const int64_t p = rowpos ? rowpos[n] : pos0, r = rowslot ? rowslot[n] : n;
         for (int64_t i = 0; i < t; i++) {
             const float *row = qkv + (n * t + i) * ld;
-            memcpy(kcache + (n * cap + pos0 + i) * C, row + C, sizeof(float) * (size_t)C);
-            memcpy(vcache + (n * cap + pos0 + i) * C, row + 2 * C, sizeof(float) * (size_t)C);
+            memcpy(kcache + (r * cap + p + i) * C, row + C, sizeof(float) * (size_t)C);
+            memcpy(vcache + (r * cap + p + i) * C, row + 2 * C, sizeof(float) * (size_t)C);
         }
+    }
     const int64_t NH = N * heads;
-    DC_PARALLEL_FOR(nt > 1 && NH > 1 && (pos0 + t) * t * C > 65536, nh, NH, {
-        float *S = scratch + dc_thread_slot() * ATT_BQ * (pos0 + t);
+    DC_PARALLEL_FOR(nt > 1 && NH > 1 && (most + t) * t * C > 65536, nh, NH, {
+        float *S = scratch + dc_thread_slot() * ATT_BQ * (most + t);
         const int64_t n = nh / heads, h = nh % heads;
-        attend(a, n, h, qkv + n * t * ld + h * a->D, ld, kcache + n * cap * C + h * a->D, vcache + n * cap * C + h * a->D, C,
-               y + n * t * C + h * a->D, C, t, pos0 + t, pos0, NULL, S);
+        const int64_t p = rowpos ? rowpos[n] : pos0, r = rowslot ? rowslot[n] : n;
+        attend(a, n, h, qkv + n * t * ld + h * a->D, ld, kcache + r * cap * C + h * a->D, vcache + r * cap * C + h * a->D, C,
+               y + n * t * C + h * a->D, C, t, p + t, p, NULL, S);
     });
 }

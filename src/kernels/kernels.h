@@ -153,7 +153,10 @@ void dc_k_layer_norm_backward(const float *x, const float *dz, int64_t rows, int
  * lse (N, H, T) gets each query row's log-sum-exp (NULL: not kept), which
  * is all the backward reads. Scratch: dc_k_attention_scratch floats for
  * `keys` keys. The cached form appends the T new rows' keys and values at
- * pos0 of caches of cap rows per sample and attends over pos0 + T keys. */
+ * pos0 of caches of cap rows per sample and attends over pos0 + T keys;
+ * with rowpos (N, or NULL) row n starts at rowpos[n] instead, and with
+ * rowslot (N, or NULL) row n keeps its keys in the cache's row rowslot[n]
+ * (sequences of different lengths in one batch: a server's streams). */
 #define DC_K_ATT_BQ 64 /* query rows per block */
 typedef struct {
     int64_t N, T, C, H, D;
@@ -168,7 +171,7 @@ void dc_k_attention_forward(const dc_k_att_geom *a, const float *qkv, float *y, 
 void dc_k_attention_backward(const dc_k_att_geom *a, const float *qkv, const float *dy, const float *lse, float *dqkv,
                              float *scratch);
 void dc_k_attention_cached(const dc_k_att_geom *a, const float *qkv, float *kcache, float *vcache, int64_t cap, int64_t pos0,
-                           float *y, float *scratch);
+                           const int64_t *rowpos, const int32_t *rowslot, float *y, float *scratch);
 
 /* Element types (convert.c). Half and bfloat16 to float are exact; float
  * to either rounds to nearest, ties to even (overflow to inf, NaN kept). */

@@ -26,6 +26,8 @@ struct dc_generator {
     dc_kv_state kv;        /* k, v per node; pos0 = tokens in the cache           */
     int32_t *hist;         /* N x T: each sequence's last tokens (the window)     */
     int64_t len;           /* tokens in the window                                */
+    int64_t *slen, *spos;  /* slots (continuous batching): each row's window
+                              length and cache length                          */
     int threads;           /* OpenMP threads of its runs (0: the process's)       */
 };
 
@@ -36,6 +38,8 @@ void dc_generator_free(dc_generator *gen) {
     free(gen->kv.k);
     free(gen->kv.v);
     free(gen->hist);
+    free(gen->slen);
+    free(gen->spos);
     dc_graph_free(gen->g);
     free(gen);
 }
@@ -70,7 +74,10 @@ dc_generator *dc_generator_new(const dc_model *m, int batch, int use_cache) {
     gen->V = out[1];
     gen->cached = use_cache && all_stepwise(m);
     gen->kv.cap = gen->T;
-    if (!(gen->g = dc_graph_new()) || !(gen->hist = calloc((size_t)(gen->N * gen->T), sizeof(int32_t)))) goto oom;
+    gen->kv.slots = gen->N;
+    if (!(gen->g = dc_graph_new()) || !(gen->hist = calloc((size_t)(gen->N * gen->T), sizeof(int32_t))) ||
+        !(gen->slen = calloc((size_t)gen->N, sizeof(int64_t))) || !(gen->spos = calloc((size_t)gen->N, sizeof(int64_t))))
+        goto oom;
     if (gen->cached) {
         gen->kv.k = calloc((size_t)m->nnodes, sizeof(float *));
         gen->kv.v = calloc((size_t)m->nnodes, sizeof(float *));
@@ -98,6 +105,7 @@ int64_t dc_generator_vocab(const dc_generator *gen) { return gen->V; }
 void dc_generator_reset(dc_generator *gen) {
     gen->len = 0;
     gen->kv.pos0 = 0;
+    for (int64_t n = 0; n < gen->N; n++) gen->slen[n] = gen->spos[n] = 0;
 }
 
 /* Floats one model run may give out (rows x steps x vocabulary, 16 MB):
@@ -310,6 +318,151 @@ int32_t dc_sample_token(const float *logits, int64_t V, const dc_sampling *s, co
     }
     free(c);
     return pick;
+}
+
+/* ---- slots: sequences of their own, stepped together (continuous batching) ---- */
+
+/* One forward of rows sequences in cache rows slots[], each at its own
+ * position pos[] (t new tokens each, rows x t): logits gets each row's
+ * last step. */
+static dc_status run_slots(dc_generator *gen, const int32_t *slots, const int64_t *pos, const int32_t *tokens, int64_t rows, int64_t t,
+                           float *logits) {
+    gen->kv.rowpos = pos;
+    gen->kv.rowslot = slots;
+    dc_status st = run_rows(gen, tokens, rows, t, t, logits);
+    gen->kv.rowpos = NULL;
+    gen->kv.rowslot = NULL;
+    return st;
+}
+
+/* Put t tokens through slot's cache after what it holds, in spans of at
+ * most GEN_RUN_FLOATS outputs; logits (V) gets the last step's. */
+static dc_status slot_prefill(dc_generator *gen, int32_t slot, const int32_t *tokens, int64_t t, float *logits) {
+    const int64_t span = GEN_RUN_FLOATS / gen->V > 1 ? GEN_RUN_FLOATS / gen->V : 1;
+    for (int64_t s = 0; s < t; s += span) {
+        const int64_t k = s + span < t ? span : t - s, pos = gen->spos[slot];
+        dc_status st = run_slots(gen, &slot, &pos, tokens + s, 1, k, logits);
+        if (st) return st;
+        gen->spos[slot] += k;
+    }
+    return DC_OK;
+}
+
+/* Make room for t more tokens in slot's cache: keep the last half of its
+ * window (less if t needs it) and refill an emptied cache with it, as the
+ * whole-batch feed slides. */
+static dc_status slot_slide(dc_generator *gen, int32_t slot, int64_t t) {
+    if (gen->spos[slot] + t <= gen->T) return DC_OK;
+    if (t > gen->T)
+        return dc_set_error(DC_ERR_INVALID, "generate: %lld tokens at once do not fit the model's context of %lld", (long long)t,
+                            (long long)gen->T);
+    int32_t *h = gen->hist + slot * gen->T;
+    int64_t keep = gen->T / 2 < gen->T - t ? gen->T / 2 : gen->T - t;
+    if (keep > gen->slen[slot]) keep = gen->slen[slot];
+    memmove(h, h + gen->slen[slot] - keep, sizeof(int32_t) * (size_t)keep);
+    gen->slen[slot] = keep;
+    gen->spos[slot] = 0;
+    if (!keep) return DC_OK;
+    float *scratch = malloc(sizeof(float) * (size_t)gen->V);
+    if (!scratch) return dc_set_error(DC_ERR_NOMEM, "generate: out of memory");
+    dc_status st = slot_prefill(gen, slot, h, keep, scratch);
+    free(scratch);
+    return st;
+}
+
+/* Append t tokens to slot's window (dropping its oldest when full). */
+static void slot_append(dc_generator *gen, int32_t slot, const int32_t *tokens, int64_t t) {
+    int32_t *h = gen->hist + slot * gen->T;
+    if (t >= gen->T) {
+        memcpy(h, tokens + t - gen->T, sizeof(int32_t) * (size_t)gen->T);
+        gen->slen[slot] = gen->T;
+        return;
+    }
+    int64_t drop = gen->slen[slot] + t > gen->T ? gen->slen[slot] + t - gen->T : 0;
+    if (drop) memmove(h, h + drop, sizeof(int32_t) * (size_t)(gen->slen[slot] - drop));
+    memcpy(h + gen->slen[slot] - drop, tokens, sizeof(int32_t) * (size_t)t);
+    gen->slen[slot] += t - drop;
+}
+
+/* An uncached slot: its whole window through the model. */
+static dc_status slot_window(dc_generator *gen, int32_t slot, float *logits) {
+    const int32_t *h = gen->hist + slot * gen->T;
+    dc_status st = run_rows(gen, h, 1, gen->slen[slot], gen->T, logits);
+    if (st && gen->slen[slot] < gen->T) {
+        char why[512];
+        snprintf(why, sizeof why, "%s", dc_last_error());
+        st = dc_set_error(DC_ERR_INVALID, "generate: the model reads whole windows of %lld tokens (%s); give at least %lld (%lld so far)",
+                          (long long)gen->T, why, (long long)gen->T, (long long)gen->slen[slot]);
+    }
+    return st;
+}
+
+static dc_status check_slot(const dc_generator *gen, int64_t slot) {
+    return slot >= 0 && slot < gen->N ? DC_OK
+                                      : dc_set_error(DC_ERR_INVALID, "generate: slot %lld of a generator of %lld", (long long)slot, (long long)gen->N);
+}
+
+static dc_status slot_feed(dc_generator *gen, int32_t slot, const int32_t *tokens, int64_t t, float *logits) {
+    if (check_slot(gen, slot)) return DC_ERR_INVALID;
+    if (t < 1) return dc_set_error(DC_ERR_INVALID, "generate: feed at least one token");
+    if (!gen->cached) {
+        slot_append(gen, slot, tokens, t);
+        return slot_window(gen, slot, logits);
+    }
+    dc_status st = slot_slide(gen, slot, t);
+    if (st) return st;
+    slot_append(gen, slot, tokens, t);
+    return slot_prefill(gen, slot, tokens, t, logits);
+}
+
+static dc_status slots_step(dc_generator *gen, int n, const int32_t *slots, const int32_t *tokens, float *logits) {
+    for (int i = 0; i < n; i++) {
+        if (check_slot(gen, slots[i])) return DC_ERR_INVALID;
+        for (int j = 0; j < i; j++)
+            if (slots[j] == slots[i]) return dc_set_error(DC_ERR_INVALID, "generate: slot %d stepped twice in one step", slots[i]);
+    }
+    if (!gen->cached) { /* each window is a forward of its own */
+        for (int i = 0; i < n; i++) {
+            dc_status st = slot_feed(gen, slots[i], tokens + i, 1, logits + (int64_t)i * gen->V);
+            if (st) return st;
+        }
+        return DC_OK;
+    }
+    int64_t *pos = malloc(sizeof(int64_t) * (size_t)(n > 0 ? n : 1));
+    if (!pos) return dc_set_error(DC_ERR_NOMEM, "generate: out of memory");
+    dc_status st = DC_OK;
+    for (int i = 0; i < n && !st; i++) st = slot_slide(gen, slots[i], 1);
+    for (int i = 0; i < n && !st; i++) {
+        slot_append(gen, slots[i], tokens + i, 1);
+        pos[i] = gen->spos[slots[i]];
+    }
+    const int64_t group = GEN_RUN_FLOATS / gen->V > 1 ? GEN_RUN_FLOATS / gen->V : 1;
+    for (int64_t r = 0; r < n && !st; r += group) {
+        const int64_t k = r + group < n ? group : n - r;
+        st = run_slots(gen, slots + r, pos + r, tokens + r, k, 1, logits + r * gen->V);
+    }
+    for (int i = 0; i < n && !st; i++) gen->spos[slots[i]]++;
+    free(pos);
+    return st;
+}
+
+void dc_generator_slot_reset(dc_generator *gen, int slot) {
+    if (slot >= 0 && slot < gen->N) gen->slen[slot] = gen->spos[slot] = 0;
+}
+
+dc_status dc_generator_slot_feed(dc_generator *gen, int slot, const int32_t *tokens, int64_t t, float *logits) {
+    const int saved = dc_threads_local(gen->threads);
+    dc_status st = slot_feed(gen, (int32_t)slot, tokens, t, logits);
+    dc_threads_local(saved);
+    return st;
+}
+
+dc_status dc_generator_slots_step(dc_generator *gen, int n, const int32_t *slots, const int32_t *tokens, float *logits) {
+    if (n < 1 || n > gen->N) return dc_set_error(DC_ERR_INVALID, "generate: %d slots in one step (1 to %lld)", n, (long long)gen->N);
+    const int saved = dc_threads_local(gen->threads);
+    dc_status st = slots_step(gen, n, slots, tokens, logits);
+    dc_threads_local(saved);
+    return st;
 }
 
 void dc_generator_set_threads(dc_generator *gen, int threads) { gen->threads = threads > 0 ? threads : 0; }

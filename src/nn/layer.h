@@ -104,11 +104,16 @@ typedef struct dc_forward_ctx dc_forward_ctx;
 
 /* Generation with a KV cache (src/nn/generate.c): the batch holds the new
  * steps of each sequence, the first at position pos0; attention layers keep
- * their keys and values in k[node] and v[node] ((N, cap, C) floats each,
- * allocated by the cache for every node that asks: dc_kv_width). */
+ * their keys and values in k[node] and v[node] ((slots, cap, C) floats
+ * each, allocated by the cache for every node that asks: dc_kv_width).
+ * Continuous batching (a server's streams, each at its own length): row n
+ * of the batch starts at rowpos[n] and keeps its keys in the caches' row
+ * rowslot[n]; NULL: every row at pos0, in the cache row of its own index. */
 typedef struct {
-    int64_t pos0, cap;
+    int64_t pos0, cap, slots;
     float **k, **v; /* per node index; NULL where the node keeps nothing */
+    const int64_t *rowpos;
+    const int32_t *rowslot;
 } dc_kv_state;
 
 /* What every layer with a kernel takes (dense, conv2d, conv1d), kept in

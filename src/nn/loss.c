@@ -7,6 +7,7 @@
  * (the loss reads the logits): what Keras does behind from_logits=False,
  * and what keeps the loss finite for confident wrong predictions. */
 #include "model.h"
+#include "../kernels/kernels.h"
 #include <string.h>
 
 const char *dc_loss_name(dc_loss_kind k) {
@@ -255,4 +256,16 @@ dc_tensor *dc_model_loss_of(const dc_model *m, dc_graph *g, dc_tensor *x, dc_ten
     if (dc_model_forward_joined(m, g, x, &vals)) return NULL; /* several inputs: x holds them one after another */
     if (output) *output = vals[dc_model_output_node(m, 0)].y;
     return dc_model_build_loss(m, g, vals, x, labels, targets);
+}
+
+void dc_model_output_probabilities(const dc_model *m, int node, const dc_value *v, float *out, int64_t n) {
+    const int loss = dc_model_output_loss(m, node);
+    const dc_activation act = v->logits ? v->act : DC_ACT_NONE;
+    if (loss == DC_LOSS_BCE && act == DC_ACT_NONE) {
+        for (int64_t i = 0; i < n; i++) out[i] = dc_sigmoidf(out[i]);
+    } else if (loss == DC_LOSS_CATEGORICAL_CE && (act == DC_ACT_NONE || act == DC_ACT_LOG_SOFTMAX)) {
+        const dc_shape *sh = &m->nodes[node]->out;
+        const int64_t C = sh->d[sh->ndim - 1];
+        dc_k_softmax_rows(out, out, n / C, C); /* the softmax op's own loop, in place */
+    }
 }

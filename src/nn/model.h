@@ -152,6 +152,13 @@ int dc_model_class_output(const dc_model *m);
 /* The loss kind (dc_loss_kind) of the loss line on node `node` against
  * labels or named targets, or -1 when none is. */
 int dc_model_output_loss(const dc_model *m, int node);
+/* A head the loss reads as logits — a linear layer under cross-entropy,
+ * PyTorch's habit (dense 2, no softmax) — gives scores, not
+ * probabilities: apply to out (n values of node's output, computed as v)
+ * what the loss applies (softmax over the classes, or the sigmoid for one
+ * output), so that predict, eval's log loss and sessions report
+ * probabilities whatever the head (issue 16). */
+void dc_model_output_probabilities(const dc_model *m, int node, const dc_value *v, float *out, int64_t n);
 /* Parse a description without allocating or initializing the parameters
  * (call dc_model_build after checking what they will be). */
 dc_model *dc_model_parse_unbuilt(const char *text, const char *filename, int in_ndim, const int64_t *in_shape, int64_t vocab);

@@ -26,6 +26,7 @@ struct dc_session {
     dc_dtype in_dtype[DC_LAYER_MAX_INPUTS];
     int64_t in_size[DC_LAYER_MAX_INPUTS];  /* values per sample               */
     int64_t out_size[DC_LAYER_MAX_INPUTS];
+    int probabilities;                     /* class heads read as logits: give probabilities */
     dc_rng rng;
     dc_sparse_set *sparse; /* a pruned model's matrices that run faster sparse, or NULL */
 };
@@ -89,6 +90,7 @@ void dc_session_free(dc_session *s) {
 }
 
 void dc_session_set_threads(dc_session *s, int threads) { s->threads = threads > 0 ? threads : 0; }
+void dc_session_set_probabilities(dc_session *s, int on) { s->probabilities = on != 0; }
 int dc_session_num_inputs(const dc_session *s) { return s->nin; }
 int dc_session_num_outputs(const dc_session *s) { return s->nout; }
 dc_dtype dc_session_input_dtype(const dc_session *s, int k) { return k >= 0 && k < s->nin ? s->in_dtype[k] : DC_F32; }
@@ -124,6 +126,7 @@ static dc_status run(dc_session *s, int64_t n, const void *const *inputs, float 
             return dc_set_error(DC_ERR_INVALID, "session: output %d has %lld values, expected %lld", k + 1, (long long)y->size,
                                 (long long)(n * s->out_size[k]));
         memcpy(outputs[k], y->data, sizeof(float) * (size_t)y->size);
+        if (s->probabilities) dc_model_output_probabilities(s->m, dc_model_output_node(s->m, k), &vals[dc_model_output_node(s->m, k)], outputs[k], y->size);
     }
     return DC_OK;
 }

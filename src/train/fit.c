@@ -329,23 +329,6 @@ dc_status dc_evaluate(const dc_model *m, const dc_dataset *data, int batch_size,
     return st;
 }
 
-/* A head the loss reads as logits — a linear layer under cross-entropy,
- * PyTorch's habit (dense 2, no softmax) — gives scores, not
- * probabilities: apply what the loss applies (softmax over the classes,
- * or the sigmoid for one output), so that predict and eval's log loss
- * report probabilities whatever the head (issue 16). n values in out. */
-static void probabilities(const dc_model *m, int node, const dc_value *v, float *out, int64_t n) {
-    const int loss = dc_model_output_loss(m, node);
-    const dc_activation act = v->logits ? v->act : DC_ACT_NONE;
-    if (loss == DC_LOSS_BCE && act == DC_ACT_NONE) {
-        for (int64_t i = 0; i < n; i++) out[i] = dc_sigmoidf(out[i]);
-    } else if (loss == DC_LOSS_CATEGORICAL_CE && (act == DC_ACT_NONE || act == DC_ACT_LOG_SOFTMAX)) {
-        const dc_shape *sh = &m->nodes[node]->out;
-        const int64_t C = sh->d[sh->ndim - 1];
-        dc_k_softmax_rows(out, out, n / C, C); /* the softmax op's own loop, in place */
-    }
-}
-
 /* The values of node `node` for n samples of data (node_width each); the
  * model's output also as probabilities where its loss reads logits. */
 static dc_status predict_node(const dc_model *m, const dc_dataset *data, int64_t n, int batch_size, int node, float *out) {
@@ -376,7 +359,7 @@ static dc_status predict_node(const dc_model *m, const dc_dataset *data, int64_t
         dc_value *vals;
         if ((st = dc_model_forward_joined(m, g, x, &vals))) break;
         memcpy(out + s * C, vals[node].y->data, sizeof(float) * (size_t)(b * C));
-        if (is_output) probabilities(m, node, &vals[node], out + s * C, b * C);
+        if (is_output) dc_model_output_probabilities(m, node, &vals[node], out + s * C, b * C);
     }
     free(idx);
     dc_graph_free(g);

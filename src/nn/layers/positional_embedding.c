@@ -31,16 +31,34 @@ static dc_status setup(dc_layer *l, int nin, const dc_shape *in) {
     return DC_OK;
 }
 
+/* The table's rows for rows of different lengths (continuous batching):
+ * row n's steps are at positions rowpos[n].., looked up as token ids. */
+static dc_tensor *rows_at(dc_forward_ctx *f, dc_tensor *table, int64_t N, int64_t T) {
+    dc_tensor *ids = dc_input(f->g, DC_I32, 2, (int64_t[]){N, T});
+    if (!ids) return NULL;
+    for (int64_t n = 0; n < N; n++)
+        for (int64_t i = 0; i < T; i++) {
+            const int64_t p = f->kv->rowpos[n] + i;
+            ids->idata[n * T + i] = p < table->shape[0] ? (int32_t)p : -1; /* past the context: the lookup's error */
+        }
+    return dc_embedding(f->g, table, ids, -1);
+}
+
 static dc_status forward(const dc_layer *l, dc_forward_ctx *f, const dc_value *in, dc_value *out) {
     dc_tensor *x = in[0].y, *table = l->param[0];
     const int64_t T = x->shape[1], p0 = f->kv ? f->kv->pos0 : 0;
     if (x->ndim != 3 || x->shape[2] != table->shape[1])
         return dc_set_error(DC_ERR_INVALID, "positional_embedding: input must be (N, T, %lld)", (long long)table->shape[1]);
-    if (p0 + T > table->shape[0])
-        return dc_set_error(DC_ERR_INVALID, "positional_embedding: position %lld is past the %lld the model knows (its context)",
-                            (long long)(p0 + T), (long long)table->shape[0]);
-    dc_tensor *rows = dc_slice(f->g, table, 0, p0, p0 + T);
-    out->y = rows ? dc_add(f->g, x, rows) : NULL;
+    if (f->kv && f->kv->rowpos) {
+        dc_tensor *rows = rows_at(f, table, x->shape[0], T);
+        out->y = rows ? dc_add(f->g, x, rows) : NULL;
+    } else {
+        if (p0 + T > table->shape[0])
+            return dc_set_error(DC_ERR_INVALID, "positional_embedding: position %lld is past the %lld the model knows (its context)",
+                                (long long)(p0 + T), (long long)table->shape[0]);
+        dc_tensor *rows = dc_slice(f->g, table, 0, p0, p0 + T);
+        out->y = rows ? dc_add(f->g, x, rows) : NULL;
+    }
     out->mask = in[0].mask;
     return out->y ? DC_OK : DC_ERR_INVALID;
 }

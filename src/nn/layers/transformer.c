@@ -92,7 +92,8 @@ static dc_tensor *attention_part(const dc_layer *l, dc_forward_ctx *f, dc_tensor
             dc_set_error(DC_ERR_INVALID, "%s: no cache for this layer", l->name);
             return NULL;
         }
-        a = dc_attention_cached(f->g, qkv, c->heads, f->kv->k[k], f->kv->v[k], f->kv->cap, f->kv->pos0);
+        a = dc_attention_cached_rows(f->g, qkv, c->heads, f->kv->k[k], f->kv->v[k], f->kv->cap, f->kv->pos0, f->kv->rowpos,
+                                     f->kv->rowslot, f->kv->slots);
     } else {
         a = dc_attention(f->g, qkv, c->heads, c->causal, mask, c->dropout);
     }

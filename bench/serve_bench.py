@@ -1,0 +1,132 @@
+#!/usr/bin/env python3
+"""serve_bench.py DEEPC WORKDIR SECONDS — deepc serve under load (bench/serve.sh
+makes the models and calls this).
+
+Prediction (Fashion MLP, spam LSTM): requests/s and p50/p99 latency from
+Debian's wrk at 1, 8 and 64 connections, one instance per request
+(bench/serve_post.lua sends the bodies), against what `deepc predict`
+reaches on the same inputs in one process (instances/s, its start-up
+subtracted); at 64 connections the batching window at 0, 2 and 5 ms.
+
+Generation (char GPT, GPT-2 small): aggregate generated tokens/s with 1, 4
+and 16 concurrent streams (SSE), and the median time to first token."""
+import http.client
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+DEEPC, W, SECS = sys.argv[1], sys.argv[2], int(sys.argv[3])
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def start(model, *opts):
+    p = subprocess.Popen([DEEPC, "serve", model, "--port", "0", *opts], stderr=subprocess.PIPE, text=True)
+    while True:
+        line = p.stderr.readline()
+        if not line:
+            sys.exit("the server did not start")
+        if "serving" in line:
+            return p, int(line.rsplit(":", 1)[1])
+
+
+def stop(p):
+    p.terminate()
+    p.wait()
+
+
+def ms(s):
+    v, unit = float(re.match(r"[\d.]+", s).group()), re.sub(r"[\d.]", "", s)
+    return v * {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 6e4}[unit]
+
+
+def wrk(port, path, bodies, conns):
+    out = subprocess.run(["wrk", "-t", "2" if conns > 1 else "1", "-c", str(conns), "-d", "%ds" % SECS, "--latency", "-s",
+                          os.path.join(ROOT, "bench/serve_post.lua"), "http://127.0.0.1:%d%s" % (port, path)],
+                         capture_output=True, text=True, env=dict(os.environ, BODIES=bodies)).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p50 = ms(re.search(r"\s50%\s+(\S+)", out).group(1))
+    p99 = ms(re.search(r"\s99%\s+(\S+)", out).group(1))
+    errs = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if errs:
+        sys.exit("wrk saw %s failed requests:\n%s" % (errs.group(1), out))
+    return rps, p50, p99
+
+
+def predict_rate(model, args, n):
+    """Instances per second of `deepc predict` in one process, start-up (a run of 1) subtracted."""
+    def run(k):
+        t0 = time.time()
+        subprocess.run([DEEPC, "predict", model, *args, "--limit", str(k)], capture_output=True, check=True)
+        return time.time() - t0
+    full = statistics.median(run(n) for _ in range(3))
+    base = statistics.median(run(1) for _ in range(3))
+    return (n - 1) / max(full - base, 1e-9)
+
+
+def predict_bench(name, model, bodies, pred_args, n):
+    rate = predict_rate(model, pred_args, n)
+    print("\n### %s: deepc predict in one process: %.0f instances/s (%d instances)\n" % (name, rate, n))
+    print("| connections | window | requests/s | p50 | p99 | vs deepc predict |")
+    print("|---:|---:|---:|---:|---:|---:|")
+    for window, conns in [(2, 1), (2, 8), (2, 64), (0, 64), (5, 64)]:
+        p, port = start(model, "--batch-window-ms", str(window), "--max-connections", "256")
+        rps, p50, p99 = wrk(port, "/v1/models/%s:predict" % os.path.splitext(os.path.basename(model))[0], bodies, conns)
+        stop(p)
+        print("| %d | %g ms | %.0f | %.2f ms | %.2f ms | %.2f× |" % (conns, window, rps, p50, p99, rps / rate), flush=True)
+
+
+def stream(port, prompt, max_tokens, out):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+    t0 = time.time()
+    c.request("POST", "/v1/completions", body=json.dumps({"prompt": prompt, "max_tokens": max_tokens, "temperature": 0.8, "top_k": 40,
+                                                          "seed": len(out) + 1, "stream": True}))
+    r = c.getresponse()
+    first, n = None, 0
+    for line in r:
+        if line.startswith(b"data: {"):
+            ev = json.loads(line[6:])
+            if ev["choices"][0]["finish_reason"] is None:
+                first = first or time.time() - t0
+            else:
+                n = ev["usage"]["completion_tokens"]
+        elif line.startswith(b"data: [DONE]"):
+            break
+    out.append((first, n))
+
+
+def generate_bench(name, model, prompt, max_tokens):
+    print("\n### %s: %d tokens per stream after a prompt of %r\n" % (name, max_tokens, prompt))
+    print("| streams | tokens/s (all streams) | vs 1 stream | median time to first token |")
+    print("|---:|---:|---:|---:|")
+    p, port = start(model, "--max-streams", "16")
+    stream(port, prompt, 4, [])  # warm up
+    single = None
+    for k in (1, 4, 16):
+        out = []
+        th = [threading.Thread(target=stream, args=(port, prompt, max_tokens, out)) for _ in range(k)]
+        t0 = time.time()
+        for t in th:
+            t.start()
+        for t in th:
+            t.join()
+        secs = time.time() - t0
+        rate = sum(n for _, n in out) / secs
+        single = single or rate
+        print("| %d | %.1f | %.2f× | %.1f ms |" % (k, rate, rate / single, 1e3 * statistics.median(f for f, _ in out)), flush=True)
+    stop(p)
+
+
+which = sys.argv[4:] or ["mlp", "spam", "char_gpt", "gpt2"]
+if "mlp" in which:
+    predict_bench("Fashion MLP", W + "/mlp.safetensors", W + "/mlp_bodies.txt", ["--data", "fashion-mnist"], 10000)
+if "spam" in which:
+    predict_bench("spam LSTM", W + "/spam.safetensors", W + "/spam_bodies.txt", ["--data", os.path.join(ROOT, "data/spam.csv")], 2000)
+if "char_gpt" in which:
+    generate_bench("char_gpt", W + "/char_gpt.safetensors", "The ", 200)
+if "gpt2" in which and os.path.exists(W + "/gpt2.safetensors"):
+    generate_bench("GPT-2 small (random weights)", W + "/gpt2.safetensors", "The meaning of life is", 32)
