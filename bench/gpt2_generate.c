@@ -37,6 +37,10 @@ int main(int argc, char **argv) {
     }
     const double build_s = bench_now() - t0;
     const char *save = getenv("DEEPC_SAVE"); /* the random weights, for bench/ggml_gpt2.sh's converter */
+    const dc_text_spec *sp = dc_model_text(m);
+    dc_bpe *bpe = save && sp && sp->bpe ? dc_bpe_load(sp->vocab, sp->merges) : NULL; /* the file also encodes text (bench/serve.sh) */
+    if (bpe) dc_model_set_bpe(m, bpe);
+    dc_bpe_free(bpe);
     if (save && dc_model_save(m, save)) {
         fprintf(stderr, "%s\n", dc_last_error());
         return 1;

@@ -71,39 +71,42 @@ def predict_rate(model, args, n):
 def predict_bench(name, model, bodies, pred_args, n):
     rate = predict_rate(model, pred_args, n)
     print("\n### %s: deepc predict in one process: %.0f instances/s (%d instances)\n" % (name, rate, n))
-    print("| connections | window | requests/s | p50 | p99 | vs deepc predict |")
-    print("|---:|---:|---:|---:|---:|---:|")
-    for window, conns in [(2, 1), (2, 8), (2, 64), (0, 64), (5, 64)]:
-        p, port = start(model, "--batch-window-ms", str(window), "--max-connections", "256")
-        rps, p50, p99 = wrk(port, "/v1/models/%s:predict" % os.path.splitext(os.path.basename(model))[0], bodies, conns)
+    many = bodies.replace(".txt", "32.txt")
+    print("| connections | window | threads | instances/request | requests/s | instances/s | p50 | p99 | vs deepc predict |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for window, conns, per, threads in [(2, 1, 1, 1), (2, 8, 1, 1), (2, 64, 1, 1), (0, 64, 1, 1), (5, 64, 1, 1), (2, 64, 1, 2), (2, 64, 32, 1), (2, 64, 32, 2)]:
+        p, port = start(model, "--batch-window-ms", str(window), "--max-connections", "256", "--threads", str(threads))
+        rps, p50, p99 = wrk(port, "/v1/models/%s:predict" % os.path.splitext(os.path.basename(model))[0], bodies if per == 1 else many, conns)
         stop(p)
-        print("| %d | %g ms | %.0f | %.2f ms | %.2f ms | %.2f× |" % (conns, window, rps, p50, p99, rps / rate), flush=True)
+        print("| %d | %g ms | %d | %d | %.0f | %.0f | %.2f ms | %.2f ms | %.2f× |" % (conns, window, threads, per, rps, rps * per, p50, p99, rps * per / rate),
+              flush=True)
 
 
 def stream(port, prompt, max_tokens, out):
+    """One streamed completion, read in large pieces (a client that parsed
+    every event in Python measured itself): (time to first token, tokens)."""
     c = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
     t0 = time.time()
     c.request("POST", "/v1/completions", body=json.dumps({"prompt": prompt, "max_tokens": max_tokens, "temperature": 0.8, "top_k": 40,
                                                           "seed": len(out) + 1, "stream": True}))
     r = c.getresponse()
-    first, n = None, 0
-    for line in r:
-        if line.startswith(b"data: {"):
-            ev = json.loads(line[6:])
-            if ev["choices"][0]["finish_reason"] is None:
-                first = first or time.time() - t0
-            else:
-                n = ev["usage"]["completion_tokens"]
-        elif line.startswith(b"data: [DONE]"):
+    first, buf = None, b""
+    while True:
+        k = r.read1(1 << 16)
+        if not k:
             break
-    out.append((first, n))
+        if first is None and b"data: {" in k:
+            first = time.time() - t0
+        buf += k
+    final = [l for l in buf.split(b"\n\n") if b'"usage"' in l][-1]
+    out.append((first, json.loads(final[6:])["usage"]["completion_tokens"]))
 
 
-def generate_bench(name, model, prompt, max_tokens):
-    print("\n### %s: %d tokens per stream after a prompt of %r\n" % (name, max_tokens, prompt))
+def generate_bench(name, model, prompt, max_tokens, threads):
+    print("\n### %s: %d tokens per stream after a prompt of %r, --threads %d\n" % (name, max_tokens, prompt, threads))
     print("| streams | tokens/s (all streams) | vs 1 stream | median time to first token |")
     print("|---:|---:|---:|---:|")
-    p, port = start(model, "--max-streams", "16")
+    p, port = start(model, "--max-streams", "16", "--threads", str(threads))
     stream(port, prompt, 4, [])  # warm up
     single = None
     for k in (1, 4, 16):
@@ -127,6 +130,8 @@ if "mlp" in which:
 if "spam" in which:
     predict_bench("spam LSTM", W + "/spam.safetensors", W + "/spam_bodies.txt", ["--data", os.path.join(ROOT, "data/spam.csv")], 2000)
 if "char_gpt" in which:
-    generate_bench("char_gpt", W + "/char_gpt.safetensors", "The ", 200)
+    for t in (1, 2):
+        generate_bench("char_gpt", W + "/char_gpt.safetensors", "The ", 200, t)
 if "gpt2" in which and os.path.exists(W + "/gpt2.safetensors"):
-    generate_bench("GPT-2 small (random weights)", W + "/gpt2.safetensors", "The meaning of life is", 32)
+    for t in (1, 2):
+        generate_bench("GPT-2 small (random weights)", W + "/gpt2.safetensors", "The meaning of life is", 32, t)

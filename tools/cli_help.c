@@ -184,7 +184,8 @@ const command_help cli_commands[] = {
      "       sends server-sent events. Up to --max-streams generations step together as one batch.\n"
      "  Errors are JSON with a 4xx status; a body over --max-body gets 413; a client silent for\n"
      "  --timeout seconds is dropped. --api-key-file F: every route but /health needs the header\n"
-     "  \"Authorization: Bearer KEY\" (F's first line). --threads: each model run's threads.\n"
+     "  \"Authorization: Bearer KEY\" (F's first line). --threads T: each model run's threads\n"
+     "  (default: 1 for predict, whose requests are parsed on the other cores; all for completions).\n"
      "  SIGTERM or Ctrl-C: stop accepting, finish the requests in flight, exit 0.\n",
      0, 0},
 };

@@ -207,7 +207,7 @@ static void free_models(server *sv) {
         srv_model *sm = sv->models[i];
         batcher_free(sm->batcher);
         sched_free(sm->sched);
-        if (sm->names) cli_free_class_names(sm->names, sm->nclasses);
+        srv_model_release(sm);
         dc_model_free(sm->m);
         free(sm->name), free(sm->path), free(sm);
     }

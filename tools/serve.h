@@ -42,6 +42,11 @@ size_t utf8_whole(const char *s, size_t n);
 /* Base64 (RFC 4648, padding optional, no line breaks) into *out (malloc'ed). */
 int b64_decode(const char *s, size_t n, uint8_t **out, size_t *len);
 double srv_now(void);
+/* A JSON number at *at (before end) as the double strtod gives, *at moved
+ * past it; 0 when there is none (or it overflows). Exact decimal mantissas
+ * and powers of ten take a fast path (predict's reader of arrays of
+ * numbers: tests/test_serve_num.c checks it against strtod). */
+int srv_number(const char **at, const char *end, double *v);
 
 /* ---- the options ---- */
 typedef struct {
@@ -77,6 +82,8 @@ typedef struct {
     int nclasses;             /* K_CLASSES: classes (2 for one sigmoid)       */
     char **names;             /* their names                                  */
     int table, image, text;   /* what instances it reads besides numbers      */
+    dc_tabular *tab;          /* the stored pipeline, read once (or NULL)     */
+    dc_tokenizer *tok;        /* a text model's tokenizer, read once          */
     srv_batcher *batcher;
     srv_sched *sched;
 } srv_model;
@@ -94,6 +101,7 @@ srv_reply srv_ok(sbuf *b);
 
 /* ---- predict (serve_predict.c) ---- */
 int srv_model_prepare(srv_model *sm); /* kind, classes, inputs; -1 (error set) */
+void srv_model_release(srv_model *sm); /* what prepare made */
 srv_batcher *batcher_new(const srv_model *sm, const srv_opts *o);
 void batcher_free(srv_batcher *b); /* finishes what is queued first */
 srv_reply srv_predict(srv_model *sm, const srv_opts *o, const char *body, size_t len);

@@ -2,6 +2,7 @@
  * numbers, base64, error replies, and the metrics /metrics prints in
  * Prometheus' text format. */
 #include "serve.h"
+#include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -107,6 +108,74 @@ size_t utf8_whole(const char *s, size_t n) {
         return k > back ? n - back : n;
     }
     return n;
+}
+
+/* ---- JSON numbers ---- */
+
+/* m x 10^e10 rounded to double as strtod rounds it, for mantissas of up to
+ * 19 digits (what printing a float as a double gives: 0.00392156862745098):
+ * computed in x87's 64-bit mantissa, one rounding off the exact value (m
+ * and 10^|e10| <= 10^22 are exact there), then rounded to double; 0 (use
+ * strtod) when that second rounding could go either way (the 64-bit result
+ * lies within its error of a halfway point between doubles) or the result
+ * is not a normal double. */
+static int long_double(uint64_t m, int e10, double *v) {
+#if LDBL_MANT_DIG == 64
+    static const long double pow10l[] = {1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,  1e6L,  1e7L,  1e8L,  1e9L,  1e10L, 1e11L,
+                                         1e12L, 1e13L, 1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L, 1e20L, 1e21L, 1e22L};
+    long double x = (long double)m;
+    x = e10 < 0 ? x / pow10l[-e10] : x * pow10l[e10];
+    int ex;
+    const uint64_t mant = (uint64_t)ldexpl(frexpl(x, &ex), 64), low = mant & 0x7FF; /* the 11 bits a double drops */
+    if (low >= 0x3FF && low <= 0x401) return 0;
+    if (ex < -1020 || ex > 1020) return 0;
+    *v = (double)x;
+    return 1;
+#else
+    (void)m, (void)e10, (void)v;
+    return 0;
+#endif
+}
+
+int srv_number(const char **at, const char *end, double *v) {
+    static const double pow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+                                   1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    const char *p = *at, *start = p;
+    int neg = p < end && *p == '-', digits = 0;
+    p += neg;
+    uint64_t m = 0;
+    int e10 = 0;
+    if (p < end && *p == '0') p++, digits = 1;
+    else
+        for (; p < end && *p >= '0' && *p <= '9'; p++, digits++) m = m * 10 + (uint64_t)(*p - '0');
+    if (!digits) return 0;
+    if (p < end && *p == '.') {
+        const char *f = ++p;
+        for (; p < end && *p >= '0' && *p <= '9'; p++, digits++) m = m * 10 + (uint64_t)(*p - '0'), e10--;
+        if (p == f) return 0;
+    }
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        p++;
+        int eneg = p < end && *p == '-', x = 0;
+        if (p < end && (*p == '-' || *p == '+')) p++;
+        const char *f = p;
+        for (; p < end && *p >= '0' && *p <= '9'; p++) x = x < 100000 ? x * 10 + (*p - '0') : x;
+        if (p == f) return 0;
+        e10 += eneg ? -x : x;
+    }
+    if (digits <= 19 && m <= (1ULL << 53) && e10 >= -22 && e10 <= 22) {
+        double d = (double)m;
+        d = e10 < 0 ? d / pow10[-e10] : d * pow10[e10];
+        *v = neg ? -d : d;
+    } else if (digits <= 19 && e10 >= -22 && e10 <= 22 && m && long_double(m, e10, v)) {
+        *v = neg ? -*v : *v;
+    } else { /* long mantissas, far exponents: the library's (the body ends in a NUL) */
+        char *q;
+        *v = strtod(start, &q);
+        if (q != p || !isfinite(*v)) return 0;
+    }
+    *at = p;
+    return 1;
 }
 
 /* ---- base64 ---- */

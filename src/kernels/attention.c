@@ -30,11 +30,7 @@ static inline int64_t keys_for(const dc_k_att_geom *a, int64_t off, int64_t r1, 
 /* Scores of query rows [r0, r1) against keys [0, kend) into S (rows of
  * kend), masked, turned into probabilities in place; lse (if not NULL)
  * gets each row's log-sum-exp. A row with no visible key is all zeros. */
-static void block_probs(const dc_k_att_geom *a, int64_t n, const float *q, int64_t ldq, const float *k, int64_t ldk,
-                        int64_t off, int64_t r0, int64_t r1, int64_t kend, float *S, float *lse) {
-    const float scale = 1.0f / sqrtf((float)a->D);
-    const int64_t br = r1 - r0;
-    dc_k_gemm(0, 1, br, kend, a->D, scale, q + r0 * ldq, ldq, k, ldk, 0.0f, S, kend);
+static void block_softmax(const dc_k_att_geom *a, int64_t n, int64_t off, int64_t r0, int64_t br, int64_t kend, float *S, float *lse) {
     for (int64_t i = 0; i < br; i++) {
         float *s = S + i * kend;
         const int64_t last = a->causal ? off + r0 + i : kend - 1; /* keys past it are hidden */
@@ -56,6 +52,52 @@ static void block_probs(const dc_k_att_geom *a, int64_t n, const float *q, int64
         const float inv = 1.0f / sum;
         for (int64_t j = 0; j < kend; j++) s[j] *= inv;
         if (lse) lse[r0 + i] = mx + logf(sum);
+    }
+}
+
+static void block_probs(const dc_k_att_geom *a, int64_t n, const float *q, int64_t ldq, const float *k, int64_t ldk,
+                        int64_t off, int64_t r0, int64_t r1, int64_t kend, float *S, float *lse) {
+    const float scale = 1.0f / sqrtf((float)a->D);
+    dc_k_gemm(0, 1, r1 - r0, kend, a->D, scale, q + r0 * ldq, ldq, k, ldk, 0.0f, S, kend);
+    block_softmax(a, n, off, r0, r1 - r0, kend, S, lse);
+}
+
+/* One query row (a decode step of generation): the scores and the weighted
+ * sum of values in plain loops over 16 lanes (GCC's vector extension: one
+ * AVX-512 register, or two AVX2 ones). Through dc_k_gemm a small GPT's
+ * step of 16 streams made 512 library calls whose set-up cost more than
+ * their arithmetic. */
+typedef float att_v16 __attribute__((vector_size(64)));
+
+static inline att_v16 load16(const float *p) {
+    att_v16 v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static void attend_row(const dc_k_att_geom *a, int64_t n, const float *q, const float *k, const float *v, int64_t ldkv, float *y,
+                       int64_t off, int64_t kend, float *lse, float *S) {
+    const float scale = 1.0f / sqrtf((float)a->D);
+    const int64_t D = a->D, D16 = D & ~(int64_t)15;
+    for (int64_t j = 0; j < kend; j++) {
+        const float *kj = k + j * ldkv;
+        att_v16 part = {0};
+        for (int64_t c = 0; c < D16; c += 16) part += load16(q + c) * load16(kj + c);
+        float d = 0.0f;
+        for (int l = 0; l < 16; l++) d += part[l];
+        for (int64_t c = D16; c < D; c++) d += q[c] * kj[c];
+        S[j] = scale * d;
+    }
+    block_softmax(a, n, off, 0, 1, kend, S, lse);
+    for (int64_t c0 = 0; c0 < D16; c0 += 16) { /* 16 columns of y in a register while the keys go by */
+        att_v16 acc = {0};
+        for (int64_t j = 0; j < kend; j++) acc += S[j] * load16(v + j * ldkv + c0);
+        memcpy(y + c0, &acc, sizeof acc);
+    }
+    for (int64_t c = D16; c < D; c++) {
+        float acc = 0.0f;
+        for (int64_t j = 0; j < kend; j++) acc += S[j] * v[j * ldkv + c];
+        y[c] = acc;
     }
 }
 
@@ -84,6 +126,10 @@ static void block_dropout(const dc_k_att_geom *a, int64_t nh, int64_t r0, int64_
  * against keys k and values v (Tk rows); y (Tq rows of ldy). */
 static void attend(const dc_k_att_geom *a, int64_t n, int64_t h, const float *q, int64_t ldq, const float *k, const float *v,
                    int64_t ldkv, float *y, int64_t ldy, int64_t Tq, int64_t Tk, int64_t off, float *lse, float *S) {
+    if (Tq == 1 && a->p == 0.0f) {
+        attend_row(a, n, q, k, v, ldkv, y, off, keys_for(a, off, 1, Tk), lse, S);
+        return;
+    }
     for (int64_t r0 = 0; r0 < Tq; r0 += ATT_BQ) {
         const int64_t r1 = r0 + ATT_BQ < Tq ? r0 + ATT_BQ : Tq, kend = keys_for(a, off, r1, Tk);
         block_probs(a, n, q, ldq, k, ldkv, off, r0, r1, kend, S, lse);
