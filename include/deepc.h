@@ -25,6 +25,18 @@
  *     images. Up to DC_MAX_DIMS dimensions.
  *   - Randomness only comes from an explicit dc_rng: same seed, same thread
  *     count, bit-identical results.
+ *   - Threads. A function that takes a `const` object only reads it, so
+ *     any number of threads may call such functions on one object at once:
+ *     on one loaded dc_model, sessions and generators (one per thread,
+ *     each its own; deepc/model.h), dc_model_forward on graphs of their
+ *     own, dc_predict, dc_evaluate, dc_text_codec_encode/decode, and the
+ *     readers of a model's tokenizer and table pipeline (dc_tokenizer_encode,
+ *     dc_tabular_row). A graph, a session, a generator, an rng or a dataset
+ *     belongs to one thread at a time. Whatever takes a non-const object
+ *     (dc_fit, dc_model_set_*, *_free) needs it to itself: no reader may
+ *     run meanwhile. `deepc serve` is built this way (docs/ARCHITECTURE.md,
+ *     "Serving"); tests/test_session.c and tests/serve.sh run it under
+ *     ThreadSanitizer.
  */
 #ifndef DEEPC_H
 #define DEEPC_H

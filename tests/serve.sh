@@ -2,7 +2,8 @@
 # serve.sh DEEPC WORKDIR SOURCE_DIR — `deepc serve` with real clients
 # (tests/serve_check.py: Python's http.client on 64 threads, raw sockets,
 # curl, node's fetch): small models of every kind a server takes are
-# trained here — the Fashion MLP (arrays of numbers), a CNN (base64 PNGs),
+# trained here — the Fashion MLP (arrays of numbers; also int8 and 95%
+# pruned, whose sessions run sparse), a CNN (base64 PNGs),
 # a table with a categorical column (objects of columns), a text LSTM
 # (strings) and a character GPT (completions, JSON and SSE) — and every
 # answer is compared with what `deepc predict` / `deepc generate` give.
@@ -17,6 +18,8 @@ rm -rf "$W"; mkdir -p "$W"
 "$DEEPC" train "$SRC/models/fashion_cnn.dc" --data fashion-mnist --epochs 1 --limit 600 --quiet --out "$W/cnn.safetensors" > "$W/train.out" 2>&1 \
   || bad "train the CNN: $(tail -3 "$W/train.out")"
 "$DEEPC" quantize "$W/mlp.safetensors" --out "$W/mlp8.safetensors" > "$W/train.out" 2>&1 || bad "quantize the MLP: $(tail -3 "$W/train.out")"
+"$DEEPC" prune "$W/mlp.safetensors" --sparsity 0.95 --data fashion-mnist --limit 1000 --epochs 1 --quiet --out "$W/pruned.safetensors" > "$W/train.out" 2>&1 \
+  || bad "prune the MLP: $(tail -3 "$W/train.out")"
 # a table: two numbers and a category -> play yes/no
 "$PY" - "$W/weather.csv" << 'PYEOF'
 import random, sys

@@ -108,6 +108,7 @@ def png(px, w=28, h=28):
 
 # ---- the references: deepc predict / generate -------------------------------
 ref_mlp = [list(p["probabilities"].values()) for p in cli_json("predict", W + "/mlp.safetensors", "--data", "fashion-mnist", "--limit", str(N), "--probabilities")[-1]["predictions"]]
+ref_pr = [list(p["probabilities"].values()) for p in cli_json("predict", W + "/pruned.safetensors", "--data", "fashion-mnist", "--limit", "16", "--probabilities")[-1]["predictions"]]
 ref_q8 = [list(p["probabilities"].values()) for p in cli_json("predict", W + "/mlp8.safetensors", "--data", "fashion-mnist", "--limit", "16", "--probabilities")[-1]["predictions"]]
 os.makedirs(W + "/png", exist_ok=True)
 png_files = []
@@ -132,14 +133,14 @@ def generate(prompt, n, temperature, top_k, seed):
 
 
 # ---- the server -----------------------------------------------------------------
-models = ["mlp=%s/mlp.safetensors" % W, "q8=%s/mlp8.safetensors" % W, "cnn=%s/cnn.safetensors" % W, "weather=%s/weather.safetensors" % W,
+models = ["mlp=%s/mlp.safetensors" % W, "q8=%s/mlp8.safetensors" % W, "pruned=%s/pruned.safetensors" % W, "cnn=%s/cnn.safetensors" % W, "weather=%s/weather.safetensors" % W,
           "rev=%s/rev.safetensors" % W, "gpt=%s/gpt.safetensors" % W]
 proc, port, log = start(models, "--timeout", "3", "--max-connections", "200", "--max-instances", "64", "--max-body", "1M")
 
 s, h = jcall(port, "GET", "/health")
 check(s == 200 and h.get("status") == "ok", "/health: %s %s" % (s, h))
 s, h = jcall(port, "GET", "/v1/models")
-check(s == 200 and [m["id"] for m in h["data"]] == ["mlp", "q8", "cnn", "weather", "rev", "gpt"], "/v1/models: %s" % s)
+check(s == 200 and [m["id"] for m in h["data"]] == ["mlp", "q8", "pruned", "cnn", "weather", "rev", "gpt"], "/v1/models: %s" % s)
 s, h = jcall(port, "GET", "/v1/models/weather")
 check(s == 200 and h["kind"] == "classifier" and h["classes"] == ["no", "yes"] and "columns" in h["accepts"], "/v1/models/weather: %s" % h)
 s, h = jcall(port, "GET", "/v1/models/q8")
@@ -194,6 +195,8 @@ s, h = jcall(port, "POST", "/v1/models/q8:predict", {"instances": floats[:16]})
 check(s == 200 and all(close_probs(list(p["probabilities"].values()), r) for p, r in zip(h["predictions"], ref_q8)),
       "int8 MLP predictions: worst difference %g" % max(abs(a - b) for p, r in zip(h.get("predictions", []), ref_q8)
                                                          for a, b in zip(p["probabilities"].values(), r)))
+s, h = jcall(port, "POST", "/v1/models/pruned:predict", {"instances": floats[:16]})
+check(s == 200 and all(close_probs(list(p["probabilities"].values()), r) for p, r in zip(h["predictions"], ref_pr)), "95%% pruned MLP predictions")
 s, h = jcall(port, "POST", "/v1/models/mlp:predict", {"instances": [[floats[0][r * 28:(r + 1) * 28] for r in range(28)]]})
 check(s == 200 and close_probs(list(h["predictions"][0]["probabilities"].values()), ref_mlp[0]), "a nested 28x28 instance")
 b64 = [{"b64": base64.b64encode(open(f, "rb").read()).decode()} for f in png_files]

@@ -59,7 +59,7 @@ struct srv_stream {
 };
 
 struct srv_sched {
-    pthread_mutex_t mu, enc_mu;
+    pthread_mutex_t mu;
     pthread_cond_t work;
     srv_stream *head, *tail; /* waiting for a slot */
     int waiting;
@@ -216,7 +216,6 @@ srv_sched *sched_new(const srv_model *sm, const srv_opts *o) {
     sc->sm = sm;
     sc->S = (int)o->max_streams;
     pthread_mutex_init(&sc->mu, NULL);
-    pthread_mutex_init(&sc->enc_mu, NULL);
     pthread_cond_init(&sc->work, NULL);
     if (!(sc->gen = dc_generator_new(sm->m, sc->S, 1)) || !(sc->cd = dc_text_codec_new(sm->m))) goto fail;
     sc->V = dc_generator_vocab(sc->gen);
@@ -244,7 +243,6 @@ void sched_free(srv_sched *sc) {
     dc_generator_free(sc->gen);
     dc_text_codec_free(sc->cd);
     pthread_mutex_destroy(&sc->mu);
-    pthread_mutex_destroy(&sc->enc_mu);
     pthread_cond_destroy(&sc->work);
     free(sc->slot), free(sc->banned), free(sc);
 }
@@ -367,9 +365,7 @@ static srv_stream *parse_request(srv_sched *sc, json_t *root, srv_reply *r) {
         }
     }
     if (!r->body) {
-        pthread_mutex_lock(&sc->enc_mu);
-        st->np = dc_text_codec_encode(sc->cd, json_string_value(prompt), &st->prompt);
-        pthread_mutex_unlock(&sc->enc_mu);
+        st->np = dc_text_codec_encode(sc->cd, json_string_value(prompt), &st->prompt); /* const: any thread (deepc.h) */
         if (st->np < 0) *r = srv_error(400, "the prompt: %s", dc_last_error());
         else if (st->np == 0) *r = srv_error(400, "the prompt holds no token of the model's vocabulary (a language model needs a start)");
         else if (st->np > sc->T && dc_generator_cached(sc->gen))
