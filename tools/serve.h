@@ -45,7 +45,8 @@ double srv_now(void);
 /* A JSON number at *at (before end) as the double strtod gives, *at moved
  * past it; 0 when there is none (or it overflows). Exact decimal mantissas
  * and powers of ten take a fast path (predict's reader of arrays of
- * numbers: tests/test_serve_num.c checks it against strtod). */
+ * numbers: tests/test_serve_num.c checks it against strtod). Returns how
+ * it was read: 2 exactly in doubles, 3 in x87's long double, 1 by strtod. */
 int srv_number(const char **at, const char *end, double *v);
 
 /* ---- the options ---- */

@@ -120,13 +120,19 @@ size_t utf8_whole(const char *s, size_t n) {
  * lies within its error of a halfway point between doubles) or the result
  * is not a normal double. */
 static int long_double(uint64_t m, int e10, double *v) {
-#if LDBL_MANT_DIG == 64
+#if LDBL_MANT_DIG == 64 && defined(__x86_64__)
     static const long double pow10l[] = {1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,  1e6L,  1e7L,  1e8L,  1e9L,  1e10L, 1e11L,
                                          1e12L, 1e13L, 1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L, 1e20L, 1e21L, 1e22L};
     long double x = (long double)m;
     x = e10 < 0 ? x / pow10l[-e10] : x * pow10l[e10];
-    int ex;
-    const uint64_t mant = (uint64_t)ldexpl(frexpl(x, &ex), 64), low = mant & 0x7FF; /* the 11 bits a double drops */
+    /* x87's format keeps the 64-bit mantissa explicitly in its first 8 bytes
+     * (little-endian), then the sign and a 15-bit exponent biased by 16383 */
+    uint64_t mant;
+    uint16_t se;
+    memcpy(&mant, &x, sizeof mant);
+    memcpy(&se, (const char *)&x + 8, sizeof se);
+    const int ex = (int)(se & 0x7FFF) - 16383;
+    const uint64_t low = mant & 0x7FF; /* the 11 bits a double drops */
     if (low >= 0x3FF && low <= 0x401) return 0;
     if (ex < -1020 || ex > 1020) return 0;
     *v = (double)x;
@@ -163,19 +169,22 @@ int srv_number(const char **at, const char *end, double *v) {
         if (p == f) return 0;
         e10 += eneg ? -x : x;
     }
+    int how = 1;
     if (digits <= 19 && m <= (1ULL << 53) && e10 >= -22 && e10 <= 22) {
         double d = (double)m;
         d = e10 < 0 ? d / pow10[-e10] : d * pow10[e10];
         *v = neg ? -d : d;
+        how = 2;
     } else if (digits <= 19 && e10 >= -22 && e10 <= 22 && m && long_double(m, e10, v)) {
         *v = neg ? -*v : *v;
+        how = 3;
     } else { /* long mantissas, far exponents: the library's (the body ends in a NUL) */
         char *q;
         *v = strtod(start, &q);
         if (q != p || !isfinite(*v)) return 0;
     }
     *at = p;
-    return 1;
+    return how;
 }
 
 /* ---- base64 ---- */

@@ -69,11 +69,8 @@ static void block_probs(const dc_k_att_geom *a, int64_t n, const float *q, int64
  * their arithmetic. */
 typedef float att_v16 __attribute__((vector_size(64)));
 
-static inline att_v16 load16(const float *p) {
-    att_v16 v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
+/* (a macro: a function returning a vector warns of the ABI where AVX-512 is off) */
+#define LOAD16(v, p) memcpy(&(v), (p), sizeof(v))
 
 static void attend_row(const dc_k_att_geom *a, int64_t n, const float *q, const float *k, const float *v, int64_t ldkv, float *y,
                        int64_t off, int64_t kend, float *lse, float *S) {
@@ -81,8 +78,12 @@ static void attend_row(const dc_k_att_geom *a, int64_t n, const float *q, const 
     const int64_t D = a->D, D16 = D & ~(int64_t)15;
     for (int64_t j = 0; j < kend; j++) {
         const float *kj = k + j * ldkv;
-        att_v16 part = {0};
-        for (int64_t c = 0; c < D16; c += 16) part += load16(q + c) * load16(kj + c);
+        att_v16 part = {0}, x, y;
+        for (int64_t c = 0; c < D16; c += 16) {
+            LOAD16(x, q + c);
+            LOAD16(y, kj + c);
+            part += x * y;
+        }
         float d = 0.0f;
         for (int l = 0; l < 16; l++) d += part[l];
         for (int64_t c = D16; c < D; c++) d += q[c] * kj[c];
@@ -90,8 +91,11 @@ static void attend_row(const dc_k_att_geom *a, int64_t n, const float *q, const 
     }
     block_softmax(a, n, off, 0, 1, kend, S, lse);
     for (int64_t c0 = 0; c0 < D16; c0 += 16) { /* 16 columns of y in a register while the keys go by */
-        att_v16 acc = {0};
-        for (int64_t j = 0; j < kend; j++) acc += S[j] * load16(v + j * ldkv + c0);
+        att_v16 acc = {0}, x;
+        for (int64_t j = 0; j < kend; j++) {
+            LOAD16(x, v + j * ldkv + c0);
+            acc += S[j] * x;
+        }
         memcpy(y + c0, &acc, sizeof acc);
     }
     for (int64_t c = D16; c < D; c++) {
