@@ -76,4 +76,5 @@ expect_fail "--max-body 12Q" "$DEEPC" serve "$W/mlp.safetensors" --max-body 12Q
 expect_fail "--api-key-file $W/nokey" "$DEEPC" serve "$W/mlp.safetensors" --api-key-file "$W/nokey"
 expect_fail "two models named \"mlp\"" "$DEEPC" serve "$W/mlp.safetensors" mlp="$W/cnn.safetensors"
 expect_fail "model gone" "$DEEPC" serve gone="$W/nothing.safetensors"
+expect_fail "--host example.org is not an IPv4 or IPv6 address" "$DEEPC" serve "$W/mlp.safetensors" --host example.org
 finish serve

@@ -181,6 +181,12 @@ static int parse_opts(int argc, char **argv, server *sv) {
         fprintf(stderr, "deepc: serve needs a MODEL file (deepc serve --help)\n");
         return -1;
     }
+    if (!strcmp(o->host, "localhost")) o->host = "127.0.0.1";
+    unsigned char probe[sizeof(struct in6_addr)];
+    if (inet_pton(AF_INET, o->host, probe) != 1 && inet_pton(AF_INET6, o->host, probe) != 1) { /* before any model loads */
+        fprintf(stderr, "deepc: serve: --host %s is not an IPv4 or IPv6 address (127.0.0.1, 0.0.0.0, ::1, ...)\n", o->host);
+        return -1;
+    }
     if (keyfile && !(o->api_key = read_key(keyfile))) return -1;
     return 0;
 }

@@ -454,8 +454,8 @@ static void prediction(sbuf *b, const srv_model *sm, const float *row) {
 /* ---- the fast path: {"instances": [arrays of numbers]} ----
  *
  * jansson builds an object per number (784 mallocs for one Fashion image)
- * and its strtod takes the locale's lock: three quarters of a server's time
- * under load. This reader writes the numbers straight into the rows, each
+ * and its strtod takes the locale's lock: most of a request's CPU under
+ * load (bench/RESULTS.md, "Serving"). This reader writes the numbers straight into the rows, each
  * parsed to the double strtod gives (exact mantissa and power of ten:
  * Clinger's fast path; strtod for the rest), then rounded to float as the
  * slow path does. It takes only bodies of exactly that form whose

@@ -310,10 +310,11 @@ void metrics_write(sbuf *b, long inflight) {
     pthread_mutex_lock(&M.mu);
     sb_str(b, "# HELP deepc_requests_total HTTP requests answered, by route and status.\n# TYPE deepc_requests_total counter\n");
     for (int r = 0; r < R_COUNT; r++)
-        for (int c = 0; c <= NCODES; c++)
-            if (M.requests[r][c] || (c == 0 && r < R_OTHER))
-                if (c < NCODES) sb_printf(b, "deepc_requests_total{route=\"%s\",code=\"%d\"} %ld\n", route_names[r], codes[c], M.requests[r][c]);
-                else sb_printf(b, "deepc_requests_total{route=\"%s\",code=\"other\"} %ld\n", route_names[r], M.requests[r][c]); /* 499: closed unanswered */
+        for (int c = 0; c <= NCODES; c++) {
+            if (!M.requests[r][c] && !(c == 0 && r < R_OTHER)) continue;
+            if (c < NCODES) sb_printf(b, "deepc_requests_total{route=\"%s\",code=\"%d\"} %ld\n", route_names[r], codes[c], M.requests[r][c]);
+            else sb_printf(b, "deepc_requests_total{route=\"%s\",code=\"other\"} %ld\n", route_names[r], M.requests[r][c]); /* 499: closed unanswered */
+        }
     sb_str(b, "# HELP deepc_request_duration_seconds Time from a request's first byte to its reply's last.\n"
               "# TYPE deepc_request_duration_seconds histogram\n");
     for (int r = 0; r < R_COUNT; r++) {
