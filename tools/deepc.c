@@ -9,6 +9,7 @@
 #include "cli_predict.h"
 #include "cli_help.h"
 #include "cli_generate.h"
+#include "cli_mpi.h"
 #include "cli_outputs.h"
 #include "cli_report.h"
 #include "cli_util.h"
@@ -126,7 +127,7 @@ static int parse_args(int argc, char **argv, cli_args *a) {
 #undef DBL
 #undef FLAG
     }
-    dc_set_num_threads((int)a->threads);
+    dc_set_num_threads(a->threads > 0 ? (int)a->threads : cli_mpi_threads()); /* under mpirun: the ranks share the cores */
     if (a->json) cli_json_errors(a->cmd);
     return 0;
 }
@@ -432,7 +433,7 @@ static dc_status fit_and_save(dc_model *m, const cli_bundle *b, const dc_fit_opt
     sigaction(SIGTERM, &sa, &old_term); /* a scheduler's stop: saved like Ctrl-C */
     dc_status st = dc_fit(m, b->train, fo, h);
     *saved = DC_OK;
-    if (!st || st == DC_ERR_INTERRUPTED) *saved = dc_model_save_state(m, state, out);
+    if ((!st || st == DC_ERR_INTERRUPTED) && cli_mpi_rank() == 0) *saved = dc_model_save_state(m, state, out); /* rank 0 writes */
     sigaction(SIGINT, &old_sa, NULL);
     sigaction(SIGTERM, &old_term, NULL);
     if (__atomic_load_n(&stop_flag, __ATOMIC_RELAXED) && !st) st = DC_ERR_INTERRUPTED;
@@ -587,6 +588,15 @@ static int cmd_train(const cli_args *a) {
         if (!a->quiet) printf("Distilling %s into %s: temperature %g, alpha %g (the soft term's weight)\n", a->teacher, out, (double)T, a->alpha);
     }
     if (images) fo.validation = b.test; /* a validation folder is both validation and test */
+    dc_callbacks mpi_cb; /* under mpirun: each rank takes its share of every batch (cli_mpi.c) */
+    if (cli_mpi_world() > 1) {
+        mpi_cb = fo.callbacks ? *fo.callbacks : (dc_callbacks){0};
+        cli_mpi_callbacks(&mpi_cb);
+        fo.callbacks = &mpi_cb;
+        fo.rank = cli_mpi_rank();
+        fo.world = cli_mpi_world();
+        if (!a->quiet) printf("Data-parallel over %d ranks (MPI): each takes its share of every batch; rank 0 writes the files\n", fo.world);
+    }
     if (!a->quiet && !a->resume) dc_model_summary(m, stdout);
     if (!a->quiet && a->resume) printf("Resuming %s after epoch %d\n", a->resume, dc_train_state_epoch(state));
     fflush(stdout); /* the summary shows before training starts, even in a pipe */
@@ -599,7 +609,7 @@ static int cmd_train(const cli_args *a) {
         rc = cli_fail("cannot save the model");
         goto done;
     }
-    if (a->plot && dc_plot_history_svg(&h, a->plot)) {
+    if (a->plot && cli_mpi_rank() == 0 && dc_plot_history_svg(&h, a->plot)) {
         rc = cli_fail("cannot write the plot");
         goto done;
     }
@@ -608,7 +618,7 @@ static int cmd_train(const cli_args *a) {
         rc = 130;
         goto done;
     }
-    if (dc_model_pruning(m) && prune_finish(a, m, out)) {
+    if (dc_model_pruning(m) && cli_mpi_rank() == 0 && prune_finish(a, m, out)) {
         rc = 1;
         goto done;
     }
@@ -1188,9 +1198,22 @@ int main(int argc, char **argv) {
         return 2;
     }
     if (!strcmp(argv[1], "serve")) return cli_serve(argc, argv); /* its own options and signal handling */
+    if (cli_mpi_init(&argc, &argv)) return 2;
+    if (cli_mpi_world() > 1 && strcmp(argv[1], "train") && strcmp(argv[1], "distill") && strcmp(argv[1], "prune")) {
+        fprintf(stderr, "deepc: %s does not run on several ranks; under mpirun, run train, distill or prune\n", argv[1]);
+        cli_mpi_finalize();
+        return 2;
+    }
+    if (cli_mpi_rank() > 0 && !freopen("/dev/null", "w", stdout)) return 1; /* rank 0 alone prints */
     route_signals();
     cli_args a;
     if (parse_args(argc, argv, &a)) return 2;
+    if (cli_mpi_world() > 1) { /* train, distill or prune on ranks */
+        const int rc = !strcmp(a.cmd, "train") ? cmd_train(&a) : !strcmp(a.cmd, "distill") ? cmd_distill(&a) : cmd_prune(&a);
+        if (rc && rc != 130) cli_mpi_abort(rc); /* the other ranks would wait for this one forever */
+        cli_mpi_finalize();
+        return rc;
+    }
     if (!strcmp(a.cmd, "train")) return cmd_train(&a);
     if (!strcmp(a.cmd, "distill")) return cmd_distill(&a);
     if (!strcmp(a.cmd, "prune")) return cmd_prune(&a);

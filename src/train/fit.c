@@ -618,6 +618,18 @@ static dc_status reduce_epoch(fit_ctx *c) {
     return DC_OK;
 }
 
+/* Data-parallel: does any rank stop after this step (a signal, a hook)?
+ * Every rank must stop at the same step, or the others would wait in the
+ * next all-reduce forever. */
+static dc_status agree_stop(fit_ctx *c, int *stop) {
+    const dc_callbacks *cb = c->o->callbacks;
+    double v = *stop ? 1.0 : 0.0;
+    if (!cb || !cb->reduce_stats) return dc_set_error(DC_ERR_INVALID, "fit: world %d needs a reduce_stats callback", c->o->world);
+    if (cb->reduce_stats(c->m, &v, 1, cb->user)) return dc_set_error(DC_ERR_INTERRUPTED, "fit: stopped by the reduce_stats callback");
+    *stop = v > 0.0;
+    return DC_OK;
+}
+
 static dc_status run_epochs(fit_ctx *c) {
     dc_model *m = c->m;
     dc_train_state *s = c->s;
@@ -646,6 +658,11 @@ static dc_status run_epochs_loop(fit_ctx *c, dc_prefetch *pf, int64_t steps, int
     dc_status st = DC_OK;
     dc_progress p = {0};
     int pending_stop = 0;
+    if (o->world > 1 && o->rank != 0 && s->step > 0) { /* a resumed epoch: rank 0's state holds the sums of every rank so far */
+        s->lsum = 0.0;
+        memset(s->psum, 0, sizeof s->psum);
+        s->correct = s->seen = s->counted = 0;
+    }
     while (s->epoch < s->epochs && !s->stopped_early) {
         if (s->step == 0) {
             if (!s->stream && s->shuffle) dc_rng_shuffle(&s->rng, s->perm, s->ntrain);
@@ -698,7 +715,10 @@ static dc_status run_epochs_loop(fit_ctx *c, dc_prefetch *pf, int64_t steps, int
             /* an atomic read: the flag is set from a signal handler on another thread */
             if (hook_stop || (o->stop && __atomic_load_n(o->stop, __ATOMIC_RELAXED)) || (budget > 0 && --budget == 0)) pending_stop = 1;
             if (!stepped) continue; /* stop only between optimizer steps: the gradients of a group are not saved */
+            if (o->world > 1 && (st = agree_stop(c, &pending_stop))) return st;
             if (pending_stop) {
+                /* data-parallel: the saved state (rank 0's) holds every rank's sums of the epoch so far */
+                if (o->world > 1 && (st = reduce_epoch(c))) return st;
                 if (o->verbose) fprintf(out, "\nInterrupted after batch %lld of epoch %d\n", (long long)s->step, s->epoch + 1);
                 return dc_set_error(DC_ERR_INTERRUPTED, "fit: interrupted after epoch %d, batch %lld", s->epoch + 1,
                                     (long long)s->step);

@@ -1,0 +1,103 @@
+#!/bin/sh
+# mpi.sh DEEPC DEEPC_WITHOUT_MPI WORKDIR SOURCE_DIR — `deepc train` under
+# mpirun (data-parallel over MPI, tools/cli_mpi.c): the Fashion MLP on 1, 2
+# and 3 ranks, a text LSTM and a char GPT (a token stream) on 2, against
+# the single-process run of the same global batch and seed (weights within
+# 1e-5: the ranks' gradients are summed in another order than one batch's,
+# so not to the bit); only rank 0 prints and writes; a run stopped on 2
+# ranks resumes on 3; a rank that dies takes the others down within the
+# timeout; a build without MPI under mpirun refuses. Skipped, saying so,
+# where mpirun is absent.
+set -u
+DEEPC=$1; NOMPI=$2; W=$3; SRC=$4
+PY=${PYTHON:-/usr/bin/python3}
+rm -rf "$W"; mkdir -p "$W"
+. "$SRC/tests/lib.sh"
+if ! command -v mpirun > /dev/null || [ ! -x "$NOMPI" ]; then
+  echo "mpi: SKIPPED: mpirun or an MPI build is absent (scripts/setup.sh installs openmpi-bin and libopenmpi-dev)"
+  exit 0
+fi
+MPIRUN="mpirun --oversubscribe -x DEEPC_NUM_THREADS=1"
+[ "$(id -u)" = 0 ] && MPIRUN="$MPIRUN --allow-run-as-root"
+# max |a - b| over the float tensors both files hold (the weights and the optimizer's state)
+diff_of() {
+  "$PY" - "$1" "$2" << 'PYEOF'
+import json, struct, sys
+import numpy as np
+def load(f):
+    b = open(f, "rb").read()
+    n = struct.unpack("<Q", b[:8])[0]
+    h = json.loads(b[8:8 + n])
+    return {k: np.frombuffer(b[8 + n + v["data_offsets"][0]:8 + n + v["data_offsets"][1]], np.float32)
+            for k, v in h.items() if k != "__metadata__" and v["dtype"] == "F32"}
+a, b = load(sys.argv[1]), load(sys.argv[2])
+assert a.keys() == b.keys(), (sorted(a), sorted(b))
+print(max(float(np.abs(a[k] - b[k]).max()) for k in a))
+PYEOF
+}
+close() { d=$(diff_of "$1" "$2") && "$PY" -c "import sys; sys.exit(0 if float('$d') < 1e-5 else 1)" && ok || bad "$3: max difference $d"; }
+
+# the MLP: 1, 2 and 3 ranks against one process
+TRAIN="train $SRC/models/fashion_mlp.dc --data fashion-mnist --epochs 2 --limit 3000 --seed 1 --force"
+DEEPC_NUM_THREADS=1 "$DEEPC" $TRAIN --quiet --out "$W/one.safetensors" > /dev/null 2>&1 || bad "the single-process run"
+for n in 1 2 3; do
+  $MPIRUN -np $n "$DEEPC" $TRAIN --out "$W/mlp$n.safetensors" --log "$W/log$n.csv" > "$W/mlp$n.out" 2>&1 || bad "$n ranks: $(tail -3 "$W/mlp$n.out")"
+  close "$W/one.safetensors" "$W/mlp$n.safetensors" "the MLP on $n ranks"
+  [ "$(grep -c '^Saved ' "$W/mlp$n.out")" = 1 ] && [ "$(grep -c '^Epoch 1/2' "$W/mlp$n.out")" = 1 ] && ok || bad "$n ranks: rank 0 alone prints: $(head -5 "$W/mlp$n.out")"
+  [ "$(wc -l < "$W/log$n.csv")" = 3 ] && ok || bad "$n ranks: one log of 2 epochs: $(cat "$W/log$n.csv")"
+done
+grep -q "Data-parallel over 3 ranks" "$W/mlp3.out" && ok || bad "3 ranks say so"
+
+# a text LSTM (a CSV of texts) and a char GPT (a token stream) on 2 ranks
+"$PY" - "$W/reviews.csv" << 'PYEOF'
+import random, sys
+random.seed(1)
+pos, neg = "good great excellent lovely fine".split(), "bad awful terrible poor sad".split()
+filler = "the a movie was and it film story plot acting".split()
+rows = ["text,label"]
+for i in range(400):
+    w = [random.choice(filler) for _ in range(random.randint(3, 12))]
+    w.insert(random.randrange(len(w) + 1), random.choice(pos if i % 2 else neg))
+    rows.append('"%s",%s' % (" ".join(w), "pos" if i % 2 else "neg"))
+open(sys.argv[1], "w").write("\n".join(rows) + "\n")
+PYEOF
+printf 'input 16\nembedding 64 16 mask_zero=true\nlstm 16\ndense 1 activation=sigmoid\nloss binary_crossentropy\noptimizer adam lr=0.01\nfit epochs=2 batch_size=32 seed=1\ntext column=text maxlen=16 num_words=64 oov=true\n' > "$W/rev.dc"
+DEEPC_NUM_THREADS=1 "$DEEPC" train "$W/rev.dc" --data "$W/reviews.csv" --quiet --force --out "$W/rev1.safetensors" > /dev/null 2>&1 || bad "the text model alone"
+$MPIRUN -np 2 "$DEEPC" train "$W/rev.dc" --data "$W/reviews.csv" --quiet --force --out "$W/rev2.safetensors" > "$W/rev.out" 2>&1 || bad "text on 2 ranks: $(tail -3 "$W/rev.out")"
+close "$W/rev1.safetensors" "$W/rev2.safetensors" "the text LSTM on 2 ranks"
+sh "$SRC/scripts/fortunes_txt.sh" "$W/fortunes.txt" > /dev/null || bad "fortunes_txt.sh"
+head -c 40000 "$W/fortunes.txt" > "$W/small.txt"
+sed -e 's/^input 128/input 32/; s/embedding 128 128/embedding 128 32/; s/repeat 4/repeat 1/; s/maxlen=128/maxlen=32/' \
+    -e 's/transformer_block 4 dropout=0.1/transformer_block 2 dropout=0.0/; s/^dropout 0.1/dropout 0.0/; s/steps_per_epoch=500/steps_per_epoch=10/' \
+    -e 's/epochs=4/epochs=1/; s/warmup=100/warmup=2/; s/t_max=1900/t_max=10/' "$SRC/models/char_gpt.dc" > "$W/gpt.dc"
+DEEPC_NUM_THREADS=1 "$DEEPC" train "$W/gpt.dc" --data "$W/small.txt" --quiet --force --out "$W/gpt1.safetensors" > /dev/null 2>&1 || bad "the GPT alone"
+$MPIRUN -np 2 "$DEEPC" train "$W/gpt.dc" --data "$W/small.txt" --quiet --force --out "$W/gpt2.safetensors" > "$W/gpt.out" 2>&1 || bad "the GPT on 2 ranks: $(tail -3 "$W/gpt.out")"
+close "$W/gpt1.safetensors" "$W/gpt2.safetensors" "the char GPT on 2 ranks"
+
+# stopped on 2 ranks, resumed on 3: the uninterrupted run's weights
+$MPIRUN -np 2 "$DEEPC" $TRAIN --quiet --stop-after 30 --out "$W/part.safetensors" > "$W/part.out" 2>&1
+[ -f "$W/part.safetensors" ] && ok || bad "a stopped run on 2 ranks saves: $(tail -3 "$W/part.out")"
+$MPIRUN -np 3 "$DEEPC" train --resume "$W/part.safetensors" --data fashion-mnist --quiet --out "$W/resumed.safetensors" > "$W/resume.out" 2>&1 \
+  || bad "resumed on 3 ranks: $(tail -3 "$W/resume.out")"
+close "$W/one.safetensors" "$W/resumed.safetensors" "stopped on 2 ranks, resumed on 3"
+
+# a rank killed mid-run: the others stop (non-zero) within the timeout, not hang
+cat > "$W/die.sh" << EOF
+#!/bin/sh
+# rank 1's deepc (this shell, after exec) is killed once rank 0 has written a checkpoint
+[ "\${OMPI_COMM_WORLD_RANK:-0}" = 1 ] && (i=0; while [ ! -f "$W/ckpt.safetensors" ] && [ \$i -lt 300 ]; do sleep 0.2; i=\$((i+1)); done; sleep 0.3; kill -9 \$\$) &
+exec "$DEEPC" $TRAIN --epochs 50 --quiet --checkpoint "$W/ckpt.safetensors" --out "$W/dead.safetensors"
+EOF
+start=$(date +%s)
+timeout 120 $MPIRUN -np 2 sh "$W/die.sh" > "$W/die.out" 2>&1; rc=$?
+secs=$(( $(date +%s) - start ))
+[ $rc -ne 0 ] && [ $rc -ne 124 ] && [ $secs -lt 60 ] && ok || bad "a killed rank: rc $rc after ${secs}s: $(tail -3 "$W/die.out")"
+# the checkpoint rank 0 wrote before the failure resumes (here in one process, for 5 batches)
+"$DEEPC" train --resume "$W/ckpt.safetensors" --data fashion-mnist --stop-after 5 --quiet --out "$W/after.safetensors" > "$W/after.out" 2>&1
+[ -f "$W/after.safetensors" ] && grep -q "interrupted; the model so far is saved" "$W/after.out" && ok || bad "the checkpoint after a killed rank: $(tail -3 "$W/after.out")"
+
+# commands that do not run on ranks, and a build without MPI, say so
+expect_fail "eval does not run on several ranks" $MPIRUN -np 2 "$DEEPC" eval "$W/one.safetensors" --data fashion-mnist
+expect_fail "built without MPI" $MPIRUN -np 2 "$NOMPI" $TRAIN --out "$W/nompi.safetensors"
+[ ! -f "$W/nompi.safetensors" ] && ok || bad "the build without MPI trained anyway"
+finish mpi

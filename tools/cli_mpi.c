@@ -1,0 +1,118 @@
+/* cli_mpi.c — `deepc train` under mpirun: data-parallel training over MPI
+ * (cli_mpi.h). The library already trains on ranks (dc_fit_options rank and
+ * world: each rank takes its share of every global batch; the
+ * after_backward hook averages the gradients, reduce_stats sums the
+ * epoch's statistics); this file is those two hooks on MPI_Allreduce, and
+ * the start and end of MPI. Built with -DDEEPC_MPI=ON (on when CMake finds
+ * MPI); a build without MPI started by mpirun says so instead of training
+ * N copies. */
+#include "cli_mpi.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifdef DEEPC_HAVE_MPI
+#include <mpi.h>
+#endif
+
+static int rank, world = 1, share; /* share: threads per rank on a shared machine (0: no opinion) */
+
+/* The launcher's size, from the environment (Open MPI, MPICH/PMI, PMIx,
+ * Slurm): > 1 when started as one of several ranks. */
+static int launched_size(void) {
+    const char *vars[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE", "MPI_LOCALNRANKS"};
+    for (size_t i = 0; i < sizeof vars / sizeof *vars; i++) {
+        const char *v = getenv(vars[i]);
+        if (v && atoi(v) > 1) return atoi(v);
+    }
+    return 1;
+}
+
+int cli_mpi_rank(void) { return rank; }
+int cli_mpi_world(void) { return world; }
+int cli_mpi_threads(void) { return share; }
+
+#ifdef DEEPC_HAVE_MPI
+int cli_mpi_init(int *argc, char ***argv) {
+    if (launched_size() <= 1) return 0; /* one process: MPI is not started at all */
+    int provided;
+    if (MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) {
+        fprintf(stderr, "deepc: MPI_Init failed\n");
+        return -1;
+    }
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &world);
+    /* errors are returned, not fatal: a failed all-reduce stops training with a message */
+    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+    /* ranks on one machine share its cores: each gets its part, unless a
+     * thread count is given (DEEPC_NUM_THREADS, OMP_NUM_THREADS, --threads) */
+    const char *local = getenv("OMPI_COMM_WORLD_LOCAL_SIZE") ? getenv("OMPI_COMM_WORLD_LOCAL_SIZE") : getenv("MPI_LOCALNRANKS");
+    const long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    if (local && atoi(local) > 1 && !getenv("DEEPC_NUM_THREADS") && !getenv("OMP_NUM_THREADS"))
+        share = cores / atoi(local) > 1 ? (int)(cores / atoi(local)) : 1;
+    return 0;
+}
+
+void cli_mpi_finalize(void) {
+    int on = 0;
+    MPI_Initialized(&on);
+    if (on) MPI_Finalize();
+}
+
+void cli_mpi_abort(int code) {
+    int on = 0;
+    MPI_Initialized(&on);
+    if (on && world > 1) MPI_Abort(MPI_COMM_WORLD, code); /* the other ranks would wait in an all-reduce forever */
+}
+
+static int mpi_failed(int rc, const char *what) {
+    char msg[MPI_MAX_ERROR_STRING];
+    int n = 0;
+    MPI_Error_string(rc, msg, &n);
+    fprintf(stderr, "deepc: rank %d: %s failed: %.*s\n", rank, what, n, msg);
+    return 1;
+}
+
+/* after_backward: the ranks' gradients summed in place, then averaged (each
+ * rank's loss was scaled to its share, so the mean is the batch's gradient). */
+static int average_gradients(dc_model *m, void *user) {
+    (void)user;
+    const int64_t n = dc_model_num_params(m);
+    float *g = dc_model_grads(m);
+    for (int64_t at = 0; at < n; at += 1 << 30) { /* MPI counts are ints */
+        const int k = (int)(n - at < (1 << 30) ? n - at : (1 << 30));
+        int rc = MPI_Allreduce(MPI_IN_PLACE, g + at, k, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
+        if (rc != MPI_SUCCESS) return mpi_failed(rc, "the gradients' all-reduce");
+    }
+    const float inv = 1.0f / (float)world;
+    for (int64_t i = 0; i < n; i++) g[i] *= inv;
+    return 0;
+}
+
+static int sum_stats(dc_model *m, double *values, int n, void *user) {
+    (void)m, (void)user;
+    int rc = MPI_Allreduce(MPI_IN_PLACE, values, n, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+    return rc == MPI_SUCCESS ? 0 : mpi_failed(rc, "the statistics' all-reduce");
+}
+
+void cli_mpi_callbacks(dc_callbacks *cb) {
+    cb->after_backward = average_gradients;
+    cb->reduce_stats = sum_stats;
+}
+#else
+int cli_mpi_init(int *argc, char ***argv) {
+    (void)argc, (void)argv;
+    const int n = launched_size();
+    if (n > 1) {
+        fprintf(stderr, "deepc: started as one of %d ranks (mpirun), but this deepc was built without MPI: it would train %d "
+                        "copies alone. Build with -DDEEPC_MPI=ON (Debian: libopenmpi-dev), or run it without mpirun.\n",
+                n, n);
+        return -1;
+    }
+    return 0;
+}
+void cli_mpi_finalize(void) {}
+void cli_mpi_abort(int code) { (void)code; }
+void cli_mpi_callbacks(dc_callbacks *cb) { (void)cb; }
+#endif
