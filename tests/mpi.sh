@@ -47,6 +47,10 @@ for n in 1 2 3; do
   [ "$(wc -l < "$W/log$n.csv")" = 3 ] && ok || bad "$n ranks: one log of 2 epochs: $(cat "$W/log$n.csv")"
 done
 grep -q "Data-parallel over 3 ranks" "$W/mlp3.out" && ok || bad "3 ranks say so"
+grep -q "All-reduce of 101770 gradients on 3 ranks: [0-9.]* ms per step" "$W/mlp3.out" && ok || bad "the all-reduce's time: $(tail -4 "$W/mlp3.out")"
+$MPIRUN -np 2 "$DEEPC" $TRAIN --quiet --json --out "$W/json.safetensors" > "$W/json.out" 2>&1
+json_field "$W/json.out" "['ranks']" | grep -qx 2 && json_field "$W/json.out" "['allreduce_ms_per_step'] > 0" | grep -qx True && ok \
+  || bad "--json on 2 ranks: ranks and allreduce_ms_per_step: $(tail -c 300 "$W/json.out")"
 
 # a text LSTM (a CSV of texts) and a char GPT (a token stream) on 2 ranks
 "$PY" - "$W/reviews.csv" << 'PYEOF'

@@ -17,6 +17,8 @@
 #endif
 
 static int rank, world = 1, share; /* share: threads per rank on a shared machine (0: no opinion) */
+static double comm_secs;             /* time in the gradients' all-reduce, and its calls */
+static long comm_calls;
 
 /* The launcher's size, from the environment (Open MPI, MPICH/PMI, PMIx,
  * Slurm): > 1 when started as one of several ranks. */
@@ -32,6 +34,10 @@ static int launched_size(void) {
 int cli_mpi_rank(void) { return rank; }
 int cli_mpi_world(void) { return world; }
 int cli_mpi_threads(void) { return share; }
+double cli_mpi_comm_seconds(long *calls) {
+    if (calls) *calls = comm_calls;
+    return comm_secs;
+}
 
 #ifdef DEEPC_HAVE_MPI
 int cli_mpi_init(int *argc, char ***argv) {
@@ -74,17 +80,25 @@ static int mpi_failed(int rc, const char *what) {
     return 1;
 }
 
+/* The gradients go in buckets of 1 M floats (4 MB): on shared memory one
+ * call over GPT-2 small's 124 M floats took 238 ms, 4 MB buckets 76 ms
+ * (build/allreduce, bench/RESULTS.md); below 1 M floats it is one call. */
+#define ALLREDUCE_BUCKET ((int64_t)1 << 20)
+
 /* after_backward: the ranks' gradients summed in place, then averaged (each
  * rank's loss was scaled to its share, so the mean is the batch's gradient). */
 static int average_gradients(dc_model *m, void *user) {
     (void)user;
     const int64_t n = dc_model_num_params(m);
     float *g = dc_model_grads(m);
-    for (int64_t at = 0; at < n; at += 1 << 30) { /* MPI counts are ints */
-        const int k = (int)(n - at < (1 << 30) ? n - at : (1 << 30));
+    const double t0 = MPI_Wtime();
+    for (int64_t at = 0; at < n; at += ALLREDUCE_BUCKET) {
+        const int k = (int)(n - at < ALLREDUCE_BUCKET ? n - at : ALLREDUCE_BUCKET);
         int rc = MPI_Allreduce(MPI_IN_PLACE, g + at, k, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
         if (rc != MPI_SUCCESS) return mpi_failed(rc, "the gradients' all-reduce");
     }
+    comm_secs += MPI_Wtime() - t0; /* (waiting for the slowest rank included) */
+    comm_calls++;
     const float inv = 1.0f / (float)world;
     for (int64_t i = 0; i < n; i++) g[i] *= inv;
     return 0;

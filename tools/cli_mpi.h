@@ -14,6 +14,9 @@ int cli_mpi_threads(void);
 /* Set the hooks of a data-parallel fit: the gradients' average and the
  * epoch statistics' sum over the ranks (MPI_Allreduce). */
 void cli_mpi_callbacks(dc_callbacks *cb);
+/* Seconds this rank spent in the gradients' all-reduce (waiting for the
+ * slowest rank included), and in how many calls (*calls may be NULL). */
+double cli_mpi_comm_seconds(long *calls);
 /* A rank that fails alone takes the others down (they would wait). */
 void cli_mpi_abort(int code);
 void cli_mpi_finalize(void);

@@ -440,6 +440,14 @@ static dc_status fit_and_save(dc_model *m, const cli_bundle *b, const dc_fit_opt
     return st;
 }
 
+/* The seconds a run's epochs took (those timed). */
+static double history_seconds(const dc_history *h) {
+    double secs = 0;
+    for (int e = 0; e < h->epochs_run; e++)
+        if (h->epoch[e].seconds > 0) secs += h->epoch[e].seconds;
+    return secs;
+}
+
 /* train --json: the run's history and, with a test part, its metrics. */
 static void print_train_json(const cli_args *a, const dc_model *m, const cli_bundle *b, const dc_history *h, const cli_metrics *r,
                              const char *out) {
@@ -455,6 +463,12 @@ static void print_train_json(const cli_args *a, const dc_model *m, const cli_bun
     printf(",\"seconds_per_epoch\":");
     cli_json_number(stdout, timed ? secs / timed : NAN);
     printf(",\"threads\":%d", dc_get_num_threads());
+    if (cli_mpi_world() > 1) { /* data-parallel: the ranks and the time their gradients' all-reduce took */
+        long calls;
+        const double comm = cli_mpi_comm_seconds(&calls);
+        printf(",\"ranks\":%d,\"allreduce_ms_per_step\":", cli_mpi_world());
+        cli_json_number(stdout, calls ? 1e3 * comm / (double)calls : NAN);
+    }
     if (b->test) {
         printf(",");
         cli_print_json_metrics(a, b->tab, m, r);
@@ -625,6 +639,12 @@ static int cmd_train(const cli_args *a) {
     if (b.test && cli_compute_metrics(m, b.test, &r)) {
         rc = cli_fail("evaluation failed");
         goto done;
+    }
+    if (!a->quiet && cli_mpi_world() > 1) { /* what the ranks spent talking */
+        long calls;
+        const double comm = cli_mpi_comm_seconds(&calls), secs = history_seconds(&h);
+        printf("All-reduce of %lld gradients on %d ranks: %.2f ms per step, %.1f%% of the training time\n",
+               (long long)dc_model_num_params(m), cli_mpi_world(), calls ? 1e3 * comm / (double)calls : 0.0, secs > 0 ? 100.0 * comm / secs : 0.0);
     }
     if (!a->quiet) {
         printf("Saved %s\n", out);
