@@ -451,10 +451,9 @@ static double history_seconds(const dc_history *h) {
 /* train --json: the run's history and, with a test part, its metrics. */
 static void print_train_json(const cli_args *a, const dc_model *m, const cli_bundle *b, const dc_history *h, const cli_metrics *r,
                              const char *out) {
-    double secs = 0;
     int timed = 0;
-    for (int e = 0; e < h->epochs_run; e++)
-        if (h->epoch[e].seconds > 0) secs += h->epoch[e].seconds, timed++;
+    for (int e = 0; e < h->epochs_run; e++) timed += h->epoch[e].seconds > 0;
+    const double secs = history_seconds(h);
     printf("{\"command\":\"%s\",\"model\":", a->cmd); /* train, or distill */
     cli_json_string(stdout, out);
     printf(",\"epochs\":%d,\"stopped_early\":%s,\"best_epoch\":%d,\"history\":", h->epochs_run,

@@ -188,16 +188,18 @@ srv_batcher *batcher_new(const srv_model *sm, const srv_opts *o) {
     b->yb = malloc(sizeof(float) * (size_t)(sm->out_size * b->max_batch));
     pthread_mutex_init(&b->mu, NULL);
     pthread_cond_init(&b->work, NULL);
+    if (b->s) { /* set before the thread that runs it starts */
+        /* one thread by default: the connection threads read and parse requests
+         * on the other cores, and OpenMP's waiting threads spin (they took a
+         * quarter of the CPU from them under load) */
+        dc_session_set_threads(b->s, o->threads > 0 ? (int)o->threads : 1);
+        dc_session_set_probabilities(b->s, 1);
+    }
     if (!b->s || !b->xb || !b->yb || pthread_create(&b->th, NULL, batcher_main, b)) {
         dc_session_free(b->s);
         free(b->xb), free(b->yb), free(b);
         return NULL;
     }
-    /* one thread by default: the connection threads read and parse requests
-     * on the other cores, and OpenMP's waiting threads spin (they took a
-     * quarter of the CPU from them under load) */
-    dc_session_set_threads(b->s, o->threads > 0 ? (int)o->threads : 1);
-    dc_session_set_probabilities(b->s, 1);
     return b;
 }
 
