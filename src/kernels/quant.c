@@ -134,7 +134,7 @@ static void qgemm_q4_portable(int64_t M, int64_t n0, int64_t n1, int64_t K, cons
 
 /* ---- the entry points: rows of outputs shared out among the threads ---------------- */
 
-/* Many rows at once: oneDNN's u8 x s8 GEMM, 2.6-2.8x the VNNI loop at 256
+/* Many rows at once (on a CPU with VNNI): oneDNN's u8 x s8 GEMM, 2.6-2.8x the VNNI loop at 256
  * rows, 1.1x at 16 (bench/qgemm_onednn.c), with the activations as u8 (x + 128, in
  * place: an XOR of the sign bit) and A's offset 128, so that it multiplies
  * x itself; the exact int32 sums land in y's memory, and the shared
@@ -151,7 +151,12 @@ void dc_k_qgemm_i8(int64_t M, int64_t N, int64_t K, int8_t *xq, const float *sx,
                    const int8_t *w, const float *sw, const float *b, float *y) {
     const int64_t chunks = (N + NCHUNK - 1) / NCHUNK;
     const int vnni = use_vnni();
-    if (M >= DC_QGEMM_BIG_M && !portable()) {
+    /* oneDNN only with VNNI: without it (AVX2, AVX-512 before Cascade Lake)
+     * its u8 x s8 kernel adds products in pairs with vpmaddubsw, which
+     * saturates at 32767 (255 * 127 * 2 does not fit), so its sums were
+     * not exact: an int8 CNN's outputs were off by up to 3.8x on an AVX2
+     * machine (tests/c_export.sh) */
+    if (M >= DC_QGEMM_BIG_M && vnni) {
         qgemm_i8_dnnl(M, N, K, xq, sx, w, sw, b, y);
         return;
     }
