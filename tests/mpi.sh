@@ -1,7 +1,9 @@
 #!/bin/sh
 # mpi.sh DEEPC DEEPC_WITHOUT_MPI WORKDIR SOURCE_DIR — `deepc train` under
 # mpirun (data-parallel over MPI, tools/cli_mpi.c): the Fashion MLP on 1, 2
-# and 3 ranks, a text LSTM and a char GPT (a token stream) on 2, against
+# and 3 ranks, with the optimizer sharded or not (ZeRO-1, and its saved
+# state, stopped and resumed), a text LSTM and a char GPT (a token stream)
+# on 2, and on 3 sharded, against
 # the single-process run of the same global batch and seed (weights within
 # 1e-5: the ranks' gradients are summed in another order than one batch's,
 # so not to the bit); only rank 0 prints and writes; a run stopped on 2
@@ -52,7 +54,34 @@ $MPIRUN -np 2 "$DEEPC" $TRAIN --quiet --json --out "$W/json.safetensors" > "$W/j
 json_field "$W/json.out" "['ranks']" | grep -qx 2 && json_field "$W/json.out" "['allreduce_ms_per_step'] > 0" | grep -qx True && ok \
   || bad "--json on 2 ranks: ranks and allreduce_ms_per_step: $(tail -c 300 "$W/json.out")"
 
-# a text LSTM (a CSV of texts) and a char GPT (a token stream) on 2 ranks
+# the optimizer sharded (ZeRO-1): on 2 ranks each parameter's update is the
+# unsharded one to the bit (a sum of two gradients is the same either way
+# round); on 3, within 1e-5 of one process
+for n in 2 3; do
+  $MPIRUN -np $n "$DEEPC" $TRAIN --shard-optimizer --checkpoint "$W/shck$n.safetensors" --out "$W/shard$n.safetensors" > "$W/shard$n.out" 2>&1 \
+    || bad "--shard-optimizer on $n ranks: $(tail -3 "$W/shard$n.out")"
+  close "$W/one.safetensors" "$W/shard$n.safetensors" "--shard-optimizer on $n ranks"
+done
+d=$(diff_of "$W/mlp2.safetensors" "$W/shard2.safetensors") && [ "$d" = 0.0 ] && ok || bad "sharded and unsharded on 2 ranks differ: $d"
+grep -q "each rank keeps 0.41 MB of it instead of 0.81 MB" "$W/shard2.out" && grep -q "Reduce-scatter and all-gather of 101770 gradients on 2 ranks" "$W/shard2.out" \
+  && ok || bad "--shard-optimizer says what it keeps and what it sent: $(grep -i 'shard\|gradients on' "$W/shard2.out")"
+# the checkpoint a sharded run writes holds the whole optimizer: the unsharded run's file
+$MPIRUN -np 2 "$DEEPC" $TRAIN --quiet --epochs 1 --checkpoint "$W/ck_whole.safetensors" --out "$W/e1.safetensors" > /dev/null 2>&1
+$MPIRUN -np 2 "$DEEPC" $TRAIN --quiet --epochs 1 --shard-optimizer --checkpoint "$W/ck_shard.safetensors" --out "$W/e1s.safetensors" > /dev/null 2>&1
+d=$(diff_of "$W/ck_whole.safetensors" "$W/ck_shard.safetensors") && [ "$d" = 0.0 ] && ok || bad "a sharded run's checkpoint: $d"
+# stopped sharded on 2 ranks; resumed sharded on 3, and in one process
+$MPIRUN -np 2 "$DEEPC" $TRAIN --quiet --shard-optimizer --stop-after 30 --out "$W/spart.safetensors" > "$W/spart.out" 2>&1
+[ "$(grep -c 'the model so far is saved' "$W/spart.out")" = 1 ] && ok || bad "rank 0 alone says where the model was saved: $(cat "$W/spart.out")"
+$MPIRUN -np 3 "$DEEPC" train --resume "$W/spart.safetensors" --data fashion-mnist --shard-optimizer --quiet --out "$W/sres3.safetensors" > "$W/sres3.out" 2>&1 \
+  || bad "a sharded resume on 3 ranks: $(tail -3 "$W/sres3.out")"
+close "$W/one.safetensors" "$W/sres3.safetensors" "stopped sharded on 2 ranks, resumed sharded on 3"
+DEEPC_NUM_THREADS=1 "$DEEPC" train --resume "$W/spart.safetensors" --data fashion-mnist --quiet --out "$W/sres1.safetensors" > "$W/sres1.out" 2>&1 \
+  || bad "a sharded run resumed in one process: $(tail -3 "$W/sres1.out")"
+close "$W/one.safetensors" "$W/sres1.safetensors" "stopped sharded on 2 ranks, resumed in one process"
+
+# a text LSTM (a CSV of texts) and a char GPT (a token stream) on 2 ranks,
+# and on 3 with the optimizer sharded (the GPT's AdamW clips the gradients'
+# norm: the norm's square is summed over the slices)
 "$PY" - "$W/reviews.csv" << 'PYEOF'
 import random, sys
 random.seed(1)
@@ -69,6 +98,9 @@ printf 'input 16\nembedding 64 16 mask_zero=true\nlstm 16\ndense 1 activation=si
 DEEPC_NUM_THREADS=1 "$DEEPC" train "$W/rev.dc" --data "$W/reviews.csv" --quiet --force --out "$W/rev1.safetensors" > /dev/null 2>&1 || bad "the text model alone"
 $MPIRUN -np 2 "$DEEPC" train "$W/rev.dc" --data "$W/reviews.csv" --quiet --force --out "$W/rev2.safetensors" > "$W/rev.out" 2>&1 || bad "text on 2 ranks: $(tail -3 "$W/rev.out")"
 close "$W/rev1.safetensors" "$W/rev2.safetensors" "the text LSTM on 2 ranks"
+$MPIRUN -np 3 "$DEEPC" train "$W/rev.dc" --data "$W/reviews.csv" --quiet --force --shard-optimizer --out "$W/rev3.safetensors" > "$W/rev3.out" 2>&1 \
+  || bad "text on 3 ranks, sharded: $(tail -3 "$W/rev3.out")"
+close "$W/rev1.safetensors" "$W/rev3.safetensors" "the text LSTM on 3 ranks, sharded"
 sh "$SRC/scripts/fortunes_txt.sh" "$W/fortunes.txt" > /dev/null || bad "fortunes_txt.sh"
 head -c 40000 "$W/fortunes.txt" > "$W/small.txt"
 sed -e 's/^input 128/input 32/; s/embedding 128 128/embedding 128 32/; s/repeat 4/repeat 1/; s/maxlen=128/maxlen=32/' \
@@ -77,6 +109,9 @@ sed -e 's/^input 128/input 32/; s/embedding 128 128/embedding 128 32/; s/repeat 
 DEEPC_NUM_THREADS=1 "$DEEPC" train "$W/gpt.dc" --data "$W/small.txt" --quiet --force --out "$W/gpt1.safetensors" > /dev/null 2>&1 || bad "the GPT alone"
 $MPIRUN -np 2 "$DEEPC" train "$W/gpt.dc" --data "$W/small.txt" --quiet --force --out "$W/gpt2.safetensors" > "$W/gpt.out" 2>&1 || bad "the GPT on 2 ranks: $(tail -3 "$W/gpt.out")"
 close "$W/gpt1.safetensors" "$W/gpt2.safetensors" "the char GPT on 2 ranks"
+$MPIRUN -np 3 "$DEEPC" train "$W/gpt.dc" --data "$W/small.txt" --quiet --force --shard-optimizer --out "$W/gpt3.safetensors" > "$W/gpt3.out" 2>&1 \
+  || bad "the GPT on 3 ranks, sharded: $(tail -3 "$W/gpt3.out")"
+close "$W/gpt1.safetensors" "$W/gpt3.safetensors" "the char GPT on 3 ranks, sharded"
 
 # stopped on 2 ranks, resumed on 3: the uninterrupted run's weights
 $MPIRUN -np 2 "$DEEPC" $TRAIN --quiet --stop-after 30 --out "$W/part.safetensors" > "$W/part.out" 2>&1
@@ -100,8 +135,42 @@ secs=$(( $(date +%s) - start ))
 "$DEEPC" train --resume "$W/ckpt.safetensors" --data fashion-mnist --stop-after 5 --quiet --out "$W/after.safetensors" > "$W/after.out" 2>&1
 [ -f "$W/after.safetensors" ] && grep -q "interrupted; the model so far is saved" "$W/after.out" && ok || bad "the checkpoint after a killed rank: $(tail -3 "$W/after.out")"
 
+# eval on ranks: each scores its whole batches of the rows, the sums and
+# the outputs are gathered: the single process's report (the MLP's 10,000
+# test images on 2 and 3 ranks, the text LSTM's binary ROC on 3, the GPT's
+# perplexity on 2)
+same_json() { # the --json lines of two evals: the same keys, numbers within 1e-6
+  "$PY" - "$1" "$2" << 'PYEOF'
+import json, sys
+a, b = (json.loads(open(f).read().splitlines()[-1]) for f in sys.argv[1:3])
+def walk(x, y, p):
+    if isinstance(x, dict):
+        assert sorted(x) == sorted(y), p
+        for k in x: walk(x[k], y[k], p + "." + k)
+    elif isinstance(x, list):
+        assert len(x) == len(y), p
+        for i, (u, v) in enumerate(zip(x, y)): walk(u, v, "%s[%d]" % (p, i))
+    elif isinstance(x, float):
+        assert abs(x - y) <= 1e-6 * max(1.0, abs(x)), (p, x, y)
+    else:
+        assert x == y, (p, x, y)
+walk(a, b, "")
+PYEOF
+}
+DEEPC_NUM_THREADS=1 "$DEEPC" eval "$W/one.safetensors" --data fashion-mnist --json > "$W/eval1.json" 2>&1 || bad "eval alone"
+for n in 2 3; do
+  $MPIRUN -np $n "$DEEPC" eval "$W/one.safetensors" --data fashion-mnist --json > "$W/eval$n.json" 2>&1 || bad "eval on $n ranks: $(tail -3 "$W/eval$n.json")"
+  same_json "$W/eval1.json" "$W/eval$n.json" > "$W/same$n.out" 2>&1 && ok || bad "eval on $n ranks: $(tail -2 "$W/same$n.out")"
+done
+DEEPC_NUM_THREADS=1 "$DEEPC" eval "$W/rev1.safetensors" --data "$W/reviews.csv" --json > "$W/reval1.json" 2>&1
+$MPIRUN -np 3 "$DEEPC" eval "$W/rev1.safetensors" --data "$W/reviews.csv" --json > "$W/reval3.json" 2>&1
+same_json "$W/reval1.json" "$W/reval3.json" > "$W/rsame.out" 2>&1 && grep -q '"auc"' "$W/reval3.json" && ok || bad "the text model's eval on 3 ranks: $(tail -2 "$W/rsame.out")"
+DEEPC_NUM_THREADS=1 "$DEEPC" eval "$W/gpt1.safetensors" --data "$W/small.txt" --json > "$W/geval1.json" 2>&1
+$MPIRUN -np 2 "$DEEPC" eval "$W/gpt1.safetensors" --data "$W/small.txt" --json > "$W/geval2.json" 2>&1
+same_json "$W/geval1.json" "$W/geval2.json" > "$W/gsame.out" 2>&1 && grep -q '"test_perplexity"' "$W/geval2.json" && ok || bad "the GPT's eval on 2 ranks: $(tail -2 "$W/gsame.out")"
+
 # commands that do not run on ranks, and a build without MPI, say so
-expect_fail "eval does not run on several ranks" $MPIRUN -np 2 "$DEEPC" eval "$W/one.safetensors" --data fashion-mnist
+expect_fail "predict does not run on several ranks" $MPIRUN -np 2 "$DEEPC" predict "$W/one.safetensors" --data fashion-mnist
 expect_fail "built without MPI" $MPIRUN -np 2 "$NOMPI" $TRAIN --out "$W/nompi.safetensors"
 [ ! -f "$W/nompi.safetensors" ] && ok || bad "the build without MPI trained anyway"
 finish mpi

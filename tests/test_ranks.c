@@ -5,7 +5,8 @@
  * an MPI run does with MPI_Allreduce). Both ranks must end with the same
  * weights and statistics, and those must be the single-process run's (up
  * to the rounding of summing two half-batches instead of one batch). Only
- * rank 0 writes the log. */
+ * rank 0 writes the log. The same with the optimizer's state sharded
+ * (ZeRO-1: reduce_scatter, all_gather and gather over the barrier). */
 #include "test.h"
 #include <pthread.h>
 
@@ -27,7 +28,9 @@ typedef struct {
     const dc_dataset *data;
     dc_history h;
     dc_status st;
-    char log[600];
+    char log[600], best[600];
+    int shard;              /* ZeRO-1: the optimizer's state sharded */
+    dc_train_state *state;  /* (sharded runs) */
 } rank_job;
 
 /* average the two ranks' gradients (the same sum, in the same order, on both) */
@@ -52,13 +55,73 @@ static int sum_stats(dc_model *m, double *v, int n, void *user) {
     return 0;
 }
 
+/* ZeRO-1's hooks over the same barrier: the average (all of it: only this
+ * rank's slice has to be right), each rank's slice of the parameters from
+ * its owner, and an optimizer buffer's slices gathered on rank 0 */
+static int scatter_grads(dc_model *m, float *g, int64_t n, void *user) { (void)g, (void)n; return average_grads(m, user); }
+
+static int gather_params(dc_model *m, float *p, int64_t n, void *user) {
+    (void)m;
+    rank_job *j = user;
+    memcpy(j->ar->grads[j->rank], p, sizeof(float) * (size_t)n);
+    pthread_barrier_wait(&j->ar->bar);
+    int64_t lo, hi;
+    dc_shard_range(n, !j->rank, 2, &lo, &hi); /* the other rank's slice */
+    memcpy(p + lo, j->ar->grads[!j->rank] + lo, sizeof(float) * (size_t)(hi - lo));
+    pthread_barrier_wait(&j->ar->bar);
+    return 0;
+}
+
+static int gather_root(dc_model *m, const float *slice, float *full, int64_t n, void *user) {
+    (void)m;
+    rank_job *j = user;
+    int64_t lo, hi;
+    dc_shard_range(n, j->rank, 2, &lo, &hi);
+    if (j->rank) memcpy(j->ar->grads[1], slice, sizeof(float) * (size_t)(hi - lo));
+    pthread_barrier_wait(&j->ar->bar);
+    if (!j->rank) {
+        memcpy(full + lo, slice, sizeof(float) * (size_t)(hi - lo));
+        dc_shard_range(n, 1, 2, &lo, &hi);
+        memcpy(full + lo, j->ar->grads[1], sizeof(float) * (size_t)(hi - lo));
+    }
+    pthread_barrier_wait(&j->ar->bar);
+    return 0;
+}
+
 static void *rank_main(void *arg) {
     rank_job *j = arg;
     dc_callbacks cb = {.after_backward = average_grads, .user = j, .reduce_stats = sum_stats};
     dc_fit_options o = {.validation_split = -1.0f, .shuffle = -1, .verbose = 0, .callbacks = &cb, .rank = j->rank, .world = 2,
                         .log_csv = j->log};
+    if (j->shard) {
+        cb.reduce_scatter = scatter_grads, cb.all_gather = gather_params, cb.gather = gather_root;
+        o.shard_optimizer = 1, o.state = j->state, o.best_checkpoint = j->best;
+    }
     j->st = dc_fit(j->m, j->data, &o, &j->h);
     return NULL;
+}
+
+/* The two ranks' fit, sharded or not; their jobs in jobs[0..2). */
+static void run_ranks(rank_job *jobs, allreduce *ar, const dc_dataset *d, int shard) {
+    pthread_t th[2];
+    for (int r = 0; r < 2; r++) {
+        jobs[r] = (rank_job){.ar = ar, .rank = r, .m = dc_model_parse(desc, "rank.dc"), .data = d, .shard = shard};
+        snprintf(jobs[r].log, sizeof jobs[r].log, "%s", path_of(r ? "rank1.csv" : "rank0.csv"));
+        snprintf(jobs[r].best, sizeof jobs[r].best, "%s", path_of("best.safetensors"));
+        if (shard) jobs[r].state = dc_train_state_new();
+        ar->grads[r] = malloc(sizeof(float) * (size_t)dc_model_num_params(jobs[r].m));
+    }
+    for (int r = 0; r < 2; r++) pthread_create(&th[r], NULL, rank_main, &jobs[r]);
+    for (int r = 0; r < 2; r++) pthread_join(th[r], NULL);
+    for (int r = 0; r < 2; r++) free(ar->grads[r]);
+}
+
+static void free_ranks(rank_job *jobs) {
+    for (int r = 0; r < 2; r++) {
+        dc_history_free(&jobs[r].h);
+        dc_model_free(jobs[r].m);
+        dc_train_state_free(jobs[r].state);
+    }
 }
 
 static int rel_close(double a, double b, double tol) { return fabs(a - b) <= tol * (1e-9 + fabs(b)); }
@@ -78,14 +141,7 @@ int main(int argc, char **argv) {
     allreduce ar;
     pthread_barrier_init(&ar.bar, NULL, 2);
     rank_job jobs[2];
-    pthread_t th[2];
-    for (int r = 0; r < 2; r++) {
-        jobs[r] = (rank_job){.ar = &ar, .rank = r, .m = dc_model_parse(desc, "rank.dc"), .data = d};
-        snprintf(jobs[r].log, sizeof jobs[r].log, "%s", path_of(r ? "rank1.csv" : "rank0.csv"));
-        ar.grads[r] = malloc(sizeof(float) * (size_t)dc_model_num_params(jobs[r].m));
-    }
-    for (int r = 0; r < 2; r++) pthread_create(&th[r], NULL, rank_main, &jobs[r]);
-    for (int r = 0; r < 2; r++) pthread_join(th[r], NULL);
+    run_ranks(jobs, &ar, d, 0);
     CHECK(jobs[0].st == DC_OK && jobs[1].st == DC_OK, "both ranks trained");
     const int64_t n = dc_model_num_params(one);
     CHECK(!memcmp(dc_model_params(jobs[0].m), dc_model_params(jobs[1].m), sizeof(float) * (size_t)n), "the ranks end with the same weights");
@@ -106,11 +162,28 @@ int main(int argc, char **argv) {
     CHECK(f0 && !f1, "rank 0 writes its log, rank 1 none");
     if (f0) fclose(f0);
     if (f1) fclose(f1);
-    for (int r = 0; r < 2; r++) {
-        dc_history_free(&jobs[r].h);
-        dc_model_free(jobs[r].m);
-        free(ar.grads[r]);
-    }
+    /* the optimizer sharded: each parameter's update is the unsharded one,
+     * to the bit; rank 0's state is whole when fit returns, rank 1's a
+     * slice it refuses to save; the best epoch's checkpoint was written */
+    rank_job sh[2];
+    run_ranks(sh, &ar, d, 1);
+    CHECK(sh[0].st == DC_OK && sh[1].st == DC_OK, "both sharded ranks trained: %s", dc_last_error());
+    CHECK(!memcmp(dc_model_params(sh[0].m), dc_model_params(jobs[0].m), sizeof(float) * (size_t)n) &&
+              !memcmp(dc_model_params(sh[1].m), dc_model_params(jobs[0].m), sizeof(float) * (size_t)n),
+          "sharded, the ranks end with the unsharded weights");
+    CHECK(dc_model_save_state(sh[0].m, sh[0].state, path_of("whole.safetensors")) == DC_OK, "rank 0's state saves: %s", dc_last_error());
+    CHECK(dc_model_save_state(sh[1].m, sh[1].state, path_of("slice.safetensors")) != DC_OK && strstr(dc_last_error(), "slice"),
+          "rank 1's slice does not save: %s", dc_last_error());
+    dc_train_state *ws = NULL;
+    dc_model *wm = dc_model_load_state(path_of("whole.safetensors"), &ws);
+    CHECK(wm && ws && dc_train_state_done(ws), "rank 0's saved state loads: %s", dc_last_error());
+    dc_model_free(wm);
+    dc_train_state_free(ws);
+    FILE *fb = fopen(path_of("best.safetensors"), "r");
+    CHECK(fb != NULL, "the sharded run wrote its best checkpoint");
+    if (fb) fclose(fb);
+    free_ranks(sh);
+    free_ranks(jobs);
     pthread_barrier_destroy(&ar.bar);
     dc_history_free(&h1);
     dc_model_free(one);

@@ -31,6 +31,21 @@ static int launched_size(void) {
     return 1;
 }
 
+double cli_optimizer_mb(const dc_model *m) {
+    dc_optimizer *o = dc_optimizer_new(*dc_model_optimizer(m), 0); /* for its number of buffers */
+    const int nbuf = o ? dc_optimizer_num_buffers(o) : 0;
+    dc_optimizer_free(o);
+    return (double)nbuf * (double)dc_model_num_params(m) * sizeof(float) / 1e6;
+}
+
+void cli_mpi_rows(int64_t n, int batch, int r, int64_t *r0, int64_t *r1) {
+    const int64_t batches = (n + batch - 1) / batch;
+    *r0 = batches * r / world * batch;
+    *r1 = batches * (r + 1) / world * batch;
+    if (*r0 > n) *r0 = n;
+    if (*r1 > n) *r1 = n;
+}
+
 int cli_mpi_rank(void) { return rank; }
 int cli_mpi_world(void) { return world; }
 int cli_mpi_threads(void) { return share; }
@@ -104,15 +119,111 @@ static int average_gradients(dc_model *m, void *user) {
     return 0;
 }
 
+/* ZeRO-1 (--shard-optimizer): op on every bucket of every rank's slice of
+ * p[0..n), the slice's owner named; an MPI error stops with `what`. */
+static int over_slices(float *p, int64_t n, int (*op)(float *buf, int k, int owner), const char *what) {
+    for (int r = 0; r < world; r++) {
+        int64_t lo, hi;
+        dc_shard_range(n, r, world, &lo, &hi);
+        for (int64_t at = lo; at < hi; at += ALLREDUCE_BUCKET) {
+            int rc = op(p + at, (int)(hi - at < ALLREDUCE_BUCKET ? hi - at : ALLREDUCE_BUCKET), r);
+            if (rc != MPI_SUCCESS) return mpi_failed(rc, what);
+        }
+    }
+    return 0;
+}
+
+static int reduce_to_owner(float *buf, int k, int owner) {
+    return MPI_Reduce(owner == rank ? MPI_IN_PLACE : buf, buf, k, MPI_FLOAT, MPI_SUM, owner, MPI_COMM_WORLD);
+}
+
+static int bcast_from_owner(float *buf, int k, int owner) { return MPI_Bcast(buf, k, MPI_FLOAT, owner, MPI_COMM_WORLD); }
+
+/* reduce_scatter: each rank's slice of the gradients summed onto it
+ * (MPI_Reduce to the slice's owner, in buckets), then averaged. In place,
+ * with no staging copy: MPI_Reduce_scatter puts the result at the start
+ * of the buffer, and a bucketed one would need a buffer of world buckets. */
+static int scatter_gradients(dc_model *m, float *g, int64_t n, void *user) {
+    (void)m, (void)user;
+    const double t0 = MPI_Wtime();
+    if (over_slices(g, n, reduce_to_owner, "the gradients' reduce-scatter")) return 1;
+    comm_secs += MPI_Wtime() - t0;
+    comm_calls++;
+    int64_t lo, hi;
+    dc_shard_range(n, rank, world, &lo, &hi);
+    const float inv = 1.0f / (float)world;
+    for (int64_t i = lo; i < hi; i++) g[i] *= inv;
+    return 0;
+}
+
+/* all_gather: each slice of the stepped parameters from its owner to
+ * every rank (MPI_Bcast in buckets). */
+static int gather_params(dc_model *m, float *p, int64_t n, void *user) {
+    (void)m, (void)user;
+    const double t0 = MPI_Wtime();
+    if (over_slices(p, n, bcast_from_owner, "the parameters' all-gather")) return 1;
+    comm_secs += MPI_Wtime() - t0;
+    return 0;
+}
+
+/* gather: every rank's slice of an optimizer buffer to rank 0 (to save it),
+ * point to point in buckets. */
+static int gather_to_root(dc_model *m, const float *slice, float *full, int64_t n, void *user) {
+    (void)m, (void)user;
+    int64_t lo, hi;
+    dc_shard_range(n, rank, world, &lo, &hi);
+    if (rank != 0) {
+        for (int64_t at = 0; at < hi - lo; at += ALLREDUCE_BUCKET) {
+            const int k = (int)(hi - lo - at < ALLREDUCE_BUCKET ? hi - lo - at : ALLREDUCE_BUCKET);
+            int rc = MPI_Send(slice + at, k, MPI_FLOAT, 0, 70, MPI_COMM_WORLD);
+            if (rc != MPI_SUCCESS) return mpi_failed(rc, "sending the optimizer's slice");
+        }
+        return 0;
+    }
+    memcpy(full + lo, slice, sizeof(float) * (size_t)(hi - lo));
+    for (int r = 1; r < world; r++) {
+        dc_shard_range(n, r, world, &lo, &hi);
+        for (int64_t at = lo; at < hi; at += ALLREDUCE_BUCKET) {
+            const int k = (int)(hi - at < ALLREDUCE_BUCKET ? hi - at : ALLREDUCE_BUCKET);
+            int rc = MPI_Recv(full + at, k, MPI_FLOAT, r, 70, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+            if (rc != MPI_SUCCESS) return mpi_failed(rc, "receiving the optimizer's slices");
+        }
+    }
+    return 0;
+}
+
 static int sum_stats(dc_model *m, double *values, int n, void *user) {
     (void)m, (void)user;
     int rc = MPI_Allreduce(MPI_IN_PLACE, values, n, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
     return rc == MPI_SUCCESS ? 0 : mpi_failed(rc, "the statistics' all-reduce");
 }
 
+int cli_mpi_sum(double *v, int n) { return sum_stats(NULL, v, n, NULL); }
+
+int cli_mpi_allgather_rows(float *out, int64_t n, int64_t width, int batch) {
+    int *counts = malloc(sizeof(int) * (size_t)world), *displs = malloc(sizeof(int) * (size_t)world);
+    int bad = !counts || !displs;
+    for (int r = 0; r < world && !bad; r++) {
+        int64_t r0, r1;
+        cli_mpi_rows(n, batch, r, &r0, &r1);
+        bad = r1 * width > INT32_MAX; /* MPI's counts are ints */
+        if (!bad) counts[r] = (int)((r1 - r0) * width), displs[r] = (int)(r0 * width);
+    }
+    int rc = bad ? 1 : 0;
+    if (bad) fprintf(stderr, "deepc: rank %d: %lld outputs of %lld values are too many to gather\n", rank, (long long)n, (long long)width);
+    else if ((rc = MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, out, counts, displs, MPI_FLOAT, MPI_COMM_WORLD)) != MPI_SUCCESS)
+        rc = mpi_failed(rc, "gathering the outputs");
+    free(counts);
+    free(displs);
+    return rc;
+}
+
 void cli_mpi_callbacks(dc_callbacks *cb) {
     cb->after_backward = average_gradients;
     cb->reduce_stats = sum_stats;
+    cb->reduce_scatter = scatter_gradients;
+    cb->all_gather = gather_params;
+    cb->gather = gather_to_root;
 }
 #else
 int cli_mpi_init(int *argc, char ***argv) {
@@ -129,4 +240,6 @@ int cli_mpi_init(int *argc, char ***argv) {
 void cli_mpi_finalize(void) {}
 void cli_mpi_abort(int code) { (void)code; }
 void cli_mpi_callbacks(dc_callbacks *cb) { (void)cb; }
+int cli_mpi_sum(double *v, int n) { (void)v, (void)n; return 0; }
+int cli_mpi_allgather_rows(float *out, int64_t n, int64_t width, int batch) { (void)out, (void)n, (void)width, (void)batch; return 0; }
 #endif

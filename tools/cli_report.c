@@ -3,19 +3,64 @@
  * and R^2 for regression. */
 #include "cli_report.h"
 #include "cli_util.h"
+#include "cli_mpi.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-dc_status cli_compute_metrics(dc_model *m, const dc_dataset *d, cli_metrics *r) {
-    memset(r, 0, sizeof *r);
-    int64_t oshape[DC_MAX_DIMS];
-    int nd = dc_model_output_shape(m, oshape);
-    int64_t C = 1;
-    for (int i = 0; i < nd; i++) C *= oshape[i];
-    dc_status st = dc_evaluate_stats(m, d, 64, &r->stats);
-    if (st) return st;
-    r->loss = r->stats.loss;
+#define EVAL_BATCH 64
+
+/* The loss and accuracy of this rank's rows added up over the ranks: the
+ * whole data's (the rows' sums in another order than one process's). */
+static dc_status sum_over_ranks(dc_epoch_stats *e) {
+    const double n = (double)e->samples, k = (double)e->counted;
+    double v[4 + DC_MAX_LOSS_PARTS] = {n ? e->loss * n : 0.0, n, k ? (double)llround(e->accuracy * k) : 0.0, k};
+    for (int i = 0; i < e->nparts; i++) v[4 + i] = n ? e->part[i] * n : 0.0;
+    if (cli_mpi_sum(v, 4 + DC_MAX_LOSS_PARTS)) return dc_set_error_cli("the evaluation's sums over the ranks failed");
+    e->samples = (int64_t)v[1], e->counted = (int64_t)v[3];
+    e->loss = v[0] / v[1];
+    e->accuracy = v[3] > 0 ? v[2] / v[3] : NAN;
+    for (int i = 0; i < e->nparts; i++) e->part[i] = v[4 + i] / v[1];
+    return DC_OK;
+}
+
+/* Under mpirun, this rank's rows of d: whole batches (each the batch a
+ * single process runs), copied into *part from row *r0 (NULL: a rank may
+ * get no batch of a small data set, and still takes part in the sums). */
+static dc_status rank_rows(const dc_dataset *d, dc_dataset **part, int64_t *r0) {
+    int64_t r1;
+    cli_mpi_rows(d->n, EVAL_BATCH, cli_mpi_rank(), r0, &r1);
+    *part = NULL;
+    if (r1 == *r0) return DC_OK;
+    int64_t *idx = malloc(sizeof(int64_t) * (size_t)(r1 - *r0));
+    if (idx)
+        for (int64_t i = *r0; i < r1; i++) idx[i - *r0] = i;
+    *part = idx ? dc_dataset_subset(d, idx, r1 - *r0) : NULL;
+    free(idx);
+    return *part ? DC_OK : dc_set_error_cli("out of memory");
+}
+
+/* The loss and accuracy of d, or under mpirun of this rank's rows `mine`
+ * (may be NULL) added up over the ranks. */
+static dc_status stats_of(dc_model *m, const dc_dataset *d, const dc_dataset *mine, dc_epoch_stats *e) {
+    if (cli_mpi_world() <= 1) return dc_evaluate_stats(m, d, EVAL_BATCH, e);
+    dc_status st;
+    if (mine) {
+        st = dc_evaluate_stats(m, mine, EVAL_BATCH, e);
+    } else { /* no rows here: the loss's part names from one row, counted as none */
+        int64_t zero = 0;
+        dc_dataset *one = dc_dataset_subset(d, &zero, 1);
+        st = one ? dc_evaluate_stats(m, one, EVAL_BATCH, e) : dc_set_error_cli("out of memory");
+        e->samples = e->counted = 0;
+        dc_dataset_free(one);
+    }
+    return st ? st : sum_over_ranks(e); /* (a failing rank takes the others down: cli_mpi_abort) */
+}
+
+/* The classification or regression metrics of d's outputs (this rank's
+ * rows `mine` from row r0 under mpirun, gathered from every rank). */
+static dc_status metrics_of_outputs(dc_model *m, const dc_dataset *d, const dc_dataset *mine, int64_t r0, int64_t C, cli_metrics *r) {
+    dc_status st;
     if (!dc_array_f32(&d->y) && isnan(r->stats.accuracy)) { /* nothing to classify: the loss is the report */
         r->loss_only = 1;
         return DC_OK;
@@ -26,7 +71,10 @@ dc_status cli_compute_metrics(dc_model *m, const dc_dataset *d, cli_metrics *r) 
     }
     float *out = malloc(sizeof(float) * (size_t)(d->n * C));
     if (!out) return dc_set_error_cli("out of memory");
-    if ((st = dc_predict(m, d, d->n, 64, out))) {
+    if (cli_mpi_world() <= 1) st = dc_predict(m, d, d->n, EVAL_BATCH, out);
+    else if (!(st = mine ? dc_predict(m, mine, mine->n, EVAL_BATCH, out + r0 * C) : DC_OK) && cli_mpi_allgather_rows(out, d->n, C, EVAL_BATCH))
+        st = dc_set_error_cli("gathering the outputs over the ranks failed");
+    if (st) {
         free(out);
         return st;
     }
@@ -48,6 +96,26 @@ dc_status cli_compute_metrics(dc_model *m, const dc_dataset *d, cli_metrics *r) 
         if (!st) r->probs = out, r->width = (int)C, out = NULL; /* kept for eval --plot */
     }
     free(out);
+    return st;
+}
+
+dc_status cli_compute_metrics(dc_model *m, const dc_dataset *d, cli_metrics *r) {
+    memset(r, 0, sizeof *r);
+    int64_t oshape[DC_MAX_DIMS];
+    int nd = dc_model_output_shape(m, oshape);
+    int64_t C = 1;
+    for (int i = 0; i < nd; i++) C *= oshape[i];
+    dc_dataset *mine = NULL;
+    int64_t r0 = 0;
+    dc_status st = cli_mpi_world() > 1 ? rank_rows(d, &mine, &r0) : DC_OK;
+    if (!st) st = stats_of(m, d, mine, &r->stats);
+    r->loss = r->stats.loss;
+    if (st) {
+        dc_dataset_free(mine);
+        return st;
+    }
+    st = metrics_of_outputs(m, d, mine, r0, C, r);
+    dc_dataset_free(mine);
     return st;
 }
 

@@ -63,7 +63,7 @@ static int parse_args(int argc, char **argv, cli_args *a) {
             exit(0);
         }
         FLAG("--json", json) FLAG("--all-rows", all_rows) FLAG("--probabilities", probabilities) FLAG("--latent", latent) FLAG("--reconstruction", reconstruction) STR("--layer", layer) FLAG("--quiet", quiet) FLAG("--force", force) FLAG("--regression", regression)
-        FLAG("--stratify", stratify)
+        FLAG("--stratify", stratify) FLAG("--shard-optimizer", shard_optimizer)
         STR("--data", data) STR("--out", out) STR("--resume", resume) STR("--checkpoint", checkpoint)
         STR("--checkpoint-best", best) STR("--log", log) STR("--plot", plot) STR("--label", label)
         STR("--features", features) STR("--drop", drop) STR("--format", format) STR("--names", names) FLAG("--weights-only", weights_only) STR("--missing", missing) STR("--scale", scale) STR("--augment", augment)
@@ -465,7 +465,7 @@ static void print_train_json(const cli_args *a, const dc_model *m, const cli_bun
     if (cli_mpi_world() > 1) { /* data-parallel: the ranks and the time their gradients' all-reduce took */
         long calls;
         const double comm = cli_mpi_comm_seconds(&calls);
-        printf(",\"ranks\":%d,\"allreduce_ms_per_step\":", cli_mpi_world());
+        printf(",\"ranks\":%d,\"shard_optimizer\":%s,\"allreduce_ms_per_step\":", cli_mpi_world(), a->shard_optimizer ? "true" : "false");
         cli_json_number(stdout, calls ? 1e3 * comm / (double)calls : NAN);
     }
     if (b->test) {
@@ -608,7 +608,11 @@ static int cmd_train(const cli_args *a) {
         fo.callbacks = &mpi_cb;
         fo.rank = cli_mpi_rank();
         fo.world = cli_mpi_world();
+        fo.shard_optimizer = a->shard_optimizer;
         if (!a->quiet) printf("Data-parallel over %d ranks (MPI): each takes its share of every batch; rank 0 writes the files\n", fo.world);
+        if (!a->quiet && a->shard_optimizer)
+            printf("Optimizer state sharded (ZeRO-1): each rank keeps %.2f MB of it instead of %.2f MB\n",
+                   cli_optimizer_mb(m) / fo.world, cli_optimizer_mb(m));
     }
     if (!a->quiet && !a->resume) dc_model_summary(m, stdout);
     if (!a->quiet && a->resume) printf("Resuming %s after epoch %d\n", a->resume, dc_train_state_epoch(state));
@@ -627,7 +631,8 @@ static int cmd_train(const cli_args *a) {
         goto done;
     }
     if (st == DC_ERR_INTERRUPTED) {
-        fprintf(stderr, "deepc: interrupted; the model so far is saved in %s (continue with --resume %s)\n", out, out);
+        if (cli_mpi_rank() == 0) /* the one that saved it */
+            fprintf(stderr, "deepc: interrupted; the model so far is saved in %s (continue with --resume %s)\n", out, out);
         rc = 130;
         goto done;
     }
@@ -642,8 +647,8 @@ static int cmd_train(const cli_args *a) {
     if (!a->quiet && cli_mpi_world() > 1) { /* what the ranks spent talking */
         long calls;
         const double comm = cli_mpi_comm_seconds(&calls), secs = history_seconds(&h);
-        printf("All-reduce of %lld gradients on %d ranks: %.2f ms per step, %.1f%% of the training time\n",
-               (long long)dc_model_num_params(m), cli_mpi_world(), calls ? 1e3 * comm / (double)calls : 0.0, secs > 0 ? 100.0 * comm / secs : 0.0);
+        printf("%s of %lld gradients on %d ranks: %.2f ms per step, %.1f%% of the training time\n",
+               a->shard_optimizer ? "Reduce-scatter and all-gather" : "All-reduce", (long long)dc_model_num_params(m), cli_mpi_world(), calls ? 1e3 * comm / (double)calls : 0.0, secs > 0 ? 100.0 * comm / secs : 0.0);
     }
     if (!a->quiet) {
         printf("Saved %s\n", out);
@@ -776,7 +781,7 @@ static int cmd_eval(const cli_args *a) {
             printf("%s: the %lld rows the run held out (test split %g of %lld, recorded in the model file; --all-rows scores every row)\n",
                    a->data, (long long)d->n, (double)part.test_split, (long long)part.total);
         cli_print_report(a, tab, m, &r, stdout);
-        if (a->plot && cli_plot_eval(a, tab, m, &r, d, a->plot)) rc = cli_fail("cannot draw --plot");
+        if (a->plot && cli_mpi_rank() == 0 && cli_plot_eval(a, tab, m, &r, d, a->plot)) rc = cli_fail("cannot draw --plot");
         else if (a->plot && !a->quiet && !a->json) printf("ROC curves and the confusion matrix: %s\n", a->plot);
         if (a->json && !rc) {
             printf("{\"command\":\"eval\",\"samples\":%lld,\"rows\":\"%s\",", (long long)d->n, part.held_out ? "held_out" : "all");
@@ -1218,8 +1223,8 @@ int main(int argc, char **argv) {
     }
     if (!strcmp(argv[1], "serve")) return cli_serve(argc, argv); /* its own options and signal handling */
     if (cli_mpi_init(&argc, &argv)) return 2;
-    if (cli_mpi_world() > 1 && strcmp(argv[1], "train") && strcmp(argv[1], "distill") && strcmp(argv[1], "prune")) {
-        fprintf(stderr, "deepc: %s does not run on several ranks; under mpirun, run train, distill or prune\n", argv[1]);
+    if (cli_mpi_world() > 1 && strcmp(argv[1], "train") && strcmp(argv[1], "distill") && strcmp(argv[1], "prune") && strcmp(argv[1], "eval")) {
+        fprintf(stderr, "deepc: %s does not run on several ranks; under mpirun, run train, distill, prune or eval\n", argv[1]);
         cli_mpi_finalize();
         return 2;
     }
@@ -1227,8 +1232,8 @@ int main(int argc, char **argv) {
     route_signals();
     cli_args a;
     if (parse_args(argc, argv, &a)) return 2;
-    if (cli_mpi_world() > 1) { /* train, distill or prune on ranks */
-        const int rc = !strcmp(a.cmd, "train") ? cmd_train(&a) : !strcmp(a.cmd, "distill") ? cmd_distill(&a) : cmd_prune(&a);
+    if (cli_mpi_world() > 1) { /* train, distill, prune or eval on ranks */
+        const int rc = !strcmp(a.cmd, "train") ? cmd_train(&a) : !strcmp(a.cmd, "distill") ? cmd_distill(&a) : !strcmp(a.cmd, "eval") ? cmd_eval(&a) : cmd_prune(&a);
         if (rc && rc != 130) cli_mpi_abort(rc); /* the other ranks would wait for this one forever */
         cli_mpi_finalize();
         return rc;

@@ -24,6 +24,11 @@ typedef struct {
     char part_name[DC_MAX_LOSS_PARTS][32];
     double part[DC_MAX_LOSS_PARTS], val_part[DC_MAX_LOSS_PARTS];
     double train_seconds;      /* the training steps alone (no validation)    */
+    /* dc_evaluate_stats: the samples the loss is the mean over, and the
+     * labels the accuracy counts (a sequence's tokens that are not
+     * padding), so that evaluations of parts add up (data-parallel eval:
+     * loss * samples and accuracy * counted are sums). 0 in a history. */
+    int64_t samples, counted;
 } dc_epoch_stats;
 
 typedef struct {
@@ -79,7 +84,28 @@ typedef struct {
      * own_loss_weight before the term is added (distillation's 1 - alpha). */
     float own_loss_weight;
     int weigh_own_loss;
+    /* Optimizer state sharded over the ranks (dc_fit_options.shard_optimizer,
+     * ZeRO stage 1). Rank r owns the slice dc_shard_range(n, r, world) of the
+     * flat buffers (n = dc_model_num_params) and keeps the optimizer state
+     * of its slice only. Each optimizer step:
+     *   reduce_scatter: average g[0..n) over the ranks; this rank's slice of
+     *     the average must land in its place in g (the rest may be left as
+     *     it is). It replaces after_backward, which is then not called;
+     *   the step of this rank's slice of the parameters;
+     *   all_gather: every rank's slice of p[0..n) to every rank.
+     * gather: rank 0 receives every rank's slice of an n-float buffer into
+     * full (rank 0's own slice included); other ranks pass full = NULL.
+     * dc_fit calls it to save a checkpoint and when it returns, so that
+     * rank 0's state is whole (the file is the same as unsharded). All
+     * three return non-zero to stop training. */
+    int (*reduce_scatter)(dc_model *m, float *g, int64_t n, void *user);
+    int (*all_gather)(dc_model *m, float *p, int64_t n, void *user);
+    int (*gather)(dc_model *m, const float *slice, float *full, int64_t n, void *user);
 } dc_callbacks;
+
+/* The slice [*lo, *hi) of n values that rank `rank` of `world` owns when
+ * the optimizer state is sharded: n * rank / world to n * (rank+1) / world. */
+void dc_shard_range(int64_t n, int rank, int world, int64_t *lo, int64_t *hi);
 
 /* One training step on one batch already on g (x, and labels or targets
  * as dc_model_loss_of takes them): training mode, forward, the model's
@@ -192,6 +218,14 @@ typedef struct {
      * on every rank. Files (checkpoint, best_checkpoint, log_csv) are
      * written by rank 0 only. world 0 or 1: one process. */
     int rank, world;
+    /* world > 1: keep only this rank's slice of the optimizer's state (its
+     * moments), stepping that slice of the parameters and gathering the
+     * rest from the other ranks (ZeRO stage 1: dc_callbacks' reduce_scatter,
+     * all_gather and gather). The state a resumed run starts from, and the
+     * one saved, hold the whole optimizer either way, so a run may be
+     * resumed sharded or not, on any number of ranks. No effect in one
+     * process. */
+    int shard_optimizer;
     /* Prune while training (dc_prune_config), or NULL. A resumed run keeps
      * the settings it started with (its state holds them and its masks). */
     const dc_prune_config *prune;

@@ -83,6 +83,15 @@ struct dc_model {
     } meta;
 };
 
+/* Optimizer state over a slice of the flat buffer (ZeRO-1, fit.c): the
+ * parameters an optimizer covers; a new one covering [lo, hi) of o's, its
+ * buffers and step count copied (NULL, error set, without memory). */
+int64_t dc_optimizer_size(const dc_optimizer *o);
+dc_optimizer *dc_optimizer_slice(const dc_optimizer *o, int64_t lo, int64_t hi);
+/* Sum of squares of g[0..n), the same for any thread count (what
+ * dc_clip_grad_norm takes the root of). */
+double dc_grad_sum_squares(const float *g, int64_t n);
+
 /* Name for a loss / optimizer / activation, and back (-1 if unknown). */
 const char *dc_loss_name(dc_loss_kind k);
 int dc_loss_from_name(const char *s);

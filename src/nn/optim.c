@@ -110,6 +110,15 @@ void dc_optimizer_set_lr(dc_optimizer *o, float lr) { o->cfg.lr = lr; }
 float dc_optimizer_lr(const dc_optimizer *o) { return o->cfg.lr; }
 int dc_optimizer_num_buffers(const dc_optimizer *o) { return o->nbuf; }
 float *dc_optimizer_buffer(dc_optimizer *o, int i) { return i >= 0 && i < o->nbuf ? o->buf[i] : NULL; }
+int64_t dc_optimizer_size(const dc_optimizer *o) { return o->n; }
+
+dc_optimizer *dc_optimizer_slice(const dc_optimizer *o, int64_t lo, int64_t hi) {
+    dc_optimizer *s = dc_optimizer_new(o->cfg, hi - lo);
+    if (!s) return NULL;
+    s->t = o->t;
+    for (int i = 0; i < o->nbuf; i++) memcpy(s->buf[i], o->buf[i] + lo, sizeof(float) * (size_t)(hi - lo));
+    return s;
+}
 
 /* SGD:  d = g + wd p
  *       b = d (first step) | mu b + (1 - dampening) d
@@ -246,6 +255,8 @@ static double sum_squares(const float *g, int64_t n) {
     for (; i < n; i++) total += (double)g[i] * g[i];
     return total;
 }
+
+double dc_grad_sum_squares(const float *g, int64_t n) { return sum_squares(g, n); }
 
 double dc_clip_grad_norm(float *g, int64_t n, float max_norm) {
     double norm = sqrt(sum_squares(g, n));

@@ -121,6 +121,12 @@ static dc_status optimizer_step(dc_model *m, dc_optimizer *opt, const dc_callbac
     return DC_OK;
 }
 
+void dc_shard_range(int64_t n, int rank, int world, int64_t *lo, int64_t *hi) {
+    if (world < 1) world = 1;
+    *lo = (int64_t)((unsigned __int128)n * (unsigned)rank / (unsigned)world);
+    *hi = (int64_t)((unsigned __int128)n * (unsigned)(rank + 1) / (unsigned)world);
+}
+
 /* A quantized (int8 or 4-bit) tensor cannot be trained, nor trained
  * around: its values are a rounding of the weights it stood for. */
 static dc_status check_trainable(const dc_model *m, const char *what) {
@@ -300,6 +306,8 @@ static dc_status evaluate_on(const dc_model *m, dc_graph *g, const dc_dataset *d
     if (!st) {
         e->loss = lsum / (double)count;
         e->accuracy = acc && counted ? (double)correct / (double)counted : NAN;
+        e->samples = count;
+        e->counted = acc ? counted : 0;
         name_parts(g, e);
         for (int i = 0; i < e->nparts; i++) e->part[i] = psum[i] / (double)count;
     }
@@ -459,6 +467,8 @@ static const int64_t *batch_rows(fit_ctx *c, int64_t step, int64_t start, int64_
     return rows;
 }
 
+static dc_status sharded_step(fit_ctx *c);
+
 /* One training step on rows idx[0..n), or on a batch already prepared in
  * px/py (by the background thread). Adds to the epoch's running sums. With
  * accumulation (fit accumulate=K), batch `step` adds its gradients (1/K of
@@ -490,7 +500,7 @@ static dc_status train_step(fit_ctx *c, const int64_t *idx, int64_t n, const flo
         }
         if ((st = batch_backward(m, g, x, y, yf, share / (float)group, c->o->callbacks, &loss, &out))) return st;
     }
-    if (last && (st = optimizer_step(m, c->s->opt, c->o->callbacks))) return st;
+    if (last && (st = c->s->sharded ? sharded_step(c) : optimizer_step(m, c->s->opt, c->o->callbacks))) return st;
     if (last && c->s->pruning && (st = dc_prune_after_step(c->s, m))) return st;
     c->s->lsum += loss * (double)rn;
     if (rn > 0) add_parts(g, c->s->psum, rn);
@@ -513,6 +523,110 @@ static double monitored(const dc_epoch_stats *e, const char *name) {
     double v = metric_of(e, name);
     if (isnan(v) && !strncmp(name, "val_", 4)) v = metric_of(e, name + 4);
     return v;
+}
+
+/* ---- the optimizer's state sharded over the ranks (ZeRO stage 1) ---------- */
+
+static int sharding(const dc_fit_options *o) { return o->shard_optimizer && o->world > 1; }
+
+/* The hooks a sharded step needs, and this rank's slice of the state:
+ * a new run's optimizer is made for the slice alone (init_state); a
+ * resumed one, read whole from its file, keeps its slice. */
+static dc_status shard_state(fit_ctx *c) {
+    const dc_callbacks *cb = c->o->callbacks;
+    dc_train_state *s = c->s;
+    if (!cb || !cb->reduce_scatter || !cb->all_gather || !cb->gather || !cb->reduce_stats)
+        return dc_set_error(DC_ERR_INVALID, "fit: shard_optimizer needs the reduce_scatter, all_gather, gather and reduce_stats callbacks");
+    int64_t lo, hi;
+    dc_shard_range(c->m->nparams, c->o->rank, c->o->world, &lo, &hi);
+    if (s->sharded) {
+        if (s->shard_lo != lo || s->shard_hi != hi)
+            return dc_set_error(DC_ERR_INVALID, "fit: the state holds the optimizer's slice of another number of ranks");
+        return DC_OK;
+    }
+    dc_optimizer *slice = dc_optimizer_slice(s->opt, lo, hi);
+    if (!slice) return DC_ERR_NOMEM;
+    dc_optimizer_free(s->opt);
+    s->opt = slice;
+    s->sharded = 1, s->shard_lo = lo, s->shard_hi = hi;
+    return DC_OK;
+}
+
+/* Every rank's slice of the optimizer gathered into a whole one on rank 0
+ * (*whole; NULL on the other ranks): what a saved state holds. */
+static dc_status gather_optimizer(fit_ctx *c, dc_optimizer **whole) {
+    const dc_callbacks *cb = c->o->callbacks;
+    dc_train_state *s = c->s;
+    dc_model *m = c->m;
+    dc_optimizer *w = NULL;
+    *whole = NULL;
+    if (c->o->rank == 0) {
+        if (!(w = dc_optimizer_new(m->recipe.opt, m->nparams))) return DC_ERR_NOMEM; /* (the other ranks are stopped by the caller's abort) */
+        dc_optimizer_set_lr(w, dc_optimizer_lr(s->opt));
+        dc_optimizer_set_steps(w, dc_optimizer_steps(s->opt));
+    }
+    for (int b = 0; b < dc_optimizer_num_buffers(s->opt); b++)
+        if (cb->gather(m, dc_optimizer_buffer(s->opt, b), w ? dc_optimizer_buffer(w, b) : NULL, m->nparams, cb->user)) {
+            dc_optimizer_free(w);
+            return dc_set_error(DC_ERR_INTERRUPTED, "fit: stopped by the gather callback");
+        }
+    *whole = w;
+    return DC_OK;
+}
+
+/* Save model and state to path: rank 0 writes; sharded, every rank takes
+ * part in gathering the optimizer first, so every rank must call it. */
+static dc_status save_state(fit_ctx *c, const char *path) {
+    dc_train_state *s = c->s;
+    const int writer = c->o->world <= 1 || c->o->rank == 0;
+    if (!s->sharded) return writer ? dc_model_save_state(c->m, s, path) : DC_OK;
+    dc_optimizer *whole, *slice = s->opt;
+    dc_status st = gather_optimizer(c, &whole);
+    if (st || !whole) return st;
+    s->opt = whole, s->sharded = 0;
+    st = dc_model_save_state(c->m, s, path);
+    s->opt = slice, s->sharded = 1;
+    dc_optimizer_free(whole);
+    return st;
+}
+
+/* When fit returns: rank 0's state made whole, as the caller saves it. */
+static dc_status unshard_state(fit_ctx *c) {
+    dc_train_state *s = c->s;
+    dc_optimizer *whole;
+    dc_status st = gather_optimizer(c, &whole);
+    if (st || !whole) return st;
+    dc_optimizer_free(s->opt);
+    s->opt = whole, s->sharded = 0;
+    return DC_OK;
+}
+
+/* A sharded optimizer step: the gradients averaged into this rank's slice
+ * (reduce_scatter), clipped as the whole buffer would be (the squares'
+ * sum over every slice), the slice stepped, then every rank's slice of
+ * the parameters gathered (all_gather). Each parameter's update is the
+ * unsharded one; only the norm's sum is added in another order. */
+static dc_status sharded_step(fit_ctx *c) {
+    dc_model *m = c->m;
+    dc_train_state *s = c->s;
+    const dc_callbacks *cb = c->o->callbacks;
+    const int64_t lo = s->shard_lo, k = s->shard_hi - s->shard_lo;
+    if (cb->reduce_scatter(m, m->grads, m->nparams, cb->user))
+        return dc_set_error(DC_ERR_INTERRUPTED, "fit: stopped by the reduce_scatter callback");
+    float *g = m->grads + lo;
+    const float max_norm = m->recipe.opt.clip_norm;
+    if (max_norm > 0.0f) {
+        double ss = dc_grad_sum_squares(g, k);
+        if (cb->reduce_stats(m, &ss, 1, cb->user)) return dc_set_error(DC_ERR_INTERRUPTED, "fit: stopped by the reduce_stats callback");
+        const double coef = (double)max_norm / (sqrt(ss) + 1e-6); /* dc_clip_grad_norm's */
+        if (coef < 1.0)
+            for (int64_t i = 0; i < k; i++) g[i] *= (float)coef;
+    }
+    if (m->recipe.opt.clip_value > 0.0f) dc_clip_grad_value(g, k, m->recipe.opt.clip_value);
+    dc_optimizer_step(s->opt, m->params + lo, g);
+    if (cb->all_gather(m, m->params, m->nparams, cb->user))
+        return dc_set_error(DC_ERR_INTERRUPTED, "fit: stopped by the all_gather callback");
+    return DC_OK;
 }
 
 static dc_status init_state(fit_ctx *c, const dc_dataset *data) {
@@ -550,6 +664,10 @@ static dc_status init_state(fit_ctx *c, const dc_dataset *data) {
     if (!s->stream && spe > (s->ntrain + s->batch_size - 1) / s->batch_size) {
         if (spe > INT64_MAX / s->batch_size) return dc_set_error(DC_ERR_INVALID, "fit: %lld steps per epoch is too many", (long long)spe);
         s->epoch_rows = spe * s->batch_size;
+    }
+    if (sharding(o)) { /* the optimizer made for this rank's slice alone */
+        s->sharded = 1;
+        dc_shard_range(m->nparams, o->rank, o->world, &s->shard_lo, &s->shard_hi);
     }
     dc_status st = dc_train_state_alloc(s, m, dc_train_state_perm_len(s));
     if (st) return st;
@@ -726,7 +844,7 @@ static dc_status run_epochs_loop(fit_ctx *c, dc_prefetch *pf, int64_t steps, int
         }
         if (o->world > 1 && (st = reduce_epoch(c))) return st;
         dc_epoch_stats es = {s->lsum / (double)s->seen, has_accuracy(m, c->train) ? (double)s->correct / (double)(s->counted ? s->counted : 1) : NAN,
-                             NAN, NAN, s->sched.lr, 0, 0, {{0}}, {0}, {0}, 0};
+                             NAN, NAN, s->sched.lr, 0, 0, {{0}}, {0}, {0}, 0, 0, 0};
         name_parts(c->g, &es);
         for (int i = 0; i < es.nparts; i++) {
             es.part[i] = s->psum[i] / (double)s->seen;
@@ -763,8 +881,10 @@ static dc_status run_epochs_loop(fit_ctx *c, dc_prefetch *pf, int64_t steps, int
         const int writer = o->world <= 1 || o->rank == 0; /* files: rank 0's */
         if (writer && o->log_csv) log_csv(o->log_csv, s, &es);
         int every = o->checkpoint_every > 0 ? o->checkpoint_every : 1;
-        if (writer && o->checkpoint && (s->epoch % every == 0) && (st = dc_model_save_state(m, s, o->checkpoint))) return st;
-        if (writer && o->best_checkpoint && improved && (st = dc_model_save_state(m, s, o->best_checkpoint))) return st;
+        /* sharded, saving is collective: every rank must agree (the validation's sums are each rank's own) */
+        if (s->sharded && o->best_checkpoint && (st = agree_stop(c, &improved))) return st;
+        if (o->checkpoint && (s->epoch % every == 0) && (st = save_state(c, o->checkpoint))) return st;
+        if (o->best_checkpoint && improved && (st = save_state(c, o->best_checkpoint))) return st;
         /* a stop asked for during the validation (or the epoch's end): stop here, at the epoch's
          * boundary, rather than after one more batch of the next epoch (one process: ranks stop together at a batch) */
         if (o->world <= 1 && s->epoch < s->epochs && !s->stopped_early && o->stop && __atomic_load_n(o->stop, __ATOMIC_RELAXED)) {
@@ -848,6 +968,9 @@ dc_status dc_fit(dc_model *m, const dc_dataset *data, const dc_fit_options *o, d
     } else if (o->epochs > 0) {
         c.s->epochs = o->epochs; /* a resume may extend the run */
     }
+    if (!st && sharding(o)) st = shard_state(&c);
+    else if (!st && c.s->sharded)
+        st = dc_set_error(DC_ERR_INVALID, "fit: the state holds one rank's slice of the optimizer; resume from the file rank 0 saved");
     if (!st) st = start_pruning(&c);
     if (!st && c.s->finished && c.s->epoch < c.s->epochs && !c.s->stopped_early) c.s->finished = 0;
     if (!st) c.sched = run_schedule(m, c.s);
@@ -863,6 +986,9 @@ dc_status dc_fit(dc_model *m, const dc_dataset *data, const dc_fit_options *o, d
         dc_get_num_threads();
         dc_graph_set_rng(c.g, &c.s->rng);
         st = run_epochs(&c);
+        dc_status us = DC_OK;
+        if (c.s->sharded && (!st || st == DC_ERR_INTERRUPTED)) us = unshard_state(&c); /* rank 0's state whole, to be saved */
+        if (us) st = us;
         fill_history(hist, c.s, st == DC_ERR_INTERRUPTED);
     }
     dc_graph_free(c.g);

@@ -40,7 +40,7 @@ int64_t dc_train_state_perm_len(const dc_train_state *s) {
 
 dc_status dc_train_state_alloc(dc_train_state *s, const dc_model *m, int64_t perm_len) {
     s->perm = malloc(sizeof(int64_t) * (size_t)(perm_len > 0 ? perm_len : 1));
-    s->opt = dc_optimizer_new(m->recipe.opt, m->nparams);
+    s->opt = dc_optimizer_new(m->recipe.opt, s->sharded ? s->shard_hi - s->shard_lo : m->nparams);
     if (!s->perm || !s->opt) return dc_set_error(DC_ERR_NOMEM, "fit: out of memory");
     if (m->recipe.fit.early_stopping.enabled && m->recipe.fit.early_stopping.restore_best &&
         !(s->best_params = malloc(sizeof(float) * (size_t)(m->nparams ? m->nparams : 1))))
@@ -238,6 +238,8 @@ static dc_status parse_state(dc_train_state *s, const char *txt, const char *pat
 
 dc_status dc_model_save_state(const dc_model *m, const dc_train_state *s, const char *path) {
     if (!s || !s->initialized) return dc_model_file_write(m, NULL, 0, NULL, NULL, 0, path);
+    if (s->sharded) /* rank 0's is made whole before it saves (fit.c); another rank's holds a slice */
+        return dc_set_error(DC_ERR_INVALID, "save %s: this rank's training state holds its slice of the optimizer only", path);
     /* the optimizer's buffers, the epoch's order, the best weights */
     dc_st_entry e[DC_ST_STATE_TENSORS];
     char bufnames[4][32];

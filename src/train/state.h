@@ -24,7 +24,11 @@ struct dc_train_state {
     int64_t *perm;                /* this epoch's order of training rows; a
                                      stream's: two steps' windows (fit.c)   */
     dc_rng rng;                   /* shuffles, then dropout, in a fixed order */
-    dc_optimizer *opt;
+    dc_optimizer *opt;            /* over the whole flat buffer, or over this
+                                     rank's slice [shard_lo, shard_hi) of it
+                                     when sharded (ZeRO-1, fit.c)           */
+    int sharded;
+    int64_t shard_lo, shard_hi;
     dc_schedule_state sched;
     double lsum;                  /* running sums of the current epoch       */
     double psum[DC_MAX_LOSS_PARTS]; /* ... of each loss part                 */
