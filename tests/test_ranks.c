@@ -5,8 +5,10 @@
  * an MPI run does with MPI_Allreduce). Both ranks must end with the same
  * weights and statistics, and those must be the single-process run's (up
  * to the rounding of summing two half-batches instead of one batch). Only
- * rank 0 writes the log. The same with the optimizer's state sharded
- * (ZeRO-1: reduce_scatter, all_gather and gather over the barrier). */
+ * rank 0 writes the log. The gradients grads_ready reports complete
+ * during the backward pass stay unchanged to its end. The same with the
+ * optimizer's state sharded (ZeRO-1: reduce_scatter, all_gather and
+ * gather over the barrier). */
 #include "test.h"
 #include <pthread.h>
 
@@ -30,12 +32,48 @@ typedef struct {
     dc_status st;
     char log[600], best[600];
     int shard;              /* ZeRO-1: the optimizer's state sharded */
+    int watch;              /* grads_ready checked (the unsharded run) */
+    int64_t ready_lo[64];   /* this step's reports of complete gradients */
+    uint64_t ready_hash[64];
+    int nready, ready_bad, ready_early, ready_calls, steps;
     dc_train_state *state;  /* (sharded runs) */
 } rank_job;
+
+/* grads_ready: each range reported complete is hashed when reported and
+ * again after the backward: a range that changed was not complete */
+static uint64_t hash_of(const float *g, int64_t lo, int64_t hi) {
+    uint64_t h = 1469598103934665603ULL;
+    const unsigned char *b = (const unsigned char *)(g + lo);
+    for (size_t i = 0; i < sizeof(float) * (size_t)(hi - lo); i++) h = (h ^ b[i]) * 1099511628211ULL;
+    return h;
+}
+
+static int grads_ready(dc_model *m, int64_t lo, void *user) {
+    rank_job *j = user;
+    const int64_t top = j->nready ? j->ready_lo[j->nready - 1] : dc_model_num_params(m);
+    if (lo >= top || j->nready == 64) {
+        j->ready_bad++; /* lo must go down */
+        return 0;
+    }
+    j->ready_lo[j->nready] = lo;
+    j->ready_hash[j->nready++] = hash_of(dc_model_grads(m), lo, top);
+    j->ready_calls++;
+    return 0;
+}
+
+static void check_ready(rank_job *j, dc_model *m) {
+    const int64_t n = dc_model_num_params(m);
+    for (int i = 0; i < j->nready; i++)
+        if (hash_of(dc_model_grads(m), j->ready_lo[i], i ? j->ready_lo[i - 1] : n) != j->ready_hash[i]) j->ready_bad++;
+    if (j->nready) j->ready_early += j->ready_lo[0] > 0; /* a part was complete before the whole */
+    j->nready = 0;
+    j->steps++;
+}
 
 /* average the two ranks' gradients (the same sum, in the same order, on both) */
 static int average_grads(dc_model *m, void *user) {
     rank_job *j = user;
+    if (j->watch) check_ready(j, m);
     const int64_t n = dc_model_num_params(m);
     float *g = dc_model_grads(m);
     memcpy(j->ar->grads[j->rank], g, sizeof(float) * (size_t)n);
@@ -93,6 +131,7 @@ static void *rank_main(void *arg) {
     dc_callbacks cb = {.after_backward = average_grads, .user = j, .reduce_stats = sum_stats};
     dc_fit_options o = {.validation_split = -1.0f, .shuffle = -1, .verbose = 0, .callbacks = &cb, .rank = j->rank, .world = 2,
                         .log_csv = j->log};
+    if (!j->shard) cb.grads_ready = grads_ready, j->watch = 1;
     if (j->shard) {
         cb.reduce_scatter = scatter_grads, cb.all_gather = gather_params, cb.gather = gather_root;
         o.shard_optimizer = 1, o.state = j->state, o.best_checkpoint = j->best;
@@ -144,6 +183,11 @@ int main(int argc, char **argv) {
     run_ranks(jobs, &ar, d, 0);
     CHECK(jobs[0].st == DC_OK && jobs[1].st == DC_OK, "both ranks trained");
     const int64_t n = dc_model_num_params(one);
+    CHECK(jobs[0].ready_bad == 0 && jobs[1].ready_bad == 0, "grads_ready: every range it reported complete stayed unchanged (%d, %d changed)",
+          jobs[0].ready_bad, jobs[1].ready_bad);
+    CHECK(jobs[0].steps > 0 && jobs[0].ready_early == jobs[0].steps && jobs[0].ready_calls >= 2 * jobs[0].steps,
+          "grads_ready: in each of %d steps the last layers were complete before the first (%d), %d reports", jobs[0].steps,
+          jobs[0].ready_early, jobs[0].ready_calls);
     CHECK(!memcmp(dc_model_params(jobs[0].m), dc_model_params(jobs[1].m), sizeof(float) * (size_t)n), "the ranks end with the same weights");
     float dw = 0.0f;
     for (int64_t i = 0; i < n; i++) dw = fmaxf(dw, fabsf(dc_model_params(jobs[0].m)[i] - dc_model_params(one)[i]));

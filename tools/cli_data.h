@@ -10,6 +10,7 @@ typedef struct {
     double lr, vsplit;
     int json, quiet, force;
     int shard_optimizer;              /* train under mpirun: each rank keeps its slice of the optimizer state */
+    int overlap;                      /* train under mpirun: the all-reduce started during the backward pass */
     int all_rows;                     /* eval: every row, not the held-out part the model file records */
     int probabilities;                /* predict: every class's probability */
     int latent, reconstruction;       /* predict: an autoencoder's code, or its output's values */

@@ -34,7 +34,7 @@ const command_help cli_commands[] = {
      "        [--checkpoint-best FILE] [--stop-after BATCHES] [--quiet] [--force]\n"
      "        [--init-from MODEL] [--embeddings GLOVE.txt] [--freeze LAYER,LAYER,...]\n"
      "       deepc train --resume MODEL --data DATA [--epochs N] [--out FILE] ...\n"
-     "       mpirun -np N deepc train ... [--shard-optimizer]\n"
+     "       mpirun -np N deepc train ... [--shard-optimizer] [--overlap]\n"
      "  Train the model described in DESCRIPTION (models/*.dc), save it, print test metrics.\n"
      "  --limit N trains on the first N training samples (rows, texts, images, or a token\n"
      "  stream's windows). --validation-steps N validates on the first N batches of the\n"
@@ -45,7 +45,8 @@ const command_help cli_commands[] = {
      "  --resume continues a saved run exactly where it stopped (Ctrl-C, --stop-after, a checkpoint).\n"
      "  Under mpirun the N ranks train one model data-parallel (each takes its share of every\n"
      "  batch; rank 0 prints and writes); --shard-optimizer keeps each rank's slice of the\n"
-     "  optimizer state only (ZeRO-1; the saved file is the same).\n",
+     "  optimizer state only (ZeRO-1; the saved file is the same); --overlap starts the\n"
+     "  gradients' all-reduce in buckets during the backward pass (PyTorch DDP's way).\n",
      1, 1},
     {"eval",
      "usage: deepc eval MODEL --data DATA [--all-rows] [--limit N] [--plot REPORT.svg] [--json]\n"
@@ -224,7 +225,7 @@ void cli_overview(FILE *f) {
 
 /* Every option the parser knows, for "did you mean". */
 static const char *const known_options[] = {
-    "--help", "--json", "--all-rows", "--probabilities", "--latent", "--reconstruction", "--layer", "--quiet", "--force", "--regression", "--stratify", "--shard-optimizer", "--data", "--out",
+    "--help", "--json", "--all-rows", "--probabilities", "--latent", "--reconstruction", "--layer", "--quiet", "--force", "--regression", "--stratify", "--shard-optimizer", "--overlap", "--data", "--out",
     "--resume", "--checkpoint", "--checkpoint-best", "--log", "--plot", "--label", "--features", "--drop", "--format", "--names", "--bits", "--alpha", "--weights-only", "--missing", "--scale",
     "--augment", "--validation-data", "--text", "--init-from", "--freeze", "--embeddings", "--grayscale", "--skip-bad",
     "--epochs", "--batch-size", "--seed", "--limit", "--threads", "--checkpoint-every", "--stop-after", "--folds",

@@ -55,6 +55,14 @@ double cli_mpi_comm_seconds(long *calls) {
 }
 
 #ifdef DEEPC_HAVE_MPI
+/* the overlapped all-reduce's requests (below) */
+static int overlap;                  /* cli_mpi_set_overlap */
+static int64_t overlap_bucket;       /* floats per bucket (bucket_size) */
+static MPI_Request *reqs;
+static int nreqs, cap_reqs;
+static int64_t next_bucket;          /* the next bucket to start this step (-1: all started) */
+static int step_started;             /* this step has started buckets (next_bucket is set) */
+
 int cli_mpi_init(int *argc, char ***argv) {
     if (launched_size() <= 1) return 0; /* one process: MPI is not started at all */
     int provided;
@@ -76,6 +84,8 @@ int cli_mpi_init(int *argc, char ***argv) {
 }
 
 void cli_mpi_finalize(void) {
+    free(reqs);
+    reqs = NULL;
     int on = 0;
     MPI_Initialized(&on);
     if (on) MPI_Finalize();
@@ -118,6 +128,71 @@ static int average_gradients(dc_model *m, void *user) {
     for (int64_t i = 0; i < n; i++) g[i] *= inv;
     return 0;
 }
+
+/* Overlapped with the backward pass (PyTorch DDP's way): buckets of the
+ * flat buffer, from its end down, each started (MPI_Iallreduce) as soon as
+ * the backward has completed it (the grads_ready hook), while the first
+ * layers' gradients are still being computed; after_backward starts what
+ * is left and waits. Every rank starts the same buckets in the same order
+ * (top down), whenever its own backward gets there, as MPI requires. */
+
+/* An eighth of the gradients, between 16 K floats (64 KB: a call's latency
+ * is paid per bucket) and ALLREDUCE_BUCKET: the CNN's 225 K parameters go
+ * in 8 buckets, not in one that could only start when the backward ends. */
+static int64_t bucket_size(int64_t n) {
+    int64_t b = n / 8;
+    return b < (1 << 14) ? (1 << 14) : b > ALLREDUCE_BUCKET ? ALLREDUCE_BUCKET : b;
+}
+
+/* Start every bucket of g[0..n) that lies in [lo, n) and is not started. */
+static int start_buckets(float *g, int64_t n, int64_t lo) {
+    if (!overlap_bucket) overlap_bucket = bucket_size(n);
+    const int64_t nb = (n + overlap_bucket - 1) / overlap_bucket;
+    if (!step_started) next_bucket = nb - 1, nreqs = 0, step_started = 1;
+    if (nb > cap_reqs) {
+        MPI_Request *r = realloc(reqs, sizeof *r * (size_t)nb);
+        if (!r) return fprintf(stderr, "deepc: rank %d: out of memory\n", rank), 1;
+        reqs = r, cap_reqs = (int)nb;
+    }
+    for (; next_bucket >= 0 && next_bucket * overlap_bucket >= lo; next_bucket--) {
+        const int64_t at = next_bucket * overlap_bucket;
+        const int k = (int)(n - at < overlap_bucket ? n - at : overlap_bucket);
+        int rc = MPI_Iallreduce(MPI_IN_PLACE, g + at, k, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD, &reqs[nreqs++]);
+        if (rc != MPI_SUCCESS) return mpi_failed(rc, "starting the gradients' all-reduce");
+    }
+    return 0;
+}
+
+static int gradients_ready(dc_model *m, int64_t lo, void *user) {
+    (void)user;
+    const double t0 = MPI_Wtime();
+    int flag, rc = start_buckets(dc_model_grads(m), dc_model_num_params(m), lo);
+    /* Open MPI moves nonblocking collectives on only inside MPI calls: each
+     * bucket completed is a chance to move the earlier ones on */
+    if (!rc && nreqs && (rc = MPI_Testall(nreqs, reqs, &flag, MPI_STATUSES_IGNORE)) != MPI_SUCCESS)
+        rc = mpi_failed(rc, "the gradients' all-reduce");
+    comm_secs += MPI_Wtime() - t0;
+    return rc;
+}
+
+/* after_backward when overlapped: the rest started, all waited for, averaged. */
+static int finish_gradients(dc_model *m, void *user) {
+    (void)user;
+    const int64_t n = dc_model_num_params(m);
+    float *g = dc_model_grads(m);
+    const double t0 = MPI_Wtime();
+    int rc = start_buckets(g, n, 0);
+    if (!rc && (rc = MPI_Waitall(nreqs, reqs, MPI_STATUSES_IGNORE)) != MPI_SUCCESS) rc = mpi_failed(rc, "the gradients' all-reduce");
+    step_started = 0;
+    comm_secs += MPI_Wtime() - t0; /* the part the backward did not hide */
+    comm_calls++;
+    if (rc) return rc;
+    const float inv = 1.0f / (float)world;
+    for (int64_t i = 0; i < n; i++) g[i] *= inv;
+    return 0;
+}
+
+void cli_mpi_set_overlap(int on) { overlap = on; }
 
 /* ZeRO-1 (--shard-optimizer): op on every bucket of every rank's slice of
  * p[0..n), the slice's owner named; an MPI error stops with `what`. */
@@ -219,7 +294,10 @@ int cli_mpi_allgather_rows(float *out, int64_t n, int64_t width, int batch) {
 }
 
 void cli_mpi_callbacks(dc_callbacks *cb) {
-    cb->after_backward = average_gradients;
+    const char *b = getenv("DEEPC_MPI_BUCKET"); /* floats per overlapped bucket, to try other sizes (tests/mpi.sh: many small ones) */
+    if (b && atol(b) > 0) overlap_bucket = atol(b);
+    cb->after_backward = overlap ? finish_gradients : average_gradients;
+    cb->grads_ready = overlap ? gradients_ready : NULL;
     cb->reduce_stats = sum_stats;
     cb->reduce_scatter = scatter_gradients;
     cb->all_gather = gather_params;
@@ -240,6 +318,7 @@ int cli_mpi_init(int *argc, char ***argv) {
 void cli_mpi_finalize(void) {}
 void cli_mpi_abort(int code) { (void)code; }
 void cli_mpi_callbacks(dc_callbacks *cb) { (void)cb; }
+void cli_mpi_set_overlap(int on) { (void)on; }
 int cli_mpi_sum(double *v, int n) { (void)v, (void)n; return 0; }
 int cli_mpi_allgather_rows(float *out, int64_t n, int64_t width, int batch) { (void)out, (void)n, (void)width, (void)batch; return 0; }
 #endif

@@ -63,7 +63,7 @@ static int parse_args(int argc, char **argv, cli_args *a) {
             exit(0);
         }
         FLAG("--json", json) FLAG("--all-rows", all_rows) FLAG("--probabilities", probabilities) FLAG("--latent", latent) FLAG("--reconstruction", reconstruction) STR("--layer", layer) FLAG("--quiet", quiet) FLAG("--force", force) FLAG("--regression", regression)
-        FLAG("--stratify", stratify) FLAG("--shard-optimizer", shard_optimizer)
+        FLAG("--stratify", stratify) FLAG("--shard-optimizer", shard_optimizer) FLAG("--overlap", overlap)
         STR("--data", data) STR("--out", out) STR("--resume", resume) STR("--checkpoint", checkpoint)
         STR("--checkpoint-best", best) STR("--log", log) STR("--plot", plot) STR("--label", label)
         STR("--features", features) STR("--drop", drop) STR("--format", format) STR("--names", names) FLAG("--weights-only", weights_only) STR("--missing", missing) STR("--scale", scale) STR("--augment", augment)
@@ -604,12 +604,15 @@ static int cmd_train(const cli_args *a) {
     dc_callbacks mpi_cb; /* under mpirun: each rank takes its share of every batch (cli_mpi.c) */
     if (cli_mpi_world() > 1) {
         mpi_cb = fo.callbacks ? *fo.callbacks : (dc_callbacks){0};
+        cli_mpi_set_overlap(a->overlap);
         cli_mpi_callbacks(&mpi_cb);
         fo.callbacks = &mpi_cb;
         fo.rank = cli_mpi_rank();
         fo.world = cli_mpi_world();
         fo.shard_optimizer = a->shard_optimizer;
         if (!a->quiet) printf("Data-parallel over %d ranks (MPI): each takes its share of every batch; rank 0 writes the files\n", fo.world);
+        if (a->overlap && a->shard_optimizer && cli_mpi_rank() == 0)
+            fprintf(stderr, "deepc: note: --overlap applies to the all-reduce; with --shard-optimizer the reduce-scatter runs after the backward pass\n");
         if (!a->quiet && a->shard_optimizer)
             printf("Optimizer state sharded (ZeRO-1): each rank keeps %.2f MB of it instead of %.2f MB\n",
                    cli_optimizer_mb(m) / fo.world, cli_optimizer_mb(m));

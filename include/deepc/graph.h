@@ -29,6 +29,13 @@ void dc_graph_set_grad_enabled(dc_graph *g, int enabled);
 /* The generator dropout draws from (not owned; NULL = no dropout masks). */
 void dc_graph_set_rng(dc_graph *g, dc_rng *rng);
 dc_rng *dc_graph_rng(dc_graph *g);
+/* Called by dc_backward as soon as a leaf's gradient is complete: every op
+ * reading the leaf has run its backward (a leaf read by no op of the tape
+ * is never named). What lets a data-parallel run start reducing the last
+ * layers' gradients while the backward pass goes on to the first layers
+ * (PyTorch DDP's buckets). fn runs on the thread calling dc_backward; NULL
+ * removes it. Costs one pass over the tape per backward when set. */
+void dc_graph_set_grad_hook(dc_graph *g, void (*fn)(const dc_tensor *leaf, void *user), void *user);
 /* Bytes the arena holds (for memory accounting). */
 size_t dc_graph_arena_bytes(const dc_graph *g);
 

@@ -37,6 +37,10 @@ struct dc_graph {
         dc_tensor *t;
     } feeds[DC_GRAPH_MAX_FEEDS];
     int nfeeds;
+    void (*grad_hook)(const dc_tensor *leaf, void *user); /* dc_graph_set_grad_hook */
+    void *grad_hook_user;
+    struct leaf_use { const dc_tensor *leaf; size_t first; } *uses; /* an open-addressed map: leaf -> the first tape entry reading it */
+    size_t cap_uses;
 };
 
 #define ALIGN 64
@@ -86,6 +90,7 @@ void dc_graph_free(dc_graph *g) {
     free(g->tape);
     free(g->terms);
     free(g->trace);
+    free(g->uses);
     free(g);
 }
 
@@ -336,6 +341,56 @@ float *dc_grad_of(dc_graph *g, dc_tensor *t) {
     return t->grad;
 }
 
+void dc_graph_set_grad_hook(dc_graph *g, void (*fn)(const dc_tensor *leaf, void *user), void *user) {
+    g->grad_hook = fn;
+    g->grad_hook_user = user;
+}
+
+static int is_leaf(const dc_tensor *t) { return t->requires_grad && (!t->ag || !t->ag->op); }
+
+static size_t leaf_slot(const dc_graph *g, const dc_tensor *t) {
+    size_t h = ((uintptr_t)t >> 4) * 0x9E3779B97F4A7C15ULL, mask = g->cap_uses - 1;
+    for (h &= mask; g->uses[h].leaf && g->uses[h].leaf != t; h = (h + 1) & mask) {}
+    return h;
+}
+
+/* For the grad hook: each leaf's first reader on the tape (the backward
+ * walks the tape down, so the leaf is complete once that entry is past).
+ * The map is sized for every input of the tape, at most half full. */
+static dc_status map_first_uses(dc_graph *g) {
+    size_t inputs = 0;
+    for (size_t k = 0; k < g->ntape; k++) inputs += g->tape[k]->ag ? (size_t)g->tape[k]->ag->nsrc : 0;
+    size_t cap = 64;
+    while (cap < 2 * inputs) cap *= 2;
+    if (cap > g->cap_uses) {
+        free(g->uses);
+        g->cap_uses = 0;
+        if (!(g->uses = malloc(sizeof *g->uses * cap))) return dc_set_error(DC_ERR_NOMEM, "backward: out of memory");
+        g->cap_uses = cap;
+    }
+    memset(g->uses, 0, sizeof *g->uses * g->cap_uses);
+    for (size_t k = g->ntape; k-- > 0;) { /* downwards: the last write is the first reader */
+        const struct dc_autograd *ag = g->tape[k]->ag;
+        for (int i = 0; ag && i < ag->nsrc; i++)
+            if (is_leaf(ag->src[i])) g->uses[leaf_slot(g, ag->src[i])] = (struct leaf_use){ag->src[i], k};
+    }
+    return DC_OK;
+}
+
+/* The leaves whose first reader is tape entry k: complete now. */
+static void leaves_done(dc_graph *g, size_t k) {
+    const struct dc_autograd *ag = g->tape[k]->ag;
+    for (int i = 0; ag && i < ag->nsrc; i++) {
+        const dc_tensor *s = ag->src[i];
+        if (!is_leaf(s)) continue;
+        struct leaf_use *u = &g->uses[leaf_slot(g, s)];
+        if (u->first == k) {
+            u->first = SIZE_MAX; /* named once, though read twice by this entry */
+            g->grad_hook(s, g->grad_hook_user);
+        }
+    }
+}
+
 dc_status dc_backward(dc_graph *g, dc_tensor *loss) {
     if (!loss || loss->dtype != DC_F32) return dc_set_error(DC_ERR_INVALID, "backward: needs a float tensor");
     if (!loss->requires_grad) return dc_set_error(DC_ERR_INVALID, "backward: nothing in this graph requires grad");
@@ -343,16 +398,20 @@ dc_status dc_backward(dc_graph *g, dc_tensor *loss) {
     float *seed = dc_grad_of(g, loss);
     if (!seed) return DC_ERR_NOMEM;
     for (int64_t i = 0; i < loss->size; i++) seed[i] = 1.0f;
+    dc_status st;
+    if (g->grad_hook && (st = map_first_uses(g))) return st;
     for (size_t k = g->ntape; k-- > 0;) {
         dc_tensor *t = g->tape[k];
-        if (!t->grad || !t->ag->op || !t->ag->op->backward) continue;
-        /* make sure every input that needs a gradient has a buffer */
-        for (int i = 0; i < t->ag->nsrc; i++)
-            if (t->ag->src[i]->requires_grad && !dc_grad_of(g, t->ag->src[i])) return DC_ERR_NOMEM;
-        t->ag->op->backward(g, t);
-        /* an op that could not finish (its scratch memory, a second pass
-         * through state it consumed) leaves gradients that must not be used */
-        if (g->failed) return g->failed;
+        if (t->grad && t->ag->op && t->ag->op->backward) {
+            /* make sure every input that needs a gradient has a buffer */
+            for (int i = 0; i < t->ag->nsrc; i++)
+                if (t->ag->src[i]->requires_grad && !dc_grad_of(g, t->ag->src[i])) return DC_ERR_NOMEM;
+            t->ag->op->backward(g, t);
+            /* an op that could not finish (its scratch memory, a second pass
+             * through state it consumed) leaves gradients that must not be used */
+            if (g->failed) return g->failed;
+        }
+        if (g->grad_hook) leaves_done(g, k);
     }
     return DC_OK;
 }

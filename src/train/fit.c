@@ -9,6 +9,7 @@
 #include "state.h"
 #include "prune.h"
 #include "prefetch.h"
+#include "overlap.h"
 #include "progress.h"
 #include "../kernels/kernels.h"
 #include <errno.h>
@@ -393,6 +394,7 @@ typedef struct {
     dc_graph *g;
     const dc_fit_options *o;
     dc_schedule sched; /* the recipe's, with t_max=auto resolved for this run */
+    dc_overlap *overlap; /* data-parallel: gradients reduced during backward (grads_ready), or NULL */
 } fit_ctx;
 
 /* The run's schedule: a cosine with t_max=auto (0) lasts the run after its
@@ -498,7 +500,13 @@ static dc_status train_step(fit_ctx *c, const int64_t *idx, int64_t n, const flo
             memcpy(y->idata, py + r0, sizeof(int32_t) * (size_t)rn);
             if ((st = dc_dataset_feed(c->train, g, idx + r0, rn))) return st; /* the named arrays, not prefetched */
         }
-        if ((st = batch_backward(m, g, x, y, yf, share / (float)group, c->o->callbacks, &loss, &out))) return st;
+        if (last && c->overlap) dc_overlap_arm(c->overlap, g); /* the step's gradients complete in this backward */
+        st = batch_backward(m, g, x, y, yf, share / (float)group, c->o->callbacks, &loss, &out);
+        if (last && c->overlap) {
+            dc_status os = dc_overlap_disarm(c->overlap, g);
+            st = st ? st : os;
+        }
+        if (st) return st;
     }
     if (last && (st = c->s->sharded ? sharded_step(c) : optimizer_step(m, c->s->opt, c->o->callbacks))) return st;
     if (last && c->s->pruning && (st = dc_prune_after_step(c->s, m))) return st;
@@ -982,6 +990,8 @@ dc_status dc_fit(dc_model *m, const dc_dataset *data, const dc_fit_options *o, d
         c.val = data;
     }
     if (!st && !(c.g = dc_graph_new())) st = DC_ERR_NOMEM;
+    if (!st && o->world > 1 && !c.s->sharded && o->callbacks && o->callbacks->grads_ready && !(c.overlap = dc_overlap_new(m, o->callbacks)))
+        st = DC_ERR_NOMEM;
     if (!st) {
         dc_get_num_threads();
         dc_graph_set_rng(c.g, &c.s->rng);
@@ -992,6 +1002,7 @@ dc_status dc_fit(dc_model *m, const dc_dataset *data, const dc_fit_options *o, d
         fill_history(hist, c.s, st == DC_ERR_INTERRUPTED);
     }
     dc_graph_free(c.g);
+    dc_overlap_free(c.overlap);
     if (!o->state) dc_train_state_free(c.s);
     dc_dataset_free(own[0]);
     dc_dataset_free(own[1]);
