@@ -57,6 +57,28 @@ static void idx_tests(void) {
     CHECK(d && d->n == 5, "gzip IDX: %s", dc_last_error());
     dc_dataset_free(d);
 
+    /* parts (a rank's share, --shard-data): 3 parts of 5 images, raw and
+     * gzip, and 2 parts of the first 4: each the whole file's rows */
+    dc_dataset *whole = dc_idx_load(path_of("img.idx"), path_of("lab.idx"));
+    const char *names[2] = {"img.idx", "img.idx.gz"};
+    for (int f = 0; f < 2 && whole; f++)
+        for (int parts = 2; parts <= 3; parts++) {
+            const int64_t limit = parts == 2 ? 4 : 0, n = limit ? limit : 5;
+            for (int part = 0; part < parts; part++) {
+                int64_t first = -1, total = -1;
+                dc_dataset *p = dc_idx_load_part(path_of(names[f]), path_of("lab.idx"), limit, part, parts, &first, &total);
+                const int64_t r0 = n * part / parts, r1 = n * (part + 1) / parts;
+                CHECK(p && first == r0 && total == n && p->n == r1 - r0 && p->num_classes == n && /* the classes of every label read */
+                          !memcmp(p->x.data, dc_array_u8(&whole->x) + r0 * 12, (size_t)(12 * (r1 - r0))) &&
+                          !memcmp(p->y.data, dc_dataset_labels(whole) + r0, sizeof(int32_t) * (size_t)(r1 - r0)),
+                      "%s: part %d of %d (limit %lld): rows %lld to %lld: %s", names[f], part, parts, (long long)limit, (long long)r0,
+                      (long long)r1, p ? "" : dc_last_error());
+                dc_dataset_free(p);
+            }
+        }
+    dc_dataset_free(whole);
+    CHECK_ERR(dc_idx_load_part(path_of("img.idx"), path_of("lab.idx"), 0, 2, 2, NULL, NULL) == NULL, "part 2 of 2");
+
     /* truncated data */
     write_file("trunc.idx", img, ni - 5);
     CHECK_ERR(dc_idx_load(path_of("trunc.idx"), path_of("lab.idx")) == NULL, "truncated");
@@ -104,6 +126,8 @@ static void idx_tests(void) {
     fclose(f);
     write_file("cut.idx.gz", gz, ngz / 2);
     CHECK_ERR(dc_idx_load(path_of("cut.idx.gz"), path_of("lab.idx")) == NULL, "cut.idx.gz");
+    CHECK_ERR(dc_idx_load_part(path_of("cut.idx.gz"), path_of("lab.idx"), 0, 1, 2, NULL, NULL) == NULL, "cut.idx.gz");
+    CHECK_ERR(dc_idx_load_part(path_of("trunc.idx"), path_of("lab.idx"), 0, 1, 2, NULL, NULL) == NULL, "trunc.idx");
     /* zero-byte and missing files */
     write_file("empty.idx", "", 0);
     CHECK_ERR(dc_idx_load(path_of("empty.idx"), path_of("lab.idx")) == NULL, "too short");

@@ -2,6 +2,7 @@
  * folders (train/test splits) or a CSV table run through the tabular
  * pipeline; and class names for reports. */
 #include "cli_data.h"
+#include "cli_mpi.h"
 #include <stdlib.h>
 #include <math.h>
 #include <string.h>
@@ -189,7 +190,15 @@ dc_status cli_load_training(const cli_args *a, cli_bundle *b, FILE *report) {
         if (!st) limit_training(b->train, a->limit, report);
         return st;
     }
-    if (!(b->train = dc_mnist_load_limit(a->data, "train", a->limit > 0 ? a->limit : 0))) return DC_ERR_IO;
+    if (a->shard_data && cli_mpi_world() > 1) { /* this rank's part of the training rows, read alone */
+        if (!(b->train = dc_mnist_load_part(a->data, "train", a->limit > 0 ? a->limit : 0, cli_mpi_rank(), cli_mpi_world(), &b->first, &b->total)))
+            return DC_ERR_IO;
+        if (report)
+            fprintf(report, "--shard-data: rank 0 read rows %lld to %lld of %lld; each of the %d ranks reads its part\n", (long long)b->first,
+                    (long long)(b->first + b->train->n), (long long)b->total, cli_mpi_world());
+    } else if (!(b->train = dc_mnist_load_limit(a->data, "train", a->limit > 0 ? a->limit : 0))) {
+        return DC_ERR_IO;
+    }
     if (!(b->test = dc_mnist_load(a->data, "test"))) {
         cli_bundle_free(b);
         return DC_ERR_IO;

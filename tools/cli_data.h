@@ -11,6 +11,7 @@ typedef struct {
     int json, quiet, force;
     int shard_optimizer;              /* train under mpirun: each rank keeps its slice of the optimizer state */
     int overlap;                      /* train under mpirun: the all-reduce started during the backward pass */
+    int shard_data;                   /* train under mpirun: each rank reads its part of the training rows (IDX) */
     int all_rows;                     /* eval: every row, not the held-out part the model file records */
     int probabilities;                /* predict: every class's probability */
     int latent, reconstruction;       /* predict: an autoencoder's code, or its output's values */
@@ -60,6 +61,7 @@ typedef struct {
 typedef struct {
     dc_dataset *train, *test; /* test is NULL for a CSV without a test split */
     dc_tabular *tab;          /* CSV pipeline, or NULL for IDX data          */
+    int64_t first, total;     /* --shard-data: train holds rows [first, first + n) of total (0: all) */
 } cli_bundle;
 
 int cli_is_csv(const char *data);

@@ -34,7 +34,7 @@ const command_help cli_commands[] = {
      "        [--checkpoint-best FILE] [--stop-after BATCHES] [--quiet] [--force]\n"
      "        [--init-from MODEL] [--embeddings GLOVE.txt] [--freeze LAYER,LAYER,...]\n"
      "       deepc train --resume MODEL --data DATA [--epochs N] [--out FILE] ...\n"
-     "       mpirun -np N deepc train ... [--shard-optimizer] [--overlap]\n"
+     "       mpirun -np N deepc train ... [--shard-optimizer] [--overlap] [--shard-data]\n"
      "  Train the model described in DESCRIPTION (models/*.dc), save it, print test metrics.\n"
      "  --limit N trains on the first N training samples (rows, texts, images, or a token\n"
      "  stream's windows). --validation-steps N validates on the first N batches of the\n"
@@ -46,7 +46,8 @@ const command_help cli_commands[] = {
      "  Under mpirun the N ranks train one model data-parallel (each takes its share of every\n"
      "  batch; rank 0 prints and writes); --shard-optimizer keeps each rank's slice of the\n"
      "  optimizer state only (ZeRO-1; the saved file is the same); --overlap starts the\n"
-     "  gradients' all-reduce in buckets during the backward pass (PyTorch DDP's way).\n",
+     "  gradients' all-reduce in buckets during the backward pass (PyTorch DDP's way);\n"
+     "  --shard-data makes each rank read only its part of an IDX data set's training rows.\n",
      1, 1},
     {"eval",
      "usage: deepc eval MODEL --data DATA [--all-rows] [--limit N] [--plot REPORT.svg] [--json]\n"
@@ -225,7 +226,7 @@ void cli_overview(FILE *f) {
 
 /* Every option the parser knows, for "did you mean". */
 static const char *const known_options[] = {
-    "--help", "--json", "--all-rows", "--probabilities", "--latent", "--reconstruction", "--layer", "--quiet", "--force", "--regression", "--stratify", "--shard-optimizer", "--overlap", "--data", "--out",
+    "--help", "--json", "--all-rows", "--probabilities", "--latent", "--reconstruction", "--layer", "--quiet", "--force", "--regression", "--stratify", "--shard-optimizer", "--overlap", "--shard-data", "--data", "--out",
     "--resume", "--checkpoint", "--checkpoint-best", "--log", "--plot", "--label", "--features", "--drop", "--format", "--names", "--bits", "--alpha", "--weights-only", "--missing", "--scale",
     "--augment", "--validation-data", "--text", "--init-from", "--freeze", "--embeddings", "--grayscale", "--skip-bad",
     "--epochs", "--batch-size", "--seed", "--limit", "--threads", "--checkpoint-every", "--stop-after", "--folds",

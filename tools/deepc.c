@@ -63,7 +63,7 @@ static int parse_args(int argc, char **argv, cli_args *a) {
             exit(0);
         }
         FLAG("--json", json) FLAG("--all-rows", all_rows) FLAG("--probabilities", probabilities) FLAG("--latent", latent) FLAG("--reconstruction", reconstruction) STR("--layer", layer) FLAG("--quiet", quiet) FLAG("--force", force) FLAG("--regression", regression)
-        FLAG("--stratify", stratify) FLAG("--shard-optimizer", shard_optimizer) FLAG("--overlap", overlap)
+        FLAG("--stratify", stratify) FLAG("--shard-optimizer", shard_optimizer) FLAG("--overlap", overlap) FLAG("--shard-data", shard_data)
         STR("--data", data) STR("--out", out) STR("--resume", resume) STR("--checkpoint", checkpoint)
         STR("--checkpoint-best", best) STR("--log", log) STR("--plot", plot) STR("--label", label)
         STR("--features", features) STR("--drop", drop) STR("--format", format) STR("--names", names) FLAG("--weights-only", weights_only) STR("--missing", missing) STR("--scale", scale) STR("--augment", augment)
@@ -551,6 +551,12 @@ static int cmd_train(const cli_args *a) {
     }
     static dc_augment aug;
     int images = !text && cli_is_image_folder(a->data);
+    if (a->shard_data && cli_mpi_world() > 1 && (text || images || cli_is_csv(a->data))) {
+        fprintf(stderr, "deepc: --shard-data: %s is read whole on every rank: ranks read their parts of IDX data sets (fashion-mnist, "
+                        "MNIST-format folders) only\n", a->data);
+        rc = 2;
+        goto done;
+    }
     if (images) { /* image folders: the model's input shape decides the image size */
         if (!m && !(m = parse_for_images(a))) {
             rc = cli_fail("cannot read the model description");
@@ -610,6 +616,7 @@ static int cmd_train(const cli_args *a) {
         fo.rank = cli_mpi_rank();
         fo.world = cli_mpi_world();
         fo.shard_optimizer = a->shard_optimizer;
+        fo.data_rows = b.total, fo.data_offset = b.first; /* --shard-data: this rank's part (0: the whole data) */
         if (!a->quiet) printf("Data-parallel over %d ranks (MPI): each takes its share of every batch; rank 0 writes the files\n", fo.world);
         if (a->overlap && a->shard_optimizer && cli_mpi_rank() == 0)
             fprintf(stderr, "deepc: note: --overlap applies to the all-reduce; with --shard-optimizer the reduce-scatter runs after the backward pass\n");

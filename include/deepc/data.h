@@ -117,6 +117,16 @@ dc_dataset *dc_mnist_load(const char *dir_or_name, const char *split);
  * decompressed or allocated, whatever the files hold after them. */
 dc_dataset *dc_idx_load_limit(const char *images_path, const char *labels_path, int64_t limit);
 dc_dataset *dc_mnist_load_limit(const char *dir_or_name, const char *split, int64_t limit);
+/* Part `part` of `parts` of the first limit samples (0: all): samples
+ * [n * part / parts, n * (part + 1) / parts) of n, where *first (may be
+ * NULL) and *total (n) go. The images before the part are decompressed and
+ * dropped, those after it not read; num_classes is every label's (the
+ * labels are read whole). What a rank of a data-parallel run loads
+ * (dc_fit_options.data_offset, deepc train --shard-data). */
+dc_dataset *dc_idx_load_part(const char *images_path, const char *labels_path, int64_t limit, int part, int parts, int64_t *first,
+                             int64_t *total);
+dc_dataset *dc_mnist_load_part(const char *dir_or_name, const char *split, int64_t limit, int part, int parts, int64_t *first,
+                               int64_t *total);
 /* Read one IDX file into a freshly malloc'ed byte buffer (for tools). */
 dc_status dc_idx_read(const char *path, int *ndim, int64_t *dims, uint8_t **data, int64_t *nbytes);
 void dc_dataset_free(dc_dataset *d);

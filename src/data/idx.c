@@ -38,8 +38,11 @@ static int64_t read_some(gzFile f, uint8_t *buf, int64_t n) {
 }
 
 /* Read an IDX file; limit > 0 reads only the first limit items (of the
- * first dimension): no more is decompressed or allocated. */
-static dc_status idx_read(const char *path, int64_t limit, int *ndim, int64_t *dims, uint8_t **data, int64_t *nbytes) {
+ * first dimension): no more is decompressed or allocated. skip > 0 passes
+ * over that many items first (decompressed, not kept): items [skip,
+ * limit) are read; *total (may be NULL) gets the items the file holds. */
+static dc_status idx_read(const char *path, int64_t skip, int64_t limit, int *ndim, int64_t *dims, uint8_t **data, int64_t *nbytes,
+                          int64_t *total) {
     gzFile f = gzopen(path, "rb"); /* raw files pass through zlib unchanged */
     if (!f) return dc_set_error(DC_ERR_IO, "%s: cannot open (%s)", path, strerror(errno ? errno : ENOENT));
     uint8_t head[4 + 4 * DC_MAX_DIMS], *buf = NULL;
@@ -88,18 +91,34 @@ static dc_status idx_read(const char *path, int64_t limit, int *ndim, int64_t *d
         }
         count *= dims[i];
     }
+    if (total) *total = dims[0];
     int all = 1; /* reading the whole file: its length must match exactly */
     if (limit > 0 && limit < dims[0]) {
         count = count / dims[0] * limit;
         dims[0] = limit;
         all = 0;
     }
+    if (skip > 0) { /* items [skip, dims[0]): the ones before are decompressed and dropped */
+        if (skip > dims[0]) {
+            st = dc_set_error(DC_ERR_INVALID, "%s: item %lld asked for, the file holds %lld", path, (long long)skip, (long long)dims[0]);
+            goto fail;
+        }
+        const int64_t item = dims[0] ? count / dims[0] : 0;
+        if (gzseek(f, (z_off_t)(header + skip * item), SEEK_SET) != (z_off_t)(header + skip * item)) {
+            st = dc_set_error(DC_ERR_FORMAT, "%s: truncated: item %lld (byte %lld) is past its end", path, (long long)skip,
+                              (long long)(header + skip * item));
+            goto fail;
+        }
+        count -= skip * item;
+        dims[0] -= skip;
+        header += skip * item; /* (where the kept bytes start, for messages) */
+    }
     /* The header is not trusted with a big allocation: start at most at
      * 1 MiB and grow (doubling) only as real data arrives. One byte more than promised
      * is asked for, to detect trailing garbage. */
     const int64_t want = count + all; /* one byte more detects trailing garbage */
     int64_t cap = want < ((int64_t)1 << 20) ? want : ((int64_t)1 << 20), got = 0;
-    buf = malloc((size_t)cap);
+    buf = malloc((size_t)(cap ? cap : 1));
     if (!buf) {
         st = dc_set_error(DC_ERR_NOMEM, "%s: out of memory", path);
         goto fail;
@@ -139,20 +158,34 @@ fail:
 }
 
 dc_status dc_idx_read(const char *path, int *ndim, int64_t *dims, uint8_t **data, int64_t *nbytes) {
-    return idx_read(path, 0, ndim, dims, data, nbytes);
+    return idx_read(path, 0, 0, ndim, dims, data, nbytes, NULL);
 }
 
 dc_dataset *dc_idx_load(const char *images_path, const char *labels_path) { return dc_idx_load_limit(images_path, labels_path, 0); }
 
 dc_dataset *dc_idx_load_limit(const char *images_path, const char *labels_path, int64_t limit) {
+    return dc_idx_load_part(images_path, labels_path, limit, 0, 1, NULL, NULL);
+}
+
+dc_dataset *dc_idx_load_part(const char *images_path, const char *labels_path, int64_t limit, int part, int parts, int64_t *first,
+                             int64_t *total) {
     int ndi, ndl;
-    int64_t di[DC_MAX_DIMS], dl[DC_MAX_DIMS], ni, nl;
+    int64_t di[DC_MAX_DIMS], dl[DC_MAX_DIMS], ni, nl, n_all, n_img = 0, r0 = 0, r1;
     uint8_t *img = NULL, *lab = NULL;
-    if (idx_read(images_path, limit, &ndi, di, &img, &ni)) return NULL;
-    if (idx_read(labels_path, limit, &ndl, dl, &lab, &nl)) {
-        free(img);
+    if (parts < 1 || part < 0 || part >= parts) {
+        dc_set_error(DC_ERR_INVALID, "idx: part %d of %d", part, parts);
         return NULL;
     }
+    /* every label (the classes are the whole file's), then this part's images */
+    if (idx_read(labels_path, 0, limit, &ndl, dl, &lab, &nl, &n_all)) return NULL;
+    if (limit > 0 && limit < n_all) n_all = limit;
+    r0 = n_all * part / parts, r1 = n_all * (part + 1) / parts;
+    if (idx_read(images_path, r0, r1, &ndi, di, &img, &ni, &n_img)) {
+        free(lab);
+        return NULL;
+    }
+    int maxl = 0; /* the classes: every label's */
+    for (int64_t i = 0; i < dl[0]; i++) maxl = lab[i] > maxl ? lab[i] : maxl;
     dc_dataset *d = NULL;
     if (ndi < 2) {
         dc_set_error(DC_ERR_FORMAT, "%s: %d dimension(s); images need (count, ...)", images_path, ndi);
@@ -162,9 +195,10 @@ dc_dataset *dc_idx_load_limit(const char *images_path, const char *labels_path, 
         dc_set_error(DC_ERR_FORMAT, "%s: %d dimensions; labels need exactly 1", labels_path, ndl);
         goto fail;
     }
-    if (di[0] != dl[0]) {
-        dc_set_error(DC_ERR_FORMAT, "%s holds %lld images but %s holds %lld labels", images_path, (long long)di[0],
-                     labels_path, (long long)dl[0]);
+    /* the files agree: as many images as labels (of the first limit, when limited) */
+    if (n_img < r1 || (limit <= 0 && n_img != dl[0])) {
+        dc_set_error(DC_ERR_FORMAT, "%s holds %lld images but %s holds %lld labels", images_path, (long long)n_img, labels_path,
+                     (long long)dl[0]);
         goto fail;
     }
     /* the constructor sizes it; the pixels already read become its inputs
@@ -174,13 +208,11 @@ dc_dataset *dc_idx_load_limit(const char *images_path, const char *labels_path, 
     d->x.data = img;
     img = NULL;
     int32_t *labels = d->y.data;
-    int maxl = 0;
-    for (int64_t i = 0; i < d->n; i++) {
-        labels[i] = lab[i];
-        if (lab[i] > maxl) maxl = lab[i];
-    }
-    d->num_classes = d->n ? maxl + 1 : 0;
+    for (int64_t i = 0; i < d->n; i++) labels[i] = lab[r0 + i];
+    d->num_classes = dl[0] ? maxl + 1 : 0;
     free(lab);
+    if (first) *first = r0;
+    if (total) *total = n_all;
     return d;
 fail:
     dc_dataset_free(d);
@@ -207,6 +239,11 @@ static int find_file(const char *dir, const char *stem, char *out, size_t n) {
 dc_dataset *dc_mnist_load(const char *dir_or_name, const char *split) { return dc_mnist_load_limit(dir_or_name, split, 0); }
 
 dc_dataset *dc_mnist_load_limit(const char *dir_or_name, const char *split, int64_t limit) {
+    return dc_mnist_load_part(dir_or_name, split, limit, 0, 1, NULL, NULL);
+}
+
+dc_dataset *dc_mnist_load_part(const char *dir_or_name, const char *split, int64_t limit, int part, int parts, int64_t *first,
+                               int64_t *total) {
     char dir[1024];
     if (!strcmp(dir_or_name, "fashion-mnist") || !strcmp(dir_or_name, "mnist")) {
         const char *root = getenv("DEEPC_DATA_DIR");
@@ -230,5 +267,5 @@ dc_dataset *dc_mnist_load_limit(const char *dir_or_name, const char *split, int6
         dc_set_error(DC_ERR_IO, "%s: no %s[.gz] here", dir, stem);
         return NULL;
     }
-    return dc_idx_load_limit(imgs, labs, limit);
+    return dc_idx_load_part(imgs, labs, limit, part, parts, first, total);
 }

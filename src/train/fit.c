@@ -395,7 +395,20 @@ typedef struct {
     const dc_fit_options *o;
     dc_schedule sched; /* the recipe's, with t_max=auto resolved for this run */
     dc_overlap *overlap; /* data-parallel: gradients reduced during backward (grads_ready), or NULL */
+    /* the rows of the data set this rank holds (dc_fit_options.data_rows):
+     * [off, off + held) of n_all; off 0, held n_all unless sharded */
+    int64_t n_all, off, held;
+    int64_t *local; /* a batch's rows held here, as indices into the data (sharded: batch_size of them) */
 } fit_ctx;
+
+/* Sharded data: this rank's rows among rows[0..n) of the batch, as indices
+ * into its part, in c->local; their count. */
+static int64_t held_rows(fit_ctx *c, const int64_t *rows, int64_t n) {
+    int64_t k = 0;
+    for (int64_t i = 0; i < n; i++)
+        if (rows[i] >= c->off && rows[i] < c->off + c->held) c->local[k++] = rows[i] - c->off;
+    return k;
+}
 
 /* The run's schedule: a cosine with t_max=auto (0) lasts the run after its
  * warmup — its epochs, or its optimizer steps when stepped per batch — so
@@ -482,8 +495,13 @@ static dc_status train_step(fit_ctx *c, const int64_t *idx, int64_t n, const flo
     dc_graph_reset(g);
     const int world = c->o->world > 1 ? c->o->world : 1, rank = world > 1 ? c->o->rank : 0;
     /* this rank's share of the batch; its loss is scaled by share / (n / world),
-     * so that the ranks' gradients averaged are the whole batch's */
-    const int64_t r0 = n * rank / world, rn = n * (rank + 1) / world - r0;
+     * so that the ranks' gradients averaged are the whole batch's. Sharded
+     * data: the batch's rows this rank holds, however many. */
+    int64_t r0 = n * rank / world, rn = n * (rank + 1) / world - r0;
+    if (c->local) {
+        rn = held_rows(c, idx, n);
+        idx = c->local, r0 = 0;
+    }
     const float share = (float)((double)rn * world / (double)n);
     const int64_t K = m->recipe.fit.accumulate > 1 ? m->recipe.fit.accumulate : 1, first = c->s->step / K * K;
     const int64_t group = first + K <= steps ? K : steps - first; /* the group's share: 1/K (1/what is left for a short last group) */
@@ -646,8 +664,8 @@ static dc_status init_state(fit_ctx *c, const dc_dataset *data) {
     s->validation_split = o->validation_split >= 0.0f ? o->validation_split : m->recipe.fit.validation_split;
     s->shuffle = o->shuffle >= 0 ? o->shuffle : m->recipe.fit.shuffle;
     s->seed = o->seed ? o->seed : m->recipe.fit.seed;
-    s->n_data = data->n;
-    s->ntrain = data->n;
+    s->n_data = c->n_all;
+    s->ntrain = c->n_all;
     if (s->batch_size <= 0) return dc_set_error(DC_ERR_INVALID, "fit: batch size must be positive");
     if (data->kind == DC_DATASET_STREAM) { /* a stream: an epoch is steps of random windows (batch_rows draws them) */
         int64_t steps = m->recipe.fit.steps_per_epoch;
@@ -658,11 +676,11 @@ static dc_status init_state(fit_ctx *c, const dc_dataset *data) {
     } else if (!o->validation && s->validation_split > 0.0f) {
         /* Keras: the last fraction of the data, taken before shuffling. A
          * range of the same data set, not a copy. */
-        s->nval = (int64_t)((double)data->n * s->validation_split);
-        if (s->nval < 1 || s->nval >= data->n)
+        s->nval = (int64_t)((double)c->n_all * s->validation_split);
+        if (s->nval < 1 || s->nval >= c->n_all)
             return dc_set_error(DC_ERR_INVALID, "fit: validation split %g of %lld samples leaves an empty part",
-                                s->validation_split, (long long)data->n);
-        s->ntrain = data->n - s->nval;
+                                s->validation_split, (long long)c->n_all);
+        s->ntrain = c->n_all - s->nval;
         s->val_off = s->ntrain;
     }
     /* steps_per_epoch above one pass: several passes (Keras' with a repeated
@@ -741,6 +759,29 @@ static dc_status reduce_epoch(fit_ctx *c) {
         return dc_set_error(DC_ERR_INTERRUPTED, "fit: stopped by the reduce_stats callback");
     s->lsum = v[0], s->seen = (int64_t)v[1], s->correct = (int64_t)v[2], s->counted = (int64_t)v[3];
     for (int i = 0; i < DC_MAX_LOSS_PARTS; i++) s->psum[i] = v[4 + i];
+    return DC_OK;
+}
+
+/* The epoch's validation on the first nval rows of the validation part.
+ * Sharded data: on the rows of it this rank holds, the sums added over
+ * the ranks (each rank's batches are the whole part's, cut at its edges:
+ * only the sums' order differs from one process's). */
+static dc_status validate(fit_ctx *c, int64_t nval, dc_epoch_stats *v, dc_progress *p) {
+    dc_train_state *s = c->s;
+    if (!c->local || c->val != c->train) return evaluate_on(c->m, c->g, c->val, s->val_off, nval, s->batch_size, v, p);
+    const int64_t lo = s->val_off > c->off ? s->val_off : c->off, hi0 = s->val_off + nval, hi = hi0 < c->off + c->held ? hi0 : c->off + c->held;
+    dc_status st = DC_OK;
+    memset(v, 0, sizeof *v);
+    if (hi > lo && (st = evaluate_on(c->m, c->g, c->val, lo - c->off, hi - lo, s->batch_size, v, p))) return st;
+    const double n = (double)v->samples, k = (double)v->counted;
+    double sums[4 + DC_MAX_LOSS_PARTS] = {n ? v->loss * n : 0.0, n, k ? (double)llround(v->accuracy * k) : 0.0, k};
+    for (int i = 0; i < DC_MAX_LOSS_PARTS; i++) sums[4 + i] = n && i < v->nparts ? v->part[i] * n : 0.0;
+    const dc_callbacks *cb = c->o->callbacks;
+    if (cb->reduce_stats(c->m, sums, 4 + DC_MAX_LOSS_PARTS, cb->user)) return dc_set_error(DC_ERR_INTERRUPTED, "fit: stopped by the reduce_stats callback");
+    v->loss = sums[0] / sums[1];
+    v->accuracy = sums[3] > 0 ? sums[2] / sums[3] : NAN;
+    v->nparts = DC_MAX_LOSS_PARTS; /* (the caller takes the training's names and count) */
+    for (int i = 0; i < DC_MAX_LOSS_PARTS; i++) v->part[i] = sums[4 + i] / sums[1];
     return DC_OK;
 }
 
@@ -864,7 +905,7 @@ static dc_status run_epochs_loop(fit_ctx *c, dc_prefetch *pf, int64_t steps, int
         if (c->val) {
             dc_epoch_stats v;
             const int64_t vsteps = m->recipe.fit.validation_steps, nval = vsteps > 0 && vsteps * batch < s->nval ? vsteps * batch : s->nval;
-            if ((st = evaluate_on(m, c->g, c->val, s->val_off, nval, (int)batch, &v, o->verbose ? &p : NULL))) return st;
+            if ((st = validate(c, nval, &v, o->verbose ? &p : NULL))) return st;
             es.val_loss = v.loss;
             es.val_accuracy = v.accuracy;
             for (int i = 0; i < es.nparts && i < v.nparts; i++) es.val_part[i] = v.part[i];
@@ -961,7 +1002,21 @@ dc_status dc_fit(dc_model *m, const dc_dataset *data, const dc_fit_options *o, d
         o = &split;
         data = own[0];
     }
-    fit_ctx c = {.m = m, .train = data, .val = o->validation, .o = o};
+    fit_ctx c = {.m = m, .train = data, .val = o->validation, .o = o, .n_all = data->n, .held = data->n};
+    if (o->world > 1 && o->data_rows > 0) { /* this rank holds part of the data */
+        if (data->kind == DC_DATASET_STREAM || data->augment || o->data_offset < 0 || o->data_offset + data->n > o->data_rows ||
+            !o->callbacks || !o->callbacks->reduce_stats) {
+            dc_dataset_free(own[0]);
+            dc_dataset_free(own[1]);
+            return dc_set_error(DC_ERR_INVALID, "fit: data_rows: rows [%lld, %lld) of %lld%s", (long long)o->data_offset,
+                                (long long)(o->data_offset + data->n), (long long)o->data_rows,
+                                data->kind == DC_DATASET_STREAM ? ": a token stream is read whole on every rank"
+                                : data->augment               ? ": augmented images are read whole on every rank"
+                                : !o->callbacks || !o->callbacks->reduce_stats ? ": needs the reduce_stats callback"
+                                                                                : " do not fit");
+        }
+        c.n_all = o->data_rows, c.off = o->data_offset;
+    }
     c.s = o->state ? o->state : dc_train_state_new();
     if (!c.s) {
         dc_dataset_free(own[0]);
@@ -970,9 +1025,9 @@ dc_status dc_fit(dc_model *m, const dc_dataset *data, const dc_fit_options *o, d
     }
     if (!c.s->initialized) {
         st = init_state(&c, data);
-    } else if (c.s->n_data != data->n) {
+    } else if (c.s->n_data != c.n_all) {
         st = dc_set_error(DC_ERR_INVALID, "fit: resuming a run over %lld samples with data of %lld samples",
-                          (long long)c.s->n_data, (long long)data->n);
+                          (long long)c.s->n_data, (long long)c.n_all);
     } else if (o->epochs > 0) {
         c.s->epochs = o->epochs; /* a resume may extend the run */
     }
@@ -990,6 +1045,8 @@ dc_status dc_fit(dc_model *m, const dc_dataset *data, const dc_fit_options *o, d
         c.val = data;
     }
     if (!st && !(c.g = dc_graph_new())) st = DC_ERR_NOMEM;
+    if (!st && c.n_all != data->n && !(c.local = malloc(sizeof(int64_t) * (size_t)c.s->batch_size))) /* (the run's batch: a resume's is its state's) */
+        st = dc_set_error(DC_ERR_NOMEM, "fit: out of memory");
     if (!st && o->world > 1 && !c.s->sharded && o->callbacks && o->callbacks->grads_ready && !(c.overlap = dc_overlap_new(m, o->callbacks)))
         st = DC_ERR_NOMEM;
     if (!st) {
@@ -1003,6 +1060,7 @@ dc_status dc_fit(dc_model *m, const dc_dataset *data, const dc_fit_options *o, d
     }
     dc_graph_free(c.g);
     dc_overlap_free(c.overlap);
+    free(c.local);
     if (!o->state) dc_train_state_free(c.s);
     dc_dataset_free(own[0]);
     dc_dataset_free(own[1]);
