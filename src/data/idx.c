@@ -184,8 +184,6 @@ dc_dataset *dc_idx_load_part(const char *images_path, const char *labels_path, i
         free(lab);
         return NULL;
     }
-    int maxl = 0; /* the classes: every label's */
-    for (int64_t i = 0; i < dl[0]; i++) maxl = lab[i] > maxl ? lab[i] : maxl;
     dc_dataset *d = NULL;
     if (ndi < 2) {
         dc_set_error(DC_ERR_FORMAT, "%s: %d dimension(s); images need (count, ...)", images_path, ndi);
@@ -201,6 +199,8 @@ dc_dataset *dc_idx_load_part(const char *images_path, const char *labels_path, i
                      (long long)dl[0]);
         goto fail;
     }
+    int maxl = 0; /* the classes: every label's (read once the labels are known to be one byte each) */
+    for (int64_t i = 0; i < dl[0]; i++) maxl = lab[i] > maxl ? lab[i] : maxl;
     /* the constructor sizes it; the pixels already read become its inputs
      * (calloc's untouched pages cost nothing) */
     if (!(d = dc_dataset_new(di[0], DC_U8, ndi - 1, di + 1, DC_I32, 0, NULL))) goto fail;
