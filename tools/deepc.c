@@ -552,8 +552,9 @@ static int cmd_train(const cli_args *a) {
     static dc_augment aug;
     int images = !text && cli_is_image_folder(a->data);
     if (a->shard_data && cli_mpi_world() > 1 && (text || images || cli_is_csv(a->data))) {
-        fprintf(stderr, "deepc: --shard-data: %s is read whole on every rank: ranks read their parts of IDX data sets (fashion-mnist, "
-                        "MNIST-format folders) only\n", a->data);
+        if (cli_mpi_rank() == 0) /* (every rank stops here) */
+            fprintf(stderr, "deepc: --shard-data: %s is read whole on every rank: ranks read their parts of IDX data sets (fashion-mnist, "
+                            "MNIST-format folders) only\n", a->data);
         rc = 2;
         goto done;
     }
