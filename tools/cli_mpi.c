@@ -273,8 +273,6 @@ static int sum_stats(dc_model *m, double *values, int n, void *user) {
     return rc == MPI_SUCCESS ? 0 : mpi_failed(rc, "the statistics' all-reduce");
 }
 
-int cli_mpi_sum(double *v, int n) { return sum_stats(NULL, v, n, NULL); }
-
 int cli_mpi_allgather_rows(float *out, int64_t n, int64_t width, int batch) {
     int *counts = malloc(sizeof(int) * (size_t)world), *displs = malloc(sizeof(int) * (size_t)world);
     int bad = !counts || !displs;
@@ -319,6 +317,5 @@ void cli_mpi_finalize(void) {}
 void cli_mpi_abort(int code) { (void)code; }
 void cli_mpi_callbacks(dc_callbacks *cb) { (void)cb; }
 void cli_mpi_set_overlap(int on) { (void)on; }
-int cli_mpi_sum(double *v, int n) { (void)v, (void)n; return 0; }
 int cli_mpi_allgather_rows(float *out, int64_t n, int64_t width, int batch) { (void)out, (void)n, (void)width, (void)batch; return 0; }
 #endif

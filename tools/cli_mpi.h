@@ -23,12 +23,11 @@ void cli_mpi_callbacks(dc_callbacks *cb);
  * slowest rank included), and in how many calls (*calls may be NULL). */
 double cli_mpi_comm_seconds(long *calls);
 /* Evaluation on ranks: rank r's rows [*r0, *r1) of n, whole batches of
- * `batch` (so each batch is the one a single process runs); the sum of
- * v[0..n) over the ranks, in place; and the ranks' rows of an output
- * matrix (n rows of width floats, each rank's own filled in) gathered on
- * every rank. The last two return 0, or non-zero with a message printed. */
+ * `batch` (so each batch is the one a single process runs); and the
+ * ranks' rows of an output matrix (n rows of width floats, each rank's own
+ * filled in) gathered on every rank: 0, or non-zero with a message. (The
+ * loss and accuracy: dc_epoch_stats_reduce with cli_mpi_callbacks.) */
 void cli_mpi_rows(int64_t n, int batch, int r, int64_t *r0, int64_t *r1);
-int cli_mpi_sum(double *v, int n);
 int cli_mpi_allgather_rows(float *out, int64_t n, int64_t width, int batch);
 /* Megabytes of the optimizer's state (its moments) for the whole model. */
 double cli_optimizer_mb(const dc_model *m);

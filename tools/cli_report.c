@@ -10,20 +10,6 @@
 
 #define EVAL_BATCH 64
 
-/* The loss and accuracy of this rank's rows added up over the ranks: the
- * whole data's (the rows' sums in another order than one process's). */
-static dc_status sum_over_ranks(dc_epoch_stats *e) {
-    const double n = (double)e->samples, k = (double)e->counted;
-    double v[4 + DC_MAX_LOSS_PARTS] = {n ? e->loss * n : 0.0, n, k ? (double)llround(e->accuracy * k) : 0.0, k};
-    for (int i = 0; i < e->nparts; i++) v[4 + i] = n ? e->part[i] * n : 0.0;
-    if (cli_mpi_sum(v, 4 + DC_MAX_LOSS_PARTS)) return dc_set_error_cli("the evaluation's sums over the ranks failed");
-    e->samples = (int64_t)v[1], e->counted = (int64_t)v[3];
-    e->loss = v[0] / v[1];
-    e->accuracy = v[3] > 0 ? v[2] / v[3] : NAN;
-    for (int i = 0; i < e->nparts; i++) e->part[i] = v[4 + i] / v[1];
-    return DC_OK;
-}
-
 /* Under mpirun, this rank's rows of d: whole batches (each the batch a
  * single process runs), copied into *part from row *r0 (NULL: a rank may
  * get no batch of a small data set, and still takes part in the sums). */
@@ -54,7 +40,10 @@ static dc_status stats_of(dc_model *m, const dc_dataset *d, const dc_dataset *mi
         e->samples = e->counted = 0;
         dc_dataset_free(one);
     }
-    return st ? st : sum_over_ranks(e); /* (a failing rank takes the others down: cli_mpi_abort) */
+    if (st) return st; /* (a failing rank takes the others down: cli_mpi_abort) */
+    dc_callbacks cb = {0};
+    cli_mpi_callbacks(&cb);
+    return dc_epoch_stats_reduce(m, e, &cb);
 }
 
 /* The classification or regression metrics of d's outputs (this rank's

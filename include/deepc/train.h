@@ -261,6 +261,11 @@ dc_status dc_fit(dc_model *m, const dc_dataset *data, const dc_fit_options *opt,
 dc_status dc_evaluate(const dc_model *m, const dc_dataset *data, int batch_size, double *loss, double *accuracy);
 /* The same with the loss's named parts (stats->part, nparts). */
 dc_status dc_evaluate_stats(const dc_model *m, const dc_dataset *data, int batch_size, dc_epoch_stats *stats);
+/* Data-parallel evaluation: e holds this rank's dc_evaluate_stats (zeros,
+ * samples 0, for a rank with no rows); its loss, accuracy and loss parts
+ * become the whole data's, their sums (loss * samples, accuracy * counted)
+ * added over the ranks by cb->reduce_stats. Every rank calls it. */
+dc_status dc_epoch_stats_reduce(dc_model *m, dc_epoch_stats *e, const dc_callbacks *cb);
 /* Model outputs for n samples of data (out: n * output size floats). Where
  * the loss reads the output as logits — a head without softmax or sigmoid
  * under cross-entropy (dense 2, PyTorch's habit) — the output given is the

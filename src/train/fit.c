@@ -773,15 +773,21 @@ static dc_status validate(fit_ctx *c, int64_t nval, dc_epoch_stats *v, dc_progre
     dc_status st = DC_OK;
     memset(v, 0, sizeof *v);
     if (hi > lo && (st = evaluate_on(c->m, c->g, c->val, lo - c->off, hi - lo, s->batch_size, v, p))) return st;
-    const double n = (double)v->samples, k = (double)v->counted;
-    double sums[4 + DC_MAX_LOSS_PARTS] = {n ? v->loss * n : 0.0, n, k ? (double)llround(v->accuracy * k) : 0.0, k};
-    for (int i = 0; i < DC_MAX_LOSS_PARTS; i++) sums[4 + i] = n && i < v->nparts ? v->part[i] * n : 0.0;
-    const dc_callbacks *cb = c->o->callbacks;
-    if (cb->reduce_stats(c->m, sums, 4 + DC_MAX_LOSS_PARTS, cb->user)) return dc_set_error(DC_ERR_INTERRUPTED, "fit: stopped by the reduce_stats callback");
-    v->loss = sums[0] / sums[1];
-    v->accuracy = sums[3] > 0 ? sums[2] / sums[3] : NAN;
+    if ((st = dc_epoch_stats_reduce(c->m, v, c->o->callbacks))) return st;
     v->nparts = DC_MAX_LOSS_PARTS; /* (the caller takes the training's names and count) */
-    for (int i = 0; i < DC_MAX_LOSS_PARTS; i++) v->part[i] = sums[4 + i] / sums[1];
+    return DC_OK;
+}
+
+dc_status dc_epoch_stats_reduce(dc_model *m, dc_epoch_stats *e, const dc_callbacks *cb) {
+    if (!cb || !cb->reduce_stats) return dc_set_error(DC_ERR_INVALID, "evaluate: summing over the ranks needs a reduce_stats callback");
+    const double n = (double)e->samples, k = (double)e->counted;
+    double sums[4 + DC_MAX_LOSS_PARTS] = {n ? e->loss * n : 0.0, n, k ? (double)llround(e->accuracy * k) : 0.0, k};
+    for (int i = 0; i < DC_MAX_LOSS_PARTS; i++) sums[4 + i] = n && i < e->nparts ? e->part[i] * n : 0.0;
+    if (cb->reduce_stats(m, sums, 4 + DC_MAX_LOSS_PARTS, cb->user)) return dc_set_error(DC_ERR_INTERRUPTED, "evaluate: stopped by the reduce_stats callback");
+    e->samples = (int64_t)sums[1], e->counted = (int64_t)sums[3];
+    e->loss = sums[0] / sums[1];
+    e->accuracy = sums[3] > 0 ? sums[2] / sums[3] : NAN;
+    for (int i = 0; i < DC_MAX_LOSS_PARTS; i++) e->part[i] = sums[4 + i] / sums[1]; /* (every part: a rank with no rows knows no names) */
     return DC_OK;
 }
 
