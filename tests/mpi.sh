@@ -3,8 +3,9 @@
 # mpirun (data-parallel over MPI, tools/cli_mpi.c): the Fashion MLP on 1, 2
 # and 3 ranks, the all-reduce overlapped with the backward or after it,
 # with the optimizer sharded or not (ZeRO-1, and its saved
-# state, stopped and resumed), a text LSTM and a char GPT (a token stream)
-# on 2, and on 3 sharded, against
+# state, stopped and resumed), each rank reading its part of the data (an
+# IDX data set, an augmented image folder), a text LSTM and a char GPT (a
+# token stream) on 2, and on 3 sharded, against
 # the single-process run of the same global batch and seed (weights within
 # 1e-5: the ranks' gradients are summed in another order than one batch's,
 # so not to the bit); only rank 0 prints and writes; a run stopped on 2
@@ -39,6 +40,17 @@ print(max(float(np.abs(a[k] - b[k]).max()) for k in a))
 PYEOF
 }
 close() { d=$(diff_of "$1" "$2") && "$PY" -c "import sys; sys.exit(0 if float('$d') < 1e-5 else 1)" && ok || bad "$3: max difference $d"; }
+# two training logs of 2 epochs with the same metrics (within 1e-5)
+same_log() {
+  "$PY" - "$1" "$2" << 'PYEOF'
+import csv, sys
+a, b = (list(csv.DictReader(open(f))) for f in sys.argv[1:3])
+assert len(a) == len(b) == 2
+for x, y in zip(a, b):
+    for k in ("loss", "accuracy", "val_loss", "val_accuracy"):
+        assert abs(float(x[k]) - float(y[k])) <= 1e-5, (k, x[k], y[k])
+PYEOF
+}
 
 # the MLP: 1, 2 and 3 ranks against one process
 TRAIN="train $SRC/models/fashion_mlp.dc --data fashion-mnist --epochs 2 --limit 3000 --seed 1 --force"
@@ -76,14 +88,7 @@ for n in 2 3; do
   $MPIRUN -np $n "$DEEPC" $TRAIN --shard-data --log "$W/sdlog$n.csv" --out "$W/sd$n.safetensors" > "$W/sd$n.out" 2>&1 \
     || bad "--shard-data on $n ranks: $(tail -3 "$W/sd$n.out")"
   close "$W/one.safetensors" "$W/sd$n.safetensors" "--shard-data on $n ranks"
-  "$PY" - "$W/log1.csv" "$W/sdlog$n.csv" << 'PYEOF' && ok || bad "--shard-data on $n ranks: the validation metrics"
-import csv, sys
-a, b = (list(csv.DictReader(open(f))) for f in sys.argv[1:3])
-assert len(a) == len(b) == 2
-for x, y in zip(a, b):
-    for k in ("loss", "accuracy", "val_loss", "val_accuracy"):
-        assert abs(float(x[k]) - float(y[k])) <= 1e-5, (k, x[k], y[k])
-PYEOF
+  same_log "$W/log1.csv" "$W/sdlog$n.csv" && ok || bad "--shard-data on $n ranks: the validation metrics"
 done
 grep -q "rank 0 read rows 0 to 1000 of 3000; each of the 3 ranks reads its part" "$W/sd3.out" && ok || bad "--shard-data says what rank 0 read: $(grep shard "$W/sd3.out")"
 $MPIRUN -np 2 "$DEEPC" $TRAIN --quiet --shard-data --stop-after 30 --out "$W/sdpart.safetensors" > /dev/null 2>&1
@@ -138,7 +143,26 @@ close "$W/rev1.safetensors" "$W/rev2.safetensors" "the text LSTM on 2 ranks"
 $MPIRUN -np 3 "$DEEPC" train "$W/rev.dc" --data "$W/reviews.csv" --quiet --force --shard-optimizer --out "$W/rev3.safetensors" > "$W/rev3.out" 2>&1 \
   || bad "text on 3 ranks, sharded: $(tail -3 "$W/rev3.out")"
 close "$W/rev1.safetensors" "$W/rev3.safetensors" "the text LSTM on 3 ranks, sharded"
-# --shard-data reads IDX data sets in parts; a CSV is read whole: it says so
+# an image folder (--shard-data): each rank decodes its part of the mixed
+# files, one bad file skipped; augmented, each rank draws for its rows what
+# one process draws for them. On 2 and 3 ranks within 1e-5 of one process,
+# the same metrics in the log; and 2 ranks reading the whole folder
+"$PY" "$SRC/scripts/fashion_folders.py" "$W/shoes" 60 10 > /dev/null || bad "fashion_folders.py"
+: > "$W/shoes/train/sneaker/zz_bad.png"
+printf 'input 1x28x28\nconv2d 8 kernel=3 activation=relu\nmaxpool2d 2\nconv2d 16 kernel=3 padding=same activation=relu\nglobal_avg_pool2d\ndense 16 activation=relu\ndense 1 activation=sigmoid\nloss binary_crossentropy\noptimizer adam lr=0.01\nfit epochs=2 batch_size=16 seed=3\n' > "$W/shoes.dc"
+IMG="train $W/shoes.dc --data $W/shoes/train --validation-split 0.2 --augment rotation=15,shift=0.1,hflip --skip-bad --force"
+DEEPC_NUM_THREADS=1 "$DEEPC" $IMG --quiet --log "$W/imlog1.csv" --out "$W/im1.safetensors" > /dev/null 2>&1 || bad "the CNN on images alone"
+for n in 2 3; do
+  $MPIRUN -np $n "$DEEPC" $IMG --shard-data --log "$W/imlog$n.csv" --out "$W/im$n.safetensors" > "$W/im$n.out" 2>&1 \
+    || bad "images with --shard-data on $n ranks: $(tail -3 "$W/im$n.out")"
+  close "$W/im1.safetensors" "$W/im$n.safetensors" "images, augmented, --shard-data on $n ranks"
+  same_log "$W/imlog1.csv" "$W/imlog$n.csv" && ok || bad "images with --shard-data on $n ranks: the metrics"
+done
+grep -q -- "--shard-data: 120 images; rank 0 decoded rows 0 to [34][0-9], each of the 3 ranks its part (1 unreadable files skipped over the ranks)" "$W/im3.out" \
+  && ok || bad "--shard-data says what rank 0 decoded: $(grep shard "$W/im3.out")"
+$MPIRUN -np 2 "$DEEPC" $IMG --quiet --out "$W/imw2.safetensors" > "$W/imw2.out" 2>&1 || bad "images on 2 ranks: $(tail -3 "$W/imw2.out")"
+close "$W/im1.safetensors" "$W/imw2.safetensors" "images, augmented, on 2 ranks"
+# --shard-data reads IDX data sets and image folders in parts; a CSV is read whole: it says so
 expect_fail "read whole on every rank" $MPIRUN -np 2 "$DEEPC" train "$W/rev.dc" --data "$W/reviews.csv" --shard-data --out "$W/sdcsv.safetensors"
 sh "$SRC/scripts/fortunes_txt.sh" "$W/fortunes.txt" > /dev/null || bad "fortunes_txt.sh"
 head -c 40000 "$W/fortunes.txt" > "$W/small.txt"

@@ -48,6 +48,12 @@ int cli_is_image_folder(const char *data) {
 }
 
 dc_dataset *cli_load_images(const cli_args *a, const dc_model *m, const char *dir, int set_names, dc_model *named) {
+    dc_image_folder_options o = {0};
+    return cli_load_images_part(a, m, dir, set_names, named, &o, NULL, a->quiet ? NULL : stdout);
+}
+
+dc_dataset *cli_load_images_part(const cli_args *a, const dc_model *m, const char *dir, int set_names, dc_model *named,
+                                 dc_image_folder_options *o, int64_t *skipped, FILE *report) {
     int64_t s[DC_MAX_DIMS];
     int nd = dc_model_input_shape(m, s);
     if (nd != 3 || (s[0] != 1 && s[0] != 3)) {
@@ -56,7 +62,8 @@ dc_dataset *cli_load_images(const cli_args *a, const dc_model *m, const char *di
     }
     char **names = NULL;
     int nn = 0;
-    dc_dataset *d = dc_image_folder_load(dir, (int)s[0], (int)s[1], (int)s[2], a->skip_bad, &names, &nn, a->quiet ? NULL : stdout);
+    o->channels = (int)s[0], o->height = (int)s[1], o->width = (int)s[2], o->skip_bad = a->skip_bad;
+    dc_dataset *d = dc_image_folder_load_part(dir, o, &names, &nn, skipped, report);
     /* a model that knows its classes gets them by name, in its own order;
      * one that does not yet (a new run) takes the folder's */
     int nm = 0;

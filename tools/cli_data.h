@@ -71,6 +71,11 @@ int cli_is_dir(const char *data);
 int cli_is_image_folder(const char *data);
 /* Images of a folder in the model's input shape (C, H, W). */
 dc_dataset *cli_load_images(const cli_args *a, const dc_model *m, const char *dir, int set_names, dc_model *named);
+/* The same for a training folder, its files ordered and cut into parts by
+ * o (mix, seed, part, parts; the rest is set here from the model and a):
+ * one rank's part under --shard-data. *skipped: the part's bad files. */
+dc_dataset *cli_load_images_part(const cli_args *a, const dc_model *m, const char *dir, int set_names, dc_model *named,
+                                 dc_image_folder_options *o, int64_t *skipped, FILE *report);
 dc_status cli_csv_options(const cli_args *a, dc_csv_options *o);
 /* Training data (and the test split) for train. */
 dc_status cli_load_training(const cli_args *a, cli_bundle *b, FILE *report);

@@ -291,6 +291,11 @@ int cli_mpi_allgather_rows(float *out, int64_t n, int64_t width, int batch) {
     return rc;
 }
 
+int cli_mpi_allgather_counts(int64_t mine, int64_t *all) {
+    int rc = MPI_Allgather(&mine, 1, MPI_INT64_T, all, 1, MPI_INT64_T, MPI_COMM_WORLD);
+    return rc == MPI_SUCCESS ? 0 : mpi_failed(rc, "gathering the ranks' row counts");
+}
+
 void cli_mpi_callbacks(dc_callbacks *cb) {
     const char *b = getenv("DEEPC_MPI_BUCKET"); /* floats per overlapped bucket, to try other sizes (tests/mpi.sh: many small ones) */
     if (b && atol(b) > 0) overlap_bucket = atol(b);
@@ -318,4 +323,8 @@ void cli_mpi_abort(int code) { (void)code; }
 void cli_mpi_callbacks(dc_callbacks *cb) { (void)cb; }
 void cli_mpi_set_overlap(int on) { (void)on; }
 int cli_mpi_allgather_rows(float *out, int64_t n, int64_t width, int batch) { (void)out, (void)n, (void)width, (void)batch; return 0; }
+int cli_mpi_allgather_counts(int64_t mine, int64_t *all) {
+    all[0] = mine;
+    return 0;
+}
 #endif

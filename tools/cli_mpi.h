@@ -29,6 +29,9 @@ double cli_mpi_comm_seconds(long *calls);
  * loss and accuracy: dc_epoch_stats_reduce with cli_mpi_callbacks.) */
 void cli_mpi_rows(int64_t n, int batch, int r, int64_t *r0, int64_t *r1);
 int cli_mpi_allgather_rows(float *out, int64_t n, int64_t width, int batch);
+/* Each rank's count (mine on this rank) in all[0..world): 0, or non-zero
+ * with a message. */
+int cli_mpi_allgather_counts(int64_t mine, int64_t *all);
 /* Megabytes of the optimizer's state (its moments) for the whole model. */
 double cli_optimizer_mb(const dc_model *m);
 /* A rank that fails alone takes the others down (they would wait). */

@@ -363,32 +363,54 @@ static int load_resumed(const cli_args *a, dc_model **m, dc_train_state **state,
     return 0;
 }
 
+/* --shard-data: this rank's part of the training images holds rows
+ * [first, first + n) of the good images of every part (bad ones skipped
+ * shorten the parts they fall in): the ranks' counts tell. */
+static int image_part_rows(const cli_args *a, cli_bundle *b, int64_t skipped) {
+    const int world = cli_mpi_world(), rank = cli_mpi_rank();
+    int64_t *n = calloc((size_t)world * 2, sizeof(int64_t)), total = 0, bad = 0;
+    if (!n || cli_mpi_allgather_counts(b->train->n, n) || cli_mpi_allgather_counts(skipped, n + world)) {
+        free(n);
+        return cli_fail(n ? "cannot count the ranks' images" : "out of memory");
+    }
+    for (int r = 0; r < world; r++) {
+        if (r == rank) b->first = total;
+        total += n[r], bad += n[world + r];
+    }
+    free(n);
+    b->total = total;
+    if (total == 0) { /* (every rank: the same counts) */
+        dc_set_error_cli("%s: none of its images could be read", a->data);
+        return cli_fail("cannot load the training images");
+    }
+    if (!a->quiet) {
+        printf("--shard-data: %lld images; rank 0 decoded rows %lld to %lld, each of the %d ranks its part", (long long)total,
+               (long long)b->first, (long long)(b->first + b->train->n), world);
+        if (bad) printf(" (%lld unreadable files skipped over the ranks)", (long long)bad);
+        printf("\n");
+    }
+    return 0;
+}
+
 /* Image folders: the training images (mixed, seeded, so that a validation
  * split takes every class), the validation folder, augmentation. */
 static int load_image_training(const cli_args *a, dc_model *m, cli_bundle *b, dc_augment *aug) {
-    if (!(b->train = cli_load_images(a, m, a->data, 1, m))) {
+    /* the folder comes sorted by class: without a validation folder its
+     * files are mixed (seeded) so that a validation split takes every
+     * class, as Keras' per-class split. --shard-data: each rank decodes
+     * its part of the mixed files. */
+    const int shard = a->shard_data && cli_mpi_world() > 1;
+    dc_image_folder_options o = {.mix = !a->validation_data,
+                                 .seed = a->seed >= 0 ? (uint64_t)a->seed : dc_model_fit_config(m)->seed,
+                                 .part = shard ? cli_mpi_rank() : 0,
+                                 .parts = shard ? cli_mpi_world() : 1};
+    int64_t skipped = 0;
+    if (!(b->train = cli_load_images_part(a, m, a->data, 1, m, &o, &skipped, a->quiet ? NULL : stdout))) {
         return cli_fail("cannot load the training images");
     }
+    if (shard && image_part_rows(a, b, skipped)) return 1;
     if (a->validation_data && !(b->test = cli_load_images(a, m, a->validation_data, 0, NULL))) {
         return cli_fail("cannot load the validation images");
-    } else if (!a->validation_data) {
-        /* the folder comes sorted by class: mix it (seeded) so that a
-         * validation split takes every class, as Keras' per-class split */
-        int64_t n = b->train->n, *idx = malloc(sizeof(int64_t) * (size_t)n);
-        dc_dataset *mixed = NULL;
-        if (idx) {
-            dc_rng r;
-            for (int64_t i = 0; i < n; i++) idx[i] = i;
-            dc_rng_seed(&r, a->seed >= 0 ? (uint64_t)a->seed : dc_model_fit_config(m)->seed);
-            dc_rng_shuffle(&r, idx, n);
-            mixed = dc_dataset_subset(b->train, idx, n);
-            free(idx);
-        }
-        if (!mixed) {
-            return cli_fail("out of memory");
-        }
-        dc_dataset_free(b->train);
-        b->train = mixed;
     }
     if (a->augment) {
         if (dc_augment_parse(a->augment, aug)) {
@@ -551,10 +573,10 @@ static int cmd_train(const cli_args *a) {
     }
     static dc_augment aug;
     int images = !text && cli_is_image_folder(a->data);
-    if (a->shard_data && cli_mpi_world() > 1 && (text || images || cli_is_csv(a->data))) {
+    if (a->shard_data && cli_mpi_world() > 1 && (text || cli_is_csv(a->data))) {
         if (cli_mpi_rank() == 0) /* (every rank stops here) */
             fprintf(stderr, "deepc: --shard-data: %s is read whole on every rank: ranks read their parts of IDX data sets (fashion-mnist, "
-                            "MNIST-format folders) only\n", a->data);
+                            "MNIST-format folders) and image folders only\n", a->data);
         rc = 2;
         goto done;
     }

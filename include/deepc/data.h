@@ -174,6 +174,25 @@ dc_status dc_image_write_png(const char *path, const uint8_t *pixels, int width,
  * dc_free_names). */
 dc_dataset *dc_image_folder_load(const char *root, int channels, int height, int width, int skip_bad, char ***names,
                                  int *nnames, FILE *report);
+/* The same with options, and one part of the folder for a rank of a
+ * data-parallel run (deepc train --shard-data): the files, in sorted order
+ * or mixed by a seeded permutation (mix; the order a run trains in, so a
+ * validation split takes every class), are cut into `parts` runs of whole
+ * files (part p: files [total p / parts, total (p + 1) / parts) of the
+ * order) and only part `part`'s are decoded. A part's rows are the
+ * whole folder's rows in the same order, so the parts' rows one after the
+ * other are the whole folder loaded in one piece. Skipping bad files may
+ * leave a part of several with no row. *skipped (may be NULL): the part's
+ * skipped files. */
+typedef struct {
+    int channels, height, width; /* each image's shape once decoded (1 or 3 channels) */
+    int skip_bad;                /* skip undecodable files, counted, instead of failing */
+    int mix;                     /* order the files by a permutation drawn from seed */
+    uint64_t seed;
+    int part, parts;             /* decode part `part` of `parts` (0 and 0 or 1: the whole folder) */
+} dc_image_folder_options;
+dc_dataset *dc_image_folder_load_part(const char *root, const dc_image_folder_options *o, char ***names, int *nnames,
+                                      int64_t *skipped, FILE *report);
 void dc_free_names(char **names, int n);
 /* Match a folder's classes to a model's by name (a folder of evaluation
  * images may lack classes, and sorted folder order is then not the model's

@@ -236,15 +236,18 @@ typedef struct {
     int shard_optimizer;
     /* world > 1: data holds only rows [data_offset, data_offset + data->n)
      * of a data set of data_rows rows: this rank's part, read alone
-     * (dc_mnist_load_part; deepc train --shard-data). Every rank still draws
-     * the permutation over all the training rows; of each batch it trains
-     * on the rows it holds, its loss weighted by their number, and of a
-     * validation_split's tail it validates the rows it holds, the sums
-     * added over the ranks (reduce_stats). The result is the run with the
-     * whole data on every rank (rounding aside). The ranks' shares of a
-     * batch vary about their mean (by about sqrt(batch / world)): the
-     * slowest sets the step's pace. Not for token streams or augmented
-     * images. data_rows 0: data is the whole data set. */
+     * (dc_mnist_load_part, dc_image_folder_load_part; deepc train
+     * --shard-data). Every rank still draws the permutation over all the
+     * training rows; of each batch it trains on the rows it holds, its
+     * loss weighted by their number, and of a validation_split's tail it
+     * validates the rows it holds, the sums added over the ranks
+     * (reduce_stats). The result is the run with the whole data on every
+     * rank (rounding aside). The ranks' shares of a batch vary about their
+     * mean (by about sqrt(batch / world)): the slowest sets the step's
+     * pace. Augmented images (dc_dataset.augment) are augmented by the
+     * rank that holds them, with the draws one process makes for their
+     * place in the batch. Not for token streams. data_rows 0: data is the
+     * whole data set. */
     int64_t data_rows, data_offset;
     /* Prune while training (dc_prune_config), or NULL. A resumed run keeps
      * the settings it started with (its state holds them and its masks). */

@@ -399,6 +399,7 @@ typedef struct {
      * [off, off + held) of n_all; off 0, held n_all unless sharded */
     int64_t n_all, off, held;
     int64_t *local; /* a batch's rows held here, as indices into the data (sharded: batch_size of them) */
+    int64_t *share, *place; /* prefetching: this rank's rows of a batch and their places in it (batch_size each) */
 } fit_ctx;
 
 /* Sharded data: this rank's rows among rows[0..n) of the batch, as indices
@@ -482,6 +483,23 @@ static const int64_t *batch_rows(fit_ctx *c, int64_t step, int64_t start, int64_
     return rows;
 }
 
+/* Ask the prefetcher for this rank's rows of step `step`'s batch (the whole
+ * batch in one process), each augmented with the draws of its place in the
+ * whole batch: the ranks' samples together are one process's batch, and a
+ * rank prepares only its own. */
+static void request_batch(fit_ctx *c, dc_prefetch *pf, int slot, int64_t step, int64_t start, int64_t n) {
+    const int64_t *rows = batch_rows(c, step, start, n);
+    const int world = c->o->world > 1 ? c->o->world : 1, rank = world > 1 ? c->o->rank : 0;
+    int64_t k = 0;
+    if (c->local) { /* sharded data: the rows this rank holds, wherever they fall */
+        for (int64_t i = 0; i < n; i++)
+            if (rows[i] >= c->off && rows[i] < c->off + c->held) c->share[k] = rows[i] - c->off, c->place[k++] = i;
+    } else { /* its share of the batch, as train_step cuts it */
+        for (int64_t i = n * rank / world; i < n * (rank + 1) / world; i++) c->share[k] = rows[i], c->place[k++] = i;
+    }
+    dc_prefetch_request(pf, slot, c->share, c->place, k, batch_seed(c->s->seed, c->s->epoch, step));
+}
+
 static dc_status sharded_step(fit_ctx *c);
 
 /* One training step on rows idx[0..n), or on a batch already prepared in
@@ -513,9 +531,9 @@ static dc_status train_step(fit_ctx *c, const int64_t *idx, int64_t n, const flo
     if (rn > 0) { /* a rank may get no row of a short last batch: it still takes part in the all-reduce */
         st = make_batch(g, m, c->train, px ? NULL : idx + r0, rn, &x, &y, &yf);
         if (st) return st;
-        if (px) { /* the prefetched batch is the whole batch: this rank's rows of it */
-            memcpy(x->data, px + r0 * (x->size / rn), sizeof(float) * (size_t)x->size);
-            memcpy(y->idata, py + r0, sizeof(int32_t) * (size_t)rn);
+        if (px) { /* the prefetched batch: this rank's rows of it (request_batch) */
+            memcpy(x->data, px, sizeof(float) * (size_t)x->size);
+            memcpy(y->idata, py, sizeof(int32_t) * (size_t)rn);
             if ((st = dc_dataset_feed(c->train, g, idx + r0, rn))) return st; /* the named arrays, not prefetched */
         }
         if (last && c->overlap) dc_overlap_arm(c->overlap, g); /* the step's gradients complete in this backward */
@@ -816,8 +834,13 @@ static dc_status run_epochs(fit_ctx *c) {
     const int prefetch = c->train->augment && m->in_ndim == 3 && dc_dataset_labels(c->train);
     if (prefetch && (st = dc_prefetch_start(&pf, c->train, batch, (int)m->in_shape[0], (int)m->in_shape[1], (int)m->in_shape[2])))
         return st;
-    st = run_epochs_loop(c, prefetch ? &pf : NULL, steps, budget);
+    if (prefetch && (!(c->share = malloc(sizeof(int64_t) * (size_t)batch)) || !(c->place = malloc(sizeof(int64_t) * (size_t)batch))))
+        st = dc_set_error(DC_ERR_NOMEM, "fit: out of memory for batch rows");
+    if (!st) st = run_epochs_loop(c, prefetch ? &pf : NULL, steps, budget);
     if (prefetch) dc_prefetch_stop(&pf);
+    free(c->share);
+    free(c->place);
+    c->share = c->place = NULL;
     return st;
 }
 
@@ -846,7 +869,7 @@ static dc_status run_epochs_loop(fit_ctx *c, dc_prefetch *pf, int64_t steps, int
         int slot = 0;
         if (pf) { /* the epoch's first batch */
             int64_t start = s->step * batch, n = s->epoch_rows - start < batch ? s->epoch_rows - start : batch;
-            dc_prefetch_request(pf, slot, batch_rows(c, s->step, start, n), n, batch_seed(s->seed, s->epoch, s->step));
+            request_batch(c, pf, slot, s->step, start, n);
         }
         dc_optimizer_set_lr(s->opt, s->sched.lr);
         if (o->verbose) dc_progress_begin_epoch(&p, out, s->epoch + 1, s->epochs, steps);
@@ -862,7 +885,7 @@ static dc_status run_epochs_loop(fit_ctx *c, dc_prefetch *pf, int64_t steps, int
                 py = pf->y[slot];
                 if (s->step + 1 < steps) { /* start on the next batch while this one trains */
                     int64_t s2 = start + batch, n2 = s->epoch_rows - s2 < batch ? s->epoch_rows - s2 : batch;
-                    dc_prefetch_request(pf, slot ^ 1, batch_rows(c, s->step + 1, s2, n2), n2, batch_seed(s->seed, s->epoch, s->step + 1));
+                    request_batch(c, pf, slot ^ 1, s->step + 1, s2, n2);
                 }
                 slot ^= 1;
             }
@@ -1010,14 +1033,13 @@ dc_status dc_fit(dc_model *m, const dc_dataset *data, const dc_fit_options *o, d
     }
     fit_ctx c = {.m = m, .train = data, .val = o->validation, .o = o, .n_all = data->n, .held = data->n};
     if (o->world > 1 && o->data_rows > 0) { /* this rank holds part of the data */
-        if (data->kind == DC_DATASET_STREAM || data->augment || o->data_offset < 0 || o->data_offset + data->n > o->data_rows ||
+        if (data->kind == DC_DATASET_STREAM || o->data_offset < 0 || o->data_offset + data->n > o->data_rows ||
             !o->callbacks || !o->callbacks->reduce_stats) {
             dc_dataset_free(own[0]);
             dc_dataset_free(own[1]);
             return dc_set_error(DC_ERR_INVALID, "fit: data_rows: rows [%lld, %lld) of %lld%s", (long long)o->data_offset,
                                 (long long)(o->data_offset + data->n), (long long)o->data_rows,
                                 data->kind == DC_DATASET_STREAM ? ": a token stream is read whole on every rank"
-                                : data->augment               ? ": augmented images are read whole on every rank"
                                 : !o->callbacks || !o->callbacks->reduce_stats ? ": needs the reduce_stats callback"
                                                                                 : " do not fit");
         }
