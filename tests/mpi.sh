@@ -111,6 +111,14 @@ grep -q "each rank keeps 0.41 MB of it instead of 0.81 MB" "$W/shard2.out" && gr
 $MPIRUN -np 2 "$DEEPC" $TRAIN --quiet --epochs 1 --checkpoint "$W/ck_whole.safetensors" --out "$W/e1.safetensors" > /dev/null 2>&1
 $MPIRUN -np 2 "$DEEPC" $TRAIN --quiet --epochs 1 --shard-optimizer --checkpoint "$W/ck_shard.safetensors" --out "$W/e1s.safetensors" > /dev/null 2>&1
 d=$(diff_of "$W/ck_whole.safetensors" "$W/ck_shard.safetensors") && [ "$d" = 0.0 ] && ok || bad "a sharded run's checkpoint: $d"
+# a model of 1.1 million parameters: its sharded state is saved in pieces
+# of a million floats (the first spans both ranks' slices) as rank 0
+# receives them, and is the unsharded run's to the bit
+printf 'input 784\ndense 1400 activation=relu\ndense 10 activation=softmax\nloss categorical_crossentropy\noptimizer adam lr=0.001\nfit epochs=1 batch_size=64 seed=2\n' > "$W/wide.dc"
+WIDE="train $W/wide.dc --data fashion-mnist --limit 256 --quiet --force"
+$MPIRUN -np 2 "$DEEPC" $WIDE --out "$W/wide.safetensors" > "$W/wide.out" 2>&1 || bad "the wide MLP on 2 ranks: $(tail -3 "$W/wide.out")"
+$MPIRUN -np 2 "$DEEPC" $WIDE --shard-optimizer --out "$W/wides.safetensors" > "$W/wides.out" 2>&1 || bad "the wide MLP sharded: $(tail -3 "$W/wides.out")"
+d=$(diff_of "$W/wide.safetensors" "$W/wides.safetensors") && [ "$d" = 0.0 ] && ok || bad "the wide MLP's state saved in pieces: $d"
 # stopped sharded on 2 ranks; resumed sharded on 3, and in one process
 $MPIRUN -np 2 "$DEEPC" $TRAIN --quiet --shard-optimizer --stop-after 30 --out "$W/spart.safetensors" > "$W/spart.out" 2>&1
 [ "$(grep -c 'the model so far is saved' "$W/spart.out")" = 1 ] && ok || bad "rank 0 alone says where the model was saved: $(cat "$W/spart.out")"

@@ -8,7 +8,7 @@
  * rank 0 writes the log. The gradients grads_ready reports complete
  * during the backward pass stay unchanged to its end. The same with the
  * optimizer's state sharded (ZeRO-1: reduce_scatter, all_gather and
- * gather over the barrier). */
+ * gather_range over the barrier), and kept sharded and saved by both. */
 #include "test.h"
 #include <pthread.h>
 
@@ -31,7 +31,8 @@ typedef struct {
     dc_history h;
     dc_status st;
     char log[600], best[600];
-    int shard;              /* ZeRO-1: the optimizer's state sharded */
+    int shard;              /* ZeRO-1: the optimizer's state sharded (2: and kept so, saved by both ranks) */
+    dc_status saved;        /* (shard 2) dc_model_save_state_ranks' status */
     int watch;              /* grads_ready checked (the unsharded run) */
     int64_t ready_lo[64];   /* this step's reports of complete gradients */
     uint64_t ready_hash[64];
@@ -110,17 +111,17 @@ static int gather_params(dc_model *m, float *p, int64_t n, void *user) {
     return 0;
 }
 
-static int gather_root(dc_model *m, const float *slice, float *full, int64_t n, void *user) {
+static int gather_part(dc_model *m, const float *slice, float *part, int64_t lo, int64_t hi, int64_t n, void *user) {
     (void)m;
     rank_job *j = user;
-    int64_t lo, hi;
-    dc_shard_range(n, j->rank, 2, &lo, &hi);
-    if (j->rank) memcpy(j->ar->grads[1], slice, sizeof(float) * (size_t)(hi - lo));
+    int64_t a, b;
+    dc_shard_range(n, j->rank, 2, &a, &b);
+    if (j->rank) memcpy(j->ar->grads[1], slice, sizeof(float) * (size_t)(b - a));
     pthread_barrier_wait(&j->ar->bar);
-    if (!j->rank) {
-        memcpy(full + lo, slice, sizeof(float) * (size_t)(hi - lo));
-        dc_shard_range(n, 1, 2, &lo, &hi);
-        memcpy(full + lo, j->ar->grads[1], sizeof(float) * (size_t)(hi - lo));
+    for (int r = 0; !j->rank && r < 2; r++) { /* each rank's piece of [lo, hi) */
+        dc_shard_range(n, r, 2, &a, &b);
+        const int64_t from = a > lo ? a : lo, to = b < hi ? b : hi;
+        if (from < to) memcpy(part + (from - lo), (r ? j->ar->grads[1] : slice) + (from - a), sizeof(float) * (size_t)(to - from));
     }
     pthread_barrier_wait(&j->ar->bar);
     return 0;
@@ -133,10 +134,12 @@ static void *rank_main(void *arg) {
                         .log_csv = j->log};
     if (!j->shard) cb.grads_ready = grads_ready, j->watch = 1;
     if (j->shard) {
-        cb.reduce_scatter = scatter_grads, cb.all_gather = gather_params, cb.gather = gather_root;
+        cb.reduce_scatter = scatter_grads, cb.all_gather = gather_params, cb.gather_range = gather_part;
         o.shard_optimizer = 1, o.state = j->state, o.best_checkpoint = j->best;
     }
+    o.keep_shards = j->shard == 2;
     j->st = dc_fit(j->m, j->data, &o, &j->h);
+    if (j->shard == 2) j->saved = dc_model_save_state_ranks(j->m, j->state, path_of("kept.safetensors"), &o);
     return NULL;
 }
 
@@ -161,6 +164,20 @@ static void free_ranks(rank_job *jobs) {
         dc_model_free(jobs[r].m);
         dc_train_state_free(jobs[r].state);
     }
+}
+
+/* A file's bytes (malloc'ed), or NULL. */
+static unsigned char *read_all(const char *path, size_t *n) {
+    FILE *f = fopen(path, "rb");
+    unsigned char *b = NULL;
+    long len = f && !fseek(f, 0, SEEK_END) ? ftell(f) : -1;
+    if (len >= 0 && !fseek(f, 0, SEEK_SET) && (b = malloc((size_t)len + 1)) && fread(b, 1, (size_t)len, f) != (size_t)len) {
+        free(b);
+        b = NULL;
+    }
+    if (f) fclose(f);
+    *n = b ? (size_t)len : 0;
+    return b;
 }
 
 static int rel_close(double a, double b, double tol) { return fabs(a - b) <= tol * (1e-9 + fabs(b)); }
@@ -226,6 +243,20 @@ int main(int argc, char **argv) {
     FILE *fb = fopen(path_of("best.safetensors"), "r");
     CHECK(fb != NULL, "the sharded run wrote its best checkpoint");
     if (fb) fclose(fb);
+    /* the state kept sharded when fit returns, saved by both ranks as rank
+     * 0 receives rank 1's slices: the file rank 0's whole state made */
+    rank_job kept[2];
+    run_ranks(kept, &ar, d, 2);
+    CHECK(kept[0].st == DC_OK && kept[1].st == DC_OK && kept[0].saved == DC_OK && kept[1].saved == DC_OK,
+          "the ranks kept their slices and saved them together: %s", dc_last_error());
+    CHECK(dc_model_save_state(kept[0].m, kept[0].state, path_of("no.safetensors")) != DC_OK && strstr(dc_last_error(), "slice"),
+          "keep_shards: rank 0's state is still its slice: %s", dc_last_error());
+    size_t nw = 0, nk = 0;
+    unsigned char *fw = read_all(path_of("whole.safetensors"), &nw), *fk = read_all(path_of("kept.safetensors"), &nk);
+    CHECK(fw && fk && nw == nk && !memcmp(fw, fk, nw), "saved slice by slice, the file is the whole state's (%zu and %zu bytes)", nw, nk);
+    free(fw);
+    free(fk);
+    free_ranks(kept);
     free_ranks(sh);
     free_ranks(jobs);
     pthread_barrier_destroy(&ar.bar);

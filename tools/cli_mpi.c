@@ -243,25 +243,27 @@ static int gather_params(dc_model *m, float *p, int64_t n, void *user) {
 
 /* gather: every rank's slice of an optimizer buffer to rank 0 (to save it),
  * point to point in buckets. */
-static int gather_to_root(dc_model *m, const float *slice, float *full, int64_t n, void *user) {
+/* Elements [lo, hi) of a sharded buffer to rank 0 (dc_callbacks.gather_range):
+ * each owner of a piece of them sends it, in pieces of at most a bucket;
+ * rank 0 copies its own and receives the rest, owner by owner. */
+static int gather_range(dc_model *m, const float *slice, float *part, int64_t lo, int64_t hi, int64_t n, void *user) {
     (void)m, (void)user;
-    int64_t lo, hi;
-    dc_shard_range(n, rank, world, &lo, &hi);
-    if (rank != 0) {
-        for (int64_t at = 0; at < hi - lo; at += ALLREDUCE_BUCKET) {
-            const int k = (int)(hi - lo - at < ALLREDUCE_BUCKET ? hi - lo - at : ALLREDUCE_BUCKET);
-            int rc = MPI_Send(slice + at, k, MPI_FLOAT, 0, 70, MPI_COMM_WORLD);
-            if (rc != MPI_SUCCESS) return mpi_failed(rc, "sending the optimizer's slice");
+    int64_t mine_lo, mine_hi;
+    dc_shard_range(n, rank, world, &mine_lo, &mine_hi);
+    for (int r = 0; r < world; r++) {
+        int64_t a, b;
+        dc_shard_range(n, r, world, &a, &b);
+        a = a > lo ? a : lo, b = b < hi ? b : hi; /* rank r's piece of [lo, hi) */
+        if (a >= b || (rank != 0 && r != rank)) continue;
+        if (rank == 0 && r == 0) {
+            memcpy(part + (a - lo), slice + (a - mine_lo), sizeof(float) * (size_t)(b - a));
+            continue;
         }
-        return 0;
-    }
-    memcpy(full + lo, slice, sizeof(float) * (size_t)(hi - lo));
-    for (int r = 1; r < world; r++) {
-        dc_shard_range(n, r, world, &lo, &hi);
-        for (int64_t at = lo; at < hi; at += ALLREDUCE_BUCKET) {
-            const int k = (int)(hi - at < ALLREDUCE_BUCKET ? hi - at : ALLREDUCE_BUCKET);
-            int rc = MPI_Recv(full + at, k, MPI_FLOAT, r, 70, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-            if (rc != MPI_SUCCESS) return mpi_failed(rc, "receiving the optimizer's slices");
+        for (int64_t at = a; at < b; at += ALLREDUCE_BUCKET) {
+            const int k = (int)(b - at < ALLREDUCE_BUCKET ? b - at : ALLREDUCE_BUCKET);
+            int rc = rank == 0 ? MPI_Recv(part + (at - lo), k, MPI_FLOAT, r, 70, MPI_COMM_WORLD, MPI_STATUS_IGNORE)
+                               : MPI_Send(slice + (at - mine_lo), k, MPI_FLOAT, 0, 70, MPI_COMM_WORLD);
+            if (rc != MPI_SUCCESS) return mpi_failed(rc, rank == 0 ? "receiving the optimizer's slices" : "sending the optimizer's slice");
         }
     }
     return 0;
@@ -304,7 +306,7 @@ void cli_mpi_callbacks(dc_callbacks *cb) {
     cb->reduce_stats = sum_stats;
     cb->reduce_scatter = scatter_gradients;
     cb->all_gather = gather_params;
-    cb->gather = gather_to_root;
+    cb->gather_range = gather_range;
 }
 #else
 int cli_mpi_init(int *argc, char ***argv) {

@@ -455,7 +455,8 @@ static dc_status fit_and_save(dc_model *m, const cli_bundle *b, const dc_fit_opt
     sigaction(SIGTERM, &sa, &old_term); /* a scheduler's stop: saved like Ctrl-C */
     dc_status st = dc_fit(m, b->train, fo, h);
     *saved = DC_OK;
-    if ((!st || st == DC_ERR_INTERRUPTED) && cli_mpi_rank() == 0) *saved = dc_model_save_state(m, state, out); /* rank 0 writes */
+    /* rank 0 writes; a sharded optimizer comes to it slice by slice from every rank */
+    if (!st || st == DC_ERR_INTERRUPTED) *saved = dc_model_save_state_ranks(m, state, out, fo);
     sigaction(SIGINT, &old_sa, NULL);
     sigaction(SIGTERM, &old_term, NULL);
     if (__atomic_load_n(&stop_flag, __ATOMIC_RELAXED) && !st) st = DC_ERR_INTERRUPTED;
@@ -638,7 +639,7 @@ static int cmd_train(const cli_args *a) {
         fo.callbacks = &mpi_cb;
         fo.rank = cli_mpi_rank();
         fo.world = cli_mpi_world();
-        fo.shard_optimizer = a->shard_optimizer;
+        fo.shard_optimizer = fo.keep_shards = a->shard_optimizer; /* (saved slice by slice: fit_and_save) */
         fo.data_rows = b.total, fo.data_offset = b.first; /* --shard-data: this rank's part (0: the whole data) */
         if (!a->quiet) printf("Data-parallel over %d ranks (MPI): each takes its share of every batch; rank 0 writes the files\n", fo.world);
         if (a->overlap && a->shard_optimizer && cli_mpi_rank() == 0)

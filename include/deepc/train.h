@@ -93,14 +93,17 @@ typedef struct {
      *     it is). It replaces after_backward, which is then not called;
      *   the step of this rank's slice of the parameters;
      *   all_gather: every rank's slice of p[0..n) to every rank.
-     * gather: rank 0 receives every rank's slice of an n-float buffer into
-     * full (rank 0's own slice included); other ranks pass full = NULL.
-     * dc_fit calls it to save a checkpoint and when it returns, so that
-     * rank 0's state is whole (the file is the same as unsharded). All
-     * three return non-zero to stop training. */
+     * gather_range: elements [lo, hi) of an n-float buffer sharded so, to
+     * rank 0: it receives them in part[0..hi - lo) (its own included);
+     * slice is this rank's slice, and other ranks pass part = NULL. Every
+     * rank calls it for the same ranges in the same order. A sharded state
+     * is saved with it piece by piece (dc_model_save_state_ranks: no rank
+     * holds the whole optimizer), and when dc_fit returns rank 0's state
+     * is made whole with it (unless keep_shards). All three return
+     * non-zero to stop training. */
     int (*reduce_scatter)(dc_model *m, float *g, int64_t n, void *user);
     int (*all_gather)(dc_model *m, float *p, int64_t n, void *user);
-    int (*gather)(dc_model *m, const float *slice, float *full, int64_t n, void *user);
+    int (*gather_range)(dc_model *m, const float *slice, float *part, int64_t lo, int64_t hi, int64_t n, void *user);
     /* Data-parallel runs (world > 1, optimizer not sharded): during the
      * backward pass of each optimizer step, the gradients [lo, n) of the
      * flat buffer are complete (the last layers finish first; lo only goes
@@ -234,6 +237,11 @@ typedef struct {
      * resumed sharded or not, on any number of ranks. No effect in one
      * process. */
     int shard_optimizer;
+    /* With shard_optimizer: when dc_fit returns, leave each rank's state
+     * holding its slice (0: rank 0's is made whole, to save or inspect, at
+     * the cost of the whole optimizer on one machine). Save it with
+     * dc_model_save_state_ranks on every rank. */
+    int keep_shards;
     /* world > 1: data holds only rows [data_offset, data_offset + data->n)
      * of a data set of data_rows rows: this rank's part, read alone
      * (dc_mnist_load_part, dc_image_folder_load_part; deepc train
@@ -492,6 +500,14 @@ const char *dc_model_quantization(const dc_model *m);
  * without state loads with *state = NULL. */
 dc_status dc_model_save_state(const dc_model *m, const dc_train_state *state, const char *path);
 dc_model *dc_model_load_state(const char *path, dc_train_state **state);
+/* The same for a data-parallel run (o: its options): every rank calls it
+ * and rank 0 writes. A state whose optimizer is sharded
+ * (dc_fit_options.shard_optimizer and keep_shards) is written as rank 0
+ * receives the slices, DC_ST_FILL_BYTES at a time (gather_range), so no
+ * rank holds the whole optimizer; the file is the one an unsharded run
+ * writes. A rank that fails leaves the others waiting: stop them (an MPI
+ * run aborts). */
+dc_status dc_model_save_state_ranks(const dc_model *m, const dc_train_state *state, const char *path, const dc_fit_options *o);
 
 /* Low-level safetensors access, for tools and tests. */
 typedef struct {
@@ -521,7 +537,15 @@ typedef struct {
     const int64_t *shape;
     const void *data;
     const char *dtype;              /* "F32" (or NULL), "I32", "U8", "I8", "F16", "BF16", ... */
+    /* data NULL: the bytes come from fill instead, asked for in order, in
+     * consecutive pieces [offset, offset + bytes) of at most
+     * DC_ST_FILL_BYTES each, so a tensor need never be whole in memory
+     * (a sharded optimizer's state, saved as rank 0 receives it). A
+     * non-zero status stops the write (the previous file stays). */
+    dc_status (*fill)(void *user, int64_t offset, int64_t bytes, void *dst);
+    void *fill_user;
 } dc_st_entry;
+#define DC_ST_FILL_BYTES ((int64_t)4 << 20)
 /* A file holds at most this many tensors (what the reader accepts, so
  * every file written can be read back); a model file needs one per
  * parameter tensor and up to DC_ST_STATE_TENSORS more for a training state. */

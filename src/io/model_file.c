@@ -52,11 +52,11 @@ dc_status dc_model_file_write(const dc_model *m, const dc_st_entry *extra, int n
             dc_sparse_entry *s = &sp[nsp];
             if ((st = dc_sparse_encode(p->name, p->t, s))) break;
             nsp++;
-            e[ne++] = (dc_st_entry){s->bitmap_name, 1, s->bshape, s->bitmap, "U8"};
-            e[ne++] = (dc_st_entry){s->values_name, 1, s->vshape, s->values, "F32"};
+            e[ne++] = (dc_st_entry){.name = s->bitmap_name, .ndim = 1, .shape = s->bshape, .data = s->bitmap, .dtype = "U8"};
+            e[ne++] = (dc_st_entry){.name = s->values_name, .ndim = 1, .shape = s->vshape, .data = s->values, .dtype = "F32"};
         } else {
-            e[ne++] = (dc_st_entry){p->name, p->t->ndim, p->t->shape, p->t->raw,
-                                    dc_dtype_name(p->t->dtype)}; /* its real type: F32, or F16, BF16, I8 (weights=) */
+            e[ne++] = (dc_st_entry){.name = p->name, .ndim = p->t->ndim, .shape = p->t->shape, .data = p->t->raw,
+                                    .dtype = dc_dtype_name(p->t->dtype)}; /* its real type: F32, or F16, BF16, I8 (weights=) */
         }
     }
     for (int i = 0; i < nextra; i++) e[ne++] = extra[i];
@@ -390,13 +390,13 @@ dc_status dc_model_export_weights(const dc_model *m, const char *path, int torch
         } else {
             snprintf(names[ne], sizeof names[ne], "%s", np->name);
         }
-        e[ne] = (dc_st_entry){names[ne], np->t->ndim, np->t->shape, np->t->raw, dc_dtype_name(np->t->dtype)};
+        e[ne] = (dc_st_entry){.name = names[ne], .ndim = np->t->ndim, .shape = np->t->shape, .data = np->t->raw, .dtype = dc_dtype_name(np->t->dtype)};
         ne++;
         if (torch_names && dot && !strcmp(dot, ".running_var")) { /* torch's BatchNorm also keeps a counter (unused by eval) */
             const size_t prefix = (size_t)(strrchr(names[ne - 1], '.') - names[ne - 1]) + 1; /* "3." */
             memcpy(names[ne], names[ne - 1], prefix);
             snprintf(names[ne] + prefix, sizeof names[ne] - prefix, "num_batches_tracked");
-            e[ne] = (dc_st_entry){names[ne], 0, NULL, &zero, "I64"};
+            e[ne] = (dc_st_entry){.name = names[ne], .ndim = 0, .shape = NULL, .data = &zero, .dtype = "I64"};
             ne++;
         }
     }

@@ -419,11 +419,28 @@ dc_status dc_st_write(const char *path, const dc_st_entry *t, int nt, const char
     unsigned char len8[8];
     for (int i = 0; i < 8; i++) len8[i] = (unsigned char)((uint64_t)h.n >> (8 * i));
     int bad = fwrite(len8, 1, 8, af.f) != 8 || fwrite(h.s, 1, h.n, af.f) != h.n;
-    for (int i = 0; !bad && i < nt; i++) {
+    void *piece = NULL;
+    for (int i = 0; !bad && !st && i < nt; i++) {
         size_t bytes = (size_t)dc_shape_size(t[i].ndim, t[i].shape) * (size_t)dtype_size(t[i].dtype ? t[i].dtype : "F32");
-        bad = bytes && fwrite(t[i].data, 1, bytes, af.f) != bytes;
+        if (t[i].data || !t[i].fill) {
+            bad = bytes && fwrite(t[i].data, 1, bytes, af.f) != bytes;
+            continue;
+        }
+        if (!piece && !(piece = malloc((size_t)DC_ST_FILL_BYTES))) { /* a tensor filled piece by piece (dc_st_entry.fill) */
+            st = dc_set_error(DC_ERR_NOMEM, "%s: out of memory", path);
+            break;
+        }
+        for (size_t off = 0; off < bytes && !bad && !st; off += (size_t)DC_ST_FILL_BYTES) {
+            const size_t n = bytes - off < (size_t)DC_ST_FILL_BYTES ? bytes - off : (size_t)DC_ST_FILL_BYTES;
+            if (!(st = t[i].fill(t[i].fill_user, (int64_t)off, (int64_t)n, piece))) bad = fwrite(piece, 1, n, af.f) != n;
+        }
     }
+    free(piece);
     free(h.s);
+    if (st) {
+        dc_atomic_abort(&af);
+        return st;
+    }
     if (bad) {
         st = dc_set_error(DC_ERR_IO, "%s: write failed (%s); the previous file, if any, is untouched", path, strerror(errno));
         dc_atomic_abort(&af);

@@ -579,8 +579,8 @@ static int sharding(const dc_fit_options *o) { return o->shard_optimizer && o->w
 static dc_status shard_state(fit_ctx *c) {
     const dc_callbacks *cb = c->o->callbacks;
     dc_train_state *s = c->s;
-    if (!cb || !cb->reduce_scatter || !cb->all_gather || !cb->gather || !cb->reduce_stats)
-        return dc_set_error(DC_ERR_INVALID, "fit: shard_optimizer needs the reduce_scatter, all_gather, gather and reduce_stats callbacks");
+    if (!cb || !cb->reduce_scatter || !cb->all_gather || !cb->gather_range || !cb->reduce_stats)
+        return dc_set_error(DC_ERR_INVALID, "fit: shard_optimizer needs the reduce_scatter, all_gather, gather_range and reduce_stats callbacks");
     int64_t lo, hi;
     dc_shard_range(c->m->nparams, c->o->rank, c->o->world, &lo, &hi);
     if (s->sharded) {
@@ -597,48 +597,77 @@ static dc_status shard_state(fit_ctx *c) {
 }
 
 /* Every rank's slice of the optimizer gathered into a whole one on rank 0
- * (*whole; NULL on the other ranks): what a saved state holds. */
-static dc_status gather_optimizer(fit_ctx *c, dc_optimizer **whole) {
-    const dc_callbacks *cb = c->o->callbacks;
-    dc_train_state *s = c->s;
-    dc_model *m = c->m;
+ * (*whole; NULL on the other ranks): the state fit returns. */
+static dc_status gather_optimizer(const dc_model *m, const dc_train_state *s, const dc_fit_options *o, dc_optimizer **whole) {
+    const dc_callbacks *cb = o->callbacks;
     dc_optimizer *w = NULL;
     *whole = NULL;
-    if (c->o->rank == 0) {
+    if (o->rank == 0) {
         if (!(w = dc_optimizer_new(m->recipe.opt, m->nparams))) return DC_ERR_NOMEM; /* (the other ranks are stopped by the caller's abort) */
         dc_optimizer_set_lr(w, dc_optimizer_lr(s->opt));
         dc_optimizer_set_steps(w, dc_optimizer_steps(s->opt));
     }
     for (int b = 0; b < dc_optimizer_num_buffers(s->opt); b++)
-        if (cb->gather(m, dc_optimizer_buffer(s->opt, b), w ? dc_optimizer_buffer(w, b) : NULL, m->nparams, cb->user)) {
+        if (cb->gather_range((dc_model *)m, dc_optimizer_buffer(s->opt, b), w ? dc_optimizer_buffer(w, b) : NULL, 0, m->nparams,
+                             m->nparams, cb->user)) {
             dc_optimizer_free(w);
-            return dc_set_error(DC_ERR_INTERRUPTED, "fit: stopped by the gather callback");
+            return dc_set_error(DC_ERR_INTERRUPTED, "fit: stopped by the gather_range callback");
         }
     *whole = w;
     return DC_OK;
 }
 
-/* Save model and state to path: rank 0 writes; sharded, every rank takes
- * part in gathering the optimizer first, so every rank must call it. */
-static dc_status save_state(fit_ctx *c, const char *path) {
-    dc_train_state *s = c->s;
-    const int writer = c->o->world <= 1 || c->o->rank == 0;
-    if (!s->sharded) return writer ? dc_model_save_state(c->m, s, path) : DC_OK;
-    dc_optimizer *whole, *slice = s->opt;
-    dc_status st = gather_optimizer(c, &whole);
-    if (st || !whole) return st;
-    s->opt = whole, s->sharded = 0;
-    st = dc_model_save_state(c->m, s, path);
-    s->opt = slice, s->sharded = 1;
-    dc_optimizer_free(whole);
-    return st;
+/* A sharded optimizer buffer written piece by piece on rank 0: each piece
+ * the file writer asks for (dc_st_entry.fill) is gathered from the ranks
+ * that hold it. The other ranks walk the same pieces in save_ranks. */
+typedef struct {
+    const dc_model *m;
+    const dc_train_state *s;
+    const dc_fit_options *o;
+    int buffer;
+} piece_source;
+
+static dc_status fill_piece(void *user, int64_t offset, int64_t bytes, void *dst) {
+    const piece_source *p = user;
+    const dc_callbacks *cb = p->o->callbacks;
+    const int64_t lo = offset / (int64_t)sizeof(float), hi = lo + bytes / (int64_t)sizeof(float);
+    if (cb->gather_range((dc_model *)p->m, dc_optimizer_buffer(p->s->opt, p->buffer), dst, lo, hi, p->m->nparams, cb->user))
+        return dc_set_error(DC_ERR_INTERRUPTED, "save: stopped by the gather_range callback");
+    return DC_OK;
 }
+
+dc_status dc_model_save_state_ranks(const dc_model *m, const dc_train_state *s, const char *path, const dc_fit_options *o) {
+    const int writer = o->world <= 1 || o->rank == 0;
+    if (!s || !s->sharded) return writer ? dc_model_save_state(m, s, path) : DC_OK;
+    const dc_callbacks *cb = o->callbacks;
+    if (o->world <= 1 || !cb || !cb->gather_range)
+        return dc_set_error(DC_ERR_INVALID, "save %s: a sharded state is saved by every rank, with the gather_range callback", path);
+    const int nb = dc_optimizer_num_buffers(s->opt) < 4 ? dc_optimizer_num_buffers(s->opt) : 4;
+    if (writer) {
+        piece_source src[4];
+        void *users[4];
+        for (int b = 0; b < nb; b++) src[b] = (piece_source){m, s, o, b}, users[b] = &src[b];
+        return dc_train_state_save_filled(m, s, path, fill_piece, users);
+    }
+    /* the writer's pieces, in its order: buffer by buffer, DC_ST_FILL_BYTES at a time */
+    const int64_t step = DC_ST_FILL_BYTES / (int64_t)sizeof(float);
+    for (int b = 0; b < nb; b++)
+        for (int64_t lo = 0; lo < m->nparams; lo += step)
+            if (cb->gather_range((dc_model *)m, dc_optimizer_buffer(s->opt, b), NULL, lo, lo + step < m->nparams ? lo + step : m->nparams,
+                                 m->nparams, cb->user))
+                return dc_set_error(DC_ERR_INTERRUPTED, "save: stopped by the gather_range callback");
+    return DC_OK;
+}
+
+/* Save model and state to path: rank 0 writes; sharded, every rank sends
+ * its slices as rank 0 writes them, so every rank must call it. */
+static dc_status save_state(fit_ctx *c, const char *path) { return dc_model_save_state_ranks(c->m, c->s, path, c->o); }
 
 /* When fit returns: rank 0's state made whole, as the caller saves it. */
 static dc_status unshard_state(fit_ctx *c) {
     dc_train_state *s = c->s;
     dc_optimizer *whole;
-    dc_status st = gather_optimizer(c, &whole);
+    dc_status st = gather_optimizer(c->m, s, c->o, &whole);
     if (st || !whole) return st;
     dc_optimizer_free(s->opt);
     s->opt = whole, s->sharded = 0;
@@ -1082,7 +1111,7 @@ dc_status dc_fit(dc_model *m, const dc_dataset *data, const dc_fit_options *o, d
         dc_graph_set_rng(c.g, &c.s->rng);
         st = run_epochs(&c);
         dc_status us = DC_OK;
-        if (c.s->sharded && (!st || st == DC_ERR_INTERRUPTED)) us = unshard_state(&c); /* rank 0's state whole, to be saved */
+        if (c.s->sharded && !o->keep_shards && (!st || st == DC_ERR_INTERRUPTED)) us = unshard_state(&c); /* rank 0's state whole, to be saved */
         if (us) st = us;
         fill_history(hist, c.s, st == DC_ERR_INTERRUPTED);
     }

@@ -238,8 +238,13 @@ static dc_status parse_state(dc_train_state *s, const char *txt, const char *pat
 
 dc_status dc_model_save_state(const dc_model *m, const dc_train_state *s, const char *path) {
     if (!s || !s->initialized) return dc_model_file_write(m, NULL, 0, NULL, NULL, 0, path);
-    if (s->sharded) /* rank 0's is made whole before it saves (fit.c); another rank's holds a slice */
+    if (s->sharded) /* saved with dc_model_save_state_ranks (fit.c), every rank sending its slice */
         return dc_set_error(DC_ERR_INVALID, "save %s: this rank's training state holds its slice of the optimizer only", path);
+    return dc_train_state_save_filled(m, s, path, NULL, NULL);
+}
+
+dc_status dc_train_state_save_filled(const dc_model *m, const dc_train_state *s, const char *path,
+                                     dc_status (*fill)(void *, int64_t, int64_t, void *), void *const *fill_users) {
     /* the optimizer's buffers, the epoch's order, the best weights */
     dc_st_entry e[DC_ST_STATE_TENSORS];
     char bufnames[4][32];
@@ -247,7 +252,8 @@ dc_status dc_model_save_state(const dc_model *m, const dc_train_state *s, const 
     int64_t pshape[1] = {m->nparams}, nshape[1] = {s->ntrain};
     for (int b = 0; b < dc_optimizer_num_buffers(s->opt) && b < 4; b++) {
         snprintf(bufnames[b], sizeof bufnames[b], "optimizer.state.%d", b);
-        e[ne++] = (dc_st_entry){bufnames[b], 1, pshape, dc_optimizer_buffer(s->opt, b), "F32"};
+        e[ne++] = (dc_st_entry){.name = bufnames[b], .ndim = 1, .shape = pshape, .dtype = "F32",
+                                .data = fill ? NULL : dc_optimizer_buffer(s->opt, b), .fill = fill, .fill_user = fill ? fill_users[b] : NULL};
     }
     /* a stream's windows are drawn per step from the seed: nothing to store */
     const int64_t nperm = s->stream ? 0 : s->ntrain;
@@ -262,12 +268,12 @@ dc_status dc_model_save_state(const dc_model *m, const dc_train_state *s, const 
         st = dc_set_error(DC_ERR_NOMEM, "save: out of memory");
     } else {
         for (int64_t i = 0; i < nperm; i++) perm32[i] = (int32_t)s->perm[i];
-        if (nperm) e[ne++] = (dc_st_entry){"train.permutation", 1, nshape, perm32, "I32"};
-        if (s->best_params) e[ne++] = (dc_st_entry){"train.best_params", 1, pshape, s->best_params, "F32"};
+        if (nperm) e[ne++] = (dc_st_entry){.name = "train.permutation", .ndim = 1, .shape = nshape, .data = perm32, .dtype = "I32"};
+        if (s->best_params) e[ne++] = (dc_st_entry){.name = "train.best_params", .ndim = 1, .shape = pshape, .data = s->best_params, .dtype = "F32"};
         if (s->pruning && (mask = malloc((size_t)mshape[0] ? (size_t)mshape[0] : 1))) {
             memset(mask, 0, (size_t)mshape[0]);
             for (int64_t i = 0; i < m->nparams; i++) mask[i >> 3] |= (uint8_t)(s->mask[i] << (i & 7));
-            e[ne++] = (dc_st_entry){"train.prune_mask", 1, mshape, mask, "U8"};
+            e[ne++] = (dc_st_entry){.name = "train.prune_mask", .ndim = 1, .shape = mshape, .data = mask, .dtype = "U8"};
         } else if (s->pruning) {
             st = dc_set_error(DC_ERR_NOMEM, "save: out of memory");
         }

@@ -56,6 +56,11 @@ dc_status dc_train_state_alloc(dc_train_state *s, const dc_model *m, int64_t per
 int64_t dc_train_state_perm_len(const dc_train_state *s);
 /* A zeroed best-weights buffer (when a checkpoint had none yet). */
 dc_status dc_train_state_alloc_best(dc_train_state *s, const dc_model *m);
+/* dc_model_save_state, the optimizer's buffer b written from
+ * fill(fill_users[b], ...) (dc_st_entry.fill) instead of s->opt: a sharded
+ * state, saved piece by piece as rank 0 receives the slices (fit.c). */
+dc_status dc_train_state_save_filled(const dc_model *m, const dc_train_state *s, const char *path,
+                                     dc_status (*fill)(void *, int64_t, int64_t, void *), void *const *fill_users);
 /* The state of m from its text form txt and the tensors of f (permutation,
  * optimizer buffers, best weights), all checked; *out on success. The model
  * file reader passes its "training_state" metadata; the fuzzer any text. */
