@@ -12,7 +12,8 @@
 #     its half);
 #   - GPT-2 small (models/gpt2.dc at 128 tokens, batch 2) on data/fortunes.txt,
 #     2 steps: plain and --shard-optimizer (AdamW's moments are 990 MB; the
-#     saved state reaches rank 0 slice by slice).
+#     saved state reaches rank 0 slice by slice); then resumed from the
+#     saved state for 2 more steps (sharded, each rank reads its slice).
 set -e
 cd "$(dirname "$0")/.."
 D=$(pwd)/build/deepc
@@ -68,3 +69,6 @@ echo "|---|---|---:|---:|---:|---:|"
 bench "Fashion MLP, 1 epoch" "plain;--shard-data;--shard-optimizer" models/fashion_mlp.dc --data fashion-mnist --epochs 1
 bench "CNN, 12,000 PNGs at 3x96x96, 20 steps" "plain;--shard-data" "$W/shoes.dc" --data "$W/shoes/train" --augment rotation=15,shift=0.1,hflip --steps-per-epoch 20
 bench "GPT-2 small, 128 tokens, 2 steps" "plain;--shard-optimizer" "$W/gpt2_128.dc" --data data/fortunes.txt --steps-per-epoch 2 --validation-steps 1
+# resumed for 2 more steps from the last run's state (1.5 GB: weights, moments): sharded, each rank reads its slice of the moments from the file
+cp "$W/out.safetensors" "$W/gpt2_state.safetensors"
+bench "GPT-2 small, resumed, 2 steps" "plain;--shard-optimizer" --resume "$W/gpt2_state.safetensors" --data data/fortunes.txt --epochs 2 --steps-per-epoch 2 --validation-steps 1

@@ -1,12 +1,13 @@
 /* fuzz_state.c — the training state's text form (a model file's
  * "training_state" metadata), checked against a real model's tensors: a
  * small model is trained for one step at start-up and saved with its state;
- * each input replaces the text. */
+ * each input replaces the text, and is loaded whole or as one rank's slice
+ * of the optimizer (read from the file: dc_st_open_unread). */
 #include "fuzz.h"
 #include "../src/train/state.h"
 
 static dc_model *model;
-static dc_st_file *file;
+static dc_st_file *file, *lazy; /* (lazy: the optimizer left on disk, as a sharded resume reads it) */
 
 static void setup(void) {
     model = dc_model_parse("input 4\ndense 3 activation=softmax\noptimizer adam lr=0.01\n"
@@ -25,7 +26,8 @@ static void setup(void) {
     const char *p = fuzz_file(3, ".safetensors", NULL, 0);
     if (dc_model_save_state(model, s, p)) abort();
     file = dc_st_open(p);
-    if (!file) abort();
+    lazy = dc_st_open_unread(p, "optimizer.state.");
+    if (!file || !lazy) abort();
     dc_train_state_free(s);
     dc_dataset_free(d);
 }
@@ -35,7 +37,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n) {
     if (n > 1 << 16) return 0;
     char *text = fuzz_text(data, n);
     dc_train_state *s = NULL;
-    if (dc_train_state_load(model, file, text, "fuzz", &s) == DC_OK) dc_train_state_free(s);
+    const int world = 1 + (int)(n % 3), rank = (int)(n / 3 % (size_t)world); /* one process, or a rank's slice */
+    if (dc_train_state_load(model, world > 1 ? lazy : file, text, "fuzz", rank, world, &s) == DC_OK) dc_train_state_free(s);
     free(text);
     return 0;
 }

@@ -350,7 +350,10 @@ static dc_model *sized_to_vocabulary(const cli_args *a, dc_model *m) {
 /* --resume: the model and its training state; *finished when the run
  * already did every epoch asked for (said, exit 0). */
 static int load_resumed(const cli_args *a, dc_model **m, dc_train_state **state, int *finished) {
-    if (!(*m = dc_model_load_state(a->resume, state))) return cli_fail("cannot load the model to resume");
+    /* --shard-optimizer: each rank reads its slice of the optimizer from the file, never the whole */
+    const int shard = a->shard_optimizer && cli_mpi_world() > 1;
+    if (!(*m = dc_model_load_state_shard(a->resume, shard ? cli_mpi_rank() : 0, shard ? cli_mpi_world() : 1, state)))
+        return cli_fail("cannot load the model to resume");
     if (!*state) {
         fprintf(stderr, "deepc: %s holds no training state to resume\n", a->resume);
         return 1;

@@ -500,6 +500,11 @@ const char *dc_model_quantization(const dc_model *m);
  * without state loads with *state = NULL. */
 dc_status dc_model_save_state(const dc_model *m, const dc_train_state *state, const char *path);
 dc_model *dc_model_load_state(const char *path, dc_train_state **state);
+/* The same for rank `rank` of `world` resuming with the optimizer sharded
+ * (dc_fit_options.shard_optimizer): the state holds this rank's slice of
+ * the optimizer (dc_shard_range), read from the file alone, so no rank
+ * holds the whole optimizer. world 1: dc_model_load_state. */
+dc_model *dc_model_load_state_shard(const char *path, int rank, int world, dc_train_state **state);
 /* The same for a data-parallel run (o: its options): every rank calls it
  * and rank 0 writes. A state whose optimizer is sharded
  * (dc_fit_options.shard_optimizer and keep_shards) is written as rank 0
@@ -515,12 +520,19 @@ typedef struct {
     char dtype[8];                 /* "F32", "I32", ...                    */
     int ndim;
     int64_t shape[DC_MAX_DIMS];
-    const void *data;              /* points into the file's aligned copy  */
+    const void *data;              /* points into the file's aligned copy (NULL: left unread, dc_st_open_unread) */
     int64_t nbytes;
 } dc_st_tensor;
 
 typedef struct dc_st_file dc_st_file;
 dc_st_file *dc_st_open(const char *path);
+/* The same, the data of tensors whose names start with `unread` left on
+ * disk (their data NULL; read them in parts with dc_st_read): a rank
+ * resuming a sharded run reads its slice of the optimizer only. */
+dc_st_file *dc_st_open_unread(const char *path, const char *unread);
+/* Bytes [offset, offset + bytes) of tensor t of f into dst, from memory or
+ * (an unread tensor) from the file. */
+dc_status dc_st_read(const dc_st_file *f, const dc_st_tensor *t, int64_t offset, int64_t bytes, void *dst);
 void dc_st_close(dc_st_file *f);
 int dc_st_count(const dc_st_file *f);
 const dc_st_tensor *dc_st_get(const dc_st_file *f, int i);

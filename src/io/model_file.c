@@ -162,9 +162,11 @@ static dc_status check_scales(const dc_model *m, const char *path) {
     return DC_OK;
 }
 
-dc_model *dc_model_file_read(const char *path, dc_st_file **file) {
+dc_model *dc_model_file_read(const char *path, dc_st_file **file) { return dc_model_file_read_unread(path, file, NULL); }
+
+dc_model *dc_model_file_read_unread(const char *path, dc_st_file **file, const char *unread) {
     if (file) *file = NULL;
-    dc_st_file *f = dc_st_open(path);
+    dc_st_file *f = dc_st_open_unread(path, unread);
     if (!f) return NULL;
     dc_model *m = NULL;
     const char *fmt = dc_st_metadata(f, "format"), *ver = dc_st_metadata(f, "format_version");

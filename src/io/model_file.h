@@ -11,6 +11,9 @@ dc_status dc_model_file_write(const dc_model *m, const dc_st_entry *extra, int n
 /* Read a model; with file != NULL the safetensors file stays open for the
  * caller to read more from (close it with dc_st_close). */
 dc_model *dc_model_file_read(const char *path, dc_st_file **file);
+/* The same, tensors named with the prefix `unread` left on disk
+ * (dc_st_open_unread). */
+dc_model *dc_model_file_read_unread(const char *path, dc_st_file **file, const char *unread);
 
 /* Sparse storage (src/io/sparse_store.c): a pruned model's F32 weight
  * matrices as "<name>.sparse_bitmap" (U8, a bit per value, bit i & 7 of

@@ -34,6 +34,9 @@ struct dc_st_file {
                                  (80,000 tensors took 30 s to open: F03) */
     char **meta_keys, **meta_vals;
     int nmeta;
+    char *path;               /* where unread tensors are read from (dc_st_read) */
+    uint64_t data_at;         /* the data section's offset in the file   */
+    uint64_t *begin;          /* t[i]'s offset in the data section        */
 };
 
 static const struct { const char *name; int size; } st_dtypes[] = {
@@ -58,6 +61,8 @@ void dc_st_close(dc_st_file *f) {
     }
     free(f->meta_keys);
     free(f->meta_vals);
+    free(f->path);
+    free(f->begin);
     free(f);
 }
 
@@ -203,7 +208,52 @@ static dc_status parse_header(dc_st_file *f, const char *path, json_t *root, uin
     if (pos != data_len)
         return dc_set_error(DC_ERR_FORMAT, "%s: tensors cover %llu data bytes but the file holds %llu after the header", path,
                             (unsigned long long)pos, (unsigned long long)data_len);
-    for (int i = 0; i < f->nt; i++) f->t[i].data = f->data + (uintptr_t)f->t[i].data;
+    if (f->nt > 0 && !(f->begin = malloc(sizeof *f->begin * (size_t)(unsigned)f->nt))) return dc_set_error(DC_ERR_NOMEM, "%s: out of memory", path);
+    for (int i = 0; i < f->nt; i++) {
+        f->begin[i] = (uint64_t)(uintptr_t)f->t[i].data;
+        f->t[i].data = f->data + f->begin[i];
+    }
+    return DC_OK;
+}
+
+/* The data section from fd (at its start), tensor by tensor in file order;
+ * those named with the prefix `unread` are skipped, their data NULL: the
+ * pages of the buffer they would fill are never touched. */
+static dc_status read_data(dc_st_file *f, int fd, const char *path, const char *unread) {
+    const size_t plen = unread ? strlen(unread) : 0;
+    for (int i = 0; i < f->nt; i++) {
+        dc_st_tensor *t = &f->t[i];
+        if (plen && !strncmp(t->name, unread, plen)) {
+            t->data = NULL;
+            if (lseek(fd, (off_t)t->nbytes, SEEK_CUR) < 0) return dc_set_error(DC_ERR_IO, "%s: cannot seek past tensor \"%s\"", path, t->name);
+        } else if (read_full(fd, f->data + f->begin[i], (size_t)t->nbytes)) {
+            return dc_set_error(DC_ERR_IO, "%s: cannot read the data section", path);
+        }
+    }
+    return DC_OK;
+}
+
+dc_status dc_st_read(const dc_st_file *f, const dc_st_tensor *t, int64_t offset, int64_t bytes, void *dst) {
+    const int i = (int)(t - f->t);
+    if (i < 0 || i >= f->nt || offset < 0 || bytes < 0 || offset > t->nbytes || bytes > t->nbytes - offset)
+        return dc_set_error(DC_ERR_INVALID, "%s: bytes [%lld, %lld) of tensor \"%s\" (%lld bytes)", f->path, (long long)offset,
+                            (long long)(offset + bytes), t->name, (long long)t->nbytes);
+    if (t->data) {
+        memcpy(dst, (const char *)t->data + offset, (size_t)bytes);
+        return DC_OK;
+    }
+    int fd = open(f->path, O_RDONLY);
+    if (fd < 0) return dc_set_error(DC_ERR_IO, "%s: cannot open (%s)", f->path, strerror(errno));
+    const uint64_t at = f->data_at + f->begin[i] + (uint64_t)offset;
+    int64_t got = 0;
+    while (got < bytes) {
+        ssize_t r = pread(fd, (char *)dst + got, (size_t)(bytes - got), (off_t)(at + (uint64_t)got));
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) break;
+        got += r;
+    }
+    close(fd);
+    if (got < bytes) return dc_set_error(DC_ERR_IO, "%s: cannot read tensor \"%s\" (the file changed since it was opened?)", f->path, t->name);
     return DC_OK;
 }
 
@@ -219,7 +269,9 @@ static dc_status index_names(dc_st_file *f, const char *path) {
     return st ? dc_set_error(DC_ERR_NOMEM, "%s: out of memory indexing %d tensors", path, f->nt) : DC_OK;
 }
 
-dc_st_file *dc_st_open(const char *path) {
+dc_st_file *dc_st_open(const char *path) { return dc_st_open_unread(path, NULL); }
+
+dc_st_file *dc_st_open_unread(const char *path, const char *unread) {
     int fd = open(path, O_RDONLY);
     if (fd < 0) {
         dc_set_error(DC_ERR_IO, "%s: cannot open (%s)", path, strerror(errno));
@@ -292,10 +344,12 @@ dc_st_file *dc_st_open(const char *path) {
     }
     if (parse_header(f, path, root, data_len)) goto fail;
     if (index_names(f, path)) goto fail;
-    if (read_full(fd, f->data, data_len)) {
-        dc_set_error(DC_ERR_IO, "%s: cannot read the data section", path);
+    f->data_at = 8 + n;
+    if (!(f->path = strdup(path))) {
+        dc_set_error(DC_ERR_NOMEM, "%s: out of memory", path);
         goto fail;
     }
+    if (read_data(f, fd, path, unread)) goto fail;
     json_decref(root);
     free(header);
     close(fd);

@@ -324,10 +324,15 @@ static dc_status load_mask(dc_train_state *s, const dc_model *m, const dc_st_ten
     return dc_prune_check(s, m, path);
 }
 
-dc_status dc_train_state_load(dc_model *m, const dc_st_file *f, const char *txt, const char *path, dc_train_state **out) {
+dc_status dc_train_state_load(dc_model *m, const dc_st_file *f, const char *txt, const char *path, int rank, int world,
+                              dc_train_state **out) {
     dc_train_state *s = dc_train_state_new();
     if (!s) return DC_ERR_NOMEM;
     dc_status st = DC_OK;
+    if (world > 1) { /* this rank's slice of the optimizer only (dc_train_state_alloc sizes it so) */
+        s->sharded = 1;
+        dc_shard_range(m->nparams, rank, world, &s->shard_lo, &s->shard_hi);
+    }
     const dc_st_tensor *pt = dc_st_find(f, "train.permutation");
     if (pt && (strcmp(pt->dtype, "I32") || pt->ndim != 1)) {
         st = dc_set_error(DC_ERR_FORMAT, "%s: train.permutation is not a list of I32", path);
@@ -351,7 +356,9 @@ dc_status dc_train_state_load(dc_model *m, const dc_st_file *f, const char *txt,
             st = dc_set_error(DC_ERR_FORMAT, "%s: missing or misshapen %s for optimizer %s", path, name, dc_opt_name(m->recipe.opt.kind));
             goto fail;
         }
-        memcpy(dc_optimizer_buffer(s->opt, b), t->data, (size_t)t->nbytes);
+        const int64_t lo = s->sharded ? s->shard_lo : 0, hi = s->sharded ? s->shard_hi : m->nparams;
+        if ((st = dc_st_read(f, t, lo * (int64_t)sizeof(float), (hi - lo) * (int64_t)sizeof(float), dc_optimizer_buffer(s->opt, b))))
+            goto fail;
     }
     if (s->best_params) {
         const dc_st_tensor *t = dc_st_find(f, "train.best_params");
@@ -375,16 +382,23 @@ fail:
     return st;
 }
 
-static dc_status load_state(dc_model *m, const dc_st_file *f, const char *path, dc_train_state **out) {
+static dc_status load_state(dc_model *m, const dc_st_file *f, const char *path, int rank, int world, dc_train_state **out) {
     const char *txt = dc_st_metadata(f, "training_state");
-    return txt ? dc_train_state_load(m, f, txt, path, out) : DC_OK;
+    return txt ? dc_train_state_load(m, f, txt, path, rank, world, out) : DC_OK;
 }
 
-dc_model *dc_model_load_state(const char *path, dc_train_state **state) {
+dc_model *dc_model_load_state(const char *path, dc_train_state **state) { return dc_model_load_state_shard(path, 0, 1, state); }
+
+dc_model *dc_model_load_state_shard(const char *path, int rank, int world, dc_train_state **state) {
     if (state) *state = NULL;
     dc_st_file *f = NULL;
-    dc_model *m = dc_model_file_read(path, state ? &f : NULL);
-    if (m && state && load_state(m, f, path, state)) {
+    if (world > 1 && (rank < 0 || rank >= world)) {
+        dc_set_error(DC_ERR_INVALID, "%s: rank %d of %d", path, rank, world);
+        return NULL;
+    }
+    /* sharded: the optimizer's buffers stay on disk until this rank's slice is read from them */
+    dc_model *m = dc_model_file_read_unread(path, state ? &f : NULL, world > 1 ? "optimizer.state." : NULL);
+    if (m && state && load_state(m, f, path, rank, world, state)) {
         dc_model_free(m);
         m = NULL;
     }

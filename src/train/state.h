@@ -62,7 +62,10 @@ dc_status dc_train_state_alloc_best(dc_train_state *s, const dc_model *m);
 dc_status dc_train_state_save_filled(const dc_model *m, const dc_train_state *s, const char *path,
                                      dc_status (*fill)(void *, int64_t, int64_t, void *), void *const *fill_users);
 /* The state of m from its text form txt and the tensors of f (permutation,
- * optimizer buffers, best weights), all checked; *out on success. The model
+ * optimizer buffers, best weights), all checked; *out on success. world >
+ * 1: the optimizer holds rank's slice only (dc_shard_range), read from
+ * the file with dc_st_read. The model
  * file reader passes its "training_state" metadata; the fuzzer any text. */
-dc_status dc_train_state_load(dc_model *m, const dc_st_file *f, const char *txt, const char *path, dc_train_state **out);
+dc_status dc_train_state_load(dc_model *m, const dc_st_file *f, const char *txt, const char *path, int rank, int world,
+                              dc_train_state **out);
 #endif
