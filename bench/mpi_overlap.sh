@@ -5,7 +5,8 @@
 # alternated: the median seconds per epoch and all-reduce milliseconds per
 # step (the part the backward did not hide) of RUNS (5) runs each. The
 # Fashion CNN on its full training set (one epoch), the char GPT on 100
-# steps of its recipe.
+# steps of its recipe, and the same with the optimizer sharded (then the
+# reduce-scatter is what --overlap starts during the backward).
 set -e
 cd "$(dirname "$0")/.."
 D=$(pwd)/build/deepc
@@ -35,3 +36,4 @@ echo "| model (2 ranks × 1 thread) | overlapped: s/epoch | exposed all-reduce |
 echo "|---|---:|---:|---:|---:|"
 bench "Fashion CNN, 1 epoch" models/fashion_cnn.dc --data fashion-mnist --epochs 1
 bench "char GPT, 100 steps" models/char_gpt.dc --data data/fortunes.txt --epochs 1 --steps-per-epoch 100 --validation-steps 5
+bench "char GPT, 100 steps, --shard-optimizer" models/char_gpt.dc --data data/fortunes.txt --epochs 1 --steps-per-epoch 100 --validation-steps 5 --shard-optimizer

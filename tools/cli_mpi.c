@@ -57,6 +57,7 @@ double cli_mpi_comm_seconds(long *calls) {
 #ifdef DEEPC_HAVE_MPI
 /* the overlapped all-reduce's requests (below) */
 static int overlap;                  /* cli_mpi_set_overlap */
+static int shard_opt;                /* the optimizer sharded: overlapped buckets are reduced onto the slices' owners */
 static int64_t overlap_bucket;       /* floats per bucket (bucket_size) */
 static MPI_Request *reqs;
 static int nreqs, cap_reqs;
@@ -144,21 +145,36 @@ static int64_t bucket_size(int64_t n) {
     return b < (1 << 14) ? (1 << 14) : b > ALLREDUCE_BUCKET ? ALLREDUCE_BUCKET : b;
 }
 
+/* Start the sum of g[at, at + k): all-reduced, or with the optimizer
+ * sharded reduced onto the owner of each slice it spans (MPI_Ireduce per
+ * owner's piece: the overlapped reduce-scatter). */
+static int start_bucket(float *g, int64_t n, int64_t at, int k) {
+    if (!shard_opt) return MPI_Iallreduce(MPI_IN_PLACE, g + at, k, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD, &reqs[nreqs++]);
+    for (int r = 0; r < world; r++) {
+        int64_t lo, hi;
+        dc_shard_range(n, r, world, &lo, &hi);
+        lo = lo > at ? lo : at, hi = hi < at + k ? hi : at + k;
+        if (lo >= hi) continue;
+        int rc = MPI_Ireduce(r == rank ? MPI_IN_PLACE : g + lo, g + lo, (int)(hi - lo), MPI_FLOAT, MPI_SUM, r, MPI_COMM_WORLD, &reqs[nreqs++]);
+        if (rc != MPI_SUCCESS) return rc;
+    }
+    return MPI_SUCCESS;
+}
+
 /* Start every bucket of g[0..n) that lies in [lo, n) and is not started. */
 static int start_buckets(float *g, int64_t n, int64_t lo) {
     if (!overlap_bucket) overlap_bucket = bucket_size(n);
-    const int64_t nb = (n + overlap_bucket - 1) / overlap_bucket;
+    const int64_t nb = (n + overlap_bucket - 1) / overlap_bucket, most = nb * (shard_opt ? world : 1); /* (a bucket may span every slice) */
     if (!step_started) next_bucket = nb - 1, nreqs = 0, step_started = 1;
-    if (nb > cap_reqs) {
-        MPI_Request *r = realloc(reqs, sizeof *r * (size_t)nb);
+    if (most > cap_reqs) {
+        MPI_Request *r = realloc(reqs, sizeof *r * (size_t)most);
         if (!r) return fprintf(stderr, "deepc: rank %d: out of memory\n", rank), 1;
-        reqs = r, cap_reqs = (int)nb;
+        reqs = r, cap_reqs = (int)most;
     }
     for (; next_bucket >= 0 && next_bucket * overlap_bucket >= lo; next_bucket--) {
         const int64_t at = next_bucket * overlap_bucket;
-        const int k = (int)(n - at < overlap_bucket ? n - at : overlap_bucket);
-        int rc = MPI_Iallreduce(MPI_IN_PLACE, g + at, k, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD, &reqs[nreqs++]);
-        if (rc != MPI_SUCCESS) return mpi_failed(rc, "starting the gradients' all-reduce");
+        int rc = start_bucket(g, n, at, (int)(n - at < overlap_bucket ? n - at : overlap_bucket));
+        if (rc != MPI_SUCCESS) return mpi_failed(rc, shard_opt ? "starting the gradients' reduce-scatter" : "starting the gradients' all-reduce");
     }
     return 0;
 }
@@ -175,24 +191,38 @@ static int gradients_ready(dc_model *m, int64_t lo, void *user) {
     return rc;
 }
 
-/* after_backward when overlapped: the rest started, all waited for, averaged. */
-static int finish_gradients(dc_model *m, void *user) {
-    (void)user;
-    const int64_t n = dc_model_num_params(m);
-    float *g = dc_model_grads(m);
+/* When overlapped, at the end of the backward: the rest of the buckets
+ * started, all waited for; then g[lo, hi) (all of it, or this rank's
+ * slice) averaged. */
+static int finish_buckets(float *g, int64_t n, int64_t lo, int64_t hi) {
     const double t0 = MPI_Wtime();
     int rc = start_buckets(g, n, 0);
-    if (!rc && (rc = MPI_Waitall(nreqs, reqs, MPI_STATUSES_IGNORE)) != MPI_SUCCESS) rc = mpi_failed(rc, "the gradients' all-reduce");
+    if (!rc && (rc = MPI_Waitall(nreqs, reqs, MPI_STATUSES_IGNORE)) != MPI_SUCCESS) rc = mpi_failed(rc, "the gradients' sum over the ranks");
     step_started = 0;
     comm_secs += MPI_Wtime() - t0; /* the part the backward did not hide */
     comm_calls++;
     if (rc) return rc;
     const float inv = 1.0f / (float)world;
-    for (int64_t i = 0; i < n; i++) g[i] *= inv;
+    for (int64_t i = lo; i < hi; i++) g[i] *= inv;
     return 0;
 }
 
-void cli_mpi_set_overlap(int on) { overlap = on; }
+/* after_backward when overlapped. */
+static int finish_gradients(dc_model *m, void *user) {
+    (void)user;
+    return finish_buckets(dc_model_grads(m), dc_model_num_params(m), 0, dc_model_num_params(m));
+}
+
+/* reduce_scatter when overlapped (--shard-optimizer --overlap): this
+ * rank's slice is complete once every bucket's reduce has finished. */
+static int finish_scatter(dc_model *m, float *g, int64_t n, void *user) {
+    (void)m, (void)user;
+    int64_t lo, hi;
+    dc_shard_range(n, rank, world, &lo, &hi);
+    return finish_buckets(g, n, lo, hi);
+}
+
+void cli_mpi_set_overlap(int on, int shard_optimizer) { overlap = on, shard_opt = shard_optimizer; }
 
 /* ZeRO-1 (--shard-optimizer): op on every bucket of every rank's slice of
  * p[0..n), the slice's owner named; an MPI error stops with `what`. */
@@ -304,7 +334,7 @@ void cli_mpi_callbacks(dc_callbacks *cb) {
     cb->after_backward = overlap ? finish_gradients : average_gradients;
     cb->grads_ready = overlap ? gradients_ready : NULL;
     cb->reduce_stats = sum_stats;
-    cb->reduce_scatter = scatter_gradients;
+    cb->reduce_scatter = overlap ? finish_scatter : scatter_gradients;
     cb->all_gather = gather_params;
     cb->gather_range = gather_range;
 }
@@ -323,7 +353,7 @@ int cli_mpi_init(int *argc, char ***argv) {
 void cli_mpi_finalize(void) {}
 void cli_mpi_abort(int code) { (void)code; }
 void cli_mpi_callbacks(dc_callbacks *cb) { (void)cb; }
-void cli_mpi_set_overlap(int on) { (void)on; }
+void cli_mpi_set_overlap(int on, int shard_optimizer) { (void)on, (void)shard_optimizer; }
 int cli_mpi_allgather_rows(float *out, int64_t n, int64_t width, int batch) { (void)out, (void)n, (void)width, (void)batch; return 0; }
 int cli_mpi_allgather_counts(int64_t mine, int64_t *all) {
     all[0] = mine;

@@ -11,10 +11,11 @@ int cli_mpi_world(void); /* 1 in one process */
 /* Threads for each of several ranks on one machine (its cores shared out),
  * or 0 (one process, or a count given by DEEPC_NUM_THREADS/OMP_NUM_THREADS). */
 int cli_mpi_threads(void);
-/* The gradients' all-reduce overlapped with the backward pass (1), or
- * after it (0, the default: on shared memory overlap measured no faster,
+/* The gradients' all-reduce (or, with the optimizer sharded, their
+ * reduce-scatter) overlapped with the backward pass (on 1), or after it
+ * (0, the default: on shared memory overlap measured no faster,
  * bench/mpi_overlap.sh); before cli_mpi_callbacks. */
-void cli_mpi_set_overlap(int on);
+void cli_mpi_set_overlap(int on, int shard_optimizer);
 /* Set the hooks of a data-parallel fit: the gradients' average and the
  * epoch statistics' sum over the ranks (MPI_Allreduce), and the sharded
  * optimizer's reduce-scatter, all-gather and gather (--shard-optimizer). */

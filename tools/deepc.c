@@ -637,7 +637,7 @@ static int cmd_train(const cli_args *a) {
     dc_callbacks mpi_cb; /* under mpirun: each rank takes its share of every batch (cli_mpi.c) */
     if (cli_mpi_world() > 1) {
         mpi_cb = fo.callbacks ? *fo.callbacks : (dc_callbacks){0};
-        cli_mpi_set_overlap(a->overlap);
+        cli_mpi_set_overlap(a->overlap, a->shard_optimizer);
         cli_mpi_callbacks(&mpi_cb);
         fo.callbacks = &mpi_cb;
         fo.rank = cli_mpi_rank();
@@ -645,8 +645,6 @@ static int cmd_train(const cli_args *a) {
         fo.shard_optimizer = fo.keep_shards = a->shard_optimizer; /* (saved slice by slice: fit_and_save) */
         fo.data_rows = b.total, fo.data_offset = b.first; /* --shard-data: this rank's part (0: the whole data) */
         if (!a->quiet) printf("Data-parallel over %d ranks (MPI): each takes its share of every batch; rank 0 writes the files\n", fo.world);
-        if (a->overlap && a->shard_optimizer && cli_mpi_rank() == 0)
-            fprintf(stderr, "deepc: note: --overlap applies to the all-reduce; with --shard-optimizer the reduce-scatter runs after the backward pass\n");
         if (!a->quiet && a->shard_optimizer)
             printf("Optimizer state sharded (ZeRO-1): each rank keeps %.2f MB of it instead of %.2f MB\n",
                    cli_optimizer_mb(m) / fo.world, cli_optimizer_mb(m));

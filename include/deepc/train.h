@@ -104,13 +104,13 @@ typedef struct {
     int (*reduce_scatter)(dc_model *m, float *g, int64_t n, void *user);
     int (*all_gather)(dc_model *m, float *p, int64_t n, void *user);
     int (*gather_range)(dc_model *m, const float *slice, float *part, int64_t lo, int64_t hi, int64_t n, void *user);
-    /* Data-parallel runs (world > 1, optimizer not sharded): during the
-     * backward pass of each optimizer step, the gradients [lo, n) of the
-     * flat buffer are complete (the last layers finish first; lo only goes
-     * down within a step). A run may start reducing them while the
-     * backward goes on (nonblocking, in buckets, as PyTorch's DDP does);
-     * after_backward is still called at the end, to finish. Non-zero
-     * stops training. */
+    /* Data-parallel runs (world > 1): during the backward pass of each
+     * optimizer step, the gradients [lo, n) of the flat buffer are
+     * complete (the last layers finish first; lo only goes down within a
+     * step). A run may start reducing them while the backward goes on
+     * (nonblocking, in buckets, as PyTorch's DDP does); after_backward
+     * (reduce_scatter with the optimizer sharded) is still called at the
+     * end, to finish. Non-zero stops training. */
     int (*grads_ready)(dc_model *m, int64_t lo, void *user);
 } dc_callbacks;
 

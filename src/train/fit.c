@@ -122,12 +122,6 @@ static dc_status optimizer_step(dc_model *m, dc_optimizer *opt, const dc_callbac
     return DC_OK;
 }
 
-void dc_shard_range(int64_t n, int rank, int world, int64_t *lo, int64_t *hi) {
-    if (world < 1) world = 1;
-    *lo = (int64_t)((unsigned __int128)n * (unsigned)rank / (unsigned)world);
-    *hi = (int64_t)((unsigned __int128)n * (unsigned)(rank + 1) / (unsigned)world);
-}
-
 /* A quantized (int8 or 4-bit) tensor cannot be trained, nor trained
  * around: its values are a rounding of the weights it stood for. */
 static dc_status check_trainable(const dc_model *m, const char *what) {
@@ -619,7 +613,8 @@ static dc_status gather_optimizer(const dc_model *m, const dc_train_state *s, co
 
 /* A sharded optimizer buffer written piece by piece on rank 0: each piece
  * the file writer asks for (dc_st_entry.fill) is gathered from the ranks
- * that hold it. The other ranks walk the same pieces in save_ranks. */
+ * that hold it. The other ranks walk the same pieces in
+ * dc_model_save_state_ranks. */
 typedef struct {
     const dc_model *m;
     const dc_train_state *s;
@@ -1104,7 +1099,7 @@ dc_status dc_fit(dc_model *m, const dc_dataset *data, const dc_fit_options *o, d
     if (!st && !(c.g = dc_graph_new())) st = DC_ERR_NOMEM;
     if (!st && c.n_all != data->n && !(c.local = malloc(sizeof(int64_t) * (size_t)c.s->batch_size))) /* (the run's batch: a resume's is its state's) */
         st = dc_set_error(DC_ERR_NOMEM, "fit: out of memory");
-    if (!st && o->world > 1 && !c.s->sharded && o->callbacks && o->callbacks->grads_ready && !(c.overlap = dc_overlap_new(m, o->callbacks)))
+    if (!st && o->world > 1 && o->callbacks && o->callbacks->grads_ready && !(c.overlap = dc_overlap_new(m, o->callbacks)))
         st = DC_ERR_NOMEM;
     if (!st) {
         dc_get_num_threads();

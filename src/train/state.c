@@ -38,6 +38,13 @@ int64_t dc_train_state_perm_len(const dc_train_state *s) {
     return s->ntrain + (s->epoch_rows > s->ntrain ? 2 * (int64_t)s->batch_size : 0); /* room for rows of later passes */
 }
 
+/* (here, not in fit.c: loading a sharded state needs it, and fit.c uses state.c) */
+void dc_shard_range(int64_t n, int rank, int world, int64_t *lo, int64_t *hi) {
+    if (world < 1) world = 1;
+    *lo = (int64_t)((unsigned __int128)n * (unsigned)rank / (unsigned)world);
+    *hi = (int64_t)((unsigned __int128)n * (unsigned)(rank + 1) / (unsigned)world);
+}
+
 dc_status dc_train_state_alloc(dc_train_state *s, const dc_model *m, int64_t perm_len) {
     s->perm = malloc(sizeof(int64_t) * (size_t)(perm_len > 0 ? perm_len : 1));
     s->opt = dc_optimizer_new(m->recipe.opt, s->sharded ? s->shard_hi - s->shard_lo : m->nparams);
