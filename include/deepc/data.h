@@ -179,8 +179,7 @@ dc_dataset *dc_image_folder_load(const char *root, int channels, int height, int
  * or mixed by a seeded permutation (mix; the order a run trains in, so a
  * validation split takes every class), are cut into `parts` runs of whole
  * files (part p: files [total p / parts, total (p + 1) / parts) of the
- * order) and only part `part`'s are decoded. A part's rows are the
- * whole folder's rows in the same order, so the parts' rows one after the
+ * order) and only part `part`'s are decoded, so the parts one after the
  * other are the whole folder loaded in one piece. Skipping bad files may
  * leave a part of several with no row. *skipped (may be NULL): the part's
  * skipped files. */
@@ -189,7 +188,7 @@ typedef struct {
     int skip_bad;                /* skip undecodable files, counted, instead of failing */
     int mix;                     /* order the files by a permutation drawn from seed */
     uint64_t seed;
-    int part, parts;             /* decode part `part` of `parts` (0 and 0 or 1: the whole folder) */
+    int part, parts;             /* decode part `part` of `parts` (parts 0 or 1: the whole folder) */
 } dc_image_folder_options;
 dc_dataset *dc_image_folder_load_part(const char *root, const dc_image_folder_options *o, char ***names, int *nnames,
                                       int64_t *skipped, FILE *report);
