@@ -47,7 +47,8 @@ const command_help cli_commands[] = {
      "  batch; rank 0 prints and writes); --shard-optimizer keeps each rank's slice of the\n"
      "  optimizer state only (ZeRO-1; the saved file is the same); --overlap starts the\n"
      "  gradients' all-reduce in buckets during the backward pass (PyTorch DDP's way);\n"
-     "  --shard-data makes each rank read only its part of the training rows: of an IDX data set, or the images of a folder.\n",
+     "  --shard-data makes each rank read only its part of the training rows (an IDX data set,\n"
+     "  or an image folder's files).\n",
      1, 1},
     {"eval",
      "usage: deepc eval MODEL --data DATA [--all-rows] [--limit N] [--plot REPORT.svg] [--json]\n"
