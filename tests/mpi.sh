@@ -40,6 +40,17 @@ print(max(float(np.abs(a[k] - b[k]).max()) for k in a))
 PYEOF
 }
 close() { d=$(diff_of "$1" "$2") && "$PY" -c "import sys; sys.exit(0 if float('$d') < 1e-5 else 1)" && ok || bad "$3: max difference $d"; }
+# shard_data_runs ARGS ONE_MODEL ONE_LOG NAME LABEL: `deepc ARGS --shard-data`
+# on 2 and 3 ranks (files $W/NAME<n>.*): weights within 1e-5 of the
+# single-process model, the same metrics as its log
+shard_data_runs() {
+  for n in 2 3; do
+    $MPIRUN -np $n "$DEEPC" $1 --shard-data --log "$W/${4}log$n.csv" --out "$W/$4$n.safetensors" > "$W/$4$n.out" 2>&1 \
+      || bad "$5 on $n ranks: $(tail -3 "$W/$4$n.out")"
+    close "$2" "$W/$4$n.safetensors" "$5 on $n ranks"
+    same_log "$3" "$W/${4}log$n.csv" && ok || bad "$5 on $n ranks: the metrics"
+  done
+}
 # two training logs of 2 epochs with the same metrics (within 1e-5)
 same_log() {
   "$PY" - "$1" "$2" << 'PYEOF'
@@ -84,12 +95,7 @@ close "$W/one.safetensors" "$W/ov3.safetensors" "--overlap on 3 ranks"
 # batch it holds and validates the validation rows it holds (rank 0 holds
 # none of the 300 here); within 1e-5 of one process on 2 and 3 ranks, the
 # same validation metrics in the log; stopped sharded on 2, resumed whole on 3
-for n in 2 3; do
-  $MPIRUN -np $n "$DEEPC" $TRAIN --shard-data --log "$W/sdlog$n.csv" --out "$W/sd$n.safetensors" > "$W/sd$n.out" 2>&1 \
-    || bad "--shard-data on $n ranks: $(tail -3 "$W/sd$n.out")"
-  close "$W/one.safetensors" "$W/sd$n.safetensors" "--shard-data on $n ranks"
-  same_log "$W/log1.csv" "$W/sdlog$n.csv" && ok || bad "--shard-data on $n ranks: the validation metrics"
-done
+shard_data_runs "$TRAIN" "$W/one.safetensors" "$W/log1.csv" sd "--shard-data"
 grep -q "rank 0 read rows 0 to 1000 of 3000; each of the 3 ranks reads its part" "$W/sd3.out" && ok || bad "--shard-data says what rank 0 read: $(grep shard "$W/sd3.out")"
 $MPIRUN -np 2 "$DEEPC" $TRAIN --quiet --shard-data --stop-after 30 --out "$W/sdpart.safetensors" > /dev/null 2>&1
 $MPIRUN -np 3 "$DEEPC" train --resume "$W/sdpart.safetensors" --data fashion-mnist --quiet --out "$W/sdres.safetensors" > "$W/sdres.out" 2>&1 \
@@ -169,12 +175,7 @@ close "$W/rev1.safetensors" "$W/rev3.safetensors" "the text LSTM on 3 ranks, sha
 printf 'input 1x28x28\nconv2d 8 kernel=3 activation=relu\nmaxpool2d 2\nconv2d 16 kernel=3 padding=same activation=relu\nglobal_avg_pool2d\ndense 16 activation=relu\ndense 1 activation=sigmoid\nloss binary_crossentropy\noptimizer adam lr=0.01\nfit epochs=2 batch_size=16 seed=3\n' > "$W/shoes.dc"
 IMG="train $W/shoes.dc --data $W/shoes/train --validation-split 0.2 --augment rotation=15,shift=0.1,hflip --skip-bad --force"
 DEEPC_NUM_THREADS=1 "$DEEPC" $IMG --quiet --log "$W/imlog1.csv" --out "$W/im1.safetensors" > /dev/null 2>&1 || bad "the CNN on images alone"
-for n in 2 3; do
-  $MPIRUN -np $n "$DEEPC" $IMG --shard-data --log "$W/imlog$n.csv" --out "$W/im$n.safetensors" > "$W/im$n.out" 2>&1 \
-    || bad "images with --shard-data on $n ranks: $(tail -3 "$W/im$n.out")"
-  close "$W/im1.safetensors" "$W/im$n.safetensors" "images, augmented, --shard-data on $n ranks"
-  same_log "$W/imlog1.csv" "$W/imlog$n.csv" && ok || bad "images with --shard-data on $n ranks: the metrics"
-done
+shard_data_runs "$IMG" "$W/im1.safetensors" "$W/imlog1.csv" im "images, augmented, --shard-data"
 grep -q -- "--shard-data: 120 images; rank 0 decoded rows 0 to [34][0-9], each of the 3 ranks its part (1 unreadable files skipped over the ranks)" "$W/im3.out" \
   && ok || bad "--shard-data says what rank 0 decoded: $(grep shard "$W/im3.out")"
 $MPIRUN -np 2 "$DEEPC" $IMG --quiet --out "$W/imw2.safetensors" > "$W/imw2.out" 2>&1 || bad "images on 2 ranks: $(tail -3 "$W/imw2.out")"

@@ -205,7 +205,8 @@ dc_dataset *dc_image_folder_load_part(const char *root, const dc_image_folder_op
         dc_rng_seed(&r, o->seed);
         dc_rng_shuffle(&r, order, L.total);
     }
-    /* part p holds files [total p / parts, total (p + 1) / parts) of the order */
+    /* part p holds files [total p / parts, total (p + 1) / parts) of the order: dc_shard_range's split, written out
+     * (that lives in train/, above data/) */
     const int64_t lo = (int64_t)((unsigned __int128)L.total * (unsigned)part / (unsigned)parts);
     const int64_t hi = (int64_t)((unsigned __int128)L.total * (unsigned)(part + 1) / (unsigned)parts);
     char first_err[1024] = "";

@@ -397,11 +397,15 @@ typedef struct {
 } fit_ctx;
 
 /* Sharded data: this rank's rows among rows[0..n) of the batch, as indices
- * into its part, in c->local; their count. */
-static int64_t held_rows(fit_ctx *c, const int64_t *rows, int64_t n) {
+ * into its part, in out, and their places in the batch in place (if not
+ * NULL); their count. */
+static int64_t held_rows(const fit_ctx *c, const int64_t *rows, int64_t n, int64_t *out, int64_t *place) {
     int64_t k = 0;
     for (int64_t i = 0; i < n; i++)
-        if (rows[i] >= c->off && rows[i] < c->off + c->held) c->local[k++] = rows[i] - c->off;
+        if (rows[i] >= c->off && rows[i] < c->off + c->held) {
+            if (place) place[k] = i;
+            out[k++] = rows[i] - c->off;
+        }
     return k;
 }
 
@@ -486,8 +490,7 @@ static void request_batch(fit_ctx *c, dc_prefetch *pf, int slot, int64_t step, i
     const int world = c->o->world > 1 ? c->o->world : 1, rank = world > 1 ? c->o->rank : 0;
     int64_t k = 0;
     if (c->local) { /* sharded data: the rows this rank holds, wherever they fall */
-        for (int64_t i = 0; i < n; i++)
-            if (rows[i] >= c->off && rows[i] < c->off + c->held) c->share[k] = rows[i] - c->off, c->place[k++] = i;
+        k = held_rows(c, rows, n, c->share, c->place);
     } else { /* its share of the batch, as train_step cuts it */
         for (int64_t i = n * rank / world; i < n * (rank + 1) / world; i++) c->share[k] = rows[i], c->place[k++] = i;
     }
@@ -511,7 +514,7 @@ static dc_status train_step(fit_ctx *c, const int64_t *idx, int64_t n, const flo
      * data: the batch's rows this rank holds, however many. */
     int64_t r0 = n * rank / world, rn = n * (rank + 1) / world - r0;
     if (c->local) {
-        rn = held_rows(c, idx, n);
+        rn = held_rows(c, idx, n, c->local, NULL);
         idx = c->local, r0 = 0;
     }
     const float share = (float)((double)rn * world / (double)n);
