@@ -8,7 +8,9 @@
  * rank 0 writes the log. The gradients grads_ready reports complete
  * during the backward pass stay unchanged to its end. The same with the
  * optimizer's state sharded (ZeRO-1: reduce_scatter, all_gather and
- * gather_range over the barrier), and kept sharded and saved by both. */
+ * gather_range over the barrier), and kept sharded and saved by both. A
+ * model with batch normalization: the ranks' running statistics averaged
+ * after each step (reduce_stats), the same on both, and the whole batch's. */
 #include "test.h"
 #include <pthread.h>
 
@@ -16,11 +18,16 @@ static const char *desc = "input 784\ndense 32 activation=relu\ndense 10 activat
                           "loss categorical_crossentropy\noptimizer adam lr=0.002\n"
                           "schedule step step_size=1 gamma=0.7\nearly_stopping monitor=val_loss patience=3\n"
                           "fit epochs=3 batch_size=64 validation_split=0.1 seed=3\n";
+/* with batch normalization: running statistics a training forward moves
+ * (%s: the learning rate) */
+static const char *bn_desc = "input 784\ndense 24\nbatchnorm\nactivation relu\ndense 10 activation=softmax\n"
+                             "loss categorical_crossentropy\noptimizer adam lr=%s\n"
+                             "fit epochs=2 batch_size=64 validation_split=0.1 seed=3\n";
 
 typedef struct {
     pthread_barrier_t bar;
     float *grads[2];
-    double stats[2][64];
+    double stats[2][128];
 } allreduce;
 
 typedef struct {
@@ -31,6 +38,7 @@ typedef struct {
     dc_history h;
     dc_status st;
     char log[600], best[600];
+    const char *desc;       /* the model (desc if NULL) */
     int shard;              /* ZeRO-1: the optimizer's state sharded (2: and kept so, saved by both ranks) */
     dc_status saved;        /* (shard 2) dc_model_save_state_ranks' status */
     int watch;              /* grads_ready checked (the unsharded run) */
@@ -159,10 +167,10 @@ static void *reload_main(void *arg) {
 }
 
 /* The two ranks' fit, sharded or not; their jobs in jobs[0..2). */
-static void run_ranks(rank_job *jobs, allreduce *ar, const dc_dataset *d, int shard) {
+static void run_ranks(rank_job *jobs, allreduce *ar, const dc_dataset *d, int shard, const char *text) {
     pthread_t th[2];
     for (int r = 0; r < 2; r++) {
-        jobs[r] = (rank_job){.ar = ar, .rank = r, .m = dc_model_parse(desc, "rank.dc"), .data = d, .shard = shard};
+        jobs[r] = (rank_job){.ar = ar, .rank = r, .m = dc_model_parse(text, "rank.dc"), .data = d, .shard = shard};
         snprintf(jobs[r].log, sizeof jobs[r].log, "%s", path_of(r ? "rank1.csv" : "rank0.csv"));
         snprintf(jobs[r].best, sizeof jobs[r].best, "%s", path_of("best.safetensors"));
         if (shard) jobs[r].state = dc_train_state_new();
@@ -197,6 +205,57 @@ static unsigned char *read_all(const char *path, size_t *n) {
 
 static int rel_close(double a, double b, double tol) { return fabs(a - b) <= tol * (1e-9 + fabs(b)); }
 
+/* The running mean and variance of the batchnorm layer (2 * 24 floats) in out. */
+static void bn_stats(dc_model *m, float *out) {
+    dc_layer *l = dc_model_find_layer(m, "batch_normalization");
+    dc_tensor *mean = l ? dc_layer_param(l, "running_mean") : NULL, *var = l ? dc_layer_param(l, "running_var") : NULL;
+    for (int i = 0; i < 24; i++) out[i] = mean ? mean->data[i] : NAN, out[24 + i] = var ? var->data[i] : NAN;
+}
+
+/* Batch normalization: each rank normalizes with its own rows' statistics
+ * (as DDP without SyncBatchNorm), and the running statistics are averaged
+ * after each step, weighted by rows. Both ranks end with the same ones.
+ * With the weights held still (a learning rate of 1e-9), the running mean
+ * is the single process's to rounding (the whole batch's mean is the
+ * weighted mean of the halves'), and the variance near it (two halves'
+ * unbiased variances, not the whole's). Trained, the weights stay near the
+ * single process's. */
+static void check_running_stats(const dc_dataset *d, allreduce *ar) {
+    for (int trained = 0; trained < 2; trained++) {
+        char text[512];
+        snprintf(text, sizeof text, bn_desc, trained ? "0.002" : "1e-9");
+        dc_model *one = dc_model_parse(text, "bn.dc");
+        dc_history h;
+        dc_fit_options o = {.validation_split = -1.0f, .shuffle = -1, .verbose = 0};
+        CHECK(one && dc_fit(one, d, &o, &h) == DC_OK, "batchnorm, one process: %s", dc_last_error());
+        dc_history_free(&h);
+        rank_job bn[2];
+        run_ranks(bn, ar, d, 0, text);
+        CHECK(bn[0].st == DC_OK && bn[1].st == DC_OK, "batchnorm: both ranks trained: %s", dc_last_error());
+        float s0[48], s1[48], s[48];
+        bn_stats(bn[0].m, s0), bn_stats(bn[1].m, s1), bn_stats(one, s);
+        CHECK(!memcmp(s0, s1, sizeof s0), "batchnorm (lr %s): the ranks end with the same running statistics", trained ? "0.002" : "1e-9");
+        double dm = 0.0, dv = 0.0, moved = 0.0;
+        for (int i = 0; i < 24; i++) {
+            dm = fmax(dm, fabs(s0[i] - s[i]) / (0.1 + fabs(s[i])));
+            dv = fmax(dv, fabs(s0[24 + i] - s[24 + i]) / s[24 + i]);
+            moved = fmax(moved, fabs(s[i]));
+        }
+        if (!trained)
+            CHECK(moved > 0.1 && dm < 1e-4 && dv < 0.05,
+                  "batchnorm, weights still: the ranks' running mean is the single process's (%.2g off), the variance near (%.3f off; means up to %.3f)",
+                  dm, dv, moved);
+        float dw = 0.0f;
+        const int64_t n = dc_model_num_params(one);
+        for (int64_t i = 0; i < n; i++) dw = fmaxf(dw, fabsf(dc_model_params(bn[0].m)[i] - dc_model_params(one)[i]));
+        if (trained)
+            CHECK(!memcmp(dc_model_params(bn[0].m), dc_model_params(bn[1].m), sizeof(float) * (size_t)n) && dw < 0.05f,
+                  "batchnorm, trained: the ranks end with the same weights, near the single process's (max diff %g)", dw);
+        free_ranks(bn);
+        dc_model_free(one);
+    }
+}
+
 int main(int argc, char **argv) {
     if (test_workdir(argc, argv, "ranks_tmp")) return 2;
     dc_set_num_threads(1);
@@ -212,7 +271,7 @@ int main(int argc, char **argv) {
     allreduce ar;
     pthread_barrier_init(&ar.bar, NULL, 2);
     rank_job jobs[2];
-    run_ranks(jobs, &ar, d, 0);
+    run_ranks(jobs, &ar, d, 0, desc);
     CHECK(jobs[0].st == DC_OK && jobs[1].st == DC_OK, "both ranks trained");
     const int64_t n = dc_model_num_params(one);
     CHECK(jobs[0].ready_bad == 0 && jobs[1].ready_bad == 0, "grads_ready: every range it reported complete stayed unchanged (%d, %d changed)",
@@ -242,7 +301,7 @@ int main(int argc, char **argv) {
      * to the bit; rank 0's state is whole when fit returns, rank 1's a
      * slice it refuses to save; the best epoch's checkpoint was written */
     rank_job sh[2];
-    run_ranks(sh, &ar, d, 1);
+    run_ranks(sh, &ar, d, 1, desc);
     CHECK(sh[0].st == DC_OK && sh[1].st == DC_OK, "both sharded ranks trained: %s", dc_last_error());
     CHECK(!memcmp(dc_model_params(sh[0].m), dc_model_params(jobs[0].m), sizeof(float) * (size_t)n) &&
               !memcmp(dc_model_params(sh[1].m), dc_model_params(jobs[0].m), sizeof(float) * (size_t)n),
@@ -261,7 +320,7 @@ int main(int argc, char **argv) {
     /* the state kept sharded when fit returns, saved by both ranks as rank
      * 0 receives rank 1's slices: the file rank 0's whole state made */
     rank_job kept[2];
-    run_ranks(kept, &ar, d, 2);
+    run_ranks(kept, &ar, d, 2, desc);
     CHECK(kept[0].st == DC_OK && kept[1].st == DC_OK && kept[0].saved == DC_OK && kept[1].saved == DC_OK,
           "the ranks kept their slices and saved them together: %s", dc_last_error());
     CHECK(dc_model_save_state(kept[0].m, kept[0].state, path_of("no.safetensors")) != DC_OK && strstr(dc_last_error(), "slice"),
@@ -286,6 +345,7 @@ int main(int argc, char **argv) {
           "each rank's slice read from the file alone, saved back together: the same file (%zu and %zu bytes): %s", na, nk, dc_last_error());
     free(fa);
     free(fk);
+    check_running_stats(d, &ar);
     free_ranks(kept);
     free_ranks(sh);
     free_ranks(jobs);

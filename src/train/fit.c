@@ -13,6 +13,7 @@
 #include "progress.h"
 #include "../kernels/kernels.h"
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -381,6 +382,21 @@ dc_status dc_predict_layer(const dc_model *m, const dc_dataset *data, int64_t n,
 
 /* ---- the loop ---------------------------------------------------------------- */
 
+/* The values of the model's running statistics (batch normalization's
+ * running mean and variance: the buffers a training forward updates, not
+ * the frozen parameters that also live in m->buffers): their count, and
+ * each tensor's values passed to visit (if not NULL). */
+static int64_t running_stats(dc_model *m, void (*visit)(float *v, int64_t n, void *user), void *user) {
+    int64_t total = 0;
+    for (int i = 0; i < m->nnamed; i++) {
+        const dc_named_param *p = &m->named[i];
+        if (!p->buffer || !p->decl || !p->decl->buffer || p->t->dtype != DC_F32) continue;
+        if (visit) visit(p->t->data, p->t->size, user);
+        total += p->t->size;
+    }
+    return total;
+}
+
 typedef struct {
     dc_model *m;
     const dc_dataset *train, *val;
@@ -394,6 +410,9 @@ typedef struct {
     int64_t n_all, off, held;
     int64_t *local; /* a batch's rows held here, as indices into the data (sharded: batch_size of them) */
     int64_t *share, *place; /* prefetching: this rank's rows of a batch and their places in it (batch_size each) */
+    int64_t group_rows; /* data-parallel: the rows this rank ran since the last optimizer step */
+    double *stats;      /* data-parallel with running statistics: 1 + nstats sums to average (sync_running_stats) */
+    int64_t nstats;
 } fit_ctx;
 
 /* Sharded data: this rank's rows among rows[0..n) of the batch, as indices
@@ -498,6 +517,7 @@ static void request_batch(fit_ctx *c, dc_prefetch *pf, int slot, int64_t step, i
 }
 
 static dc_status sharded_step(fit_ctx *c);
+static dc_status sync_running_stats(fit_ctx *c);
 
 /* One training step on rows idx[0..n), or on a batch already prepared in
  * px/py (by the background thread). Adds to the epoch's running sums. With
@@ -521,7 +541,8 @@ static dc_status train_step(fit_ctx *c, const int64_t *idx, int64_t n, const flo
     const int64_t K = m->recipe.fit.accumulate > 1 ? m->recipe.fit.accumulate : 1, first = c->s->step / K * K;
     const int64_t group = first + K <= steps ? K : steps - first; /* the group's share: 1/K (1/what is left for a short last group) */
     const int last = c->s->step + 1 == first + group;
-    if (c->s->step == first) dc_k_zero(m->nparams, m->grads);
+    if (c->s->step == first) dc_k_zero(m->nparams, m->grads), c->group_rows = 0;
+    c->group_rows += rn;
     dc_tensor *x = NULL, *y = NULL, *yf = NULL, *out = NULL;
     double loss = 0.0;
     dc_status st = DC_OK;
@@ -542,6 +563,7 @@ static dc_status train_step(fit_ctx *c, const int64_t *idx, int64_t n, const flo
         if (st) return st;
     }
     if (last && (st = c->s->sharded ? sharded_step(c) : optimizer_step(m, c->s->opt, c->o->callbacks))) return st;
+    if (last && c->stats && (st = sync_running_stats(c))) return st;
     if (last && c->s->pruning && (st = dc_prune_after_step(c->s, m))) return st;
     c->s->lsum += loss * (double)rn;
     if (rn > 0) add_parts(g, c->s->psum, rn);
@@ -697,6 +719,40 @@ static dc_status sharded_step(fit_ctx *c) {
     dc_optimizer_step(s->opt, m->params + lo, g);
     if (cb->all_gather(m, m->params, m->nparams, cb->user))
         return dc_set_error(DC_ERR_INTERRUPTED, "fit: stopped by the all_gather callback");
+    return DC_OK;
+}
+
+typedef struct {
+    double *sums, weight; /* the values times weight, in order; weight 0: read back sums / weight */
+    int64_t at;
+    int put;
+} stats_walk;
+
+static void put_or_take(float *v, int64_t n, void *user) {
+    stats_walk *w = user;
+    for (int64_t i = 0; i < n; i++, w->at++)
+        if (w->put) w->sums[w->at] = w->weight * (double)v[i];
+        else v[i] = (float)(w->sums[w->at] / w->weight);
+}
+
+/* Data-parallel runs: each rank's forward passes moved its running
+ * statistics with its own rows only. After each optimizer step they become
+ * their average over the ranks, weighted by the rows each ran (reduce_stats
+ * sums rows * value and rows): every rank then validates and saves the same
+ * statistics, and, the update being linear, the running mean is the one
+ * the whole batch gives in one process. (PyTorch's DDP broadcasts rank 0's
+ * instead, which uses a rank's rows only.) Equal values stay equal: rows *
+ * value is exact in double. */
+static dc_status sync_running_stats(fit_ctx *c) {
+    const dc_callbacks *cb = c->o->callbacks;
+    stats_walk w = {.sums = c->stats + 1, .weight = (double)c->group_rows, .put = 1};
+    running_stats(c->m, put_or_take, &w);
+    c->stats[0] = (double)c->group_rows;
+    if (cb->reduce_stats(c->m, c->stats, (int)(c->nstats + 1), cb->user))
+        return dc_set_error(DC_ERR_INTERRUPTED, "fit: stopped by the reduce_stats callback");
+    if (!(c->stats[0] > 0.0)) return DC_OK; /* no rank ran a row (cannot happen: a batch has one) */
+    w = (stats_walk){.sums = c->stats + 1, .weight = c->stats[0]};
+    running_stats(c->m, put_or_take, &w);
     return DC_OK;
 }
 
@@ -1104,6 +1160,12 @@ dc_status dc_fit(dc_model *m, const dc_dataset *data, const dc_fit_options *o, d
         st = dc_set_error(DC_ERR_NOMEM, "fit: out of memory");
     if (!st && o->world > 1 && o->callbacks && o->callbacks->grads_ready && !(c.overlap = dc_overlap_new(m, o->callbacks)))
         st = DC_ERR_NOMEM;
+    if (!st && o->world > 1 && (c.nstats = running_stats(m, NULL, NULL)) > 0) {
+        if (!o->callbacks || !o->callbacks->reduce_stats)
+            st = dc_set_error(DC_ERR_INVALID, "fit: world %d: averaging the running statistics needs the reduce_stats callback", o->world);
+        else if (c.nstats >= INT_MAX || !(c.stats = malloc(sizeof(double) * (size_t)(c.nstats + 1))))
+            st = dc_set_error(DC_ERR_NOMEM, "fit: out of memory for %lld running statistics", (long long)c.nstats);
+    }
     if (!st) {
         dc_get_num_threads();
         dc_graph_set_rng(c.g, &c.s->rng);
@@ -1116,6 +1178,7 @@ dc_status dc_fit(dc_model *m, const dc_dataset *data, const dc_fit_options *o, d
     dc_graph_free(c.g);
     dc_overlap_free(c.overlap);
     free(c.local);
+    free(c.stats);
     if (!o->state) dc_train_state_free(c.s);
     dc_dataset_free(own[0]);
     dc_dataset_free(own[1]);
