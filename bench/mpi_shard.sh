@@ -13,7 +13,11 @@
 #   - GPT-2 small (models/gpt2.dc at 128 tokens, batch 2) on data/fortunes.txt,
 #     2 steps: plain and --shard-optimizer (AdamW's moments are 990 MB; the
 #     saved state reaches rank 0 slice by slice); then resumed from the
-#     saved state for 2 more steps (sharded, each rank reads its slice).
+#     saved state for 2 more steps (sharded, each rank reads its slice);
+#   - the char GPT (models/char_gpt.dc) on 128 MB of text (data/fortunes.txt
+#     50 times), 5 steps: plain and --shard-data (each rank reads and
+#     tokenizes its half, and holds its half of the windows).
+# ONLY=TEXT runs the cases whose name holds TEXT.
 set -e
 cd "$(dirname "$0")/.."
 D=$(pwd)/build/deepc
@@ -45,6 +49,7 @@ PYEOF
 }
 bench() { # NAME SETTINGS(;-separated) ARGS...
   name=$1; settings=$2; shift 2
+  case "$name" in *"${ONLY:-}"*) ;; *) return 0 ;; esac
   echo "$settings" | tr ';' '\n' > "$W/settings"
   : > "$W/results"
   for r in $(seq "$RUNS"); do
@@ -70,5 +75,7 @@ bench "Fashion MLP, 1 epoch" "plain;--shard-data;--shard-optimizer" models/fashi
 bench "CNN, 12,000 PNGs at 3x96x96, 20 steps" "plain;--shard-data" "$W/shoes.dc" --data "$W/shoes/train" --augment rotation=15,shift=0.1,hflip --steps-per-epoch 20
 bench "GPT-2 small, 128 tokens, 2 steps" "plain;--shard-optimizer" "$W/gpt2_128.dc" --data data/fortunes.txt --steps-per-epoch 2 --validation-steps 1
 # resumed for 2 more steps from the last run's state (1.5 GB: weights, moments): sharded, each rank reads its slice of the moments from the file
-cp "$W/out.safetensors" "$W/gpt2_state.safetensors"
+case "GPT-2 small, 128 tokens" in *"${ONLY:-}"*) cp "$W/out.safetensors" "$W/gpt2_state.safetensors" ;; esac
 bench "GPT-2 small, resumed, 2 steps" "plain;--shard-optimizer" --resume "$W/gpt2_state.safetensors" --data data/fortunes.txt --epochs 2 --steps-per-epoch 2 --validation-steps 1
+[ -f "$W/big.txt" ] || for i in $(seq 50); do cat data/fortunes.txt; done > "$W/big.txt"
+bench "char GPT, 128 MB of text, 5 steps" "plain;--shard-data" models/char_gpt.dc --data "$W/big.txt" --epochs 1 --steps-per-epoch 5 --validation-steps 1

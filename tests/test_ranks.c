@@ -10,7 +10,8 @@
  * optimizer's state sharded (ZeRO-1: reduce_scatter, all_gather and
  * gather_range over the barrier), and kept sharded and saved by both. A
  * model with batch normalization: the ranks' running statistics averaged
- * after each step (reduce_stats), the same on both, and the whole batch's. */
+ * after each step (reduce_stats), the same on both, and the whole batch's.
+ * A token stream held in parts (data_rows and validation_rows). */
 #include "test.h"
 #include <pthread.h>
 
@@ -256,6 +257,76 @@ static void check_running_stats(const dc_dataset *d, allreduce *ar) {
     }
 }
 
+/* A token stream held in parts: each rank holds its half of the training
+ * windows and of the validation windows (as deepc train --shard-data makes
+ * them), and the run is the single process's on the whole stream, which
+ * splits it itself (validation_split). */
+typedef struct {
+    rank_job j;
+    dc_dataset *train, *val;
+    int64_t rows, off, vrows, voff;
+} stream_job;
+
+static void *stream_main(void *arg) {
+    stream_job *sj = arg;
+    rank_job *j = &sj->j;
+    dc_callbacks cb = {.after_backward = average_grads, .user = j, .reduce_stats = sum_stats};
+    dc_fit_options o = {.validation_split = -1.0f, .shuffle = -1, .verbose = 0, .callbacks = &cb, .rank = j->rank, .world = 2,
+                        .data_rows = sj->rows, .data_offset = sj->off, .validation = sj->val, .validation_rows = sj->vrows,
+                        .validation_offset = sj->voff};
+    j->st = dc_fit(j->m, sj->train, &o, &j->h);
+    return NULL;
+}
+
+static void check_stream_parts(allreduce *ar) {
+    const char *lm = "input 16\nembedding 12 8\ndense 12 activation=softmax\nloss categorical_crossentropy\noptimizer adam lr=0.01\n"
+                     "fit epochs=2 steps_per_epoch=6 batch_size=16 validation_split=0.1 seed=5\n";
+    enum { N = 3001, T = 16 };
+    static int32_t tok[N];
+    for (int i = 0; i < N; i++) tok[i] = (int32_t)((i * 7 + i / 5) % 11 + 1); /* ids 1..11, some pattern to learn */
+    dc_dataset *whole = dc_dataset_stream(tok, N, T, 1);
+    dc_model *one = dc_model_parse(lm, "lm.dc");
+    dc_history h;
+    dc_fit_options o = {.validation_split = -1.0f, .shuffle = -1, .verbose = 0};
+    CHECK(whole && one && dc_fit(one, whole, &o, &h) == DC_OK, "stream, one process: %s", dc_last_error());
+    /* dc_fit's split: the first 90% of the tokens train (a window at every token), the rest validate (a window every T) */
+    const int64_t ntr = (int64_t)((double)N * (1.0 - 0.1f)), ntrain = ntr - T, nval = (N - ntr - T - 1) / T + 1;
+    stream_job sj[2];
+    pthread_t th[2];
+    for (int r = 0; r < 2; r++) {
+        const int64_t w0 = ntrain * r / 2, w1 = ntrain * (r + 1) / 2, v0 = nval * r / 2, v1 = nval * (r + 1) / 2;
+        sj[r] = (stream_job){.j = {.ar = ar, .rank = r, .m = dc_model_parse(lm, "lm.dc")}, .rows = ntrain, .off = w0, .vrows = nval, .voff = v0,
+                             .train = dc_dataset_stream(tok + w0, w1 - w0 + T, T, 1), .val = dc_dataset_stream(tok + ntr + v0 * T, (v1 - v0) * T + 1, T, T)};
+        sj[r].train->num_classes = sj[r].val->num_classes = whole->num_classes;
+        ar->grads[r] = malloc(sizeof(float) * (size_t)dc_model_num_params(sj[r].j.m));
+    }
+    for (int r = 0; r < 2; r++) pthread_create(&th[r], NULL, stream_main, &sj[r]);
+    for (int r = 0; r < 2; r++) pthread_join(th[r], NULL);
+    CHECK(sj[0].j.st == DC_OK && sj[1].j.st == DC_OK, "stream parts: both ranks trained: %s", dc_last_error());
+    const int64_t n = dc_model_num_params(one);
+    float dw = 0.0f;
+    for (int64_t i = 0; i < n; i++) dw = fmaxf(dw, fabsf(dc_model_params(sj[0].j.m)[i] - dc_model_params(one)[i]));
+    CHECK(!memcmp(dc_model_params(sj[0].j.m), dc_model_params(sj[1].j.m), sizeof(float) * (size_t)n) && dw < 1e-5f,
+          "stream parts: the ranks' weights are the same, and the single process's (max diff %g)", dw);
+    for (int e = 0; e < 2 && e < h.epochs_run && e < sj[0].j.h.epochs_run; e++) {
+        const dc_epoch_stats *a = &sj[0].j.h.epoch[e], *b = &sj[1].j.h.epoch[e], *s1 = &h.epoch[e];
+        CHECK(a->val_loss == b->val_loss && rel_close(a->val_loss, s1->val_loss, 1e-5) && rel_close(a->val_accuracy, s1->val_accuracy, 1e-9) &&
+                  rel_close(a->loss, s1->loss, 1e-5),
+              "stream parts, epoch %d: the ranks' validation over their parts is the whole's (val_loss %.6f vs %.6f, loss %.6f vs %.6f)", e + 1,
+              a->val_loss, s1->val_loss, a->loss, s1->loss);
+    }
+    for (int r = 0; r < 2; r++) {
+        free(ar->grads[r]);
+        dc_history_free(&sj[r].j.h);
+        dc_model_free(sj[r].j.m);
+        dc_dataset_free(sj[r].train);
+        dc_dataset_free(sj[r].val);
+    }
+    dc_history_free(&h);
+    dc_model_free(one);
+    dc_dataset_free(whole);
+}
+
 int main(int argc, char **argv) {
     if (test_workdir(argc, argv, "ranks_tmp")) return 2;
     dc_set_num_threads(1);
@@ -346,6 +417,7 @@ int main(int argc, char **argv) {
     free(fa);
     free(fk);
     check_running_stats(d, &ar);
+    check_stream_parts(&ar);
     free_ranks(kept);
     free_ranks(sh);
     free_ranks(jobs);

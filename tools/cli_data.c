@@ -3,6 +3,7 @@
  * pipeline; and class names for reports. */
 #include "cli_data.h"
 #include "cli_mpi.h"
+#include "cli_stream.h"
 #include <stdlib.h>
 #include <math.h>
 #include <string.h>
@@ -174,6 +175,7 @@ dc_status cli_resume_csv_same(const dc_tabular *stored, const dc_tabular *now, c
 void cli_bundle_free(cli_bundle *b) {
     dc_dataset_free(b->train);
     dc_dataset_free(b->test);
+    dc_dataset_free(b->val);
     dc_tabular_free(b->tab);
     memset(b, 0, sizeof *b);
 }
@@ -259,19 +261,34 @@ dc_status cli_load_text(const cli_args *a, dc_model *m, cli_bundle *b, FILE *rep
     if (!st && (dc_model_input_shape(m, in) != 1 || in[0] != sp->maxlen))
         st = dc_set_error_cli("%s: the text line's maxlen=%d must be the input's length (input %d)", a->target, sp->maxlen,
                               sp->maxlen);
+    /* --shard-data: each rank reads its part of a stream (cli_stream.c) */
+    const int part = a->shard_data && cli_mpi_world() > 1 && (sp->stream || sp->bpe);
+    cli_stream cs = {0};
+    if (!st && part && a->limit > 0)
+        st = dc_set_error_cli("--limit: %s is read in parts with --shard-data; give the part of the text to train on instead", a->data);
+    const float vs = a->vsplit >= 0 ? (float)a->vsplit : dc_model_fit_config(m)->validation_split;
     if (!st && sp->bpe) { /* GPT-2's BPE: the model's own (a resumed run's), or the text line's files */
         dc_bpe *bp = a->init_from || a->resume ? dc_model_bpe(m) : dc_bpe_load(sp->vocab, sp->merges);
-        st = bp ? dc_bpe_stream_load(a->data, bp, sp->maxlen, &b->train, report) : DC_ERR_INVALID;
+        st = !bp ? DC_ERR_INVALID
+             : part ? cli_stream_part(a->data, sp, bp, NULL, vs, &cs, report)
+                    : dc_bpe_stream_load(a->data, bp, sp->maxlen, &b->train, report);
         if (!st) st = dc_model_set_bpe(m, bp);
         dc_bpe_free(bp);
-    } else if (!st && sp->stream) st = dc_text_stream_load(a->data, sp, &tok, &b->train, report); /* split by position in fit */
+    } else if (!st && part) st = cli_stream_part(a->data, sp, NULL, &tok, vs, &cs, report);
+    else if (!st && sp->stream) st = dc_text_stream_load(a->data, sp, &tok, &b->train, report); /* split by position in fit */
     else if (!st) st = dc_text_csv_load(a->data, sp, &o, &tok, &cls, &n, &b->train, &b->test, report);
-    if (!st) limit_training(b->train, a->limit > 0 ? a->limit : a->resume ? run.ntrain : 0, report); /* a resumed run: its own count */
-    if (!st && a->resume && (b->train->n != run.ntrain || dc_dataset_fingerprint(b->train) != run.hash))
+    if (!st && part) { /* this rank's windows, and the whole stream's count and fingerprint */
+        b->train = cs.train, b->first = cs.first, b->total = cs.total;
+        b->val = cs.val, b->val_first = cs.val_first, b->val_total = cs.val_total;
+    }
+    if (!st && !part) limit_training(b->train, a->limit > 0 ? a->limit : a->resume ? run.ntrain : 0, report); /* a resumed run: its own count */
+    const int64_t windows = part ? cs.windows : b->train ? b->train->n : 0;
+    const uint64_t hash = part ? cs.hash : b->train ? dc_dataset_fingerprint(b->train) : 0;
+    if (!st && a->resume && (windows != run.ntrain || hash != run.hash))
         st = dc_set_error_cli("%s: these are not the texts the run trained on (%lld training texts, the run had %lld; "
-                              "the same file and --label are needed)", a->data, (long long)b->train->n, (long long)run.ntrain);
+                              "the same file and --label are needed)", a->data, (long long)windows, (long long)run.ntrain);
     if (!st && !a->resume) {
-        run = (dc_text_run){o.test_split, o.stratify, o.seed, b->train->n, dc_dataset_fingerprint(b->train)};
+        run = (dc_text_run){o.test_split, o.stratify, o.seed, windows, hash};
         st = dc_model_set_text_run(m, &run);
     }
     if (!st && tok) st = dc_model_set_tokenizer(m, tok);

@@ -62,6 +62,8 @@ typedef struct {
     dc_dataset *train, *test; /* test is NULL for a CSV without a test split */
     dc_tabular *tab;          /* CSV pipeline, or NULL for IDX data          */
     int64_t first, total;     /* --shard-data: train holds rows [first, first + n) of total (0: all) */
+    dc_dataset *val;          /* --shard-data on a token stream: this rank's validation windows, */
+    int64_t val_first, val_total; /* [val_first, val_first + n) of val_total (cli_stream.h)    */
 } cli_bundle;
 
 int cli_is_csv(const char *data);

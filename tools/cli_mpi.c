@@ -328,6 +328,51 @@ int cli_mpi_allgather_counts(int64_t mine, int64_t *all) {
     return rc == MPI_SUCCESS ? 0 : mpi_failed(rc, "gathering the ranks' row counts");
 }
 
+int cli_mpi_allgather_bytes(const char *mine, int64_t n, char **all, int64_t *lens) {
+    *all = NULL;
+    int rc = cli_mpi_allgather_counts(n, lens);
+    int *counts = rc ? NULL : malloc(sizeof(int) * (size_t)world), *displs = rc ? NULL : malloc(sizeof(int) * (size_t)world);
+    int64_t total = 0;
+    for (int r = 0; r < world && counts && displs; r++) total += lens[r];
+    char *buf = counts && displs && total <= INT32_MAX ? malloc((size_t)(total ? total : 1)) : NULL;
+    if (!rc && !buf) {
+        fprintf(stderr, "deepc: rank %d: cannot gather %lld bytes from the ranks (%s)\n", rank, (long long)total,
+                total > INT32_MAX ? "over 2 GiB" : "out of memory");
+        rc = 1;
+    }
+    for (int r = 0, at = 0; !rc && r < world; at += counts[r++]) counts[r] = (int)lens[r], displs[r] = at;
+    if (!rc && (rc = MPI_Allgatherv(mine, (int)n, MPI_CHAR, buf, counts, displs, MPI_CHAR, MPI_COMM_WORLD)) != MPI_SUCCESS)
+        rc = mpi_failed(rc, "gathering the ranks' bytes");
+    free(counts);
+    free(displs);
+    if (rc) free(buf);
+    else *all = buf;
+    return rc;
+}
+
+int cli_mpi_alltoallv_i32(const int32_t *send, const int64_t *scount, const int64_t *sdispl, int32_t *recv, const int64_t *rcount,
+                          const int64_t *rdispl) {
+    int *c = malloc(sizeof(int) * 4 * (size_t)world);
+    int rc = c ? 0 : 1;
+    for (int r = 0; !rc && r < world; r++) {
+        if (sdispl[r] + scount[r] > INT32_MAX || rdispl[r] + rcount[r] > INT32_MAX) rc = 1;
+        else c[r] = (int)scount[r], c[world + r] = (int)sdispl[r], c[2 * world + r] = (int)rcount[r], c[3 * world + r] = (int)rdispl[r];
+    }
+    if (rc) fprintf(stderr, "deepc: rank %d: cannot exchange over 2^31 ids with the ranks (%s)\n", rank, c ? "MPI counts are ints" : "out of memory");
+    else if ((rc = MPI_Alltoallv(send, c, c + world, MPI_INT32_T, recv, c + 2 * world, c + 3 * world, MPI_INT32_T, MPI_COMM_WORLD)) != MPI_SUCCESS)
+        rc = mpi_failed(rc, "exchanging ids with the ranks");
+    free(c);
+    return rc;
+}
+
+int cli_mpi_chain(uint64_t *h, uint64_t (*step)(uint64_t h, void *user), void *user) {
+    int rc = rank > 0 ? MPI_Recv(h, 1, MPI_UINT64_T, rank - 1, 77, MPI_COMM_WORLD, MPI_STATUS_IGNORE) : MPI_SUCCESS;
+    if (rc == MPI_SUCCESS) *h = step(*h, user);
+    if (rc == MPI_SUCCESS && rank + 1 < world) rc = MPI_Send(h, 1, MPI_UINT64_T, rank + 1, 77, MPI_COMM_WORLD);
+    if (rc == MPI_SUCCESS) rc = MPI_Bcast(h, 1, MPI_UINT64_T, world - 1, MPI_COMM_WORLD);
+    return rc == MPI_SUCCESS ? 0 : mpi_failed(rc, "passing a value along the ranks");
+}
+
 void cli_mpi_callbacks(dc_callbacks *cb) {
     const char *b = getenv("DEEPC_MPI_BUCKET"); /* floats per overlapped bucket, to try other sizes (tests/mpi.sh: many small ones) */
     if (b && atol(b) > 0) overlap_bucket = atol(b);
@@ -357,6 +402,23 @@ void cli_mpi_set_overlap(int on, int shard_optimizer) { (void)on, (void)shard_op
 int cli_mpi_allgather_rows(float *out, int64_t n, int64_t width, int batch) { (void)out, (void)n, (void)width, (void)batch; return 0; }
 int cli_mpi_allgather_counts(int64_t mine, int64_t *all) {
     all[0] = mine;
+    return 0;
+}
+int cli_mpi_allgather_bytes(const char *mine, int64_t n, char **all, int64_t *lens) {
+    *all = malloc((size_t)(n ? n : 1));
+    if (!*all) return 1;
+    if (n) memcpy(*all, mine, (size_t)n);
+    lens[0] = n;
+    return 0;
+}
+int cli_mpi_alltoallv_i32(const int32_t *send, const int64_t *scount, const int64_t *sdispl, int32_t *recv, const int64_t *rcount,
+                          const int64_t *rdispl) {
+    if (scount[0] != rcount[0]) return 1;
+    if (scount[0]) memmove(recv + rdispl[0], send + sdispl[0], sizeof(int32_t) * (size_t)scount[0]);
+    return 0;
+}
+int cli_mpi_chain(uint64_t *h, uint64_t (*step)(uint64_t h, void *user), void *user) {
+    *h = step(*h, user);
     return 0;
 }
 #endif

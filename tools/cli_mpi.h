@@ -33,6 +33,20 @@ int cli_mpi_allgather_rows(float *out, int64_t n, int64_t width, int batch);
 /* Each rank's count (mine on this rank) in all[0..world): 0, or non-zero
  * with a message. */
 int cli_mpi_allgather_counts(int64_t mine, int64_t *all);
+/* Each rank's n bytes from mine, gathered on every rank: *all (malloc'ed)
+ * holds rank 0's, then rank 1's, ...; lens[r] rank r's count. 0, or
+ * non-zero with a message. */
+int cli_mpi_allgather_bytes(const char *mine, int64_t n, char **all, int64_t *lens);
+/* Every rank sends scount[d] ids from send + sdispl[d] to each rank d, and
+ * receives rcount[s] ids from each rank s at recv + rdispl[s]
+ * (MPI_Alltoallv). 0, or non-zero with a message. */
+int cli_mpi_alltoallv_i32(const int32_t *send, const int64_t *scount, const int64_t *sdispl, int32_t *recv, const int64_t *rcount,
+                          const int64_t *rdispl);
+/* A fold along the ranks in order: rank 0 applies step to *h, passes the
+ * result to rank 1, which applies its own, ...; every rank gets the last
+ * rank's result in *h (a hash over data each rank holds a part of, in
+ * order). 0, or non-zero with a message. */
+int cli_mpi_chain(uint64_t *h, uint64_t (*step)(uint64_t h, void *user), void *user);
 /* Megabytes of the optimizer's state (its moments) for the whole model. */
 double cli_optimizer_mb(const dc_model *m);
 /* A rank that fails alone takes the others down (they would wait). */

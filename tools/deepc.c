@@ -577,10 +577,11 @@ static int cmd_train(const cli_args *a) {
     }
     static dc_augment aug;
     int images = !text && cli_is_image_folder(a->data);
-    if (a->shard_data && cli_mpi_world() > 1 && (text || cli_is_csv(a->data))) {
+    const int stream = text && (dc_model_text(m)->stream || dc_model_text(m)->bpe); /* a language model's token stream */
+    if (a->shard_data && cli_mpi_world() > 1 && ((text && !stream) || (!text && cli_is_csv(a->data)))) {
         if (cli_mpi_rank() == 0) /* (every rank stops here) */
             fprintf(stderr, "deepc: --shard-data: %s is read whole on every rank: ranks read their parts of IDX data sets (fashion-mnist, "
-                            "MNIST-format folders) and image folders only\n", a->data);
+                            "MNIST-format folders), image folders and a language model's text only\n", a->data);
         rc = 2;
         goto done;
     }
@@ -644,6 +645,8 @@ static int cmd_train(const cli_args *a) {
         fo.world = cli_mpi_world();
         fo.shard_optimizer = fo.keep_shards = a->shard_optimizer; /* (saved slice by slice: fit_and_save) */
         fo.data_rows = b.total, fo.data_offset = b.first; /* --shard-data: this rank's part (0: the whole data) */
+        if (b.val) /* --shard-data on a stream: its validation windows too */
+            fo.validation = b.val, fo.validation_rows = b.val_total, fo.validation_offset = b.val_first;
         if (!a->quiet) printf("Data-parallel over %d ranks (MPI): each takes its share of every batch; rank 0 writes the files\n", fo.world);
         if (!a->quiet && a->shard_optimizer)
             printf("Optimizer state sharded (ZeRO-1): each rank keeps %.2f MB of it instead of %.2f MB\n",

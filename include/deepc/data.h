@@ -251,6 +251,14 @@ const char *dc_tokenizer_token(const dc_tokenizer *t, int id);
 /* The vocabulary as text (tokens in index order, one per line, with % and
  * newlines %-escaped), and a tokenizer from options and that text. */
 char *dc_tokenizer_vocabulary(const dc_tokenizer *t);
+/* Fitting on a text read in parts (ranks that each read theirs): the
+ * counts of each part's tokens, in the order first seen, as bytes (*blob,
+ * malloc'ed, *len bytes); dc_tokenizer_fit_counts merges the parts' counts
+ * in order and indexes them. When no token spans a cut between parts
+ * (dc_text_cut), this is the vocabulary dc_tokenizer_fit gives the text
+ * whole, ties and num_words included. */
+dc_status dc_tokenizer_count(const dc_tokenizer *t, const char *text, char **blob, int64_t *len);
+dc_status dc_tokenizer_fit_counts(dc_tokenizer *t, const char *const *blobs, const int64_t *lens, int n);
 dc_tokenizer *dc_tokenizer_load(const dc_tokenizer_options *o, const char *vocabulary, const char *where);
 void dc_tokenizer_free(dc_tokenizer *t);
 
@@ -381,6 +389,19 @@ dc_status dc_text_csv_load(const char *path, const dc_text_spec *spec, const dc_
 dc_status dc_text_stream_load(const char *path, const dc_text_spec *spec, dc_tokenizer **tok, dc_dataset **out, FILE *report);
 /* The same with GPT-2's BPE: the file's ids, in windows of context. */
 dc_status dc_bpe_stream_load(const char *path, const dc_bpe *b, int context, dc_dataset **out, FILE *report);
+/* A text file read in parts (each rank of a data-parallel run its own,
+ * deepc train --shard-data). dc_text_cut: the first place at or after byte
+ * `from` where the file may be cut so that its parts tokenize as the whole
+ * does, with the word, character and GPT-2 BPE tokenizers alike: a byte
+ * after a newline, with a printable ASCII character (not a space) before
+ * the newline and at the place itself (no token, nor GPT-2's runs of
+ * white space, crosses such a newline). 0 for from <= 0; the file's size
+ * when no such place follows (a file with CRLF line ends has none: its
+ * first part then holds it all). dc_read_text_part: bytes [lo, hi) of the
+ * file, checked as dc_text_stream_load checks the whole (a NUL is an
+ * error naming its place in the file), NUL-terminated, malloc'ed. */
+dc_status dc_text_cut(const char *path, int64_t from, int64_t *cut);
+char *dc_read_text_part(const char *path, int64_t lo, int64_t hi, int64_t *len);
 
 #ifdef __cplusplus
 }

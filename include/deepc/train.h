@@ -226,7 +226,7 @@ typedef struct {
      * batch's: after_backward averages them (an all-reduce), and
      * reduce_stats sums the epoch's statistics, so early stopping and
      * schedules decide on the whole batch's numbers. Validation runs whole
-     * on every rank. Files (checkpoint, best_checkpoint, log_csv) are
+     * on every rank (unless validation_rows says each holds a part). Files (checkpoint, best_checkpoint, log_csv) are
      * written by rank 0 only. world 0 or 1: one process. */
     int rank, world;
     /* world > 1: keep only this rank's slice of the optimizer's state (its
@@ -254,9 +254,19 @@ typedef struct {
      * mean (by about sqrt(batch / world)): the slowest sets the step's
      * pace. Augmented images (dc_dataset.augment) are augmented by the
      * rank that holds them, with the draws one process makes for their
-     * place in the batch. Not for token streams. data_rows 0: data is the
-     * whole data set. */
+     * place in the batch. A token stream's rows are its windows: the part
+     * holds windows [data_offset, data_offset + data->n) of the training
+     * stream (its tokens and the context after them), and every rank draws
+     * the windows over all data_rows; the stream's validation part is
+     * then given as validation (below). data_rows 0: data is the whole data
+     * set. */
     int64_t data_rows, data_offset;
+    /* world > 1, with validation given: it holds only rows
+     * [validation_offset, validation_offset + validation->n) of a
+     * validation set of validation_rows rows. Each rank validates the rows
+     * it holds and the sums are added over the ranks (reduce_stats), so the
+     * metrics are the whole set's. 0: validation is whole on every rank. */
+    int64_t validation_rows, validation_offset;
     /* Prune while training (dc_prune_config), or NULL. A resumed run keeps
      * the settings it started with (its state holds them and its masks). */
     const dc_prune_config *prune;

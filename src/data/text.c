@@ -140,14 +140,13 @@ static size_t token_copy(char *buf, const char *tok, size_t len) {
     return len;
 }
 
-static int count_token(const char *tok, size_t len, void *ctx) {
-    counter *c = ctx;
-    char buf[256];
-    len = token_copy(buf, tok, len); /* a 255-byte "word" is as long as a word gets */
+/* Add k to the count of token buf (a string of at most 255 bytes), a new
+ * one after those seen before. */
+static int count_add(counter *c, const char *buf, int64_t k) {
     uint32_t h = dc_str_hash(buf) & c->mask;
     for (; c->slot[h] >= 0; h = (h + 1) & c->mask)
         if (!strcmp(c->tok[c->slot[h]], buf)) {
-            c->count[c->slot[h]]++;
+            c->count[c->slot[h]] += k;
             return 0;
         }
     if (c->n == c->cap) {
@@ -156,10 +155,16 @@ static int count_token(const char *tok, size_t len, void *ctx) {
         while (c->slot[h] >= 0) h = (h + 1) & c->mask;
     }
     if (!(c->tok[c->n] = strdup(buf))) return -1;
-    c->count[c->n] = 1;
+    c->count[c->n] = k;
     c->first[c->n] = c->n;
     c->slot[h] = c->n++;
     return 0;
+}
+
+static int count_token(const char *tok, size_t len, void *ctx) {
+    char buf[256];
+    token_copy(buf, tok, len); /* a 255-byte "word" is as long as a word gets */
+    return count_add(ctx, buf, 1);
 }
 
 static const counter *sort_ctx;
@@ -176,30 +181,85 @@ static dc_status index_vocab(dc_tokenizer *t) {
     return st;
 }
 
+static void counter_free(counter *c) {
+    for (int i = 0; i < c->n; i++) free(c->tok[i]);
+    free(c->tok), free(c->count), free(c->first), free(c->slot);
+}
+
+/* The vocabulary of counted tokens: by count, ties first seen first. */
+static dc_status vocab_of_counts(dc_tokenizer *t, counter *c) {
+    dc_status st = DC_OK;
+    int *order = malloc(sizeof(int) * (size_t)(c->n ? c->n : 1));
+    if (!order) st = dc_set_error(DC_ERR_NOMEM, "out of memory");
+    if (!st) {
+        for (int i = 0; i < c->n; i++) order[i] = i;
+        sort_ctx = c; /* not reentrant: fitting is not done from several threads at once */
+        qsort(order, (size_t)c->n, sizeof *order, by_count);
+        dc_strmap_free(&t->map);
+        for (int i = 0; i < t->nvocab; i++) free(t->vocab[i]);
+        free(t->vocab);
+        t->vocab = malloc(sizeof(char *) * (size_t)(c->n ? c->n : 1));
+        t->nvocab = 0;
+        if (!t->vocab) st = dc_set_error(DC_ERR_NOMEM, "out of memory");
+        for (int i = 0; !st && i < c->n; i++) {
+            t->vocab[t->nvocab++] = c->tok[order[i]];
+            c->tok[order[i]] = NULL;
+        }
+        if (!st) st = index_vocab(t);
+    }
+    free(order);
+    return st;
+}
+
 dc_status dc_tokenizer_fit(dc_tokenizer *t, const char *const *texts, int64_t n) {
     counter c = {0};
     dc_status st = counter_grow(&c) ? dc_set_error(DC_ERR_NOMEM, "out of memory") : DC_OK;
     for (int64_t i = 0; i < n && !st; i++) st = each_token(t, texts[i], count_token, &c);
-    int *order = st ? NULL : malloc(sizeof(int) * (size_t)(c.n ? c.n : 1));
-    if (!st && !order) st = dc_set_error(DC_ERR_NOMEM, "out of memory");
-    if (!st) {
-        for (int i = 0; i < c.n; i++) order[i] = i;
-        sort_ctx = &c; /* not reentrant: fitting is not done from several threads at once */
-        qsort(order, (size_t)c.n, sizeof *order, by_count);
-        dc_strmap_free(&t->map);
-        for (int i = 0; i < t->nvocab; i++) free(t->vocab[i]);
-        free(t->vocab);
-        t->vocab = malloc(sizeof(char *) * (size_t)(c.n ? c.n : 1));
-        t->nvocab = 0;
-        if (!t->vocab) st = dc_set_error(DC_ERR_NOMEM, "out of memory");
-        for (int i = 0; !st && i < c.n; i++) {
-            t->vocab[t->nvocab++] = c.tok[order[i]];
-            c.tok[order[i]] = NULL;
-        }
-        if (!st) st = index_vocab(t);
+    if (!st) st = vocab_of_counts(t, &c);
+    counter_free(&c);
+    return st;
+}
+
+/* Counts as bytes: per token, in the order first seen, its count (8 bytes,
+ * the machine's order: the ranks of one run share it) and its text with a
+ * NUL. */
+dc_status dc_tokenizer_count(const dc_tokenizer *t, const char *text, char **blob, int64_t *len) {
+    *blob = NULL, *len = 0;
+    counter c = {0};
+    dc_status st = counter_grow(&c) ? dc_set_error(DC_ERR_NOMEM, "out of memory") : DC_OK;
+    if (!st) st = each_token(t, text, count_token, &c);
+    size_t bytes = 0;
+    for (int i = 0; !st && i < c.n; i++) bytes += sizeof(int64_t) + strlen(c.tok[i]) + 1;
+    char *b = st ? NULL : malloc(bytes ? bytes : 1), *w = b;
+    if (!st && !b) st = dc_set_error(DC_ERR_NOMEM, "tokenizer: out of memory for the counts of %d tokens", c.n);
+    for (int i = 0; !st && i < c.n; i++) {
+        const size_t k = strlen(c.tok[i]) + 1;
+        memcpy(w, &c.count[i], sizeof(int64_t));
+        memcpy(w + sizeof(int64_t), c.tok[i], k);
+        w += sizeof(int64_t) + k;
     }
-    for (int i = 0; i < c.n; i++) free(c.tok[i]);
-    free(c.tok), free(c.count), free(c.first), free(c.slot), free(order);
+    counter_free(&c);
+    if (!st) *blob = b, *len = (int64_t)bytes;
+    return st;
+}
+
+dc_status dc_tokenizer_fit_counts(dc_tokenizer *t, const char *const *blobs, const int64_t *lens, int n) {
+    counter c = {0};
+    dc_status st = counter_grow(&c) ? dc_set_error(DC_ERR_NOMEM, "out of memory") : DC_OK;
+    for (int p = 0; p < n && !st; p++)
+        for (int64_t at = 0; at < lens[p] && !st;) { /* count, token, NUL: a token of at most 255 bytes */
+            const char *e = lens[p] - at > (int64_t)sizeof(int64_t) ? memchr(blobs[p] + at + sizeof(int64_t), 0, (size_t)(lens[p] - at) - sizeof(int64_t)) : NULL;
+            int64_t k;
+            if (e) memcpy(&k, blobs[p] + at, sizeof k);
+            if (!e || e - (blobs[p] + at + sizeof(int64_t)) > 255 || k < 1) {
+                st = dc_set_error(DC_ERR_FORMAT, "tokenizer: part %d's counts are malformed at byte %lld", p, (long long)at);
+                break;
+            }
+            if (count_add(&c, blobs[p] + at + sizeof(int64_t), k)) st = dc_set_error(DC_ERR_NOMEM, "out of memory");
+            at = e + 1 - blobs[p];
+        }
+    if (!st) st = vocab_of_counts(t, &c);
+    counter_free(&c);
     return st;
 }
 

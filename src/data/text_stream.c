@@ -1,7 +1,9 @@
 /* text_stream.c — a text file as one stream of token ids: what a GPT-style
  * language model trains on (the text line's target=stream). The file is
  * read whole, tokenized once (the vocabulary fitted on all of it unless one
- * is given), and kept as int32 ids; dc_dataset_stream makes the windows. */
+ * is given), and kept as int32 ids; dc_dataset_stream makes the windows.
+ * Or read in parts, cut where no token crosses (dc_text_cut,
+ * dc_read_text_part: each rank of deepc train --shard-data its own). */
 #include "text_report.h"
 #include <errno.h>
 #include <stdlib.h>
@@ -71,4 +73,68 @@ dc_status dc_bpe_stream_load(const char *path, const dc_bpe *b, int context, dc_
     free(ids);
     free(text);
     return st;
+}
+
+/* ---- a text file in parts (dc_text_cut) --------------------------------- */
+
+static int graphic(int c) { return c > ' ' && c < 0x7F; }
+
+dc_status dc_text_cut(const char *path, int64_t from, int64_t *cut) {
+    struct stat sb;
+    if (stat(path, &sb) != 0) return dc_set_error(DC_ERR_IO, "%s: cannot open (%s)", path, strerror(errno));
+    const int64_t size = (int64_t)sb.st_size;
+    *cut = from <= 0 ? 0 : size;
+    if (from <= 0 || from >= size) return DC_OK;
+    FILE *f = fopen(path, "rb");
+    if (!f) return dc_set_error(DC_ERR_IO, "%s: cannot open (%s)", path, strerror(errno));
+    /* scan from from - 2 in chunks, keeping the two bytes before each */
+    unsigned char buf[1 << 16];
+    int64_t at = from < 2 ? 0 : from - 2;
+    int b2 = -1, b1 = -1; /* the bytes at p - 2 and p - 1 */
+    dc_status st = fseek(f, (long)at, SEEK_SET) ? dc_set_error(DC_ERR_IO, "%s: cannot seek to byte %lld", path, (long long)at) : DC_OK;
+    for (size_t n; !st && (n = fread(buf, 1, sizeof buf, f)) > 0;) {
+        for (size_t i = 0; i < n; i++, at++) {
+            if (at >= from && b1 == '\n' && graphic(b2) && graphic(buf[i])) {
+                *cut = at;
+                fclose(f);
+                return DC_OK;
+            }
+            b2 = b1, b1 = buf[i];
+        }
+    }
+    if (!st && ferror(f)) st = dc_set_error(DC_ERR_IO, "%s: cannot read near byte %lld", path, (long long)at);
+    fclose(f);
+    return st;
+}
+
+char *dc_read_text_part(const char *path, int64_t lo, int64_t hi, int64_t *len) {
+    *len = 0;
+    if (lo < 0 || hi < lo || hi - lo > STREAM_MAX_BYTES) {
+        dc_set_error(DC_ERR_INVALID, "%s: bytes %lld to %lld: not a part this file may be read in (at most %lld MiB)", path, (long long)lo,
+                     (long long)hi, (long long)(STREAM_MAX_BYTES >> 20));
+        return NULL;
+    }
+    FILE *f = fopen(path, "rb");
+    char *buf = f ? malloc((size_t)(hi - lo) + 1) : NULL;
+    if (!buf) {
+        if (f) fclose(f);
+        dc_set_error(f ? DC_ERR_NOMEM : DC_ERR_IO, "%s: cannot read (%s)", path, f ? "out of memory" : strerror(errno));
+        return NULL;
+    }
+    size_t n = fseek(f, (long)lo, SEEK_SET) ? 0 : fread(buf, 1, (size_t)(hi - lo), f);
+    fclose(f);
+    if ((int64_t)n != hi - lo) {
+        dc_set_error(DC_ERR_IO, "%s: cannot read bytes %lld to %lld (the file changed?)", path, (long long)lo, (long long)hi);
+        free(buf);
+        return NULL;
+    }
+    buf[n] = 0;
+    const char *nul = memchr(buf, 0, n);
+    if (nul) {
+        dc_set_error(DC_ERR_FORMAT, "%s: byte %lld is NUL: not a text file", path, (long long)(lo + (nul - buf)));
+        free(buf);
+        return NULL;
+    }
+    *len = (int64_t)n;
+    return buf;
 }

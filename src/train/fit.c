@@ -495,7 +495,7 @@ static const int64_t *batch_rows(fit_ctx *c, int64_t step, int64_t start, int64_
     for (int64_t i = 0; i < n; i++) {
         dc_rng r;
         dc_rng_seed(&r, batch_seed(s->seed ^ 0x5743A11D0E5ULL, s->epoch, start + i));
-        rows[i] = (int64_t)dc_rng_below(&r, (uint32_t)c->train->n);
+        rows[i] = (int64_t)dc_rng_below(&r, (uint32_t)c->n_all); /* (sharded: over every rank's windows) */
     }
     return rows;
 }
@@ -770,7 +770,9 @@ static dc_status init_state(fit_ctx *c, const dc_dataset *data) {
     if (s->batch_size <= 0) return dc_set_error(DC_ERR_INVALID, "fit: batch size must be positive");
     if (data->kind == DC_DATASET_STREAM) { /* a stream: an epoch is steps of random windows (batch_rows draws them) */
         int64_t steps = m->recipe.fit.steps_per_epoch;
-        if (steps <= 0) steps = (data->stream.ntokens + s->batch_size * data->x.size - 1) / (s->batch_size * data->x.size);
+        /* the training stream's tokens: a sharded part's windows are of a stream of n_all + context tokens */
+        const int64_t ntok = c->n_all == data->n ? data->stream.ntokens : c->n_all + data->x.size;
+        if (steps <= 0) steps = (ntok + s->batch_size * data->x.size - 1) / (s->batch_size * data->x.size);
         if (steps > INT64_MAX / s->batch_size) return dc_set_error(DC_ERR_INVALID, "fit: %lld steps per epoch is too many", (long long)steps);
         s->ntrain = steps * s->batch_size;
         s->stream = 1;
@@ -869,11 +871,14 @@ static dc_status reduce_epoch(fit_ctx *c) {
  * only the sums' order differs from one process's). */
 static dc_status validate(fit_ctx *c, int64_t nval, dc_epoch_stats *v, dc_progress *p) {
     dc_train_state *s = c->s;
-    if (!c->local || c->val != c->train) return evaluate_on(c->m, c->g, c->val, s->val_off, nval, s->batch_size, v, p);
-    const int64_t lo = s->val_off > c->off ? s->val_off : c->off, hi0 = s->val_off + nval, hi = hi0 < c->off + c->held ? hi0 : c->off + c->held;
+    const int part = c->o->world > 1 && c->o->validation && c->o->validation_rows > 0; /* each rank holds a part of the given validation set */
+    if (!part && (!c->local || c->val != c->train)) return evaluate_on(c->m, c->g, c->val, s->val_off, nval, s->batch_size, v, p);
+    /* rows [val_off, val_off + nval) of what the rows [off, off + held) this rank holds are part of */
+    const int64_t off = part ? c->o->validation_offset : c->off, held = part ? c->val->n : c->held;
+    const int64_t lo = s->val_off > off ? s->val_off : off, hi0 = s->val_off + nval, hi = hi0 < off + held ? hi0 : off + held;
     dc_status st = DC_OK;
     memset(v, 0, sizeof *v);
-    if (hi > lo && (st = evaluate_on(c->m, c->g, c->val, lo - c->off, hi - lo, s->batch_size, v, p))) return st;
+    if (hi > lo && (st = evaluate_on(c->m, c->g, c->val, lo - off, hi - lo, s->batch_size, v, p))) return st;
     if ((st = dc_epoch_stats_reduce(c->m, v, c->o->callbacks))) return st;
     v->nparts = DC_MAX_LOSS_PARTS; /* (the caller takes the training's names and count) */
     return DC_OK;
@@ -1116,17 +1121,27 @@ dc_status dc_fit(dc_model *m, const dc_dataset *data, const dc_fit_options *o, d
     }
     fit_ctx c = {.m = m, .train = data, .val = o->validation, .o = o, .n_all = data->n, .held = data->n};
     if (o->world > 1 && o->data_rows > 0) { /* this rank holds part of the data */
-        if (data->kind == DC_DATASET_STREAM || o->data_offset < 0 || o->data_offset + data->n > o->data_rows ||
-            !o->callbacks || !o->callbacks->reduce_stats) {
+        const char *bad = o->data_offset < 0 || o->data_offset + data->n > o->data_rows ? " do not fit"
+                          : !o->callbacks || !o->callbacks->reduce_stats             ? ": needs the reduce_stats callback"
+                          : data->kind == DC_DATASET_STREAM && o->data_rows > UINT32_MAX ? ": a stream's windows are drawn below 2^32"
+                          : data->kind == DC_DATASET_STREAM && !o->validation && vs > 0.0f
+                              ? ": a stream's part needs its validation part given (validation, validation_rows)"
+                              : NULL;
+        if (bad) {
             dc_dataset_free(own[0]);
             dc_dataset_free(own[1]);
             return dc_set_error(DC_ERR_INVALID, "fit: data_rows: rows [%lld, %lld) of %lld%s", (long long)o->data_offset,
-                                (long long)(o->data_offset + data->n), (long long)o->data_rows,
-                                data->kind == DC_DATASET_STREAM ? ": a token stream is read whole on every rank"
-                                : !o->callbacks || !o->callbacks->reduce_stats ? ": needs the reduce_stats callback"
-                                                                                : " do not fit");
+                                (long long)(o->data_offset + data->n), (long long)o->data_rows, bad);
         }
         c.n_all = o->data_rows, c.off = o->data_offset;
+    }
+    if (o->world > 1 && o->validation && o->validation_rows > 0 &&
+        (o->validation_offset < 0 || o->validation_offset + o->validation->n > o->validation_rows || !o->callbacks || !o->callbacks->reduce_stats)) {
+        dc_dataset_free(own[0]);
+        dc_dataset_free(own[1]);
+        return dc_set_error(DC_ERR_INVALID, "fit: validation_rows: rows [%lld, %lld) of %lld%s", (long long)o->validation_offset,
+                            (long long)(o->validation_offset + o->validation->n), (long long)o->validation_rows,
+                            !o->callbacks || !o->callbacks->reduce_stats ? ": needs the reduce_stats callback" : " do not fit");
     }
     c.s = o->state ? o->state : dc_train_state_new();
     if (!c.s) {
@@ -1149,7 +1164,7 @@ dc_status dc_fit(dc_model *m, const dc_dataset *data, const dc_fit_options *o, d
     if (!st && c.s->finished && c.s->epoch < c.s->epochs && !c.s->stopped_early) c.s->finished = 0;
     if (!st) c.sched = run_schedule(m, c.s);
     if (!st && o->validation) {
-        c.s->nval = o->validation->n;
+        c.s->nval = o->world > 1 && o->validation_rows > 0 ? o->validation_rows : o->validation->n;
         c.s->val_off = 0;
         st = check_data(m, o->validation, "fit (validation data)");
     } else if (!st && c.s->nval > 0) {
