@@ -68,8 +68,11 @@ T="$SRC/models/fashion_mlp_tuned.dc"
     > /dev/null 2>&1; rc=$?
 [ $rc = 130 ] && ok || bad "--stop-after exited $rc, expected 130"
 "$DEEPC" train --resume "$W/part.safetensors" --data fashion-mnist --quiet --out "$W/resumed.safetensors" \
-    > /dev/null 2>&1 || bad "resume failed"
+    --log "$W/resumed.csv" > /dev/null 2>&1 || bad "resume failed"
 cmp -s "$W/straight.safetensors" "$W/resumed.safetensors" && ok || bad "resumed run differs from the uninterrupted one"
+# the resumed run's own log: its epochs, under a header
+head -1 "$W/resumed.csv" | grep -q "^epoch,loss," && [ "$(sed -n 2p "$W/resumed.csv" | cut -d, -f1)" = 2 ] && ok \
+  || bad "a resumed run's new log: $(head -3 "$W/resumed.csv")"
 [ "$(wc -l < "$W/run.csv")" = 5 ] && head -1 "$W/run.csv" | grep -q "^epoch,loss,accuracy,val_loss,val_accuracy,lr" && ok || bad "CSV log"
 grep -q "<polyline" "$W/run.svg" && grep -q "validation" "$W/run.svg" && ok || bad "SVG plot"
 "$DEEPC" eval "$W/ckpt.safetensors" --data fashion-mnist --limit 100 > /dev/null 2>&1 && ok || bad "checkpoint not loadable"

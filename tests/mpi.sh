@@ -240,6 +240,13 @@ $MPIRUN -np 2 "$DEEPC" train "$W/gpt.dc" --data "$W/small.txt" --quiet --force -
 $MPIRUN -np 3 "$DEEPC" train --resume "$W/gpart.safetensors" --data "$W/small.txt" --quiet --out "$W/gres.safetensors" > "$W/gres.out" 2>&1 \
   || bad "the GPT stopped with --shard-data, resumed without: $(tail -3 "$W/gres.out")"
 close "$W/gpt1.safetensors" "$W/gres.safetensors" "the GPT stopped with --shard-data on 2 ranks, resumed whole on 3"
+# --limit: the first 20,000 windows of the stream, split as one, on 3 ranks as in one process
+DEEPC_NUM_THREADS=1 "$DEEPC" train "$W/gpt.dc" --data "$W/small.txt" --quiet --force --limit 20000 --log "$W/glimlog1.csv" --out "$W/glim1.safetensors" > /dev/null 2>&1 \
+  || bad "the GPT alone, --limit"
+$MPIRUN -np 3 "$DEEPC" train "$W/gpt.dc" --data "$W/small.txt" --quiet --force --shard-data --limit 20000 --log "$W/glimlog3.csv" --out "$W/glim3.safetensors" \
+  > "$W/glim3.out" 2>&1 || bad "the GPT on 3 ranks, --shard-data --limit: $(tail -3 "$W/glim3.out")"
+close "$W/glim1.safetensors" "$W/glim3.safetensors" "the GPT on 3 ranks, --shard-data --limit 20000"
+same_log "$W/glimlog1.csv" "$W/glimlog3.csv" && ok || bad "the GPT on 3 ranks, --shard-data --limit 20000: the metrics"
 (head -c 30000 "$W/small.txt"; printf 'x\000y'; tail -c 9000 "$W/small.txt") > "$W/nul.txt"
 expect_fail "nul.txt: byte 30001 is NUL" $MPIRUN -np 2 "$DEEPC" train "$W/gpt.dc" --data "$W/nul.txt" --quiet --force --shard-data --out "$W/nul.safetensors"
 

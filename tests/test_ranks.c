@@ -11,7 +11,8 @@
  * gather_range over the barrier), and kept sharded and saved by both. A
  * model with batch normalization: the ranks' running statistics averaged
  * after each step (reduce_stats), the same on both, and the whole batch's.
- * A token stream held in parts (data_rows and validation_rows). */
+ * A token stream held in parts (data_rows and validation_rows), and one
+ * cut short (--limit). */
 #include "test.h"
 #include <pthread.h>
 
@@ -315,6 +316,18 @@ static void check_stream_parts(allreduce *ar) {
               "stream parts, epoch %d: the ranks' validation over their parts is the whole's (val_loss %.6f vs %.6f, loss %.6f vs %.6f)", e + 1,
               a->val_loss, s1->val_loss, a->loss, s1->loss);
     }
+    /* a stream cut to its first windows (--limit) is split and trained as the shorter stream, to the bit */
+    dc_dataset *cut = dc_dataset_stream(tok, N, T, 1), *shorter = dc_dataset_stream(tok, 1500 + T, T, 1);
+    dc_model *mc = dc_model_parse(lm, "lm.dc"), *ms = dc_model_parse(lm, "lm.dc");
+    dc_history hc, hs;
+    if (cut) cut->n = 1500;
+    CHECK(cut && shorter && mc && ms && dc_fit(mc, cut, &o, &hc) == DC_OK && dc_fit(ms, shorter, &o, &hs) == DC_OK,
+          "a stream cut short: %s", dc_last_error());
+    CHECK(mc && ms && !memcmp(dc_model_params(mc), dc_model_params(ms), sizeof(float) * (size_t)n) && hc.epoch[1].val_loss == hs.epoch[1].val_loss,
+          "a stream cut to 1,500 windows trains and validates as a stream of 1,500 windows");
+    dc_history_free(&hc), dc_history_free(&hs);
+    dc_model_free(mc), dc_model_free(ms);
+    dc_dataset_free(cut), dc_dataset_free(shorter);
     for (int r = 0; r < 2; r++) {
         free(ar->grads[r]);
         dc_history_free(&sj[r].j.h);

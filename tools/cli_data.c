@@ -264,24 +264,23 @@ dc_status cli_load_text(const cli_args *a, dc_model *m, cli_bundle *b, FILE *rep
     /* --shard-data: each rank reads its part of a stream (cli_stream.c) */
     const int part = a->shard_data && cli_mpi_world() > 1 && (sp->stream || sp->bpe);
     cli_stream cs = {0};
-    if (!st && part && a->limit > 0)
-        st = dc_set_error_cli("--limit: %s is read in parts with --shard-data; give the part of the text to train on instead", a->data);
     const float vs = a->vsplit >= 0 ? (float)a->vsplit : dc_model_fit_config(m)->validation_split;
+    const int64_t limit = a->limit > 0 ? a->limit : a->resume ? run.ntrain : 0; /* a resumed run: its own count */
     if (!st && sp->bpe) { /* GPT-2's BPE: the model's own (a resumed run's), or the text line's files */
         dc_bpe *bp = a->init_from || a->resume ? dc_model_bpe(m) : dc_bpe_load(sp->vocab, sp->merges);
         st = !bp ? DC_ERR_INVALID
-             : part ? cli_stream_part(a->data, sp, bp, NULL, vs, &cs, report)
+             : part ? cli_stream_part(a->data, sp, bp, NULL, vs, limit, &cs, report)
                     : dc_bpe_stream_load(a->data, bp, sp->maxlen, &b->train, report);
         if (!st) st = dc_model_set_bpe(m, bp);
         dc_bpe_free(bp);
-    } else if (!st && part) st = cli_stream_part(a->data, sp, NULL, &tok, vs, &cs, report);
+    } else if (!st && part) st = cli_stream_part(a->data, sp, NULL, &tok, vs, limit, &cs, report);
     else if (!st && sp->stream) st = dc_text_stream_load(a->data, sp, &tok, &b->train, report); /* split by position in fit */
     else if (!st) st = dc_text_csv_load(a->data, sp, &o, &tok, &cls, &n, &b->train, &b->test, report);
     if (!st && part) { /* this rank's windows, and the whole stream's count and fingerprint */
         b->train = cs.train, b->first = cs.first, b->total = cs.total;
         b->val = cs.val, b->val_first = cs.val_first, b->val_total = cs.val_total;
     }
-    if (!st && !part) limit_training(b->train, a->limit > 0 ? a->limit : a->resume ? run.ntrain : 0, report); /* a resumed run: its own count */
+    if (!st && !part) limit_training(b->train, limit, report);
     const int64_t windows = part ? cs.windows : b->train ? b->train->n : 0;
     const uint64_t hash = part ? cs.hash : b->train ? dc_dataset_fingerprint(b->train) : 0;
     if (!st && a->resume && (windows != run.ntrain || hash != run.hash))

@@ -144,8 +144,8 @@ static dc_status split_of(const char *path, int64_t N, int T, float vs, int W, s
     return DC_OK;
 }
 
-dc_status cli_stream_part(const char *path, const dc_text_spec *sp, const dc_bpe *bp, dc_tokenizer **tok, float vs, cli_stream *out,
-                          FILE *report) {
+dc_status cli_stream_part(const char *path, const dc_text_spec *sp, const dc_bpe *bp, dc_tokenizer **tok, float vs, int64_t limit,
+                          cli_stream *out, FILE *report) {
     memset(out, 0, sizeof *out);
     const int r = cli_mpi_rank(), W = cli_mpi_world(), T = sp->maxlen;
     span bytes = {0, 0};
@@ -166,7 +166,9 @@ dc_status cli_stream_part(const char *path, const dc_text_spec *sp, const dc_bpe
         top = counts[W + k] > top ? counts[W + k] : top;
     }
     stream_split s = {0};
-    if (!st) st = split_of(path, N, T, vs, W, &s);
+    /* --limit: the first `limit` windows, a stream of limit + T tokens, split as one (the tokens after are read, and left) */
+    const int64_t used = limit > 0 && limit + T < N ? limit + T : N;
+    if (!st) st = split_of(path, used, T, vs, W, &s);
     for (int k = 0; !st && k < W; k++) tr[k] = train_tokens(&s, k, W), va[k] = val_tokens(&s, k, W);
     int32_t *trbuf = st ? NULL : malloc(sizeof(int32_t) * (size_t)(tr[r].hi - tr[r].lo));
     int32_t *vabuf = st ? NULL : malloc(sizeof(int32_t) * (size_t)(va[r].hi - va[r].lo + 1));
@@ -185,9 +187,11 @@ dc_status cli_stream_part(const char *path, const dc_text_spec *sp, const dc_bpe
         if (out->val) out->val->num_classes = (int)top + 1;
         out->first = s.ntrain * r / W, out->total = s.ntrain;
         out->val_first = s.nval * r / W, out->val_total = s.nval;
-        out->windows = N - T;
+        out->windows = used - T;
         out->tokens = N;
     }
+    if (!st && report && used < N)
+        fprintf(report, "--limit %lld: training on the first %lld of %lld windows of the stream\n", (long long)limit, (long long)limit, (long long)(N - T));
     if (!st && report) {
         char size[32];
         fprintf(report, "%s: %lld tokens, a vocabulary of %d; --shard-data: rank 0 tokenized bytes 0 to %lld (%s), and holds training "

@@ -756,6 +756,13 @@ static dc_status sync_running_stats(fit_ctx *c) {
     return DC_OK;
 }
 
+/* The tokens a stream's windows span: all its tokens, or, when its window
+ * count was cut (dc_dataset.n lowered: --limit), those of its first n. */
+static int64_t stream_span(const dc_dataset *d) {
+    const int64_t T = d->x.size, full = (d->stream.ntokens - T - 1) / d->stream.stride + 1;
+    return d->n >= full ? d->stream.ntokens : (d->n - 1) * d->stream.stride + T + 1;
+}
+
 static dc_status init_state(fit_ctx *c, const dc_dataset *data) {
     dc_model *m = c->m;
     const dc_fit_options *o = c->o;
@@ -770,8 +777,8 @@ static dc_status init_state(fit_ctx *c, const dc_dataset *data) {
     if (s->batch_size <= 0) return dc_set_error(DC_ERR_INVALID, "fit: batch size must be positive");
     if (data->kind == DC_DATASET_STREAM) { /* a stream: an epoch is steps of random windows (batch_rows draws them) */
         int64_t steps = m->recipe.fit.steps_per_epoch;
-        /* the training stream's tokens: a sharded part's windows are of a stream of n_all + context tokens */
-        const int64_t ntok = c->n_all == data->n ? data->stream.ntokens : c->n_all + data->x.size;
+        /* the training stream's tokens: its windows' (every rank's, when sharded) */
+        const int64_t ntok = c->n_all == data->n ? stream_span(data) : (c->n_all - 1) * data->stream.stride + data->x.size + 1;
         if (steps <= 0) steps = (ntok + s->batch_size * data->x.size - 1) / (s->batch_size * data->x.size);
         if (steps > INT64_MAX / s->batch_size) return dc_set_error(DC_ERR_INVALID, "fit: %lld steps per epoch is too many", (long long)steps);
         s->ntrain = steps * s->batch_size;
@@ -815,7 +822,8 @@ static void log_csv(const char *path, const dc_train_state *s, const dc_epoch_st
         fprintf(stderr, "deepc: warning: cannot write the log %s (%s)\n", path, strerror(errno));
         return;
     }
-    if (s->epoch == 1) fprintf(f, "epoch,loss,accuracy,val_loss,val_accuracy,lr,seconds\n");
+    if (s->epoch == 1 || (!fseek(f, 0, SEEK_END) && ftell(f) == 0)) /* (a resumed run's new log gets one too) */
+        fprintf(f, "epoch,loss,accuracy,val_loss,val_accuracy,lr,seconds\n");
     fprintf(f, "%d,%.6g,%.6g,%.6g,%.6g,%.6g,%.4f\n", s->epoch, e->loss, e->accuracy, e->val_loss, e->val_accuracy, e->lr,
             e->seconds);
     fclose(f);
@@ -1103,14 +1111,15 @@ dc_status dc_fit(dc_model *m, const dc_dataset *data, const dc_fit_options *o, d
     dc_dataset *own[2] = {NULL, NULL};
     const float vs = o->validation_split >= 0.0f ? o->validation_split : m->recipe.fit.validation_split;
     if (data->kind == DC_DATASET_STREAM && !o->validation && vs > 0.0f) {
-        const int64_t T = data->x.size, ntr = (int64_t)((double)data->stream.ntokens * (1.0 - vs));
+        /* a stream cut short (--limit: fewer windows) is split as the shorter stream */
+        const int64_t T = data->x.size, ntok = stream_span(data), ntr = (int64_t)((double)ntok * (1.0 - vs));
         own[0] = dc_dataset_stream(data->stream.tokens, ntr, T, data->stream.stride);
-        own[1] = own[0] ? dc_dataset_stream(data->stream.tokens + ntr, data->stream.ntokens - ntr, T, T) : NULL;
+        own[1] = own[0] ? dc_dataset_stream(data->stream.tokens + ntr, ntok - ntr, T, T) : NULL;
         if (!own[1]) {
             dc_dataset_free(own[0]);
             char msg[512];
             snprintf(msg, sizeof msg, "%s", dc_last_error());
-            return dc_set_error(DC_ERR_INVALID, "fit: validation split %g of %lld tokens: %s", vs, (long long)data->stream.ntokens, msg);
+            return dc_set_error(DC_ERR_INVALID, "fit: validation split %g of %lld tokens: %s", vs, (long long)ntok, msg);
         }
         own[0]->num_classes = own[1]->num_classes = data->num_classes;
         split = *o;
