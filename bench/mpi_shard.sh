@@ -17,6 +17,10 @@
 #   - the char GPT (models/char_gpt.dc) on 128 MB of text (data/fortunes.txt
 #     50 times), 5 steps: plain and --shard-data (each rank reads and
 #     tokenizes its half, and holds its half of the windows).
+#   - scikit-learn's breast cancer table 1,000 times over (569,000 rows,
+#     about 120 MB of CSV), stratified, standard scaling, 20 steps: plain
+#     and --shard-data (each rank parses its part of the records; the
+#     pipeline is fitted over all of them).
 # ONLY=TEXT runs the cases whose name holds TEXT.
 set -e
 cd "$(dirname "$0")/.."
@@ -79,3 +83,6 @@ case "GPT-2 small, 128 tokens" in *"${ONLY:-}"*) cp "$W/out.safetensors" "$W/gpt
 bench "GPT-2 small, resumed, 2 steps" "plain;--shard-optimizer" --resume "$W/gpt2_state.safetensors" --data data/fortunes.txt --epochs 2 --steps-per-epoch 2 --validation-steps 1
 [ -f "$W/big.txt" ] || for i in $(seq 50); do cat data/fortunes.txt; done > "$W/big.txt"
 bench "char GPT, 128 MB of text, 5 steps" "plain;--shard-data" models/char_gpt.dc --data "$W/big.txt" --epochs 1 --steps-per-epoch 5 --validation-steps 1
+SK=/usr/lib/python3/dist-packages/sklearn/datasets/data
+[ -f "$W/cancer1000.csv" ] || { head -1 "$SK/breast_cancer.csv"; for i in $(seq 1000); do tail -n +2 "$SK/breast_cancer.csv"; done; } > "$W/cancer1000.csv"
+bench "breast cancer x1000, 569,000 rows, 20 steps" "plain;--shard-data" models/breast_cancer.dc --data "$W/cancer1000.csv" --skip-rows 1 --no-header --test-split 0.2 --stratify --scale standard --epochs 1 --steps-per-epoch 20

@@ -1,8 +1,34 @@
 /* fuzz_csv.c — a CSV table through the whole tabular pipeline: parsing,
  * column types, missing values, the (stratified) split, categories,
  * scaling, PCA; then the fitted pipeline applied to the same file, and its
- * text form read back. The first byte picks the options. */
+ * text form read back. The first byte picks the options. And the file read
+ * in 3 parts (dc_csv_cuts, dc_csv_read_range: deepc train --shard-data):
+ * when it reads whole, its parts' records are its records. */
 #include "fuzz.h"
+#include "../src/data/csv.h"
+
+static void parts_are_whole(const char *p, char delim, int header) {
+    dc_csv *whole = dc_csv_read(p, delim, header, 0);
+    int64_t cuts[4], lines[4], rows = 0;
+    if (dc_csv_cuts(p, delim, header, 0, 3, cuts, lines) != DC_OK) {
+        if (whole) abort(); /* a file read whole can be cut */
+        return;
+    }
+    for (int k = 0; k < 3; k++) {
+        if (cuts[k] > cuts[k + 1]) abort(); /* parts in order */
+        if (cuts[k] == cuts[k + 1]) continue;
+        dc_csv *part = dc_csv_read_range(p, delim, header, 0, cuts[0], cuts[k], cuts[k + 1], lines[k]);
+        if (whole && (!part || part->ncols != whole->ncols || rows + part->nrows > whole->nrows)) abort();
+        for (int64_t i = 0; whole && i < part->nrows; i++, rows++) {
+            if (part->line[i] != whole->line[rows]) abort(); /* errors would name the right line */
+            for (int c = 0; c < part->ncols; c++)
+                if (strcmp(part->cells[i * part->ncols + c], whole->cells[rows * whole->ncols + c])) abort();
+        }
+        dc_csv_free(part);
+    }
+    if (whole && rows != whole->nrows) abort();
+    dc_csv_free(whole);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n) {
     if (n < 1 || n > 1 << 16) return 0;
@@ -32,5 +58,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n) {
     dc_tabular_free(t);
     dc_dataset_free(tr);
     dc_dataset_free(te);
+    parts_are_whole(p, o.delimiter, !o.no_header);
     return 0;
 }

@@ -350,19 +350,25 @@ int cli_mpi_allgather_bytes(const char *mine, int64_t n, char **all, int64_t *le
     return rc;
 }
 
-int cli_mpi_alltoallv_i32(const int32_t *send, const int64_t *scount, const int64_t *sdispl, int32_t *recv, const int64_t *rcount,
-                          const int64_t *rdispl) {
+/* MPI_Alltoallv with 64-bit counts and places (each must fit an int) */
+static int alltoallv(const void *send, const int64_t *scount, const int64_t *sdispl, void *recv, const int64_t *rcount, const int64_t *rdispl,
+                     MPI_Datatype type, const char *what) {
     int *c = malloc(sizeof(int) * 4 * (size_t)world);
     int rc = c ? 0 : 1;
     for (int r = 0; !rc && r < world; r++) {
         if (sdispl[r] + scount[r] > INT32_MAX || rdispl[r] + rcount[r] > INT32_MAX) rc = 1;
         else c[r] = (int)scount[r], c[world + r] = (int)sdispl[r], c[2 * world + r] = (int)rcount[r], c[3 * world + r] = (int)rdispl[r];
     }
-    if (rc) fprintf(stderr, "deepc: rank %d: cannot exchange over 2^31 ids with the ranks (%s)\n", rank, c ? "MPI counts are ints" : "out of memory");
-    else if ((rc = MPI_Alltoallv(send, c, c + world, MPI_INT32_T, recv, c + 2 * world, c + 3 * world, MPI_INT32_T, MPI_COMM_WORLD)) != MPI_SUCCESS)
-        rc = mpi_failed(rc, "exchanging ids with the ranks");
+    if (rc) fprintf(stderr, "deepc: rank %d: %s: over 2^31 items (%s)\n", rank, what, c ? "MPI counts are ints" : "out of memory");
+    else if ((rc = MPI_Alltoallv(send, c, c + world, type, recv, c + 2 * world, c + 3 * world, type, MPI_COMM_WORLD)) != MPI_SUCCESS)
+        rc = mpi_failed(rc, what);
     free(c);
     return rc;
+}
+
+int cli_mpi_alltoallv_i32(const int32_t *send, const int64_t *scount, const int64_t *sdispl, int32_t *recv, const int64_t *rcount,
+                          const int64_t *rdispl) {
+    return alltoallv(send, scount, sdispl, recv, rcount, rdispl, MPI_INT32_T, "exchanging ids with the ranks");
 }
 
 int cli_mpi_chain(uint64_t *h, uint64_t (*step)(uint64_t h, void *user), void *user) {
@@ -371,6 +377,33 @@ int cli_mpi_chain(uint64_t *h, uint64_t (*step)(uint64_t h, void *user), void *u
     if (rc == MPI_SUCCESS && rank + 1 < world) rc = MPI_Send(h, 1, MPI_UINT64_T, rank + 1, 77, MPI_COMM_WORLD);
     if (rc == MPI_SUCCESS) rc = MPI_Bcast(h, 1, MPI_UINT64_T, world - 1, MPI_COMM_WORLD);
     return rc == MPI_SUCCESS ? 0 : mpi_failed(rc, "passing a value along the ranks");
+}
+
+/* dc_ranks on MPI_COMM_WORLD (cli_mpi_ranks): sums and maxima in chunks
+ * of at most 2^30 doubles (MPI's counts are ints) */
+static int reduce_doubles(double *v, int64_t n, MPI_Op op, const char *what) {
+    for (int64_t at = 0; at < n;) {
+        const int k = (int)(n - at < ((int64_t)1 << 30) ? n - at : ((int64_t)1 << 30));
+        const int rc = MPI_Allreduce(MPI_IN_PLACE, v + at, k, MPI_DOUBLE, op, MPI_COMM_WORLD);
+        if (rc != MPI_SUCCESS) return mpi_failed(rc, what);
+        at += k;
+    }
+    return 0;
+}
+static int ranks_sum(double *v, int64_t n, void *user) { return (void)user, reduce_doubles(v, n, MPI_SUM, "a sum over the ranks"); }
+static int ranks_max(double *v, int64_t n, void *user) { return (void)user, reduce_doubles(v, n, MPI_MAX, "a maximum over the ranks"); }
+static int ranks_gather(const void *mine, int64_t n, char **all, int64_t *lens, void *user) {
+    (void)user;
+    return cli_mpi_allgather_bytes(mine, n, all, lens);
+}
+static int ranks_trade(const void *send, const int64_t *scount, const int64_t *sdispl, void *recv, const int64_t *rcount, const int64_t *rdispl,
+                       void *user) {
+    (void)user;
+    return alltoallv(send, scount, sdispl, recv, rcount, rdispl, MPI_BYTE, "trading rows' bytes with the ranks");
+}
+
+dc_ranks cli_mpi_ranks(void) {
+    return (dc_ranks){.rank = rank, .world = world, .sum = ranks_sum, .max = ranks_max, .gather = ranks_gather, .trade = ranks_trade};
 }
 
 void cli_mpi_callbacks(dc_callbacks *cb) {
@@ -421,4 +454,5 @@ int cli_mpi_chain(uint64_t *h, uint64_t (*step)(uint64_t h, void *user), void *u
     *h = step(*h, user);
     return 0;
 }
+dc_ranks cli_mpi_ranks(void) { return (dc_ranks){.rank = 0, .world = 1}; }
 #endif

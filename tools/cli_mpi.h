@@ -47,6 +47,9 @@ int cli_mpi_alltoallv_i32(const int32_t *send, const int64_t *scount, const int6
  * rank's result in *h (a hash over data each rank holds a part of, in
  * order). 0, or non-zero with a message. */
 int cli_mpi_chain(uint64_t *h, uint64_t (*step)(uint64_t h, void *user), void *user);
+/* The ranks' collective operations for a data set read in parts
+ * (dc_csv_load_part), on MPI. */
+dc_ranks cli_mpi_ranks(void);
 /* Megabytes of the optimizer's state (its moments) for the whole model. */
 double cli_optimizer_mb(const dc_model *m);
 /* A rank that fails alone takes the others down (they would wait). */

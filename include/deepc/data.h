@@ -336,6 +336,42 @@ typedef struct dc_tabular dc_tabular;
  * to report when it is not NULL. */
 dc_status dc_csv_load(const char *path, const dc_csv_options *o, dc_tabular **pipe, dc_dataset **train,
                       dc_dataset **test, FILE *report);
+/* Collective operations of the ranks of a data-parallel run, each holding
+ * a part of a data set (deepc implements them on MPI: tools/cli_mpi.c).
+ * Every rank calls them in the same order; each returns 0, or non-zero to
+ * fail (the caller then stops: a rank that fails alone must take the
+ * others down, as they would wait). */
+typedef struct {
+    int rank, world;
+    /* v[0..n) summed over the ranks in place (the same result on each) */
+    int (*sum)(double *v, int64_t n, void *user);
+    /* v[0..n) each the largest over the ranks, in place */
+    int (*max)(double *v, int64_t n, void *user);
+    /* each rank's n bytes gathered on every rank: *all (malloc'ed) holds
+     * rank 0's, then rank 1's, ...; lens[r] rank r's count */
+    int (*gather)(const void *mine, int64_t n, char **all, int64_t *lens, void *user);
+    /* bytes to each rank: scount[r] bytes from send + sdispl[r] go to rank
+     * r; rcount[r] bytes from rank r arrive at recv + rdispl[r] */
+    int (*trade)(const void *send, const int64_t *scount, const int64_t *sdispl, void *recv, const int64_t *rcount, const int64_t *rdispl,
+                 void *user);
+    void *user;
+} dc_ranks;
+
+/* dc_csv_load with the file read in parts (deepc train --shard-data):
+ * rank 0 finds where the records of each part start (one scan of the
+ * bytes, holding none), and each rank parses only its part. The pipeline
+ * is fitted on every rank's training rows: column types, classes and
+ * categories merged, means and deviations (and PCA's covariance) summed,
+ * a median or most frequent number from the column's training values
+ * gathered. The split is dc_csv_load's (the same seeded shuffle over all
+ * kept rows). The training rows are then traded so that rank r holds rows
+ * [*first, *first + n) of the *total, in dc_csv_load's order; the test
+ * rows are gathered whole on every rank. The result is dc_csv_load's up to
+ * the rounding of sums taken in another order (a mean, a deviation, PCA).
+ * Cross-validation folds (o->folds) are refused. report (if not NULL): as
+ * dc_csv_load's, with every rank's counts. */
+dc_status dc_csv_load_part(const char *path, const dc_csv_options *o, const dc_ranks *r, dc_tabular **pipe, dc_dataset **train,
+                           int64_t *first, int64_t *total, dc_dataset **test, FILE *report);
 /* Transform another CSV with a fitted pipeline. need_label = 0 accepts
  * files without the label column (prediction). */
 dc_dataset *dc_tabular_transform(const dc_tabular *p, const char *path, int need_label);

@@ -244,8 +244,8 @@ typedef struct {
     int keep_shards;
     /* world > 1: data holds only rows [data_offset, data_offset + data->n)
      * of a data set of data_rows rows: this rank's part, read alone
-     * (dc_mnist_load_part, dc_image_folder_load_part; deepc train
-     * --shard-data). Every rank still draws the permutation over all the
+     * (dc_mnist_load_part, dc_image_folder_load_part, dc_csv_load_part;
+     * deepc train --shard-data). Every rank still draws the permutation over all the
      * training rows; of each batch it trains on the rows it holds, its
      * loss weighted by their number, and of a validation_split's tail it
      * validates the rows it holds, the sums added over the ranks

@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define CSV_MAX_BYTES ((int64_t)1 << 31)
 
@@ -164,10 +165,10 @@ static dc_status name_columns(dc_csv *t, char **fields, size_t nf, int64_t *line
     return dc_strmap_build(&t->by_name, t->names, ncols, NULL) ? dc_set_error(DC_ERR_NOMEM, "%s: out of memory", t->path) : DC_OK;
 }
 
-dc_csv *dc_csv_read(const char *path, char delim, int header, int skip) {
-    int64_t len;
-    char *buf = read_all(path, &len);
-    if (!buf) return NULL;
+/* Parse buf[len] (taken over: freed with the table) as the CSV file path.
+ * At byte `jump` (a record's start; -1: none) the line count becomes
+ * jump_line: a part of a file read after its header. */
+static dc_csv *parse(const char *path, char *buf, int64_t len, char delim, int header, int skip, int64_t jump, int64_t jump_line) {
     dc_csv *t = calloc(1, sizeof *t);
     if (!t) {
         free(buf);
@@ -195,6 +196,7 @@ dc_csv *dc_csv_read(const char *path, char delim, int header, int skip) {
         line++;
     }
     while (p < end) {
+        if (p - buf == jump) line = jump_line;
         if (*p == '\n' || (*p == '\r' && p + 1 < end && p[1] == '\n')) { /* blank lines between records */
             p += *p == '\r' ? 2 : 1;
             line++;
@@ -247,4 +249,142 @@ fail:
     free(lines);
     dc_csv_free(t);
     return NULL;
+}
+
+dc_csv *dc_csv_read(const char *path, char delim, int header, int skip) {
+    int64_t len;
+    char *buf = read_all(path, &len);
+    return buf ? parse(path, buf, len, delim, header, skip, -1, 0) : NULL;
+}
+
+/* ---- a file in parts (dc_csv_cuts, dc_csv_read_range) -------------------- */
+
+/* A byte reader with one byte of lookahead, counting its place. */
+typedef struct {
+    FILE *f;
+    int64_t pos;
+} reader;
+static int next_byte(reader *r) {
+    int c = getc_unlocked(r->f);
+    if (c != EOF) r->pos++;
+    return c;
+}
+static int peek_byte(reader *r) {
+    int c = getc_unlocked(r->f);
+    if (c != EOF) ungetc(c, r->f);
+    return c;
+}
+
+/* Past one record (its fields as scan_field reads them), counting lines.
+ * unquoted: its first field's first byte was read already (not a quote). */
+static void skip_record(reader *r, char delim, int64_t *line, int unquoted) {
+    for (;;) { /* a field */
+        int c = unquoted ? 0 : next_byte(r);
+        unquoted = 0;
+        if (c == '"') {
+            for (;;) {
+                c = next_byte(r);
+                if (c == EOF) return;
+                if (c == '\n') (*line)++;
+                if (c == '"') {
+                    if (peek_byte(r) != '"') break;
+                    next_byte(r);
+                }
+            }
+            c = next_byte(r); /* after the closing quote: a delimiter or the record's end (else malformed: read on as text) */
+            if (c == EOF) return;
+            if (c == '\n') {
+                (*line)++;
+                return;
+            }
+            if (c == '\r') {
+                if (peek_byte(r) == '\n') next_byte(r);
+                (*line)++;
+                return;
+            }
+            if (c == (unsigned char)delim) continue;
+        }
+        for (;; c = next_byte(r)) { /* unquoted (or the rest of a malformed one) */
+            if (c == EOF) return;
+            if (c == (unsigned char)delim) break;
+            if (c == '\n') {
+                (*line)++;
+                return;
+            }
+            if (c == '\r' && (peek_byte(r) == '\n' || peek_byte(r) == EOF)) {
+                if (next_byte(r) == '\n') (*line)++;
+                return;
+            }
+        }
+    }
+}
+
+dc_status dc_csv_cuts(const char *path, char delim, int header, int skip, int parts, int64_t *cuts, int64_t *lines) {
+    struct stat sb;
+    FILE *f = stat(path, &sb) == 0 ? fopen(path, "rb") : NULL;
+    if (!f) return dc_set_error(DC_ERR_IO, "%s: cannot open (%s)", path, strerror(errno));
+    const int64_t size = (int64_t)sb.st_size;
+    reader r = {f, 0};
+    int64_t line = 1, nrec = 0;
+    int k = 1; /* the next part whose start is looked for */
+    for (int i = 0; i <= parts; i++) cuts[i] = size, lines[i] = 0;
+    if (peek_byte(&r) == 0xEF) { /* a BOM */
+        unsigned char bom[3];
+        if (fread(bom, 1, 3, f) == 3 && bom[1] == 0xBB && bom[2] == 0xBF) r.pos = 3;
+        else fseek(f, 0, SEEK_SET);
+    }
+    for (int s = 0; s < skip; s++) { /* skipped lines are not records */
+        int c;
+        while ((c = next_byte(&r)) != EOF && c != '\n') {}
+        if (c == EOF) break;
+        line++;
+    }
+    for (;;) {
+        const int64_t at = r.pos;
+        int c = next_byte(&r), cr = 0;
+        if (c == '\n' || (c == '\r' && peek_byte(&r) == '\n')) { /* a blank line between records */
+            if (c == '\r') next_byte(&r);
+            line++;
+            continue;
+        }
+        if (c == EOF) break;
+        if (nrec == header) cuts[0] = at, lines[0] = line; /* the first data record */
+        while (nrec >= header && k < parts && at >= size * k / parts) cuts[k] = at, lines[k++] = line;
+        if (c == '\r') cr = 1; /* ("\r" alone: text of an unquoted field) */
+        else ungetc(c, f), r.pos--;
+        skip_record(&r, delim, &line, cr);
+        nrec++;
+    }
+    const int bad = ferror(f);
+    fclose(f);
+    if (bad) return dc_set_error(DC_ERR_IO, "%s: cannot read", path);
+    for (int i = 0; i <= parts; i++)
+        if (!lines[i]) lines[i] = line;
+    return DC_OK;
+}
+
+dc_csv *dc_csv_read_range(const char *path, char delim, int header, int skip, int64_t data_start, int64_t lo, int64_t hi, int64_t line_lo) {
+    if (data_start < 0 || lo < data_start || hi < lo || hi - lo > CSV_MAX_BYTES) {
+        dc_set_error(DC_ERR_INVALID, "%s: bytes %lld to %lld: not a part this file may be read in", path, (long long)lo, (long long)hi);
+        return NULL;
+    }
+    FILE *f = fopen(path, "rb");
+    const int64_t len = data_start + (hi - lo);
+    char *buf = f ? malloc((size_t)len + 1) : NULL;
+    if (!buf) {
+        if (f) fclose(f);
+        dc_set_error(f ? DC_ERR_NOMEM : DC_ERR_IO, "%s: cannot read (%s)", path, f ? "out of memory" : strerror(errno));
+        return NULL;
+    }
+    /* the file's start up to its first data record (skipped lines, the header), then the part */
+    int ok = fread(buf, 1, (size_t)data_start, f) == (size_t)data_start && !fseek(f, (long)lo, SEEK_SET) &&
+             fread(buf + data_start, 1, (size_t)(hi - lo), f) == (size_t)(hi - lo);
+    fclose(f);
+    if (!ok) {
+        free(buf);
+        dc_set_error(DC_ERR_IO, "%s: cannot read bytes %lld to %lld (the file changed?)", path, (long long)lo, (long long)hi);
+        return NULL;
+    }
+    buf[len] = 0;
+    return parse(path, buf, len, delim, header, skip, data_start, line_lo);
 }

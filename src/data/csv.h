@@ -21,6 +21,17 @@ typedef struct {
  * unterminated quotes, two columns of the same name, an empty file or one
  * with no data row are errors naming the line. */
 dc_csv *dc_csv_read(const char *path, char delim, int header, int skip);
+/* A file read in parts (each rank of deepc train --shard-data its own).
+ * dc_csv_cuts: one pass over the bytes (holding none, the fields scanned
+ * as dc_csv_read scans them, quotes and all) gives where each of `parts`
+ * parts starts: cuts[0] the first data record (after skipped lines and the
+ * header), cuts[k] the first record starting at or after byte size k /
+ * parts (the file's size if none), cuts[parts] the size; lines[k] the line
+ * each is on. dc_csv_read_range reads the file's start up to data_start
+ * (its header) and the records in bytes [lo, hi) (a part: cuts[k] to
+ * cuts[k + 1]), errors naming the file's lines (line_lo: lo's). */
+dc_status dc_csv_cuts(const char *path, char delim, int header, int skip, int parts, int64_t *cuts, int64_t *lines);
+dc_csv *dc_csv_read_range(const char *path, char delim, int header, int skip, int64_t data_start, int64_t lo, int64_t hi, int64_t line_lo);
 /* A folder with one subfolder of .txt files per class (text_folder.c) as a
  * table of columns "text" and "label", one row per file. */
 dc_csv *dc_text_folder_table(const char *dir);

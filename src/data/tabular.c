@@ -7,48 +7,14 @@
  *           columns one-hot over the training categories (unknown -> zeros)
  *   scale   x' = (x - offset) / scale per encoded feature (identity if off)
  *   PCA     z = C (x' - mean), C the top principal directions of training x' */
-#include "csv.h"
+#include "tabular.h"
 #include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct {
-    char *name;
-    int categorical;
-    double impute;        /* numeric fill value (training mean/median/mode)  */
-    char **cats;          /* categorical: training categories, sorted        */
-    int ncats;
-    int impute_cat;       /* categorical fill: index into cats (-1 = zeros)  */
-} tcol;
-
-struct dc_tabular {
-    char delimiter;
-    int no_header, skip_rows;
-    char *label;
-    int regression;
-    char **classes;
-    int nclasses;
-    dc_strmap class_map;  /* class name -> index                             */
-    double *class_values; /* all classes numbers: their values, ascending    */
-    tcol *cols;
-    int ncols;
-    dc_missing missing;
-    dc_scaling scaling;
-    int width;            /* encoded features before PCA                     */
-    double *offset, *scale;
-    int pca;              /* components kept (0 = none)                      */
-    double *pca_mean, *pca_comp, *explained;
-    /* how the rows were split (a resumed run must split the same way);
-     * split_known = 0 for files written before these were kept */
-    int split_known, stratify, folds, fold;
-    double test_split;
-    uint64_t split_seed;
-    char *features_text;  /* the feature columns, comma-joined (options)    */
-};
-
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
-static int cmp_dbl(const void *a, const void *b) {
+int tab_cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+int tab_cmp_dbl(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return x < y ? -1 : x > y;
 }
@@ -111,8 +77,8 @@ static int cmp_num_str(const void *a, const void *b) {
 /* Sorted unique strings of a list (in place); returns the count. Numeric
  * lists are sorted and made unique by value: "1" and "1.0" are one class,
  * named by the first text in order ("1"). */
-static int unique_sorted(char **v, int64_t n, int numeric) {
-    qsort(v, (size_t)n, sizeof *v, numeric ? cmp_num_str : cmp_str);
+int tab_unique_sorted(char **v, int64_t n, int numeric) {
+    qsort(v, (size_t)n, sizeof *v, numeric ? cmp_num_str : tab_cmp_str);
     int64_t m = 0;
     double last = 0;
     for (int64_t i = 0; i < n; i++) {
@@ -124,7 +90,7 @@ static int unique_sorted(char **v, int64_t n, int numeric) {
     return (int)m;
 }
 
-static int find_str(char *const *v, int n, const char *s) {
+int tab_find_str(char *const *v, int n, const char *s) {
     int lo = 0, hi = n - 1;
     while (lo <= hi) { /* v is sorted by strcmp */
         int mid = (lo + hi) / 2, c = strcmp(v[mid], s);
@@ -135,7 +101,7 @@ static int find_str(char *const *v, int n, const char *s) {
     return -1;
 }
 
-static int class_index(const dc_tabular *p, const char *s) {
+int tab_class_index(const dc_tabular *p, const char *s) {
     if (p->class_values) { /* by value: "1.0" is class "1" */
         double x;
         if (!dc_csv_number(s, &x)) return -1;
@@ -153,7 +119,7 @@ static int class_index(const dc_tabular *p, const char *s) {
 
 /* The lookup of class names: values when all are numbers (they must then
  * be strictly increasing), else a hash. Classes must be distinct. */
-static dc_status index_classes(dc_tabular *p) {
+dc_status tab_index_classes(dc_tabular *p) {
     int numeric = p->nclasses > 0;
     double v;
     for (int i = 0; i < p->nclasses && numeric; i++) numeric = dc_csv_number(p->classes[i], &v);
@@ -175,7 +141,7 @@ static dc_status index_classes(dc_tabular *p) {
 }
 
 /* Encode one row (cells by tabular column) into x[width]. */
-static void encode_row(const dc_tabular *p, char *const *cells, float *x, int64_t *imputed) {
+void tab_encode_row(const dc_tabular *p, char *const *cells, float *x, int64_t *imputed) {
     int k = 0;
     for (int c = 0; c < p->ncols; c++) {
         const tcol *col = &p->cols[c];
@@ -189,7 +155,7 @@ static void encode_row(const dc_tabular *p, char *const *cells, float *x, int64_
             }
             x[k++] = (float)v;
         } else {
-            int idx = miss ? col->impute_cat : find_str(col->cats, col->ncats, cell);
+            int idx = miss ? col->impute_cat : tab_find_str(col->cats, col->ncats, cell);
             if (miss && imputed) (*imputed)++;
             for (int j = 0; j < col->ncats; j++) x[k + j] = j == idx ? 1.0f : 0.0f;
             k += col->ncats;
@@ -198,7 +164,7 @@ static void encode_row(const dc_tabular *p, char *const *cells, float *x, int64_
 }
 
 /* Scale then project x[width] into out[num_features]. */
-static void finish_row(const dc_tabular *p, float *x, float *out) {
+void tab_finish_row(const dc_tabular *p, float *x, float *out) {
     for (int j = 0; j < p->width; j++) x[j] = (float)(((double)x[j] - p->offset[j]) / p->scale[j]);
     if (!p->pca) {
         memcpy(out, x, sizeof(float) * (size_t)p->width);
@@ -220,7 +186,7 @@ extern void dsyevr_(const char *jobz, const char *range, const char *uplo, const
 
 /* The k largest eigenvalues of the symmetric d x d matrix a (destroyed), in
  * descending order in w[k], their eigenvectors in v (k rows of d). */
-static dc_status top_eigen(double *a, int d, int k, double *w, double *v) {
+dc_status tab_top_eigen(double *a, int d, int k, double *w, double *v) {
     int il = d - k + 1, iu = d, m = 0, info = 0, lwork = -1, liwork = -1, iw;
     double vl = 0, vu = 0, abstol = 0, wq;
     double *ws = malloc(sizeof(double) * (size_t)d), *z = malloc(sizeof(double) * (size_t)d * (size_t)k);
@@ -255,6 +221,17 @@ nomem:
     return dc_set_error(DC_ERR_NOMEM, "pca: out of memory");
 }
 
+void tab_set_scaling(dc_tabular *p, int j, double mean, double sd, double mn, double mx) {
+    p->offset[j] = 0.0, p->scale[j] = 1.0;
+    if (p->scaling == DC_SCALE_STANDARD) {
+        p->offset[j] = mean;
+        p->scale[j] = sd > 0 ? sd : 1.0;
+    } else if (p->scaling == DC_SCALE_MINMAX) {
+        p->offset[j] = mn;
+        p->scale[j] = mx > mn ? mx - mn : 1.0;
+    }
+}
+
 /* Fit scaling and PCA on encoded training rows X (n x width). */
 static dc_status fit_numeric(dc_tabular *p, float *X, int64_t n) {
     int d = p->width;
@@ -271,15 +248,7 @@ static dc_status fit_numeric(dc_tabular *p, float *X, int64_t n) {
         }
         mean /= (double)n;
         for (int64_t i = 0; i < n; i++) var += ((double)X[i * d + j] - mean) * ((double)X[i * d + j] - mean);
-        double sd = sqrt(var / (double)n); /* population std, as sklearn's StandardScaler */
-        p->scale[j] = 1.0;
-        if (p->scaling == DC_SCALE_STANDARD) {
-            p->offset[j] = mean;
-            p->scale[j] = sd > 0 ? sd : 1.0;
-        } else if (p->scaling == DC_SCALE_MINMAX) {
-            p->offset[j] = mn;
-            p->scale[j] = mx > mn ? mx - mn : 1.0;
-        }
+        tab_set_scaling(p, j, mean, sqrt(var / (double)n), mn, mx); /* population std, as sklearn's StandardScaler */
     }
     for (int64_t i = 0; i < n; i++)
         for (int j = 0; j < d; j++) X[i * d + j] = (float)(((double)X[i * d + j] - p->offset[j]) / p->scale[j]);
@@ -294,12 +263,11 @@ static dc_status fit_numeric(dc_tabular *p, float *X, int64_t n) {
                             d, DC_PCA_MAX_WIDTH);
     enum { BLOCK = 512 };
     double *cov = calloc((size_t)d * (size_t)d, sizeof(double)), *blk = malloc(sizeof(double) * BLOCK * (size_t)d);
-    double *w = malloc(sizeof(double) * (size_t)p->pca);
     p->pca_mean = calloc((size_t)d, sizeof(double));
     p->pca_comp = malloc(sizeof(double) * (size_t)p->pca * (size_t)d);
     p->explained = malloc(sizeof(double) * (size_t)p->pca);
     dc_status st = DC_OK;
-    if (!cov || !blk || !w || !p->pca_mean || !p->pca_comp || !p->explained) {
+    if (!cov || !blk || !p->pca_mean || !p->pca_comp || !p->explained) {
         st = dc_set_error(DC_ERR_NOMEM, "out of memory");
         goto out;
     }
@@ -313,13 +281,21 @@ static dc_status fit_numeric(dc_tabular *p, float *X, int64_t n) {
             for (int j = 0; j < d; j++) blk[(size_t)r * d + j] = X[(i0 + r) * d + j] - p->pca_mean[j];
         cblas_dsyrk(CblasColMajor, CblasUpper, CblasNoTrans, d, rows, 1.0, blk, d, 1.0, cov, d);
     }
-    double total = 0;
-    for (int a = 0; a < d; a++) {
+    for (int a = 0; a < d; a++)
         for (int b = 0; b <= a; b++) cov[(size_t)a * d + b] /= (double)(n - 1); /* column a, rows b <= a */
-        total += cov[(size_t)a * d + a];
-    }
-    if ((st = top_eigen(cov, d, p->pca, w, p->pca_comp))) goto out;
-    for (int k = 0; k < p->pca; k++) {
+    st = tab_pca_from_cov(p, cov, d);
+out:
+    free(cov);
+    free(blk);
+    return st;
+}
+
+dc_status tab_pca_from_cov(dc_tabular *p, double *cov, int d) {
+    double total = 0, *w = malloc(sizeof(double) * (size_t)p->pca);
+    if (!w) return dc_set_error(DC_ERR_NOMEM, "out of memory");
+    for (int a = 0; a < d; a++) total += cov[(size_t)a * d + a];
+    dc_status st = tab_top_eigen(cov, d, p->pca, w, p->pca_comp);
+    for (int k = 0; !st && k < p->pca; k++) {
         p->explained[k] = total > 0 ? fmax(w[k], 0) / total : 0;
         double *c = p->pca_comp + (int64_t)k * d;
         int big = 0; /* sign: the largest |entry| positive, so the result is unique */
@@ -328,16 +304,13 @@ static dc_status fit_numeric(dc_tabular *p, float *X, int64_t n) {
         if (c[big] < 0)
             for (int j = 0; j < d; j++) c[j] = -c[j];
     }
-out:
-    free(cov);
-    free(blk);
     free(w);
     return st;
 }
 
 /* n rows of features; targets: one regression value (F32) or one class
  * (I32) per row (zeros until filled, and for prediction without labels). */
-static dc_dataset *new_dataset(const dc_tabular *p, int64_t n) {
+dc_dataset *tab_new_dataset(const dc_tabular *p, int64_t n) {
     int64_t w = dc_tabular_num_features(p), one = 1;
     dc_dataset *d = dc_dataset_new(n, DC_F32, 1, &w, p->regression ? DC_F32 : DC_I32, p->regression ? 1 : 0, &one);
     if (d) d->num_classes = p->regression ? 0 : p->nclasses;
@@ -345,7 +318,7 @@ static dc_dataset *new_dataset(const dc_tabular *p, int64_t n) {
 }
 
 /* Fill dataset rows from table rows rows[0..n). lab = label column or -1. */
-static dc_status fill(const dc_tabular *p, const dc_csv *t, const int *colmap, int lab, const int64_t *rows, int64_t n,
+dc_status tab_fill(const dc_tabular *p, const dc_csv *t, const int *colmap, int lab, const int64_t *rows, int64_t n,
                       dc_dataset *d, int64_t *imputed) {
     char **cells = malloc(sizeof(char *) * (size_t)(p->ncols ? p->ncols : 1));
     float *x = malloc(sizeof(float) * (size_t)(p->width ? p->width : 1));
@@ -365,8 +338,8 @@ static dc_status fill(const dc_tabular *p, const dc_csv *t, const int *colmap, i
                                   (long long)t->line[rows[i]], p->cols[c].name, cells[c]);
         }
         if (st) break;
-        encode_row(p, cells, x, imputed);
-        finish_row(p, x, (float *)d->x.data + i * d->x.size);
+        tab_encode_row(p, cells, x, imputed);
+        tab_finish_row(p, x, (float *)d->x.data + i * d->x.size);
         if (lab < 0) continue;
         const char *y = row[lab];
         if (dc_csv_missing(y)) st = dc_set_error(DC_ERR_FORMAT, "%s:%lld: the label \"%s\" is missing", t->path, (long long)t->line[rows[i]], t->names[lab]);
@@ -377,7 +350,7 @@ static dc_status fill(const dc_tabular *p, const dc_csv *t, const int *colmap, i
                                   (long long)t->line[rows[i]], t->names[lab], y);
             ((float *)d->y.data)[i] = (float)v;
         } else {
-            int k = class_index(p, y);
+            int k = tab_class_index(p, y);
             if (k < 0) st = dc_set_error(DC_ERR_FORMAT, "%s:%lld: class \"%s\" was not seen in training", t->path, (long long)t->line[rows[i]], y);
             ((int32_t *)d->y.data)[i] = k;
         }
@@ -388,7 +361,7 @@ static dc_status fill(const dc_tabular *p, const dc_csv *t, const int *colmap, i
 }
 
 /* Resolve feature columns of t: the pipeline's by name, or from options. */
-static dc_status pick_columns(const dc_csv *t, const dc_csv_options *o, int lab, int **cols, int *ncols) {
+dc_status tab_pick_columns(const dc_csv *t, const dc_csv_options *o, int lab, int **cols, int *ncols) {
     int *c = malloc(sizeof(int) * (size_t)t->ncols);
     if (!c) return dc_set_error(DC_ERR_NOMEM, "out of memory");
     int n = 0;
@@ -446,11 +419,6 @@ static dc_status pick_columns(const dc_csv *t, const dc_csv_options *o, int lab,
 static dc_status column_types(dc_tabular *p, const dc_csv *t, const int *fcols, int nf, const char *path) {
     for (int c = 0; c < nf; c++) {
         tcol *col = &p->cols[c];
-        col->name = strdup(t->names[fcols[c]]);
-        col->impute_cat = -1;
-        if (!col->name) {
-            return dc_set_error(DC_ERR_NOMEM, "out of memory");
-        }
         int64_t nums = 0, words = 0, first_word = -1;
         for (int64_t r = 0; r < t->nrows; r++) {
             const char *cell = t->cells[r * t->ncols + fcols[c]];
@@ -478,7 +446,7 @@ static dc_status fit_classes(dc_tabular *p, const dc_csv *t, const int64_t *keep
         tmp[i] = t->cells[keep[i] * t->ncols + lab];
         numeric = numeric && dc_csv_number(tmp[i], &v);
     }
-    int k = unique_sorted(tmp, nkeep, numeric);
+    int k = tab_unique_sorted(tmp, nkeep, numeric);
     p->classes = calloc((size_t)(k > 0 ? k : 1), sizeof(char *));
     if (k < 0 || !p->classes) {
         return dc_set_error(DC_ERR_NOMEM, "out of memory");
@@ -490,7 +458,7 @@ static dc_status fit_classes(dc_tabular *p, const dc_csv *t, const int64_t *keep
     if (k < 2) {
         return dc_set_error(DC_ERR_FORMAT, "%s: label column \"%s\" has a single class \"%s\"", path, p->label, p->classes[0]);
     }
-    return index_classes(p);
+    return tab_index_classes(p);
 }
 
 /* Fit each column on the training rows tr: its categories (one-hot width)
@@ -511,20 +479,20 @@ static dc_status fit_columns(dc_tabular *p, const dc_csv *t, const int *fcols, i
         }
         if (col->categorical) {
             /* most frequent category (ties: first in sorted order) */
-            qsort(tmp, (size_t)m, sizeof *tmp, cmp_str);
+            qsort(tmp, (size_t)m, sizeof *tmp, tab_cmp_str);
             int64_t best = 0, bestn = 0;
             for (int64_t i = 0, j; i < m; i = j) {
                 for (j = i; j < m && !strcmp(tmp[j], tmp[i]); j++) {}
                 if (j - i > bestn) bestn = j - i, best = i;
             }
             char *mode = tmp[best];
-            int k = unique_sorted(tmp, m, 0);
+            int k = tab_unique_sorted(tmp, m, 0);
             col->cats = calloc((size_t)k, sizeof(char *));
             if (!col->cats) {
                 return dc_set_error(DC_ERR_NOMEM, "out of memory");
             }
             for (int i = 0; i < k; i++) col->cats[col->ncats++] = strdup(tmp[i]);
-            col->impute_cat = find_str(col->cats, col->ncats, mode);
+            col->impute_cat = tab_find_str(col->cats, col->ncats, mode);
             p->width += col->ncats;
         } else {
             double *v = malloc(sizeof(double) * (size_t)m), s = 0;
@@ -532,7 +500,7 @@ static dc_status fit_columns(dc_tabular *p, const dc_csv *t, const int *fcols, i
                 return dc_set_error(DC_ERR_NOMEM, "out of memory");
             }
             for (int64_t i = 0; i < m; i++) dc_csv_number(tmp[i], &v[i]), s += v[i];
-            qsort(v, (size_t)m, sizeof *v, cmp_dbl);
+            qsort(v, (size_t)m, sizeof *v, tab_cmp_dbl);
             if (missing == DC_MISSING_MEDIAN) col->impute = m % 2 ? v[m / 2] : 0.5 * (v[m / 2 - 1] + v[m / 2]);
             else if (missing == DC_MISSING_MOST_FREQUENT) {
                 int64_t best = 0, bestn = 0;
@@ -550,12 +518,12 @@ static dc_status fit_columns(dc_tabular *p, const dc_csv *t, const int *fcols, i
 }
 
 /* What loading did, for the report stream. */
-static void load_report(FILE *report, const dc_tabular *p, const dc_csv *t, const char *path, int nf, const dc_csv_options *o, int64_t dropped,
-                        int64_t imputed, int64_t ntr, int64_t nte) {
+void tab_load_report(FILE *report, const dc_tabular *p, int64_t nrows, const char *path, int nf, const dc_csv_options *o, int64_t dropped,
+                     int64_t imputed, int64_t ntr, int64_t nte) {
     int ncat = 0;
     for (int c = 0; c < nf; c++) ncat += p->cols[c].categorical;
     fprintf(report, "%s: %lld rows, %d feature columns (%d numeric, %d categorical) -> %d features", path,
-            (long long)t->nrows, nf, nf - ncat, ncat, p->width);
+            (long long)nrows, nf, nf - ncat, ncat, p->width);
     if (p->regression) fprintf(report, "; label \"%s\" (regression)\n", p->label);
     else fprintf(report, "; label \"%s\" with %d classes\n", p->label, p->nclasses);
     fprintf(report, "missing values: %lld rows dropped, %lld values imputed (%s)\n", (long long)dropped,
@@ -570,6 +538,32 @@ static void load_report(FILE *report, const dc_tabular *p, const dc_csv *t, cons
         for (int k = 0; k < p->pca; k++) fprintf(report, " %.3f", p->explained[k]), cum += p->explained[k];
         fprintf(report, " (total %.3f)\n", cum);
     }
+}
+
+dc_status tab_setup(dc_tabular *p, const dc_csv *t, const dc_csv_options *o, int lab, const int *fcols, int nf) {
+    p->delimiter = o->delimiter ? o->delimiter : ',';
+    p->no_header = o->no_header;
+    p->skip_rows = o->skip_rows;
+    p->regression = o->regression;
+    p->missing = o->missing;
+    p->scaling = o->scaling;
+    p->pca = o->pca;
+    p->split_known = 1;
+    p->test_split = o->test_split;
+    p->stratify = o->stratify && !o->regression;
+    p->split_seed = o->seed ? o->seed : 42;
+    p->folds = o->folds > 1 ? o->folds : 0;
+    p->fold = o->folds > 1 ? o->fold : 0;
+    p->label = strdup(t->names[lab]);
+    p->cols = calloc((size_t)nf, sizeof *p->cols);
+    if (!p->label || !p->cols) return dc_set_error(DC_ERR_NOMEM, "out of memory");
+    p->ncols = nf;
+    for (int c = 0; c < nf; c++) {
+        tcol *col = &p->cols[c];
+        col->impute_cat = -1;
+        if (!(col->name = strdup(t->names[fcols[c]]))) return dc_set_error(DC_ERR_NOMEM, "out of memory");
+    }
+    return DC_OK;
 }
 
 dc_status dc_csv_load(const char *path, const dc_csv_options *o, dc_tabular **pipe, dc_dataset **train, dc_dataset **test,
@@ -596,26 +590,10 @@ dc_status dc_csv_load(const char *path, const dc_csv_options *o, dc_tabular **pi
                           o->label, t->ncols, t->names[0]);
         goto done;
     }
-    if ((st = pick_columns(t, o, lab, &fcols, &nf))) goto done;
-    p->delimiter = delim;
-    p->no_header = o->no_header;
-    p->skip_rows = o->skip_rows;
-    p->regression = o->regression;
-    p->missing = o->missing;
-    p->scaling = o->scaling;
-    p->pca = o->pca;
-    p->split_known = 1;
-    p->test_split = o->test_split;
-    p->stratify = o->stratify && !o->regression;
-    p->split_seed = o->seed ? o->seed : 42;
-    p->folds = o->folds > 1 ? o->folds : 0;
-    p->fold = o->folds > 1 ? o->fold : 0;
-    p->ncols = nf;
-    p->label = strdup(t->names[lab]);
-    p->cols = calloc((size_t)nf, sizeof *p->cols);
+    if ((st = tab_pick_columns(t, o, lab, &fcols, &nf)) || (st = tab_setup(p, t, o, lab, fcols, nf))) goto done;
     keep = malloc(sizeof(int64_t) * (size_t)t->nrows);
     tmp = malloc(sizeof(char *) * (size_t)t->nrows);
-    if (!p->label || !p->cols || !keep || !tmp) {
+    if (!keep || !tmp) {
         st = dc_set_error(DC_ERR_NOMEM, "out of memory");
         goto done;
     }
@@ -669,7 +647,7 @@ dc_status dc_csv_load(const char *path, const dc_csv_options *o, dc_tabular **pi
             st = dc_set_error(DC_ERR_NOMEM, "out of memory");
             goto done;
         }
-        for (int64_t i = 0; i < nkeep; i++) start[(cls[i] = class_index(p, t->cells[keep[i] * t->ncols + lab])) + 1]++;
+        for (int64_t i = 0; i < nkeep; i++) start[(cls[i] = tab_class_index(p, t->cells[keep[i] * t->ncols + lab])) + 1]++;
         for (int k = 0; k < p->nclasses; k++) start[k + 1] += start[k];
         for (int64_t i = 0; i < nkeep; i++) pos[start[cls[i]]++] = keep[i]; /* start[k] is now the end of class k */
         for (int k = 0; k < p->nclasses; k++) {
@@ -710,19 +688,19 @@ dc_status dc_csv_load(const char *path, const dc_csv_options *o, dc_tabular **pi
     }
     for (int64_t i = 0; i < ntr; i++) {
         for (int c = 0; c < nf; c++) cells[c] = t->cells[tr[i] * t->ncols + fcols[c]];
-        encode_row(p, cells, X + i * p->width, NULL);
+        tab_encode_row(p, cells, X + i * p->width, NULL);
     }
     free(cells);
     if ((st = fit_numeric(p, X, ntr))) goto done;
-    *train = new_dataset(p, ntr);
-    if (test && nte) *test = new_dataset(p, nte);
+    *train = tab_new_dataset(p, ntr);
+    if (test && nte) *test = tab_new_dataset(p, nte);
     if (!*train || (test && nte && !*test)) {
         st = dc_set_error(DC_ERR_NOMEM, "out of memory");
         goto done;
     }
-    if ((st = fill(p, t, fcols, lab, tr, ntr, *train, &imputed))) goto done;
-    if (test && nte && (st = fill(p, t, fcols, lab, te, nte, *test, &imputed))) goto done;
-    if (report) load_report(report, p, t, path, nf, o, dropped, imputed, ntr, nte);
+    if ((st = tab_fill(p, t, fcols, lab, tr, ntr, *train, &imputed))) goto done;
+    if (test && nte && (st = tab_fill(p, t, fcols, lab, te, nte, *test, &imputed))) goto done;
+    if (report) tab_load_report(report, p, t->nrows, path, nf, o, dropped, imputed, ntr, nte);
 done:
     free(fcols);
     free(keep);
@@ -731,6 +709,10 @@ done:
     free(X);
     free(tmp);
     dc_csv_free(t);
+    return tab_finish(st, p, pipe, train, test);
+}
+
+dc_status tab_finish(dc_status st, dc_tabular *p, dc_tabular **pipe, dc_dataset **train, dc_dataset **test) {
     if (st) {
         dc_dataset_free(*train);
         *train = NULL;
@@ -759,7 +741,7 @@ static void report_unknown(const dc_tabular *p, const dc_csv *t, const int *map,
         int64_t n = 0, first = -1;
         for (int64_t r = 0; r < t->nrows; r++) {
             const char *v = t->cells[r * t->ncols + map[c]];
-            if (!dc_csv_missing(v) && find_str(p->cols[c].cats, p->cols[c].ncats, v) < 0) n++, first = first < 0 ? r : first;
+            if (!dc_csv_missing(v) && tab_find_str(p->cols[c].cats, p->cols[c].ncats, v) < 0) n++, first = first < 0 ? r : first;
         }
         if (n)
             fprintf(report, "%s: warning: %lld value%s of column \"%s\" %s not a category the model was trained on (first: \"%.40s\", "
@@ -797,11 +779,11 @@ dc_dataset *dc_tabular_transform_report(const dc_tabular *p, const char *path, i
     }
     for (int64_t r = 0; r < t->nrows; r++) rows[r] = r;
     if (report) report_unknown(p, t, map, path, report);
-    if (!(d = new_dataset(p, t->nrows))) {
+    if (!(d = tab_new_dataset(p, t->nrows))) {
         dc_set_error(DC_ERR_NOMEM, "out of memory");
         goto done;
     }
-    if (fill(p, t, map, need_label ? lab : -1, rows, t->nrows, d, NULL)) {
+    if (tab_fill(p, t, map, need_label ? lab : -1, rows, t->nrows, d, NULL)) {
         dc_dataset_free(d);
         d = NULL;
     }
@@ -828,11 +810,11 @@ dc_status dc_tabular_row(const dc_tabular *p, const char *const *names, const ch
             free(row), free(x);
             return dc_set_error(DC_ERR_INVALID, "row: no cell for column \"%s\", which the model was trained on", p->cols[c].name);
         }
-        if (unknown && p->cols[c].categorical && !dc_csv_missing(row[c]) && find_str(p->cols[c].cats, p->cols[c].ncats, row[c]) < 0)
+        if (unknown && p->cols[c].categorical && !dc_csv_missing(row[c]) && tab_find_str(p->cols[c].cats, p->cols[c].ncats, row[c]) < 0)
             (*unknown)++; /* a category the training rows never had: all its one-hot columns stay 0 */
     }
-    encode_row(p, (char *const *)row, x, NULL); /* the file path's encoding, scaling and projection */
-    finish_row(p, x, out);
+    tab_encode_row(p, (char *const *)row, x, NULL); /* the file path's encoding, scaling and projection */
+    tab_finish_row(p, x, out);
     free(row);
     free(x);
     return DC_OK;
@@ -1091,7 +1073,7 @@ dc_tabular *dc_tabular_parse(const char *text, const char *where) {
     ok = ok && p->test_split >= 0 && p->test_split < 1 && p->folds >= 0 && p->fold >= 0 && (p->fold < p->folds || !p->folds);
     for (int c = 0; ok && c < p->ncols; c++) /* categories are looked up by bisection */
         for (int k = 1; ok && k < p->cols[c].ncats; k++) ok = strcmp(p->cols[c].cats[k - 1], p->cols[c].cats[k]) < 0;
-    if (ok && !p->regression && index_classes(p)) {
+    if (ok && !p->regression && tab_index_classes(p)) {
         dc_set_error(DC_ERR_FORMAT, "%s: the stored preprocessing pipeline is malformed: %s", where, dc_last_error());
         dc_tabular_free(p);
         return NULL;
