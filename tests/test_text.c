@@ -84,7 +84,10 @@ static void check_parts(const char *src) {
             char *blob[32] = {0};
             int64_t blen[32] = {0};
             int ok = !dc_tokenizer_fit(tw, one, 1);
-            for (int i = 0; ok && i < k; i++) ok = !dc_tokenizer_count(tp, p.text[i], &blob[i], &blen[i]);
+            for (int i = 0; ok && i < k; i++) {
+                const int64_t place = k - 1 - i; /* (given in reverse: the places, not the order given, decide) */
+                ok = !dc_tokenizer_count(tp, (const char *const *)&p.text[k - 1 - i], &place, 1, &blob[i], &blen[i]);
+            }
             ok = ok && !dc_tokenizer_fit_counts(tp, (const char *const *)blob, blen, k);
             char *vw = ok ? dc_tokenizer_vocabulary(tw) : NULL, *vp = ok ? dc_tokenizer_vocabulary(tp) : NULL;
             CHECK(vw && vp && !strcmp(vw, vp), "%d parts, options %zu: the parts' merged counts give the whole's vocabulary: %s", k, o,

@@ -273,6 +273,25 @@ static dc_status text_options_apply(const cli_args *a, const dc_text_spec *sp) {
     return DC_OK;
 }
 
+/* dc_dataset_fingerprint of the whole training set when each rank holds a
+ * run of its rows, in rank order: FNV-1a over every rank's inputs, then
+ * over every rank's targets (both int32: a CSV of texts), folded along the
+ * ranks. */
+typedef struct {
+    const void *p;
+    size_t n;
+} byte_run;
+static uint64_t fnv_run(uint64_t h, void *user) {
+    const byte_run *r = user;
+    for (size_t i = 0; i < r->n; i++) h = (h ^ ((const unsigned char *)r->p)[i]) * 1099511628211ull;
+    return h;
+}
+static int parts_fingerprint(const dc_dataset *d, uint64_t *hash) {
+    byte_run x = {d->x.data, (size_t)(d->n * d->x.size) * 4}, y = {d->y.data, (size_t)(d->n * d->y.size) * 4};
+    *hash = 1469598103934665603ull;
+    return cli_mpi_chain(hash, fnv_run, &x) || cli_mpi_chain(hash, fnv_run, &y);
+}
+
 dc_status cli_load_text(const cli_args *a, dc_model *m, cli_bundle *b, FILE *report) {
     memset(b, 0, sizeof *b);
     dc_csv_options o;
@@ -292,6 +311,7 @@ dc_status cli_load_text(const cli_args *a, dc_model *m, cli_bundle *b, FILE *rep
                               sp->maxlen);
     /* --shard-data: each rank reads its part of a stream (cli_stream.c) */
     const int part = a->shard_data && cli_mpi_world() > 1 && (sp->stream || sp->bpe);
+    const int rows_part = a->shard_data && cli_mpi_world() > 1 && !part && cli_is_csv(a->data); /* a CSV of texts: its records */
     cli_stream cs = {0};
     const float vs = a->vsplit >= 0 ? (float)a->vsplit : dc_model_fit_config(m)->validation_split;
     const int64_t limit = a->limit > 0 ? a->limit : a->resume ? run.ntrain : 0; /* a resumed run: its own count */
@@ -304,14 +324,25 @@ dc_status cli_load_text(const cli_args *a, dc_model *m, cli_bundle *b, FILE *rep
         dc_bpe_free(bp);
     } else if (!st && part) st = cli_stream_part(a->data, sp, NULL, &tok, vs, limit, &cs, report);
     else if (!st && sp->stream) st = dc_text_stream_load(a->data, sp, &tok, &b->train, report); /* split by position in fit */
-    else if (!st) st = dc_text_csv_load(a->data, sp, &o, &tok, &cls, &n, &b->train, &b->test, report);
+    else if (!st && rows_part) {
+        const dc_ranks r = cli_mpi_ranks();
+        st = dc_text_csv_load_part(a->data, sp, &o, &r, &tok, &cls, &n, &b->train, &b->first, &b->total, &b->test, report);
+        if (!st && limit > 0 && limit < b->total)
+            st = dc_set_error_cli("--limit: %s is read in parts with --shard-data; all its %lld training texts are trained on", a->data,
+                                  (long long)b->total);
+        if (!st && report)
+            fprintf(report, "--shard-data: rank 0 holds training texts %lld to %lld of %lld; each of the %d ranks parsed its part of the file\n",
+                    (long long)b->first, (long long)(b->first + b->train->n), (long long)b->total, cli_mpi_world());
+    } else if (!st) st = dc_text_csv_load(a->data, sp, &o, &tok, &cls, &n, &b->train, &b->test, report);
     if (!st && part) { /* this rank's windows, and the whole stream's count and fingerprint */
         b->train = cs.train, b->first = cs.first, b->total = cs.total;
         b->val = cs.val, b->val_first = cs.val_first, b->val_total = cs.val_total;
     }
-    if (!st && !part) limit_training(b->train, limit, report);
-    const int64_t windows = part ? cs.windows : b->train ? b->train->n : 0;
-    const uint64_t hash = part ? cs.hash : b->train ? dc_dataset_fingerprint(b->train) : 0;
+    if (!st && !part && !rows_part) limit_training(b->train, limit, report);
+    const int64_t windows = part ? cs.windows : rows_part ? b->total : b->train ? b->train->n : 0;
+    uint64_t hash = part ? cs.hash : b->train && !rows_part ? dc_dataset_fingerprint(b->train) : 0;
+    if (!st && rows_part && parts_fingerprint(b->train, &hash))
+        st = dc_set_error_cli("%s: the ranks could not pass the texts' fingerprint along", a->data);
     if (!st && a->resume && (windows != run.ntrain || hash != run.hash))
         st = dc_set_error_cli("%s: these are not the texts the run trained on (%lld training texts, the run had %lld; "
                               "the same file and --label are needed)", a->data, (long long)windows, (long long)run.ntrain);

@@ -48,7 +48,7 @@ const command_help cli_commands[] = {
      "  optimizer state only (ZeRO-1; the saved file is the same); --overlap starts the\n"
      "  gradients' all-reduce in buckets during the backward pass (PyTorch DDP's way);\n"
      "  --shard-data makes each rank read only its part of the training rows (an IDX data set,\n"
-     "  an image folder's files, a CSV table's records, or a language model's text).\n",
+     "  an image folder's files, a CSV's records, or a language model's text).\n",
      1, 1},
     {"eval",
      "usage: deepc eval MODEL --data DATA [--all-rows] [--limit N] [--plot REPORT.svg] [--json]\n"

@@ -100,7 +100,8 @@ static dc_status tokenize_part(const char *path, const dc_text_spec *sp, const d
         int64_t blen = 0, *lens = malloc(sizeof(int64_t) * (size_t)W);
         if (!st && !lens) st = dc_set_error_cli("out of memory");
         if (!st && !(own = dc_tokenizer_new(&sp->tok))) st = DC_ERR_NOMEM;
-        if (!st) st = dc_tokenizer_count(own, text, &blob, &blen);
+        const int64_t place = r; /* (the parts, in order, are the text) */
+        if (!st) st = dc_tokenizer_count(own, (const char *const *)&text, &place, 1, &blob, &blen);
         if (!st && cli_mpi_allgather_bytes(blob, blen, &all, lens)) st = dc_set_error_cli("%s: the ranks' token counts could not be gathered", path);
         const char **parts = st ? NULL : malloc(sizeof(char *) * (size_t)W);
         if (!st && !parts) st = dc_set_error_cli("out of memory");

@@ -578,10 +578,11 @@ static int cmd_train(const cli_args *a) {
     static dc_augment aug;
     int images = !text && cli_is_image_folder(a->data);
     const int stream = text && (dc_model_text(m)->stream || dc_model_text(m)->bpe); /* a language model's token stream */
-    if (a->shard_data && cli_mpi_world() > 1 && text && !stream) {
+    if (a->shard_data && cli_mpi_world() > 1 && text && !stream && !cli_is_csv(a->data)) {
         if (cli_mpi_rank() == 0) /* (every rank stops here) */
             fprintf(stderr, "deepc: --shard-data: %s is read whole on every rank: ranks read their parts of IDX data sets (fashion-mnist, "
-                            "MNIST-format folders), image folders, CSV tables and a language model's text; not of labelled texts\n", a->data);
+                            "MNIST-format folders), image folders, CSV files and a language model's text; not of a folder or a .txt "
+                            "file of texts\n", a->data);
         rc = 2;
         goto done;
     }

@@ -251,13 +251,16 @@ const char *dc_tokenizer_token(const dc_tokenizer *t, int id);
 /* The vocabulary as text (tokens in index order, one per line, with % and
  * newlines %-escaped), and a tokenizer from options and that text. */
 char *dc_tokenizer_vocabulary(const dc_tokenizer *t);
-/* Fitting on a text read in parts (ranks that each read theirs): the
- * counts of each part's tokens, in the order first seen, as bytes (*blob,
- * malloc'ed, *len bytes); dc_tokenizer_fit_counts merges the parts' counts
- * in order and indexes them. When no token spans a cut between parts
- * (dc_text_cut), this is the vocabulary dc_tokenizer_fit gives the text
- * whole, ties and num_words included. */
-dc_status dc_tokenizer_count(const dc_tokenizer *t, const char *text, char **blob, int64_t *len);
+/* Fitting on texts read in parts (ranks that each read theirs): the
+ * counts of texts[0..n)'s tokens as bytes (*blob, malloc'ed, *len bytes),
+ * each with where it was first seen: places[i] is text i's place among
+ * all the texts (dc_tokenizer_fit's order), and the token's place in it.
+ * dc_tokenizer_fit_counts merges the parts' counts, each token from its
+ * first sighting anywhere, and indexes them: the vocabulary
+ * dc_tokenizer_fit gives all the texts in place order, ties and num_words
+ * included. (A text cut into parts where no token spans a cut,
+ * dc_text_cut: one text per part, at the part's place.) */
+dc_status dc_tokenizer_count(const dc_tokenizer *t, const char *const *texts, const int64_t *places, int64_t n, char **blob, int64_t *len);
 dc_status dc_tokenizer_fit_counts(dc_tokenizer *t, const char *const *blobs, const int64_t *lens, int n);
 dc_tokenizer *dc_tokenizer_load(const dc_tokenizer_options *o, const char *vocabulary, const char *where);
 void dc_tokenizer_free(dc_tokenizer *t);
@@ -416,6 +419,18 @@ dc_tabular *dc_tabular_parse(const char *text, const char *where);
  * line. test may be NULL (everything in train, e.g. for eval). */
 dc_status dc_text_csv_load(const char *path, const dc_text_spec *spec, const dc_csv_options *o, dc_tokenizer **tok,
                            char ***classes, int *nclasses, dc_dataset **train, dc_dataset **test, FILE *report);
+/* The same with the file read in parts by ranks (deepc train
+ * --shard-data; a CSV file only, not a folder or a .txt file): each rank
+ * parses its records; the classes are every rank's labels merged, the
+ * split is over every row (their classes gathered), and a tokenizer still
+ * to fit is fitted on every rank's training texts (dc_tokenizer_count at
+ * their places). Training rows are traded so that rank r holds rows
+ * [*first, *first + n) of the *total, in dc_text_csv_load's order; test
+ * rows are gathered whole on every rank. The same classes, vocabulary and
+ * rows as dc_text_csv_load. */
+dc_status dc_text_csv_load_part(const char *path, const dc_text_spec *spec, const dc_csv_options *o, const dc_ranks *r, dc_tokenizer **tok,
+                                char ***classes, int *nclasses, dc_dataset **train, int64_t *first, int64_t *total, dc_dataset **test,
+                                FILE *report);
 
 /* A text file whole as one stream of token ids (spec->stream: a GPT-style
  * language model), windows of spec->maxlen with their next tokens as

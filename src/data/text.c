@@ -97,7 +97,7 @@ static dc_status each_token(const dc_tokenizer *t, const char *text, token_fn em
 
 typedef struct {
     char **tok;
-    int64_t *count, *first;
+    int64_t *count, *first, *ord; /* first: where first seen (its order, or the text's place); ord: the token's place in that text */
     int n, cap;
     int *slot; /* open addressing over tok, -1 empty; rebuilt as it doubles */
     uint32_t mask;
@@ -111,9 +111,12 @@ static int counter_grow(counter *c) {
     if (nc) c->count = nc;
     int64_t *nf = nc ? realloc(c->first, sizeof *nf * (size_t)cap) : NULL;
     if (nf) c->first = nf;
+    int64_t *no = nf ? realloc(c->ord, sizeof *no * (size_t)cap) : NULL;
+    if (no) c->ord = no;
+    if (!no) return -1;
     uint32_t slots = 1;
     while (slots < 2u * (uint32_t)cap) slots *= 2;
-    int *ns = nf ? malloc(sizeof *ns * slots) : NULL;
+    int *ns = malloc(sizeof *ns * slots);
     if (!ns) return -1;
     memset(ns, 0xff, sizeof *ns * slots);
     for (int i = 0; i < c->n; i++) {
@@ -156,7 +159,7 @@ static int count_add(counter *c, const char *buf, int64_t k) {
     }
     if (!(c->tok[c->n] = strdup(buf))) return -1;
     c->count[c->n] = k;
-    c->first[c->n] = c->n;
+    c->first[c->n] = c->n, c->ord[c->n] = 0;
     c->slot[h] = c->n++;
     return 0;
 }
@@ -183,7 +186,7 @@ static dc_status index_vocab(dc_tokenizer *t) {
 
 static void counter_free(counter *c) {
     for (int i = 0; i < c->n; i++) free(c->tok[i]);
-    free(c->tok), free(c->count), free(c->first), free(c->slot);
+    free(c->tok), free(c->count), free(c->first), free(c->ord), free(c->slot);
 }
 
 /* The vocabulary of counted tokens: by count, ties first seen first. */
@@ -220,46 +223,88 @@ dc_status dc_tokenizer_fit(dc_tokenizer *t, const char *const *texts, int64_t n)
     return st;
 }
 
-/* Counts as bytes: per token, in the order first seen, its count (8 bytes,
- * the machine's order: the ranks of one run share it) and its text with a
- * NUL. */
-dc_status dc_tokenizer_count(const dc_tokenizer *t, const char *text, char **blob, int64_t *len) {
+/* Counting texts at places: each new token remembers the place of the
+ * text it was first seen in and its place among that text's tokens. */
+typedef struct {
+    counter *c;
+    int64_t place, ord;
+} sighting;
+
+static int count_token_at(const char *tok, size_t len, void *ctx) {
+    sighting *s = ctx;
+    char buf[256];
+    token_copy(buf, tok, len);
+    const int n0 = s->c->n;
+    if (count_add(s->c, buf, 1)) return -1;
+    if (s->c->n > n0) s->c->first[n0] = s->place, s->c->ord[n0] = s->ord;
+    s->ord++;
+    return 0;
+}
+
+/* Counts as bytes: per token, its count, where it was first seen (the
+ * text's place, its place in the text: 8 bytes each, the machine's order,
+ * which the ranks of one run share) and its text with a NUL. */
+dc_status dc_tokenizer_count(const dc_tokenizer *t, const char *const *texts, const int64_t *places, int64_t n, char **blob, int64_t *len) {
     *blob = NULL, *len = 0;
     counter c = {0};
     dc_status st = counter_grow(&c) ? dc_set_error(DC_ERR_NOMEM, "out of memory") : DC_OK;
-    if (!st) st = each_token(t, text, count_token, &c);
+    for (int64_t i = 0; i < n && !st; i++) {
+        sighting s = {&c, places[i], 0};
+        st = each_token(t, texts[i], count_token_at, &s);
+    }
     size_t bytes = 0;
-    for (int i = 0; !st && i < c.n; i++) bytes += sizeof(int64_t) + strlen(c.tok[i]) + 1;
+    for (int i = 0; !st && i < c.n; i++) bytes += 3 * sizeof(int64_t) + strlen(c.tok[i]) + 1;
     char *b = st ? NULL : malloc(bytes ? bytes : 1), *w = b;
     if (!st && !b) st = dc_set_error(DC_ERR_NOMEM, "tokenizer: out of memory for the counts of %d tokens", c.n);
     for (int i = 0; !st && i < c.n; i++) {
+        const int64_t head[3] = {c.count[i], c.first[i], c.ord[i]};
         const size_t k = strlen(c.tok[i]) + 1;
-        memcpy(w, &c.count[i], sizeof(int64_t));
-        memcpy(w + sizeof(int64_t), c.tok[i], k);
-        w += sizeof(int64_t) + k;
+        memcpy(w, head, sizeof head);
+        memcpy(w + sizeof head, c.tok[i], k);
+        w += sizeof head + k;
     }
     counter_free(&c);
     if (!st) *blob = b, *len = (int64_t)bytes;
     return st;
 }
 
+typedef struct {
+    const char *tok;
+    int64_t count, place, ord;
+} count_entry;
+static int by_sighting(const void *a, const void *b) {
+    const count_entry *x = a, *y = b;
+    if (x->place != y->place) return x->place < y->place ? -1 : 1;
+    return x->ord < y->ord ? -1 : x->ord > y->ord;
+}
+
 dc_status dc_tokenizer_fit_counts(dc_tokenizer *t, const char *const *blobs, const int64_t *lens, int n) {
-    counter c = {0};
-    dc_status st = counter_grow(&c) ? dc_set_error(DC_ERR_NOMEM, "out of memory") : DC_OK;
+    int64_t total = 0, m = 0;
+    for (int p = 0; p < n; p++) total += lens[p] / (int64_t)(3 * sizeof(int64_t) + 1) + 1;
+    count_entry *e = malloc(sizeof *e * (size_t)(total ? total : 1));
+    dc_status st = e ? DC_OK : dc_set_error(DC_ERR_NOMEM, "out of memory");
     for (int p = 0; p < n && !st; p++)
-        for (int64_t at = 0; at < lens[p] && !st;) { /* count, token, NUL: a token of at most 255 bytes */
-            const char *e = lens[p] - at > (int64_t)sizeof(int64_t) ? memchr(blobs[p] + at + sizeof(int64_t), 0, (size_t)(lens[p] - at) - sizeof(int64_t)) : NULL;
-            int64_t k;
-            if (e) memcpy(&k, blobs[p] + at, sizeof k);
-            if (!e || e - (blobs[p] + at + sizeof(int64_t)) > 255 || k < 1) {
+        for (int64_t at = 0; at < lens[p] && !st;) { /* count, place, ord, token, NUL: a token of at most 255 bytes */
+            const int64_t head = 3 * (int64_t)sizeof(int64_t);
+            const char *e0 = lens[p] - at > head ? memchr(blobs[p] + at + head, 0, (size_t)(lens[p] - at - head)) : NULL;
+            int64_t h[3] = {0, 0, 0};
+            if (e0) memcpy(h, blobs[p] + at, sizeof h);
+            if (!e0 || e0 - (blobs[p] + at + head) > 255 || h[0] < 1 || m == total) {
                 st = dc_set_error(DC_ERR_FORMAT, "tokenizer: part %d's counts are malformed at byte %lld", p, (long long)at);
                 break;
             }
-            if (count_add(&c, blobs[p] + at + sizeof(int64_t), k)) st = dc_set_error(DC_ERR_NOMEM, "out of memory");
-            at = e + 1 - blobs[p];
+            e[m++] = (count_entry){blobs[p] + at + head, h[0], h[1], h[2]};
+            at = e0 + 1 - blobs[p];
         }
+    /* each token counted from its first sighting anywhere: the order the whole text sees them in */
+    if (!st) qsort(e, (size_t)m, sizeof *e, by_sighting);
+    counter c = {0};
+    if (!st && counter_grow(&c)) st = dc_set_error(DC_ERR_NOMEM, "out of memory");
+    for (int64_t i = 0; i < m && !st; i++)
+        if (count_add(&c, e[i].tok, e[i].count)) st = dc_set_error(DC_ERR_NOMEM, "out of memory");
     if (!st) st = vocab_of_counts(t, &c);
     counter_free(&c);
+    free(e);
     return st;
 }
 

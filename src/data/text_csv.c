@@ -7,7 +7,7 @@
  * of .txt files (text_folder.c) reads as such a table. The split is a seeded
  * shuffle, stratified by class on request, and the tokenizer is fitted on
  * the training rows only. */
-#include "csv.h"
+#include "parts.h"
 #include "text_report.h"
 #include <stdlib.h>
 #include <string.h>
@@ -134,8 +134,8 @@ dc_status dc_text_csv_load(const char *path, const dc_text_spec *spec, const dc_
             st = dc_set_error(DC_ERR_FORMAT, "%s:%lld: no text in column \"%s\"", path, (long long)t->line[r], t->names[txt]);
             goto done;
         }
-    order = malloc(sizeof(int64_t) * (size_t)(t->nrows ? t->nrows : 1));
-    cls = calloc((size_t)(t->nrows ? t->nrows : 1), sizeof(int64_t)); /* a language model's rows: all class 0 */
+    order = malloc(sizeof(int64_t) * (size_t)(t->nrows > 0 ? t->nrows : 1));
+    cls = calloc((size_t)(t->nrows > 0 ? t->nrows : 1), sizeof(int64_t)); /* a language model's rows: all class 0 */
     if (!order || !cls) {
         st = dc_set_error(DC_ERR_NOMEM, "out of memory");
         goto done;
@@ -227,6 +227,212 @@ done:
     dc_tokenizer_free(fitted);
     free(order);
     free(cls);
+    dc_csv_free(t);
+    return st;
+}
+
+/* ---- a CSV of texts read in parts by ranks (deepc train --shard-data) ---- */
+
+static int cmp_text(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* The classes from every rank's distinct labels: ordered as distinct_labels
+ * orders them (by value when every label is a number), in *mine. */
+static dc_status merged_classes(const part_ctx *c, const dc_csv *t, int lab, char ***mine, int *nmine) {
+    int64_t words = 0;
+    for (int64_t r = 0; r < t->nrows; r++) {
+        double x;
+        words += !dc_csv_number(t->cells[r * t->ncols + lab], &x);
+    }
+    dc_status st = part_sum_i64(c, &words, 1);
+    char **v = st ? NULL : malloc(sizeof(char *) * (size_t)(t->nrows ? t->nrows : 1));
+    if (!st && !v) st = dc_set_error(DC_ERR_NOMEM, "out of memory");
+    int64_t k = 0, n = 0, *ones = NULL;
+    for (int64_t r = 0; !st && r < t->nrows; r++) v[r] = t->cells[r * t->ncols + lab];
+    if (!st) { /* this rank's distinct labels (strcmp order: part_merge_counted's) */
+        qsort(v, (size_t)t->nrows, sizeof *v, cmp_text);
+        for (int64_t r = 0; r < t->nrows; r++)
+            if (!k || strcmp(v[r], v[k - 1])) v[k++] = v[r];
+        if (!(ones = calloc((size_t)(k ? k : 1), sizeof(int64_t)))) st = dc_set_error(DC_ERR_NOMEM, "out of memory");
+    }
+    char *buf = NULL;
+    counted *all = NULL;
+    if (!st) st = part_merge_counted(c, v, ones, k, &buf, &all, &n, "gather their classes");
+    char **names = st ? NULL : calloc((size_t)(n ? n : 1), sizeof(char *));
+    if (!st && !names) st = dc_set_error(DC_ERR_NOMEM, "out of memory");
+    for (int64_t i = 0; !st && i < n; i++)
+        if (!(names[i] = strdup(all[i].s))) st = dc_set_error(DC_ERR_NOMEM, "out of memory");
+    if (!st) {
+        all_numbers = words == 0;
+        qsort(names, (size_t)n, sizeof *names, cmp_label);
+        *mine = names, *nmine = (int)n;
+        names = NULL;
+        if (n < 2) st = dc_set_error(DC_ERR_FORMAT, "%s: label column \"%s\" has a single class \"%s\"", c->path, t->names[lab], n ? (*mine)[0] : "");
+    }
+    if (names) dc_free_names(names, (int)n);
+    free(all), free(buf), free(ones), free(v);
+    return st;
+}
+
+/* This rank's texts rows[n] encoded (labels: their classes, or a
+ * language model's next tokens) into a new dataset; *kept and *cut count
+ * the tokens kept and the texts that reached maxlen. */
+static dc_dataset *encode_rows(const dc_csv *t, int txt, const dc_text_spec *spec, const dc_tokenizer *use, const int64_t *rows, const int64_t *cls,
+                               int64_t n, int64_t *kept, int64_t *cut) {
+    dc_dataset *d = dc_dataset_new(n ? n : 1, DC_I32, 1, (int64_t[]){spec->maxlen}, DC_I32, spec->next ? 1 : 0, (int64_t[]){spec->maxlen});
+    for (int64_t i = 0; d && i < n; i++) {
+        int32_t *x = (int32_t *)d->x.data + i * spec->maxlen;
+        const int64_t k = dc_tokenizer_encode(use, t->cells[rows[i] * t->ncols + txt], x, spec->maxlen, spec->pad_post, spec->truncate_post);
+        if (k < 0) {
+            dc_dataset_free(d);
+            return NULL;
+        }
+        *kept += k, *cut += k == spec->maxlen;
+        if (spec->next) next_tokens(x, (int32_t *)d->y.data + i * spec->maxlen, spec->maxlen);
+        else ((int32_t *)d->y.data)[i] = (int32_t)cls[rows[i]];
+    }
+    return d;
+}
+
+dc_status dc_text_csv_load_part(const char *path, const dc_text_spec *spec, const dc_csv_options *o, const dc_ranks *r, dc_tokenizer **tok,
+                                char ***classes, int *nclasses, dc_dataset **train, int64_t *first, int64_t *total, dc_dataset **test,
+                                FILE *report) {
+    *train = NULL, *first = *total = 0;
+    if (test) *test = NULL;
+    if (!spec || !spec->enabled) return dc_set_error(DC_ERR_INVALID, "%s: the model has no text line to read texts with", path);
+    const part_ctx c = {r, path};
+    const int W = r->world, me = r->rank;
+    dc_csv *t = part_read(&c, o);
+    if (!t) return DC_ERR_FORMAT;
+    dc_status st = DC_OK;
+    char **mine = NULL;
+    int nmine = 0, nnames = 1;
+    int64_t *cls = NULL, *order = NULL, *rows = NULL, *place = NULL, *counts = NULL, roff = 0, n = 0, ntest = 0;
+    int32_t *gcls = NULL;
+    char *is_test = NULL, *blob = NULL, *all = NULL;
+    dc_tokenizer *fitted = NULL;
+    dc_dataset *part = NULL;
+    int txt = dc_csv_column(t, spec->column), lab = -1;
+    if (txt < 0) st = dc_set_error(DC_ERR_FORMAT, "%s: no text column \"%s\" (the description's text line names it)", path, spec->column);
+    if (!st && spec->next) lab = -2; /* a language model: its labels are its texts */
+    else if (!st && o->label) lab = dc_csv_column(t, o->label);
+    else
+        for (int k = t->ncols - 1; !st && k >= 0 && lab == -1; k--) lab = k != txt ? k : -1;
+    if (!st && (lab == -1 || lab == txt))
+        st = dc_set_error(DC_ERR_FORMAT, "%s: no label column%s%s%s besides the text", path, o->label ? " \"" : "", o->label ? o->label : "",
+                          o->label ? "\"" : "");
+    for (int64_t i = 0; !st && i < t->nrows; i++)
+        if (!*t->cells[i * t->ncols + txt])
+            st = dc_set_error(DC_ERR_FORMAT, "%s:%lld: no text in column \"%s\"", path, (long long)t->line[i], t->names[txt]);
+    /* every rank's row count: this rank's rows are [roff, roff + nrows) of n */
+    if (!st && !(counts = malloc(sizeof(int64_t) * (size_t)W))) st = dc_set_error(DC_ERR_NOMEM, "out of memory");
+    if (!st) st = part_gather_i64(&c, t->nrows, counts);
+    for (int k = 0; !st && k < W; k++) roff += k < me ? counts[k] : 0, n += counts[k];
+    /* classes: the model's, or every rank's labels merged; each row's (all of them: the split needs them) */
+    if (!st && !(cls = calloc((size_t)(t->nrows ? t->nrows : 1), sizeof(int64_t)))) st = dc_set_error(DC_ERR_NOMEM, "out of memory");
+    if (!st && lab >= 0) {
+        for (int64_t i = 0; !st && i < t->nrows; i++)
+            if (dc_csv_missing(t->cells[i * t->ncols + lab]))
+                st = dc_set_error(DC_ERR_FORMAT, "%s:%lld: the label \"%s\" is missing", path, (long long)t->line[i], t->names[lab]);
+        if (!st && !*nclasses) st = merged_classes(&c, t, lab, &mine, &nmine);
+        int given = *nclasses ? *nclasses : nmine, none = 0;
+        char **names = *nclasses ? *classes : mine;
+        if (!st) st = row_classes(t, lab, path, &names, &given, &mine, &none, cls, &nnames);
+    }
+    int32_t *mycls = st ? NULL : malloc(sizeof(int32_t) * (size_t)(t->nrows ? t->nrows : 1));
+    int64_t *lens = st ? NULL : malloc(sizeof(int64_t) * (size_t)W);
+    if (!st && (!mycls || !lens)) st = dc_set_error(DC_ERR_NOMEM, "out of memory");
+    for (int64_t i = 0; !st && i < t->nrows; i++) mycls[i] = (int32_t)cls[i];
+    if (!st) st = part_gather(&c, mycls, t->nrows * (int64_t)sizeof(int32_t), (char **)&gcls, lens, "gather their rows' classes");
+    free(mycls), free(lens);
+    /* the split, as dc_text_csv_load makes it, over every row's place */
+    if (!st && (!(order = malloc(sizeof(int64_t) * (size_t)n)) || !(is_test = calloc((size_t)n, 1))))
+        st = dc_set_error(DC_ERR_NOMEM, "out of memory");
+    int64_t *seen = st ? NULL : calloc((size_t)nnames, sizeof(int64_t)), *per = st ? NULL : calloc((size_t)nnames, sizeof(int64_t));
+    if (!st && (!seen || !per)) st = dc_set_error(DC_ERR_NOMEM, "out of memory");
+    if (!st) {
+        for (int64_t i = 0; i < n; i++) order[i] = i;
+        dc_rng rng;
+        dc_rng_seed(&rng, o->seed ? o->seed : 42);
+        if (o->test_split > 0.0f) dc_rng_shuffle(&rng, order, n);
+        for (int64_t i = 0; i < n; i++) per[gcls[order[i]]]++;
+        for (int64_t i = 0; i < n && o->test_split > 0.0f; i++) {
+            const int64_t k = gcls[order[i]];
+            const int64_t want = o->stratify ? (int64_t)((double)per[k] * o->test_split + 0.5) : (int64_t)((double)n * o->test_split);
+            is_test[i] = o->stratify ? seen[k]++ < want : i < want;
+            ntest += is_test[i];
+        }
+        if (n - ntest < 1 || (o->test_split > 0.0f && ntest < 1))
+            st = dc_set_error(DC_ERR_INVALID, "%s: a test split of %g leaves %lld training and %lld test rows", path, o->test_split,
+                              (long long)(n - ntest), (long long)ntest);
+    }
+    free(seen), free(per);
+    /* this rank's rows in the split's order: training ones first (places 0..), then test ones */
+    int64_t ntr_mine = 0, nte_mine = 0;
+    if (!st && (!(rows = malloc(sizeof(int64_t) * (size_t)(t->nrows + 1))) || !(place = malloc(sizeof(int64_t) * (size_t)(t->nrows + 1)))))
+        st = dc_set_error(DC_ERR_NOMEM, "out of memory");
+    for (int pass = 0; !st && pass < 2; pass++)
+        for (int64_t i = 0, j = 0; i < n; i++) {
+            if (is_test[i] != pass) continue;
+            if (order[i] >= roff && order[i] < roff + t->nrows) {
+                const int64_t k = ntr_mine + nte_mine;
+                rows[k] = order[i] - roff, place[k] = j;
+                *(pass ? &nte_mine : &ntr_mine) += 1;
+            }
+            j++;
+        }
+    /* the tokenizer: the one given, or fitted on every rank's training texts, each at its place */
+    if (!st && !*tok) {
+        const char **texts = malloc(sizeof(char *) * (size_t)(ntr_mine ? ntr_mine : 1));
+        int64_t blen = 0, *blens = malloc(sizeof(int64_t) * (size_t)W);
+        if (!texts || !blens) st = dc_set_error(DC_ERR_NOMEM, "out of memory");
+        for (int64_t i = 0; !st && i < ntr_mine; i++) texts[i] = t->cells[rows[i] * t->ncols + txt];
+        if (!st && !(fitted = dc_tokenizer_new(&spec->tok))) st = DC_ERR_NOMEM;
+        if (!st) st = dc_tokenizer_count(fitted, texts, place, ntr_mine, &blob, &blen);
+        if (!st) st = part_gather(&c, blob, blen, &all, blens, "gather their token counts");
+        const char **parts = st ? NULL : malloc(sizeof(char *) * (size_t)W);
+        if (!st && !parts) st = dc_set_error(DC_ERR_NOMEM, "out of memory");
+        for (int k = 0, at = 0; !st && k < W; at += (int)blens[k++]) parts[k] = all + at;
+        if (!st) st = dc_tokenizer_fit_counts(fitted, parts, blens, W);
+        free(parts), free(texts), free(blens);
+    }
+    const dc_tokenizer *use = *tok ? *tok : fitted;
+    int64_t tally[2] = {0, 0}; /* tokens kept, texts that reached maxlen */
+    /* the rows: training ones traded (each rank holds its run), test ones gathered on every rank */
+    if (!st && !(part = encode_rows(t, txt, spec, use, rows, cls, ntr_mine, &tally[0], &tally[1]))) st = dc_set_error(DC_ERR_NOMEM, "out of memory");
+    if (!st) part->num_classes = spec->next ? dc_tokenizer_vocab_size(use) : nnames;
+    if (!st) st = part_trade_rows(&c, part, place, ntr_mine, n - ntest, train, first);
+    dc_dataset_free(part);
+    part = NULL;
+    if (!st && test && ntest) {
+        if (!(part = encode_rows(t, txt, spec, use, rows + ntr_mine, cls, nte_mine, &tally[0], &tally[1]))) st = dc_set_error(DC_ERR_NOMEM, "out of memory");
+        if (!st) part->num_classes = spec->next ? dc_tokenizer_vocab_size(use) : nnames;
+        if (!st) st = part_gather_rows(&c, part, place + ntr_mine, nte_mine, ntest, test);
+        dc_dataset_free(part);
+    } else if (!st) { /* (the test rows' tokens still count in the report) */
+        dc_dataset *d = encode_rows(t, txt, spec, use, rows + ntr_mine, cls, nte_mine, &tally[0], &tally[1]);
+        if (!d) st = dc_set_error(DC_ERR_NOMEM, "out of memory");
+        dc_dataset_free(d);
+    }
+    if (!st) st = part_sum_i64(&c, tally, 2);
+    if (!st) *total = n - ntest;
+    if (!st && report)
+        fprintf(report, "%s: %lld texts, %d classes; %lld training and %lld test rows%s; vocabulary %d (%s level); "
+                        "%.1f tokens per text (maxlen %d, reached by %lld texts)\n",
+                path, (long long)n, spec->next ? dc_tokenizer_vocab_size(use) : nnames, (long long)(n - ntest), (long long)ntest,
+                spec->next ? " (a language model: the next token is the class)" : o->stratify ? " (stratified)" : "",
+                dc_tokenizer_vocab_size(use), spec->tok.char_level ? "character" : "word", (double)tally[0] / (double)n, spec->maxlen,
+                (long long)tally[1]);
+    if (!st) {
+        if (fitted) *tok = fitted, fitted = NULL;
+        if (!*nclasses) *classes = mine, *nclasses = nmine, mine = NULL;
+    } else {
+        dc_dataset_free(*train);
+        *train = NULL;
+        if (test) dc_dataset_free(*test), *test = NULL;
+    }
+    dc_free_names(mine, nmine);
+    dc_tokenizer_free(fitted);
+    free(cls), free(gcls), free(order), free(is_test), free(rows), free(place), free(counts), free(blob), free(all);
     dc_csv_free(t);
     return st;
 }
