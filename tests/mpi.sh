@@ -47,11 +47,17 @@ close() { d=$(diff_of "$1" "$2") && "$PY" -c "import sys; sys.exit(0 if float('$
 close_rel() {
   d=$(REL=1 diff_of "$1" "$2") && "$PY" -c "import sys; sys.exit(0 if float('$d') < 1e-6 else 1)" && ok || bad "$3: max relative difference $d"
 }
+# Under AddressSanitizer (the suite's second run) the formats read in
+# parts run on 3 ranks only, and the breast cancer table with PCA only: the
+# same code, checked for memory errors, at half the cost (the release run
+# checks 2 ranks too).
+SHARD_RANKS="2 3"; PCAS="0 10"
+ldd "$DEEPC" | grep -q asan && SHARD_RANKS=3 && PCAS=10
 # shard_data_runs ARGS ONE_MODEL ONE_LOG NAME LABEL: `deepc ARGS --shard-data`
 # on 2 and 3 ranks (files $W/NAME<n>.*): weights within 1e-5 of the
 # single-process model, the same metrics as its log
 shard_data_runs() {
-  for n in 2 3; do
+  for n in $SHARD_RANKS; do
     $MPIRUN -np $n "$DEEPC" $1 --shard-data --log "$W/${4}log$n.csv" --out "$W/$4$n.safetensors" > "$W/$4$n.out" 2>&1 \
       || bad "$5 on $n ranks: $(tail -3 "$W/$4$n.out")"
     close "$2" "$W/$4$n.safetensors" "$5 on $n ranks"
@@ -217,10 +223,11 @@ for pca in 0 10; do
   popt=""; [ $pca = 0 ] || popt="--pca $pca"
   DEEPC_NUM_THREADS=1 "$DEEPC" train "$W/bc.dc" --data "$SK/breast_cancer.csv" $CSVOPT $popt --quiet --log "$W/bclog$pca.csv" --out "$W/bc$pca.safetensors" \
     > /dev/null 2>&1 || bad "the breast cancer table alone"
+  case " $PCAS " in *" $pca "*) ;; *) continue ;; esac
   shard_data_runs "train $W/bc.dc --data $SK/breast_cancer.csv $CSVOPT $popt" "$W/bc$pca.safetensors" "$W/bclog$pca.csv" "bcsd$pca" "breast cancer (--pca $pca), --shard-data"
 done
-grep -q "rank 0 holds training rows 0 to 152 of 456; each of the 3 ranks parsed its part of the file" "$W/bcsd03.out" \
-  && ok || bad "--shard-data says what rank 0 holds: $(grep shard "$W/bcsd03.out")"
+grep -q "rank 0 holds training rows 0 to 152 of 456; each of the 3 ranks parsed its part of the file" "$W/bcsd103.out" \
+  && ok || bad "--shard-data says what rank 0 holds: $(grep shard "$W/bcsd103.out")"
 sed 's/epochs=200/epochs=2/' "$SRC/models/diabetes.dc" > "$W/db.dc"
 DBOPT="--label progression --regression --test-split 0.2 --scale minmax --force --quiet"
 DEEPC_NUM_THREADS=1 "$DEEPC" train "$W/db.dc" --data "$W/tables/diabetes.csv" $DBOPT --out "$W/db1.safetensors" > /dev/null 2>&1 || bad "the diabetes table alone"

@@ -93,7 +93,7 @@ static dc_status tokenize_part(const char *path, const dc_text_spec *sp, const d
     if (!st) st = r + 1 == W ? (bytes->hi = size, DC_OK) : dc_text_cut(path, size * (r + 1) / W, &bytes->hi);
     char *text = st ? NULL : dc_read_text_part(path, bytes->lo, bytes->hi, &len);
     if (!st && !text) st = DC_ERR_IO;
-    /* every rank takes part in the gathers below, even one that failed to read: it aborts after */
+    /* (a rank that failed returns without the gathers below; the command then takes every rank down: cli_mpi_abort) */
     dc_tokenizer *own = NULL;
     if (!bp && !*tok) {
         char *blob = NULL, *all = NULL;

@@ -226,8 +226,9 @@ typedef struct {
      * batch's: after_backward averages them (an all-reduce), and
      * reduce_stats sums the epoch's statistics, so early stopping and
      * schedules decide on the whole batch's numbers. Validation runs whole
-     * on every rank (unless validation_rows says each holds a part). Files (checkpoint, best_checkpoint, log_csv) are
-     * written by rank 0 only. world 0 or 1: one process. */
+     * on every rank (unless validation_rows says each holds a part). Files
+     * (checkpoint, best_checkpoint, log_csv) are written by rank 0 only.
+     * world 0 or 1: one process. */
     int rank, world;
     /* world > 1: keep only this rank's slice of the optimizer's state (its
      * moments), stepping that slice of the parameters and gathering the
@@ -244,9 +245,10 @@ typedef struct {
     int keep_shards;
     /* world > 1: data holds only rows [data_offset, data_offset + data->n)
      * of a data set of data_rows rows: this rank's part, read alone
-     * (dc_mnist_load_part, dc_image_folder_load_part, dc_csv_load_part;
-     * deepc train --shard-data). Every rank still draws the permutation over all the
-     * training rows; of each batch it trains on the rows it holds, its
+     * (dc_mnist_load_part, dc_image_folder_load_part, dc_csv_load_part,
+     * dc_text_csv_load_part; deepc train --shard-data). Every rank still
+     * draws the permutation over all the training rows; of each batch it
+     * trains on the rows it holds, its
      * loss weighted by their number, and of a validation_split's tail it
      * validates the rows it holds, the sums added over the ranks
      * (reduce_stats). The result is the run with the whole data on every

@@ -723,7 +723,7 @@ static dc_status sharded_step(fit_ctx *c) {
 }
 
 typedef struct {
-    double *sums, weight; /* the values times weight, in order; weight 0: read back sums / weight */
+    double *sums, weight; /* the statistics' values in order: times weight (put), or sums / weight read back */
     int64_t at;
     int put;
 } stats_walk;
