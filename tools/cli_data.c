@@ -277,19 +277,9 @@ static dc_status text_options_apply(const cli_args *a, const dc_text_spec *sp) {
  * run of its rows, in rank order: FNV-1a over every rank's inputs, then
  * over every rank's targets (both int32: a CSV of texts), folded along the
  * ranks. */
-typedef struct {
-    const void *p;
-    size_t n;
-} byte_run;
-static uint64_t fnv_run(uint64_t h, void *user) {
-    const byte_run *r = user;
-    for (size_t i = 0; i < r->n; i++) h = (h ^ ((const unsigned char *)r->p)[i]) * 1099511628211ull;
-    return h;
-}
 static int parts_fingerprint(const dc_dataset *d, uint64_t *hash) {
-    byte_run x = {d->x.data, (size_t)(d->n * d->x.size) * 4}, y = {d->y.data, (size_t)(d->n * d->y.size) * 4};
     *hash = 1469598103934665603ull;
-    return cli_mpi_chain(hash, fnv_run, &x) || cli_mpi_chain(hash, fnv_run, &y);
+    return cli_mpi_fnv(hash, d->x.data, (size_t)(d->n * d->x.size) * 4) || cli_mpi_fnv(hash, d->y.data, (size_t)(d->n * d->y.size) * 4);
 }
 
 dc_status cli_load_text(const cli_args *a, dc_model *m, cli_bundle *b, FILE *report) {

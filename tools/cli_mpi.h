@@ -42,11 +42,11 @@ int cli_mpi_allgather_bytes(const char *mine, int64_t n, char **all, int64_t *le
  * (MPI_Alltoallv). 0, or non-zero with a message. */
 int cli_mpi_alltoallv_i32(const int32_t *send, const int64_t *scount, const int64_t *sdispl, int32_t *recv, const int64_t *rcount,
                           const int64_t *rdispl);
-/* A fold along the ranks in order: rank 0 applies step to *h, passes the
- * result to rank 1, which applies its own, ...; every rank gets the last
- * rank's result in *h (a hash over data each rank holds a part of, in
- * order). 0, or non-zero with a message. */
-int cli_mpi_chain(uint64_t *h, uint64_t (*step)(uint64_t h, void *user), void *user);
+/* FNV-1a (dc_dataset_fingerprint's hash) over data each rank holds a part
+ * of, in rank order: rank 0 hashes its n bytes at p from *h, passes the
+ * hash to rank 1, which goes on over its own, ...; every rank gets the
+ * last rank's hash in *h. 0, or non-zero with a message. */
+int cli_mpi_fnv(uint64_t *h, const void *p, size_t n);
 /* The ranks' collective operations for a data set read in parts
  * (dc_csv_load_part), on MPI. */
 dc_ranks cli_mpi_ranks(void);

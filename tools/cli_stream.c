@@ -67,19 +67,6 @@ static int trade(const int32_t *ids, const span *held, const span *want, int me,
     return rc;
 }
 
-/* FNV-1a over ids' bytes, continued from h: dc_dataset_fingerprint of the
- * whole stream when folded over the ranks' parts in order. */
-typedef struct {
-    const int32_t *ids;
-    int64_t n;
-} id_run;
-static uint64_t fnv_ids(uint64_t h, void *user) {
-    const id_run *r = user;
-    const unsigned char *p = (const unsigned char *)r->ids;
-    for (size_t i = 0; i < (size_t)r->n * sizeof(int32_t); i++) h = (h ^ p[i]) * 1099511628211ull;
-    return h;
-}
-
 /* This rank's part of the file, tokenized: ids[*n] (malloc'ed). A
  * vocabulary still to fit (*tok NULL, no bpe) is fitted on every part's
  * counts first. Collective: every rank calls it. */
@@ -176,9 +163,8 @@ dc_status cli_stream_part(const char *path, const dc_text_spec *sp, const dc_bpe
     if (!st && (!trbuf || !vabuf)) st = dc_set_error_cli("%s: out of memory for this rank's windows", path);
     if (!st && (trade(ids, held, tr, r, W, trbuf) || trade(ids, held, va, r, W, vabuf)))
         st = dc_set_error_cli("%s: the ranks could not trade their tokens", path);
-    id_run mine = {ids, n};
-    out->hash = 1469598103934665603ull; /* dc_dataset_fingerprint's start */
-    if (!st && cli_mpi_chain(&out->hash, fnv_ids, &mine)) st = dc_set_error_cli("%s: the stream's fingerprint could not be passed along", path);
+    out->hash = 1469598103934665603ull; /* dc_dataset_fingerprint's start, over the whole stream's ids */
+    if (!st && cli_mpi_fnv(&out->hash, ids, sizeof(int32_t) * (size_t)n)) st = dc_set_error_cli("%s: the stream's fingerprint could not be passed along", path);
     free(ids); /* (before the windows' copies: the peak is then one copy of this rank's tokens, not two) */
     ids = NULL;
     if (!st && !(out->train = dc_dataset_stream(trbuf, tr[r].hi - tr[r].lo, T, 1))) st = DC_ERR_NOMEM;
