@@ -180,6 +180,12 @@ dc_dataset *dc_idx_load_part(const char *images_path, const char *labels_path, i
     if (idx_read(labels_path, 0, limit, &ndl, dl, &lab, &nl, &n_all)) return NULL;
     if (limit > 0 && limit < n_all) n_all = limit;
     r0 = n_all * part / parts, r1 = n_all * (part + 1) / parts;
+    if (r1 <= r0) { /* (idx_read would take a limit of 0 as "every image", more than the labels) */
+        if (n_all == 0) dc_set_error(DC_ERR_FORMAT, "%s holds no labels", labels_path);
+        else dc_set_error(DC_ERR_INVALID, "%s: %lld labels cannot be shared by %d ranks: part %d holds none", labels_path, (long long)n_all, parts, part + 1);
+        free(lab);
+        return NULL;
+    }
     if (idx_read(images_path, r0, r1, &ndi, di, &img, &ni, &n_img)) {
         free(lab);
         return NULL;
